@@ -1,0 +1,63 @@
+package org.conv4j.api;
+
+/**
+ * One implementation of 2D convolution (cross-correlation, as deep-learning frameworks define it).
+ *
+ * <p>Forward, for output element {@code (n, k, oh, ow)} with {@code g = k / (K/groups)} and
+ * {@code Cg = C/groups}:
+ * <pre>
+ *   y[n,k,oh,ow] = bias[k] + sum_{c<Cg, i<kH, j<kW} w[k,c,i,j] * x[n, g*Cg + c, oh*sh - padTop + i*dh, ow*sw - padLeft + j*dw]
+ * </pre>
+ * where {@code x} reads as zero outside the input. Backward returns the gradients of a loss {@code L}
+ * given {@code dL/dy}: {@code dL/dx} (input's shape), {@code dL/dw} (weight's shape) and {@code dL/db}
+ * (length K, the sum of {@code dL/dy} over {@code n, oh, ow}).
+ *
+ * <p>Implementations are found by {@link java.util.ServiceLoader}: a backend module lists its class in
+ * {@code META-INF/services/org.conv4j.api.ConvBackend}. Contract for every implementation:
+ * <ul>
+ *   <li>Arguments are validated with {@link ConvShape#forward} / {@link ConvShape#backward}, so bad input
+ *       fails with the same {@link IllegalArgumentException} (or {@link NullPointerException}) everywhere.</li>
+ *   <li>Inputs are never modified; results are new tensors (or, for {@link #forwardInto}, the caller's).</li>
+ *   <li>Thread-safe: concurrent calls give the same results as serial ones.</li>
+ *   <li>A non-finite input or weight value affects only the outputs whose window contains it.</li>
+ *   <li>Results agree with the {@code naive} reference backend within the backend's documented tolerance.</li>
+ * </ul>
+ */
+public interface ConvBackend {
+
+    /** The backend's short name: {@code naive}, {@code im2col}, {@code strided}, {@code fft}, ... */
+    String name();
+
+    /**
+     * The forward pass.
+     *
+     * @param input  {@code (N, C, H, W)}
+     * @param weight {@code (K, C/groups, kH, kW)}
+     * @param bias   length {@code K}, or null for no bias
+     * @param params stride, padding, dilation and groups
+     * @return a new tensor {@code (N, K, outH, outW)}, sizes as {@link ConvShape} computes them
+     */
+    Tensor4D forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params);
+
+    /**
+     * The forward pass into a caller-provided tensor of the output shape. Every element of
+     * {@code output} is overwritten (its previous contents, even NaN, never leak into the result).
+     * The default computes {@link #forward} and copies; backends override it to skip the copy.
+     *
+     * @return {@code output}
+     */
+    default Tensor4D forwardInto(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params,
+                                 Tensor4D output) {
+        ConvShape.forward(input, weight, bias, params).checkOutput(output);
+        Tensor4D result = forward(input, weight, bias, params);
+        System.arraycopy(result.data(), 0, output.data(), 0, result.size());
+        return output;
+    }
+
+    /**
+     * The backward pass: gradients with respect to input, weight and bias.
+     *
+     * @param gradOutput {@code dL/dy}, with the forward output's shape {@code (N, K, outH, outW)}
+     */
+    ConvGradients backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params);
+}

@@ -1,0 +1,287 @@
+package org.conv4j.api;
+
+/**
+ * The hyper-parameters of a 2D convolution: stride, four-sided zero padding, dilation and groups.
+ * Immutable; build with {@link #builder()}.
+ *
+ * <p>With input height {@code H}, kernel height {@code kH}, stride {@code sh}, padding {@code top},
+ * {@code bottom} and dilation {@code dh}, the output height is
+ * <pre>
+ *   outH = floor((H + top + bottom - ((kH - 1)*dh + 1)) / sh) + 1
+ * </pre>
+ * and likewise for the width ({@link ConvShape#outputSize}). Output row {@code oh} reads input rows
+ * {@code oh*sh - top + i*dh} for {@code i = 0 .. kH-1}; rows outside {@code [0, H)} read as zero.
+ *
+ * <p>Defaults: stride 1, padding 0, dilation 1, groups 1. Every value is checked in
+ * {@link Builder#build()}: strides, dilations and groups must be at least 1, paddings at least 0.
+ */
+public final class ConvParams {
+
+    /** Stride 1, no padding, dilation 1, one group. */
+    public static final ConvParams DEFAULT = builder().build();
+
+    private final int strideH;
+    private final int strideW;
+    private final int padTop;
+    private final int padBottom;
+    private final int padLeft;
+    private final int padRight;
+    private final int dilationH;
+    private final int dilationW;
+    private final int groups;
+
+    private ConvParams(Builder b) {
+        this.strideH = b.strideH;
+        this.strideW = b.strideW;
+        this.padTop = b.padTop;
+        this.padBottom = b.padBottom;
+        this.padLeft = b.padLeft;
+        this.padRight = b.padRight;
+        this.dilationH = b.dilationH;
+        this.dilationW = b.dilationW;
+        this.groups = b.groups;
+    }
+
+    /** A builder with the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this value's settings, to derive a variant. */
+    public Builder toBuilder() {
+        return new Builder()
+                .stride(strideH, strideW)
+                .padding(padTop, padBottom, padLeft, padRight)
+                .dilation(dilationH, dilationW)
+                .groups(groups);
+    }
+
+    public int strideH() {
+        return strideH;
+    }
+
+    public int strideW() {
+        return strideW;
+    }
+
+    public int padTop() {
+        return padTop;
+    }
+
+    public int padBottom() {
+        return padBottom;
+    }
+
+    public int padLeft() {
+        return padLeft;
+    }
+
+    public int padRight() {
+        return padRight;
+    }
+
+    public int dilationH() {
+        return dilationH;
+    }
+
+    public int dilationW() {
+        return dilationW;
+    }
+
+    public int groups() {
+        return groups;
+    }
+
+    /** True if either stride is above 1. */
+    public boolean isStrided() {
+        return strideH > 1 || strideW > 1;
+    }
+
+    /** True if any side is padded. */
+    public boolean isPadded() {
+        return padTop > 0 || padBottom > 0 || padLeft > 0 || padRight > 0;
+    }
+
+    /** True if either dilation is above 1. */
+    public boolean isDilated() {
+        return dilationH > 1 || dilationW > 1;
+    }
+
+    /** True if the channels are split into more than one group. */
+    public boolean isGrouped() {
+        return groups > 1;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof ConvParams)) {
+            return false;
+        }
+        ConvParams p = (ConvParams) o;
+        return strideH == p.strideH && strideW == p.strideW
+                && padTop == p.padTop && padBottom == p.padBottom
+                && padLeft == p.padLeft && padRight == p.padRight
+                && dilationH == p.dilationH && dilationW == p.dilationW
+                && groups == p.groups;
+    }
+
+    @Override
+    public int hashCode() {
+        int h = strideH;
+        for (int v : new int[] {strideW, padTop, padBottom, padLeft, padRight, dilationH, dilationW, groups}) {
+            h = 31 * h + v;
+        }
+        return h;
+    }
+
+    /** E.g. {@code ConvParams{stride=2x2, padding=(top 1, bottom 1, left 1, right 1), dilation=1x1, groups=1}}. */
+    @Override
+    public String toString() {
+        return "ConvParams{stride=" + strideH + "x" + strideW
+                + ", padding=(top " + padTop + ", bottom " + padBottom + ", left " + padLeft + ", right " + padRight + ")"
+                + ", dilation=" + dilationH + "x" + dilationW
+                + ", groups=" + groups + "}";
+    }
+
+    /**
+     * Builds {@link ConvParams}. Setters only record values; {@link #build()} checks them, so they can be
+     * called in any order.
+     */
+    public static final class Builder {
+        private int strideH = 1;
+        private int strideW = 1;
+        private int padTop;
+        private int padBottom;
+        private int padLeft;
+        private int padRight;
+        private int dilationH = 1;
+        private int dilationW = 1;
+        private int groups = 1;
+        /** Set by {@link #samePadding}: {input height, input width, kernel height, kernel width}. */
+        private int[] same;
+
+        private Builder() {
+        }
+
+        /** The same stride along both axes. */
+        public Builder stride(int s) {
+            return stride(s, s);
+        }
+
+        /** Vertical stride {@code sh}, horizontal stride {@code sw}. */
+        public Builder stride(int sh, int sw) {
+            this.strideH = sh;
+            this.strideW = sw;
+            return this;
+        }
+
+        /** The same padding on all four sides. */
+        public Builder padding(int p) {
+            return padding(p, p, p, p);
+        }
+
+        /** {@code ph} rows above and below, {@code pw} columns left and right. */
+        public Builder padding(int ph, int pw) {
+            return padding(ph, ph, pw, pw);
+        }
+
+        /** Four-sided padding. Replaces an earlier {@link #samePadding} request. */
+        public Builder padding(int top, int bottom, int left, int right) {
+            this.padTop = top;
+            this.padBottom = bottom;
+            this.padLeft = left;
+            this.padRight = right;
+            this.same = null;
+            return this;
+        }
+
+        /**
+         * "Same" padding as TensorFlow defines it: the output is {@code ceil(input / stride)} along each
+         * axis, and when the total padding is odd the extra row goes at the bottom and the extra column
+         * at the right. Because the padding depends on the input and kernel sizes, they are given here;
+         * the padding itself is computed in {@link #build()} with the final stride and dilation:
+         * <pre>
+         *   out   = ceil(H / sh)
+         *   total = max((out - 1)*sh + (kH - 1)*dh + 1 - H, 0)
+         *   top   = total / 2,  bottom = total - top
+         * </pre>
+         * Replaces an earlier {@link #padding} call.
+         */
+        public Builder samePadding(int inputH, int inputW, int kernelH, int kernelW) {
+            this.same = new int[] {inputH, inputW, kernelH, kernelW};
+            return this;
+        }
+
+        /** {@link #samePadding(int, int, int, int)} with the sizes taken from the input and the OIHW weight. */
+        public Builder samePadding(Tensor4D input, Tensor4D weight) {
+            java.util.Objects.requireNonNull(input, "input must not be null");
+            java.util.Objects.requireNonNull(weight, "weight must not be null");
+            return samePadding(input.h(), input.w(), weight.h(), weight.w());
+        }
+
+        /** The same dilation along both axes. */
+        public Builder dilation(int d) {
+            return dilation(d, d);
+        }
+
+        /** Vertical dilation {@code dh}, horizontal dilation {@code dw} (1 = no gaps). */
+        public Builder dilation(int dh, int dw) {
+            this.dilationH = dh;
+            this.dilationW = dw;
+            return this;
+        }
+
+        /** Number of channel groups (1 = ordinary convolution; equal to the channel count = depthwise). */
+        public Builder groups(int g) {
+            this.groups = g;
+            return this;
+        }
+
+        /**
+         * Checks every value and builds.
+         *
+         * @throws IllegalArgumentException naming the first value out of range
+         */
+        public ConvParams build() {
+            atLeast("strideH", strideH, 1);
+            atLeast("strideW", strideW, 1);
+            atLeast("dilationH", dilationH, 1);
+            atLeast("dilationW", dilationW, 1);
+            atLeast("groups", groups, 1);
+            if (same != null) {
+                atLeast("samePadding inputH", same[0], 1);
+                atLeast("samePadding inputW", same[1], 1);
+                atLeast("samePadding kernelH", same[2], 1);
+                atLeast("samePadding kernelW", same[3], 1);
+                int[] h = samePad(same[0], same[2], strideH, dilationH);
+                int[] w = samePad(same[1], same[3], strideW, dilationW);
+                padTop = h[0];
+                padBottom = h[1];
+                padLeft = w[0];
+                padRight = w[1];
+            }
+            atLeast("padTop", padTop, 0);
+            atLeast("padBottom", padBottom, 0);
+            atLeast("padLeft", padLeft, 0);
+            atLeast("padRight", padRight, 0);
+            return new ConvParams(this);
+        }
+
+        private static int[] samePad(int in, int k, int stride, int dilation) {
+            long out = (in + (long) stride - 1) / stride;
+            long total = Math.max((out - 1) * stride + (k - 1L) * dilation + 1 - in, 0);
+            if (total > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("samePadding: expected a total padding that fits in an int, got "
+                        + total + " (input " + in + ", kernel " + k + ", stride " + stride + ", dilation " + dilation + ")");
+            }
+            int before = (int) (total / 2);
+            return new int[] {before, (int) total - before};
+        }
+
+        private static void atLeast(String name, int value, int min) {
+            if (value < min) {
+                throw new IllegalArgumentException(name + ": expected >= " + min + ", got " + value);
+            }
+        }
+    }
+}

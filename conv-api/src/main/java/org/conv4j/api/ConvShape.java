@@ -1,0 +1,276 @@
+package org.conv4j.api;
+
+import java.util.Objects;
+
+/**
+ * The validated geometry of one convolution: the one place that checks that input, weight, bias,
+ * gradient and parameters fit together, and that computes the output size. Backends take every size
+ * from here and never re-derive them.
+ *
+ * <p>Shapes (all NCHW / OIHW, see {@link Tensor4D}):
+ * <ul>
+ *   <li>input {@code (N, C, H, W)}</li>
+ *   <li>weight {@code (K, C/groups, kH, kW)}; filter {@code k} belongs to group {@code k / (K/groups)} and
+ *       reads input channels {@code g*C/groups .. (g+1)*C/groups - 1}</li>
+ *   <li>bias {@code float[K]} or null</li>
+ *   <li>output and gradOutput {@code (N, K, outH, outW)} with
+ *       {@code outH = floor((H + padTop + padBottom - ((kH-1)*dilationH + 1)) / strideH) + 1}</li>
+ * </ul>
+ */
+public final class ConvShape {
+
+    private final ConvParams params;
+    private final int batch;
+    private final int inChannels;
+    private final int inH;
+    private final int inW;
+    private final int outChannels;
+    private final int kernelH;
+    private final int kernelW;
+    private final int outH;
+    private final int outW;
+
+    private ConvShape(ConvParams params, Tensor4D input, Tensor4D weight, int outH, int outW) {
+        this.params = params;
+        this.batch = input.n();
+        this.inChannels = input.c();
+        this.inH = input.h();
+        this.inW = input.w();
+        this.outChannels = weight.n();
+        this.kernelH = weight.h();
+        this.kernelW = weight.w();
+        this.outH = outH;
+        this.outW = outW;
+    }
+
+    /**
+     * Validates the arguments of a forward pass.
+     *
+     * @throws NullPointerException naming {@code input}, {@code weight} or {@code params} if one is null
+     * @throws IllegalArgumentException naming the argument, with the expected and the actual value, if
+     *         the shapes do not fit together
+     */
+    public static ConvShape forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
+        ConvShape shape = of(input, weight, params);
+        if (bias != null && bias.length != shape.outChannels) {
+            throw new IllegalArgumentException("bias: expected length " + shape.outChannels
+                    + " (one per filter), got " + bias.length);
+        }
+        return shape;
+    }
+
+    /**
+     * Validates the arguments of a backward pass: as {@link #forward}, and {@code gradOutput} must have
+     * the forward output's shape.
+     */
+    public static ConvShape backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
+        ConvShape shape = of(input, weight, params);
+        Objects.requireNonNull(gradOutput, "gradOutput must not be null");
+        if (!gradOutput.hasShape(shape.batch, shape.outChannels, shape.outH, shape.outW)) {
+            throw new IllegalArgumentException("gradOutput: expected the forward output's shape "
+                    + Tensor4D.shapeString(shape.batch, shape.outChannels, shape.outH, shape.outW)
+                    + ", got " + gradOutput.shapeString());
+        }
+        return shape;
+    }
+
+    private static ConvShape of(Tensor4D input, Tensor4D weight, ConvParams params) {
+        Objects.requireNonNull(input, "input must not be null");
+        Objects.requireNonNull(weight, "weight must not be null");
+        Objects.requireNonNull(params, "params must not be null");
+        int groups = params.groups();
+        if (input.c() % groups != 0) {
+            throw new IllegalArgumentException("groups: expected a divisor of the input channels " + input.c()
+                    + ", got groups=" + groups);
+        }
+        if (weight.n() % groups != 0) {
+            throw new IllegalArgumentException("groups: expected a divisor of the filter count " + weight.n()
+                    + " (weight dimension 0), got groups=" + groups);
+        }
+        if (weight.c() != input.c() / groups) {
+            throw new IllegalArgumentException("weight: expected " + input.c() / groups
+                    + " channels per filter (input channels " + input.c() + " / groups " + groups
+                    + "), got " + weight.c() + " (weight shape " + weight.shapeString() + ")");
+        }
+        int outH = outputSize("height", input.h(), weight.h(), params.strideH(), params.padTop(),
+                params.padBottom(), params.dilationH());
+        int outW = outputSize("width", input.w(), weight.w(), params.strideW(), params.padLeft(),
+                params.padRight(), params.dilationW());
+        Tensor4D.checkedSize("output", input.n(), weight.n(), outH, outW);
+        return new ConvShape(params, input, weight, outH, outW);
+    }
+
+    /**
+     * The output size along one axis:
+     * {@code floor((in + padBefore + padAfter - ((kernel - 1)*dilation + 1)) / stride) + 1}.
+     *
+     * @throws IllegalArgumentException if the dilated kernel is larger than the padded input, or an
+     *         argument is out of range
+     */
+    public static int outputSize(int in, int kernel, int stride, int padBefore, int padAfter, int dilation) {
+        return outputSize("size", in, kernel, stride, padBefore, padAfter, dilation);
+    }
+
+    private static int outputSize(String axis, int in, int kernel, int stride, int padBefore, int padAfter,
+                                  int dilation) {
+        if (in < 1 || kernel < 1 || stride < 1 || dilation < 1 || padBefore < 0 || padAfter < 0) {
+            throw new IllegalArgumentException(axis + ": expected input, kernel, stride, dilation >= 1 and "
+                    + "padding >= 0, got input " + in + ", kernel " + kernel + ", stride " + stride
+                    + ", dilation " + dilation + ", padding " + padBefore + "+" + padAfter);
+        }
+        // long arithmetic: padding near Integer.MAX_VALUE must not wrap around.
+        long padded = (long) in + padBefore + padAfter;
+        long dilatedKernel = (kernel - 1L) * dilation + 1;
+        if (dilatedKernel > padded) {
+            throw new IllegalArgumentException("weight: expected a " + (dilation > 1 ? "dilated " : "")
+                    + "kernel " + axis + " no larger than the padded input " + axis + " " + padded
+                    + " (input " + in + " + padding " + padBefore + "+" + padAfter + "), got " + dilatedKernel
+                    + (dilation > 1 ? " (kernel " + kernel + ", dilation " + dilation + ")" : ""));
+        }
+        long out = (padded - dilatedKernel) / stride + 1;
+        if (out > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("output " + axis + ": expected at most " + Integer.MAX_VALUE
+                    + ", got " + out);
+        }
+        return (int) out;
+    }
+
+    public ConvParams params() {
+        return params;
+    }
+
+    /** N. */
+    public int batch() {
+        return batch;
+    }
+
+    /** C, the input channels. */
+    public int inChannels() {
+        return inChannels;
+    }
+
+    public int inH() {
+        return inH;
+    }
+
+    public int inW() {
+        return inW;
+    }
+
+    /** K, the filter count and output channels. */
+    public int outChannels() {
+        return outChannels;
+    }
+
+    public int kernelH() {
+        return kernelH;
+    }
+
+    public int kernelW() {
+        return kernelW;
+    }
+
+    public int outH() {
+        return outH;
+    }
+
+    public int outW() {
+        return outW;
+    }
+
+    public int groups() {
+        return params.groups();
+    }
+
+    /** C / groups: the channels each filter reads. */
+    public int inChannelsPerGroup() {
+        return inChannels / params.groups();
+    }
+
+    /** K / groups: the filters in each group. */
+    public int outChannelsPerGroup() {
+        return outChannels / params.groups();
+    }
+
+    /** {@code H + padTop + padBottom}. May exceed an int only for absurd padding, hence long. */
+    public long paddedH() {
+        return (long) inH + params.padTop() + params.padBottom();
+    }
+
+    /** {@code W + padLeft + padRight}. */
+    public long paddedW() {
+        return (long) inW + params.padLeft() + params.padRight();
+    }
+
+    /** The extent of the dilated kernel, {@code (kH - 1)*dilationH + 1}. */
+    public int dilatedKernelH() {
+        return (kernelH - 1) * params.dilationH() + 1;
+    }
+
+    /** The extent of the dilated kernel, {@code (kW - 1)*dilationW + 1}. */
+    public int dilatedKernelW() {
+        return (kernelW - 1) * params.dilationW() + 1;
+    }
+
+    /** Rows of the column matrix of one group: {@code C/groups * kH * kW}. */
+    public long patchSize() {
+        return (long) inChannelsPerGroup() * kernelH * kernelW;
+    }
+
+    /** {@code outH * outW}. */
+    public int outPlane() {
+        return outH * outW;
+    }
+
+    /** {@code H * W}. */
+    public int inPlane() {
+        return inH * inW;
+    }
+
+    /** Multiply-adds of the forward pass: {@code N * K * outH * outW * C/groups * kH * kW}. */
+    public long macs() {
+        return (long) batch * outChannels * outH * outW * patchSize();
+    }
+
+    /** Floating-point operations of the forward pass, {@code 2 * macs()} (bias not counted). */
+    public long flops() {
+        return 2 * macs();
+    }
+
+    /** A new zero tensor of the output shape {@code (N, K, outH, outW)}. */
+    public Tensor4D newOutput() {
+        return Tensor4D.zeros(batch, outChannels, outH, outW);
+    }
+
+    /** A new zero tensor of the input shape. */
+    public Tensor4D newInput() {
+        return Tensor4D.zeros(batch, inChannels, inH, inW);
+    }
+
+    /** A new zero tensor of the weight shape {@code (K, C/groups, kH, kW)}. */
+    public Tensor4D newWeight() {
+        return Tensor4D.zeros(outChannels, inChannelsPerGroup(), kernelH, kernelW);
+    }
+
+    /**
+     * Checks that {@code output} has the output shape {@code (N, K, outH, outW)}.
+     *
+     * @return {@code output}
+     */
+    public Tensor4D checkOutput(Tensor4D output) {
+        Objects.requireNonNull(output, "output must not be null");
+        if (!output.hasShape(batch, outChannels, outH, outW)) {
+            throw new IllegalArgumentException("output: expected shape "
+                    + Tensor4D.shapeString(batch, outChannels, outH, outW) + ", got " + output.shapeString());
+        }
+        return output;
+    }
+
+    /** E.g. {@code input [8, 64, 56, 56] * weight [64, 64, 3, 3] -> [8, 64, 56, 56], ConvParams{...}}. */
+    @Override
+    public String toString() {
+        return "input " + Tensor4D.shapeString(batch, inChannels, inH, inW)
+                + " * weight " + Tensor4D.shapeString(outChannels, inChannelsPerGroup(), kernelH, kernelW)
+                + " -> " + Tensor4D.shapeString(batch, outChannels, outH, outW) + ", " + params;
+    }
+}

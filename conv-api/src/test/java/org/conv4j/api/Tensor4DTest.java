@@ -1,0 +1,98 @@
+package org.conv4j.api;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class Tensor4DTest {
+
+    @Test
+    void nchwIndexing() {
+        Tensor4D t = Tensor4D.zeros(2, 3, 4, 5);
+        t.set(1, 2, 3, 4, 7f);
+        assertEquals(7f, t.data()[((1 * 3 + 2) * 4 + 3) * 5 + 4]);
+        assertEquals(7f, t.get(1, 2, 3, 4));
+        assertEquals(119, t.index(1, 2, 3, 4));
+        assertEquals("[2, 3, 4, 5]", t.shapeString());
+    }
+
+    @Test
+    void wrapSharesTheArray() {
+        float[] data = new float[6];
+        Tensor4D t = Tensor4D.wrap(data, 1, 1, 2, 3);
+        assertSame(data, t.data());
+        t.set(0, 0, 1, 2, 3f);
+        assertEquals(3f, data[5]);
+    }
+
+    @Test
+    void wrapRejectsAWrongLength() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Tensor4D.wrap(new float[5], 1, 1, 2, 3));
+        assertEquals("data: expected length 6 for shape [1, 1, 2, 3], got 5", e.getMessage());
+        NullPointerException npe = assertThrows(NullPointerException.class, () -> Tensor4D.wrap(null, 1, 1, 1, 1));
+        assertTrue(npe.getMessage().contains("data"));
+    }
+
+    @Test
+    void rejectsNonPositiveDimensions() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tensor4D.zeros(1, 0, 2, 2));
+        assertEquals("shape: expected every dimension >= 1, got [1, 0, 2, 2]", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Tensor4D.zeros(-1, 1, 2, 2));
+    }
+
+    @Test
+    void rejectsAnElementCountThatOverflowsInt() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Tensor4D.zeros(65536, 65536, 1, 1));
+        assertTrue(e.getMessage().contains("expected at most 2147483647 elements, got 4294967296"), e.getMessage());
+        // 2^32 wraps to 0 in int arithmetic: the check must not be fooled by that
+        assertThrows(IllegalArgumentException.class, () -> Tensor4D.wrap(new float[0], 65536, 65536, 1, 1));
+    }
+
+    @Test
+    void indexOutOfRangeIsReportedByName() {
+        Tensor4D t = Tensor4D.zeros(1, 2, 3, 4);
+        IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> t.get(0, 2, 0, 0));
+        assertEquals("index c: expected 0 <= c < 2 for a tensor of shape [1, 2, 3, 4], got 2", e.getMessage());
+        assertThrows(IndexOutOfBoundsException.class, () -> t.set(0, 0, 0, -1, 1f));
+    }
+
+    @Test
+    void randomIsReproducibleAndBounded() {
+        Tensor4D a = Tensor4D.random(5, 2, 3, 4, 5);
+        assertEquals(a, Tensor4D.random(5, 2, 3, 4, 5));
+        assertNotEquals(a, Tensor4D.random(6, 2, 3, 4, 5));
+        for (float v : a.data()) {
+            assertTrue(v >= -1f && v < 1f);
+        }
+    }
+
+    @Test
+    void comparisonsTreatNonFiniteValuesByKind() {
+        Tensor4D a = Tensor4D.wrap(new float[] {1f, Float.NaN, Float.POSITIVE_INFINITY}, 1, 1, 1, 3);
+        Tensor4D b = Tensor4D.wrap(new float[] {1.5f, Float.NaN, Float.POSITIVE_INFINITY}, 1, 1, 1, 3);
+        assertEquals(0.5f, a.maxAbsDiff(b));
+        assertTrue(a.allClose(b, 0f, 0.5f));
+        assertFalse(a.allClose(b, 0f, 0.4f));
+        b.set(0, 0, 0, 2, Float.NEGATIVE_INFINITY);
+        assertEquals(Float.POSITIVE_INFINITY, a.maxAbsDiff(b));
+        assertEquals(Float.POSITIVE_INFINITY, a.maxAbs());
+        assertThrows(IllegalArgumentException.class, () -> a.maxAbsDiff(Tensor4D.zeros(1, 1, 3, 1)));
+    }
+
+    @Test
+    void copyIsDeep() {
+        Tensor4D a = Tensor4D.random(1, 1, 1, 2, 2);
+        Tensor4D b = a.copy();
+        assertEquals(a, b);
+        b.fill(0f);
+        assertNotEquals(a, b);
+        assertEquals("Tensor4D[1, 1, 2, 2] [0.0, 0.0, 0.0, 0.0]", b.toString());
+    }
+}

@@ -1,0 +1,185 @@
+package org.conv4j.naive;
+
+import org.conv4j.api.ConvBackend;
+import org.conv4j.api.ConvGradients;
+import org.conv4j.api.ConvParams;
+import org.conv4j.api.ConvShape;
+import org.conv4j.api.Tensor4D;
+
+/**
+ * The reference backend: the convolution sums written out as plain loops, one output (or one gradient
+ * element) at a time, exactly as {@link ConvBackend} defines them. Deliberately not optimised; every other
+ * backend is tested against this one.
+ *
+ * <p>Two choices make it a good reference:
+ * <ul>
+ *   <li>Sums are accumulated in {@code double} and rounded to float once, so its own rounding error is
+ *       far below that of any float32 backend.</li>
+ *   <li>Zero padding is real: a padded position contributes {@code 0 * w}, not nothing, so a non-finite
+ *       weight yields NaN in every output it multiplies, as it does in a GEMM over a zero-padded column
+ *       matrix. A dilation hole is not part of the window and contributes nothing.</li>
+ * </ul>
+ * Stateless and therefore thread-safe.
+ */
+public final class NaiveBackend implements ConvBackend {
+
+    @Override
+    public String name() {
+        return "naive";
+    }
+
+    @Override
+    public Tensor4D forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
+        ConvShape s = ConvShape.forward(input, weight, bias, params);
+        return compute(s, input, weight, bias, s.newOutput());
+    }
+
+    @Override
+    public Tensor4D forwardInto(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params, Tensor4D output) {
+        ConvShape s = ConvShape.forward(input, weight, bias, params);
+        return compute(s, input, weight, bias, s.checkOutput(output));
+    }
+
+    private static Tensor4D compute(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
+        float[] y = output.data();
+        for (int n = 0; n < s.batch(); n++) {
+            for (int k = 0; k < s.outChannels(); k++) {
+                for (int oh = 0; oh < s.outH(); oh++) {
+                    for (int ow = 0; ow < s.outW(); ow++) {
+                        double acc = bias == null ? 0.0 : bias[k];
+                        acc += windowDot(s, input.data(), weight.data(), n, k, oh, ow);
+                        y[((n * s.outChannels() + k) * s.outH() + oh) * s.outW() + ow] = (float) acc;
+                    }
+                }
+            }
+        }
+        return output;
+    }
+
+    /** {@code sum_{c, i, j} w[k, c, i, j] * xpad[n, g*Cg + c, oh*sh - padTop + i*dh, ow*sw - padLeft + j*dw]}. */
+    private static double windowDot(ConvShape s, float[] x, float[] w, int n, int k, int oh, int ow) {
+        ConvParams p = s.params();
+        int cg = s.inChannelsPerGroup();
+        int firstChannel = (k / s.outChannelsPerGroup()) * cg;
+        double acc = 0.0;
+        for (int c = 0; c < cg; c++) {
+            for (int i = 0; i < s.kernelH(); i++) {
+                int ih = oh * p.strideH() - p.padTop() + i * p.dilationH();
+                for (int j = 0; j < s.kernelW(); j++) {
+                    int iw = ow * p.strideW() - p.padLeft() + j * p.dilationW();
+                    double wv = w[((k * cg + c) * s.kernelH() + i) * s.kernelW() + j];
+                    acc += wv * paddedInput(s, x, n, firstChannel + c, ih, iw);
+                }
+            }
+        }
+        return acc;
+    }
+
+    /** {@code x[n, c, ih, iw]}, or 0 where {@code (ih, iw)} falls in the padding. */
+    private static float paddedInput(ConvShape s, float[] x, int n, int c, int ih, int iw) {
+        if (ih < 0 || ih >= s.inH() || iw < 0 || iw >= s.inW()) {
+            return 0f;
+        }
+        return x[((n * s.inChannels() + c) * s.inH() + ih) * s.inW() + iw];
+    }
+
+    @Override
+    public ConvGradients backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
+        ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
+        return new ConvGradients(inputGradient(s, weight, gradOutput), weightGradient(s, input, gradOutput),
+                biasGradient(s, gradOutput));
+    }
+
+    /** {@code db[k] = sum_{n, oh, ow} dy[n, k, oh, ow]}. */
+    private static float[] biasGradient(ConvShape s, Tensor4D gradOutput) {
+        float[] dy = gradOutput.data();
+        float[] db = new float[s.outChannels()];
+        for (int k = 0; k < s.outChannels(); k++) {
+            double acc = 0.0;
+            for (int n = 0; n < s.batch(); n++) {
+                int base = (n * s.outChannels() + k) * s.outPlane();
+                for (int o = 0; o < s.outPlane(); o++) {
+                    acc += dy[base + o];
+                }
+            }
+            db[k] = (float) acc;
+        }
+        return db;
+    }
+
+    /** {@code dw[k, c, i, j] = sum_{n, oh, ow} dy[n, k, oh, ow] * xpad[n, g*Cg + c, oh*sh - padTop + i*dh, ow*sw - padLeft + j*dw]}. */
+    private static Tensor4D weightGradient(ConvShape s, Tensor4D input, Tensor4D gradOutput) {
+        ConvParams p = s.params();
+        float[] x = input.data();
+        float[] dy = gradOutput.data();
+        Tensor4D dw = s.newWeight();
+        int cg = s.inChannelsPerGroup();
+        for (int k = 0; k < s.outChannels(); k++) {
+            int firstChannel = (k / s.outChannelsPerGroup()) * cg;
+            for (int c = 0; c < cg; c++) {
+                for (int i = 0; i < s.kernelH(); i++) {
+                    for (int j = 0; j < s.kernelW(); j++) {
+                        double acc = 0.0;
+                        for (int n = 0; n < s.batch(); n++) {
+                            for (int oh = 0; oh < s.outH(); oh++) {
+                                int ih = oh * p.strideH() - p.padTop() + i * p.dilationH();
+                                for (int ow = 0; ow < s.outW(); ow++) {
+                                    int iw = ow * p.strideW() - p.padLeft() + j * p.dilationW();
+                                    double g = dy[((n * s.outChannels() + k) * s.outH() + oh) * s.outW() + ow];
+                                    acc += g * paddedInput(s, x, n, firstChannel + c, ih, iw);
+                                }
+                            }
+                        }
+                        dw.data()[((k * cg + c) * s.kernelH() + i) * s.kernelW() + j] = (float) acc;
+                    }
+                }
+            }
+        }
+        return dw;
+    }
+
+    /**
+     * {@code dx[n, ch, ih, iw] = sum of dy[n, k, oh, ow] * w[k, c, i, j]} over every filter {@code k} of
+     * the channel's group and every tap with {@code oh*sh - padTop + i*dh == ih} and
+     * {@code ow*sw - padLeft + j*dw == iw}: each forward product scattered back to the input element it
+     * read. Taps that read padding have no input element and are dropped.
+     */
+    private static Tensor4D inputGradient(ConvShape s, Tensor4D weight, Tensor4D gradOutput) {
+        ConvParams p = s.params();
+        float[] w = weight.data();
+        float[] dy = gradOutput.data();
+        double[] dx = new double[s.batch() * s.inChannels() * s.inPlane()];
+        int cg = s.inChannelsPerGroup();
+        for (int n = 0; n < s.batch(); n++) {
+            for (int k = 0; k < s.outChannels(); k++) {
+                int firstChannel = (k / s.outChannelsPerGroup()) * cg;
+                for (int oh = 0; oh < s.outH(); oh++) {
+                    for (int ow = 0; ow < s.outW(); ow++) {
+                        double g = dy[((n * s.outChannels() + k) * s.outH() + oh) * s.outW() + ow];
+                        for (int c = 0; c < cg; c++) {
+                            for (int i = 0; i < s.kernelH(); i++) {
+                                int ih = oh * p.strideH() - p.padTop() + i * p.dilationH();
+                                if (ih < 0 || ih >= s.inH()) {
+                                    continue;
+                                }
+                                for (int j = 0; j < s.kernelW(); j++) {
+                                    int iw = ow * p.strideW() - p.padLeft() + j * p.dilationW();
+                                    if (iw < 0 || iw >= s.inW()) {
+                                        continue;
+                                    }
+                                    double wv = w[((k * cg + c) * s.kernelH() + i) * s.kernelW() + j];
+                                    dx[((n * s.inChannels() + firstChannel + c) * s.inH() + ih) * s.inW() + iw] += g * wv;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Tensor4D result = s.newInput();
+        for (int e = 0; e < dx.length; e++) {
+            result.data()[e] = (float) dx[e];
+        }
+        return result;
+    }
+}

@@ -1,0 +1,74 @@
+package org.conv4j.testkit;
+
+import org.conv4j.api.Tensor4D;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Element-wise comparison of a backend's result with the reference, with a tolerance relative to the
+ * reference's magnitude:
+ * <pre>
+ *   |actual - expected| <= tolerance * max(max|expected|, MIN_SCALE)     for finite expected values
+ *   actual is the same NaN / +Inf / -Inf                                  for non-finite expected values
+ * </pre>
+ * The scale is the largest finite magnitude of the whole reference tensor, because float32 rounding in
+ * a GEMM (or an FFT) is proportional to the size of the values summed, not to the result of each sum.
+ */
+public final class Agreement {
+
+    /** Floor of the scale, so an all-zero reference still demands near-zero results. */
+    public static final float MIN_SCALE = 1e-3f;
+
+    private Agreement() {
+    }
+
+    /** The largest finite absolute value of {@code t}, at least {@link #MIN_SCALE}. */
+    public static float scale(Tensor4D t) {
+        float max = MIN_SCALE;
+        for (float v : t.data()) {
+            if (Float.isFinite(v) && Math.abs(v) > max) {
+                max = Math.abs(v);
+            }
+        }
+        return max;
+    }
+
+    /**
+     * Fails, with the case, the element and both values, unless {@code actual} agrees with
+     * {@code expected} as described in the class comment.
+     */
+    public static void assertAgrees(String what, Object context, Tensor4D expected, Tensor4D actual, float tolerance) {
+        if (actual == null) {
+            fail(what + " is null for " + context);
+        }
+        if (!actual.sameShape(expected)) {
+            fail(what + ": expected shape " + expected.shapeString() + ", got " + actual.shapeString()
+                    + " for " + context);
+        }
+        float bound = tolerance * scale(expected);
+        float[] e = expected.data();
+        float[] a = actual.data();
+        for (int i = 0; i < e.length; i++) {
+            boolean ok;
+            if (Float.isFinite(e[i])) {
+                ok = Float.isFinite(a[i]) && Math.abs(a[i] - e[i]) <= bound;
+            } else {
+                ok = Float.isNaN(e[i]) ? Float.isNaN(a[i]) : a[i] == e[i];
+            }
+            if (!ok) {
+                fail(what + " differs from the naive reference at " + position(expected, i) + ": expected "
+                        + e[i] + ", got " + a[i] + " (allowed error " + bound + " = " + tolerance + " * scale "
+                        + scale(expected) + "; largest difference " + expected.maxAbsDiff(actual) + ") for " + context);
+            }
+        }
+    }
+
+    /** {@code (n, c, h, w)} of flat index {@code i}. */
+    static String position(Tensor4D t, int i) {
+        int w = i % t.w();
+        int h = (i / t.w()) % t.h();
+        int c = (i / (t.w() * t.h())) % t.c();
+        int n = i / (t.w() * t.h() * t.c());
+        return "(" + n + ", " + c + ", " + h + ", " + w + ")";
+    }
+}

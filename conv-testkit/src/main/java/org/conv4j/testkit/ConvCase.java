@@ -1,0 +1,68 @@
+package org.conv4j.testkit;
+
+import org.conv4j.api.ConvParams;
+import org.conv4j.api.ConvShape;
+import org.conv4j.api.Tensor4D;
+
+import java.util.SplittableRandom;
+
+/**
+ * One convolution configuration of the conformance kit, with its data made reproducibly from {@code seed}.
+ * {@link #toString()} prints everything needed to replay a failure.
+ *
+ * @param label   what the case is for, e.g. "kernel equals padded input"
+ * @param seed    seeds input, weight, bias and gradOutput
+ * @param n       batch
+ * @param c       input channels
+ * @param h       input height
+ * @param w       input width
+ * @param k       filters
+ * @param kh      kernel height
+ * @param kw      kernel width
+ * @param params  stride, padding, dilation, groups
+ * @param hasBias whether a bias is passed
+ */
+public record ConvCase(String label, long seed, int n, int c, int h, int w, int k, int kh, int kw,
+                       ConvParams params, boolean hasBias) {
+
+    /** A fresh input {@code (n, c, h, w)}, uniform in [-1, 1). */
+    public Tensor4D input() {
+        return Tensor4D.random(seed, n, c, h, w);
+    }
+
+    /** A fresh weight {@code (k, c/groups, kh, kw)}, uniform in [-1, 1). */
+    public Tensor4D weight() {
+        return Tensor4D.random(seed + 1, k, c / params.groups(), kh, kw);
+    }
+
+    /** A fresh bias of length k, or null. */
+    public float[] bias() {
+        if (!hasBias) {
+            return null;
+        }
+        SplittableRandom r = new SplittableRandom(seed + 2);
+        float[] b = new float[k];
+        for (int i = 0; i < k; i++) {
+            b[i] = (float) (r.nextDouble() * 2 - 1);
+        }
+        return b;
+    }
+
+    /** The validated geometry. */
+    public ConvShape shape() {
+        return ConvShape.forward(input(), weight(), bias(), params);
+    }
+
+    /** A fresh gradOutput of the output's shape, uniform in [-1, 1). */
+    public Tensor4D gradOutput() {
+        ConvShape s = shape();
+        return Tensor4D.random(seed + 3, s.batch(), s.outChannels(), s.outH(), s.outW());
+    }
+
+    @Override
+    public String toString() {
+        return label + " [seed=" + seed + "] input [" + n + ", " + c + ", " + h + ", " + w + "] weight ["
+                + k + ", " + c / params.groups() + ", " + kh + ", " + kw + "] " + params
+                + (hasBias ? " bias" : " no bias");
+    }
+}
