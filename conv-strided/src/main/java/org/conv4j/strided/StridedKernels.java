@@ -1,0 +1,251 @@
+package org.conv4j.strided;
+
+/**
+ * The pure-Java kernels of the strided backend: small static methods over {@code float[]} with offsets.
+ * Nothing here knows about ND4J or BLAS.
+ *
+ * <p>Layouts (all row-major):
+ * <ul>
+ *   <li>padded image {@code xpad (C, Hp, Wp)}: element {@code (c, h, w)} at {@code (c*Hp + h)*Wp + w};</li>
+ *   <li>column matrix of a window view {@code (Cg, outH, outW, kH, kW)}, "the view laid out as a matrix":
+ *       {@code (Cg*kH*kW, outH*outW)}, element {@code ((c*kH + i)*kW + j, oh*outW + ow)} at
+ *       {@code ((c*kH + i)*kW + j)*outH*outW + oh*outW + ow}, so that a {@code (Kg, Cg*kH*kW)} weight
+ *       block (OIHW) times it is the output block {@code (Kg, outH*outW)};</li>
+ *   <li>"wide" output rows {@code (K, L)} with {@code L = (outH-1)*Wp + outW}: output {@code (k, oh, ow)} at
+ *       {@code k*L + oh*Wp + ow}; the columns {@code ow >= outW} of each row are wrap-around columns that
+ *       belong to no window (see {@link WindowView#tapMatrix}).</li>
+ * </ul>
+ */
+final class StridedKernels {
+
+    private StridedKernels() {
+    }
+
+    /**
+     * Copies {@code channels} planes {@code (h, w)} of {@code x} (from {@code xOff}) into the interior of the
+     * padded planes {@code (hp, wp)} of {@code xpad} (from {@code padOff}), at row {@code top}, column
+     * {@code left}. The border of {@code xpad} is not touched: the caller keeps it zero (a freshly allocated
+     * array, reused for images of the same shape, whose border is never written).
+     */
+    static void padInto(float[] x, int xOff, int channels, int h, int w,
+                        float[] xpad, int padOff, int hp, int wp, int top, int left) {
+        for (int c = 0; c < channels; c++) {
+            int src = xOff + c * h * w;
+            int dst = padOff + (c * hp + top) * wp + left;
+            for (int r = 0; r < h; r++) {
+                System.arraycopy(x, src + r * w, xpad, dst + r * wp, w);
+            }
+        }
+    }
+
+    /** The inverse of {@link #padInto}: copies the interior of the padded planes back into {@code x}. */
+    static void cropInto(float[] xpad, int padOff, int hp, int wp, int top, int left,
+                         float[] x, int xOff, int channels, int h, int w) {
+        for (int c = 0; c < channels; c++) {
+            int src = padOff + (c * hp + top) * wp + left;
+            int dst = xOff + c * h * w;
+            for (int r = 0; r < h; r++) {
+                System.arraycopy(xpad, src + r * wp, x, dst + r * w, w);
+            }
+        }
+    }
+
+    /**
+     * Lays the 5-D window view {@code v = (Cg, outH, outW, kH, kW)} of {@code src} out as the column matrix
+     * {@code col (Cg*kH*kW, outH*outW)} (layout in the class comment): {@code col[(c, i, j), (oh, ow)] =
+     * src[v(c, oh, ow, i, j)]}. This is the one copy the zero-copy path avoids; it is what ND4J's
+     * {@code reshape} of the view would do, only faster (see docs/strided.md).
+     *
+     * <p>The view is checked against {@code src} ({@link WindowView#checkFits}) before the first read, so a
+     * mis-sized view fails with an {@link IllegalArgumentException} instead of reading junk; after the
+     * check every index below is inside {@code src} and fits in an int.
+     */
+    static void gatherWindows(float[] src, WindowView v, float[] col) {
+        checkRank5(v);
+        v.checkFits(src.length);
+        long[] n = v.shape();
+        long[] s = v.stride();
+        int channels = (int) n[0], outH = (int) n[1], outW = (int) n[2], kh = (int) n[3], kw = (int) n[4];
+        int plane = outH * outW;
+        checkColumns(col, (long) channels * kh * kw * plane);
+        for (int c = 0; c < channels; c++) {
+            for (int i = 0; i < kh; i++) {
+                for (int j = 0; j < kw; j++) {
+                    int row = ((c * kh + i) * kw + j) * plane;
+                    long tap = v.offset() + c * s[0] + i * s[3] + j * s[4];
+                    for (int oh = 0; oh < outH; oh++) {
+                        int from = (int) (tap + oh * s[1]);
+                        int to = row + oh * outW;
+                        if (s[2] == 1) {
+                            // stride 1: the windows' taps (i, j) of one output row are consecutive inputs
+                            System.arraycopy(src, from, col, to, outW);
+                        } else {
+                            int step = (int) s[2];
+                            for (int ow = 0; ow < outW; ow++) {
+                                col[to + ow] = src[from + ow * step];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The adjoint of {@link #gatherWindows}: adds each column-matrix element back into the buffer element the
+     * view maps it to, {@code dst[v(c, oh, ow, i, j)] += col[(c, i, j), (oh, ow)]}. For a fixed channel and
+     * kernel offset {@code (i, j)} this is one strided add into
+     * {@code dst[c, i*dh : i*dh + sh*outH : sh, j*dw : j*dw + sw*outW : sw]}; overlapping windows hit
+     * the same element several times and their contributions add up, which is exactly the chain rule for an
+     * input read by several windows. Checked like the gather.
+     */
+    static void scatterAddWindows(float[] col, WindowView v, float[] dst) {
+        checkRank5(v);
+        v.checkFits(dst.length);
+        long[] n = v.shape();
+        long[] s = v.stride();
+        int channels = (int) n[0], outH = (int) n[1], outW = (int) n[2], kh = (int) n[3], kw = (int) n[4];
+        int plane = outH * outW;
+        checkColumns(col, (long) channels * kh * kw * plane);
+        int step = (int) s[2];
+        for (int c = 0; c < channels; c++) {
+            for (int i = 0; i < kh; i++) {
+                for (int j = 0; j < kw; j++) {
+                    int row = ((c * kh + i) * kw + j) * plane;
+                    long tap = v.offset() + c * s[0] + i * s[3] + j * s[4];
+                    for (int oh = 0; oh < outH; oh++) {
+                        int to = (int) (tap + oh * s[1]);
+                        int from = row + oh * outW;
+                        for (int ow = 0; ow < outW; ow++) {
+                            dst[to + ow * step] += col[from + ow];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void checkRank5(WindowView v) {
+        if (v.rank() != 5) {
+            throw new IllegalArgumentException("view: expected rank 5 (C, outH, outW, kH, kW), got " + v.rank());
+        }
+    }
+
+    private static void checkColumns(float[] col, long needed) {
+        if (col.length < needed) {
+            throw new IllegalArgumentException("col: expected at least " + needed + " elements, got " + col.length);
+        }
+    }
+
+    /**
+     * Weights {@code (K, Cg, kH, kW)} (OIHW) regrouped by kernel offset: {@code (kH*kW, K, Cg)}, element
+     * {@code (i*kW + j, k, c)} at {@code ((i*kW + j)*K + k)*Cg + c}. The block of tap {@code (i, j)} is the
+     * {@code (K, Cg)} matrix that multiplies {@link WindowView#tapMatrix tap matrix (i, j)}; group
+     * {@code g}'s filters are its rows {@code g*Kg .. (g+1)*Kg - 1}.
+     */
+    static float[] tapMajorWeights(float[] w, int k, int cg, int kh, int kw) {
+        float[] t = new float[k * cg * kh * kw];
+        for (int f = 0; f < k; f++) {
+            for (int c = 0; c < cg; c++) {
+                for (int i = 0; i < kh; i++) {
+                    for (int j = 0; j < kw; j++) {
+                        t[((i * kw + j) * k + f) * cg + c] = w[((f * cg + c) * kh + i) * kw + j];
+                    }
+                }
+            }
+        }
+        return t;
+    }
+
+    /** The inverse of {@link #tapMajorWeights}: {@code (kH*kW, K, Cg)} back to OIHW {@code (K, Cg, kH, kW)}. */
+    static void tapMajorToOihw(float[] t, int k, int cg, int kh, int kw, float[] w) {
+        for (int f = 0; f < k; f++) {
+            for (int c = 0; c < cg; c++) {
+                for (int i = 0; i < kh; i++) {
+                    for (int j = 0; j < kw; j++) {
+                        w[((f * cg + c) * kh + i) * kw + j] = t[((i * kw + j) * k + f) * cg + c];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Copies {@code rows} output rows from the wide layout ({@code (rows, L)}, row {@code r} pixel
+     * {@code (oh, ow)} at {@code wideOff + r*L + oh*wp + ow}) into compact planes
+     * ({@code dst[dstOff + (r*outH + oh)*outW + ow]}), adding {@code bias[biasOff + r]} when bias is not
+     * null. The wrap-around columns are dropped.
+     */
+    static void wideToCompact(float[] wide, int wideOff, int rows, int outH, int outW, int wp,
+                              float[] bias, int biasOff, float[] dst, int dstOff) {
+        int l = (outH - 1) * wp + outW;
+        for (int r = 0; r < rows; r++) {
+            float b = bias == null ? 0f : bias[biasOff + r];
+            for (int oh = 0; oh < outH; oh++) {
+                int from = wideOff + r * l + oh * wp;
+                int to = dstOff + (r * outH + oh) * outW;
+                if (bias == null) {
+                    System.arraycopy(wide, from, dst, to, outW);
+                } else {
+                    for (int ow = 0; ow < outW; ow++) {
+                        dst[to + ow] = wide[from + ow] + b;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The inverse of {@link #wideToCompact} without bias: compact planes into the wide layout. Only the
+     * window columns are written; the caller keeps the wrap-around columns zero, so that they add nothing
+     * to a GEMM that sums over columns (see the backward pass in {@link StridedBackend}).
+     */
+    static void compactToWide(float[] src, int srcOff, int rows, int outH, int outW, int wp, float[] wide, int wideOff) {
+        int l = (outH - 1) * wp + outW;
+        for (int r = 0; r < rows; r++) {
+            for (int oh = 0; oh < outH; oh++) {
+                System.arraycopy(src, srcOff + (r * outH + oh) * outW, wide, wideOff + r * l + oh * wp, outW);
+            }
+        }
+    }
+
+    /**
+     * Adds {@code bias[biasOff + r]} to every element of {@code rows} planes of {@code plane} elements from
+     * {@code off}.
+     */
+    static void addBias(float[] y, int off, int rows, int plane, float[] bias, int biasOff) {
+        for (int r = 0; r < rows; r++) {
+            float b = bias[biasOff + r];
+            int base = off + r * plane;
+            for (int e = 0; e < plane; e++) {
+                y[base + e] += b;
+            }
+        }
+    }
+
+    /** {@code db[k] = sum_{n, p} dy[(n*K + k)*plane + p]}, accumulated in double. */
+    static float[] sumPlanes(float[] dy, int batch, int k, int plane) {
+        float[] db = new float[k];
+        for (int f = 0; f < k; f++) {
+            double acc = 0.0;
+            for (int n = 0; n < batch; n++) {
+                int base = (n * k + f) * plane;
+                for (int p = 0; p < plane; p++) {
+                    acc += dy[base + p];
+                }
+            }
+            db[f] = (float) acc;
+        }
+        return db;
+    }
+
+    /** True if no element is NaN or infinite. */
+    static boolean allFinite(float[] a) {
+        for (float v : a) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

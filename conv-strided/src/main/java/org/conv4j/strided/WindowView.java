@@ -1,0 +1,211 @@
+package org.conv4j.strided;
+
+import org.conv4j.api.ConvParams;
+import org.conv4j.api.ConvShape;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * The geometry of a strided view: a shape, a stride per axis (in elements) and a start offset into a flat
+ * buffer. Element {@code (i0, i1, ..., i_{d-1})} of the view is buffer element
+ * <pre>
+ *   offset + i0*stride[0] + i1*stride[1] + ... + i_{d-1}*stride[d-1]
+ * </pre>
+ * exactly as numpy's {@code as_strided} and ND4J's
+ * {@code Nd4j.create(DataBuffer, long[] shape, long[] stride, long offset, char order)} read it (both count
+ * strides in elements here, numpy in bytes). Nothing is copied: several view elements may map to the same
+ * buffer element (overlapping windows), which is the point.
+ *
+ * <p><b>The convolution window view.</b> Over a padded input {@code xpad} of shape {@code (N, C, Hp, Wp)}
+ * in NCHW order ({@code Hp = H + padTop + padBottom}, {@code Wp = W + padLeft + padRight}),
+ * {@link #windows} is the 6-D view {@code (N, C, outH, outW, kH, kW)} with strides
+ * <pre>
+ *   (C*Hp*Wp, Hp*Wp, sh*Wp, sw, dh*Wp, dw)
+ * </pre>
+ * so that view element {@code (n, c, oh, ow, i, j)} is {@code xpad[n, c, oh*sh + i*dh, ow*sw + j*dw]}: the
+ * input tap {@code (i, j)} of output {@code (oh, ow)}, which is what the convolution sum multiplies by
+ * {@code w[k, c, i, j]}. Stride and dilation are nothing but other strides.
+ *
+ * <p><b>Safety.</b> A wrong stride does not fail by itself: it silently reads other memory (the seeds'
+ * warning about {@code as_strided}). Every view this module creates goes through {@link #checkFits} first,
+ * which proves that every element of the view lies inside the buffer. With non-negative strides the lowest
+ * reachable element is {@code offset} and the highest is {@link #maxReachableOffset}.
+ *
+ * @param shape  the size of each axis, each at least 1
+ * @param stride the step of each axis in buffer elements, each at least 0 (0 repeats an element)
+ * @param offset the buffer element of view element {@code (0, ..., 0)}, at least 0
+ */
+public record WindowView(long[] shape, long[] stride, long offset) {
+
+    public WindowView {
+        Objects.requireNonNull(shape, "shape must not be null");
+        Objects.requireNonNull(stride, "stride must not be null");
+        if (shape.length != stride.length) {
+            throw new IllegalArgumentException("stride: expected one stride per axis (" + shape.length
+                    + "), got " + stride.length);
+        }
+        for (int a = 0; a < shape.length; a++) {
+            if (shape[a] < 1) {
+                throw new IllegalArgumentException("shape: expected every size >= 1, got " + Arrays.toString(shape));
+            }
+            if (stride[a] < 0) {
+                throw new IllegalArgumentException("stride: expected every stride >= 0, got " + Arrays.toString(stride));
+            }
+        }
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset: expected >= 0, got " + offset);
+        }
+        shape = shape.clone();
+        stride = stride.clone();
+    }
+
+    /**
+     * The 6-D window view {@code (N, C, outH, outW, kH, kW)} of the padded input, strides
+     * {@code (C*Hp*Wp, Hp*Wp, sh*Wp, sw, dh*Wp, dw)}, offset 0 (see the class comment).
+     * All sizes come from {@code s}.
+     */
+    public static WindowView windows(ConvShape s) {
+        ConvParams p = s.params();
+        long hp = s.paddedH();
+        long wp = s.paddedW();
+        long plane = hp * wp;
+        return new WindowView(
+                new long[] {s.batch(), s.inChannels(), s.outH(), s.outW(), s.kernelH(), s.kernelW()},
+                new long[] {s.inChannels() * plane, plane, p.strideH() * wp, p.strideW(), p.dilationH() * wp, p.dilationW()},
+                0);
+    }
+
+    /**
+     * The zero-copy "tap matrix" of kernel offset {@code (i, j)} for group {@code g} of ONE padded image
+     * {@code (C, Hp, Wp)}, valid when both strides are 1: the 2-D view {@code (C/groups, L)} with strides
+     * {@code (Hp*Wp, 1)}, offset {@code g*(C/groups)*Hp*Wp + i*dh*Wp + j*dw} and
+     * {@code L = (outH - 1)*Wp + outW}. Column {@code q = oh*Wp + ow} is
+     * {@code xpad[c, oh + i*dh, ow + j*dw]}, the tap {@code (i, j)} of output {@code (oh, ow)}, for
+     * {@code ow < outW}; the columns with {@code ow >= outW} ("wrap-around" columns) read the next row's
+     * first elements and belong to no window. Since consecutive output pixels of a row are consecutive
+     * input elements when the stride is 1, every output row of every channel is contiguous and one leading
+     * dimension {@code Hp*Wp} describes the whole matrix: BLAS can use it in place.
+     *
+     * <p>Its last element, at {@code c = Cg-1, q = L-1} for {@code i = kH-1, j = kW-1}, is
+     * {@code (g+1)*Cg*Hp*Wp - 1} because {@code (outH-1) + (kH-1)*dh = Hp-1} and
+     * {@code (outW-1) + (kW-1)*dw = Wp-1} at stride 1: the view never leaves its group's channels.
+     */
+    public static WindowView tapMatrix(ConvShape s, int group, int i, int j) {
+        ConvParams p = s.params();
+        if (p.isStrided()) {
+            throw new IllegalArgumentException("params: expected stride 1x1 for a tap matrix, got "
+                    + p.strideH() + "x" + p.strideW());
+        }
+        long wp = s.paddedW();
+        long plane = s.paddedH() * wp;
+        long cols = (s.outH() - 1L) * wp + s.outW();
+        return new WindowView(new long[] {s.inChannelsPerGroup(), cols}, new long[] {plane, 1},
+                (long) group * s.inChannelsPerGroup() * plane + (long) i * p.dilationH() * wp + (long) j * p.dilationW());
+    }
+
+    /**
+     * The window view of ONE padded image {@code (C, Hp, Wp)}, its channel axis sliced to group {@code g}:
+     * the 5-D view {@code (C/groups, outH, outW, kH, kW)} with strides {@code (Hp*Wp, sh*Wp, sw, dh*Wp, dw)}
+     * and offset {@code g*(C/groups)*Hp*Wp}. It is {@link #windows} at image 0 with the batch axis dropped
+     * (groups only move the start along the channel axis).
+     */
+    public static WindowView groupWindows(ConvShape s, int group) {
+        long[] shape = windows(s).shape;
+        long[] stride = windows(s).stride;
+        long cg = s.inChannelsPerGroup();
+        return new WindowView(new long[] {cg, shape[2], shape[3], shape[4], shape[5]},
+                new long[] {stride[1], stride[2], stride[3], stride[4], stride[5]}, group * cg * stride[1]);
+    }
+
+    /** The length of the padded input buffer {@code N*C*Hp*Wp} the {@link #windows} view is taken of. */
+    public static long paddedLength(ConvShape s) {
+        return (long) s.batch() * s.inChannels() * s.paddedH() * s.paddedW();
+    }
+
+    /** Number of axes. */
+    public int rank() {
+        return shape.length;
+    }
+
+    /** A copy of the shape. */
+    @Override
+    public long[] shape() {
+        return shape.clone();
+    }
+
+    /** A copy of the strides. */
+    @Override
+    public long[] stride() {
+        return stride.clone();
+    }
+
+    /** The buffer element of view element {@code index} (no bounds check on the index). */
+    public long elementOffset(long... index) {
+        long e = offset;
+        for (int a = 0; a < shape.length; a++) {
+            e += index[a] * stride[a];
+        }
+        return e;
+    }
+
+    /** The highest buffer element this view can reach: {@code offset + sum_a (shape[a] - 1) * stride[a]}. */
+    public long maxReachableOffset() {
+        return maxReachableOffset(offset, shape, stride);
+    }
+
+    /**
+     * {@code offset + sum_a (shape[a] - 1) * stride[a]}: with non-negative strides, the highest buffer element
+     * any index of the view maps to (each term is largest at the last index of its axis).
+     *
+     * @throws IllegalArgumentException if the sum overflows a long
+     */
+    public static long maxReachableOffset(long offset, long[] shape, long[] stride) {
+        long max = offset;
+        for (int a = 0; a < shape.length; a++) {
+            try {
+                max = Math.addExact(max, Math.multiplyExact(shape[a] - 1, stride[a]));
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("view: expected an extent that fits in a long, got an overflow "
+                        + "for shape " + Arrays.toString(shape) + ", stride " + Arrays.toString(stride), e);
+            }
+        }
+        return max;
+    }
+
+    /**
+     * Checks, BEFORE any view is created, that every element of this view lies inside a buffer of
+     * {@code bufferLength} elements: {@code 0 <= offset} (guaranteed by the constructor) and
+     * {@code maxReachableOffset() < bufferLength}.
+     *
+     * @return this view
+     * @throws IllegalArgumentException naming the view, with the buffer length needed and the one given
+     */
+    public WindowView checkFits(long bufferLength) {
+        long max = maxReachableOffset();
+        if (max >= bufferLength) {
+            throw new IllegalArgumentException("view: expected a buffer of at least " + (max + 1)
+                    + " elements (offset " + offset + " + sum((shape - 1) * stride) for shape "
+                    + Arrays.toString(shape) + ", stride " + Arrays.toString(stride) + "), got "
+                    + bufferLength + ": the view would read past the end");
+        }
+        return this;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof WindowView v && Arrays.equals(shape, v.shape) && Arrays.equals(stride, v.stride)
+                && offset == v.offset;
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * (31 * Arrays.hashCode(shape) + Arrays.hashCode(stride)) + Long.hashCode(offset);
+    }
+
+    @Override
+    public String toString() {
+        return "WindowView{shape=" + Arrays.toString(shape) + ", stride=" + Arrays.toString(stride)
+                + ", offset=" + offset + "}";
+    }
+}
