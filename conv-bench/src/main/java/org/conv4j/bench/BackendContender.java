@@ -1,0 +1,56 @@
+package org.conv4j.bench;
+
+import org.conv4j.api.ConvBackend;
+import org.conv4j.api.ConvGradients;
+import org.conv4j.api.Tensor4D;
+
+/**
+ * A conv4j backend as a contender. Forward uses {@link ConvBackend#forwardInto} with a preallocated
+ * output (no allocation in the timed call beyond what the backend itself does); backward returns new
+ * gradients, as the API does.
+ */
+public final class BackendContender implements Contender {
+
+    private final ConvBackend backend;
+
+    public BackendContender(ConvBackend backend) {
+        this.backend = backend;
+    }
+
+    @Override
+    public String name() {
+        return backend.name();
+    }
+
+    @Override
+    public String skipReason(BenchShape shape, Pass pass) {
+        return SkipRule.skipReason(backend.name(), shape, pass);
+    }
+
+    @Override
+    public Run prepare(Problem p, Pass pass) {
+        Tensor4D out = p.shape().geometry().newOutput();
+        return new Run() {
+            private ConvGradients gradients;
+
+            @Override
+            public void run() {
+                if (pass == Pass.FORWARD) {
+                    backend.forwardInto(p.input(), p.weight(), p.bias(), p.shape().params(), out);
+                } else {
+                    gradients = backend.backward(p.input(), p.weight(), p.gradOutput(), p.shape().params());
+                }
+            }
+
+            @Override
+            public Tensor4D output() {
+                return out;
+            }
+
+            @Override
+            public ConvGradients gradients() {
+                return gradients;
+            }
+        };
+    }
+}

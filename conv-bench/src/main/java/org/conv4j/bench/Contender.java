@@ -1,0 +1,36 @@
+package org.conv4j.bench;
+
+import org.conv4j.api.ConvGradients;
+import org.conv4j.api.Tensor4D;
+
+/**
+ * Something that can run a convolution pass and be timed: a conv4j backend or the ND4J peer.
+ * {@link #prepare} does every allocation and copy the contender needs, so that {@link Run#run()} is
+ * just the pass.
+ */
+public interface Contender {
+
+    /** The name in tables and in JMH's {@code backend} parameter. */
+    String name();
+
+    /**
+     * Why this contender does not run {@code pass} on {@code shape} (cannot, or would take unreasonably
+     * long under {@link SkipRule}), or null if it does.
+     */
+    String skipReason(BenchShape shape, Pass pass);
+
+    /** Sets up one timed case. */
+    Run prepare(Problem problem, Pass pass);
+
+    /** One prepared case. */
+    interface Run {
+        /** The measured work: exactly one pass. */
+        void run();
+
+        /** The forward output of the last {@link #run()} (forward cases). */
+        Tensor4D output();
+
+        /** The gradients of the last {@link #run()} (backward cases). */
+        ConvGradients gradients();
+    }
+}

@@ -1,0 +1,196 @@
+package org.conv4j.bench;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.conv4j.api.ConvParams;
+
+/**
+ * The benchmark suite: every named shape, shared by the JMH benchmarks ({@code -p shape=NAME}) and the
+ * comparison command ({@code --shapes NAME,GROUP}). Names end in {@code -b1} / {@code -b8} for the batch
+ * size where the layer is run at both.
+ *
+ * <table>
+ *   <caption>Groups</caption>
+ *   <tr><th>group</th><th>shapes</th></tr>
+ *   <tr><td>{@code seeds-scaling}</td><td>the seeds' scaling case: 1 channel, one 2x2 filter, input 10x10 to
+ *       500x500 (no padding, stride 1)</td></tr>
+ *   <tr><td>{@code seeds}</td><td>the seeds' worked example: 6x6 input with 10 channels, 6 filters of 3x3x10</td></tr>
+ *   <tr><td>{@code alexnet}</td><td>AlexNet conv1: 3x227x227, 96 filters 11x11, stride 4</td></tr>
+ *   <tr><td>{@code resnet50}</td><td>ResNet-50: conv1 7x7/2 pad 3 on 3x224x224; 3x3 64->64 at 56x56; 3x3 128->128
+ *       stride 2 (56x56 -> 28x28); 1x1 256->64 at 56x56; 3x3 512->512 at 7x7</td></tr>
+ *   <tr><td>{@code mobilenet}</td><td>MobileNet v1's first depthwise layer: 32 channels, 3x3, 112x112, groups 32</td></tr>
+ *   <tr><td>{@code large-kernel}</td><td>16->16 channels at 128x128 with 15x15 and 31x31 kernels, "same" padding
+ *       (the FFT backend's target layer)</td></tr>
+ *   <tr><td>{@code kernel-sweep}</td><td>32->32 channels at 64x64, batch 4, "same" padding, kernel 3, 5, 7, 11, 15,
+ *       21, 31: where FFT overtakes GEMM</td></tr>
+ * </table>
+ * Selectors: {@code default} (the comparison command's two-minute subset, {@link #DEFAULT_SUBSET}),
+ * {@code headline} (the JMH headline comparison), {@code all}.
+ */
+public final class ShapeCatalog {
+
+    // Names used in JMH @Param defaults must be compile-time constants; ShapeCatalogTest checks each exists.
+    public static final String SEEDS_6X6X10_B1 = "seeds-6x6x10-b1";
+    public static final String ALEXNET_CONV1_B1 = "alexnet-conv1-b1";
+    public static final String RESNET50_CONV1_B1 = "resnet50-conv1-b1";
+    public static final String RESNET50_3X3_64_B1 = "resnet50-3x3-64-b1";
+    public static final String RESNET50_3X3_64_B8 = "resnet50-3x3-64-b8";
+    public static final String RESNET50_3X3_128_S2_B8 = "resnet50-3x3-128-s2-b8";
+    public static final String RESNET50_1X1_256_64_B8 = "resnet50-1x1-256to64-b8";
+    public static final String RESNET50_3X3_512_B8 = "resnet50-3x3-512-b8";
+    public static final String MOBILENET_DW_B8 = "mobilenet-dw-3x3-b8";
+    public static final String LARGE_15X15_B1 = "large-15x15-b1";
+    public static final String LARGE_31X31_B1 = "large-31x31-b1";
+    public static final String SEEDS_SCALING_100 = "seeds-scaling-100";
+
+    /** Input sizes of the seeds' scaling case (square, 1 channel, 2x2 kernel). */
+    public static final int[] SCALING_SIZES = {10, 25, 50, 100, 150, 200, 250, 300, 400, 500};
+
+    /** Kernel sizes of the kernel sweep. */
+    public static final int[] SWEEP_KERNELS = {3, 5, 7, 11, 15, 21, 31};
+
+    /** The comparison command's default selection, sized for about two minutes on 2 cores. */
+    public static final List<String> DEFAULT_SUBSET;
+
+    /** The headline JMH comparison: ResNet 3x3 batch 8 and the FFT issue's 31x31 layer. */
+    public static final List<String> HEADLINE = List.of(RESNET50_3X3_64_B8, LARGE_31X31_B1);
+
+    private static final Map<String, BenchShape> BY_NAME;
+    private static final Map<String, List<String>> GROUPS;
+
+    static {
+        List<BenchShape> all = new ArrayList<>();
+        for (int n : SCALING_SIZES) {
+            all.add(new BenchShape("seeds-scaling-" + n, "seeds-scaling",
+                    "seeds' scaling case: 1 channel " + n + "x" + n + ", one 2x2 filter", 1, 1, n, n, 1, 2, 2,
+                    ConvParams.DEFAULT));
+        }
+        for (int b : new int[] {1, 8}) {
+            String bs = "-b" + b;
+            all.add(new BenchShape("seeds-6x6x10" + bs, "seeds",
+                    "seeds' worked shape: 10x6x6 input, 6 filters of 3x3x10", b, 10, 6, 6, 6, 3, 3, ConvParams.DEFAULT));
+            all.add(new BenchShape("alexnet-conv1" + bs, "alexnet",
+                    "AlexNet conv1: 3x227x227, 96 filters 11x11, stride 4", b, 3, 227, 227, 96, 11, 11,
+                    ConvParams.builder().stride(4).build()));
+            all.add(new BenchShape("resnet50-conv1" + bs, "resnet50",
+                    "ResNet-50 conv1: 3x224x224, 64 filters 7x7, stride 2, pad 3", b, 3, 224, 224, 64, 7, 7,
+                    ConvParams.builder().stride(2).padding(3).build()));
+            all.add(new BenchShape("resnet50-3x3-64" + bs, "resnet50",
+                    "ResNet-50 conv2_x 3x3: 64->64 at 56x56, pad 1", b, 64, 56, 56, 64, 3, 3,
+                    ConvParams.builder().padding(1).build()));
+            all.add(new BenchShape("resnet50-3x3-128-s2" + bs, "resnet50",
+                    "ResNet-50 conv3_1 3x3: 128->128, stride 2, 56x56 -> 28x28, pad 1", b, 128, 56, 56, 128, 3, 3,
+                    ConvParams.builder().stride(2).padding(1).build()));
+            all.add(new BenchShape("resnet50-1x1-256to64" + bs, "resnet50",
+                    "ResNet-50 conv2_x 1x1: 256->64 at 56x56", b, 256, 56, 56, 64, 1, 1, ConvParams.DEFAULT));
+            all.add(new BenchShape("resnet50-3x3-512" + bs, "resnet50",
+                    "ResNet-50 conv5_x 3x3: 512->512 at 7x7, pad 1", b, 512, 7, 7, 512, 3, 3,
+                    ConvParams.builder().padding(1).build()));
+            all.add(new BenchShape("mobilenet-dw-3x3" + bs, "mobilenet",
+                    "MobileNet v1 depthwise 3x3: 32 channels at 112x112, pad 1, groups 32", b, 32, 112, 112, 32, 3, 3,
+                    ConvParams.builder().padding(1).groups(32).build()));
+            for (int k : new int[] {15, 31}) {
+                all.add(new BenchShape("large-" + k + "x" + k + bs, "large-kernel",
+                        "large kernel: 16->16 at 128x128, " + k + "x" + k + ", same padding", b, 16, 128, 128, 16, k, k,
+                        ConvParams.builder().samePadding(128, 128, k, k).build()));
+            }
+        }
+        for (int k : SWEEP_KERNELS) {
+            all.add(new BenchShape("ksweep-k" + k, "kernel-sweep",
+                    "kernel sweep: 32->32 at 64x64, batch 4, " + k + "x" + k + ", same padding", 4, 32, 64, 64, 32, k, k,
+                    ConvParams.builder().samePadding(64, 64, k, k).build()));
+        }
+
+        Map<String, BenchShape> byName = new LinkedHashMap<>();
+        Map<String, List<String>> groups = new LinkedHashMap<>();
+        for (BenchShape s : all) {
+            if (byName.put(s.name(), s) != null) {
+                throw new IllegalStateException("duplicate shape name " + s.name());
+            }
+            groups.computeIfAbsent(s.group(), g -> new ArrayList<>()).add(s.name());
+        }
+        BY_NAME = Collections.unmodifiableMap(byName);
+
+        List<String> defaults = new ArrayList<>(groups.get("seeds-scaling"));
+        defaults.addAll(List.of(SEEDS_6X6X10_B1, ALEXNET_CONV1_B1, RESNET50_CONV1_B1, RESNET50_3X3_64_B1,
+                "resnet50-3x3-128-s2-b1", "resnet50-1x1-256to64-b1", "resnet50-3x3-512-b1", "mobilenet-dw-3x3-b1",
+                LARGE_31X31_B1));
+        DEFAULT_SUBSET = List.copyOf(defaults);
+        groups.replaceAll((k, v) -> List.copyOf(v));
+        groups.put("default", DEFAULT_SUBSET);
+        groups.put("headline", HEADLINE);
+        groups.put("all", List.copyOf(byName.keySet()));
+        GROUPS = Collections.unmodifiableMap(groups);
+    }
+
+    private ShapeCatalog() {
+    }
+
+    /** Every shape, in catalogue order. */
+    public static List<BenchShape> all() {
+        return List.copyOf(BY_NAME.values());
+    }
+
+    /** Group and selector names ({@code seeds-scaling}, ..., {@code default}, {@code headline}, {@code all}). */
+    public static Set<String> groupNames() {
+        return GROUPS.keySet();
+    }
+
+    /** The shape names of a group or selector. */
+    public static List<String> group(String group) {
+        List<String> names = GROUPS.get(group);
+        if (names == null) {
+            throw new IllegalArgumentException("group: expected one of " + GROUPS.keySet() + ", got \"" + group + "\"");
+        }
+        return names;
+    }
+
+    /**
+     * The shape called {@code name}.
+     *
+     * @throws IllegalArgumentException naming the unknown shape and listing the groups
+     */
+    public static BenchShape byName(String name) {
+        BenchShape s = BY_NAME.get(name);
+        if (s == null) {
+            throw new IllegalArgumentException("shape: expected a shape name (see --list) or a group "
+                    + GROUPS.keySet() + ", got \"" + name + "\"");
+        }
+        return s;
+    }
+
+    /**
+     * Resolves a comma-separated list of shape names and group names into shapes, in the order given,
+     * without repeats. Case-insensitive; blanks around commas are ignored.
+     *
+     * @throws IllegalArgumentException for an unknown name or an empty selection
+     */
+    public static List<BenchShape> select(String spec) {
+        Set<String> names = new LinkedHashSet<>();
+        for (String token : spec.split(",")) {
+            String t = token.trim().toLowerCase(Locale.ROOT);
+            if (t.isEmpty()) {
+                continue;
+            }
+            if (GROUPS.containsKey(t)) {
+                names.addAll(GROUPS.get(t));
+            } else {
+                names.add(byName(t).name());
+            }
+        }
+        if (names.isEmpty()) {
+            throw new IllegalArgumentException("shapes: expected at least one shape or group name, got \"" + spec + "\"");
+        }
+        List<BenchShape> shapes = new ArrayList<>();
+        for (String n : names) {
+            shapes.add(BY_NAME.get(n));
+        }
+        return shapes;
+    }
+}

@@ -1,0 +1,235 @@
+package org.conv4j.bench.compare;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.conv4j.bench.BenchShape;
+import org.conv4j.bench.Contender;
+import org.conv4j.bench.Contenders;
+import org.conv4j.bench.Pass;
+import org.conv4j.bench.Problem;
+import org.conv4j.bench.SgemmProbe;
+import org.conv4j.bench.ShapeCatalog;
+import org.conv4j.bench.SkipRule;
+
+/**
+ * The comparison command, {@code java -jar conv-bench/target/conv-bench.jar}: runs every backend (and the
+ * ND4J peer) over a selection of the shape catalogue, prints a progress line per case and a table per
+ * shape, and writes {@code report.md} with PNG charts. {@code --help} lists the options.
+ */
+public final class CompareMain {
+
+    private final Options options;
+    private final PrintStream out;
+    private final List<String> commandLine;
+
+    CompareMain(Options options, PrintStream out, List<String> commandLine) {
+        this.options = options;
+        this.out = out;
+        this.commandLine = commandLine;
+    }
+
+    public static void main(String[] args) {
+        System.setProperty("java.awt.headless", "true");
+        Options options;
+        try {
+            options = Options.parse(args, defaultOutput());
+        } catch (IllegalArgumentException e) {
+            System.err.println("conv-bench: " + e.getMessage());
+            System.err.println("Run with --help for the options.");
+            System.exit(2);
+            return;
+        }
+        if (options.help()) {
+            System.out.println(Options.helpText());
+            return;
+        }
+        if (options.list()) {
+            list(System.out);
+            return;
+        }
+        try {
+            new CompareMain(options, System.out, List.of(args)).run();
+        } catch (IllegalArgumentException e) {
+            System.err.println("conv-bench: " + e.getMessage());
+            System.exit(2);
+        } catch (IOException e) {
+            System.err.println("conv-bench: could not write the report: " + e);
+            System.exit(1);
+        }
+    }
+
+    /** {@code report/} beside the jar when run from a jar in a folder (target/), else {@code ./conv-bench-report}. */
+    static Path defaultOutput() {
+        try {
+            Path code = Path.of(CompareMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (Files.isRegularFile(code) && code.getParent() != null) {
+                return code.getParent().resolve("report");
+            }
+        } catch (URISyntaxException | RuntimeException e) {
+            // fall through
+        }
+        return Path.of("conv-bench-report");
+    }
+
+    static void list(PrintStream out) {
+        out.println("Shapes (name: description; input * weight, FLOPs of one forward pass):");
+        for (BenchShape s : ShapeCatalog.all()) {
+            out.printf(Locale.ROOT, "  %-26s %s; %s, %.3f GFLOP%n", s.name(), s.description(), s.summary(),
+                    s.forwardFlops() / 1e9);
+        }
+        out.println("Groups and selectors:");
+        for (String g : ShapeCatalog.groupNames()) {
+            out.printf(Locale.ROOT, "  %-14s %s%n", g, String.join(",", ShapeCatalog.group(g)));
+        }
+        out.println("Backends on the classpath (plus the ND4J peer): " + String.join(", ", Contenders.availableNames()));
+    }
+
+    void run() throws IOException {
+        List<BenchShape> shapes = ShapeCatalog.select(options.shapes());
+        List<Contender> contenders = Contenders.select(options.backends());
+        List<Pass> passes = new ArrayList<>(options.passes());
+        Runner runner = new Runner(options.reps(), options.warmupMs(), options.budgetMs());
+        String started = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+        long t0 = System.nanoTime();
+
+        out.println("conv-bench: " + shapes.size() + " shapes x " + passes.size() + " passes x "
+                + contenders.size() + " backends (" + names(contenders) + ")");
+        out.println("machine: " + Machine.describe());
+
+        double sgemm = options.sgemm() ? sgemmProbe() : Double.NaN;
+
+        List<CaseResult> all = new ArrayList<>();
+        int total = shapes.size() * passes.size() * contenders.size();
+        int done = 0;
+        for (BenchShape shape : shapes) {
+            List<CaseResult> shapeResults = new ArrayList<>();
+            for (Pass pass : passes) {
+                Problem problem = Problem.of(shape, pass, options.seed());
+                Runner.Reference reference = null;
+                boolean naiveSelected = contenders.get(0).name().equals("naive");
+                if (!naiveSelected || contenders.get(0).skipReason(shape, pass) != null) {
+                    reference = untimedNaiveReference(problem, pass);
+                }
+                for (Contender c : contenders) {
+                    done++;
+                    String prefix = String.format(Locale.ROOT, "[%3d/%3d] %-24s %-8s %-8s ", done, total,
+                            shape.name(), pass.label(), c.name());
+                    out.print(prefix);
+                    out.flush();
+                    CaseResult r = runCase(runner, c, problem, pass, reference);
+                    if (r.ok() && c.name().equals("naive") && reference == null) {
+                        reference = lastNaiveReference;
+                    }
+                    out.println(progress(r));
+                    shapeResults.add(r);
+                }
+            }
+            out.println();
+            out.println(shape.name() + ": " + shape.description() + " [" + shape.summary() + String.format(Locale.ROOT,
+                    ", %.3f GFLOP forward]", shape.forwardFlops() / 1e9));
+            out.print(Tables.text(Tables.HEADERS, Tables.shapeRows(shapeResults, sgemm)));
+            out.println();
+            all.addAll(shapeResults);
+        }
+        double minutes = (System.nanoTime() - t0) / 60e9;
+        Files.createDirectories(options.out());
+        Path report = Report.write(options, all, sgemm, started, minutes, commandLine);
+        out.printf(Locale.ROOT, "Done in %.1f min. Report: %s%n", minutes, report.toAbsolutePath().normalize());
+    }
+
+    private Runner.Reference lastNaiveReference;
+
+    private CaseResult runCase(Runner runner, Contender c, Problem problem, Pass pass, Runner.Reference reference) {
+        BenchShape shape = problem.shape();
+        String skip = c.skipReason(shape, pass);
+        if (skip != null) {
+            return CaseResult.skipped(shape, pass, c.name(), skip);
+        }
+        try {
+            Contender.Run run = c.prepare(problem, pass);
+            Runner.Timed timed = runner.time(run);
+            double[] diff;
+            if (c.name().equals("naive") && reference == null) {
+                lastNaiveReference = Runner.keep(run, pass);
+                diff = new double[] {0, 0};
+            } else {
+                diff = Runner.diff(run, pass, reference);
+            }
+            return new CaseResult(shape, pass, c.name(), CaseResult.Status.OK, Measure.median(timed.nanos()),
+                    timed.nanos().length, diff[0], diff[1], c.name().equals("naive") ? "reference"
+                            : reference == null ? "no naive reference" : "");
+        } catch (RuntimeException | OutOfMemoryError | LinkageError e) {
+            return CaseResult.failed(shape, pass, c.name(), String.valueOf(e).replace('\n', ' '));
+        }
+    }
+
+    /** The naive result for this pass when naive is not being timed but the pass is affordable; else null. */
+    private Runner.Reference untimedNaiveReference(Problem problem, Pass pass) {
+        if (!SkipRule.naiveReferenceAffordable(problem.shape(), pass)) {
+            return null;
+        }
+        try {
+            Contender naive = Contenders.byName("naive");
+            return Runner.reference(naive.prepare(problem, pass), pass);
+        } catch (IllegalArgumentException e) {
+            return null; // no naive backend on the classpath
+        }
+    }
+
+    private double sgemmProbe() {
+        out.print("sgemm probe: " + SgemmProbe.DEFAULT_SIZE + "x" + SgemmProbe.DEFAULT_SIZE + " via ND4J mmul ... ");
+        out.flush();
+        try {
+            SgemmProbe probe = new SgemmProbe(SgemmProbe.DEFAULT_SIZE, options.seed());
+            Runner probeRunner = new Runner(5, 500, 3000);
+            Runner.Timed t = probeRunner.time(new Contender.Run() {
+                @Override
+                public void run() {
+                    probe.run();
+                }
+
+                @Override
+                public org.conv4j.api.Tensor4D output() {
+                    return null;
+                }
+
+                @Override
+                public org.conv4j.api.ConvGradients gradients() {
+                    return null;
+                }
+            });
+            double g = Measure.gflops(probe.flops(), Measure.median(t.nanos()));
+            out.printf(Locale.ROOT, "%.1f GFLOP/s (median of %d)%n", g, t.nanos().length);
+            return g;
+        } catch (RuntimeException | LinkageError e) {
+            out.println("failed: " + e);
+            return Double.NaN;
+        }
+    }
+
+    private static String progress(CaseResult r) {
+        return switch (r.status()) {
+            case OK -> String.format(Locale.ROOT, "%10s ms %8s GFLOP/s  max|diff| %s  (%d timed)",
+                    Tables.formatMs(r.medianMs()), Tables.formatGflops(r.gflops()), Tables.formatDiff(r.maxDiff()),
+                    r.reps());
+            case SKIPPED -> "skipped: " + r.note();
+            case FAILED -> "FAILED: " + r.note();
+        };
+    }
+
+    private static String names(List<Contender> contenders) {
+        List<String> n = new ArrayList<>();
+        for (Contender c : contenders) {
+            n.add(c.name());
+        }
+        return String.join(", ", n);
+    }
+}

@@ -1,0 +1,37 @@
+package org.conv4j.bench.compare;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** A one-line description of the machine and JVM, for reports. */
+final class Machine {
+
+    private Machine() {
+    }
+
+    static String describe() {
+        Runtime rt = Runtime.getRuntime();
+        String coreType = System.getenv("OPENBLAS_CORETYPE");
+        return String.format(Locale.ROOT, "%s, %d cores visible to the JVM; %s %s (%s); %s %s; max heap %d MiB; "
+                        + "OPENBLAS_CORETYPE=%s",
+                cpuModel(), rt.availableProcessors(), System.getProperty("java.vm.name"),
+                System.getProperty("java.runtime.version"), System.getProperty("java.vendor"),
+                System.getProperty("os.name"), System.getProperty("os.version"), rt.maxMemory() >> 20,
+                coreType == null ? "(unset)" : coreType);
+    }
+
+    static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: fall through
+        }
+        return System.getProperty("os.arch");
+    }
+}

@@ -1,0 +1,237 @@
+package org.conv4j.bench.compare;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Objects;
+import org.conv4j.bench.Pass;
+import org.conv4j.bench.Problem;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * The comparison command's options, parsed from the command line ({@link #parse}); {@link #helpText()} is the
+ * {@code --help} text. Immutable.
+ */
+public final class Options {
+
+    /** Default repetition policy; see {@link #helpText()}. */
+    public static final int DEFAULT_REPS = 10;
+    public static final int DEFAULT_WARMUP_MS = 300;
+    public static final int DEFAULT_BUDGET_MS = 1500;
+
+    private final String shapes;
+    private final String backends;
+    private final Set<Pass> passes;
+    private final Path out;
+    private final int reps;
+    private final int warmupMs;
+    private final int budgetMs;
+    private final long seed;
+    private final boolean charts;
+    private final boolean sgemm;
+    private final boolean help;
+    private final boolean list;
+
+    private Options(Builder b) {
+        this.shapes = b.shapes;
+        this.backends = b.backends;
+        this.passes = b.passes;
+        this.out = b.out;
+        this.reps = b.reps;
+        this.warmupMs = b.warmupMs;
+        this.budgetMs = b.budgetMs;
+        this.seed = b.seed;
+        this.charts = b.charts;
+        this.sgemm = b.sgemm;
+        this.help = b.help;
+        this.list = b.list;
+    }
+
+    /**
+     * Parses {@code args}. {@code defaultOut} is the output folder when {@code --out} is not given.
+     *
+     * @throws IllegalArgumentException naming the bad option, with what was expected and what was given
+     */
+    public static Options parse(String[] args, Path defaultOut) {
+        Builder b = new Builder();
+        b.out = Objects.requireNonNull(defaultOut, "defaultOut");
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            String value = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                value = arg.substring(eq + 1);
+                arg = arg.substring(0, eq);
+            }
+            switch (arg) {
+                case "-h", "--help" -> b.help = true;
+                case "--list" -> b.list = true;
+                case "--no-charts" -> b.charts = false;
+                case "--no-sgemm" -> b.sgemm = false;
+                case "--shapes" -> b.shapes = nonBlank(arg, value != null ? value : next(args, ++i, arg));
+                case "--backends" -> b.backends = nonBlank(arg, value != null ? value : next(args, ++i, arg));
+                case "--pass" -> b.passes = passes(value != null ? value : next(args, ++i, arg));
+                case "--out" -> b.out = Path.of(nonBlank(arg, value != null ? value : next(args, ++i, arg)));
+                case "--reps" -> b.reps = positiveInt(arg, value != null ? value : next(args, ++i, arg), 1);
+                case "--warmup-ms" -> b.warmupMs = positiveInt(arg, value != null ? value : next(args, ++i, arg), 0);
+                case "--budget-ms" -> b.budgetMs = positiveInt(arg, value != null ? value : next(args, ++i, arg), 0);
+                case "--seed" -> b.seed = seed(value != null ? value : next(args, ++i, arg));
+                default -> throw new IllegalArgumentException("option: expected one of --shapes, --backends, --pass, "
+                        + "--out, --reps, --warmup-ms, --budget-ms, --seed, --no-charts, --no-sgemm, --list, --help; got \""
+                        + args[i] + "\"");
+            }
+        }
+        return new Options(b);
+    }
+
+    private static String next(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + ": expected a value after it, got the end of the command line");
+        }
+        return args[i];
+    }
+
+    private static String nonBlank(String option, String value) {
+        if (value.isBlank()) {
+            throw new IllegalArgumentException(option + ": expected a non-empty value, got \"" + value + "\"");
+        }
+        return value;
+    }
+
+    private static int positiveInt(String option, String value, int min) {
+        try {
+            int v = Integer.parseInt(value.trim());
+            if (v >= min) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(option + ": expected an integer >= " + min + ", got \"" + value + "\"");
+    }
+
+    private static long seed(String value) {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--seed: expected an integer, got \"" + value + "\"", e);
+        }
+    }
+
+    private static Set<Pass> passes(String value) {
+        switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "forward":
+                return EnumSet.of(Pass.FORWARD);
+            case "backward":
+                return EnumSet.of(Pass.BACKWARD);
+            case "both":
+                return EnumSet.of(Pass.FORWARD, Pass.BACKWARD);
+            default:
+                throw new IllegalArgumentException("--pass: expected forward, backward or both, got \"" + value + "\"");
+        }
+    }
+
+    /** The {@code --help} text. */
+    public static String helpText() {
+        return String.join("\n",
+                "conv-bench: compare every conv4j backend (and ND4J's own conv2d) on named convolution shapes.",
+                "",
+                "Usage: java -jar conv-bench/target/conv-bench.jar [options]",
+                "",
+                "Options:",
+                "  --shapes LIST     shape names and/or groups, comma-separated (default: default).",
+                "                    Groups: seeds-scaling, seeds, alexnet, resnet50, mobilenet, large-kernel,",
+                "                    kernel-sweep; selectors: default, headline, all. --list shows every name.",
+                "  --backends LIST   backend names, comma-separated, or all (default: all = every backend on",
+                "                    the classpath, found by ServiceLoader, plus nd4j, ND4J's own conv2d).",
+                "  --pass P          forward, backward or both (default: both).",
+                "  --out DIR         folder for report.md and the PNG charts (default: conv-bench/target/report",
+                "                    next to the jar).",
+                "  --reps N          at most N timed calls per case; the median is reported (default " + DEFAULT_REPS + ").",
+                "  --warmup-ms MS    untimed calls per case until MS have passed, at least one (default "
+                        + DEFAULT_WARMUP_MS + ").",
+                "  --budget-ms MS    stop timing a case once its timed calls took MS, after at least one call",
+                "                    (default " + DEFAULT_BUDGET_MS + ").",
+                "  --seed N          seed of the random data (default " + Problem.DEFAULT_SEED + ").",
+                "  --no-charts       do not write PNG charts.",
+                "  --no-sgemm        skip the 2048x2048 sgemm probe (the '% sgemm' column stays empty).",
+                "  --list            list shapes, groups and backends, then exit.",
+                "  -h, --help        this text.",
+                "",
+                "Run time: the default selection (the seeds' scaling case plus one batch-1 layer of each family",
+                "and the 31x31 large-kernel layer, forward and backward) takes about two minutes on 2 cores,",
+                "because of the repetition policy above and the skip rule: the naive reference is timed only on",
+                "passes of at most 1 GFLOP and is run once, untimed, as the correctness reference up to 4 GFLOP;",
+                "beyond that its columns stay empty. Batch-8 layers, 'all' or larger --reps / --budget-ms take",
+                "correspondingly longer. For publishable numbers use the JMH jar (conv-bench/target/benchmarks.jar).",
+                "",
+                "Output: a progress line per case, a table per shape (median time, GFLOP/s, % of sgemm, speed-up",
+                "over naive, largest difference from the naive result), and in --out: report.md, scaling-*.png",
+                "(time against input size for the seeds' scaling case), layers-*.png and one bar chart per layer.",
+                "",
+                "OpenBLAS picks its CPU kernels when it loads: see docs/benchmarks.md for OPENBLAS_CORETYPE.");
+    }
+
+    public String shapes() {
+        return shapes;
+    }
+
+    public String backends() {
+        return backends;
+    }
+
+    public Set<Pass> passes() {
+        return passes;
+    }
+
+    public Path out() {
+        return out;
+    }
+
+    public int reps() {
+        return reps;
+    }
+
+    public int warmupMs() {
+        return warmupMs;
+    }
+
+    public int budgetMs() {
+        return budgetMs;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public boolean charts() {
+        return charts;
+    }
+
+    public boolean sgemm() {
+        return sgemm;
+    }
+
+    public boolean help() {
+        return help;
+    }
+
+    public boolean list() {
+        return list;
+    }
+
+    private static final class Builder {
+        private String shapes = "default";
+        private String backends = "all";
+        private Set<Pass> passes = EnumSet.of(Pass.FORWARD, Pass.BACKWARD);
+        private Path out;
+        private int reps = DEFAULT_REPS;
+        private int warmupMs = DEFAULT_WARMUP_MS;
+        private int budgetMs = DEFAULT_BUDGET_MS;
+        private long seed = Problem.DEFAULT_SEED;
+        private boolean charts = true;
+        private boolean sgemm = true;
+        private boolean help;
+        private boolean list;
+    }
+}

@@ -1,0 +1,80 @@
+package org.conv4j.bench.compare;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.conv4j.bench.BenchShape;
+import org.conv4j.bench.Pass;
+import org.conv4j.bench.SkipRule;
+
+/** Writes {@code report.md} and the charts into the output folder. */
+final class Report {
+
+    private Report() {
+    }
+
+    static Path write(Options o, List<CaseResult> results, double sgemm, String started, double minutes,
+                      List<String> args) throws IOException {
+        Path dir = o.out();
+        StringBuilder md = new StringBuilder();
+        md.append("# conv4j backend comparison\n\n");
+        md.append("- started: ").append(started).append(String.format(Locale.ROOT, " (%.1f min)%n", minutes));
+        md.append("- command: `java -jar conv-bench/target/conv-bench.jar");
+        for (String a : args) {
+            md.append(' ').append(a);
+        }
+        md.append("`\n");
+        md.append("- machine: ").append(Machine.describe()).append('\n');
+        md.append(String.format(Locale.ROOT, "- policy: warm-up %d ms, then at most %d timed calls or %d ms; "
+                + "median reported; seed %d%n", o.warmupMs(), o.reps(), o.budgetMs(), o.seed()));
+        md.append(String.format(Locale.ROOT, "- skip rule: naive timed up to %.1f GFLOP per pass, used as the "
+                + "reference up to %.1f GFLOP%n", SkipRule.NAIVE_MAX_FLOPS / 1e9, SkipRule.NAIVE_REFERENCE_MAX_FLOPS / 1e9));
+        md.append("- sgemm probe (2048x2048 ND4J mmul): ")
+                .append(Double.isNaN(sgemm) ? "not run" : String.format(Locale.ROOT, "%.1f GFLOP/s", sgemm)).append('\n');
+        md.append("- GFLOP/s counts 2 FLOPs per multiply-add; a backward pass counts twice the forward FLOPs "
+                + "(dL/dx and dL/dw). Wall-clock timing in one JVM: a quick comparison; use JMH for "
+                + "publishable numbers.\n\n");
+
+        if (o.charts()) {
+            for (Pass pass : Pass.values()) {
+                String f = Charts.scaling(results, pass, dir);
+                if (f != null) {
+                    md.append("![").append(f).append("](").append(f).append(")\n\n");
+                }
+            }
+            for (Pass pass : Pass.values()) {
+                String f = Charts.overview(results, pass, dir);
+                if (f != null) {
+                    md.append("![").append(f).append("](").append(f).append(")\n\n");
+                }
+            }
+        }
+
+        Map<BenchShape, List<CaseResult>> byShape = new LinkedHashMap<>();
+        for (CaseResult r : results) {
+            byShape.computeIfAbsent(r.shape(), k -> new ArrayList<>()).add(r);
+        }
+        for (Map.Entry<BenchShape, List<CaseResult>> e : byShape.entrySet()) {
+            BenchShape s = e.getKey();
+            md.append("## ").append(s.name()).append("\n\n");
+            md.append(s.description()).append(" — `").append(s.summary()).append('`')
+                    .append(String.format(Locale.ROOT, ", %.3f GFLOP forward%n%n", s.forwardFlops() / 1e9));
+            md.append(Tables.markdown(Tables.HEADERS, Tables.shapeRows(e.getValue(), sgemm))).append('\n');
+            if (o.charts() && !s.group().equals("seeds-scaling")) {
+                String f = Charts.layer(e.getValue(), dir);
+                if (f != null) {
+                    md.append("![").append(f).append("](").append(f).append(")\n\n");
+                }
+            }
+        }
+        Path file = dir.resolve("report.md");
+        Files.writeString(file, md.toString(), StandardCharsets.UTF_8);
+        return file;
+    }
+}

@@ -1,0 +1,172 @@
+package org.conv4j.bench.compare;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.conv4j.bench.Pass;
+
+/** Formats results as aligned text tables (console) and Markdown tables (report). Pure functions. */
+public final class Tables {
+
+    /** Shown in a cell that has no value. */
+    public static final String NONE = "-";
+
+    /** Column headers of a per-shape table. */
+    public static final List<String> HEADERS = List.of("backend", "pass", "median ms", "GFLOP/s", "% sgemm",
+            "x naive", "max |diff|", "rel diff", "note");
+
+    private Tables() {
+    }
+
+    /**
+     * The rows of one shape's table: one per result, in the order given. "x naive" is the naive median of
+     * the same pass divided by this result's median; "% sgemm" is GFLOP/s relative to the sgemm probe
+     * ({@code sgemmGflops}, NaN if not measured).
+     */
+    public static List<List<String>> shapeRows(List<CaseResult> results, double sgemmGflops) {
+        List<List<String>> rows = new ArrayList<>();
+        for (CaseResult r : results) {
+            double naive = naiveMedian(results, r.pass());
+            List<String> row = new ArrayList<>();
+            row.add(r.contender());
+            row.add(r.pass().label());
+            if (r.ok()) {
+                row.add(formatMs(r.medianMs()));
+                row.add(formatGflops(r.gflops()));
+                row.add(Double.isNaN(sgemmGflops) ? NONE : formatPercent(r.gflops() / sgemmGflops));
+                row.add(Double.isNaN(naive) ? NONE : formatSpeedUp(Measure.speedUp(naive, r.medianNs())));
+                row.add(formatDiff(r.maxDiff()));
+                row.add(formatDiff(r.relDiff()));
+            } else {
+                for (int i = 0; i < 6; i++) {
+                    row.add(NONE);
+                }
+            }
+            row.add(r.ok() ? r.note() : r.status().name().toLowerCase(Locale.ROOT) + ": " + r.note());
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    private static double naiveMedian(List<CaseResult> results, Pass pass) {
+        for (CaseResult r : results) {
+            if (r.ok() && r.pass() == pass && r.contender().equals("naive")) {
+                return r.medianNs();
+            }
+        }
+        return Double.NaN;
+    }
+
+    /** Milliseconds with three significant digits, e.g. {@code 0.0123}, {@code 1.23}, {@code 123}, {@code 12345}. */
+    public static String formatMs(double ms) {
+        if (Double.isNaN(ms)) {
+            return NONE;
+        }
+        if (ms >= 100) {
+            return String.format(Locale.ROOT, "%.0f", ms);
+        }
+        if (ms >= 10) {
+            return String.format(Locale.ROOT, "%.1f", ms);
+        }
+        if (ms >= 1) {
+            return String.format(Locale.ROOT, "%.2f", ms);
+        }
+        return String.format(Locale.ROOT, "%.3g", ms);
+    }
+
+    /** One decimal under 100, none above, e.g. {@code 3.4}, {@code 187}. */
+    public static String formatGflops(double g) {
+        if (Double.isNaN(g)) {
+            return NONE;
+        }
+        return g >= 100 ? String.format(Locale.ROOT, "%.0f", g) : String.format(Locale.ROOT, "%.2f", g);
+    }
+
+    /** A fraction as a percentage, e.g. {@code 0.374 -> 37%}, {@code 0.004 -> 0.4%}. */
+    public static String formatPercent(double fraction) {
+        if (Double.isNaN(fraction)) {
+            return NONE;
+        }
+        double p = fraction * 100;
+        return p >= 10 ? String.format(Locale.ROOT, "%.0f%%", p) : String.format(Locale.ROOT, "%.1f%%", p);
+    }
+
+    /** E.g. {@code 1.0x}, {@code 23.4x}, {@code 1234x}. */
+    public static String formatSpeedUp(double s) {
+        if (Double.isNaN(s)) {
+            return NONE;
+        }
+        return s >= 100 ? String.format(Locale.ROOT, "%.0fx", s) : String.format(Locale.ROOT, "%.1fx", s);
+    }
+
+    /** {@code 0} stays {@code 0}; others in scientific notation, e.g. {@code 3.1e-06}; NaN is {@link #NONE}. */
+    public static String formatDiff(double d) {
+        if (Double.isNaN(d)) {
+            return NONE;
+        }
+        if (d == 0) {
+            return "0";
+        }
+        return String.format(Locale.ROOT, "%.1e", d);
+    }
+
+    /** A plain-text table: columns padded to their widest cell, two spaces apart, a dashed rule under the header. */
+    public static String text(List<String> headers, List<List<String>> rows) {
+        int[] width = new int[headers.size()];
+        for (int c = 0; c < width.length; c++) {
+            width[c] = headers.get(c).length();
+            for (List<String> row : rows) {
+                width[c] = Math.max(width[c], row.get(c).length());
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        appendTextRow(sb, headers, width);
+        List<String> rule = new ArrayList<>();
+        for (int w : width) {
+            rule.add("-".repeat(w));
+        }
+        appendTextRow(sb, rule, width);
+        for (List<String> row : rows) {
+            appendTextRow(sb, row, width);
+        }
+        return sb.toString();
+    }
+
+    private static void appendTextRow(StringBuilder sb, List<String> cells, int[] width) {
+        StringBuilder line = new StringBuilder();
+        for (int c = 0; c < width.length; c++) {
+            String cell = cells.get(c);
+            if (c > 0) {
+                line.append("  ");
+            }
+            // numbers right-aligned, words left-aligned
+            boolean numeric = !cell.isEmpty() && (Character.isDigit(cell.charAt(0)) || cell.equals(NONE));
+            String pad = " ".repeat(width[c] - cell.length());
+            line.append(numeric && c > 1 ? pad + cell : cell + pad);
+        }
+        sb.append(line.toString().stripTrailing()).append('\n');
+    }
+
+    /** A GitHub-flavoured Markdown table; {@code |} inside cells is escaped. */
+    public static String markdown(List<String> headers, List<List<String>> rows) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(mdRow(headers));
+        List<String> rule = new ArrayList<>();
+        for (int i = 0; i < headers.size(); i++) {
+            rule.add(i < 2 ? "---" : "--:");
+        }
+        sb.append(mdRow(rule));
+        for (List<String> row : rows) {
+            sb.append(mdRow(row));
+        }
+        return sb.toString();
+    }
+
+    private static String mdRow(List<String> cells) {
+        StringBuilder sb = new StringBuilder("|");
+        for (String c : cells) {
+            sb.append(' ').append(c.replace("|", "\\|")).append(" |");
+        }
+        return sb.append('\n').toString();
+    }
+}

@@ -1,0 +1,69 @@
+package org.conv4j.bench.jmh;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.conv4j.bench.BenchShape;
+import org.conv4j.bench.Contenders;
+import org.conv4j.bench.ShapeCatalog;
+
+/**
+ * The main class of {@code benchmarks.jar}: JMH's own command line ({@code org.openjdk.jmh.Main}, so every
+ * usual option works: {@code -h}, {@code -l}, {@code -f}, {@code -wi}, {@code -i}, {@code -rf json}, ...)
+ * with two conveniences for {@link ConvBench}:
+ * <ul>
+ *   <li>without {@code -p backend=...}, the {@code backend} parameter is set to every contender on the
+ *       classpath (every conv4j backend found by ServiceLoader, then {@code nd4j}), so a new backend module
+ *       is benchmarked without touching this code;</li>
+ *   <li>in {@code -p shape=...}, a catalogue group ({@code resnet50}, {@code large-kernel},
+ *       {@code kernel-sweep}, {@code seeds-scaling}, {@code headline}, {@code all}, ...) expands to its
+ *       shape names.</li>
+ * </ul>
+ */
+public final class BenchMain {
+
+    private BenchMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        org.openjdk.jmh.Main.main(rewrite(args, Contenders.availableNames()));
+    }
+
+    /** The JMH arguments with the two conveniences applied (pure, for tests). */
+    static String[] rewrite(String[] args, List<String> contenders) {
+        List<String> out = new ArrayList<>();
+        boolean backendGiven = false;
+        boolean listing = false;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("-h") || a.equals("-l") || a.equals("-lp") || a.equals("-lprof") || a.equals("-lrf")) {
+                listing = true;
+            }
+            if (a.equals("-p") && i + 1 < args.length) {
+                String value = args[++i];
+                if (value.startsWith("backend=")) {
+                    backendGiven = true;
+                } else if (value.startsWith("shape=")) {
+                    value = "shape=" + expandShapes(value.substring("shape=".length()));
+                }
+                out.add(a);
+                out.add(value);
+            } else {
+                out.add(a);
+            }
+        }
+        if (!backendGiven && !listing) {
+            out.add("-p");
+            out.add("backend=" + String.join(",", contenders));
+        }
+        return out.toArray(new String[0]);
+    }
+
+    /** Shape names and group names into a comma-separated list of shape names. */
+    static String expandShapes(String spec) {
+        List<String> names = new ArrayList<>();
+        for (BenchShape s : ShapeCatalog.select(spec)) {
+            names.add(s.name());
+        }
+        return String.join(",", names);
+    }
+}
