@@ -1,0 +1,106 @@
+package org.conv4j.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.conv4j.api.ConvShape;
+import org.conv4j.api.Tensor4D;
+import org.junit.jupiter.api.Test;
+
+class ShapeCatalogTest {
+
+    @Test
+    void everyShapeIsAValidConvolutionForConvShape() {
+        for (BenchShape s : ShapeCatalog.all()) {
+            Tensor4D x = Tensor4D.zeros(s.batch(), s.inChannels(), s.inH(), s.inW());
+            Tensor4D w = Tensor4D.zeros(s.outChannels(), s.inChannels() / s.params().groups(), s.kernelH(), s.kernelW());
+            ConvShape g = ConvShape.forward(x, w, new float[s.outChannels()], s.params());
+            assertEquals(g.flops(), s.forwardFlops(), s.name());
+            assertEquals(2 * g.flops(), s.backwardFlops(), s.name());
+            assertTrue(s.forwardFlops() > 0, s.name());
+        }
+    }
+
+    @Test
+    void publishedLayerSizesComeOutRight() {
+        ConvShape alex = ShapeCatalog.byName("alexnet-conv1-b1").geometry();
+        assertEquals(55, alex.outH());
+        assertEquals(55, alex.outW());
+        ConvShape conv1 = ShapeCatalog.byName("resnet50-conv1-b8").geometry();
+        assertEquals(112, conv1.outH());
+        assertEquals(8, conv1.batch());
+        assertEquals(28, ShapeCatalog.byName("resnet50-3x3-128-s2-b1").geometry().outH());
+        assertEquals(56, ShapeCatalog.byName(ShapeCatalog.RESNET50_3X3_64_B8).geometry().outW());
+        assertEquals(7, ShapeCatalog.byName("resnet50-3x3-512-b1").geometry().outH());
+        ConvShape seeds = ShapeCatalog.byName(ShapeCatalog.SEEDS_6X6X10_B1).geometry();
+        assertEquals(4, seeds.outH());
+        assertEquals(6, seeds.outChannels());
+        ConvShape fftLayer = ShapeCatalog.byName(ShapeCatalog.LARGE_31X31_B1).geometry();
+        assertEquals(128, fftLayer.outH(), "same padding keeps 128x128");
+        assertEquals(31, fftLayer.kernelH());
+        assertEquals(32, ShapeCatalog.byName("mobilenet-dw-3x3-b1").geometry().groups());
+        assertEquals(499, ShapeCatalog.byName("seeds-scaling-500").geometry().outH());
+        assertEquals(64, ShapeCatalog.byName("ksweep-k21").geometry().outH());
+    }
+
+    @Test
+    void namedConstantsAndGroupsResolve() {
+        for (String name : List.of(ShapeCatalog.SEEDS_6X6X10_B1, ShapeCatalog.ALEXNET_CONV1_B1,
+                ShapeCatalog.RESNET50_CONV1_B1, ShapeCatalog.RESNET50_3X3_64_B1, ShapeCatalog.RESNET50_3X3_64_B8,
+                ShapeCatalog.RESNET50_3X3_128_S2_B8, ShapeCatalog.RESNET50_1X1_256_64_B8,
+                ShapeCatalog.RESNET50_3X3_512_B8, ShapeCatalog.MOBILENET_DW_B8, ShapeCatalog.LARGE_15X15_B1,
+                ShapeCatalog.LARGE_31X31_B1, ShapeCatalog.SEEDS_SCALING_100)) {
+            assertEquals(name, ShapeCatalog.byName(name).name());
+        }
+        for (String g : ShapeCatalog.groupNames()) {
+            assertEquals(ShapeCatalog.group(g).size(), ShapeCatalog.select(g).size(), g);
+        }
+        assertEquals(ShapeCatalog.SCALING_SIZES.length, ShapeCatalog.group("seeds-scaling").size());
+        assertEquals(ShapeCatalog.SWEEP_KERNELS.length, ShapeCatalog.group("kernel-sweep").size());
+        assertEquals(ShapeCatalog.all().size(), ShapeCatalog.select("all").size());
+    }
+
+    @Test
+    void selectKeepsOrderDropsRepeatsAndIgnoresCase() {
+        List<BenchShape> s = ShapeCatalog.select(" Large-31x31-b1 , seeds, large-31x31-b1,,");
+        assertEquals(List.of("large-31x31-b1", "seeds-6x6x10-b1", "seeds-6x6x10-b8"),
+                s.stream().map(BenchShape::name).toList());
+    }
+
+    @Test
+    void unknownNamesAndEmptySelectionsAreRejectedWithTheName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ShapeCatalog.select("resnet51"));
+        assertTrue(e.getMessage().contains("\"resnet51\""), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ShapeCatalog.select(" , "));
+        assertThrows(IllegalArgumentException.class, () -> ShapeCatalog.group("nope"));
+    }
+
+    @Test
+    void dataIsReproducibleFromTheSeed() {
+        BenchShape s = ShapeCatalog.byName(ShapeCatalog.SEEDS_6X6X10_B1);
+        assertEquals(s.input(7), s.input(7));
+        assertEquals(s.weight(7), s.weight(7));
+        assertTrue(java.util.Arrays.equals(s.bias(7), s.bias(7)));
+        assertTrue(!s.input(7).equals(s.input(8)));
+        assertTrue(s.gradOutput(7).hasShape(1, 6, 4, 4));
+    }
+
+    @Test
+    void skipRuleLeavesNaiveOutOnlyAboveItsLimit() {
+        BenchShape small = ShapeCatalog.byName(ShapeCatalog.RESNET50_3X3_64_B1);
+        BenchShape big = ShapeCatalog.byName(ShapeCatalog.RESNET50_3X3_64_B8);
+        assertEquals(null, SkipRule.skipReason("naive", small, Pass.FORWARD));
+        assertTrue(SkipRule.skipReason("naive", big, Pass.FORWARD).contains("GFLOP"));
+        assertEquals(null, SkipRule.skipReason("im2col", big, Pass.BACKWARD));
+        assertTrue(SkipRule.naiveReferenceAffordable(big, Pass.FORWARD));
+        assertTrue(!SkipRule.naiveReferenceAffordable(ShapeCatalog.byName("large-31x31-b8"), Pass.FORWARD));
+    }
+
+    @Test
+    void summaryReadsLikeTheLayer() {
+        assertEquals("1x3x227x227 * 96x3x11x11 s4", ShapeCatalog.byName("alexnet-conv1-b1").summary());
+        assertEquals("1x32x112x112 * 32x1x3x3 p1 g32", ShapeCatalog.byName("mobilenet-dw-3x3-b1").summary());
+    }
+}

@@ -1,0 +1,94 @@
+package org.conv4j.bench.compare;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.conv4j.bench.BenchShape;
+import org.conv4j.bench.Pass;
+import org.conv4j.bench.ShapeCatalog;
+import org.junit.jupiter.api.Test;
+
+class TablesTest {
+
+    private static final BenchShape SHAPE = ShapeCatalog.byName(ShapeCatalog.RESNET50_3X3_64_B1);
+
+    @Test
+    void gflopsIsFlopsPerNanosecond() {
+        assertEquals(2.0, Measure.gflops(2_000_000_000L, 1e9), 1e-12);
+        assertEquals(17.179869184, Measure.gflops(2L * 2048 * 2048 * 2048, 1e9), 1e-9);
+        assertThrows(IllegalArgumentException.class, () -> Measure.gflops(1, 0));
+        assertThrows(IllegalArgumentException.class, () -> Measure.gflops(-1, 1));
+        // ResNet 3x3 64->64 at 56x56: 2 * 64*64*9 * 56*56 = 231,211,008 FLOPs
+        assertEquals(231_211_008L, SHAPE.forwardFlops());
+        CaseResult r = new CaseResult(SHAPE, Pass.FORWARD, "x", CaseResult.Status.OK, 2_312_110.08, 3, 0, 0, "");
+        assertEquals(100.0, r.gflops(), 1e-9);
+        CaseResult b = new CaseResult(SHAPE, Pass.BACKWARD, "x", CaseResult.Status.OK, 2_312_110.08, 3, 0, 0, "");
+        assertEquals(200.0, b.gflops(), 1e-9, "backward counts twice the forward FLOPs");
+    }
+
+    @Test
+    void medianAndSpeedUp() {
+        assertEquals(3.0, Measure.median(new long[] {5, 1, 3}));
+        assertEquals(2.5, Measure.median(new long[] {4, 1, 3, 2}));
+        assertEquals(7.0, Measure.median(new long[] {7}));
+        assertThrows(IllegalArgumentException.class, () -> Measure.median(new long[0]));
+        assertEquals(4.0, Measure.speedUp(400, 100));
+    }
+
+    @Test
+    void numberFormats() {
+        assertEquals("0.0123", Tables.formatMs(0.01234));
+        assertEquals("1.23", Tables.formatMs(1.234));
+        assertEquals("12.3", Tables.formatMs(12.34));
+        assertEquals("12346", Tables.formatMs(12345.6));
+        assertEquals("-", Tables.formatMs(Double.NaN));
+        assertEquals("3.40", Tables.formatGflops(3.4));
+        assertEquals("187", Tables.formatGflops(187.4));
+        assertEquals("37%", Tables.formatPercent(0.374));
+        assertEquals("0.4%", Tables.formatPercent(0.004));
+        assertEquals("23.4x", Tables.formatSpeedUp(23.42));
+        assertEquals("1234x", Tables.formatSpeedUp(1234.4));
+        assertEquals("0", Tables.formatDiff(0));
+        assertEquals("3.1e-06", Tables.formatDiff(3.14e-6));
+        assertEquals("-", Tables.formatDiff(Double.NaN));
+    }
+
+    @Test
+    void shapeRowsCompareWithNaiveOfTheSamePassAndShowWhyCasesDidNotRun() {
+        List<CaseResult> results = List.of(
+                new CaseResult(SHAPE, Pass.FORWARD, "naive", CaseResult.Status.OK, 400e6, 2, 0, 0, "reference"),
+                new CaseResult(SHAPE, Pass.FORWARD, "im2col", CaseResult.Status.OK, 4e6, 10, 2.5e-5, 6e-7, ""),
+                CaseResult.skipped(SHAPE, Pass.BACKWARD, "naive", "too big"),
+                CaseResult.failed(SHAPE, Pass.BACKWARD, "fft", "boom"),
+                new CaseResult(SHAPE, Pass.BACKWARD, "im2col", CaseResult.Status.OK, 8e6, 10, Double.NaN, Double.NaN,
+                        "no naive reference"));
+        List<List<String>> rows = Tables.shapeRows(results, 115.6);
+        assertEquals(List.of("naive", "forward", "400", "0.58", "0.5%", "1.0x", "0", "0", "reference"), rows.get(0));
+        assertEquals(List.of("im2col", "forward", "4.00", "57.80", "50%", "100x", "2.5e-05", "6.0e-07", ""), rows.get(1));
+        assertEquals(List.of("naive", "backward", "-", "-", "-", "-", "-", "-", "skipped: too big"), rows.get(2));
+        assertEquals("failed: boom", rows.get(3).get(8));
+        assertEquals(List.of("im2col", "backward", "8.00", "57.80", "50%", "-", "-", "-", "no naive reference"),
+                rows.get(4));
+        assertEquals("-", Tables.shapeRows(results, Double.NaN).get(1).get(4), "no sgemm probe, no percentage");
+    }
+
+    @Test
+    void textTableAlignsColumns() {
+        String t = Tables.text(List.of("backend", "pass", "ms"), List.of(List.of("naive", "forward", "400"),
+                List.of("im2col", "backward", "4.00")));
+        assertEquals(String.join("\n",
+                "backend  pass      ms",
+                "-------  --------  ----",
+                "naive    forward    400",
+                "im2col   backward  4.00", ""), t);
+    }
+
+    @Test
+    void markdownTableHasHeaderRuleAndEscapesPipes() {
+        String md = Tables.markdown(List.of("backend", "pass", "ms"), List.of(List.of("a|b", "forward", "1")));
+        assertEquals("| backend | pass | ms |\n| --- | --- | --: |\n| a\\|b | forward | 1 |\n", md);
+        assertTrue(md.endsWith("\n"));
+    }
+}
