@@ -1,0 +1,438 @@
+package org.conv4j.fft;
+
+import org.conv4j.api.ConvBackend;
+import org.conv4j.api.ConvGradients;
+import org.conv4j.api.ConvParams;
+import org.conv4j.api.ConvShape;
+import org.conv4j.api.Tensor4D;
+
+import java.util.Arrays;
+
+/**
+ * Convolution through the Fourier transform (the convolution theorem), forward and backward, with
+ * JTransforms' 1D transforms.
+ *
+ * <p><b>What it computes.</b> Exactly the sums of {@link ConvBackend} (cross-correlation with stride,
+ * four-sided zero padding, dilation, groups and bias), as three frequency-domain products, each with
+ * the channel sum done per frequency ({@link SpectralProduct}):
+ * <pre>
+ *   forward   Y[n,k]  = sum_{c in group}  X[n,c] * conj(W[k,c])     (correlation of x with w)
+ *   dL/dx     DX[n,c] = sum_{k in group}  U[n,k] * W[k,c]           (full convolution of dy with w)
+ *   dL/dw     DW[k,c] = sum_n             X[n,c] * conj(U[n,k])     (correlation of x with dy)
+ * </pre>
+ * where {@code X, W, U} are the 2D spectra of the input, of the dilated (zero-inserted) kernel and of the
+ * stride-upsampled (zero-inserted) output gradient. Stride is handled by computing the stride-1 result on
+ * the transform grid and reading every {@code s}-th position; padding by placing the data in the circular
+ * buffer so that every padded read lands on a zero ({@link AxisTiling}). docs/fft.md derives all three.
+ *
+ * <p><b>Sizes and tiles.</b> {@link FftPlanner} picks 5-smooth transform lengths and, where cheaper, cuts
+ * the image into overlap-save tiles; transform plans are cached per size ({@link RealFft2D#of}).
+ *
+ * <p><b>Memory.</b> The spectra held at once are bounded by the workspace limit
+ * ({@value #WORKSPACE_PROPERTY}, default {@link #DEFAULT_WORKSPACE_BYTES}); above it the engine works in
+ * blocks ({@link SpectralProduct}).
+ *
+ * <p><b>Precision.</b> Operands are scaled by powers of two (exact) so their largest magnitude is in
+ * {@code [1, 2)} before transforming; the error of every result element is then bounded relative to the
+ * largest magnitude of the result tensor, not to the element itself (docs/fft.md gives the measured
+ * bound). <b>Non-finite values</b> never enter a transform: they are replaced by zero there and their
+ * exact effect is added afterwards to exactly the elements whose window contains them ({@link NonFinite}).
+ *
+ * <p><b>Threads.</b> Stateless apart from the plan cache (thread-safe), so concurrent calls are safe and
+ * give bit-identical results to serial ones. Work is spread over the common fork-join pool (daemon
+ * threads) in fixed index ranges; JTransforms' own pool is never used ({@link FftSizes#maxTransform()}).
+ */
+public final class FftBackend implements ConvBackend {
+
+    /**
+     * The agreement this backend guarantees with the reference: every result element within
+     * {@code TOLERANCE * max|reference result|} (docs/fft.md, "Precision", has the measurements).
+     */
+    public static final float TOLERANCE = 1e-5f;
+
+    /** Default bound on the bytes of spectra held at once: 256 MiB. */
+    public static final long DEFAULT_WORKSPACE_BYTES = 256L << 20;
+
+    /** System property overriding {@link #DEFAULT_WORKSPACE_BYTES}, in bytes. */
+    public static final String WORKSPACE_PROPERTY = "conv4j.fft.workspaceBytes";
+
+    private final long workspaceBytes;
+
+    /** A backend with the workspace limit of {@value #WORKSPACE_PROPERTY}, or the default. */
+    public FftBackend() {
+        this(Long.getLong(WORKSPACE_PROPERTY, DEFAULT_WORKSPACE_BYTES));
+    }
+
+    /**
+     * A backend whose spectra take at most {@code workspaceBytes} at once (at least two spectra are
+     * always kept, whatever the limit).
+     *
+     * @throws IllegalArgumentException if {@code workspaceBytes < 1}
+     */
+    public FftBackend(long workspaceBytes) {
+        if (workspaceBytes < 1) {
+            throw new IllegalArgumentException("workspaceBytes: expected at least 1, got " + workspaceBytes);
+        }
+        this.workspaceBytes = workspaceBytes;
+    }
+
+    /** The workspace limit in bytes. */
+    public long workspaceBytes() {
+        return workspaceBytes;
+    }
+
+    @Override
+    public String name() {
+        return "fft";
+    }
+
+    @Override
+    public Tensor4D forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
+        ConvShape s = ConvShape.forward(input, weight, bias, params);
+        Tensor4D out = s.newOutput();
+        compute(s, input.data(), weight.data(), bias, out.data());
+        return out;
+    }
+
+    @Override
+    public Tensor4D forwardInto(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params, Tensor4D output) {
+        ConvShape s = ConvShape.forward(input, weight, bias, params);
+        s.checkOutput(output);
+        compute(s, input.data(), weight.data(), bias, output.data());
+        return output;
+    }
+
+    @Override
+    public ConvGradients backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
+        ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
+        Tensor4D dx = s.newInput();
+        Tensor4D dw = s.newWeight();
+        inputGradient(s, weight.data(), gradOutput.data(), dx.data());
+        weightGradient(s, input.data(), gradOutput.data(), dw.data());
+        return new ConvGradients(dx, dw, biasGradient(s, gradOutput.data()));
+    }
+
+    // ------------------------------------------------------------------------------------------ forward
+
+    private void compute(ConvShape s, float[] x, float[] w, float[] bias, float[] y) {
+        int plane = s.outPlane();
+        for (int n = 0; n < s.batch(); n++) {
+            for (int k = 0; k < s.outChannels(); k++) {
+                int base = (n * s.outChannels() + k) * plane;
+                Arrays.fill(y, base, base + plane, bias == null ? 0f : bias[k]);
+            }
+        }
+        FftPlanner.Plan plan = FftPlanner.plan(FftPlanner.Op.FORWARD, s);
+        RealFft2D fft = plan.fft();
+        int ex = exponent(x);
+        int ew = exponent(w);
+        float sx = Math.scalb(1f, -ex);
+        float sw = Math.scalb(1f, -ew);
+        double factor = Math.scalb(1.0, ex + ew);
+        ConvParams p = s.params();
+        int nt = plan.tiles();
+        int cg = s.inChannelsPerGroup();
+        int kg = s.outChannelsPerGroup();
+        for (int g = 0; g < s.groups(); g++) {
+            int group = g;
+            // A(i, l): input tile i = (n, tile) of channel g*Cg + l
+            SpectralProduct.Signals a = (i, l, buf, rows) -> placeInput(s, x, i / nt, group * cg + l, plan,
+                    i % nt, sx, buf, rows);
+            // B(l, j): the dilated kernel of filter g*Kg + j, channel l
+            SpectralProduct.Signals b = (l, j, buf, rows) -> placeKernel(s, w, group * kg + j, l, fft.fw, sw,
+                    buf, rows);
+            SpectralProduct.Sink sink = new SpectralProduct.Sink() {
+                @Override
+                public int rows(int i, int j, int[] rows) {
+                    int th = (i % nt) / plan.w.tiles;
+                    int count = 0;
+                    for (int oh = plan.h.first(th); oh < plan.h.end(th); oh++) {
+                        rows[count++] = plan.h.outputIndex(th, oh);
+                    }
+                    return count;
+                }
+
+                @Override
+                public void accept(int i, int j, float[] data, int fw) {
+                    int n = i / nt;
+                    int th = (i % nt) / plan.w.tiles;
+                    int tw = (i % nt) % plan.w.tiles;
+                    int k = group * kg + j;
+                    int oh0 = plan.h.first(th);
+                    for (int oh = oh0; oh < plan.h.end(th); oh++) {
+                        int row = (oh - oh0) * fw;
+                        int dst = ((n * s.outChannels() + k) * s.outH() + oh) * s.outW();
+                        for (int ow = plan.w.first(tw); ow < plan.w.end(tw); ow++) {
+                            y[dst + ow] += (float) (data[row + plan.w.outputIndex(tw, ow)] * factor);
+                        }
+                    }
+                }
+            };
+            SpectralProduct.run(fft, s.batch() * nt, cg, kg, a, b, true, sink, workspaceBytes);
+        }
+        if (NonFinite.any(x) || NonFinite.any(w)) {
+            NonFinite.forward(s, x, w, y);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ backward
+
+    /** {@code db[k] = sum_{n, oh, ow} dy[n, k, oh, ow]}, in double like the reference. */
+    private static float[] biasGradient(ConvShape s, float[] dy) {
+        float[] db = new float[s.outChannels()];
+        int plane = s.outPlane();
+        for (int k = 0; k < s.outChannels(); k++) {
+            double acc = 0;
+            for (int n = 0; n < s.batch(); n++) {
+                int base = (n * s.outChannels() + k) * plane;
+                for (int o = 0; o < plane; o++) {
+                    acc += dy[base + o];
+                }
+            }
+            db[k] = (float) acc;
+        }
+        return db;
+    }
+
+    /** dx: per group, {@code DX[n,c] = sum_k U[n,k] * W[k,c]}, cropped to the input positions. */
+    private void inputGradient(ConvShape s, float[] w, float[] dy, float[] dx) {
+        FftPlanner.Plan plan = FftPlanner.plan(FftPlanner.Op.INPUT_GRADIENT, s);
+        RealFft2D fft = plan.fft();
+        int ey = exponent(dy);
+        int ew = exponent(w);
+        float sy = Math.scalb(1f, -ey);
+        float sw = Math.scalb(1f, -ew);
+        double factor = Math.scalb(1.0, ey + ew);
+        int nt = plan.tiles();
+        int cg = s.inChannelsPerGroup();
+        int kg = s.outChannelsPerGroup();
+        for (int g = 0; g < s.groups(); g++) {
+            int group = g;
+            // A(i, l): gradient tile i = (n, tile) of filter g*Kg + l, upsampled by the stride
+            SpectralProduct.Signals a = (i, l, buf, rows) -> placeGradientForInput(s, dy, i / nt, group * kg + l,
+                    plan, i % nt, sy, buf, rows);
+            SpectralProduct.Signals b = (l, j, buf, rows) -> placeKernel(s, w, group * kg + l, j, fft.fw, sw,
+                    buf, rows);
+            SpectralProduct.Sink sink = new SpectralProduct.Sink() {
+                @Override
+                public int rows(int i, int j, int[] rows) {
+                    int th = (i % nt) / plan.w.tiles;
+                    int count = 0;
+                    for (int ih = plan.h.first(th); ih < plan.h.end(th); ih++) {
+                        rows[count++] = plan.h.outputIndex(th, ih);
+                    }
+                    return count;
+                }
+
+                @Override
+                public void accept(int i, int j, float[] data, int fw) {
+                    int n = i / nt;
+                    int th = (i % nt) / plan.w.tiles;
+                    int tw = (i % nt) % plan.w.tiles;
+                    int c = group * cg + j;
+                    int ih0 = plan.h.first(th);
+                    for (int ih = ih0; ih < plan.h.end(th); ih++) {
+                        int row = (ih - ih0) * fw;
+                        int dst = ((n * s.inChannels() + c) * s.inH() + ih) * s.inW();
+                        for (int iw = plan.w.first(tw); iw < plan.w.end(tw); iw++) {
+                            dx[dst + iw] += (float) (data[row + plan.w.outputIndex(tw, iw)] * factor);
+                        }
+                    }
+                }
+            };
+            SpectralProduct.run(fft, s.batch() * nt, kg, cg, a, b, false, sink, workspaceBytes);
+        }
+        if (NonFinite.any(dy) || NonFinite.any(w)) {
+            NonFinite.inputGradient(s, w, dy, dx);
+        }
+    }
+
+    /** dw: per group, {@code DW[k,c] = sum_{n, tiles} X[n,c] * conj(U[n,k])}, read at the kernel taps. */
+    private void weightGradient(ConvShape s, float[] x, float[] dy, float[] dw) {
+        FftPlanner.Plan plan = FftPlanner.plan(FftPlanner.Op.WEIGHT_GRADIENT, s);
+        RealFft2D fft = plan.fft();
+        int ex = exponent(x);
+        int ey = exponent(dy);
+        float sx = Math.scalb(1f, -ex);
+        float sy = Math.scalb(1f, -ey);
+        double factor = Math.scalb(1.0, ex + ey);
+        ConvParams p = s.params();
+        int nt = plan.tiles();
+        int cg = s.inChannelsPerGroup();
+        int kg = s.outChannelsPerGroup();
+        int kh = s.kernelH();
+        int kw = s.kernelW();
+        for (int g = 0; g < s.groups(); g++) {
+            int group = g;
+            // A(i, l): channel i = g*Cg + i, tile l = (n, tile) of the input
+            SpectralProduct.Signals a = (i, l, buf, rows) -> placeInput(s, x, l / nt, group * cg + i, plan,
+                    l % nt, sx, buf, rows);
+            // B(l, j): gradient tile l = (n, tile) of filter g*Kg + j, placed from the tile's first output
+            SpectralProduct.Signals b = (l, j, buf, rows) -> placeGradientForWeight(s, dy, l / nt, group * kg + j,
+                    plan, l % nt, sy, buf, rows);
+            SpectralProduct.Sink sink = new SpectralProduct.Sink() {
+                @Override
+                public int rows(int i, int j, int[] rows) {
+                    for (int t = 0; t < kh; t++) {
+                        rows[t] = t * p.dilationH(); // below f: f >= the dilated extent
+                    }
+                    return kh;
+                }
+
+                @Override
+                public void accept(int i, int j, float[] data, int fw) {
+                    int k = group * kg + j;
+                    for (int t = 0; t < kh; t++) {
+                        int dst = ((k * cg + i) * kh + t) * kw;
+                        for (int u = 0; u < kw; u++) {
+                            dw[dst + u] += (float) (data[t * fw + u * p.dilationW()] * factor);
+                        }
+                    }
+                }
+            };
+            SpectralProduct.run(fft, cg, s.batch() * nt, kg, a, b, true, sink, workspaceBytes);
+        }
+        if (NonFinite.any(dy) || NonFinite.any(x)) {
+            NonFinite.weightGradient(s, x, dy, dw);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ placement
+
+    /**
+     * Writes tile {@code tile} of input channel {@code (n, c)} into {@code buf}: data position {@code (r, q)}
+     * at buffer {@code (bufferIndex_h(r), bufferIndex_w(q))}, scaled by {@code scale}, non-finite values as 0.
+     */
+    private static int placeInput(ConvShape s, float[] x, int n, int c, FftPlanner.Plan plan, int tile,
+                                  float scale, float[] buf, int[] rows) {
+        int th = tile / plan.w.tiles;
+        int tw = tile % plan.w.tiles;
+        int r0 = (int) plan.h.dataFirst(th);
+        int r1 = (int) plan.h.dataLast(th);
+        int q0 = (int) plan.w.dataFirst(tw);
+        int q1 = (int) plan.w.dataLast(tw);
+        if (r0 > r1 || q0 > q1) {
+            return 0;
+        }
+        int fw = plan.w.f;
+        int colStart = plan.w.bufferIndex(tw, q0);
+        int count = 0;
+        for (int r = r0; r <= r1; r++) {
+            int br = plan.h.bufferIndex(th, r);
+            rows[count++] = br;
+            int src = ((n * s.inChannels() + c) * s.inH() + r) * s.inW();
+            copyRow(x, src + q0, q1 - q0 + 1, scale, buf, br * fw, colStart, fw);
+        }
+        return count;
+    }
+
+    /**
+     * Copies {@code len} values from {@code src[from ..]} to buffer row {@code buf[rowOff ..]} starting at
+     * column {@code col} and wrapping at {@code fw}; scaled, non-finite values written as 0.
+     */
+    private static void copyRow(float[] src, int from, int len, float scale, float[] buf, int rowOff, int col, int fw) {
+        int first = Math.min(len, fw - col);
+        for (int q = 0; q < first; q++) {
+            float v = src[from + q];
+            buf[rowOff + col + q] = Float.isFinite(v) ? v * scale : 0f;
+        }
+        for (int q = first; q < len; q++) {
+            float v = src[from + q];
+            buf[rowOff + q - first] = Float.isFinite(v) ? v * scale : 0f;
+        }
+    }
+
+    /** Writes the kernel {@code w[k, c]} zero-inserted by the dilation: tap {@code (i, j)} at {@code (i*dh, j*dw)}. */
+    private static int placeKernel(ConvShape s, float[] w, int k, int c, int fw, float scale, float[] buf, int[] rows) {
+        ConvParams p = s.params();
+        int kh = s.kernelH();
+        int kw = s.kernelW();
+        int src = (k * s.inChannelsPerGroup() + c) * kh * kw;
+        for (int i = 0; i < kh; i++) {
+            int row = i * p.dilationH();
+            rows[i] = row;
+            for (int j = 0; j < kw; j++) {
+                float v = w[src + i * kw + j];
+                buf[row * fw + j * p.dilationW()] = Float.isFinite(v) ? v * scale : 0f;
+            }
+        }
+        return kh;
+    }
+
+    /**
+     * Writes tile {@code tile} of the output gradient {@code dy[n, k]} for the input gradient: upsampled by
+     * the stride (gradient row {@code oh} is data position {@code oh*sh}), at buffer index
+     * {@code bufferIndex(oh*sh)}.
+     */
+    private static int placeGradientForInput(ConvShape s, float[] dy, int n, int k, FftPlanner.Plan plan, int tile,
+                                             float scale, float[] buf, int[] rows) {
+        ConvParams p = s.params();
+        int th = tile / plan.w.tiles;
+        int tw = tile % plan.w.tiles;
+        long a0 = plan.h.dataFirst(th);
+        long a1 = plan.h.dataLast(th);
+        long b0 = plan.w.dataFirst(tw);
+        long b1 = plan.w.dataLast(tw);
+        if (a0 > a1 || b0 > b1) {
+            return 0;
+        }
+        int sh = p.strideH();
+        int sw = p.strideW();
+        int fw = plan.w.f;
+        int ow0 = (int) (b0 / sw);
+        int ow1 = (int) (b1 / sw);
+        int count = 0;
+        for (int oh = (int) (a0 / sh); oh <= a1 / sh; oh++) {
+            int br = plan.h.bufferIndex(th, (long) oh * sh);
+            rows[count++] = br;
+            int src = ((n * s.outChannels() + k) * s.outH() + oh) * s.outW();
+            for (int ow = ow0; ow <= ow1; ow++) {
+                float v = dy[src + ow];
+                buf[br * fw + plan.w.bufferIndex(tw, (long) ow * sw)] = Float.isFinite(v) ? v * scale : 0f;
+            }
+        }
+        return count;
+    }
+
+    /**
+     * Writes the outputs of tile {@code tile} of the output gradient {@code dy[n, k]} for the weight
+     * gradient: output {@code (oh, ow)} at {@code ((oh - oh0)*sh, (ow - ow0)*sw)}, where {@code (oh0, ow0)} is
+     * the tile's first output.
+     */
+    private static int placeGradientForWeight(ConvShape s, float[] dy, int n, int k, FftPlanner.Plan plan, int tile,
+                                              float scale, float[] buf, int[] rows) {
+        ConvParams p = s.params();
+        int th = tile / plan.w.tiles;
+        int tw = tile % plan.w.tiles;
+        int oh0 = plan.h.first(th);
+        int ow0 = plan.w.first(tw);
+        int fw = plan.w.f;
+        int count = 0;
+        for (int oh = oh0; oh < plan.h.end(th); oh++) {
+            int br = (oh - oh0) * p.strideH();
+            rows[count++] = br;
+            int src = ((n * s.outChannels() + k) * s.outH() + oh) * s.outW();
+            for (int ow = ow0; ow < plan.w.end(tw); ow++) {
+                float v = dy[src + ow];
+                buf[br * fw + (ow - ow0) * p.strideW()] = Float.isFinite(v) ? v * scale : 0f;
+            }
+        }
+        return count;
+    }
+
+    /**
+     * The binary exponent {@code e} of the largest finite magnitude of {@code a} ({@code 2^e <= max < 2^(e+1)}),
+     * or 0 if there is none: dividing by {@code 2^e} is exact and brings the operand to {@code [1, 2)}, so
+     * neither the products nor the sums of the transforms overflow or sink into subnormals.
+     */
+    static int exponent(float[] a) {
+        float max = 0f;
+        for (float v : a) {
+            float m = Math.abs(v);
+            if (m > max && m != Float.POSITIVE_INFINITY) {
+                max = m; // NaN fails the comparison
+            }
+        }
+        return max == 0f ? 0 : Math.getExponent(max);
+    }
+}

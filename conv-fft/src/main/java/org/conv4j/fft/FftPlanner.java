@@ -1,0 +1,141 @@
+package org.conv4j.fft;
+
+import org.conv4j.api.ConvParams;
+import org.conv4j.api.ConvShape;
+
+/**
+ * Chooses the transform size and the tiling of each of the three frequency-domain products (forward,
+ * input gradient, weight gradient) by minimising the {@link FftSizes cost model} over every pair of
+ * 5-smooth lengths between the smallest useful one (the dilated kernel extent) and the single-tile length.
+ * A small transform means many overlapping tiles (every tile re-reads {@code e - 1} rows of its
+ * neighbour and every tile's output is inverse-transformed separately); a large one means large filter
+ * spectra and a large channel sum. Where the cost model finds the split cheaper, the image is cut
+ * into overlap-save tiles; beyond {@link FftSizes#maxTransform()} it must be.
+ */
+final class FftPlanner {
+
+    /** The three products. */
+    enum Op { FORWARD, INPUT_GRADIENT, WEIGHT_GRADIENT }
+
+    /** A chosen size and tiling. */
+    static final class Plan {
+        final Op op;
+        final AxisTiling h;
+        final AxisTiling w;
+        final double cost;
+
+        Plan(Op op, AxisTiling h, AxisTiling w, double cost) {
+            this.op = op;
+            this.h = h;
+            this.w = w;
+            this.cost = cost;
+        }
+
+        int tiles() {
+            return h.tiles * w.tiles;
+        }
+
+        RealFft2D fft() {
+            return RealFft2D.of(h.f, w.f);
+        }
+
+        @Override
+        public String toString() {
+            return op + " " + h.f + "x" + w.f + " tiles " + h.tiles + "x" + w.tiles + " (cost " + Math.round(cost / 1000) + " us)";
+        }
+    }
+
+    private FftPlanner() {
+    }
+
+    static Plan plan(Op op, ConvShape s) {
+        return plan(op, s, FftSizes.maxTransform());
+    }
+
+    /** The cheapest plan with transform lengths at most {@code max}. */
+    static Plan plan(Op op, ConvShape s, int max) {
+        ConvParams p = s.params();
+        AxisTiling.Kind kind = op == Op.INPUT_GRADIENT ? AxisTiling.Kind.CONVOLVE : AxisTiling.Kind.CORRELATE;
+        int outH = op == Op.INPUT_GRADIENT ? s.inH() : s.outH();
+        int outW = op == Op.INPUT_GRADIENT ? s.inW() : s.outW();
+        int dataH = op == Op.INPUT_GRADIENT ? (s.outH() - 1) * p.strideH() + 1 : s.inH();
+        int dataW = op == Op.INPUT_GRADIENT ? (s.outW() - 1) * p.strideW() + 1 : s.inW();
+        int eh = s.dilatedKernelH();
+        int ew = s.dilatedKernelW();
+        int singleH = AxisTiling.singleTileLength(kind, outH, p.strideH(), p.padTop(), eh, dataH);
+        int singleW = AxisTiling.singleTileLength(kind, outW, p.strideW(), p.padLeft(), ew, dataW);
+        int[] hs = candidates(eh, singleH, false, max);
+        int[] ws = candidates(ew, singleW, true, max);
+        Plan best = null;
+        for (int fh : hs) {
+            AxisTiling th = AxisTiling.of(kind, fh, outH, p.strideH(), p.padTop(), eh, dataH);
+            if (th == null) {
+                continue;
+            }
+            for (int fw : ws) {
+                AxisTiling tw = AxisTiling.of(kind, fw, outW, p.strideW(), p.padLeft(), ew, dataW);
+                if (tw == null) {
+                    continue;
+                }
+                double cost = cost(op, s, th, tw);
+                if (best == null || cost < best.cost) {
+                    best = new Plan(op, th, tw, cost);
+                }
+            }
+        }
+        if (best == null) {
+            // Only if the kernel itself is longer than the largest transform: no tiling can help.
+            throw new UnsupportedOperationException("fft backend: a dilated kernel of at most " + max
+                    + " per axis is supported, got " + eh + " x " + ew + " (use another backend)");
+        }
+        return best;
+    }
+
+    /** 5-smooth lengths from the kernel extent up to the single-tile length (or the largest allowed). */
+    private static int[] candidates(int extent, int single, boolean even, int max) {
+        int top = FftSizes.nextGood(single, even, max);
+        if (top < 0) {
+            top = max;
+        }
+        return FftSizes.goodSizes(Math.max(2, extent), top, even);
+    }
+
+    /** Model cost in ns (see {@link FftSizes}). */
+    static double cost(Op op, ConvShape s, AxisTiling th, AxisTiling tw) {
+        int fh = th.f;
+        int fw = tw.f;
+        double tiles = (double) th.tiles * tw.tiles;
+        double n = s.batch();
+        double c = s.inChannels();
+        double k = s.outChannels();
+        double cg = s.inChannelsPerGroup();
+        double planeSize = (double) (fw / 2 + 1) * fh;
+        double macs = n * tiles * k * cg * planeSize;
+        int kernelRows = s.kernelH();
+        int outRows = Math.min(fh, th.perTile);
+        // rows of one input tile (forward / weight gradient) or of one gradient tile (input gradient)
+        int readRows = Math.min(fh, (int) Math.min(Integer.MAX_VALUE,
+                (long) (th.perTile - 1) * th.stride + th.extent));
+        double kernels = k * cg * FftSizes.transform2dCost(fh, fw, kernelRows);
+        double cost;
+        switch (op) {
+            case FORWARD:
+                cost = n * c * tiles * FftSizes.transform2dCost(fh, fw, readRows)
+                        + kernels
+                        + n * k * tiles * FftSizes.transform2dCost(fh, fw, outRows);
+                break;
+            case INPUT_GRADIENT:
+                int gradRows = Math.min(fh, (th.perTile + th.extent - 1 + th.stride - 1) / th.stride);
+                cost = n * k * tiles * FftSizes.transform2dCost(fh, fw, gradRows)
+                        + kernels
+                        + n * c * tiles * FftSizes.transform2dCost(fh, fw, outRows);
+                break;
+            default:
+                cost = n * c * tiles * FftSizes.transform2dCost(fh, fw, readRows)
+                        + n * k * tiles * FftSizes.transform2dCost(fh, fw, outRows)
+                        + kernels;
+                break;
+        }
+        return cost + FftSizes.MAC_NS * macs;
+    }
+}

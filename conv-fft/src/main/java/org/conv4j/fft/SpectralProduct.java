@@ -1,0 +1,206 @@
+package org.conv4j.fft;
+
+import java.util.Arrays;
+import java.util.function.IntUnaryOperator;
+import java.util.stream.IntStream;
+
+/**
+ * The frequency-domain engine: for every output pair {@code (i, j)},
+ * <pre>
+ *   out(i, j) = inverse( sum_{l < L} A(i, l) * B'(l, j) )      B' = conj(B) or B
+ * </pre>
+ * where {@code A(i, l)} and {@code B(l, j)} are the half spectra ({@link RealFft2D}) of real 2D signals
+ * supplied by {@link Signals}, and the product is taken frequency by frequency. Per frequency this is a
+ * small complex matrix product {@code (I x L) * (L x J)}; it is computed as {@code I*J} accumulations
+ * over {@code l} of plain float loops over the frequencies, which the JIT vectorises.
+ *
+ * <p>Every signal is transformed once and every output once, as long as the spectra fit the workspace:
+ * with {@code S} the bytes of one spectrum, the engine keeps {@code iChunk*lChunk + lChunk*jChunk}
+ * spectra, preferring all of {@code B} and all of {@code l}. When {@code B} does not fit, {@code A} is
+ * transformed once per block of {@code j}; when not even one row and one column fit, {@code l} is split
+ * and the partial outputs are added in the spatial domain ({@link Sink#accept} adds).
+ *
+ * <p>Determinism: the work is split into fixed index ranges; every spectrum and every output pair is
+ * computed by exactly one thread, with a fixed summation order over {@code l}, so the result does not
+ * depend on the thread count or on timing.
+ */
+final class SpectralProduct {
+
+    /** Threads used: the common pool's workers plus the calling thread. */
+    private static final int PARALLELISM = Math.max(1, Runtime.getRuntime().availableProcessors());
+
+    private SpectralProduct() {
+    }
+
+    /** A family of real 2D signals {@code s(a, b)}. */
+    interface Signals {
+        /**
+         * Writes signal {@code (a, b)} into {@code buf}, an all-zero {@code fh x fw} row-major block, and
+         * lists the rows it wrote (each once, any order) in {@code rows}.
+         *
+         * @return the number of rows listed
+         */
+        int place(int a, int b, float[] buf, int[] rows);
+    }
+
+    /** Where the outputs go. */
+    interface Sink {
+        /** Lists in {@code rows} the circular row indices output {@code (i, j)} needs; returns how many. */
+        int rows(int i, int j, int[] rows);
+
+        /**
+         * Adds output {@code (i, j)} to its destination: row {@code k} of the listed rows is at
+         * {@code data[k*fw .. k*fw + fw)}. Called once per pair and per block of {@code l}.
+         */
+        void accept(int i, int j, float[] data, int fw);
+    }
+
+    /**
+     * Computes every {@code out(i, j)} and hands it to {@code sink}.
+     *
+     * @param budgetBytes workspace for the spectra
+     */
+    static void run(RealFft2D plan, int iCount, int lCount, int jCount, Signals a, Signals b, boolean conjB,
+                    Sink sink, long budgetBytes) {
+        long specBytes = 8L * plan.planeSize;
+        long cap = Math.max(2, budgetBytes / specBytes); // spectra that fit
+        // also keep every array index below 2^31
+        cap = Math.min(cap, (Integer.MAX_VALUE - 16) / (2L * plan.planeSize));
+        int lChunk = lCount;
+        int jChunk = jCount;
+        int iChunk;
+        if ((long) lCount * (jCount + iCount) <= cap) {
+            iChunk = iCount;
+        } else if ((long) lCount * (jCount + 1) <= cap) {
+            iChunk = (int) ((cap - (long) lCount * jCount) / lCount);
+        } else if (2L * lCount <= cap) {
+            iChunk = (int) Math.max(1, cap / (2L * lCount));
+            jChunk = iChunk;
+        } else {
+            lChunk = (int) Math.max(1, cap / 2);
+            iChunk = 1;
+            jChunk = 1;
+        }
+        iChunk = Math.min(iChunk, iCount);
+        jChunk = Math.min(jChunk, jCount);
+        int two = 2 * plan.planeSize;
+        float[] specA = new float[Math.multiplyExact(Math.multiplyExact(iChunk, lChunk), two)];
+        float[] specB = new float[Math.multiplyExact(Math.multiplyExact(lChunk, jChunk), two)];
+        for (int l0 = 0; l0 < lCount; l0 += lChunk) {
+            int ln = Math.min(lChunk, lCount - l0);
+            for (int j0 = 0; j0 < jCount; j0 += jChunk) {
+                int jn = Math.min(jChunk, jCount - j0);
+                // B(l, j) for the block, at specB[((l - l0)*jn + (j - j0)) * two]
+                int lb = l0;
+                int jb = j0;
+                transformAll(plan, ln * jn, b, idx -> lb + idx / jn, idx -> jb + idx % jn, specB);
+                for (int i0 = 0; i0 < iCount; i0 += iChunk) {
+                    int in = Math.min(iChunk, iCount - i0);
+                    // A(i, l) at specA[((i - i0)*ln + (l - l0)) * two]
+                    int ib = i0;
+                    transformAll(plan, in * ln, a, idx -> ib + idx / ln, idx -> lb + idx % ln, specA);
+                    multiplyAndInvert(plan, in, ln, jn, i0, j0, specA, specB, conjB, sink);
+                }
+            }
+        }
+    }
+
+    /** Transforms signals {@code s(first(idx), second(idx))} for {@code idx < count} into {@code spec}. */
+    private static void transformAll(RealFft2D plan, int count, Signals s, IntUnaryOperator first,
+                                     IntUnaryOperator second, float[] spec) {
+        int two = 2 * plan.planeSize;
+        parallelRanges(count, (from, to) -> {
+            float[] buf = new float[plan.fh * plan.fw];
+            int[] rows = new int[plan.fh];
+            float[] col = new float[plan.columnScratch()];
+            for (int idx = from; idx < to; idx++) {
+                Arrays.fill(buf, 0f);
+                int n = s.place(first.applyAsInt(idx), second.applyAsInt(idx), buf, rows);
+                plan.forward(buf, rows, n, spec, idx * two, col);
+            }
+        });
+    }
+
+    private static void multiplyAndInvert(RealFft2D plan, int in, int ln, int jn, int i0, int j0,
+                                          float[] specA, float[] specB, boolean conjB, Sink sink) {
+        int p = plan.planeSize;
+        int two = 2 * p;
+        parallelRanges(in * jn, (from, to) -> {
+            float[] re = new float[p];
+            float[] im = new float[p];
+            int[] rows = new int[plan.fh];
+            float[] col = new float[plan.columnScratch()];
+            float[] out = null;
+            for (int pair = from; pair < to; pair++) {
+                int ii = pair / jn;
+                int jj = pair % jn;
+                Arrays.fill(re, 0f);
+                Arrays.fill(im, 0f);
+                for (int l = 0; l < ln; l++) {
+                    int aOff = (ii * ln + l) * two;
+                    int bOff = (l * jn + jj) * two;
+                    if (conjB) {
+                        macConj(specA, aOff, aOff + p, specB, bOff, bOff + p, re, im, p);
+                    } else {
+                        mac(specA, aOff, aOff + p, specB, bOff, bOff + p, re, im, p);
+                    }
+                }
+                int n = sink.rows(i0 + ii, j0 + jj, rows);
+                if (n == 0) {
+                    continue;
+                }
+                if (out == null || out.length < n * plan.fw) {
+                    out = new float[n * plan.fw];
+                }
+                plan.inverse(re, im, rows, n, out, col);
+                sink.accept(i0 + ii, j0 + jj, out, plan.fw);
+            }
+        });
+    }
+
+    /** {@code acc += a * b} over {@code p} complex values held as separate real and imaginary planes. */
+    static void mac(float[] a, int aRe, int aIm, float[] b, int bRe, int bIm, float[] accRe, float[] accIm, int p) {
+        for (int f = 0; f < p; f++) {
+            float ar = a[aRe + f];
+            float ai = a[aIm + f];
+            float br = b[bRe + f];
+            float bi = b[bIm + f];
+            accRe[f] += ar * br - ai * bi;
+            accIm[f] += ar * bi + ai * br;
+        }
+    }
+
+    /** {@code acc += a * conj(b)}: the spectrum of a cross-correlation. */
+    static void macConj(float[] a, int aRe, int aIm, float[] b, int bRe, int bIm, float[] accRe, float[] accIm, int p) {
+        for (int f = 0; f < p; f++) {
+            float ar = a[aRe + f];
+            float ai = a[aIm + f];
+            float br = b[bRe + f];
+            float bi = b[bIm + f];
+            accRe[f] += ar * br + ai * bi;
+            accIm[f] += ai * br - ar * bi;
+        }
+    }
+
+    /** A body over the index range {@code [from, to)}. */
+    interface RangeBody {
+        void run(int from, int to);
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, count)} split into fixed contiguous ranges, in parallel on the
+     * common fork-join pool (whose threads are daemons) and the calling thread.
+     */
+    static void parallelRanges(int count, RangeBody body) {
+        if (count <= 0) {
+            return;
+        }
+        int chunks = Math.min(count, PARALLELISM * 4);
+        if (chunks <= 1 || PARALLELISM == 1) {
+            body.run(0, count);
+            return;
+        }
+        IntStream.range(0, chunks).parallel().forEach(c -> body.run(
+                (int) ((long) count * c / chunks), (int) ((long) count * (c + 1) / chunks)));
+    }
+}
