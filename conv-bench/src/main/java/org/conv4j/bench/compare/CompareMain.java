@@ -104,6 +104,9 @@ public final class CompareMain {
                 + contenders.size() + " backends (" + names(contenders) + ")");
         out.println("machine: " + Machine.describe());
 
+        if (names(contenders).contains(org.conv4j.bench.Nd4jConv.NAME)) {
+            loadNd4j(); // load the native libraries now, not inside the first timed case's progress line
+        }
         double sgemm = options.sgemm() ? sgemmProbe() : Double.NaN;
 
         List<CaseResult> all = new ArrayList<>();
@@ -181,6 +184,17 @@ public final class CompareMain {
             return Runner.reference(naive.prepare(problem, pass), pass);
         } catch (IllegalArgumentException e) {
             return null; // no naive backend on the classpath
+        }
+    }
+
+    private void loadNd4j() {
+        out.print("loading ND4J ... ");
+        out.flush();
+        try {
+            org.nd4j.linalg.factory.Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1);
+            out.println("ok");
+        } catch (RuntimeException | LinkageError e) {
+            out.println("failed: " + e + " (the nd4j column will show the failure)");
         }
     }
 

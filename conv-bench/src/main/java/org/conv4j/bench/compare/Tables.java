@@ -74,12 +74,15 @@ public final class Tables {
         return String.format(Locale.ROOT, "%.3g", ms);
     }
 
-    /** One decimal under 100, none above, e.g. {@code 3.4}, {@code 187}. */
+    /** Two decimals under 100 (two significant digits under 0.1), none above, e.g. {@code 0.0012}, {@code 3.40}, {@code 187}. */
     public static String formatGflops(double g) {
         if (Double.isNaN(g)) {
             return NONE;
         }
-        return g >= 100 ? String.format(Locale.ROOT, "%.0f", g) : String.format(Locale.ROOT, "%.2f", g);
+        if (g >= 100) {
+            return String.format(Locale.ROOT, "%.0f", g);
+        }
+        return g >= 0.1 || g == 0 ? String.format(Locale.ROOT, "%.2f", g) : String.format(Locale.ROOT, "%.2g", g);
     }
 
     /** A fraction as a percentage, e.g. {@code 0.374 -> 37%}, {@code 0.004 -> 0.4%}. */
@@ -88,7 +91,10 @@ public final class Tables {
             return NONE;
         }
         double p = fraction * 100;
-        return p >= 10 ? String.format(Locale.ROOT, "%.0f%%", p) : String.format(Locale.ROOT, "%.1f%%", p);
+        if (p >= 10) {
+            return String.format(Locale.ROOT, "%.0f%%", p);
+        }
+        return p >= 0.1 || p == 0 ? String.format(Locale.ROOT, "%.1f%%", p) : String.format(Locale.ROOT, "%.2g%%", p);
     }
 
     /** E.g. {@code 1.0x}, {@code 23.4x}, {@code 1234x}. */
@@ -96,7 +102,10 @@ public final class Tables {
         if (Double.isNaN(s)) {
             return NONE;
         }
-        return s >= 100 ? String.format(Locale.ROOT, "%.0fx", s) : String.format(Locale.ROOT, "%.1fx", s);
+        if (s >= 100) {
+            return String.format(Locale.ROOT, "%.0fx", s);
+        }
+        return s >= 0.1 ? String.format(Locale.ROOT, "%.1fx", s) : String.format(Locale.ROOT, "%.2gx", s);
     }
 
     /** {@code 0} stays {@code 0}; others in scientific notation, e.g. {@code 3.1e-06}; NaN is {@link #NONE}. */

@@ -46,6 +46,9 @@ class TablesTest {
         assertEquals("-", Tables.formatMs(Double.NaN));
         assertEquals("3.40", Tables.formatGflops(3.4));
         assertEquals("187", Tables.formatGflops(187.4));
+        assertEquals("0.0012", Tables.formatGflops(0.00123));
+        assertEquals("0.0012%", Tables.formatPercent(0.0000123));
+        assertEquals("0.012x", Tables.formatSpeedUp(0.0123));
         assertEquals("37%", Tables.formatPercent(0.374));
         assertEquals("0.4%", Tables.formatPercent(0.004));
         assertEquals("23.4x", Tables.formatSpeedUp(23.42));
