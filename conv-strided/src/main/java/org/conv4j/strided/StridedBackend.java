@@ -22,8 +22,8 @@ import org.conv4j.strided.NativeGemm.Floats;
  *       {@code Hp*Wp}), so BLAS multiplies it in place: {@code Y += W[:, :, i, j] * X_ij}, {@code kH*kW} GEMMs
  *       accumulating into a "wide" output whose wrap-around columns are dropped afterwards. No window is ever
  *       copied: this is where the view saves im2col's {@code kH*kW}-fold copy.</li>
- *   <li>{@link Path#GATHERED} (strided convolutions, or few channels per group, where {@code kH*kW} GEMMs with
- *       an inner dimension of only {@code Cg} would be slow): the 5-D view {@code (Cg, outH, outW, kH, kW)} is
+ *   <li>{@link Path#GATHERED} (strided convolutions, or few channels per group feeding more filters, where
+ *       {@code kH*kW} GEMMs with an inner dimension of only {@code Cg} would be slow): the 5-D view {@code (Cg, outH, outW, kH, kW)} is
  *       laid out as a {@code (Cg*kH*kW, outH*outW)} matrix by {@link StridedKernels#gatherWindows} (the copy
  *       ND4J's {@code reshape} of the view would make, done faster) and multiplied once per image and group.</li>
  * </ul>
@@ -50,11 +50,19 @@ import org.conv4j.strided.NativeGemm.Floats;
 public final class StridedBackend implements ConvBackend {
 
     /**
-     * Fewest input channels per group for which the zero-copy path is used (when both strides are 1 and the
-     * kernel is larger than 1x1; a 1x1 kernel always takes it, its tap matrix IS the input). Below it the
-     * {@code kH*kW} GEMMs have an inner dimension too small for BLAS to run well and one gathered GEMM wins.
-     * Direction probe (docs/strided.md, "Choosing the path"): at 56x56, 3x3, 64 filters, batch 8 the
-     * zero-copy forward was behind gathered at 4 channels, about even at 8-16 and ahead from 32 on.
+     * Fewest input channels per group from which the zero-copy path is used for any filter count (both
+     * strides 1). Below it, zero-copy is still used when a group has no more filters than channels
+     * ({@code Kg <= Cg}) or the kernel is 1x1 (its tap matrix IS the input); otherwise the gathered path runs.
+     *
+     * <p>Why: the zero-copy path re-reads and re-writes the {@code (Kg, L)} output once per kernel offset
+     * with an inner dimension of only {@code Cg}, the gathered path writes and re-reads a
+     * {@code (Cg*kH*kW, P)} column matrix once; so zero-copy wins when {@code Kg <= Cg}, and when {@code Cg}
+     * is large enough for BLAS to run near speed. Direction probe (2 images, 56x56, 3x3, pad 1; minimum of
+     * 15-31 interleaved runs, docs/strided.md "Choosing the path"): with 64 filters gathered was ahead at
+     * 4 channels (forward 1.44 vs 1.63 ms, backward 2.7 vs 4.4), about even at 8-16 (forward 2.0 vs 2.2 at
+     * 16), and zero-copy was ahead from 32 (forward 3.0 vs 4.0, backward 7.5 vs 11.1); with as many
+     * filters as channels (1, 4, 8) or fewer (8 channels, 2 filters) zero-copy won everywhere (e.g. 8 to 8:
+     * forward 0.62 vs 6.8 ms).
      */
     static final int ZERO_COPY_MIN_CHANNELS = 16;
 
@@ -73,7 +81,9 @@ public final class StridedBackend implements ConvBackend {
             return Path.GATHERED;
         }
         boolean oneByOne = s.kernelH() == 1 && s.kernelW() == 1;
-        return oneByOne || s.inChannelsPerGroup() >= ZERO_COPY_MIN_CHANNELS ? Path.ZERO_COPY : Path.GATHERED;
+        boolean fewFilters = s.outChannelsPerGroup() <= s.inChannelsPerGroup();
+        return oneByOne || fewFilters || s.inChannelsPerGroup() >= ZERO_COPY_MIN_CHANNELS
+                ? Path.ZERO_COPY : Path.GATHERED;
     }
 
     /** The backward path: the forward one, unless an input or weight value is non-finite (see class comment). */

@@ -77,8 +77,10 @@ class BothPathsTest {
         assertEquals(Path.ZERO_COPY, StridedBackend.backwardPath(wide, x, w), "finite data");
         assertEquals(Path.GATHERED, StridedBackend.forwardPath(
                 ConvShape.forward(x, w, null, pad1.toBuilder().stride(2).build())), "strided");
-        assertEquals(Path.GATHERED, StridedBackend.forwardPath(ConvShape.forward(x, Tensor4D.random(5, 4, 8, 3, 3),
-                null, pad1.toBuilder().groups(4).build())), "groups leave 8 channels per group");
+        assertEquals(Path.GATHERED, StridedBackend.forwardPath(ConvShape.forward(x, Tensor4D.random(5, 64, 8, 3, 3),
+                null, pad1.toBuilder().groups(4).build())), "groups leave 8 channels for 16 filters per group");
+        assertEquals(Path.ZERO_COPY, StridedBackend.forwardPath(ConvShape.forward(x, Tensor4D.random(5, 4, 8, 3, 3),
+                null, pad1.toBuilder().groups(4).build())), "8 channels for 1 filter per group");
         Tensor4D narrow = Tensor4D.random(3, 1, 2, 8, 8);
         assertEquals(Path.GATHERED, StridedBackend.forwardPath(
                 ConvShape.forward(narrow, Tensor4D.random(4, 4, 2, 3, 3), null, pad1)), "few channels, 3x3");
