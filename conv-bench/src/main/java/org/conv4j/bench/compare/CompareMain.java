@@ -82,8 +82,8 @@ public final class CompareMain {
     static void list(PrintStream out) {
         out.println("Shapes (name: description; input * weight, FLOPs of one forward pass):");
         for (BenchShape s : ShapeCatalog.all()) {
-            out.printf(Locale.ROOT, "  %-26s %s; %s, %.3f GFLOP%n", s.name(), s.description(), s.summary(),
-                    s.forwardFlops() / 1e9);
+            out.printf(Locale.ROOT, "  %-26s %s; %s, %s%n", s.name(), s.description(), s.summary(),
+                    Tables.formatFlops(s.forwardFlops()));
         }
         out.println("Groups and selectors:");
         for (String g : ShapeCatalog.groupNames()) {
@@ -136,8 +136,8 @@ public final class CompareMain {
                 }
             }
             out.println();
-            out.println(shape.name() + ": " + shape.description() + " [" + shape.summary() + String.format(Locale.ROOT,
-                    ", %.3f GFLOP forward]", shape.forwardFlops() / 1e9));
+            out.println(shape.name() + ": " + shape.description() + " [" + shape.summary() + ", "
+                    + Tables.formatFlops(shape.forwardFlops()) + " forward]");
             out.print(Tables.text(Tables.HEADERS, Tables.shapeRows(shapeResults, sgemm)));
             out.println();
             all.addAll(shapeResults);

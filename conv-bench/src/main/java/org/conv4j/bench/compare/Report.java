@@ -63,8 +63,8 @@ final class Report {
         for (Map.Entry<BenchShape, List<CaseResult>> e : byShape.entrySet()) {
             BenchShape s = e.getKey();
             md.append("## ").append(s.name()).append("\n\n");
-            md.append(s.description()).append(" — `").append(s.summary()).append('`')
-                    .append(String.format(Locale.ROOT, ", %.3f GFLOP forward%n%n", s.forwardFlops() / 1e9));
+            md.append(s.description()).append(" — `").append(s.summary()).append("`, ")
+                    .append(Tables.formatFlops(s.forwardFlops())).append(" forward\n\n");
             md.append(Tables.markdown(Tables.HEADERS, Tables.shapeRows(e.getValue(), sgemm))).append('\n');
             if (o.charts() && !s.group().equals("seeds-scaling")) {
                 String f = Charts.layer(e.getValue(), dir);

@@ -57,6 +57,20 @@ public final class Tables {
         return Double.NaN;
     }
 
+    /** A FLOP count with an SI prefix and three significant digits, e.g. {@code 1.60 kFLOP}, {@code 231 MFLOP}. */
+    public static String formatFlops(long flops) {
+        String[] units = {"FLOP", "kFLOP", "MFLOP", "GFLOP", "TFLOP"};
+        double v = flops;
+        int u = 0;
+        while (v >= 1000 && u < units.length - 1) {
+            v /= 1000;
+            u++;
+        }
+        String num = v >= 100 || u == 0 ? String.format(Locale.ROOT, "%.0f", v)
+                : v >= 10 ? String.format(Locale.ROOT, "%.1f", v) : String.format(Locale.ROOT, "%.2f", v);
+        return num + " " + units[u];
+    }
+
     /** Milliseconds with three significant digits, e.g. {@code 0.0123}, {@code 1.23}, {@code 123}, {@code 12345}. */
     public static String formatMs(double ms) {
         if (Double.isNaN(ms)) {

@@ -47,6 +47,10 @@ class TablesTest {
         assertEquals("3.40", Tables.formatGflops(3.4));
         assertEquals("187", Tables.formatGflops(187.4));
         assertEquals("0.0012", Tables.formatGflops(0.00123));
+        assertEquals("800 FLOP", Tables.formatFlops(800));
+        assertEquals("1.60 kFLOP", Tables.formatFlops(1600));
+        assertEquals("231 MFLOP", Tables.formatFlops(231_211_008L));
+        assertEquals("64.5 GFLOP", Tables.formatFlops(64_492_000_000L));
         assertEquals("0.0012%", Tables.formatPercent(0.0000123));
         assertEquals("0.012x", Tables.formatSpeedUp(0.0123));
         assertEquals("37%", Tables.formatPercent(0.374));
