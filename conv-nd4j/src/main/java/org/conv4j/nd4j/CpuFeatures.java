@@ -1,0 +1,109 @@
+package org.conv4j.nd4j;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What the operating system says about the processor: its vendor and the feature flags the kernel has
+ * enabled, read from the first processor entry of {@code /proc/cpuinfo}.
+ *
+ * <p>Why the kernel's flags and not CPUID: a flag such as {@code avx512f} appears in {@code /proc/cpuinfo}
+ * only when the CPU has the instructions <em>and</em> the kernel saves their register state (XCR0); a
+ * hypervisor may also hide them. Executing AVX-512 code when either is missing kills the process with
+ * SIGILL (seen on this project's 2-core VM, where CPUID and XCR0 hide AVX-512). So this is the safe
+ * source for deciding whether an AVX-512 OpenBLAS kernel may be forced.
+ *
+ * @param vendor the {@code vendor_id}, e.g. {@code AuthenticAMD}, {@code GenuineIntel}; empty if unknown
+ * @param flags  the lower-case feature flags; empty if unknown
+ */
+public record CpuFeatures(String vendor, Set<String> flags) {
+
+    /** Nothing known (non-Linux systems, unreadable {@code /proc/cpuinfo}). */
+    public static final CpuFeatures UNKNOWN = new CpuFeatures("", Set.of());
+
+    /** The AVX-512 subsets OpenBLAS's SkylakeX kernels use (F, CD, BW, DQ, VL: the Skylake-SP set). */
+    static final Set<String> AVX512_SKYLAKEX = Set.of("avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl");
+
+    public CpuFeatures {
+        Objects.requireNonNull(vendor, "vendor must not be null");
+        flags = Collections.unmodifiableSet(new HashSet<>(Objects.requireNonNull(flags, "flags must not be null")));
+    }
+
+    /** The features of this machine, or {@link #UNKNOWN}. */
+    public static CpuFeatures current() {
+        Path cpuinfo = Path.of("/proc/cpuinfo");
+        try {
+            if (Files.isReadable(cpuinfo)) {
+                return parse(Files.readString(cpuinfo, StandardCharsets.UTF_8));
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through: unknown features never enable anything
+        }
+        return UNKNOWN;
+    }
+
+    /** Parses the text of {@code /proc/cpuinfo}; only the first processor's entry is read. */
+    public static CpuFeatures parse(String cpuinfo) {
+        String vendor = "";
+        Set<String> flags = new HashSet<>();
+        boolean sawVendor = false;
+        boolean sawFlags = false;
+        for (String line : cpuinfo.split("\n")) {
+            int colon = line.indexOf(':');
+            if (colon < 0) {
+                continue;
+            }
+            String key = line.substring(0, colon).trim();
+            String value = line.substring(colon + 1).trim();
+            if (key.equals("vendor_id") && !sawVendor) {
+                vendor = value;
+                sawVendor = true;
+            } else if (key.equals("flags") && !sawFlags) {
+                flags.addAll(Arrays.asList(value.toLowerCase(Locale.ROOT).split("\\s+")));
+                flags.remove("");
+                sawFlags = true;
+            }
+        }
+        return new CpuFeatures(vendor, flags);
+    }
+
+    public boolean isAmd() {
+        return vendor.equals("AuthenticAMD");
+    }
+
+    /** True if the kernel has enabled every AVX-512 subset that OpenBLAS's SkylakeX kernels need. */
+    public boolean hasAvx512() {
+        return flags.containsAll(AVX512_SKYLAKEX);
+    }
+
+    /** True if AVX-512 with the BF16 extension is enabled (what OpenBLAS's Cooperlake kernels need). */
+    public boolean hasAvx512Bf16() {
+        return hasAvx512() && flags.contains("avx512_bf16");
+    }
+
+    /**
+     * The OpenBLAS core type conv4j forces on this CPU, or empty to let OpenBLAS choose.
+     *
+     * <p>Only AMD processors with AVX-512 get one: OpenBLAS releases up to at least 0.3.30 take AMD Zen 5
+     * (family 0x1A) for a plain AVX2 core ({@code Haswell} in 0.3.19, 61 GFLOP/s on 2048x2048 sgemm, versus
+     * 186 with {@code SkylakeX}; 0.3.30 reaches 130-145 alone and about 210 with {@code Cooperlake}; see
+     * shared/FACTS.md and docs/im2col.md). Intel processors are left to OpenBLAS, whose detection knows them.
+     * Without AVX-512 (or when the kernel hides it) nothing is forced: OpenBLAS's own choice is then the
+     * AVX2 kernel, which is the best such a machine can run.
+     */
+    public Optional<String> recommendedOpenBlasCore() {
+        if (!isAmd() || !hasAvx512()) {
+            return Optional.empty();
+        }
+        return Optional.of(hasAvx512Bf16() ? "Cooperlake" : "SkylakeX");
+    }
+}

@@ -1,0 +1,106 @@
+package org.conv4j.nd4j;
+
+import org.bytedeco.javacpp.FloatPointer;
+
+import java.nio.FloatBuffer;
+import java.util.Objects;
+
+/**
+ * A block of off-heap float32 memory that OpenBLAS reads and writes in place, with a {@link FloatBuffer}
+ * view for Java code. Element {@code i} is at byte {@code 4*i} of the block; the buffer view is direct and
+ * in native byte order, and is used with absolute indexing only ({@code get(i)}, {@code put(i, v)}, and
+ * the bulk forms), so a {@code NativeFloats} can be shared read-only between threads.
+ *
+ * <p>Why off-heap: a GEMM on Java arrays must copy them in and out of native memory on every call (JNI
+ * cannot pin them for a long native call without copying). Kernels that produce a GEMM operand (im2col)
+ * write it here directly, and results are copied out once. See docs/im2col.md for the measured costs.
+ *
+ * <p>Not thread-safe for writing; owned by one caller at a time (see {@link NativeBufferPool}). Memory is
+ * released by {@link #close()} or, failing that, when JavaCPP's deallocator finds the object unreachable.
+ */
+public final class NativeFloats implements AutoCloseable {
+
+    private final FloatPointer pointer;
+    private final FloatBuffer buffer;
+    private final int capacity;
+
+    private NativeFloats(int capacity) {
+        this.capacity = capacity;
+        this.pointer = new FloatPointer(capacity);
+        if (pointer.isNull()) {
+            throw new OutOfMemoryError("could not allocate " + 4L * capacity + " bytes of native memory");
+        }
+        this.buffer = pointer.asBuffer();
+    }
+
+    /**
+     * New native memory for {@code capacity} floats (contents unspecified).
+     *
+     * @throws IllegalArgumentException if {@code capacity < 1}
+     */
+    public static NativeFloats allocate(int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("capacity: expected >= 1 floats, got " + capacity);
+        }
+        return new NativeFloats(capacity);
+    }
+
+    /** The number of floats. */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** The size in bytes, {@code 4 * capacity()}. */
+    public long bytes() {
+        return 4L * capacity;
+    }
+
+    /**
+     * The Java view of the memory: direct, native order, position 0, limit {@link #capacity()}. Use absolute
+     * indexing only (relative operations would move a position other callers may rely on).
+     */
+    public FloatBuffer buffer() {
+        return buffer;
+    }
+
+    /** A fresh pointer to element {@code offset} (for native calls; the base pointer itself never moves). */
+    public FloatPointer pointerAt(long offset) {
+        checkRange("offset", offset, 0);
+        return new FloatPointer(pointer).position(offset);
+    }
+
+    /** Copies {@code length} floats from {@code src[srcOffset..]} to elements {@code index..}. */
+    public void copyFrom(float[] src, int srcOffset, int index, int length) {
+        Objects.checkFromIndexSize(srcOffset, length, src.length);
+        checkRange("index", index, length);
+        buffer.put(index, src, srcOffset, length);
+    }
+
+    /** Copies {@code length} floats from elements {@code index..} to {@code dst[dstOffset..]}. */
+    public void copyTo(int index, float[] dst, int dstOffset, int length) {
+        Objects.checkFromIndexSize(dstOffset, length, dst.length);
+        checkRange("index", index, length);
+        buffer.get(index, dst, dstOffset, length);
+    }
+
+    /** Sets elements {@code index .. index+length-1} to {@code value}. */
+    public void fill(int index, int length, float value) {
+        checkRange("index", index, length);
+        for (int i = index; i < index + length; i++) {
+            buffer.put(i, value);
+        }
+    }
+
+    private void checkRange(String what, long index, long length) {
+        if (index < 0 || length < 0 || index + length > capacity || (length == 0 && index > capacity)) {
+            throw new IndexOutOfBoundsException(what + ": expected a range within [0, " + capacity + "), got "
+                    + index + " + " + length);
+        }
+    }
+
+    /** Frees the memory now. The object must not be used afterwards. */
+    @Override
+    public void close() {
+        pointer.deallocate();
+    }
+}

@@ -1,0 +1,149 @@
+package org.conv4j.nd4j;
+
+import org.conv4j.nd4j.OpenBlasSetup.Decision;
+import org.conv4j.nd4j.OpenBlasSetup.Source;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class OpenBlasSetupTest {
+
+    static final CpuFeatures ZEN5_AVX512 = CpuFeatures.parse(CpuFeaturesTest.cpuinfo("AuthenticAMD",
+            CpuFeaturesTest.AVX512 + " avx512_bf16"));
+    static final CpuFeatures ZEN_AVX2_ONLY = CpuFeatures.parse(CpuFeaturesTest.cpuinfo("AuthenticAMD", "avx avx2 fma"));
+
+    @Test
+    void userEnvironmentVariableWins() {
+        Decision d = OpenBlasSetup.decide("SkylakeX", "Haswell", ZEN5_AVX512);
+        assertNull(d.core());
+        assertEquals(Source.ENVIRONMENT, d.source());
+    }
+
+    @Test
+    void autoForcesTheRecommendedCore() {
+        Decision d = OpenBlasSetup.decide(null, null, ZEN5_AVX512);
+        assertEquals("Cooperlake", d.core());
+        assertEquals(Source.AUTO, d.source());
+        assertEquals("Cooperlake", OpenBlasSetup.decide(" AUTO ", "", ZEN5_AVX512).core());
+    }
+
+    @Test
+    void autoLeavesOtherCpusToOpenBlas() {
+        Decision d = OpenBlasSetup.decide("auto", null, ZEN_AVX2_ONLY);
+        assertNull(d.core());
+        assertEquals(Source.OPENBLAS, d.source());
+    }
+
+    @Test
+    void offNeverForces() {
+        Decision d = OpenBlasSetup.decide("off", null, ZEN5_AVX512);
+        assertNull(d.core());
+        assertEquals(Source.OPENBLAS, d.source());
+    }
+
+    @Test
+    void explicitCoreIsForcedWithItsCanonicalName() {
+        Decision d = OpenBlasSetup.decide("haswell", null, ZEN_AVX2_ONLY);
+        assertEquals("Haswell", d.core());
+        assertEquals(Source.PROPERTY, d.source());
+    }
+
+    @Test
+    void avx512CoreIsRefusedWhereTheKernelHidesAvx512() {
+        Decision d = OpenBlasSetup.decide("SkylakeX", null, ZEN_AVX2_ONLY);
+        assertNull(d.core(), "forcing SkylakeX without AVX-512 would kill the JVM with SIGILL");
+        assertEquals(Source.OPENBLAS, d.source());
+        assertTrue(d.detail().contains("refused"), d.detail());
+        assertNull(OpenBlasSetup.decide("Cooperlake", null,
+                CpuFeatures.parse(CpuFeaturesTest.cpuinfo("AuthenticAMD", CpuFeaturesTest.AVX512))).core(),
+                "Cooperlake needs avx512_bf16");
+    }
+
+    @Test
+    void unknownCoreNameIsRejected() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> OpenBlasSetup.decide("Zen5", null, ZEN5_AVX512));
+        assertTrue(e.getMessage().contains(OpenBlasSetup.CORETYPE_PROPERTY), e.getMessage());
+        assertTrue(e.getMessage().contains("expected") && e.getMessage().contains("got \"Zen5\""), e.getMessage());
+    }
+
+    @Test
+    void loadsAndReportsTheCoreInUse() {
+        OpenBlasSetup.Status s = OpenBlasSetup.ensureLoaded();
+        assertTrue(OpenBlasSetup.CORE_NAMES.contains(s.core()), "core: " + s);
+        assertTrue(s == OpenBlasSetup.ensureLoaded(), "idempotent");
+        assertTrue(OpenBlasSetup.threads() >= 1);
+        if (CpuFeatures.current().recommendedOpenBlasCore().isEmpty() && System.getenv("OPENBLAS_CORETYPE") == null
+                && System.getProperty(OpenBlasSetup.CORETYPE_PROPERTY) == null) {
+            assertEquals(Source.OPENBLAS, s.source(), s.toString());
+        }
+    }
+
+    // ---- in a fresh JVM: the setting must reach OpenBLAS before it loads
+
+    /** Runs {@link SetupProbe} in a new JVM; returns its output lines. */
+    static List<String> runProbe(List<String> jvmArgs, Map<String, String> env) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.addAll(jvmArgs);
+        cmd.add(SetupProbe.class.getName());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().remove("OPENBLAS_CORETYPE");
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "probe JVM timed out");
+        assertEquals(0, p.exitValue(), "probe JVM failed:\n" + out);
+        return out.lines().toList();
+    }
+
+    static String line(List<String> lines, String key) {
+        return lines.stream().filter(l -> l.startsWith(key + "=")).map(l -> l.substring(key.length() + 1))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + key + " in " + lines));
+    }
+
+    @Test
+    void propertyForcesTheCoreInProcess() throws Exception {
+        // Prescott (SSE3) runs on every x86-64 CPU, and no CPU detects as it, so seeing it proves the forcing.
+        List<String> out = runProbe(List.of("-D" + OpenBlasSetup.CORETYPE_PROPERTY + "=prescott"), Map.of());
+        assertEquals("Prescott", line(out, "core"), String.join("\n", out));
+        assertEquals("PROPERTY", line(out, "source"));
+        assertEquals("ok", line(out, "gemm"));
+    }
+
+    @Test
+    void environmentVariableIsRespected() throws Exception {
+        List<String> out = runProbe(List.of("-D" + OpenBlasSetup.CORETYPE_PROPERTY + "=Haswell"),
+                Map.of("OPENBLAS_CORETYPE", "Prescott"));
+        assertEquals("Prescott", line(out, "core"), String.join("\n", out));
+        assertEquals("ENVIRONMENT", line(out, "source"));
+    }
+
+    @Test
+    void nd4jUsedFirstStillGetsTheCore() throws Exception {
+        List<String> out = runProbe(List.of("-Dprobe.nd4jFirst=true", "-D" + OpenBlasSetup.CORETYPE_PROPERTY + "=prescott"),
+                Map.of());
+        assertEquals("Prescott", line(out, "core"), String.join("\n", out));
+        assertEquals("PROPERTY", line(out, "source"));
+    }
+
+    @Test
+    void tooLateIsReported() throws Exception {
+        List<String> out = runProbe(List.of("-Dprobe.loadFirst=true", "-D" + OpenBlasSetup.CORETYPE_PROPERTY + "=prescott"),
+                Map.of());
+        assertEquals("ALREADY_LOADED", line(out, "source"), String.join("\n", out));
+    }
+}

@@ -1,0 +1,28 @@
+package org.conv4j.nd4j;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.openblas.global.openblas_nolapack;
+
+/** Main class run in a fresh JVM by {@link OpenBlasSetupTest}: prints the setup's outcome and checks a GEMM. */
+public final class SetupProbe {
+    private SetupProbe() {
+    }
+
+    public static void main(String[] args) {
+        if (Boolean.getBoolean("probe.loadFirst")) {
+            Loader.load(openblas_nolapack.class); // OpenBLAS loaded directly, before any conv4j class
+        }
+        if (Boolean.getBoolean("probe.nd4jFirst")) {
+            org.nd4j.linalg.factory.Nd4j.create(2, 2); // an application that uses ND4J before conv4j
+        }
+        OpenBlasSetup.Status s = OpenBlasSetup.ensureLoaded();
+        System.out.println("core=" + s.core());
+        System.out.println("source=" + s.source());
+        float[] a = {1, 2, 3, 4};
+        float[] b = {5, 6, 7, 8};
+        float[] c = new float[4];
+        Gemm.sgemm(false, false, 2, 2, 2, 1f, a, 0, 2, b, 0, 2, 0f, c, 0, 2);
+        boolean ok = c[0] == 19 && c[1] == 22 && c[2] == 43 && c[3] == 50;
+        System.out.println("gemm=" + (ok ? "ok" : java.util.Arrays.toString(c)));
+    }
+}
