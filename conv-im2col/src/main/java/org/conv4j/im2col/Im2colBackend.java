@@ -1,0 +1,364 @@
+package org.conv4j.im2col;
+
+import org.conv4j.api.ConvBackend;
+import org.conv4j.api.ConvGradients;
+import org.conv4j.api.ConvParams;
+import org.conv4j.api.ConvShape;
+import org.conv4j.api.Tensor4D;
+import org.conv4j.nd4j.Gemm;
+import org.conv4j.nd4j.NativeBufferPool;
+import org.conv4j.nd4j.NativeFloats;
+import org.conv4j.nd4j.OpenBlasSetup;
+import org.conv4j.nd4j.Workspace;
+
+import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
+
+/**
+ * The {@code im2col} backend: each image's receptive fields are copied into a column matrix
+ * ({@link Im2col}), and one OpenBLAS GEMM per group multiplies the filters with it.
+ *
+ * <p><b>Forward</b>, for image {@code n} and group {@code g} ({@code Kg = K/groups}, {@code P = Cg*kH*kW},
+ * {@code Q = outH*outW}):
+ * <pre>
+ *   Y[n, g] (Kg x Q) = W[g] (Kg x P) * cols[n, g] (P x Q)      then + bias[k] on each row
+ * </pre>
+ * {@code W[g]} is the weight tensor's rows {@code g*Kg ..} as stored (OIHW rows are exactly the flattened
+ * filters), and {@code Y[n, g]} is laid out like the output's channels {@code g*Kg ..} of image {@code n}
+ * (NCHW rows of length {@code Q}), so no reshaping is needed on either side.
+ *
+ * <p><b>Backward</b>, with {@code dY[n, g]} the matching rows of {@code dL/dy}:
+ * <pre>
+ *   dW[g]  = sum_n dY[n, g] * cols[n, g]^T                      (Kg x P)
+ *   dX[n]  = col2im( W[g]^T * dY[n, g] )                        (col2im adds each column entry back)
+ *   db[k]  = sum_{n, oh, ow} dY[n, k, oh, ow]
+ * </pre>
+ * because {@code y = W cols} is linear in both factors: {@code dL/dW = dL/dY cols^T}, {@code dL/dcols =
+ * W^T dL/dY}, and {@code cols} is a copy of input elements (each column entry one input element or a zero),
+ * so {@code dL/dx} of an input element is the sum of {@code dL/dcols} over every entry copied from it:
+ * col2im, the transpose of im2col. See docs/im2col.md.
+ *
+ * <p><b>1x1 kernels with stride 1 and no padding</b> skip im2col: the image's {@code C x H*W} rows already
+ * are the column matrix; they are copied to native memory as they are (and col2im is a plain copy back).
+ *
+ * <p><b>Memory.</b> The column matrices, the weights and the GEMM outputs live in one off-heap workspace
+ * of at most {@link #workspaceBytes()} per call ({@link Workspace}; default 256 MiB), reused across calls
+ * through a pool (each concurrent call gets its own). The batch is processed in chunks of whole images
+ * that fit; an image too large for the workspace is processed in bands of output rows ({@link WorkPlan}).
+ *
+ * <p><b>Threads.</b> Each GEMM runs on OpenBLAS's threads (all cores). im2col and col2im run in parallel
+ * over (image, channel) pairs of a chunk on the common fork-join pool, so both phases use every core.
+ * Results do not depend on the thread count or on concurrent callers (fixed summation orders).
+ *
+ * <p><b>Accuracy</b>: float32 GEMM, within 1e-5 of the naive double-accumulating reference relative to
+ * the largest reference value in the conformance kit. Thread-safe.
+ */
+public final class Im2colBackend implements ConvBackend {
+
+    /** The name this backend registers under. */
+    public static final String NAME = "im2col";
+
+    /**
+     * A chunk with fewer column-matrix floats than this is filled on the calling thread alone: below it,
+     * handing tasks to the fork-join pool costs more than it saves (probe runs, docs/im2col.md "Tuning").
+     */
+    static final long PARALLEL_MIN_FLOATS = 1 << 15;
+
+    private final long workspaceBytes;
+    private final NativeBufferPool pool = new NativeBufferPool();
+
+    /** A backend with the default workspace limit ({@link Workspace#defaultLimitBytes()}). */
+    public Im2colBackend() {
+        this(Workspace.defaultLimitBytes());
+    }
+
+    /**
+     * A backend whose calls use at most {@code workspaceBytes} of workspace each.
+     *
+     * @throws IllegalArgumentException if the limit is below {@link Workspace#MIN_LIMIT_BYTES}
+     */
+    public Im2colBackend(long workspaceBytes) {
+        this.workspaceBytes = Workspace.checkLimit(workspaceBytes);
+        OpenBlasSetup.ensureLoaded();
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /** The workspace limit of one call, in bytes. */
+    public long workspaceBytes() {
+        return workspaceBytes;
+    }
+
+    @Override
+    public Tensor4D forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
+        ConvShape s = ConvShape.forward(input, weight, bias, params);
+        Tensor4D output = s.newOutput();
+        forward(s, input.data(), weight.data(), bias, output.data());
+        return output;
+    }
+
+    @Override
+    public Tensor4D forwardInto(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params, Tensor4D output) {
+        ConvShape s = ConvShape.forward(input, weight, bias, params);
+        s.checkOutput(output);
+        forward(s, input.data(), weight.data(), bias, output.data());
+        return output;
+    }
+
+    @Override
+    public ConvGradients backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
+        ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
+        Tensor4D dx = s.newInput();
+        Tensor4D dw = s.newWeight();
+        backward(s, input.data(), weight.data(), gradOutput.data(), dx.data(), dw.data());
+        return new ConvGradients(dx, dw, biasGradient(s, gradOutput.data()));
+    }
+
+    // ------------------------------------------------------------------------------------------ forward
+
+    /** Writes every element of {@code y}. */
+    private void forward(ConvShape s, float[] x, float[] w, float[] bias, float[] y) {
+        WorkPlan plan = WorkPlan.of(s, workspaceBytes, false);
+        Layout l = new Layout(s, plan);
+        NativeFloats buf = pool.acquire(plan.capacity());
+        try {
+            buf.copyFrom(w, 0, 0, w.length);
+            for (int n0 = 0; n0 < s.batch(); n0 += plan.images()) {
+                int nb = Math.min(plan.images(), s.batch() - n0);
+                for (int oh0 = 0; oh0 < s.outH(); oh0 += plan.rows()) {
+                    int oh1 = Math.min(s.outH(), oh0 + plan.rows());
+                    int q = (oh1 - oh0) * s.outW();
+                    fillColumns(s, l, x, buf, n0, nb, oh0, oh1);
+                    for (int b = 0; b < nb; b++) {
+                        for (int g = 0; g < s.groups(); g++) {
+                            Gemm.sgemm(false, false, l.kg, q, l.patch, 1f,
+                                    buf, l.weight(g), l.patch,
+                                    buf, l.cols(b, q) + (long) g * l.patch * q, q,
+                                    0f, buf, l.out(b, q) + (long) g * l.kg * q, q);
+                        }
+                    }
+                    copyOut(s, l, buf, y, bias, n0, nb, oh0, q);
+                }
+            }
+        } finally {
+            pool.release(buf);
+        }
+    }
+
+    /** GEMM outputs of the unit to {@code y} (NCHW), adding the bias. */
+    private static void copyOut(ConvShape s, Layout l, NativeFloats buf, float[] y, float[] bias,
+                                int n0, int nb, int oh0, int q) {
+        int plane = s.outPlane();
+        int k = s.outChannels();
+        if (q == plane) { // whole images: the outputs are already in NCHW order, one copy
+            buf.copyTo((int) l.out(0, q), y, n0 * k * plane, nb * k * plane);
+        } else {
+            for (int b = 0; b < nb; b++) {
+                for (int c = 0; c < k; c++) {
+                    buf.copyTo((int) (l.out(b, q) + (long) c * q), y, ((n0 + b) * k + c) * plane + oh0 * s.outW(), q);
+                }
+            }
+        }
+        if (bias != null) {
+            for (int b = 0; b < nb; b++) {
+                for (int c = 0; c < k; c++) {
+                    float v = bias[c];
+                    int at = ((n0 + b) * k + c) * plane + oh0 * s.outW();
+                    for (int e = at; e < at + q; e++) {
+                        y[e] += v;
+                    }
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ backward
+
+    private void backward(ConvShape s, float[] x, float[] w, float[] dy, float[] dx, float[] dw) {
+        WorkPlan plan = WorkPlan.of(s, workspaceBytes, true);
+        Layout l = new Layout(s, plan);
+        int plane = s.outPlane();
+        int k = s.outChannels();
+        NativeFloats buf = pool.acquire(plan.capacity());
+        try {
+            buf.copyFrom(w, 0, 0, w.length);
+            boolean first = true;
+            for (int n0 = 0; n0 < s.batch(); n0 += plan.images()) {
+                int nb = Math.min(plan.images(), s.batch() - n0);
+                for (int oh0 = 0; oh0 < s.outH(); oh0 += plan.rows()) {
+                    int oh1 = Math.min(s.outH(), oh0 + plan.rows());
+                    int q = (oh1 - oh0) * s.outW();
+                    // dY of the unit, in the GEMM-output area (same layout as the forward's outputs)
+                    if (q == plane) {
+                        buf.copyFrom(dy, n0 * k * plane, (int) l.out(0, q), nb * k * plane);
+                    } else {
+                        for (int b = 0; b < nb; b++) {
+                            for (int c = 0; c < k; c++) {
+                                buf.copyFrom(dy, ((n0 + b) * k + c) * plane + oh0 * s.outW(),
+                                        (int) (l.out(b, q) + (long) c * q), q);
+                            }
+                        }
+                    }
+                    fillColumns(s, l, x, buf, n0, nb, oh0, oh1);
+                    // dW[g] (+)= dY[b, g] * cols[b, g]^T, in a fixed order over the units
+                    for (int b = 0; b < nb; b++) {
+                        for (int g = 0; g < s.groups(); g++) {
+                            Gemm.sgemm(false, true, l.kg, l.patch, q, 1f,
+                                    buf, l.out(b, q) + (long) g * l.kg * q, q,
+                                    buf, l.cols(b, q) + (long) g * l.patch * q, q,
+                                    first ? 0f : 1f, buf, l.weightGradient(g), l.patch);
+                        }
+                        first = false;
+                    }
+                    // dcols[b, g] = W[g]^T * dY[b, g], over the columns (no longer needed)
+                    for (int b = 0; b < nb; b++) {
+                        for (int g = 0; g < s.groups(); g++) {
+                            Gemm.sgemm(true, false, l.patch, q, l.kg, 1f,
+                                    buf, l.weight(g), l.patch,
+                                    buf, l.out(b, q) + (long) g * l.kg * q, q,
+                                    0f, buf, l.cols(b, q) + (long) g * l.patch * q, q);
+                        }
+                    }
+                    addColumnsBack(s, l, buf, dx, n0, nb, oh0, oh1);
+                }
+            }
+            buf.copyTo((int) l.weightGradient(0), dw, 0, dw.length);
+        } finally {
+            pool.release(buf);
+        }
+    }
+
+    /** {@code db[k] = sum_{n, oh, ow} dy[n, k, oh, ow]}, accumulated in double. */
+    private static float[] biasGradient(ConvShape s, float[] dy) {
+        float[] db = new float[s.outChannels()];
+        int plane = s.outPlane();
+        for (int k = 0; k < s.outChannels(); k++) {
+            double sum = 0;
+            for (int n = 0; n < s.batch(); n++) {
+                int at = (n * s.outChannels() + k) * plane;
+                for (int e = at; e < at + plane; e++) {
+                    sum += dy[e];
+                }
+            }
+            db[k] = (float) sum;
+        }
+        return db;
+    }
+
+    // ------------------------------------------------------------------------------------------ im2col / col2im
+
+    /** Fills the column matrices of images {@code n0 .. n0+nb-1}, output rows {@code [oh0, oh1)}. */
+    private static void fillColumns(ConvShape s, Layout l, float[] x, NativeFloats buf, int n0, int nb,
+                                    int oh0, int oh1) {
+        int q = (oh1 - oh0) * s.outW();
+        int taps = s.kernelH() * s.kernelW();
+        int channels = s.inChannels();
+        forEach(nb * channels, (long) nb * channels * taps * q, task -> {
+            int b = task / channels;
+            int c = task % channels;
+            int plane = ((n0 + b) * channels + c) * s.inPlane();
+            int rowBase = (int) (l.cols(b, q) + (long) c * taps * q);
+            if (l.identity) {
+                // 1x1, stride 1, no padding: output (oh, ow) reads input (oh, ow), the band is a slice of the plane
+                buf.copyFrom(x, plane + oh0 * s.inW(), rowBase, q);
+                return;
+            }
+            float[] row = new float[q];
+            for (int i = 0; i < s.kernelH(); i++) {
+                for (int j = 0; j < s.kernelW(); j++) {
+                    Im2col.im2colRow(x, plane, s.inH(), s.inW(), i, j, l.geometry, oh0, oh1, row, 0);
+                    buf.copyFrom(row, 0, rowBase + (i * s.kernelW() + j) * q, q);
+                }
+            }
+        });
+    }
+
+    /** Adds the column-matrix gradients of the unit back into {@code dx} (col2im). */
+    private static void addColumnsBack(ConvShape s, Layout l, NativeFloats buf, float[] dx, int n0, int nb,
+                                       int oh0, int oh1) {
+        int q = (oh1 - oh0) * s.outW();
+        int taps = s.kernelH() * s.kernelW();
+        int channels = s.inChannels();
+        // Tasks own disjoint input planes (one image, one channel), so no two tasks write the same element.
+        forEach(nb * channels, (long) nb * channels * taps * q, task -> {
+            int b = task / channels;
+            int c = task % channels;
+            int plane = ((n0 + b) * channels + c) * s.inPlane();
+            int rowBase = (int) (l.cols(b, q) + (long) c * taps * q);
+            if (l.identity) {
+                buf.copyTo(rowBase, dx, plane + oh0 * s.inW(), q); // each input element has exactly one entry
+                return;
+            }
+            float[] row = new float[q];
+            for (int i = 0; i < s.kernelH(); i++) {
+                for (int j = 0; j < s.kernelW(); j++) {
+                    buf.copyTo(rowBase + (i * s.kernelW() + j) * q, row, 0, q);
+                    Im2col.col2imRow(row, 0, i, j, l.geometry, oh0, oh1, dx, plane, s.inH(), s.inW());
+                }
+            }
+        });
+    }
+
+    /** Runs {@code task(0 .. count-1)}, in parallel when there is enough work ({@code floats} written). */
+    private static void forEach(int count, long floats, IntConsumer task) {
+        if (count > 1 && floats >= PARALLEL_MIN_FLOATS) {
+            IntStream.range(0, count).parallel().forEach(task);
+        } else {
+            for (int t = 0; t < count; t++) {
+                task.accept(t);
+            }
+        }
+    }
+
+    /** Offsets (in floats) of the regions of the workspace for a call; see {@link WorkPlan}. */
+    private static final class Layout {
+        final int kg;
+        final int patch;
+        final boolean identity;
+        final Im2col.Geometry geometry;
+        private final long weightGradientBase;
+        private final long colsBase;
+        private final long outBase;
+        private final long columnRows;
+        private final int outChannels;
+
+        Layout(ConvShape s, WorkPlan plan) {
+            this.kg = s.outChannelsPerGroup();
+            this.patch = (int) s.patchSize();
+            this.identity = plan.identity();
+            ConvParams p = s.params();
+            this.geometry = new Im2col.Geometry(p.strideH(), p.strideW(), p.padTop(), p.padLeft(),
+                    p.dilationH(), p.dilationW(), s.outW());
+            long weight = (long) s.outChannels() * patch;
+            this.weightGradientBase = weight;
+            this.colsBase = plan.fixed();
+            this.columnRows = (long) s.inChannels() * s.kernelH() * s.kernelW();
+            this.outChannels = s.outChannels();
+            // GEMM outputs follow the column matrices of a full unit (images x rows x outW positions)
+            this.outBase = colsBase + columnRows * plan.images() * plan.rows() * s.outW();
+        }
+
+        /** Offset of group {@code g}'s filters {@code W[g]} (Kg x patch). */
+        long weight(int g) {
+            return (long) g * kg * patch;
+        }
+
+        /** Offset of group {@code g}'s rows of the weight gradient (backward only). */
+        long weightGradient(int g) {
+            return weightGradientBase + (long) g * kg * patch;
+        }
+
+        /** Offset of image {@code b}'s column matrix ({@code C*kH*kW x q}) in a unit of {@code q} columns. */
+        long cols(int b, int q) {
+            return colsBase + b * columnRows * q;
+        }
+
+        /** Offset of image {@code b}'s GEMM outputs ({@code K x q}) in a unit of {@code q} columns. */
+        long out(int b, int q) {
+            return outBase + (long) b * outChannels * q;
+        }
+    }
+}
