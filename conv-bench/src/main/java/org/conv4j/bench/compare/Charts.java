@@ -77,7 +77,7 @@ final class Charts {
         CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
                 .title(name + ": " + shapeResults.get(0).shape().summary())
                 .xAxisTitle("backend").yAxisTitle("GFLOP/s, log scale (higher is better)").build();
-        style(chart);
+        List<Double> all = new ArrayList<>();
         for (Pass pass : Pass.values()) {
             List<String> x = new ArrayList<>();
             List<Double> y = new ArrayList<>();
@@ -95,8 +95,10 @@ final class Charts {
             }
             if (any) {
                 chart.addSeries(pass.label(), x, y);
+                all.addAll(y);
             }
         }
+        style(chart, all);
         String file = "layer-" + name + ".png";
         BitmapEncoder.saveBitmap(chart, dir.resolve(file).toString(), BitmapEncoder.BitmapFormat.PNG);
         return file;
@@ -118,8 +120,8 @@ final class Charts {
         CategoryChart chart = new CategoryChartBuilder().width(Math.max(WIDTH, 110 * layers.size())).height(HEIGHT)
                 .title("All layers, " + pass.label() + " (missing bar = not run)")
                 .xAxisTitle("layer").yAxisTitle("GFLOP/s, log scale (higher is better)").build();
-        style(chart);
         chart.getStyler().setXAxisLabelRotation(20);
+        List<Double> all = new ArrayList<>();
         for (String c : contenders) {
             List<String> x = new ArrayList<>();
             List<Double> y = new ArrayList<>();
@@ -134,15 +136,33 @@ final class Charts {
                 y.add(Double.isNaN(g) ? null : g);
             }
             chart.addSeries(c, x, y);
+            all.addAll(y);
         }
+        style(chart, all);
         String file = "layers-" + pass.label() + ".png";
         BitmapEncoder.saveBitmap(chart, dir.resolve(file).toString(), BitmapEncoder.BitmapFormat.PNG);
         return file;
     }
 
-    /** Log GFLOP/s axis: naive and the fast backends differ by two to three orders of magnitude. */
-    private static void style(CategoryChart chart) {
-        chart.getStyler().setYAxisLogarithmic(true);
+    /**
+     * Log GFLOP/s axis (naive and the fast backends differ by two to three orders of magnitude), from the
+     * decade below the smallest bar to the decade above the largest: XChart's log axis needs explicit
+     * positive bounds for bars, which otherwise start at zero.
+     */
+    private static void style(CategoryChart chart, List<Double> values) {
+        double min = Double.POSITIVE_INFINITY;
+        double max = 0;
+        for (Double v : values) {
+            if (v != null && v > 0) {
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+            }
+        }
+        if (max > 0) {
+            chart.getStyler().setYAxisLogarithmic(true);
+            chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(min))));
+            chart.getStyler().setYAxisMax(Math.pow(10, Math.ceil(Math.log10(max) + 1e-9)));
+        }
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
         chart.getStyler().setOverlapped(false);

@@ -43,16 +43,10 @@ final class Report {
 
         if (o.charts()) {
             for (Pass pass : Pass.values()) {
-                String f = Charts.scaling(results, pass, dir);
-                if (f != null) {
-                    md.append("![").append(f).append("](").append(f).append(")\n\n");
-                }
+                image(md, () -> Charts.scaling(results, pass, dir));
             }
             for (Pass pass : Pass.values()) {
-                String f = Charts.overview(results, pass, dir);
-                if (f != null) {
-                    md.append("![").append(f).append("](").append(f).append(")\n\n");
-                }
+                image(md, () -> Charts.overview(results, pass, dir));
             }
         }
 
@@ -67,14 +61,28 @@ final class Report {
                     .append(Tables.formatFlops(s.forwardFlops())).append(" forward\n\n");
             md.append(Tables.markdown(Tables.HEADERS, Tables.shapeRows(e.getValue(), sgemm))).append('\n');
             if (o.charts() && !s.group().equals("seeds-scaling")) {
-                String f = Charts.layer(e.getValue(), dir);
-                if (f != null) {
-                    md.append("![").append(f).append("](").append(f).append(")\n\n");
-                }
+                image(md, () -> Charts.layer(e.getValue(), dir));
             }
         }
         Path file = dir.resolve("report.md");
         Files.writeString(file, md.toString(), StandardCharsets.UTF_8);
         return file;
+    }
+
+    /** Writes one chart; a chart that cannot be drawn is reported in the Markdown and the run goes on. */
+    private static void image(StringBuilder md, ChartWriter writer) {
+        try {
+            String f = writer.write();
+            if (f != null) {
+                md.append("![").append(f).append("](").append(f).append(")\n\n");
+            }
+        } catch (IOException | RuntimeException e) {
+            System.err.println("conv-bench: chart not written: " + e);
+            md.append("(chart not written: ").append(e.getMessage()).append(")\n\n");
+        }
+    }
+
+    private interface ChartWriter {
+        String write() throws IOException;
     }
 }
