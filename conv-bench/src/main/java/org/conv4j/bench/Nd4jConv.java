@@ -4,6 +4,7 @@ import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.nd4j.OpenBlasSetup;
 import org.nd4j.enums.WeightsFormat;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -61,6 +62,7 @@ public final class Nd4jConv {
 
     private Nd4jConv(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias) {
         this.shape = s;
+        OpenBlasSetup.ensureLoaded(); // before ND4J loads OpenBLAS: picks the CPU's fastest safe kernels
         ConvParams p = s.params();
         this.depthwise = p.groups() > 1;
         boolean same = !symmetric(p);

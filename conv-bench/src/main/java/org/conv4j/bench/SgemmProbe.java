@@ -1,5 +1,6 @@
 package org.conv4j.bench;
 
+import org.conv4j.nd4j.OpenBlasSetup;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -22,6 +23,7 @@ public final class SgemmProbe {
     /** Random {@code n x n} operands from a fixed seed. */
     public SgemmProbe(int n, long seed) {
         this.n = n;
+        OpenBlasSetup.ensureLoaded(); // before ND4J loads OpenBLAS: picks the CPU's fastest safe kernels
         Nd4j.getRandom().setSeed(seed);
         this.a = Nd4j.rand(DataType.FLOAT, n, n);
         this.b = Nd4j.rand(DataType.FLOAT, n, n);

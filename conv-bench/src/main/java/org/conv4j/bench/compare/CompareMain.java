@@ -191,8 +191,9 @@ public final class CompareMain {
         out.print("loading ND4J ... ");
         out.flush();
         try {
+            org.conv4j.nd4j.OpenBlasSetup.ensureLoaded();
             org.nd4j.linalg.factory.Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1);
-            out.println("ok");
+            out.println("ok; " + Machine.openBlas());
         } catch (RuntimeException | LinkageError e) {
             out.println("failed: " + e + " (the nd4j column will show the failure)");
         }

@@ -22,6 +22,15 @@ final class Machine {
                 coreType == null ? "(unset)" : coreType);
     }
 
+    /** What conv-nd4j's OpenBLAS set-up reports (loads OpenBLAS if it is not loaded yet). */
+    static String openBlas() {
+        try {
+            return org.conv4j.nd4j.OpenBlasSetup.status().toString();
+        } catch (RuntimeException | LinkageError e) {
+            return "OpenBLAS status unavailable: " + e;
+        }
+    }
+
     static String cpuModel() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {

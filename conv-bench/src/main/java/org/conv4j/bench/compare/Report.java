@@ -31,6 +31,9 @@ final class Report {
         }
         md.append("`\n");
         md.append("- machine: ").append(Machine.describe()).append('\n');
+        if (results.stream().anyMatch(r -> r.contender().equals(org.conv4j.bench.Nd4jConv.NAME)) || !Double.isNaN(sgemm)) {
+            md.append("- BLAS: ").append(Machine.openBlas()).append('\n');
+        }
         md.append(String.format(Locale.ROOT, "- policy: warm-up %d ms, then at most %d timed calls or %d ms; "
                 + "median reported; seed %d%n", o.warmupMs(), o.reps(), o.budgetMs(), o.seed()));
         md.append(String.format(Locale.ROOT, "- skip rule: naive timed up to %.1f GFLOP per pass, used as the "
