@@ -57,6 +57,8 @@ public final class FftBackend implements ConvBackend {
     public static final String WORKSPACE_PROPERTY = "conv4j.fft.workspaceBytes";
 
     private final long workspaceBytes;
+    /** Largest transform length per axis (tests lower it to force tiling). */
+    private final int maxTransform;
 
     /** A backend with the workspace limit of {@value #WORKSPACE_PROPERTY}, or the default. */
     public FftBackend() {
@@ -70,10 +72,23 @@ public final class FftBackend implements ConvBackend {
      * @throws IllegalArgumentException if {@code workspaceBytes < 1}
      */
     public FftBackend(long workspaceBytes) {
+        this(workspaceBytes, FftSizes.MAX_TRANSFORM);
+    }
+
+    /** As {@link #FftBackend(long)}, with transform lengths capped at {@code maxTransform} (forces tiling). */
+    FftBackend(long workspaceBytes, int maxTransform) {
         if (workspaceBytes < 1) {
             throw new IllegalArgumentException("workspaceBytes: expected at least 1, got " + workspaceBytes);
         }
+        if (maxTransform < 2) {
+            throw new IllegalArgumentException("maxTransform: expected at least 2, got " + maxTransform);
+        }
         this.workspaceBytes = workspaceBytes;
+        this.maxTransform = maxTransform;
+    }
+
+    private FftPlanner.Plan plan(FftPlanner.Op op, ConvShape s) {
+        return FftPlanner.plan(op, s, Math.min(maxTransform, FftSizes.maxTransform()));
     }
 
     /** The workspace limit in bytes. */
@@ -122,7 +137,7 @@ public final class FftBackend implements ConvBackend {
                 Arrays.fill(y, base, base + plane, bias == null ? 0f : bias[k]);
             }
         }
-        FftPlanner.Plan plan = FftPlanner.plan(FftPlanner.Op.FORWARD, s);
+        FftPlanner.Plan plan = plan(FftPlanner.Op.FORWARD, s);
         RealFft2D fft = plan.fft();
         int ex = exponent(x);
         int ew = exponent(w);
@@ -196,7 +211,7 @@ public final class FftBackend implements ConvBackend {
 
     /** dx: per group, {@code DX[n,c] = sum_k U[n,k] * W[k,c]}, cropped to the input positions. */
     private void inputGradient(ConvShape s, float[] w, float[] dy, float[] dx) {
-        FftPlanner.Plan plan = FftPlanner.plan(FftPlanner.Op.INPUT_GRADIENT, s);
+        FftPlanner.Plan plan = plan(FftPlanner.Op.INPUT_GRADIENT, s);
         RealFft2D fft = plan.fft();
         int ey = exponent(dy);
         int ew = exponent(w);
@@ -249,7 +264,7 @@ public final class FftBackend implements ConvBackend {
 
     /** dw: per group, {@code DW[k,c] = sum_{n, tiles} X[n,c] * conj(U[n,k])}, read at the kernel taps. */
     private void weightGradient(ConvShape s, float[] x, float[] dy, float[] dw) {
-        FftPlanner.Plan plan = FftPlanner.plan(FftPlanner.Op.WEIGHT_GRADIENT, s);
+        FftPlanner.Plan plan = plan(FftPlanner.Op.WEIGHT_GRADIENT, s);
         RealFft2D fft = plan.fft();
         int ex = exponent(x);
         int ey = exponent(dy);

@@ -14,12 +14,13 @@ import java.util.List;
  * size here is 5-smooth ({@code 2^a 3^b 5^c}); widths are also even, because the packed real half-spectrum
  * layout this module reads ({@code a[1] = Re[n/2]}) is the even-length one.
  *
- * <p><b>Cost model.</b> Measured on the project machine with a one-second loop per size (JDK 17, see
- * docs/fft.md): a complex transform of length {@code n} costs about {@value #COMPLEX_NS} ns per
- * {@code n log2 n} for every 5-smooth size; a real transform about {@value #REAL_POW2_NS} ns per
- * {@code n log2 n} for powers of two and {@value #REAL_MIXED_NS} ns for the other 5-smooth sizes
- * (the mixed-radix real code also shuffles its output once and allocates a work array per call).
- * Only ratios matter: the model picks a size and a tiling, it does not predict time.
+ * <p><b>Cost model.</b> Measured on the project machine (JDK 17, thread CPU time of a loop of 2,000,000/n
+ * transforms per size, every 5-smooth size from 16 to 512 and 1024, 2048; docs/fft.md): per {@code n log2 n},
+ * a complex transform costs about {@value #COMPLEX_POW2_NS} ns for powers of two and {@value #COMPLEX_MIXED_NS}
+ * ns for other 5-smooth sizes; a real transform {@value #REAL_POW2_NS} ns and {@value #REAL_MIXED_NS} ns.
+ * JTransforms' mixed-radix code also allocates a work array and shuffles its output on every call, which
+ * shows as a fixed {@value #MIXED_CALL_NS} ns per call on small sizes. Only ratios matter: the model picks a
+ * size and a tiling, it does not predict time.
  */
 final class FftSizes {
 
@@ -31,15 +32,19 @@ final class FftSizes {
      */
     static final int MAX_TRANSFORM = 2048;
 
-    /** ns per n log2 n of a complex transform (measured, see class comment). */
-    static final double COMPLEX_NS = 1.0;
+    /** ns per n log2 n of a complex transform of a power-of-two length (measured, see class comment). */
+    static final double COMPLEX_POW2_NS = 0.85;
+    /** ns per n log2 n of a complex transform of another 5-smooth length. */
+    static final double COMPLEX_MIXED_NS = 1.1;
     /** ns per n log2 n of a real transform of a power-of-two length. */
-    static final double REAL_POW2_NS = 0.5;
+    static final double REAL_POW2_NS = 0.45;
     /** ns per n log2 n of a real transform of another 5-smooth length. */
-    static final double REAL_MIXED_NS = 0.75;
+    static final double REAL_MIXED_NS = 0.8;
+    /** Fixed ns per call of a mixed-radix (not power-of-two) transform: work array and output shuffle. */
+    static final double MIXED_CALL_NS = 60;
     /**
      * ns per complex multiply-add of the frequency-domain channel sum (split re/im planes, vectorised by
-     * the JIT; measured about 0.25-0.35 ns on the project machine, one core).
+     * the JIT; measured 0.26 ns on the project machine, one core, plus the accumulator's reset).
      */
     static final double MAC_NS = 0.3;
     /** ns per element of copying a signal into a transform buffer or an output out of one. */
@@ -120,12 +125,12 @@ final class FftSizes {
 
     /** Model cost (ns) of one complex transform of length {@code n}. */
     static double complexCost(int n) {
-        return COMPLEX_NS * nlogn(n);
+        return Integer.bitCount(n) == 1 ? COMPLEX_POW2_NS * nlogn(n) : COMPLEX_MIXED_NS * nlogn(n) + MIXED_CALL_NS;
     }
 
     /** Model cost (ns) of one real transform of length {@code n}. */
     static double realCost(int n) {
-        return (Integer.bitCount(n) == 1 ? REAL_POW2_NS : REAL_MIXED_NS) * nlogn(n);
+        return Integer.bitCount(n) == 1 ? REAL_POW2_NS * nlogn(n) : REAL_MIXED_NS * nlogn(n) + MIXED_CALL_NS;
     }
 
     /**

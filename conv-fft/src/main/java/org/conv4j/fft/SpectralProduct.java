@@ -64,8 +64,6 @@ final class SpectralProduct {
                     Sink sink, long budgetBytes) {
         long specBytes = 8L * plan.planeSize;
         long cap = Math.max(2, budgetBytes / specBytes); // spectra that fit
-        // also keep every array index below 2^31
-        cap = Math.min(cap, (Integer.MAX_VALUE - 16) / (2L * plan.planeSize));
         int lChunk = lCount;
         int jChunk = jCount;
         int iChunk;
@@ -83,32 +81,33 @@ final class SpectralProduct {
         }
         iChunk = Math.min(iChunk, iCount);
         jChunk = Math.min(jChunk, jCount);
-        int two = 2 * plan.planeSize;
-        float[] specA = new float[Math.multiplyExact(Math.multiplyExact(iChunk, lChunk), two)];
-        float[] specB = new float[Math.multiplyExact(Math.multiplyExact(lChunk, jChunk), two)];
+        int pl = plan.planeSize;
+        float[][] aRe = new float[Math.multiplyExact(iChunk, lChunk)][pl];
+        float[][] aIm = new float[aRe.length][pl];
+        float[][] bRe = new float[Math.multiplyExact(lChunk, jChunk)][pl];
+        float[][] bIm = new float[bRe.length][pl];
         for (int l0 = 0; l0 < lCount; l0 += lChunk) {
             int ln = Math.min(lChunk, lCount - l0);
             for (int j0 = 0; j0 < jCount; j0 += jChunk) {
                 int jn = Math.min(jChunk, jCount - j0);
-                // B(l, j) for the block, at specB[((l - l0)*jn + (j - j0)) * two]
+                // B(l, j) for the block, at bRe/bIm[(l - l0)*jn + (j - j0)]
                 int lb = l0;
                 int jb = j0;
-                transformAll(plan, ln * jn, b, idx -> lb + idx / jn, idx -> jb + idx % jn, specB);
+                transformAll(plan, ln * jn, b, idx -> lb + idx / jn, idx -> jb + idx % jn, bRe, bIm);
                 for (int i0 = 0; i0 < iCount; i0 += iChunk) {
                     int in = Math.min(iChunk, iCount - i0);
-                    // A(i, l) at specA[((i - i0)*ln + (l - l0)) * two]
+                    // A(i, l) at aRe/aIm[(i - i0)*ln + (l - l0)]
                     int ib = i0;
-                    transformAll(plan, in * ln, a, idx -> ib + idx / ln, idx -> lb + idx % ln, specA);
-                    multiplyAndInvert(plan, in, ln, jn, i0, j0, specA, specB, conjB, sink);
+                    transformAll(plan, in * ln, a, idx -> ib + idx / ln, idx -> lb + idx % ln, aRe, aIm);
+                    multiplyAndInvert(plan, in, ln, jn, i0, j0, aRe, aIm, bRe, bIm, conjB, sink);
                 }
             }
         }
     }
 
-    /** Transforms signals {@code s(first(idx), second(idx))} for {@code idx < count} into {@code spec}. */
+    /** Transforms signals {@code s(first(idx), second(idx))} for {@code idx < count} into {@code (re[idx], im[idx])}. */
     private static void transformAll(RealFft2D plan, int count, Signals s, IntUnaryOperator first,
-                                     IntUnaryOperator second, float[] spec) {
-        int two = 2 * plan.planeSize;
+                                     IntUnaryOperator second, float[][] re, float[][] im) {
         parallelRanges(count, (from, to) -> {
             float[] buf = new float[plan.fh * plan.fw];
             int[] rows = new int[plan.fh];
@@ -116,15 +115,15 @@ final class SpectralProduct {
             for (int idx = from; idx < to; idx++) {
                 Arrays.fill(buf, 0f);
                 int n = s.place(first.applyAsInt(idx), second.applyAsInt(idx), buf, rows);
-                plan.forward(buf, rows, n, spec, idx * two, col);
+                plan.forward(buf, rows, n, re[idx], im[idx], col);
             }
         });
     }
 
     private static void multiplyAndInvert(RealFft2D plan, int in, int ln, int jn, int i0, int j0,
-                                          float[] specA, float[] specB, boolean conjB, Sink sink) {
+                                          float[][] aRe, float[][] aIm, float[][] bRe, float[][] bIm,
+                                          boolean conjB, Sink sink) {
         int p = plan.planeSize;
-        int two = 2 * p;
         parallelRanges(in * jn, (from, to) -> {
             float[] re = new float[p];
             float[] im = new float[p];
@@ -137,12 +136,12 @@ final class SpectralProduct {
                 Arrays.fill(re, 0f);
                 Arrays.fill(im, 0f);
                 for (int l = 0; l < ln; l++) {
-                    int aOff = (ii * ln + l) * two;
-                    int bOff = (l * jn + jj) * two;
+                    int ai = ii * ln + l;
+                    int bi = l * jn + jj;
                     if (conjB) {
-                        macConj(specA, aOff, aOff + p, specB, bOff, bOff + p, re, im, p);
+                        macConj(aRe[ai], aIm[ai], bRe[bi], bIm[bi], re, im, p);
                     } else {
-                        mac(specA, aOff, aOff + p, specB, bOff, bOff + p, re, im, p);
+                        mac(aRe[ai], aIm[ai], bRe[bi], bIm[bi], re, im, p);
                     }
                 }
                 int n = sink.rows(i0 + ii, j0 + jj, rows);
@@ -159,24 +158,24 @@ final class SpectralProduct {
     }
 
     /** {@code acc += a * b} over {@code p} complex values held as separate real and imaginary planes. */
-    static void mac(float[] a, int aRe, int aIm, float[] b, int bRe, int bIm, float[] accRe, float[] accIm, int p) {
+    static void mac(float[] aRe, float[] aIm, float[] bRe, float[] bIm, float[] accRe, float[] accIm, int p) {
         for (int f = 0; f < p; f++) {
-            float ar = a[aRe + f];
-            float ai = a[aIm + f];
-            float br = b[bRe + f];
-            float bi = b[bIm + f];
+            float ar = aRe[f];
+            float ai = aIm[f];
+            float br = bRe[f];
+            float bi = bIm[f];
             accRe[f] += ar * br - ai * bi;
             accIm[f] += ar * bi + ai * br;
         }
     }
 
     /** {@code acc += a * conj(b)}: the spectrum of a cross-correlation. */
-    static void macConj(float[] a, int aRe, int aIm, float[] b, int bRe, int bIm, float[] accRe, float[] accIm, int p) {
+    static void macConj(float[] aRe, float[] aIm, float[] bRe, float[] bIm, float[] accRe, float[] accIm, int p) {
         for (int f = 0; f < p; f++) {
-            float ar = a[aRe + f];
-            float ai = a[aIm + f];
-            float br = b[bRe + f];
-            float bi = b[bIm + f];
+            float ar = aRe[f];
+            float ai = aIm[f];
+            float br = bRe[f];
+            float bi = bIm[f];
             accRe[f] += ar * br + ai * bi;
             accIm[f] += ai * br - ar * bi;
         }
