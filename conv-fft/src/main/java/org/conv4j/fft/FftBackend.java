@@ -48,7 +48,7 @@ public final class FftBackend implements ConvBackend {
      * The agreement this backend guarantees with the reference: every result element within
      * {@code TOLERANCE * max|reference result|} (docs/fft.md, "Precision", has the measurements).
      */
-    public static final float TOLERANCE = 1e-5f;
+    public static final float TOLERANCE = 2e-6f;
 
     /** Default bound on the bytes of spectra held at once: 256 MiB. */
     public static final long DEFAULT_WORKSPACE_BYTES = 256L << 20;
