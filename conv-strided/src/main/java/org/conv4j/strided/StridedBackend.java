@@ -5,7 +5,15 @@ import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
-import org.conv4j.strided.NativeGemm.Floats;
+import org.conv4j.nd4j.Gemm;
+import org.conv4j.nd4j.NativeBufferPool;
+import org.conv4j.nd4j.NativeFloats;
+import org.conv4j.nd4j.OpenBlasSetup;
+import org.conv4j.nd4j.Workspace;
+
+import java.util.Arrays;
+import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
 
 /**
  * The {@code strided} backend: convolution as GEMM over a strided window VIEW of the padded input (the seeds'
@@ -23,9 +31,10 @@ import org.conv4j.strided.NativeGemm.Floats;
  *       accumulating into a "wide" output whose wrap-around columns are dropped afterwards. No window is ever
  *       copied: this is where the view saves im2col's {@code kH*kW}-fold copy.</li>
  *   <li>{@link Path#GATHERED} (strided convolutions, or few channels per group feeding more filters, where
- *       {@code kH*kW} GEMMs with an inner dimension of only {@code Cg} would be slow): the 5-D view {@code (Cg, outH, outW, kH, kW)} is
- *       laid out as a {@code (Cg*kH*kW, outH*outW)} matrix by {@link StridedKernels#gatherWindows} (the copy
- *       ND4J's {@code reshape} of the view would make, done faster) and multiplied once per image and group.</li>
+ *       {@code kH*kW} GEMMs with an inner dimension of only {@code Cg} would be slow): the 5-D view
+ *       {@code (Cg, outH, outW, kH, kW)} is laid out as a {@code (Cg*kH*kW, outH*outW)} matrix by
+ *       {@link StridedKernels#gatherWindows} (the copy ND4J's {@code reshape} of the view would make, done
+ *       faster) and multiplied once per image, group and band.</li>
  * </ul>
  *
  * <p>Backward, for {@code dL/dy}:
@@ -43,11 +52,21 @@ import org.conv4j.strided.NativeGemm.Floats;
  * exact zeros only while every {@code x} and {@code w} is finite ({@code 0 * NaN = NaN}), so a call with a
  * non-finite input or weight takes the gathered path, which touches window elements only.
  *
- * <p>Memory: one image at a time, {@code O(C*Hp*Wp + K*outH*Wp)} floats on the zero-copy path and
- * {@code O(Cg*kH*kW*outH*outW)} more for the gathered column matrix. Stateless: each call allocates its own
- * buffers, so concurrent calls share nothing and give the same bits as serial ones.
+ * <p><b>Memory</b> (same policy as the im2col backend, {@link Workspace}): one pooled native workspace of at
+ * most {@link #workspaceBytes()} per call, images one at a time, each in bands of output rows
+ * ({@link BandPlan}); plus, on the Java heap, one padded image (and its gradient, backward).
+ *
+ * <p><b>Threads.</b> GEMMs run on OpenBLAS's threads; the gather and the scatter run in parallel over
+ * channels when there is enough work. Every element is summed in one fixed order, so results do not depend
+ * on the thread count or on concurrent callers. Thread-safe: each call acquires its own workspace.
+ *
+ * <p><b>Accuracy</b>: float32 GEMM, within the conformance kit's default 1e-5 of the naive reference,
+ * relative to the reference's largest value.
  */
 public final class StridedBackend implements ConvBackend {
+
+    /** The name this backend registers under. */
+    public static final String NAME = "strided";
 
     /**
      * Fewest input channels per group from which the zero-copy path is used for any filter count (both
@@ -66,15 +85,46 @@ public final class StridedBackend implements ConvBackend {
      */
     static final int ZERO_COPY_MIN_CHANNELS = 16;
 
+    /**
+     * A gather or scatter of fewer floats than this runs on the calling thread alone: below it, fork-join
+     * hand-off costs more than it saves. The im2col backend's threshold for the same kind of copy
+     * (docs/im2col.md, "Tuning").
+     */
+    static final long PARALLEL_MIN_FLOATS = 1 << 15;
+
     /** How a call runs; see the class comment. */
     enum Path { ZERO_COPY, GATHERED }
 
-    @Override
-    public String name() {
-        return "strided";
+    private final long workspaceBytes;
+    private final NativeBufferPool pool = new NativeBufferPool();
+
+    /** A backend with the default workspace limit ({@link Workspace#defaultLimitBytes()}). */
+    public StridedBackend() {
+        this(Workspace.defaultLimitBytes());
     }
 
-    /** The forward path for this geometry (a pure function of the shape). */
+    /**
+     * A backend whose calls use at most {@code workspaceBytes} of native workspace each (a band of one output
+     * row is the minimum and is used even if it is larger).
+     *
+     * @throws IllegalArgumentException if the limit is below {@link Workspace#MIN_LIMIT_BYTES}
+     */
+    public StridedBackend(long workspaceBytes) {
+        this.workspaceBytes = Workspace.checkLimit(workspaceBytes);
+        OpenBlasSetup.ensureLoaded();
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /** The workspace limit of one call, in bytes. */
+    public long workspaceBytes() {
+        return workspaceBytes;
+    }
+
+    /** The preferred forward path for this geometry (a pure function of the shape). */
     static Path forwardPath(ConvShape s) {
         ConvParams p = s.params();
         if (p.isStrided()) {
@@ -86,7 +136,7 @@ public final class StridedBackend implements ConvBackend {
                 ? Path.ZERO_COPY : Path.GATHERED;
     }
 
-    /** The backward path: the forward one, unless an input or weight value is non-finite (see class comment). */
+    /** The preferred backward path: the forward one, unless an input or weight value is non-finite. */
     static Path backwardPath(ConvShape s, Tensor4D input, Tensor4D weight) {
         if (forwardPath(s) == Path.ZERO_COPY && StridedKernels.allFinite(input.data())
                 && StridedKernels.allFinite(weight.data())) {
@@ -114,26 +164,41 @@ public final class StridedBackend implements ConvBackend {
         return backward(s, backwardPath(s, input, weight), input, weight, gradOutput);
     }
 
-    /** Forward on a chosen path (package-private so tests can run both paths on the same case). */
-    static Tensor4D forward(ConvShape s, Path path, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
-        Padded pad = new Padded(s);
-        if (path == Path.ZERO_COPY) {
-            forwardZeroCopy(s, pad, input, weight, bias, output);
-        } else {
-            forwardGathered(s, pad, input, weight, bias, output);
+    /**
+     * Forward on a preferred path (package-private so tests can run both paths on the same case); the
+     * workspace plan may still fall back to the gathered path.
+     */
+    Tensor4D forward(ConvShape s, Path path, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
+        BandPlan plan = BandPlan.of(s, path, false, workspaceBytes);
+        NativeFloats ws = pool.acquire(plan.capacity());
+        try {
+            Padded pad = new Padded(s);
+            if (plan.path() == Path.ZERO_COPY) {
+                forwardZeroCopy(s, plan, ws, pad, input, weight, bias, output);
+            } else {
+                forwardGathered(s, plan, ws, pad, input, weight, bias, output);
+            }
+        } finally {
+            pool.release(ws);
         }
         return output;
     }
 
-    /** Backward on a chosen path; {@link Path#ZERO_COPY} requires finite input and weight (see class comment). */
-    static ConvGradients backward(ConvShape s, Path path, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
-        Padded pad = new Padded(s);
+    /** Backward on a preferred path; {@link Path#ZERO_COPY} requires finite input and weight (class comment). */
+    ConvGradients backward(ConvShape s, Path path, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
         Tensor4D dx = s.newInput();
         Tensor4D dw = s.newWeight();
-        if (path == Path.ZERO_COPY) {
-            backwardZeroCopy(s, pad, input, weight, gradOutput, dx, dw);
-        } else {
-            backwardGathered(s, pad, input, weight, gradOutput, dx, dw);
+        BandPlan plan = BandPlan.of(s, path, true, workspaceBytes);
+        NativeFloats ws = pool.acquire(plan.capacity());
+        try {
+            Padded pad = new Padded(s);
+            if (plan.path() == Path.ZERO_COPY) {
+                backwardZeroCopy(s, plan, ws, pad, input, weight, gradOutput, dx, dw);
+            } else {
+                backwardGathered(s, plan, ws, pad, input, weight, gradOutput, dx, dw);
+            }
+        } finally {
+            pool.release(ws);
         }
         float[] db = StridedKernels.sumPlanes(gradOutput.data(), s.batch(), s.outChannels(), s.outPlane());
         return new ConvGradients(dx, dw, db);
@@ -141,161 +206,193 @@ public final class StridedBackend implements ConvBackend {
 
     // ------------------------------------------------------------------------------------------ zero copy
 
-    private static void forwardZeroCopy(ConvShape s, Padded pad, Tensor4D input, Tensor4D weight, float[] bias,
-                                        Tensor4D output) {
+    private static void forwardZeroCopy(ConvShape s, BandPlan plan, NativeFloats ws, Padded pad, Tensor4D input,
+                                        Tensor4D weight, float[] bias, Tensor4D output) {
         int k = s.outChannels();
         int kg = s.outChannelsPerGroup();
         int cg = s.inChannelsPerGroup();
-        int taps = s.kernelH() * s.kernelW();
-        int wide = pad.wideColumns();
-        float[] wideHost = new float[Math.multiplyExact(k, wide)];
-        try (Floats x = new Floats(pad.imageLength);
-             Floats w = new Floats((long) taps * k * cg);
-             Floats y = new Floats((long) k * wide)) {
-            float[] tapWeights = StridedKernels.tapMajorWeights(weight.data(), k, cg, s.kernelH(), s.kernelW());
-            w.put(0, tapWeights, 0, tapWeights.length);
-            for (int n = 0; n < s.batch(); n++) {
-                pad.load(input, n);
-                x.put(0, pad.image, 0, pad.imageLength);
+        int plane = s.outPlane();
+        float[] tapWeights = StridedKernels.tapMajorWeights(weight.data(), k, cg, s.kernelH(), s.kernelW());
+        ws.copyFrom(tapWeights, 0, (int) plan.weightAt(), tapWeights.length);
+        float[] wide = new float[(int) plan.band()];
+        for (int n = 0; n < s.batch(); n++) {
+            pad.load(input, n);
+            ws.copyFrom(pad.image, 0, (int) plan.imageAt(), pad.imageLength);
+            for (int oh0 = 0; oh0 < s.outH(); oh0 += plan.rows()) {
+                int rows = Math.min(plan.rows(), s.outH() - oh0);
+                int l = (rows - 1) * pad.wp + s.outW();
                 for (int g = 0; g < s.groups(); g++) {
                     for (int i = 0; i < s.kernelH(); i++) {
                         for (int j = 0; j < s.kernelW(); j++) {
                             int t = i * s.kernelW() + j;
-                            WindowView tap = WindowView.tapMatrix(s, g, i, j).checkFits(x.length);
-                            // Y_g (Kg, L) [+]= W_g[:, :, i, j] (Kg, Cg) * X_ij (Cg, L), read in place
-                            NativeGemm.sgemm(false, false, kg, wide, cg, 1f,
-                                    w, ((long) t * k + (long) g * kg) * cg, cg,
-                                    x, tap.offset(), pad.plane,
-                                    t == 0 ? 0f : 1f, y, (long) g * kg * wide, wide);
+                            WindowView tap = WindowView.tapMatrix(s, g, i, j, oh0, rows).checkFits(pad.imageLength);
+                            // Y_g (Kg, L) [+]= W_g[:, :, i, j] (Kg, Cg) * X_ij (Cg, L), X_ij read in place
+                            Gemm.sgemm(false, false, kg, l, cg, 1f,
+                                    ws, plan.weightAt() + ((long) t * k + (long) g * kg) * cg, cg,
+                                    ws, plan.imageAt() + tap.offset(), pad.plane,
+                                    t == 0 ? 0f : 1f, ws, plan.bandAt() + (long) g * kg * l, l);
                         }
                     }
                 }
-                y.get(0, wideHost, 0, wideHost.length);
-                StridedKernels.wideToCompact(wideHost, 0, k, s.outH(), s.outW(), pad.wp, bias, 0,
-                        output.data(), n * k * s.outPlane());
+                ws.copyTo((int) plan.bandAt(), wide, 0, k * l);
+                StridedKernels.wideToCompact(wide, 0, k, rows, s.outW(), pad.wp, bias, 0,
+                        output.data(), n * k * plane + oh0 * s.outW(), plane);
             }
         }
     }
 
-    private static void backwardZeroCopy(ConvShape s, Padded pad, Tensor4D input, Tensor4D weight,
-                                         Tensor4D gradOutput, Tensor4D dx, Tensor4D dw) {
+    private static void backwardZeroCopy(ConvShape s, BandPlan plan, NativeFloats ws, Padded pad, Tensor4D input,
+                                         Tensor4D weight, Tensor4D gradOutput, Tensor4D dx, Tensor4D dw) {
         int k = s.outChannels();
         int kg = s.outChannelsPerGroup();
         int cg = s.inChannelsPerGroup();
-        int taps = s.kernelH() * s.kernelW();
-        int wide = pad.wideColumns();
-        // wrap-around columns of dY stay zero: only window columns are ever written (compactToWide)
-        float[] dyWide = new float[Math.multiplyExact(k, wide)];
-        float[] dxPadHost = new float[pad.imageLength];
+        int plane = s.outPlane();
         float[] tapWeights = StridedKernels.tapMajorWeights(weight.data(), k, cg, s.kernelH(), s.kernelW());
-        float[] dwTap = new float[tapWeights.length];
-        try (Floats x = new Floats(pad.imageLength);
-             Floats w = new Floats(tapWeights.length);
-             Floats dy = new Floats((long) k * wide);
-             Floats dxPad = new Floats(pad.imageLength);
-             Floats dwAcc = new Floats(tapWeights.length)) {
-            w.put(0, tapWeights, 0, tapWeights.length);
-            for (int n = 0; n < s.batch(); n++) {
-                pad.load(input, n);
-                x.put(0, pad.image, 0, pad.imageLength);
-                StridedKernels.compactToWide(gradOutput.data(), n * k * s.outPlane(), k, s.outH(), s.outW(), pad.wp,
-                        dyWide, 0);
-                dy.put(0, dyWide, 0, dyWide.length);
+        ws.copyFrom(tapWeights, 0, (int) plan.weightAt(), tapWeights.length);
+        // wrap-around columns of the dY band stay zero: only window columns are ever written (compactToWide)
+        float[] dyWide = new float[(int) plan.band()];
+        float[] dxPad = new float[pad.imageLength]; // all zero: also the initial dXpad of every image
+        boolean first = true;
+        for (int n = 0; n < s.batch(); n++) {
+            pad.load(input, n);
+            ws.copyFrom(pad.image, 0, (int) plan.imageAt(), pad.imageLength);
+            Arrays.fill(dxPad, 0f);
+            ws.copyFrom(dxPad, 0, (int) plan.imageGradAt(), pad.imageLength);
+            for (int oh0 = 0; oh0 < s.outH(); oh0 += plan.rows()) {
+                int rows = Math.min(plan.rows(), s.outH() - oh0);
+                int l = (rows - 1) * pad.wp + s.outW();
+                if (rows != plan.rows()) {
+                    // the last, shorter band has another row length L: positions that held window columns of
+                    // the longer bands may be wrap-around columns now, and those must be zero
+                    Arrays.fill(dyWide, 0f);
+                }
+                StridedKernels.compactToWide(gradOutput.data(), n * k * plane + oh0 * s.outW(), plane, k, rows,
+                        s.outW(), pad.wp, dyWide, 0);
+                ws.copyFrom(dyWide, 0, (int) plan.bandAt(), k * l);
                 for (int g = 0; g < s.groups(); g++) {
-                    long dyOff = (long) g * kg * wide;
+                    long dyAt = plan.bandAt() + (long) g * kg * l;
                     for (int i = 0; i < s.kernelH(); i++) {
                         for (int j = 0; j < s.kernelW(); j++) {
-                            int t = i * s.kernelW() + j;
-                            long wOff = ((long) t * k + (long) g * kg) * cg;
-                            WindowView tap = WindowView.tapMatrix(s, g, i, j).checkFits(x.length);
+                            long wOff = ((long) (i * s.kernelW() + j) * k + (long) g * kg) * cg;
+                            WindowView tap = WindowView.tapMatrix(s, g, i, j, oh0, rows).checkFits(pad.imageLength);
                             // dW[:, :, i, j] (Kg, Cg) [+]= dY_g (Kg, L) * X_ij^T (L, Cg); zero dY columns add 0
-                            NativeGemm.sgemm(false, true, kg, cg, wide, 1f,
-                                    dy, dyOff, wide, x, tap.offset(), pad.plane,
-                                    n == 0 ? 0f : 1f, dwAcc, wOff, cg);
+                            Gemm.sgemm(false, true, kg, cg, l, 1f,
+                                    ws, dyAt, l, ws, plan.imageAt() + tap.offset(), pad.plane,
+                                    first ? 0f : 1f, ws, plan.weightGradAt() + wOff, cg);
                             // dXpad_ij (Cg, L) += W[:, :, i, j]^T (Cg, Kg) * dY_g (Kg, L): the scatter through
                             // the view, accumulated by BLAS straight into the tap-matrix view of dXpad
-                            NativeGemm.sgemm(true, false, cg, wide, kg, 1f,
-                                    w, wOff, cg, dy, dyOff, wide,
-                                    1f, dxPad, tap.offset(), pad.plane);
+                            Gemm.sgemm(true, false, cg, l, kg, 1f,
+                                    ws, plan.weightAt() + wOff, cg, ws, dyAt, l,
+                                    1f, ws, plan.imageGradAt() + tap.offset(), pad.plane);
                         }
                     }
                 }
-                dxPad.get(0, dxPadHost, 0, pad.imageLength);
-                pad.crop(dxPadHost, dx, n);
-                dxPad.zero();
+                first = false;
             }
-            dwAcc.get(0, dwTap, 0, dwTap.length);
+            ws.copyTo((int) plan.imageGradAt(), dxPad, 0, pad.imageLength);
+            pad.crop(dxPad, dx, n);
         }
+        float[] dwTap = new float[tapWeights.length];
+        ws.copyTo((int) plan.weightGradAt(), dwTap, 0, dwTap.length);
         StridedKernels.tapMajorToOihw(dwTap, k, cg, s.kernelH(), s.kernelW(), dw.data());
     }
 
     // ------------------------------------------------------------------------------------------- gathered
 
-    private static void forwardGathered(ConvShape s, Padded pad, Tensor4D input, Tensor4D weight, float[] bias,
-                                        Tensor4D output) {
+    private static void forwardGathered(ConvShape s, BandPlan plan, NativeFloats ws, Padded pad, Tensor4D input,
+                                        Tensor4D weight, float[] bias, Tensor4D output) {
         int k = s.outChannels();
         int kg = s.outChannelsPerGroup();
-        int rows = Math.toIntExact(s.patchSize());
+        int r = (int) s.patchSize();
         int plane = s.outPlane();
-        float[] col = new float[Math.multiplyExact(rows, plane)];
-        try (Floats w = new Floats(weight.size());
-             Floats c = new Floats(col.length);
-             Floats y = new Floats((long) k * plane)) {
-            w.put(0, weight.data(), 0, weight.size());
-            for (int n = 0; n < s.batch(); n++) {
-                pad.load(input, n);
+        ws.copyFrom(weight.data(), 0, (int) plan.weightAt(), weight.size());
+        float[] col = new float[(int) plan.columns()];
+        for (int n = 0; n < s.batch(); n++) {
+            pad.load(input, n);
+            for (int oh0 = 0; oh0 < s.outH(); oh0 += plan.rows()) {
+                int rows = Math.min(plan.rows(), s.outH() - oh0);
+                int q = rows * s.outW();
                 for (int g = 0; g < s.groups(); g++) {
-                    StridedKernels.gatherWindows(pad.image, WindowView.groupWindows(s, g), col);
-                    c.put(0, col, 0, col.length);
-                    // Y_g (Kg, P) = W_g (Kg, Cg*kH*kW) * col (Cg*kH*kW, P)
-                    NativeGemm.sgemm(false, false, kg, plane, rows, 1f,
-                            w, (long) g * kg * rows, rows, c, 0, plane, 0f, y, (long) g * kg * plane, plane);
+                    WindowView view = WindowView.groupWindows(s, g).slice(1, oh0, rows);
+                    gather(pad.image, view, col, (long) r * q);
+                    ws.copyFrom(col, 0, (int) plan.columnsAt(), r * q);
+                    // Y_g (Kg, q) = W_g (Kg, Cg*kH*kW) * col (Cg*kH*kW, q)
+                    Gemm.sgemm(false, false, kg, q, r, 1f,
+                            ws, plan.weightAt() + (long) g * kg * r, r, ws, plan.columnsAt(), q,
+                            0f, ws, plan.bandAt() + (long) g * kg * q, q);
                 }
-                int yOff = n * k * plane;
-                y.get(0, output.data(), yOff, k * plane);
+                int yAt = n * k * plane + oh0 * s.outW();
+                for (int f = 0; f < k; f++) {
+                    ws.copyTo((int) (plan.bandAt() + (long) f * q), output.data(), yAt + f * plane, q);
+                }
                 if (bias != null) {
-                    StridedKernels.addBias(output.data(), yOff, k, plane, bias, 0);
+                    StridedKernels.addBias(output.data(), yAt, k, q, plane, bias, 0);
                 }
             }
         }
     }
 
-    private static void backwardGathered(ConvShape s, Padded pad, Tensor4D input, Tensor4D weight,
-                                         Tensor4D gradOutput, Tensor4D dx, Tensor4D dw) {
+    private static void backwardGathered(ConvShape s, BandPlan plan, NativeFloats ws, Padded pad, Tensor4D input,
+                                         Tensor4D weight, Tensor4D gradOutput, Tensor4D dx, Tensor4D dw) {
         int k = s.outChannels();
         int kg = s.outChannelsPerGroup();
-        int rows = Math.toIntExact(s.patchSize());
+        int r = (int) s.patchSize();
         int plane = s.outPlane();
-        float[] col = new float[Math.multiplyExact(rows, plane)];
-        float[] dxPadHost = new float[pad.imageLength];
-        try (Floats w = new Floats(weight.size());
-             Floats c = new Floats(col.length);
-             Floats dy = new Floats((long) k * plane);
-             Floats dCol = new Floats(col.length);
-             Floats dwAcc = new Floats(weight.size())) {
-            w.put(0, weight.data(), 0, weight.size());
-            for (int n = 0; n < s.batch(); n++) {
-                pad.load(input, n);
-                dy.put(0, gradOutput.data(), n * k * plane, k * plane);
-                java.util.Arrays.fill(dxPadHost, 0f);
-                for (int g = 0; g < s.groups(); g++) {
-                    WindowView view = WindowView.groupWindows(s, g);
-                    StridedKernels.gatherWindows(pad.image, view, col);
-                    c.put(0, col, 0, col.length);
-                    long dyOff = (long) g * kg * plane;
-                    long wOff = (long) g * kg * rows;
-                    // dW_g (Kg, Cg*kH*kW) [+]= dY_g (Kg, P) * col^T (P, Cg*kH*kW)
-                    NativeGemm.sgemm(false, true, kg, rows, plane, 1f,
-                            dy, dyOff, plane, c, 0, plane, n == 0 ? 0f : 1f, dwAcc, wOff, rows);
-                    // dCol (Cg*kH*kW, P) = W_g^T * dY_g, then scattered back through the same view
-                    NativeGemm.sgemm(true, false, rows, plane, kg, 1f,
-                            w, wOff, rows, dy, dyOff, plane, 0f, dCol, 0, plane);
-                    dCol.get(0, col, 0, col.length);
-                    StridedKernels.scatterAddWindows(col, view, dxPadHost);
+        ws.copyFrom(weight.data(), 0, (int) plan.weightAt(), weight.size());
+        float[] col = new float[(int) plan.columns()];
+        float[] dxPad = new float[pad.imageLength];
+        boolean first = true;
+        for (int n = 0; n < s.batch(); n++) {
+            pad.load(input, n);
+            Arrays.fill(dxPad, 0f);
+            for (int oh0 = 0; oh0 < s.outH(); oh0 += plan.rows()) {
+                int rows = Math.min(plan.rows(), s.outH() - oh0);
+                int q = rows * s.outW();
+                int dyAt = n * k * plane + oh0 * s.outW();
+                for (int f = 0; f < k; f++) {
+                    ws.copyFrom(gradOutput.data(), dyAt + f * plane, (int) (plan.bandAt() + (long) f * q), q);
                 }
-                pad.crop(dxPadHost, dx, n);
+                for (int g = 0; g < s.groups(); g++) {
+                    WindowView view = WindowView.groupWindows(s, g).slice(1, oh0, rows);
+                    gather(pad.image, view, col, (long) r * q);
+                    ws.copyFrom(col, 0, (int) plan.columnsAt(), r * q);
+                    long dyOff = plan.bandAt() + (long) g * kg * q;
+                    long wOff = (long) g * kg * r;
+                    // dW_g (Kg, Cg*kH*kW) [+]= dY_g (Kg, q) * col^T (q, Cg*kH*kW)
+                    Gemm.sgemm(false, true, kg, r, q, 1f,
+                            ws, dyOff, q, ws, plan.columnsAt(), q,
+                            first ? 0f : 1f, ws, plan.weightGradAt() + wOff, r);
+                    // dCol (Cg*kH*kW, q) = W_g^T * dY_g, then scattered back through the same view
+                    Gemm.sgemm(true, false, r, q, kg, 1f,
+                            ws, plan.weightAt() + wOff, r, ws, dyOff, q,
+                            0f, ws, plan.columnsGradAt(), q);
+                    ws.copyTo((int) plan.columnsGradAt(), col, 0, r * q);
+                    scatter(col, view, dxPad, (long) r * q);
+                }
+                first = false;
             }
-            dwAcc.get(0, dw.data(), 0, dw.size());
+            pad.crop(dxPad, dx, n);
+        }
+        ws.copyTo((int) plan.weightGradAt(), dw.data(), 0, dw.size());
+    }
+
+    /** {@link StridedKernels#gatherWindows}, split over channels on the fork-join pool when large enough. */
+    private static void gather(float[] src, WindowView view, float[] col, long floats) {
+        forChannels((int) view.shape()[0], floats, c -> StridedKernels.gatherWindows(src, view, col, c, c + 1),
+                () -> StridedKernels.gatherWindows(src, view, col));
+    }
+
+    /** {@link StridedKernels#scatterAddWindows}, split over channels (each writes its own plane) when large. */
+    private static void scatter(float[] col, WindowView view, float[] dst, long floats) {
+        forChannels((int) view.shape()[0], floats, c -> StridedKernels.scatterAddWindows(col, view, dst, c, c + 1),
+                () -> StridedKernels.scatterAddWindows(col, view, dst));
+    }
+
+    private static void forChannels(int channels, long floats, IntConsumer perChannel, Runnable serial) {
+        if (channels > 1 && floats >= PARALLEL_MIN_FLOATS) {
+            IntStream.range(0, channels).parallel().forEach(perChannel);
+        } else {
+            serial.run();
         }
     }
 
@@ -313,20 +410,16 @@ public final class StridedBackend implements ConvBackend {
         Padded(ConvShape s) {
             this.s = s;
             long len = (long) s.inChannels() * s.paddedH() * s.paddedW();
-            if (len > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("params: expected a padded image (C*Hp*Wp) of at most "
-                        + Integer.MAX_VALUE + " elements for the strided backend, got " + len + " for " + s);
+            if (len > BandPlan.MAX_FLOATS) {
+                throw new UnsupportedOperationException("strided: a padded image (C*Hp*Wp) of " + s + " has "
+                        + len + " elements, more than the " + BandPlan.MAX_FLOATS
+                        + " a Java array can hold; use another backend for this shape");
             }
             this.hp = (int) s.paddedH();
             this.wp = (int) s.paddedW();
             this.plane = hp * wp;
             this.imageLength = (int) len;
             this.image = new float[imageLength];
-        }
-
-        /** {@code L = (outH-1)*Wp + outW}, the columns of a tap matrix and of a wide output row. */
-        int wideColumns() {
-            return (s.outH() - 1) * wp + s.outW();
         }
 
         /** Copies image {@code n} of {@code input} into the interior; the border stays zero. */

@@ -61,6 +61,14 @@ final class StridedKernels {
      * check every index below is inside {@code src} and fits in an int.
      */
     static void gatherWindows(float[] src, WindowView v, float[] col) {
+        gatherWindows(src, v, col, 0, (int) v.shape()[0]);
+    }
+
+    /**
+     * {@link #gatherWindows(float[], WindowView, float[])} for the channels {@code c0 .. c1-1} of the view only
+     * (their rows of {@code col}); disjoint channel ranges write disjoint rows, so they can run in parallel.
+     */
+    static void gatherWindows(float[] src, WindowView v, float[] col, int c0, int c1) {
         checkRank5(v);
         v.checkFits(src.length);
         long[] n = v.shape();
@@ -68,7 +76,8 @@ final class StridedKernels {
         int channels = (int) n[0], outH = (int) n[1], outW = (int) n[2], kh = (int) n[3], kw = (int) n[4];
         int plane = outH * outW;
         checkColumns(col, (long) channels * kh * kw * plane);
-        for (int c = 0; c < channels; c++) {
+        checkChannels(c0, c1, channels);
+        for (int c = c0; c < c1; c++) {
             for (int i = 0; i < kh; i++) {
                 for (int j = 0; j < kw; j++) {
                     int row = ((c * kh + i) * kw + j) * plane;
@@ -100,6 +109,16 @@ final class StridedKernels {
      * input read by several windows. Checked like the gather.
      */
     static void scatterAddWindows(float[] col, WindowView v, float[] dst) {
+        scatterAddWindows(col, v, dst, 0, (int) v.shape()[0]);
+    }
+
+    /**
+     * {@link #scatterAddWindows(float[], WindowView, float[])} for the channels {@code c0 .. c1-1} only. When
+     * the view's channel stride is at least the extent of one channel's windows (true of every convolution
+     * view: a channel's windows stay in its own padded plane), disjoint channel ranges write disjoint
+     * elements, so they can run in parallel, and each element is still summed in one fixed order.
+     */
+    static void scatterAddWindows(float[] col, WindowView v, float[] dst, int c0, int c1) {
         checkRank5(v);
         v.checkFits(dst.length);
         long[] n = v.shape();
@@ -107,8 +126,9 @@ final class StridedKernels {
         int channels = (int) n[0], outH = (int) n[1], outW = (int) n[2], kh = (int) n[3], kw = (int) n[4];
         int plane = outH * outW;
         checkColumns(col, (long) channels * kh * kw * plane);
+        checkChannels(c0, c1, channels);
         int step = (int) s[2];
-        for (int c = 0; c < channels; c++) {
+        for (int c = c0; c < c1; c++) {
             for (int i = 0; i < kh; i++) {
                 for (int j = 0; j < kw; j++) {
                     int row = ((c * kh + i) * kw + j) * plane;
@@ -128,6 +148,13 @@ final class StridedKernels {
     private static void checkRank5(WindowView v) {
         if (v.rank() != 5) {
             throw new IllegalArgumentException("view: expected rank 5 (C, outH, outW, kH, kW), got " + v.rank());
+        }
+    }
+
+    private static void checkChannels(int c0, int c1, int channels) {
+        if (c0 < 0 || c1 > channels || c0 > c1) {
+            throw new IllegalArgumentException("channels: expected a range within [0, " + channels + "], got "
+                    + c0 + " .. " + c1);
         }
     }
 
@@ -171,19 +198,20 @@ final class StridedKernels {
     }
 
     /**
-     * Copies {@code rows} output rows from the wide layout ({@code (rows, L)}, row {@code r} pixel
-     * {@code (oh, ow)} at {@code wideOff + r*L + oh*wp + ow}) into compact planes
-     * ({@code dst[dstOff + (r*outH + oh)*outW + ow]}), adding {@code bias[biasOff + r]} when bias is not
+     * Copies a band of {@code bandRows} output rows of {@code rows} planes from the wide layout
+     * ({@code (rows, L)}, {@code L = (bandRows-1)*wp + outW}, plane {@code r} pixel {@code (oh, ow)} at
+     * {@code wideOff + r*L + oh*wp + ow}) into compact planes of {@code dstPlane} elements
+     * ({@code dst[dstOff + r*dstPlane + oh*outW + ow]}), adding {@code bias[biasOff + r]} when bias is not
      * null. The wrap-around columns are dropped.
      */
-    static void wideToCompact(float[] wide, int wideOff, int rows, int outH, int outW, int wp,
-                              float[] bias, int biasOff, float[] dst, int dstOff) {
-        int l = (outH - 1) * wp + outW;
+    static void wideToCompact(float[] wide, int wideOff, int rows, int bandRows, int outW, int wp,
+                              float[] bias, int biasOff, float[] dst, int dstOff, int dstPlane) {
+        int l = (bandRows - 1) * wp + outW;
         for (int r = 0; r < rows; r++) {
             float b = bias == null ? 0f : bias[biasOff + r];
-            for (int oh = 0; oh < outH; oh++) {
+            for (int oh = 0; oh < bandRows; oh++) {
                 int from = wideOff + r * l + oh * wp;
-                int to = dstOff + (r * outH + oh) * outW;
+                int to = dstOff + r * dstPlane + oh * outW;
                 if (bias == null) {
                     System.arraycopy(wide, from, dst, to, outW);
                 } else {
@@ -196,28 +224,29 @@ final class StridedKernels {
     }
 
     /**
-     * The inverse of {@link #wideToCompact} without bias: compact planes into the wide layout. Only the
-     * window columns are written; the caller keeps the wrap-around columns zero, so that they add nothing
+     * The inverse of {@link #wideToCompact} without bias: a band of compact planes into the wide layout. Only
+     * the window columns are written; the caller keeps the wrap-around columns zero, so that they add nothing
      * to a GEMM that sums over columns (see the backward pass in {@link StridedBackend}).
      */
-    static void compactToWide(float[] src, int srcOff, int rows, int outH, int outW, int wp, float[] wide, int wideOff) {
-        int l = (outH - 1) * wp + outW;
+    static void compactToWide(float[] src, int srcOff, int srcPlane, int rows, int bandRows, int outW, int wp,
+                              float[] wide, int wideOff) {
+        int l = (bandRows - 1) * wp + outW;
         for (int r = 0; r < rows; r++) {
-            for (int oh = 0; oh < outH; oh++) {
-                System.arraycopy(src, srcOff + (r * outH + oh) * outW, wide, wideOff + r * l + oh * wp, outW);
+            for (int oh = 0; oh < bandRows; oh++) {
+                System.arraycopy(src, srcOff + r * srcPlane + oh * outW, wide, wideOff + r * l + oh * wp, outW);
             }
         }
     }
 
     /**
-     * Adds {@code bias[biasOff + r]} to every element of {@code rows} planes of {@code plane} elements from
-     * {@code off}.
+     * Adds {@code bias[biasOff + r]} to the {@code count} elements starting at {@code off + r*stride}, for
+     * {@code r = 0 .. rows-1} (a band of {@code rows} output planes of {@code stride} elements each).
      */
-    static void addBias(float[] y, int off, int rows, int plane, float[] bias, int biasOff) {
+    static void addBias(float[] y, int off, int rows, int count, int stride, float[] bias, int biasOff) {
         for (int r = 0; r < rows; r++) {
             float b = bias[biasOff + r];
-            int base = off + r * plane;
-            for (int e = 0; e < plane; e++) {
+            int base = off + r * stride;
+            for (int e = 0; e < count; e++) {
                 y[base + e] += b;
             }
         }

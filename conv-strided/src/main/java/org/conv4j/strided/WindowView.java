@@ -92,6 +92,19 @@ public record WindowView(long[] shape, long[] stride, long offset) {
      * {@code (outW-1) + (kW-1)*dw = Wp-1} at stride 1: the view never leaves its group's channels.
      */
     public static WindowView tapMatrix(ConvShape s, int group, int i, int j) {
+        return tapMatrix(s, group, i, j, 0, s.outH());
+    }
+
+    /**
+     * {@link #tapMatrix(ConvShape, int, int, int)} restricted to the band of output rows
+     * {@code firstRow .. firstRow + rows - 1}: offset {@code + firstRow*Wp}, {@code L = (rows - 1)*Wp + outW}
+     * columns (the workspace-bounded form used by the backend).
+     */
+    public static WindowView tapMatrix(ConvShape s, int group, int i, int j, int firstRow, int rows) {
+        if (firstRow < 0 || rows < 1 || firstRow + rows > s.outH()) {
+            throw new IllegalArgumentException("rows: expected a band within [0, " + s.outH() + "), got "
+                    + firstRow + " + " + rows);
+        }
         ConvParams p = s.params();
         if (p.isStrided()) {
             throw new IllegalArgumentException("params: expected stride 1x1 for a tap matrix, got "
@@ -99,9 +112,10 @@ public record WindowView(long[] shape, long[] stride, long offset) {
         }
         long wp = s.paddedW();
         long plane = s.paddedH() * wp;
-        long cols = (s.outH() - 1L) * wp + s.outW();
+        long cols = (rows - 1L) * wp + s.outW();
         return new WindowView(new long[] {s.inChannelsPerGroup(), cols}, new long[] {plane, 1},
-                (long) group * s.inChannelsPerGroup() * plane + (long) i * p.dilationH() * wp + (long) j * p.dilationW());
+                (long) group * s.inChannelsPerGroup() * plane + ((long) firstRow + (long) i * p.dilationH()) * wp
+                        + (long) j * p.dilationW());
     }
 
     /**
@@ -121,6 +135,24 @@ public record WindowView(long[] shape, long[] stride, long offset) {
     /** The length of the padded input buffer {@code N*C*Hp*Wp} the {@link #windows} view is taken of. */
     public static long paddedLength(ConvShape s) {
         return (long) s.batch() * s.inChannels() * s.paddedH() * s.paddedW();
+    }
+
+    /**
+     * The sub-view of indices {@code start .. start + count - 1} along {@code axis} (numpy's
+     * {@code v[..., start:start+count, ...]}): the same strides, offset {@code + start*stride[axis]}. It
+     * reaches no element this view does not reach.
+     */
+    public WindowView slice(int axis, long start, long count) {
+        if (axis < 0 || axis >= shape.length) {
+            throw new IllegalArgumentException("axis: expected 0 to " + (shape.length - 1) + ", got " + axis);
+        }
+        if (start < 0 || count < 1 || start + count > shape[axis]) {
+            throw new IllegalArgumentException("slice: expected a range within [0, " + shape[axis] + ") on axis "
+                    + axis + ", got " + start + " + " + count);
+        }
+        long[] newShape = shape.clone();
+        newShape[axis] = count;
+        return new WindowView(newShape, stride, offset + start * stride[axis]);
     }
 
     /** Number of axes. */

@@ -6,6 +6,7 @@ import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.nd4j.Workspace;
 import org.conv4j.strided.StridedBackend.Path;
 import org.conv4j.testkit.Agreement;
 import org.conv4j.testkit.ConvCase;
@@ -29,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BothPathsTest {
 
     private static final float TOLERANCE = 1e-5f;
+    private static final StridedBackend BACKEND = new StridedBackend();
 
     private static List<ConvCase> cases() {
         List<ConvCase> all = new ArrayList<>(ConvCases.edgeCases());
@@ -51,17 +53,64 @@ class BothPathsTest {
         return cases().stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> check(c, Path.GATHERED)));
     }
 
+    /**
+     * A workspace too small for whole images: the zero-copy path runs in bands of a few output rows (or falls
+     * back to gathered when even one padded image does not fit) and the gathered path in bands down to one
+     * row; results must not change.
+     */
+    @TestFactory
+    Stream<DynamicTest> tinyWorkspaceSplitsIntoBandsAndAgrees() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (long limit : new long[] {Workspace.MIN_LIMIT_BYTES, 24 << 10}) {
+            StridedBackend small = new StridedBackend(limit);
+            for (ConvCase c : cases().subList(0, ConvCases.edgeCases().size() + 40)) {
+                for (Path path : Path.values()) {
+                    if (path == Path.ZERO_COPY && c.params().isStrided()) {
+                        continue;
+                    }
+                    tests.add(DynamicTest.dynamicTest(limit + " bytes, " + path + ", " + c, () -> check(small, c, path)));
+                }
+            }
+        }
+        return tests.stream();
+    }
+
+    @Test
+    void bandPlans() {
+        ConvShape resnet = ConvShape.forward(Tensor4D.zeros(8, 64, 56, 56), Tensor4D.zeros(64, 64, 3, 3), null,
+                ConvParams.builder().padding(1).build());
+        BandPlan whole = BandPlan.of(resnet, Path.ZERO_COPY, true, Workspace.DEFAULT_LIMIT_BYTES);
+        assertEquals(Path.ZERO_COPY, whole.path());
+        assertEquals(56, whole.rows(), "the default workspace holds a whole image");
+        // weights and gradient (2 * 9*64*64), xpad and dXpad (2 * 64*58*58), dY band 64 * L
+        assertEquals(2L * 9 * 64 * 64 + 2L * 64 * 58 * 58 + 64L * (55 * 58 + 56), whole.capacity());
+        long fixed = (2L * 9 * 64 * 64 + 2L * 64 * 58 * 58) * Float.BYTES;
+        BandPlan banded = BandPlan.of(resnet, Path.ZERO_COPY, true, fixed + 10L * 64 * 58 * Float.BYTES);
+        assertEquals(Path.ZERO_COPY, banded.path());
+        assertEquals(10, banded.rows());
+        assertTrue(banded.capacity() * Float.BYTES <= fixed + 10L * 64 * 58 * Float.BYTES);
+        BandPlan fallback = BandPlan.of(resnet, Path.ZERO_COPY, false, 512 << 10);
+        assertEquals(Path.GATHERED, fallback.path(), "a padded image (861 KB) does not fit in 512 KiB");
+        assertTrue(fallback.capacity() * Float.BYTES <= 512 << 10);
+        BandPlan minimum = BandPlan.of(resnet, Path.GATHERED, true, Workspace.MIN_LIMIT_BYTES);
+        assertEquals(1, minimum.rows(), "one output row is the smallest unit of work");
+    }
+
     private static void check(ConvCase c, Path path) {
+        check(BACKEND, c, path);
+    }
+
+    private static void check(StridedBackend backend, ConvCase c, Path path) {
         ConvBackend ref = Conv2d.backend("naive");
         Tensor4D x = c.input();
         Tensor4D w = c.weight();
         Tensor4D dy = c.gradOutput();
         ConvShape s = c.shape();
-        Tensor4D y = StridedBackend.forward(s, path, x, w, c.bias(),
+        Tensor4D y = backend.forward(s, path, x, w, c.bias(),
                 Tensor4D.filled(Float.NaN, s.batch(), s.outChannels(), s.outH(), s.outW()));
         Agreement.assertAgrees("forward " + path, c, ref.forward(x, w, c.bias(), c.params()), y, TOLERANCE);
         ConvGradients expected = ref.backward(x, w, dy, c.params());
-        ConvGradients actual = StridedBackend.backward(ConvShape.backward(x, w, dy, c.params()), path, x, w, dy);
+        ConvGradients actual = backend.backward(ConvShape.backward(x, w, dy, c.params()), path, x, w, dy);
         Agreement.assertAgrees("dL/dx " + path, c, expected.input(), actual.input(), TOLERANCE);
         Agreement.assertAgrees("dL/dw " + path, c, expected.weight(), actual.weight(), TOLERANCE);
         Agreement.assertAgrees("dL/db " + path, c, expected.biasTensor(), actual.biasTensor(), TOLERANCE);

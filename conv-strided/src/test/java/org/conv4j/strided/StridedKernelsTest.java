@@ -84,12 +84,12 @@ class StridedKernelsTest {
         int outH = 3, outW = 4, wp = 6, l = (outH - 1) * wp + outW;
         float[] compact = random(r, 2 * outH * outW);
         float[] wide = new float[2 * l];
-        StridedKernels.compactToWide(compact, 0, 2, outH, outW, wp, wide, 0);
+        StridedKernels.compactToWide(compact, 0, outH * outW, 2, outH, outW, wp, wide, 0);
         assertEquals(0f, wide[outW], "wrap-around columns stay zero");
         float[] again = new float[compact.length];
-        StridedKernels.wideToCompact(wide, 0, 2, outH, outW, wp, null, 0, again, 0);
+        StridedKernels.wideToCompact(wide, 0, 2, outH, outW, wp, null, 0, again, 0, outH * outW);
         assertArrayEquals(compact, again);
-        StridedKernels.wideToCompact(wide, 0, 2, outH, outW, wp, new float[] {1f, -2f}, 0, again, 0);
+        StridedKernels.wideToCompact(wide, 0, 2, outH, outW, wp, new float[] {1f, -2f}, 0, again, 0, outH * outW);
         assertEquals(compact[0] + 1f, again[0]);
         assertEquals(compact[outH * outW] - 2f, again[outH * outW]);
     }
