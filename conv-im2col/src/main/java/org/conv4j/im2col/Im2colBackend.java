@@ -266,11 +266,10 @@ public final class Im2colBackend implements ConvBackend {
                 buf.copyFrom(x, plane + oh0 * s.inW(), rowBase, q);
                 return;
             }
-            float[] row = new float[q];
             for (int i = 0; i < s.kernelH(); i++) {
                 for (int j = 0; j < s.kernelW(); j++) {
-                    Im2col.im2colRow(x, plane, s.inH(), s.inW(), i, j, l.geometry, oh0, oh1, row, 0);
-                    buf.copyFrom(row, 0, rowBase + (i * s.kernelW() + j) * q, q);
+                    Im2col.im2colRow(x, plane, s.inH(), s.inW(), i, j, l.geometry, oh0, oh1, buf.buffer(),
+                            rowBase + (i * s.kernelW() + j) * q);
                 }
             }
         });

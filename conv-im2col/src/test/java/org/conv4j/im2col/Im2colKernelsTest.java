@@ -1,0 +1,145 @@
+package org.conv4j.im2col;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The kernels against their definitions, on random geometries with stride, dilation and four-sided padding. */
+class Im2colKernelsTest {
+
+    /** One random geometry: input H x W, kernel kH x kW, and the band [oh0, oh1). */
+    private record Case(int inH, int inW, int kH, int kW, int sh, int sw, int pt, int pb, int pl, int pr, int dh, int dw,
+                        int outH, int outW, int oh0, int oh1) {
+        Im2col.Geometry geometry() {
+            return new Im2col.Geometry(sh, sw, pt, pl, dh, dw, outW);
+        }
+    }
+
+    private static Case randomCase(SplittableRandom r) {
+        while (true) {
+            int inH = 1 + r.nextInt(9);
+            int inW = 1 + r.nextInt(9);
+            int kH = 1 + r.nextInt(4);
+            int kW = 1 + r.nextInt(4);
+            int sh = 1 + r.nextInt(3);
+            int sw = 1 + r.nextInt(3);
+            int pt = r.nextInt(4);
+            int pb = r.nextInt(4);
+            int pl = r.nextInt(4);
+            int pr = r.nextInt(4);
+            int dh = 1 + r.nextInt(3);
+            int dw = 1 + r.nextInt(3);
+            long spanH = (long) inH + pt + pb - ((kH - 1L) * dh + 1);
+            long spanW = (long) inW + pl + pr - ((kW - 1L) * dw + 1);
+            if (spanH < 0 || spanW < 0) {
+                continue;
+            }
+            int outH = (int) (spanH / sh + 1);
+            int outW = (int) (spanW / sw + 1);
+            int oh0 = r.nextInt(outH);
+            int oh1 = oh0 + 1 + r.nextInt(outH - oh0);
+            return new Case(inH, inW, kH, kW, sh, sw, pt, pb, pl, pr, dh, dw, outH, outW, oh0, oh1);
+        }
+    }
+
+    /** The definition: x[ih, iw] at the tap's input position, 0 in the padding. */
+    private static float expected(float[] x, int plane, Case c, int i, int j, int oh, int ow) {
+        int ih = oh * c.sh() - c.pt() + i * c.dh();
+        int iw = ow * c.sw() - c.pl() + j * c.dw();
+        return ih < 0 || ih >= c.inH() || iw < 0 || iw >= c.inW() ? 0f : x[plane + ih * c.inW() + iw];
+    }
+
+    @Test
+    void im2colRowWritesEveryElementOfItsRowAsDefined() {
+        SplittableRandom r = new SplittableRandom(11);
+        for (int n = 0; n < 400; n++) {
+            Case c = randomCase(r);
+            int plane = 5;
+            float[] x = new float[plane + c.inH() * c.inW() + 3];
+            for (int e = 0; e < x.length; e++) {
+                x[e] = 1 + e; // nonzero, so a zero can only come from padding
+            }
+            int q = (c.oh1() - c.oh0()) * c.outW();
+            float[] dst = new float[q + 9];
+            Arrays.fill(dst, Float.NaN);
+            for (int i = 0; i < c.kH(); i++) {
+                for (int j = 0; j < c.kW(); j++) {
+                    Arrays.fill(dst, Float.NaN);
+                    Im2col.im2colRow(x, plane, c.inH(), c.inW(), i, j, c.geometry(), c.oh0(), c.oh1(),
+                            FloatBuffer.wrap(dst), 4);
+                    for (int e = 0; e < dst.length; e++) {
+                        if (e < 4 || e >= 4 + q) {
+                            assertEquals(Float.NaN, dst[e], "wrote outside its row: " + c);
+                            continue;
+                        }
+                        int oh = c.oh0() + (e - 4) / c.outW();
+                        int ow = (e - 4) % c.outW();
+                        assertEquals(expected(x, plane, c, i, j, oh, ow), dst[e],
+                                "tap (" + i + ", " + j + ") output (" + oh + ", " + ow + ") of " + c);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void col2imRowIsTheExactMirrorOfIm2colRow() {
+        // <im2col(x), y> == <x, col2im(y)> for every x, y: col2im is im2col's transpose.
+        SplittableRandom r = new SplittableRandom(12);
+        for (int n = 0; n < 400; n++) {
+            Case c = randomCase(r);
+            int q = (c.oh1() - c.oh0()) * c.outW();
+            float[] x = new float[c.inH() * c.inW()];
+            float[] y = new float[q];
+            for (int e = 0; e < x.length; e++) {
+                x[e] = r.nextInt(7) - 3;
+            }
+            for (int e = 0; e < y.length; e++) {
+                y[e] = r.nextInt(7) - 3;
+            }
+            for (int i = 0; i < c.kH(); i++) {
+                for (int j = 0; j < c.kW(); j++) {
+                    float[] cols = new float[q];
+                    Im2col.im2colRow(x, 0, c.inH(), c.inW(), i, j, c.geometry(), c.oh0(), c.oh1(), FloatBuffer.wrap(cols), 0);
+                    float[] back = new float[x.length];
+                    Im2col.col2imRow(y, 0, i, j, c.geometry(), c.oh0(), c.oh1(), back, 0, c.inH(), c.inW());
+                    double left = 0;
+                    double right = 0;
+                    for (int e = 0; e < q; e++) {
+                        left += (double) cols[e] * y[e];
+                    }
+                    for (int e = 0; e < x.length; e++) {
+                        right += (double) x[e] * back[e];
+                    }
+                    assertEquals(left, right, "tap (" + i + ", " + j + ") of " + c); // small integers: exact
+                }
+            }
+        }
+    }
+
+    @Test
+    void col2imRowAddsToWhatIsThere() {
+        Case c = new Case(3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 3, 3, 0, 3);
+        float[] dx = new float[9];
+        Arrays.fill(dx, 10f);
+        float[] y = new float[9];
+        Arrays.fill(y, 1f);
+        Im2col.col2imRow(y, 0, 0, 0, c.geometry(), 0, 3, dx, 0, 3, 3);
+        for (float v : dx) {
+            assertEquals(11f, v);
+        }
+    }
+
+    @Test
+    void firstAtLeastHandlesHugeValuesWithoutOverflow() {
+        assertEquals(0, Im2col.firstAtLeast(5, 3, 0, 10));
+        assertEquals(2, Im2col.firstAtLeast(-5, 3, 0, 10));       // -5 + 2*3 = 1 >= 0
+        assertEquals(3, Im2col.firstAtLeast(-5, 3, 4, 10));       // -5 + 3*3 = 4
+        assertEquals(10, Im2col.firstAtLeast(-2_000_000_000L, 1, 2_000_000_000L, 10));
+        assertEquals(Integer.MAX_VALUE, Im2col.firstAtLeast(-(long) Integer.MAX_VALUE * 3, 1, 0, Integer.MAX_VALUE));
+    }
+}
