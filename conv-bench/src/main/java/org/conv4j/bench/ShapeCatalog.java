@@ -52,6 +52,9 @@ public final class ShapeCatalog {
     /** Input sizes of the seeds' scaling case (square, 1 channel, 2x2 kernel). */
     public static final int[] SCALING_SIZES = {10, 25, 50, 100, 150, 200, 250, 300, 400, 500};
 
+    /** The scaling sizes in the comparison command's default selection (a shorter run, same curve). */
+    public static final int[] DEFAULT_SCALING_SIZES = {10, 50, 100, 200, 300, 500};
+
     /** Kernel sizes of the kernel sweep. */
     public static final int[] SWEEP_KERNELS = {3, 5, 7, 11, 15, 21, 31};
 
@@ -117,7 +120,10 @@ public final class ShapeCatalog {
         }
         BY_NAME = Collections.unmodifiableMap(byName);
 
-        List<String> defaults = new ArrayList<>(groups.get("seeds-scaling"));
+        List<String> defaults = new ArrayList<>();
+        for (int n : DEFAULT_SCALING_SIZES) {
+            defaults.add("seeds-scaling-" + n);
+        }
         defaults.addAll(List.of(SEEDS_6X6X10_B1, ALEXNET_CONV1_B1, RESNET50_CONV1_B1, RESNET50_3X3_64_B1,
                 "resnet50-3x3-128-s2-b1", "resnet50-1x1-256to64-b1", "resnet50-3x3-512-b1", "mobilenet-dw-3x3-b1",
                 LARGE_31X31_B1));
@@ -189,7 +195,7 @@ public final class ShapeCatalog {
         }
         List<BenchShape> shapes = new ArrayList<>();
         for (String n : names) {
-            shapes.add(BY_NAME.get(n));
+            shapes.add(byName(n));
         }
         return shapes;
     }

@@ -16,7 +16,7 @@ public final class Options {
 
     /** Default repetition policy; see {@link #helpText()}. */
     public static final int DEFAULT_REPS = 10;
-    public static final int DEFAULT_WARMUP_MS = 300;
+    public static final int DEFAULT_WARMUP_MS = 200;
     public static final int DEFAULT_BUDGET_MS = 1500;
 
     private final String shapes;
@@ -151,19 +151,21 @@ public final class Options {
                 "  --warmup-ms MS    untimed calls per case until MS have passed, at least one (default "
                         + DEFAULT_WARMUP_MS + ").",
                 "  --budget-ms MS    stop timing a case once its timed calls took MS, after at least one call",
-                "                    (default " + DEFAULT_BUDGET_MS + ").",
+                "                    (default " + DEFAULT_BUDGET_MS + "); a first call slower than MS is the only one.",
                 "  --seed N          seed of the random data (default " + Problem.DEFAULT_SEED + ").",
                 "  --no-charts       do not write PNG charts.",
                 "  --no-sgemm        skip the 2048x2048 sgemm probe (the '% sgemm' column stays empty).",
                 "  --list            list shapes, groups and backends, then exit.",
                 "  -h, --help        this text.",
                 "",
-                "Run time: the default selection (the seeds' scaling case plus one batch-1 layer of each family",
-                "and the 31x31 large-kernel layer, forward and backward) takes about two minutes on 2 cores,",
-                "because of the repetition policy above and the skip rule: the naive reference is timed only on",
-                "passes of at most 1 GFLOP and is run once, untimed, as the correctness reference up to 4 GFLOP;",
-                "beyond that its columns stay empty. Batch-8 layers, 'all' or larger --reps / --budget-ms take",
-                "correspondingly longer. For publishable numbers use the JMH jar (conv-bench/target/benchmarks.jar).",
+                "Run time: the default selection (six sizes of the seeds' scaling case, the seeds' 6x6x10 shape,",
+                "one batch-1 layer of each family and the 31x31 large-kernel layer, forward and backward) takes",
+                "about two minutes on 2 cores, because of the repetition policy above and the skip rule: the",
+                "naive reference is timed only on passes of at most 1 GFLOP and is run once, untimed, as the",
+                "correctness reference up to 4 GFLOP; beyond that its columns stay empty (the 31x31 layer has no",
+                "reference). Batch-8 layers, 'all' or larger --reps / --budget-ms take correspondingly longer",
+                "(\"all\" runs for tens of minutes). For publishable numbers use the JMH jar",
+                "(conv-bench/target/benchmarks.jar, see docs/benchmarks.md).",
                 "",
                 "Output: a progress line per case, a table per shape (median time, GFLOP/s, % of sgemm, speed-up",
                 "over naive, largest difference from the naive result), and in --out: report.md, scaling-*.png",
