@@ -64,7 +64,24 @@ public final class Im2colBackend implements ConvBackend {
      */
     static final long PARALLEL_MIN_FLOATS = 1 << 15;
 
+    /**
+     * Forward passes with fewer multiply-adds than this run the GEMM in Java on heap arrays
+     * ({@link #smallGemm}): for them the fixed cost of a native call chain (workspace, copies, JNI, OpenBLAS
+     * set-up, a few microseconds) exceeds the work, and the seeds' 10x10 case would be slower than the naive
+     * loops. From probe runs (docs/im2col.md, "Tuning").
+     */
+    static final long SMALL_MACS = 1 << 16;
+
+    /**
+     * Forward GEMMs with fewer than this many multiply-adds per output position ({@code K/groups * C/groups
+     * * kH * kW}) also run in Java: with one filter and a 2x2 kernel (the seeds' scaling case) OpenBLAS has
+     * nothing to block and the native round trip costs more than the sums (docs/im2col.md, "Tuning").
+     */
+    static final long THIN_GEMM = 32;
+
     private final long workspaceBytes;
+    private final long smallMacs;
+    private final long thinGemm;
     private final NativeBufferPool pool = new NativeBufferPool();
 
     /** A backend with the default workspace limit ({@link Workspace#defaultLimitBytes()}). */
@@ -78,7 +95,14 @@ public final class Im2colBackend implements ConvBackend {
      * @throws IllegalArgumentException if the limit is below {@link Workspace#MIN_LIMIT_BYTES}
      */
     public Im2colBackend(long workspaceBytes) {
+        this(workspaceBytes, SMALL_MACS);
+    }
+
+    /** For tests and probes: {@code smallMacs = 0} sends every forward pass through OpenBLAS. */
+    Im2colBackend(long workspaceBytes, long smallMacs) {
         this.workspaceBytes = Workspace.checkLimit(workspaceBytes);
+        this.smallMacs = smallMacs;
+        this.thinGemm = smallMacs == 0 ? 0 : THIN_GEMM;
         OpenBlasSetup.ensureLoaded();
     }
 
@@ -122,6 +146,10 @@ public final class Im2colBackend implements ConvBackend {
     /** Writes every element of {@code y}. */
     private void forward(ConvShape s, float[] x, float[] w, float[] bias, float[] y) {
         WorkPlan plan = WorkPlan.of(s, workspaceBytes, false);
+        if (useJavaGemm(s)) {
+            forwardOnHeap(s, plan, x, w, bias, y);
+            return;
+        }
         Layout l = new Layout(s, plan);
         NativeFloats buf = pool.acquire(plan.capacity());
         try {
@@ -146,6 +174,83 @@ public final class Im2colBackend implements ConvBackend {
         } finally {
             pool.release(buf);
         }
+    }
+
+    /**
+     * The forward pass on the heap, with {@link #smallGemm} instead of OpenBLAS, one image at a time in
+     * the bands of {@code plan} (so the column matrix stays within the workspace limit here too).
+     */
+    private static void forwardOnHeap(ConvShape s, WorkPlan plan, float[] x, float[] w, float[] bias, float[] y) {
+        int plane = s.outPlane();
+        int taps = s.kernelH() * s.kernelW();
+        int patch = (int) s.patchSize();
+        int kg = s.outChannelsPerGroup();
+        ConvParams p = s.params();
+        Im2col.Geometry geometry = new Im2col.Geometry(p.strideH(), p.strideW(), p.padTop(), p.padLeft(),
+                p.dilationH(), p.dilationW(), s.outW());
+        float[] cols = plan.identity() ? null : new float[s.inChannels() * taps * plan.rows() * s.outW()];
+        java.nio.FloatBuffer colsView = plan.identity() ? null : java.nio.FloatBuffer.wrap(cols);
+        for (int n = 0; n < s.batch(); n++) {
+            for (int oh0 = 0; oh0 < s.outH(); oh0 += plan.rows()) {
+                int oh1 = Math.min(s.outH(), oh0 + plan.rows());
+                int q = (oh1 - oh0) * s.outW();
+                float[] source = x;
+                int base = n * s.inChannels() * s.inPlane() + oh0 * s.inW(); // identity: rows of the input
+                int ld = s.inPlane();
+                if (!plan.identity()) {
+                    for (int c = 0; c < s.inChannels(); c++) {
+                        int in = (n * s.inChannels() + c) * s.inPlane();
+                        for (int i = 0; i < s.kernelH(); i++) {
+                            for (int j = 0; j < s.kernelW(); j++) {
+                                Im2col.im2colRow(x, in, s.inH(), s.inW(), i, j, geometry, oh0, oh1, colsView,
+                                        ((c * s.kernelH() + i) * s.kernelW() + j) * q);
+                            }
+                        }
+                    }
+                    source = cols;
+                    base = 0;
+                    ld = q;
+                }
+                for (int g = 0; g < s.groups(); g++) {
+                    smallGemm(w, g * kg * patch, kg, patch, source, base + g * patch * ld, ld, q,
+                            y, (n * s.outChannels() + g * kg) * plane + oh0 * s.outW(), plane);
+                }
+                if (bias != null) {
+                    for (int k = 0; k < s.outChannels(); k++) {
+                        int at = (n * s.outChannels() + k) * plane + oh0 * s.outW();
+                        for (int e = at; e < at + q; e++) {
+                            y[e] += bias[k];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code C (m x q) = A (m x k) * B (k x q)} on arrays, row-major: {@code A} dense, {@code B} and {@code C}
+     * with leading dimensions {@code ldb} and {@code ldc}. Each row of {@code C} is set to zero and then
+     * accumulates {@code A[i][r] * B[r]} row by row (the inner loop runs along contiguous memory and
+     * vectorises). Every product is computed, so {@code 0 * NaN} is NaN as in BLAS.
+     */
+    static void smallGemm(float[] a, int aOffset, int m, int k, float[] b, int bOffset, int ldb, int q,
+                          float[] c, int cOffset, int ldc) {
+        for (int i = 0; i < m; i++) {
+            int row = cOffset + i * ldc;
+            java.util.Arrays.fill(c, row, row + q, 0f);
+            for (int r = 0; r < k; r++) {
+                float v = a[aOffset + i * k + r];
+                int from = bOffset + r * ldb;
+                for (int t = 0; t < q; t++) {
+                    c[row + t] += v * b[from + t];
+                }
+            }
+        }
+    }
+
+    /** True if the forward GEMMs of {@code s} are better done by {@link #smallGemm} (see {@link #SMALL_MACS}). */
+    private boolean useJavaGemm(ConvShape s) {
+        return s.macs() < smallMacs || (long) s.outChannelsPerGroup() * s.patchSize() < thinGemm;
     }
 
     /** GEMM outputs of the unit to {@code y} (NCHW), adding the bias. */

@@ -57,11 +57,13 @@ class WorkspaceLimitTest {
         List<DynamicTest> tests = new ArrayList<>();
         for (Geometry g : GEOMETRIES) {
             for (long limit : limits(g)) {
-                tests.add(DynamicTest.dynamicTest(g.label() + ", limit " + limit + " bytes", () -> {
+              for (boolean nativeGemm : new boolean[] {false, true}) {
+                tests.add(DynamicTest.dynamicTest(g.label() + ", limit " + limit + " bytes"
+                        + (nativeGemm ? ", every GEMM on OpenBLAS" : ""), () -> {
                     Tensor4D x = Tensor4D.random(1, g.n(), g.c(), g.h(), g.w());
                     Tensor4D w = Tensor4D.random(2, g.k(), g.c() / g.p().groups(), g.kh(), g.kw());
                     float[] bias = Tensor4D.random(3, 1, g.k(), 1, 1).data();
-                    Im2colBackend bounded = new Im2colBackend(limit);
+                    Im2colBackend bounded = nativeGemm ? new Im2colBackend(limit, 0) : new Im2colBackend(limit);
                     Tensor4D expected = UNBOUNDED.forward(x, w, bias, g.p());
                     Agreement.assertAgrees("forward", g, expected, bounded.forward(x, w, bias, g.p()), 1e-6f);
                     Tensor4D dy = Tensor4D.random(4, expected.n(), expected.c(), expected.h(), expected.w());
@@ -71,6 +73,7 @@ class WorkspaceLimitTest {
                     Agreement.assertAgrees("dL/dw", g, full.weight(), banded.weight(), 1e-6f);
                     Agreement.assertAgrees("dL/db", g, full.biasTensor(), banded.biasTensor(), 0f);
                 }));
+              }
             }
         }
         return tests.stream();

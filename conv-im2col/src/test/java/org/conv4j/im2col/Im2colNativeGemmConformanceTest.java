@@ -1,0 +1,16 @@
+package org.conv4j.im2col;
+
+import org.conv4j.api.ConvBackend;
+import org.conv4j.nd4j.Workspace;
+import org.conv4j.testkit.ConvBackendConformance;
+
+/**
+ * The kit again with every forward pass on OpenBLAS: the kit's cases are small, so the default backend
+ * sends most forward passes to the Java GEMM for small convolutions ({@link Im2colBackend#SMALL_MACS}).
+ */
+class Im2colNativeGemmConformanceTest extends ConvBackendConformance {
+    @Override
+    protected ConvBackend backend() {
+        return new Im2colBackend(Workspace.DEFAULT_LIMIT_BYTES, 0);
+    }
+}
