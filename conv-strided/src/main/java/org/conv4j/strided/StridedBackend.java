@@ -11,6 +11,7 @@ import org.conv4j.nd4j.NativeFloats;
 import org.conv4j.nd4j.OpenBlasSetup;
 import org.conv4j.nd4j.Workspace;
 
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
@@ -306,7 +307,6 @@ public final class StridedBackend implements ConvBackend {
         int r = (int) s.patchSize();
         int plane = s.outPlane();
         ws.copyFrom(weight.data(), 0, (int) plan.weightAt(), weight.size());
-        float[] col = new float[(int) plan.columns()];
         for (int n = 0; n < s.batch(); n++) {
             pad.load(input, n);
             for (int oh0 = 0; oh0 < s.outH(); oh0 += plan.rows()) {
@@ -314,8 +314,7 @@ public final class StridedBackend implements ConvBackend {
                 int q = rows * s.outW();
                 for (int g = 0; g < s.groups(); g++) {
                     WindowView view = WindowView.groupWindows(s, g).slice(1, oh0, rows);
-                    gather(pad.image, view, col, (long) r * q);
-                    ws.copyFrom(col, 0, (int) plan.columnsAt(), r * q);
+                    gather(pad.image, view, ws, (int) plan.columnsAt(), (long) r * q);
                     // Y_g (Kg, q) = W_g (Kg, Cg*kH*kW) * col (Cg*kH*kW, q)
                     Gemm.sgemm(false, false, kg, q, r, 1f,
                             ws, plan.weightAt() + (long) g * kg * r, r, ws, plan.columnsAt(), q,
@@ -339,7 +338,6 @@ public final class StridedBackend implements ConvBackend {
         int r = (int) s.patchSize();
         int plane = s.outPlane();
         ws.copyFrom(weight.data(), 0, (int) plan.weightAt(), weight.size());
-        float[] col = new float[(int) plan.columns()];
         float[] dxPad = new float[pad.imageLength];
         boolean first = true;
         for (int n = 0; n < s.batch(); n++) {
@@ -354,8 +352,7 @@ public final class StridedBackend implements ConvBackend {
                 }
                 for (int g = 0; g < s.groups(); g++) {
                     WindowView view = WindowView.groupWindows(s, g).slice(1, oh0, rows);
-                    gather(pad.image, view, col, (long) r * q);
-                    ws.copyFrom(col, 0, (int) plan.columnsAt(), r * q);
+                    gather(pad.image, view, ws, (int) plan.columnsAt(), (long) r * q);
                     long dyOff = plan.bandAt() + (long) g * kg * q;
                     long wOff = (long) g * kg * r;
                     // dW_g (Kg, Cg*kH*kW) [+]= dY_g (Kg, q) * col^T (q, Cg*kH*kW)
@@ -366,8 +363,7 @@ public final class StridedBackend implements ConvBackend {
                     Gemm.sgemm(true, false, r, q, kg, 1f,
                             ws, plan.weightAt() + wOff, r, ws, dyOff, q,
                             0f, ws, plan.columnsGradAt(), q);
-                    ws.copyTo((int) plan.columnsGradAt(), col, 0, r * q);
-                    scatter(col, view, dxPad, (long) r * q);
+                    scatter(ws, (int) plan.columnsGradAt(), view, dxPad, (long) r * q);
                 }
                 first = false;
             }
@@ -376,21 +372,27 @@ public final class StridedBackend implements ConvBackend {
         ws.copyTo((int) plan.weightGradAt(), dw.data(), 0, dw.size());
     }
 
-    /** {@link StridedKernels#gatherWindows}, split over channels on the fork-join pool when large enough. */
-    private static void gather(float[] src, WindowView view, float[] col, long floats) {
-        forChannels((int) view.shape()[0], floats, c -> StridedKernels.gatherWindows(src, view, col, c, c + 1),
-                () -> StridedKernels.gatherWindows(src, view, col));
+    /**
+     * {@link StridedKernels#gatherWindows} straight into the native workspace, split over tap rows
+     * {@code (c, i)} on the fork-join pool when large enough.
+     */
+    private static void gather(float[] src, WindowView view, NativeFloats ws, int at, long floats) {
+        FloatBuffer dst = ws.buffer();
+        int tapRows = (int) (view.shape()[0] * view.shape()[3]);
+        forEach(tapRows, floats, t -> StridedKernels.gatherWindows(src, view, dst, at, t, t + 1),
+                () -> StridedKernels.gatherWindows(src, view, dst, at));
     }
 
-    /** {@link StridedKernels#scatterAddWindows}, split over channels (each writes its own plane) when large. */
-    private static void scatter(float[] col, WindowView view, float[] dst, long floats) {
-        forChannels((int) view.shape()[0], floats, c -> StridedKernels.scatterAddWindows(col, view, dst, c, c + 1),
-                () -> StridedKernels.scatterAddWindows(col, view, dst));
+    /** {@link StridedKernels#scatterAddWindows} from the native workspace, split over channels when large. */
+    private static void scatter(NativeFloats ws, int at, WindowView view, float[] dst, long floats) {
+        FloatBuffer col = ws.buffer();
+        forEach((int) view.shape()[0], floats, c -> StridedKernels.scatterAddWindows(col, at, view, dst, c, c + 1),
+                () -> StridedKernels.scatterAddWindows(col, at, view, dst));
     }
 
-    private static void forChannels(int channels, long floats, IntConsumer perChannel, Runnable serial) {
-        if (channels > 1 && floats >= PARALLEL_MIN_FLOATS) {
-            IntStream.range(0, channels).parallel().forEach(perChannel);
+    private static void forEach(int tasks, long floats, IntConsumer task, Runnable serial) {
+        if (tasks > 1 && floats >= PARALLEL_MIN_FLOATS) {
+            IntStream.range(0, tasks).parallel().forEach(task);
         } else {
             serial.run();
         }

@@ -1,5 +1,7 @@
 package org.conv4j.strided;
 
+import java.nio.FloatBuffer;
+
 /**
  * The pure-Java kernels of the strided backend: small static methods over {@code float[]} with offsets.
  * Nothing here knows about ND4J or BLAS.
@@ -52,47 +54,50 @@ final class StridedKernels {
 
     /**
      * Lays the 5-D window view {@code v = (Cg, outH, outW, kH, kW)} of {@code src} out as the column matrix
-     * {@code col (Cg*kH*kW, outH*outW)} (layout in the class comment): {@code col[(c, i, j), (oh, ow)] =
-     * src[v(c, oh, ow, i, j)]}. This is the one copy the zero-copy path avoids; it is what ND4J's
-     * {@code reshape} of the view would do, only faster (see docs/strided.md).
+     * {@code col (Cg*kH*kW, outH*outW)} (layout in the class comment) at {@code dst[dstOff..]}:
+     * {@code col[(c, i, j), (oh, ow)] = src[v(c, oh, ow, i, j)]}. This is the one copy the zero-copy path
+     * avoids; it is what ND4J's {@code reshape} of the view would do, only faster (see docs/strided.md). The
+     * destination is a buffer because the column matrix lives in native memory for BLAS (written in place,
+     * with absolute indexing only, so threads may fill disjoint rows).
      *
      * <p>The view is checked against {@code src} ({@link WindowView#checkFits}) before the first read, so a
      * mis-sized view fails with an {@link IllegalArgumentException} instead of reading junk; after the
      * check every index below is inside {@code src} and fits in an int.
      */
-    static void gatherWindows(float[] src, WindowView v, float[] col) {
-        gatherWindows(src, v, col, 0, (int) v.shape()[0]);
+    static void gatherWindows(float[] src, WindowView v, FloatBuffer dst, int dstOff) {
+        gatherWindows(src, v, dst, dstOff, 0, (int) (v.shape()[0] * v.shape()[3]));
     }
 
     /**
-     * {@link #gatherWindows(float[], WindowView, float[])} for the channels {@code c0 .. c1-1} of the view only
-     * (their rows of {@code col}); disjoint channel ranges write disjoint rows, so they can run in parallel.
+     * {@link #gatherWindows(float[], WindowView, FloatBuffer, int)} for the "tap rows" {@code t0 .. t1-1}
+     * only, tap row {@code t = c*kH + i} being the {@code kW} column-matrix rows {@code (c, i, 0..kW-1)};
+     * disjoint ranges write disjoint rows, so they can run in parallel.
      */
-    static void gatherWindows(float[] src, WindowView v, float[] col, int c0, int c1) {
+    static void gatherWindows(float[] src, WindowView v, FloatBuffer dst, int dstOff, int t0, int t1) {
         checkRank5(v);
         v.checkFits(src.length);
         long[] n = v.shape();
         long[] s = v.stride();
         int channels = (int) n[0], outH = (int) n[1], outW = (int) n[2], kh = (int) n[3], kw = (int) n[4];
         int plane = outH * outW;
-        checkColumns(col, (long) channels * kh * kw * plane);
-        checkChannels(c0, c1, channels);
-        for (int c = c0; c < c1; c++) {
-            for (int i = 0; i < kh; i++) {
-                for (int j = 0; j < kw; j++) {
-                    int row = ((c * kh + i) * kw + j) * plane;
-                    long tap = v.offset() + c * s[0] + i * s[3] + j * s[4];
-                    for (int oh = 0; oh < outH; oh++) {
-                        int from = (int) (tap + oh * s[1]);
-                        int to = row + oh * outW;
-                        if (s[2] == 1) {
-                            // stride 1: the windows' taps (i, j) of one output row are consecutive inputs
-                            System.arraycopy(src, from, col, to, outW);
-                        } else {
-                            int step = (int) s[2];
-                            for (int ow = 0; ow < outW; ow++) {
-                                col[to + ow] = src[from + ow * step];
-                            }
+        checkRange("dst", dstOff, (long) channels * kh * kw * plane, dst.limit());
+        checkTapRows(t0, t1, channels * kh);
+        for (int t = t0; t < t1; t++) {
+            int c = t / kh;
+            int i = t % kh;
+            for (int j = 0; j < kw; j++) {
+                int row = dstOff + ((c * kh + i) * kw + j) * plane;
+                long tap = v.offset() + c * s[0] + i * s[3] + j * s[4];
+                for (int oh = 0; oh < outH; oh++) {
+                    int from = (int) (tap + oh * s[1]);
+                    int to = row + oh * outW;
+                    if (s[2] == 1) {
+                        // stride 1: the windows' taps (i, j) of one output row are consecutive inputs
+                        dst.put(to, src, from, outW);
+                    } else {
+                        int step = (int) s[2];
+                        for (int ow = 0; ow < outW; ow++) {
+                            dst.put(to + ow, src[from + ow * step]);
                         }
                     }
                 }
@@ -101,43 +106,43 @@ final class StridedKernels {
     }
 
     /**
-     * The adjoint of {@link #gatherWindows}: adds each column-matrix element back into the buffer element the
-     * view maps it to, {@code dst[v(c, oh, ow, i, j)] += col[(c, i, j), (oh, ow)]}. For a fixed channel and
-     * kernel offset {@code (i, j)} this is one strided add into
-     * {@code dst[c, i*dh : i*dh + sh*outH : sh, j*dw : j*dw + sw*outW : sw]}; overlapping windows hit
-     * the same element several times and their contributions add up, which is exactly the chain rule for an
-     * input read by several windows. Checked like the gather.
+     * The adjoint of {@link #gatherWindows}: adds each column-matrix element of {@code col[colOff..]} back into
+     * the element the view maps it to, {@code dst[v(c, oh, ow, i, j)] += col[(c, i, j), (oh, ow)]}. For a fixed
+     * channel and kernel offset {@code (i, j)} this is one strided add into
+     * {@code dst[c, i*dh : i*dh + sh*outH : sh, j*dw : j*dw + sw*outW : sw]}; overlapping windows hit the same
+     * element several times and their contributions add up, which is exactly the chain rule for an input
+     * read by several windows. Checked like the gather.
      */
-    static void scatterAddWindows(float[] col, WindowView v, float[] dst) {
-        scatterAddWindows(col, v, dst, 0, (int) v.shape()[0]);
+    static void scatterAddWindows(FloatBuffer col, int colOff, WindowView v, float[] dst) {
+        scatterAddWindows(col, colOff, v, dst, 0, (int) v.shape()[0]);
     }
 
     /**
-     * {@link #scatterAddWindows(float[], WindowView, float[])} for the channels {@code c0 .. c1-1} only. When
-     * the view's channel stride is at least the extent of one channel's windows (true of every convolution
-     * view: a channel's windows stay in its own padded plane), disjoint channel ranges write disjoint
-     * elements, so they can run in parallel, and each element is still summed in one fixed order.
+     * {@link #scatterAddWindows(FloatBuffer, int, WindowView, float[])} for the channels {@code c0 .. c1-1}
+     * only. A convolution view's channel stride is at least the extent of one channel's windows (a channel's
+     * windows stay in its own padded plane), so disjoint channel ranges write disjoint elements and can run in
+     * parallel, each element still summed in one fixed order.
      */
-    static void scatterAddWindows(float[] col, WindowView v, float[] dst, int c0, int c1) {
+    static void scatterAddWindows(FloatBuffer col, int colOff, WindowView v, float[] dst, int c0, int c1) {
         checkRank5(v);
         v.checkFits(dst.length);
         long[] n = v.shape();
         long[] s = v.stride();
         int channels = (int) n[0], outH = (int) n[1], outW = (int) n[2], kh = (int) n[3], kw = (int) n[4];
         int plane = outH * outW;
-        checkColumns(col, (long) channels * kh * kw * plane);
-        checkChannels(c0, c1, channels);
+        checkRange("col", colOff, (long) channels * kh * kw * plane, col.limit());
+        checkTapRows(c0, c1, channels);
         int step = (int) s[2];
         for (int c = c0; c < c1; c++) {
             for (int i = 0; i < kh; i++) {
                 for (int j = 0; j < kw; j++) {
-                    int row = ((c * kh + i) * kw + j) * plane;
+                    int row = colOff + ((c * kh + i) * kw + j) * plane;
                     long tap = v.offset() + c * s[0] + i * s[3] + j * s[4];
                     for (int oh = 0; oh < outH; oh++) {
                         int to = (int) (tap + oh * s[1]);
                         int from = row + oh * outW;
                         for (int ow = 0; ow < outW; ow++) {
-                            dst[to + ow * step] += col[from + ow];
+                            dst[to + ow * step] += col.get(from + ow);
                         }
                     }
                 }
@@ -151,16 +156,16 @@ final class StridedKernels {
         }
     }
 
-    private static void checkChannels(int c0, int c1, int channels) {
-        if (c0 < 0 || c1 > channels || c0 > c1) {
-            throw new IllegalArgumentException("channels: expected a range within [0, " + channels + "], got "
-                    + c0 + " .. " + c1);
+    private static void checkTapRows(int t0, int t1, int count) {
+        if (t0 < 0 || t1 > count || t0 > t1) {
+            throw new IllegalArgumentException("range: expected within [0, " + count + "], got " + t0 + " .. " + t1);
         }
     }
 
-    private static void checkColumns(float[] col, long needed) {
-        if (col.length < needed) {
-            throw new IllegalArgumentException("col: expected at least " + needed + " elements, got " + col.length);
+    private static void checkRange(String what, int off, long needed, int limit) {
+        if (off < 0 || off + needed > limit) {
+            throw new IllegalArgumentException(what + ": expected " + needed + " elements from " + off
+                    + " within " + limit + ", got " + (limit - (long) off) + " available");
         }
     }
 

@@ -5,6 +5,8 @@ import org.conv4j.testkit.ConvCase;
 import org.conv4j.testkit.ConvCases;
 import org.junit.jupiter.api.Test;
 
+import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -35,10 +37,13 @@ class StridedKernelsTest {
                 WindowView v = WindowView.groupWindows(s, g);
                 float[] x = random(r, image);
                 float[] col = random(r, colLength);
-                float[] gathered = new float[colLength];
-                StridedKernels.gatherWindows(x, v, gathered);
+                float[] gathered = new float[colLength + 3];
+                StridedKernels.gatherWindows(x, v, FloatBuffer.wrap(gathered), 3);
+                gathered = Arrays.copyOfRange(gathered, 3, gathered.length);
                 float[] scattered = new float[image];
-                StridedKernels.scatterAddWindows(col, v, scattered);
+                float[] shifted = new float[colLength + 5];
+                System.arraycopy(col, 0, shifted, 5, colLength);
+                StridedKernels.scatterAddWindows(FloatBuffer.wrap(shifted), 5, v, scattered);
                 double left = 0;
                 double right = 0;
                 for (int e = 0; e < colLength; e++) {
@@ -58,13 +63,13 @@ class StridedKernelsTest {
         float[] x = {3, 9, 0, 2, 8, 1, 1, 4, 8};
         WindowView v = new WindowView(new long[] {1, 2, 2, 2, 2}, new long[] {9, 3, 1, 3, 1}, 0);
         float[] col = new float[16];
-        StridedKernels.gatherWindows(x, v, col);
+        StridedKernels.gatherWindows(x, v, FloatBuffer.wrap(col), 0);
         // rows: taps (0,0), (0,1), (1,0), (1,1); columns: windows (0,0), (0,1), (1,0), (1,1)
         assertArrayEquals(new float[] {3, 9, 2, 8, 9, 0, 8, 1, 2, 8, 1, 4, 8, 1, 4, 8}, col);
         float[] back = new float[9];
         float[] ones = new float[16];
         java.util.Arrays.fill(ones, 1f);
-        StridedKernels.scatterAddWindows(ones, v, back);
+        StridedKernels.scatterAddWindows(FloatBuffer.wrap(ones), 0, v, back);
         // how many windows read each element: the centre 4, edges 2, corners 1
         assertArrayEquals(new float[] {1, 2, 1, 2, 4, 2, 1, 2, 1}, back);
     }

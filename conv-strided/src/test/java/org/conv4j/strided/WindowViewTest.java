@@ -12,6 +12,7 @@ import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -140,14 +141,17 @@ class WindowViewTest {
     void kernelsRefuseAViewThatDoesNotFit() {
         ConvShape s = ConvShape.forward(Tensor4D.zeros(1, 2, 6, 6), Tensor4D.zeros(1, 2, 3, 3), null, ConvParams.DEFAULT);
         WindowView v = WindowView.groupWindows(s, 0);
-        float[] col = new float[2 * 9 * 16];
+        FloatBuffer col = FloatBuffer.allocate(2 * 9 * 16);
         float[] tooShort = new float[2 * 36 - 1];
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> StridedKernels.gatherWindows(tooShort, v, col));
+                () -> StridedKernels.gatherWindows(tooShort, v, col, 0));
         assertTrue(e.getMessage().startsWith("view: expected a buffer of at least 72"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> StridedKernels.scatterAddWindows(col, v, tooShort));
+        assertThrows(IllegalArgumentException.class, () -> StridedKernels.scatterAddWindows(col, 0, v, tooShort));
+        // a column matrix that does not fit its buffer at the offset
         assertThrows(IllegalArgumentException.class,
-                () -> StridedKernels.gatherWindows(new float[72], v, new float[col.length - 1]));
+                () -> StridedKernels.gatherWindows(new float[72], v, FloatBuffer.allocate(2 * 9 * 16 - 1), 0));
+        assertThrows(IllegalArgumentException.class,
+                () -> StridedKernels.gatherWindows(new float[72], v, col, 1));
     }
 
     /** The premise of the zero-copy path: BLAS multiplies a matrix VIEW (offset, leading dimension) in place. */
