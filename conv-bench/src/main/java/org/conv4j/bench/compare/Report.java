@@ -53,6 +53,11 @@ final class Report {
             }
         }
 
+        md.append("## Summary: median ms per call (GFLOP/s)\n\n");
+        List<String> headers = new ArrayList<>();
+        List<List<String>> summary = Tables.summary(results, headers);
+        md.append(Tables.markdown(headers, summary)).append('\n');
+
         Map<BenchShape, List<CaseResult>> byShape = new LinkedHashMap<>();
         for (CaseResult r : results) {
             byShape.computeIfAbsent(r.shape(), k -> new ArrayList<>()).add(r);

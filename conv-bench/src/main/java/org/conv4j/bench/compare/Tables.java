@@ -48,6 +48,37 @@ public final class Tables {
         return rows;
     }
 
+    /**
+     * A compact overview: one row per (shape, pass) in first-seen order, one column per contender (in
+     * first-seen order) holding "median ms (GFLOP/s)", or {@link #NONE} where the case did not run.
+     * The first two headers are "shape" and "pass".
+     */
+    public static List<List<String>> summary(List<CaseResult> results, List<String> headersOut) {
+        java.util.LinkedHashSet<String> contenders = new java.util.LinkedHashSet<>();
+        java.util.LinkedHashMap<String, java.util.Map<String, CaseResult>> rowsByKey = new java.util.LinkedHashMap<>();
+        for (CaseResult r : results) {
+            contenders.add(r.contender());
+            rowsByKey.computeIfAbsent(r.shape().name() + "\u0000" + r.pass().label(), k -> new java.util.HashMap<>())
+                    .put(r.contender(), r);
+        }
+        headersOut.clear();
+        headersOut.add("shape");
+        headersOut.add("pass");
+        headersOut.addAll(contenders);
+        List<List<String>> rows = new ArrayList<>();
+        for (java.util.Map.Entry<String, java.util.Map<String, CaseResult>> e : rowsByKey.entrySet()) {
+            String[] key = e.getKey().split("\u0000");
+            List<String> row = new ArrayList<>(List.of(key[0], key[1]));
+            for (String c : contenders) {
+                CaseResult r = e.getValue().get(c);
+                row.add(r == null || !r.ok() ? NONE
+                        : formatMs(r.medianMs()) + " (" + formatGflops(r.gflops()) + ")");
+            }
+            rows.add(row);
+        }
+        return rows;
+    }
+
     private static double naiveMedian(List<CaseResult> results, Pass pass) {
         for (CaseResult r : results) {
             if (r.ok() && r.pass() == pass && r.contender().equals("naive")) {

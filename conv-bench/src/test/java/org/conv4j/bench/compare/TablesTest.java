@@ -82,6 +82,21 @@ class TablesTest {
     }
 
     @Test
+    void summaryHasARowPerShapeAndPassAndAColumnPerBackend() {
+        BenchShape other = ShapeCatalog.byName(ShapeCatalog.SEEDS_6X6X10_B1);
+        List<CaseResult> results = List.of(
+                new CaseResult(SHAPE, Pass.FORWARD, "naive", CaseResult.Status.OK, 400e6, 2, 0, 0, ""),
+                new CaseResult(SHAPE, Pass.FORWARD, "im2col", CaseResult.Status.OK, 4e6, 10, 0, 0, ""),
+                CaseResult.skipped(other, Pass.BACKWARD, "naive", "too big"),
+                new CaseResult(other, Pass.BACKWARD, "im2col", CaseResult.Status.OK, 0.01e6, 10, 0, 0, ""));
+        List<String> headers = new java.util.ArrayList<>();
+        List<List<String>> rows = Tables.summary(results, headers);
+        assertEquals(List.of("shape", "pass", "naive", "im2col"), headers);
+        assertEquals(List.of(SHAPE.name(), "forward", "400 (0.58)", "4.00 (57.80)"), rows.get(0));
+        assertEquals(List.of(other.name(), "backward", "-", "0.0100 (3.46)"), rows.get(1));
+    }
+
+    @Test
     void textTableAlignsColumns() {
         String t = Tables.text(List.of("backend", "pass", "ms"), List.of(List.of("naive", "forward", "400"),
                 List.of("im2col", "backward", "4.00")));
