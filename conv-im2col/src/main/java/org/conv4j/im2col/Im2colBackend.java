@@ -158,17 +158,15 @@ public final class Im2colBackend implements ConvBackend {
                 int nb = Math.min(plan.images(), s.batch() - n0);
                 for (int oh0 = 0; oh0 < s.outH(); oh0 += plan.rows()) {
                     int oh1 = Math.min(s.outH(), oh0 + plan.rows());
-                    int q = (oh1 - oh0) * s.outW();
-                    fillColumns(s, l, x, buf, n0, nb, oh0, oh1);
-                    for (int b = 0; b < nb; b++) {
-                        for (int g = 0; g < s.groups(); g++) {
-                            Gemm.sgemm(false, false, l.kg, q, l.patch, 1f,
-                                    buf, l.weight(g), l.patch,
-                                    buf, l.cols(b, q) + (long) g * l.patch * q, q,
-                                    0f, buf, l.out(b, q) + (long) g * l.kg * q, q);
-                        }
+                    Unit u = new Unit(n0, nb, oh0, oh1, (oh1 - oh0) * s.outW());
+                    fillColumns(s, l, x, buf, u);
+                    for (int g = 0; g < s.groups(); g++) { // Y[g] (Kg x L) = W[g] (Kg x P) * cols[g] (P x L)
+                        Gemm.sgemm(false, false, l.kg, u.width(), l.patch, 1f,
+                                buf, l.weight(g), l.patch,
+                                buf, l.colsRow(u, g * l.patch), u.width(),
+                                0f, buf, l.outRow(u, g * l.kg), u.width());
                     }
-                    copyOut(s, l, buf, y, bias, n0, nb, oh0, q);
+                    copyOut(s, l, buf, y, bias, u);
                 }
             }
         } finally {
@@ -254,25 +252,16 @@ public final class Im2colBackend implements ConvBackend {
     }
 
     /** GEMM outputs of the unit to {@code y} (NCHW), adding the bias. */
-    private static void copyOut(ConvShape s, Layout l, NativeFloats buf, float[] y, float[] bias,
-                                int n0, int nb, int oh0, int q) {
+    private static void copyOut(ConvShape s, Layout l, NativeFloats buf, float[] y, float[] bias, Unit u) {
         int plane = s.outPlane();
         int k = s.outChannels();
-        if (q == plane) { // whole images: the outputs are already in NCHW order, one copy
-            buf.copyTo((int) l.out(0, q), y, n0 * k * plane, nb * k * plane);
-        } else {
-            for (int b = 0; b < nb; b++) {
-                for (int c = 0; c < k; c++) {
-                    buf.copyTo((int) (l.out(b, q) + (long) c * q), y, ((n0 + b) * k + c) * plane + oh0 * s.outW(), q);
-                }
-            }
-        }
-        if (bias != null) {
-            for (int b = 0; b < nb; b++) {
-                for (int c = 0; c < k; c++) {
+        for (int b = 0; b < u.images(); b++) {
+            for (int c = 0; c < k; c++) {
+                int at = ((u.n0() + b) * k + c) * plane + u.oh0() * s.outW();
+                buf.copyTo((int) (l.outRow(u, c) + (long) b * u.q()), y, at, u.q());
+                if (bias != null) {
                     float v = bias[c];
-                    int at = ((n0 + b) * k + c) * plane + oh0 * s.outW();
-                    for (int e = at; e < at + q; e++) {
+                    for (int e = at; e < at + u.q(); e++) {
                         y[e] += v;
                     }
                 }
@@ -295,39 +284,29 @@ public final class Im2colBackend implements ConvBackend {
                 int nb = Math.min(plan.images(), s.batch() - n0);
                 for (int oh0 = 0; oh0 < s.outH(); oh0 += plan.rows()) {
                     int oh1 = Math.min(s.outH(), oh0 + plan.rows());
-                    int q = (oh1 - oh0) * s.outW();
-                    // dY of the unit, in the GEMM-output area (same layout as the forward's outputs)
-                    if (q == plane) {
-                        buf.copyFrom(dy, n0 * k * plane, (int) l.out(0, q), nb * k * plane);
-                    } else {
-                        for (int b = 0; b < nb; b++) {
-                            for (int c = 0; c < k; c++) {
-                                buf.copyFrom(dy, ((n0 + b) * k + c) * plane + oh0 * s.outW(),
-                                        (int) (l.out(b, q) + (long) c * q), q);
-                            }
-                        }
-                    }
-                    fillColumns(s, l, x, buf, n0, nb, oh0, oh1);
-                    // dW[g] (+)= dY[b, g] * cols[b, g]^T, in a fixed order over the units
+                    Unit u = new Unit(n0, nb, oh0, oh1, (oh1 - oh0) * s.outW());
+                    // dY of the unit, laid out like the forward's GEMM outputs (K x L)
                     for (int b = 0; b < nb; b++) {
-                        for (int g = 0; g < s.groups(); g++) {
-                            Gemm.sgemm(false, true, l.kg, l.patch, q, 1f,
-                                    buf, l.out(b, q) + (long) g * l.kg * q, q,
-                                    buf, l.cols(b, q) + (long) g * l.patch * q, q,
-                                    first ? 0f : 1f, buf, l.weightGradient(g), l.patch);
-                        }
-                        first = false;
-                    }
-                    // dcols[b, g] = W[g]^T * dY[b, g], over the columns (no longer needed)
-                    for (int b = 0; b < nb; b++) {
-                        for (int g = 0; g < s.groups(); g++) {
-                            Gemm.sgemm(true, false, l.patch, q, l.kg, 1f,
-                                    buf, l.weight(g), l.patch,
-                                    buf, l.out(b, q) + (long) g * l.kg * q, q,
-                                    0f, buf, l.cols(b, q) + (long) g * l.patch * q, q);
+                        for (int c = 0; c < k; c++) {
+                            buf.copyFrom(dy, ((n0 + b) * k + c) * plane + oh0 * s.outW(),
+                                    (int) (l.outRow(u, c) + (long) b * u.q()), u.q());
                         }
                     }
-                    addColumnsBack(s, l, buf, dx, n0, nb, oh0, oh1);
+                    fillColumns(s, l, x, buf, u);
+                    for (int g = 0; g < s.groups(); g++) { // dW[g] (+)= dY[g] (Kg x L) * cols[g]^T (L x P)
+                        Gemm.sgemm(false, true, l.kg, l.patch, u.width(), 1f,
+                                buf, l.outRow(u, g * l.kg), u.width(),
+                                buf, l.colsRow(u, g * l.patch), u.width(),
+                                first ? 0f : 1f, buf, l.weightGradient(g), l.patch);
+                    }
+                    first = false;
+                    for (int g = 0; g < s.groups(); g++) { // dcols[g] = W[g]^T (P x Kg) * dY[g] (Kg x L)
+                        Gemm.sgemm(true, false, l.patch, u.width(), l.kg, 1f,
+                                buf, l.weight(g), l.patch,
+                                buf, l.outRow(u, g * l.kg), u.width(),
+                                0f, buf, l.colsRow(u, g * l.patch), u.width());
+                    }
+                    addColumnsBack(s, l, buf, dx, u);
                 }
             }
             buf.copyTo((int) l.weightGradient(0), dw, 0, dw.length);
@@ -355,53 +334,46 @@ public final class Im2colBackend implements ConvBackend {
 
     // ------------------------------------------------------------------------------------------ im2col / col2im
 
-    /** Fills the column matrices of images {@code n0 .. n0+nb-1}, output rows {@code [oh0, oh1)}. */
-    private static void fillColumns(ConvShape s, Layout l, float[] x, NativeFloats buf, int n0, int nb,
-                                    int oh0, int oh1) {
-        int q = (oh1 - oh0) * s.outW();
+    /** Fills the unit's column matrix (rows: channels and taps; columns: the images side by side). */
+    private static void fillColumns(ConvShape s, Layout l, float[] x, NativeFloats buf, Unit u) {
         int taps = s.kernelH() * s.kernelW();
         int channels = s.inChannels();
-        forEach(nb * channels, (long) nb * channels * taps * q, task -> {
+        forEach(u.images() * channels, (long) channels * taps * u.width(), task -> {
             int b = task / channels;
             int c = task % channels;
-            int plane = ((n0 + b) * channels + c) * s.inPlane();
-            int rowBase = (int) (l.cols(b, q) + (long) c * taps * q);
+            int plane = ((u.n0() + b) * channels + c) * s.inPlane();
+            long first = l.colsRow(u, c * taps) + (long) b * u.q();
             if (l.identity) {
                 // 1x1, stride 1, no padding: output (oh, ow) reads input (oh, ow), the band is a slice of the plane
-                buf.copyFrom(x, plane + oh0 * s.inW(), rowBase, q);
+                buf.copyFrom(x, plane + u.oh0() * s.inW(), (int) first, u.q());
                 return;
             }
-            for (int i = 0; i < s.kernelH(); i++) {
-                for (int j = 0; j < s.kernelW(); j++) {
-                    Im2col.im2colRow(x, plane, s.inH(), s.inW(), i, j, l.geometry, oh0, oh1, buf.buffer(),
-                            rowBase + (i * s.kernelW() + j) * q);
-                }
+            for (int t = 0; t < taps; t++) {
+                Im2col.im2colRow(x, plane, s.inH(), s.inW(), t / s.kernelW(), t % s.kernelW(), l.geometry,
+                        u.oh0(), u.oh1(), buf.buffer(), (int) (first + (long) t * u.width()));
             }
         });
     }
 
-    /** Adds the column-matrix gradients of the unit back into {@code dx} (col2im). */
-    private static void addColumnsBack(ConvShape s, Layout l, NativeFloats buf, float[] dx, int n0, int nb,
-                                       int oh0, int oh1) {
-        int q = (oh1 - oh0) * s.outW();
+    /** Adds the unit's column-matrix gradients back into {@code dx} (col2im). */
+    private static void addColumnsBack(ConvShape s, Layout l, NativeFloats buf, float[] dx, Unit u) {
         int taps = s.kernelH() * s.kernelW();
         int channels = s.inChannels();
         // Tasks own disjoint input planes (one image, one channel), so no two tasks write the same element.
-        forEach(nb * channels, (long) nb * channels * taps * q, task -> {
+        forEach(u.images() * channels, (long) channels * taps * u.width(), task -> {
             int b = task / channels;
             int c = task % channels;
-            int plane = ((n0 + b) * channels + c) * s.inPlane();
-            int rowBase = (int) (l.cols(b, q) + (long) c * taps * q);
+            int plane = ((u.n0() + b) * channels + c) * s.inPlane();
+            long first = l.colsRow(u, c * taps) + (long) b * u.q();
             if (l.identity) {
-                buf.copyTo(rowBase, dx, plane + oh0 * s.inW(), q); // each input element has exactly one entry
+                buf.copyTo((int) first, dx, plane + u.oh0() * s.inW(), u.q()); // one entry per input element
                 return;
             }
-            float[] row = new float[q];
-            for (int i = 0; i < s.kernelH(); i++) {
-                for (int j = 0; j < s.kernelW(); j++) {
-                    buf.copyTo(rowBase + (i * s.kernelW() + j) * q, row, 0, q);
-                    Im2col.col2imRow(row, 0, i, j, l.geometry, oh0, oh1, dx, plane, s.inH(), s.inW());
-                }
+            float[] row = new float[u.q()];
+            for (int t = 0; t < taps; t++) {
+                buf.copyTo((int) (first + (long) t * u.width()), row, 0, u.q());
+                Im2col.col2imRow(row, 0, t / s.kernelW(), t % s.kernelW(), l.geometry, u.oh0(), u.oh1(), dx, plane,
+                        s.inH(), s.inW());
             }
         });
     }
@@ -417,6 +389,18 @@ public final class Im2colBackend implements ConvBackend {
         }
     }
 
+    /**
+     * One unit of work: images {@code n0 .. n0+images-1}, output rows {@code [oh0, oh1)}, {@code q} output
+     * positions per image. In the workspace the images' columns sit side by side: every matrix of the unit
+     * (column matrix, GEMM output, dY) has {@link #width()} {@code = images*q} columns, image {@code b}'s
+     * at columns {@code b*q ..}. So each group needs one GEMM per unit, however many images it holds.
+     */
+    private record Unit(int n0, int images, int oh0, int oh1, int q) {
+        int width() {
+            return images * q;
+        }
+    }
+
     /** Offsets (in floats) of the regions of the workspace for a call; see {@link WorkPlan}. */
     private static final class Layout {
         final int kg;
@@ -426,8 +410,6 @@ public final class Im2colBackend implements ConvBackend {
         private final long weightGradientBase;
         private final long colsBase;
         private final long outBase;
-        private final long columnRows;
-        private final int outChannels;
 
         Layout(ConvShape s, WorkPlan plan) {
             this.kg = s.outChannelsPerGroup();
@@ -439,9 +421,8 @@ public final class Im2colBackend implements ConvBackend {
             long weight = (long) s.outChannels() * patch;
             this.weightGradientBase = weight;
             this.colsBase = plan.fixed();
-            this.columnRows = (long) s.inChannels() * s.kernelH() * s.kernelW();
-            this.outChannels = s.outChannels();
-            // GEMM outputs follow the column matrices of a full unit (images x rows x outW positions)
+            long columnRows = (long) s.inChannels() * s.kernelH() * s.kernelW();
+            // GEMM outputs follow the column matrix of a full unit (images x rows x outW positions)
             this.outBase = colsBase + columnRows * plan.images() * plan.rows() * s.outW();
         }
 
@@ -455,14 +436,14 @@ public final class Im2colBackend implements ConvBackend {
             return weightGradientBase + (long) g * kg * patch;
         }
 
-        /** Offset of image {@code b}'s column matrix ({@code C*kH*kW x q}) in a unit of {@code q} columns. */
-        long cols(int b, int q) {
-            return colsBase + b * columnRows * q;
+        /** Offset of row {@code r} of the unit's column matrix ({@code C*kH*kW} rows of {@code u.width()}). */
+        long colsRow(Unit u, int r) {
+            return colsBase + (long) r * u.width();
         }
 
-        /** Offset of image {@code b}'s GEMM outputs ({@code K x q}) in a unit of {@code q} columns. */
-        long out(int b, int q) {
-            return outBase + (long) b * outChannels * q;
+        /** Offset of row {@code k} of the unit's GEMM outputs ({@code K} rows of {@code u.width()}). */
+        long outRow(Unit u, int k) {
+            return outBase + (long) k * u.width();
         }
     }
 }
