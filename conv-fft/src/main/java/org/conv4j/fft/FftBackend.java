@@ -185,6 +185,7 @@ public final class FftBackend implements ConvBackend {
             };
             SpectralProduct.run(fft, s.batch() * nt, cg, kg, a, b, true, sink, workspaceBytes);
         }
+        StructuralZeros.forward(s, bias, y);
         if (NonFinite.any(x) || NonFinite.any(w)) {
             NonFinite.forward(s, x, w, y);
         }
@@ -257,6 +258,7 @@ public final class FftBackend implements ConvBackend {
             };
             SpectralProduct.run(fft, s.batch() * nt, kg, cg, a, b, false, sink, workspaceBytes);
         }
+        StructuralZeros.inputGradient(s, dx);
         if (NonFinite.any(dy) || NonFinite.any(w)) {
             NonFinite.inputGradient(s, w, dy, dx);
         }
@@ -307,6 +309,7 @@ public final class FftBackend implements ConvBackend {
             };
             SpectralProduct.run(fft, cg, s.batch() * nt, kg, a, b, true, sink, workspaceBytes);
         }
+        StructuralZeros.weightGradient(s, dw);
         if (NonFinite.any(dy) || NonFinite.any(x)) {
             NonFinite.weightGradient(s, x, dy, dw);
         }
