@@ -58,10 +58,16 @@ public class ConvBench {
     public void setup(BenchmarkParams params) {
         Pass pass = params.getBenchmark().endsWith(".backward") ? Pass.BACKWARD : Pass.FORWARD;
         BenchShape s = ShapeCatalog.byName(shape);
-        Contender c = Contenders.byName(backend);
+        Contender c;
+        try {
+            c = Contenders.byName(backend);
+        } catch (IllegalArgumentException e) {
+            throw new SkippedCombination("SKIPPED: backend \"" + backend + "\" is not on the classpath ("
+                    + e.getMessage() + ")");
+        }
         String skip = c.skipReason(s, pass);
         if (skip != null) {
-            throw new IllegalStateException("SKIPPED " + backend + " " + pass.label() + " on " + shape + ": " + skip);
+            throw new SkippedCombination("SKIPPED " + backend + " " + pass.label() + " on " + shape + ": " + skip);
         }
         run = c.prepare(Problem.of(s, pass, Problem.DEFAULT_SEED), pass);
     }
