@@ -23,11 +23,20 @@ final class FftPlanner {
         final AxisTiling h;
         final AxisTiling w;
         final double cost;
+        /**
+         * Decimation of the output grid per axis (see {@link SpectralProduct.Sink#decimationH()}): the
+         * stride for the forward pass, the dilation for the weight gradient, when it divides the transform
+         * length; otherwise 1 and every position is inverse-transformed and the wanted ones read.
+         */
+        final int decH;
+        final int decW;
 
-        Plan(Op op, AxisTiling h, AxisTiling w, double cost) {
+        Plan(Op op, AxisTiling h, AxisTiling w, int decH, int decW, double cost) {
             this.op = op;
             this.h = h;
             this.w = w;
+            this.decH = decH;
+            this.decW = decW;
             this.cost = cost;
         }
 
@@ -41,7 +50,9 @@ final class FftPlanner {
 
         @Override
         public String toString() {
-            return op + " " + h.f + "x" + w.f + " tiles " + h.tiles + "x" + w.tiles + " (cost " + Math.round(cost / 1000) + " us)";
+            return op + " " + h.f + "x" + w.f + " tiles " + h.tiles + "x" + w.tiles
+                    + (decH * decW > 1 ? " decimated " + decH + "x" + decW : "")
+                    + " (cost " + Math.round(cost / 1000) + " us)";
         }
     }
 
@@ -77,9 +88,11 @@ final class FftPlanner {
                 if (tw == null) {
                     continue;
                 }
-                double cost = cost(op, s, th, tw);
+                int decH = decimation(op, fh, op == Op.FORWARD ? p.strideH() : p.dilationH(), false);
+                int decW = decimation(op, fw, op == Op.FORWARD ? p.strideW() : p.dilationW(), true);
+                double cost = cost(op, s, th, tw, decH, decW);
                 if (best == null || cost < best.cost) {
-                    best = new Plan(op, th, tw, cost);
+                    best = new Plan(op, th, tw, decH, decW, cost);
                 }
             }
         }
@@ -100,8 +113,22 @@ final class FftPlanner {
         return FftSizes.goodSizes(Math.max(2, extent), top, even);
     }
 
+    /**
+     * The decimation usable along an axis: {@code step} (stride of the forward pass, dilation of the weight
+     * gradient, whose wanted outputs sit at multiples of it) if it is above 1 and divides the length
+     * {@code f}, leaving at least 2 (an even number for the width); else 1. The input gradient's outputs
+     * are contiguous: never decimated.
+     */
+    static int decimation(Op op, int f, int step, boolean width) {
+        if (op == Op.INPUT_GRADIENT || step <= 1 || f % step != 0) {
+            return 1;
+        }
+        int g = f / step;
+        return g >= 2 && (!width || g % 2 == 0) ? step : 1;
+    }
+
     /** Model cost in ns (see {@link FftSizes}). */
-    static double cost(Op op, ConvShape s, AxisTiling th, AxisTiling tw) {
+    static double cost(Op op, ConvShape s, AxisTiling th, AxisTiling tw, int decH, int decW) {
         int fh = th.f;
         int fw = tw.f;
         double tiles = (double) th.tiles * tw.tiles;
@@ -113,6 +140,11 @@ final class FftPlanner {
         double macs = n * tiles * k * cg * planeSize;
         int kernelRows = s.kernelH();
         int outRows = Math.min(fh, th.perTile);
+        // the inverse transforms of the outputs run on the decimated grid, after a fold over the full one
+        double outputTransform = FftSizes.transform2dCost(fh / decH, fw / decW, Math.min(fh / decH, outRows))
+                + (decH * decW > 1 ? FftSizes.COPY_NS * 2 * planeSize : 0);
+        double kernelOutputTransform = FftSizes.transform2dCost(fh / decH, fw / decW, Math.min(fh / decH, kernelRows))
+                + (decH * decW > 1 ? FftSizes.COPY_NS * 2 * planeSize : 0);
         // rows of one input tile (forward / weight gradient) or of one gradient tile (input gradient)
         int readRows = Math.min(fh, (int) Math.min(Integer.MAX_VALUE,
                 (long) (th.perTile - 1) * th.stride + th.extent));
@@ -122,7 +154,7 @@ final class FftPlanner {
             case FORWARD:
                 cost = n * c * tiles * FftSizes.transform2dCost(fh, fw, readRows)
                         + kernels
-                        + n * k * tiles * FftSizes.transform2dCost(fh, fw, outRows);
+                        + n * k * tiles * outputTransform;
                 break;
             case INPUT_GRADIENT:
                 int gradRows = Math.min(fh, (th.perTile + th.extent - 1 + th.stride - 1) / th.stride);
@@ -133,7 +165,7 @@ final class FftPlanner {
             default:
                 cost = n * c * tiles * FftSizes.transform2dCost(fh, fw, readRows)
                         + n * k * tiles * FftSizes.transform2dCost(fh, fw, outRows)
-                        + kernels;
+                        + k * cg * kernelOutputTransform;
                 break;
         }
         return cost + FftSizes.MAC_NS * macs;

@@ -53,6 +53,21 @@ final class SpectralProduct {
          * {@code data[k*fw .. k*fw + fw)}. Called once per pair and per block of {@code l}.
          */
         void accept(int i, int j, float[] data, int fw);
+
+        /**
+         * Keep only every {@code decimationH()}-th row (and {@link #decimationW()}-th column) of the output
+         * grid: the engine then folds the spectrum ({@link #fold}) and inverse-transforms the decimated grid,
+         * {@code decimationH() * decimationW()} times less work, and {@link #rows} and {@link #accept} use
+         * indices of the decimated grid. Must divide the transform size (width: with an even quotient).
+         */
+        default int decimationH() {
+            return 1;
+        }
+
+        /** See {@link #decimationH()}. */
+        default int decimationW() {
+            return 1;
+        }
     }
 
     /**
@@ -124,11 +139,16 @@ final class SpectralProduct {
                                           float[][] aRe, float[][] aIm, float[][] bRe, float[][] bIm,
                                           boolean conjB, Sink sink) {
         int p = plan.planeSize;
+        int dh = sink.decimationH();
+        int dw = sink.decimationW();
+        RealFft2D inv = dh == 1 && dw == 1 ? plan : RealFft2D.of(plan.fh / dh, plan.fw / dw);
         parallelRanges(in * jn, (from, to) -> {
             float[] re = new float[p];
             float[] im = new float[p];
-            int[] rows = new int[plan.fh];
-            float[] col = new float[plan.columnScratch()];
+            float[] zr = inv == plan ? re : new float[inv.planeSize];
+            float[] zi = inv == plan ? im : new float[inv.planeSize];
+            int[] rows = new int[inv.fh];
+            float[] col = new float[inv.columnScratch()];
             float[] out = null;
             for (int pair = from; pair < to; pair++) {
                 int ii = pair / jn;
@@ -148,11 +168,14 @@ final class SpectralProduct {
                 if (n == 0) {
                     continue;
                 }
-                if (out == null || out.length < n * plan.fw) {
-                    out = new float[n * plan.fw];
+                if (out == null || out.length < n * inv.fw) {
+                    out = new float[n * inv.fw];
                 }
-                plan.inverse(re, im, rows, n, out, col);
-                sink.accept(i0 + ii, j0 + jj, out, plan.fw);
+                if (inv != plan) {
+                    fold(plan, re, im, dh, dw, inv, zr, zi);
+                }
+                inv.inverse(zr, zi, rows, n, out, col);
+                sink.accept(i0 + ii, j0 + jj, out, inv.fw);
             }
         });
     }
@@ -178,6 +201,50 @@ final class SpectralProduct {
             float bi = bIm[f];
             accRe[f] += ar * br + ai * bi;
             accIm[f] += ai * br - ar * bi;
+        }
+    }
+
+    /**
+     * Folds the half spectrum {@code (re, im)} of an {@code fh x fw} real signal {@code s} into the half
+     * spectrum {@code (zr, zi)} of its decimation {@code d(m, n) = s(dh*m, dw*n)}, an {@code fh/dh x fw/dw}
+     * signal. Sampling every {@code d}-th point aliases the spectrum:
+     * <pre>
+     *   D(v', u') = 1/(dh*dw) * sum_{a < dh, b < dw} S(v' + a*fh/dh, u' + b*fw/dw)
+     * </pre>
+     * (with both transforms unnormalised forward and normalised inverse). Columns {@code u > fw/2} are not
+     * stored; they are {@code S(v, u) = conj S(-v mod fh, fw - u)} for a real signal.
+     */
+    static void fold(RealFft2D big, float[] re, float[] im, int dh, int dw, RealFft2D small, float[] zr, float[] zi) {
+        int fh = big.fh;
+        int fw = big.fw;
+        int gh = small.fh;
+        int gw = small.fw;
+        Arrays.fill(zr, 0, small.planeSize, 0f);
+        Arrays.fill(zi, 0, small.planeSize, 0f);
+        for (int up = 0; up < small.halfW; up++) {
+            int dst = up * gh;
+            for (int b = 0; b < dw; b++) {
+                int u = up + b * gw;
+                if (u <= fw / 2) {
+                    int src = u * fh;
+                    for (int v = 0, vp = 0; v < fh; v++, vp = vp + 1 == gh ? 0 : vp + 1) {
+                        zr[dst + vp] += re[src + v];
+                        zi[dst + vp] += im[src + v];
+                    }
+                } else {
+                    int src = (fw - u) * fh;
+                    for (int v = 0, vp = 0; v < fh; v++, vp = vp + 1 == gh ? 0 : vp + 1) {
+                        int mirror = v == 0 ? 0 : fh - v;
+                        zr[dst + vp] += re[src + mirror];
+                        zi[dst + vp] -= im[src + mirror];
+                    }
+                }
+            }
+        }
+        float scale = 1f / (dh * dw);
+        for (int e = 0; e < small.planeSize; e++) {
+            zr[e] *= scale;
+            zi[e] *= scale;
         }
     }
 
