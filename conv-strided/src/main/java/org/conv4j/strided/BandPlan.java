@@ -8,10 +8,11 @@ import org.conv4j.strided.StridedBackend.Path;
  * the im2col backend): images are processed one at a time, each in bands of {@link #rows} output rows.
  * The native workspace is one pooled buffer, laid out as
  * <pre>
- *   zero-copy:  [ W by tap  T*K*Cg | (bwd) dW by tap | xpad  C*Hp*Wp | (bwd) dXpad | Y or dY band  K*L ]
+ *   zero-copy:  [ W by tap  T*K*Cg | (bwd) dW by tap | phases sh*sw*C*Hq*Wq | (bwd) their gradient | Y or dY band  K*L ]
  *   gathered:   [ W  K*R           | (bwd) dW        | col  R*q      | (bwd) dCol  | Y or dY band  K*q ]
  * </pre>
- * with {@code T = kH*kW}, {@code R = Cg*kH*kW}, {@code q = rows*outW} and {@code L = (rows-1)*Wp + outW}.
+ * with {@code T = kH*kW}, {@code R = Cg*kH*kW}, {@code q = rows*outW} and {@code L = (rows-1)*Wq + outW}; the phase layout
+ * ({@link WindowView#tapMatrix}) is the padded image itself ({@code C*Hp*Wp}) at stride 1.
  * The zero-copy path needs a whole padded image in the workspace (its tap matrices span it); if that and
  * one output row do not fit, the call falls back to the gathered path, whose bands can shrink to one row.
  * A gathered band of one row is the smallest unit of work and is used even if it exceeds the limit.
@@ -33,10 +34,10 @@ record BandPlan(Path path, int rows, long weights, long image, long columns, lon
         int copies = backward ? 2 : 1;
         long limit = Math.min(limitBytes / Float.BYTES, MAX_FLOATS);
         long k = s.outChannels();
-        long wp = s.paddedW();
+        long wp = WindowView.phaseW(s);
         if (preferred == Path.ZERO_COPY) {
             long weights = (long) s.kernelH() * s.kernelW() * k * s.inChannelsPerGroup();
-            long image = (long) s.inChannels() * s.paddedH() * wp;
+            long image = WindowView.phaseImageLength(s);
             long available = limit - copies * (weights + image);
             long perRow = k * wp;
             if (available >= k * s.outW()) {

@@ -26,16 +26,18 @@ import java.util.stream.IntStream;
  * axis and the filter axis: group {@code g} reads channels {@code g*Cg ..} and writes filters {@code g*Kg ..}.
  * Everything else depends on the path, chosen per call by {@link #forwardPath} / {@link #backwardPath}:
  * <ul>
- *   <li>{@link Path#ZERO_COPY} (both strides 1): for each kernel offset {@code (i, j)}, the
- *       {@link WindowView#tapMatrix tap matrix} is a plain matrix view of {@code xpad} (leading dimension
- *       {@code Hp*Wp}), so BLAS multiplies it in place: {@code Y += W[:, :, i, j] * X_ij}, {@code kH*kW} GEMMs
- *       accumulating into a "wide" output whose wrap-around columns are dropped afterwards. No window is ever
- *       copied: this is where the view saves im2col's {@code kH*kW}-fold copy.</li>
- *   <li>{@link Path#GATHERED} (strided convolutions, or few channels per group feeding more filters, where
- *       {@code kH*kW} GEMMs with an inner dimension of only {@code Cg} would be slow): the 5-D view
- *       {@code (Cg, outH, outW, kH, kW)} is laid out as a {@code (Cg*kH*kW, outH*outW)} matrix by
- *       {@link StridedKernels#gatherWindows} (the copy ND4J's {@code reshape} of the view would make, done
- *       faster) and multiplied once per image, group and band.</li>
+ *   <li>{@link Path#ZERO_COPY}: for each kernel offset {@code (i, j)}, the {@link WindowView#tapMatrix tap
+ *       matrix} is a plain matrix view of the padded image (leading dimension {@code Hp*Wp}), so BLAS multiplies
+ *       it in place: {@code Y += W[:, :, i, j] * X_ij}, {@code kH*kW} GEMMs accumulating into a "wide" output
+ *       whose wrap-around columns are dropped afterwards. No window is ever copied: this is where the view saves
+ *       im2col's {@code kH*kW}-fold copy. With a stride above 1 the padded image is stored in the phase layout
+ *       of {@link WindowView#tapMatrix} (split by the stride into {@code sh*sw} phase images, the same single
+ *       1x copy), in which every tap is again such a matrix.</li>
+ *   <li>{@link Path#GATHERED} (few channels per group feeding more filters, where {@code kH*kW} GEMMs with an
+ *       inner dimension of only {@code Cg} would be slow): the 5-D view {@code (Cg, outH, outW, kH, kW)} is
+ *       laid out as a {@code (Cg*kH*kW, outH*outW)} matrix by {@link StridedKernels#gatherWindows} (the copy
+ *       ND4J's {@code reshape} of the view would make, done faster) and multiplied once per image, group and
+ *       band.</li>
  * </ul>
  *
  * <p>Backward, for {@code dL/dy}:
@@ -70,8 +72,7 @@ public final class StridedBackend implements ConvBackend {
     public static final String NAME = "strided";
 
     /**
-     * Fewest input channels per group from which the zero-copy path is used for any filter count (both
-     * strides 1). Below it, zero-copy is still used when a group has no more filters than channels
+     * Fewest input channels per group from which the zero-copy path is used for any filter count. Below it, zero-copy is still used when a group has no more filters than channels
      * ({@code Kg <= Cg}) or the kernel is 1x1 (its tap matrix IS the input); otherwise the gathered path runs.
      *
      * <p>Why: the zero-copy path re-reads and re-writes the {@code (Kg, L)} output once per kernel offset
@@ -127,10 +128,6 @@ public final class StridedBackend implements ConvBackend {
 
     /** The preferred forward path for this geometry (a pure function of the shape). */
     static Path forwardPath(ConvShape s) {
-        ConvParams p = s.params();
-        if (p.isStrided()) {
-            return Path.GATHERED;
-        }
         boolean oneByOne = s.kernelH() == 1 && s.kernelW() == 1;
         boolean fewFilters = s.outChannelsPerGroup() <= s.inChannelsPerGroup();
         return oneByOne || fewFilters || s.inChannelsPerGroup() >= ZERO_COPY_MIN_CHANNELS
@@ -173,7 +170,7 @@ public final class StridedBackend implements ConvBackend {
         BandPlan plan = BandPlan.of(s, path, false, workspaceBytes);
         NativeFloats ws = pool.acquire(plan.capacity());
         try {
-            Padded pad = new Padded(s);
+            Padded pad = new Padded(s, plan.path() == Path.ZERO_COPY);
             if (plan.path() == Path.ZERO_COPY) {
                 forwardZeroCopy(s, plan, ws, pad, input, weight, bias, output);
             } else {
@@ -192,7 +189,7 @@ public final class StridedBackend implements ConvBackend {
         BandPlan plan = BandPlan.of(s, path, true, workspaceBytes);
         NativeFloats ws = pool.acquire(plan.capacity());
         try {
-            Padded pad = new Padded(s);
+            Padded pad = new Padded(s, plan.path() == Path.ZERO_COPY);
             if (plan.path() == Path.ZERO_COPY) {
                 backwardZeroCopy(s, plan, ws, pad, input, weight, gradOutput, dx, dw);
             } else {
@@ -400,39 +397,53 @@ public final class StridedBackend implements ConvBackend {
 
     // ------------------------------------------------------------------------------------------- padding
 
-    /** One padded image {@code (C, Hp, Wp)} on the Java heap, its border zero, reloaded per image. */
+    /**
+     * One padded image on the Java heap, reloaded per image, its padding (and fill) zero: either plain
+     * {@code xpad (C, Hp, Wp)} (gathered path, {@code phases = false}) or the phase layout of
+     * {@link WindowView#tapMatrix} (zero-copy path; the same thing at stride 1).
+     */
     private static final class Padded {
         final ConvShape s;
+        final boolean phases;
+        final int sh;
+        final int sw;
+        /** Rows and columns of one plane: {@code Hq, Wq} in the phase layout, {@code Hp, Wp} otherwise. */
         final int hp;
         final int wp;
+        /** Floats of one plane, the leading dimension of a tap matrix. */
         final int plane;
         final int imageLength;
         final float[] image;
 
-        Padded(ConvShape s) {
+        Padded(ConvShape s, boolean phases) {
             this.s = s;
-            long len = (long) s.inChannels() * s.paddedH() * s.paddedW();
+            this.phases = phases;
+            this.sh = phases ? s.params().strideH() : 1;
+            this.sw = phases ? s.params().strideW() : 1;
+            long h = phases ? WindowView.phaseH(s) : s.paddedH();
+            long w = phases ? WindowView.phaseW(s) : s.paddedW();
+            long len = (long) sh * sw * s.inChannels() * h * w;
             if (len > BandPlan.MAX_FLOATS) {
-                throw new UnsupportedOperationException("strided: a padded image (C*Hp*Wp) of " + s + " has "
-                        + len + " elements, more than the " + BandPlan.MAX_FLOATS
+                throw new UnsupportedOperationException("strided: a padded image of " + s + " has " + len
+                        + " elements, more than the " + BandPlan.MAX_FLOATS
                         + " a Java array can hold; use another backend for this shape");
             }
-            this.hp = (int) s.paddedH();
-            this.wp = (int) s.paddedW();
+            this.hp = (int) h;
+            this.wp = (int) w;
             this.plane = hp * wp;
             this.imageLength = (int) len;
             this.image = new float[imageLength];
         }
 
-        /** Copies image {@code n} of {@code input} into the interior; the border stays zero. */
+        /** Copies image {@code n} of {@code input} into the interior; padding and fill stay zero. */
         void load(Tensor4D input, int n) {
-            StridedKernels.padInto(input.data(), n * s.inChannels() * s.inPlane(), s.inChannels(), s.inH(), s.inW(),
-                    image, 0, hp, wp, s.params().padTop(), s.params().padLeft());
+            StridedKernels.padIntoPhases(input.data(), n * s.inChannels() * s.inPlane(), s.inChannels(), s.inH(),
+                    s.inW(), image, hp, wp, sh, sw, s.params().padTop(), s.params().padLeft());
         }
 
-        /** Copies the interior of a padded gradient into image {@code n} of {@code dx}. */
+        /** Copies the input positions of a gradient in this layout into image {@code n} of {@code dx}. */
         void crop(float[] padded, Tensor4D dx, int n) {
-            StridedKernels.cropInto(padded, 0, hp, wp, s.params().padTop(), s.params().padLeft(),
+            StridedKernels.cropFromPhases(padded, hp, wp, sh, sw, s.params().padTop(), s.params().padLeft(),
                     dx.data(), n * s.inChannels() * s.inPlane(), s.inChannels(), s.inH(), s.inW());
         }
     }

@@ -53,6 +53,53 @@ final class StridedKernels {
     }
 
     /**
+     * {@link #padInto} into the phase layout of {@link WindowView#tapMatrix} (strides {@code sh, sw}): input
+     * element {@code (c, h, w)} goes to phase {@code (ph % sh, pw % sw)}, element
+     * {@code (c, ph / sh, pw / sw)}, where {@code (ph, pw) = (h + top, w + left)} is its padded position. The
+     * other elements of {@code dst} (padding and fill) are not touched: the caller keeps them zero.
+     */
+    static void padIntoPhases(float[] x, int xOff, int channels, int h, int w,
+                              float[] dst, int hq, int wq, int sh, int sw, int top, int left) {
+        if (sh == 1 && sw == 1) {
+            padInto(x, xOff, channels, h, w, dst, 0, hq, wq, top, left);
+            return;
+        }
+        int phasePlane = hq * wq;
+        for (int c = 0; c < channels; c++) {
+            for (int r = 0; r < h; r++) {
+                int ph = r + top;
+                int rowBase = ((ph % sh) * sw * channels + c) * phasePlane + (ph / sh) * wq;
+                int src = xOff + (c * h + r) * w;
+                for (int col = 0; col < w; col++) {
+                    int pw = col + left;
+                    dst[rowBase + (pw % sw) * channels * phasePlane + pw / sw] = x[src + col];
+                }
+            }
+        }
+    }
+
+    /** The inverse of {@link #padIntoPhases}: the input positions of a phase-layout gradient into {@code x}. */
+    static void cropFromPhases(float[] src, int hq, int wq, int sh, int sw, int top, int left,
+                               float[] x, int xOff, int channels, int h, int w) {
+        if (sh == 1 && sw == 1) {
+            cropInto(src, 0, hq, wq, top, left, x, xOff, channels, h, w);
+            return;
+        }
+        int phasePlane = hq * wq;
+        for (int c = 0; c < channels; c++) {
+            for (int r = 0; r < h; r++) {
+                int ph = r + top;
+                int rowBase = ((ph % sh) * sw * channels + c) * phasePlane + (ph / sh) * wq;
+                int dst = xOff + (c * h + r) * w;
+                for (int col = 0; col < w; col++) {
+                    int pw = col + left;
+                    x[dst + col] = src[rowBase + (pw % sw) * channels * phasePlane + pw / sw];
+                }
+            }
+        }
+    }
+
+    /**
      * Lays the 5-D window view {@code v = (Cg, outH, outW, kH, kW)} of {@code src} out as the column matrix
      * {@code col (Cg*kH*kW, outH*outW)} (layout in the class comment) at {@code dst[dstOff..]}:
      * {@code col[(c, i, j), (oh, ow)] = src[v(c, oh, ow, i, j)]}. This is the one copy the zero-copy path

@@ -76,20 +76,44 @@ public record WindowView(long[] shape, long[] stride, long offset) {
                 0);
     }
 
+    /** Rows of one phase plane, {@code Hq = ceil(Hp / sh)} (see {@link #tapMatrix}). */
+    public static long phaseH(ConvShape s) {
+        return (s.paddedH() + s.params().strideH() - 1) / s.params().strideH();
+    }
+
+    /** Columns of one phase plane, {@code Wq = ceil(Wp / sw)}. */
+    public static long phaseW(ConvShape s) {
+        return (s.paddedW() + s.params().strideW() - 1) / s.params().strideW();
+    }
+
+    /** Floats of the phase layout of one image, {@code sh*sw*C*Hq*Wq} (= {@code C*Hp*Wp} at stride 1). */
+    public static long phaseImageLength(ConvShape s) {
+        ConvParams p = s.params();
+        return (long) p.strideH() * p.strideW() * s.inChannels() * phaseH(s) * phaseW(s);
+    }
+
     /**
-     * The zero-copy "tap matrix" of kernel offset {@code (i, j)} for group {@code g} of ONE padded image
-     * {@code (C, Hp, Wp)}, valid when both strides are 1: the 2-D view {@code (C/groups, L)} with strides
-     * {@code (Hp*Wp, 1)}, offset {@code g*(C/groups)*Hp*Wp + i*dh*Wp + j*dw} and
-     * {@code L = (outH - 1)*Wp + outW}. Column {@code q = oh*Wp + ow} is
-     * {@code xpad[c, oh + i*dh, ow + j*dw]}, the tap {@code (i, j)} of output {@code (oh, ow)}, for
-     * {@code ow < outW}; the columns with {@code ow >= outW} ("wrap-around" columns) read the next row's
-     * first elements and belong to no window. Since consecutive output pixels of a row are consecutive
-     * input elements when the stride is 1, every output row of every channel is contiguous and one leading
-     * dimension {@code Hp*Wp} describes the whole matrix: BLAS can use it in place.
+     * The zero-copy "tap matrix" of kernel offset {@code (i, j)} for group {@code g} of ONE image in the
+     * <b>phase layout</b>: the padded image split by the stride into {@code sh*sw} phase images,
+     * <pre>
+     *   phase (a, b), element (c, u, v)  at  (((a*sw + b)*C + c)*Hq + u)*Wq + v   =  xpad[c, u*sh + a, v*sw + b]
+     * </pre>
+     * ({@code Hq = ceil(Hp/sh)}, {@code Wq = ceil(Wp/sw)}, zero beyond {@code Hp, Wp}). At stride 1 there is one
+     * phase and the layout IS {@code xpad (C, Hp, Wp)}.
      *
-     * <p>Its last element, at {@code c = Cg-1, q = L-1} for {@code i = kH-1, j = kW-1}, is
-     * {@code (g+1)*Cg*Hp*Wp - 1} because {@code (outH-1) + (kH-1)*dh = Hp-1} and
-     * {@code (outW-1) + (kW-1)*dw = Wp-1} at stride 1: the view never leaves its group's channels.
+     * <p>Write {@code i*dh = qi*sh + a} and {@code j*dw = qj*sw + b} ({@code a < sh}, {@code b < sw}). Then the
+     * tap {@code (i, j)} of output {@code (oh, ow)} is {@code xpad[c, (oh + qi)*sh + a, (ow + qj)*sw + b]} =
+     * phase {@code (a, b)} element {@code (c, oh + qi, ow + qj)}: inside one phase, consecutive output pixels
+     * read consecutive elements, as at stride 1. So the taps form the 2-D view {@code (C/groups, L)} with
+     * strides {@code (Hq*Wq, 1)}, {@code L = (outH - 1)*Wq + outW} columns, offset
+     * {@code (((a*sw + b)*C + g*Cg)*Hq + qi)*Wq + qj}: column {@code q = oh*Wq + ow} is the tap of output
+     * {@code (oh, ow)} for {@code ow < outW}; the columns {@code ow >= outW} ("wrap-around" columns) read the
+     * next row's first elements and belong to no window. One leading dimension describes the whole matrix, so
+     * BLAS can use it in place.
+     *
+     * <p>It stays inside its phase and group: {@code oh*sh + i*dh <= Hp - 1} gives
+     * {@code oh + qi <= (Hp - 1 - a)/sh <= Hq - 1}, and likewise {@code ow + qj <= Wq - 1}. At stride 1 the last
+     * tap's matrix ends exactly on element {@code (g+1)*Cg*Hp*Wp - 1}.
      */
     public static WindowView tapMatrix(ConvShape s, int group, int i, int j) {
         return tapMatrix(s, group, i, j, 0, s.outH());
@@ -97,7 +121,7 @@ public record WindowView(long[] shape, long[] stride, long offset) {
 
     /**
      * {@link #tapMatrix(ConvShape, int, int, int)} restricted to the band of output rows
-     * {@code firstRow .. firstRow + rows - 1}: offset {@code + firstRow*Wp}, {@code L = (rows - 1)*Wp + outW}
+     * {@code firstRow .. firstRow + rows - 1}: offset {@code + firstRow*Wq}, {@code L = (rows - 1)*Wq + outW}
      * columns (the workspace-bounded form used by the backend).
      */
     public static WindowView tapMatrix(ConvShape s, int group, int i, int j, int firstRow, int rows) {
@@ -106,16 +130,15 @@ public record WindowView(long[] shape, long[] stride, long offset) {
                     + firstRow + " + " + rows);
         }
         ConvParams p = s.params();
-        if (p.isStrided()) {
-            throw new IllegalArgumentException("params: expected stride 1x1 for a tap matrix, got "
-                    + p.strideH() + "x" + p.strideW());
-        }
-        long wp = s.paddedW();
-        long plane = s.paddedH() * wp;
-        long cols = (rows - 1L) * wp + s.outW();
-        return new WindowView(new long[] {s.inChannelsPerGroup(), cols}, new long[] {plane, 1},
-                (long) group * s.inChannelsPerGroup() * plane + ((long) firstRow + (long) i * p.dilationH()) * wp
-                        + (long) j * p.dilationW());
+        long hq = phaseH(s);
+        long wq = phaseW(s);
+        long th = (long) i * p.dilationH();
+        long tw = (long) j * p.dilationW();
+        long phase = (th % p.strideH()) * p.strideW() + tw % p.strideW();
+        long cols = (rows - 1L) * wq + s.outW();
+        long firstChannel = phase * s.inChannels() + (long) group * s.inChannelsPerGroup();
+        return new WindowView(new long[] {s.inChannelsPerGroup(), cols}, new long[] {hq * wq, 1},
+                (firstChannel * hq + firstRow + th / p.strideH()) * wq + tw / p.strideW());
     }
 
     /**

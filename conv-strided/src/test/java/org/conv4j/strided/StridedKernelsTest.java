@@ -99,6 +99,28 @@ class StridedKernelsTest {
         assertEquals(compact[outH * outW] - 2f, again[outH * outW]);
     }
 
+    /** Strided phase layout: element (c, h, w) lands at phase (ph % sh, pw % sw), position (ph / sh, pw / sw). */
+    @Test
+    void phaseLayoutRoundTrip() {
+        int c = 2, h = 5, w = 7, top = 1, left = 2, sh = 2, sw = 3;
+        int hq = (h + top + 1 + sh - 1) / sh, wq = (w + left + 0 + sw - 1) / sw; // Hp = 7, Wp = 9
+        float[] x = random(new SplittableRandom(4), c * h * w);
+        float[] phases = new float[sh * sw * c * hq * wq];
+        StridedKernels.padIntoPhases(x, 0, c, h, w, phases, hq, wq, sh, sw, top, left);
+        // element (1, 3, 4): padded (4, 6) -> phase (0, 0), position (2, 2)
+        assertEquals(x[(1 * h + 3) * w + 4], phases[((0 * sw + 0) * c + 1) * hq * wq + 2 * wq + 2]);
+        // element (0, 0, 0): padded (1, 2) -> phase (1, 2), position (0, 0)
+        assertEquals(x[0], phases[((1 * sw + 2) * c + 0) * hq * wq]);
+        int nonZero = 0;
+        for (float v : phases) {
+            nonZero += v != 0f ? 1 : 0;
+        }
+        assertEquals(x.length, nonZero, "every input element once, padding and fill zero");
+        float[] back = new float[x.length];
+        StridedKernels.cropFromPhases(phases, hq, wq, sh, sw, top, left, back, 0, c, h, w);
+        assertArrayEquals(x, back);
+    }
+
     @Test
     void tapMajorWeightsRoundTrip() {
         float[] w = random(new SplittableRandom(3), 5 * 3 * 2 * 4);

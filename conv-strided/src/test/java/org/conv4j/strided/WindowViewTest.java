@@ -90,15 +90,48 @@ class WindowViewTest {
                 // a group's windows stay inside its own channels of one image
                 long groupEnd = (g + 1L) * s.inChannelsPerGroup() * s.paddedH() * s.paddedW();
                 assertTrue(WindowView.groupWindows(s, g).checkFits(image).maxReachableOffset() < groupEnd, c::toString);
-                if (!s.params().isStrided()) {
-                    for (int i = 0; i < s.kernelH(); i++) {
-                        for (int j = 0; j < s.kernelW(); j++) {
-                            assertTrue(WindowView.tapMatrix(s, g, i, j).maxReachableOffset() < groupEnd, c::toString);
-                        }
+                // every tap matrix stays inside its own phase and group (the phase layout is xpad at stride 1)
+                long phasePlane = WindowView.phaseH(s) * WindowView.phaseW(s);
+                for (int i = 0; i < s.kernelH(); i++) {
+                    for (int j = 0; j < s.kernelW(); j++) {
+                        WindowView tap = WindowView.tapMatrix(s, g, i, j).checkFits(WindowView.phaseImageLength(s));
+                        long phase = (i * (long) s.params().dilationH() % s.params().strideH()) * s.params().strideW()
+                                + j * (long) s.params().dilationW() % s.params().strideW();
+                        long blockStart = (phase * s.inChannels() + (long) g * s.inChannelsPerGroup()) * phasePlane;
+                        assertTrue(tap.offset() >= blockStart, c::toString);
+                        assertTrue(tap.maxReachableOffset() < blockStart + s.inChannelsPerGroup() * phasePlane,
+                                c::toString);
                     }
+                }
+                if (!s.params().isStrided()) {
                     // the last tap's matrix ends exactly on the group's last element: no slack, no overrun
                     assertEquals(groupEnd - 1, WindowView.tapMatrix(s, g, s.kernelH() - 1, s.kernelW() - 1)
                             .maxReachableOffset(), c::toString);
+                }
+            }
+        }
+    }
+
+    /** Every column of a tap matrix with {@code ow < outW} reads, in the phase layout, the padded tap. */
+    @Test
+    void tapMatrixColumnsAreTheTapsInThePhaseLayout() {
+        for (ConvCase c : cases()) {
+            ConvShape s = c.shape();
+            ConvParams p = s.params();
+            long hq = WindowView.phaseH(s), wq = WindowView.phaseW(s);
+            for (int g = 0; g < s.groups(); g++) {
+                for (int i = 0; i < s.kernelH(); i++) {
+                    for (int j = 0; j < s.kernelW(); j++) {
+                        WindowView tap = WindowView.tapMatrix(s, g, i, j);
+                        int cl = s.inChannelsPerGroup() - 1;
+                        int oh = s.outH() - 1;
+                        int ow = s.outW() / 2;
+                        long ph = (long) oh * p.strideH() + (long) i * p.dilationH();
+                        long pw = (long) ow * p.strideW() + (long) j * p.dilationW();
+                        long expected = ((((ph % p.strideH()) * p.strideW() + pw % p.strideW()) * s.inChannels()
+                                + (long) g * s.inChannelsPerGroup() + cl) * hq + ph / p.strideH()) * wq + pw / p.strideW();
+                        assertEquals(expected, tap.elementOffset(cl, (long) oh * wq + ow), c::toString);
+                    }
                 }
             }
         }
