@@ -236,8 +236,30 @@ public final class FftBackend implements ConvBackend {
         for (int g = 0; g < s.groups(); g++) {
             int group = g;
             // A(i, l): gradient tile i = (n, tile) of filter g*Kg + l, upsampled by the stride
-            SpectralProduct.Signals a = (i, l, buf, rows) -> placeGradientForInput(s, dy, i / nt, group * kg + l,
-                    plan, i % nt, sy, buf, rows);
+            SpectralProduct.Signals a = new SpectralProduct.Signals() {
+                @Override
+                public int place(int i, int l, float[] buf, int[] rows) {
+                    return placeGradientForInput(s, dy, i / nt, group * kg + l, plan, i % nt, sy, buf, rows);
+                }
+
+                @Override
+                public int upsampleH() {
+                    return plan.upH;
+                }
+
+                @Override
+                public int upsampleW() {
+                    return plan.upW;
+                }
+
+                @Override
+                public void residue(int i, int l, int[] out) {
+                    int tile = i % nt;
+                    // data position oh*s sits at buffer index (oh*s - lo) mod f, which is = -lo (mod s)
+                    out[0] = (int) Math.floorMod(-plan.h.lo(tile / plan.w.tiles), (long) plan.upH);
+                    out[1] = (int) Math.floorMod(-plan.w.lo(tile % plan.w.tiles), (long) plan.upW);
+                }
+            };
             SpectralProduct.Signals b = (l, j, buf, rows) -> placeKernel(s, w, group * kg + l, j, fft.fw, sw,
                     buf, rows);
             SpectralProduct.Sink sink = new SpectralProduct.Sink() {
@@ -296,8 +318,23 @@ public final class FftBackend implements ConvBackend {
             SpectralProduct.Signals a = (i, l, buf, rows) -> placeInput(s, x, l / nt, group * cg + i, plan,
                     l % nt, sx, buf, rows);
             // B(l, j): gradient tile l = (n, tile) of filter g*Kg + j, placed from the tile's first output
-            SpectralProduct.Signals b = (l, j, buf, rows) -> placeGradientForWeight(s, dy, l / nt, group * kg + j,
-                    plan, l % nt, sy, buf, rows);
+            SpectralProduct.Signals b = new SpectralProduct.Signals() {
+                @Override
+                public int place(int l, int j, float[] buf, int[] rows) {
+                    return placeGradientForWeight(s, dy, l / nt, group * kg + j, plan, l % nt, sy, buf, rows);
+                }
+
+                @Override
+                public int upsampleH() {
+                    return plan.upH;
+                }
+
+                @Override
+                public int upsampleW() {
+                    return plan.upW;
+                }
+                // residues 0: output oh sits at (oh - oh0)*s
+            };
             SpectralProduct.Sink sink = new SpectralProduct.Sink() {
                 @Override
                 public int rows(int i, int j, int[] rows) {
@@ -419,17 +456,20 @@ public final class FftBackend implements ConvBackend {
         }
         int sh = p.strideH();
         int sw = p.strideW();
-        int fw = plan.w.f;
+        // upsampled plan: buffer index up*m + r holds small index m (see SpectralProduct.Signals#upsampleH)
+        int uh = plan.upH;
+        int uw = plan.upW;
+        int fw = plan.w.f / uw;
         int ow0 = (int) (b0 / sw);
         int ow1 = (int) (b1 / sw);
         int count = 0;
         for (int oh = (int) (a0 / sh); oh <= a1 / sh; oh++) {
-            int br = plan.h.bufferIndex(th, (long) oh * sh);
+            int br = plan.h.bufferIndex(th, (long) oh * sh) / uh;
             rows[count++] = br;
             int src = ((n * s.outChannels() + k) * s.outH() + oh) * s.outW();
             for (int ow = ow0; ow <= ow1; ow++) {
                 float v = dy[src + ow];
-                buf[br * fw + plan.w.bufferIndex(tw, (long) ow * sw)] = Float.isFinite(v) ? v * scale : 0f;
+                buf[br * fw + plan.w.bufferIndex(tw, (long) ow * sw) / uw] = Float.isFinite(v) ? v * scale : 0f;
             }
         }
         return count;
@@ -447,15 +487,18 @@ public final class FftBackend implements ConvBackend {
         int tw = tile % plan.w.tiles;
         int oh0 = plan.h.first(th);
         int ow0 = plan.w.first(tw);
-        int fw = plan.w.f;
+        // upsampled plan: the small signal has the gradient itself, one output per position
+        int stepH = p.strideH() / plan.upH;
+        int stepW = p.strideW() / plan.upW;
+        int fw = plan.w.f / plan.upW;
         int count = 0;
         for (int oh = oh0; oh < plan.h.end(th); oh++) {
-            int br = (oh - oh0) * p.strideH();
+            int br = (oh - oh0) * stepH;
             rows[count++] = br;
             int src = ((n * s.outChannels() + k) * s.outH() + oh) * s.outW();
             for (int ow = ow0; ow < plan.w.end(tw); ow++) {
                 float v = dy[src + ow];
-                buf[br * fw + (ow - ow0) * p.strideW()] = Float.isFinite(v) ? v * scale : 0f;
+                buf[br * fw + (ow - ow0) * stepW] = Float.isFinite(v) ? v * scale : 0f;
             }
         }
         return count;

@@ -30,13 +30,21 @@ final class FftPlanner {
          */
         final int decH;
         final int decW;
+        /**
+         * Upsampling of the output-gradient signals per axis (see {@link SpectralProduct.Signals#upsampleH()}):
+         * the stride, for both gradients, when it divides the transform length; otherwise 1.
+         */
+        final int upH;
+        final int upW;
 
-        Plan(Op op, AxisTiling h, AxisTiling w, int decH, int decW, double cost) {
+        Plan(Op op, AxisTiling h, AxisTiling w, int decH, int decW, int upH, int upW, double cost) {
             this.op = op;
             this.h = h;
             this.w = w;
             this.decH = decH;
             this.decW = decW;
+            this.upH = upH;
+            this.upW = upW;
             this.cost = cost;
         }
 
@@ -52,6 +60,7 @@ final class FftPlanner {
         public String toString() {
             return op + " " + h.f + "x" + w.f + " tiles " + h.tiles + "x" + w.tiles
                     + (decH * decW > 1 ? " decimated " + decH + "x" + decW : "")
+                    + (upH * upW > 1 ? " upsampled " + upH + "x" + upW : "")
                     + " (cost " + Math.round(cost / 1000) + " us)";
         }
     }
@@ -90,9 +99,11 @@ final class FftPlanner {
                 }
                 int decH = decimation(op, fh, op == Op.FORWARD ? p.strideH() : p.dilationH(), false);
                 int decW = decimation(op, fw, op == Op.FORWARD ? p.strideW() : p.dilationW(), true);
-                double cost = cost(op, s, th, tw, decH, decW);
+                int upH = op == Op.FORWARD ? 1 : divisor(fh, p.strideH(), false);
+                int upW = op == Op.FORWARD ? 1 : divisor(fw, p.strideW(), true);
+                double cost = cost(op, s, th, tw, decH, decW, upH, upW);
                 if (best == null || cost < best.cost) {
-                    best = new Plan(op, th, tw, decH, decW, cost);
+                    best = new Plan(op, th, tw, decH, decW, upH, upW, cost);
                 }
             }
         }
@@ -120,7 +131,12 @@ final class FftPlanner {
      * are contiguous: never decimated.
      */
     static int decimation(Op op, int f, int step, boolean width) {
-        if (op == Op.INPUT_GRADIENT || step <= 1 || f % step != 0) {
+        return op == Op.INPUT_GRADIENT ? 1 : divisor(f, step, width);
+    }
+
+    /** {@code step} if it is above 1 and divides {@code f} leaving at least 2 (even for a width), else 1. */
+    static int divisor(int f, int step, boolean width) {
+        if (step <= 1 || f % step != 0) {
             return 1;
         }
         int g = f / step;
@@ -128,7 +144,7 @@ final class FftPlanner {
     }
 
     /** Model cost in ns (see {@link FftSizes}). */
-    static double cost(Op op, ConvShape s, AxisTiling th, AxisTiling tw, int decH, int decW) {
+    static double cost(Op op, ConvShape s, AxisTiling th, AxisTiling tw, int decH, int decW, int upH, int upW) {
         int fh = th.f;
         int fw = tw.f;
         double tiles = (double) th.tiles * tw.tiles;
@@ -149,6 +165,11 @@ final class FftPlanner {
         int readRows = Math.min(fh, (int) Math.min(Integer.MAX_VALUE,
                 (long) (th.perTile - 1) * th.stride + th.extent));
         double kernels = k * cg * FftSizes.transform2dCost(fh, fw, kernelRows);
+        // an output-gradient tile: transformed on the small grid, then its spectrum replicated
+        int gradTileRows = op == Op.INPUT_GRADIENT
+                ? Math.min(fh, (th.perTile + th.extent - 1 + th.stride - 1) / th.stride) : outRows;
+        double gradTransform = FftSizes.transform2dCost(fh / upH, fw / upW, Math.min(fh / upH, gradTileRows))
+                + (upH * upW > 1 ? 4 * FftSizes.COPY_NS * planeSize : 0);
         double cost;
         switch (op) {
             case FORWARD:
@@ -157,14 +178,13 @@ final class FftPlanner {
                         + n * k * tiles * outputTransform;
                 break;
             case INPUT_GRADIENT:
-                int gradRows = Math.min(fh, (th.perTile + th.extent - 1 + th.stride - 1) / th.stride);
-                cost = n * k * tiles * FftSizes.transform2dCost(fh, fw, gradRows)
+                cost = n * k * tiles * gradTransform
                         + kernels
                         + n * c * tiles * FftSizes.transform2dCost(fh, fw, outRows);
                 break;
             default:
                 cost = n * c * tiles * FftSizes.transform2dCost(fh, fw, readRows)
-                        + n * k * tiles * FftSizes.transform2dCost(fh, fw, outRows)
+                        + n * k * tiles * gradTransform
                         + k * cg * kernelOutputTransform;
                 break;
         }

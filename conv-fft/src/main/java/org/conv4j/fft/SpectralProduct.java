@@ -41,6 +41,28 @@ final class SpectralProduct {
          * @return the number of rows listed
          */
         int place(int a, int b, float[] buf, int[] rows);
+
+        /**
+         * If above 1, every signal of the family is zero except at buffer rows {@code r = upsampleH()*m + rh}
+         * (columns likewise): a zero-upsampled signal. {@link #place} then writes the small signal
+         * {@code g(m, n)} into an {@code fh/upsampleH() x fw/upsampleW()} buffer, {@link #residue} gives
+         * {@code (rh, rw)}, and the engine transforms the small signal and replicates its spectrum
+         * ({@link #expand}), {@code upsampleH() * upsampleW()} times less transform work.
+         */
+        default int upsampleH() {
+            return 1;
+        }
+
+        /** See {@link #upsampleH()}. */
+        default int upsampleW() {
+            return 1;
+        }
+
+        /** The residues {@code (rh, rw)} of an upsampled signal {@code (a, b)}, written to {@code out[0], out[1]}. */
+        default void residue(int a, int b, int[] out) {
+            out[0] = 0;
+            out[1] = 0;
+        }
     }
 
     /** Where the outputs go. */
@@ -123,16 +145,97 @@ final class SpectralProduct {
     /** Transforms signals {@code s(first(idx), second(idx))} for {@code idx < count} into {@code (re[idx], im[idx])}. */
     private static void transformAll(RealFft2D plan, int count, Signals s, IntUnaryOperator first,
                                      IntUnaryOperator second, float[][] re, float[][] im) {
+        int uh = s.upsampleH();
+        int uw = s.upsampleW();
+        RealFft2D tp = uh == 1 && uw == 1 ? plan : RealFft2D.of(plan.fh / uh, plan.fw / uw);
+        Phases phases = tp == plan ? null : new Phases(plan, uh, uw);
         parallelRanges(count, (from, to) -> {
-            float[] buf = new float[plan.fh * plan.fw];
-            int[] rows = new int[plan.fh];
-            float[] col = new float[plan.columnScratch()];
+            float[] buf = new float[tp.fh * tp.fw];
+            int[] rows = new int[tp.fh];
+            float[] col = new float[tp.columnScratch()];
+            float[] sr = tp == plan ? null : new float[tp.planeSize];
+            float[] si = tp == plan ? null : new float[tp.planeSize];
+            int[] residue = new int[2];
             for (int idx = from; idx < to; idx++) {
                 Arrays.fill(buf, 0f);
-                int n = s.place(first.applyAsInt(idx), second.applyAsInt(idx), buf, rows);
-                plan.forward(buf, rows, n, re[idx], im[idx], col);
+                int a = first.applyAsInt(idx);
+                int b = second.applyAsInt(idx);
+                int n = s.place(a, b, buf, rows);
+                if (tp == plan) {
+                    plan.forward(buf, rows, n, re[idx], im[idx], col);
+                } else {
+                    tp.forward(buf, rows, n, sr, si, col);
+                    s.residue(a, b, residue);
+                    expand(plan, tp, sr, si, phases, residue[0], residue[1], re[idx], im[idx]);
+                }
             }
         });
+    }
+
+    /** The twiddles {@code e^{-2 pi i r v / fh}} and {@code e^{-2 pi i r u / fw}} for every residue {@code r}. */
+    static final class Phases {
+        final float[][] cosH;
+        final float[][] sinH;
+        final float[][] cosW;
+        final float[][] sinW;
+
+        Phases(RealFft2D plan, int uh, int uw) {
+            cosH = new float[uh][plan.fh];
+            sinH = new float[uh][plan.fh];
+            cosW = new float[uw][plan.halfW];
+            sinW = new float[uw][plan.halfW];
+            for (int r = 0; r < uh; r++) {
+                for (int v = 0; v < plan.fh; v++) {
+                    double a = 2 * Math.PI * ((long) r * v % plan.fh) / plan.fh;
+                    cosH[r][v] = (float) Math.cos(a);
+                    sinH[r][v] = (float) Math.sin(a);
+                }
+            }
+            for (int r = 0; r < uw; r++) {
+                for (int u = 0; u < plan.halfW; u++) {
+                    double a = 2 * Math.PI * ((long) r * u % plan.fw) / plan.fw;
+                    cosW[r][u] = (float) Math.cos(a);
+                    sinW[r][u] = (float) Math.sin(a);
+                }
+            }
+        }
+    }
+
+    /**
+     * The half spectrum {@code (re, im)} of the {@code fh x fw} signal {@code b(uh*m + rh, uw*n + rw) = g(m, n)}
+     * (zero elsewhere), from the half spectrum {@code (sr, si)} of the {@code fh/uh x fw/uw} signal {@code g}:
+     * <pre>
+     *   B(v, u) = e^{-2 pi i (rh v / fh + rw u / fw)} * G(v mod fh/uh, u mod fw/uw)
+     * </pre>
+     * (the spectrum of a zero-upsampled signal repeats; the residues shift it). Columns of {@code G} above
+     * {@code gw/2} are not stored: {@code G(v, u) = conj G(-v, gw - u)}.
+     */
+    static void expand(RealFft2D big, RealFft2D small, float[] sr, float[] si, Phases ph, int rh, int rw,
+                       float[] re, float[] im) {
+        int fh = big.fh;
+        int gh = small.fh;
+        int gw = small.fw;
+        float[] ch = ph.cosH[rh];
+        float[] sh = ph.sinH[rh];
+        for (int u = 0; u < big.halfW; u++) {
+            int up = u % gw;
+            boolean mirror = up > gw / 2;
+            int src = (mirror ? gw - up : up) * gh;
+            float sign = mirror ? -1f : 1f;
+            float cw = ph.cosW[rw][u];
+            float sw = ph.sinW[rw][u];
+            int dst = u * fh;
+            for (int v = 0, vp = 0; v < fh; v++, vp = vp + 1 == gh ? 0 : vp + 1) {
+                int sv = mirror ? (vp == 0 ? 0 : gh - vp) : vp;
+                float gr = sr[src + sv];
+                float gi = sign * si[src + sv];
+                // phase e^{-i(a + b)} = cos(a + b) - i sin(a + b)
+                float pr = ch[v] * cw - sh[v] * sw;
+                float pi = -(sh[v] * cw + ch[v] * sw);
+                re[dst + v] = gr * pr - gi * pi;
+                im[dst + v] = gr * pi + gi * pr;
+            }
+        }
     }
 
     private static void multiplyAndInvert(RealFft2D plan, int in, int ln, int jn, int i0, int j0,

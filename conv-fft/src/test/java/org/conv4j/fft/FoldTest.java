@@ -12,7 +12,11 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Decimation by folding the spectrum: the inverse of the folded spectrum is the decimated signal. */
+/**
+ * The two stride tricks of the engine: decimation by folding the spectrum (the inverse of the folded spectrum
+ * is the decimated signal) and upsampling by replicating it (the replicated, phase-shifted spectrum of a
+ * small signal is the spectrum of its zero-upsampled version).
+ */
 class FoldTest {
 
     @ParameterizedTest
@@ -46,6 +50,43 @@ class FoldTest {
                 assertEquals(signal[(m * dh) * fw + n * dw], out[m * small.fw + n], 2e-6, "(" + m + ", " + n + ")");
             }
         }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"12, 12, 2, 2, 1, 0", "12, 20, 3, 2, 2, 1", "18, 12, 3, 3, 0, 2", "16, 16, 4, 4, 3, 3", "9, 8, 1, 4, 0, 1"})
+    void replicatedSmallSpectrumIsTheSpectrumOfTheUpsampledSignal(int fh, int fw, int uh, int uw, int rh, int rw) {
+        RealFft2D big = RealFft2D.of(fh, fw);
+        RealFft2D small = RealFft2D.of(fh / uh, fw / uw);
+        SplittableRandom r = new SplittableRandom(fh * 7L + fw);
+        float[] g = new float[small.fh * small.fw];
+        float[] upsampled = new float[fh * fw];
+        for (int m = 0; m < small.fh; m++) {
+            for (int n = 0; n < small.fw; n++) {
+                g[m * small.fw + n] = (float) (r.nextDouble() * 2 - 1);
+                upsampled[(uh * m + rh) * fw + uw * n + rw] = g[m * small.fw + n];
+            }
+        }
+        float[] re = new float[big.planeSize];
+        float[] im = new float[big.planeSize];
+        big.forward(upsampled, allRows(fh), fh, re, im, new float[big.columnScratch()]);
+        float[] sr = new float[small.planeSize];
+        float[] si = new float[small.planeSize];
+        small.forward(g, allRows(small.fh), small.fh, sr, si, new float[small.columnScratch()]);
+        float[] er = new float[big.planeSize];
+        float[] ei = new float[big.planeSize];
+        SpectralProduct.expand(big, small, sr, si, new SpectralProduct.Phases(big, uh, uw), rh, rw, er, ei);
+        for (int e = 0; e < big.planeSize; e++) {
+            assertEquals(re[e], er[e], 2e-5, "Re at " + e);
+            assertEquals(im[e], ei[e], 2e-5, "Im at " + e);
+        }
+    }
+
+    private static int[] allRows(int n) {
+        int[] rows = new int[n];
+        for (int i = 0; i < n; i++) {
+            rows[i] = i;
+        }
+        return rows;
     }
 
     @Test
