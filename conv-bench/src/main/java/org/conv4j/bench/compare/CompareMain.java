@@ -17,7 +17,6 @@ import org.conv4j.bench.Pass;
 import org.conv4j.bench.Problem;
 import org.conv4j.bench.SgemmProbe;
 import org.conv4j.bench.ShapeCatalog;
-import org.conv4j.bench.SkipRule;
 
 /**
  * The comparison command, {@code java -jar conv-bench/target/conv-bench.jar}: runs every backend (and the
@@ -116,7 +115,7 @@ public final class CompareMain {
             List<CaseResult> shapeResults = new ArrayList<>();
             for (Pass pass : passes) {
                 Problem problem = Problem.of(shape, pass, options.seed());
-                Runner.Reference reference = null;
+                Reference reference = null;
                 boolean naiveSelected = contenders.get(0).name().equals("naive");
                 if (!naiveSelected || contenders.get(0).skipReason(shape, pass) != null) {
                     reference = untimedNaiveReference(problem, pass);
@@ -148,9 +147,9 @@ public final class CompareMain {
         out.printf(Locale.ROOT, "Done in %.1f min. Report: %s%n", minutes, report.toAbsolutePath().normalize());
     }
 
-    private Runner.Reference lastNaiveReference;
+    private Reference lastNaiveReference;
 
-    private CaseResult runCase(Runner runner, Contender c, Problem problem, Pass pass, Runner.Reference reference) {
+    private CaseResult runCase(Runner runner, Contender c, Problem problem, Pass pass, Reference reference) {
         BenchShape shape = problem.shape();
         String skip = c.skipReason(shape, pass);
         if (skip != null) {
@@ -161,30 +160,29 @@ public final class CompareMain {
             Runner.Timed timed = runner.time(run);
             double[] diff;
             if (c.name().equals("naive") && reference == null) {
-                lastNaiveReference = Runner.keep(run, pass);
+                lastNaiveReference = Reference.whole(run, pass);
                 diff = new double[] {0, 0};
             } else {
-                diff = Runner.diff(run, pass, reference);
+                diff = reference == null ? new double[] {Double.NaN, Double.NaN} : reference.diff(run, pass);
             }
             return new CaseResult(shape, pass, c.name(), CaseResult.Status.OK, Measure.median(timed.nanos()),
                     timed.nanos().length, diff[0], diff[1], c.name().equals("naive") ? "reference"
-                            : reference == null ? "no naive reference" : "");
+                            : reference == null ? "no naive reference (too big)"
+                            : reference.scope().isEmpty() ? "" : "diff on a slice: " + reference.scope());
         } catch (RuntimeException | OutOfMemoryError | LinkageError e) {
             return CaseResult.failed(shape, pass, c.name(), String.valueOf(e).replace('\n', ' '));
         }
     }
 
-    /** The naive result for this pass when naive is not being timed but the pass is affordable; else null. */
-    private Runner.Reference untimedNaiveReference(Problem problem, Pass pass) {
-        if (!SkipRule.naiveReferenceAffordable(problem.shape(), pass)) {
-            return null;
-        }
+    /** The naive reference when naive is not timed: whole or a slice ({@link Reference#naive}), or null. */
+    private Reference untimedNaiveReference(Problem problem, Pass pass) {
+        org.conv4j.api.ConvBackend naive;
         try {
-            Contender naive = Contenders.byName("naive");
-            return Runner.reference(naive.prepare(problem, pass), pass);
+            naive = org.conv4j.api.Conv2d.backend("naive");
         } catch (IllegalArgumentException e) {
             return null; // no naive backend on the classpath
         }
+        return Reference.naive(naive, problem, pass);
     }
 
     private void loadNd4j() {

@@ -1,10 +1,6 @@
 package org.conv4j.bench.compare;
 
-import org.conv4j.api.ConvGradients;
-import org.conv4j.api.Tensor4D;
 import org.conv4j.bench.Contender;
-import org.conv4j.bench.Pass;
-import org.conv4j.bench.Problem;
 
 /**
  * Times one case with the command's repetition policy: untimed warm-up calls until {@code warmupMs} have
@@ -53,47 +49,5 @@ final class Runner {
             spent += dt;
         }
         return new Timed(java.util.Arrays.copyOf(nanos, n), run);
-    }
-
-    /** A result to compare with: the naive forward output or backward gradients. */
-    record Reference(Tensor4D output, ConvGradients gradients) {
-    }
-
-    /** Runs {@code run} once, untimed, and keeps its result as the reference. */
-    static Reference reference(Contender.Run run, Pass pass) {
-        run.run();
-        return keep(run, pass);
-    }
-
-    static Reference keep(Contender.Run run, Pass pass) {
-        return pass == Pass.FORWARD ? new Reference(run.output().copy(), null) : new Reference(null, run.gradients());
-    }
-
-    /** {maxAbsDiff, relative diff} of the run's last result against the reference; NaNs if there is none. */
-    static double[] diff(Contender.Run run, Pass pass, Reference ref) {
-        if (ref == null) {
-            return new double[] {Double.NaN, Double.NaN};
-        }
-        if (pass == Pass.FORWARD) {
-            Tensor4D out = run.output();
-            double d = out.maxAbsDiff(ref.output());
-            return new double[] {d, d / Math.max(ref.output().maxAbs(), Float.MIN_NORMAL)};
-        }
-        ConvGradients g = run.gradients();
-        ConvGradients r = ref.gradients();
-        double abs = 0;
-        double rel = 0;
-        Tensor4D[][] pairs = {{g.input(), r.input()}, {g.weight(), r.weight()}, {g.biasTensor(), r.biasTensor()}};
-        for (Tensor4D[] p : pairs) {
-            double d = p[0].maxAbsDiff(p[1]);
-            abs = Math.max(abs, d);
-            rel = Math.max(rel, d / Math.max(p[1].maxAbs(), Float.MIN_NORMAL));
-        }
-        return new double[] {abs, rel};
-    }
-
-    /** Data for a case. */
-    static Problem problem(org.conv4j.bench.BenchShape s, Pass pass, long seed) {
-        return Problem.of(s, pass, seed);
     }
 }
