@@ -116,21 +116,23 @@ final class RealFft2D {
         for (int u0 = 0; u0 < halfW; u0 += COLUMN_BLOCK) {
             int nb = Math.min(COLUMN_BLOCK, halfW - u0);
             Arrays.fill(col, 0, nb * twoFh, 0f);
-            // column u of the packed row spectra, as interleaved complex values at col[(u-u0)*2fh + 2r ..]
+            // column u of the packed row spectra, as interleaved complex values at col[(u-u0)*2fh + 2r ..];
+            // u = 0 and u = fw/2 are real and packed at a[0] and a[1]; the loop over b covers the others
+            int bFirst = u0 == 0 ? 1 : 0;
+            int bEnd = u0 + nb - 1 == half ? nb - 1 : nb;
             for (int k = 0; k < rowCount; k++) {
                 int r = rows[k];
-                int src = r * fw;
-                for (int b = 0; b < nb; b++) {
-                    int u = u0 + b;
-                    int dst = b * twoFh + 2 * r;
-                    if (u == 0) {
-                        col[dst] = buf[src]; // Re S(0); Im S(0) = 0
-                    } else if (u == half) {
-                        col[dst] = buf[src + 1]; // Re S(fw/2), packed at a[1]; Im = 0
-                    } else {
-                        col[dst] = buf[src + 2 * u];
-                        col[dst + 1] = buf[src + 2 * u + 1];
-                    }
+                int src = r * fw + 2 * u0;
+                int dst = 2 * r;
+                if (bFirst == 1) {
+                    col[dst] = buf[r * fw]; // Re S(0); Im S(0) = 0
+                }
+                if (bEnd < nb) {
+                    col[(nb - 1) * twoFh + dst] = buf[r * fw + 1]; // Re S(fw/2); Im = 0
+                }
+                for (int b = bFirst; b < bEnd; b++) {
+                    col[b * twoFh + dst] = buf[src + 2 * b];
+                    col[b * twoFh + dst + 1] = buf[src + 2 * b + 1];
                 }
             }
             for (int b = 0; b < nb; b++) {
@@ -168,20 +170,21 @@ final class RealFft2D {
             }
             // The result is real, so columns 0 and fw/2 of the row spectra are real (their imaginary parts
             // are rounding noise) and pack into a[0] and a[1].
+            int bFirst = u0 == 0 ? 1 : 0;
+            int bEnd = u0 + nb - 1 == half ? nb - 1 : nb;
             for (int k = 0; k < rowCount; k++) {
                 int r2 = 2 * rows[k];
                 int dst = k * fw;
-                for (int b = 0; b < nb; b++) {
-                    int u = u0 + b;
-                    int c = b * twoFh + r2;
-                    if (u == 0) {
-                        out[dst] = col[c];
-                    } else if (u == half) {
-                        out[dst + 1] = col[c];
-                    } else {
-                        out[dst + 2 * u] = col[c];
-                        out[dst + 2 * u + 1] = col[c + 1];
-                    }
+                if (bFirst == 1) {
+                    out[dst] = col[r2];
+                }
+                if (bEnd < nb) {
+                    out[dst + 1] = col[(nb - 1) * twoFh + r2];
+                }
+                int d = dst + 2 * u0;
+                for (int b = bFirst; b < bEnd; b++) {
+                    out[d + 2 * b] = col[b * twoFh + r2];
+                    out[d + 2 * b + 1] = col[b * twoFh + r2 + 1];
                 }
             }
         }
