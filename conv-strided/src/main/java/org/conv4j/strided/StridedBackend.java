@@ -59,8 +59,8 @@ import java.util.stream.IntStream;
  * most {@link #workspaceBytes()} per call, images one at a time, each in bands of output rows
  * ({@link BandPlan}); plus, on the Java heap, one padded image (and its gradient, backward).
  *
- * <p><b>Threads.</b> GEMMs run on OpenBLAS's threads; the gather and the scatter run in parallel over
- * channels when there is enough work. Every element is summed in one fixed order, so results do not depend
+ * <p><b>Threads.</b> GEMMs run on OpenBLAS's threads; the gather runs in parallel over tap rows
+ * {@code (c, i)} and the scatter over channels when there is enough work. Every element is summed in one fixed order, so results do not depend
  * on the thread count or on concurrent callers. Thread-safe: each call acquires its own workspace.
  *
  * <p><b>Accuracy</b>: float32 GEMM, within the conformance kit's default 1e-5 of the naive reference,
@@ -72,8 +72,9 @@ public final class StridedBackend implements ConvBackend {
     public static final String NAME = "strided";
 
     /**
-     * Fewest input channels per group from which the zero-copy path is used for any filter count. Below it, zero-copy is still used when a group has no more filters than channels
-     * ({@code Kg <= Cg}) or the kernel is 1x1 (its tap matrix IS the input); otherwise the gathered path runs.
+     * Fewest input channels per group from which the zero-copy path is used for any filter count. Below it,
+     * zero-copy is still used when a group has no more filters than channels ({@code Kg <= Cg}) or the kernel
+     * is 1x1 (its tap matrix IS the input); otherwise the gathered path runs.
      *
      * <p>Why: the zero-copy path re-reads and re-writes the {@code (Kg, L)} output once per kernel offset
      * with an inner dimension of only {@code Cg}, the gathered path writes and re-reads a
@@ -83,7 +84,8 @@ public final class StridedBackend implements ConvBackend {
      * 4 channels (forward 1.44 vs 1.63 ms, backward 2.7 vs 4.4), about even at 8-16 (forward 2.0 vs 2.2 at
      * 16), and zero-copy was ahead from 32 (forward 3.0 vs 4.0, backward 7.5 vs 11.1); with as many
      * filters as channels (1, 4, 8) or fewer (8 channels, 2 filters) zero-copy won everywhere (e.g. 8 to 8:
-     * forward 0.62 vs 6.8 ms).
+     * forward 0.62 vs 6.8 ms). A re-run under heavier load agreed on the clear cases but not on the backward
+     * at 16-32 channels, so 16 is a direction to confirm with the JMH suite, not a measured optimum.
      */
     static final int ZERO_COPY_MIN_CHANNELS = 16;
 
