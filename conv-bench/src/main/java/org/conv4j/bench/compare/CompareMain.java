@@ -103,7 +103,7 @@ public final class CompareMain {
                 + contenders.size() + " backends (" + names(contenders) + ")");
         out.println("machine: " + Machine.describe());
 
-        if (names(contenders).contains(org.conv4j.bench.Nd4jConv.NAME)) {
+        if (contenders.stream().anyMatch(c -> c.name().equals(org.conv4j.bench.Nd4jConv.NAME))) {
             loadNd4j(); // load the native libraries now, not inside the first timed case's progress line
         }
         double sgemm = options.sgemm() ? sgemmProbe() : Double.NaN;
@@ -182,7 +182,12 @@ public final class CompareMain {
         } catch (IllegalArgumentException e) {
             return null; // no naive backend on the classpath
         }
-        return Reference.naive(naive, problem, pass);
+        try {
+            return Reference.naive(naive, problem, pass);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            out.println("(no naive reference for " + problem.shape().name() + " " + pass.label() + ": " + e + ")");
+            return null;
+        }
     }
 
     private void loadNd4j() {
