@@ -362,7 +362,7 @@ public final class StridedBackend implements ConvBackend {
                     Gemm.sgemm(true, false, r, q, kg, 1f,
                             ws, plan.weightAt() + wOff, r, ws, dyOff, q,
                             0f, ws, plan.columnsGradAt(), q);
-                    scatter(ws, (int) plan.columnsGradAt(), view, dxPad, (long) r * q);
+                    scatter(ws, (int) plan.columnsGradAt(), q, view, dxPad, (long) r * q);
                 }
                 first = false;
             }
@@ -382,11 +382,30 @@ public final class StridedBackend implements ConvBackend {
                 () -> StridedKernels.gatherWindows(src, view, dst, at));
     }
 
-    /** {@link StridedKernels#scatterAddWindows} from the native workspace, split over channels when large. */
-    private static void scatter(NativeFloats ws, int at, WindowView view, float[] dst, long floats) {
-        FloatBuffer col = ws.buffer();
-        forEach((int) view.shape()[0], floats, c -> StridedKernels.scatterAddWindows(col, at, view, dst, c, c + 1),
-                () -> StridedKernels.scatterAddWindows(col, at, view, dst));
+    /**
+     * {@link StridedKernels#scatterAddWindows} of the {@code (Cg*kH*kW, q)} gradient matrix at {@code ws[at..]}:
+     * one task per channel (channels write disjoint planes), in parallel when large enough; each task copies
+     * its rows out of native memory one at a time into a small array (it stays in cache) and adds it back
+     * through the view with {@link StridedKernels#scatterAddTap}.
+     */
+    private static void scatter(NativeFloats ws, int at, int q, WindowView view, float[] dst, long floats) {
+        int kh = (int) view.shape()[3];
+        int kw = (int) view.shape()[4];
+        IntConsumer channel = c -> {
+            float[] row = new float[q];
+            for (int i = 0; i < kh; i++) {
+                for (int j = 0; j < kw; j++) {
+                    ws.copyTo(at + ((c * kh + i) * kw + j) * q, row, 0, q);
+                    StridedKernels.scatterAddTap(row, 0, view, c, i, j, dst);
+                }
+            }
+        };
+        int channels = (int) view.shape()[0];
+        forEach(channels, floats, channel, () -> {
+            for (int c = 0; c < channels; c++) {
+                channel.accept(c);
+            }
+        });
     }
 
     private static void forEach(int tasks, long floats, IntConsumer task, Runnable serial) {

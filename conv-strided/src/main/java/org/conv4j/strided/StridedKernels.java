@@ -153,45 +153,71 @@ final class StridedKernels {
     }
 
     /**
-     * The adjoint of {@link #gatherWindows}: adds each column-matrix element of {@code col[colOff..]} back into
+     * The adjoint of {@link #gatherWindows}: adds each column-matrix element of {@code col[colOff..]} (a Java
+     * array: the caller copies the native result out in one bulk copy, then this loop runs on arrays) back into
      * the element the view maps it to, {@code dst[v(c, oh, ow, i, j)] += col[(c, i, j), (oh, ow)]}. For a fixed
      * channel and kernel offset {@code (i, j)} this is one strided add into
      * {@code dst[c, i*dh : i*dh + sh*outH : sh, j*dw : j*dw + sw*outW : sw]}; overlapping windows hit the same
      * element several times and their contributions add up, which is exactly the chain rule for an input
      * read by several windows. Checked like the gather.
      */
-    static void scatterAddWindows(FloatBuffer col, int colOff, WindowView v, float[] dst) {
+    static void scatterAddWindows(float[] col, int colOff, WindowView v, float[] dst) {
         scatterAddWindows(col, colOff, v, dst, 0, (int) v.shape()[0]);
     }
 
     /**
-     * {@link #scatterAddWindows(FloatBuffer, int, WindowView, float[])} for the channels {@code c0 .. c1-1}
-     * only. A convolution view's channel stride is at least the extent of one channel's windows (a channel's
-     * windows stay in its own padded plane), so disjoint channel ranges write disjoint elements and can run in
+     * {@link #scatterAddWindows(float[], int, WindowView, float[])} for the channels {@code c0 .. c1-1} only.
+     * A convolution view's channel stride is at least the extent of one channel's windows (a channel's windows
+     * stay in its own padded plane), so disjoint channel ranges write disjoint elements and can run in
      * parallel, each element still summed in one fixed order.
      */
-    static void scatterAddWindows(FloatBuffer col, int colOff, WindowView v, float[] dst, int c0, int c1) {
+    static void scatterAddWindows(float[] col, int colOff, WindowView v, float[] dst, int c0, int c1) {
+        checkRank5(v);
+        v.checkFits(dst.length);
+        long[] n = v.shape();
+        int channels = (int) n[0], kh = (int) n[3], kw = (int) n[4];
+        int plane = (int) (n[1] * n[2]);
+        checkRange("col", colOff, (long) channels * kh * kw * plane, col.length);
+        checkTapRows(c0, c1, channels);
+        for (int c = c0; c < c1; c++) {
+            for (int i = 0; i < kh; i++) {
+                for (int j = 0; j < kw; j++) {
+                    scatterAddTap(col, colOff + ((c * kh + i) * kw + j) * plane, v, c, i, j, dst);
+                }
+            }
+        }
+    }
+
+    /**
+     * One row of {@link #scatterAddWindows}: the {@code outH*outW} gradients of tap {@code (i, j)} of channel
+     * {@code c}, at {@code row[rowOff..]}, added into {@code dst[v(c, oh, ow, i, j)]}: the strided add into
+     * {@code dst[c, i*dh : i*dh + sh*outH : sh, j*dw : j*dw + sw*outW : sw]}. Checks the view against
+     * {@code dst} first, like every kernel here.
+     */
+    static void scatterAddTap(float[] row, int rowOff, WindowView v, int c, int i, int j, float[] dst) {
         checkRank5(v);
         v.checkFits(dst.length);
         long[] n = v.shape();
         long[] s = v.stride();
-        int channels = (int) n[0], outH = (int) n[1], outW = (int) n[2], kh = (int) n[3], kw = (int) n[4];
-        int plane = outH * outW;
-        checkRange("col", colOff, (long) channels * kh * kw * plane, col.limit());
-        checkTapRows(c0, c1, channels);
+        int outH = (int) n[1], outW = (int) n[2];
+        if (c < 0 || c >= n[0] || i < 0 || i >= n[3] || j < 0 || j >= n[4]) {
+            throw new IllegalArgumentException("tap: expected (c, i, j) within " + n[0] + " x " + n[3] + " x " + n[4]
+                    + ", got (" + c + ", " + i + ", " + j + ")");
+        }
+        checkRange("row", rowOff, (long) outH * outW, row.length);
+        long tap = v.offset() + c * s[0] + i * s[3] + j * s[4];
         int step = (int) s[2];
-        for (int c = c0; c < c1; c++) {
-            for (int i = 0; i < kh; i++) {
-                for (int j = 0; j < kw; j++) {
-                    int row = colOff + ((c * kh + i) * kw + j) * plane;
-                    long tap = v.offset() + c * s[0] + i * s[3] + j * s[4];
-                    for (int oh = 0; oh < outH; oh++) {
-                        int to = (int) (tap + oh * s[1]);
-                        int from = row + oh * outW;
-                        for (int ow = 0; ow < outW; ow++) {
-                            dst[to + ow * step] += col.get(from + ow);
-                        }
-                    }
+        for (int oh = 0; oh < outH; oh++) {
+            int to = (int) (tap + oh * s[1]);
+            int from = rowOff + oh * outW;
+            if (step == 1) {
+                // stride 1: a plain vector add (the JIT vectorises it)
+                for (int ow = 0; ow < outW; ow++) {
+                    dst[to + ow] += row[from + ow];
+                }
+            } else {
+                for (int ow = 0; ow < outW; ow++) {
+                    dst[to + ow * step] += row[from + ow];
                 }
             }
         }

@@ -43,7 +43,7 @@ class StridedKernelsTest {
                 float[] scattered = new float[image];
                 float[] shifted = new float[colLength + 5];
                 System.arraycopy(col, 0, shifted, 5, colLength);
-                StridedKernels.scatterAddWindows(FloatBuffer.wrap(shifted), 5, v, scattered);
+                StridedKernels.scatterAddWindows(shifted, 5, v, scattered);
                 double left = 0;
                 double right = 0;
                 for (int e = 0; e < colLength; e++) {
@@ -69,7 +69,7 @@ class StridedKernelsTest {
         float[] back = new float[9];
         float[] ones = new float[16];
         java.util.Arrays.fill(ones, 1f);
-        StridedKernels.scatterAddWindows(FloatBuffer.wrap(ones), 0, v, back);
+        StridedKernels.scatterAddWindows(ones, 0, v, back);
         // how many windows read each element: the centre 4, edges 2, corners 1
         assertArrayEquals(new float[] {1, 2, 1, 2, 4, 2, 1, 2, 1}, back);
     }

@@ -179,7 +179,8 @@ class WindowViewTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> StridedKernels.gatherWindows(tooShort, v, col, 0));
         assertTrue(e.getMessage().startsWith("view: expected a buffer of at least 72"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> StridedKernels.scatterAddWindows(col, 0, v, tooShort));
+        assertThrows(IllegalArgumentException.class,
+                () -> StridedKernels.scatterAddWindows(new float[2 * 9 * 16], 0, v, tooShort));
         // a column matrix that does not fit its buffer at the offset
         assertThrows(IllegalArgumentException.class,
                 () -> StridedKernels.gatherWindows(new float[72], v, FloatBuffer.allocate(2 * 9 * 16 - 1), 0));
