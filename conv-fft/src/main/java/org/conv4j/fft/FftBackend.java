@@ -144,7 +144,6 @@ public final class FftBackend implements ConvBackend {
         float sx = Math.scalb(1f, -ex);
         float sw = Math.scalb(1f, -ew);
         double factor = Math.scalb(1.0, ex + ew);
-        ConvParams p = s.params();
         int nt = plan.tiles();
         int cg = s.inChannelsPerGroup();
         int kg = s.outChannelsPerGroup();
