@@ -251,22 +251,22 @@ public final class Im2colBackend implements ConvBackend {
         return s.macs() < smallMacs || (long) s.outChannelsPerGroup() * s.patchSize() < thinGemm;
     }
 
-    /** GEMM outputs of the unit to {@code y} (NCHW), adding the bias. */
+    /** GEMM outputs of the unit to {@code y} (NCHW), adding the bias; in parallel over (image, channel). */
     private static void copyOut(ConvShape s, Layout l, NativeFloats buf, float[] y, float[] bias, Unit u) {
         int plane = s.outPlane();
         int k = s.outChannels();
-        for (int b = 0; b < u.images(); b++) {
-            for (int c = 0; c < k; c++) {
-                int at = ((u.n0() + b) * k + c) * plane + u.oh0() * s.outW();
-                buf.copyTo((int) (l.outRow(u, c) + (long) b * u.q()), y, at, u.q());
-                if (bias != null) {
-                    float v = bias[c];
-                    for (int e = at; e < at + u.q(); e++) {
-                        y[e] += v;
-                    }
+        forEach(u.images() * k, (long) k * u.width(), task -> {
+            int b = task / k;
+            int c = task % k;
+            int at = ((u.n0() + b) * k + c) * plane + u.oh0() * s.outW();
+            buf.copyTo((int) (l.outRow(u, c) + (long) b * u.q()), y, at, u.q());
+            if (bias != null) {
+                float v = bias[c];
+                for (int e = at; e < at + u.q(); e++) {
+                    y[e] += v;
                 }
             }
-        }
+        });
     }
 
     // ------------------------------------------------------------------------------------------ backward
@@ -286,12 +286,9 @@ public final class Im2colBackend implements ConvBackend {
                     int oh1 = Math.min(s.outH(), oh0 + plan.rows());
                     Unit u = new Unit(n0, nb, oh0, oh1, (oh1 - oh0) * s.outW());
                     // dY of the unit, laid out like the forward's GEMM outputs (K x L)
-                    for (int b = 0; b < nb; b++) {
-                        for (int c = 0; c < k; c++) {
-                            buf.copyFrom(dy, ((n0 + b) * k + c) * plane + oh0 * s.outW(),
-                                    (int) (l.outRow(u, c) + (long) b * u.q()), u.q());
-                        }
-                    }
+                    forEach(nb * k, (long) k * u.width(), task -> buf.copyFrom(dy,
+                            ((u.n0() + task / k) * k + task % k) * plane + u.oh0() * s.outW(),
+                            (int) (l.outRow(u, task % k) + (long) (task / k) * u.q()), u.q()));
                     fillColumns(s, l, x, buf, u);
                     for (int g = 0; g < s.groups(); g++) { // dW[g] (+)= dY[g] (Kg x L) * cols[g]^T (L x P)
                         Gemm.sgemm(false, true, l.kg, l.patch, u.width(), 1f,
@@ -315,11 +312,11 @@ public final class Im2colBackend implements ConvBackend {
         }
     }
 
-    /** {@code db[k] = sum_{n, oh, ow} dy[n, k, oh, ow]}, accumulated in double. */
+    /** {@code db[k] = sum_{n, oh, ow} dy[n, k, oh, ow]}, accumulated in double, in parallel over {@code k}. */
     private static float[] biasGradient(ConvShape s, float[] dy) {
         float[] db = new float[s.outChannels()];
         int plane = s.outPlane();
-        for (int k = 0; k < s.outChannels(); k++) {
+        forEach(s.outChannels(), (long) s.batch() * s.outChannels() * plane, k -> {
             double sum = 0;
             for (int n = 0; n < s.batch(); n++) {
                 int at = (n * s.outChannels() + k) * plane;
@@ -328,7 +325,7 @@ public final class Im2colBackend implements ConvBackend {
                 }
             }
             db[k] = (float) sum;
-        }
+        });
         return db;
     }
 
