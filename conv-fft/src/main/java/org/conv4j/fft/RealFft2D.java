@@ -7,30 +7,37 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
- * A 2D real-to-half-spectrum transform of an {@code fh x fw} buffer, built from JTransforms' 1D transforms
- * so that all-zero rows are skipped on the way in and unneeded rows are never produced on the way out.
+ * A 2D real-to-half-spectrum transform of an {@code fh x fw} buffer: JTransforms' real 1D transform along
+ * the rows, then a complex transform down the columns, so that all-zero rows are skipped on the way in and
+ * unneeded rows are never produced on the way out.
  *
  * <p><b>Spatial layout.</b> A real signal is a row-major {@code fh x fw} block of a {@code float[]}:
  * element {@code (r, c)} at {@code r*fw + c}.
  *
  * <p><b>Spectrum layout.</b> Of the full {@code fh x fw} spectrum {@code S(v, u) = sum_{r,c} s(r,c)
  * e^{-2 pi i (v r / fh + u c / fw)}} only the columns {@code u = 0 .. fw/2} are kept ({@code S(v, fw-u) =
- * conj S(-v, u)} for a real signal). They are stored as two planes of {@code P = (fw/2 + 1) * fh} floats,
- * the real parts then the imaginary parts, each ordered by {@code u} then {@code v}: frequency {@code (v, u)}
- * sits at index {@code u*fh + v} of the real plane and of the imaginary plane, each its own {@code float[]}.
- * Split planes, each starting at index 0 of its own array, let the frequency-domain channel sum run as plain
- * float loops that the JIT vectorises (measured: 0.26 ns per complex multiply-add, against 1.7 ns when the
- * planes were offsets into one shared array, which the JDK 17 JIT did not vectorise).
+ * conj S(-v, u)} for a real signal). They are stored as two planes of {@code P = fh * (fw/2 + 1)} floats,
+ * real and imaginary parts, each its own {@code float[]} starting at index 0, row-major: frequency
+ * {@code (v, u)} at index {@code v*(fw/2 + 1) + u}. Split planes at index 0 of their own arrays let the
+ * frequency-domain channel sum run as plain float loops that the JIT vectorises (measured: 0.26 ns per
+ * complex multiply-add, against 1.7 ns when the planes were offsets into one shared array, which the
+ * JDK 17 JIT did not vectorise).
  *
- * <p><b>How.</b> Forward: a real FFT of length {@code fw} on each non-zero row (JTransforms' packed
- * format: {@code a[0] = Re S(0)}, {@code a[1] = Re S(fw/2)}, {@code a[2u], a[2u+1] = Re, Im S(u)}), then a
- * complex FFT of length {@code fh} down each of the {@code fw/2 + 1} columns. Inverse: the same steps
- * backwards, the column transforms for every column and the row transforms only for the requested rows.
- * The inverse is normalised: inverse(forward(s)) = s.
+ * <p><b>How.</b> Forward: JTransforms' {@code realForward} on each non-zero row (packed format:
+ * {@code a[0] = Re S(0)}, {@code a[1] = Re S(fw/2)}, {@code a[2u], a[2u+1] = Re, Im S(u)}), unpacked into
+ * one real and one imaginary {@code float[]} per row; then the transforms down the {@code fw/2 + 1} columns.
+ * For a power-of-two {@code fh} those run as one radix-2 transform over all columns at once
+ * ({@link #columnFft}): each butterfly combines two row arrays element by element, a loop over the
+ * columns that the JIT vectorises. JTransforms has no batched transform; called column by column it costs
+ * a gather, a call and a scatter per column, and the batched kernel measured about twice as fast. Other
+ * lengths use JTransforms' {@code complexForward} per column. Inverse: the same steps backwards, the column
+ * transforms for every column and the row transforms only for the requested rows; normalised, so
+ * inverse(forward(s)) = s.
  *
  * <p>Instances are immutable and are shared between threads: JTransforms' 1D plans only read their tables
  * during a transform (its mixed-radix code allocates its work array per call), which the conformance kit's
- * concurrency test confirms. Plans are cached per size in {@link #of(int, int)}.
+ * concurrency test confirms; per-call scratch lives in a {@link Work} owned by one thread. Plans are
+ * cached per size in {@link #of(int, int)}.
  */
 final class RealFft2D {
 
@@ -48,6 +55,11 @@ final class RealFft2D {
     final int planeSize;
     private final FloatFFT_1D rowFft;
     private final FloatFFT_1D colFft;
+    /** True if {@code fh} is a power of two: columns by {@link #columnFft}, else by JTransforms. */
+    private final boolean radix2;
+    /** {@code cos(2 pi j / fh)} and {@code sin(2 pi j / fh)} for {@code j < fh/2} (radix-2 twiddles). */
+    private final float[] cos;
+    private final float[] sin;
 
     private RealFft2D(int fh, int fw) {
         this.fh = fh;
@@ -56,6 +68,31 @@ final class RealFft2D {
         this.planeSize = halfW * fh;
         this.rowFft = plan1d(fw);
         this.colFft = plan1d(fh);
+        this.radix2 = Integer.bitCount(fh) == 1;
+        this.cos = new float[Math.max(1, fh / 2)];
+        this.sin = new float[cos.length];
+        for (int j = 0; j < fh / 2; j++) {
+            cos[j] = (float) Math.cos(2 * Math.PI * j / fh);
+            sin[j] = (float) Math.sin(2 * Math.PI * j / fh);
+        }
+    }
+
+    /** Per-thread scratch of one plan: one real and one imaginary array per row, and a column buffer. */
+    static final class Work {
+        final float[][] re;
+        final float[][] im;
+        final float[] col;
+
+        Work(RealFft2D plan) {
+            re = new float[plan.fh][plan.halfW];
+            im = new float[plan.fh][plan.halfW];
+            col = new float[2 * plan.fh];
+        }
+    }
+
+    /** Scratch for {@link #forward} and {@link #inverse}, for one thread at a time. */
+    Work newWork() {
+        return new Work(this);
     }
 
     /**
@@ -89,109 +126,149 @@ final class RealFft2D {
     }
 
     /**
-     * Columns handled together: a row of the packed row spectra is read (or written) for {@value} columns at
-     * once, {@code 2 * 8} floats, a 64-byte cache line, instead of one column at a time with a stride of
-     * {@code fw} floats.
-     */
-    static final int COLUMN_BLOCK = 8;
-
-    /** Floats of scratch {@link #forward} and {@link #inverse} need: {@link #COLUMN_BLOCK} columns of {@code 2*fh}. */
-    int columnScratch() {
-        return 2 * fh * COLUMN_BLOCK;
-    }
-
-    /**
      * Transforms the real signal in {@code buf[0 .. fh*fw)} (overwritten) into the spectrum {@code (re, im)},
      * two planes of {@link #planeSize} floats. Rows not listed are taken as zero and never read.
      *
-     * @param rows     the indices of the rows that may be non-zero, {@code rowCount} of them, each once
-     * @param col      scratch of at least {@link #columnScratch()} floats
+     * @param rows the indices of the rows that may be non-zero, {@code rowCount} of them, each once
      */
-    void forward(float[] buf, int[] rows, int rowCount, float[] re, float[] im, float[] col) {
-        for (int k = 0; k < rowCount; k++) {
-            rowFft.realForward(buf, rows[k] * fw);
+    void forward(float[] buf, int[] rows, int rowCount, float[] re, float[] im, Work work) {
+        float[][] wr = work.re;
+        float[][] wi = work.im;
+        for (int r = 0; r < fh; r++) {
+            Arrays.fill(wr[r], 0f);
+            Arrays.fill(wi[r], 0f);
         }
-        int twoFh = 2 * fh;
         int half = fw / 2;
-        for (int u0 = 0; u0 < halfW; u0 += COLUMN_BLOCK) {
-            int nb = Math.min(COLUMN_BLOCK, halfW - u0);
-            Arrays.fill(col, 0, nb * twoFh, 0f);
-            // column u of the packed row spectra, as interleaved complex values at col[(u-u0)*2fh + 2r ..];
-            // u = 0 and u = fw/2 are real and packed at a[0] and a[1]; the loop over b covers the others
-            int bFirst = u0 == 0 ? 1 : 0;
-            int bEnd = u0 + nb - 1 == half ? nb - 1 : nb;
-            for (int k = 0; k < rowCount; k++) {
-                int r = rows[k];
-                int src = r * fw + 2 * u0;
-                int dst = 2 * r;
-                if (bFirst == 1) {
-                    col[dst] = buf[r * fw]; // Re S(0); Im S(0) = 0
-                }
-                if (bEnd < nb) {
-                    col[(nb - 1) * twoFh + dst] = buf[r * fw + 1]; // Re S(fw/2); Im = 0
-                }
-                for (int b = bFirst; b < bEnd; b++) {
-                    col[b * twoFh + dst] = buf[src + 2 * b];
-                    col[b * twoFh + dst + 1] = buf[src + 2 * b + 1];
-                }
+        for (int k = 0; k < rowCount; k++) {
+            int r = rows[k];
+            int off = r * fw;
+            rowFft.realForward(buf, off);
+            float[] pr = wr[r];
+            float[] pi = wi[r];
+            pr[0] = buf[off]; // Re S(0); Im S(0) = 0
+            pr[half] = buf[off + 1]; // Re S(fw/2), packed at a[1]; Im = 0
+            for (int u = 1; u < half; u++) {
+                pr[u] = buf[off + 2 * u];
+                pi[u] = buf[off + 2 * u + 1];
             }
-            for (int b = 0; b < nb; b++) {
-                colFft.complexForward(col, b * twoFh);
-                int base = (u0 + b) * fh;
-                int c0 = b * twoFh;
-                for (int v = 0; v < fh; v++) {
-                    re[base + v] = col[c0 + 2 * v];
-                    im[base + v] = col[c0 + 2 * v + 1];
-                }
-            }
+        }
+        columns(wr, wi, false, work.col);
+        for (int v = 0; v < fh; v++) {
+            System.arraycopy(wr[v], 0, re, v * halfW, halfW);
+            System.arraycopy(wi[v], 0, im, v * halfW, halfW);
         }
     }
 
     /**
      * The rows {@code rows[0 .. rowCount)} of the real signal whose spectrum is {@code (re, im)} (two planes
-     * of {@link #planeSize} floats at offset 0, destroyed), written as row {@code k} at {@code out[k*fw ..]}.
+     * of {@link #planeSize} floats), written as row {@code k} at {@code out[k*fw ..]}.
      *
      * @param out at least {@code rowCount * fw} floats
-     * @param col scratch of at least {@link #columnScratch()} floats
      */
-    void inverse(float[] re, float[] im, int[] rows, int rowCount, float[] out, float[] col) {
+    void inverse(float[] re, float[] im, int[] rows, int rowCount, float[] out, Work work) {
+        float[][] wr = work.re;
+        float[][] wi = work.im;
+        for (int v = 0; v < fh; v++) {
+            System.arraycopy(re, v * halfW, wr[v], 0, halfW);
+            System.arraycopy(im, v * halfW, wi[v], 0, halfW);
+        }
+        columns(wr, wi, true, work.col);
         int half = fw / 2;
-        int twoFh = 2 * fh;
-        for (int u0 = 0; u0 < halfW; u0 += COLUMN_BLOCK) {
-            int nb = Math.min(COLUMN_BLOCK, halfW - u0);
-            for (int b = 0; b < nb; b++) {
-                int base = (u0 + b) * fh;
-                int c0 = b * twoFh;
-                for (int v = 0; v < fh; v++) {
-                    col[c0 + 2 * v] = re[base + v];
-                    col[c0 + 2 * v + 1] = im[base + v];
-                }
-                colFft.complexInverse(col, c0, true);
-            }
+        float scale = 1f / fh; // the column transforms are unnormalised
+        for (int k = 0; k < rowCount; k++) {
+            float[] pr = wr[rows[k]];
+            float[] pi = wi[rows[k]];
+            int off = k * fw;
             // The result is real, so columns 0 and fw/2 of the row spectra are real (their imaginary parts
             // are rounding noise) and pack into a[0] and a[1].
-            int bFirst = u0 == 0 ? 1 : 0;
-            int bEnd = u0 + nb - 1 == half ? nb - 1 : nb;
-            for (int k = 0; k < rowCount; k++) {
-                int r2 = 2 * rows[k];
-                int dst = k * fw;
-                if (bFirst == 1) {
-                    out[dst] = col[r2];
-                }
-                if (bEnd < nb) {
-                    out[dst + 1] = col[(nb - 1) * twoFh + r2];
-                }
-                int d = dst + 2 * u0;
-                for (int b = bFirst; b < bEnd; b++) {
-                    out[d + 2 * b] = col[b * twoFh + r2];
-                    out[d + 2 * b + 1] = col[b * twoFh + r2 + 1];
+            out[off] = pr[0] * scale;
+            out[off + 1] = pr[half] * scale;
+            for (int u = 1; u < half; u++) {
+                out[off + 2 * u] = pr[u] * scale;
+                out[off + 2 * u + 1] = pi[u] * scale;
+            }
+            // scale=true: JTransforms' unscaled real inverse returns n/2 times the signal for powers of two
+            // and n times for the mixed-radix sizes; the scaled one is exact in both cases.
+            rowFft.realInverse(out, off, true);
+        }
+    }
+
+    /** Unnormalised complex transforms of length {@code fh} down every column of the row arrays. */
+    private void columns(float[][] wr, float[][] wi, boolean inverse, float[] col) {
+        if (radix2) {
+            columnFft(wr, wi, fh, halfW, cos, sin, inverse);
+            return;
+        }
+        for (int u = 0; u < halfW; u++) {
+            for (int v = 0; v < fh; v++) {
+                col[2 * v] = wr[v][u];
+                col[2 * v + 1] = wi[v][u];
+            }
+            if (inverse) {
+                colFft.complexInverse(col, 0, false);
+            } else {
+                colFft.complexForward(col, 0);
+            }
+            for (int v = 0; v < fh; v++) {
+                wr[v][u] = col[2 * v];
+                wi[v][u] = col[2 * v + 1];
+            }
+        }
+    }
+
+    /**
+     * In-place radix-2 decimation-in-time transform of length {@code n} (a power of two) along the first
+     * index of {@code (re, im)}, for all {@code m} columns at once:
+     * {@code X[k] = sum_j x[j] e^{-+2 pi i jk/n}} (minus forward, plus inverse, unnormalised). The rows are
+     * first put in bit-reversed order (swapping row arrays, no copying); each butterfly then combines two
+     * rows element by element, a loop over the columns on distinct arrays that the JIT vectorises.
+     *
+     * @param cos {@code cos(2 pi j / n)} for {@code j < n/2}
+     * @param sin {@code sin(2 pi j / n)} for {@code j < n/2}
+     */
+    static void columnFft(float[][] re, float[][] im, int n, int m, float[] cos, float[] sin, boolean inverse) {
+        for (int i = 1, j = 0; i < n; i++) {
+            int bit = n >> 1;
+            for (; (j & bit) != 0; bit >>= 1) {
+                j ^= bit;
+            }
+            j ^= bit;
+            if (i < j) {
+                float[] t = re[i];
+                re[i] = re[j];
+                re[j] = t;
+                t = im[i];
+                im[i] = im[j];
+                im[j] = t;
+            }
+        }
+        float sign = inverse ? 1f : -1f;
+        for (int len = 2; len <= n; len <<= 1) {
+            int half = len >> 1;
+            int step = n / len;
+            for (int start = 0; start < n; start += len) {
+                for (int k = 0; k < half; k++) {
+                    float wr = cos[k * step];
+                    float wi = sign * sin[k * step]; // e^{-+2 pi i k / len}
+                    butterfly(re[start + k], im[start + k], re[start + k + half], im[start + k + half], wr, wi, m);
                 }
             }
         }
-        for (int k = 0; k < rowCount; k++) {
-            // scale=true: JTransforms' unscaled real inverse returns n/2 times the signal for powers of two
-            // and n times for the mixed-radix sizes; the scaled one is exact in both cases.
-            rowFft.realInverse(out, k * fw, true);
+    }
+
+    /** {@code (a, b) <- (a + w*b, a - w*b)} element by element over {@code m} complex values. */
+    private static void butterfly(float[] ar, float[] ai, float[] br, float[] bi, float wr, float wi, int m) {
+        for (int u = 0; u < m; u++) {
+            float xr = br[u];
+            float xi = bi[u];
+            float tr = xr * wr - xi * wi;
+            float ti = xr * wi + xi * wr;
+            float yr = ar[u];
+            float yi = ai[u];
+            br[u] = yr - tr;
+            bi[u] = yi - ti;
+            ar[u] = yr + tr;
+            ai[u] = yi + ti;
         }
     }
 }

@@ -152,7 +152,7 @@ final class SpectralProduct {
         parallelRanges(count, (from, to) -> {
             float[] buf = new float[tp.fh * tp.fw];
             int[] rows = new int[tp.fh];
-            float[] col = new float[tp.columnScratch()];
+            RealFft2D.Work work = tp.newWork();
             float[] sr = tp == plan ? null : new float[tp.planeSize];
             float[] si = tp == plan ? null : new float[tp.planeSize];
             int[] residue = new int[2];
@@ -162,9 +162,9 @@ final class SpectralProduct {
                 int b = second.applyAsInt(idx);
                 int n = s.place(a, b, buf, rows);
                 if (tp == plan) {
-                    plan.forward(buf, rows, n, re[idx], im[idx], col);
+                    plan.forward(buf, rows, n, re[idx], im[idx], work);
                 } else {
-                    tp.forward(buf, rows, n, sr, si, col);
+                    tp.forward(buf, rows, n, sr, si, work);
                     s.residue(a, b, residue);
                     expand(plan, tp, sr, si, phases, residue[0], residue[1], re[idx], im[idx]);
                 }
@@ -212,28 +212,33 @@ final class SpectralProduct {
      */
     static void expand(RealFft2D big, RealFft2D small, float[] sr, float[] si, Phases ph, int rh, int rw,
                        float[] re, float[] im) {
-        int fh = big.fh;
         int gh = small.fh;
         int gw = small.fw;
-        float[] ch = ph.cosH[rh];
-        float[] sh = ph.sinH[rh];
-        for (int u = 0; u < big.halfW; u++) {
-            int up = u % gw;
-            boolean mirror = up > gw / 2;
-            int src = (mirror ? gw - up : up) * gh;
-            float sign = mirror ? -1f : 1f;
-            float cw = ph.cosW[rw][u];
-            float sw = ph.sinW[rw][u];
-            int dst = u * fh;
-            for (int v = 0, vp = 0; v < fh; v++, vp = vp + 1 == gh ? 0 : vp + 1) {
-                int sv = mirror ? (vp == 0 ? 0 : gh - vp) : vp;
-                float gr = sr[src + sv];
-                float gi = sign * si[src + sv];
+        int bw = big.halfW;
+        int sw = small.halfW;
+        float[] cw = ph.cosW[rw];
+        float[] snw = ph.sinW[rw];
+        for (int v = 0, vp = 0; v < big.fh; v++, vp = vp + 1 == gh ? 0 : vp + 1) {
+            float ch = ph.cosH[rh][v];
+            float sh = ph.sinH[rh][v];
+            int mirrorRow = (vp == 0 ? 0 : gh - vp) * sw;
+            int row = vp * sw;
+            int dst = v * bw;
+            for (int u = 0, up = 0; u < bw; u++, up = up + 1 == gw ? 0 : up + 1) {
+                float gr;
+                float gi;
+                if (up > gw / 2) {
+                    gr = sr[mirrorRow + gw - up];
+                    gi = -si[mirrorRow + gw - up];
+                } else {
+                    gr = sr[row + up];
+                    gi = si[row + up];
+                }
                 // phase e^{-i(a + b)} = cos(a + b) - i sin(a + b)
-                float pr = ch[v] * cw - sh[v] * sw;
-                float pi = -(sh[v] * cw + ch[v] * sw);
-                re[dst + v] = gr * pr - gi * pi;
-                im[dst + v] = gr * pi + gi * pr;
+                float pr = ch * cw[u] - sh * snw[u];
+                float pi = -(sh * cw[u] + ch * snw[u]);
+                re[dst + u] = gr * pr - gi * pi;
+                im[dst + u] = gr * pi + gi * pr;
             }
         }
     }
@@ -251,7 +256,7 @@ final class SpectralProduct {
             float[] zr = inv == plan ? re : new float[inv.planeSize];
             float[] zi = inv == plan ? im : new float[inv.planeSize];
             int[] rows = new int[inv.fh];
-            float[] col = new float[inv.columnScratch()];
+            RealFft2D.Work work = inv.newWork();
             float[] out = null;
             for (int pair = from; pair < to; pair++) {
                 int ii = pair / jn;
@@ -277,7 +282,7 @@ final class SpectralProduct {
                 if (inv != plan) {
                     fold(plan, re, im, dh, dw, inv, zr, zi);
                 }
-                inv.inverse(zr, zi, rows, n, out, col);
+                inv.inverse(zr, zi, rows, n, out, work);
                 sink.accept(i0 + ii, j0 + jj, out, inv.fw);
             }
         });
@@ -322,24 +327,23 @@ final class SpectralProduct {
         int fw = big.fw;
         int gh = small.fh;
         int gw = small.fw;
+        int bw = big.halfW;
+        int sw = small.halfW;
         Arrays.fill(zr, 0, small.planeSize, 0f);
         Arrays.fill(zi, 0, small.planeSize, 0f);
-        for (int up = 0; up < small.halfW; up++) {
-            int dst = up * gh;
-            for (int b = 0; b < dw; b++) {
-                int u = up + b * gw;
-                if (u <= fw / 2) {
-                    int src = u * fh;
-                    for (int v = 0, vp = 0; v < fh; v++, vp = vp + 1 == gh ? 0 : vp + 1) {
-                        zr[dst + vp] += re[src + v];
-                        zi[dst + vp] += im[src + v];
-                    }
-                } else {
-                    int src = (fw - u) * fh;
-                    for (int v = 0, vp = 0; v < fh; v++, vp = vp + 1 == gh ? 0 : vp + 1) {
-                        int mirror = v == 0 ? 0 : fh - v;
-                        zr[dst + vp] += re[src + mirror];
-                        zi[dst + vp] -= im[src + mirror];
+        for (int v = 0, vp = 0; v < fh; v++, vp = vp + 1 == gh ? 0 : vp + 1) {
+            int dst = vp * sw;
+            int src = v * bw;
+            int mirror = (v == 0 ? 0 : fh - v) * bw;
+            for (int up = 0; up < sw; up++) {
+                for (int b = 0; b < dw; b++) {
+                    int u = up + b * gw;
+                    if (u <= fw / 2) {
+                        zr[dst + up] += re[src + u];
+                        zi[dst + up] += im[src + u];
+                    } else {
+                        zr[dst + up] += re[mirror + fw - u];
+                        zi[dst + up] -= im[mirror + fw - u];
                     }
                 }
             }

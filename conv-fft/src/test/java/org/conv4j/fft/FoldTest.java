@@ -35,7 +35,7 @@ class FoldTest {
         }
         float[] re = new float[big.planeSize];
         float[] im = new float[big.planeSize];
-        big.forward(signal.clone(), rows, fh, re, im, new float[big.columnScratch()]);
+        big.forward(signal.clone(), rows, fh, re, im, big.newWork());
         float[] zr = new float[small.planeSize];
         float[] zi = new float[small.planeSize];
         SpectralProduct.fold(big, re, im, dh, dw, small, zr, zi);
@@ -44,7 +44,7 @@ class FoldTest {
             smallRows[i] = i;
         }
         float[] out = new float[small.fh * small.fw];
-        small.inverse(zr, zi, smallRows, small.fh, out, new float[small.columnScratch()]);
+        small.inverse(zr, zi, smallRows, small.fh, out, small.newWork());
         for (int m = 0; m < small.fh; m++) {
             for (int n = 0; n < small.fw; n++) {
                 assertEquals(signal[(m * dh) * fw + n * dw], out[m * small.fw + n], 2e-6, "(" + m + ", " + n + ")");
@@ -68,10 +68,10 @@ class FoldTest {
         }
         float[] re = new float[big.planeSize];
         float[] im = new float[big.planeSize];
-        big.forward(upsampled, allRows(fh), fh, re, im, new float[big.columnScratch()]);
+        big.forward(upsampled, allRows(fh), fh, re, im, big.newWork());
         float[] sr = new float[small.planeSize];
         float[] si = new float[small.planeSize];
-        small.forward(g, allRows(small.fh), small.fh, sr, si, new float[small.columnScratch()]);
+        small.forward(g, allRows(small.fh), small.fh, sr, si, small.newWork());
         float[] er = new float[big.planeSize];
         float[] ei = new float[big.planeSize];
         SpectralProduct.expand(big, small, sr, si, new SpectralProduct.Phases(big, uh, uw), rh, rw, er, ei);
