@@ -13,8 +13,8 @@ import java.util.Objects;
  *   offset + i0*stride[0] + i1*stride[1] + ... + i_{d-1}*stride[d-1]
  * </pre>
  * exactly as numpy's {@code as_strided} and ND4J's
- * {@code Nd4j.create(DataBuffer, long[] shape, long[] stride, long offset, char order)} read it (both count
- * strides in elements here, numpy in bytes). Nothing is copied: several view elements may map to the same
+ * {@code Nd4j.create(DataBuffer, long[] shape, long[] stride, long offset, char order)} read it (ND4J counts
+ * strides in elements, as here; numpy in bytes). Nothing is copied: several view elements may map to the same
  * buffer element (overlapping windows), which is the point.
  *
  * <p><b>The convolution window view.</b> Over a padded input {@code xpad} of shape {@code (N, C, Hp, Wp)}

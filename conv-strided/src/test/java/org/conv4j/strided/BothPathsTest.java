@@ -134,6 +134,12 @@ class BothPathsTest {
         assertEquals(Path.ZERO_COPY, StridedBackend.forwardPath(
                 ConvShape.forward(narrow, Tensor4D.random(4, 4, 2, 1, 1), null, ConvParams.DEFAULT)), "1x1 kernel");
 
+        Tensor4D one = Tensor4D.random(6, 1, 1, 20, 20);
+        ConvShape seeds = ConvShape.forward(one, Tensor4D.random(7, 1, 1, 2, 2), null, ConvParams.DEFAULT);
+        assertEquals(Path.ZERO_COPY, StridedBackend.forwardPath(seeds), "seeds' case forward");
+        assertEquals(Path.GATHERED, StridedBackend.backwardPath(seeds, one, Tensor4D.random(7, 1, 1, 2, 2)),
+                "seeds' case backward: one filter, one channel");
+
         Tensor4D xNaN = x.copy();
         xNaN.set(0, 3, 4, 4, Float.NaN);
         assertEquals(Path.GATHERED, StridedBackend.backwardPath(wide, xNaN, w), "NaN input");
