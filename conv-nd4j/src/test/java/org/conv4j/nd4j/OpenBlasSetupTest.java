@@ -90,6 +90,21 @@ class OpenBlasSetupTest {
         }
     }
 
+    @Test
+    void threadTimeoutDefaultsToTheNamedConstantAndTheUserWins() {
+        assertEquals(Integer.toString(OpenBlasSetup.DEFAULT_THREAD_TIMEOUT), OpenBlasSetup.threadTimeout(null, null));
+        assertEquals("10", OpenBlasSetup.threadTimeout("auto", ""));
+        assertEquals("16", OpenBlasSetup.threadTimeout(" 16 ", null));
+        assertNull(OpenBlasSetup.threadTimeout("off", null));
+        assertEquals("28", OpenBlasSetup.threadTimeout("off", "28"), "the user's environment variable wins");
+        for (String bad : new String[] {"3", "31", "fast"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> OpenBlasSetup.threadTimeout(bad, null));
+            assertTrue(e.getMessage().startsWith(OpenBlasSetup.THREAD_TIMEOUT_PROPERTY + ": expected"), e.getMessage());
+            assertTrue(e.getMessage().contains("got \"" + bad + "\""), e.getMessage());
+        }
+    }
+
     // ---- in a fresh JVM: the setting must reach OpenBLAS before it loads
 
     /** Runs {@link SetupProbe} in a new JVM; returns its output lines. */
@@ -102,6 +117,7 @@ class OpenBlasSetupTest {
         cmd.add(SetupProbe.class.getName());
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().remove("OPENBLAS_CORETYPE");
+        pb.environment().remove(OpenBlasSetup.THREAD_TIMEOUT_VARIABLE);
         pb.environment().putAll(env);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -122,6 +138,18 @@ class OpenBlasSetupTest {
         assertEquals("Prescott", line(out, "core"), String.join("\n", out));
         assertEquals("PROPERTY", line(out, "source"));
         assertEquals("ok", line(out, "gemm"));
+        assertEquals(Integer.toString(OpenBlasSetup.DEFAULT_THREAD_TIMEOUT), line(out, "timeout"));
+        assertEquals(Integer.toString(OpenBlasSetup.DEFAULT_THREAD_TIMEOUT), line(out, "timeoutEnv"),
+                "the timeout must be in the native environment OpenBLAS reads");
+    }
+
+    @Test
+    void threadTimeoutCanBeLeftToOpenBlasOrSetByTheUser() throws Exception {
+        List<String> off = runProbe(List.of("-D" + OpenBlasSetup.THREAD_TIMEOUT_PROPERTY + "=off"), Map.of());
+        assertEquals("null", line(off, "timeoutEnv"), String.join("\n", off));
+        List<String> user = runProbe(List.of(), Map.of(OpenBlasSetup.THREAD_TIMEOUT_VARIABLE, "20"));
+        assertEquals("20", line(user, "timeout"), String.join("\n", user));
+        assertEquals("20", line(user, "timeoutEnv"));
     }
 
     @Test

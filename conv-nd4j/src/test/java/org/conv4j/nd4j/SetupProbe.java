@@ -18,6 +18,8 @@ public final class SetupProbe {
         OpenBlasSetup.Status s = OpenBlasSetup.ensureLoaded();
         System.out.println("core=" + s.core());
         System.out.println("source=" + s.source());
+        System.out.println("timeout=" + s.threadTimeout());
+        System.out.println("timeoutEnv=" + NativeEnvironment.get(OpenBlasSetup.THREAD_TIMEOUT_VARIABLE));
         float[] a = {1, 2, 3, 4};
         float[] b = {5, 6, 7, 8};
         float[] c = new float[4];
