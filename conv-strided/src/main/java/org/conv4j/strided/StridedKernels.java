@@ -3,18 +3,22 @@ package org.conv4j.strided;
 import java.nio.FloatBuffer;
 
 /**
- * The pure-Java kernels of the strided backend: small static methods over {@code float[]} with offsets.
- * Nothing here knows about ND4J or BLAS.
+ * The pure-Java kernels of the strided backend: small static methods over {@code float[]} with offsets (the
+ * gather writes into a {@link FloatBuffer}, the native workspace's view). Nothing here knows about ND4J or
+ * BLAS. Every kernel that reads or writes through a {@link WindowView} checks it against its buffer first.
  *
  * <p>Layouts (all row-major):
  * <ul>
  *   <li>padded image {@code xpad (C, Hp, Wp)}: element {@code (c, h, w)} at {@code (c*Hp + h)*Wp + w};</li>
+ *   <li>phase layout for strides {@code sh, sw} (see {@link WindowView#tapMatrix}): {@code sh*sw} planes sets
+ *       {@code (C, Hq, Wq)}, phase {@code (a, b)} element {@code (c, u, v)} at
+ *       {@code (((a*sw + b)*C + c)*Hq + u)*Wq + v}, holding {@code xpad[c, u*sh + a, v*sw + b]};</li>
  *   <li>column matrix of a window view {@code (Cg, outH, outW, kH, kW)}, "the view laid out as a matrix":
  *       {@code (Cg*kH*kW, outH*outW)}, element {@code ((c*kH + i)*kW + j, oh*outW + ow)} at
  *       {@code ((c*kH + i)*kW + j)*outH*outW + oh*outW + ow}, so that a {@code (Kg, Cg*kH*kW)} weight
  *       block (OIHW) times it is the output block {@code (Kg, outH*outW)};</li>
- *   <li>"wide" output rows {@code (K, L)} with {@code L = (outH-1)*Wp + outW}: output {@code (k, oh, ow)} at
- *       {@code k*L + oh*Wp + ow}; the columns {@code ow >= outW} of each row are wrap-around columns that
+ *   <li>"wide" output rows {@code (K, L)} with {@code L = (outH-1)*Wq + outW} ({@code Wq = Wp} at stride 1):
+ *       output {@code (k, oh, ow)} at {@code k*L + oh*Wq + ow}; the columns {@code ow >= outW} of each row are wrap-around columns that
  *       belong to no window (see {@link WindowView#tapMatrix}).</li>
  * </ul>
  */
