@@ -10,7 +10,7 @@ import java.nio.FloatBuffer;
  * <p>Layouts (all row-major):
  * <ul>
  *   <li>padded image {@code xpad (C, Hp, Wp)}: element {@code (c, h, w)} at {@code (c*Hp + h)*Wp + w};</li>
- *   <li>phase layout for strides {@code sh, sw} (see {@link WindowView#tapMatrix}): {@code sh*sw} planes sets
+ *   <li>phase layout for strides {@code sh, sw} (see {@link WindowView#tapMatrix}): {@code sh*sw} sets of planes
  *       {@code (C, Hq, Wq)}, phase {@code (a, b)} element {@code (c, u, v)} at
  *       {@code (((a*sw + b)*C + c)*Hq + u)*Wq + v}, holding {@code xpad[c, u*sh + a, v*sw + b]};</li>
  *   <li>column matrix of a window view {@code (Cg, outH, outW, kH, kW)}, "the view laid out as a matrix":
