@@ -142,6 +142,7 @@ public final class FftBackend implements ConvBackend {
             }
         }
         FftPlanner.Plan plan = plan(FftPlanner.Op.FORWARD, s);
+        boolean xClean = !NonFinite.any(x);
         RealFft2D fft = plan.fft();
         int ex = exponent(x);
         int ew = exponent(w);
@@ -154,7 +155,7 @@ public final class FftBackend implements ConvBackend {
         for (int g = 0; g < s.groups(); g++) {
             int group = g;
             // A(i, l): input tile i = (n, tile) of channel g*Cg + l
-            SpectralProduct.Signals a = (i, l, buf, rows) -> placeInput(s, x, i / nt, group * cg + l, plan,
+            SpectralProduct.Signals a = (i, l, buf, rows) -> placeInput(s, x, xClean, i / nt, group * cg + l, plan,
                     i % nt, sx, buf, rows);
             // B(l, j): the dilated kernel of filter g*Kg + j, channel l
             SpectralProduct.Signals b = (l, j, buf, rows) -> placeKernel(s, w, group * kg + j, l, fft.fw, sw,
@@ -200,7 +201,7 @@ public final class FftBackend implements ConvBackend {
             SpectralProduct.run(fft, s.batch() * nt, cg, kg, a, b, true, sink, workspaceBytes);
         }
         StructuralZeros.forward(s, bias, y);
-        if (NonFinite.any(x) || NonFinite.any(w)) {
+        if (!xClean || NonFinite.any(w)) {
             NonFinite.forward(s, x, w, y);
         }
     }
@@ -303,6 +304,7 @@ public final class FftBackend implements ConvBackend {
     /** dw: per group, {@code DW[k,c] = sum_{n, tiles} X[n,c] * conj(U[n,k])}, read at the kernel taps. */
     private void weightGradient(ConvShape s, float[] x, float[] dy, float[] dw) {
         FftPlanner.Plan plan = plan(FftPlanner.Op.WEIGHT_GRADIENT, s);
+        boolean xClean = !NonFinite.any(x);
         RealFft2D fft = plan.fft();
         int ex = exponent(x);
         int ey = exponent(dy);
@@ -318,7 +320,7 @@ public final class FftBackend implements ConvBackend {
         for (int g = 0; g < s.groups(); g++) {
             int group = g;
             // A(i, l): channel i = g*Cg + i, tile l = (n, tile) of the input
-            SpectralProduct.Signals a = (i, l, buf, rows) -> placeInput(s, x, l / nt, group * cg + i, plan,
+            SpectralProduct.Signals a = (i, l, buf, rows) -> placeInput(s, x, xClean, l / nt, group * cg + i, plan,
                     l % nt, sx, buf, rows);
             // B(l, j): gradient tile l = (n, tile) of filter g*Kg + j, placed from the tile's first output
             SpectralProduct.Signals b = new SpectralProduct.Signals() {
@@ -373,7 +375,7 @@ public final class FftBackend implements ConvBackend {
             SpectralProduct.run(fft, cg, s.batch() * nt, kg, a, b, true, sink, workspaceBytes);
         }
         StructuralZeros.weightGradient(s, dw);
-        if (NonFinite.any(dy) || NonFinite.any(x)) {
+        if (NonFinite.any(dy) || !xClean) {
             NonFinite.weightGradient(s, x, dy, dw);
         }
     }
@@ -384,8 +386,8 @@ public final class FftBackend implements ConvBackend {
      * Writes tile {@code tile} of input channel {@code (n, c)} into {@code buf}: data position {@code (r, q)}
      * at buffer {@code (bufferIndex_h(r), bufferIndex_w(q))}, scaled by {@code scale}, non-finite values as 0.
      */
-    private static int placeInput(ConvShape s, float[] x, int n, int c, FftPlanner.Plan plan, int tile,
-                                  float scale, float[] buf, int[] rows) {
+    private static int placeInput(ConvShape s, float[] x, boolean clean, int n, int c, FftPlanner.Plan plan,
+                                  int tile, float scale, float[] buf, int[] rows) {
         int th = tile / plan.w.tiles;
         int tw = tile % plan.w.tiles;
         int r0 = (int) plan.h.dataFirst(th);
@@ -402,17 +404,29 @@ public final class FftBackend implements ConvBackend {
             int br = plan.h.bufferIndex(th, r);
             rows[count++] = br;
             int src = ((n * s.inChannels() + c) * s.inH() + r) * s.inW();
-            copyRow(x, src + q0, q1 - q0 + 1, scale, buf, br * fw, colStart, fw);
+            Arrays.fill(buf, br * fw, br * fw + fw, 0f);
+            copyRow(x, src + q0, q1 - q0 + 1, scale, clean, buf, br * fw, colStart, fw);
         }
         return count;
     }
 
     /**
      * Copies {@code len} values from {@code src[from ..]} to buffer row {@code buf[rowOff ..]} starting at
-     * column {@code col} and wrapping at {@code fw}; scaled, non-finite values written as 0.
+     * column {@code col} and wrapping at {@code fw}; scaled, non-finite values written as 0 ({@code clean}:
+     * the source is known to hold none, so the plain scaled copy runs).
      */
-    private static void copyRow(float[] src, int from, int len, float scale, float[] buf, int rowOff, int col, int fw) {
+    private static void copyRow(float[] src, int from, int len, float scale, boolean clean, float[] buf, int rowOff,
+                                int col, int fw) {
         int first = Math.min(len, fw - col);
+        if (clean) {
+            for (int q = 0; q < first; q++) {
+                buf[rowOff + col + q] = src[from + q] * scale;
+            }
+            for (int q = first; q < len; q++) {
+                buf[rowOff + q - first] = src[from + q] * scale;
+            }
+            return;
+        }
         for (int q = 0; q < first; q++) {
             float v = src[from + q];
             buf[rowOff + col + q] = Float.isFinite(v) ? v * scale : 0f;
@@ -432,6 +446,7 @@ public final class FftBackend implements ConvBackend {
         for (int i = 0; i < kh; i++) {
             int row = i * p.dilationH();
             rows[i] = row;
+            Arrays.fill(buf, row * fw, row * fw + fw, 0f);
             for (int j = 0; j < kw; j++) {
                 float v = w[src + i * kw + j];
                 buf[row * fw + j * p.dilationW()] = Float.isFinite(v) ? v * scale : 0f;
@@ -469,6 +484,7 @@ public final class FftBackend implements ConvBackend {
         for (int oh = (int) (a0 / sh); oh <= a1 / sh; oh++) {
             int br = plan.h.bufferIndex(th, (long) oh * sh) / uh;
             rows[count++] = br;
+            Arrays.fill(buf, br * fw, br * fw + fw, 0f);
             int src = ((n * s.outChannels() + k) * s.outH() + oh) * s.outW();
             for (int ow = ow0; ow <= ow1; ow++) {
                 float v = dy[src + ow];
@@ -498,6 +514,7 @@ public final class FftBackend implements ConvBackend {
         for (int oh = oh0; oh < plan.h.end(th); oh++) {
             int br = (oh - oh0) * stepH;
             rows[count++] = br;
+            Arrays.fill(buf, br * fw, br * fw + fw, 0f);
             int src = ((n * s.outChannels() + k) * s.outH() + oh) * s.outW();
             for (int ow = ow0; ow < plan.w.end(tw); ow++) {
                 float v = dy[src + ow];

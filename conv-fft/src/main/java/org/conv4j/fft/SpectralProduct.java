@@ -35,8 +35,9 @@ final class SpectralProduct {
     /** A family of real 2D signals {@code s(a, b)}. */
     interface Signals {
         /**
-         * Writes signal {@code (a, b)} into {@code buf}, an all-zero {@code fh x fw} row-major block, and
-         * lists the rows it wrote (each once, any order) in {@code rows}.
+         * Writes signal {@code (a, b)} into {@code buf}, an {@code fh x fw} row-major block, and lists the rows
+         * it wrote (each once, any order) in {@code rows}. Each listed row is written completely, zeros
+         * included; the other rows hold leftovers of earlier signals and are never read.
          *
          * @return the number of rows listed
          */
@@ -157,7 +158,6 @@ final class SpectralProduct {
             float[] si = tp == plan ? null : new float[tp.planeSize];
             int[] residue = new int[2];
             for (int idx = from; idx < to; idx++) {
-                Arrays.fill(buf, 0f);
                 int a = first.applyAsInt(idx);
                 int b = second.applyAsInt(idx);
                 int n = s.place(a, b, buf, rows);
