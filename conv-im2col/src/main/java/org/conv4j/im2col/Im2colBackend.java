@@ -41,13 +41,19 @@ import java.util.stream.IntStream;
  * <p><b>1x1 kernels with stride 1 and no padding</b> skip im2col: the image's {@code C x H*W} rows already
  * are the column matrix; they are copied to native memory as they are (and col2im is a plain copy back).
  *
+ * <p><b>Small and thin forward passes</b> (fewer than {@link #SMALL_MACS} multiply-adds, or fewer than
+ * {@link #THIN_GEMM} per output position) multiply the same column matrix in Java on the heap
+ * ({@link #smallGemm}): for them the native round trip costs more than the arithmetic.
+ *
  * <p><b>Memory.</b> The column matrices, the weights and the GEMM outputs live in one off-heap workspace
  * of at most {@link #workspaceBytes()} per call ({@link Workspace}; default 256 MiB), reused across calls
- * through a pool (each concurrent call gets its own). The batch is processed in chunks of whole images
- * that fit; an image too large for the workspace is processed in bands of output rows ({@link WorkPlan}).
+ * through a pool (each concurrent call gets its own). The batch is processed in units of whole images
+ * that fit, side by side in one matrix (one GEMM per group per unit); an image too large for the
+ * workspace is processed in bands of output rows ({@link WorkPlan}).
  *
- * <p><b>Threads.</b> Each GEMM runs on OpenBLAS's threads (all cores). im2col and col2im run in parallel
- * over (image, channel) pairs of a chunk on the common fork-join pool, so both phases use every core.
+ * <p><b>Threads.</b> Each GEMM runs on OpenBLAS's threads (all cores). im2col, col2im and the copies in
+ * and out run in parallel over (image, channel) pairs on the common fork-join pool, so both phases use
+ * every core ({@link OpenBlasSetup} makes idle OpenBLAS threads sleep instead of spinning on those cores).
  * Results do not depend on the thread count or on concurrent callers (fixed summation orders).
  *
  * <p><b>Accuracy</b>: float32 GEMM, within 1e-5 of the naive double-accumulating reference relative to
