@@ -115,8 +115,14 @@ final class Im2col {
             }
             int d = srcOffset + (oh - oh0) * outW + owLo;
             int s = plane + (int) ih * inW + (int) (iw0 + (long) owLo * sw);
-            for (int t = 0; t < inside; t++) {
-                dx[s + t * sw] += src[d + t];
+            if (sw == 1) { // the common case, in the simplest form so that the JIT vectorises it
+                for (int t = 0; t < inside; t++) {
+                    dx[s + t] += src[d + t];
+                }
+            } else {
+                for (int t = 0; t < inside; t++) {
+                    dx[s + t * sw] += src[d + t];
+                }
             }
         }
     }
