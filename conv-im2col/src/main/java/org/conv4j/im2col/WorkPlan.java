@@ -24,10 +24,10 @@ import org.conv4j.api.ConvShape;
 record WorkPlan(int images, int rows, boolean identity, long fixed, long capacity) {
 
     /**
-     * Images are grouped into one chunk until their column matrices reach this size. 16 MiB keeps a
-     * chunk's column matrices within the 32 MiB L3 cache of the project machine, so GEMM reads them from
-     * cache right after im2col wrote them, while tiny images (the seeds' 10x10 case) are batched enough
-     * to amortise the per-chunk work. Chosen from probe runs (docs/im2col.md, "Tuning").
+     * Images are grouped into one chunk until their column matrices reach this size: tiny images are
+     * batched into one GEMM per group, large ones are not all expanded at once. Meant to keep a chunk's
+     * column matrices within the 32 MiB L3 cache; on the ResNet 3x3 layer 4, 16 and 64 MiB measured the same
+     * (80-91 GFLOP/s forward, docs/im2col.md "Tuning constants").
      */
     static final long CHUNK_TARGET_FLOATS = (16L << 20) / Float.BYTES;
 
