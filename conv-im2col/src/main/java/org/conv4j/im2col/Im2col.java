@@ -37,7 +37,7 @@ final class Im2col {
      *
      * <p>The destination is a buffer rather than an array because the column matrix lives in native memory
      * for OpenBLAS: writing it there directly took 0.51 ms per ResNet image against 0.67-0.78 ms for an
-     * array row plus a bulk copy (docs/im2col.md, "Tuning"). Stride-1 runs are bulk copies.
+     * array row plus a bulk copy, in a probe under load (docs/im2col.md). Stride-1 runs are bulk copies.
      *
      * @param x      the input
      * @param plane  offset of the channel's {@code H x W} plane in {@code x}
