@@ -1,6 +1,6 @@
 package org.conv4j.fft;
 
-import org.conv4j.api.ConvBackend;
+import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
@@ -12,7 +12,7 @@ import java.util.Arrays;
  * Convolution through the Fourier transform (the convolution theorem), forward and backward, with
  * JTransforms' 1D transforms.
  *
- * <p><b>What it computes.</b> Exactly the sums of {@link ConvBackend} (cross-correlation with stride,
+ * <p><b>What it computes.</b> Exactly the sums of {@link org.conv4j.api.ConvBackend} (cross-correlation with stride,
  * four-sided zero padding, dilation, groups and bias), as three frequency-domain products, each with
  * the channel sum done per frequency ({@link SpectralProduct}):
  * <pre>
@@ -42,7 +42,7 @@ import java.util.Arrays;
  * give bit-identical results to serial ones. Work is spread over the common fork-join pool (daemon
  * threads) in fixed index ranges; JTransforms' own pool is never used ({@link FftSizes#maxTransform()}).
  */
-public final class FftBackend implements ConvBackend {
+public final class FftBackend extends AbstractConvBackend {
 
     /**
      * The tolerance the conformance kit runs this backend with (relative to the largest magnitude of the
@@ -106,29 +106,18 @@ public final class FftBackend implements ConvBackend {
     }
 
     @Override
-    public Tensor4D forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
-        ConvShape s = ConvShape.forward(input, weight, bias, params);
-        Tensor4D out = s.newOutput();
-        compute(s, input.data(), weight.data(), bias, out.data());
-        return out;
-    }
-
-    @Override
-    public Tensor4D forwardInto(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params, Tensor4D output) {
-        ConvShape s = ConvShape.forward(input, weight, bias, params);
-        s.checkOutput(output);
+    protected Tensor4D forward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
         compute(s, input.data(), weight.data(), bias, output.data());
         return output;
     }
 
     @Override
-    public ConvGradients backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
-        ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
+    protected ConvGradients backward(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
         Tensor4D dx = s.newInput();
         Tensor4D dw = s.newWeight();
         inputGradient(s, weight.data(), gradOutput.data(), dx.data());
         weightGradient(s, input.data(), gradOutput.data(), dw.data());
-        return new ConvGradients(dx, dw, biasGradient(s, gradOutput.data()));
+        return new ConvGradients(dx, dw, biasGradient(s, gradOutput));
     }
 
     // ------------------------------------------------------------------------------------------ forward
@@ -207,23 +196,6 @@ public final class FftBackend implements ConvBackend {
     }
 
     // ------------------------------------------------------------------------------------------ backward
-
-    /** {@code db[k] = sum_{n, oh, ow} dy[n, k, oh, ow]}, in double like the reference. */
-    private static float[] biasGradient(ConvShape s, float[] dy) {
-        float[] db = new float[s.outChannels()];
-        int plane = s.outPlane();
-        for (int k = 0; k < s.outChannels(); k++) {
-            double acc = 0;
-            for (int n = 0; n < s.batch(); n++) {
-                int base = (n * s.outChannels() + k) * plane;
-                for (int o = 0; o < plane; o++) {
-                    acc += dy[base + o];
-                }
-            }
-            db[k] = (float) acc;
-        }
-        return db;
-    }
 
     /** dx: per group, {@code DX[n,c] = sum_k U[n,k] * W[k,c]}, cropped to the input positions. */
     private void inputGradient(ConvShape s, float[] w, float[] dy, float[] dx) {

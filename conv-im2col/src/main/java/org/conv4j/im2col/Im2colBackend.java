@@ -1,6 +1,6 @@
 package org.conv4j.im2col;
 
-import org.conv4j.api.ConvBackend;
+import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
@@ -59,7 +59,7 @@ import java.util.stream.IntStream;
  * <p><b>Accuracy</b>: float32 GEMM, within 1e-5 of the naive double-accumulating reference relative to
  * the largest reference value in the conformance kit. Thread-safe.
  */
-public final class Im2colBackend implements ConvBackend {
+public final class Im2colBackend extends AbstractConvBackend {
 
     /** The name this backend registers under. */
     public static final String NAME = "im2col";
@@ -125,28 +125,17 @@ public final class Im2colBackend implements ConvBackend {
     }
 
     @Override
-    public Tensor4D forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
-        ConvShape s = ConvShape.forward(input, weight, bias, params);
-        Tensor4D output = s.newOutput();
+    protected Tensor4D forward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
         forward(s, input.data(), weight.data(), bias, output.data());
         return output;
     }
 
     @Override
-    public Tensor4D forwardInto(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params, Tensor4D output) {
-        ConvShape s = ConvShape.forward(input, weight, bias, params);
-        s.checkOutput(output);
-        forward(s, input.data(), weight.data(), bias, output.data());
-        return output;
-    }
-
-    @Override
-    public ConvGradients backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
-        ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
+    protected ConvGradients backward(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
         Tensor4D dx = s.newInput();
         Tensor4D dw = s.newWeight();
         backward(s, input.data(), weight.data(), gradOutput.data(), dx.data(), dw.data());
-        return new ConvGradients(dx, dw, biasGradient(s, gradOutput.data()));
+        return new ConvGradients(dx, dw, biasGradient(s, gradOutput));
     }
 
     // ------------------------------------------------------------------------------------------ forward
@@ -318,23 +307,6 @@ public final class Im2colBackend implements ConvBackend {
         } finally {
             pool.release(buf);
         }
-    }
-
-    /** {@code db[k] = sum_{n, oh, ow} dy[n, k, oh, ow]}, accumulated in double, in parallel over {@code k}. */
-    private static float[] biasGradient(ConvShape s, float[] dy) {
-        float[] db = new float[s.outChannels()];
-        int plane = s.outPlane();
-        forEach(s.outChannels(), (long) s.batch() * s.outChannels() * plane, k -> {
-            double sum = 0;
-            for (int n = 0; n < s.batch(); n++) {
-                int at = (n * s.outChannels() + k) * plane;
-                for (int e = at; e < at + plane; e++) {
-                    sum += dy[e];
-                }
-            }
-            db[k] = (float) sum;
-        });
-        return db;
     }
 
     // ------------------------------------------------------------------------------------------ im2col / col2im

@@ -1,6 +1,6 @@
 package org.conv4j.strided;
 
-import org.conv4j.api.ConvBackend;
+import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
@@ -67,7 +67,7 @@ import java.util.stream.IntStream;
  * <p><b>Accuracy</b>: float32 GEMM, within the conformance kit's default 1e-5 of the naive reference,
  * relative to the reference's largest value.
  */
-public final class StridedBackend implements ConvBackend {
+public final class StridedBackend extends AbstractConvBackend {
 
     /** The name this backend registers under. */
     public static final String NAME = "strided";
@@ -173,21 +173,12 @@ public final class StridedBackend implements ConvBackend {
     }
 
     @Override
-    public Tensor4D forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
-        ConvShape s = ConvShape.forward(input, weight, bias, params);
-        return forward(s, forwardPath(s), input, weight, bias, s.newOutput());
-    }
-
-    @Override
-    public Tensor4D forwardInto(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params, Tensor4D output) {
-        ConvShape s = ConvShape.forward(input, weight, bias, params);
-        s.checkOutput(output);
+    protected Tensor4D forward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
         return forward(s, forwardPath(s), input, weight, bias, output);
     }
 
     @Override
-    public ConvGradients backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
-        ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
+    protected ConvGradients backward(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
         return backward(s, backwardPath(s, input, weight), input, weight, gradOutput);
     }
 
@@ -227,7 +218,7 @@ public final class StridedBackend implements ConvBackend {
         } finally {
             pool.release(ws);
         }
-        float[] db = StridedKernels.sumPlanes(gradOutput.data(), s.batch(), s.outChannels(), s.outPlane());
+        float[] db = biasGradient(s, gradOutput);
         return new ConvGradients(dx, dw, db);
     }
 

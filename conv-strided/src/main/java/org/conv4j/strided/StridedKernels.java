@@ -334,21 +334,6 @@ final class StridedKernels {
         }
     }
 
-    /** {@code db[k] = sum_{n, p} dy[(n*K + k)*plane + p]}, accumulated in double. */
-    static float[] sumPlanes(float[] dy, int batch, int k, int plane) {
-        float[] db = new float[k];
-        for (int f = 0; f < k; f++) {
-            double acc = 0.0;
-            for (int n = 0; n < batch; n++) {
-                int base = (n * k + f) * plane;
-                for (int p = 0; p < plane; p++) {
-                    acc += dy[base + p];
-                }
-            }
-            db[f] = (float) acc;
-        }
-        return db;
-    }
 
     /** True if no element is NaN or infinite. */
     static boolean allFinite(float[] a) {

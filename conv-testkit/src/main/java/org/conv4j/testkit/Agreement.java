@@ -8,11 +8,14 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Element-wise comparison of a backend's result with the reference, with a tolerance relative to the
  * reference's magnitude:
  * <pre>
- *   |actual - expected| <= tolerance * max(max|expected|, MIN_SCALE)     for finite expected values
- *   actual is the same NaN / +Inf / -Inf                                  for non-finite expected values
+ *   |actual - expected| <= tolerance * max(max|expected|, termScale, MIN_SCALE)   for finite expected values
+ *   actual is the same NaN / +Inf / -Inf                                           for non-finite expected values
  * </pre>
  * The scale is the largest finite magnitude of the whole reference tensor, because float32 rounding in
  * a GEMM (or an FFT) is proportional to the size of the values summed, not to the result of each sum.
+ * For the same reason it is never below {@code termScale}, the largest magnitude of a single product in
+ * the sums (e.g. {@code max|x| * max|w|} for the forward pass): when a whole tensor's sums cancel to
+ * nearly nothing, their rounding error is still of the order of the terms.
  */
 public final class Agreement {
 
@@ -38,6 +41,15 @@ public final class Agreement {
      * {@code expected} as described in the class comment.
      */
     public static void assertAgrees(String what, Object context, Tensor4D expected, Tensor4D actual, float tolerance) {
+        assertAgrees(what, context, expected, actual, tolerance, 0f);
+    }
+
+    /**
+     * As {@link #assertAgrees(String, Object, Tensor4D, Tensor4D, float)}, with the scale at least
+     * {@code termScale}, the largest magnitude of one term of the sums.
+     */
+    public static void assertAgrees(String what, Object context, Tensor4D expected, Tensor4D actual, float tolerance,
+                                    float termScale) {
         if (actual == null) {
             fail(what + " is null for " + context);
         }
@@ -45,7 +57,8 @@ public final class Agreement {
             fail(what + ": expected shape " + expected.shapeString() + ", got " + actual.shapeString()
                     + " for " + context);
         }
-        float bound = tolerance * scale(expected);
+        float scale = Math.max(scale(expected), termScale);
+        float bound = tolerance * scale;
         float[] e = expected.data();
         float[] a = actual.data();
         for (int i = 0; i < e.length; i++) {
@@ -58,9 +71,20 @@ public final class Agreement {
             if (!ok) {
                 fail(what + " differs from the naive reference at " + position(expected, i) + ": expected "
                         + e[i] + ", got " + a[i] + " (allowed error " + bound + " = " + tolerance + " * scale "
-                        + scale(expected) + "; largest difference " + expected.maxAbsDiff(actual) + ") for " + context);
+                        + scale + "; largest difference " + expected.maxAbsDiff(actual) + ") for " + context);
             }
         }
+    }
+
+    /** The largest finite absolute value of {@code t}, 0 if there is none. */
+    public static float maxFiniteAbs(Tensor4D t) {
+        float max = 0f;
+        for (float v : t.data()) {
+            if (Float.isFinite(v) && Math.abs(v) > max) {
+                max = Math.abs(v);
+            }
+        }
+        return max;
     }
 
     /** {@code (n, c, h, w)} of flat index {@code i}. */

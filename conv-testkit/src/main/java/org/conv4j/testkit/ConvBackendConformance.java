@@ -106,14 +106,15 @@ public abstract class ConvBackendConformance {
         float[] b0 = b == null ? null : b.clone();
 
         Tensor4D expected = ref.forward(x, w, b, c.params());
-        Agreement.assertAgrees("forward", c, expected, backend.forward(x, w, b, c.params()), tolerance());
+        float term = Agreement.maxFiniteAbs(x) * Agreement.maxFiniteAbs(w);
+        Agreement.assertAgrees("forward", c, expected, backend.forward(x, w, b, c.params()), tolerance(), term);
 
         Tensor4D prefilled = Tensor4D.filled(Float.NaN, expected.n(), expected.c(), expected.h(), expected.w());
         Tensor4D into = backend.forwardInto(x, w, b, c.params(), prefilled);
         assertTrue(into == prefilled, "forwardInto must return the output it was given, for " + c);
-        Agreement.assertAgrees("forwardInto (NaN-filled output)", c, expected, prefilled, tolerance());
+        Agreement.assertAgrees("forwardInto (NaN-filled output)", c, expected, prefilled, tolerance(), term);
 
-        assertGradientsAgree(c, ref.backward(x, w, dy, c.params()), backend.backward(x, w, dy, c.params()));
+        assertGradientsAgree(c, x, w, dy, ref.backward(x, w, dy, c.params()), backend.backward(x, w, dy, c.params()));
 
         assertEquals(x0, x, "input was modified by " + backend.name() + " for " + c);
         assertEquals(w0, w, "weight was modified by " + backend.name() + " for " + c);
@@ -121,13 +122,21 @@ public abstract class ConvBackendConformance {
         assertArrayEquals(b0, b, "bias was modified by " + backend.name() + " for " + c);
     }
 
-    private void assertGradientsAgree(Object context, ConvGradients expected, ConvGradients actual) {
+    /**
+     * Compares the three gradients; each one's scale is at least its largest single term:
+     * {@code max|dy|*max|w|} for dx, {@code max|dy|*max|x|} for dw, {@code max|dy|} for db.
+     */
+    private void assertGradientsAgree(Object context, Tensor4D x, Tensor4D w, Tensor4D dy, ConvGradients expected,
+                                      ConvGradients actual) {
         if (actual == null) {
             fail("backward returned null for " + context);
         }
-        Agreement.assertAgrees("dL/dx", context, expected.input(), actual.input(), tolerance());
-        Agreement.assertAgrees("dL/dw", context, expected.weight(), actual.weight(), tolerance());
-        Agreement.assertAgrees("dL/db", context, expected.biasTensor(), actual.biasTensor(), tolerance());
+        float gy = Agreement.maxFiniteAbs(dy);
+        Agreement.assertAgrees("dL/dx", context, expected.input(), actual.input(), tolerance(),
+                gy * Agreement.maxFiniteAbs(w));
+        Agreement.assertAgrees("dL/dw", context, expected.weight(), actual.weight(), tolerance(),
+                gy * Agreement.maxFiniteAbs(x));
+        Agreement.assertAgrees("dL/db", context, expected.biasTensor(), actual.biasTensor(), tolerance(), gy);
     }
 
     // ---------------------------------------------------------------- non-finite locality
@@ -175,7 +184,8 @@ public abstract class ConvBackendConformance {
                     Tensor4D expected = reference().forward(x, c.weight(), c.bias(), c.params());
                     Agreement.assertAgrees("forward with " + bad + " in input", c, expected, y, tolerance());
                     Tensor4D dy = c.gradOutput();
-                    assertGradientsAgree(bad + " in input, " + c, reference().backward(x, c.weight(), dy, c.params()),
+                    assertGradientsAgree(bad + " in input, " + c, x, c.weight(), dy,
+                            reference().backward(x, c.weight(), dy, c.params()),
                             backend().backward(x, c.weight(), dy, c.params()));
                 }));
                 tests.add(DynamicTest.dynamicTest(bad + " in weight and gradOutput, " + c, () -> {
@@ -188,7 +198,8 @@ public abstract class ConvBackendConformance {
                     Tensor4D dy = c.gradOutput();
                     dy.set(dy.n() - 1, dy.c() - 1, dy.h() / 2, dy.w() / 2, bad);
                     Tensor4D cleanW = c.weight();
-                    assertGradientsAgree(bad + " in gradOutput, " + c, reference().backward(x, cleanW, dy, c.params()),
+                    assertGradientsAgree(bad + " in gradOutput, " + c, x, cleanW, dy,
+                            reference().backward(x, cleanW, dy, c.params()),
                             backend().backward(x, cleanW, dy, c.params()));
                 }));
             }
