@@ -22,10 +22,11 @@ import java.util.ServiceLoader;
  *
  * <p><b>Which backend runs.</b> Backends are found once, with {@link ServiceLoader}, on the thread's
  * context class loader (or this class's). {@link #forward} and {@link #backward} use
- * {@link #defaultBackend()}: the one named by the system property {@value #BACKEND_PROPERTY} if it is set;
- * otherwise the first available in {@link #PREFERENCE} order. Which backend serves a given shape is not
- * part of the API contract and may change when measurements justify it; call {@link #backend(String)}
- * to pin one.
+ * {@link #backendFor(ConvShape)}: the backend named by the system property {@value #BACKEND_PROPERTY} if it
+ * is set; otherwise {@code fft} for large unstrided kernels (at least {@link #FFT_MIN_KERNEL_TAPS} taps)
+ * when it is available; otherwise the first available in {@link #PREFERENCE} order. Which backend serves
+ * a given shape is not part of the API contract and may change when measurements justify it; call
+ * {@link #backend(String)} to pin one.
  */
 public final class Conv2d {
 
@@ -39,17 +40,50 @@ public final class Conv2d {
      */
     public static final List<String> PREFERENCE = List.of("im2col", "strided", "fft", "naive");
 
+    /**
+     * Unstrided kernels with at least this many taps ({@code kH*kW}) go to the {@code fft} backend when it
+     * is on the classpath. im2col's work grows with the taps while the FFT's depends on the image size only;
+     * measured on 32->32 channels, 64x64, batch 4 (docs/benchmarks.md, docs/fft.md), the FFT is slower at
+     * 7x7 and faster from 11x11 on, forward and backward. Strided layers stay on the GEMM backends: the FFT
+     * works on the stride-1 grid, and was 3-6x slower than im2col on AlexNet conv1 (11x11, stride 4).
+     */
+    public static final int FFT_MIN_KERNEL_TAPS = 11 * 11;
+
     private Conv2d() {
     }
 
-    /** Forward pass on the default backend. See {@link ConvBackend#forward}. */
+    /** Forward pass on the backend {@link #backendFor(ConvShape)} picks. See {@link ConvBackend#forward}. */
     public static Tensor4D forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
-        return defaultBackend().forward(input, weight, bias, params);
+        return backendFor(ConvShape.forward(input, weight, bias, params)).forward(input, weight, bias, params);
     }
 
-    /** Backward pass on the default backend. See {@link ConvBackend#backward}. */
+    /** Backward pass on the backend {@link #backendFor(ConvShape)} picks. See {@link ConvBackend#backward}. */
     public static ConvGradients backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
-        return defaultBackend().backward(input, weight, gradOutput, params);
+        return backendFor(ConvShape.backward(input, weight, gradOutput, params))
+                .backward(input, weight, gradOutput, params);
+    }
+
+    /**
+     * The backend {@link #forward} and {@link #backward} use for this geometry (see the class comment).
+     *
+     * @throws IllegalStateException if no backend is on the classpath
+     */
+    public static ConvBackend backendFor(ConvShape shape) {
+        Objects.requireNonNull(shape, "shape must not be null");
+        if (pinnedName() == null && !shape.params().isStrided()
+                && (long) shape.kernelH() * shape.kernelW() >= FFT_MIN_KERNEL_TAPS) {
+            for (ConvBackend b : backends()) {
+                if (b.name().equals("fft")) {
+                    return b;
+                }
+            }
+        }
+        return defaultBackend();
+    }
+
+    private static String pinnedName() {
+        String pinned = System.getProperty(BACKEND_PROPERTY);
+        return pinned == null || pinned.isBlank() ? null : pinned.trim();
     }
 
     /** Every backend on the classpath, in preference order. */
@@ -74,15 +108,15 @@ public final class Conv2d {
     }
 
     /**
-     * The backend {@link #forward} and {@link #backward} use: the one the {@value #BACKEND_PROPERTY}
-     * property names, else the first of {@link #backends()}.
+     * The backend used when the geometry does not decide: the one the {@value #BACKEND_PROPERTY} property
+     * names, else the first of {@link #backends()}.
      *
      * @throws IllegalStateException if no backend is on the classpath
      */
     public static ConvBackend defaultBackend() {
-        String pinned = System.getProperty(BACKEND_PROPERTY);
-        if (pinned != null && !pinned.isBlank()) {
-            return backend(pinned.trim());
+        String pinned = pinnedName();
+        if (pinned != null) {
+            return backend(pinned);
         }
         if (backends().isEmpty()) {
             throw new IllegalStateException(MISSING);
