@@ -5,6 +5,7 @@ import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.api.Workspace;
 
 import java.util.Arrays;
 
@@ -29,7 +30,8 @@ import java.util.Arrays;
  * the image into overlap-save tiles; transform plans are cached per size ({@link RealFft2D#of}).
  *
  * <p><b>Memory.</b> The spectra held at once are bounded by the workspace limit
- * ({@value #WORKSPACE_PROPERTY}, default {@link #DEFAULT_WORKSPACE_BYTES}); above it the engine works in
+ * shared by every backend ({@link Workspace}: property {@value Workspace#LIMIT_PROPERTY}, default
+ * {@link Workspace#DEFAULT_LIMIT_BYTES}); above it the engine works in
  * blocks ({@link SpectralProduct}).
  *
  * <p><b>Precision.</b> Operands are scaled by powers of two (exact) so their largest magnitude is in
@@ -54,32 +56,29 @@ public final class FftBackend extends AbstractConvBackend {
      */
     public static final float TOLERANCE = 1e-5f;
 
-    /** Default bound on the bytes of spectra held at once: 256 MiB. */
-    public static final long DEFAULT_WORKSPACE_BYTES = 256L << 20;
-
-    /** System property overriding {@link #DEFAULT_WORKSPACE_BYTES}, in bytes. */
-    public static final String WORKSPACE_PROPERTY = "conv4j.fft.workspaceBytes";
-
     private final long workspaceBytes;
     /** Largest transform length per axis (tests lower it to force tiling). */
     private final int maxTransform;
 
-    /** A backend with the workspace limit of {@value #WORKSPACE_PROPERTY}, or the default. */
+    /** A backend with the shared workspace limit, {@link Workspace#defaultLimitBytes()}. */
     public FftBackend() {
-        this(Long.getLong(WORKSPACE_PROPERTY, DEFAULT_WORKSPACE_BYTES));
+        this(Workspace.defaultLimitBytes());
     }
 
     /**
      * A backend whose spectra take at most {@code workspaceBytes} at once (at least two spectra are
      * always kept, whatever the limit).
      *
-     * @throws IllegalArgumentException if {@code workspaceBytes < 1}
+     * @throws IllegalArgumentException if {@code workspaceBytes < } {@link Workspace#MIN_LIMIT_BYTES}
      */
     public FftBackend(long workspaceBytes) {
-        this(workspaceBytes, FftSizes.MAX_TRANSFORM);
+        this(Workspace.checkLimit(workspaceBytes), FftSizes.MAX_TRANSFORM);
     }
 
-    /** As {@link #FftBackend(long)}, with transform lengths capped at {@code maxTransform} (forces tiling). */
+    /**
+     * As {@link #FftBackend(long)}, with transform lengths capped at {@code maxTransform} (forces tiling);
+     * for tests, any positive limit is accepted, so a tiny one can force blocking.
+     */
     FftBackend(long workspaceBytes, int maxTransform) {
         if (workspaceBytes < 1) {
             throw new IllegalArgumentException("workspaceBytes: expected at least 1, got " + workspaceBytes);

@@ -41,7 +41,7 @@ record WorkPlan(int images, int rows, boolean identity, long fixed, long capacit
 
     /**
      * The plan for {@code s} within {@code limitBytes}. If not even one output row fits, one row is used
-     * anyway (the smallest unit of work; documented in {@link org.conv4j.nd4j.Workspace}).
+     * anyway (the smallest unit of work; documented in {@link org.conv4j.api.Workspace}).
      *
      * @throws UnsupportedOperationException if one output row needs more floats than a buffer can index
      */

@@ -4,7 +4,7 @@ import org.conv4j.api.Conv2d;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.nd4j.Nd4jInterop;
-import org.conv4j.nd4j.Workspace;
+import org.conv4j.api.Workspace;
 import org.conv4j.testkit.Agreement;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;

@@ -1,7 +1,7 @@
 package org.conv4j.im2col;
 
 import org.conv4j.api.ConvBackend;
-import org.conv4j.nd4j.Workspace;
+import org.conv4j.api.Workspace;
 import org.conv4j.testkit.ConvBackendConformance;
 
 /**

@@ -4,7 +4,7 @@ import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
-import org.conv4j.nd4j.Workspace;
+import org.conv4j.api.Workspace;
 import org.conv4j.testkit.Agreement;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;

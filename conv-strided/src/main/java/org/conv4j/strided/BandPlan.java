@@ -4,7 +4,7 @@ import org.conv4j.api.ConvShape;
 import org.conv4j.strided.StridedBackend.Path;
 
 /**
- * How one call fits the workspace limit ({@link org.conv4j.nd4j.Workspace}, the same policy and default as
+ * How one call fits the workspace limit ({@link org.conv4j.api.Workspace}, the same policy and default as
  * the im2col backend): images are processed one at a time, each in bands of {@link #rows} output rows.
  * The native workspace is one pooled buffer, laid out as
  * <pre>

@@ -9,7 +9,7 @@ import org.conv4j.nd4j.Gemm;
 import org.conv4j.nd4j.NativeBufferPool;
 import org.conv4j.nd4j.NativeFloats;
 import org.conv4j.nd4j.OpenBlasSetup;
-import org.conv4j.nd4j.Workspace;
+import org.conv4j.api.Workspace;
 
 import java.nio.FloatBuffer;
 import java.util.Arrays;

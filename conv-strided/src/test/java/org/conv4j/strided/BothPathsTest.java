@@ -6,7 +6,7 @@ import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
-import org.conv4j.nd4j.Workspace;
+import org.conv4j.api.Workspace;
 import org.conv4j.strided.StridedBackend.Path;
 import org.conv4j.testkit.Agreement;
 import org.conv4j.testkit.ConvCase;

@@ -1,10 +1,11 @@
-package org.conv4j.nd4j;
+package org.conv4j.api;
 
 import java.util.Locale;
 
 /**
- * The workspace policy of the GEMM backends: how much memory one call may use for its intermediate
- * matrices (the im2col column matrix and the GEMM output staging), whatever the convolution's size.
+ * The workspace policy every backend shares: how much memory one call may use for its intermediate
+ * data (the im2col column matrix, the strided window matrices, the FFT spectra), whatever the
+ * convolution's size.
  *
  * <p>A backend built without an explicit limit uses {@link #defaultLimitBytes()}: the system property
  * {@value #LIMIT_PROPERTY} if set (read when the backend is constructed), else {@link #DEFAULT_LIMIT_BYTES}.
