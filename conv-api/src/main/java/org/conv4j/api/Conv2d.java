@@ -42,10 +42,12 @@ public final class Conv2d {
 
     /**
      * Unstrided kernels with at least this many taps ({@code kH*kW}) go to the {@code fft} backend when it
-     * is on the classpath. im2col's work grows with the taps while the FFT's depends on the image size only;
-     * measured on 32->32 channels, 64x64, batch 4 (docs/benchmarks.md, docs/fft.md), the FFT is slower at
-     * 7x7 and faster from 11x11 on, forward and backward. Strided layers stay on the GEMM backends: the FFT
-     * works on the stride-1 grid, and was 3-6x slower than im2col on AlexNet conv1 (11x11, stride 4).
+     * is on the classpath. im2col's work grows with the taps while the FFT's depends on the image size only.
+     * Measured on 32->32 channels, 64x64, batch 4 (docs/benchmarks.md, docs/fft.md): the FFT is slower at
+     * 5x5 and below in every run, faster from 11x11 on in every run (4x forward, 4x backward at 11x11), and
+     * at 7x7 it won in one run (1.6x) and lost in others, so the switch sits at the first size where it
+     * always wins. Strided layers stay on the GEMM backends: the FFT works on the stride-1 grid, and was
+     * 4-9x slower than im2col on AlexNet conv1 (11x11, stride 4).
      */
     public static final int FFT_MIN_KERNEL_TAPS = 11 * 11;
 
