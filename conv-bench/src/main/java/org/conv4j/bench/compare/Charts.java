@@ -163,7 +163,7 @@ final class Charts {
             chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(min))));
             chart.getStyler().setYAxisMax(Math.pow(10, Math.ceil(Math.log10(max) + 1e-9)));
         }
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE); // inside, it can hide the last bars
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
         chart.getStyler().setOverlapped(false);
     }
