@@ -43,13 +43,13 @@ public final class Conv2d {
     /**
      * Unstrided kernels with at least this many taps ({@code kH*kW}) go to the {@code fft} backend when it
      * is on the classpath. im2col's work grows with the taps while the FFT's depends on the image size only.
-     * Measured on 32->32 channels, 64x64, batch 4 (docs/benchmarks.md, docs/fft.md): the FFT is slower at
-     * 5x5 and below in every run, faster from 11x11 on in every run (4x forward, 4x backward at 11x11), and
-     * at 7x7 it won in one run (1.6x) and lost in others, so the switch sits at the first size where it
-     * always wins. Strided layers stay on the GEMM backends: the FFT works on the stride-1 grid, and was
-     * 4-9x slower than im2col on AlexNet conv1 (11x11, stride 4).
+     * Measured on 32->32 channels, 64x64, batch 4, final code, quiet machine, two runs of the comparison
+     * command (docs/benchmarks.md): at 5x5 the FFT is 1.2-2.4x slower than im2col, at 7x7 it is 1.6x faster
+     * forward and 1.7x backward in both runs, at 11x11 about 4x faster. Strided layers stay on the GEMM
+     * backends: the FFT works on the stride-1 grid, and was 5-10x slower than im2col on AlexNet conv1
+     * (11x11, stride 4).
      */
-    public static final int FFT_MIN_KERNEL_TAPS = 11 * 11;
+    public static final int FFT_MIN_KERNEL_TAPS = 7 * 7;
 
     private Conv2d() {
     }
