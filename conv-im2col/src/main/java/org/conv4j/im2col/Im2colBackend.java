@@ -41,9 +41,10 @@ import java.util.stream.IntStream;
  * <p><b>1x1 kernels with stride 1 and no padding</b> skip im2col: the image's {@code C x H*W} rows already
  * are the column matrix; they are copied to native memory as they are (and col2im is a plain copy back).
  *
- * <p><b>Small and thin forward passes</b> (fewer than {@link #SMALL_MACS} multiply-adds, or fewer than
- * {@link #THIN_GEMM} per output position) multiply the same column matrix in Java on the heap
- * ({@link #smallGemm}): for them the native round trip costs more than the arithmetic.
+ * <p><b>Small and thin convolutions</b> (fewer than {@link #SMALL_MACS} multiply-adds, or fewer than
+ * {@link #THIN_GEMM} per output position) multiply the same column matrix in Java on the heap, forward
+ * ({@link #smallGemm}) and backward ({@link #backwardOnHeap}): for them the native round trip costs more than
+ * the arithmetic, and OpenBLAS's threads only add waiting.
  *
  * <p><b>Memory.</b> The column matrices, the weights and the GEMM outputs live in one off-heap workspace
  * of at most {@link #workspaceBytes()} per call ({@link Workspace}; default 256 MiB), reused across calls
@@ -72,20 +73,36 @@ public final class Im2colBackend extends AbstractConvBackend {
     static final long PARALLEL_MIN_FLOATS = 1 << 15;
 
     /**
-     * Forward passes with fewer multiply-adds than this run the GEMM in Java on heap arrays
-     * ({@link #smallGemm}): for them the fixed cost of a native call chain (workspace, copies, JNI, OpenBLAS
+     * Passes with fewer multiply-adds than this run their GEMMs in Java on heap arrays ({@link #smallGemm},
+     * backward {@link #smallGemmNT} and {@link #smallGemmTN}): for them the fixed cost of a native call chain (workspace, copies, JNI, OpenBLAS
      * set-up, a few microseconds) exceeds the work: the seeds' 10x10 and 20x20 cases ran at 0.1-0.6x the
-     * naive loops on the native path, 1.1-2.5x on this one (docs/im2col.md, "Tuning constants").
+     * naive loops on the native path, 1.1-2.5x on this one; backward, the 10x10 case took 5.2 us on the
+     * native path and 3.5 us on this one (naive: 1.8-2.0 us; docs/im2col.md, "Tuning constants").
      */
     static final long SMALL_MACS = 1 << 16;
 
     /**
-     * Forward GEMMs with fewer than this many multiply-adds per output position ({@code K/groups * C/groups
-     * * kH * kW}) also run in Java: with one filter and a 2x2 kernel (the seeds' scaling case) OpenBLAS has
-     * nothing to block: the seeds' 500x500 case took 8.1 ms on the native path (naive: 3.8 ms in the same
-     * run) and 1.26 ms on this one (docs/im2col.md, "Tuning constants").
+     * Convolutions with fewer than this many multiply-adds per output position ({@code K/groups * C/groups
+     * * kH * kW}) also run their GEMMs in Java, forward and backward: with one filter and a 2x2 kernel (the
+     * seeds' scaling case) OpenBLAS has nothing to block: the seeds' 500x500 forward took 8.1 ms on the
+     * native path (naive: 3.8 ms in the same run) and 1.26 ms on this one. Backward, OpenBLAS 0.3.19 starts
+     * splitting the thin {@code W^T * dY} product (4 x Q x 1) over its two threads between Q = 121,801 and
+     * 159,201 (n = 350 and 400); when other processes keep both cores busy, that call then waits a scheduler
+     * time slice for the second thread: 8.0 ms instead of 0.19-0.33 ms, and the seeds' 400x400 and 500x500
+     * backward took 11.9 and 12.0 ms on the native path against 2.0 (400) on this one, which has no
+     * thread to wait for (quiet machine: 1.65-1.75 / 2.54-2.64 ms native, 1.31-1.43 / 2.08-2.21 ms here;
+     * docs/im2col.md, "Tuning constants").
      */
     static final long THIN_GEMM = 32;
+
+    /**
+     * Largest column matrix (floats) of one band of the backward pass on the heap ({@link #backwardOnHeap}):
+     * 32 K floats, 128 KiB, so the band's columns and their gradient (256 KiB) stay in a core's 512 KiB L2 cache
+     * through im2col, both products and col2im. Seeds' 500x500 case, backward, quiet machine, same JVM
+     * (medians of 21 calls): 3.13 ms with whole-image bands, 2.08 / 2.13 / 2.21 ms with 8 K / 32 K / 128 K
+     * floats per band; the native path took 2.54-2.64 ms in the same runs (docs/im2col.md, "Tuning constants").
+     */
+    static final long HEAP_BAND_FLOATS = 1 << 15;
 
     private final long workspaceBytes;
     private final long smallMacs;
@@ -106,7 +123,7 @@ public final class Im2colBackend extends AbstractConvBackend {
         this(workspaceBytes, SMALL_MACS);
     }
 
-    /** For tests and probes: {@code smallMacs = 0} sends every forward pass through OpenBLAS. */
+    /** For tests and probes: {@code smallMacs = 0} sends every pass, forward and backward, through OpenBLAS. */
     Im2colBackend(long workspaceBytes, long smallMacs) {
         this.workspaceBytes = Workspace.checkLimit(workspaceBytes);
         this.smallMacs = smallMacs;
@@ -243,7 +260,12 @@ public final class Im2colBackend extends AbstractConvBackend {
         }
     }
 
-    /** True if the forward GEMMs of {@code s} are better done by {@link #smallGemm} (see {@link #SMALL_MACS}). */
+    /**
+     * True if the GEMMs of {@code s}, forward and backward, are better done in Java ({@link #smallGemm},
+     * {@link #smallGemmNT}, {@link #smallGemmTN}; see {@link #SMALL_MACS} and {@link #THIN_GEMM}). The
+     * backward pass's products have the same sizes as the forward's ({@code Kg x P} by {@code P x Q} and
+     * its transposes), so one rule serves both.
+     */
     private boolean useJavaGemm(ConvShape s) {
         return s.macs() < smallMacs || (long) s.outChannelsPerGroup() * s.patchSize() < thinGemm;
     }
@@ -270,6 +292,10 @@ public final class Im2colBackend extends AbstractConvBackend {
 
     private void backward(ConvShape s, float[] x, float[] w, float[] dy, float[] dx, float[] dw) {
         WorkPlan plan = WorkPlan.of(s, workspaceBytes, true);
+        if (useJavaGemm(s)) {
+            backwardOnHeap(s, plan, x, w, dy, dx, dw);
+            return;
+        }
         Layout l = new Layout(s, plan);
         int plane = s.outPlane();
         int k = s.outChannels();
@@ -306,6 +332,165 @@ public final class Im2colBackend extends AbstractConvBackend {
             buf.copyTo((int) l.weightGradient(0), dw, 0, dw.length);
         } finally {
             pool.release(buf);
+        }
+    }
+
+    /**
+     * The backward pass on the heap, for the shapes whose forward pass runs on the heap ({@link #useJavaGemm}):
+     * per image and band of {@code plan}, the same column matrix {@code cols} ({@code Cin*kH*kW} rows of
+     * {@code q}) as the native path, then, per group,
+     * <pre>
+     *   dW[g]    += dY[n, g] (Kg x q) * cols[g]^T (q x P)      ({@link #smallGemmNT}, into dw directly)
+     *   dcols[g]  = W[g]^T (P x Kg) * dY[n, g] (Kg x q)        ({@link #smallGemmTN})
+     * </pre>
+     * and col2im of {@code dcols} into {@code dx}. {@code dY[n, g]} is read in place (rows of the output
+     * planes, leading dimension {@code outH*outW}). With the 1x1 identity layout the input rows are the column
+     * matrix and {@code dcols} is written straight into {@code dx}'s rows (each input element has exactly one
+     * column entry, and {@code dx} starts at zero). Single-threaded, so the sums have one fixed order.
+     */
+    private static void backwardOnHeap(ConvShape s, WorkPlan plan, float[] x, float[] w, float[] dy, float[] dx,
+                                       float[] dw) {
+        int plane = s.outPlane();
+        int taps = s.kernelH() * s.kernelW();
+        int patch = (int) s.patchSize();
+        int kg = s.outChannelsPerGroup();
+        ConvParams p = s.params();
+        Im2col.Geometry geometry = new Im2col.Geometry(p.strideH(), p.strideW(), p.padTop(), p.padLeft(),
+                p.dilationH(), p.dilationW(), s.outW());
+        int rows = heapBandRows(s, plan);
+        int columns = s.inChannels() * taps * rows * s.outW();
+        double[] dwSum = new double[dw.length];
+        float[] cols = plan.identity() ? null : new float[columns];
+        float[] dcols = plan.identity() ? null : new float[columns];
+        java.nio.FloatBuffer colsView = plan.identity() ? null : java.nio.FloatBuffer.wrap(cols);
+        for (int n = 0; n < s.batch(); n++) {
+            for (int oh0 = 0; oh0 < s.outH(); oh0 += rows) {
+                int oh1 = Math.min(s.outH(), oh0 + rows);
+                int q = (oh1 - oh0) * s.outW();
+                int image = n * s.inChannels() * s.inPlane();
+                float[] source = x;
+                float[] target = dx;
+                int base = image + oh0 * s.inW(); // identity: rows of the input (and of dx)
+                int ld = s.inPlane();
+                if (!plan.identity()) {
+                    for (int c = 0; c < s.inChannels(); c++) {
+                        for (int t = 0; t < taps; t++) {
+                            Im2col.im2colRow(x, image + c * s.inPlane(), s.inH(), s.inW(), t / s.kernelW(),
+                                    t % s.kernelW(), geometry, oh0, oh1, colsView, (c * taps + t) * q);
+                        }
+                    }
+                    source = cols;
+                    target = dcols;
+                    base = 0;
+                    ld = q;
+                }
+                for (int g = 0; g < s.groups(); g++) {
+                    int dyAt = (n * s.outChannels() + g * kg) * plane + oh0 * s.outW();
+                    smallGemmNT(dy, dyAt, plane, kg, patch, source, base + g * patch * ld, ld, q,
+                            dwSum, g * kg * patch);
+                    smallGemmTN(w, g * kg * patch, kg, patch, dy, dyAt, plane, q,
+                            target, base + g * patch * ld, ld);
+                }
+                if (!plan.identity()) {
+                    for (int c = 0; c < s.inChannels(); c++) {
+                        for (int t = 0; t < taps; t++) {
+                            Im2col.col2imRow(dcols, (c * taps + t) * q, t / s.kernelW(), t % s.kernelW(), geometry,
+                                    oh0, oh1, dx, image + c * s.inPlane(), s.inH(), s.inW());
+                        }
+                    }
+                }
+            }
+        }
+        for (int e = 0; e < dw.length; e++) {
+            dw[e] = (float) dwSum[e];
+        }
+    }
+
+    /**
+     * Output rows per band of {@link #backwardOnHeap}: as many as keep a band's column matrix within
+     * {@link #HEAP_BAND_FLOATS} (at least one row, at most the workspace plan's band), so that the column
+     * matrix and its gradient stay in the core's cache between im2col, the two products and col2im.
+     */
+    static int heapBandRows(ConvShape s, WorkPlan plan) {
+        long perRow = s.inChannels() * (long) s.kernelH() * s.kernelW() * s.outW();
+        return (int) Math.max(1, Math.min(plan.rows(), HEAP_BAND_FLOATS / perRow));
+    }
+
+    /**
+     * Lanes of the dot products in {@link #smallGemmNT}: eight independent partial sums, so that consecutive
+     * multiply-adds do not wait for each other.
+     */
+    private static final int DOT_LANES = 8;
+
+    /**
+     * Terms of a dot product summed in float lanes before the block's total is added to a double: 64 terms
+     * per lane keep float rounding at the level of a short sum, and the double total keeps the long sums of
+     * the weight gradient (one term per output position: 249,001 for the seeds' 500x500 case) as accurate as
+     * OpenBLAS's (with one float running sum per lane instead, the seeds' 500x500 weight gradient differed
+     * from the naive reference by 5.2e-4, against 1.3e-4 for OpenBLAS).
+     */
+    private static final int DOT_BLOCK = 64 * DOT_LANES;
+
+    /**
+     * {@code C (m x p) += A (m x q) * B^T (q x p)} on arrays, row-major: {@code A} with leading dimension
+     * {@code lda}, {@code B} stored as {@code p x q} with leading dimension {@code ldb}, {@code C} dense
+     * ({@code p} per row). Each element adds the dot product of row {@code i} of {@code A} and row {@code r}
+     * of {@code B}: blocks of {@link #DOT_BLOCK} terms are summed in {@link #DOT_LANES} float partial sums
+     * (lane {@code t % 8} takes term {@code t}) combined pairwise, the block totals and the tail in a double.
+     * A fixed order, so results do not depend on threads or callers. {@code C} is in double so that a
+     * caller can add the products of many bands without float rounding at each addition. Every product is
+     * computed ({@code 0 * NaN} is NaN).
+     */
+    static void smallGemmNT(float[] a, int aOffset, int lda, int m, int p, float[] b, int bOffset, int ldb, int q,
+                            double[] c, int cOffset) {
+        int body = q - q % DOT_LANES;
+        for (int i = 0; i < m; i++) {
+            int ai = aOffset + i * lda;
+            for (int r = 0; r < p; r++) {
+                int br = bOffset + r * ldb;
+                double sum = 0;
+                for (int t0 = 0; t0 < body; t0 += DOT_BLOCK) {
+                    int t1 = Math.min(body, t0 + DOT_BLOCK);
+                    float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
+                    for (int t = t0; t < t1; t += DOT_LANES) {
+                        s0 += a[ai + t] * b[br + t];
+                        s1 += a[ai + t + 1] * b[br + t + 1];
+                        s2 += a[ai + t + 2] * b[br + t + 2];
+                        s3 += a[ai + t + 3] * b[br + t + 3];
+                        s4 += a[ai + t + 4] * b[br + t + 4];
+                        s5 += a[ai + t + 5] * b[br + t + 5];
+                        s6 += a[ai + t + 6] * b[br + t + 6];
+                        s7 += a[ai + t + 7] * b[br + t + 7];
+                    }
+                    sum += ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+                }
+                for (int t = body; t < q; t++) {
+                    sum += a[ai + t] * b[br + t];
+                }
+                c[cOffset + i * p + r] += sum;
+            }
+        }
+    }
+
+    /**
+     * {@code C (p x q) = A^T (p x m) * B (m x q)} on arrays, row-major: {@code A} stored dense as {@code m x p},
+     * {@code B} and {@code C} with leading dimensions {@code ldb} and {@code ldc}. Each row {@code r} of
+     * {@code C} is set to zero and then accumulates {@code A[i][r] * B[i]} for {@code i = 0 .. m-1} (the inner
+     * loop runs along contiguous memory and vectorises), as {@link #smallGemm} does. Every product is
+     * computed, so {@code 0 * NaN} is NaN as in BLAS.
+     */
+    static void smallGemmTN(float[] a, int aOffset, int m, int p, float[] b, int bOffset, int ldb, int q,
+                            float[] c, int cOffset, int ldc) {
+        for (int r = 0; r < p; r++) {
+            int row = cOffset + r * ldc;
+            java.util.Arrays.fill(c, row, row + q, 0f);
+            for (int i = 0; i < m; i++) {
+                float v = a[aOffset + i * p + r];
+                int from = bOffset + i * ldb;
+                for (int t = 0; t < q; t++) {
+                    c[row + t] += v * b[from + t];
+                }
+            }
         }
     }
 

@@ -5,8 +5,8 @@ import org.conv4j.api.Workspace;
 import org.conv4j.testkit.ConvBackendConformance;
 
 /**
- * The kit again with every forward pass on OpenBLAS: the kit's cases are small, so the default backend
- * sends most forward passes to the Java GEMM for small convolutions ({@link Im2colBackend#SMALL_MACS}).
+ * The kit again with every pass, forward and backward, on OpenBLAS: the kit's cases are small, so the default
+ * backend sends most of them to the Java GEMMs for small convolutions ({@link Im2colBackend#SMALL_MACS}).
  */
 class Im2colNativeGemmConformanceTest extends ConvBackendConformance {
     @Override
