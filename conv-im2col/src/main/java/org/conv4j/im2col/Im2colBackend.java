@@ -74,10 +74,11 @@ public final class Im2colBackend extends AbstractConvBackend {
 
     /**
      * Passes with fewer multiply-adds than this run their GEMMs in Java on heap arrays ({@link #smallGemm},
-     * backward {@link #smallGemmNT} and {@link #smallGemmTN}): for them the fixed cost of a native call chain (workspace, copies, JNI, OpenBLAS
-     * set-up, a few microseconds) exceeds the work: the seeds' 10x10 and 20x20 cases ran at 0.1-0.6x the
-     * naive loops on the native path, 1.1-2.5x on this one; backward, the 10x10 case took 5.2 us on the
-     * native path and 3.5 us on this one (naive: 1.8-2.0 us; docs/im2col.md, "Tuning constants").
+     * backward {@link Gemm#thinSgemmNT} and {@link Gemm#thinSgemmTN}): for them the fixed cost of a native
+     * call chain (workspace, copies, JNI, OpenBLAS set-up, a few microseconds) exceeds the work: the seeds'
+     * 10x10 and 20x20 cases ran at 0.1-0.6x the naive loops on the native path, 1.1-2.5x on this one;
+     * backward, the 10x10 case took 5.2 us on the native path and 1.9 us on this one (naive: 1.7-2.8 us;
+     * docs/im2col.md, "Tuning constants").
      */
     static final long SMALL_MACS = 1 << 16;
 
@@ -262,7 +263,7 @@ public final class Im2colBackend extends AbstractConvBackend {
 
     /**
      * True if the GEMMs of {@code s}, forward and backward, are better done in Java ({@link #smallGemm},
-     * {@link #smallGemmNT}, {@link #smallGemmTN}; see {@link #SMALL_MACS} and {@link #THIN_GEMM}). The
+     * {@link Gemm#thinSgemmNT}, {@link Gemm#thinSgemmTN}; see {@link #SMALL_MACS} and {@link #THIN_GEMM}). The
      * backward pass's products have the same sizes as the forward's ({@code Kg x P} by {@code P x Q} and
      * its transposes), so one rule serves both.
      */
@@ -340,8 +341,8 @@ public final class Im2colBackend extends AbstractConvBackend {
      * per image and band of {@code plan}, the same column matrix {@code cols} ({@code Cin*kH*kW} rows of
      * {@code q}) as the native path, then, per group,
      * <pre>
-     *   dW[g]    += dY[n, g] (Kg x q) * cols[g]^T (q x P)      ({@link #smallGemmNT}, into dw directly)
-     *   dcols[g]  = W[g]^T (P x Kg) * dY[n, g] (Kg x q)        ({@link #smallGemmTN})
+     *   dW[g]    += dY[n, g] (Kg x q) * cols[g]^T (q x P)      ({@link Gemm#thinSgemmNT}, summed in double)
+     *   dcols[g]  = W[g]^T (P x Kg) * dY[n, g] (Kg x q)        ({@link Gemm#thinSgemmTN})
      * </pre>
      * and col2im of {@code dcols} into {@code dx}. {@code dY[n, g]} is read in place (rows of the output
      * planes, leading dimension {@code outH*outW}). With the 1x1 identity layout the input rows are the column
@@ -386,9 +387,9 @@ public final class Im2colBackend extends AbstractConvBackend {
                 }
                 for (int g = 0; g < s.groups(); g++) {
                     int dyAt = (n * s.outChannels() + g * kg) * plane + oh0 * s.outW();
-                    smallGemmNT(dy, dyAt, plane, kg, patch, source, base + g * patch * ld, ld, q,
+                    Gemm.thinSgemmNT(dy, dyAt, plane, kg, patch, source, base + g * patch * ld, ld, q,
                             dwSum, g * kg * patch);
-                    smallGemmTN(w, g * kg * patch, kg, patch, dy, dyAt, plane, q,
+                    Gemm.thinSgemmTN(w, g * kg * patch, kg, patch, dy, dyAt, plane, q,
                             target, base + g * patch * ld, ld);
                 }
                 if (!plan.identity()) {
@@ -414,84 +415,6 @@ public final class Im2colBackend extends AbstractConvBackend {
     static int heapBandRows(ConvShape s, WorkPlan plan) {
         long perRow = s.inChannels() * (long) s.kernelH() * s.kernelW() * s.outW();
         return (int) Math.max(1, Math.min(plan.rows(), HEAP_BAND_FLOATS / perRow));
-    }
-
-    /**
-     * Lanes of the dot products in {@link #smallGemmNT}: eight independent partial sums, so that consecutive
-     * multiply-adds do not wait for each other.
-     */
-    private static final int DOT_LANES = 8;
-
-    /**
-     * Terms of a dot product summed in float lanes before the block's total is added to a double: 64 terms
-     * per lane keep float rounding at the level of a short sum, and the double total keeps the long sums of
-     * the weight gradient (one term per output position: 249,001 for the seeds' 500x500 case) as accurate as
-     * OpenBLAS's (with one float running sum per lane instead, the seeds' 500x500 weight gradient differed
-     * from the naive reference by 5.2e-4, against 1.3e-4 for OpenBLAS).
-     */
-    private static final int DOT_BLOCK = 64 * DOT_LANES;
-
-    /**
-     * {@code C (m x p) += A (m x q) * B^T (q x p)} on arrays, row-major: {@code A} with leading dimension
-     * {@code lda}, {@code B} stored as {@code p x q} with leading dimension {@code ldb}, {@code C} dense
-     * ({@code p} per row). Each element adds the dot product of row {@code i} of {@code A} and row {@code r}
-     * of {@code B}: blocks of {@link #DOT_BLOCK} terms are summed in {@link #DOT_LANES} float partial sums
-     * (lane {@code t % 8} takes term {@code t}) combined pairwise, the block totals and the tail in a double.
-     * A fixed order, so results do not depend on threads or callers. {@code C} is in double so that a
-     * caller can add the products of many bands without float rounding at each addition. Every product is
-     * computed ({@code 0 * NaN} is NaN).
-     */
-    static void smallGemmNT(float[] a, int aOffset, int lda, int m, int p, float[] b, int bOffset, int ldb, int q,
-                            double[] c, int cOffset) {
-        int body = q - q % DOT_LANES;
-        for (int i = 0; i < m; i++) {
-            int ai = aOffset + i * lda;
-            for (int r = 0; r < p; r++) {
-                int br = bOffset + r * ldb;
-                double sum = 0;
-                for (int t0 = 0; t0 < body; t0 += DOT_BLOCK) {
-                    int t1 = Math.min(body, t0 + DOT_BLOCK);
-                    float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
-                    for (int t = t0; t < t1; t += DOT_LANES) {
-                        s0 += a[ai + t] * b[br + t];
-                        s1 += a[ai + t + 1] * b[br + t + 1];
-                        s2 += a[ai + t + 2] * b[br + t + 2];
-                        s3 += a[ai + t + 3] * b[br + t + 3];
-                        s4 += a[ai + t + 4] * b[br + t + 4];
-                        s5 += a[ai + t + 5] * b[br + t + 5];
-                        s6 += a[ai + t + 6] * b[br + t + 6];
-                        s7 += a[ai + t + 7] * b[br + t + 7];
-                    }
-                    sum += ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
-                }
-                for (int t = body; t < q; t++) {
-                    sum += a[ai + t] * b[br + t];
-                }
-                c[cOffset + i * p + r] += sum;
-            }
-        }
-    }
-
-    /**
-     * {@code C (p x q) = A^T (p x m) * B (m x q)} on arrays, row-major: {@code A} stored dense as {@code m x p},
-     * {@code B} and {@code C} with leading dimensions {@code ldb} and {@code ldc}. Each row {@code r} of
-     * {@code C} is set to zero and then accumulates {@code A[i][r] * B[i]} for {@code i = 0 .. m-1} (the inner
-     * loop runs along contiguous memory and vectorises), as {@link #smallGemm} does. Every product is
-     * computed, so {@code 0 * NaN} is NaN as in BLAS.
-     */
-    static void smallGemmTN(float[] a, int aOffset, int m, int p, float[] b, int bOffset, int ldb, int q,
-                            float[] c, int cOffset, int ldc) {
-        for (int r = 0; r < p; r++) {
-            int row = cOffset + r * ldc;
-            java.util.Arrays.fill(c, row, row + q, 0f);
-            for (int i = 0; i < m; i++) {
-                float v = a[aOffset + i * p + r];
-                int from = bOffset + i * ldb;
-                for (int t = 0; t < q; t++) {
-                    c[row + t] += v * b[from + t];
-                }
-            }
-        }
     }
 
     // ------------------------------------------------------------------------------------------ im2col / col2im

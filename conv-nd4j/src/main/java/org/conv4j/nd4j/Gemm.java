@@ -1,5 +1,7 @@
 package org.conv4j.nd4j;
 
+import java.util.Arrays;
+
 import org.bytedeco.openblas.global.openblas_nolapack;
 
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasNoTrans;
@@ -25,6 +27,9 @@ import static org.bytedeco.openblas.global.openblas_nolapack.CblasTrans;
  * default). Concurrent calls from several Java threads are safe. Each element of {@code C} is summed by one
  * thread in a fixed order (OpenBLAS partitions {@code m} and {@code n}, never {@code k}), so results do not
  * depend on concurrency.
+ *
+ * <p>{@link #thinSgemmNT} and {@link #thinSgemmTN} are the exception: plain Java on heap arrays, for thin
+ * products that OpenBLAS runs badly (see their section below).
  *
  * <p>Why not {@code Nd4j.gemm}/{@code INDArray.mmul}: on 2048x2048 they ran at 118-133 GFLOP/s against
  * 184-188 for this direct call on native buffers (same JVM, same OpenBLAS; docs/im2col.md), and they need
@@ -96,6 +101,96 @@ public final class Gemm {
             }
         } finally {
             SCRATCH.release(scratch);
+        }
+    }
+
+    // ------------------------------------------------------------------------- thin products in Java
+
+    /*
+     * Products with one tiny dimension (a few rows or a few columns against hundreds of thousands of
+     * columns: the weight gradient and the column gradient of a convolution with one filter and a 2x2
+     * kernel) run better in Java on heap arrays than through cblas_sgemm: OpenBLAS has nothing to block,
+     * the operands would have to be copied to native memory, and OpenBLAS 0.3.19 splits the 4 x Q x 1
+     * product over its threads from Q ~ 150,000, after which it waits a scheduler time slice (8 ms measured)
+     * whenever other processes keep the cores busy (docs/im2col.md, "Small and thin convolutions").
+     * Callers decide when to use them; both are single-threaded with a fixed summation order.
+     */
+
+    /**
+     * Lanes of the dot products in {@link #thinSgemmNT}: eight independent partial sums, so that consecutive
+     * multiply-adds do not wait for each other.
+     */
+    private static final int DOT_LANES = 8;
+
+    /**
+     * Terms of a dot product summed in float lanes before the block's total is added to a double: 64 terms
+     * per lane keep float rounding at the level of a short sum, and the double total keeps the long sums of
+     * the weight gradient (one term per output position: 249,001 for the seeds' 500x500 case) as accurate as
+     * OpenBLAS's (with one float running sum per lane instead, the seeds' 500x500 weight gradient differed
+     * from the naive reference by 5.2e-4, against 1.3e-4 for OpenBLAS).
+     */
+    private static final int DOT_BLOCK = 64 * DOT_LANES;
+
+    /**
+     * {@code C (m x p) += A (m x q) * B^T (q x p)} on arrays, row-major: {@code A} with leading dimension
+     * {@code lda}, {@code B} stored as {@code p x q} with leading dimension {@code ldb}, {@code C} dense
+     * ({@code p} per row). Each element adds the dot product of row {@code i} of {@code A} and row {@code r}
+     * of {@code B}: blocks of {@link #DOT_BLOCK} terms are summed in {@link #DOT_LANES} float partial sums
+     * (lane {@code t % 8} takes term {@code t}) combined pairwise, the block totals and the tail in a double.
+     * A fixed order, so results do not depend on threads or callers. {@code C} is in double so that a
+     * caller can add the products of many bands without float rounding at each addition. Every product is
+     * computed ({@code 0 * NaN} is NaN).
+     */
+    public static void thinSgemmNT(float[] a, int aOffset, int lda, int m, int p,
+                                   float[] b, int bOffset, int ldb, int q, double[] c, int cOffset) {
+        int body = q - q % DOT_LANES;
+        for (int i = 0; i < m; i++) {
+            int ai = aOffset + i * lda;
+            for (int r = 0; r < p; r++) {
+                int br = bOffset + r * ldb;
+                double sum = 0;
+                for (int t0 = 0; t0 < body; t0 += DOT_BLOCK) {
+                    int t1 = Math.min(body, t0 + DOT_BLOCK);
+                    float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
+                    for (int t = t0; t < t1; t += DOT_LANES) {
+                        s0 += a[ai + t] * b[br + t];
+                        s1 += a[ai + t + 1] * b[br + t + 1];
+                        s2 += a[ai + t + 2] * b[br + t + 2];
+                        s3 += a[ai + t + 3] * b[br + t + 3];
+                        s4 += a[ai + t + 4] * b[br + t + 4];
+                        s5 += a[ai + t + 5] * b[br + t + 5];
+                        s6 += a[ai + t + 6] * b[br + t + 6];
+                        s7 += a[ai + t + 7] * b[br + t + 7];
+                    }
+                    sum += ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+                }
+                for (int t = body; t < q; t++) {
+                    sum += a[ai + t] * b[br + t];
+                }
+                c[cOffset + i * p + r] += sum;
+            }
+        }
+    }
+
+    /**
+     * {@code C (p x q) = A^T (p x m) * B (m x q)} on arrays, row-major: {@code A} stored dense as {@code m x p},
+     * {@code B} and {@code C} with leading dimensions {@code ldb} and {@code ldc}. Each row {@code r} of
+     * {@code C} is set to zero and then accumulates {@code A[i][r] * B[i]} for {@code i = 0 .. m-1} (the inner
+     * loop runs along contiguous memory and vectorises), as a plain row-major product would. Every product is
+     * computed, so {@code 0 * NaN} is NaN as in BLAS.
+     */
+    public static void thinSgemmTN(float[] a, int aOffset, int m, int p,
+                                   float[] b, int bOffset, int ldb, int q, float[] c, int cOffset, int ldc) {
+        for (int r = 0; r < p; r++) {
+            int row = cOffset + r * ldc;
+            Arrays.fill(c, row, row + q, 0f);
+            for (int i = 0; i < m; i++) {
+                float v = a[aOffset + i * p + r];
+                int from = bOffset + i * ldb;
+                for (int t = 0; t < q; t++) {
+                    c[row + t] += v * b[from + t];
+                }
+            }
         }
     }
 

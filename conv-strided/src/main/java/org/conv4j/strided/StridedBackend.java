@@ -52,6 +52,8 @@ import java.util.stream.IntStream;
  *       zero-copy: the GEMM accumulates straight into the tap-matrix view of {@code dXpad}); the padding border
  *       of {@code dXpad} is then cropped away.</li>
  * </ul>
+ * Thin backward passes (fewer than {@link #THIN_GEMM} multiply-adds per output position, e.g. the seeds' one
+ * 2x2 filter on one channel) run the gathered path on the Java heap instead ({@link #backwardOnHeap}).
  * The zero-copy backward sums over the wrap-around columns too, with {@code dY} set to zero there; that adds
  * exact zeros only while every {@code x} and {@code w} is finite ({@code 0 * NaN = NaN}), so a call with a
  * non-finite input or weight takes the gathered path, which touches window elements only.
@@ -107,6 +109,26 @@ public final class StridedBackend extends AbstractConvBackend {
      * (docs/im2col.md, "Tuning").
      */
     static final long PARALLEL_MIN_FLOATS = 1 << 15;
+
+    /**
+     * Backward passes with fewer than this many multiply-adds per output position ({@code K/groups *
+     * C/groups * kH * kW}) run the gathered path on the Java heap ({@link #backwardOnHeap}) with
+     * {@link Gemm#thinSgemmNT} / {@link Gemm#thinSgemmTN} instead of OpenBLAS. Same cause and rule as the
+     * im2col backend's {@code THIN_GEMM}: OpenBLAS 0.3.19 splits the thin {@code W^T * dY} product
+     * ({@code Cg*kH*kW x Q x Kg}, 4 x Q x 1 in the seeds' case) over its threads from Q ~ 150,000, and then
+     * waits a scheduler time slice (8 ms) whenever other processes keep the cores busy: the seeds' 400x400 and
+     * 500x500 backward took 12.1 ms (naive: 3.1 and 5.1 ms) in such a run. Measurements: docs/strided.md,
+     * "Thin backward passes".
+     */
+    static final long THIN_GEMM = 32;
+
+    /**
+     * Largest column matrix (floats) of one band of {@link #backwardOnHeap}: 32 K floats, so the band's
+     * columns and their gradient (256 KiB) stay in a core's 512 KiB L2 cache between the gather, both
+     * products and the scatter. The im2col backend's value for the same loop (its 500x500 backward: 3.13 ms
+     * with whole-image bands, 2.08-2.21 ms with 8 K-128 K floats; docs/im2col.md, "Tuning constants").
+     */
+    static final long HEAP_BAND_FLOATS = 1 << 15;
 
     /** How a call runs; see the class comment. */
     enum Path { ZERO_COPY, GATHERED }
@@ -179,7 +201,76 @@ public final class StridedBackend extends AbstractConvBackend {
 
     @Override
     protected ConvGradients backward(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
+        if (isThin(s)) {
+            return backwardOnHeap(s, input, weight, gradOutput);
+        }
         return backward(s, backwardPath(s, input, weight), input, weight, gradOutput);
+    }
+
+    /** True if the backward products of {@code s} are better done in Java (see {@link #THIN_GEMM}). */
+    static boolean isThin(ConvShape s) {
+        return (long) s.outChannelsPerGroup() * s.patchSize() < THIN_GEMM;
+    }
+
+    /**
+     * The gathered backward pass on the Java heap, for thin convolutions ({@link #THIN_GEMM}); the package-
+     * private {@link #backward(ConvShape, Path, Tensor4D, Tensor4D, Tensor4D)} still runs the native paths.
+     * Per image, band of {@link #heapBandRows} output rows and group: the windows gathered into a heap
+     * column matrix {@code col (Cg*kH*kW, q)}, then
+     * <pre>
+     *   dW_g   += dY_g (Kg, q) * col^T (q, Cg*kH*kW)      ({@link Gemm#thinSgemmNT}, summed in double)
+     *   dCol    = W_g^T (Cg*kH*kW, Kg) * dY_g (Kg, q)     ({@link Gemm#thinSgemmTN})
+     * </pre>
+     * and {@code dCol} scattered back through the same view into {@code dXpad}. {@code dY_g} is read in place
+     * (rows of the output planes, leading dimension {@code outH*outW}). Touches window elements only, so
+     * non-finite inputs are handled as on the gathered path. Single-threaded: one fixed summation order.
+     */
+    private static ConvGradients backwardOnHeap(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
+        Tensor4D dx = s.newInput();
+        Tensor4D dw = s.newWeight();
+        int k = s.outChannels();
+        int kg = s.outChannelsPerGroup();
+        int r = (int) s.patchSize();
+        int plane = s.outPlane();
+        int rows = heapBandRows(s);
+        float[] col = new float[r * rows * s.outW()];
+        float[] dCol = new float[col.length];
+        FloatBuffer colView = FloatBuffer.wrap(col);
+        double[] dwSum = new double[dw.size()];
+        Padded pad = new Padded(s, false);
+        float[] dxPad = new float[pad.imageLength];
+        float[] dy = gradOutput.data();
+        for (int n = 0; n < s.batch(); n++) {
+            pad.load(input, n);
+            Arrays.fill(dxPad, 0f);
+            for (int oh0 = 0; oh0 < s.outH(); oh0 += rows) {
+                int band = Math.min(rows, s.outH() - oh0);
+                int q = band * s.outW();
+                for (int g = 0; g < s.groups(); g++) {
+                    WindowView view = WindowView.groupWindows(s, g).slice(1, oh0, band);
+                    StridedKernels.gatherWindows(pad.image, view, colView, 0);
+                    int dyAt = (n * k + g * kg) * plane + oh0 * s.outW();
+                    Gemm.thinSgemmNT(dy, dyAt, plane, kg, r, col, 0, q, q, dwSum, g * kg * r);
+                    Gemm.thinSgemmTN(weight.data(), g * kg * r, kg, r, dy, dyAt, plane, q, dCol, 0, q);
+                    StridedKernels.scatterAddWindows(dCol, 0, view, dxPad);
+                }
+            }
+            pad.crop(dxPad, dx, n);
+        }
+        float[] dwData = dw.data();
+        for (int e = 0; e < dwData.length; e++) {
+            dwData[e] = (float) dwSum[e];
+        }
+        return new ConvGradients(dx, dw, biasGradient(s, gradOutput));
+    }
+
+    /**
+     * Output rows per band of {@link #backwardOnHeap}: as many as keep a band's column matrix within
+     * {@link #HEAP_BAND_FLOATS}, at least one.
+     */
+    static int heapBandRows(ConvShape s) {
+        long perRow = s.patchSize() * s.outW();
+        return (int) Math.max(1, Math.min(s.outH(), HEAP_BAND_FLOATS / perRow));
     }
 
     /**
