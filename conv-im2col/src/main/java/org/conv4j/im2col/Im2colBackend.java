@@ -90,9 +90,9 @@ public final class Im2colBackend extends AbstractConvBackend {
      * splitting the thin {@code W^T * dY} product (4 x Q x 1) over its two threads between Q = 121,801 and
      * 159,201 (n = 350 and 400); when other processes keep both cores busy, that call then waits a scheduler
      * time slice for the second thread: 8.0 ms instead of 0.19-0.33 ms, and the seeds' 400x400 and 500x500
-     * backward took 11.9 and 12.0 ms on the native path against 2.0 (400) on this one, which has no
-     * thread to wait for (quiet machine: 1.65-1.75 / 2.54-2.64 ms native, 1.31-1.43 / 2.08-2.21 ms here;
-     * docs/im2col.md, "Tuning constants").
+     * backward took 8.0-11.9 and 6.3-12.0 ms on the native path against 1.31-1.35 and 2.12-2.69 ms on this
+     * one, which has no thread to wait for (quiet machine: 1.63-1.75 / 2.54-2.64 ms native, 1.31-1.43 /
+     * 2.08-2.21 ms here; docs/im2col.md, "Small and thin convolutions").
      */
     static final long THIN_GEMM = 32;
 
