@@ -1,6 +1,6 @@
 package org.conv4j.naive;
 
-import org.conv4j.api.ConvBackend;
+import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
@@ -8,7 +8,7 @@ import org.conv4j.api.Tensor4D;
 
 /**
  * The reference backend: the convolution sums written out as plain loops, one output (or one gradient
- * element) at a time, exactly as {@link ConvBackend} defines them. Deliberately not optimised; every other
+ * element) at a time, exactly as {@link org.conv4j.api.ConvBackend} defines them. Deliberately not optimised; every other
  * backend is tested against this one.
  *
  * <p>Two choices make it a good reference:
@@ -21,7 +21,7 @@ import org.conv4j.api.Tensor4D;
  * </ul>
  * Stateless and therefore thread-safe.
  */
-public final class NaiveBackend implements ConvBackend {
+public final class NaiveBackend extends AbstractConvBackend {
 
     @Override
     public String name() {
@@ -29,18 +29,7 @@ public final class NaiveBackend implements ConvBackend {
     }
 
     @Override
-    public Tensor4D forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
-        ConvShape s = ConvShape.forward(input, weight, bias, params);
-        return compute(s, input, weight, bias, s.newOutput());
-    }
-
-    @Override
-    public Tensor4D forwardInto(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params, Tensor4D output) {
-        ConvShape s = ConvShape.forward(input, weight, bias, params);
-        return compute(s, input, weight, bias, s.checkOutput(output));
-    }
-
-    private static Tensor4D compute(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
+    protected Tensor4D forward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
         float[] y = output.data();
         for (int n = 0; n < s.batch(); n++) {
             for (int k = 0; k < s.outChannels(); k++) {
@@ -84,14 +73,17 @@ public final class NaiveBackend implements ConvBackend {
     }
 
     @Override
-    public ConvGradients backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
-        ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
+    protected ConvGradients backward(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
         return new ConvGradients(inputGradient(s, weight, gradOutput), weightGradient(s, input, gradOutput),
-                biasGradient(s, gradOutput));
+                referenceBiasGradient(s, gradOutput));
     }
 
-    /** {@code db[k] = sum_{n, oh, ow} dy[n, k, oh, ow]}. */
-    private static float[] biasGradient(ConvShape s, Tensor4D gradOutput) {
+    /**
+     * {@code db[k] = sum_{n, oh, ow} dy[n, k, oh, ow]}, written out here rather than taken from
+     * {@link AbstractConvBackend#biasGradient}, so that the reference shares no arithmetic with the backends
+     * it checks.
+     */
+    private static float[] referenceBiasGradient(ConvShape s, Tensor4D gradOutput) {
         float[] dy = gradOutput.data();
         float[] db = new float[s.outChannels()];
         for (int k = 0; k < s.outChannels(); k++) {

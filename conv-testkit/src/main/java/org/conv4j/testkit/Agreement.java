@@ -27,13 +27,7 @@ public final class Agreement {
 
     /** The largest finite absolute value of {@code t}, at least {@link #MIN_SCALE}. */
     public static float scale(Tensor4D t) {
-        float max = MIN_SCALE;
-        for (float v : t.data()) {
-            if (Float.isFinite(v) && Math.abs(v) > max) {
-                max = Math.abs(v);
-            }
-        }
-        return max;
+        return Math.max(MIN_SCALE, maxFiniteAbs(t));
     }
 
     /**
