@@ -196,6 +196,9 @@ public abstract class ConvBackendConformance {
                             reference().forward(x, w, c.bias(), c.params()),
                             backend().forward(x, w, c.bias(), c.params()), tolerance());
                     Tensor4D dy = c.gradOutput();
+                    assertGradientsAgree(bad + " in weight, " + c, x, w, dy,
+                            reference().backward(x, w, dy, c.params()),
+                            backend().backward(x, w, dy, c.params()));
                     dy.set(dy.n() - 1, dy.c() - 1, dy.h() / 2, dy.w() / 2, bad);
                     Tensor4D cleanW = c.weight();
                     assertGradientsAgree(bad + " in gradOutput, " + c, x, cleanW, dy,
