@@ -24,12 +24,16 @@ import org.conv4j.api.ConvShape;
 record WorkPlan(int images, int rows, boolean identity, long fixed, long capacity) {
 
     /**
-     * Images are grouped into one chunk until their column matrices reach this size: tiny images are
-     * batched into one GEMM per group, large ones are not all expanded at once. Meant to keep a chunk's
-     * column matrices within the 32 MiB L3 cache; on the ResNet 3x3 layer 4, 16 and 64 MiB measured the same
-     * (80-91 GFLOP/s forward, docs/im2col.md "Tuning constants").
+     * Images are grouped into one chunk until their column matrices reach this size (8 MiB): tiny images are
+     * batched into one GEMM per group, large ones are expanded one at a time, so that the column matrix
+     * im2col has just written is still in the cache when the GEMM packs it. ResNet-50 3x3 layer, batch 8
+     * (7.2 MiB of columns per image), the three targets alternating in one JVM, best of 40 calls: forward
+     * 18.2 / 19.5 / 19.9 ms and backward 39.9 / 42.2 / 43.4 ms with 8 / 16 / 32 MiB (one, two, four images
+     * per chunk). Bands smaller than an image were slower again (forward 17.5 ms whole images, 18.2 ms
+     * bands of 28 rows, 19.8 ms bands of 13 rows, same JVM): the GEMM loses more to narrower matrices than
+     * im2col gains (docs/im2col.md, "Tuning constants").
      */
-    static final long CHUNK_TARGET_FLOATS = (16L << 20) / Float.BYTES;
+    static final long CHUNK_TARGET_FLOATS = (8L << 20) / Float.BYTES;
 
     /** The largest native buffer one call may use: Java buffers are indexed by int. */
     static final long MAX_FLOATS = Integer.MAX_VALUE - 8;
