@@ -454,6 +454,10 @@ public final class Im2colBackend extends AbstractConvBackend {
                 buf.copyTo((int) first, dx, plane + u.oh0() * s.inW(), u.q()); // one entry per input element
                 return;
             }
+            if (Im2col.sameWidth(s)) {
+                addColumnsBackShifted(s, l, buf, first, u, dx, plane);
+                return;
+            }
             float[] row = new float[u.q()];
             for (int t = 0; t < taps; t++) {
                 buf.copyTo((int) (first + (long) t * u.width()), row, 0, u.q());
@@ -461,6 +465,35 @@ public final class Im2colBackend extends AbstractConvBackend {
                         s.inH(), s.inW());
             }
         });
+    }
+
+    /**
+     * col2im of one channel of one image for same-width geometries ({@link Im2col#sameWidth}): each tap's
+     * row is copied from the workspace straight to its shifted place and added with one vectorised loop
+     * (see {@link Im2col#shiftedRun}); the channel's sum then goes into {@code dx}.
+     */
+    private static void addColumnsBackShifted(ConvShape s, Layout l, NativeFloats buf, long first, Unit u,
+                                              float[] dx, int plane) {
+        int[] rows = Im2col.bandInputRows(l.geometry, u.oh0(), u.oh1(), s.kernelH(), s.inH());
+        int length = (rows[1] - rows[0]) * s.inW();
+        if (length == 0) {
+            return; // the band reads padding only
+        }
+        float[] shifted = new float[length];
+        float[] acc = new float[length];
+        for (int i = 0; i < s.kernelH(); i++) {
+            for (int j = 0; j < s.kernelW(); j++) {
+                Im2col.ShiftedRun run = Im2col.shiftedRun(i, j, l.geometry, u.oh0(), u.oh1(), s.inH(), s.inW(),
+                        rows[0]);
+                if (run == null) {
+                    continue;
+                }
+                long row = first + (long) (i * s.kernelW() + j) * u.width();
+                buf.copyTo((int) (row + run.qStart()), shifted, run.qStart() + run.delta(), run.length());
+                Im2col.addShiftedRun(shifted, run, acc);
+            }
+        }
+        Im2col.addRowsToPlane(acc, rows[0], rows[1] - rows[0], dx, plane, s.inW());
     }
 
     /** Runs {@code task(0 .. count-1)}, in parallel when there is enough work ({@code floats} written). */
