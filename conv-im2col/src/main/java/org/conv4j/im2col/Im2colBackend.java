@@ -419,21 +419,38 @@ public final class Im2colBackend extends AbstractConvBackend {
 
     // ------------------------------------------------------------------------------------------ im2col / col2im
 
-    /** Fills the unit's column matrix (rows: channels and taps; columns: the images side by side). */
-    private static void fillColumns(ConvShape s, Layout l, float[] x, NativeFloats buf, Unit u) {
+    /**
+     * Work on one input channel of one image of a unit: {@code plane} is the offset of its {@code H x W} plane
+     * in the input (and in {@code dx}), {@code first} the workspace offset of its first column-matrix row (its
+     * {@code kH*kW} rows follow at a distance of {@code u.width()}, at column {@code b*q} for image {@code b}).
+     */
+    private interface ChannelTask {
+        void run(int plane, long first);
+    }
+
+    /**
+     * Runs {@code task} for every (image, input channel) of the unit, in parallel when there is enough work.
+     * The tasks own disjoint input planes and column-matrix rows, so no two write the same element.
+     */
+    private static void forEachChannel(ConvShape s, Layout l, Unit u, ChannelTask task) {
         int taps = s.kernelH() * s.kernelW();
         int channels = s.inChannels();
-        forEach(u.images() * channels, (long) channels * taps * u.width(), task -> {
-            int b = task / channels;
-            int c = task % channels;
-            int plane = ((u.n0() + b) * channels + c) * s.inPlane();
-            long first = l.colsRow(u, c * taps) + (long) b * u.q();
+        forEach(u.images() * channels, (long) channels * taps * u.width(), t -> {
+            int b = t / channels;
+            int c = t % channels;
+            task.run(((u.n0() + b) * channels + c) * s.inPlane(), l.colsRow(u, c * taps) + (long) b * u.q());
+        });
+    }
+
+    /** Fills the unit's column matrix (rows: channels and taps; columns: the images side by side). */
+    private static void fillColumns(ConvShape s, Layout l, float[] x, NativeFloats buf, Unit u) {
+        forEachChannel(s, l, u, (plane, first) -> {
             if (l.identity) {
                 // 1x1, stride 1, no padding: output (oh, ow) reads input (oh, ow), the band is a slice of the plane
                 buf.copyFrom(x, plane + u.oh0() * s.inW(), (int) first, u.q());
                 return;
             }
-            for (int t = 0; t < taps; t++) {
+            for (int t = 0; t < s.kernelH() * s.kernelW(); t++) {
                 Im2col.im2colRow(x, plane, s.inH(), s.inW(), t / s.kernelW(), t % s.kernelW(), l.geometry,
                         u.oh0(), u.oh1(), buf.buffer(), (int) (first + (long) t * u.width()));
             }
@@ -442,24 +459,18 @@ public final class Im2colBackend extends AbstractConvBackend {
 
     /** Adds the unit's column-matrix gradients back into {@code dx} (col2im). */
     private static void addColumnsBack(ConvShape s, Layout l, NativeFloats buf, float[] dx, Unit u) {
-        int taps = s.kernelH() * s.kernelW();
-        int channels = s.inChannels();
-        // Tasks own disjoint input planes (one image, one channel), so no two tasks write the same element.
-        forEach(u.images() * channels, (long) channels * taps * u.width(), task -> {
-            int b = task / channels;
-            int c = task % channels;
-            int plane = ((u.n0() + b) * channels + c) * s.inPlane();
-            long first = l.colsRow(u, c * taps) + (long) b * u.q();
+        boolean sameWidth = Im2col.sameWidth(s);
+        forEachChannel(s, l, u, (plane, first) -> {
             if (l.identity) {
                 buf.copyTo((int) first, dx, plane + u.oh0() * s.inW(), u.q()); // one entry per input element
                 return;
             }
-            if (Im2col.sameWidth(s)) {
+            if (sameWidth) {
                 addColumnsBackShifted(s, l, buf, first, u, dx, plane);
                 return;
             }
             float[] row = new float[u.q()];
-            for (int t = 0; t < taps; t++) {
+            for (int t = 0; t < s.kernelH() * s.kernelW(); t++) {
                 buf.copyTo((int) (first + (long) t * u.width()), row, 0, u.q());
                 Im2col.col2imRow(row, 0, t / s.kernelW(), t % s.kernelW(), l.geometry, u.oh0(), u.oh1(), dx, plane,
                         s.inH(), s.inW());
