@@ -132,11 +132,10 @@ public final class FftBackend extends AbstractConvBackend {
         FftPlanner.Plan plan = plan(FftPlanner.Op.FORWARD, s);
         boolean xClean = !NonFinite.any(x);
         RealFft2D fft = plan.fft();
-        int ex = exponent(x);
-        int ew = exponent(w);
-        float sx = Math.scalb(1f, -ex);
-        float sw = Math.scalb(1f, -ew);
-        double factor = Math.scalb(1.0, ex + ew);
+        Scaling scaling = Scaling.of(x, w);
+        float sx = scaling.first();
+        float sw = scaling.second();
+        double factor = scaling.factor();
         int nt = plan.tiles();
         int cg = s.inChannelsPerGroup();
         int kg = s.outChannelsPerGroup();
@@ -200,11 +199,10 @@ public final class FftBackend extends AbstractConvBackend {
     private void inputGradient(ConvShape s, float[] w, float[] dy, float[] dx) {
         FftPlanner.Plan plan = plan(FftPlanner.Op.INPUT_GRADIENT, s);
         RealFft2D fft = plan.fft();
-        int ey = exponent(dy);
-        int ew = exponent(w);
-        float sy = Math.scalb(1f, -ey);
-        float sw = Math.scalb(1f, -ew);
-        double factor = Math.scalb(1.0, ey + ew);
+        Scaling scaling = Scaling.of(dy, w);
+        float sy = scaling.first();
+        float sw = scaling.second();
+        double factor = scaling.factor();
         int nt = plan.tiles();
         int cg = s.inChannelsPerGroup();
         int kg = s.outChannelsPerGroup();
@@ -277,11 +275,10 @@ public final class FftBackend extends AbstractConvBackend {
         FftPlanner.Plan plan = plan(FftPlanner.Op.WEIGHT_GRADIENT, s);
         boolean xClean = !NonFinite.any(x);
         RealFft2D fft = plan.fft();
-        int ex = exponent(x);
-        int ey = exponent(dy);
-        float sx = Math.scalb(1f, -ex);
-        float sy = Math.scalb(1f, -ey);
-        double factor = Math.scalb(1.0, ex + ey);
+        Scaling scaling = Scaling.of(x, dy);
+        float sx = scaling.first();
+        float sy = scaling.second();
+        double factor = scaling.factor();
         ConvParams p = s.params();
         int nt = plan.tiles();
         int cg = s.inChannelsPerGroup();
@@ -493,6 +490,20 @@ public final class FftBackend extends AbstractConvBackend {
             }
         }
         return count;
+    }
+
+    /**
+     * The exact power-of-two scaling of a product's two operands: each is multiplied by {@code first} or
+     * {@code second} ({@code 2^-e} for its {@link #exponent}) before the transforms, and the result by
+     * {@code factor = 2^(e1 + e2)} after them. Powers of two change no significand bit, so the scaled
+     * result equals the unscaled one wherever the latter neither overflows nor underflows.
+     */
+    record Scaling(float first, float second, double factor) {
+        static Scaling of(float[] a, float[] b) {
+            int ea = exponent(a);
+            int eb = exponent(b);
+            return new Scaling(Math.scalb(1f, -ea), Math.scalb(1f, -eb), Math.scalb(1.0, ea + eb));
+        }
     }
 
     /**
