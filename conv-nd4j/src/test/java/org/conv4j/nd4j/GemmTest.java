@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -141,5 +142,31 @@ class GemmTest {
     @Test
     void flopsCountsMultiplyAndAdd() {
         assertEquals(2L * 2048 * 2048 * 2048, Gemm.flops(2048, 2048, 2048));
+    }
+
+    @Test
+    void thinSgemmNTAddsDotProductsOfRows() {
+        // A (2 x 3) * B^T with B (2 x 3): C[i][r] += sum_t A[i][t] * B[r][t], on offsets and leading dimensions.
+        float[] a = {9, 1, 2, 3, 0, 4, 5, 6, 0};      // offset 1, lda 4: rows {1,2,3}, {4,5,6}
+        float[] b = {1, 0, 1, 7, 2, 1, 0, 7};         // offset 0, ldb 4: rows {1,0,1}, {2,1,0}
+        double[] c = {100, 1, 1, 1, 1};               // offset 1: adds to the existing values
+        Gemm.thinSgemmNT(a, 1, 4, 2, 2, b, 0, 4, 3, c, 1);
+        assertArrayEquals(new double[]{100, 1 + 4, 1 + 4, 1 + 10, 1 + 13}, c);
+    }
+
+    @Test
+    void thinSgemmTNMultipliesTheTransposeAndPropagatesNaN() {
+        // A stored 2 x 3 (m x p); C (3 x 2) = A^T * B with B (2 x 2), ldc 3 leaves column 2 of C alone.
+        float[] a = {1, 2, 3, 4, 5, 6};
+        float[] b = {1, Float.NaN, 10, 100};
+        float[] c = {-1, -1, 42, -1, -1, 42, -1, -1, 42};
+        Gemm.thinSgemmTN(a, 0, 2, 3, b, 0, 2, 2, c, 0, 3);
+        assertEquals(1 + 40, c[0]);
+        assertTrue(Float.isNaN(c[1]));
+        assertEquals(2 + 50, c[3]);
+        assertEquals(3 + 60, c[6]);
+        assertEquals(42, c[2]);
+        assertEquals(42, c[5]);
+        assertEquals(42, c[8]);
     }
 }
