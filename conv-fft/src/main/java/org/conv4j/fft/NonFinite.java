@@ -37,6 +37,14 @@ final class NonFinite {
         return false;
     }
 
+    /**
+     * The 4-D position {@code (a, b, r, t)} of flat index {@code e} in a row-major tensor whose last three
+     * dimensions are {@code (d1, d2, d3)}: NCHW for inputs and outputs, OIHW for weights.
+     */
+    private static int[] position(int e, int d1, int d2, int d3) {
+        return new int[] {e / (d1 * d2 * d3), (e / (d2 * d3)) % d1, (e / d3) % d2, e % d3};
+    }
+
     /** The input element {@code x[n, c, ih, iw]}, or 0 in the padding. */
     private static float padded(ConvShape s, float[] x, int n, int c, int ih, int iw) {
         if (ih < 0 || ih >= s.inH() || iw < 0 || iw >= s.inW()) {
@@ -65,16 +73,16 @@ final class NonFinite {
         int kg = s.outChannelsPerGroup();
         int kh = s.kernelH();
         int kw = s.kernelW();
-        int plane = s.inPlane();
         for (int e = 0; e < x.length; e++) {
             float xv = x[e];
             if (Float.isFinite(xv)) {
                 continue;
             }
-            int iw = e % s.inW();
-            int ih = (e / s.inW()) % s.inH();
-            int c = (e / plane) % s.inChannels();
-            int n = e / (plane * s.inChannels());
+            int[] at = position(e, s.inChannels(), s.inH(), s.inW());
+            int n = at[0];
+            int c = at[1];
+            int ih = at[2];
+            int iw = at[3];
             int g = c / cg;
             for (int k = g * kg; k < (g + 1) * kg; k++) {
                 for (int i = 0; i < kh; i++) {
@@ -97,10 +105,11 @@ final class NonFinite {
             if (Float.isFinite(wv)) {
                 continue;
             }
-            int j = e % kw;
-            int i = (e / kw) % kh;
-            int cl = (e / (kw * kh)) % cg;
-            int k = e / (kw * kh * cg);
+            int[] at = position(e, cg, kh, kw);
+            int k = at[0];
+            int cl = at[1];
+            int i = at[2];
+            int j = at[3];
             int c = (k / kg) * cg + cl;
             for (int n = 0; n < s.batch(); n++) {
                 for (int oh = 0; oh < s.outH(); oh++) {
@@ -126,16 +135,16 @@ final class NonFinite {
         int kg = s.outChannelsPerGroup();
         int kh = s.kernelH();
         int kw = s.kernelW();
-        int outPlane = s.outPlane();
         for (int e = 0; e < dy.length; e++) {
             float g = dy[e];
             if (Float.isFinite(g)) {
                 continue;
             }
-            int ow = e % s.outW();
-            int oh = (e / s.outW()) % s.outH();
-            int k = (e / outPlane) % s.outChannels();
-            int n = e / (outPlane * s.outChannels());
+            int[] at = position(e, s.outChannels(), s.outH(), s.outW());
+            int n = at[0];
+            int k = at[1];
+            int oh = at[2];
+            int ow = at[3];
             int first = (k / kg) * cg;
             for (int cl = 0; cl < cg; cl++) {
                 for (int i = 0; i < kh; i++) {
@@ -158,10 +167,11 @@ final class NonFinite {
             if (Float.isFinite(wv)) {
                 continue;
             }
-            int j = e % kw;
-            int i = (e / kw) % kh;
-            int cl = (e / (kw * kh)) % cg;
-            int k = e / (kw * kh * cg);
+            int[] at = position(e, cg, kh, kw);
+            int k = at[0];
+            int cl = at[1];
+            int i = at[2];
+            int j = at[3];
             int c = (k / kg) * cg + cl;
             for (int n = 0; n < s.batch(); n++) {
                 for (int oh = 0; oh < s.outH(); oh++) {
@@ -192,16 +202,16 @@ final class NonFinite {
         int kg = s.outChannelsPerGroup();
         int kh = s.kernelH();
         int kw = s.kernelW();
-        int outPlane = s.outPlane();
         for (int e = 0; e < dy.length; e++) {
             float g = dy[e];
             if (Float.isFinite(g)) {
                 continue;
             }
-            int ow = e % s.outW();
-            int oh = (e / s.outW()) % s.outH();
-            int k = (e / outPlane) % s.outChannels();
-            int n = e / (outPlane * s.outChannels());
+            int[] at = position(e, s.outChannels(), s.outH(), s.outW());
+            int n = at[0];
+            int k = at[1];
+            int oh = at[2];
+            int ow = at[3];
             int first = (k / kg) * cg;
             for (int cl = 0; cl < cg; cl++) {
                 for (int i = 0; i < kh; i++) {
@@ -213,16 +223,16 @@ final class NonFinite {
                 }
             }
         }
-        int plane = s.inPlane();
         for (int e = 0; e < x.length; e++) {
             float xv = x[e];
             if (Float.isFinite(xv)) {
                 continue;
             }
-            int iw = e % s.inW();
-            int ih = (e / s.inW()) % s.inH();
-            int c = (e / plane) % s.inChannels();
-            int n = e / (plane * s.inChannels());
+            int[] at = position(e, s.inChannels(), s.inH(), s.inW());
+            int n = at[0];
+            int c = at[1];
+            int ih = at[2];
+            int iw = at[3];
             int gr = c / cg;
             int cl = c - gr * cg;
             for (int k = gr * kg; k < (gr + 1) * kg; k++) {
