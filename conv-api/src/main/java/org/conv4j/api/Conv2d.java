@@ -1,12 +1,15 @@
 package org.conv4j.api;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 
 /**
@@ -18,69 +21,166 @@ import java.util.ServiceLoader;
  * ConvParams p = ConvParams.builder().padding(1).build();
  * Tensor4D y = Conv2d.forward(x, w, null, p);               // (8, 64, 56, 56)
  * ConvGradients g = Conv2d.backward(x, w, y, p);            // dL/dx, dL/dw, dL/db for dL/dy = y
+ * System.out.println(Conv2d.plan(ConvShape.forward(x, w, null, p), ConvPass.FORWARD)); // who runs it, and why
  * }</pre>
  *
  * <p><b>Which backend runs.</b> Backends are found once, with {@link ServiceLoader}, on the thread's
- * context class loader (or this class's). {@link #forward} and {@link #backward} use
- * {@link #backendFor(ConvShape)}: the backend named by the system property {@value #BACKEND_PROPERTY} if it
- * is set; otherwise {@code fft} for large unstrided kernels (at least {@link #FFT_MIN_KERNEL_TAPS} taps)
- * when it is available; otherwise the first available in {@link #PREFERENCE} order. Which backend serves
- * a given shape is not part of the API contract and may change when measurements justify it; call
- * {@link #backend(String)} to pin one.
+ * context class loader (or this class's); a backend whose natives cannot load on this platform is left out
+ * with one logged line. For each call, {@link #plan(ConvShape, ConvPass)} decides, in this order:
+ * <ol>
+ *   <li><b>pinned</b>: the backend named by the system property {@value #BACKEND_PROPERTY}, if set;</li>
+ *   <li><b>autotuned</b>, if autotune mode is on ({@value #AUTOTUNE_PROPERTY}{@code =true} or
+ *       {@link #setAutotune}): the first call with a new key (pass, shape, parameters, thread count) times each
+ *       eligible backend once on the caller's data, returns the fastest one's result, and that backend serves
+ *       the key from then on; with {@value #AUTOTUNE_CACHE_PROPERTY}{@code =PATH} the decisions persist in a
+ *       file;</li>
+ *   <li><b>estimated</b>: otherwise the supporting backend with the smallest
+ *       {@link ConvBackend#estimateNanos estimate} (each backend's model of its own speed).</li>
+ * </ol>
+ * Which backend serves a given shape is not part of the API contract; results agree with the reference
+ * within each backend's tolerance whichever runs. {@link #backend(String)} returns one backend to call
+ * directly.
  */
 public final class Conv2d {
 
-    /** System property that pins the default backend by name, e.g. {@code -Dconv4j.backend=naive}. */
+    /** System property that pins the backend by name, e.g. {@code -Dconv4j.backend=naive}. */
     public static final String BACKEND_PROPERTY = "conv4j.backend";
 
-    /**
-     * The default preference, first available wins: the GEMM backends first (fastest on the common
-     * small-kernel layers), the FFT backend next, the reference last. Backends not listed come after,
-     * in name order.
-     */
-    public static final List<String> PREFERENCE = List.of("im2col", "strided", "fft", "naive");
+    /** System property that switches autotune mode on: {@code -Dconv4j.autotune=true}. */
+    public static final String AUTOTUNE_PROPERTY = "conv4j.autotune";
 
     /**
-     * Unstrided kernels with at least this many taps ({@code kH*kW}) go to the {@code fft} backend when it
-     * is on the classpath. im2col's work grows with the taps while the FFT's depends on the image size only.
-     * Measured on 32->32 channels, 64x64, batch 4, final code, quiet machine, two runs of the comparison
-     * command (docs/benchmarks.md): at 5x5 the FFT is 1.2-2.4x slower than im2col, at 7x7 it is 1.6x faster
-     * forward and 1.7x backward in both runs, at 11x11 about 4x faster. Strided layers stay on the GEMM
-     * backends: the FFT works on the stride-1 grid, and was 5-10x slower than im2col on AlexNet conv1
-     * (11x11, stride 4).
+     * System property naming the autotune cache file, read when autotune mode first needs it: decisions are
+     * loaded from it and written back after each new one (see {@link #setAutotuneCache}).
      */
-    public static final int FFT_MIN_KERNEL_TAPS = 7 * 7;
+    public static final String AUTOTUNE_CACHE_PROPERTY = "conv4j.autotune.cache";
+
+    private static final Autotuner AUTOTUNER = new Autotuner();
+    private static volatile Boolean autotune;
+    private static volatile boolean cacheFileInitialised;
 
     private Conv2d() {
     }
 
-    /** Forward pass on the backend {@link #backendFor(ConvShape)} picks. See {@link ConvBackend#forward}. */
+    /** Forward pass on the backend {@link #plan} picks. See {@link ConvBackend#forward}. */
     public static Tensor4D forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
-        return backendFor(ConvShape.forward(input, weight, bias, params)).forward(input, weight, bias, params);
-    }
-
-    /** Backward pass on the backend {@link #backendFor(ConvShape)} picks. See {@link ConvBackend#backward}. */
-    public static ConvGradients backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
-        return backendFor(ConvShape.backward(input, weight, gradOutput, params))
-                .backward(input, weight, gradOutput, params);
+        return SELECTING.forward(input, weight, bias, params);
     }
 
     /**
-     * The backend {@link #forward} and {@link #backward} use for this geometry (see the class comment).
+     * Forward pass into a caller-provided tensor of the output shape, on the backend {@link #plan} picks.
+     * See {@link ConvBackend#forwardInto}.
+     */
+    public static Tensor4D forwardInto(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params,
+                                       Tensor4D output) {
+        return SELECTING.forwardInto(input, weight, bias, params, output);
+    }
+
+    /** Backward pass on the backend {@link #plan} picks. See {@link ConvBackend#backward}. */
+    public static ConvGradients backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
+        return SELECTING.backward(input, weight, gradOutput, params);
+    }
+
+    /**
+     * The facade as a {@link ConvBackend} named {@code conv2d}: every call runs on the backend {@link #plan}
+     * picks, exactly as {@link #forward} and {@link #backward} do (pinned, autotuned if autotune mode is on,
+     * else estimated). For code written against {@code ConvBackend}, and for benchmarks.
+     */
+    public static ConvBackend selecting() {
+        return SELECTING;
+    }
+
+    /**
+     * A {@link ConvBackend} named {@code conv2d-autotune} that autotunes whatever the mode (a pinned backend
+     * still wins), sharing the decisions and the cache file of autotune mode.
+     */
+    public static ConvBackend autotuning() {
+        return AUTOTUNING;
+    }
+
+    /**
+     * Which backend {@link #forward} or {@link #backward} runs for this geometry now, and why (see the class
+     * comment). In autotune mode a key not measured yet gives the estimate-based plan: the first call
+     * measures.
      *
      * @throws IllegalStateException if no backend is on the classpath
+     * @throws IllegalArgumentException if the pinned name is unknown, or no backend supports the shape
      */
-    public static ConvBackend backendFor(ConvShape shape) {
+    public static ConvPlan plan(ConvShape shape, ConvPass pass) {
         Objects.requireNonNull(shape, "shape must not be null");
-        if (pinnedName() == null && !shape.params().isStrided()
-                && (long) shape.kernelH() * shape.kernelW() >= FFT_MIN_KERNEL_TAPS) {
-            for (ConvBackend b : backends()) {
-                if (b.name().equals("fft")) {
-                    return b;
+        Objects.requireNonNull(pass, "pass must not be null");
+        if (backends().isEmpty()) {
+            throw new IllegalStateException(MISSING);
+        }
+        String pinned = pinnedName();
+        if (pinned != null) {
+            return new ConvPlan(pass, shape, backend(pinned), ConvPlan.Reason.PINNED, Map.of(), Map.of());
+        }
+        if (isAutotune()) {
+            ConvPlan tuned = tuner().lookup(backends(), shape, pass);
+            if (tuned != null) {
+                return tuned;
+            }
+        }
+        return BackendSelector.choose(backends(), shape, pass);
+    }
+
+    /** The forward plan, {@code plan(shape, ConvPass.FORWARD)}. */
+    public static ConvPlan plan(ConvShape shape) {
+        return plan(shape, ConvPass.FORWARD);
+    }
+
+    /** The backend {@link #forward} runs for this geometry: {@code plan(shape).backend()}. */
+    public static ConvBackend backendFor(ConvShape shape) {
+        return plan(shape).backend();
+    }
+
+    /**
+     * Switches autotune mode on or off in code; {@code null} returns to the {@value #AUTOTUNE_PROPERTY}
+     * system property (off when unset). Decisions already made are kept (see {@link #clearAutotune}).
+     */
+    public static void setAutotune(Boolean enabled) {
+        autotune = enabled;
+    }
+
+    /** Whether autotune mode is on (see {@link #setAutotune}). */
+    public static boolean isAutotune() {
+        Boolean set = autotune;
+        if (set != null) {
+            return set;
+        }
+        return Boolean.parseBoolean(System.getProperty(AUTOTUNE_PROPERTY, "false").trim());
+    }
+
+    /**
+     * Uses {@code path} as the autotune cache file (null: keep decisions in memory only), loading the
+     * decisions it holds if it was written on this machine by this library version with the same
+     * backends, else ignoring it with one logged line. Overrides {@value #AUTOTUNE_CACHE_PROPERTY}.
+     */
+    public static void setAutotuneCache(Path path) {
+        synchronized (AUTOTUNER) {
+            cacheFileInitialised = true;
+            AUTOTUNER.useFile(path, backends());
+        }
+    }
+
+    /** Forgets every autotune decision in memory (a cache file is rewritten by the next decision). */
+    public static void clearAutotune() {
+        AUTOTUNER.clear();
+    }
+
+    /** The autotuner, with the cache file of {@value #AUTOTUNE_CACHE_PROPERTY} loaded on first use. */
+    private static Autotuner tuner() {
+        if (!cacheFileInitialised) {
+            synchronized (AUTOTUNER) {
+                if (!cacheFileInitialised) {
+                    String path = System.getProperty(AUTOTUNE_CACHE_PROPERTY);
+                    AUTOTUNER.useFile(path == null || path.isBlank() ? null : Path.of(path.trim()), backends());
+                    cacheFileInitialised = true;
                 }
             }
         }
-        return defaultBackend();
+        return AUTOTUNER;
     }
 
     private static String pinnedName() {
@@ -88,7 +188,7 @@ public final class Conv2d {
         return pinned == null || pinned.isBlank() ? null : pinned.trim();
     }
 
-    /** Every backend on the classpath, in preference order. */
+    /** Every backend on the classpath, in name order. */
     public static List<ConvBackend> backends() {
         return Registry.BACKENDS;
     }
@@ -105,37 +205,86 @@ public final class Conv2d {
                 return b;
             }
         }
-        throw new IllegalArgumentException("name: expected one of the available backends " + names()
-                + ", got \"" + name + "\"" + (backends().isEmpty() ? ". " + MISSING : ""));
-    }
-
-    /**
-     * The backend used when the geometry does not decide: the one the {@value #BACKEND_PROPERTY} property
-     * names, else the first of {@link #backends()}.
-     *
-     * @throws IllegalStateException if no backend is on the classpath
-     */
-    public static ConvBackend defaultBackend() {
-        String pinned = pinnedName();
-        if (pinned != null) {
-            return backend(pinned);
-        }
-        if (backends().isEmpty()) {
-            throw new IllegalStateException(MISSING);
-        }
-        return backends().get(0);
-    }
-
-    private static List<String> names() {
-        List<String> names = new ArrayList<>();
-        for (ConvBackend b : backends()) {
-            names.add(b.name());
-        }
-        return names;
+        throw new IllegalArgumentException("name: expected one of the available backends "
+                + BackendSelector.names(backends()) + ", got \"" + name + "\"" + (backends().isEmpty() ? ". " + MISSING : ""));
     }
 
     private static final String MISSING = "No conv4j backend found on the classpath: add a backend artifact, "
             + "e.g. org.conv4j:conv-im2col (fast) or org.conv4j:conv-naive (reference), as a dependency.";
+
+    private static final Dispatcher SELECTING = new Dispatcher("conv2d", false);
+    private static final Dispatcher AUTOTUNING = new Dispatcher("conv2d-autotune", true);
+
+    /** Validates once, then runs the chosen backend; autotunes when its mode says so. */
+    private static final class Dispatcher implements ConvBackend {
+        private final String name;
+        private final boolean alwaysAutotune;
+
+        Dispatcher(String name, boolean alwaysAutotune) {
+            this.name = name;
+            this.alwaysAutotune = alwaysAutotune;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        private boolean tunes() {
+            return pinnedName() == null && (alwaysAutotune || isAutotune());
+        }
+
+        private ConvBackend chosen(ConvShape s, ConvPass pass) {
+            if (backends().isEmpty()) {
+                throw new IllegalStateException(MISSING);
+            }
+            String pinned = pinnedName();
+            return pinned != null ? backend(pinned) : BackendSelector.choose(backends(), s, pass).backend();
+        }
+
+        @Override
+        public Tensor4D forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
+            ConvShape s = ConvShape.forward(input, weight, bias, params);
+            if (tunes()) {
+                return tuner().call(backends(), s, ConvPass.FORWARD, b -> b.forward(input, weight, bias, params),
+                        b -> b.forward(input, weight, bias, params));
+            }
+            return chosen(s, ConvPass.FORWARD).forward(input, weight, bias, params);
+        }
+
+        @Override
+        public Tensor4D forwardInto(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params,
+                                    Tensor4D output) {
+            ConvShape s = ConvShape.forward(input, weight, bias, params);
+            s.checkOutput(output);
+            if (tunes()) {
+                // While measuring, each backend writes a new tensor and the fastest one's is copied: written
+                // into one output, the last backend timed, not the fastest, would leave its result there.
+                Tensor4D r = tuner().call(backends(), s, ConvPass.FORWARD, b -> b.forward(input, weight, bias, params),
+                        b -> b.forwardInto(input, weight, bias, params, output));
+                if (r != output) {
+                    System.arraycopy(r.data(), 0, output.data(), 0, r.size());
+                }
+                return output;
+            }
+            return chosen(s, ConvPass.FORWARD).forwardInto(input, weight, bias, params, output);
+        }
+
+        @Override
+        public ConvGradients backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
+            ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
+            if (tunes()) {
+                return tuner().call(backends(), s, ConvPass.BACKWARD, b -> b.backward(input, weight, gradOutput, params),
+                        b -> b.backward(input, weight, gradOutput, params));
+            }
+            return chosen(s, ConvPass.BACKWARD).backward(input, weight, gradOutput, params);
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
 
     /** Loads the backends once, on first use (class initialisation is thread-safe). */
     private static final class Registry {
@@ -147,17 +296,33 @@ public final class Conv2d {
                 loader = Conv2d.class.getClassLoader();
             }
             Map<String, ConvBackend> byName = new LinkedHashMap<>();
-            for (ConvBackend b : ServiceLoader.load(ConvBackend.class, loader)) {
+            Iterator<ConvBackend> it = ServiceLoader.load(ConvBackend.class, loader).iterator();
+            while (true) {
+                ConvBackend b;
+                try {
+                    if (!it.hasNext()) {
+                        break;
+                    }
+                    b = it.next();
+                } catch (ServiceConfigurationError | LinkageError e) {
+                    // A backend whose natives cannot load here (another OS or CPU): leave it out, keep the others.
+                    System.getLogger("org.conv4j").log(System.Logger.Level.WARNING,
+                            "conv4j: a backend is not available on this platform and is left out: " + rootCause(e));
+                    continue;
+                }
                 byName.putIfAbsent(b.name(), b); // the first on the classpath wins a name clash
             }
             List<ConvBackend> list = new ArrayList<>(byName.values());
-            list.sort(Comparator.comparingInt((ConvBackend b) -> rank(b.name())).thenComparing(ConvBackend::name));
+            list.sort(Comparator.comparing(ConvBackend::name));
             return Collections.unmodifiableList(list);
         }
 
-        private static int rank(String name) {
-            int i = PREFERENCE.indexOf(name);
-            return i < 0 ? PREFERENCE.size() : i;
+        private static String rootCause(Throwable e) {
+            Throwable t = e;
+            while (t.getCause() != null && t.getCause() != t) {
+                t = t.getCause();
+            }
+            return t == e ? e.toString() : e.getMessage() + " (" + t + ")";
         }
     }
 }

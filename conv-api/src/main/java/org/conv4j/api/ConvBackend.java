@@ -29,6 +29,34 @@ public interface ConvBackend {
     String name();
 
     /**
+     * Whether this backend runs {@code pass} on this validated geometry. A backend that answers false is
+     * never chosen by {@link Conv2d} for it (it may still be called directly, and then must still be
+     * correct or throw {@link UnsupportedOperationException}). The default is true: every shape.
+     */
+    default boolean supports(ConvShape shape, ConvPass pass) {
+        return true;
+    }
+
+    /**
+     * A cheap estimate, in nanoseconds, of one call of {@code pass} on this geometry on the machine the JVM
+     * runs on; {@code Double.NaN} if the backend gives none (the default). {@link Conv2d} chooses the
+     * supporting backend with the smallest estimate when nothing is pinned or autotuned, so an estimate
+     * should be a model fitted to measurements (docs/benchmarks.md), computed in well under a microsecond,
+     * without allocating or touching native code.
+     */
+    default double estimateNanos(ConvShape shape, ConvPass pass) {
+        return Double.NaN;
+    }
+
+    /**
+     * Whether this is a reference implementation, correct but not meant to be fast (the {@code naive}
+     * backend). {@link Conv2d} runs a reference only when no other backend supports the shape.
+     */
+    default boolean isReference() {
+        return false;
+    }
+
+    /**
      * The forward pass.
      *
      * @param input  {@code (N, C, H, W)}

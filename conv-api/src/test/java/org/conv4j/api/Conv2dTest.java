@@ -2,7 +2,6 @@ package org.conv4j.api;
 
 import org.junit.jupiter.api.Test;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,11 +21,5 @@ class Conv2dTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Conv2d.backend("cudnn"));
         assertTrue(e.getMessage().startsWith("name: expected one of the available backends [], got \"cudnn\""),
                 e.getMessage());
-    }
-
-    @Test
-    void preferenceListsTheGemmBackendsFirst() {
-        assertEquals("im2col", Conv2d.PREFERENCE.get(0));
-        assertEquals("naive", Conv2d.PREFERENCE.get(Conv2d.PREFERENCE.size() - 1));
     }
 }

@@ -10,21 +10,30 @@ import org.conv4j.api.ConvBackend;
 
 /**
  * Every contender: each conv4j backend found by {@link Conv2d#backends()} (ServiceLoader, so a backend
- * module on the classpath is benchmarked with no code change here), then the ND4J peer.
+ * module on the classpath is benchmarked with no code change here), the facade itself in its default mode
+ * ({@code conv2d}, {@link Conv2d#selecting()}) and in autotune mode ({@code conv2d-autotune},
+ * {@link Conv2d#autotuning()}), then the ND4J peer.
  */
 public final class Contenders {
 
     private Contenders() {
     }
 
-    /** Names of every available contender: the backends in {@link Conv2d#PREFERENCE} order, then "nd4j". */
+    /** Names of every available contender: the backends in name order, the two facade modes, then "nd4j". */
     public static List<String> availableNames() {
         List<String> names = new ArrayList<>();
-        for (ConvBackend b : Conv2d.backends()) {
+        for (ConvBackend b : backends()) {
             names.add(b.name());
         }
         names.add(Nd4jConv.NAME);
         return names;
+    }
+
+    private static List<ConvBackend> backends() {
+        List<ConvBackend> list = new ArrayList<>(Conv2d.backends());
+        list.add(Conv2d.selecting());
+        list.add(Conv2d.autotuning());
+        return list;
     }
 
     /**
@@ -36,7 +45,7 @@ public final class Contenders {
         if (Nd4jConv.NAME.equals(name)) {
             return new Nd4jContender();
         }
-        for (ConvBackend b : Conv2d.backends()) {
+        for (ConvBackend b : backends()) {
             if (b.name().equals(name)) {
                 return new BackendContender(b);
             }

@@ -3,6 +3,7 @@ package org.conv4j.fft;
 import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Workspace;
@@ -45,6 +46,14 @@ import java.util.Arrays;
  * threads) in fixed index ranges; JTransforms' own pool is never used ({@link FftSizes#maxTransform()}).
  */
 public final class FftBackend extends AbstractConvBackend {
+
+    /**
+     * {@link #estimateNanos}: the fixed cost of a call (plans, buffers, thread hand-off) and the factor from the
+     * single-tile model cost to measured time, fitted where the FFT competes (kernels of 5x5 and more, AlexNet
+     * conv1, ResNet 7x7 and 3x3; docs/benchmarks.md, "Choosing a backend"): within about 1.8x there.
+     */
+    static final double ESTIMATE_FIXED_NS = 100_000;
+    static final double ESTIMATE_SCALE = 0.37;
 
     /**
      * The tolerance the conformance kit runs this backend with (relative to the largest magnitude of the
@@ -102,6 +111,25 @@ public final class FftBackend extends AbstractConvBackend {
     @Override
     public String name() {
         return "fft";
+    }
+
+    /** Kernels whose dilated extent fits the largest transform ({@link FftSizes#maxTransform()}) on each axis. */
+    @Override
+    public boolean supports(ConvShape shape, ConvPass pass) {
+        return shape.dilatedKernelH() <= FftSizes.maxTransform() && shape.dilatedKernelW() <= FftSizes.maxTransform();
+    }
+
+    /**
+     * The planner's cost model of the single-tile transforms ({@link FftPlanner#singleTileCost}, an upper bound
+     * of the plan it chooses, cheap to compute), scaled to measured time, plus a fixed cost per call.
+     */
+    @Override
+    public double estimateNanos(ConvShape shape, ConvPass pass) {
+        if (pass == ConvPass.FORWARD) {
+            return ESTIMATE_FIXED_NS + ESTIMATE_SCALE * FftPlanner.singleTileCost(FftPlanner.Op.FORWARD, shape);
+        }
+        return 2 * ESTIMATE_FIXED_NS + ESTIMATE_SCALE * (FftPlanner.singleTileCost(FftPlanner.Op.INPUT_GRADIENT, shape)
+                + FftPlanner.singleTileCost(FftPlanner.Op.WEIGHT_GRADIENT, shape));
     }
 
     @Override

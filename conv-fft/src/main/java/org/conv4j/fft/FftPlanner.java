@@ -74,45 +74,84 @@ final class FftPlanner {
 
     /** The cheapest plan with transform lengths at most {@code max}. */
     static Plan plan(Op op, ConvShape s, int max) {
-        ConvParams p = s.params();
-        AxisTiling.Kind kind = op == Op.INPUT_GRADIENT ? AxisTiling.Kind.CONVOLVE : AxisTiling.Kind.CORRELATE;
-        int outH = op == Op.INPUT_GRADIENT ? s.inH() : s.outH();
-        int outW = op == Op.INPUT_GRADIENT ? s.inW() : s.outW();
-        int dataH = op == Op.INPUT_GRADIENT ? (s.outH() - 1) * p.strideH() + 1 : s.inH();
-        int dataW = op == Op.INPUT_GRADIENT ? (s.outW() - 1) * p.strideW() + 1 : s.inW();
-        int eh = s.dilatedKernelH();
-        int ew = s.dilatedKernelW();
-        int singleH = AxisTiling.singleTileLength(kind, outH, p.strideH(), p.padTop(), eh, dataH);
-        int singleW = AxisTiling.singleTileLength(kind, outW, p.strideW(), p.padLeft(), ew, dataW);
-        int[] hs = candidates(eh, singleH, false, max);
-        int[] ws = candidates(ew, singleW, true, max);
+        Axes a = new Axes(op, s);
+        int[] hs = candidates(a.eh, a.singleH, false, max);
+        int[] ws = candidates(a.ew, a.singleW, true, max);
         Plan best = null;
         for (int fh : hs) {
-            AxisTiling th = AxisTiling.of(kind, fh, outH, p.strideH(), p.padTop(), eh, dataH);
-            if (th == null) {
-                continue;
-            }
             for (int fw : ws) {
-                AxisTiling tw = AxisTiling.of(kind, fw, outW, p.strideW(), p.padLeft(), ew, dataW);
-                if (tw == null) {
-                    continue;
-                }
-                int decH = decimation(op, fh, op == Op.FORWARD ? p.strideH() : p.dilationH(), false);
-                int decW = decimation(op, fw, op == Op.FORWARD ? p.strideW() : p.dilationW(), true);
-                int upH = op == Op.FORWARD ? 1 : divisor(fh, p.strideH(), false);
-                int upW = op == Op.FORWARD ? 1 : divisor(fw, p.strideW(), true);
-                double cost = cost(op, s, th, tw, decH, decW, upH, upW);
-                if (best == null || cost < best.cost) {
-                    best = new Plan(op, th, tw, decH, decW, upH, upW, cost);
+                Plan p = evaluate(a, fh, fw);
+                if (p != null && (best == null || p.cost < best.cost)) {
+                    best = p;
                 }
             }
         }
         if (best == null) {
             // Only if the kernel itself is longer than the largest transform: no tiling can help.
             throw new UnsupportedOperationException("fft backend: a dilated kernel of at most " + max
-                    + " per axis is supported, got " + eh + " x " + ew + " (use another backend)");
+                    + " per axis is supported, got " + a.eh + " x " + a.ew + " (use another backend)");
         }
         return best;
+    }
+
+    /**
+     * The model cost in ns of the single-tile plan (the largest candidate {@link #plan} considers), without
+     * searching the others: an upper bound of the chosen plan's cost, cheap enough for
+     * {@link FftBackend#estimateNanos}; infinite if no transform can hold the kernel.
+     */
+    static double singleTileCost(Op op, ConvShape s) {
+        Axes a = new Axes(op, s);
+        int max = FftSizes.maxTransform();
+        int fh = FftSizes.nextGood(Math.max(Math.max(2, a.eh), a.singleH), false, max);
+        int fw = FftSizes.nextGood(Math.max(Math.max(2, a.ew), a.singleW), true, max);
+        Plan p = evaluate(a, fh < 0 ? max : fh, fw < 0 ? max : fw);
+        return p == null ? Double.POSITIVE_INFINITY : p.cost;
+    }
+
+    /** The geometry one product's tiling works on: output and data lengths, kernel extents. */
+    private static final class Axes {
+        final Op op;
+        final ConvShape s;
+        final AxisTiling.Kind kind;
+        final int outH;
+        final int outW;
+        final int dataH;
+        final int dataW;
+        final int eh;
+        final int ew;
+        final int singleH;
+        final int singleW;
+
+        Axes(Op op, ConvShape s) {
+            ConvParams p = s.params();
+            this.op = op;
+            this.s = s;
+            kind = op == Op.INPUT_GRADIENT ? AxisTiling.Kind.CONVOLVE : AxisTiling.Kind.CORRELATE;
+            outH = op == Op.INPUT_GRADIENT ? s.inH() : s.outH();
+            outW = op == Op.INPUT_GRADIENT ? s.inW() : s.outW();
+            dataH = op == Op.INPUT_GRADIENT ? (s.outH() - 1) * p.strideH() + 1 : s.inH();
+            dataW = op == Op.INPUT_GRADIENT ? (s.outW() - 1) * p.strideW() + 1 : s.inW();
+            eh = s.dilatedKernelH();
+            ew = s.dilatedKernelW();
+            singleH = AxisTiling.singleTileLength(kind, outH, p.strideH(), p.padTop(), eh, dataH);
+            singleW = AxisTiling.singleTileLength(kind, outW, p.strideW(), p.padLeft(), ew, dataW);
+        }
+    }
+
+    /** The plan with transform lengths {@code fh x fw}, or null if they cannot hold the kernel. */
+    private static Plan evaluate(Axes a, int fh, int fw) {
+        ConvParams p = a.s.params();
+        Op op = a.op;
+        AxisTiling th = AxisTiling.of(a.kind, fh, a.outH, p.strideH(), p.padTop(), a.eh, a.dataH);
+        AxisTiling tw = th == null ? null : AxisTiling.of(a.kind, fw, a.outW, p.strideW(), p.padLeft(), a.ew, a.dataW);
+        if (tw == null) {
+            return null;
+        }
+        int decH = decimation(op, fh, op == Op.FORWARD ? p.strideH() : p.dilationH(), false);
+        int decW = decimation(op, fw, op == Op.FORWARD ? p.strideW() : p.dilationW(), true);
+        int upH = op == Op.FORWARD ? 1 : divisor(fh, p.strideH(), false);
+        int upW = op == Op.FORWARD ? 1 : divisor(fw, p.strideW(), true);
+        return new Plan(op, th, tw, decH, decW, upH, upW, cost(op, a.s, th, tw, decH, decW, upH, upW));
     }
 
     /** 5-smooth lengths from the kernel extent up to the single-tile length (or the largest allowed). */

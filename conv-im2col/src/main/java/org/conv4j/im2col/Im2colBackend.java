@@ -3,8 +3,10 @@ package org.conv4j.im2col;
 import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.nd4j.GemmCost;
 import org.conv4j.nd4j.Gemm;
 import org.conv4j.nd4j.NativeBufferPool;
 import org.conv4j.nd4j.NativeFloats;
@@ -61,6 +63,12 @@ import java.util.stream.IntStream;
  * the largest reference value in the conformance kit. Thread-safe.
  */
 public final class Im2colBackend extends AbstractConvBackend {
+
+    /**
+     * This backend's time model ({@link GemmCost}), fitted to the comparison command's times on the catalogue
+     * (docs/benchmarks.md, "Choosing a backend"): about 2x at worst, 1.25x typical.
+     */
+    static final GemmCost COST = new GemmCost(0, 250, 0.38, 77.6, 28.7, 6.4, 121, true);
 
     /** The name this backend registers under. */
     public static final String NAME = "im2col";
@@ -135,6 +143,12 @@ public final class Im2colBackend extends AbstractConvBackend {
     @Override
     public String name() {
         return NAME;
+    }
+
+    /** The column matrix copy and the GEMMs ({@link #COST}); a 1x1 unstrided kernel skips the copy. */
+    @Override
+    public double estimateNanos(ConvShape shape, ConvPass pass) {
+        return COST.nanos(shape, pass);
     }
 
     /** The workspace limit of one call, in bytes. */

@@ -3,6 +3,7 @@ package org.conv4j.naive;
 import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
 
@@ -23,9 +24,27 @@ import org.conv4j.api.Tensor4D;
  */
 public final class NaiveBackend extends AbstractConvBackend {
 
+    /**
+     * Multiply-adds per nanosecond of these loops, about 0.3-0.5 (0.6-1 GFLOP/s on the catalogue's layers,
+     * docs/benchmarks.md); only used so that {@link #estimateNanos} ranks the reference last.
+     */
+    static final double MACS_PER_NS = 0.4;
+
     @Override
     public String name() {
         return "naive";
+    }
+
+    /** The reference: {@link org.conv4j.api.Conv2d} runs it only when no other backend supports a shape. */
+    @Override
+    public boolean isReference() {
+        return true;
+    }
+
+    /** One multiply-add at a time, single-threaded; backward is two forward passes' worth of work. */
+    @Override
+    public double estimateNanos(ConvShape shape, ConvPass pass) {
+        return (pass == ConvPass.FORWARD ? 1 : 2) * shape.macs() / MACS_PER_NS;
     }
 
     @Override

@@ -1,0 +1,121 @@
+package org.conv4j.api;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one place that chooses a backend from the backends' own descriptions; it names none of them.
+ *
+ * <p>Rules, in order:
+ * <ol>
+ *   <li>candidates are the backends that {@link ConvBackend#supports support} the pass and geometry, less the
+ *       {@link ConvBackend#isReference reference} unless it is the only one;</li>
+ *   <li>the candidate with the smallest finite {@link ConvBackend#estimateNanos estimate} wins (ties: name
+ *       order);</li>
+ *   <li>if no candidate gives an estimate, the first in name order wins.</li>
+ * </ol>
+ * Autotuning ({@link Autotuner}) times the {@link #autotuneCandidates} instead and keeps the fastest.
+ */
+final class BackendSelector {
+
+    /**
+     * Autotuning skips a candidate whose estimate exceeds the best estimate by more than this factor: the
+     * estimates are fitted to within about 2x of measured times (docs/benchmarks.md, "Choosing a backend"), so
+     * a 16x gap is never a close call, and timing a backend that slow would dominate the first call's cost.
+     */
+    static final double AUTOTUNE_MAX_ESTIMATE_RATIO = 16;
+
+    private BackendSelector() {
+    }
+
+    /** The supporting backends with their estimates, smallest first (NaN last, then by name). */
+    static Map<ConvBackend, Double> estimates(List<ConvBackend> backends, ConvShape shape, ConvPass pass) {
+        List<ConvBackend> supporting = new ArrayList<>();
+        Map<ConvBackend, Double> estimate = new LinkedHashMap<>();
+        for (ConvBackend b : backends) {
+            if (b.supports(shape, pass)) {
+                supporting.add(b);
+                double ns = b.estimateNanos(shape, pass);
+                estimate.put(b, Double.isFinite(ns) && ns >= 0 ? ns : Double.NaN);
+            }
+        }
+        if (supporting.isEmpty()) {
+            throw new IllegalArgumentException("shape: expected a " + pass.label() + " pass that one of the available"
+                    + " backends " + names(backends) + " supports, got " + shape);
+        }
+        supporting.sort(Comparator.comparingDouble((ConvBackend b) -> {
+            double ns = estimate.get(b);
+            return Double.isNaN(ns) ? Double.POSITIVE_INFINITY : ns;
+        }).thenComparing((ConvBackend b) -> b.isReference()).thenComparing(ConvBackend::name));
+        Map<ConvBackend, Double> sorted = new LinkedHashMap<>();
+        for (ConvBackend b : supporting) {
+            sorted.put(b, estimate.get(b));
+        }
+        return sorted;
+    }
+
+    /** The heuristic decision (no measurement): see the class comment. */
+    static ConvPlan choose(List<ConvBackend> backends, ConvShape shape, ConvPass pass) {
+        Map<ConvBackend, Double> estimates = estimates(backends, shape, pass);
+        ConvBackend first = null;
+        int candidates = 0;
+        for (ConvBackend b : estimates.keySet()) {
+            if (!b.isReference()) {
+                first = first == null ? b : first;
+                candidates++;
+            }
+        }
+        if (first == null) {
+            first = estimates.keySet().iterator().next();
+            candidates = 1;
+        }
+        boolean estimated = !Double.isNaN(estimates.get(first));
+        ConvPlan.Reason reason = estimated && candidates > 1 ? ConvPlan.Reason.ESTIMATED
+                : ConvPlan.Reason.ONLY_CANDIDATE;
+        return new ConvPlan(pass, shape, first, reason, byName(estimates), Map.of());
+    }
+
+    /**
+     * The backends autotuning times, in estimate order: the supporting non-reference backends whose estimate
+     * is within {@link #AUTOTUNE_MAX_ESTIMATE_RATIO} of the best (or that give none); the reference only when
+     * nothing else supports the shape.
+     */
+    static List<ConvBackend> autotuneCandidates(Map<ConvBackend, Double> estimates) {
+        double best = Double.NaN;
+        for (Map.Entry<ConvBackend, Double> e : estimates.entrySet()) {
+            if (!e.getKey().isReference() && !Double.isNaN(e.getValue())) {
+                best = e.getValue();
+                break;
+            }
+        }
+        List<ConvBackend> list = new ArrayList<>();
+        for (Map.Entry<ConvBackend, Double> e : estimates.entrySet()) {
+            double ns = e.getValue();
+            if (!e.getKey().isReference()
+                    && (Double.isNaN(ns) || Double.isNaN(best) || ns <= best * AUTOTUNE_MAX_ESTIMATE_RATIO)) {
+                list.add(e.getKey());
+            }
+        }
+        if (list.isEmpty()) {
+            list.addAll(estimates.keySet());
+        }
+        return list;
+    }
+
+    static Map<String, Double> byName(Map<ConvBackend, Double> estimates) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        estimates.forEach((b, ns) -> m.put(b.name(), ns));
+        return m;
+    }
+
+    static List<String> names(List<ConvBackend> backends) {
+        List<String> names = new ArrayList<>();
+        for (ConvBackend b : backends) {
+            names.add(b.name());
+        }
+        return names;
+    }
+}
