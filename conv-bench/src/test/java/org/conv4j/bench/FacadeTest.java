@@ -1,0 +1,114 @@
+package org.conv4j.bench;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.conv4j.api.Conv2d;
+import org.conv4j.api.ConvBackend;
+import org.conv4j.api.ConvGradients;
+import org.conv4j.api.ConvParams;
+import org.conv4j.api.ConvPass;
+import org.conv4j.api.ConvPlan;
+import org.conv4j.api.ConvShape;
+import org.conv4j.api.Tensor4D;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The facade with every backend on the classpath: pinning, autotune mode through its system properties,
+ * results identical to the chosen backend's, and the facade as a benchmark contender.
+ */
+class FacadeTest {
+
+    private static final Tensor4D X = Tensor4D.random(3, 2, 8, 20, 20);
+    private static final Tensor4D W = Tensor4D.random(4, 6, 8, 3, 3);
+    private static final float[] B = {0.1f, -0.2f, 0.3f, 0f, 1f, 2f};
+    private static final ConvParams P = ConvParams.builder().padding(1).build();
+    private static final Tensor4D DY = Tensor4D.random(5, 2, 6, 20, 20);
+
+    @AfterEach
+    void reset() {
+        System.clearProperty(Conv2d.BACKEND_PROPERTY);
+        System.clearProperty(Conv2d.AUTOTUNE_PROPERTY);
+        Conv2d.setAutotune(null);
+        Conv2d.setAutotuneCache(null);
+        Conv2d.clearAutotune();
+    }
+
+    @Test
+    void thePropertyPinsABackendAndAnUnknownNameListsTheAvailableOnes() {
+        ConvShape s = ConvShape.forward(X, W, B, P);
+        System.setProperty(Conv2d.BACKEND_PROPERTY, "naive");
+        ConvPlan plan = Conv2d.plan(s, ConvPass.BACKWARD);
+        assertEquals("naive", plan.backend().name());
+        assertEquals(ConvPlan.Reason.PINNED, plan.reason());
+        assertEquals(Conv2d.backend("naive").forward(X, W, B, P), Conv2d.forward(X, W, B, P));
+
+        System.setProperty(Conv2d.BACKEND_PROPERTY, "cudnn");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Conv2d.forward(X, W, B, P));
+        assertTrue(e.getMessage().startsWith("name: expected one of the available backends [" ), e.getMessage());
+        for (ConvBackend b : Conv2d.backends()) {
+            assertTrue(e.getMessage().contains(b.name()), e.getMessage());
+        }
+    }
+
+    @Test
+    void withoutPinningTheReferenceIsNotChosenAndThePlanExplainsTheChoice() {
+        for (ConvPass pass : ConvPass.values()) {
+            ConvPlan plan = Conv2d.plan(ConvShape.forward(X, W, B, P), pass);
+            assertEquals(ConvPlan.Reason.ESTIMATED, plan.reason());
+            assertTrue(!plan.backend().isReference(), plan.toString());
+            assertEquals(Conv2d.backends().size(), plan.estimatedNanos().size(), plan.toString());
+            assertTrue(plan.toString().startsWith(pass.label() + " input [2, 8, 20, 20] * weight [6, 8, 3, 3]"),
+                    plan.toString());
+        }
+    }
+
+    @Test
+    void autotuneModeGivesTheChosenBackendsOwnResultsAndPersistsItsDecisions(@TempDir Path dir) throws Exception {
+        Path cache = dir.resolve("autotune.txt");
+        System.setProperty(Conv2d.AUTOTUNE_PROPERTY, "true");
+        Conv2d.setAutotuneCache(cache);
+        ConvShape s = ConvShape.forward(X, W, B, P);
+        ConvPlan plan = null;
+        for (int i = 0; i < 40 && (plan == null || !plan.isSettled()); i++) {
+            Conv2d.forward(X, W, B, P);
+            Conv2d.backward(X, W, DY, P);
+            plan = Conv2d.plan(s, ConvPass.FORWARD);
+        }
+        assertTrue(plan.isSettled(), plan.toString());
+        assertEquals(ConvPlan.Reason.AUTOTUNED, plan.reason());
+        assertTrue(!plan.backend().isReference(), plan.toString());
+        assertEquals(plan.backend().forward(X, W, B, P), Conv2d.forward(X, W, B, P));
+        Tensor4D into = Tensor4D.filled(Float.NaN, 2, 6, 20, 20);
+        assertSame(into, Conv2d.forwardInto(X, W, B, P, into));
+        assertEquals(plan.backend().forward(X, W, B, P), into);
+        String line = "forward " + s + " threads=" + Runtime.getRuntime().availableProcessors() + "\t"
+                + plan.backend().name() + "\t";
+        List<String> lines = Files.readAllLines(cache);
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith(line)), lines.toString());
+    }
+
+    @Test
+    void theFacadeIsAContenderInBothModes() {
+        List<String> names = Contenders.availableNames();
+        assertTrue(names.containsAll(List.of("conv2d", "conv2d-autotune", "naive", "nd4j")), names.toString());
+        Problem p = Problem.of(ShapeCatalog.byName(ShapeCatalog.SEEDS_6X6X10_B1), Pass.BACKWARD, Problem.DEFAULT_SEED);
+        ConvGradients expected = Conv2d.backend("naive").backward(p.input(), p.weight(), p.gradOutput(),
+                p.shape().params());
+        for (String name : List.of("conv2d", "conv2d-autotune")) {
+            Contender.Run run = Contenders.byName(name).prepare(p, Pass.BACKWARD);
+            for (int i = 0; i < 20; i++) {
+                run.run();
+            }
+            assertArrayEquals(expected.bias(), run.gradients().bias(), 1e-4f, name);
+        }
+    }
+}
