@@ -9,6 +9,8 @@ import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Workspace;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Convolution through the Fourier transform (the convolution theorem), forward and backward, with
@@ -65,6 +67,15 @@ public final class FftBackend extends AbstractConvBackend {
      */
     public static final float TOLERANCE = 1e-5f;
 
+    /** Plans cached per product and geometry ({@link #plan}); at most {@link #PLAN_CACHE_SIZE}, least recently used out. */
+    static final int PLAN_CACHE_SIZE = 256;
+
+    private final Map<String, FftPlanner.Plan> plans = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, FftPlanner.Plan> eldest) {
+            return size() > PLAN_CACHE_SIZE;
+        }
+    };
     private final long workspaceBytes;
     /** Largest transform length per axis (tests lower it to force tiling). */
     private final int maxTransform;
@@ -99,8 +110,28 @@ public final class FftBackend extends AbstractConvBackend {
         this.maxTransform = maxTransform;
     }
 
+    /**
+     * The planner's choice for this product and geometry, from a small cache: the search over transform sizes
+     * takes 0.01-1 ms, as long as a small layer's whole pass, and a network calls the same geometries again and
+     * again. Plans are immutable, so sharing one between threads is safe.
+     */
     private FftPlanner.Plan plan(FftPlanner.Op op, ConvShape s) {
-        return FftPlanner.plan(op, s, Math.min(maxTransform, FftSizes.maxTransform()));
+        String key = op + " " + s;
+        synchronized (plans) {
+            FftPlanner.Plan p = plans.get(key);
+            if (p != null) {
+                return p;
+            }
+        }
+        FftPlanner.Plan p = FftPlanner.plan(op, s, transformLimit());
+        synchronized (plans) {
+            plans.put(key, p);
+        }
+        return p;
+    }
+
+    private int transformLimit() {
+        return Math.min(maxTransform, FftSizes.maxTransform());
     }
 
     /** The workspace limit in bytes. */
@@ -113,10 +144,10 @@ public final class FftBackend extends AbstractConvBackend {
         return "fft";
     }
 
-    /** Kernels whose dilated extent fits the largest transform ({@link FftSizes#maxTransform()}) on each axis. */
+    /** Kernels whose dilated extent fits the largest transform length on each axis. */
     @Override
     public boolean supports(ConvShape shape, ConvPass pass) {
-        return shape.dilatedKernelH() <= FftSizes.maxTransform() && shape.dilatedKernelW() <= FftSizes.maxTransform();
+        return shape.dilatedKernelH() <= transformLimit() && shape.dilatedKernelW() <= transformLimit();
     }
 
     /**
