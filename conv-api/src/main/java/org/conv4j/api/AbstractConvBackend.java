@@ -5,7 +5,8 @@ import java.util.stream.IntStream;
 /**
  * A base for backends: validates every call once through {@link ConvShape}, allocates (or checks) the
  * output, and hands the validated geometry to the subclass, so that no backend repeats the checks or
- * re-derives a size. It also provides the bias gradient, which every backend computes the same way.
+ * re-derives a size. It implements the {@link PaddingMode}s other than zeros once for every backend (see
+ * {@link #handlesPaddingModes()}), and provides the bias gradient, which every backend computes the same way.
  *
  * <p>Subclasses implement {@link #forward(ConvShape, Tensor4D, Tensor4D, float[], Tensor4D)} and
  * {@link #backward(ConvShape, Tensor4D, Tensor4D, Tensor4D)}; the public entry points are final.
@@ -18,20 +19,45 @@ public abstract class AbstractConvBackend implements ConvBackend {
     @Override
     public final Tensor4D forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
         ConvShape s = ConvShape.forward(input, weight, bias, params);
-        return forward(s, input, weight, bias, s.newOutput());
+        return validatedForward(s, input, weight, bias, s.newOutput());
     }
 
     @Override
     public final Tensor4D forwardInto(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params,
                                       Tensor4D output) {
         ConvShape s = ConvShape.forward(input, weight, bias, params);
-        return forward(s, input, weight, bias, s.checkOutput(output));
+        return validatedForward(s, input, weight, bias, s.checkOutput(output));
     }
 
     @Override
     public final ConvGradients backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
         ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
+        if (s.params().isPaddedWithCopies() && !handlesPaddingModes()) {
+            // dL/dw and dL/db are those of the padded convolution; dL/dx folds each copy's gradient back.
+            Tensor4D padded = ModePadding.pad(s, input);
+            ConvShape inner = ConvShape.backward(padded, weight, gradOutput, ModePadding.unpadded(s.params()));
+            ConvGradients g = backward(inner, padded, weight, gradOutput);
+            return new ConvGradients(ModePadding.fold(s, g.input()), g.weight(), g.bias());
+        }
         return backward(s, input, weight, gradOutput);
+    }
+
+    private Tensor4D validatedForward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
+        if (s.params().isPaddedWithCopies() && !handlesPaddingModes()) {
+            Tensor4D padded = ModePadding.pad(s, input);
+            ConvShape inner = ConvShape.forward(padded, weight, bias, ModePadding.unpadded(s.params()));
+            return forward(inner, padded, weight, bias, output);
+        }
+        return forward(s, input, weight, bias, output);
+    }
+
+    /**
+     * Whether this backend computes the {@link PaddingMode}s other than zeros itself. If not (the default),
+     * this class pads the input with copies of itself once, hands the subclass the padded input with no
+     * padding, and folds the input gradient back: the subclass only ever sees zero padding.
+     */
+    protected boolean handlesPaddingModes() {
+        return false;
     }
 
     /**

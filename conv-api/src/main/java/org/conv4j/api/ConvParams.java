@@ -1,7 +1,8 @@
 package org.conv4j.api;
 
 /**
- * The hyper-parameters of a 2D convolution: stride, four-sided zero padding, dilation and groups.
+ * The hyper-parameters of a 2D convolution: stride, four-sided padding and what it holds
+ * ({@link PaddingMode}), dilation and groups.
  * Immutable; build with {@link #builder()}.
  *
  * <p>With input height {@code H}, kernel height {@code kH}, stride {@code sh}, padding {@code top},
@@ -10,9 +11,10 @@ package org.conv4j.api;
  *   outH = floor((H + top + bottom - ((kH - 1)*dh + 1)) / sh) + 1
  * </pre>
  * and likewise for the width ({@link ConvShape#outputSize}). Output row {@code oh} reads input rows
- * {@code oh*sh - top + i*dh} for {@code i = 0 .. kH-1}; rows outside {@code [0, H)} read as zero.
+ * {@code oh*sh - top + i*dh} for {@code i = 0 .. kH-1}; rows outside {@code [0, H)} read the padding: zero, or a
+ * copy of an input row for the other {@link PaddingMode}s.
  *
- * <p>Defaults: stride 1, padding 0, dilation 1, groups 1. Every value is checked in
+ * <p>Defaults: stride 1, padding 0 (zeros), dilation 1, groups 1. Every value is checked in
  * {@link Builder#build()}: strides, dilations and groups must be at least 1, paddings at least 0.
  */
 public final class ConvParams {
@@ -29,6 +31,7 @@ public final class ConvParams {
     private final int dilationH;
     private final int dilationW;
     private final int groups;
+    private final PaddingMode paddingMode;
 
     private ConvParams(Builder b) {
         this.strideH = b.strideH;
@@ -40,6 +43,7 @@ public final class ConvParams {
         this.dilationH = b.dilationH;
         this.dilationW = b.dilationW;
         this.groups = b.groups;
+        this.paddingMode = b.paddingMode;
     }
 
     /** A builder with the defaults. */
@@ -53,7 +57,8 @@ public final class ConvParams {
                 .stride(strideH, strideW)
                 .padding(padTop, padBottom, padLeft, padRight)
                 .dilation(dilationH, dilationW)
-                .groups(groups);
+                .groups(groups)
+                .paddingMode(paddingMode);
     }
 
     public int strideH() {
@@ -92,6 +97,16 @@ public final class ConvParams {
         return groups;
     }
 
+    /** What the padding holds ({@link PaddingMode#ZEROS} by default); {@link ConvShape} checks its limits. */
+    public PaddingMode paddingMode() {
+        return paddingMode;
+    }
+
+    /** True if the padding is not zeros and some side is padded: the input is extended with copies of itself. */
+    public boolean isPaddedWithCopies() {
+        return paddingMode != PaddingMode.ZEROS && isPadded();
+    }
+
     /** True if either stride is above 1. */
     public boolean isStrided() {
         return strideH > 1 || strideW > 1;
@@ -122,7 +137,7 @@ public final class ConvParams {
                 && padTop == p.padTop && padBottom == p.padBottom
                 && padLeft == p.padLeft && padRight == p.padRight
                 && dilationH == p.dilationH && dilationW == p.dilationW
-                && groups == p.groups;
+                && groups == p.groups && paddingMode == p.paddingMode;
     }
 
     @Override
@@ -131,16 +146,20 @@ public final class ConvParams {
         for (int v : new int[] {strideW, padTop, padBottom, padLeft, padRight, dilationH, dilationW, groups}) {
             h = 31 * h + v;
         }
-        return h;
+        return 31 * h + paddingMode.hashCode();
     }
 
-    /** E.g. {@code ConvParams{stride=2x2, padding=(top 1, bottom 1, left 1, right 1), dilation=1x1, groups=1}}. */
+    /**
+     * E.g. {@code ConvParams{stride=2x2, padding=(top 1, bottom 1, left 1, right 1), dilation=1x1, groups=1}};
+     * a padding mode other than zeros is added as {@code , paddingMode=REFLECT}.
+     */
     @Override
     public String toString() {
         return "ConvParams{stride=" + strideH + "x" + strideW
                 + ", padding=(top " + padTop + ", bottom " + padBottom + ", left " + padLeft + ", right " + padRight + ")"
                 + ", dilation=" + dilationH + "x" + dilationW
-                + ", groups=" + groups + "}";
+                + ", groups=" + groups
+                + (paddingMode == PaddingMode.ZEROS ? "" : ", paddingMode=" + paddingMode) + "}";
     }
 
     /**
@@ -157,6 +176,7 @@ public final class ConvParams {
         private int dilationH = 1;
         private int dilationW = 1;
         private int groups = 1;
+        private PaddingMode paddingMode = PaddingMode.ZEROS;
         /** Set by {@link #samePadding}: {input height, input width, kernel height, kernel width}. */
         private int[] same;
 
@@ -234,6 +254,17 @@ public final class ConvParams {
         /** Number of channel groups (1 = ordinary convolution; equal to the channel count = depthwise). */
         public Builder groups(int g) {
             this.groups = g;
+            return this;
+        }
+
+        /**
+         * What the padding holds (default {@link PaddingMode#ZEROS}); works with every padding setter, including
+         * {@link #samePadding}. Its limits depend on the input size and are checked by {@link ConvShape}.
+         *
+         * @throws NullPointerException if {@code mode} is null
+         */
+        public Builder paddingMode(PaddingMode mode) {
+            this.paddingMode = java.util.Objects.requireNonNull(mode, "paddingMode must not be null");
             return this;
         }
 

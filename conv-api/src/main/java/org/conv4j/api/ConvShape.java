@@ -92,12 +92,37 @@ public final class ConvShape {
                     + " channels per filter (input channels " + input.c() + " / groups " + groups
                     + "), got " + weight.c() + " (weight shape " + weight.shapeString() + ")");
         }
+        checkPaddingMode(params, input);
         int outH = outputSize("height", input.h(), weight.h(), params.strideH(), params.padTop(),
                 params.padBottom(), params.dilationH());
         int outW = outputSize("width", input.w(), weight.w(), params.strideW(), params.padLeft(),
                 params.padRight(), params.dilationW());
         Tensor4D.checkedSize("output", input.n(), weight.n(), outH, outW);
         return new ConvShape(params, input, weight, outH, outW);
+    }
+
+    /**
+     * The limits of {@link PaddingMode}, as in PyTorch: a {@link PaddingMode#REFLECT reflected} pad must be
+     * smaller than its dimension (the mirror does not repeat the edge), a {@link PaddingMode#CIRCULAR circular}
+     * one at most its dimension (one wrap).
+     */
+    private static void checkPaddingMode(ConvParams params, Tensor4D input) {
+        PaddingMode mode = params.paddingMode();
+        if (mode != PaddingMode.REFLECT && mode != PaddingMode.CIRCULAR) {
+            return;
+        }
+        checkPad(mode, "padTop", params.padTop(), "height", input.h());
+        checkPad(mode, "padBottom", params.padBottom(), "height", input.h());
+        checkPad(mode, "padLeft", params.padLeft(), "width", input.w());
+        checkPad(mode, "padRight", params.padRight(), "width", input.w());
+    }
+
+    private static void checkPad(PaddingMode mode, String side, int pad, String axis, int size) {
+        boolean ok = mode == PaddingMode.REFLECT ? pad < size : pad <= size;
+        if (!ok) {
+            throw new IllegalArgumentException(side + ": expected " + (mode == PaddingMode.REFLECT ? "less than" : "at most")
+                    + " the input " + axis + " " + size + " for " + mode + " padding, got " + pad);
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
+import org.conv4j.api.PaddingMode;
 import org.conv4j.api.Tensor4D;
 
 /**
@@ -83,12 +84,49 @@ public final class NaiveBackend extends AbstractConvBackend {
         return acc;
     }
 
-    /** {@code x[n, c, ih, iw]}, or 0 where {@code (ih, iw)} falls in the padding. */
+    /**
+     * {@code x[n, c, ih, iw]} where {@code (ih, iw)} is inside the input; in the padding, 0 for zero padding,
+     * else the element that position copies ({@link #copied}).
+     */
     private static float paddedInput(ConvShape s, float[] x, int n, int c, int ih, int iw) {
-        if (ih < 0 || ih >= s.inH() || iw < 0 || iw >= s.inW()) {
+        int r = copied(s.params().paddingMode(), ih, s.inH());
+        int q = copied(s.params().paddingMode(), iw, s.inW());
+        if (r < 0 || q < 0) {
             return 0f;
         }
-        return x[((n * s.inChannels() + c) * s.inH() + ih) * s.inW() + iw];
+        return x[((n * s.inChannels() + c) * s.inH() + r) * s.inW() + q];
+    }
+
+    /**
+     * The input index that padded index {@code i} holds along an axis of {@code size} elements, written out
+     * from {@link PaddingMode}'s definitions: -1 (a zero) outside the input for zero padding; the mirror image
+     * without repeating the edge, the nearest edge, or the index modulo the size for the other modes.
+     */
+    private static int copied(PaddingMode mode, int i, int size) {
+        if (i >= 0 && i < size) {
+            return i;
+        }
+        switch (mode) {
+            case REFLECT:
+                if (size == 1) {
+                    return 0; // unreachable (a reflected pad must be smaller than the size), kept total
+                }
+                int period = 2 * (size - 1);
+                int m = Math.floorMod(i, period);
+                return m < size ? m : period - m;
+            case REPLICATE:
+                return Math.max(0, Math.min(size - 1, i));
+            case CIRCULAR:
+                return Math.floorMod(i, size);
+            default:
+                return -1;
+        }
+    }
+
+    /** Every padding mode is computed by these loops directly, so that the shared padding is checked against them. */
+    @Override
+    protected boolean handlesPaddingModes() {
+        return true;
     }
 
     @Override
@@ -153,7 +191,8 @@ public final class NaiveBackend extends AbstractConvBackend {
      * {@code dx[n, ch, ih, iw] = sum of dy[n, k, oh, ow] * w[k, c, i, j]} over every filter {@code k} of
      * the channel's group and every tap with {@code oh*sh - padTop + i*dh == ih} and
      * {@code ow*sw - padLeft + j*dw == iw}: each forward product scattered back to the input element it
-     * read. Taps that read padding have no input element and are dropped.
+     * read. Taps that read zero padding have no input element and are dropped; taps that read a copy (the
+     * other padding modes) are added to the element copied.
      */
     private static Tensor4D inputGradient(ConvShape s, Tensor4D weight, Tensor4D gradOutput) {
         ConvParams p = s.params();
@@ -169,13 +208,13 @@ public final class NaiveBackend extends AbstractConvBackend {
                         double g = dy[((n * s.outChannels() + k) * s.outH() + oh) * s.outW() + ow];
                         for (int c = 0; c < cg; c++) {
                             for (int i = 0; i < s.kernelH(); i++) {
-                                int ih = oh * p.strideH() - p.padTop() + i * p.dilationH();
-                                if (ih < 0 || ih >= s.inH()) {
+                                int ih = copied(p.paddingMode(), oh * p.strideH() - p.padTop() + i * p.dilationH(), s.inH());
+                                if (ih < 0) {
                                     continue;
                                 }
                                 for (int j = 0; j < s.kernelW(); j++) {
-                                    int iw = ow * p.strideW() - p.padLeft() + j * p.dilationW();
-                                    if (iw < 0 || iw >= s.inW()) {
+                                    int iw = copied(p.paddingMode(), ow * p.strideW() - p.padLeft() + j * p.dilationW(), s.inW());
+                                    if (iw < 0) {
                                         continue;
                                     }
                                     double wv = w[((k * cg + c) * s.kernelH() + i) * s.kernelW() + j];

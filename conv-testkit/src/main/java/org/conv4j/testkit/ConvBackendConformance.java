@@ -5,6 +5,7 @@ import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
+import org.conv4j.api.PaddingMode;
 import org.conv4j.api.Tensor4D;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -342,6 +343,166 @@ public abstract class ConvBackendConformance {
                 }));
             }
             start.countDown();
+            for (Future<?> f : futures) {
+                f.get(5, TimeUnit.MINUTES);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    // ---------------------------------------------------------------- padding modes
+
+    /** Number of random padding-mode sweep cases. */
+    public static final int PADDING_MODE_CASES = 60;
+
+    @TestFactory
+    Stream<DynamicTest> paddingModesAgreeWithReference() {
+        List<ConvCase> cases = new ArrayList<>(ConvCases.paddingModeCases());
+        cases.addAll(ConvCases.paddingModeSweep(Long.getLong(SEED_PROPERTY, DEFAULT_SEED) + 1, PADDING_MODE_CASES));
+        return cases.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> checkAgreement(c)));
+    }
+
+    /**
+     * A non-finite value on the input's border reaches every output whose window reads one of its padded
+     * copies, and no other; forward and backward agree with the reference.
+     */
+    @TestFactory
+    Stream<DynamicTest> nonFiniteBorderValueReachesEveryCopy() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (PaddingMode m : ConvCases.COPYING_MODES) {
+            ConvCase c = new ConvCase(m + " locality", 81, 2, 2, 7, 6, 3, 3, 3,
+                    ConvParams.builder().padding(2, 1, 2, 2).paddingMode(m).build(), true);
+            tests.add(DynamicTest.dynamicTest("NaN on the border, " + c, () -> {
+                Tensor4D x = c.input();
+                ConvShape s = c.shape();
+                int[][] spots = {{0, 0, 0, 0}, {s.batch() - 1, s.inChannels() - 1, s.inH() - 1, s.inW() / 2}};
+                boolean[] affected = new boolean[s.batch() * s.outChannels() * s.outPlane()];
+                for (int[] p : spots) {
+                    x.set(p[0], p[1], p[2], p[3], Float.NaN);
+                    markOutputsReadingCopies(s, p, affected);
+                }
+                Tensor4D y = backend().forward(x, c.weight(), c.bias(), c.params());
+                for (int i = 0; i < affected.length; i++) {
+                    float v = y.data()[i];
+                    if (affected[i] == Float.isFinite(v)) {
+                        fail("output " + Agreement.position(y, i) + " = " + v + (affected[i]
+                                ? " should be NaN: its window reads a copy of a NaN" : " should be finite") + ", for " + c);
+                    }
+                }
+                Agreement.assertAgrees("forward with NaN on the border", c,
+                        reference().forward(x, c.weight(), c.bias(), c.params()), y, tolerance());
+                Tensor4D dy = c.gradOutput();
+                assertGradientsAgree("NaN on the border, " + c, x, c.weight(), dy,
+                        reference().backward(x, c.weight(), dy, c.params()),
+                        backend().backward(x, c.weight(), dy, c.params()));
+            }));
+        }
+        return tests.stream();
+    }
+
+    /** Marks every output whose window reads input element {@code p} itself or one of its padded copies. */
+    private static void markOutputsReadingCopies(ConvShape s, int[] p, boolean[] affected) {
+        ConvParams q = s.params();
+        int group = p[1] / s.inChannelsPerGroup();
+        for (int k = group * s.outChannelsPerGroup(); k < (group + 1) * s.outChannelsPerGroup(); k++) {
+            for (int oh = 0; oh < s.outH(); oh++) {
+                for (int ow = 0; ow < s.outW(); ow++) {
+                    boolean reads = false;
+                    for (int i = 0; i < s.kernelH() && !reads; i++) {
+                        int r = copyOf(q.paddingMode(), oh * q.strideH() - q.padTop() + i * q.dilationH(), s.inH());
+                        for (int j = 0; j < s.kernelW() && !reads; j++) {
+                            int c = copyOf(q.paddingMode(), ow * q.strideW() - q.padLeft() + j * q.dilationW(), s.inW());
+                            reads = r == p[2] && c == p[3];
+                        }
+                    }
+                    if (reads) {
+                        affected[((p[0] * s.outChannels() + k) * s.outH() + oh) * s.outW() + ow] = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /** The input index padded index {@code i} copies, by repeated reflection or wrapping (the kit's own). */
+    private static int copyOf(PaddingMode mode, int i, int size) {
+        switch (mode) {
+            case REPLICATE:
+                return i < 0 ? 0 : i >= size ? size - 1 : i;
+            case CIRCULAR:
+                while (i < 0) {
+                    i += size;
+                }
+                while (i >= size) {
+                    i -= size;
+                }
+                return i;
+            case REFLECT:
+                while (i < 0 || i >= size) {
+                    i = i < 0 ? -i : 2 * (size - 1) - i;
+                }
+                return i;
+            default:
+                return i >= 0 && i < size ? i : -1;
+        }
+    }
+
+    @TestFactory
+    Stream<DynamicTest> paddingModeLimitsAreCheckedWithClearMessages() {
+        ConvBackend b = backend();
+        Tensor4D x = Tensor4D.random(5, 1, 2, 4, 6);
+        Tensor4D w = Tensor4D.random(6, 3, 2, 3, 3);
+        Tensor4D dy = Tensor4D.random(7, 1, 3, 6, 6);
+        ConvParams reflectTop = ConvParams.builder().padding(4, 0, 1, 1).paddingMode(PaddingMode.REFLECT).build();
+        ConvParams circularRight = ConvParams.builder().padding(1, 1, 0, 7).paddingMode(PaddingMode.CIRCULAR).build();
+        ConvParams reflectLeftBackward = ConvParams.builder().padding(1, 1, 6, 0).paddingMode(PaddingMode.REFLECT).build();
+        List<BadInput> bad = List.of(
+                new BadInput("reflected pad as large as the height", IllegalArgumentException.class,
+                        "padTop: expected less than the input height 4 for REFLECT padding, got 4",
+                        () -> b.forward(x, w, null, reflectTop)),
+                new BadInput("circular pad larger than the width", IllegalArgumentException.class,
+                        "padRight: expected at most the input width 6 for CIRCULAR padding, got 7",
+                        () -> b.forward(x, w, null, circularRight)),
+                new BadInput("reflected pad as large as the width (backward)", IllegalArgumentException.class,
+                        "padLeft: expected less than the input width 6 for REFLECT padding, got 6",
+                        () -> b.backward(x, w, dy, reflectLeftBackward)),
+                new BadInput("null padding mode", NullPointerException.class, "paddingMode",
+                        () -> ConvParams.builder().paddingMode(null)));
+        return bad.stream().map(c -> DynamicTest.dynamicTest(c.description(), () -> {
+            RuntimeException e = assertThrows(c.type(), c.call(), c.description());
+            assertTrue(String.valueOf(e.getMessage()).contains(c.argument()),
+                    "message should say '" + c.argument() + "': " + e.getMessage());
+        }));
+    }
+
+    @Test
+    void concurrentPaddingModeCallsGiveTheSameResultsAsSerialCalls() throws Exception {
+        List<ConvCase> cases = ConvCases.paddingModeCases();
+        assertTrue(!cases.isEmpty());
+        ConvBackend backend = backend();
+        List<float[][]> serial = new ArrayList<>();
+        for (ConvCase c : cases) {
+            serial.add(run(backend, c));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int offset = t;
+                futures.add(pool.submit((Callable<Void>) () -> {
+                    for (int j = 0; j < cases.size(); j++) {
+                        int i = (j + offset * 5) % cases.size();
+                        float[][] got = run(backend, cases.get(i));
+                        for (int r = 0; r < got.length; r++) {
+                            if (!Arrays.equals(serial.get(i)[r], got[r])) {
+                                throw new AssertionError("result " + r + " (0 forward, 1 dx, 2 dw, 3 db) of a "
+                                        + "concurrent call differs from the serial call for " + cases.get(i));
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
             for (Future<?> f : futures) {
                 f.get(5, TimeUnit.MINUTES);
             }

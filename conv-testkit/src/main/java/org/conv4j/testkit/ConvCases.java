@@ -1,6 +1,7 @@
 package org.conv4j.testkit;
 
 import org.conv4j.api.ConvParams;
+import org.conv4j.api.PaddingMode;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -93,6 +94,70 @@ public final class ConvCases {
                     .dilation(dh, dw).groups(groups).build();
             cases.add(new ConvCase("sweep #" + i, caseSeed, 1 + r.nextInt(3), groups * cg, h, w, groups * kg,
                     kh, kw, params, r.nextBoolean()));
+        }
+        return cases;
+    }
+
+    /** The padding modes other than zeros, which {@link #paddingModeCases()} and {@link #paddingModeSweep} cover. */
+    public static final List<PaddingMode> COPYING_MODES = List.of(PaddingMode.REFLECT, PaddingMode.REPLICATE,
+            PaddingMode.CIRCULAR);
+
+    /**
+     * Hand-picked cases for each padding mode other than zeros: plain, asymmetric with stride, dilation with
+     * groups, depthwise with same padding, 1x1 kernels, primes, one-row inputs, and each mode's limit (a reflected
+     * pad of size - 1, a circular pad of the whole size, a replicated pad wider than the input).
+     */
+    public static List<ConvCase> paddingModeCases() {
+        List<ConvCase> cases = new ArrayList<>();
+        long s = 3000;
+        for (PaddingMode m : COPYING_MODES) {
+            String n = m + ", ";
+            cases.add(new ConvCase(n + "3x3 pad 1", s++, 2, 3, 7, 6, 4, 3, 3, p().padding(1).paddingMode(m).build(), true));
+            cases.add(new ConvCase(n + "asymmetric padding, stride 2", s++, 1, 2, 9, 8, 3, 3, 2,
+                    p().padding(2, 0, 1, 3).stride(2).paddingMode(m).build(), true));
+            cases.add(new ConvCase(n + "dilation 2, groups 2", s++, 2, 4, 10, 9, 4, 3, 3,
+                    p().dilation(2).groups(2).padding(2, 1, 2, 2).paddingMode(m).build(), false));
+            cases.add(new ConvCase(n + "depthwise, same padding", s++, 1, 5, 11, 7, 5, 3, 3,
+                    p().groups(5).samePadding(11, 7, 3, 3).paddingMode(m).build(), true));
+            cases.add(new ConvCase(n + "1x1 kernel, padded", s++, 1, 3, 5, 4, 2, 1, 1,
+                    p().padding(1, 2, 2, 1).paddingMode(m).build(), true));
+            cases.add(new ConvCase(n + "primes, batch 3", s++, 3, 3, 13, 11, 5, 5, 3,
+                    p().padding(3, 2, 1, 2).stride(2, 3).paddingMode(m).build(), true));
+            cases.add(new ConvCase(n + "one row", s++, 2, 2, 1, 12, 3, 1, 3,
+                    p().padding(0, 0, 2, 1).paddingMode(m).build(), true));
+            int h = 3;
+            int pad = m == PaddingMode.REFLECT ? h - 1 : m == PaddingMode.CIRCULAR ? h : 2 * h + 1;
+            cases.add(new ConvCase(n + "pad at the mode's limit", s++, 1, 2, h, 4, 2, 3, 3,
+                    p().padding(pad, pad, 1, 2).paddingMode(m).build(), true));
+        }
+        return cases;
+    }
+
+    /**
+     * {@code count} random configurations with a padding mode other than zeros: as {@link #sweep}, with every
+     * side padded 0 to 3 within the mode's limits.
+     */
+    public static List<ConvCase> paddingModeSweep(long seed, int count) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<ConvCase> cases = new ArrayList<>(count);
+        for (ConvCase c : sweep(seed, count)) {
+            PaddingMode m = COPYING_MODES.get(r.nextInt(COPYING_MODES.size()));
+            int limitH = m == PaddingMode.REFLECT ? c.h() - 1 : m == PaddingMode.CIRCULAR ? c.h() : 3;
+            int limitW = m == PaddingMode.REFLECT ? c.w() - 1 : m == PaddingMode.CIRCULAR ? c.w() : 3;
+            int[] pad = new int[4];
+            for (int j = 0; j < 4; j++) {
+                pad[j] = r.nextInt(1 + Math.min(3, j < 2 ? limitH : limitW));
+            }
+            ConvParams q = c.params();
+            // keep the dilated kernel within the padded input
+            int needH = (c.kh() - 1) * q.dilationH() + 1 - c.h();
+            int needW = (c.kw() - 1) * q.dilationW() + 1 - c.w();
+            if (pad[0] + pad[1] < needH || pad[2] + pad[3] < needW) {
+                continue;
+            }
+            ConvParams params = q.toBuilder().padding(pad[0], pad[1], pad[2], pad[3]).paddingMode(m).build();
+            cases.add(new ConvCase("mode " + c.label(), c.seed(), c.n(), c.c(), c.h(), c.w(), c.k(), c.kh(), c.kw(),
+                    params, c.hasBias()));
         }
         return cases;
     }

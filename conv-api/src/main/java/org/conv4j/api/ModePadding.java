@@ -1,0 +1,110 @@
+package org.conv4j.api;
+
+/**
+ * The shared implementation of the {@link PaddingMode}s other than zeros, for every backend that does not
+ * handle them itself ({@link AbstractConvBackend#handlesPaddingModes()}): pad the input once with copies of
+ * itself, convolve the padded input with no padding, and for the backward pass fold the padded input's
+ * gradient back onto the input, summing where several padded positions copy one input element.
+ *
+ * <p>Layouts: the padded input is NCHW {@code (N, C, H + padTop + padBottom, W + padLeft + padRight)}; its
+ * element {@code (n, c, r, q)} is input element {@code (n, c, source(r - padTop, H), source(q - padLeft, W))}.
+ */
+final class ModePadding {
+
+    private ModePadding() {
+    }
+
+    /**
+     * The input position that padded position {@code i} reads along an axis of length {@code n}, for
+     * {@code -pad <= i < n + pad}; -1 for {@link PaddingMode#ZEROS} outside the input. One reflection or wrap
+     * suffices because {@link ConvShape} limits a reflected pad to less than {@code n} and a circular one to at
+     * most {@code n}; replicated pads have no limit and clamp.
+     */
+    static int source(PaddingMode mode, int i, int n) {
+        if (i >= 0 && i < n) {
+            return i;
+        }
+        switch (mode) {
+            case REFLECT:
+                return i < 0 ? -i : 2 * (n - 1) - i;
+            case REPLICATE:
+                return i < 0 ? 0 : n - 1;
+            case CIRCULAR:
+                return i < 0 ? i + n : i - n;
+            default:
+                return -1;
+        }
+    }
+
+    /** The input padded with its mode: a new tensor (layout in the class comment). */
+    static Tensor4D pad(ConvShape s, Tensor4D input) {
+        ConvParams p = s.params();
+        int h = s.inH();
+        int w = s.inW();
+        if (s.paddedH() > Integer.MAX_VALUE || s.paddedW() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("padding: expected a padded input of at most " + Integer.MAX_VALUE
+                    + " rows and columns for " + p.paddingMode() + " padding, got " + s.paddedH() + " x " + s.paddedW());
+        }
+        int ph = (int) s.paddedH();
+        int pw = (int) s.paddedW();
+        Tensor4D.checkedSize("input padded with " + p.paddingMode(), s.batch(), s.inChannels(), ph, pw);
+        Tensor4D padded = Tensor4D.zeros(s.batch(), s.inChannels(), ph, pw);
+        float[] x = input.data();
+        float[] out = padded.data();
+        int[] cols = sources(p.paddingMode(), p.padLeft(), w, pw);
+        for (int plane = 0; plane < s.batch() * s.inChannels(); plane++) {
+            for (int r = 0; r < ph; r++) {
+                int src = (plane * h + source(p.paddingMode(), r - p.padTop(), h)) * w;
+                int dst = (plane * ph + r) * pw;
+                for (int q = 0; q < p.padLeft(); q++) {
+                    out[dst + q] = x[src + cols[q]];
+                }
+                System.arraycopy(x, src, out, dst + p.padLeft(), w);
+                for (int q = p.padLeft() + w; q < pw; q++) {
+                    out[dst + q] = x[src + cols[q]];
+                }
+            }
+        }
+        return padded;
+    }
+
+    /**
+     * The input's gradient from the padded input's: {@code dx[n, c, y, x]} is the sum of
+     * {@code dpadded[n, c, r, q]} over every {@code (r, q)} that copies {@code (y, x)}.
+     */
+    static Tensor4D fold(ConvShape s, Tensor4D paddedGradient) {
+        ConvParams p = s.params();
+        int h = s.inH();
+        int w = s.inW();
+        int ph = paddedGradient.h();
+        int pw = paddedGradient.w();
+        Tensor4D dx = s.newInput();
+        float[] g = paddedGradient.data();
+        float[] out = dx.data();
+        int[] cols = sources(p.paddingMode(), p.padLeft(), w, pw);
+        for (int plane = 0; plane < s.batch() * s.inChannels(); plane++) {
+            for (int r = 0; r < ph; r++) {
+                int dst = (plane * h + source(p.paddingMode(), r - p.padTop(), h)) * w;
+                int src = (plane * ph + r) * pw;
+                for (int q = 0; q < pw; q++) {
+                    out[dst + cols[q]] += g[src + q];
+                }
+            }
+        }
+        return dx;
+    }
+
+    /** The input column each padded column reads. */
+    private static int[] sources(PaddingMode mode, int padBefore, int n, int paddedLength) {
+        int[] cols = new int[paddedLength];
+        for (int q = 0; q < paddedLength; q++) {
+            cols[q] = source(mode, q - padBefore, n);
+        }
+        return cols;
+    }
+
+    /** The parameters of the convolution of the padded input: the same, with no padding. */
+    static ConvParams unpadded(ConvParams p) {
+        return p.toBuilder().padding(0).paddingMode(PaddingMode.ZEROS).build();
+    }
+}
