@@ -32,21 +32,52 @@ public abstract class AbstractConvBackend implements ConvBackend {
     @Override
     public final ConvGradients backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
         ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
-        if (s.params().isPaddedWithCopies() && !handlesPaddingModes()) {
+        if (copiesPadding(s)) {
             // dL/dw and dL/db are those of the padded convolution; dL/dx folds each copy's gradient back.
             Tensor4D padded = ModePadding.pad(s, input);
-            ConvShape inner = ConvShape.backward(padded, weight, gradOutput, ModePadding.unpadded(s.params()));
-            ConvGradients g = backward(inner, padded, weight, gradOutput);
+            ConvGradients g = backward(ModePadding.inner(s, weight), padded, weight, gradOutput);
             return new ConvGradients(ModePadding.fold(s, g.input()), g.weight(), g.bias());
         }
         return backward(s, input, weight, gradOutput);
     }
 
+    @Override
+    public final Tensor4D inputGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
+        ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
+        if (copiesPadding(s)) {
+            return ModePadding.fold(s, inputGradient(ModePadding.inner(s, weight), weight, gradOutput));
+        }
+        return inputGradient(s, weight, gradOutput);
+    }
+
+    @Override
+    public final Tensor4D weightGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
+        ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
+        if (copiesPadding(s)) {
+            return weightGradient(ModePadding.inner(s, weight), ModePadding.pad(s, input), gradOutput);
+        }
+        return weightGradient(s, input, gradOutput);
+    }
+
+    @Override
+    public final Tensor4D transposedForward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
+        return transposedForward(TransposedShape.forward(input, weight, bias, params), input, weight, bias);
+    }
+
+    @Override
+    public final ConvGradients transposedBackward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput,
+                                                  ConvParams params) {
+        return transposedBackward(TransposedShape.backward(input, weight, gradOutput, params), input, weight,
+                gradOutput);
+    }
+
+    private boolean copiesPadding(ConvShape s) {
+        return s.params().isPaddedWithCopies() && !handlesPaddingModes();
+    }
+
     private Tensor4D validatedForward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
-        if (s.params().isPaddedWithCopies() && !handlesPaddingModes()) {
-            Tensor4D padded = ModePadding.pad(s, input);
-            ConvShape inner = ConvShape.forward(padded, weight, bias, ModePadding.unpadded(s.params()));
-            return forward(inner, padded, weight, bias, output);
+        if (copiesPadding(s)) {
+            return forward(ModePadding.inner(s, weight), ModePadding.pad(s, input), weight, bias, output);
         }
         return forward(s, input, weight, bias, output);
     }
@@ -70,13 +101,55 @@ public abstract class AbstractConvBackend implements ConvBackend {
     protected abstract ConvGradients backward(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput);
 
     /**
+     * {@code dL/dx} alone, on validated arguments, as a new tensor of the input's shape. The default runs
+     * {@link #backward(ConvShape, Tensor4D, Tensor4D, Tensor4D)} on a zero input and keeps dL/dx; backends
+     * override it to skip dL/dw.
+     */
+    protected Tensor4D inputGradient(ConvShape s, Tensor4D weight, Tensor4D gradOutput) {
+        return backward(s, s.newInput(), weight, gradOutput).input();
+    }
+
+    /**
+     * {@code dL/dw} alone, on validated arguments, as a new tensor of the weight's shape. The default runs
+     * the whole backward pass on a zero weight and keeps dL/dw; backends override it to skip dL/dx.
+     */
+    protected Tensor4D weightGradient(ConvShape s, Tensor4D input, Tensor4D gradOutput) {
+        return backward(s, input, s.newWeight(), gradOutput).weight();
+    }
+
+    /**
+     * The transposed forward pass on validated arguments: the input gradient of {@link TransposedShape#conv()}
+     * for {@code dL/dy = input} ({@link #inputGradient(ConvShape, Tensor4D, Tensor4D)}), placed in the output
+     * with its output padding, plus the bias.
+     */
+    protected Tensor4D transposedForward(TransposedShape t, Tensor4D input, Tensor4D weight, float[] bias) {
+        return TransposedPasses.output(t, inputGradient(t.conv(), weight, input), bias);
+    }
+
+    /**
+     * The transposed backward pass on validated arguments: {@code dL/dx} is the forward pass of
+     * {@link TransposedShape#conv()} on the reached part of {@code dL/dy}, {@code dL/dw} its weight gradient for
+     * gradOutput {@code input}, {@code dL/db} the sums of {@code dL/dy}.
+     */
+    protected ConvGradients transposedBackward(TransposedShape t, Tensor4D input, Tensor4D weight,
+                                               Tensor4D gradOutput) {
+        ConvShape c = t.conv();
+        Tensor4D reached = TransposedPasses.reached(t, gradOutput);
+        return new ConvGradients(forward(c, reached, weight, null, c.newOutput()), weightGradient(c, reached, input),
+                TransposedPasses.biasGradient(t, gradOutput));
+    }
+
+    /**
      * {@code db[k] = sum_{n, oh, ow} dy[n, k, oh, ow]}, each sum accumulated in double in a fixed order
      * (so the result does not depend on threads), in parallel over {@code k} for large tensors.
      */
     protected static float[] biasGradient(ConvShape s, Tensor4D gradOutput) {
-        float[] dy = gradOutput.data();
-        int filters = s.outChannels();
-        int plane = s.outPlane();
+        return channelSums(gradOutput.data(), s.batch(), s.outChannels(), s.outPlane());
+    }
+
+    /** Per channel of an NCHW array {@code (batch, channels, plane)}: the sum over images and positions. */
+    static float[] channelSums(float[] dy, int batch, int channels, int plane) {
+        int filters = channels;
         float[] db = new float[filters];
         IntStream ks = IntStream.range(0, filters);
         if (dy.length >= PARALLEL_BIAS_GRADIENT_ELEMENTS) {
@@ -84,7 +157,7 @@ public abstract class AbstractConvBackend implements ConvBackend {
         }
         ks.forEach(k -> {
             double sum = 0;
-            for (int n = 0; n < s.batch(); n++) {
+            for (int n = 0; n < batch; n++) {
                 int start = (n * filters + k) * plane;
                 for (int e = start; e < start + plane; e++) {
                     sum += dy[e];

@@ -81,6 +81,31 @@ public final class Conv2d {
         return SELECTING.backward(input, weight, gradOutput, params);
     }
 
+    /** {@code dL/dx} alone, on the backend {@link #plan} picks for the backward pass. See {@link ConvBackend#inputGradient}. */
+    public static Tensor4D inputGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
+        return SELECTING.inputGradient(input, weight, gradOutput, params);
+    }
+
+    /** {@code dL/dw} alone, on the backend {@link #plan} picks for the backward pass. See {@link ConvBackend#weightGradient}. */
+    public static Tensor4D weightGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
+        return SELECTING.weightGradient(input, weight, gradOutput, params);
+    }
+
+    /**
+     * The transposed convolution (see {@link TransposedShape} for shapes and output size), on the backend
+     * {@link #plan} picks for the backward pass of {@link TransposedShape#conv()}, whose input gradient it is.
+     * See {@link ConvBackend#transposedForward}.
+     */
+    public static Tensor4D transposedForward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
+        return SELECTING.transposedForward(input, weight, bias, params);
+    }
+
+    /** The gradients of {@link #transposedForward}. See {@link ConvBackend#transposedBackward}. */
+    public static ConvGradients transposedBackward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput,
+                                                   ConvParams params) {
+        return SELECTING.transposedBackward(input, weight, gradOutput, params);
+    }
+
     /**
      * The facade as a {@link ConvBackend} named {@code conv2d}: every call runs on the backend {@link #plan}
      * picks, exactly as {@link #forward} and {@link #backward} do (pinned, autotuned if autotune mode is on,
@@ -278,6 +303,34 @@ public final class Conv2d {
                         b -> b.backward(input, weight, gradOutput, params));
             }
             return chosen(s, ConvPass.BACKWARD).backward(input, weight, gradOutput, params);
+        }
+
+        // The single-gradient and transposed passes run on the backend chosen for the backward pass of the
+        // convolution they derive from (pinned or estimated; autotune mode measures forward and backward only).
+
+        @Override
+        public Tensor4D inputGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
+            return chosen(ConvShape.backward(input, weight, gradOutput, params), ConvPass.BACKWARD)
+                    .inputGradient(input, weight, gradOutput, params);
+        }
+
+        @Override
+        public Tensor4D weightGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
+            return chosen(ConvShape.backward(input, weight, gradOutput, params), ConvPass.BACKWARD)
+                    .weightGradient(input, weight, gradOutput, params);
+        }
+
+        @Override
+        public Tensor4D transposedForward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
+            return chosen(TransposedShape.forward(input, weight, bias, params).conv(), ConvPass.BACKWARD)
+                    .transposedForward(input, weight, bias, params);
+        }
+
+        @Override
+        public ConvGradients transposedBackward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput,
+                                                ConvParams params) {
+            return chosen(TransposedShape.backward(input, weight, gradOutput, params).conv(), ConvPass.BACKWARD)
+                    .transposedBackward(input, weight, gradOutput, params);
         }
 
         @Override

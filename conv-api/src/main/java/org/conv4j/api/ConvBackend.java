@@ -88,4 +88,53 @@ public interface ConvBackend {
      * @param gradOutput {@code dL/dy}, with the forward output's shape {@code (N, K, outH, outW)}
      */
     ConvGradients backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params);
+
+    /**
+     * The input gradient {@code dL/dx} alone (the backward pass without dL/dw and dL/db, e.g. for a layer
+     * whose input needs no gradient only dL/dw is wanted, and the reverse). Only {@code input}'s shape is read.
+     * The default computes the whole backward pass; backends override it to skip the rest.
+     */
+    default Tensor4D inputGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
+        return backward(input, weight, gradOutput, params).input();
+    }
+
+    /**
+     * The weight gradient {@code dL/dw} alone; only {@code weight}'s shape is read. The default computes the
+     * whole backward pass.
+     */
+    default Tensor4D weightGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
+        return backward(input, weight, gradOutput, params).weight();
+    }
+
+    /**
+     * The transposed convolution (PyTorch's {@code conv_transpose2d}), shapes and output size as
+     * {@link TransposedShape} defines them: the input gradient of the convolution {@link TransposedShape#conv()}
+     * for {@code dL/dy = input}, plus the bias.
+     *
+     * @param input  {@code (N, Cin, H, W)}
+     * @param weight {@code (Cin, Cout/groups, kH, kW)}
+     * @param bias   length {@code Cout}, or null
+     * @param params stride, padding, dilation, groups and output padding (zero padding only)
+     * @return a new tensor {@code (N, Cout, outH, outW)}
+     */
+    default Tensor4D transposedForward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
+        TransposedShape t = TransposedShape.forward(input, weight, bias, params);
+        ConvShape c = t.conv();
+        Tensor4D core = inputGradient(c.newInput(), weight, input, c.params());
+        return TransposedPasses.output(t, core, bias);
+    }
+
+    /**
+     * The gradients of a transposed convolution: {@code dL/dx} (the convolution's forward pass of
+     * {@code dL/dy}), {@code dL/dw} and {@code dL/db} (see {@link TransposedShape}).
+     *
+     * @param gradOutput {@code dL/dy}, of the transposed output's shape
+     */
+    default ConvGradients transposedBackward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
+        TransposedShape t = TransposedShape.backward(input, weight, gradOutput, params);
+        ConvShape c = t.conv();
+        Tensor4D reached = TransposedPasses.reached(t, gradOutput);
+        return new ConvGradients(forward(reached, weight, null, c.params()),
+                weightGradient(reached, weight, input, c.params()), TransposedPasses.biasGradient(t, gradOutput));
+    }
 }

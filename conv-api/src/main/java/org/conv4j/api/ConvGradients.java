@@ -3,11 +3,13 @@ package org.conv4j.api;
 import java.util.Objects;
 
 /**
- * The result of a backward pass.
+ * The result of a backward pass: the gradients have the shapes of what they differentiate.
  *
  * @param input  {@code dL/dx}, the input's shape {@code (N, C, H, W)}
- * @param weight {@code dL/dw}, the weight's shape {@code (K, C/groups, kH, kW)}
- * @param bias   {@code dL/db}, length {@code K}: always present, whether or not the forward pass used a bias
+ * @param weight {@code dL/dw}, the weight's shape ({@code (K, C/groups, kH, kW)} for a convolution,
+ *               {@code (Cin, Cout/groups, kH, kW)} for a transposed one)
+ * @param bias   {@code dL/db}, one per output channel ({@code K}, or {@code Cout} for a transposed convolution):
+ *               always present, whether or not the forward pass used a bias
  */
 public record ConvGradients(Tensor4D input, Tensor4D weight, float[] bias) {
 
@@ -15,10 +17,6 @@ public record ConvGradients(Tensor4D input, Tensor4D weight, float[] bias) {
         Objects.requireNonNull(input, "input gradient must not be null");
         Objects.requireNonNull(weight, "weight gradient must not be null");
         Objects.requireNonNull(bias, "bias gradient must not be null");
-        if (bias.length != weight.n()) {
-            throw new IllegalArgumentException("bias gradient: expected length " + weight.n()
-                    + " (one per filter), got " + bias.length);
-        }
     }
 
     /** The bias gradient as a {@code (1, K, 1, 1)} tensor view (shares the array), for uniform comparison. */

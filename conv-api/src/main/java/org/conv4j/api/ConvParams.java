@@ -32,6 +32,8 @@ public final class ConvParams {
     private final int dilationW;
     private final int groups;
     private final PaddingMode paddingMode;
+    private final int outputPaddingH;
+    private final int outputPaddingW;
 
     private ConvParams(Builder b) {
         this.strideH = b.strideH;
@@ -44,6 +46,8 @@ public final class ConvParams {
         this.dilationW = b.dilationW;
         this.groups = b.groups;
         this.paddingMode = b.paddingMode;
+        this.outputPaddingH = b.outputPaddingH;
+        this.outputPaddingW = b.outputPaddingW;
     }
 
     /** A builder with the defaults. */
@@ -58,7 +62,8 @@ public final class ConvParams {
                 .padding(padTop, padBottom, padLeft, padRight)
                 .dilation(dilationH, dilationW)
                 .groups(groups)
-                .paddingMode(paddingMode);
+                .paddingMode(paddingMode)
+                .outputPadding(outputPaddingH, outputPaddingW);
     }
 
     public int strideH() {
@@ -102,6 +107,19 @@ public final class ConvParams {
         return paddingMode;
     }
 
+    /**
+     * Rows added at the bottom of a transposed convolution's output (see {@link TransposedShape}); 0 by default,
+     * and 0 for a regular convolution.
+     */
+    public int outputPaddingH() {
+        return outputPaddingH;
+    }
+
+    /** Columns added at the right of a transposed convolution's output; 0 by default. */
+    public int outputPaddingW() {
+        return outputPaddingW;
+    }
+
     /** True if the padding is not zeros and some side is padded: the input is extended with copies of itself. */
     public boolean isPaddedWithCopies() {
         return paddingMode != PaddingMode.ZEROS && isPadded();
@@ -137,13 +155,15 @@ public final class ConvParams {
                 && padTop == p.padTop && padBottom == p.padBottom
                 && padLeft == p.padLeft && padRight == p.padRight
                 && dilationH == p.dilationH && dilationW == p.dilationW
-                && groups == p.groups && paddingMode == p.paddingMode;
+                && groups == p.groups && paddingMode == p.paddingMode
+                && outputPaddingH == p.outputPaddingH && outputPaddingW == p.outputPaddingW;
     }
 
     @Override
     public int hashCode() {
         int h = strideH;
-        for (int v : new int[] {strideW, padTop, padBottom, padLeft, padRight, dilationH, dilationW, groups}) {
+        for (int v : new int[] {strideW, padTop, padBottom, padLeft, padRight, dilationH, dilationW, groups,
+            outputPaddingH, outputPaddingW}) {
             h = 31 * h + v;
         }
         return 31 * h + paddingMode.hashCode();
@@ -151,7 +171,8 @@ public final class ConvParams {
 
     /**
      * E.g. {@code ConvParams{stride=2x2, padding=(top 1, bottom 1, left 1, right 1), dilation=1x1, groups=1}};
-     * a padding mode other than zeros is added as {@code , paddingMode=REFLECT}.
+     * a padding mode other than zeros is added as {@code , paddingMode=REFLECT}, an output padding as
+     * {@code , outputPadding=1x1}.
      */
     @Override
     public String toString() {
@@ -159,7 +180,9 @@ public final class ConvParams {
                 + ", padding=(top " + padTop + ", bottom " + padBottom + ", left " + padLeft + ", right " + padRight + ")"
                 + ", dilation=" + dilationH + "x" + dilationW
                 + ", groups=" + groups
-                + (paddingMode == PaddingMode.ZEROS ? "" : ", paddingMode=" + paddingMode) + "}";
+                + (paddingMode == PaddingMode.ZEROS ? "" : ", paddingMode=" + paddingMode)
+                + (outputPaddingH == 0 && outputPaddingW == 0 ? "" : ", outputPadding=" + outputPaddingH + "x" + outputPaddingW)
+                + "}";
     }
 
     /**
@@ -177,6 +200,8 @@ public final class ConvParams {
         private int dilationW = 1;
         private int groups = 1;
         private PaddingMode paddingMode = PaddingMode.ZEROS;
+        private int outputPaddingH;
+        private int outputPaddingW;
         /** Set by {@link #samePadding}: {input height, input width, kernel height, kernel width}. */
         private int[] same;
 
@@ -268,6 +293,23 @@ public final class ConvParams {
             return this;
         }
 
+        /** The same output padding along both axes; see {@link #outputPadding(int, int)}. */
+        public Builder outputPadding(int p) {
+            return outputPadding(p, p);
+        }
+
+        /**
+         * For a transposed convolution only: {@code h} rows added at the bottom and {@code w} columns at the
+         * right of the output, as PyTorch's {@code output_padding} (it picks among the input sizes a strided
+         * convolution maps to the same output size). Each must be smaller than its axis's stride or its
+         * dilation; {@link TransposedShape} checks that, and a regular convolution rejects a non-zero value.
+         */
+        public Builder outputPadding(int h, int w) {
+            this.outputPaddingH = h;
+            this.outputPaddingW = w;
+            return this;
+        }
+
         /**
          * Checks every value and builds.
          *
@@ -295,6 +337,8 @@ public final class ConvParams {
             atLeast("padBottom", padBottom, 0);
             atLeast("padLeft", padLeft, 0);
             atLeast("padRight", padRight, 0);
+            atLeast("outputPaddingH", outputPaddingH, 0);
+            atLeast("outputPaddingW", outputPaddingW, 0);
             return new ConvParams(this);
         }
 

@@ -31,11 +31,16 @@ public final class ConvShape {
     private final int outW;
 
     private ConvShape(ConvParams params, Tensor4D input, Tensor4D weight, int outH, int outW) {
+        this(params, input.n(), input.c(), input.h(), input.w(), weight, outH, outW);
+    }
+
+    private ConvShape(ConvParams params, int batch, int inChannels, int inH, int inW, Tensor4D weight, int outH,
+                      int outW) {
         this.params = params;
-        this.batch = input.n();
-        this.inChannels = input.c();
-        this.inH = input.h();
-        this.inW = input.w();
+        this.batch = batch;
+        this.inChannels = inChannels;
+        this.inH = inH;
+        this.inW = inW;
         this.outChannels = weight.n();
         this.kernelH = weight.h();
         this.kernelW = weight.w();
@@ -93,12 +98,27 @@ public final class ConvShape {
                     + "), got " + weight.c() + " (weight shape " + weight.shapeString() + ")");
         }
         checkPaddingMode(params, input);
+        if (params.outputPaddingH() != 0 || params.outputPaddingW() != 0) {
+            throw new IllegalArgumentException("outputPadding: expected 0x0 for a convolution (it applies to transposed "
+                    + "ones), got " + params.outputPaddingH() + "x" + params.outputPaddingW());
+        }
         int outH = outputSize("height", input.h(), weight.h(), params.strideH(), params.padTop(),
                 params.padBottom(), params.dilationH());
         int outW = outputSize("width", input.w(), weight.w(), params.strideW(), params.padLeft(),
                 params.padRight(), params.dilationW());
         Tensor4D.checkedSize("output", input.n(), weight.n(), outH, outW);
         return new ConvShape(params, input, weight, outH, outW);
+    }
+
+    /**
+     * A geometry built from sizes, for shapes derived from a checked one (the padded input of {@link ModePadding},
+     * the convolution of a {@link TransposedShape}): input {@code (N, C, H, W)} given by size
+     * the weight, output
+     * {@code (N, K, outH, outW)}. The caller has checked that they fit together.
+     */
+    static ConvShape of(ConvParams params, int batch, int channels, int h, int w, Tensor4D weight,
+                         int outH, int outW) {
+        return new ConvShape(params, batch, channels, h, w, weight, outH, outW);
     }
 
     /**

@@ -41,13 +41,9 @@ final class ModePadding {
         ConvParams p = s.params();
         int h = s.inH();
         int w = s.inW();
-        if (s.paddedH() > Integer.MAX_VALUE || s.paddedW() > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("padding: expected a padded input of at most " + Integer.MAX_VALUE
-                    + " rows and columns for " + p.paddingMode() + " padding, got " + s.paddedH() + " x " + s.paddedW());
-        }
+        checkPaddedSize(s);
         int ph = (int) s.paddedH();
         int pw = (int) s.paddedW();
-        Tensor4D.checkedSize("input padded with " + p.paddingMode(), s.batch(), s.inChannels(), ph, pw);
         Tensor4D padded = Tensor4D.zeros(s.batch(), s.inChannels(), ph, pw);
         float[] x = input.data();
         float[] out = padded.data();
@@ -103,8 +99,22 @@ final class ModePadding {
         return cols;
     }
 
-    /** The parameters of the convolution of the padded input: the same, with no padding. */
-    static ConvParams unpadded(ConvParams p) {
-        return p.toBuilder().padding(0).paddingMode(PaddingMode.ZEROS).build();
+    /** The padded input must be a tensor: at most {@code Integer.MAX_VALUE} elements. */
+    private static void checkPaddedSize(ConvShape s) {
+        PaddingMode mode = s.params().paddingMode();
+        if (s.paddedH() > Integer.MAX_VALUE || s.paddedW() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("padding: expected a padded input of at most " + Integer.MAX_VALUE
+                    + " rows and columns for " + mode + " padding, got " + s.paddedH() + " x " + s.paddedW());
+        }
+        Tensor4D.checkedSize("input padded with " + mode, s.batch(), s.inChannels(), (int) s.paddedH(),
+                (int) s.paddedW());
+    }
+
+    /** The geometry of the convolution of the padded input: the same parameters and output, no padding. */
+    static ConvShape inner(ConvShape s, Tensor4D weight) {
+        checkPaddedSize(s);
+        ConvParams unpadded = s.params().toBuilder().padding(0).paddingMode(PaddingMode.ZEROS).build();
+        return ConvShape.of(unpadded, s.batch(), s.inChannels(), (int) s.paddedH(), (int) s.paddedW(), weight,
+                s.outH(), s.outW());
     }
 }

@@ -97,6 +97,34 @@ class FacadeTest {
     }
 
     @Test
+    void transposedAndSingleGradientPassesRunOnTheChosenBackend() {
+        ConvBackend naive = Conv2d.backend("naive");
+        ConvParams up = ConvParams.builder().stride(2).padding(1).outputPadding(1).groups(2).build();
+        Tensor4D wt = Tensor4D.random(8, 8, 3, 3, 3);
+        Tensor4D y = Conv2d.transposedForward(X, wt, B, up);
+        assertEquals(List.of(2, 6, 40, 40), List.of(y.n(), y.c(), y.h(), y.w()));
+        assertClose(naive.transposedForward(X, wt, B, up), y);
+        Tensor4D dy = Tensor4D.random(9, 2, 6, 40, 40);
+        ConvGradients g = Conv2d.transposedBackward(X, wt, dy, up);
+        ConvGradients e = naive.transposedBackward(X, wt, dy, up);
+        assertClose(e.input(), g.input());
+        assertClose(e.weight(), g.weight());
+        assertArrayEquals(e.bias(), g.bias(), 1e-3f);
+        ConvGradients full = naive.backward(X, W, DY, P);
+        assertClose(full.input(), Conv2d.inputGradient(X, W, DY, P));
+        assertClose(full.weight(), Conv2d.weightGradient(X, W, DY, P));
+    }
+
+    private static void assertClose(Tensor4D expected, Tensor4D actual) {
+        assertEquals(expected.shapeString(), actual.shapeString());
+        float scale = 0;
+        for (float v : expected.data()) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        assertArrayEquals(expected.data(), actual.data(), 1e-4f * Math.max(1, scale));
+    }
+
+    @Test
     void theFacadeIsAContenderInBothModes() {
         List<String> names = Contenders.availableNames();
         assertTrue(names.containsAll(List.of("conv2d", "conv2d-autotune", "naive", "nd4j")), names.toString());

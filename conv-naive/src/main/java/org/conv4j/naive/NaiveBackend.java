@@ -7,6 +7,7 @@ import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.PaddingMode;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.api.TransposedShape;
 
 /**
  * The reference backend: the convolution sums written out as plain loops, one output (or one gradient
@@ -157,7 +158,8 @@ public final class NaiveBackend extends AbstractConvBackend {
     }
 
     /** {@code dw[k, c, i, j] = sum_{n, oh, ow} dy[n, k, oh, ow] * xpad[n, g*Cg + c, oh*sh - padTop + i*dh, ow*sw - padLeft + j*dw]}. */
-    private static Tensor4D weightGradient(ConvShape s, Tensor4D input, Tensor4D gradOutput) {
+    @Override
+    protected Tensor4D weightGradient(ConvShape s, Tensor4D input, Tensor4D gradOutput) {
         ConvParams p = s.params();
         float[] x = input.data();
         float[] dy = gradOutput.data();
@@ -194,7 +196,8 @@ public final class NaiveBackend extends AbstractConvBackend {
      * read. Taps that read zero padding have no input element and are dropped; taps that read a copy (the
      * other padding modes) are added to the element copied.
      */
-    private static Tensor4D inputGradient(ConvShape s, Tensor4D weight, Tensor4D gradOutput) {
+    @Override
+    protected Tensor4D inputGradient(ConvShape s, Tensor4D weight, Tensor4D gradOutput) {
         ConvParams p = s.params();
         float[] w = weight.data();
         float[] dy = gradOutput.data();
@@ -231,5 +234,126 @@ public final class NaiveBackend extends AbstractConvBackend {
             result.data()[e] = (float) dx[e];
         }
         return result;
+    }
+
+    // ---------------------------------------------------------------- transposed convolution
+
+    /**
+     * {@code y[n, co, oh, ow] = b[co] + sum x[n, ci, h, w] * w[ci, co - g*Cog, i, j]} over the input channels
+     * {@code ci} of output channel {@code co}'s group {@code g} and every {@code (h, w, i, j)} with
+     * {@code h*sh - padTop + i*dh == oh} and {@code w*sw - padLeft + j*dw == ow}: each input element scattered
+     * through the kernel, written out directly rather than through the convolution's gradient.
+     */
+    @Override
+    protected Tensor4D transposedForward(TransposedShape t, Tensor4D input, Tensor4D weight, float[] bias) {
+        ConvParams p = t.params();
+        int cig = t.inChannels() / p.groups();
+        int cog = t.outChannels() / p.groups();
+        int kh = weight.h();
+        int kw = weight.w();
+        float[] x = input.data();
+        float[] w = weight.data();
+        double[] y = new double[t.batch() * t.outChannels() * t.outH() * t.outW()];
+        for (int n = 0; n < t.batch(); n++) {
+            for (int ci = 0; ci < t.inChannels(); ci++) {
+                int g = ci / cig;
+                for (int h = 0; h < t.inH(); h++) {
+                    for (int v = 0; v < t.inW(); v++) {
+                        double xv = x[((n * t.inChannels() + ci) * t.inH() + h) * t.inW() + v];
+                        for (int c = 0; c < cog; c++) {
+                            int co = g * cog + c;
+                            for (int i = 0; i < kh; i++) {
+                                int oh = h * p.strideH() - p.padTop() + i * p.dilationH();
+                                if (oh < 0 || oh >= t.outH()) {
+                                    continue;
+                                }
+                                for (int j = 0; j < kw; j++) {
+                                    int ow = v * p.strideW() - p.padLeft() + j * p.dilationW();
+                                    if (ow < 0 || ow >= t.outW()) {
+                                        continue;
+                                    }
+                                    y[((n * t.outChannels() + co) * t.outH() + oh) * t.outW() + ow]
+                                            += xv * w[((ci * cog + c) * kh + i) * kw + j];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Tensor4D out = t.newOutput();
+        int plane = t.outH() * t.outW();
+        for (int e = 0; e < y.length; e++) {
+            out.data()[e] = (float) (y[e] + (bias == null ? 0 : bias[(e / plane) % t.outChannels()]));
+        }
+        return out;
+    }
+
+    /**
+     * The gradients of {@link #transposedForward(TransposedShape, Tensor4D, Tensor4D, float[])}, each read off
+     * its sum: {@code dx[n, ci, h, w] = sum dy[n, co, oh, ow] * w[ci, c, i, j]} and
+     * {@code dw[ci, c, i, j] = sum x[n, ci, h, w] * dy[n, co, oh, ow]} over the same index pairs, and
+     * {@code db[co] = sum dy[n, co, :, :]}. A pair whose output position the padding crops off has gradient 0
+     * there, and that 0 still multiplies (as the convolution's zero padding does, and as PyTorch computes it): a
+     * non-finite weight or input value gives NaN through it.
+     */
+    @Override
+    protected ConvGradients transposedBackward(TransposedShape t, Tensor4D input, Tensor4D weight,
+                                               Tensor4D gradOutput) {
+        ConvParams p = t.params();
+        int cig = t.inChannels() / p.groups();
+        int cog = t.outChannels() / p.groups();
+        int kh = weight.h();
+        int kw = weight.w();
+        float[] x = input.data();
+        float[] w = weight.data();
+        float[] dy = gradOutput.data();
+        double[] dx = new double[x.length];
+        double[] dw = new double[w.length];
+        for (int n = 0; n < t.batch(); n++) {
+            for (int ci = 0; ci < t.inChannels(); ci++) {
+                int g = ci / cig;
+                for (int h = 0; h < t.inH(); h++) {
+                    for (int v = 0; v < t.inW(); v++) {
+                        int xi = ((n * t.inChannels() + ci) * t.inH() + h) * t.inW() + v;
+                        for (int c = 0; c < cog; c++) {
+                            int co = g * cog + c;
+                            for (int i = 0; i < kh; i++) {
+                                int oh = h * p.strideH() - p.padTop() + i * p.dilationH();
+                                for (int j = 0; j < kw; j++) {
+                                    int ow = v * p.strideW() - p.padLeft() + j * p.dilationW();
+                                    // a position cropped off the output has gradient 0, which still multiplies
+                                    double g0 = oh < 0 || oh >= t.outH() || ow < 0 || ow >= t.outW() ? 0.0
+                                            : dy[((n * t.outChannels() + co) * t.outH() + oh) * t.outW() + ow];
+                                    int wi = ((ci * cog + c) * kh + i) * kw + j;
+                                    dx[xi] += g0 * w[wi];
+                                    dw[wi] += g0 * x[xi];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Tensor4D dxt = Tensor4D.zeros(input.n(), input.c(), input.h(), input.w());
+        Tensor4D dwt = Tensor4D.zeros(weight.n(), weight.c(), weight.h(), weight.w());
+        for (int e = 0; e < dx.length; e++) {
+            dxt.data()[e] = (float) dx[e];
+        }
+        for (int e = 0; e < dw.length; e++) {
+            dwt.data()[e] = (float) dw[e];
+        }
+        float[] db = new float[t.outChannels()];
+        int plane = t.outH() * t.outW();
+        for (int co = 0; co < t.outChannels(); co++) {
+            double acc = 0;
+            for (int n = 0; n < t.batch(); n++) {
+                for (int e = 0; e < plane; e++) {
+                    acc += dy[(n * t.outChannels() + co) * plane + e];
+                }
+            }
+            db[co] = (float) acc;
+        }
+        return new ConvGradients(dxt, dwt, db);
     }
 }

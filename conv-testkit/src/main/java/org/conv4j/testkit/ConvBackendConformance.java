@@ -7,6 +7,7 @@ import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.PaddingMode;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.api.TransposedShape;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -509,6 +510,210 @@ public abstract class ConvBackendConformance {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    // ---------------------------------------------------------------- single gradients
+
+    /** {@code inputGradient} and {@code weightGradient} alone give the backward pass's dL/dx and dL/dw. */
+    @TestFactory
+    Stream<DynamicTest> singleGradientsAgreeWithReference() {
+        List<ConvCase> cases = new ArrayList<>(ConvCases.edgeCases());
+        cases.addAll(ConvCases.paddingModeCases().subList(0, 8));
+        return cases.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> {
+            Tensor4D x = c.input();
+            Tensor4D w = c.weight();
+            Tensor4D dy = c.gradOutput();
+            ConvGradients expected = reference().backward(x, w, dy, c.params());
+            float gy = Agreement.maxFiniteAbs(dy);
+            Agreement.assertAgrees("inputGradient", c, expected.input(),
+                    backend().inputGradient(x, w, dy, c.params()), tolerance(), gy * Agreement.maxFiniteAbs(w));
+            Agreement.assertAgrees("weightGradient", c, expected.weight(),
+                    backend().weightGradient(x, w, dy, c.params()), tolerance(), gy * Agreement.maxFiniteAbs(x));
+        }));
+    }
+
+    // ---------------------------------------------------------------- transposed convolution
+
+    /** Number of random transposed sweep cases. */
+    public static final int TRANSPOSED_CASES = 80;
+
+    @TestFactory
+    Stream<DynamicTest> transposedAgreesWithReference() {
+        List<ConvCase> cases = new ArrayList<>(ConvCases.transposedCases());
+        cases.addAll(ConvCases.transposedSweep(Long.getLong(SEED_PROPERTY, DEFAULT_SEED) + 2, TRANSPOSED_CASES));
+        return cases.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> checkTransposed(c)));
+    }
+
+    private void checkTransposed(ConvCase c) {
+        Tensor4D x = c.input();
+        Tensor4D w = c.transposedWeight();
+        float[] b = c.bias();
+        Tensor4D dy = c.transposedGradOutput();
+        Tensor4D x0 = x.copy();
+        Tensor4D w0 = w.copy();
+        Tensor4D dy0 = dy.copy();
+        Agreement.assertAgrees("transposed forward", c, reference().transposedForward(x, w, b, c.params()),
+                backend().transposedForward(x, w, b, c.params()), tolerance(),
+                Agreement.maxFiniteAbs(x) * Agreement.maxFiniteAbs(w));
+        ConvGradients expected = reference().transposedBackward(x, w, dy, c.params());
+        ConvGradients actual = backend().transposedBackward(x, w, dy, c.params());
+        float gy = Agreement.maxFiniteAbs(dy);
+        Agreement.assertAgrees("transposed dL/dx", c, expected.input(), actual.input(), tolerance(),
+                gy * Agreement.maxFiniteAbs(w));
+        Agreement.assertAgrees("transposed dL/dw", c, expected.weight(), actual.weight(), tolerance(),
+                gy * Agreement.maxFiniteAbs(x));
+        Agreement.assertAgrees("transposed dL/db", c, expected.biasTensor(), actual.biasTensor(), tolerance(), gy);
+        assertEquals(x0, x, "input was modified by a transposed pass for " + c);
+        assertEquals(w0, w, "weight was modified by a transposed pass for " + c);
+        assertEquals(dy0, dy, "gradOutput was modified by a transposed pass for " + c);
+    }
+
+    /**
+     * A non-finite input value reaches exactly the transposed outputs it is scattered to (computed from the
+     * geometry here); forward and backward, also with a non-finite weight or gradOutput, agree with the reference.
+     */
+    @TestFactory
+    Stream<DynamicTest> transposedNonFiniteInputAffectsOnlyItsOutputs() {
+        List<ConvCase> cases = List.of(
+                new ConvCase("transposed locality, stride 2", 91, 2, 3, 6, 5, 4, 3, 3,
+                        ConvParams.builder().stride(2).padding(1).outputPadding(1).build(), true),
+                new ConvCase("transposed locality, dilated, groups 2", 92, 1, 4, 5, 6, 2, 3, 2,
+                        ConvParams.builder().dilation(2, 3).groups(2).padding(2, 1, 0, 2).build(), false));
+        List<DynamicTest> tests = new ArrayList<>();
+        for (ConvCase c : cases) {
+            for (float bad : NON_FINITE) {
+                tests.add(DynamicTest.dynamicTest(bad + " in transposed input, " + c, () -> {
+                    Tensor4D x = c.input();
+                    Tensor4D w = c.transposedWeight();
+                    TransposedShape t = c.transposedShape();
+                    int[] spot = {t.batch() - 1, 1, t.inH() / 2, t.inW() - 1};
+                    x.set(spot[0], spot[1], spot[2], spot[3], bad);
+                    Tensor4D y = backend().transposedForward(x, w, c.bias(), c.params());
+                    ConvParams q = c.params();
+                    int cig = t.inChannels() / q.groups();
+                    int cog = t.outChannels() / q.groups();
+                    int group = spot[1] / cig;
+                    for (int i = 0; i < y.size(); i++) {
+                        int[] o = {i / (y.w() * y.h() * y.c()), (i / (y.w() * y.h())) % y.c(), (i / y.w()) % y.h(),
+                            i % y.w()};
+                        boolean reached = o[0] == spot[0] && o[1] / cog == group
+                                && reaches(spot[2], o[2], q.strideH(), q.padTop(), q.dilationH(), w.h())
+                                && reaches(spot[3], o[3], q.strideW(), q.padLeft(), q.dilationW(), w.w());
+                        float v = y.data()[i];
+                        if (reached == Float.isFinite(v)) {
+                            fail("transposed output " + java.util.Arrays.toString(o) + " = " + v + (reached
+                                    ? " should be non-finite: the " + bad + " is scattered to it" : " should be finite")
+                                    + ", for " + c);
+                        }
+                    }
+                    Agreement.assertAgrees("transposed forward with " + bad, c,
+                            reference().transposedForward(x, w, c.bias(), c.params()), y, tolerance());
+                    Tensor4D dy = c.transposedGradOutput();
+                    ConvGradients expected = reference().transposedBackward(x, w, dy, c.params());
+                    ConvGradients actual = backend().transposedBackward(x, w, dy, c.params());
+                    Agreement.assertAgrees("transposed dL/dx with " + bad, c, expected.input(), actual.input(), tolerance());
+                    Agreement.assertAgrees("transposed dL/dw with " + bad, c, expected.weight(), actual.weight(), tolerance());
+                    Tensor4D badW = c.transposedWeight();
+                    badW.set(0, 0, 1, 0, bad);
+                    Agreement.assertAgrees("transposed forward with " + bad + " in weight", c,
+                            reference().transposedForward(c.input(), badW, c.bias(), c.params()),
+                            backend().transposedForward(c.input(), badW, c.bias(), c.params()), tolerance());
+                    Tensor4D badDy = c.transposedGradOutput();
+                    badDy.set(0, 0, 1, 1, bad);
+                    ConvGradients e2 = reference().transposedBackward(c.input(), w, badDy, c.params());
+                    ConvGradients a2 = backend().transposedBackward(c.input(), w, badDy, c.params());
+                    Agreement.assertAgrees("transposed dL/dx with " + bad + " in gradOutput", c, e2.input(), a2.input(), tolerance());
+                    Agreement.assertAgrees("transposed dL/dw with " + bad + " in gradOutput", c, e2.weight(), a2.weight(), tolerance());
+                }));
+            }
+        }
+        return tests.stream();
+    }
+
+    /** True if input index {@code in} reaches output index {@code out}: {@code in*stride - pad + i*dilation == out}. */
+    private static boolean reaches(int in, int out, int stride, int pad, int dilation, int kernel) {
+        int offset = out - (in * stride - pad);
+        return offset >= 0 && offset % dilation == 0 && offset / dilation < kernel;
+    }
+
+    @TestFactory
+    Stream<DynamicTest> transposedBadInputIsRejectedWithAClearMessage() {
+        ConvBackend b = backend();
+        Tensor4D x = Tensor4D.random(8, 1, 4, 5, 5);
+        Tensor4D w = Tensor4D.random(9, 4, 3, 3, 3);
+        ConvParams s2 = ConvParams.builder().stride(2).padding(1).build();
+        List<BadInput> bad = List.of(
+                new BadInput("weight dimension 0 != input channels", IllegalArgumentException.class,
+                        "weight: expected dimension 0 equal to the input channels 4",
+                        () -> b.transposedForward(x, Tensor4D.zeros(3, 4, 3, 3), null, s2)),
+                new BadInput("output padding not below stride or dilation", IllegalArgumentException.class,
+                        "outputPaddingH: expected less than the stride 2 or the dilation 1, got 2",
+                        () -> b.transposedForward(x, w, null, s2.toBuilder().outputPadding(2, 0).build())),
+                new BadInput("padding mode on a transposed convolution", IllegalArgumentException.class,
+                        "paddingMode: expected ZEROS for a transposed convolution, got REFLECT",
+                        () -> b.transposedForward(x, w, null, s2.toBuilder().paddingMode(PaddingMode.REFLECT).build())),
+                new BadInput("output padding on a convolution", IllegalArgumentException.class,
+                        "outputPadding: expected 0x0 for a convolution",
+                        () -> b.forward(x, Tensor4D.zeros(3, 4, 3, 3), null, s2.toBuilder().outputPadding(1).build())),
+                new BadInput("bias of the wrong length", IllegalArgumentException.class,
+                        "bias: expected length 3 (one per output channel), got 4",
+                        () -> b.transposedForward(x, w, new float[4], s2)),
+                new BadInput("gradOutput of the wrong shape", IllegalArgumentException.class,
+                        "gradOutput: expected the transposed output's shape [1, 3, 9, 9], got [1, 3, 9, 8]",
+                        () -> b.transposedBackward(x, w, Tensor4D.zeros(1, 3, 9, 8), s2)),
+                new BadInput("padding larger than the output", IllegalArgumentException.class,
+                        "padding: expected a transposed output height of at least 1",
+                        () -> b.transposedForward(x, w, null, ConvParams.builder().padding(7, 0, 0, 0).build())),
+                new BadInput("null weight", NullPointerException.class, "weight",
+                        () -> b.transposedForward(x, null, null, s2)));
+        return bad.stream().map(c -> DynamicTest.dynamicTest(c.description(), () -> {
+            RuntimeException e = assertThrows(c.type(), c.call(), c.description());
+            assertTrue(String.valueOf(e.getMessage()).contains(c.argument()),
+                    "message should say '" + c.argument() + "': " + e.getMessage());
+        }));
+    }
+
+    @Test
+    void concurrentTransposedCallsGiveTheSameResultsAsSerialCalls() throws Exception {
+        List<ConvCase> cases = ConvCases.transposedCases();
+        ConvBackend backend = backend();
+        List<float[][]> serial = new ArrayList<>();
+        for (ConvCase c : cases) {
+            serial.add(runTransposed(backend, c));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int offset = t;
+                futures.add(pool.submit((Callable<Void>) () -> {
+                    for (int j = 0; j < cases.size(); j++) {
+                        int i = (j + offset * 3) % cases.size();
+                        float[][] got = runTransposed(backend, cases.get(i));
+                        for (int r = 0; r < got.length; r++) {
+                            if (!Arrays.equals(serial.get(i)[r], got[r])) {
+                                throw new AssertionError("transposed result " + r + " (0 forward, 1 dx, 2 dw, 3 db) of a"
+                                        + " concurrent call differs from the serial call for " + cases.get(i));
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get(5, TimeUnit.MINUTES);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static float[][] runTransposed(ConvBackend backend, ConvCase c) {
+        Tensor4D x = c.input();
+        Tensor4D w = c.transposedWeight();
+        Tensor4D y = backend.transposedForward(x, w, c.bias(), c.params());
+        ConvGradients g = backend.transposedBackward(x, w, c.transposedGradOutput(), c.params());
+        return new float[][] {y.data(), g.input().data(), g.weight().data(), g.bias()};
     }
 
     private static float[][] run(ConvBackend backend, ConvCase c) {

@@ -3,6 +3,7 @@ package org.conv4j.testkit;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.api.TransposedShape;
 
 import java.util.SplittableRandom;
 
@@ -57,6 +58,25 @@ public record ConvCase(String label, long seed, int n, int c, int h, int w, int 
     public Tensor4D gradOutput() {
         ConvShape s = shape();
         return Tensor4D.random(seed + 3, s.batch(), s.outChannels(), s.outH(), s.outW());
+    }
+
+    /**
+     * Read as a transposed convolution: input {@code (n, c, h, w)} as for the convolution, weight
+     * {@code (c, k/groups, kh, kw)} with {@code k} the output channels, uniform in [-1, 1).
+     */
+    public Tensor4D transposedWeight() {
+        return Tensor4D.random(seed + 1, c, k / params.groups(), kh, kw);
+    }
+
+    /** Read as a transposed convolution: the validated geometry. */
+    public TransposedShape transposedShape() {
+        return TransposedShape.forward(input(), transposedWeight(), bias(), params);
+    }
+
+    /** Read as a transposed convolution: a fresh gradOutput of its output's shape. */
+    public Tensor4D transposedGradOutput() {
+        TransposedShape t = transposedShape();
+        return Tensor4D.random(seed + 3, t.batch(), t.outChannels(), t.outH(), t.outW());
     }
 
     @Override

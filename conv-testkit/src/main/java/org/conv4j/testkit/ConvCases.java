@@ -161,4 +161,53 @@ public final class ConvCases {
         }
         return cases;
     }
+
+    /**
+     * Transposed convolutions ({@link ConvCase#transposedWeight()}: {@code k} is the output channel count):
+     * the upsampling shapes of decoders and GAN generators (4x4 stride 2 pad 1, 3x3 stride 2 with output
+     * padding), asymmetric padding, dilation with output padding, groups, depthwise, 1x1 with stride, primes,
+     * a one-pixel input, and padding that crops most of the output.
+     */
+    public static List<ConvCase> transposedCases() {
+        List<ConvCase> cases = new ArrayList<>();
+        long s = 5000;
+        cases.add(new ConvCase("transposed 4x4 stride 2 pad 1", s++, 2, 3, 5, 6, 4, 4, 4, p().stride(2).padding(1).build(), true));
+        cases.add(new ConvCase("transposed 3x3 stride 2, output padding 1", s++, 1, 4, 7, 5, 3, 3, 3,
+                p().stride(2).padding(1).outputPadding(1).build(), true));
+        cases.add(new ConvCase("transposed asymmetric padding, stride 3x2, output padding 2x1", s++, 2, 2, 4, 5, 3, 3, 2,
+                p().stride(3, 2).padding(0, 2, 1, 0).outputPadding(2, 1).build(), false));
+        cases.add(new ConvCase("transposed dilation 3, output padding 2 (below the dilation)", s++, 1, 3, 6, 6, 2, 3, 3,
+                p().dilation(3).padding(1).outputPadding(2).build(), true));
+        cases.add(new ConvCase("transposed groups 2, stride 2", s++, 2, 4, 5, 5, 6, 3, 3, p().groups(2).stride(2).padding(1).build(), true));
+        cases.add(new ConvCase("transposed depthwise, multiplier 2", s++, 1, 3, 7, 8, 6, 3, 3, p().groups(3).padding(1).build(), true));
+        cases.add(new ConvCase("transposed 1x1 stride 2, output padding 1", s++, 2, 5, 4, 3, 3, 1, 1,
+                p().stride(2).outputPadding(1).build(), true));
+        cases.add(new ConvCase("transposed primes", s++, 3, 3, 13, 11, 5, 5, 3, p().stride(2, 3).padding(2, 1, 0, 3).build(), true));
+        cases.add(new ConvCase("transposed one-pixel input", s++, 2, 4, 1, 1, 3, 4, 4, p().build(), true));
+        cases.add(new ConvCase("transposed padding crops the output", s++, 1, 2, 6, 6, 2, 5, 5, p().padding(4, 3, 2, 4).build(), false));
+        cases.add(new ConvCase("transposed larger GEMM", s++, 2, 16, 16, 16, 8, 3, 3, p().stride(2).padding(1).outputPadding(1).build(), true));
+        return cases;
+    }
+
+    /**
+     * {@code count} random transposed convolutions: sizes, kernels, strides, dilations, paddings and groups as
+     * in {@link #sweep}, output padding below the stride or dilation, skipping geometries with no output.
+     */
+    public static List<ConvCase> transposedSweep(long seed, int count) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<ConvCase> cases = new ArrayList<>(count);
+        for (ConvCase c : sweep(seed, count)) {
+            ConvParams q = c.params();
+            int oph = r.nextInt(Math.max(q.strideH(), q.dilationH()));
+            int opw = r.nextInt(Math.max(q.strideW(), q.dilationW()));
+            long reachedH = (c.h() - 1L) * q.strideH() - q.padTop() - q.padBottom() + (c.kh() - 1L) * q.dilationH() + 1;
+            long reachedW = (c.w() - 1L) * q.strideW() - q.padLeft() - q.padRight() + (c.kw() - 1L) * q.dilationW() + 1;
+            if (reachedH < 1 || reachedW < 1) {
+                continue;
+            }
+            cases.add(new ConvCase("transposed " + c.label(), c.seed(), c.n(), c.c(), c.h(), c.w(), c.k(), c.kh(),
+                    c.kw(), q.toBuilder().outputPadding(oph, opw).build(), c.hasBias()));
+        }
+        return cases;
+    }
 }

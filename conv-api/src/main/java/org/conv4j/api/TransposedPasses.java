@@ -1,0 +1,63 @@
+package org.conv4j.api;
+
+/**
+ * The pieces of a transposed convolution that are not a convolution pass: the output padding (rows and
+ * columns no input reaches, which hold only the bias) and the bias. Layouts NCHW, shapes as
+ * {@link TransposedShape} defines them.
+ */
+final class TransposedPasses {
+
+    private TransposedPasses() {
+    }
+
+    /**
+     * The output {@code (N, Cout, outH, outW)} from the reached part {@code core} {@code (N, Cout, reachedH,
+     * reachedW)}, plus the bias on every element (the output padding holds only the bias).
+     */
+    static Tensor4D output(TransposedShape t, Tensor4D core, float[] bias) {
+        Tensor4D y = t.hasOutputPadding() ? t.newOutput() : core;
+        float[] out = y.data();
+        float[] in = core.data();
+        int planes = t.batch() * t.outChannels();
+        int plane = t.outH() * t.outW();
+        if (t.hasOutputPadding()) {
+            for (int p = 0; p < planes; p++) {
+                for (int r = 0; r < t.reachedH(); r++) {
+                    System.arraycopy(in, (p * t.reachedH() + r) * t.reachedW(), out, (p * t.outH() + r) * t.outW(),
+                            t.reachedW());
+                }
+            }
+        }
+        if (bias != null) {
+            for (int p = 0; p < planes; p++) {
+                float b = bias[p % t.outChannels()];
+                for (int e = p * plane; e < (p + 1) * plane; e++) {
+                    out[e] += b;
+                }
+            }
+        }
+        return y;
+    }
+
+    /** The reached part of {@code dL/dy}: {@code gradOutput} itself without output padding, else a cropped copy. */
+    static Tensor4D reached(TransposedShape t, Tensor4D gradOutput) {
+        if (!t.hasOutputPadding()) {
+            return gradOutput;
+        }
+        Tensor4D r = t.conv().newInput();
+        float[] in = gradOutput.data();
+        float[] out = r.data();
+        for (int p = 0; p < t.batch() * t.outChannels(); p++) {
+            for (int row = 0; row < t.reachedH(); row++) {
+                System.arraycopy(in, (p * t.outH() + row) * t.outW(), out, (p * t.reachedH() + row) * t.reachedW(),
+                        t.reachedW());
+            }
+        }
+        return r;
+    }
+
+    /** {@code dL/db[co] = sum_{n, oh, ow} dL/dy[n, co, oh, ow]}, in double, in a fixed order. */
+    static float[] biasGradient(TransposedShape t, Tensor4D gradOutput) {
+        return AbstractConvBackend.channelSums(gradOutput.data(), t.batch(), t.outChannels(), t.outH() * t.outW());
+    }
+}

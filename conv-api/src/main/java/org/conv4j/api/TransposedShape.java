@@ -1,0 +1,236 @@
+package org.conv4j.api;
+
+import java.util.Objects;
+
+/**
+ * The validated geometry of one transposed convolution (PyTorch's {@code conv_transpose2d}): the one place
+ * that checks its arguments and computes its output size.
+ *
+ * <p>Shapes (NCHW):
+ * <ul>
+ *   <li>input {@code (N, Cin, H, W)};</li>
+ *   <li>weight {@code (Cin, Cout/groups, kH, kW)}: input channel {@code ci} of group {@code g = ci / (Cin/groups)}
+ *       spreads into output channels {@code g*Cout/groups ..};</li>
+ *   <li>bias {@code float[Cout]} or null;</li>
+ *   <li>output and gradOutput {@code (N, Cout, outH, outW)} with
+ *       {@code outH = (H - 1)*sh - padTop - padBottom + dh*(kH - 1) + outputPaddingH + 1} (likewise the width).</li>
+ * </ul>
+ *
+ * <p><b>Relation to the convolution.</b> Without output padding, a transposed convolution is the input gradient
+ * of the convolution {@link #conv()} whose input is {@code (N, Cout, outH, outW)}, whose weight is this weight
+ * read as {@code (K = Cin, Cout/groups, kH, kW)}, with the same stride, padding, dilation and groups, and whose
+ * output is {@code (N, Cin, H, W)}:
+ * <pre>
+ *   y = dL/dx of conv for dL/dy = x        (forward)
+ *   dL/dx = conv(dL/dy, w)                  (the convolution's forward pass)
+ *   dL/dw = dL/dw of conv for input dL/dy, gradOutput x
+ *   dL/db[co] = sum over n, oh, ow of dL/dy[n, co, oh, ow]
+ * </pre>
+ * With output padding the convolution's padding after is adjusted so that it still has exactly {@code H x W}
+ * outputs, and trailing rows and columns that no input reaches are left out of its input
+ * ({@link #reachedH()} x {@link #reachedW()}): they hold only the bias, and their gradient reaches only the bias.
+ */
+public final class TransposedShape {
+
+    private final ConvParams params;
+    private final ConvShape conv;
+    private final int outH;
+    private final int outW;
+
+    private TransposedShape(ConvParams params, ConvShape conv, int outH, int outW) {
+        this.params = params;
+        this.conv = conv;
+        this.outH = outH;
+        this.outW = outW;
+    }
+
+    /**
+     * Validates the arguments of a transposed forward pass.
+     *
+     * @throws NullPointerException naming {@code input}, {@code weight} or {@code params} if one is null
+     * @throws IllegalArgumentException naming the argument, with the expected and the actual value
+     */
+    public static TransposedShape forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
+        TransposedShape t = of(input, weight, params);
+        if (bias != null && bias.length != t.outChannels()) {
+            throw new IllegalArgumentException("bias: expected length " + t.outChannels()
+                    + " (one per output channel), got " + bias.length);
+        }
+        return t;
+    }
+
+    /** Validates the arguments of a transposed backward pass: {@code gradOutput} has the output's shape. */
+    public static TransposedShape backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
+        TransposedShape t = of(input, weight, params);
+        Objects.requireNonNull(gradOutput, "gradOutput must not be null");
+        if (!gradOutput.hasShape(t.batch(), t.outChannels(), t.outH, t.outW)) {
+            throw new IllegalArgumentException("gradOutput: expected the transposed output's shape "
+                    + Tensor4D.shapeString(t.batch(), t.outChannels(), t.outH, t.outW) + ", got " + gradOutput.shapeString());
+        }
+        return t;
+    }
+
+    private static TransposedShape of(Tensor4D input, Tensor4D weight, ConvParams params) {
+        Objects.requireNonNull(input, "input must not be null");
+        Objects.requireNonNull(weight, "weight must not be null");
+        Objects.requireNonNull(params, "params must not be null");
+        int groups = params.groups();
+        if (params.paddingMode() != PaddingMode.ZEROS) {
+            throw new IllegalArgumentException("paddingMode: expected ZEROS for a transposed convolution, got "
+                    + params.paddingMode());
+        }
+        if (input.c() % groups != 0) {
+            throw new IllegalArgumentException("groups: expected a divisor of the input channels " + input.c()
+                    + ", got groups=" + groups);
+        }
+        if (weight.n() != input.c()) {
+            throw new IllegalArgumentException("weight: expected dimension 0 equal to the input channels " + input.c()
+                    + " (weight (Cin, Cout/groups, kH, kW)), got " + weight.n() + " (weight shape "
+                    + weight.shapeString() + ")");
+        }
+        checkOutputPadding("outputPaddingH", params.outputPaddingH(), params.strideH(), params.dilationH());
+        checkOutputPadding("outputPaddingW", params.outputPaddingW(), params.strideW(), params.dilationW());
+        long outH = outputSize("height", input.h(), weight.h(), params.strideH(), params.padTop(), params.padBottom(),
+                params.dilationH(), params.outputPaddingH());
+        long outW = outputSize("width", input.w(), weight.w(), params.strideW(), params.padLeft(), params.padRight(),
+                params.dilationW(), params.outputPaddingW());
+        if (outH > Integer.MAX_VALUE || outW > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("output: expected at most " + Integer.MAX_VALUE
+                    + " rows and columns, got " + outH + " x " + outW);
+        }
+        int outChannels = Math.multiplyExact(weight.c(), groups);
+        Tensor4D.checkedSize("output", input.n(), outChannels, (int) outH, (int) outW);
+        int[] rows = convAxis(params.padBottom(), params.outputPaddingH(), params.strideH());
+        int[] cols = convAxis(params.padRight(), params.outputPaddingW(), params.strideW());
+        ConvParams convParams = params.toBuilder().outputPadding(0)
+                .padding(params.padTop(), rows[0], params.padLeft(), cols[0]).build();
+        ConvShape conv = ConvShape.of(convParams, input.n(), outChannels, (int) outH - rows[1], (int) outW - cols[1],
+                weight, input.h(), input.w());
+        return new TransposedShape(params, conv, (int) outH, (int) outW);
+    }
+
+    /**
+     * Along one axis, the convolution whose input gradient the transposed convolution is: its padding after, and
+     * how many trailing output rows no input reaches (left out of it). That convolution reads the transposed
+     * output's first {@code out - unreached} rows with padding {@code padBefore} and {@code padAfter'}; it must
+     * have exactly {@code in} outputs, which holds for every {@code padAfter'} in
+     * {@code [padAfter - outputPadding, padAfter - outputPadding + stride - 1]}. The smallest non-negative one is
+     * taken; if even the top of that range is negative (output padding at least the stride plus the padding
+     * after, possible when the dilation exceeds the stride), the last {@code -top} rows are beyond every window:
+     * no input reaches them, and they hold only the bias.
+     *
+     * @return {padAfter', unreached}
+     */
+    private static int[] convAxis(int padAfter, int outputPadding, int stride) {
+        int low = padAfter - outputPadding;
+        int high = low + stride - 1;
+        return high >= 0 ? new int[] {Math.max(low, 0), 0} : new int[] {0, -high};
+    }
+
+    private static void checkOutputPadding(String name, int value, int stride, int dilation) {
+        if (value >= Math.max(stride, dilation)) {
+            throw new IllegalArgumentException(name + ": expected less than the stride " + stride + " or the dilation "
+                    + dilation + ", got " + value);
+        }
+    }
+
+    /** {@code (in - 1)*stride - padBefore - padAfter + (kernel - 1)*dilation + outputPadding + 1}, at least 1. */
+    private static long outputSize(String axis, int in, int kernel, int stride, int padBefore, int padAfter,
+                                   int dilation, int outputPadding) {
+        long size = (in - 1L) * stride - padBefore - padAfter + (kernel - 1L) * dilation + outputPadding + 1;
+        if (size < 1) {
+            throw new IllegalArgumentException("padding: expected a transposed output " + axis + " of at least 1 (("
+                    + in + " - 1)*" + stride + " - " + padBefore + " - " + padAfter + " + " + dilation + "*(" + kernel
+                    + " - 1) + " + outputPadding + " + 1), got " + size);
+        }
+        return size;
+    }
+
+    /**
+     * The convolution whose input gradient this transposed convolution is (see the class comment): input
+     * {@code (N, Cout, reachedH, reachedW)}, this weight, output {@code (N, Cin, H, W)}.
+     */
+    public ConvShape conv() {
+        return conv;
+    }
+
+    /** The parameters as given, output padding included ({@link #conv()} has none). */
+    public ConvParams params() {
+        return params;
+    }
+
+    /** N. */
+    public int batch() {
+        return conv.batch();
+    }
+
+    /** Cin. */
+    public int inChannels() {
+        return conv.outChannels();
+    }
+
+    public int inH() {
+        return conv.outH();
+    }
+
+    public int inW() {
+        return conv.outW();
+    }
+
+    /** Cout = weight dimension 1 times groups. */
+    public int outChannels() {
+        return conv.inChannels();
+    }
+
+    public int outH() {
+        return outH;
+    }
+
+    public int outW() {
+        return outW;
+    }
+
+    /** The leading output rows {@link #conv()} covers; the rows after them no input reaches. */
+    public int reachedH() {
+        return conv.inH();
+    }
+
+    /** The leading output columns {@link #conv()} covers. */
+    public int reachedW() {
+        return conv.inW();
+    }
+
+    /** True if some trailing output rows or columns lie outside {@link #conv()} (they hold only the bias). */
+    public boolean hasOutputPadding() {
+        return outH != reachedH() || outW != reachedW();
+    }
+
+    /** Multiply-adds of the forward pass, as many as the convolution's. */
+    public long macs() {
+        return conv.macs();
+    }
+
+    /** A new zero tensor of the output shape. */
+    public Tensor4D newOutput() {
+        return Tensor4D.zeros(batch(), outChannels(), outH, outW);
+    }
+
+    /** Checks that {@code output} has the output shape, and returns it. */
+    public Tensor4D checkOutput(Tensor4D output) {
+        Objects.requireNonNull(output, "output must not be null");
+        if (!output.hasShape(batch(), outChannels(), outH, outW)) {
+            throw new IllegalArgumentException("output: expected shape "
+                    + Tensor4D.shapeString(batch(), outChannels(), outH, outW) + ", got " + output.shapeString());
+        }
+        return output;
+    }
+
+    /** E.g. {@code transposed input [1, 8, 7, 7] * weight [8, 4, 3, 3] -> [1, 4, 15, 15], ConvParams{...}}. */
+    @Override
+    public String toString() {
+        return "transposed input " + Tensor4D.shapeString(batch(), inChannels(), inH(), inW())
+                + " * weight " + Tensor4D.shapeString(inChannels(), outChannels() / conv.groups(), conv.kernelH(),
+                conv.kernelW())
+                + " -> " + Tensor4D.shapeString(batch(), outChannels(), outH, outW) + ", " + params();
+    }
+}
