@@ -178,6 +178,22 @@ public final class FftBackend extends AbstractConvBackend {
         return new ConvGradients(dx, dw, biasGradient(s, gradOutput));
     }
 
+    /** dL/dx alone: only the input-gradient product. */
+    @Override
+    protected Tensor4D inputGradient(ConvShape s, Tensor4D weight, Tensor4D gradOutput) {
+        Tensor4D dx = s.newInput();
+        inputGradient(s, weight.data(), gradOutput.data(), dx.data());
+        return dx;
+    }
+
+    /** dL/dw alone: only the weight-gradient product. */
+    @Override
+    protected Tensor4D weightGradient(ConvShape s, Tensor4D input, Tensor4D gradOutput) {
+        Tensor4D dw = s.newWeight();
+        weightGradient(s, input.data(), gradOutput.data(), dw.data());
+        return dw;
+    }
+
     // ------------------------------------------------------------------------------------------ forward
 
     private void compute(ConvShape s, float[] x, float[] w, float[] bias, float[] y) {
