@@ -1,0 +1,68 @@
+package org.conv4j.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.conv4j.api.Conv2d;
+import org.conv4j.api.ConvBackend;
+import org.conv4j.api.ConvPass;
+import org.conv4j.api.ConvPlan;
+import org.conv4j.api.ConvShape;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The estimate rules, each on a catalogue shape where the measurements (docs/benchmarks.md, "Choosing a
+ * backend") decide by a wide margin, so each test breaks if its rule is deleted or inverted.
+ */
+class SelectionRulesTest {
+
+    private static ConvShape shape(String name) {
+        return ShapeCatalog.byName(name).geometry();
+    }
+
+    private static double estimate(String backend, String shape, ConvPass pass) {
+        return Conv2d.backend(backend).estimateNanos(shape(shape), pass);
+    }
+
+    @Test
+    void largeUnstridedKernelsGoToTheFft() {
+        for (ConvPass pass : ConvPass.values()) {
+            ConvPlan plan = Conv2d.plan(shape(ShapeCatalog.LARGE_31X31_B1), pass);
+            assertEquals("fft", plan.backend().name(), plan.toString());
+            assertEquals(ConvPlan.Reason.ESTIMATED, plan.reason());
+        }
+    }
+
+    @Test
+    void theFftIsNotChosenForSmallOrStridedKernels() {
+        for (String s : new String[] {ShapeCatalog.ALEXNET_CONV1_B1, ShapeCatalog.RESNET50_3X3_64_B1,
+            "resnet50-1x1-256to64-b1", ShapeCatalog.SEEDS_6X6X10_B1}) {
+            for (ConvPass pass : ConvPass.values()) {
+                assertTrue(estimate("fft", s, pass) > 2 * estimate("im2col", s, pass), s + " " + pass);
+            }
+        }
+    }
+
+    @Test
+    void im2colUsesA1x1KernelInPlaceSoItBeatsTheWindowCopy() {
+        String s = "resnet50-1x1-256to64-b1";
+        for (ConvPass pass : ConvPass.values()) {
+            assertTrue(estimate("im2col", s, pass) < 0.8 * estimate("strided", s, pass), pass.toString());
+        }
+    }
+
+    @Test
+    void everyCatalogueShapeGetsASupportingNonReferenceBackendWithAReason() {
+        for (BenchShape b : ShapeCatalog.all()) {
+            for (ConvPass pass : ConvPass.values()) {
+                ConvPlan plan = Conv2d.plan(b.geometry(), pass);
+                ConvBackend chosen = plan.backend();
+                assertTrue(!chosen.isReference() && chosen.supports(b.geometry(), pass), plan.toString());
+                assertEquals(Conv2d.backends().size(), plan.estimatedNanos().size(), plan.toString());
+                for (double ns : plan.estimatedNanos().values()) {
+                    assertTrue(ns > 0 && Double.isFinite(ns), plan.toString());
+                }
+            }
+        }
+    }
+}
