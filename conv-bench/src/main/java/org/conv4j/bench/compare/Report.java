@@ -58,6 +58,15 @@ final class Report {
         List<List<String>> summary = Tables.summary(results, headers);
         md.append(Tables.markdown(headers, summary)).append('\n');
 
+        List<List<String>> facade = Tables.facade(results);
+        if (!facade.isEmpty()) {
+            md.append("## The facade against the fastest backend\n\n");
+            md.append("`conv2d` is `Conv2d`'s default choice (each backend's estimate), `conv2d-autotune` its autotune "
+                    + "mode after the first calls (timed after the warm-up, when the choice has settled). The ratio "
+                    + "is the facade's median over the fastest backend's.\n\n");
+            md.append(Tables.markdown(Tables.FACADE_HEADERS, facade)).append('\n');
+        }
+
         Map<BenchShape, List<CaseResult>> byShape = new LinkedHashMap<>();
         for (CaseResult r : results) {
             byShape.computeIfAbsent(r.shape(), k -> new ArrayList<>()).add(r);

@@ -48,6 +48,56 @@ public final class Tables {
         return rows;
     }
 
+    /** Headers of {@link #facade}. */
+    public static final List<String> FACADE_HEADERS = List.of("shape", "pass", "fastest backend", "ms",
+            "conv2d ms", "conv2d / fastest", "conv2d-autotune ms", "autotune / fastest");
+
+    /** The facade contenders, which choose among the backends rather than being one. */
+    public static final List<String> FACADES = List.of("conv2d", "conv2d-autotune");
+
+    /**
+     * The facade against the backends: one row per (shape, pass) where a facade ran, with the fastest conv4j
+     * backend of that case (ND4J is not one the facade can choose) and each facade's median as a ratio to it
+     * (1.00 = as fast; below 1 = within the noise of the fastest).
+     */
+    public static List<List<String>> facade(List<CaseResult> results) {
+        java.util.LinkedHashMap<String, java.util.List<CaseResult>> byCase = new java.util.LinkedHashMap<>();
+        for (CaseResult r : results) {
+            byCase.computeIfAbsent(r.shape().name() + "\t" + r.pass().label(), k -> new ArrayList<>()).add(r);
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (java.util.List<CaseResult> rs : byCase.values()) {
+            CaseResult fastest = null;
+            java.util.Map<String, CaseResult> facades = new java.util.HashMap<>();
+            for (CaseResult r : rs) {
+                if (!r.ok()) {
+                    continue;
+                }
+                if (FACADES.contains(r.contender())) {
+                    facades.put(r.contender(), r);
+                } else if (!r.contender().equals(org.conv4j.bench.Nd4jConv.NAME)
+                        && (fastest == null || r.medianNs() < fastest.medianNs())) {
+                    fastest = r;
+                }
+            }
+            if (fastest == null || facades.isEmpty()) {
+                continue;
+            }
+            List<String> row = new ArrayList<>();
+            row.add(fastest.shape().name());
+            row.add(fastest.pass().label());
+            row.add(fastest.contender());
+            row.add(formatMs(fastest.medianMs()));
+            for (String f : FACADES) {
+                CaseResult r = facades.get(f);
+                row.add(r == null ? NONE : formatMs(r.medianMs()));
+                row.add(r == null ? NONE : String.format(Locale.ROOT, "%.2f", r.medianNs() / fastest.medianNs()));
+            }
+            rows.add(row);
+        }
+        return rows;
+    }
+
     /**
      * A compact overview: one row per (shape, pass) in first-seen order, one column per contender (in
      * first-seen order) holding "median ms (GFLOP/s)", or {@link #NONE} where the case did not run.

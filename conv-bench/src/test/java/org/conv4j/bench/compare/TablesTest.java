@@ -29,6 +29,20 @@ class TablesTest {
     }
 
     @Test
+    void theFacadeTableComparesWithTheFastestConv4jBackend() {
+        List<CaseResult> rs = List.of(
+                new CaseResult(SHAPE, Pass.FORWARD, "im2col", CaseResult.Status.OK, 2e6, 3, 0, 0, ""),
+                new CaseResult(SHAPE, Pass.FORWARD, "strided", CaseResult.Status.OK, 1e6, 3, 0, 0, ""),
+                new CaseResult(SHAPE, Pass.FORWARD, "nd4j", CaseResult.Status.OK, 0.5e6, 3, 0, 0, ""),
+                new CaseResult(SHAPE, Pass.FORWARD, "conv2d", CaseResult.Status.OK, 2e6, 3, 0, 0, ""),
+                new CaseResult(SHAPE, Pass.FORWARD, "conv2d-autotune", CaseResult.Status.OK, 1.04e6, 3, 0, 0, ""),
+                new CaseResult(SHAPE, Pass.BACKWARD, "im2col", CaseResult.Status.OK, 2e6, 3, 0, 0, ""));
+        List<List<String>> rows = Tables.facade(rs);
+        assertEquals(1, rows.size(), "no facade ran backward");
+        assertEquals(List.of(SHAPE.name(), "forward", "strided", "1.00", "2.00", "2.00", "1.04", "1.04"), rows.get(0));
+    }
+
+    @Test
     void medianAndSpeedUp() {
         assertEquals(3.0, Measure.median(new long[] {5, 1, 3}));
         assertEquals(2.5, Measure.median(new long[] {4, 1, 3, 2}));
