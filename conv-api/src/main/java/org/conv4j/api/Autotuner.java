@@ -54,7 +54,7 @@ final class Autotuner {
 
     private final Object lock = new Object();
     private final int maxEntries;
-    private final LinkedHashMap<String, CompletableFuture<Tuning>> tunings;
+    private final LinkedHashMap<PlanKey, CompletableFuture<Tuning>> tunings;
     /** Decisions read from the cache file: key to backend name and measured times, turned into plans lazily. */
     private final Map<String, AutotuneFile.Entry> loaded = new LinkedHashMap<>();
     /** Backends timed at least once in this JVM: the first time's sample is cold and discarded. */
@@ -70,15 +70,20 @@ final class Autotuner {
         this.maxEntries = maxEntries;
         this.tunings = new LinkedHashMap<>(64, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<Tuning>> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<PlanKey, CompletableFuture<Tuning>> eldest) {
                 return size() > Autotuner.this.maxEntries;
             }
         };
     }
 
-    /** The autotune key: everything a decision depends on, as one line of text. */
+    /** The autotune key in the cache file: everything a decision depends on, as one line of text. */
     static String key(ConvShape shape, ConvPass pass) {
         return pass.label() + " " + shape + " threads=" + Runtime.getRuntime().availableProcessors();
+    }
+
+    /** The same key for the in-memory map. */
+    private static PlanKey planKey(ConvShape shape, ConvPass pass) {
+        return new PlanKey(shape, pass, Runtime.getRuntime().availableProcessors());
     }
 
     /** Uses {@code path} as the cache file from now on (null: none), loading the decisions it holds. */
@@ -104,25 +109,25 @@ final class Autotuner {
     ConvPlan lookup(List<ConvBackend> backends, ConvShape shape, ConvPass pass) {
         CompletableFuture<Tuning> f;
         synchronized (lock) {
-            f = find(key(shape, pass), backends, shape, pass);
+            f = find(planKey(shape, pass), backends, shape, pass);
         }
         Tuning t = f == null || !f.isDone() || f.isCompletedExceptionally() ? null : f.join();
         return t == null ? null : t.plan(shape);
     }
 
     /** The tuning of {@code key}, from memory or the loaded file; null if there is none. Holds the lock. */
-    private CompletableFuture<Tuning> find(String key, List<ConvBackend> backends, ConvShape shape, ConvPass pass) {
+    private CompletableFuture<Tuning> find(PlanKey key, List<ConvBackend> backends, ConvShape shape, ConvPass pass) {
         CompletableFuture<Tuning> f = tunings.get(key);
-        if (f != null) {
+        if (f != null || loaded.isEmpty()) {
             return f;
         }
-        AutotuneFile.Entry e = loaded.get(key);
+        AutotuneFile.Entry e = loaded.get(key(shape, pass));
         if (e == null) {
             return null;
         }
         for (ConvBackend b : backends) {
             if (b.name().equals(e.backend()) && b.supports(shape, pass)) {
-                f = CompletableFuture.completedFuture(Tuning.settled(pass, b, e.measuredNanos()));
+                f = CompletableFuture.completedFuture(Tuning.settled(key(shape, pass), pass, b, e.measuredNanos()));
                 tunings.put(key, f);
                 return f;
             }
@@ -137,7 +142,7 @@ final class Autotuner {
      */
     <R> R call(List<ConvBackend> backends, ConvShape shape, ConvPass pass, Function<ConvBackend, R> measure,
                Function<ConvBackend, R> call) {
-        String key = key(shape, pass);
+        PlanKey key = planKey(shape, pass);
         CompletableFuture<Tuning> existing;
         CompletableFuture<Tuning> mine = null;
         synchronized (lock) {
@@ -172,12 +177,12 @@ final class Autotuner {
         return r;
     }
 
-    private <R> R firstCall(String key, CompletableFuture<Tuning> mine, List<ConvBackend> backends, ConvShape shape,
+    private <R> R firstCall(PlanKey key, CompletableFuture<Tuning> mine, List<ConvBackend> backends, ConvShape shape,
                             ConvPass pass, Function<ConvBackend, R> measure) {
         try {
             List<ConvBackend> candidates = BackendSelector.autotuneCandidates(
                     BackendSelector.estimates(backends, shape, pass));
-            Tuning t = new Tuning(pass, candidates);
+            Tuning t = new Tuning(key(shape, pass), pass, candidates);
             R best = null;
             long bestNanos = Long.MAX_VALUE;
             RuntimeException declined = null;
@@ -232,9 +237,10 @@ final class Autotuner {
             entries.putAll(loaded);
             tunings.forEach((key, f) -> {
                 if (f.isDone() && !f.isCompletedExceptionally()) {
-                    AutotuneFile.Entry e = f.join().entry();
+                    Tuning t = f.join();
+                    AutotuneFile.Entry e = t.entry();
                     if (e != null) {
-                        entries.put(key, e);
+                        entries.put(t.fileKey, e);
                     }
                 }
             });
@@ -244,6 +250,8 @@ final class Autotuner {
 
     /** The samples of one key, guarded by its own monitor. */
     static final class Tuning {
+        /** {@link Autotuner#key}, for the cache file. */
+        final String fileKey;
         private final ConvPass pass;
         private final List<ConvBackend> candidates;
         private final Map<ConvBackend, List<Long>> samples = new LinkedHashMap<>();
@@ -252,7 +260,8 @@ final class Autotuner {
         private boolean sampling;
         private boolean settled;
 
-        Tuning(ConvPass pass, List<ConvBackend> candidates) {
+        Tuning(String fileKey, ConvPass pass, List<ConvBackend> candidates) {
+            this.fileKey = fileKey;
             this.pass = pass;
             this.candidates = new ArrayList<>(candidates);
             for (ConvBackend b : candidates) {
@@ -260,8 +269,8 @@ final class Autotuner {
             }
         }
 
-        static Tuning settled(ConvPass pass, ConvBackend b, Map<String, Long> measured) {
-            Tuning t = new Tuning(pass, List.of(b));
+        static Tuning settled(String fileKey, ConvPass pass, ConvBackend b, Map<String, Long> measured) {
+            Tuning t = new Tuning(fileKey, pass, List.of(b));
             Long ns = measured.get(b.name());
             t.samples.get(b).add(ns == null ? 0L : ns);
             t.best = b;

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The entry point: 2D convolution with whichever backends are on the classpath.
@@ -237,6 +238,28 @@ public final class Conv2d {
     private static final String MISSING = "No conv4j backend found on the classpath: add a backend artifact, "
             + "e.g. org.conv4j:conv-im2col (fast) or org.conv4j:conv-naive (reference), as a dependency.";
 
+    /**
+     * Estimated choices already made: computing every backend's estimate costs microseconds, as much as a tiny
+     * convolution, and a network repeats the same few layers. Bounded by clearing when full.
+     */
+    private static final ConcurrentHashMap<PlanKey, ConvBackend> ESTIMATED = new ConcurrentHashMap<>();
+
+    /** Keys kept in {@link #ESTIMATED} before it is cleared. */
+    static final int ESTIMATED_CACHE_SIZE = 4096;
+
+    private static ConvBackend estimated(ConvShape s, ConvPass pass) {
+        PlanKey key = new PlanKey(s, pass);
+        ConvBackend b = ESTIMATED.get(key);
+        if (b == null) {
+            b = BackendSelector.choose(backends(), s, pass).backend();
+            if (ESTIMATED.size() >= ESTIMATED_CACHE_SIZE) {
+                ESTIMATED.clear();
+            }
+            ESTIMATED.put(key, b);
+        }
+        return b;
+    }
+
     private static final Dispatcher SELECTING = new Dispatcher("conv2d", false);
     private static final Dispatcher AUTOTUNING = new Dispatcher("conv2d-autotune", true);
 
@@ -264,7 +287,7 @@ public final class Conv2d {
                 throw new IllegalStateException(MISSING);
             }
             String pinned = pinnedName();
-            return pinned != null ? backend(pinned) : BackendSelector.choose(backends(), s, pass).backend();
+            return pinned != null ? backend(pinned) : estimated(s, pass);
         }
 
         @Override
