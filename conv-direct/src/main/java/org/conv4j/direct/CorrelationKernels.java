@@ -1,0 +1,213 @@
+package org.conv4j.direct;
+
+import java.util.Arrays;
+
+/**
+ * Output rows of one plane of a multi-channel 2D correlation, over {@code float[]} with offsets:
+ * <pre>
+ *   y[yBase + oh*outW + ow] = bias + sum_{c < channels, i < kH, j < kW}
+ *                             w[wBase + (c*kH + i)*kW + j] * x[xBase + c*xStride + ih*inW + iw]
+ * </pre>
+ * with {@code ih}, {@code iw} and the meaning of positions outside the input as {@link PlaneGeometry}
+ * defines them. The forward pass is this with the input planes of one image and group and the filter's
+ * weights; the input gradient at stride 1 is this with the planes of {@code dL/dy} and the flipped,
+ * transposed weights ({@link DirectBackend}).
+ *
+ * <p>Each output row is computed on its own (so rows may be split between threads), in one of two ways:
+ * <ul>
+ *   <li><b>interior rows</b> (every kernel row inside the input) of 2x2 and 3x3 kernels at horizontal
+ *       stride 1: the columns whose whole window is inside go through one fused loop per channel that
+ *       reads every tap and writes each output once ({@link #fused3x3}, {@link #fused2x2}), in the
+ *       {@code y[o] += w*x[o + a] + ...} form with one running index that C2 vectorises; the few border
+ *       columns are computed one by one ({@link #window});</li>
+ *   <li><b>every other row</b>: one pass per tap over the columns where that tap is inside
+ *       ({@link #axpy}, vectorised at stride 1), and the zero-padding terms where a weight is not finite
+ *       (see below).</li>
+ * </ul>
+ *
+ * <p>Padding as a real zero: where {@link PlaneGeometry#zeroPadding} is set, a tap that reads padding adds
+ * {@code w * 0}. For a finite weight that adds zero and is skipped; for an infinite or NaN weight it adds
+ * NaN, exactly as the reference does. Where it is not set, such taps add nothing.
+ */
+final class CorrelationKernels {
+
+    private CorrelationKernels() {
+    }
+
+    /** Which fused interior loop serves a geometry, if any. */
+    enum Fused { NONE, K2X2, K3X3 }
+
+    static Fused fusedFor(PlaneGeometry g) {
+        if (g.strideW != 1) {
+            return Fused.NONE;
+        }
+        if (g.kernelH == 3 && g.kernelW == 3) {
+            return Fused.K3X3;
+        }
+        if (g.kernelH == 2 && g.kernelW == 2) {
+            return Fused.K2X2;
+        }
+        return Fused.NONE;
+    }
+
+    /**
+     * Output rows {@code [rowFrom, rowTo)} of one plane (formula in the class comment); every element of
+     * those rows is overwritten.
+     */
+    static void rows(PlaneGeometry g, Fused fused, float[] x, int xBase, int xStride, int channels,
+                     float[] w, int wBase, float bias, float[] y, int yBase, int rowFrom, int rowTo) {
+        int taps = g.kernelH * g.kernelW;
+        int lo = g.interiorColLo;
+        int hi = g.interiorColHi;
+        for (int oh = rowFrom; oh < rowTo; oh++) {
+            int yo = yBase + oh * g.outW;
+            if (fused == Fused.NONE || !g.interiorRow(oh) || lo >= hi) {
+                tapByTapRow(g, x, xBase, xStride, channels, w, wBase, bias, y, yo, oh);
+                continue;
+            }
+            Arrays.fill(y, yo + lo, yo + hi, bias);
+            int rowStep = g.dilationH * g.inW;
+            int xRow = g.inputRow(oh, 0) * g.inW + g.inputCol(lo, 0);
+            for (int c = 0; c < channels; c++) {
+                int xo = xBase + c * xStride + xRow;
+                if (fused == Fused.K3X3) {
+                    fused3x3(y, yo + lo, x, xo, rowStep, g.dilationW, w, wBase + c * taps, hi - lo);
+                } else {
+                    fused2x2(y, yo + lo, x, xo, rowStep, g.dilationW, w, wBase + c * taps, hi - lo);
+                }
+            }
+            for (int ow = 0; ow < lo; ow++) {
+                y[yo + ow] = bias + window(g, x, xBase, xStride, channels, w, wBase, oh, ow);
+            }
+            for (int ow = hi; ow < g.outW; ow++) {
+                y[yo + ow] = bias + window(g, x, xBase, xStride, channels, w, wBase, oh, ow);
+            }
+        }
+    }
+
+    /** One output row (starting at {@code y[yo]}) as one pass per tap over the columns where it is inside. */
+    private static void tapByTapRow(PlaneGeometry g, float[] x, int xBase, int xStride, int channels,
+                                    float[] w, int wBase, float bias, float[] y, int yo, int oh) {
+        Arrays.fill(y, yo, yo + g.outW, bias);
+        int taps = g.kernelH * g.kernelW;
+        for (int c = 0; c < channels; c++) {
+            for (int i = 0; i < g.kernelH; i++) {
+                int ih = g.inputRow(oh, i);
+                boolean inside = g.rowInside(ih);
+                for (int j = 0; j < g.kernelW; j++) {
+                    float wv = w[wBase + c * taps + i * g.kernelW + j];
+                    int lo = inside ? g.colLo[j] : g.outW;
+                    int hi = inside ? g.colHi[j] : g.outW;
+                    if (lo < hi) {
+                        int xo = xBase + c * xStride + ih * g.inW + g.inputCol(lo, j);
+                        if (g.strideW == 1) {
+                            axpy(y, yo + lo, x, xo, wv, hi - lo);
+                        } else {
+                            axpyStrided(y, yo + lo, x, xo, g.strideW, wv, hi - lo);
+                        }
+                    }
+                    if (g.zeroPadding && !Float.isFinite(wv)) {
+                        // wv * 0 is NaN: every output whose tap (i, j) reads padding becomes NaN
+                        float padTerm = wv * 0f;
+                        addConstant(y, yo, inside ? g.colLo[j] : g.outW, padTerm);
+                        if (inside) {
+                            addConstant(y, yo + g.colHi[j], g.outW - g.colHi[j], padTerm);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The window sum of one output element, tap by tap, in float: the border columns of the fused rows.
+     * Padding taps add {@code w * 0} under {@link PlaneGeometry#zeroPadding} and nothing otherwise.
+     */
+    static float window(PlaneGeometry g, float[] x, int xBase, int xStride, int channels, float[] w, int wBase,
+                        int oh, int ow) {
+        float acc = 0f;
+        int taps = g.kernelH * g.kernelW;
+        for (int c = 0; c < channels; c++) {
+            for (int i = 0; i < g.kernelH; i++) {
+                int ih = g.inputRow(oh, i);
+                boolean rowIn = g.rowInside(ih);
+                for (int j = 0; j < g.kernelW; j++) {
+                    int iw = g.inputCol(ow, j);
+                    float wv = w[wBase + c * taps + i * g.kernelW + j];
+                    if (rowIn && iw >= 0 && iw < g.inW) {
+                        acc += wv * x[xBase + c * xStride + ih * g.inW + iw];
+                    } else if (g.zeroPadding) {
+                        acc += wv * 0f;
+                    }
+                }
+            }
+        }
+        return acc;
+    }
+
+    /** {@code y[yo + o] += a * x[xo + o]} for {@code o < len}: the stride-1 tap pass C2 vectorises. */
+    static void axpy(float[] y, int yo, float[] x, int xo, float a, int len) {
+        for (int o = 0; o < len; o++) {
+            y[yo + o] += a * x[xo + o];
+        }
+    }
+
+    /** {@code y[yo + o] += a * x[xo + o*stride]} for {@code o < len} (strided loads: scalar code). */
+    static void axpyStrided(float[] y, int yo, float[] x, int xo, int stride, float a, int len) {
+        for (int o = 0; o < len; o++) {
+            y[yo + o] += a * x[xo + o * stride];
+        }
+    }
+
+    private static void addConstant(float[] y, int yo, int len, float v) {
+        for (int o = 0; o < len; o++) {
+            y[yo + o] += v;
+        }
+    }
+
+    /**
+     * {@code y[yo + o] += sum_{i, j < 3} w[wo + 3i + j] * x[xo + i*rowStep + j*colStep + o]} for
+     * {@code o < len}: a 3x3 window at horizontal stride 1, nine loads and one store per output, one running
+     * index (so C2 vectorises it and hoists the bounds checks out of the loop).
+     */
+    static void fused3x3(float[] y, int yo, float[] x, int xo, int rowStep, int colStep, float[] w, int wo, int len) {
+        float w00 = w[wo];
+        float w01 = w[wo + 1];
+        float w02 = w[wo + 2];
+        float w10 = w[wo + 3];
+        float w11 = w[wo + 4];
+        float w12 = w[wo + 5];
+        float w20 = w[wo + 6];
+        float w21 = w[wo + 7];
+        float w22 = w[wo + 8];
+        int a0 = xo;
+        int a1 = xo + colStep;
+        int a2 = xo + 2 * colStep;
+        int b0 = a0 + rowStep;
+        int b1 = a1 + rowStep;
+        int b2 = a2 + rowStep;
+        int c0 = b0 + rowStep;
+        int c1 = b1 + rowStep;
+        int c2 = b2 + rowStep;
+        for (int o = 0; o < len; o++) {
+            y[yo + o] += w00 * x[a0 + o] + w01 * x[a1 + o] + w02 * x[a2 + o]
+                    + w10 * x[b0 + o] + w11 * x[b1 + o] + w12 * x[b2 + o]
+                    + w20 * x[c0 + o] + w21 * x[c1 + o] + w22 * x[c2 + o];
+        }
+    }
+
+    /** As {@link #fused3x3} for a 2x2 window. */
+    static void fused2x2(float[] y, int yo, float[] x, int xo, int rowStep, int colStep, float[] w, int wo, int len) {
+        float w00 = w[wo];
+        float w01 = w[wo + 1];
+        float w10 = w[wo + 2];
+        float w11 = w[wo + 3];
+        int a0 = xo;
+        int a1 = xo + colStep;
+        int b0 = a0 + rowStep;
+        int b1 = a1 + rowStep;
+        for (int o = 0; o < len; o++) {
+            y[yo + o] += w00 * x[a0 + o] + w01 * x[a1 + o] + w10 * x[b0 + o] + w11 * x[b1 + o];
+        }
+    }
+}
