@@ -56,18 +56,37 @@ final class CorrelationKernels {
      */
     static void rows(PlaneGeometry g, Fused fused, float[] x, int xBase, int xStride, int channels,
                      float[] w, int wBase, float bias, float[] y, int yBase, int rowFrom, int rowTo) {
-        int taps = g.kernelH * g.kernelW;
-        int lo = g.interiorColLo;
-        int hi = g.interiorColHi;
+        int bandFrom = Math.max(rowFrom, g.interiorRowLo);
+        int bandTo = Math.min(rowTo, g.interiorRowHi);
+        boolean band = g.strideH == 1 && g.strideW == 1 && bandFrom < bandTo && g.interiorColLo < g.interiorColHi;
+        // Whole rows in the runs when a padded tap may be read as a zero from the copies: always under zero
+        // padding; with absent padding only if no weight is non-finite (there w * 0 would be NaN, not nothing).
+        boolean wholeRows = band && g.outW <= g.inW
+                && (g.zeroPadding || allFinite(w, wBase, channels * g.kernelH * g.kernelW));
         for (int oh = rowFrom; oh < rowTo; oh++) {
+            if (band && oh == bandFrom) {
+                int from = wholeRows ? 0 : g.interiorColLo;
+                int to = wholeRows ? g.outW : g.interiorColHi;
+                runs(g, x, xBase, xStride, channels, w, wBase, bias, y, yBase, bandFrom, bandTo, from, to);
+                if (!wholeRows) {
+                    for (int r = bandFrom; r < bandTo; r++) {
+                        borderColumns(g, x, xBase, xStride, channels, w, wBase, bias, y, yBase, r);
+                    }
+                }
+                oh = bandTo - 1;
+                continue;
+            }
             int yo = yBase + oh * g.outW;
-            if (fused == Fused.NONE || !g.interiorRow(oh) || lo >= hi) {
+            if (fused == Fused.NONE || !g.interiorRow(oh) || g.interiorColLo >= g.interiorColHi) {
                 tapByTapRow(g, x, xBase, xStride, channels, w, wBase, bias, y, yo, oh);
                 continue;
             }
+            int lo = g.interiorColLo;
+            int hi = g.interiorColHi;
             Arrays.fill(y, yo + lo, yo + hi, bias);
             int rowStep = g.dilationH * g.inW;
             int xRow = g.inputRow(oh, 0) * g.inW + g.inputCol(lo, 0);
+            int taps = g.kernelH * g.kernelW;
             for (int c = 0; c < channels; c++) {
                 int xo = xBase + c * xStride + xRow;
                 if (fused == Fused.K3X3) {
@@ -76,12 +95,152 @@ final class CorrelationKernels {
                     fused2x2(y, yo + lo, x, xo, rowStep, g.dilationW, w, wBase + c * taps, hi - lo);
                 }
             }
-            for (int ow = 0; ow < lo; ow++) {
-                y[yo + ow] = bias + window(g, x, xBase, xStride, channels, w, wBase, oh, ow);
+            borderColumns(g, x, xBase, xStride, channels, w, wBase, bias, y, yBase, oh);
+        }
+    }
+
+    private static boolean allFinite(float[] w, int from, int length) {
+        for (int e = from; e < from + length; e++) {
+            if (!Float.isFinite(w[e])) {
+                return false;
             }
-            for (int ow = hi; ow < g.outW; ow++) {
-                y[yo + ow] = bias + window(g, x, xBase, xStride, channels, w, wBase, oh, ow);
+        }
+        return true;
+    }
+
+    /** The columns outside {@code [interiorColLo, interiorColHi)} of output row {@code oh}, one by one. */
+    private static void borderColumns(PlaneGeometry g, float[] x, int xBase, int xStride, int channels, float[] w,
+                                      int wBase, float bias, float[] y, int yBase, int oh) {
+        int yo = yBase + oh * g.outW;
+        for (int ow = 0; ow < g.interiorColLo; ow++) {
+            y[yo + ow] = bias + window(g, x, xBase, xStride, channels, w, wBase, oh, ow);
+        }
+        for (int ow = g.interiorColHi; ow < g.outW; ow++) {
+            y[yo + ow] = bias + window(g, x, xBase, xStride, channels, w, wBase, oh, ow);
+        }
+    }
+
+    /**
+     * Columns {@code [colFrom, colTo)} of interior rows {@code [rowFrom, rowTo)} at stride 1, in long
+     * vectorised runs.
+     *
+     * <p>Why copies: C2 (JDK 17) vectorises a loop only when every array access in it has the same index
+     * expression; {@code y[o] += w * x[o + a]} with an offset between the store and a load stays scalar
+     * (measured: docs/direct.md#what-c2-vectorises). So each tap's inputs are first copied
+     * ({@code System.arraycopy}, itself vectorised) into a buffer indexed like the accumulator, and the sums
+     * run as {@code acc[q] += w0*t0[q] + w1*t1[q] + w2*t2[q]} (at most three taps per loop: larger bodies
+     * exceed C2's unrolling budget and stay scalar).
+     *
+     * <p>Why long: rows are processed as one run with the input's pitch: position {@code q} of the run is
+     * output row {@code rowFrom + q / inW}, column {@code colFrom + q % inW}, and its tap {@code (i, j)}
+     * reads input element {@code origin(i, j) + q}, one offset for the whole run because at stride 1 the
+     * next output row reads the next input row. Positions past {@code colTo - colFrom} in a row are computed
+     * from whatever the copies hold there and never copied out. A tap position that reads padding (a column
+     * outside the tap's {@code [colLo, colHi)}) is set to zero in the copy, so it adds {@code w * 0}, exactly
+     * the zero-padding term (the caller uses whole rows only when that term is right). Runs are cut at
+     * {@link DirectTuning#RUN_ELEMENTS} so that the buffers stay in the L1 cache.
+     */
+    private static void runs(PlaneGeometry g, float[] x, int xBase, int xStride, int channels, float[] w,
+                             int wBase, float bias, float[] y, int yBase, int rowFrom, int rowTo, int colFrom, int colTo) {
+        Scratch scratch = Scratch.get();
+        int pitch = g.inW;
+        int width = colTo - colFrom;
+        int taps = g.kernelH * g.kernelW;
+        int runRows = Math.max(1, DirectTuning.RUN_ELEMENTS / pitch);
+        int planeSize = g.inH * g.inW;
+        for (int first = rowFrom; first < rowTo; first += runRows) {
+            int rows = Math.min(rowTo, first + runRows) - first;
+            int len = (rows - 1) * pitch + width;
+            float[] acc = scratch.row(Scratch.ACC, len);
+            float[] t0 = scratch.row(Scratch.TAP, len);
+            float[] t1 = scratch.row(Scratch.TAP + 1, len);
+            float[] t2 = scratch.row(Scratch.TAP + 2, len);
+            Arrays.fill(acc, 0, len, bias);
+            for (int c = 0; c < channels; c++) {
+                int plane = xBase + c * xStride;
+                int origin = plane + g.inputRow(first, 0) * pitch + g.inputCol(colFrom, 0);
+                int wc = wBase + c * taps;
+                for (int t = 0; t < taps; t += 3) {
+                    int n = Math.min(3, taps - t);
+                    copyTap(g, x, origin, plane, planeSize, t, t0, len, rows, colFrom, colTo);
+                    if (n == 1) {
+                        add1(acc, t0, w[wc + t], len);
+                        continue;
+                    }
+                    copyTap(g, x, origin, plane, planeSize, t + 1, t1, len, rows, colFrom, colTo);
+                    if (n == 2) {
+                        add2(acc, t0, t1, w[wc + t], w[wc + t + 1], len);
+                        continue;
+                    }
+                    copyTap(g, x, origin, plane, planeSize, t + 2, t2, len, rows, colFrom, colTo);
+                    add3(acc, t0, t1, t2, w[wc + t], w[wc + t + 1], w[wc + t + 2], len);
+                }
             }
+            if (width == g.outW && width == pitch) {
+                System.arraycopy(acc, 0, y, yBase + first * g.outW, len);
+            } else {
+                for (int r = 0; r < rows; r++) {
+                    System.arraycopy(acc, r * pitch, y, yBase + (first + r) * g.outW + colFrom, width);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code t[q] = x[origin + i*dh*inW + j*dw + q]} for {@code q < len}, tap {@code (i, j) = (tap / kW, tap % kW)},
+     * then zero at every position whose column (in each of the {@code rows} rows of pitch {@code inW},
+     * starting at column {@code colFrom}) reads padding for kernel column {@code j}.
+     */
+    private static void copyTap(PlaneGeometry g, float[] x, int origin, int plane, int planeSize, int tap, float[] t,
+                                int len, int rows, int colFrom, int colTo) {
+        int i = tap / g.kernelW;
+        int j = tap - i * g.kernelW;
+        copyClamped(x, origin + i * g.dilationH * g.inW + j * g.dilationW, plane, plane + planeSize, t, len);
+        int zeroTo = Math.min(colTo, g.colLo[j]) - colFrom;
+        int zeroFrom = Math.max(colFrom, g.colHi[j]) - colFrom;
+        int width = colTo - colFrom;
+        if (zeroTo > 0 || zeroFrom < width) {
+            for (int r = 0; r < rows; r++) {
+                int row = r * g.inW;
+                for (int v = 0; v < zeroTo; v++) {
+                    t[row + v] = 0f;
+                }
+                for (int v = zeroFrom; v < width; v++) {
+                    t[row + v] = 0f;
+                }
+            }
+        }
+    }
+
+    /** {@code t[q] = x[from + q]} where {@code from + q} lies in {@code [lo, hi)}, else 0, for {@code q < len}. */
+    static void copyClamped(float[] x, int from, int lo, int hi, float[] t, int len) {
+        int head = Math.min(len, Math.max(0, lo - from));
+        int end = Math.max(head, Math.min(len, hi - from));
+        Arrays.fill(t, 0, head, 0f);
+        if (end > head) {
+            System.arraycopy(x, from + head, t, head, end - head);
+        }
+        Arrays.fill(t, end, len, 0f);
+    }
+
+    /** {@code acc[q] += w0*t0[q]}: every access indexed alike, so C2 vectorises it. */
+    static void add1(float[] acc, float[] t0, float w0, int len) {
+        for (int q = 0; q < len; q++) {
+            acc[q] += w0 * t0[q];
+        }
+    }
+
+    /** {@code acc[q] += w0*t0[q] + w1*t1[q]}. */
+    static void add2(float[] acc, float[] t0, float[] t1, float w0, float w1, int len) {
+        for (int q = 0; q < len; q++) {
+            acc[q] += w0 * t0[q] + w1 * t1[q];
+        }
+    }
+
+    /** {@code acc[q] += w0*t0[q] + w1*t1[q] + w2*t2[q]}. */
+    static void add3(float[] acc, float[] t0, float[] t1, float[] t2, float w0, float w1, float w2, int len) {
+        for (int q = 0; q < len; q++) {
+            acc[q] += w0 * t0[q] + w1 * t1[q] + w2 * t2[q];
         }
     }
 

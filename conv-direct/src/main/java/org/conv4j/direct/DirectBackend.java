@@ -137,13 +137,19 @@ public final class DirectBackend extends AbstractConvBackend {
         int channelsPerGroup = s.inChannelsPerGroup();
         int filtersPerGroup = s.outChannelsPerGroup();
         int taps = s.kernelH() * s.kernelW();
+        boolean runs = !s.params().isStrided() && s.outW() <= s.inW();
         forEachRowBand(s.outChannels() * channelsPerGroup, 1, s.macs(), (pair, unusedFrom, unusedTo) -> {
             int k = pair / channelsPerGroup;
             int cc = pair - k * channelsPerGroup;
             int c = (k / filtersPerGroup) * channelsPerGroup + cc;
-            GradientKernels.weightGradient(g, s.batch(), x, c * s.inPlane(), s.inChannels() * s.inPlane(),
-                    dy, k * s.outPlane(), s.outChannels() * s.outPlane(), Float.isFinite(db[k]),
-                    dw, pair * taps, lanes(s.outW()));
+            if (runs) {
+                GradientKernels.weightGradientRuns(g, s.batch(), x, c * s.inPlane(), s.inChannels() * s.inPlane(),
+                        dy, k * s.outPlane(), s.outChannels() * s.outPlane(), Float.isFinite(db[k]), dw, pair * taps);
+            } else {
+                GradientKernels.weightGradient(g, s.batch(), x, c * s.inPlane(), s.inChannels() * s.inPlane(),
+                        dy, k * s.outPlane(), s.outChannels() * s.outPlane(), Float.isFinite(db[k]),
+                        dw, pair * taps, lanes(s.outW()));
+            }
         });
     }
 
@@ -170,7 +176,8 @@ public final class DirectBackend extends AbstractConvBackend {
      * changes a result.
      */
     static void forEachRowBand(int planes, int rows, long macs, RowBandTask task) {
-        int threads = ForkJoinPool.getCommonPoolParallelism();
+        // the calling thread works alongside the pool's workers in a parallel stream
+        int threads = ForkJoinPool.getCommonPoolParallelism() + 1;
         if (macs < DirectTuning.PARALLEL_MIN_MACS || threads < 2 || planes * (long) rows < 2) {
             for (int plane = 0; plane < planes; plane++) {
                 task.run(plane, 0, rows);

@@ -14,4 +14,10 @@ final class DirectTuning {
 
     /** Tasks per pool thread when a pass is split, so that uneven tasks still balance. */
     static final int TASKS_PER_THREAD = 4;
+
+    /**
+     * Elements per vectorised run (accumulator and three tap buffers of this many floats: 32 KiB, inside a
+     * 48 KiB L1 data cache) (docs/direct.md#run-length).
+     */
+    static final int RUN_ELEMENTS = 1024;
 }

@@ -1,5 +1,7 @@
 package org.conv4j.direct;
 
+import java.util.Arrays;
+
 /**
  * The parts of the backward pass that are not a forward-style correlation: the input gradient at a
  * stride above 1 (a scatter), the weight gradient (a correlation of an input plane with a {@code dL/dy}
@@ -97,7 +99,7 @@ final class GradientKernels {
                 int len = g.colHi[j] - lo;
                 double sum = 0;
                 if (len > 0) {
-                    java.util.Arrays.fill(lanes, 0, len, 0f);
+                    Arrays.fill(lanes, 0, len, 0f);
                     for (int n = 0; n < batch; n++) {
                         int xImage = xBase + n * xImageStride;
                         int dyImage = dyBase + n * dyImageStride;
@@ -124,6 +126,96 @@ final class GradientKernels {
                 }
                 dw[dwBase + i * g.kernelW + j] = (float) sum;
             }
+        }
+    }
+
+    /**
+     * As {@link #weightGradient}, at stride 1 with {@code outW <= inW}, in long vectorised runs: the rows of
+     * a run are laid out with the input's pitch ({@code q = r*inW + ow}), {@code dL/dy} is copied into that
+     * layout once per run (zeros past {@code outW}), and for each kernel column {@code j} the input run
+     * {@code x[origin(i, j) + q]} is copied (one {@code System.arraycopy}), its positions whose column
+     * reads padding set to zero, and {@code lanes_j[q] += d[q] * t[q]} accumulated: every access indexed
+     * alike, which C2 needs to vectorise (docs/direct.md#what-c2-vectorises). A padded position thus
+     * contributes {@code dy * 0}, as in the reference. Lanes are summed in double per tap at the end;
+     * the order of every sum is fixed by the shape alone.
+     */
+    static void weightGradientRuns(PlaneGeometry g, int batch, float[] x, int xBase, int xImageStride,
+                                   float[] dy, int dyBase, int dyImageStride, boolean dyFinite, float[] dw, int dwBase) {
+        Scratch scratch = Scratch.get();
+        int pitch = g.inW;
+        int runRows = Math.max(1, DirectTuning.RUN_ELEMENTS / pitch);
+        int runLength = Math.min(runRows, g.outH) * pitch;
+        float[] d = scratch.row(Scratch.DY, runLength);
+        float[] t = scratch.row(Scratch.TAP, runLength);
+        float[][] lanes = scratch.lanes(g.kernelW, runLength);
+        int planeSize = g.inH * g.inW;
+        for (int i = 0; i < g.kernelH; i++) {
+            for (int j = 0; j < g.kernelW; j++) {
+                Arrays.fill(lanes[j], 0, runLength, 0f);
+            }
+            int rowLo = Math.max(0, g.padTop - i * g.dilationH);
+            int rowHi = Math.min(g.outH, g.inH + g.padTop - i * g.dilationH);
+            for (int n = 0; n < batch; n++) {
+                int xImage = xBase + n * xImageStride;
+                int dyImage = dyBase + n * dyImageStride;
+                for (int first = rowLo; first < rowHi; first += runRows) {
+                    int rows = Math.min(rowHi, first + runRows) - first;
+                    int len = rows * pitch;
+                    copyRows(dy, dyImage + first * g.outW, g.outW, rows, d, pitch);
+                    int origin = xImage + g.inputRow(first, i) * pitch - g.padLeft;
+                    for (int j = 0; j < g.kernelW; j++) {
+                        CorrelationKernels.copyClamped(x, origin + j * g.dilationW, xImage, xImage + planeSize, t, len);
+                        zeroOutside(t, rows, pitch, g.colLo[j], g.colHi[j]);
+                        multiplyAdd(lanes[j], d, t, len);
+                    }
+                }
+            }
+            for (int j = 0; j < g.kernelW; j++) {
+                double sum = 0;
+                float[] lane = lanes[j];
+                for (int q = 0; q < runLength; q++) {
+                    sum += lane[q];
+                }
+                if (!dyFinite) {
+                    sum += paddingTerms(g, batch, dy, dyBase, dyImageStride, i, j);
+                }
+                dw[dwBase + i * g.kernelW + j] = (float) sum;
+            }
+        }
+    }
+
+    /** {@code rows} rows of {@code width} floats from {@code src[from]} into {@code d} at pitch {@code pitch}, zeros between. */
+    private static void copyRows(float[] src, int from, int width, int rows, float[] d, int pitch) {
+        if (width == pitch) {
+            System.arraycopy(src, from, d, 0, rows * pitch);
+            return;
+        }
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(src, from + r * width, d, r * pitch, width);
+            Arrays.fill(d, r * pitch + width, (r + 1) * pitch, 0f);
+        }
+    }
+
+    /** Zeroes, in each of {@code rows} rows of pitch {@code pitch}, the columns outside {@code [lo, hi)}. */
+    private static void zeroOutside(float[] t, int rows, int pitch, int lo, int hi) {
+        if (lo == 0 && hi == pitch) {
+            return;
+        }
+        for (int r = 0; r < rows; r++) {
+            int row = r * pitch;
+            for (int v = 0; v < lo; v++) {
+                t[row + v] = 0f;
+            }
+            for (int v = hi; v < pitch; v++) {
+                t[row + v] = 0f;
+            }
+        }
+    }
+
+    /** {@code lanes[q] += d[q] * t[q]}: every access indexed alike, so C2 vectorises it. */
+    private static void multiplyAdd(float[] lanes, float[] d, float[] t, int len) {
+        for (int q = 0; q < len; q++) {
+            lanes[q] += d[q] * t[q];
         }
     }
 
