@@ -43,6 +43,9 @@ public final class DirectBackend extends AbstractConvBackend {
     @Override
     protected Tensor4D forward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
         PlaneGeometry g = forwardGeometry(s);
+        if (narrow(s)) {
+            return narrowForward(s, g, input.data(), weight.data(), bias, output);
+        }
         CorrelationKernels.Fused fused = CorrelationKernels.fusedFor(g);
         float[] x = input.data();
         float[] w = weight.data();
@@ -70,6 +73,10 @@ public final class DirectBackend extends AbstractConvBackend {
         Tensor4D dx = s.newInput();
         Tensor4D dw = s.newWeight();
         PlaneGeometry g = forwardGeometry(s);
+        if (narrow(s)) {
+            narrowBackward(s, g, input.data(), weight.data(), gradOutput.data(), dx.data(), dw.data());
+            return new ConvGradients(dx, dw, db);
+        }
         if (!s.params().isStrided()) {
             inputGradientByCorrelation(s, weight.data(), gradOutput.data(), dx.data());
         } else {
@@ -77,6 +84,55 @@ public final class DirectBackend extends AbstractConvBackend {
         }
         weightGradient(s, g, input.data(), gradOutput.data(), db, dw.data());
         return new ConvGradients(dx, dw, db);
+    }
+
+    private static boolean narrow(ConvShape s) {
+        return s.outW() < DirectTuning.NARROW_OUTPUT_WIDTH;
+    }
+
+    /** Narrow outputs: {@link PatchKernels#forward} per (image, group), in parallel over those. */
+    private static Tensor4D narrowForward(ConvShape s, PlaneGeometry g, float[] x, float[] w, float[] bias, Tensor4D output) {
+        int groups = s.groups();
+        int filtersPerGroup = s.outChannelsPerGroup();
+        int channelsPerGroup = s.inChannelsPerGroup();
+        float[] y = output.data();
+        PatchKernels.Tables tables = new PatchKernels.Tables(g, channelsPerGroup, s.inPlane());
+        forEachRowBand(s.batch() * groups, 1, s.macs(), (task, unusedFrom, unusedTo) -> {
+            int n = task / groups;
+            int group = task - n * groups;
+            int k0 = group * filtersPerGroup;
+            Scratch scratch = Scratch.get();
+            PatchKernels.forward(g, tables, channelsPerGroup, s.inPlane(), x, (n * s.inChannels() + group * channelsPerGroup) * s.inPlane(),
+                    w, k0, filtersPerGroup, bias, y, (n * s.outChannels() + k0) * s.outPlane(),
+                    scratch.row(Scratch.ACC, (int) s.patchSize()), scratch.row(Scratch.TAP, (int) s.patchSize()));
+        });
+        return output;
+    }
+
+    /**
+     * Narrow outputs: dx by {@link PatchKernels#inputGradient} per (image, group), dw by
+     * {@link PatchKernels#weightGradient} per group (the batch summed inside, in order), each in parallel.
+     */
+    private static void narrowBackward(ConvShape s, PlaneGeometry g, float[] x, float[] w, float[] dy, float[] dx, float[] dw) {
+        int groups = s.groups();
+        int filtersPerGroup = s.outChannelsPerGroup();
+        int channelsPerGroup = s.inChannelsPerGroup();
+        int size = (int) s.patchSize();
+        PatchKernels.Tables tables = new PatchKernels.Tables(g, channelsPerGroup, s.inPlane());
+        forEachRowBand(s.batch() * groups, 1, s.macs(), (task, unusedFrom, unusedTo) -> {
+            int n = task / groups;
+            int group = task - n * groups;
+            int k0 = group * filtersPerGroup;
+            PatchKernels.inputGradient(g, tables, channelsPerGroup, s.inPlane(), w, k0, filtersPerGroup,
+                    dy, (n * s.outChannels() + k0) * s.outPlane(), dx,
+                    (n * s.inChannels() + group * channelsPerGroup) * s.inPlane(), Scratch.get().row(Scratch.ACC, size));
+        });
+        forEachRowBand(groups, 1, s.macs(), (group, unusedFrom, unusedTo) -> {
+            int k0 = group * filtersPerGroup;
+            PatchKernels.weightGradient(g, tables, s.batch(), channelsPerGroup, s.inPlane(), x, group * channelsPerGroup * s.inPlane(),
+                    s.inChannels() * s.inPlane(), k0, filtersPerGroup, dy, k0 * s.outPlane(), s.outChannels() * s.outPlane(),
+                    dw, Scratch.get().row(Scratch.ACC, size), Scratch.get().row(Scratch.DY, filtersPerGroup * size));
+        });
     }
 
     private static PlaneGeometry forwardGeometry(ConvShape s) {

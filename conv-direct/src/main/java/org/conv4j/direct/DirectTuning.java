@@ -20,4 +20,10 @@ final class DirectTuning {
      * 48 KiB L1 data cache) (docs/direct.md#run-length).
      */
     static final int RUN_ELEMENTS = 1024;
+
+    /**
+     * Outputs narrower than this go through the scalar patch path: a vectorised run needs at least one full
+     * AVX-512 vector (16 floats) per row to beat it (docs/direct.md#narrow-outputs).
+     */
+    static final int NARROW_OUTPUT_WIDTH = 16;
 }
