@@ -15,14 +15,11 @@ import java.util.Arrays;
  *
  * <p>Each output row is computed on its own (so rows may be split between threads), in one of two ways:
  * <ul>
- *   <li><b>interior rows</b> (every kernel row inside the input) of 2x2 and 3x3 kernels at horizontal
- *       stride 1: the columns whose whole window is inside go through one fused loop per channel that
- *       reads every tap and writes each output once ({@link #fused3x3}, {@link #fused2x2}), in the
- *       {@code y[o] += w*x[o + a] + ...} form with one running index that C2 vectorises; the few border
- *       columns are computed one by one ({@link #window});</li>
- *   <li><b>every other row</b>: one pass per tap over the columns where that tap is inside
- *       ({@link #axpy}, vectorised at stride 1), and the zero-padding terms where a weight is not finite
- *       (see below).</li>
+ *   <li><b>interior rows</b> (every kernel row inside the input): in long runs of vectorised loops over
+ *       copies of the taps ({@link #runs}, where the reason for the copies is explained);</li>
+ *   <li><b>the other rows</b> (a kernel row in the padding; at most the padding's height): one scalar pass
+ *       per tap over the columns where that tap is inside ({@link #tapByTapRow}), and the zero-padding
+ *       terms where a weight is not finite (see below).</li>
  * </ul>
  *
  * <p>Padding as a real zero: where {@link PlaneGeometry#zeroPadding} is set, a tap that reads padding adds
@@ -34,69 +31,45 @@ final class CorrelationKernels {
     private CorrelationKernels() {
     }
 
-    /** Which fused interior loop serves a geometry, if any. */
-    enum Fused { NONE, K2X2, K3X3 }
-
-    static Fused fusedFor(PlaneGeometry g) {
-        if (g.strideW != 1) {
-            return Fused.NONE;
-        }
-        if (g.kernelH == 3 && g.kernelW == 3) {
-            return Fused.K3X3;
-        }
-        if (g.kernelH == 2 && g.kernelW == 2) {
-            return Fused.K2X2;
-        }
-        return Fused.NONE;
-    }
-
     /**
      * Output rows {@code [rowFrom, rowTo)} of one plane (formula in the class comment); every element of
-     * those rows is overwritten.
+     * those rows is overwritten. Interior rows (every kernel row inside the input) go through vectorised
+     * {@link #runs}; the others tap by tap ({@link #tapByTapRow}).
      */
-    static void rows(PlaneGeometry g, Fused fused, float[] x, int xBase, int xStride, int channels,
+    static void rows(PlaneGeometry g, float[] x, int xBase, int xStride, int channels,
                      float[] w, int wBase, float bias, float[] y, int yBase, int rowFrom, int rowTo) {
         int bandFrom = Math.max(rowFrom, g.interiorRowLo);
         int bandTo = Math.min(rowTo, g.interiorRowHi);
-        boolean band = g.strideH == 1 && g.strideW == 1 && bandFrom < bandTo && g.interiorColLo < g.interiorColHi;
-        // Whole rows in the runs when a padded tap may be read as a zero from the copies: always under zero
-        // padding; with absent padding only if no weight is non-finite (there w * 0 would be NaN, not nothing).
-        boolean wholeRows = band && g.outW <= g.inW
-                && (g.zeroPadding || allFinite(w, wBase, channels * g.kernelH * g.kernelW));
-        for (int oh = rowFrom; oh < rowTo; oh++) {
-            if (band && oh == bandFrom) {
-                int from = wholeRows ? 0 : g.interiorColLo;
-                int to = wholeRows ? g.outW : g.interiorColHi;
-                runs(g, x, xBase, xStride, channels, w, wBase, bias, y, yBase, bandFrom, bandTo, from, to);
-                if (!wholeRows) {
-                    for (int r = bandFrom; r < bandTo; r++) {
-                        borderColumns(g, x, xBase, xStride, channels, w, wBase, bias, y, yBase, r);
-                    }
-                }
-                oh = bandTo - 1;
-                continue;
-            }
-            int yo = yBase + oh * g.outW;
-            if (fused == Fused.NONE || !g.interiorRow(oh) || g.interiorColLo >= g.interiorColHi) {
-                tapByTapRow(g, x, xBase, xStride, channels, w, wBase, bias, y, yo, oh);
-                continue;
-            }
-            int lo = g.interiorColLo;
-            int hi = g.interiorColHi;
-            Arrays.fill(y, yo + lo, yo + hi, bias);
-            int rowStep = g.dilationH * g.inW;
-            int xRow = g.inputRow(oh, 0) * g.inW + g.inputCol(lo, 0);
-            int taps = g.kernelH * g.kernelW;
-            for (int c = 0; c < channels; c++) {
-                int xo = xBase + c * xStride + xRow;
-                if (fused == Fused.K3X3) {
-                    fused3x3(y, yo + lo, x, xo, rowStep, g.dilationW, w, wBase + c * taps, hi - lo);
-                } else {
-                    fused2x2(y, yo + lo, x, xo, rowStep, g.dilationW, w, wBase + c * taps, hi - lo);
-                }
-            }
-            borderColumns(g, x, xBase, xStride, channels, w, wBase, bias, y, yBase, oh);
+        if (bandFrom >= bandTo || g.interiorColLo >= g.interiorColHi) {
+            bandFrom = rowTo;
+            bandTo = rowTo;
         }
+        for (int oh = rowFrom; oh < bandFrom; oh++) {
+            tapByTapRow(g, x, xBase, xStride, channels, w, wBase, bias, y, yBase + oh * g.outW, oh);
+        }
+        if (bandFrom < bandTo) {
+            // Whole rows in the runs when a padded tap may be read as a zero from the copies: always under
+            // zero padding; with absent padding only if no weight is non-finite (there w * 0 would be NaN,
+            // not nothing). A contiguous run (stride 1) spans at most the input's pitch.
+            boolean wholeRows = (!contiguous(g) || g.outW <= g.inW)
+                    && (g.zeroPadding || allFinite(w, wBase, channels * g.kernelH * g.kernelW));
+            int from = wholeRows ? 0 : g.interiorColLo;
+            int to = wholeRows ? g.outW : g.interiorColHi;
+            runs(g, x, xBase, xStride, channels, w, wBase, bias, y, yBase, bandFrom, bandTo, from, to);
+            if (!wholeRows) {
+                for (int r = bandFrom; r < bandTo; r++) {
+                    borderColumns(g, x, xBase, xStride, channels, w, wBase, bias, y, yBase, r);
+                }
+            }
+        }
+        for (int oh = Math.max(bandTo, rowFrom); oh < rowTo; oh++) {
+            tapByTapRow(g, x, xBase, xStride, channels, w, wBase, bias, y, yBase + oh * g.outW, oh);
+        }
+    }
+
+    /** True if a run is one stretch of the input (stride 1 both ways); otherwise each run row is gathered. */
+    private static boolean contiguous(PlaneGeometry g) {
+        return g.strideH == 1 && g.strideW == 1;
     }
 
     private static boolean allFinite(float[] w, int from, int length) {
@@ -139,12 +112,17 @@ final class CorrelationKernels {
      * outside the tap's {@code [colLo, colHi)}) is set to zero in the copy, so it adds {@code w * 0}, exactly
      * the zero-padding term (the caller uses whole rows only when that term is right). Runs are cut at
      * {@link DirectTuning#RUN_ELEMENTS} so that the buffers stay in the L1 cache.
+     *
+     * <p>At a stride above 1 the next output row does not read the next input row (nor the next column
+     * the next column), so each row of a run is gathered on its own ({@link #gatherTap}, scalar strided
+     * loads, pitch = the run's width), and the sums are the same vectorised loops.
      */
     private static void runs(PlaneGeometry g, float[] x, int xBase, int xStride, int channels, float[] w,
                              int wBase, float bias, float[] y, int yBase, int rowFrom, int rowTo, int colFrom, int colTo) {
         Scratch scratch = Scratch.get();
-        int pitch = g.inW;
+        boolean contiguous = contiguous(g);
         int width = colTo - colFrom;
+        int pitch = contiguous ? g.inW : width;
         int taps = g.kernelH * g.kernelW;
         int runRows = Math.max(1, DirectTuning.RUN_ELEMENTS / pitch);
         int planeSize = g.inH * g.inW;
@@ -158,21 +136,21 @@ final class CorrelationKernels {
             Arrays.fill(acc, 0, len, bias);
             for (int c = 0; c < channels; c++) {
                 int plane = xBase + c * xStride;
-                int origin = plane + g.inputRow(first, 0) * pitch + g.inputCol(colFrom, 0);
+                int origin = plane + g.inputRow(first, 0) * g.inW + g.inputCol(colFrom, 0);
                 int wc = wBase + c * taps;
                 for (int t = 0; t < taps; t += 3) {
                     int n = Math.min(3, taps - t);
-                    copyTap(g, x, origin, plane, planeSize, t, t0, len, rows, colFrom, colTo);
+                    tap(g, contiguous, x, origin, plane, planeSize, t, t0, len, first, rows, colFrom, colTo);
                     if (n == 1) {
                         add1(acc, t0, w[wc + t], len);
                         continue;
                     }
-                    copyTap(g, x, origin, plane, planeSize, t + 1, t1, len, rows, colFrom, colTo);
+                    tap(g, contiguous, x, origin, plane, planeSize, t + 1, t1, len, first, rows, colFrom, colTo);
                     if (n == 2) {
                         add2(acc, t0, t1, w[wc + t], w[wc + t + 1], len);
                         continue;
                     }
-                    copyTap(g, x, origin, plane, planeSize, t + 2, t2, len, rows, colFrom, colTo);
+                    tap(g, contiguous, x, origin, plane, planeSize, t + 2, t2, len, first, rows, colFrom, colTo);
                     add3(acc, t0, t1, t2, w[wc + t], w[wc + t + 1], w[wc + t + 2], len);
                 }
             }
@@ -182,6 +160,47 @@ final class CorrelationKernels {
                 for (int r = 0; r < rows; r++) {
                     System.arraycopy(acc, r * pitch, y, yBase + (first + r) * g.outW + colFrom, width);
                 }
+            }
+        }
+    }
+
+    private static void tap(PlaneGeometry g, boolean contiguous, float[] x, int origin, int plane, int planeSize, int tap,
+                            float[] t, int len, int first, int rows, int colFrom, int colTo) {
+        if (contiguous) {
+            copyTap(g, x, origin, plane, planeSize, tap, t, len, rows, colFrom, colTo);
+        } else {
+            gatherTap(g, x, plane, tap, t, first, rows, colFrom, colTo);
+        }
+    }
+
+    /**
+     * Any stride: {@code t[r*width + v] = xpad[plane, inputRow(first + r, i), inputCol(colFrom + v, j)]} for
+     * {@code r < rows}, {@code v < width = colTo - colFrom}, with 0 where the column reads padding (the rows
+     * are interior, so every row is inside).
+     */
+    private static void gatherTap(PlaneGeometry g, float[] x, int plane, int tap, float[] t, int first, int rows,
+                                  int colFrom, int colTo) {
+        int i = tap / g.kernelW;
+        int j = tap - i * g.kernelW;
+        int width = colTo - colFrom;
+        int vLo = Math.min(width, Math.max(0, g.colLo[j] - colFrom));
+        int vHi = Math.max(vLo, Math.min(width, g.colHi[j] - colFrom));
+        int sw = g.strideW;
+        for (int r = 0; r < rows; r++) {
+            int row = r * width;
+            int src = plane + g.inputRow(first + r, i) * g.inW + g.inputCol(colFrom, j);
+            for (int v = 0; v < vLo; v++) {
+                t[row + v] = 0f;
+            }
+            if (sw == 1) {
+                System.arraycopy(x, src + vLo, t, row + vLo, vHi - vLo);
+            } else {
+                for (int v = vLo; v < vHi; v++) {
+                    t[row + v] = x[src + v * sw];
+                }
+            }
+            for (int v = vHi; v < width; v++) {
+                t[row + v] = 0f;
             }
         }
     }
@@ -279,7 +298,8 @@ final class CorrelationKernels {
     }
 
     /**
-     * The window sum of one output element, tap by tap, in float: the border columns of the fused rows.
+     * The window sum of one output element, tap by tap, in float: the border columns of the runs when
+     * those cannot cover whole rows.
      * Padding taps add {@code w * 0} under {@link PlaneGeometry#zeroPadding} and nothing otherwise.
      */
     static float window(PlaneGeometry g, float[] x, int xBase, int xStride, int channels, float[] w, int wBase,
@@ -304,7 +324,7 @@ final class CorrelationKernels {
         return acc;
     }
 
-    /** {@code y[yo + o] += a * x[xo + o]} for {@code o < len}: the stride-1 tap pass C2 vectorises. */
+    /** {@code y[yo + o] += a * x[xo + o]} for {@code o < len} (an offset between store and load: scalar code). */
     static void axpy(float[] y, int yo, float[] x, int xo, float a, int len) {
         for (int o = 0; o < len; o++) {
             y[yo + o] += a * x[xo + o];
@@ -321,52 +341,6 @@ final class CorrelationKernels {
     private static void addConstant(float[] y, int yo, int len, float v) {
         for (int o = 0; o < len; o++) {
             y[yo + o] += v;
-        }
-    }
-
-    /**
-     * {@code y[yo + o] += sum_{i, j < 3} w[wo + 3i + j] * x[xo + i*rowStep + j*colStep + o]} for
-     * {@code o < len}: a 3x3 window at horizontal stride 1, nine loads and one store per output, one running
-     * index (so C2 vectorises it and hoists the bounds checks out of the loop).
-     */
-    static void fused3x3(float[] y, int yo, float[] x, int xo, int rowStep, int colStep, float[] w, int wo, int len) {
-        float w00 = w[wo];
-        float w01 = w[wo + 1];
-        float w02 = w[wo + 2];
-        float w10 = w[wo + 3];
-        float w11 = w[wo + 4];
-        float w12 = w[wo + 5];
-        float w20 = w[wo + 6];
-        float w21 = w[wo + 7];
-        float w22 = w[wo + 8];
-        int a0 = xo;
-        int a1 = xo + colStep;
-        int a2 = xo + 2 * colStep;
-        int b0 = a0 + rowStep;
-        int b1 = a1 + rowStep;
-        int b2 = a2 + rowStep;
-        int c0 = b0 + rowStep;
-        int c1 = b1 + rowStep;
-        int c2 = b2 + rowStep;
-        for (int o = 0; o < len; o++) {
-            y[yo + o] += w00 * x[a0 + o] + w01 * x[a1 + o] + w02 * x[a2 + o]
-                    + w10 * x[b0 + o] + w11 * x[b1 + o] + w12 * x[b2 + o]
-                    + w20 * x[c0 + o] + w21 * x[c1 + o] + w22 * x[c2 + o];
-        }
-    }
-
-    /** As {@link #fused3x3} for a 2x2 window. */
-    static void fused2x2(float[] y, int yo, float[] x, int xo, int rowStep, int colStep, float[] w, int wo, int len) {
-        float w00 = w[wo];
-        float w01 = w[wo + 1];
-        float w10 = w[wo + 2];
-        float w11 = w[wo + 3];
-        int a0 = xo;
-        int a1 = xo + colStep;
-        int b0 = a0 + rowStep;
-        int b1 = a1 + rowStep;
-        for (int o = 0; o < len; o++) {
-            y[yo + o] += w00 * x[a0 + o] + w01 * x[a1 + o] + w10 * x[b0 + o] + w11 * x[b1 + o];
         }
     }
 }

@@ -17,8 +17,9 @@ import org.conv4j.api.Tensor4D;
  * <p>Layouts: NCHW input and output, OIHW weights, as {@link Tensor4D} defines them. Passes:
  * <ul>
  *   <li><b>forward</b>: each output row of each plane {@code (n, k)} by {@link CorrelationKernels#rows}
- *       (fused 2x2 and 3x3 interior loops at horizontal stride 1, a pass per tap otherwise), in parallel
- *       over planes and bands of rows;</li>
+ *       (vectorised runs over copied taps for interior rows, scalar tap passes for the rest), in parallel
+ *       over planes and bands of rows; outputs narrower than {@link DirectTuning#NARROW_OUTPUT_WIDTH}
+ *       by the scalar {@link PatchKernels} instead (also for the gradients);</li>
  *   <li><b>dL/dx</b>: at stride 1, the same correlation of the {@code dL/dy} planes with the flipped
  *       weights ({@code dx[ih, iw] = sum_{k, i, j} w[k, c, i, j] * dy[ih + padTop - i*dh, iw + padLeft - j*dw]},
  *       taps outside {@code dL/dy} absent), in parallel over {@code (n, c)} planes and row bands; at a larger
@@ -46,7 +47,6 @@ public final class DirectBackend extends AbstractConvBackend {
         if (narrow(s)) {
             return narrowForward(s, g, input.data(), weight.data(), bias, output);
         }
-        CorrelationKernels.Fused fused = CorrelationKernels.fusedFor(g);
         float[] x = input.data();
         float[] w = weight.data();
         float[] y = output.data();
@@ -61,7 +61,7 @@ public final class DirectBackend extends AbstractConvBackend {
             int k = plane - n * filters;
             int xBase = (n * s.inChannels() + (k / filtersPerGroup) * channelsPerGroup) * inPlane;
             float b = bias == null ? 0f : bias[k];
-            CorrelationKernels.rows(g, fused, x, xBase, inPlane, channelsPerGroup, w, k * channelsPerGroup * taps,
+            CorrelationKernels.rows(g, x, xBase, inPlane, channelsPerGroup, w, k * channelsPerGroup * taps,
                     b, y, plane * outPlane, rowFrom, rowTo);
         });
         return output;
@@ -151,7 +151,6 @@ public final class DirectBackend extends AbstractConvBackend {
         PlaneGeometry g = new PlaneGeometry(s.outH(), s.outW(), s.inH(), s.inW(), s.kernelH(), s.kernelW(), 1, 1,
                 p.dilationH(), p.dilationW(), s.dilatedKernelH() - 1 - p.padTop(), s.dilatedKernelW() - 1 - p.padLeft(),
                 false);
-        CorrelationKernels.Fused fused = CorrelationKernels.fusedFor(g);
         int channels = s.inChannels();
         int channelsPerGroup = s.inChannelsPerGroup();
         int filtersPerGroup = s.outChannelsPerGroup();
@@ -164,7 +163,7 @@ public final class DirectBackend extends AbstractConvBackend {
             int n = plane / channels;
             int c = plane - n * channels;
             int dyBase = (n * s.outChannels() + (c / channelsPerGroup) * filtersPerGroup) * outPlane;
-            CorrelationKernels.rows(g, fused, dy, dyBase, outPlane, filtersPerGroup, flipped,
+            CorrelationKernels.rows(g, dy, dyBase, outPlane, filtersPerGroup, flipped,
                     c * filtersPerGroup * taps, 0f, dx, plane * inPlane, rowFrom, rowTo);
         });
     }
