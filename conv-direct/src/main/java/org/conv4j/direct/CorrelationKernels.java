@@ -50,12 +50,13 @@ final class CorrelationKernels {
         if (bandFrom < bandTo) {
             // Whole rows in the runs when a padded tap may be read as a zero from the copies: always under
             // zero padding; with absent padding only if no weight is non-finite (there w * 0 would be NaN,
-            // not nothing). A contiguous run (stride 1) spans at most the input's pitch.
-            boolean wholeRows = (!contiguous(g) || g.outW <= g.inW)
-                    && (g.zeroPadding || allFinite(w, wBase, channels * g.kernelH * g.kernelW));
+            // not nothing). A contiguous run (stride 1) spans at most the input's pitch; wider rows are
+            // gathered row by row.
+            boolean wholeRows = g.zeroPadding || allFinite(w, wBase, channels * g.kernelH * g.kernelW);
             int from = wholeRows ? 0 : g.interiorColLo;
             int to = wholeRows ? g.outW : g.interiorColHi;
-            runs(g, x, xBase, xStride, channels, w, wBase, bias, y, yBase, bandFrom, bandTo, from, to);
+            boolean contiguous = contiguous(g) && to - from <= g.inW;
+            runs(g, contiguous, x, xBase, xStride, channels, w, wBase, bias, y, yBase, bandFrom, bandTo, from, to);
             if (!wholeRows) {
                 for (int r = bandFrom; r < bandTo; r++) {
                     borderColumns(g, x, xBase, xStride, channels, w, wBase, bias, y, yBase, r);
@@ -115,12 +116,13 @@ final class CorrelationKernels {
      *
      * <p>At a stride above 1 the next output row does not read the next input row (nor the next column
      * the next column), so each row of a run is gathered on its own ({@link #gatherTap}, scalar strided
-     * loads, pitch = the run's width), and the sums are the same vectorised loops.
+     * loads, pitch = the run's width), and the sums are the same vectorised loops; so are rows wider than
+     * the input ({@code contiguous} false).
      */
-    private static void runs(PlaneGeometry g, float[] x, int xBase, int xStride, int channels, float[] w,
-                             int wBase, float bias, float[] y, int yBase, int rowFrom, int rowTo, int colFrom, int colTo) {
+    private static void runs(PlaneGeometry g, boolean contiguous, float[] x, int xBase, int xStride, int channels, float[] w,
+                             int wBase, float bias, float[] y, int yBase, int rowFrom, int rowTo,
+                             int colFrom, int colTo) {
         Scratch scratch = Scratch.get();
-        boolean contiguous = contiguous(g);
         int width = colTo - colFrom;
         int pitch = contiguous ? g.inW : width;
         int taps = g.kernelH * g.kernelW;
@@ -133,7 +135,7 @@ final class CorrelationKernels {
             float[] t0 = scratch.row(Scratch.TAP, len);
             float[] t1 = scratch.row(Scratch.TAP + 1, len);
             float[] t2 = scratch.row(Scratch.TAP + 2, len);
-            Arrays.fill(acc, 0, len, bias);
+            boolean accumulating = false;
             for (int c = 0; c < channels; c++) {
                 int plane = xBase + c * xStride;
                 int origin = plane + g.inputRow(first, 0) * g.inW + g.inputCol(colFrom, 0);
@@ -141,17 +143,28 @@ final class CorrelationKernels {
                 for (int t = 0; t < taps; t += 3) {
                     int n = Math.min(3, taps - t);
                     tap(g, contiguous, x, origin, plane, planeSize, t, t0, len, first, rows, colFrom, colTo);
-                    if (n == 1) {
-                        add1(acc, t0, w[wc + t], len);
-                        continue;
+                    float w0 = w[wc + t];
+                    float w1 = 0f;
+                    float w2 = 0f;
+                    if (n > 1) {
+                        tap(g, contiguous, x, origin, plane, planeSize, t + 1, t1, len, first, rows, colFrom, colTo);
+                        w1 = w[wc + t + 1];
                     }
-                    tap(g, contiguous, x, origin, plane, planeSize, t + 1, t1, len, first, rows, colFrom, colTo);
-                    if (n == 2) {
-                        add2(acc, t0, t1, w[wc + t], w[wc + t + 1], len);
-                        continue;
+                    if (n > 2) {
+                        tap(g, contiguous, x, origin, plane, planeSize, t + 2, t2, len, first, rows, colFrom, colTo);
+                        w2 = w[wc + t + 2];
                     }
-                    tap(g, contiguous, x, origin, plane, planeSize, t + 2, t2, len, first, rows, colFrom, colTo);
-                    add3(acc, t0, t1, t2, w[wc + t], w[wc + t + 1], w[wc + t + 2], len);
+                    if (!accumulating) {
+                        // the first group also sets the accumulator, which saves a pass that fills it with the bias
+                        set(acc, bias, t0, t1, t2, w0, w1, w2, n, len);
+                        accumulating = true;
+                    } else if (n == 3) {
+                        add3(acc, t0, t1, t2, w0, w1, w2, len);
+                    } else if (n == 2) {
+                        add2(acc, t0, t1, w0, w1, len);
+                    } else {
+                        add1(acc, t0, w0, len);
+                    }
                 }
             }
             if (width == g.outW && width == pitch) {
@@ -164,7 +177,8 @@ final class CorrelationKernels {
         }
     }
 
-    private static void tap(PlaneGeometry g, boolean contiguous, float[] x, int origin, int plane, int planeSize, int tap,
+    private static void tap(PlaneGeometry g, boolean contiguous, float[] x, int origin, int plane, int planeSize,
+                            int tap,
                             float[] t, int len, int first, int rows, int colFrom, int colTo) {
         if (contiguous) {
             copyTap(g, x, origin, plane, planeSize, tap, t, len, rows, colFrom, colTo);
@@ -235,11 +249,33 @@ final class CorrelationKernels {
     static void copyClamped(float[] x, int from, int lo, int hi, float[] t, int len) {
         int head = Math.min(len, Math.max(0, lo - from));
         int end = Math.max(head, Math.min(len, hi - from));
-        Arrays.fill(t, 0, head, 0f);
+        if (head > 0) {
+            Arrays.fill(t, 0, head, 0f);
+        }
         if (end > head) {
             System.arraycopy(x, from + head, t, head, end - head);
         }
-        Arrays.fill(t, end, len, 0f);
+        if (end < len) {
+            Arrays.fill(t, end, len, 0f);
+        }
+    }
+
+    /** {@code acc[q] = bias + w0*t0[q] (+ w1*t1[q] (+ w2*t2[q]))} for the first {@code n} taps. */
+    private static void set(float[] acc, float bias, float[] t0, float[] t1, float[] t2, float w0, float w1, float w2,
+                            int n, int len) {
+        if (n == 3) {
+            for (int q = 0; q < len; q++) {
+                acc[q] = bias + w0 * t0[q] + w1 * t1[q] + w2 * t2[q];
+            }
+        } else if (n == 2) {
+            for (int q = 0; q < len; q++) {
+                acc[q] = bias + w0 * t0[q] + w1 * t1[q];
+            }
+        } else {
+            for (int q = 0; q < len; q++) {
+                acc[q] = bias + w0 * t0[q];
+            }
+        }
     }
 
     /** {@code acc[q] += w0*t0[q]}: every access indexed alike, so C2 vectorises it. */

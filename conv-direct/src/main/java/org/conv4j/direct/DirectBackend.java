@@ -18,8 +18,9 @@ import org.conv4j.api.Tensor4D;
  * <ul>
  *   <li><b>forward</b>: each output row of each plane {@code (n, k)} by {@link CorrelationKernels#rows}
  *       (vectorised runs over copied taps for interior rows, scalar tap passes for the rest), in parallel
- *       over planes and bands of rows; outputs narrower than {@link DirectTuning#NARROW_OUTPUT_WIDTH}
- *       by the scalar {@link PatchKernels} instead (also for the gradients);</li>
+ *       over planes and bands of rows; outputs narrower than {@link DirectTuning#NARROW_OUTPUT_WIDTH} with
+ *       windows of at least {@link DirectTuning#NARROW_MIN_TAPS} taps by the scalar {@link PatchKernels}
+ *       instead (also for the gradients);</li>
  *   <li><b>dL/dx</b>: at stride 1, the same correlation of the {@code dL/dy} planes with the flipped
  *       weights ({@code dx[ih, iw] = sum_{k, i, j} w[k, c, i, j] * dy[ih + padTop - i*dh, iw + padLeft - j*dw]},
  *       taps outside {@code dL/dy} absent), in parallel over {@code (n, c)} planes and row bands; at a larger
@@ -33,8 +34,6 @@ import org.conv4j.api.Tensor4D;
  * within the conformance kit's default tolerance.
  */
 public final class DirectBackend extends AbstractConvBackend {
-
-    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[256]);
 
     @Override
     public String name() {
@@ -87,11 +86,12 @@ public final class DirectBackend extends AbstractConvBackend {
     }
 
     private static boolean narrow(ConvShape s) {
-        return s.outW() < DirectTuning.NARROW_OUTPUT_WIDTH;
+        return s.outW() < DirectTuning.NARROW_OUTPUT_WIDTH && s.patchSize() >= DirectTuning.NARROW_MIN_TAPS;
     }
 
     /** Narrow outputs: {@link PatchKernels#forward} per (image, group), in parallel over those. */
-    private static Tensor4D narrowForward(ConvShape s, PlaneGeometry g, float[] x, float[] w, float[] bias, Tensor4D output) {
+    private static Tensor4D narrowForward(ConvShape s, PlaneGeometry g, float[] x, float[] w, float[] bias,
+                                          Tensor4D output) {
         int groups = s.groups();
         int filtersPerGroup = s.outChannelsPerGroup();
         int channelsPerGroup = s.inChannelsPerGroup();
@@ -102,9 +102,10 @@ public final class DirectBackend extends AbstractConvBackend {
             int group = task - n * groups;
             int k0 = group * filtersPerGroup;
             Scratch scratch = Scratch.get();
-            PatchKernels.forward(g, tables, channelsPerGroup, s.inPlane(), x, (n * s.inChannels() + group * channelsPerGroup) * s.inPlane(),
-                    w, k0, filtersPerGroup, bias, y, (n * s.outChannels() + k0) * s.outPlane(),
-                    scratch.row(Scratch.ACC, (int) s.patchSize()), scratch.row(Scratch.TAP, (int) s.patchSize()));
+            int xBase = (n * s.inChannels() + group * channelsPerGroup) * s.inPlane();
+            PatchKernels.forward(g, tables, channelsPerGroup, s.inPlane(), x, xBase, w, k0, filtersPerGroup, bias,
+                    y, (n * s.outChannels() + k0) * s.outPlane(),
+                    scratch.row(Scratch.ACC, tables.size), scratch.row(Scratch.TAP, tables.size));
         });
         return output;
     }
@@ -113,7 +114,8 @@ public final class DirectBackend extends AbstractConvBackend {
      * Narrow outputs: dx by {@link PatchKernels#inputGradient} per (image, group), dw by
      * {@link PatchKernels#weightGradient} per group (the batch summed inside, in order), each in parallel.
      */
-    private static void narrowBackward(ConvShape s, PlaneGeometry g, float[] x, float[] w, float[] dy, float[] dx, float[] dw) {
+    private static void narrowBackward(ConvShape s, PlaneGeometry g, float[] x, float[] w, float[] dy, float[] dx,
+                                       float[] dw) {
         int groups = s.groups();
         int filtersPerGroup = s.outChannelsPerGroup();
         int channelsPerGroup = s.inChannelsPerGroup();
@@ -123,15 +125,17 @@ public final class DirectBackend extends AbstractConvBackend {
             int n = task / groups;
             int group = task - n * groups;
             int k0 = group * filtersPerGroup;
+            int dxBase = (n * s.inChannels() + group * channelsPerGroup) * s.inPlane();
             PatchKernels.inputGradient(g, tables, channelsPerGroup, s.inPlane(), w, k0, filtersPerGroup,
-                    dy, (n * s.outChannels() + k0) * s.outPlane(), dx,
-                    (n * s.inChannels() + group * channelsPerGroup) * s.inPlane(), Scratch.get().row(Scratch.ACC, size));
+                    dy, (n * s.outChannels() + k0) * s.outPlane(), dx, dxBase, Scratch.get().row(Scratch.ACC, size));
         });
         forEachRowBand(groups, 1, s.macs(), (group, unusedFrom, unusedTo) -> {
             int k0 = group * filtersPerGroup;
-            PatchKernels.weightGradient(g, tables, s.batch(), channelsPerGroup, s.inPlane(), x, group * channelsPerGroup * s.inPlane(),
-                    s.inChannels() * s.inPlane(), k0, filtersPerGroup, dy, k0 * s.outPlane(), s.outChannels() * s.outPlane(),
-                    dw, Scratch.get().row(Scratch.ACC, size), Scratch.get().row(Scratch.DY, filtersPerGroup * size));
+            Scratch scratch = Scratch.get();
+            PatchKernels.weightGradient(g, tables, s.batch(), channelsPerGroup, s.inPlane(),
+                    x, group * channelsPerGroup * s.inPlane(), s.inChannels() * s.inPlane(), k0, filtersPerGroup,
+                    dy, k0 * s.outPlane(), s.outChannels() * s.outPlane(), dw,
+                    scratch.row(Scratch.ACC, size), scratch.row(Scratch.DY, filtersPerGroup * size));
         });
     }
 
@@ -203,19 +207,9 @@ public final class DirectBackend extends AbstractConvBackend {
             } else {
                 GradientKernels.weightGradient(g, s.batch(), x, c * s.inPlane(), s.inChannels() * s.inPlane(),
                         dy, k * s.outPlane(), s.outChannels() * s.outPlane(), Float.isFinite(db[k]),
-                        dw, pair * taps, lanes(s.outW()));
+                        dw, pair * taps, Scratch.get().row(Scratch.ACC, s.outW()));
             }
         });
-    }
-
-    /** This thread's scratch of at least {@code length} floats. */
-    private static float[] lanes(int length) {
-        float[] lanes = LANES.get();
-        if (lanes.length < length) {
-            lanes = new float[length];
-            LANES.set(lanes);
-        }
-        return lanes;
     }
 
     /** A task over rows {@code [from, to)} of one plane. */

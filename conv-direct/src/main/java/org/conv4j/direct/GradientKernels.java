@@ -22,7 +22,8 @@ final class GradientKernels {
      * i.e. a weight tensor {@code (C, Kg, kH, kW)} whose "filter" {@code c} reads the {@code Kg} planes of
      * {@code dL/dy} of its group.
      */
-    static float[] flippedTransposed(float[] w, int filters, int channelsPerGroup, int groups, int kernelH, int kernelW) {
+    static float[] flippedTransposed(float[] w, int filters, int channelsPerGroup, int groups, int kernelH,
+                                     int kernelW) {
         int kg = filters / groups;
         int taps = kernelH * kernelW;
         float[] out = new float[w.length];
@@ -140,7 +141,8 @@ final class GradientKernels {
      * the order of every sum is fixed by the shape alone.
      */
     static void weightGradientRuns(PlaneGeometry g, int batch, float[] x, int xBase, int xImageStride,
-                                   float[] dy, int dyBase, int dyImageStride, boolean dyFinite, float[] dw, int dwBase) {
+                                   float[] dy, int dyBase, int dyImageStride, boolean dyFinite,
+                                   float[] dw, int dwBase) {
         Scratch scratch = Scratch.get();
         int pitch = g.inW;
         int runRows = Math.max(1, DirectTuning.RUN_ELEMENTS / pitch);
@@ -184,7 +186,7 @@ final class GradientKernels {
         }
     }
 
-    /** {@code rows} rows of {@code width} floats from {@code src[from]} into {@code d} at pitch {@code pitch}, zeros between. */
+    /** {@code rows} rows of {@code width} floats from {@code src[from]} into {@code d} at a pitch, zeros between. */
     private static void copyRows(float[] src, int from, int width, int rows, float[] d, int pitch) {
         if (width == pitch) {
             System.arraycopy(src, from, d, 0, rows * pitch);
@@ -233,8 +235,9 @@ final class GradientKernels {
         }
     }
 
-    /** {@code sum dy * 0} over the outputs whose tap {@code (i, j)} reads padding: NaN if one of those dy is not finite. */
-    private static double paddingTerms(PlaneGeometry g, int batch, float[] dy, int dyBase, int dyImageStride, int i, int j) {
+    /** {@code sum dy * 0} over the outputs whose tap {@code (i, j)} reads padding: NaN if one is not finite. */
+    private static double paddingTerms(PlaneGeometry g, int batch, float[] dy, int dyBase, int dyImageStride,
+                                       int i, int j) {
         double sum = 0;
         for (int n = 0; n < batch; n++) {
             for (int oh = 0; oh < g.outH; oh++) {

@@ -52,7 +52,7 @@ final class PatchKernels {
         }
     }
 
-    /** Points {@code win} at output position {@code o}'s patch, gathering it into {@code patch} if it touches the padding. */
+    /** Points {@code win} at position {@code o}'s patch, gathered into {@code patch} if it touches the padding. */
     private static void locate(PlaneGeometry g, Tables t, int channels, int inPlane, float[] x, int xBase, int o,
                                float[] patch, Window win) {
         int oh = o / g.outW;

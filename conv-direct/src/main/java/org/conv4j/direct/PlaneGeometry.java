@@ -76,13 +76,13 @@ final class PlaneGeometry {
         this.interiorRowHi = Math.max(rowLo, rowHi);
     }
 
-    /** The smallest {@code o >= 0} with {@code o*stride >= offset}, i.e. {@code ceil(offset / stride)}, clamped to [0, out]. */
+    /** The smallest {@code o} with {@code o*stride >= offset}: {@code ceil(offset / stride)}, clamped to [0, out]. */
     private static int firstInside(long offset, int stride, int out) {
         long o = -Math.floorDiv(-offset, (long) stride);
         return (int) Math.min(Math.max(o, 0), out);
     }
 
-    /** One past the largest {@code o} with {@code o*stride <= last}, i.e. {@code floor(last / stride) + 1}, clamped to [0, out]. */
+    /** One past the largest {@code o} with {@code o*stride <= last}: {@code floor(last / stride) + 1}, clamped. */
     private static int endInside(long last, int stride, int out) {
         long o = Math.floorDiv(last, (long) stride) + 1;
         return (int) Math.min(Math.max(o, 0), out);
