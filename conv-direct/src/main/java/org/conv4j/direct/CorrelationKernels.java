@@ -56,7 +56,8 @@ final class CorrelationKernels {
             int from = wholeRows ? 0 : g.interiorColLo;
             int to = wholeRows ? g.outW : g.interiorColHi;
             boolean contiguous = contiguous(g) && to - from <= g.inW;
-            runs(g, contiguous, x, xBase, xStride, channels, w, wBase, bias, y, yBase, bandFrom, bandTo, from, to);
+            runs(g, contiguous, x, xBase, xStride, channels, w, wBase, bias, y, yBase, bandFrom, bandTo,
+                    from, to);
             if (!wholeRows) {
                 for (int r = bandFrom; r < bandTo; r++) {
                     borderColumns(g, x, xBase, xStride, channels, w, wBase, bias, y, yBase, r);
@@ -119,8 +120,8 @@ final class CorrelationKernels {
      * loads, pitch = the run's width), and the sums are the same vectorised loops; so are rows wider than
      * the input ({@code contiguous} false).
      */
-    private static void runs(PlaneGeometry g, boolean contiguous, float[] x, int xBase, int xStride, int channels, float[] w,
-                             int wBase, float bias, float[] y, int yBase, int rowFrom, int rowTo,
+    private static void runs(PlaneGeometry g, boolean contiguous, float[] x, int xBase, int xStride, int channels,
+                             float[] w, int wBase, float bias, float[] y, int yBase, int rowFrom, int rowTo,
                              int colFrom, int colTo) {
         Scratch scratch = Scratch.get();
         int width = colTo - colFrom;
