@@ -69,20 +69,44 @@ public final class DirectBackend extends AbstractConvBackend {
     @Override
     protected ConvGradients backward(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
         float[] db = biasGradient(s, gradOutput);
-        Tensor4D dx = s.newInput();
-        Tensor4D dw = s.newWeight();
-        PlaneGeometry g = forwardGeometry(s);
         if (narrow(s)) {
-            narrowBackward(s, g, input.data(), weight.data(), gradOutput.data(), dx.data(), dw.data());
+            Tensor4D dx = s.newInput();
+            Tensor4D dw = s.newWeight();
+            narrowBackward(s, forwardGeometry(s), input.data(), weight.data(), gradOutput.data(), dx.data(), dw.data());
             return new ConvGradients(dx, dw, db);
         }
+        return new ConvGradients(inputGradient(s, weight, gradOutput), weightGradient(s, input, gradOutput, db), db);
+    }
+
+    /** dL/dx alone (the narrow path computes both gradients together, so it keeps the default). */
+    @Override
+    protected Tensor4D inputGradient(ConvShape s, Tensor4D weight, Tensor4D gradOutput) {
+        if (narrow(s)) {
+            return super.inputGradient(s, weight, gradOutput);
+        }
+        Tensor4D dx = s.newInput();
         if (!s.params().isStrided()) {
             inputGradientByCorrelation(s, weight.data(), gradOutput.data(), dx.data());
         } else {
-            inputGradientByScatter(s, g, weight.data(), gradOutput.data(), dx.data());
+            inputGradientByScatter(s, forwardGeometry(s), weight.data(), gradOutput.data(), dx.data());
         }
-        weightGradient(s, g, input.data(), gradOutput.data(), db, dw.data());
-        return new ConvGradients(dx, dw, db);
+        return dx;
+    }
+
+    /** dL/dw alone. */
+    @Override
+    protected Tensor4D weightGradient(ConvShape s, Tensor4D input, Tensor4D gradOutput) {
+        if (narrow(s)) {
+            return super.weightGradient(s, input, gradOutput);
+        }
+        return weightGradient(s, input, gradOutput, biasGradient(s, gradOutput));
+    }
+
+    /** dL/dw, given dL/db (a non-finite sum tells the kernels to take the careful path). */
+    private static Tensor4D weightGradient(ConvShape s, Tensor4D input, Tensor4D gradOutput, float[] db) {
+        Tensor4D dw = s.newWeight();
+        weightGradient(s, forwardGeometry(s), input.data(), gradOutput.data(), db, dw.data());
+        return dw;
     }
 
     private static boolean narrow(ConvShape s) {
