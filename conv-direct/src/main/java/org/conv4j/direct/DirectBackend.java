@@ -4,6 +4,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
 import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
@@ -38,6 +39,22 @@ public final class DirectBackend extends AbstractConvBackend {
     @Override
     public String name() {
         return "direct";
+    }
+
+    /**
+     * A fixed cost plus the multiply-adds at the measured rate of the path the shape takes (vectorised runs or
+     * the narrow patch path), halved for strides above 1; constants and measurements in {@link DirectTuning}.
+     */
+    @Override
+    public double estimateNanos(ConvShape shape, ConvPass pass) {
+        boolean forward = pass == ConvPass.FORWARD;
+        double rate = narrow(shape)
+                ? (forward ? DirectTuning.NARROW_FORWARD_MACS_PER_NS : DirectTuning.NARROW_BACKWARD_MACS_PER_NS)
+                : (forward ? DirectTuning.FORWARD_MACS_PER_NS : DirectTuning.BACKWARD_MACS_PER_NS);
+        if (shape.params().isStrided()) {
+            rate /= DirectTuning.STRIDED_SLOWDOWN;
+        }
+        return DirectTuning.ESTIMATE_FIXED_NS + shape.macs() / rate;
     }
 
     @Override
