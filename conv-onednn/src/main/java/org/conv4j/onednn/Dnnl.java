@@ -31,6 +31,7 @@ final class Dnnl {
             engine e = null;
             Throwable failure = null;
             try {
+                OpenMpSettings.apply();
                 Loader.load(dnnl.class);
                 e = new engine(engine.kind.cpu, 0);
             } catch (LinkageError | RuntimeException t) {
@@ -50,6 +51,9 @@ final class Dnnl {
         try {
             if (Holder.FAILURE == null) {
                 return Holder.ENGINE;
+            }
+            if (Holder.FAILURE instanceof IllegalArgumentException bad) {
+                throw new IllegalArgumentException(bad.getMessage(), bad); // an invalid conv4j.onednn.* property
             }
             throw unavailable(Holder.FAILURE);
         } catch (LinkageError e) {

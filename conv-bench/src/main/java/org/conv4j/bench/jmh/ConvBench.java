@@ -45,7 +45,7 @@ import org.openjdk.jmh.infra.Blackhole;
 public class ConvBench {
 
     /** A contender name ({@link Contenders#availableNames()}). */
-    @Param({"naive", "im2col", "strided", "fft", "nd4j"})
+    @Param({"naive", "im2col", "strided", "fft", "onednn", "nd4j"})
     public String backend;
 
     /** A shape name from {@link ShapeCatalog}; the default is the headline pair. */
