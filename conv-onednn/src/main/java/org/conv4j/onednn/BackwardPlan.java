@@ -57,8 +57,9 @@ final class BackwardPlan {
 
     private final convolution_backward_data.primitive_desc dataPd;
     private final convolution_backward_weights.primitive_desc weightsPd;
-    private volatile convolution_backward_data dataPrimitive;
-    private volatile convolution_backward_weights weightsPrimitive;
+    /** Created on first use, as in {@link ForwardPlan}. */
+    private final Lazy<convolution_backward_data> dataPrimitive;
+    private final Lazy<convolution_backward_weights> weightsPrimitive;
 
     BackwardPlan(Geometry g) {
         this.geometry = g;
@@ -92,6 +93,8 @@ final class BackwardPlan {
         dataScratchpad = nonEmpty(dataPd.scratchpad_desc());
         weightsScratchpad = nonEmpty(weightsPd.scratchpad_desc());
         implementation = dataPd.impl_info_str().getString() + " / " + weightsPd.impl_info_str().getString();
+        dataPrimitive = new Lazy<>(() -> new convolution_backward_data(dataPd));
+        weightsPrimitive = new Lazy<>(() -> new convolution_backward_weights(weightsPd));
 
         slotBytes[STAGE] = ForwardPlan.max(src.stagingBytes(), diffDst.stagingBytes(),
                 diffDstForWeights == null ? 0 : diffDstForWeights.stagingBytes(), diffSrc.stagingBytes());
@@ -108,12 +111,7 @@ final class BackwardPlan {
                 src.scratchpadBytes(), diffDst.scratchpadBytes(),
                 diffDstForWeights == null ? 0 : diffDstForWeights.scratchpadBytes(), weights.scratchpadBytes(),
                 diffSrc.scratchpadBytes(), diffWeights.scratchpadBytes());
-        long sum = 0;
-        for (int slot = 0; slot < slotBytes.length; slot++) {
-            slotBytes[slot] = slotBytes[slot] == 0 ? 0 : Context.roundUp(slotBytes[slot]);
-            sum += slotBytes[slot];
-        }
-        workspaceBytes = sum;
+        workspaceBytes = Context.roundSlots(slotBytes);
     }
 
     private static memory.desc nonEmpty(memory.desc d) {
@@ -122,36 +120,6 @@ final class BackwardPlan {
 
     private static long size(memory.desc d) {
         return d == null ? 0 : d.get_size();
-    }
-
-    /** The backward-data primitive, created on first use (see {@link ForwardPlan#primitive()}). */
-    private convolution_backward_data dataPrimitive() {
-        convolution_backward_data p = dataPrimitive;
-        if (p == null) {
-            synchronized (this) {
-                p = dataPrimitive;
-                if (p == null) {
-                    p = new convolution_backward_data(dataPd);
-                    dataPrimitive = p;
-                }
-            }
-        }
-        return p;
-    }
-
-    /** The backward-weights primitive, created on first use. */
-    private convolution_backward_weights weightsPrimitive() {
-        convolution_backward_weights p = weightsPrimitive;
-        if (p == null) {
-            synchronized (this) {
-                p = weightsPrimitive;
-                if (p == null) {
-                    p = new convolution_backward_weights(weightsPd);
-                    weightsPrimitive = p;
-                }
-            }
-        }
-        return p;
     }
 
     /** Brings the weights of a call into backward-data's layout, in the context's buffers. */
@@ -190,7 +158,7 @@ final class BackwardPlan {
             args.put(DNNL_ARG_DIFF_DST, diffDstMemory);
             args.put(DNNL_ARG_WEIGHTS, ctx.memory(weights.inner, WEIGHTS));
             args.put(DNNL_ARG_DIFF_SRC, diffSrcMemory);
-            ctx.execute(dataPrimitive(), args, dataScratchpad);
+            ctx.execute(dataPrimitive.get(), args, dataScratchpad);
         }
         memory diffWeightsMemory = ctx.memory(diffWeights.inner, DIFF_WEIGHTS);
         try (IntMemoryMap args = new IntMemoryMap()) {
@@ -198,7 +166,7 @@ final class BackwardPlan {
             args.put(DNNL_ARG_DIFF_DST, weightsDiffDstMemory);
             args.put(DNNL_ARG_DIFF_WEIGHTS, diffWeightsMemory);
             args.put(DNNL_ARG_DIFF_BIAS, ctx.memory(diffBias, DIFF_BIAS));
-            ctx.execute(weightsPrimitive(), args, weightsScratchpad);
+            ctx.execute(weightsPrimitive.get(), args, weightsScratchpad);
         }
         ctx.out(diffSrc, diffSrcMemory, DIFF_SRC, STAGE, dx, inOffset, inLength);
         ctx.out(diffWeights, diffWeightsMemory, DIFF_WEIGHTS, DIFF_WEIGHTS_PLAIN, dw, 0, dw.length);

@@ -85,6 +85,16 @@ final class Context implements AutoCloseable {
         return Math.max(GRANULE, (bytes + GRANULE - 1) / GRANULE * GRANULE);
     }
 
+    /** Rounds every non-zero entry of {@code slotBytes} up to whole granules, in place; returns their sum. */
+    static long roundSlots(long[] slotBytes) {
+        long sum = 0;
+        for (int slot = 0; slot < slotBytes.length; slot++) {
+            slotBytes[slot] = slotBytes[slot] == 0 ? 0 : roundUp(slotBytes[slot]);
+            sum += slotBytes[slot];
+        }
+        return sum;
+    }
+
     /** A oneDNN memory object of layout {@code desc} over the buffer of {@code slot} (valid until {@link #endCall}). */
     memory memory(memory.desc desc, int slot) {
         memory m = new memory(desc, Dnnl.engine(), buffer(slot, desc.get_size()).pointer());

@@ -47,7 +47,8 @@ final class ForwardPlan {
     final String implementation;
 
     private final convolution_forward.primitive_desc pd;
-    private volatile convolution_forward primitive;
+    /** Created on first use: a plan made only to size a batch split generates no code. */
+    private final Lazy<convolution_forward> primitive;
 
     ForwardPlan(Geometry g) {
         this.geometry = g;
@@ -71,6 +72,7 @@ final class ForwardPlan {
         memory.desc sp = pd.scratchpad_desc();
         scratchpad = sp.get_size() > 0 ? sp : null;
         implementation = pd.impl_info_str().getString();
+        primitive = new Lazy<>(() -> new convolution_forward(pd));
 
         slotBytes[STAGE] = Math.max(src.stagingBytes(), dst.stagingBytes());
         slotBytes[SRC] = src.innerBytes();
@@ -80,12 +82,7 @@ final class ForwardPlan {
         slotBytes[BIAS] = bias == null ? 0 : bias.get_size();
         slotBytes[Context.SCRATCHPAD] = max(scratchpad == null ? 0 : scratchpad.get_size(),
                 src.scratchpadBytes(), weights.scratchpadBytes(), dst.scratchpadBytes());
-        long sum = 0;
-        for (int slot = 0; slot < slotBytes.length; slot++) {
-            slotBytes[slot] = slotBytes[slot] == 0 ? 0 : Context.roundUp(slotBytes[slot]);
-            sum += slotBytes[slot];
-        }
-        workspaceBytes = sum;
+        workspaceBytes = Context.roundSlots(slotBytes);
     }
 
     static long max(long... values) {
@@ -94,24 +91,6 @@ final class ForwardPlan {
             m = Math.max(m, v);
         }
         return m;
-    }
-
-    /**
-     * The primitive, created on first use (its kernels are generated then): a plan made only to size a
-     * batch split never generates code.
-     */
-    convolution_forward primitive() {
-        convolution_forward p = primitive;
-        if (p == null) {
-            synchronized (this) {
-                p = primitive;
-                if (p == null) {
-                    p = new convolution_forward(pd);
-                    primitive = p;
-                }
-            }
-        }
-        return p;
     }
 
     /** Brings the weights (and bias) of a call into this plan's layouts, in the context's buffers. */
@@ -139,7 +118,7 @@ final class ForwardPlan {
                 args.put(DNNL_ARG_BIAS, ctx.memory(bias, BIAS));
             }
             args.put(DNNL_ARG_DST, dstMemory);
-            ctx.execute(primitive(), args, scratchpad);
+            ctx.execute(primitive.get(), args, scratchpad);
         }
         ctx.out(dst, dstMemory, DST, STAGE, y, (int) (first * g.outImageFloats()), outLength);
     }
