@@ -68,12 +68,6 @@ final class Dnnl {
                 + " (conv-onednn brings the linux-x86_64 natives only): " + cause, cause);
     }
 
-    /** The name of the instruction set oneDNN's kernels use here, e.g. {@code avx512_core} (for reports). */
-    static String isa() {
-        engine();
-        return dnnl.get_effective_cpu_isa().toString();
-    }
-
     /** A float32 memory descriptor of {@code dims} in layout {@code tag} ({@code any} lets the primitive choose). */
     static memory.desc desc(memory.format_tag tag, long... dims) {
         return new memory.desc(dims, memory.data_type.f32, tag);

@@ -74,8 +74,4 @@ record Geometry(int batch, int channels, int height, int width, int filters, int
     long outImageFloats() {
         return (long) filters * outH * outW;
     }
-
-    long weightFloats() {
-        return (long) filters * (channels / params.groups()) * kernelH * kernelW;
-    }
 }

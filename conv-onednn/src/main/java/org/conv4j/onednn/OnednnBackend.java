@@ -98,11 +98,6 @@ public final class OnednnBackend extends AbstractConvBackend {
         return workspaceBytes;
     }
 
-    /** The instruction set oneDNN's kernels use on this machine, e.g. {@code avx512_core} (for reports). */
-    public static String isa() {
-        return Dnnl.isa();
-    }
-
     @Override
     protected Tensor4D forward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
         boolean hasBias = bias != null;
