@@ -1,0 +1,186 @@
+package org.conv4j.onednn;
+
+import org.bytedeco.dnnl.IntMemoryMap;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.primitive;
+import org.bytedeco.dnnl.stream;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_FROM;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCRATCHPAD;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_TO;
+
+/**
+ * What one call needs besides the cached primitives: a oneDNN stream and native buffers in numbered slots
+ * (staging copies of conv4j's arrays, the primitives' own layouts, the scratchpad). Owned by one call at a
+ * time ({@link ContextPool}), so two calls in flight never share a buffer, a scratchpad or a stream; reused
+ * by the next call, so the buffers are allocated (and their pages first touched) once, not per call.
+ *
+ * <p>Buffers grow to the largest size a slot has needed, in whole pages; {@link #reserve} keeps their sum
+ * within the workspace limit ({@link OnednnBackend}) or the needs of the last call, whichever is larger.
+ */
+final class Context implements AutoCloseable {
+
+    /** Buffer sizes are whole pages of 4 KiB ({@link #roundUp}). */
+    static final long GRANULE = 4L << 10;
+
+    /** The number of slots; each pass numbers its buffers below {@link #SCRATCHPAD}. */
+    static final int SLOTS = 12;
+
+    /** The slot of the scratchpad every primitive of a call uses in turn (they run one after another). */
+    static final int SCRATCHPAD = SLOTS - 1;
+
+    final stream stream;
+    private final NativeBuffer[] buffers = new NativeBuffer[SLOTS];
+    /** Memory objects created for the call in progress, released when it ends. */
+    private final List<memory> callMemories = new ArrayList<>();
+
+    Context() {
+        stream = new stream(Dnnl.engine());
+    }
+
+    /** The buffer of {@code slot}, grown to at least {@code bytes} (contents are lost when it grows). */
+    NativeBuffer buffer(int slot, long bytes) {
+        NativeBuffer b = buffers[slot];
+        if (b == null || b.capacity() < bytes) {
+            if (b != null) {
+                b.close();
+                buffers[slot] = null;
+            }
+            b = new NativeBuffer(roundUp(bytes));
+            buffers[slot] = b;
+        }
+        return b;
+    }
+
+    /**
+     * Makes every slot at least as large as {@code slotBytes[slot]}, before a part of a call starts: a slot
+     * never grows while memory objects of the part still point into it. If the buffers then hold more than
+     * {@code limitBytes} (left larger by earlier calls of other shapes), the ones larger than this part needs
+     * are cut to its size, so an idle context never holds more than the limit or its last part's needs.
+     */
+    void reserve(long[] slotBytes, long limitBytes) {
+        long needed = 0;
+        for (int slot = 0; slot < SLOTS; slot++) {
+            needed += slotBytes[slot];
+            if (slotBytes[slot] > 0) {
+                buffer(slot, slotBytes[slot]);
+            }
+        }
+        if (heldBytes() <= Math.max(limitBytes, needed)) {
+            return;
+        }
+        for (int slot = 0; slot < SLOTS; slot++) {
+            if (buffers[slot] != null && buffers[slot].capacity() > slotBytes[slot]) {
+                buffers[slot].close();
+                buffers[slot] = slotBytes[slot] > 0 ? new NativeBuffer(slotBytes[slot]) : null;
+            }
+        }
+    }
+
+    /** {@code bytes} rounded up to a whole number of {@link #GRANULE}s (at least one). */
+    static long roundUp(long bytes) {
+        return Math.max(GRANULE, (bytes + GRANULE - 1) / GRANULE * GRANULE);
+    }
+
+    /** Rounds every non-zero entry of {@code slotBytes} up to whole granules, in place; returns their sum. */
+    static long roundSlots(long[] slotBytes) {
+        long sum = 0;
+        for (int slot = 0; slot < slotBytes.length; slot++) {
+            slotBytes[slot] = slotBytes[slot] == 0 ? 0 : roundUp(slotBytes[slot]);
+            sum += slotBytes[slot];
+        }
+        return sum;
+    }
+
+    /** A oneDNN memory object of layout {@code desc} over the buffer of {@code slot} (valid until {@link #endCall}). */
+    memory memory(memory.desc desc, int slot) {
+        memory m = new memory(desc, Dnnl.engine(), buffer(slot, desc.get_size()).pointer());
+        callMemories.add(m);
+        return m;
+    }
+
+    /** Copies {@code length} floats of {@code src} into the buffer of {@code slot}, returning it as {@code desc}. */
+    memory load(float[] src, int offset, int length, memory.desc desc, int slot) {
+        buffer(slot, Math.max(desc.get_size(), 4L * length)).put(src, offset, length);
+        return memory(desc, slot);
+    }
+
+    /** Runs {@code p} with {@code args} (and the scratchpad slot as {@code scratchpad}, if not null). */
+    void execute(primitive p, IntMemoryMap args, memory.desc scratchpad) {
+        if (scratchpad != null) {
+            args.put(DNNL_ARG_SCRATCHPAD, memory(scratchpad, SCRATCHPAD));
+        }
+        p.execute(stream, args);
+        stream._wait();
+    }
+
+    /** Runs the reorder of {@code t} from {@code from} to {@code to}. */
+    void reorder(Transfer t, memory from, memory to) {
+        try (IntMemoryMap args = new IntMemoryMap()) {
+            args.put(DNNL_ARG_FROM, from);
+            args.put(DNNL_ARG_TO, to);
+            execute(t.reorder, args, t.scratchpad);
+        }
+    }
+
+    /**
+     * Brings {@code length} floats of {@code src} into the primitive's layout of {@code t}, in the buffer of
+     * {@code slot}: copied there directly if the layouts are equal, else copied to {@code stage} and
+     * reordered.
+     */
+    memory in(Transfer t, float[] src, int offset, int length, int stage, int slot) {
+        if (t.identity()) {
+            return load(src, offset, length, t.inner, slot);
+        }
+        memory plain = load(src, offset, length, t.plain, stage);
+        memory inner = memory(t.inner, slot);
+        reorder(t, plain, inner);
+        return inner;
+    }
+
+    /**
+     * Copies the result {@code inner} (in the buffer of {@code slot}, layout of {@code t}) to {@code dst} at
+     * {@code offset}: directly if the layouts are equal, else reordered into {@code stage} first.
+     */
+    void out(Transfer t, memory inner, int slot, int stage, float[] dst, int offset, int length) {
+        if (t.identity()) {
+            buffers[slot].get(dst, offset, length);
+            return;
+        }
+        memory plain = memory(t.plain, stage);
+        reorder(t, inner, plain);
+        buffers[stage].get(dst, offset, length);
+    }
+
+    /** Releases the memory objects of the call (not the buffers under them). */
+    void endCall() {
+        for (memory m : callMemories) {
+            m.close();
+        }
+        callMemories.clear();
+    }
+
+    /** Bytes held by the buffers. */
+    long heldBytes() {
+        long sum = 0;
+        for (NativeBuffer b : buffers) {
+            sum += b == null ? 0 : b.capacity();
+        }
+        return sum;
+    }
+
+    @Override
+    public void close() {
+        endCall();
+        for (int i = 0; i < SLOTS; i++) {
+            if (buffers[i] != null) {
+                buffers[i].close();
+                buffers[i] = null;
+            }
+        }
+        stream.close();
+    }
+}

@@ -1,0 +1,125 @@
+package org.conv4j.onednn;
+
+import org.bytedeco.dnnl.IntMemoryMap;
+import org.bytedeco.dnnl.convolution_forward;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.primitive_attr;
+import org.bytedeco.dnnl.global.dnnl;
+
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_BIAS;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
+
+/**
+ * The forward pass of one {@link Geometry}: oneDNN's convolution primitive (prop kind
+ * {@code forward_inference}, algorithm {@code convolution_direct}, every layout {@code any} so that oneDNN
+ * picks its optimised kernels for its preferred blocked layouts), and the reorders from and to conv4j's
+ * plain layouts. With plain {@code nchw}/{@code oihw} layouts forced instead, oneDNN falls back to a
+ * reference kernel that is two to three orders of magnitude slower.
+ *
+ * <p>Immutable after construction and shared by concurrent calls: every primitive runs with a
+ * user-provided scratchpad from the call's own {@link Context}.
+ */
+final class ForwardPlan {
+
+    // Buffer slots of a Context (the scratchpad is Context.SCRATCHPAD)
+    static final int STAGE = 0;
+    static final int SRC = 1;
+    static final int DST = 2;
+    static final int WEIGHTS_PLAIN = 3;
+    static final int WEIGHTS = 4;
+    static final int BIAS = 5;
+
+    final Geometry geometry;
+    final Transfer src;
+    final Transfer weights;
+    final Transfer dst;
+    /** The bias layout (plain, one dimension), or null without bias. */
+    final memory.desc bias;
+    /** The convolution's scratchpad, or null if it needs none. */
+    final memory.desc scratchpad;
+    /** Bytes each slot needs for one call of this plan. */
+    final long[] slotBytes = new long[Context.SLOTS];
+    /** Their sum: the native memory one call of this plan uses. */
+    final long workspaceBytes;
+    /** oneDNN's name of the kernel it chose, e.g. {@code brg_conv_fwd:avx512_core}. */
+    final String implementation;
+
+    private final convolution_forward.primitive_desc pd;
+    /** Created on first use: a plan made only to size a batch split generates no code. */
+    private final Lazy<convolution_forward> primitive;
+
+    ForwardPlan(Geometry g) {
+        this.geometry = g;
+        try (primitive_attr attr = Dnnl.userScratchpad()) {
+            memory.desc biasAny = g.bias() ? Dnnl.desc(memory.format_tag.any, g.filters()) : null;
+            memory.desc srcAny = Dnnl.desc(memory.format_tag.any, g.srcDims());
+            memory.desc weightsAny = Dnnl.desc(memory.format_tag.any, g.weightsDims());
+            memory.desc dstAny = Dnnl.desc(memory.format_tag.any, g.dstDims());
+            pd = g.bias()
+                    ? new convolution_forward.primitive_desc(Dnnl.engine(), dnnl.prop_kind.forward_inference,
+                            dnnl.algorithm.convolution_direct, srcAny, weightsAny, biasAny, dstAny, g.strides(),
+                            g.dilates(), g.paddingL(), g.paddingR(), attr, false)
+                    : new convolution_forward.primitive_desc(Dnnl.engine(), dnnl.prop_kind.forward_inference,
+                            dnnl.algorithm.convolution_direct, srcAny, weightsAny, dstAny, g.strides(),
+                            g.dilates(), g.paddingL(), g.paddingR(), attr, false);
+        }
+        src = Transfer.in(Dnnl.desc(memory.format_tag.nchw, g.srcDims()), pd.src_desc());
+        weights = Transfer.in(Dnnl.desc(g.weightsTag(), g.weightsDims()), pd.weights_desc());
+        dst = Transfer.out(pd.dst_desc(), Dnnl.desc(memory.format_tag.nchw, g.dstDims()));
+        bias = g.bias() ? Dnnl.requirePlain(pd.bias_desc(), g.filters()) : null;
+        memory.desc sp = pd.scratchpad_desc();
+        scratchpad = sp.get_size() > 0 ? sp : null;
+        implementation = pd.impl_info_str().getString();
+        primitive = new Lazy<>(() -> new convolution_forward(pd));
+
+        slotBytes[STAGE] = Math.max(src.stagingBytes(), dst.stagingBytes());
+        slotBytes[SRC] = src.innerBytes();
+        slotBytes[DST] = dst.innerBytes();
+        slotBytes[WEIGHTS_PLAIN] = weights.stagingBytes();
+        slotBytes[WEIGHTS] = weights.innerBytes();
+        slotBytes[BIAS] = bias == null ? 0 : bias.get_size();
+        slotBytes[Context.SCRATCHPAD] = max(scratchpad == null ? 0 : scratchpad.get_size(),
+                src.scratchpadBytes(), weights.scratchpadBytes(), dst.scratchpadBytes());
+        workspaceBytes = Context.roundSlots(slotBytes);
+    }
+
+    static long max(long... values) {
+        long m = 0;
+        for (long v : values) {
+            m = Math.max(m, v);
+        }
+        return m;
+    }
+
+    /** Brings the weights (and bias) of a call into this plan's layouts, in the context's buffers. */
+    void loadWeights(Context ctx, float[] w, float[] b) {
+        ctx.in(weights, w, 0, w.length, WEIGHTS_PLAIN, WEIGHTS);
+        if (b != null) {
+            ctx.load(b, 0, b.length, bias, BIAS);
+        }
+    }
+
+    /**
+     * Computes images {@code first .. first + geometry.batch() - 1} of {@code y} from those of {@code x},
+     * with the weights (and bias) {@link #loadWeights loaded} into the context.
+     */
+    void run(Context ctx, float[] x, float[] y, int first) {
+        Geometry g = geometry;
+        int inLength = (int) (g.batch() * g.imageFloats());
+        int outLength = (int) (g.batch() * g.outImageFloats());
+        memory srcMemory = ctx.in(src, x, (int) (first * g.imageFloats()), inLength, STAGE, SRC);
+        memory dstMemory = ctx.memory(dst.inner, DST);
+        try (IntMemoryMap args = new IntMemoryMap()) {
+            args.put(DNNL_ARG_SRC, srcMemory);
+            args.put(DNNL_ARG_WEIGHTS, ctx.memory(weights.inner, WEIGHTS));
+            if (bias != null) {
+                args.put(DNNL_ARG_BIAS, ctx.memory(bias, BIAS));
+            }
+            args.put(DNNL_ARG_DST, dstMemory);
+            ctx.execute(primitive.get(), args, scratchpad);
+        }
+        ctx.out(dst, dstMemory, DST, STAGE, y, (int) (first * g.outImageFloats()), outLength);
+    }
+}

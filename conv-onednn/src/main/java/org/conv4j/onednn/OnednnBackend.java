@@ -1,0 +1,217 @@
+package org.conv4j.onednn;
+
+import org.conv4j.api.AbstractConvBackend;
+import org.conv4j.api.ConvGradients;
+import org.conv4j.api.ConvShape;
+import org.conv4j.api.Tensor4D;
+import org.conv4j.api.Workspace;
+
+/**
+ * The {@code onednn} backend: oneDNN's convolution primitives (the CPU kernels behind the C++ frameworks'
+ * convolutions) through JavaCPP's {@code org.bytedeco:dnnl}, forward and backward.
+ *
+ * <p><b>What it computes.</b> Exactly the sums of {@link org.conv4j.api.ConvBackend}, with every parameter
+ * mapped onto oneDNN's ({@link Geometry}): stride, four-sided padding, dilation (oneDNN's is conv4j's minus
+ * one), groups (5-D weights) and bias. The forward pass runs a {@code forward_inference} primitive; the
+ * backward pass a backward-data primitive for {@code dL/dx} and a backward-weights primitive for
+ * {@code dL/dw} and {@code dL/db}. Each lets oneDNN choose its own blocked layouts (format tag {@code any});
+ * conv4j's NCHW arrays are copied to native memory and reordered into those layouts on every call, the
+ * weights too (they change between training steps), and the results reordered back.
+ *
+ * <p><b>Non-finite values.</b> oneDNN's kernels skip padded taps where conv4j multiplies by a real zero;
+ * {@link PaddedTaps} puts back the NaN this gives for non-finite weights (forward) and non-finite
+ * {@code dL/dy} ({@code dL/dw}).
+ *
+ * <p><b>Caching and threads.</b> Primitives are specialised for one geometry (shapes, parameters, batch
+ * size), and creating one generates code (milliseconds). They are cached per geometry and pass in a
+ * bounded LRU cache ({@value #PLAN_CACHE_CAPACITY} plans, shared by every instance). A cached primitive is
+ * shared by concurrent calls, which oneDNN allows when each execution gets its own scratchpad: every call
+ * takes a {@link Context} (stream and native buffers, scratchpad included) from a pool for its own use.
+ * oneDNN runs each primitive on its OpenMP threads ({@code OMP_NUM_THREADS} sets how many; see
+ * docs/onednn.md).
+ *
+ * <p><b>Memory.</b> The native buffers of one call (plain copies, oneDNN's layouts, the scratchpad) are
+ * bounded by the workspace limit ({@link Workspace}, property {@value Workspace#LIMIT_PROPERTY}): a batch
+ * whose buffers would exceed it is computed in parts of whole images, with the same results as one call
+ * up to float rounding ({@code dL/dw} and {@code dL/db} are summed over the parts). A single image is the
+ * smallest part, computed even if it alone exceeds the limit. Idle contexts keep their buffers for reuse,
+ * at most one per processor.
+ *
+ * <p>The constructor fails with {@link UnsupportedOperationException} where oneDNN's natives cannot load
+ * (conv-onednn brings them for linux-x86_64 only).
+ */
+public final class OnednnBackend extends AbstractConvBackend {
+
+    /**
+     * The conformance tolerance (relative to the largest magnitude of the reference, see the testkit's
+     * {@code Agreement}): the kit's default for float32 GEMM-like sums. oneDNN accumulates in float32 in
+     * its own blocked order, as the GEMM backends do in theirs.
+     */
+    public static final float TOLERANCE = 1e-5f;
+
+    /**
+     * Cached plans (one per geometry, batch part and pass). A network has a few dozen distinct layers; each
+     * plan holds generated code of some tens to hundreds of KiB.
+     */
+    static final int PLAN_CACHE_CAPACITY = 128;
+
+    /** Pass of a cached plan. */
+    enum Pass { FORWARD, BACKWARD }
+
+    private record Key(Pass pass, Geometry geometry) {
+    }
+
+    private static final PlanCache<Key, Object> PLANS = new PlanCache<>(PLAN_CACHE_CAPACITY);
+
+    private final long workspaceBytes;
+    private final ContextPool contexts = new ContextPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
+    /** Images per part, per (pass, full-batch geometry), for this instance's limit. */
+    private final PlanCache<Key, Integer> partSizes = new PlanCache<>(PLAN_CACHE_CAPACITY);
+
+    /**
+     * A backend with the default workspace limit ({@link Workspace#defaultLimitBytes()}).
+     *
+     * @throws UnsupportedOperationException if oneDNN's native library cannot be loaded here
+     */
+    public OnednnBackend() {
+        this(Workspace.defaultLimitBytes());
+    }
+
+    /**
+     * A backend whose calls keep their native buffers within {@code workspaceBytes}.
+     *
+     * @throws IllegalArgumentException if the limit is below {@link Workspace#MIN_LIMIT_BYTES}
+     * @throws UnsupportedOperationException if oneDNN's native library cannot be loaded here
+     */
+    public OnednnBackend(long workspaceBytes) {
+        this.workspaceBytes = Workspace.checkLimit(workspaceBytes);
+        Dnnl.engine();
+    }
+
+    @Override
+    public String name() {
+        return "onednn";
+    }
+
+    /** The workspace limit of one call, in bytes. */
+    public long workspaceBytes() {
+        return workspaceBytes;
+    }
+
+    @Override
+    protected Tensor4D forward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
+        boolean hasBias = bias != null;
+        int part = imagesPerPart(s, Pass.FORWARD, hasBias);
+        Context ctx = contexts.acquire();
+        try {
+            ForwardPlan loaded = null;
+            for (int first = 0; first < s.batch(); first += part) {
+                ForwardPlan plan = forwardPlan(Geometry.of(s, Math.min(part, s.batch() - first), hasBias));
+                ctx.reserve(plan.slotBytes, workspaceBytes);
+                if (plan != loaded) {
+                    plan.loadWeights(ctx, weight.data(), bias);
+                    loaded = plan;
+                }
+                plan.run(ctx, input.data(), output.data(), first);
+            }
+        } finally {
+            contexts.release(ctx);
+        }
+        PaddedTaps.forward(s, weight.data(), output.data());
+        return output;
+    }
+
+    @Override
+    protected ConvGradients backward(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
+        int part = imagesPerPart(s, Pass.BACKWARD, true);
+        Tensor4D dx = s.newInput();
+        Tensor4D dw = s.newWeight();
+        float[] db = new float[s.outChannels()];
+        float[] partDw = part < s.batch() ? new float[dw.size()] : null;
+        float[] partDb = part < s.batch() ? new float[db.length] : null;
+        Context ctx = contexts.acquire();
+        try {
+            BackwardPlan loaded = null;
+            for (int first = 0; first < s.batch(); first += part) {
+                BackwardPlan plan = backwardPlan(Geometry.of(s, Math.min(part, s.batch() - first), true));
+                ctx.reserve(plan.slotBytes, workspaceBytes);
+                if (plan != loaded) {
+                    plan.loadWeights(ctx, weight.data());
+                    loaded = plan;
+                }
+                if (first == 0) {
+                    plan.run(ctx, input.data(), gradOutput.data(), first, dx.data(), dw.data(), db);
+                } else {
+                    plan.run(ctx, input.data(), gradOutput.data(), first, dx.data(), partDw, partDb);
+                    add(partDw, dw.data());
+                    add(partDb, db);
+                }
+            }
+        } finally {
+            contexts.release(ctx);
+        }
+        PaddedTaps.weightGradient(s, gradOutput.data(), dw.data());
+        return new ConvGradients(dx, dw, db);
+    }
+
+    /** {@code sum[i] += part[i]}. */
+    private static void add(float[] part, float[] sum) {
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] += part[i];
+        }
+    }
+
+    private static ForwardPlan forwardPlan(Geometry g) {
+        return (ForwardPlan) PLANS.get(new Key(Pass.FORWARD, g), k -> new ForwardPlan(k.geometry()));
+    }
+
+    private static BackwardPlan backwardPlan(Geometry g) {
+        return (BackwardPlan) PLANS.get(new Key(Pass.BACKWARD, g), k -> new BackwardPlan(k.geometry()));
+    }
+
+    private static long workspaceBytes(Pass pass, Geometry g) {
+        return pass == Pass.FORWARD ? forwardPlan(g).workspaceBytes : backwardPlan(g).workspaceBytes;
+    }
+
+    /**
+     * The most images per part whose buffers fit in the workspace limit (at least one): the whole batch if it
+     * fits, else found by bisection over the part size (the buffers grow with it; their sizes are queried
+     * from oneDNN's primitive descriptors, not estimated, and no code is generated for the sizes tried).
+     * Remembered per geometry.
+     */
+    int imagesPerPart(ConvShape s, Pass pass, boolean bias) {
+        Geometry whole = Geometry.of(s, s.batch(), bias);
+        return partSizes.get(new Key(pass, whole), key -> {
+            if (workspaceBytes(pass, whole) <= workspaceBytes) {
+                return s.batch();
+            }
+            int fits = 1;
+            int tooLarge = s.batch();
+            while (tooLarge - fits > 1) {
+                int mid = (fits + tooLarge) >>> 1;
+                if (workspaceBytes(pass, Geometry.of(s, mid, bias)) <= workspaceBytes) {
+                    fits = mid;
+                } else {
+                    tooLarge = mid;
+                }
+            }
+            return fits;
+        });
+    }
+
+    /** Bytes held by this instance's idle contexts (for tests). */
+    long idleBytes() {
+        return contexts.idleBytes();
+    }
+
+    /** The workspace bytes of one call of {@code images} images of {@code s} (for tests). */
+    static long workspaceBytes(ConvShape s, Pass pass, boolean bias, int images) {
+        return workspaceBytes(pass, Geometry.of(s, images, bias));
+    }
+
+    /** The implementations oneDNN chose for this geometry, forward and backward (for reports and docs). */
+    static String implementations(ConvShape s, boolean bias) {
+        return forwardPlan(Geometry.of(s, s.batch(), bias)).implementation + " | "
+                + backwardPlan(Geometry.of(s, s.batch(), true)).implementation;
+    }
+}

@@ -1,0 +1,174 @@
+package org.conv4j.onednn;
+
+import org.conv4j.api.ConvParams;
+import org.conv4j.api.ConvShape;
+
+import java.util.Arrays;
+
+/**
+ * Restores conv4j's meaning of zero padding where oneDNN's kernels differ from it.
+ *
+ * <p>In conv4j a padded position is a real zero that takes part in the sums ({@code docs/architecture.md}):
+ * a tap of the window that falls on padding contributes {@code w * 0}, which is NaN when {@code w} is
+ * infinite or NaN. oneDNN's kernels skip padded taps instead, which gives the same result for finite values
+ * and a finite result where conv4j's is NaN. Two sums contain such products:
+ * <ul>
+ *   <li>the forward pass, {@code w[k,c,i,j] * xpad}: with a non-finite weight at tap {@code (i, j)} of filter
+ *       {@code k}, every output of filter {@code k} whose window puts that tap on padding is NaN;</li>
+ *   <li>{@code dL/dw[k,c,i,j] = sum dy[n,k,oh,ow] * xpad}: a non-finite {@code dy[n,k,oh,ow]} whose window
+ *       puts tap {@code (i, j)} on padding makes {@code dL/dw[k,c,i,j]} NaN for every channel {@code c}.</li>
+ * </ul>
+ * {@code dL/dx} sums only taps that read a real input element, so nothing changes there; {@code dL/db} has
+ * no padding. Both fixes look for non-finite values first (one pass over the weights or over {@code dy})
+ * and do nothing more in the usual case where there are none, or when there is no padding.
+ *
+ * <p>Which output positions put tap {@code i} on padding: the input row is
+ * {@code oh*sh - padTop + i*dh}, inside the input for {@code first(i) <= oh <= last(i)} (see
+ * {@link #firstInside}); every other output row, and likewise every column outside the corresponding range,
+ * reads padding at that tap.
+ */
+final class PaddedTaps {
+
+    private PaddedTaps() {
+    }
+
+    /** True if some element of {@code a} is NaN or infinite. */
+    static boolean hasNonFinite(float[] a) {
+        // The exponent bits are all ones exactly for NaN and the infinities. An integer max over a plain loop,
+        // which the JIT vectorises: a fast pass in the common case where nothing is found.
+        int max = 0;
+        for (float v : a) {
+            max = Math.max(max, Float.floatToRawIntBits(v) & 0x7f80_0000);
+        }
+        return max == 0x7f80_0000;
+    }
+
+    /** Sets NaN in every output whose window puts a non-finite weight on padding (see the class comment). */
+    static void forward(ConvShape s, float[] w, float[] y) {
+        if (!s.params().isPadded() || !hasNonFinite(w)) {
+            return;
+        }
+        Ranges r = new Ranges(s);
+        int taps = s.kernelH() * s.kernelW();
+        int cg = s.inChannelsPerGroup();
+        for (int k = 0; k < s.outChannels(); k++) {
+            for (int t = 0; t < taps; t++) {
+                if (!nonFiniteAtTap(w, k, cg, taps, t)) {
+                    continue;
+                }
+                int i = t / s.kernelW();
+                int j = t % s.kernelW();
+                for (int n = 0; n < s.batch(); n++) {
+                    int plane = (n * s.outChannels() + k) * s.outPlane();
+                    for (int oh = 0; oh < s.outH(); oh++) {
+                        int row = plane + oh * s.outW();
+                        if (oh < r.firstRow[i] || oh > r.lastRow[i]) {
+                            Arrays.fill(y, row, row + s.outW(), Float.NaN);
+                        } else {
+                            Arrays.fill(y, row, row + Math.min(r.firstCol[j], s.outW()), Float.NaN);
+                            Arrays.fill(y, row + Math.max(r.lastCol[j] + 1, 0), row + s.outW(), Float.NaN);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** True if {@code w[k, c, tap]} is non-finite for some channel {@code c} of the filter. */
+    private static boolean nonFiniteAtTap(float[] w, int k, int cg, int taps, int tap) {
+        for (int c = 0; c < cg; c++) {
+            if (!Float.isFinite(w[(k * cg + c) * taps + tap])) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Sets NaN in {@code dw[k, c, i, j]} (every c) where a non-finite {@code dy} meets padding at tap (i, j). */
+    static void weightGradient(ConvShape s, float[] dy, float[] dw) {
+        if (!s.params().isPadded() || !hasNonFinite(dy)) {
+            return;
+        }
+        Ranges r = new Ranges(s);
+        int taps = s.kernelH() * s.kernelW();
+        int cg = s.inChannelsPerGroup();
+        boolean[] nan = new boolean[taps];
+        for (int k = 0; k < s.outChannels(); k++) {
+            Arrays.fill(nan, false);
+            for (int n = 0; n < s.batch(); n++) {
+                int plane = (n * s.outChannels() + k) * s.outPlane();
+                for (int o = 0; o < s.outPlane(); o++) {
+                    if (!Float.isFinite(dy[plane + o])) {
+                        markPaddedTaps(r, o / s.outW(), o % s.outW(), s.kernelW(), nan);
+                    }
+                }
+            }
+            for (int t = 0; t < taps; t++) {
+                if (nan[t]) {
+                    for (int c = 0; c < cg; c++) {
+                        dw[(k * cg + c) * taps + t] = Float.NaN;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Marks every tap that output {@code (oh, ow)} reads from padding. */
+    private static void markPaddedTaps(Ranges r, int oh, int ow, int kernelW, boolean[] marks) {
+        for (int t = 0; t < marks.length; t++) {
+            int i = t / kernelW;
+            int j = t % kernelW;
+            if (oh < r.firstRow[i] || oh > r.lastRow[i] || ow < r.firstCol[j] || ow > r.lastCol[j]) {
+                marks[t] = true;
+            }
+        }
+    }
+
+    /**
+     * The smallest output index {@code o >= 0} whose tap at {@code offset = i*d} reads inside the input,
+     * {@code o*stride - pad + offset >= 0}, i.e. {@code ceil((pad - offset) / stride)}.
+     */
+    static long firstInside(long pad, long offset, long stride) {
+        return Math.max(0, Math.floorDiv(pad - offset + stride - 1, stride));
+    }
+
+    /** The largest output index whose tap at {@code offset} reads inside the input of size {@code in}: {@code floor((in - 1 + pad - offset) / stride)}. */
+    static long lastInside(long in, long pad, long offset, long stride) {
+        return Math.floorDiv(in - 1 + pad - offset, stride);
+    }
+
+    /**
+     * Per tap row {@code i} and tap column {@code j}: the output rows {@code firstRow[i] .. lastRow[i]} and
+     * columns {@code firstCol[j] .. lastCol[j]} that read inside the input, clamped to the output (an empty
+     * range where none does).
+     */
+    private static final class Ranges {
+        final int[] firstRow;
+        final int[] lastRow;
+        final int[] firstCol;
+        final int[] lastCol;
+
+        Ranges(ConvShape s) {
+            ConvParams p = s.params();
+            firstRow = new int[s.kernelH()];
+            lastRow = new int[s.kernelH()];
+            for (int i = 0; i < s.kernelH(); i++) {
+                long offset = (long) i * p.dilationH();
+                firstRow[i] = (int) Math.min(s.outH(), firstInside(p.padTop(), offset, p.strideH()));
+                lastRow[i] = clampLast(lastInside(s.inH(), p.padTop(), offset, p.strideH()), s.outH());
+            }
+            firstCol = new int[s.kernelW()];
+            lastCol = new int[s.kernelW()];
+            for (int j = 0; j < s.kernelW(); j++) {
+                long offset = (long) j * p.dilationW();
+                firstCol[j] = (int) Math.min(s.outW(), firstInside(p.padLeft(), offset, p.strideW()));
+                lastCol[j] = clampLast(lastInside(s.inW(), p.padLeft(), offset, p.strideW()), s.outW());
+            }
+        }
+
+        /** A last index limited to {@code [-1, size - 1]} (-1: no output reads inside), as an int. */
+        private static int clampLast(long v, int size) {
+            return (int) Math.max(-1, Math.min(size - 1, v));
+        }
+    }
+}
