@@ -4,9 +4,9 @@ import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvPass;
+import org.conv4j.api.CostModel;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
-import org.conv4j.nd4j.GemmCost;
 import org.conv4j.nd4j.Gemm;
 import org.conv4j.nd4j.NativeBufferPool;
 import org.conv4j.nd4j.NativeFloats;
@@ -65,10 +65,10 @@ import java.util.stream.IntStream;
 public final class Im2colBackend extends AbstractConvBackend {
 
     /**
-     * This backend's time model ({@link GemmCost}), fitted to the comparison command's times on the catalogue
+     * This backend's time model ({@link CostModel}), fitted to the comparison command's times on the catalogue
      * (docs/benchmarks.md, "Choosing a backend"): about 2x at worst, 1.25x typical.
      */
-    static final GemmCost COST = new GemmCost(0, 250, 0.38, 77.6, 28.7, 6.4, 121, true);
+    static final CostModel COST = new CostModel(0, 250, 0.38, 77.6, 28.7, 6.4, 121, true);
 
     /** The name this backend registers under. */
     public static final String NAME = "im2col";

@@ -2,6 +2,8 @@ package org.conv4j.onednn;
 
 import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
+import org.conv4j.api.ConvPass;
+import org.conv4j.api.CostModel;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Workspace;
@@ -50,6 +52,17 @@ public final class OnednnBackend extends AbstractConvBackend {
     public static final float TOLERANCE = 1e-5f;
 
     /**
+     * Time model of dense and grouped layers: a fixed cost per call (plan lookup, copies in and out, reorders,
+     * waking the OpenMP team: 60-100 us forward, 115-160 us backward) and the multiply-adds at a rate that
+     * falls with few filters, short patches or few output positions (docs/onednn.md, crossovers;
+     * docs/benchmarks.md, "Choosing a backend").
+     */
+    static final CostModel DENSE_COST = new CostModel(80_000, 140_000, 0, 68, 8, 32, 64, false);
+
+    /** Depthwise layers: oneDNN's depthwise kernels, about 12 multiply-adds per ns (docs/onednn.md). */
+    static final CostModel DEPTHWISE_COST = new CostModel(60_000, 110_000, 0, 12, 0, 0, 0, false);
+
+    /**
      * Cached plans (one per geometry, batch part and pass). A network has a few dozen distinct layers; each
      * plan holds generated code of some tens to hundreds of KiB.
      */
@@ -91,6 +104,16 @@ public final class OnednnBackend extends AbstractConvBackend {
     @Override
     public String name() {
         return "onednn";
+    }
+
+    /**
+     * {@link #DENSE_COST} or, for depthwise layers (one input channel per group, oneDNN's dedicated kernels),
+     * {@link #DEPTHWISE_COST}.
+     */
+    @Override
+    public double estimateNanos(ConvShape shape, ConvPass pass) {
+        boolean depthwise = shape.groups() > 1 && shape.inChannelsPerGroup() == 1;
+        return (depthwise ? DEPTHWISE_COST : DENSE_COST).nanos(shape, pass);
     }
 
     /** The workspace limit of one call, in bytes. */

@@ -4,9 +4,9 @@ import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvPass;
+import org.conv4j.api.CostModel;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
-import org.conv4j.nd4j.GemmCost;
 import org.conv4j.nd4j.Gemm;
 import org.conv4j.nd4j.NativeBufferPool;
 import org.conv4j.nd4j.NativeFloats;
@@ -74,10 +74,10 @@ import java.util.stream.IntStream;
 public final class StridedBackend extends AbstractConvBackend {
 
     /**
-     * This backend's time model ({@link GemmCost}), fitted to the comparison command's times on the catalogue
+     * This backend's time model ({@link CostModel}), fitted to the comparison command's times on the catalogue
      * (docs/benchmarks.md, "Choosing a backend"): about 2x at worst, 1.25x typical.
      */
-    static final GemmCost COST = new GemmCost(2230, 605, 0.34, 54, 2.5, 34, 196, false);
+    static final CostModel COST = new CostModel(2230, 605, 0.34, 54, 2.5, 34, 196, false);
 
     /** The name this backend registers under. */
     public static final String NAME = "strided";

@@ -1,12 +1,9 @@
-package org.conv4j.nd4j;
-
-import org.conv4j.api.ConvPass;
-import org.conv4j.api.ConvShape;
+package org.conv4j.api;
 
 /**
- * A GEMM backend's model of its own time, for {@link org.conv4j.api.ConvBackend#estimateNanos}: a fixed cost per
- * call, a cost per float of the lowered operand (the column or window matrix, written and read), and the
- * GEMMs at a rate that falls when a matrix side is small:
+ * A model of a backend's time shaped like a GEMM's, for {@link ConvBackend#estimateNanos}: a fixed cost per call,
+ * a cost per float of a lowered operand (a column or window matrix, written and read; none for a backend that
+ * lowers nothing), and the multiply-adds at a rate that falls when a side of the product is small:
  * <pre>
  *   forward  = fixed + copy * lowered + macs / (rate * eff(m, k, n))
  *   backward = fixedBackward + 2 * copy * lowered + macs / (rate * eff(m, k, n)) + macs / (rate * eff(k, m, n))
@@ -16,9 +13,10 @@ import org.conv4j.api.ConvShape;
  * {@code n = N * outH * outW} output positions; {@code lowered = groups * k * n} floats, or 0 where the backend
  * needs no lowering (a 1x1 kernel, unstrided and unpadded, is its own column matrix). The backward pass runs
  * the same product for dL/dw and its transpose for dL/dx. Each backend fits the constants to its measured
- * times (docs/benchmarks.md, "Choosing a backend").
+ * times (docs/benchmarks.md, "Choosing a backend"); the model is pure arithmetic on the shape, a few
+ * nanoseconds to evaluate.
  */
-public final class GemmCost {
+public final class CostModel {
 
     private final double fixedNs;
     private final double fixedBackwardNs;
@@ -32,14 +30,14 @@ public final class GemmCost {
     /**
      * @param fixedNs               per forward call
      * @param fixedBackwardNs       per backward call
-     * @param copyNsPerFloat        per float of the lowered operand (each direction)
+     * @param copyNsPerFloat        per float of the lowered operand (each direction); 0 if nothing is lowered
      * @param macsPerNs             multiply-adds per ns of a GEMM with large sides
      * @param halfM                 filters per group at which the GEMM runs at half speed
      * @param halfK                 patch length at which it runs at half speed
      * @param halfN                 output positions at which it runs at half speed
      * @param skipsIdentityLowering whether a 1x1, unstrided, unpadded, undilated kernel is used in place
      */
-    public GemmCost(double fixedNs, double fixedBackwardNs, double copyNsPerFloat, double macsPerNs, double halfM,
+    public CostModel(double fixedNs, double fixedBackwardNs, double copyNsPerFloat, double macsPerNs, double halfM,
                     double halfK, double halfN, boolean skipsIdentityLowering) {
         this.fixedNs = fixedNs;
         this.fixedBackwardNs = fixedBackwardNs;
