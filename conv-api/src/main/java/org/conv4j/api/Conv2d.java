@@ -151,6 +151,17 @@ public final class Conv2d {
         return BackendSelector.choose(backends(), shape, pass);
     }
 
+    /**
+     * The autotune decision for this key so far, whatever the mode (e.g. for {@link #autotuning()}): the backend
+     * measured fastest, with {@link ConvPlan#isSettled()} false while close contenders are still sampled; null
+     * if the key was not measured yet.
+     */
+    public static ConvPlan autotunedPlan(ConvShape shape, ConvPass pass) {
+        Objects.requireNonNull(shape, "shape must not be null");
+        Objects.requireNonNull(pass, "pass must not be null");
+        return tuner().lookup(backends(), shape, pass);
+    }
+
     /** The forward plan, {@code plan(shape, ConvPass.FORWARD)}. */
     public static ConvPlan plan(ConvShape shape) {
         return plan(shape, ConvPass.FORWARD);

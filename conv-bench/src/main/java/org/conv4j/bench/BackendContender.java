@@ -1,6 +1,9 @@
 package org.conv4j.bench;
 
+import org.conv4j.api.Conv2d;
 import org.conv4j.api.ConvBackend;
+import org.conv4j.api.ConvPass;
+import org.conv4j.api.ConvPlan;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.Tensor4D;
 
@@ -27,9 +30,29 @@ public final class BackendContender implements Contender {
         return SkipRule.skipReason(backend.name(), shape, pass);
     }
 
+    /** Calls of the autotuning facade in {@link #prepare}, at most, to let its decision settle. */
+    static final int AUTOTUNE_SETTLE_CALLS = 40;
+
     @Override
     public Run prepare(Problem p, Pass pass) {
         Tensor4D out = p.shape().geometry().newOutput();
+        Run run = run(p, pass, out);
+        if (backend == Conv2d.autotuning()) {
+            // The autotune contender is measured after its first calls, when its choice has settled (its first
+            // call's cost is AutotuneBench's); a decision still sampling would mix several backends' times.
+            ConvPass key = pass == Pass.FORWARD ? ConvPass.FORWARD : ConvPass.BACKWARD;
+            for (int i = 0; i < AUTOTUNE_SETTLE_CALLS; i++) {
+                ConvPlan plan = Conv2d.autotunedPlan(p.shape().geometry(), key);
+                if (plan != null && plan.isSettled()) {
+                    break;
+                }
+                run.run();
+            }
+        }
+        return run;
+    }
+
+    private Run run(Problem p, Pass pass, Tensor4D out) {
         return new Run() {
             private ConvGradients gradients;
 
