@@ -5,10 +5,10 @@ import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
-import org.conv4j.nd4j.Gemm;
-import org.conv4j.nd4j.NativeBufferPool;
-import org.conv4j.nd4j.NativeFloats;
-import org.conv4j.nd4j.OpenBlasSetup;
+import org.conv4j.openblas.Gemm;
+import org.conv4j.openblas.NativeBufferPool;
+import org.conv4j.openblas.NativeFloats;
+import org.conv4j.openblas.OpenBlasSetup;
 import org.conv4j.api.Workspace;
 
 import java.nio.FloatBuffer;

@@ -1,5 +1,6 @@
-package org.conv4j.nd4j;
+package org.conv4j.openblas;
 
+import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
@@ -176,7 +177,10 @@ public final class OpenBlasSetup {
     /** OpenBLAS's thread count for GEMM (defaults to the number of cores). */
     public static int threads() {
         ensureLoaded();
-        return openblas_nolapack.blas_get_num_threads();
+        // OpenBLAS's own count, the exported int blas_cpu_number: JavaCPP's blas_get_num_threads() only
+        // returns what was last set through blas_set_num_threads, and -1 before any such call.
+        Pointer cpus = symbol("blas_cpu_number");
+        return cpus == null ? openblas_nolapack.blas_get_num_threads() : new IntPointer(cpus).get(0);
     }
 
     /** Sets OpenBLAS's thread count (at least 1). Affects every later GEMM in this JVM. */
