@@ -6,6 +6,7 @@ import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.openblas.Gemm;
+import org.conv4j.openblas.GemmTuning;
 import org.conv4j.openblas.NativeBufferPool;
 import org.conv4j.openblas.NativeFloats;
 import org.conv4j.openblas.OpenBlasSetup;
@@ -41,8 +42,8 @@ import java.util.stream.IntStream;
  * <p><b>1x1 kernels with stride 1 and no padding</b> skip im2col: the image's {@code C x H*W} rows already
  * are the column matrix; they are copied to native memory as they are (and col2im is a plain copy back).
  *
- * <p><b>Small and thin convolutions</b> (fewer than {@link #SMALL_MACS} multiply-adds, or fewer than
- * {@link #THIN_GEMM} per output position) multiply the same column matrix in Java on the heap, forward
+ * <p><b>Small and thin convolutions</b> (fewer than {@link Im2colTuning#SMALL_MACS} multiply-adds, or fewer than
+ * {@link GemmTuning#THIN_GEMM} per output position) multiply the same column matrix in Java on the heap, forward
  * ({@link #smallGemm}) and backward ({@link #backwardOnHeap}): for them the native round trip costs more than
  * the arithmetic, and OpenBLAS's threads only add waiting.
  *
@@ -65,46 +66,6 @@ public final class Im2colBackend extends AbstractConvBackend {
     /** The name this backend registers under. */
     public static final String NAME = "im2col";
 
-    /**
-     * A unit with fewer floats to copy than this is processed on the calling thread alone. A judgement
-     * rather than a measurement: 32 K floats take tens of microseconds to write, about what handing tasks
-     * to the fork-join pool and waking its threads costs (docs/im2col.md, "Tuning constants").
-     */
-    static final long PARALLEL_MIN_FLOATS = 1 << 15;
-
-    /**
-     * Passes with fewer multiply-adds than this run their GEMMs in Java on heap arrays ({@link #smallGemm},
-     * backward {@link Gemm#thinSgemmNT} and {@link Gemm#thinSgemmTN}): for them the fixed cost of a native
-     * call chain (workspace, copies, JNI, OpenBLAS set-up, a few microseconds) exceeds the work: the seeds'
-     * 10x10 and 20x20 cases ran at 0.1-0.6x the naive loops on the native path, 1.1-2.5x on this one;
-     * backward, the 10x10 case took 5.2 us on the native path and 1.9 us on this one (naive: 1.7-2.8 us;
-     * docs/im2col.md, "Tuning constants").
-     */
-    static final long SMALL_MACS = 1 << 16;
-
-    /**
-     * Convolutions with fewer than this many multiply-adds per output position ({@code K/groups * C/groups
-     * * kH * kW}) also run their GEMMs in Java, forward and backward: with one filter and a 2x2 kernel (the
-     * seeds' scaling case) OpenBLAS has nothing to block: the seeds' 500x500 forward took 8.1 ms on the
-     * native path (naive: 3.8 ms in the same run) and 1.26 ms on this one. Backward, OpenBLAS 0.3.19 starts
-     * splitting the thin {@code W^T * dY} product (4 x Q x 1) over its two threads between Q = 121,801 and
-     * 159,201 (n = 350 and 400); when other processes keep both cores busy, that call then waits a scheduler
-     * time slice for the second thread: 8.0 ms instead of 0.19-0.33 ms, and the seeds' 400x400 and 500x500
-     * backward took 8.0-11.9 and 6.3-12.0 ms on the native path against 1.31-1.35 and 2.12-2.69 ms on this
-     * one, which has no thread to wait for (quiet machine: 1.63-1.75 / 2.54-2.64 ms native, 1.31-1.43 /
-     * 2.08-2.21 ms here; docs/im2col.md, "Small and thin convolutions").
-     */
-    static final long THIN_GEMM = 32;
-
-    /**
-     * Largest column matrix (floats) of one band of the backward pass on the heap ({@link #backwardOnHeap}):
-     * 32 K floats, 128 KiB, so the band's columns and their gradient (256 KiB) stay in a core's 512 KiB L2 cache
-     * through im2col, both products and col2im. Seeds' 500x500 case, backward, quiet machine, same JVM
-     * (medians of 21 calls): 3.13 ms with whole-image bands, 2.08 / 2.13 / 2.21 ms with 8 K / 32 K / 128 K
-     * floats per band; the native path took 2.54-2.64 ms in the same runs (docs/im2col.md, "Tuning constants").
-     */
-    static final long HEAP_BAND_FLOATS = 1 << 15;
-
     private final long workspaceBytes;
     private final long smallMacs;
     private final long thinGemm;
@@ -121,14 +82,14 @@ public final class Im2colBackend extends AbstractConvBackend {
      * @throws IllegalArgumentException if the limit is below {@link Workspace#MIN_LIMIT_BYTES}
      */
     public Im2colBackend(long workspaceBytes) {
-        this(workspaceBytes, SMALL_MACS);
+        this(workspaceBytes, Im2colTuning.SMALL_MACS);
     }
 
     /** For tests and probes: {@code smallMacs = 0} sends every pass, forward and backward, through OpenBLAS. */
     Im2colBackend(long workspaceBytes, long smallMacs) {
         this.workspaceBytes = Workspace.checkLimit(workspaceBytes);
         this.smallMacs = smallMacs;
-        this.thinGemm = smallMacs == 0 ? 0 : THIN_GEMM;
+        this.thinGemm = smallMacs == 0 ? 0 : GemmTuning.THIN_GEMM;
         OpenBlasSetup.ensureLoaded();
     }
 
@@ -263,7 +224,7 @@ public final class Im2colBackend extends AbstractConvBackend {
 
     /**
      * True if the GEMMs of {@code s}, forward and backward, are better done in Java ({@link #smallGemm},
-     * {@link Gemm#thinSgemmNT}, {@link Gemm#thinSgemmTN}; see {@link #SMALL_MACS} and {@link #THIN_GEMM}). The
+     * {@link Gemm#thinSgemmNT}, {@link Gemm#thinSgemmTN}; see {@link Im2colTuning#SMALL_MACS} and {@link GemmTuning#THIN_GEMM}). The
      * backward pass's products have the same sizes as the forward's ({@code Kg x P} by {@code P x Q} and
      * its transposes), so one rule serves both.
      */
@@ -409,12 +370,12 @@ public final class Im2colBackend extends AbstractConvBackend {
 
     /**
      * Output rows per band of {@link #backwardOnHeap}: as many as keep a band's column matrix within
-     * {@link #HEAP_BAND_FLOATS} (at least one row, at most the workspace plan's band), so that the column
+     * {@link GemmTuning#HEAP_BAND_FLOATS} (at least one row, at most the workspace plan's band), so that the column
      * matrix and its gradient stay in the core's cache between im2col, the two products and col2im.
      */
     static int heapBandRows(ConvShape s, WorkPlan plan) {
         long perRow = s.inChannels() * (long) s.kernelH() * s.kernelW() * s.outW();
-        return (int) Math.max(1, Math.min(plan.rows(), HEAP_BAND_FLOATS / perRow));
+        return (int) Math.max(1, Math.min(plan.rows(), GemmTuning.HEAP_BAND_FLOATS / perRow));
     }
 
     // ------------------------------------------------------------------------------------------ im2col / col2im
@@ -509,7 +470,7 @@ public final class Im2colBackend extends AbstractConvBackend {
 
     /** Runs {@code task(0 .. count-1)}, in parallel when there is enough work ({@code floats} written). */
     private static void forEach(int count, long floats, IntConsumer task) {
-        if (count > 1 && floats >= PARALLEL_MIN_FLOATS) {
+        if (count > 1 && floats >= GemmTuning.PARALLEL_MIN_FLOATS) {
             IntStream.range(0, count).parallel().forEach(task);
         } else {
             for (int t = 0; t < count; t++) {

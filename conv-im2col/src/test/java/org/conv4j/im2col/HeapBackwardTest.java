@@ -1,5 +1,6 @@
 package org.conv4j.im2col;
 
+import org.conv4j.openblas.GemmTuning;
 import org.conv4j.api.Conv2d;
 import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvGradients;
@@ -20,8 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The backward pass on the heap ({@link Im2colBackend#backwardOnHeap}) on thin shapes above
- * {@link Im2colBackend#SMALL_MACS}, which the kit's small cases do not reach: long dot products in the weight
- * gradient and several bands of {@link Im2colBackend#HEAP_BAND_FLOATS}. Each case is compared with the naive
+ * {@link Im2colTuning#SMALL_MACS}, which the kit's small cases do not reach: long dot products in the weight
+ * gradient and several bands of {@link GemmTuning#HEAP_BAND_FLOATS}. Each case is compared with the naive
  * reference (as the kit does: tolerance 1e-5 of the reference's largest value) and with the native path
  * (forced through the package-private constructor), and run twice for identical results.
  */
@@ -50,8 +51,8 @@ class HeapBackwardTest {
             Tensor4D x = Tensor4D.random(1, c.n(), c.c(), c.h(), c.w());
             Tensor4D w = Tensor4D.random(2, c.k(), c.c() / c.p().groups(), c.kh(), c.kw());
             ConvShape s = ConvShape.forward(x, w, null, c.p());
-            assertTrue(s.macs() >= Im2colBackend.SMALL_MACS, "case must be above SMALL_MACS: " + s.macs());
-            assertTrue((long) s.outChannelsPerGroup() * s.patchSize() < Im2colBackend.THIN_GEMM, "case must be thin");
+            assertTrue(s.macs() >= Im2colTuning.SMALL_MACS, "case must be above SMALL_MACS: " + s.macs());
+            assertTrue((long) s.outChannelsPerGroup() * s.patchSize() < GemmTuning.THIN_GEMM, "case must be thin");
             Tensor4D dy = Tensor4D.random(3, c.n(), c.k(), s.outH(), s.outW());
 
             ConvGradients expected = NAIVE.backward(x, w, dy, c.p());
@@ -75,6 +76,6 @@ class HeapBackwardTest {
         ConvShape s = ConvShape.forward(Tensor4D.zeros(1, 1, 500, 500), Tensor4D.zeros(1, 1, 2, 2), null,
                 ConvParams.DEFAULT);
         WorkPlan plan = WorkPlan.of(s, Workspace.DEFAULT_LIMIT_BYTES, true);
-        assertEquals(Im2colBackend.HEAP_BAND_FLOATS / (4 * 499), Im2colBackend.heapBandRows(s, plan));
+        assertEquals(GemmTuning.HEAP_BAND_FLOATS / (4 * 499), Im2colBackend.heapBandRows(s, plan));
     }
 }

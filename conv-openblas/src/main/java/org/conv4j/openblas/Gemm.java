@@ -110,10 +110,10 @@ public final class Gemm {
      * Products with one tiny dimension (a few rows or a few columns against hundreds of thousands of
      * columns: the weight gradient and the column gradient of a convolution with one filter and a 2x2
      * kernel) run better in Java on heap arrays than through cblas_sgemm: OpenBLAS has nothing to block,
-     * the operands would have to be copied to native memory, and OpenBLAS 0.3.19 splits the 4 x Q x 1
-     * product over its threads from Q ~ 150,000, after which it waits a scheduler time slice (8 ms measured)
-     * whenever other processes keep the cores busy (docs/im2col.md, "Small and thin convolutions").
-     * Callers decide when to use them; both are single-threaded with a fixed summation order.
+     * the operands would have to be copied to native memory, and OpenBLAS may split such a product over its
+     * threads and then wait for a busy core (docs/im2col.md, "Small and thin convolutions").
+     * Callers decide when to use them ({@link GemmTuning#THIN_GEMM}); both are single-threaded with a fixed
+     * summation order.
      */
 
     /**
@@ -125,9 +125,9 @@ public final class Gemm {
     /**
      * Terms of a dot product summed in float lanes before the block's total is added to a double: 64 terms
      * per lane keep float rounding at the level of a short sum, and the double total keeps the long sums of
-     * the weight gradient (one term per output position: 249,001 for the seeds' 500x500 case) as accurate as
-     * OpenBLAS's (with one float running sum per lane instead, the seeds' 500x500 weight gradient differed
-     * from the naive reference by 5.2e-4, against 1.3e-4 for OpenBLAS).
+     * the weight gradient (one term per output position: 249,001 for a 2x2 kernel on a 500x500 image) as
+     * accurate as OpenBLAS's (with one float running sum per lane instead, that weight gradient differed from
+     * the naive reference by 5.2e-4, against 1.3e-4 for OpenBLAS).
      */
     private static final int DOT_BLOCK = 64 * DOT_LANES;
 

@@ -59,7 +59,7 @@ public final class NativeBufferPool {
             }
         }
         long rounded = (floats + GRANULE_FLOATS - 1) / GRANULE_FLOATS * GRANULE_FLOATS;
-        return NativeFloats.allocate((int) Math.min(rounded, Integer.MAX_VALUE - 8));
+        return NativeFloats.allocate((int) Math.min(rounded, NativeFloats.MAX_CAPACITY));
     }
 
     /** Returns {@code buffer} for reuse (it must not be used by the caller afterwards). */

@@ -20,6 +20,9 @@ import java.util.Objects;
  */
 public final class NativeFloats implements AutoCloseable {
 
+    /** The largest capacity: its {@link FloatBuffer} view is indexed by int (the JDK's array size limit). */
+    public static final int MAX_CAPACITY = Integer.MAX_VALUE - 8;
+
     private final FloatPointer pointer;
     private final FloatBuffer buffer;
     private final int capacity;

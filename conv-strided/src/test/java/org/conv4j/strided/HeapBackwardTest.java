@@ -1,5 +1,6 @@
 package org.conv4j.strided;
 
+import org.conv4j.openblas.GemmTuning;
 import org.conv4j.api.Conv2d;
 import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvGradients;
@@ -20,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The thin backward pass on the Java heap ({@link StridedBackend#backwardOnHeap}) on shapes larger than the
- * kit's (several bands of {@link StridedBackend#HEAP_BAND_FLOATS}, long dot products): compared with the naive
+ * kit's (several bands of {@link GemmTuning#HEAP_BAND_FLOATS}, long dot products): compared with the naive
  * reference (tolerance 1e-5 of the reference's largest value, as in the kit) and with the native gathered path,
  * and run twice for identical results.
  */
@@ -72,7 +73,7 @@ class HeapBackwardTest {
         ConvShape seeds = ConvShape.forward(Tensor4D.zeros(1, 1, 500, 500), Tensor4D.zeros(1, 1, 2, 2), null,
                 ConvParams.DEFAULT);
         assertTrue(StridedBackend.isThin(seeds));
-        assertEquals(StridedBackend.HEAP_BAND_FLOATS / (4 * 499), StridedBackend.heapBandRows(seeds));
+        assertEquals(GemmTuning.HEAP_BAND_FLOATS / (4 * 499), StridedBackend.heapBandRows(seeds));
         ConvShape resnet = ConvShape.forward(Tensor4D.zeros(1, 64, 56, 56), Tensor4D.zeros(64, 64, 3, 3), null,
                 ConvParams.builder().padding(1).build());
         assertFalse(StridedBackend.isThin(resnet));
