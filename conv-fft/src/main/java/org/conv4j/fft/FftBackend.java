@@ -125,7 +125,7 @@ public final class FftBackend extends AbstractConvBackend {
         int plane = s.outPlane();
         for (int n = 0; n < s.batch(); n++) {
             for (int k = 0; k < s.outChannels(); k++) {
-                int base = (n * s.outChannels() + k) * plane;
+                int base = s.outputIndex(n, k, 0, 0);
                 Arrays.fill(y, base, base + plane, bias == null ? 0f : bias[k]);
             }
         }
@@ -168,7 +168,7 @@ public final class FftBackend extends AbstractConvBackend {
                     int oh0 = plan.h.first(th);
                     for (int oh = oh0; oh < plan.h.end(th); oh++) {
                         int row = (oh - oh0) * fw;
-                        int dst = ((n * s.outChannels() + k) * s.outH() + oh) * s.outW();
+                        int dst = s.outputIndex(n, k, oh, 0);
                         for (int ow = plan.w.first(tw); ow < plan.w.end(tw); ow++) {
                             y[dst + ow] += (float) (data[row + plan.w.outputIndex(tw, ow) / plan.decW] * factor);
                         }
@@ -255,7 +255,7 @@ public final class FftBackend extends AbstractConvBackend {
                     int ih0 = plan.h.first(th);
                     for (int ih = ih0; ih < plan.h.end(th); ih++) {
                         int row = (ih - ih0) * fw;
-                        int dst = ((n * s.inChannels() + c) * s.inH() + ih) * s.inW();
+                        int dst = s.inputIndex(n, c, ih, 0);
                         for (int iw = plan.w.first(tw); iw < plan.w.end(tw); iw++) {
                             dx[dst + iw] += (float) (data[row + plan.w.outputIndex(tw, iw)] * factor);
                         }
@@ -371,7 +371,7 @@ public final class FftBackend extends AbstractConvBackend {
         for (int r = r0; r <= r1; r++) {
             int br = plan.h.bufferIndex(th, r);
             rows[count++] = br;
-            int src = ((n * s.inChannels() + c) * s.inH() + r) * s.inW();
+            int src = s.inputIndex(n, c, r, 0);
             Arrays.fill(buf, br * fw, br * fw + fw, 0f);
             copyRow(x, src + q0, q1 - q0 + 1, scale, clean, buf, br * fw, colStart, fw);
         }
@@ -453,7 +453,7 @@ public final class FftBackend extends AbstractConvBackend {
             int br = plan.h.bufferIndex(th, (long) oh * sh) / uh;
             rows[count++] = br;
             Arrays.fill(buf, br * fw, br * fw + fw, 0f);
-            int src = ((n * s.outChannels() + k) * s.outH() + oh) * s.outW();
+            int src = s.outputIndex(n, k, oh, 0);
             for (int ow = ow0; ow <= ow1; ow++) {
                 float v = dy[src + ow];
                 buf[br * fw + plan.w.bufferIndex(tw, (long) ow * sw) / uw] = Float.isFinite(v) ? v * scale : 0f;
@@ -483,7 +483,7 @@ public final class FftBackend extends AbstractConvBackend {
             int br = (oh - oh0) * stepH;
             rows[count++] = br;
             Arrays.fill(buf, br * fw, br * fw + fw, 0f);
-            int src = ((n * s.outChannels() + k) * s.outH() + oh) * s.outW();
+            int src = s.outputIndex(n, k, oh, 0);
             for (int ow = ow0; ow < plan.w.end(tw); ow++) {
                 float v = dy[src + ow];
                 buf[br * fw + (ow - ow0) * stepW] = Float.isFinite(v) ? v * scale : 0f;

@@ -2,7 +2,6 @@ package org.conv4j.im2col;
 
 import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
-import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.openblas.Gemm;
@@ -159,9 +158,7 @@ public final class Im2colBackend extends AbstractConvBackend {
         int taps = s.kernelH() * s.kernelW();
         int patch = (int) s.patchSize();
         int kg = s.outChannelsPerGroup();
-        ConvParams p = s.params();
-        Im2col.Geometry geometry = new Im2col.Geometry(p.strideH(), p.strideW(), p.padTop(), p.padLeft(),
-                p.dilationH(), p.dilationW(), s.outW());
+        Im2col.Geometry geometry = Im2col.Geometry.of(s);
         float[] cols = plan.identity() ? null : new float[s.inChannels() * taps * plan.rows() * s.outW()];
         java.nio.FloatBuffer colsView = plan.identity() ? null : java.nio.FloatBuffer.wrap(cols);
         for (int n = 0; n < s.batch(); n++) {
@@ -173,7 +170,7 @@ public final class Im2colBackend extends AbstractConvBackend {
                 int ld = s.inPlane();
                 if (!plan.identity()) {
                     for (int c = 0; c < s.inChannels(); c++) {
-                        int in = (n * s.inChannels() + c) * s.inPlane();
+                        int in = s.inputIndex(n, c, 0, 0);
                         for (int i = 0; i < s.kernelH(); i++) {
                             for (int j = 0; j < s.kernelW(); j++) {
                                 Im2col.im2colRow(x, in, s.inH(), s.inW(), i, j, geometry, oh0, oh1, colsView,
@@ -187,11 +184,11 @@ public final class Im2colBackend extends AbstractConvBackend {
                 }
                 for (int g = 0; g < s.groups(); g++) {
                     smallGemm(w, g * kg * patch, kg, patch, source, base + g * patch * ld, ld, q,
-                            y, (n * s.outChannels() + g * kg) * plane + oh0 * s.outW(), plane);
+                            y, s.outputIndex(n, g * kg, oh0, 0), plane);
                 }
                 if (bias != null) {
                     for (int k = 0; k < s.outChannels(); k++) {
-                        int at = (n * s.outChannels() + k) * plane + oh0 * s.outW();
+                        int at = s.outputIndex(n, k, oh0, 0);
                         for (int e = at; e < at + q; e++) {
                             y[e] += bias[k];
                         }
@@ -316,9 +313,7 @@ public final class Im2colBackend extends AbstractConvBackend {
         int taps = s.kernelH() * s.kernelW();
         int patch = (int) s.patchSize();
         int kg = s.outChannelsPerGroup();
-        ConvParams p = s.params();
-        Im2col.Geometry geometry = new Im2col.Geometry(p.strideH(), p.strideW(), p.padTop(), p.padLeft(),
-                p.dilationH(), p.dilationW(), s.outW());
+        Im2col.Geometry geometry = Im2col.Geometry.of(s);
         int rows = heapBandRows(s, plan);
         int columns = s.inChannels() * taps * rows * s.outW();
         double[] dwSum = new double[dw.length];
@@ -347,7 +342,7 @@ public final class Im2colBackend extends AbstractConvBackend {
                     ld = q;
                 }
                 for (int g = 0; g < s.groups(); g++) {
-                    int dyAt = (n * s.outChannels() + g * kg) * plane + oh0 * s.outW();
+                    int dyAt = s.outputIndex(n, g * kg, oh0, 0);
                     Gemm.thinSgemmNT(dy, dyAt, plane, kg, patch, source, base + g * patch * ld, ld, q,
                             dwSum, g * kg * patch);
                     Gemm.thinSgemmTN(w, g * kg * patch, kg, patch, dy, dyAt, plane, q,
@@ -505,9 +500,7 @@ public final class Im2colBackend extends AbstractConvBackend {
             this.kg = s.outChannelsPerGroup();
             this.patch = (int) s.patchSize();
             this.identity = plan.identity();
-            ConvParams p = s.params();
-            this.geometry = new Im2col.Geometry(p.strideH(), p.strideW(), p.padTop(), p.padLeft(),
-                    p.dilationH(), p.dilationW(), s.outW());
+            this.geometry = Im2col.Geometry.of(s);
             long weight = (long) s.outChannels() * patch;
             this.weightGradientBase = weight;
             this.colsBase = plan.fixed();

@@ -2,7 +2,6 @@ package org.conv4j.naive;
 
 import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
-import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
 
@@ -37,7 +36,7 @@ public final class NaiveBackend extends AbstractConvBackend {
                     for (int ow = 0; ow < s.outW(); ow++) {
                         double acc = bias == null ? 0.0 : bias[k];
                         acc += windowDot(s, input.data(), weight.data(), n, k, oh, ow);
-                        y[((n * s.outChannels() + k) * s.outH() + oh) * s.outW() + ow] = (float) acc;
+                        y[s.outputIndex(n, k, oh, ow)] = (float) acc;
                     }
                 }
             }
@@ -45,31 +44,33 @@ public final class NaiveBackend extends AbstractConvBackend {
         return output;
     }
 
-    /** {@code sum_{c, i, j} w[k, c, i, j] * xpad[n, g*Cg + c, oh*sh - padTop + i*dh, ow*sw - padLeft + j*dw]}. */
+    /** {@code sum_{c, i, j} w[k, c, i, j] * xpad[n, g*Cg + c, rows.inputIndex(oh, i), cols.inputIndex(ow, j)]}. */
     private static double windowDot(ConvShape s, float[] x, float[] w, int n, int k, int oh, int ow) {
-        ConvParams p = s.params();
-        int cg = s.inChannelsPerGroup();
-        int firstChannel = (k / s.outChannelsPerGroup()) * cg;
+        int firstChannel = firstChannel(s, k);
         double acc = 0.0;
-        for (int c = 0; c < cg; c++) {
+        for (int c = 0; c < s.inChannelsPerGroup(); c++) {
             for (int i = 0; i < s.kernelH(); i++) {
-                int ih = oh * p.strideH() - p.padTop() + i * p.dilationH();
+                long ih = s.rows().inputIndex(oh, i);
                 for (int j = 0; j < s.kernelW(); j++) {
-                    int iw = ow * p.strideW() - p.padLeft() + j * p.dilationW();
-                    double wv = w[((k * cg + c) * s.kernelH() + i) * s.kernelW() + j];
-                    acc += wv * paddedInput(s, x, n, firstChannel + c, ih, iw);
+                    double wv = w[s.weightIndex(k, c, i, j)];
+                    acc += wv * paddedInput(s, x, n, firstChannel + c, ih, s.cols().inputIndex(ow, j));
                 }
             }
         }
         return acc;
     }
 
+    /** The first input channel filter {@code k} reads: {@code (k / (K/groups)) * C/groups}. */
+    private static int firstChannel(ConvShape s, int k) {
+        return (k / s.outChannelsPerGroup()) * s.inChannelsPerGroup();
+    }
+
     /** {@code x[n, c, ih, iw]}, or 0 where {@code (ih, iw)} falls in the padding. */
-    private static float paddedInput(ConvShape s, float[] x, int n, int c, int ih, int iw) {
-        if (ih < 0 || ih >= s.inH() || iw < 0 || iw >= s.inW()) {
+    private static float paddedInput(ConvShape s, float[] x, int n, int c, long ih, long iw) {
+        if (!s.rows().contains(ih) || !s.cols().contains(iw)) {
             return 0f;
         }
-        return x[((n * s.inChannels() + c) * s.inH() + ih) * s.inW() + iw];
+        return x[s.inputIndex(n, c, (int) ih, (int) iw)];
     }
 
     @Override
@@ -89,7 +90,7 @@ public final class NaiveBackend extends AbstractConvBackend {
         for (int k = 0; k < s.outChannels(); k++) {
             double acc = 0.0;
             for (int n = 0; n < s.batch(); n++) {
-                int base = (n * s.outChannels() + k) * s.outPlane();
+                int base = s.outputIndex(n, k, 0, 0);
                 for (int o = 0; o < s.outPlane(); o++) {
                     acc += dy[base + o];
                 }
@@ -99,30 +100,26 @@ public final class NaiveBackend extends AbstractConvBackend {
         return db;
     }
 
-    /** {@code dw[k, c, i, j] = sum_{n, oh, ow} dy[n, k, oh, ow] * xpad[n, g*Cg + c, oh*sh - padTop + i*dh, ow*sw - padLeft + j*dw]}. */
+    /** {@code dw[k, c, i, j] = sum_{n, oh, ow} dy[n, k, oh, ow] * xpad[n, g*Cg + c, rows.inputIndex(oh, i), cols.inputIndex(ow, j)]}. */
     private static Tensor4D weightGradient(ConvShape s, Tensor4D input, Tensor4D gradOutput) {
-        ConvParams p = s.params();
         float[] x = input.data();
         float[] dy = gradOutput.data();
         Tensor4D dw = s.newWeight();
-        int cg = s.inChannelsPerGroup();
         for (int k = 0; k < s.outChannels(); k++) {
-            int firstChannel = (k / s.outChannelsPerGroup()) * cg;
-            for (int c = 0; c < cg; c++) {
+            for (int c = 0; c < s.inChannelsPerGroup(); c++) {
                 for (int i = 0; i < s.kernelH(); i++) {
                     for (int j = 0; j < s.kernelW(); j++) {
                         double acc = 0.0;
                         for (int n = 0; n < s.batch(); n++) {
                             for (int oh = 0; oh < s.outH(); oh++) {
-                                int ih = oh * p.strideH() - p.padTop() + i * p.dilationH();
+                                long ih = s.rows().inputIndex(oh, i);
                                 for (int ow = 0; ow < s.outW(); ow++) {
-                                    int iw = ow * p.strideW() - p.padLeft() + j * p.dilationW();
-                                    double g = dy[((n * s.outChannels() + k) * s.outH() + oh) * s.outW() + ow];
-                                    acc += g * paddedInput(s, x, n, firstChannel + c, ih, iw);
+                                    double g = dy[s.outputIndex(n, k, oh, ow)];
+                                    acc += g * paddedInput(s, x, n, firstChannel(s, k) + c, ih, s.cols().inputIndex(ow, j));
                                 }
                             }
                         }
-                        dw.data()[((k * cg + c) * s.kernelH() + i) * s.kernelW() + j] = (float) acc;
+                        dw.data()[s.weightIndex(k, c, i, j)] = (float) acc;
                     }
                 }
             }
@@ -132,35 +129,31 @@ public final class NaiveBackend extends AbstractConvBackend {
 
     /**
      * {@code dx[n, ch, ih, iw] = sum of dy[n, k, oh, ow] * w[k, c, i, j]} over every filter {@code k} of
-     * the channel's group and every tap with {@code oh*sh - padTop + i*dh == ih} and
-     * {@code ow*sw - padLeft + j*dw == iw}: each forward product scattered back to the input element it
+     * the channel's group and every tap with {@code rows.inputIndex(oh, i) == ih} and
+     * {@code cols.inputIndex(ow, j) == iw}: each forward product scattered back to the input element it
      * read. Taps that read padding have no input element and are dropped.
      */
     private static Tensor4D inputGradient(ConvShape s, Tensor4D weight, Tensor4D gradOutput) {
-        ConvParams p = s.params();
         float[] w = weight.data();
         float[] dy = gradOutput.data();
         double[] dx = new double[s.batch() * s.inChannels() * s.inPlane()];
-        int cg = s.inChannelsPerGroup();
         for (int n = 0; n < s.batch(); n++) {
             for (int k = 0; k < s.outChannels(); k++) {
-                int firstChannel = (k / s.outChannelsPerGroup()) * cg;
                 for (int oh = 0; oh < s.outH(); oh++) {
                     for (int ow = 0; ow < s.outW(); ow++) {
-                        double g = dy[((n * s.outChannels() + k) * s.outH() + oh) * s.outW() + ow];
-                        for (int c = 0; c < cg; c++) {
+                        double g = dy[s.outputIndex(n, k, oh, ow)];
+                        for (int c = 0; c < s.inChannelsPerGroup(); c++) {
                             for (int i = 0; i < s.kernelH(); i++) {
-                                int ih = oh * p.strideH() - p.padTop() + i * p.dilationH();
-                                if (ih < 0 || ih >= s.inH()) {
+                                long ih = s.rows().inputIndex(oh, i);
+                                if (!s.rows().contains(ih)) {
                                     continue;
                                 }
                                 for (int j = 0; j < s.kernelW(); j++) {
-                                    int iw = ow * p.strideW() - p.padLeft() + j * p.dilationW();
-                                    if (iw < 0 || iw >= s.inW()) {
-                                        continue;
+                                    long iw = s.cols().inputIndex(ow, j);
+                                    if (s.cols().contains(iw)) {
+                                        double wv = w[s.weightIndex(k, c, i, j)];
+                                        dx[s.inputIndex(n, firstChannel(s, k) + c, (int) ih, (int) iw)] += g * wv;
                                     }
-                                    double wv = w[((k * cg + c) * s.kernelH() + i) * s.kernelW() + j];
-                                    dx[((n * s.inChannels() + firstChannel + c) * s.inH() + ih) * s.inW() + iw] += g * wv;
                                 }
                             }
                         }

@@ -1,6 +1,7 @@
 package org.conv4j.testkit;
 
 import org.conv4j.api.Conv2d;
+import org.conv4j.api.ConvAxis;
 import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
@@ -223,26 +224,28 @@ public abstract class ConvBackendConformance {
 
     /** Marks every output {@code (n, k, oh, ow)} whose window reads input element {@code p = (n, c, ih, iw)}. */
     private static void markAffectedOutputs(ConvShape s, int[] p, boolean[] affected) {
-        ConvParams q = s.params();
+        boolean[] rows = outputsReading(s.rows(), p[2]);
+        boolean[] cols = outputsReading(s.cols(), p[3]);
         int group = p[1] / s.inChannelsPerGroup();
         for (int k = group * s.outChannelsPerGroup(); k < (group + 1) * s.outChannelsPerGroup(); k++) {
             for (int oh = 0; oh < s.outH(); oh++) {
-                if (!tapHits(oh * q.strideH() - q.padTop(), p[2], q.dilationH(), s.kernelH())) {
-                    continue;
-                }
                 for (int ow = 0; ow < s.outW(); ow++) {
-                    if (tapHits(ow * q.strideW() - q.padLeft(), p[3], q.dilationW(), s.kernelW())) {
-                        affected[((p[0] * s.outChannels() + k) * s.outH() + oh) * s.outW() + ow] = true;
-                    }
+                    affected[s.outputIndex(p[0], k, oh, ow)] |= rows[oh] && cols[ow];
                 }
             }
         }
     }
 
-    /** True if {@code start + i*dilation == target} for some tap {@code 0 <= i < kernel}. */
-    private static boolean tapHits(int start, int target, int dilation, int kernel) {
-        int offset = target - start;
-        return offset >= 0 && offset % dilation == 0 && offset / dilation < kernel;
+    /** The outputs along {@code axis} that read input position {@code position} through some tap. */
+    private static boolean[] outputsReading(ConvAxis axis, int position) {
+        boolean[] hit = new boolean[axis.out()];
+        for (int tap = 0; tap < axis.kernel(); tap++) {
+            int o = axis.outputFor(position, tap);
+            if (o >= 0) {
+                hit[o] = true;
+            }
+        }
+        return hit;
     }
 
     // ---------------------------------------------------------------- bad input
