@@ -9,10 +9,9 @@ import org.conv4j.openblas.GemmTuning;
 import org.conv4j.openblas.NativeBufferPool;
 import org.conv4j.openblas.NativeFloats;
 import org.conv4j.openblas.OpenBlasSetup;
+import org.conv4j.openblas.Parallel;
 import org.conv4j.api.Workspace;
 
-import java.util.function.IntConsumer;
-import java.util.stream.IntStream;
 
 /**
  * The {@code im2col} backend: each image's receptive fields are copied into a column matrix
@@ -43,7 +42,7 @@ import java.util.stream.IntStream;
  *
  * <p><b>Small and thin convolutions</b> (fewer than {@link Im2colTuning#SMALL_MACS} multiply-adds, or fewer than
  * {@link GemmTuning#THIN_GEMM} per output position) multiply the same column matrix in Java on the heap, forward
- * ({@link #smallGemm}) and backward ({@link #backwardOnHeap}): for them the native round trip costs more than
+ * ({@link Gemm#thinSgemmNN}) and backward ({@link #backwardOnHeap}): for them the native round trip costs more than
  * the arithmetic, and OpenBLAS's threads only add waiting.
  *
  * <p><b>Memory.</b> The column matrices, the weights and the GEMM outputs live in one off-heap workspace
@@ -150,7 +149,7 @@ public final class Im2colBackend extends AbstractConvBackend {
     }
 
     /**
-     * The forward pass on the heap, with {@link #smallGemm} instead of OpenBLAS, one image at a time in
+     * The forward pass on the heap, with {@link Gemm#thinSgemmNN} instead of OpenBLAS, one image at a time in
      * the bands of {@code plan} (so the column matrix stays within the workspace limit here too).
      */
     private static void forwardOnHeap(ConvShape s, WorkPlan plan, float[] x, float[] w, float[] bias, float[] y) {
@@ -183,7 +182,7 @@ public final class Im2colBackend extends AbstractConvBackend {
                     ld = q;
                 }
                 for (int g = 0; g < s.groups(); g++) {
-                    smallGemm(w, g * kg * patch, kg, patch, source, base + g * patch * ld, ld, q,
+                    Gemm.thinSgemmNN(w, g * kg * patch, kg, patch, source, base + g * patch * ld, ld, q,
                             y, s.outputIndex(n, g * kg, oh0, 0), plane);
                 }
                 if (bias != null) {
@@ -199,28 +198,7 @@ public final class Im2colBackend extends AbstractConvBackend {
     }
 
     /**
-     * {@code C (m x q) = A (m x k) * B (k x q)} on arrays, row-major: {@code A} dense, {@code B} and {@code C}
-     * with leading dimensions {@code ldb} and {@code ldc}. Each row of {@code C} is set to zero and then
-     * accumulates {@code A[i][r] * B[r]} row by row (the inner loop runs along contiguous memory and
-     * vectorises). Every product is computed, so {@code 0 * NaN} is NaN as in BLAS.
-     */
-    static void smallGemm(float[] a, int aOffset, int m, int k, float[] b, int bOffset, int ldb, int q,
-                          float[] c, int cOffset, int ldc) {
-        for (int i = 0; i < m; i++) {
-            int row = cOffset + i * ldc;
-            java.util.Arrays.fill(c, row, row + q, 0f);
-            for (int r = 0; r < k; r++) {
-                float v = a[aOffset + i * k + r];
-                int from = bOffset + r * ldb;
-                for (int t = 0; t < q; t++) {
-                    c[row + t] += v * b[from + t];
-                }
-            }
-        }
-    }
-
-    /**
-     * True if the GEMMs of {@code s}, forward and backward, are better done in Java ({@link #smallGemm},
+     * True if the GEMMs of {@code s}, forward and backward, are better done in Java ({@link Gemm#thinSgemmNN},
      * {@link Gemm#thinSgemmNT}, {@link Gemm#thinSgemmTN}; see {@link Im2colTuning#SMALL_MACS} and {@link GemmTuning#THIN_GEMM}). The
      * backward pass's products have the same sizes as the forward's ({@code Kg x P} by {@code P x Q} and
      * its transposes), so one rule serves both.
@@ -233,7 +211,7 @@ public final class Im2colBackend extends AbstractConvBackend {
     private static void copyOut(ConvShape s, Layout l, NativeFloats buf, float[] y, float[] bias, Unit u) {
         int plane = s.outPlane();
         int k = s.outChannels();
-        forEach(u.images() * k, (long) k * u.width(), task -> {
+        Parallel.forEach(u.images() * k, (long) k * u.width(), task -> {
             int b = task / k;
             int c = task % k;
             int at = ((u.n0() + b) * k + c) * plane + u.oh0() * s.outW();
@@ -268,7 +246,7 @@ public final class Im2colBackend extends AbstractConvBackend {
                     int oh1 = Math.min(s.outH(), oh0 + plan.rows());
                     Unit u = new Unit(n0, nb, oh0, oh1, (oh1 - oh0) * s.outW());
                     // dY of the unit, laid out like the forward's GEMM outputs (K x L)
-                    forEach(nb * k, (long) k * u.width(), task -> buf.copyFrom(dy,
+                    Parallel.forEach(nb * k, (long) k * u.width(), task -> buf.copyFrom(dy,
                             ((u.n0() + task / k) * k + task % k) * plane + u.oh0() * s.outW(),
                             (int) (l.outRow(u, task % k) + (long) (task / k) * u.q()), u.q()));
                     fillColumns(s, l, x, buf, u);
@@ -391,7 +369,7 @@ public final class Im2colBackend extends AbstractConvBackend {
     private static void forEachChannel(ConvShape s, Layout l, Unit u, ChannelTask task) {
         int taps = s.kernelH() * s.kernelW();
         int channels = s.inChannels();
-        forEach(u.images() * channels, (long) channels * taps * u.width(), t -> {
+        Parallel.forEach(u.images() * channels, (long) channels * taps * u.width(), t -> {
             int b = t / channels;
             int c = t % channels;
             task.run(((u.n0() + b) * channels + c) * s.inPlane(), l.colsRow(u, c * taps) + (long) b * u.q());
@@ -461,17 +439,6 @@ public final class Im2colBackend extends AbstractConvBackend {
             }
         }
         Im2col.addRowsToPlane(acc, rows[0], rows[1] - rows[0], dx, plane, s.inW());
-    }
-
-    /** Runs {@code task(0 .. count-1)}, in parallel when there is enough work ({@code floats} written). */
-    private static void forEach(int count, long floats, IntConsumer task) {
-        if (count > 1 && floats >= GemmTuning.PARALLEL_MIN_FLOATS) {
-            IntStream.range(0, count).parallel().forEach(task);
-        } else {
-            for (int t = 0; t < count; t++) {
-                task.accept(t);
-            }
-        }
     }
 
     /**

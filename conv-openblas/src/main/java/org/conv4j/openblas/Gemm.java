@@ -181,11 +181,31 @@ public final class Gemm {
      */
     public static void thinSgemmTN(float[] a, int aOffset, int m, int p,
                                    float[] b, int bOffset, int ldb, int q, float[] c, int cOffset, int ldc) {
-        for (int r = 0; r < p; r++) {
+        rowsByAxpy(a, aOffset, 1, p, p, m, b, bOffset, ldb, q, c, cOffset, ldc);
+    }
+
+    /**
+     * {@code C (m x q) = A (m x k) * B (k x q)} on arrays, row-major: {@code A} dense, {@code B} and {@code C}
+     * with leading dimensions {@code ldb} and {@code ldc}; the same loop as {@link #thinSgemmTN} with {@code A}
+     * read untransposed: each row {@code i} of {@code C} is set to zero and then accumulates
+     * {@code A[i][r] * B[r]} for {@code r = 0 .. k-1}. Every product is computed.
+     */
+    public static void thinSgemmNN(float[] a, int aOffset, int m, int k,
+                                   float[] b, int bOffset, int ldb, int q, float[] c, int cOffset, int ldc) {
+        rowsByAxpy(a, aOffset, k, 1, m, k, b, bOffset, ldb, q, c, cOffset, ldc);
+    }
+
+    /**
+     * Row {@code r < rows} of {@code C} = {@code sum_i a[aOffset + r*rowStep + i*termStep] * B[i]} over
+     * {@code i < terms}, in that order, one axpy along a row of {@code B} per term.
+     */
+    private static void rowsByAxpy(float[] a, int aOffset, int rowStep, int termStep, int rows, int terms,
+                                   float[] b, int bOffset, int ldb, int q, float[] c, int cOffset, int ldc) {
+        for (int r = 0; r < rows; r++) {
             int row = cOffset + r * ldc;
             Arrays.fill(c, row, row + q, 0f);
-            for (int i = 0; i < m; i++) {
-                float v = a[aOffset + i * p + r];
+            for (int i = 0; i < terms; i++) {
+                float v = a[aOffset + r * rowStep + i * termStep];
                 int from = bOffset + i * ldb;
                 for (int t = 0; t < q; t++) {
                     c[row + t] += v * b[from + t];

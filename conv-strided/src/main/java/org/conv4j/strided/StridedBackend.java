@@ -10,12 +10,12 @@ import org.conv4j.openblas.GemmTuning;
 import org.conv4j.openblas.NativeBufferPool;
 import org.conv4j.openblas.NativeFloats;
 import org.conv4j.openblas.OpenBlasSetup;
+import org.conv4j.openblas.Parallel;
 import org.conv4j.api.Workspace;
 
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.function.IntConsumer;
-import java.util.stream.IntStream;
 
 /**
  * The {@code strided} backend: convolution as GEMM over a strided window VIEW of the padded input (the seeds'
@@ -432,7 +432,7 @@ public final class StridedBackend extends AbstractConvBackend {
     private static void gather(float[] src, WindowView view, NativeFloats ws, int at, long floats) {
         FloatBuffer dst = ws.buffer();
         int tapRows = (int) (view.shape()[0] * view.shape()[3]);
-        forEach(tapRows, floats, t -> StridedKernels.gatherWindows(src, view, dst, at, t, t + 1),
+        Parallel.forEach(tapRows, floats, t -> StridedKernels.gatherWindows(src, view, dst, at, t, t + 1),
                 () -> StridedKernels.gatherWindows(src, view, dst, at));
     }
 
@@ -455,19 +455,11 @@ public final class StridedBackend extends AbstractConvBackend {
             }
         };
         int channels = (int) view.shape()[0];
-        forEach(channels, floats, channel, () -> {
+        Parallel.forEach(channels, floats, channel, () -> {
             for (int c = 0; c < channels; c++) {
                 channel.accept(c);
             }
         });
-    }
-
-    private static void forEach(int tasks, long floats, IntConsumer task, Runnable serial) {
-        if (tasks > 1 && floats >= GemmTuning.PARALLEL_MIN_FLOATS) {
-            IntStream.range(0, tasks).parallel().forEach(task);
-        } else {
-            serial.run();
-        }
     }
 
     // ------------------------------------------------------------------------------------------- padding
