@@ -125,8 +125,7 @@ public final class Im2colBackend extends AbstractConvBackend {
             return;
         }
         Layout l = new Layout(s, plan);
-        NativeFloats buf = pool.acquire(plan.capacity());
-        try {
+        pool.use(plan.capacity(), buf -> {
             buf.copyFrom(w, 0, 0, w.length);
             for (int n0 = 0; n0 < s.batch(); n0 += plan.images()) {
                 int nb = Math.min(plan.images(), s.batch() - n0);
@@ -143,9 +142,7 @@ public final class Im2colBackend extends AbstractConvBackend {
                     copyOut(s, l, buf, y, bias, u);
                 }
             }
-        } finally {
-            pool.release(buf);
-        }
+        });
     }
 
     /**
@@ -236,8 +233,7 @@ public final class Im2colBackend extends AbstractConvBackend {
         Layout l = new Layout(s, plan);
         int plane = s.outPlane();
         int k = s.outChannels();
-        NativeFloats buf = pool.acquire(plan.capacity());
-        try {
+        pool.use(plan.capacity(), buf -> {
             buf.copyFrom(w, 0, 0, w.length);
             boolean first = true;
             for (int n0 = 0; n0 < s.batch(); n0 += plan.images()) {
@@ -267,9 +263,7 @@ public final class Im2colBackend extends AbstractConvBackend {
                 }
             }
             buf.copyTo((int) l.weightGradient(0), dw, 0, dw.length);
-        } finally {
-            pool.release(buf);
-        }
+        });
     }
 
     /**

@@ -224,17 +224,14 @@ public final class StridedBackend extends AbstractConvBackend {
      */
     Tensor4D forward(ConvShape s, Path path, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
         BandPlan plan = BandPlan.of(s, path, false, workspaceBytes);
-        NativeFloats ws = pool.acquire(plan.capacity());
-        try {
+        pool.use(plan.capacity(), ws -> {
             Padded pad = new Padded(s, plan.path() == Path.ZERO_COPY);
             if (plan.path() == Path.ZERO_COPY) {
                 forwardZeroCopy(s, plan, ws, pad, input, weight, bias, output);
             } else {
                 forwardGathered(s, plan, ws, pad, input, weight, bias, output);
             }
-        } finally {
-            pool.release(ws);
-        }
+        });
         return output;
     }
 
@@ -243,17 +240,14 @@ public final class StridedBackend extends AbstractConvBackend {
         Tensor4D dx = s.newInput();
         Tensor4D dw = s.newWeight();
         BandPlan plan = BandPlan.of(s, path, true, workspaceBytes);
-        NativeFloats ws = pool.acquire(plan.capacity());
-        try {
+        pool.use(plan.capacity(), ws -> {
             Padded pad = new Padded(s, plan.path() == Path.ZERO_COPY);
             if (plan.path() == Path.ZERO_COPY) {
                 backwardZeroCopy(s, plan, ws, pad, input, weight, gradOutput, dx, dw);
             } else {
                 backwardGathered(s, plan, ws, pad, input, weight, gradOutput, dx, dw);
             }
-        } finally {
-            pool.release(ws);
-        }
+        });
         float[] db = biasGradient(s, gradOutput);
         return new ConvGradients(dx, dw, db);
     }
