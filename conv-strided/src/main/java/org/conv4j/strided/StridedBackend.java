@@ -18,8 +18,8 @@ import java.util.Arrays;
 import java.util.function.IntConsumer;
 
 /**
- * The {@code strided} backend: convolution as GEMM over a strided window VIEW of the padded input (the seeds'
- * second trick, numpy's {@code as_strided} / {@code view_as_windows}). See {@link WindowView} for the view and
+ * The {@code strided} backend: convolution as GEMM over a strided window VIEW of the padded input (numpy's
+ * {@code as_strided} / {@code view_as_windows}). See {@link WindowView} for the view and
  * its stride formula, and docs/strided.md for the measurements behind the two paths.
  *
  * <p>The input is copied once per image into a zero-padded buffer {@code xpad (C, Hp, Wp)}; padding is then
@@ -53,8 +53,8 @@ import java.util.function.IntConsumer;
  *       zero-copy: the GEMM accumulates straight into the tap-matrix view of {@code dXpad}); the padding border
  *       of {@code dXpad} is then cropped away.</li>
  * </ul>
- * Thin backward passes (fewer than {@link GemmTuning#THIN_GEMM} multiply-adds per output position, e.g. the seeds' one
- * 2x2 filter on one channel) run the gathered path on the Java heap instead ({@link #backwardOnHeap}).
+ * Thin backward passes (fewer than {@link GemmTuning#THIN_GEMM} multiply-adds per output position, e.g. one 2x2
+ * filter on one channel) run the gathered path on the Java heap instead ({@link #backwardOnHeap}).
  * The zero-copy backward sums over the wrap-around columns too, with {@code dY} set to zero there; that adds
  * exact zeros only while every {@code x} and {@code w} is finite ({@code 0 * NaN = NaN}), so a call with a
  * non-finite input or weight takes the gathered path, which touches window elements only.

@@ -13,8 +13,8 @@ final class StridedTuning {
     /**
      * Fewest input channels per group from which the forward pass takes the zero-copy path for any filter count
      * (below it only when {@code Kg <= Cg} or the kernel is 1x1): zero-copy re-reads the output once per tap with
-     * an inner dimension of only {@code Cg}, which BLAS runs near speed from about 16 channels. A direction from
-     * probes, to be confirmed with the JMH suite, not a measured optimum.
+     * an inner dimension of only {@code Cg}, which BLAS runs near speed from about 16 channels (a direction from
+     * probes, not a measured optimum).
      */
     static final int ZERO_COPY_MIN_CHANNELS = 16;
 

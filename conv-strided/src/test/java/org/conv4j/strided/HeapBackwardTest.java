@@ -35,7 +35,7 @@ class HeapBackwardTest {
 
     private static Stream<Case> cases() {
         return Stream.of(
-                new Case("seeds' thin case 1x1x211x197 * 1x1x2x2", 1, 1, 211, 197, 1, 2, 2, ConvParams.DEFAULT),
+                new Case("thin scaling case 1x1x211x197 * 1x1x2x2", 1, 1, 211, 197, 1, 2, 2, ConvParams.DEFAULT),
                 new Case("thin, batch 2, stride 2, asymmetric padding, dilation", 2, 1, 183, 170, 1, 3, 2,
                         ConvParams.builder().stride(2, 1).padding(1, 0, 2, 1).dilation(1, 2).build()),
                 new Case("depthwise 3x3, groups 3", 1, 3, 130, 121, 3, 3, 3,

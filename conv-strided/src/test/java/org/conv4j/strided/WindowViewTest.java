@@ -147,7 +147,7 @@ class WindowViewTest {
 
     @Test
     void misSizedRequestFailsBeforeAnyRead() {
-        // the seeds' 3x3 example: 2x2 windows of a 3x3 image need all 9 elements
+        // the 3x3 worked example: 2x2 windows of a 3x3 image need all 9 elements
         WindowView ok = new WindowView(new long[] {2, 2, 2, 2}, new long[] {3, 1, 3, 1}, 0);
         assertEquals(8, ok.maxReachableOffset());
         ok.checkFits(9);
