@@ -127,21 +127,16 @@ public final class Im2colBackend extends AbstractConvBackend {
         Layout l = new Layout(s, plan);
         pool.use(plan.capacity(), buf -> {
             buf.copyFrom(w, 0, 0, w.length);
-            for (int n0 = 0; n0 < s.batch(); n0 += plan.images()) {
-                int nb = Math.min(plan.images(), s.batch() - n0);
-                for (int oh0 = 0; oh0 < s.outH(); oh0 += plan.rows()) {
-                    int oh1 = Math.min(s.outH(), oh0 + plan.rows());
-                    Unit u = new Unit(n0, nb, oh0, oh1, (oh1 - oh0) * s.outW());
-                    fillColumns(s, l, x, buf, u);
-                    for (int g = 0; g < s.groups(); g++) { // Y[g] (Kg x L) = W[g] (Kg x P) * cols[g] (P x L)
-                        Gemm.sgemm(false, false, l.kg, u.width(), l.patch, 1f,
-                                buf, l.weight(g), l.patch,
-                                buf, l.colsRow(u, g * l.patch), u.width(),
-                                0f, buf, l.outRow(u, g * l.kg), u.width());
-                    }
-                    copyOut(s, l, buf, y, bias, u);
+            forEachUnit(s, plan, u -> {
+                fillColumns(s, l, x, buf, u);
+                for (int g = 0; g < s.groups(); g++) { // Y[g] (Kg x L) = W[g] (Kg x P) * cols[g] (P x L)
+                    Gemm.sgemm(false, false, l.kg, u.width(), l.patch, 1f,
+                            buf, l.weight(g), l.patch,
+                            buf, l.colsRow(u, g * l.patch), u.width(),
+                            0f, buf, l.outRow(u, g * l.kg), u.width());
                 }
-            }
+                copyOut(s, l, buf, y, bias, u);
+            });
         });
     }
 
@@ -235,33 +230,27 @@ public final class Im2colBackend extends AbstractConvBackend {
         int k = s.outChannels();
         pool.use(plan.capacity(), buf -> {
             buf.copyFrom(w, 0, 0, w.length);
-            boolean first = true;
-            for (int n0 = 0; n0 < s.batch(); n0 += plan.images()) {
-                int nb = Math.min(plan.images(), s.batch() - n0);
-                for (int oh0 = 0; oh0 < s.outH(); oh0 += plan.rows()) {
-                    int oh1 = Math.min(s.outH(), oh0 + plan.rows());
-                    Unit u = new Unit(n0, nb, oh0, oh1, (oh1 - oh0) * s.outW());
-                    // dY of the unit, laid out like the forward's GEMM outputs (K x L)
-                    Parallel.forEach(nb * k, (long) k * u.width(), task -> buf.copyFrom(dy,
-                            ((u.n0() + task / k) * k + task % k) * plane + u.oh0() * s.outW(),
-                            (int) (l.outRow(u, task % k) + (long) (task / k) * u.q()), u.q()));
-                    fillColumns(s, l, x, buf, u);
-                    for (int g = 0; g < s.groups(); g++) { // dW[g] (+)= dY[g] (Kg x L) * cols[g]^T (L x P)
-                        Gemm.sgemm(false, true, l.kg, l.patch, u.width(), 1f,
-                                buf, l.outRow(u, g * l.kg), u.width(),
-                                buf, l.colsRow(u, g * l.patch), u.width(),
-                                first ? 0f : 1f, buf, l.weightGradient(g), l.patch);
-                    }
-                    first = false;
-                    for (int g = 0; g < s.groups(); g++) { // dcols[g] = W[g]^T (P x Kg) * dY[g] (Kg x L)
-                        Gemm.sgemm(true, false, l.patch, u.width(), l.kg, 1f,
-                                buf, l.weight(g), l.patch,
-                                buf, l.outRow(u, g * l.kg), u.width(),
-                                0f, buf, l.colsRow(u, g * l.patch), u.width());
-                    }
-                    addColumnsBack(s, l, buf, dx, u);
+            forEachUnit(s, plan, u -> {
+                boolean first = u.n0() == 0 && u.oh0() == 0; // the first unit sets dW, the others add to it
+                // dY of the unit, laid out like the forward's GEMM outputs (K x L)
+                Parallel.forEach(u.images() * k, (long) k * u.width(), task -> buf.copyFrom(dy,
+                        ((u.n0() + task / k) * k + task % k) * plane + u.oh0() * s.outW(),
+                        (int) (l.outRow(u, task % k) + (long) (task / k) * u.q()), u.q()));
+                fillColumns(s, l, x, buf, u);
+                for (int g = 0; g < s.groups(); g++) { // dW[g] (+)= dY[g] (Kg x L) * cols[g]^T (L x P)
+                    Gemm.sgemm(false, true, l.kg, l.patch, u.width(), 1f,
+                            buf, l.outRow(u, g * l.kg), u.width(),
+                            buf, l.colsRow(u, g * l.patch), u.width(),
+                            first ? 0f : 1f, buf, l.weightGradient(g), l.patch);
                 }
-            }
+                for (int g = 0; g < s.groups(); g++) { // dcols[g] = W[g]^T (P x Kg) * dY[g] (Kg x L)
+                    Gemm.sgemm(true, false, l.patch, u.width(), l.kg, 1f,
+                            buf, l.weight(g), l.patch,
+                            buf, l.outRow(u, g * l.kg), u.width(),
+                            0f, buf, l.colsRow(u, g * l.patch), u.width());
+                }
+                addColumnsBack(s, l, buf, dx, u);
+            });
             buf.copyTo((int) l.weightGradient(0), dw, 0, dw.length);
         });
     }
@@ -433,6 +422,17 @@ public final class Im2colBackend extends AbstractConvBackend {
             }
         }
         Im2col.addRowsToPlane(acc, rows[0], rows[1] - rows[0], dx, plane, s.inW());
+    }
+
+    /** Runs {@code work} on every unit of {@code plan} in order: chunks of images, then bands of output rows. */
+    private static void forEachUnit(ConvShape s, WorkPlan plan, java.util.function.Consumer<Unit> work) {
+        for (int n0 = 0; n0 < s.batch(); n0 += plan.images()) {
+            int nb = Math.min(plan.images(), s.batch() - n0);
+            for (int oh0 = 0; oh0 < s.outH(); oh0 += plan.rows()) {
+                int oh1 = Math.min(s.outH(), oh0 + plan.rows());
+                work.accept(new Unit(n0, nb, oh0, oh1, (oh1 - oh0) * s.outW()));
+            }
+        }
     }
 
     /**
