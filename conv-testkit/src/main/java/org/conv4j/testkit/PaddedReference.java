@@ -12,8 +12,8 @@ import org.conv4j.api.Tensor4D;
  * padding is materialised (the input is copied into a zero-bordered array {@code xp} of
  * {@code (N, C, H + padTop + padBottom, W + padLeft + padRight)}, so no bounds are tested), the loops run tap
  * by tap ({@code (k, c, i, j)} outermost, output positions innermost), and the input gradient is scattered
- * into a padded array and cropped. Sums in double, rounded to float once. Not a backend users can select (it
- * is not registered with {@link java.util.ServiceLoader}); slow, for the kit's small cases only.
+ * into a padded array and cropped. Sums in double, rounded to float once. Not registered with
+ * {@link java.util.ServiceLoader}; slow, for the kit's small cases only.
  */
 final class PaddedReference extends AbstractConvBackend {
 
@@ -22,55 +22,33 @@ final class PaddedReference extends AbstractConvBackend {
         return "padded-reference";
     }
 
-    /** The padded geometry: {@code xp[n, c, ph, pw]} at {@code ((n*C + c)*pH + ph)*pW + pw}. */
-    private record Padded(ConvShape s, int ph, int pw) {
-        Padded(ConvShape s) {
-            this(s, s.inH() + s.params().padTop() + s.params().padBottom(),
-                    s.inW() + s.params().padLeft() + s.params().padRight());
-        }
+    /** Called with one term's weight index, padded-input index and output index. */
+    private interface Term {
+        void visit(int wi, int xpi, int yi);
+    }
 
-        int at(int n, int c, int h, int w) {
-            return ((n * s.inChannels() + c) * ph + h) * pw + w;
-        }
+    /** {@code xp[n, c, h, w]} is at {@code ((n*C + c)*pH + h)*pW + w}, {@code pH = H + padTop + padBottom}. */
+    private static int padded(ConvShape s, int n, int c, int h, int w) {
+        ConvParams p = s.params();
+        return ((n * s.inChannels() + c) * (int) s.paddedH() + h + p.padTop()) * (int) s.paddedW() + w + p.padLeft();
+    }
 
-        /** Calls {@code f} with every input element's index in {@code x} and in {@code xp}. */
-        void forEachInput(IndexPair f) {
-            ConvParams p = s.params();
-            int e = 0;
-            for (int n = 0; n < s.batch(); n++) {
-                for (int c = 0; c < s.inChannels(); c++) {
-                    for (int h = 0; h < s.inH(); h++) {
-                        for (int w = 0; w < s.inW(); w++) {
-                            f.visit(e++, at(n, c, h + p.padTop(), w + p.padLeft()));
-                        }
-                    }
-                }
-            }
-        }
-
-        double[] pad(float[] x) {
-            double[] xp = new double[s.batch() * s.inChannels() * ph * pw];
-            forEachInput((xi, pi) -> xp[pi] = x[xi]);
-            return xp;
-        }
-
-        /** Calls {@code tap} for every (n, k, input channel c, tap i, j, output oh, ow) with its xp and y indices. */
-        void forEachProduct(TapVisitor tap) {
-            ConvParams p = s.params();
-            int cg = s.inChannelsPerGroup();
-            for (int k = 0; k < s.outChannels(); k++) {
-                int c0 = (k / s.outChannelsPerGroup()) * cg;
-                for (int c = 0; c < cg; c++) {
-                    for (int i = 0; i < s.kernelH(); i++) {
-                        for (int j = 0; j < s.kernelW(); j++) {
-                            int wAt = ((k * cg + c) * s.kernelH() + i) * s.kernelW() + j;
-                            for (int n = 0; n < s.batch(); n++) {
-                                for (int oh = 0; oh < s.outH(); oh++) {
-                                    for (int ow = 0; ow < s.outW(); ow++) {
-                                        tap.visit(wAt, at(n, c0 + c, oh * p.strideH() + i * p.dilationH(),
-                                                ow * p.strideW() + j * p.dilationW()),
-                                                ((n * s.outChannels() + k) * s.outH() + oh) * s.outW() + ow);
-                                    }
+    /** Every term of every output sum, tap by tap. */
+    private static void forEachTerm(ConvShape s, Term term) {
+        ConvParams p = s.params();
+        int cg = s.inChannelsPerGroup();
+        for (int k = 0; k < s.outChannels(); k++) {
+            for (int c = 0; c < cg; c++) {
+                for (int i = 0; i < s.kernelH(); i++) {
+                    for (int j = 0; j < s.kernelW(); j++) {
+                        int wi = ((k * cg + c) * s.kernelH() + i) * s.kernelW() + j;
+                        for (int n = 0; n < s.batch(); n++) {
+                            for (int oh = 0; oh < s.outH(); oh++) {
+                                for (int ow = 0; ow < s.outW(); ow++) {
+                                    term.visit(wi, padded(s, n, (k / s.outChannelsPerGroup()) * cg + c,
+                                            oh * p.strideH() + i * p.dilationH() - p.padTop(),
+                                            ow * p.strideW() + j * p.dilationW() - p.padLeft()),
+                                            ((n * s.outChannels() + k) * s.outH() + oh) * s.outW() + ow);
                                 }
                             }
                         }
@@ -80,21 +58,32 @@ final class PaddedReference extends AbstractConvBackend {
         }
     }
 
-    private interface IndexPair {
-        void visit(int inputIndex, int paddedIndex);
+    /** Calls {@code f(index in x, index in xp)} for every input element. */
+    private static void forEachInput(ConvShape s, java.util.function.BiConsumer<Integer, Integer> f) {
+        int e = 0;
+        for (int n = 0; n < s.batch(); n++) {
+            for (int c = 0; c < s.inChannels(); c++) {
+                for (int h = 0; h < s.inH(); h++) {
+                    for (int w = 0; w < s.inW(); w++) {
+                        f.accept(e++, padded(s, n, c, h, w));
+                    }
+                }
+            }
+        }
     }
 
-    private interface TapVisitor {
-        void visit(int weightIndex, int paddedInputIndex, int outputIndex);
+    private static double[] pad(ConvShape s, float[] x) {
+        double[] xp = new double[(int) (s.batch() * s.inChannels() * s.paddedH() * s.paddedW())];
+        forEachInput(s, (xi, pi) -> xp[pi] = x[xi]);
+        return xp;
     }
 
     @Override
     protected Tensor4D forward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
-        Padded g = new Padded(s);
-        double[] xp = g.pad(input.data());
+        double[] xp = pad(s, input.data());
         float[] w = weight.data();
         double[] y = new double[output.size()];
-        g.forEachProduct((wi, xi, yi) -> y[yi] += (double) w[wi] * xp[xi]);
+        forEachTerm(s, (wi, xi, yi) -> y[yi] += (double) w[wi] * xp[xi]);
         for (int e = 0; e < y.length; e++) {
             output.data()[e] = (float) (y[e] + (bias == null ? 0.0 : bias[e / s.outPlane() % s.outChannels()]));
         }
@@ -103,14 +92,13 @@ final class PaddedReference extends AbstractConvBackend {
 
     @Override
     protected ConvGradients backward(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
-        Padded g = new Padded(s);
-        double[] xp = g.pad(input.data());
+        double[] xp = pad(s, input.data());
         float[] w = weight.data();
         float[] dy = gradOutput.data();
         double[] dxp = new double[xp.length];
         double[] dw = new double[weight.size()];
         double[] db = new double[s.outChannels()];
-        g.forEachProduct((wi, xi, yi) -> {
+        forEachTerm(s, (wi, xi, yi) -> {
             dxp[xi] += (double) dy[yi] * w[wi];
             dw[wi] += (double) dy[yi] * xp[xi];
         });
@@ -118,7 +106,7 @@ final class PaddedReference extends AbstractConvBackend {
             db[e / s.outPlane() % s.outChannels()] += dy[e];
         }
         Tensor4D dx = s.newInput();
-        g.forEachInput((xi, pi) -> dx.data()[xi] = (float) dxp[pi]);
+        forEachInput(s, (xi, pi) -> dx.data()[xi] = (float) dxp[pi]);
         return new ConvGradients(dx, Tensor4D.wrap(toFloats(dw), weight.n(), weight.c(), weight.h(), weight.w()),
                 toFloats(db));
     }
