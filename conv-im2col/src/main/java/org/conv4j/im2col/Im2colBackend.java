@@ -1,12 +1,11 @@
 package org.conv4j.im2col;
 
-import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.openblas.AbstractGemmBackend;
 import org.conv4j.openblas.Gemm;
 import org.conv4j.openblas.GemmTuning;
-import org.conv4j.openblas.NativeBufferPool;
 import org.conv4j.openblas.NativeFloats;
 import org.conv4j.openblas.OpenBlasSetup;
 import org.conv4j.openblas.Parallel;
@@ -59,15 +58,13 @@ import org.conv4j.api.Workspace;
  * <p><b>Accuracy</b>: float32 GEMM, within 1e-5 of the naive double-accumulating reference relative to
  * the largest reference value in the conformance kit. Thread-safe.
  */
-public final class Im2colBackend extends AbstractConvBackend {
+public final class Im2colBackend extends AbstractGemmBackend {
 
     /** The name this backend registers under. */
     public static final String NAME = "im2col";
 
-    private final long workspaceBytes;
     private final long smallMacs;
     private final long thinGemm;
-    private final NativeBufferPool pool = new NativeBufferPool();
 
     /** A backend with the default workspace limit ({@link Workspace#defaultLimitBytes()}). */
     public Im2colBackend() {
@@ -85,20 +82,14 @@ public final class Im2colBackend extends AbstractConvBackend {
 
     /** For tests and probes: {@code smallMacs = 0} sends every pass, forward and backward, through OpenBLAS. */
     Im2colBackend(long workspaceBytes, long smallMacs) {
-        this.workspaceBytes = Workspace.checkLimit(workspaceBytes);
+        super(workspaceBytes);
         this.smallMacs = smallMacs;
         this.thinGemm = smallMacs == 0 ? 0 : GemmTuning.THIN_GEMM;
-        OpenBlasSetup.ensureLoaded();
     }
 
     @Override
     public String name() {
         return NAME;
-    }
-
-    /** The workspace limit of one call, in bytes. */
-    public long workspaceBytes() {
-        return workspaceBytes;
     }
 
     @Override
@@ -119,13 +110,13 @@ public final class Im2colBackend extends AbstractConvBackend {
 
     /** Writes every element of {@code y}. */
     private void forward(ConvShape s, float[] x, float[] w, float[] bias, float[] y) {
-        WorkPlan plan = WorkPlan.of(s, workspaceBytes, false);
+        WorkPlan plan = WorkPlan.of(s, workspaceBytes(), false);
         if (useJavaGemm(s)) {
             forwardOnHeap(s, plan, x, w, bias, y);
             return;
         }
         Layout l = new Layout(s, plan);
-        pool.use(plan.capacity(), buf -> {
+        withWorkspace(plan.capacity(), buf -> {
             buf.copyFrom(w, 0, 0, w.length);
             forEachUnit(s, plan, u -> {
                 fillColumns(s, l, x, buf, u);
@@ -220,7 +211,7 @@ public final class Im2colBackend extends AbstractConvBackend {
     // ------------------------------------------------------------------------------------------ backward
 
     private void backward(ConvShape s, float[] x, float[] w, float[] dy, float[] dx, float[] dw) {
-        WorkPlan plan = WorkPlan.of(s, workspaceBytes, true);
+        WorkPlan plan = WorkPlan.of(s, workspaceBytes(), true);
         if (useJavaGemm(s)) {
             backwardOnHeap(s, plan, x, w, dy, dx, dw);
             return;
@@ -228,7 +219,7 @@ public final class Im2colBackend extends AbstractConvBackend {
         Layout l = new Layout(s, plan);
         int plane = s.outPlane();
         int k = s.outChannels();
-        pool.use(plan.capacity(), buf -> {
+        withWorkspace(plan.capacity(), buf -> {
             buf.copyFrom(w, 0, 0, w.length);
             forEachUnit(s, plan, u -> {
                 boolean first = u.n0() == 0 && u.oh0() == 0; // the first unit sets dW, the others add to it

@@ -1,15 +1,13 @@
 package org.conv4j.strided;
 
-import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.openblas.AbstractGemmBackend;
 import org.conv4j.openblas.Gemm;
 import org.conv4j.openblas.GemmTuning;
-import org.conv4j.openblas.NativeBufferPool;
 import org.conv4j.openblas.NativeFloats;
-import org.conv4j.openblas.OpenBlasSetup;
 import org.conv4j.openblas.Parallel;
 import org.conv4j.api.Workspace;
 
@@ -70,16 +68,13 @@ import java.util.function.IntConsumer;
  * <p><b>Accuracy</b>: float32 GEMM, within the conformance kit's default 1e-5 of the naive reference,
  * relative to the reference's largest value.
  */
-public final class StridedBackend extends AbstractConvBackend {
+public final class StridedBackend extends AbstractGemmBackend {
 
     /** The name this backend registers under. */
     public static final String NAME = "strided";
 
     /** How a call runs; see the class comment. */
     enum Path { ZERO_COPY, GATHERED }
-
-    private final long workspaceBytes;
-    private final NativeBufferPool pool = new NativeBufferPool();
 
     /** A backend with the default workspace limit ({@link Workspace#defaultLimitBytes()}). */
     public StridedBackend() {
@@ -93,18 +88,12 @@ public final class StridedBackend extends AbstractConvBackend {
      * @throws IllegalArgumentException if the limit is below {@link Workspace#MIN_LIMIT_BYTES}
      */
     public StridedBackend(long workspaceBytes) {
-        this.workspaceBytes = Workspace.checkLimit(workspaceBytes);
-        OpenBlasSetup.ensureLoaded();
+        super(workspaceBytes);
     }
 
     @Override
     public String name() {
         return NAME;
-    }
-
-    /** The workspace limit of one call, in bytes. */
-    public long workspaceBytes() {
-        return workspaceBytes;
     }
 
     /**
@@ -223,8 +212,8 @@ public final class StridedBackend extends AbstractConvBackend {
      * workspace plan may still fall back to the gathered path.
      */
     Tensor4D forward(ConvShape s, Path path, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
-        BandPlan plan = BandPlan.of(s, path, false, workspaceBytes);
-        pool.use(plan.capacity(), ws -> {
+        BandPlan plan = BandPlan.of(s, path, false, workspaceBytes());
+        withWorkspace(plan.capacity(), ws -> {
             Padded pad = new Padded(s, plan.path() == Path.ZERO_COPY);
             if (plan.path() == Path.ZERO_COPY) {
                 forwardZeroCopy(s, plan, ws, pad, input, weight, bias, output);
@@ -239,8 +228,8 @@ public final class StridedBackend extends AbstractConvBackend {
     ConvGradients backward(ConvShape s, Path path, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
         Tensor4D dx = s.newInput();
         Tensor4D dw = s.newWeight();
-        BandPlan plan = BandPlan.of(s, path, true, workspaceBytes);
-        pool.use(plan.capacity(), ws -> {
+        BandPlan plan = BandPlan.of(s, path, true, workspaceBytes());
+        withWorkspace(plan.capacity(), ws -> {
             Padded pad = new Padded(s, plan.path() == Path.ZERO_COPY);
             if (plan.path() == Path.ZERO_COPY) {
                 backwardZeroCopy(s, plan, ws, pad, input, weight, gradOutput, dx, dw);
