@@ -16,6 +16,12 @@ public abstract class AbstractConvBackend implements ConvBackend {
     /** Below this many gradOutput elements the bias gradient is summed on the calling thread. */
     static final int PARALLEL_BIAS_GRADIENT_ELEMENTS = 1 << 16;
 
+    /** The backend's {@link #name()}, so that logs and messages name it. */
+    @Override
+    public String toString() {
+        return name();
+    }
+
     @Override
     public final Tensor4D forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
         ConvShape s = ConvShape.forward(input, weight, bias, params);

@@ -29,6 +29,8 @@ public final class ConvShape {
     private final int kernelW;
     private final int outH;
     private final int outW;
+    private final ConvAxis rows;
+    private final ConvAxis cols;
 
     private ConvShape(ConvParams params, Tensor4D input, Tensor4D weight, int outH, int outW) {
         this(params, input.n(), input.c(), input.h(), input.w(), weight, outH, outW);
@@ -46,6 +48,10 @@ public final class ConvShape {
         this.kernelW = weight.w();
         this.outH = outH;
         this.outW = outW;
+        this.rows = new ConvAxis(inH, kernelH, params.strideH(), params.padTop(), params.padBottom(),
+                params.dilationH(), outH);
+        this.cols = new ConvAxis(inW, kernelW, params.strideW(), params.padLeft(), params.padRight(),
+                params.dilationW(), outW);
     }
 
     /**
@@ -225,6 +231,34 @@ public final class ConvShape {
 
     public int groups() {
         return params.groups();
+    }
+
+    /** The geometry along the rows (height): H, kH, strideH, padTop, padBottom, dilationH, outH. */
+    public ConvAxis rows() {
+        return rows;
+    }
+
+    /** The geometry along the columns (width): W, kW, strideW, padLeft, padRight, dilationW, outW. */
+    public ConvAxis cols() {
+        return cols;
+    }
+
+    /** The index of input element {@code (n, c, h, w)} in NCHW order: {@code ((n*C + c)*H + h)*W + w}. */
+    public int inputIndex(int n, int c, int h, int w) {
+        return ((n * inChannels + c) * inH + h) * inW + w;
+    }
+
+    /** The index of output element {@code (n, k, h, w)} in NCHW order: {@code ((n*K + k)*outH + h)*outW + w}. */
+    public int outputIndex(int n, int k, int h, int w) {
+        return ((n * outChannels + k) * outH + h) * outW + w;
+    }
+
+    /**
+     * The index of weight element {@code (k, c, i, j)} in OIHW order, {@code c} counted within the filter's
+     * group: {@code ((k*C/groups + c)*kH + i)*kW + j}.
+     */
+    public int weightIndex(int k, int c, int i, int j) {
+        return ((k * inChannelsPerGroup() + c) * kernelH + i) * kernelW + j;
     }
 
     /** C / groups: the channels each filter reads. */

@@ -10,7 +10,7 @@ class ConvShapeTest {
 
     @Test
     void outputSizeFormula() {
-        assertEquals(2, ConvShape.outputSize(3, 2, 1, 0, 0, 1));      // seeds' worked example
+        assertEquals(2, ConvShape.outputSize(3, 2, 1, 0, 0, 1));      // 3x3 worked example
         assertEquals(55, ConvShape.outputSize(227, 11, 4, 0, 0, 1));  // AlexNet conv1
         assertEquals(112, ConvShape.outputSize(224, 7, 2, 3, 3, 1));  // ResNet-50 conv1
         assertEquals(56, ConvShape.outputSize(56, 3, 1, 1, 1, 1));

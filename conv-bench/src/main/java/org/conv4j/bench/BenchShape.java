@@ -1,7 +1,9 @@
 package org.conv4j.bench;
 
+import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
@@ -14,82 +16,22 @@ import org.conv4j.api.Tensor4D;
  *
  * <p>Data is reproducible: {@link #input}, {@link #weight}, {@link #bias} and {@link #gradOutput} are
  * uniform in {@code [-1, 1)} from a seed, so every run of every tool convolves the same numbers.
+ *
+ * @param name        the catalogue name, e.g. {@code resnet50-3x3-64-b8}
+ * @param group       the family it belongs to, e.g. {@code resnet50}
+ * @param description what the shape is, in words people recognise, e.g. "ResNet-50 conv2_x 3x3, 64->64 at 56x56"
  */
-public final class BenchShape {
+public record BenchShape(String name, String group, String description, int batch, int inChannels, int inH, int inW,
+                         int outChannels, int kernelH, int kernelW, ConvParams params) {
 
-    private final String name;
-    private final String group;
-    private final String description;
-    private final int batch;
-    private final int inChannels;
-    private final int inH;
-    private final int inW;
-    private final int outChannels;
-    private final int kernelH;
-    private final int kernelW;
-    private final ConvParams params;
-    private volatile ConvShape geometry;
+    /** Each shape's validated geometry, computed once (it allocates zero tensors of the shape). */
+    private static final Map<BenchShape, ConvShape> GEOMETRY = new ConcurrentHashMap<>();
 
-    BenchShape(String name, String group, String description, int batch, int inChannels, int inH, int inW,
-               int outChannels, int kernelH, int kernelW, ConvParams params) {
-        this.name = Objects.requireNonNull(name, "name");
-        this.group = Objects.requireNonNull(group, "group");
-        this.description = Objects.requireNonNull(description, "description");
-        this.batch = batch;
-        this.inChannels = inChannels;
-        this.inH = inH;
-        this.inW = inW;
-        this.outChannels = outChannels;
-        this.kernelH = kernelH;
-        this.kernelW = kernelW;
-        this.params = Objects.requireNonNull(params, "params");
-    }
-
-    /** The catalogue name, e.g. {@code resnet50-3x3-64-b8}. */
-    public String name() {
-        return name;
-    }
-
-    /** The family it belongs to, e.g. {@code resnet50}. */
-    public String group() {
-        return group;
-    }
-
-    /** What the shape is, in words people recognise, e.g. "ResNet-50 conv2_x 3x3, 64->64 at 56x56". */
-    public String description() {
-        return description;
-    }
-
-    public int batch() {
-        return batch;
-    }
-
-    public int inChannels() {
-        return inChannels;
-    }
-
-    public int inH() {
-        return inH;
-    }
-
-    public int inW() {
-        return inW;
-    }
-
-    public int outChannels() {
-        return outChannels;
-    }
-
-    public int kernelH() {
-        return kernelH;
-    }
-
-    public int kernelW() {
-        return kernelW;
-    }
-
-    public ConvParams params() {
-        return params;
+    public BenchShape {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(group, "group");
+        Objects.requireNonNull(description, "description");
+        Objects.requireNonNull(params, "params");
     }
 
     /**
@@ -98,14 +40,9 @@ public final class BenchShape {
      * @throws IllegalArgumentException if the shape is not a valid convolution (ConvShape's message)
      */
     public ConvShape geometry() {
-        ConvShape g = geometry;
-        if (g == null) {
-            Tensor4D x = Tensor4D.zeros(batch, inChannels, inH, inW);
-            Tensor4D w = Tensor4D.zeros(outChannels, Math.max(1, inChannels / params.groups()), kernelH, kernelW);
-            g = ConvShape.forward(x, w, new float[outChannels], params);
-            geometry = g;
-        }
-        return g;
+        return GEOMETRY.computeIfAbsent(this, b -> ConvShape.forward(Tensor4D.zeros(batch, inChannels, inH, inW),
+                Tensor4D.zeros(outChannels, Math.max(1, inChannels / params.groups()), kernelH, kernelW),
+                new float[outChannels], params));
     }
 
     /** Floating-point operations of one forward pass: {@code 2 * N*K*outH*outW*(C/groups)*kH*kW}. */

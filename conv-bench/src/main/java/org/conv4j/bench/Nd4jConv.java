@@ -4,7 +4,7 @@ import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
-import org.conv4j.nd4j.OpenBlasSetup;
+import org.conv4j.openblas.OpenBlasSetup;
 import org.nd4j.enums.WeightsFormat;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -1,6 +1,6 @@
 package org.conv4j.bench;
 
-import org.conv4j.nd4j.OpenBlasSetup;
+import org.conv4j.openblas.OpenBlasSetup;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;

@@ -18,9 +18,9 @@ import org.conv4j.api.ConvParams;
  * <table>
  *   <caption>Groups</caption>
  *   <tr><th>group</th><th>shapes</th></tr>
- *   <tr><td>{@code seeds-scaling}</td><td>the seeds' scaling case: 1 channel, one 2x2 filter, input 10x10 to
+ *   <tr><td>{@code seeds-scaling}</td><td>the single-channel scaling case: 1 channel, one 2x2 filter, input 10x10 to
  *       500x500 (no padding, stride 1)</td></tr>
- *   <tr><td>{@code seeds}</td><td>the seeds' worked example: 6x6 input with 10 channels, 6 filters of 3x3x10</td></tr>
+ *   <tr><td>{@code seeds}</td><td>the 6x6x10 example: 6x6 input with 10 channels, 6 filters of 3x3x10</td></tr>
  *   <tr><td>{@code alexnet}</td><td>AlexNet conv1: 3x227x227, 96 filters 11x11, stride 4</td></tr>
  *   <tr><td>{@code resnet50}</td><td>ResNet-50: conv1 7x7/2 pad 3 on 3x224x224; 3x3 64->64 at 56x56; 3x3 128->128
  *       stride 2 (56x56 -> 28x28); 1x1 256->64 at 56x56; 3x3 512->512 at 7x7</td></tr>
@@ -49,7 +49,7 @@ public final class ShapeCatalog {
     public static final String LARGE_31X31_B1 = "large-31x31-b1";
     public static final String SEEDS_SCALING_100 = "seeds-scaling-100";
 
-    /** Input sizes of the seeds' scaling case (square, 1 channel, 2x2 kernel). */
+    /** Input sizes of the single-channel scaling case (square, 1 channel, 2x2 kernel). */
     public static final int[] SCALING_SIZES = {10, 25, 50, 100, 150, 200, 250, 300, 400, 500};
 
     /** The scaling sizes in the comparison command's default selection (a shorter run, same curve). */
@@ -61,7 +61,7 @@ public final class ShapeCatalog {
     /** The comparison command's default selection, sized for about two minutes on 2 cores. */
     public static final List<String> DEFAULT_SUBSET;
 
-    /** The headline JMH comparison: ResNet 3x3 batch 8 and the FFT issue's 31x31 layer. */
+    /** The headline JMH comparison: ResNet 3x3 batch 8 and the 31x31 large-kernel layer. */
     public static final List<String> HEADLINE = List.of(RESNET50_3X3_64_B8, LARGE_31X31_B1);
 
     private static final Map<String, BenchShape> BY_NAME;
@@ -71,13 +71,13 @@ public final class ShapeCatalog {
         List<BenchShape> all = new ArrayList<>();
         for (int n : SCALING_SIZES) {
             all.add(new BenchShape("seeds-scaling-" + n, "seeds-scaling",
-                    "seeds' scaling case: 1 channel " + n + "x" + n + ", one 2x2 filter", 1, 1, n, n, 1, 2, 2,
+                    "single-channel scaling case: 1 channel " + n + "x" + n + ", one 2x2 filter", 1, 1, n, n, 1, 2, 2,
                     ConvParams.DEFAULT));
         }
         for (int b : new int[] {1, 8}) {
             String bs = "-b" + b;
             all.add(new BenchShape("seeds-6x6x10" + bs, "seeds",
-                    "seeds' worked shape: 10x6x6 input, 6 filters of 3x3x10", b, 10, 6, 6, 6, 3, 3, ConvParams.DEFAULT));
+                    "the 6x6x10 example: 10x6x6 input, 6 filters of 3x3x10", b, 10, 6, 6, 6, 3, 3, ConvParams.DEFAULT));
             all.add(new BenchShape("alexnet-conv1" + bs, "alexnet",
                     "AlexNet conv1: 3x227x227, 96 filters 11x11, stride 4", b, 3, 227, 227, 96, 11, 11,
                     ConvParams.builder().stride(4).build()));

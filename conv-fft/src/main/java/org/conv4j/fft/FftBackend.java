@@ -200,7 +200,7 @@ public final class FftBackend extends AbstractConvBackend {
         int plane = s.outPlane();
         for (int n = 0; n < s.batch(); n++) {
             for (int k = 0; k < s.outChannels(); k++) {
-                int base = (n * s.outChannels() + k) * plane;
+                int base = s.outputIndex(n, k, 0, 0);
                 Arrays.fill(y, base, base + plane, bias == null ? 0f : bias[k]);
             }
         }
@@ -222,44 +222,9 @@ public final class FftBackend extends AbstractConvBackend {
             // B(l, j): the dilated kernel of filter g*Kg + j, channel l
             SpectralProduct.Signals b = (l, j, buf, rows) -> placeKernel(s, w, group * kg + j, l, fft.fw, sw,
                     buf, rows);
-            SpectralProduct.Sink sink = new SpectralProduct.Sink() {
-                @Override
-                public int rows(int i, int j, int[] rows) {
-                    int th = (i % nt) / plan.w.tiles;
-                    int count = 0;
-                    for (int oh = plan.h.first(th); oh < plan.h.end(th); oh++) {
-                        // circular position (oh - oh0)*sh; on the decimated grid, oh - oh0
-                        rows[count++] = plan.h.outputIndex(th, oh) / plan.decH;
-                    }
-                    return count;
-                }
-
-                @Override
-                public void accept(int i, int j, float[] data, int fw) {
-                    int n = i / nt;
-                    int th = (i % nt) / plan.w.tiles;
-                    int tw = (i % nt) % plan.w.tiles;
-                    int k = group * kg + j;
-                    int oh0 = plan.h.first(th);
-                    for (int oh = oh0; oh < plan.h.end(th); oh++) {
-                        int row = (oh - oh0) * fw;
-                        int dst = ((n * s.outChannels() + k) * s.outH() + oh) * s.outW();
-                        for (int ow = plan.w.first(tw); ow < plan.w.end(tw); ow++) {
-                            y[dst + ow] += (float) (data[row + plan.w.outputIndex(tw, ow) / plan.decW] * factor);
-                        }
-                    }
-                }
-
-                @Override
-                public int decimationH() {
-                    return plan.decH;
-                }
-
-                @Override
-                public int decimationW() {
-                    return plan.decW;
-                }
-            };
+            // out(i, j): output tile i = (n, tile) of filter g*Kg + j, on the decimated grid
+            SpectralProduct.Sink sink = tileSink(plan, plan.decH, plan.decW, factor, y,
+                    (n, j, oh) -> s.outputIndex(n, group * kg + j, oh, 0));
             SpectralProduct.run(fft, s.batch() * nt, cg, kg, a, b, true, sink, workspaceBytes);
         }
         StructuralZeros.forward(s, bias, y);
@@ -284,59 +249,19 @@ public final class FftBackend extends AbstractConvBackend {
         for (int g = 0; g < s.groups(); g++) {
             int group = g;
             // A(i, l): gradient tile i = (n, tile) of filter g*Kg + l, upsampled by the stride
-            SpectralProduct.Signals a = new SpectralProduct.Signals() {
-                @Override
-                public int place(int i, int l, float[] buf, int[] rows) {
-                    return placeGradientForInput(s, dy, i / nt, group * kg + l, plan, i % nt, sy, buf, rows);
-                }
-
-                @Override
-                public int upsampleH() {
-                    return plan.upH;
-                }
-
-                @Override
-                public int upsampleW() {
-                    return plan.upW;
-                }
-
-                @Override
-                public void residue(int i, int l, int[] out) {
-                    int tile = i % nt;
-                    // data position oh*s sits at buffer index (oh*s - lo) mod f, which is = -lo (mod s)
-                    out[0] = (int) Math.floorMod(-plan.h.lo(tile / plan.w.tiles), (long) plan.upH);
-                    out[1] = (int) Math.floorMod(-plan.w.lo(tile % plan.w.tiles), (long) plan.upW);
-                }
-            };
+            SpectralProduct.Signals a = SpectralProduct.upsampled(
+                    (i, l, buf, rows) -> placeGradientForInput(s, dy, i / nt, group * kg + l, plan, i % nt, sy, buf, rows),
+                    plan.upH, plan.upW, (i, l, out) -> {
+                        int tile = i % nt;
+                        // data position oh*s sits at buffer index (oh*s - lo) mod f, which is = -lo (mod s)
+                        out[0] = (int) Math.floorMod(-plan.h.lo(tile / plan.w.tiles), (long) plan.upH);
+                        out[1] = (int) Math.floorMod(-plan.w.lo(tile % plan.w.tiles), (long) plan.upW);
+                    });
             SpectralProduct.Signals b = (l, j, buf, rows) -> placeKernel(s, w, group * kg + l, j, fft.fw, sw,
                     buf, rows);
-            SpectralProduct.Sink sink = new SpectralProduct.Sink() {
-                @Override
-                public int rows(int i, int j, int[] rows) {
-                    int th = (i % nt) / plan.w.tiles;
-                    int count = 0;
-                    for (int ih = plan.h.first(th); ih < plan.h.end(th); ih++) {
-                        rows[count++] = plan.h.outputIndex(th, ih);
-                    }
-                    return count;
-                }
-
-                @Override
-                public void accept(int i, int j, float[] data, int fw) {
-                    int n = i / nt;
-                    int th = (i % nt) / plan.w.tiles;
-                    int tw = (i % nt) % plan.w.tiles;
-                    int c = group * cg + j;
-                    int ih0 = plan.h.first(th);
-                    for (int ih = ih0; ih < plan.h.end(th); ih++) {
-                        int row = (ih - ih0) * fw;
-                        int dst = ((n * s.inChannels() + c) * s.inH() + ih) * s.inW();
-                        for (int iw = plan.w.first(tw); iw < plan.w.end(tw); iw++) {
-                            dx[dst + iw] += (float) (data[row + plan.w.outputIndex(tw, iw)] * factor);
-                        }
-                    }
-                }
-            };
+            // out(i, j): input-gradient tile i = (n, tile) of channel g*Cg + j
+            SpectralProduct.Sink sink = tileSink(plan, 1, 1, factor, dx,
+                    (n, j, ih) -> s.inputIndex(n, group * cg + j, ih, 0));
             SpectralProduct.run(fft, s.batch() * nt, kg, cg, a, b, false, sink, workspaceBytes);
         }
         StructuralZeros.inputGradient(s, dx);
@@ -366,23 +291,12 @@ public final class FftBackend extends AbstractConvBackend {
             SpectralProduct.Signals a = (i, l, buf, rows) -> placeInput(s, x, xClean, l / nt, group * cg + i, plan,
                     l % nt, sx, buf, rows);
             // B(l, j): gradient tile l = (n, tile) of filter g*Kg + j, placed from the tile's first output
-            SpectralProduct.Signals b = new SpectralProduct.Signals() {
-                @Override
-                public int place(int l, int j, float[] buf, int[] rows) {
-                    return placeGradientForWeight(s, dy, l / nt, group * kg + j, plan, l % nt, sy, buf, rows);
-                }
-
-                @Override
-                public int upsampleH() {
-                    return plan.upH;
-                }
-
-                @Override
-                public int upsampleW() {
-                    return plan.upW;
-                }
-                // residues 0: output oh sits at (oh - oh0)*s
-            };
+            SpectralProduct.Signals b = SpectralProduct.upsampled(
+                    (l, j, buf, rows) -> placeGradientForWeight(s, dy, l / nt, group * kg + j, plan, l % nt, sy, buf, rows),
+                    plan.upH, plan.upW, (l, j, out) -> {
+                        out[0] = 0; // output oh sits at (oh - oh0)*s
+                        out[1] = 0;
+                    });
             SpectralProduct.Sink sink = new SpectralProduct.Sink() {
                 @Override
                 public int rows(int i, int j, int[] rows) {
@@ -423,6 +337,66 @@ public final class FftBackend extends AbstractConvBackend {
         }
     }
 
+    /** The destination index of row {@code row}, column 0, of output {@code j} of image {@code n}. */
+    @FunctionalInterface
+    private interface RowStart {
+        int at(int n, int j, int row);
+    }
+
+    /**
+     * The sink of the forward and input-gradient passes: output {@code (i, j)}, with {@code i = (n, tile)},
+     * covers the tile's rows {@code [first, end)} and columns of the destination, at circular positions
+     * {@code outputIndex / dec} (on the grid decimated by {@code (decH, decW)}); each value, times
+     * {@code factor}, is added to {@code dst[start.at(n, j, row) + column]}.
+     */
+    private static SpectralProduct.Sink tileSink(FftPlanner.Plan plan, int decH, int decW, double factor, float[] dst,
+                                                 RowStart start) {
+        int nt = plan.tiles();
+        return new SpectralProduct.Sink() {
+            @Override
+            public int rows(int i, int j, int[] rows) {
+                int th = (i % nt) / plan.w.tiles;
+                int count = 0;
+                for (int r = plan.h.first(th); r < plan.h.end(th); r++) {
+                    // circular position (r - r0)*s; on the decimated grid, divided by the decimation
+                    rows[count++] = plan.h.outputIndex(th, r) / decH;
+                }
+                return count;
+            }
+
+            @Override
+            public void accept(int i, int j, float[] data, int fw) {
+                int n = i / nt;
+                int th = (i % nt) / plan.w.tiles;
+                int tw = (i % nt) % plan.w.tiles;
+                int r0 = plan.h.first(th);
+                for (int r = r0; r < plan.h.end(th); r++) {
+                    int row = (r - r0) * fw;
+                    int d = start.at(n, j, r);
+                    if (decW == 1) { // no integer division per element where there is no decimation
+                        for (int c = plan.w.first(tw); c < plan.w.end(tw); c++) {
+                            dst[d + c] += (float) (data[row + plan.w.outputIndex(tw, c)] * factor);
+                        }
+                    } else {
+                        for (int c = plan.w.first(tw); c < plan.w.end(tw); c++) {
+                            dst[d + c] += (float) (data[row + plan.w.outputIndex(tw, c) / decW] * factor);
+                        }
+                    }
+                }
+            }
+
+            @Override
+            public int decimationH() {
+                return decH;
+            }
+
+            @Override
+            public int decimationW() {
+                return decW;
+            }
+        };
+    }
+
     // ------------------------------------------------------------------------------------------ placement
 
     /**
@@ -446,7 +420,7 @@ public final class FftBackend extends AbstractConvBackend {
         for (int r = r0; r <= r1; r++) {
             int br = plan.h.bufferIndex(th, r);
             rows[count++] = br;
-            int src = ((n * s.inChannels() + c) * s.inH() + r) * s.inW();
+            int src = s.inputIndex(n, c, r, 0);
             Arrays.fill(buf, br * fw, br * fw + fw, 0f);
             copyRow(x, src + q0, q1 - q0 + 1, scale, clean, buf, br * fw, colStart, fw);
         }
@@ -528,7 +502,7 @@ public final class FftBackend extends AbstractConvBackend {
             int br = plan.h.bufferIndex(th, (long) oh * sh) / uh;
             rows[count++] = br;
             Arrays.fill(buf, br * fw, br * fw + fw, 0f);
-            int src = ((n * s.outChannels() + k) * s.outH() + oh) * s.outW();
+            int src = s.outputIndex(n, k, oh, 0);
             for (int ow = ow0; ow <= ow1; ow++) {
                 float v = dy[src + ow];
                 buf[br * fw + plan.w.bufferIndex(tw, (long) ow * sw) / uw] = Float.isFinite(v) ? v * scale : 0f;
@@ -558,7 +532,7 @@ public final class FftBackend extends AbstractConvBackend {
             int br = (oh - oh0) * stepH;
             rows[count++] = br;
             Arrays.fill(buf, br * fw, br * fw + fw, 0f);
-            int src = ((n * s.outChannels() + k) * s.outH() + oh) * s.outW();
+            int src = s.outputIndex(n, k, oh, 0);
             for (int ow = ow0; ow < plan.w.end(tw); ow++) {
                 float v = dy[src + ow];
                 buf[br * fw + (ow - ow0) * stepW] = Float.isFinite(v) ? v * scale : 0f;

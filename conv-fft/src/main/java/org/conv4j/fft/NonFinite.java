@@ -1,6 +1,5 @@
 package org.conv4j.fft;
 
-import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
 
 /**
@@ -45,83 +44,90 @@ final class NonFinite {
         return new int[] {e / (d1 * d2 * d3), (e / (d2 * d3)) % d1, (e / d3) % d2, e % d3};
     }
 
-    /** The input element {@code x[n, c, ih, iw]}, or 0 in the padding. */
-    private static float padded(ConvShape s, float[] x, int n, int c, int ih, int iw) {
-        if (ih < 0 || ih >= s.inH() || iw < 0 || iw >= s.inW()) {
-            return 0f;
+    /**
+     * One term {@code x[xi] * w[wi]} of the sum of output {@code yi} (or, backward, the term of a gradient that
+     * pairs the same three elements): {@code xi} is -1 where the tap reads padding.
+     */
+    @FunctionalInterface
+    private interface Term {
+        void at(int xi, int wi, int yi);
+    }
+
+    /** Enumerates the terms that hold element {@code e} of one operand. */
+    @FunctionalInterface
+    private interface TermsOf {
+        void visit(ConvShape s, int e, Term term);
+    }
+
+    /** Calls {@code term} for every term holding a non-finite element of {@code a} (found by {@code terms}). */
+    private static void eachNonFinite(ConvShape s, float[] a, TermsOf terms, Term term) {
+        for (int e = 0; e < a.length; e++) {
+            if (!Float.isFinite(a[e])) {
+                terms.visit(s, e, term);
+            }
         }
-        return x[((n * s.inChannels() + c) * s.inH() + ih) * s.inW() + iw];
+    }
+
+    /** The terms holding input element {@code e}: every filter of its group, every tap whose output reads it. */
+    private static void ofInput(ConvShape s, int e, Term term) {
+        int[] at = position(e, s.inChannels(), s.inH(), s.inW());
+        int cg = s.inChannelsPerGroup();
+        int kg = s.outChannelsPerGroup();
+        int g = at[1] / cg;
+        for (int k = g * kg; k < (g + 1) * kg; k++) {
+            for (int i = 0; i < s.kernelH(); i++) {
+                int oh = s.rows().outputFor(at[2], i);
+                for (int j = 0; oh >= 0 && j < s.kernelW(); j++) {
+                    int ow = s.cols().outputFor(at[3], j);
+                    if (ow >= 0) {
+                        term.at(e, s.weightIndex(k, at[1] - g * cg, i, j), s.outputIndex(at[0], k, oh, ow));
+                    }
+                }
+            }
+        }
     }
 
     /**
-     * The output row read by tap {@code i} at input row {@code ih}: {@code oh} with
-     * {@code oh*stride - pad + i*dilation == ih}, or -1 if there is none.
+     * The terms holding weight element {@code e}: every output of its filter (all of them: the reference
+     * multiplies padding as a real zero, and {@code 0 * NaN = NaN}).
      */
-    private static int outputFor(int ih, int i, int stride, int pad, int dilation, int outSize) {
-        int num = ih + pad - i * dilation;
-        if (num < 0 || num % stride != 0) {
-            return -1;
+    private static void ofWeight(ConvShape s, int e, Term term) {
+        int[] at = position(e, s.inChannelsPerGroup(), s.kernelH(), s.kernelW());
+        int c = (at[0] / s.outChannelsPerGroup()) * s.inChannelsPerGroup() + at[1];
+        for (int n = 0; n < s.batch(); n++) {
+            for (int oh = 0; oh < s.outH(); oh++) {
+                long ih = s.rows().inputIndex(oh, at[2]);
+                for (int ow = 0; ow < s.outW(); ow++) {
+                    term.at(input(s, n, c, ih, s.cols().inputIndex(ow, at[3])), e, s.outputIndex(n, at[0], oh, ow));
+                }
+            }
         }
-        int o = num / stride;
-        return o < outSize ? o : -1;
+    }
+
+    /** The terms holding output (or output-gradient) element {@code e}: every channel of its group, every tap. */
+    private static void ofOutput(ConvShape s, int e, Term term) {
+        int[] at = position(e, s.outChannels(), s.outH(), s.outW());
+        int first = (at[1] / s.outChannelsPerGroup()) * s.inChannelsPerGroup();
+        for (int cl = 0; cl < s.inChannelsPerGroup(); cl++) {
+            for (int i = 0; i < s.kernelH(); i++) {
+                long ih = s.rows().inputIndex(at[2], i);
+                for (int j = 0; j < s.kernelW(); j++) {
+                    term.at(input(s, at[0], first + cl, ih, s.cols().inputIndex(at[3], j)), s.weightIndex(at[1], cl, i, j), e);
+                }
+            }
+        }
+    }
+
+    /** The index of input element {@code (n, c, ih, iw)}, or -1 in the padding. */
+    private static int input(ConvShape s, int n, int c, long ih, long iw) {
+        return s.rows().contains(ih) && s.cols().contains(iw) ? s.inputIndex(n, c, (int) ih, (int) iw) : -1;
     }
 
     /** Adds to {@code y} the non-finite terms of the forward sums. */
     static void forward(ConvShape s, float[] x, float[] w, float[] y) {
-        ConvParams p = s.params();
-        int cg = s.inChannelsPerGroup();
-        int kg = s.outChannelsPerGroup();
-        int kh = s.kernelH();
-        int kw = s.kernelW();
-        for (int e = 0; e < x.length; e++) {
-            float xv = x[e];
-            if (Float.isFinite(xv)) {
-                continue;
-            }
-            int[] at = position(e, s.inChannels(), s.inH(), s.inW());
-            int n = at[0];
-            int c = at[1];
-            int ih = at[2];
-            int iw = at[3];
-            int g = c / cg;
-            for (int k = g * kg; k < (g + 1) * kg; k++) {
-                for (int i = 0; i < kh; i++) {
-                    int oh = outputFor(ih, i, p.strideH(), p.padTop(), p.dilationH(), s.outH());
-                    if (oh < 0) {
-                        continue;
-                    }
-                    for (int j = 0; j < kw; j++) {
-                        int ow = outputFor(iw, j, p.strideW(), p.padLeft(), p.dilationW(), s.outW());
-                        if (ow >= 0) {
-                            y[((n * s.outChannels() + k) * s.outH() + oh) * s.outW() + ow]
-                                    += xv * w[((k * cg + c - g * cg) * kh + i) * kw + j];
-                        }
-                    }
-                }
-            }
-        }
-        for (int e = 0; e < w.length; e++) {
-            float wv = w[e];
-            if (Float.isFinite(wv)) {
-                continue;
-            }
-            int[] at = position(e, cg, kh, kw);
-            int k = at[0];
-            int cl = at[1];
-            int i = at[2];
-            int j = at[3];
-            int c = (k / kg) * cg + cl;
-            for (int n = 0; n < s.batch(); n++) {
-                for (int oh = 0; oh < s.outH(); oh++) {
-                    int ih = oh * p.strideH() - p.padTop() + i * p.dilationH();
-                    for (int ow = 0; ow < s.outW(); ow++) {
-                        int iw = ow * p.strideW() - p.padLeft() + j * p.dilationW();
-                        y[((n * s.outChannels() + k) * s.outH() + oh) * s.outW() + ow]
-                                += wv * padded(s, x, n, c, ih, iw);
-                    }
-                }
-            }
-        }
+        Term add = (xi, wi, yi) -> y[yi] += w[wi] * (xi < 0 ? 0f : x[xi]);
+        eachNonFinite(s, x, NonFinite::ofInput, add);
+        eachNonFinite(s, w, NonFinite::ofWeight, add);
     }
 
     /**
@@ -130,126 +136,23 @@ final class NonFinite {
      * (taps that read padding have no input element, as in the reference).
      */
     static void inputGradient(ConvShape s, float[] w, float[] dy, float[] dx) {
-        ConvParams p = s.params();
-        int cg = s.inChannelsPerGroup();
-        int kg = s.outChannelsPerGroup();
-        int kh = s.kernelH();
-        int kw = s.kernelW();
-        for (int e = 0; e < dy.length; e++) {
-            float g = dy[e];
-            if (Float.isFinite(g)) {
-                continue;
+        Term add = (xi, wi, yi) -> {
+            if (xi >= 0) {
+                dx[xi] += dy[yi] * w[wi];
             }
-            int[] at = position(e, s.outChannels(), s.outH(), s.outW());
-            int n = at[0];
-            int k = at[1];
-            int oh = at[2];
-            int ow = at[3];
-            int first = (k / kg) * cg;
-            for (int cl = 0; cl < cg; cl++) {
-                for (int i = 0; i < kh; i++) {
-                    int ih = oh * p.strideH() - p.padTop() + i * p.dilationH();
-                    if (ih < 0 || ih >= s.inH()) {
-                        continue;
-                    }
-                    for (int j = 0; j < kw; j++) {
-                        int iw = ow * p.strideW() - p.padLeft() + j * p.dilationW();
-                        if (iw >= 0 && iw < s.inW()) {
-                            dx[((n * s.inChannels() + first + cl) * s.inH() + ih) * s.inW() + iw]
-                                    += g * w[((k * cg + cl) * kh + i) * kw + j];
-                        }
-                    }
-                }
-            }
-        }
-        for (int e = 0; e < w.length; e++) {
-            float wv = w[e];
-            if (Float.isFinite(wv)) {
-                continue;
-            }
-            int[] at = position(e, cg, kh, kw);
-            int k = at[0];
-            int cl = at[1];
-            int i = at[2];
-            int j = at[3];
-            int c = (k / kg) * cg + cl;
-            for (int n = 0; n < s.batch(); n++) {
-                for (int oh = 0; oh < s.outH(); oh++) {
-                    int ih = oh * p.strideH() - p.padTop() + i * p.dilationH();
-                    if (ih < 0 || ih >= s.inH()) {
-                        continue;
-                    }
-                    for (int ow = 0; ow < s.outW(); ow++) {
-                        int iw = ow * p.strideW() - p.padLeft() + j * p.dilationW();
-                        if (iw >= 0 && iw < s.inW()) {
-                            dx[((n * s.inChannels() + c) * s.inH() + ih) * s.inW() + iw]
-                                    += wv * dy[((n * s.outChannels() + k) * s.outH() + oh) * s.outW() + ow];
-                        }
-                    }
-                }
-            }
-        }
+        };
+        eachNonFinite(s, dy, NonFinite::ofOutput, add);
+        eachNonFinite(s, w, NonFinite::ofWeight, add);
     }
 
     /**
      * Adds to {@code dw} the non-finite terms of
-     * {@code dw[k,c,i,j] = sum_{n,oh,ow} dy[n,k,oh,ow] * xpad[n, g*Cg + c, oh*sh - pt + i*dh, ow*sw - pl + j*dw]}
+     * {@code dw[k,c,i,j] = sum_{n,oh,ow} dy[n,k,oh,ow] * xpad[n, g*Cg + c, rows.inputIndex(oh, i), cols.inputIndex(ow, j)]}
      * (padding is a real zero, so a non-finite gradient reaches every tap of its filter).
      */
     static void weightGradient(ConvShape s, float[] x, float[] dy, float[] dw) {
-        ConvParams p = s.params();
-        int cg = s.inChannelsPerGroup();
-        int kg = s.outChannelsPerGroup();
-        int kh = s.kernelH();
-        int kw = s.kernelW();
-        for (int e = 0; e < dy.length; e++) {
-            float g = dy[e];
-            if (Float.isFinite(g)) {
-                continue;
-            }
-            int[] at = position(e, s.outChannels(), s.outH(), s.outW());
-            int n = at[0];
-            int k = at[1];
-            int oh = at[2];
-            int ow = at[3];
-            int first = (k / kg) * cg;
-            for (int cl = 0; cl < cg; cl++) {
-                for (int i = 0; i < kh; i++) {
-                    int ih = oh * p.strideH() - p.padTop() + i * p.dilationH();
-                    for (int j = 0; j < kw; j++) {
-                        int iw = ow * p.strideW() - p.padLeft() + j * p.dilationW();
-                        dw[((k * cg + cl) * kh + i) * kw + j] += g * padded(s, x, n, first + cl, ih, iw);
-                    }
-                }
-            }
-        }
-        for (int e = 0; e < x.length; e++) {
-            float xv = x[e];
-            if (Float.isFinite(xv)) {
-                continue;
-            }
-            int[] at = position(e, s.inChannels(), s.inH(), s.inW());
-            int n = at[0];
-            int c = at[1];
-            int ih = at[2];
-            int iw = at[3];
-            int gr = c / cg;
-            int cl = c - gr * cg;
-            for (int k = gr * kg; k < (gr + 1) * kg; k++) {
-                for (int i = 0; i < kh; i++) {
-                    int oh = outputFor(ih, i, p.strideH(), p.padTop(), p.dilationH(), s.outH());
-                    if (oh < 0) {
-                        continue;
-                    }
-                    for (int j = 0; j < kw; j++) {
-                        int ow = outputFor(iw, j, p.strideW(), p.padLeft(), p.dilationW(), s.outW());
-                        if (ow >= 0) {
-                            dw[((k * cg + cl) * kh + i) * kw + j]
-                                    += xv * dy[((n * s.outChannels() + k) * s.outH() + oh) * s.outW() + ow];
-                        }
-                    }
-                }
-            }
-        }
+        Term add = (xi, wi, yi) -> dw[wi] += dy[yi] * (xi < 0 ? 0f : x[xi]);
+        eachNonFinite(s, dy, NonFinite::ofOutput, add);
+        eachNonFinite(s, x, NonFinite::ofInput, add);
     }
 }

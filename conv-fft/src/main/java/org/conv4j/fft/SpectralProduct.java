@@ -67,6 +67,40 @@ final class SpectralProduct {
     }
 
     /** Where the outputs go. */
+    /** The residues of an upsampled family of signals; see {@link Signals#residue}. */
+    @FunctionalInterface
+    interface Residue {
+        void of(int a, int b, int[] out);
+    }
+
+    /**
+     * The signals {@code place} writes, declared zero-upsampled by {@code (upH, upW)} with residues
+     * {@code residue} ({@link Signals#upsampleH}).
+     */
+    static Signals upsampled(Signals place, int upH, int upW, Residue residue) {
+        return new Signals() {
+            @Override
+            public int place(int a, int b, float[] buf, int[] rows) {
+                return place.place(a, b, buf, rows);
+            }
+
+            @Override
+            public int upsampleH() {
+                return upH;
+            }
+
+            @Override
+            public int upsampleW() {
+                return upW;
+            }
+
+            @Override
+            public void residue(int a, int b, int[] out) {
+                residue.of(a, b, out);
+            }
+        };
+    }
+
     interface Sink {
         /** Lists in {@code rows} the circular row indices output {@code (i, j)} needs; returns how many. */
         int rows(int i, int j, int[] rows);

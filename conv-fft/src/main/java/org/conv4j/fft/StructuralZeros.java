@@ -1,6 +1,6 @@
 package org.conv4j.fft;
 
-import org.conv4j.api.ConvParams;
+import org.conv4j.api.ConvAxis;
 import org.conv4j.api.ConvShape;
 
 import java.util.Arrays;
@@ -21,43 +21,33 @@ final class StructuralZeros {
     private StructuralZeros() {
     }
 
-    /** Outputs {@code o < outSize} whose taps {@code o*s - pad + i*d} all fall outside {@code [0, in)}. */
-    static boolean[] emptyOutputs(int outSize, int in, int stride, int pad, int dilation, int kernel) {
-        boolean[] empty = new boolean[outSize];
-        for (int o = 0; o < outSize; o++) {
-            empty[o] = true;
-            for (int i = 0; i < kernel && empty[o]; i++) {
-                long pos = (long) o * stride - pad + (long) i * dilation;
-                empty[o] = pos < 0 || pos >= in;
-            }
+    /** Outputs whose taps all read padding: no tap's range {@code [firstOutput, endOutput)} holds them. */
+    static boolean[] emptyOutputs(ConvAxis a) {
+        boolean[] empty = new boolean[a.out()];
+        Arrays.fill(empty, true);
+        for (int t = 0; t < a.kernel(); t++) {
+            Arrays.fill(empty, a.firstOutput(t), a.endOutput(t), false);
         }
         return empty;
     }
 
-    /** Input positions {@code x < in} that no tap of any output reads. */
-    static boolean[] unreadInputs(int in, int outSize, int stride, int pad, int dilation, int kernel) {
-        boolean[] unread = new boolean[in];
+    /** Input positions that no tap of any output reads. */
+    static boolean[] unreadInputs(ConvAxis a) {
+        boolean[] unread = new boolean[a.in()];
         Arrays.fill(unread, true);
-        for (int o = 0; o < outSize; o++) {
-            for (int i = 0; i < kernel; i++) {
-                long pos = (long) o * stride - pad + (long) i * dilation;
-                if (pos >= 0 && pos < in) {
-                    unread[(int) pos] = false;
-                }
+        for (int t = 0; t < a.kernel(); t++) {
+            for (int o = a.firstOutput(t); o < a.endOutput(t); o++) {
+                unread[(int) a.inputIndex(o, t)] = false;
             }
         }
         return unread;
     }
 
-    /** Taps {@code i < kernel} that read only padding, for every output. */
-    static boolean[] paddingOnlyTaps(int kernel, int in, int outSize, int stride, int pad, int dilation) {
-        boolean[] empty = new boolean[kernel];
-        for (int i = 0; i < kernel; i++) {
-            empty[i] = true;
-            for (int o = 0; o < outSize && empty[i]; o++) {
-                long pos = (long) o * stride - pad + (long) i * dilation;
-                empty[i] = pos < 0 || pos >= in;
-            }
+    /** Taps that read only padding, for every output: their range of outputs is empty. */
+    static boolean[] paddingOnlyTaps(ConvAxis a) {
+        boolean[] empty = new boolean[a.kernel()];
+        for (int t = 0; t < a.kernel(); t++) {
+            empty[t] = a.firstOutput(t) == a.endOutput(t);
         }
         return empty;
     }
@@ -95,26 +85,20 @@ final class StructuralZeros {
 
     /** Forward: outputs whose window lies in the padding are exactly the bias. */
     static void forward(ConvShape s, float[] bias, float[] y) {
-        ConvParams p = s.params();
-        boolean[] rows = emptyOutputs(s.outH(), s.inH(), p.strideH(), p.padTop(), p.dilationH(), s.kernelH());
-        boolean[] cols = emptyOutputs(s.outW(), s.inW(), p.strideW(), p.padLeft(), p.dilationW(), s.kernelW());
         int k = s.outChannels();
-        set(y, s.batch() * k, s.outH(), s.outW(), rows, cols, plane -> bias == null ? 0f : bias[plane % k]);
+        set(y, s.batch() * k, s.outH(), s.outW(), emptyOutputs(s.rows()), emptyOutputs(s.cols()),
+                plane -> bias == null ? 0f : bias[plane % k]);
     }
 
     /** Input gradient: positions no window reads are exactly zero. */
     static void inputGradient(ConvShape s, float[] dx) {
-        ConvParams p = s.params();
-        boolean[] rows = unreadInputs(s.inH(), s.outH(), p.strideH(), p.padTop(), p.dilationH(), s.kernelH());
-        boolean[] cols = unreadInputs(s.inW(), s.outW(), p.strideW(), p.padLeft(), p.dilationW(), s.kernelW());
-        set(dx, s.batch() * s.inChannels(), s.inH(), s.inW(), rows, cols, plane -> 0);
+        set(dx, s.batch() * s.inChannels(), s.inH(), s.inW(), unreadInputs(s.rows()), unreadInputs(s.cols()),
+                plane -> 0);
     }
 
     /** Weight gradient: taps that only ever read padding are exactly zero. */
     static void weightGradient(ConvShape s, float[] dw) {
-        ConvParams p = s.params();
-        boolean[] rows = paddingOnlyTaps(s.kernelH(), s.inH(), s.outH(), p.strideH(), p.padTop(), p.dilationH());
-        boolean[] cols = paddingOnlyTaps(s.kernelW(), s.inW(), s.outW(), p.strideW(), p.padLeft(), p.dilationW());
-        set(dw, s.outChannels() * s.inChannelsPerGroup(), s.kernelH(), s.kernelW(), rows, cols, plane -> 0);
+        set(dw, s.outChannels() * s.inChannelsPerGroup(), s.kernelH(), s.kernelW(), paddingOnlyTaps(s.rows()),
+                paddingOnlyTaps(s.cols()), plane -> 0);
     }
 }

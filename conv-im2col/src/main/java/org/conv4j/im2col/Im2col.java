@@ -1,5 +1,8 @@
 package org.conv4j.im2col;
 
+import org.conv4j.api.ConvAxis;
+import org.conv4j.api.ConvShape;
+
 import java.nio.FloatBuffer;
 
 /**
@@ -11,7 +14,7 @@ import java.nio.FloatBuffer;
  * <pre>
  *   row    r = (c*kH + i)*kW + j            (input channel c of the group, kernel tap (i, j))
  *   column q = (oh - oh0)*outW + ow         (output position)
- *   cols[r][q] = x[c, oh*sh - padTop + i*dh, ow*sw - padLeft + j*dw]   or 0 where that is outside the input
+ *   cols[r][q] = x[c, rows.inputIndex(oh, i), cols.inputIndex(ow, j)]   or 0 where that is outside the input
  * </pre>
  * so that {@code W (K/g x Cg*kH*kW) * cols} is the band of the output, with the weight {@code (K, Cg, kH, kW)}
  * read as it is stored (row {@code k}, column {@code r}). {@link #im2colRow} fills one row {@code r}
@@ -19,11 +22,15 @@ import java.nio.FloatBuffer;
  * the row back to the input element it was copied from and drops the padding, so that col2im applied to
  * {@code W^T * dY} is the input gradient.
  *
+ * (with {@code rows}, {@code cols} the {@link ConvAxis} geometries of {@link ConvShape#rows()} and
+ * {@link ConvShape#cols()}).
+ *
  * <p>The bounds are computed once per row, not tested per element: for tap {@code j} the input column is
- * {@code iw = iw0 + ow*sw} with {@code iw0 = j*dw - padLeft}, increasing in {@code ow}, so the outputs that
- * read inside the input form one range {@code [owLo, owHi)}, left of it is left padding and right of it is
- * right padding. Rows {@code ih} outside {@code [0, H)} are all padding. This is Caffe's loop with its
- * per-element test hoisted out; positions that can exceed an int (absurd paddings) are computed in long.
+ * {@code iw = iw0 + ow*sw} with {@code iw0 = cols.inputIndex(0, j)}, increasing in {@code ow}, so the outputs
+ * that read inside the input form one range {@code [owLo, owHi) = [cols.firstOutput(j), cols.endOutput(j))},
+ * left of it is left padding and right of it is right padding. Rows {@code ih} outside {@code [0, H)} are all
+ * padding. This is Caffe's loop with its per-element test hoisted out; positions that can exceed an int
+ * (absurd paddings) are computed in long.
  */
 final class Im2col {
 
@@ -51,24 +58,25 @@ final class Im2col {
      */
     static void im2colRow(float[] x, int plane, int inH, int inW, int i, int j, Geometry g, int oh0, int oh1,
                           FloatBuffer dst, int dstOffset) {
-        int outW = g.outW;
-        long iw0 = (long) j * g.dilationW - g.padLeft;
-        int owLo = firstAtLeast(iw0, g.strideW, 0, outW);
-        int owHi = Math.max(owLo, firstAtLeast(iw0, g.strideW, inW, outW));
+        ConvAxis cols = g.cols();
+        int outW = cols.out();
+        long iw0 = cols.inputIndex(0, j);
+        int owLo = cols.firstOutput(j);
+        int owHi = cols.endOutput(j);
         int inside = owHi - owLo;
+        int sw = cols.stride();
         for (int oh = oh0; oh < oh1; oh++) {
             int d = dstOffset + (oh - oh0) * outW;
-            long ih = (long) oh * g.strideH - g.padTop + (long) i * g.dilationH;
+            long ih = g.rows().inputIndex(oh, i);
             if (ih < 0 || ih >= inH || inside == 0) {
                 zero(dst, d, outW);
                 continue;
             }
             zero(dst, d, owLo);
-            int s = plane + (int) ih * inW + (int) (iw0 + (long) owLo * g.strideW);
-            if (g.strideW == 1) {
+            int s = plane + (int) ih * inW + (int) (iw0 + (long) owLo * sw);
+            if (sw == 1) {
                 dst.put(d + owLo, x, s, inside);
             } else {
-                int sw = g.strideW;
                 for (int t = 0; t < inside; t++) {
                     dst.put(d + owLo + t, x[s + t * sw]);
                 }
@@ -99,17 +107,17 @@ final class Im2col {
      */
     static void col2imRow(float[] src, int srcOffset, int i, int j, Geometry g, int oh0, int oh1,
                           float[] dx, int plane, int inH, int inW) {
-        int outW = g.outW;
-        long iw0 = (long) j * g.dilationW - g.padLeft;
-        int owLo = firstAtLeast(iw0, g.strideW, 0, outW);
-        int owHi = Math.max(owLo, firstAtLeast(iw0, g.strideW, inW, outW));
-        int inside = owHi - owLo;
+        ConvAxis cols = g.cols();
+        int outW = cols.out();
+        long iw0 = cols.inputIndex(0, j);
+        int owLo = cols.firstOutput(j);
+        int inside = cols.endOutput(j) - owLo;
         if (inside == 0) {
             return;
         }
-        int sw = g.strideW;
+        int sw = cols.stride();
         for (int oh = oh0; oh < oh1; oh++) {
-            long ih = (long) oh * g.strideH - g.padTop + (long) i * g.dilationH;
+            long ih = g.rows().inputIndex(oh, i);
             if (ih < 0 || ih >= inH) {
                 continue;
             }
@@ -145,19 +153,19 @@ final class Im2col {
      */
 
     /** True if {@code s} has the geometry {@link #shiftedRun} needs: stride 1 and {@code outW == inW}. */
-    static boolean sameWidth(org.conv4j.api.ConvShape s) {
+    static boolean sameWidth(ConvShape s) {
         return s.params().strideH() == 1 && s.params().strideW() == 1 && s.outW() == s.inW();
     }
 
     /**
      * The input rows a band of output rows {@code [oh0, oh1)} reads, clipped to the input: {@code [lo, hi)}
-     * with {@code lo = max(0, oh0*sH - padTop)} and {@code hi = min(inH, (oh1-1)*sH - padTop + (kH-1)*dH + 1)}
+     * with {@code lo = max(0, rows.inputIndex(oh0, 0))} and {@code hi = min(inH, rows.inputIndex(oh1-1, kH-1) + 1)}
      * ({@code hi <= lo} when the band reads padding only). Long arithmetic: paddings and dilations may be
      * large.
      */
     static int[] bandInputRows(Geometry g, int oh0, int oh1, int kernelH, int inH) {
-        long lo = Math.max(0, (long) oh0 * g.strideH - g.padTop);
-        long hi = Math.min(inH, (long) (oh1 - 1) * g.strideH - g.padTop + (long) (kernelH - 1) * g.dilationH + 1);
+        long lo = Math.max(0, g.rows().inputIndex(oh0, 0));
+        long hi = Math.min(inH, g.rows().inputIndex(oh1 - 1, kernelH - 1) + 1);
         return new int[] {(int) lo, (int) Math.max(lo, hi)};
     }
 
@@ -168,19 +176,21 @@ final class Im2col {
      * holds input rows {@code lo..} of {@link #bandInputRows}.
      */
     static ShiftedRun shiftedRun(int i, int j, Geometry g, int oh0, int oh1, int inH, int inW, int lo) {
-        long rowShift = (long) i * g.dilationH - g.padTop; // ih = oh + rowShift
+        long rowShift = g.rows().inputIndex(0, i); // ih = oh + rowShift (stride 1)
         int ohLo = (int) Math.max(oh0, -rowShift);
         int ohHi = (int) Math.min(oh1, inH - rowShift);
-        long iw0 = (long) j * g.dilationW - g.padLeft;
-        int owLo = firstAtLeast(iw0, 1, 0, g.outW);
-        int owHi = Math.max(owLo, firstAtLeast(iw0, 1, inW, g.outW));
+        ConvAxis cols = g.cols();
+        long iw0 = cols.inputIndex(0, j);
+        int owLo = cols.firstOutput(j);
+        int owHi = cols.endOutput(j);
         if (ohLo >= ohHi || owLo >= owHi) {
             return null;
         }
-        int qStart = (ohLo - oh0) * g.outW + owLo;
-        int qEnd = (ohHi - 1 - oh0) * g.outW + owHi;
+        int outW = cols.out();
+        int qStart = (ohLo - oh0) * outW + owLo;
+        int qEnd = (ohHi - 1 - oh0) * outW + owHi;
         int delta = (int) ((oh0 + rowShift - lo) * inW + iw0);
-        return new ShiftedRun(qStart, qEnd, delta, owLo, owHi, g.outW);
+        return new ShiftedRun(qStart, qEnd, delta, owLo, owHi, outW);
     }
 
     /**
@@ -218,35 +228,12 @@ final class Im2col {
     }
 
     /**
-     * The smallest {@code t >= 0} with {@code start + t*step >= bound}, capped at {@code cap}.
-     * ({@code step >= 1}; long arithmetic so that no padding can overflow it.)
+     * The convolution geometry the kernels need: the two axes of a {@link ConvShape} ({@link #of}), or, in
+     * tests, of a hand-made geometry.
      */
-    static int firstAtLeast(long start, int step, long bound, int cap) {
-        if (start >= bound) {
-            return 0;
-        }
-        long t = (bound - start + step - 1) / step;
-        return (int) Math.min(t, cap);
-    }
-
-    /** The convolution geometry the kernels need, copied once from {@link org.conv4j.api.ConvShape}. */
-    static final class Geometry {
-        final int strideH;
-        final int strideW;
-        final int padTop;
-        final int padLeft;
-        final int dilationH;
-        final int dilationW;
-        final int outW;
-
-        Geometry(int strideH, int strideW, int padTop, int padLeft, int dilationH, int dilationW, int outW) {
-            this.strideH = strideH;
-            this.strideW = strideW;
-            this.padTop = padTop;
-            this.padLeft = padLeft;
-            this.dilationH = dilationH;
-            this.dilationW = dilationW;
-            this.outW = outW;
+    record Geometry(ConvAxis rows, ConvAxis cols) {
+        static Geometry of(ConvShape s) {
+            return new Geometry(s.rows(), s.cols());
         }
     }
 }

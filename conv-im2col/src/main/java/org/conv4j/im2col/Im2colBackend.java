@@ -1,20 +1,18 @@
 package org.conv4j.im2col;
 
-import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
-import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.CostModel;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
-import org.conv4j.nd4j.Gemm;
-import org.conv4j.nd4j.NativeBufferPool;
-import org.conv4j.nd4j.NativeFloats;
-import org.conv4j.nd4j.OpenBlasSetup;
+import org.conv4j.openblas.AbstractGemmBackend;
+import org.conv4j.openblas.Gemm;
+import org.conv4j.openblas.GemmTuning;
+import org.conv4j.openblas.NativeFloats;
+import org.conv4j.openblas.OpenBlasSetup;
+import org.conv4j.openblas.Parallel;
 import org.conv4j.api.Workspace;
 
-import java.util.function.IntConsumer;
-import java.util.stream.IntStream;
 
 /**
  * The {@code im2col} backend: each image's receptive fields are copied into a column matrix
@@ -43,9 +41,9 @@ import java.util.stream.IntStream;
  * <p><b>1x1 kernels with stride 1 and no padding</b> skip im2col: the image's {@code C x H*W} rows already
  * are the column matrix; they are copied to native memory as they are (and col2im is a plain copy back).
  *
- * <p><b>Small and thin convolutions</b> (fewer than {@link #SMALL_MACS} multiply-adds, or fewer than
- * {@link #THIN_GEMM} per output position) multiply the same column matrix in Java on the heap, forward
- * ({@link #smallGemm}) and backward ({@link #backwardOnHeap}): for them the native round trip costs more than
+ * <p><b>Small and thin convolutions</b> (fewer than {@link Im2colTuning#SMALL_MACS} multiply-adds, or fewer than
+ * {@link GemmTuning#THIN_GEMM} per output position) multiply the same column matrix in Java on the heap, forward
+ * ({@link Gemm#thinSgemmNN}) and backward ({@link #backwardOnHeap}): for them the native round trip costs more than
  * the arithmetic, and OpenBLAS's threads only add waiting.
  *
  * <p><b>Memory.</b> The column matrices, the weights and the GEMM outputs live in one off-heap workspace
@@ -62,7 +60,7 @@ import java.util.stream.IntStream;
  * <p><b>Accuracy</b>: float32 GEMM, within 1e-5 of the naive double-accumulating reference relative to
  * the largest reference value in the conformance kit. Thread-safe.
  */
-public final class Im2colBackend extends AbstractConvBackend {
+public final class Im2colBackend extends AbstractGemmBackend {
 
     /**
      * This backend's time model ({@link CostModel}), fitted to the comparison command's times on the catalogue
@@ -73,50 +71,8 @@ public final class Im2colBackend extends AbstractConvBackend {
     /** The name this backend registers under. */
     public static final String NAME = "im2col";
 
-    /**
-     * A unit with fewer floats to copy than this is processed on the calling thread alone. A judgement
-     * rather than a measurement: 32 K floats take tens of microseconds to write, about what handing tasks
-     * to the fork-join pool and waking its threads costs (docs/im2col.md, "Tuning constants").
-     */
-    static final long PARALLEL_MIN_FLOATS = 1 << 15;
-
-    /**
-     * Passes with fewer multiply-adds than this run their GEMMs in Java on heap arrays ({@link #smallGemm},
-     * backward {@link Gemm#thinSgemmNT} and {@link Gemm#thinSgemmTN}): for them the fixed cost of a native
-     * call chain (workspace, copies, JNI, OpenBLAS set-up, a few microseconds) exceeds the work: the seeds'
-     * 10x10 and 20x20 cases ran at 0.1-0.6x the naive loops on the native path, 1.1-2.5x on this one;
-     * backward, the 10x10 case took 5.2 us on the native path and 1.9 us on this one (naive: 1.7-2.8 us;
-     * docs/im2col.md, "Tuning constants").
-     */
-    static final long SMALL_MACS = 1 << 16;
-
-    /**
-     * Convolutions with fewer than this many multiply-adds per output position ({@code K/groups * C/groups
-     * * kH * kW}) also run their GEMMs in Java, forward and backward: with one filter and a 2x2 kernel (the
-     * seeds' scaling case) OpenBLAS has nothing to block: the seeds' 500x500 forward took 8.1 ms on the
-     * native path (naive: 3.8 ms in the same run) and 1.26 ms on this one. Backward, OpenBLAS 0.3.19 starts
-     * splitting the thin {@code W^T * dY} product (4 x Q x 1) over its two threads between Q = 121,801 and
-     * 159,201 (n = 350 and 400); when other processes keep both cores busy, that call then waits a scheduler
-     * time slice for the second thread: 8.0 ms instead of 0.19-0.33 ms, and the seeds' 400x400 and 500x500
-     * backward took 8.0-11.9 and 6.3-12.0 ms on the native path against 1.31-1.35 and 2.12-2.69 ms on this
-     * one, which has no thread to wait for (quiet machine: 1.63-1.75 / 2.54-2.64 ms native, 1.31-1.43 /
-     * 2.08-2.21 ms here; docs/im2col.md, "Small and thin convolutions").
-     */
-    static final long THIN_GEMM = 32;
-
-    /**
-     * Largest column matrix (floats) of one band of the backward pass on the heap ({@link #backwardOnHeap}):
-     * 32 K floats, 128 KiB, so the band's columns and their gradient (256 KiB) stay in a core's 512 KiB L2 cache
-     * through im2col, both products and col2im. Seeds' 500x500 case, backward, quiet machine, same JVM
-     * (medians of 21 calls): 3.13 ms with whole-image bands, 2.08 / 2.13 / 2.21 ms with 8 K / 32 K / 128 K
-     * floats per band; the native path took 2.54-2.64 ms in the same runs (docs/im2col.md, "Tuning constants").
-     */
-    static final long HEAP_BAND_FLOATS = 1 << 15;
-
-    private final long workspaceBytes;
     private final long smallMacs;
     private final long thinGemm;
-    private final NativeBufferPool pool = new NativeBufferPool();
 
     /** A backend with the default workspace limit ({@link Workspace#defaultLimitBytes()}). */
     public Im2colBackend() {
@@ -129,15 +85,14 @@ public final class Im2colBackend extends AbstractConvBackend {
      * @throws IllegalArgumentException if the limit is below {@link Workspace#MIN_LIMIT_BYTES}
      */
     public Im2colBackend(long workspaceBytes) {
-        this(workspaceBytes, SMALL_MACS);
+        this(workspaceBytes, Im2colTuning.SMALL_MACS);
     }
 
     /** For tests and probes: {@code smallMacs = 0} sends every pass, forward and backward, through OpenBLAS. */
     Im2colBackend(long workspaceBytes, long smallMacs) {
-        this.workspaceBytes = Workspace.checkLimit(workspaceBytes);
+        super(workspaceBytes);
         this.smallMacs = smallMacs;
-        this.thinGemm = smallMacs == 0 ? 0 : THIN_GEMM;
-        OpenBlasSetup.ensureLoaded();
+        this.thinGemm = smallMacs == 0 ? 0 : GemmTuning.THIN_GEMM;
     }
 
     @Override
@@ -149,11 +104,6 @@ public final class Im2colBackend extends AbstractConvBackend {
     @Override
     public double estimateNanos(ConvShape shape, ConvPass pass) {
         return COST.nanos(shape, pass);
-    }
-
-    /** The workspace limit of one call, in bytes. */
-    public long workspaceBytes() {
-        return workspaceBytes;
     }
 
     @Override
@@ -174,37 +124,29 @@ public final class Im2colBackend extends AbstractConvBackend {
 
     /** Writes every element of {@code y}. */
     private void forward(ConvShape s, float[] x, float[] w, float[] bias, float[] y) {
-        WorkPlan plan = WorkPlan.of(s, workspaceBytes, false);
+        WorkPlan plan = WorkPlan.of(s, workspaceBytes(), false);
         if (useJavaGemm(s)) {
             forwardOnHeap(s, plan, x, w, bias, y);
             return;
         }
         Layout l = new Layout(s, plan);
-        NativeFloats buf = pool.acquire(plan.capacity());
-        try {
+        withWorkspace(plan.capacity(), buf -> {
             buf.copyFrom(w, 0, 0, w.length);
-            for (int n0 = 0; n0 < s.batch(); n0 += plan.images()) {
-                int nb = Math.min(plan.images(), s.batch() - n0);
-                for (int oh0 = 0; oh0 < s.outH(); oh0 += plan.rows()) {
-                    int oh1 = Math.min(s.outH(), oh0 + plan.rows());
-                    Unit u = new Unit(n0, nb, oh0, oh1, (oh1 - oh0) * s.outW());
-                    fillColumns(s, l, x, buf, u);
-                    for (int g = 0; g < s.groups(); g++) { // Y[g] (Kg x L) = W[g] (Kg x P) * cols[g] (P x L)
-                        Gemm.sgemm(false, false, l.kg, u.width(), l.patch, 1f,
-                                buf, l.weight(g), l.patch,
-                                buf, l.colsRow(u, g * l.patch), u.width(),
-                                0f, buf, l.outRow(u, g * l.kg), u.width());
-                    }
-                    copyOut(s, l, buf, y, bias, u);
+            forEachUnit(s, plan, u -> {
+                fillColumns(s, l, x, buf, u);
+                for (int g = 0; g < s.groups(); g++) { // Y[g] (Kg x L) = W[g] (Kg x P) * cols[g] (P x L)
+                    Gemm.sgemm(false, false, l.kg, u.width(), l.patch, 1f,
+                            buf, l.weight(g), l.patch,
+                            buf, l.colsRow(u, g * l.patch), u.width(),
+                            0f, buf, l.outRow(u, g * l.kg), u.width());
                 }
-            }
-        } finally {
-            pool.release(buf);
-        }
+                copyOut(s, l, buf, y, bias, u);
+            });
+        });
     }
 
     /**
-     * The forward pass on the heap, with {@link #smallGemm} instead of OpenBLAS, one image at a time in
+     * The forward pass on the heap, with {@link Gemm#thinSgemmNN} instead of OpenBLAS, one image at a time in
      * the bands of {@code plan} (so the column matrix stays within the workspace limit here too).
      */
     private static void forwardOnHeap(ConvShape s, WorkPlan plan, float[] x, float[] w, float[] bias, float[] y) {
@@ -212,9 +154,7 @@ public final class Im2colBackend extends AbstractConvBackend {
         int taps = s.kernelH() * s.kernelW();
         int patch = (int) s.patchSize();
         int kg = s.outChannelsPerGroup();
-        ConvParams p = s.params();
-        Im2col.Geometry geometry = new Im2col.Geometry(p.strideH(), p.strideW(), p.padTop(), p.padLeft(),
-                p.dilationH(), p.dilationW(), s.outW());
+        Im2col.Geometry geometry = Im2col.Geometry.of(s);
         float[] cols = plan.identity() ? null : new float[s.inChannels() * taps * plan.rows() * s.outW()];
         java.nio.FloatBuffer colsView = plan.identity() ? null : java.nio.FloatBuffer.wrap(cols);
         for (int n = 0; n < s.batch(); n++) {
@@ -226,7 +166,7 @@ public final class Im2colBackend extends AbstractConvBackend {
                 int ld = s.inPlane();
                 if (!plan.identity()) {
                     for (int c = 0; c < s.inChannels(); c++) {
-                        int in = (n * s.inChannels() + c) * s.inPlane();
+                        int in = s.inputIndex(n, c, 0, 0);
                         for (int i = 0; i < s.kernelH(); i++) {
                             for (int j = 0; j < s.kernelW(); j++) {
                                 Im2col.im2colRow(x, in, s.inH(), s.inW(), i, j, geometry, oh0, oh1, colsView,
@@ -239,12 +179,12 @@ public final class Im2colBackend extends AbstractConvBackend {
                     ld = q;
                 }
                 for (int g = 0; g < s.groups(); g++) {
-                    smallGemm(w, g * kg * patch, kg, patch, source, base + g * patch * ld, ld, q,
-                            y, (n * s.outChannels() + g * kg) * plane + oh0 * s.outW(), plane);
+                    Gemm.thinSgemmNN(w, g * kg * patch, kg, patch, source, base + g * patch * ld, ld, q,
+                            y, s.outputIndex(n, g * kg, oh0, 0), plane);
                 }
                 if (bias != null) {
                     for (int k = 0; k < s.outChannels(); k++) {
-                        int at = (n * s.outChannels() + k) * plane + oh0 * s.outW();
+                        int at = s.outputIndex(n, k, oh0, 0);
                         for (int e = at; e < at + q; e++) {
                             y[e] += bias[k];
                         }
@@ -255,29 +195,8 @@ public final class Im2colBackend extends AbstractConvBackend {
     }
 
     /**
-     * {@code C (m x q) = A (m x k) * B (k x q)} on arrays, row-major: {@code A} dense, {@code B} and {@code C}
-     * with leading dimensions {@code ldb} and {@code ldc}. Each row of {@code C} is set to zero and then
-     * accumulates {@code A[i][r] * B[r]} row by row (the inner loop runs along contiguous memory and
-     * vectorises). Every product is computed, so {@code 0 * NaN} is NaN as in BLAS.
-     */
-    static void smallGemm(float[] a, int aOffset, int m, int k, float[] b, int bOffset, int ldb, int q,
-                          float[] c, int cOffset, int ldc) {
-        for (int i = 0; i < m; i++) {
-            int row = cOffset + i * ldc;
-            java.util.Arrays.fill(c, row, row + q, 0f);
-            for (int r = 0; r < k; r++) {
-                float v = a[aOffset + i * k + r];
-                int from = bOffset + r * ldb;
-                for (int t = 0; t < q; t++) {
-                    c[row + t] += v * b[from + t];
-                }
-            }
-        }
-    }
-
-    /**
-     * True if the GEMMs of {@code s}, forward and backward, are better done in Java ({@link #smallGemm},
-     * {@link Gemm#thinSgemmNT}, {@link Gemm#thinSgemmTN}; see {@link #SMALL_MACS} and {@link #THIN_GEMM}). The
+     * True if the GEMMs of {@code s}, forward and backward, are better done in Java ({@link Gemm#thinSgemmNN},
+     * {@link Gemm#thinSgemmNT}, {@link Gemm#thinSgemmTN}; see {@link Im2colTuning#SMALL_MACS} and {@link GemmTuning#THIN_GEMM}). The
      * backward pass's products have the same sizes as the forward's ({@code Kg x P} by {@code P x Q} and
      * its transposes), so one rule serves both.
      */
@@ -289,7 +208,7 @@ public final class Im2colBackend extends AbstractConvBackend {
     private static void copyOut(ConvShape s, Layout l, NativeFloats buf, float[] y, float[] bias, Unit u) {
         int plane = s.outPlane();
         int k = s.outChannels();
-        forEach(u.images() * k, (long) k * u.width(), task -> {
+        Parallel.forEach(u.images() * k, (long) k * u.width(), task -> {
             int b = task / k;
             int c = task % k;
             int at = ((u.n0() + b) * k + c) * plane + u.oh0() * s.outW();
@@ -306,7 +225,7 @@ public final class Im2colBackend extends AbstractConvBackend {
     // ------------------------------------------------------------------------------------------ backward
 
     private void backward(ConvShape s, float[] x, float[] w, float[] dy, float[] dx, float[] dw) {
-        WorkPlan plan = WorkPlan.of(s, workspaceBytes, true);
+        WorkPlan plan = WorkPlan.of(s, workspaceBytes(), true);
         if (useJavaGemm(s)) {
             backwardOnHeap(s, plan, x, w, dy, dx, dw);
             return;
@@ -314,40 +233,31 @@ public final class Im2colBackend extends AbstractConvBackend {
         Layout l = new Layout(s, plan);
         int plane = s.outPlane();
         int k = s.outChannels();
-        NativeFloats buf = pool.acquire(plan.capacity());
-        try {
+        withWorkspace(plan.capacity(), buf -> {
             buf.copyFrom(w, 0, 0, w.length);
-            boolean first = true;
-            for (int n0 = 0; n0 < s.batch(); n0 += plan.images()) {
-                int nb = Math.min(plan.images(), s.batch() - n0);
-                for (int oh0 = 0; oh0 < s.outH(); oh0 += plan.rows()) {
-                    int oh1 = Math.min(s.outH(), oh0 + plan.rows());
-                    Unit u = new Unit(n0, nb, oh0, oh1, (oh1 - oh0) * s.outW());
-                    // dY of the unit, laid out like the forward's GEMM outputs (K x L)
-                    forEach(nb * k, (long) k * u.width(), task -> buf.copyFrom(dy,
-                            ((u.n0() + task / k) * k + task % k) * plane + u.oh0() * s.outW(),
-                            (int) (l.outRow(u, task % k) + (long) (task / k) * u.q()), u.q()));
-                    fillColumns(s, l, x, buf, u);
-                    for (int g = 0; g < s.groups(); g++) { // dW[g] (+)= dY[g] (Kg x L) * cols[g]^T (L x P)
-                        Gemm.sgemm(false, true, l.kg, l.patch, u.width(), 1f,
-                                buf, l.outRow(u, g * l.kg), u.width(),
-                                buf, l.colsRow(u, g * l.patch), u.width(),
-                                first ? 0f : 1f, buf, l.weightGradient(g), l.patch);
-                    }
-                    first = false;
-                    for (int g = 0; g < s.groups(); g++) { // dcols[g] = W[g]^T (P x Kg) * dY[g] (Kg x L)
-                        Gemm.sgemm(true, false, l.patch, u.width(), l.kg, 1f,
-                                buf, l.weight(g), l.patch,
-                                buf, l.outRow(u, g * l.kg), u.width(),
-                                0f, buf, l.colsRow(u, g * l.patch), u.width());
-                    }
-                    addColumnsBack(s, l, buf, dx, u);
+            forEachUnit(s, plan, u -> {
+                boolean first = u.n0() == 0 && u.oh0() == 0; // the first unit sets dW, the others add to it
+                // dY of the unit, laid out like the forward's GEMM outputs (K x L)
+                Parallel.forEach(u.images() * k, (long) k * u.width(), task -> buf.copyFrom(dy,
+                        ((u.n0() + task / k) * k + task % k) * plane + u.oh0() * s.outW(),
+                        (int) (l.outRow(u, task % k) + (long) (task / k) * u.q()), u.q()));
+                fillColumns(s, l, x, buf, u);
+                for (int g = 0; g < s.groups(); g++) { // dW[g] (+)= dY[g] (Kg x L) * cols[g]^T (L x P)
+                    Gemm.sgemm(false, true, l.kg, l.patch, u.width(), 1f,
+                            buf, l.outRow(u, g * l.kg), u.width(),
+                            buf, l.colsRow(u, g * l.patch), u.width(),
+                            first ? 0f : 1f, buf, l.weightGradient(g), l.patch);
                 }
-            }
+                for (int g = 0; g < s.groups(); g++) { // dcols[g] = W[g]^T (P x Kg) * dY[g] (Kg x L)
+                    Gemm.sgemm(true, false, l.patch, u.width(), l.kg, 1f,
+                            buf, l.weight(g), l.patch,
+                            buf, l.outRow(u, g * l.kg), u.width(),
+                            0f, buf, l.colsRow(u, g * l.patch), u.width());
+                }
+                addColumnsBack(s, l, buf, dx, u);
+            });
             buf.copyTo((int) l.weightGradient(0), dw, 0, dw.length);
-        } finally {
-            pool.release(buf);
-        }
+        });
     }
 
     /**
@@ -369,9 +279,7 @@ public final class Im2colBackend extends AbstractConvBackend {
         int taps = s.kernelH() * s.kernelW();
         int patch = (int) s.patchSize();
         int kg = s.outChannelsPerGroup();
-        ConvParams p = s.params();
-        Im2col.Geometry geometry = new Im2col.Geometry(p.strideH(), p.strideW(), p.padTop(), p.padLeft(),
-                p.dilationH(), p.dilationW(), s.outW());
+        Im2col.Geometry geometry = Im2col.Geometry.of(s);
         int rows = heapBandRows(s, plan);
         int columns = s.inChannels() * taps * rows * s.outW();
         double[] dwSum = new double[dw.length];
@@ -400,7 +308,7 @@ public final class Im2colBackend extends AbstractConvBackend {
                     ld = q;
                 }
                 for (int g = 0; g < s.groups(); g++) {
-                    int dyAt = (n * s.outChannels() + g * kg) * plane + oh0 * s.outW();
+                    int dyAt = s.outputIndex(n, g * kg, oh0, 0);
                     Gemm.thinSgemmNT(dy, dyAt, plane, kg, patch, source, base + g * patch * ld, ld, q,
                             dwSum, g * kg * patch);
                     Gemm.thinSgemmTN(w, g * kg * patch, kg, patch, dy, dyAt, plane, q,
@@ -423,12 +331,12 @@ public final class Im2colBackend extends AbstractConvBackend {
 
     /**
      * Output rows per band of {@link #backwardOnHeap}: as many as keep a band's column matrix within
-     * {@link #HEAP_BAND_FLOATS} (at least one row, at most the workspace plan's band), so that the column
+     * {@link GemmTuning#HEAP_BAND_FLOATS} (at least one row, at most the workspace plan's band), so that the column
      * matrix and its gradient stay in the core's cache between im2col, the two products and col2im.
      */
     static int heapBandRows(ConvShape s, WorkPlan plan) {
         long perRow = s.inChannels() * (long) s.kernelH() * s.kernelW() * s.outW();
-        return (int) Math.max(1, Math.min(plan.rows(), HEAP_BAND_FLOATS / perRow));
+        return (int) Math.max(1, Math.min(plan.rows(), GemmTuning.HEAP_BAND_FLOATS / perRow));
     }
 
     // ------------------------------------------------------------------------------------------ im2col / col2im
@@ -449,7 +357,7 @@ public final class Im2colBackend extends AbstractConvBackend {
     private static void forEachChannel(ConvShape s, Layout l, Unit u, ChannelTask task) {
         int taps = s.kernelH() * s.kernelW();
         int channels = s.inChannels();
-        forEach(u.images() * channels, (long) channels * taps * u.width(), t -> {
+        Parallel.forEach(u.images() * channels, (long) channels * taps * u.width(), t -> {
             int b = t / channels;
             int c = t % channels;
             task.run(((u.n0() + b) * channels + c) * s.inPlane(), l.colsRow(u, c * taps) + (long) b * u.q());
@@ -521,13 +429,13 @@ public final class Im2colBackend extends AbstractConvBackend {
         Im2col.addRowsToPlane(acc, rows[0], rows[1] - rows[0], dx, plane, s.inW());
     }
 
-    /** Runs {@code task(0 .. count-1)}, in parallel when there is enough work ({@code floats} written). */
-    private static void forEach(int count, long floats, IntConsumer task) {
-        if (count > 1 && floats >= PARALLEL_MIN_FLOATS) {
-            IntStream.range(0, count).parallel().forEach(task);
-        } else {
-            for (int t = 0; t < count; t++) {
-                task.accept(t);
+    /** Runs {@code work} on every unit of {@code plan} in order: chunks of images, then bands of output rows. */
+    private static void forEachUnit(ConvShape s, WorkPlan plan, java.util.function.Consumer<Unit> work) {
+        for (int n0 = 0; n0 < s.batch(); n0 += plan.images()) {
+            int nb = Math.min(plan.images(), s.batch() - n0);
+            for (int oh0 = 0; oh0 < s.outH(); oh0 += plan.rows()) {
+                int oh1 = Math.min(s.outH(), oh0 + plan.rows());
+                work.accept(new Unit(n0, nb, oh0, oh1, (oh1 - oh0) * s.outW()));
             }
         }
     }
@@ -558,9 +466,7 @@ public final class Im2colBackend extends AbstractConvBackend {
             this.kg = s.outChannelsPerGroup();
             this.patch = (int) s.patchSize();
             this.identity = plan.identity();
-            ConvParams p = s.params();
-            this.geometry = new Im2col.Geometry(p.strideH(), p.strideW(), p.padTop(), p.padLeft(),
-                    p.dilationH(), p.dilationW(), s.outW());
+            this.geometry = Im2col.Geometry.of(s);
             long weight = (long) s.outChannels() * patch;
             this.weightGradientBase = weight;
             this.colsBase = plan.fixed();

@@ -1,6 +1,7 @@
 package org.conv4j.im2col;
 
 import org.conv4j.api.ConvShape;
+import org.conv4j.openblas.NativeFloats;
 
 /**
  * How a call is cut into units that fit the workspace: chunks of {@link #images} whole images, or, when
@@ -23,21 +24,6 @@ import org.conv4j.api.ConvShape;
  */
 record WorkPlan(int images, int rows, boolean identity, long fixed, long capacity) {
 
-    /**
-     * Images are grouped into one chunk until their column matrices reach this size (8 MiB): tiny images are
-     * batched into one GEMM per group, large ones are expanded one at a time, so that the column matrix
-     * im2col has just written is still in the cache when the GEMM packs it. ResNet-50 3x3 layer, batch 8
-     * (7.2 MiB of columns per image), the three targets alternating in one JVM, best of 40 calls: forward
-     * 18.2 / 19.5 / 19.9 ms and backward 39.9 / 42.2 / 43.4 ms with 8 / 16 / 32 MiB (one, two, four images
-     * per chunk). Bands smaller than an image were slower again (forward 17.5 ms whole images, 18.2 ms
-     * bands of 28 rows, 19.8 ms bands of 13 rows, same JVM): the GEMM loses more to narrower matrices than
-     * im2col gains (docs/im2col.md, "Tuning constants").
-     */
-    static final long CHUNK_TARGET_FLOATS = (8L << 20) / Float.BYTES;
-
-    /** The largest native buffer one call may use: Java buffers are indexed by int. */
-    static final long MAX_FLOATS = Integer.MAX_VALUE - 8;
-
     static boolean isIdentity(ConvShape s) {
         var p = s.params();
         return s.kernelH() == 1 && s.kernelW() == 1 && !p.isStrided() && !p.isPadded();
@@ -56,11 +42,11 @@ record WorkPlan(int images, int rows, boolean identity, long fixed, long capacit
         long perPosition = columnRows + s.outChannels();
         long perRow = perPosition * s.outW();
         long perImage = perRow * s.outH();
-        long available = Math.min(limitBytes / Float.BYTES, MAX_FLOATS) - fixed;
+        long available = Math.min(limitBytes / Float.BYTES, NativeFloats.MAX_CAPACITY) - fixed;
         int images;
         int rows;
         if (perImage <= available) {
-            long byTarget = Math.max(1, CHUNK_TARGET_FLOATS / (columnRows * s.outPlane()));
+            long byTarget = Math.max(1, Im2colTuning.CHUNK_TARGET_FLOATS / (columnRows * s.outPlane()));
             images = (int) Math.min(s.batch(), Math.min(available / perImage, byTarget));
             rows = s.outH();
         } else {
@@ -68,9 +54,9 @@ record WorkPlan(int images, int rows, boolean identity, long fixed, long capacit
             rows = (int) Math.max(1, Math.min(s.outH(), available / perRow));
         }
         long capacity = fixed + (long) images * rows * perRow;
-        if (capacity > MAX_FLOATS) {
+        if (capacity > NativeFloats.MAX_CAPACITY) {
             throw new UnsupportedOperationException("im2col: one output row of " + s + " needs "
-                    + (fixed + perRow) + " floats of workspace, more than the " + MAX_FLOATS
+                    + (fixed + perRow) + " floats of workspace, more than the " + NativeFloats.MAX_CAPACITY
                     + " a Java buffer can index; use another backend for this shape");
         }
         return new WorkPlan(images, rows, isIdentity(s), fixed, capacity);

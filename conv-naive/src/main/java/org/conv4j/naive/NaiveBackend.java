@@ -58,7 +58,7 @@ public final class NaiveBackend extends AbstractConvBackend {
                     for (int ow = 0; ow < s.outW(); ow++) {
                         double acc = bias == null ? 0.0 : bias[k];
                         acc += windowDot(s, input.data(), weight.data(), n, k, oh, ow);
-                        y[((n * s.outChannels() + k) * s.outH() + oh) * s.outW() + ow] = (float) acc;
+                        y[s.outputIndex(n, k, oh, ow)] = (float) acc;
                     }
                 }
             }
@@ -66,36 +66,38 @@ public final class NaiveBackend extends AbstractConvBackend {
         return output;
     }
 
-    /** {@code sum_{c, i, j} w[k, c, i, j] * xpad[n, g*Cg + c, oh*sh - padTop + i*dh, ow*sw - padLeft + j*dw]}. */
+    /** {@code sum_{c, i, j} w[k, c, i, j] * xpad[n, g*Cg + c, rows.inputIndex(oh, i), cols.inputIndex(ow, j)]}. */
     private static double windowDot(ConvShape s, float[] x, float[] w, int n, int k, int oh, int ow) {
-        ConvParams p = s.params();
-        int cg = s.inChannelsPerGroup();
-        int firstChannel = (k / s.outChannelsPerGroup()) * cg;
+        int firstChannel = firstChannel(s, k);
         double acc = 0.0;
-        for (int c = 0; c < cg; c++) {
+        for (int c = 0; c < s.inChannelsPerGroup(); c++) {
             for (int i = 0; i < s.kernelH(); i++) {
-                int ih = oh * p.strideH() - p.padTop() + i * p.dilationH();
+                long ih = s.rows().inputIndex(oh, i);
                 for (int j = 0; j < s.kernelW(); j++) {
-                    int iw = ow * p.strideW() - p.padLeft() + j * p.dilationW();
-                    double wv = w[((k * cg + c) * s.kernelH() + i) * s.kernelW() + j];
-                    acc += wv * paddedInput(s, x, n, firstChannel + c, ih, iw);
+                    double wv = w[s.weightIndex(k, c, i, j)];
+                    acc += wv * paddedInput(s, x, n, firstChannel + c, ih, s.cols().inputIndex(ow, j));
                 }
             }
         }
         return acc;
     }
 
+    /** The first input channel filter {@code k} reads: {@code (k / (K/groups)) * C/groups}. */
+    private static int firstChannel(ConvShape s, int k) {
+        return (k / s.outChannelsPerGroup()) * s.inChannelsPerGroup();
+    }
+
     /**
      * {@code x[n, c, ih, iw]} where {@code (ih, iw)} is inside the input; in the padding, 0 for zero padding,
      * else the element that position copies ({@link #copied}).
      */
-    private static float paddedInput(ConvShape s, float[] x, int n, int c, int ih, int iw) {
+    private static float paddedInput(ConvShape s, float[] x, int n, int c, long ih, long iw) {
         int r = copied(s.params().paddingMode(), ih, s.inH());
         int q = copied(s.params().paddingMode(), iw, s.inW());
         if (r < 0 || q < 0) {
             return 0f;
         }
-        return x[((n * s.inChannels() + c) * s.inH() + r) * s.inW() + q];
+        return x[s.inputIndex(n, c, r, q)];
     }
 
     /**
@@ -103,22 +105,22 @@ public final class NaiveBackend extends AbstractConvBackend {
      * from {@link PaddingMode}'s definitions: -1 (a zero) outside the input for zero padding; the mirror image
      * without repeating the edge, the nearest edge, or the index modulo the size for the other modes.
      */
-    private static int copied(PaddingMode mode, int i, int size) {
+    private static int copied(PaddingMode mode, long i, int size) {
         if (i >= 0 && i < size) {
-            return i;
+            return (int) i;
         }
         switch (mode) {
             case REFLECT:
                 if (size == 1) {
                     return 0; // unreachable (a reflected pad must be smaller than the size), kept total
                 }
-                int period = 2 * (size - 1);
-                int m = Math.floorMod(i, period);
-                return m < size ? m : period - m;
+                long period = 2L * (size - 1);
+                int m = (int) Math.floorMod(i, period);
+                return m < size ? m : (int) (period - m);
             case REPLICATE:
-                return Math.max(0, Math.min(size - 1, i));
+                return (int) Math.max(0, Math.min(size - 1, i));
             case CIRCULAR:
-                return Math.floorMod(i, size);
+                return (int) Math.floorMod(i, (long) size);
             default:
                 return -1;
         }
@@ -147,7 +149,7 @@ public final class NaiveBackend extends AbstractConvBackend {
         for (int k = 0; k < s.outChannels(); k++) {
             double acc = 0.0;
             for (int n = 0; n < s.batch(); n++) {
-                int base = (n * s.outChannels() + k) * s.outPlane();
+                int base = s.outputIndex(n, k, 0, 0);
                 for (int o = 0; o < s.outPlane(); o++) {
                     acc += dy[base + o];
                 }
@@ -157,31 +159,27 @@ public final class NaiveBackend extends AbstractConvBackend {
         return db;
     }
 
-    /** {@code dw[k, c, i, j] = sum_{n, oh, ow} dy[n, k, oh, ow] * xpad[n, g*Cg + c, oh*sh - padTop + i*dh, ow*sw - padLeft + j*dw]}. */
+    /** {@code dw[k, c, i, j] = sum_{n, oh, ow} dy[n, k, oh, ow] * xpad[n, g*Cg + c, rows.inputIndex(oh, i), cols.inputIndex(ow, j)]}. */
     @Override
     protected Tensor4D weightGradient(ConvShape s, Tensor4D input, Tensor4D gradOutput) {
-        ConvParams p = s.params();
         float[] x = input.data();
         float[] dy = gradOutput.data();
         Tensor4D dw = s.newWeight();
-        int cg = s.inChannelsPerGroup();
         for (int k = 0; k < s.outChannels(); k++) {
-            int firstChannel = (k / s.outChannelsPerGroup()) * cg;
-            for (int c = 0; c < cg; c++) {
+            for (int c = 0; c < s.inChannelsPerGroup(); c++) {
                 for (int i = 0; i < s.kernelH(); i++) {
                     for (int j = 0; j < s.kernelW(); j++) {
                         double acc = 0.0;
                         for (int n = 0; n < s.batch(); n++) {
                             for (int oh = 0; oh < s.outH(); oh++) {
-                                int ih = oh * p.strideH() - p.padTop() + i * p.dilationH();
+                                long ih = s.rows().inputIndex(oh, i);
                                 for (int ow = 0; ow < s.outW(); ow++) {
-                                    int iw = ow * p.strideW() - p.padLeft() + j * p.dilationW();
-                                    double g = dy[((n * s.outChannels() + k) * s.outH() + oh) * s.outW() + ow];
-                                    acc += g * paddedInput(s, x, n, firstChannel + c, ih, iw);
+                                    double g = dy[s.outputIndex(n, k, oh, ow)];
+                                    acc += g * paddedInput(s, x, n, firstChannel(s, k) + c, ih, s.cols().inputIndex(ow, j));
                                 }
                             }
                         }
-                        dw.data()[((k * cg + c) * s.kernelH() + i) * s.kernelW() + j] = (float) acc;
+                        dw.data()[s.weightIndex(k, c, i, j)] = (float) acc;
                     }
                 }
             }
@@ -191,37 +189,34 @@ public final class NaiveBackend extends AbstractConvBackend {
 
     /**
      * {@code dx[n, ch, ih, iw] = sum of dy[n, k, oh, ow] * w[k, c, i, j]} over every filter {@code k} of
-     * the channel's group and every tap with {@code oh*sh - padTop + i*dh == ih} and
-     * {@code ow*sw - padLeft + j*dw == iw}: each forward product scattered back to the input element it
+     * the channel's group and every tap with {@code rows.inputIndex(oh, i) == ih} and
+     * {@code cols.inputIndex(ow, j) == iw}: each forward product scattered back to the input element it
      * read. Taps that read zero padding have no input element and are dropped; taps that read a copy (the
      * other padding modes) are added to the element copied.
      */
     @Override
     protected Tensor4D inputGradient(ConvShape s, Tensor4D weight, Tensor4D gradOutput) {
-        ConvParams p = s.params();
+        PaddingMode mode = s.params().paddingMode();
         float[] w = weight.data();
         float[] dy = gradOutput.data();
         double[] dx = new double[s.batch() * s.inChannels() * s.inPlane()];
-        int cg = s.inChannelsPerGroup();
         for (int n = 0; n < s.batch(); n++) {
             for (int k = 0; k < s.outChannels(); k++) {
-                int firstChannel = (k / s.outChannelsPerGroup()) * cg;
                 for (int oh = 0; oh < s.outH(); oh++) {
                     for (int ow = 0; ow < s.outW(); ow++) {
-                        double g = dy[((n * s.outChannels() + k) * s.outH() + oh) * s.outW() + ow];
-                        for (int c = 0; c < cg; c++) {
+                        double g = dy[s.outputIndex(n, k, oh, ow)];
+                        for (int c = 0; c < s.inChannelsPerGroup(); c++) {
                             for (int i = 0; i < s.kernelH(); i++) {
-                                int ih = copied(p.paddingMode(), oh * p.strideH() - p.padTop() + i * p.dilationH(), s.inH());
+                                int ih = copied(mode, s.rows().inputIndex(oh, i), s.inH());
                                 if (ih < 0) {
                                     continue;
                                 }
                                 for (int j = 0; j < s.kernelW(); j++) {
-                                    int iw = copied(p.paddingMode(), ow * p.strideW() - p.padLeft() + j * p.dilationW(), s.inW());
-                                    if (iw < 0) {
-                                        continue;
+                                    int iw = copied(mode, s.cols().inputIndex(ow, j), s.inW());
+                                    if (iw >= 0) {
+                                        double wv = w[s.weightIndex(k, c, i, j)];
+                                        dx[s.inputIndex(n, firstChannel(s, k) + c, ih, iw)] += g * wv;
                                     }
-                                    double wv = w[((k * cg + c) * s.kernelH() + i) * s.kernelW() + j];
-                                    dx[((n * s.inChannels() + firstChannel + c) * s.inH() + ih) * s.inW() + iw] += g * wv;
                                 }
                             }
                         }

@@ -1,6 +1,7 @@
 package org.conv4j.nd4j;
 
 import org.conv4j.api.Tensor4D;
+import org.conv4j.openblas.OpenBlasSetup;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;

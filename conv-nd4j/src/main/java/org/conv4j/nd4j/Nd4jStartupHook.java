@@ -1,5 +1,6 @@
 package org.conv4j.nd4j;
 
+import org.conv4j.openblas.OpenBlasSetup;
 import org.nd4j.common.io.Resource;
 import org.nd4j.linalg.factory.Environment;
 import org.nd4j.linalg.factory.Nd4jBackend;

@@ -1,12 +1,10 @@
 /**
- * Shared ND4J/OpenBLAS support for conv4j's GEMM backends ({@code im2col}, {@code strided}):
+ * ND4J support, for applications that hold their data in ND4J and for the benchmarks' ND4J peer:
  * <ul>
- *   <li>{@link org.conv4j.nd4j.OpenBlasSetup}: loads OpenBLAS with the fastest core type this CPU can run,
- *       without environment variables or flags (see docs/im2col.md, "OpenBLAS");</li>
- *   <li>{@link org.conv4j.nd4j.Gemm}: row-major {@code sgemm} on {@link org.conv4j.nd4j.NativeFloats}
- *       (off-heap, reusable through {@link org.conv4j.nd4j.NativeBufferPool}) or on Java arrays;</li>
- *   <li>the workspace limit policy is {@link org.conv4j.api.Workspace}, shared with the other backends;</li>
- *   <li>{@link org.conv4j.nd4j.Nd4jInterop}: {@code INDArray} to {@code Tensor4D} and back.</li>
+ *   <li>{@link org.conv4j.nd4j.Nd4jInterop}: {@code INDArray} to {@code Tensor4D} and back;</li>
+ *   <li>{@link org.conv4j.nd4j.Nd4jStartupHook}: sets OpenBLAS up ({@code org.conv4j.openblas.OpenBlasSetup})
+ *       when ND4J starts, so that ND4J used before any conv4j class still gets the right OpenBLAS core type.</li>
  * </ul>
+ * The GEMM backends do not need this module; it brings in {@code nd4j-native} (about 91 MB).
  */
 package org.conv4j.nd4j;

@@ -1,6 +1,7 @@
 package org.conv4j.strided;
 
 import org.conv4j.api.ConvShape;
+import org.conv4j.openblas.NativeFloats;
 import org.conv4j.strided.StridedBackend.Path;
 
 /**
@@ -27,12 +28,9 @@ import org.conv4j.strided.StridedBackend.Path;
  */
 record BandPlan(Path path, int rows, long weights, long image, long columns, long band, boolean backward) {
 
-    /** Java arrays and native buffers are indexed by int. */
-    static final long MAX_FLOATS = Integer.MAX_VALUE - 8;
-
     static BandPlan of(ConvShape s, Path preferred, boolean backward, long limitBytes) {
         int copies = backward ? 2 : 1;
-        long limit = Math.min(limitBytes / Float.BYTES, MAX_FLOATS);
+        long limit = Math.min(limitBytes / Float.BYTES, NativeFloats.MAX_CAPACITY);
         long k = s.outChannels();
         long wp = WindowView.phaseW(s);
         if (preferred == Path.ZERO_COPY) {
@@ -52,9 +50,9 @@ record BandPlan(Path path, int rows, long weights, long image, long columns, lon
         int rows = (int) Math.max(1, Math.min(s.outH(), available / perRow));
         BandPlan plan = new BandPlan(Path.GATHERED, rows, weights, 0, s.patchSize() * rows * s.outW(),
                 k * rows * s.outW(), backward);
-        if (plan.capacity() > MAX_FLOATS) {
+        if (plan.capacity() > NativeFloats.MAX_CAPACITY) {
             throw new UnsupportedOperationException("strided: one output row of " + s + " needs "
-                    + plan.capacity() + " floats of workspace, more than the " + MAX_FLOATS
+                    + plan.capacity() + " floats of workspace, more than the " + NativeFloats.MAX_CAPACITY
                     + " a buffer can index; use another backend for this shape");
         }
         return plan;

@@ -1,26 +1,25 @@
 package org.conv4j.strided;
 
-import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.CostModel;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
-import org.conv4j.nd4j.Gemm;
-import org.conv4j.nd4j.NativeBufferPool;
-import org.conv4j.nd4j.NativeFloats;
-import org.conv4j.nd4j.OpenBlasSetup;
+import org.conv4j.openblas.AbstractGemmBackend;
+import org.conv4j.openblas.Gemm;
+import org.conv4j.openblas.GemmTuning;
+import org.conv4j.openblas.NativeFloats;
+import org.conv4j.openblas.Parallel;
 import org.conv4j.api.Workspace;
 
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.function.IntConsumer;
-import java.util.stream.IntStream;
 
 /**
- * The {@code strided} backend: convolution as GEMM over a strided window VIEW of the padded input (the seeds'
- * second trick, numpy's {@code as_strided} / {@code view_as_windows}). See {@link WindowView} for the view and
+ * The {@code strided} backend: convolution as GEMM over a strided window VIEW of the padded input (numpy's
+ * {@code as_strided} / {@code view_as_windows}). See {@link WindowView} for the view and
  * its stride formula, and docs/strided.md for the measurements behind the two paths.
  *
  * <p>The input is copied once per image into a zero-padded buffer {@code xpad (C, Hp, Wp)}; padding is then
@@ -54,8 +53,8 @@ import java.util.stream.IntStream;
  *       zero-copy: the GEMM accumulates straight into the tap-matrix view of {@code dXpad}); the padding border
  *       of {@code dXpad} is then cropped away.</li>
  * </ul>
- * Thin backward passes (fewer than {@link #THIN_GEMM} multiply-adds per output position, e.g. the seeds' one
- * 2x2 filter on one channel) run the gathered path on the Java heap instead ({@link #backwardOnHeap}).
+ * Thin backward passes (fewer than {@link GemmTuning#THIN_GEMM} multiply-adds per output position, e.g. one 2x2
+ * filter on one channel) run the gathered path on the Java heap instead ({@link #backwardOnHeap}).
  * The zero-copy backward sums over the wrap-around columns too, with {@code dY} set to zero there; that adds
  * exact zeros only while every {@code x} and {@code w} is finite ({@code 0 * NaN = NaN}), so a call with a
  * non-finite input or weight takes the gathered path, which touches window elements only.
@@ -71,7 +70,7 @@ import java.util.stream.IntStream;
  * <p><b>Accuracy</b>: float32 GEMM, within the conformance kit's default 1e-5 of the naive reference,
  * relative to the reference's largest value.
  */
-public final class StridedBackend extends AbstractConvBackend {
+public final class StridedBackend extends AbstractGemmBackend {
 
     /**
      * This backend's time model ({@link CostModel}), fitted to the comparison command's times on the catalogue
@@ -82,67 +81,8 @@ public final class StridedBackend extends AbstractConvBackend {
     /** The name this backend registers under. */
     public static final String NAME = "strided";
 
-    /**
-     * Fewest input channels per group from which the zero-copy path is used for any filter count. Below it,
-     * zero-copy is still used when a group has no more filters than channels ({@code Kg <= Cg}) or the kernel
-     * is 1x1 (its tap matrix IS the input); otherwise the gathered path runs.
-     *
-     * <p>Why: the zero-copy path re-reads and re-writes the {@code (Kg, L)} output once per kernel offset
-     * with an inner dimension of only {@code Cg}, the gathered path writes and re-reads a
-     * {@code (Cg*kH*kW, P)} column matrix once; so zero-copy wins when {@code Kg <= Cg}, and when {@code Cg}
-     * is large enough for BLAS to run near speed. Direction probe (2 images, 56x56, 3x3, pad 1; minimum of
-     * 15-31 interleaved runs, docs/strided.md "Choosing the path"): with 64 filters gathered was ahead at
-     * 4 channels (forward 1.44 vs 1.63 ms, backward 2.7 vs 4.4), about even at 8-16 (forward 2.0 vs 2.2 at
-     * 16), and zero-copy was ahead from 32 (forward 3.0 vs 4.0, backward 7.5 vs 11.1); with as many
-     * filters as channels (1, 4, 8) or fewer (8 channels, 2 filters) zero-copy won everywhere (e.g. 8 to 8:
-     * forward 0.62 vs 6.8 ms). A re-run under heavier load agreed on the clear cases but not on the backward
-     * at 16-32 channels, so 16 is a direction to confirm with the JMH suite, not a measured optimum.
-     */
-    static final int ZERO_COPY_MIN_CHANNELS = 16;
-
-    /**
-     * Smallest {@code Kg*Cg} for which the backward pass takes the zero-copy path (when the forward would).
-     * Its weight-gradient GEMMs are {@code (Kg, Cg)} results summed over {@code L} columns; with one filter
-     * and one channel that is a 1x1 result over hundreds of thousands of columns, a shape BLAS runs poorly,
-     * while the gathered path sums a {@code (Kg, Cg*kH*kW)} result. Direction probe (minimum of 11 interleaved
-     * batches after 1.5 s warm-up): the seeds' 1-channel 2x2 case backward, zero-copy vs gathered, 0.034 vs
-     * 0.027 ms at 50x50, 0.138 vs 0.113 at 100x100, 0.87 vs 0.70 at 250x250; 1 -> 1 channel 3x3 at 56x56,
-     * 0.176 vs 0.151 ms; but 2 -> 2 channels, 0.24 vs 0.30 ms, and 4 -> 4, 0.45 vs 0.65 ms, favour zero-copy.
-     */
-    static final int ZERO_COPY_MIN_BACKWARD_FILTERS_TIMES_CHANNELS = 4;
-
-    /**
-     * A gather or scatter of fewer floats than this runs on the calling thread alone: below it, fork-join
-     * hand-off costs more than it saves. The im2col backend's threshold for the same kind of copy
-     * (docs/im2col.md, "Tuning").
-     */
-    static final long PARALLEL_MIN_FLOATS = 1 << 15;
-
-    /**
-     * Backward passes with fewer than this many multiply-adds per output position ({@code K/groups *
-     * C/groups * kH * kW}) run the gathered path on the Java heap ({@link #backwardOnHeap}) with
-     * {@link Gemm#thinSgemmNT} / {@link Gemm#thinSgemmTN} instead of OpenBLAS. Same cause and rule as the
-     * im2col backend's {@code THIN_GEMM}: OpenBLAS 0.3.19 splits the thin {@code W^T * dY} product
-     * ({@code Cg*kH*kW x Q x Kg}, 4 x Q x 1 in the seeds' case) over its threads from Q ~ 150,000, and then
-     * waits a scheduler time slice (8 ms) whenever other processes keep the cores busy: the seeds' 400x400 and
-     * 500x500 backward took 12.1 ms (naive: 3.1 and 5.1 ms) in such a run. Measurements: docs/strided.md,
-     * "Thin backward passes".
-     */
-    static final long THIN_GEMM = 32;
-
-    /**
-     * Largest column matrix (floats) of one band of {@link #backwardOnHeap}: 32 K floats, so the band's
-     * columns and their gradient (256 KiB) stay in a core's 512 KiB L2 cache between the gather, both
-     * products and the scatter. The im2col backend's value for the same loop (its 500x500 backward: 3.13 ms
-     * with whole-image bands, 2.08-2.21 ms with 8 K-128 K floats; docs/im2col.md, "Tuning constants").
-     */
-    static final long HEAP_BAND_FLOATS = 1 << 15;
-
     /** How a call runs; see the class comment. */
     enum Path { ZERO_COPY, GATHERED }
-
-    private final long workspaceBytes;
-    private final NativeBufferPool pool = new NativeBufferPool();
 
     /** A backend with the default workspace limit ({@link Workspace#defaultLimitBytes()}). */
     public StridedBackend() {
@@ -156,8 +96,7 @@ public final class StridedBackend extends AbstractConvBackend {
      * @throws IllegalArgumentException if the limit is below {@link Workspace#MIN_LIMIT_BYTES}
      */
     public StridedBackend(long workspaceBytes) {
-        this.workspaceBytes = Workspace.checkLimit(workspaceBytes);
-        OpenBlasSetup.ensureLoaded();
+        super(workspaceBytes);
     }
 
     @Override
@@ -169,11 +108,6 @@ public final class StridedBackend extends AbstractConvBackend {
     @Override
     public double estimateNanos(ConvShape shape, ConvPass pass) {
         return COST.nanos(shape, pass);
-    }
-
-    /** The workspace limit of one call, in bytes. */
-    public long workspaceBytes() {
-        return workspaceBytes;
     }
 
     /**
@@ -189,18 +123,18 @@ public final class StridedBackend extends AbstractConvBackend {
         }
         boolean oneByOne = s.kernelH() == 1 && s.kernelW() == 1;
         boolean fewFilters = s.outChannelsPerGroup() <= s.inChannelsPerGroup();
-        return oneByOne || fewFilters || s.inChannelsPerGroup() >= ZERO_COPY_MIN_CHANNELS
+        return oneByOne || fewFilters || s.inChannelsPerGroup() >= StridedTuning.ZERO_COPY_MIN_CHANNELS
                 ? Path.ZERO_COPY : Path.GATHERED;
     }
 
     /**
      * The preferred backward path: the forward one, unless a group has fewer than
-     * {@link #ZERO_COPY_MIN_BACKWARD_FILTERS_TIMES_CHANNELS} filter-channel pairs or an input or weight value
+     * {@link StridedTuning#ZERO_COPY_MIN_BACKWARD_FILTERS_TIMES_CHANNELS} filter-channel pairs or an input or weight value
      * is non-finite (see the class comment).
      */
     static Path backwardPath(ConvShape s, Tensor4D input, Tensor4D weight) {
         long pairs = (long) s.outChannelsPerGroup() * s.inChannelsPerGroup();
-        if (forwardPath(s) == Path.ZERO_COPY && pairs >= ZERO_COPY_MIN_BACKWARD_FILTERS_TIMES_CHANNELS
+        if (forwardPath(s) == Path.ZERO_COPY && pairs >= StridedTuning.ZERO_COPY_MIN_BACKWARD_FILTERS_TIMES_CHANNELS
                 && StridedKernels.allFinite(input.data())
                 && StridedKernels.allFinite(weight.data())) {
             return Path.ZERO_COPY;
@@ -221,13 +155,13 @@ public final class StridedBackend extends AbstractConvBackend {
         return backward(s, backwardPath(s, input, weight), input, weight, gradOutput);
     }
 
-    /** True if the backward products of {@code s} are better done in Java (see {@link #THIN_GEMM}). */
+    /** True if the backward products of {@code s} are better done in Java (see {@link GemmTuning#THIN_GEMM}). */
     static boolean isThin(ConvShape s) {
-        return (long) s.outChannelsPerGroup() * s.patchSize() < THIN_GEMM;
+        return (long) s.outChannelsPerGroup() * s.patchSize() < GemmTuning.THIN_GEMM;
     }
 
     /**
-     * The gathered backward pass on the Java heap, for thin convolutions ({@link #THIN_GEMM}); the package-
+     * The gathered backward pass on the Java heap, for thin convolutions ({@link GemmTuning#THIN_GEMM}); the package-
      * private {@link #backward(ConvShape, Path, Tensor4D, Tensor4D, Tensor4D)} still runs the native paths.
      * Per image, band of {@link #heapBandRows} output rows and group: the windows gathered into a heap
      * column matrix {@code col (Cg*kH*kW, q)}, then
@@ -280,11 +214,11 @@ public final class StridedBackend extends AbstractConvBackend {
 
     /**
      * Output rows per band of {@link #backwardOnHeap}: as many as keep a band's column matrix within
-     * {@link #HEAP_BAND_FLOATS}, at least one.
+     * {@link GemmTuning#HEAP_BAND_FLOATS}, at least one.
      */
     static int heapBandRows(ConvShape s) {
         long perRow = s.patchSize() * s.outW();
-        return (int) Math.max(1, Math.min(s.outH(), HEAP_BAND_FLOATS / perRow));
+        return (int) Math.max(1, Math.min(s.outH(), GemmTuning.HEAP_BAND_FLOATS / perRow));
     }
 
     /**
@@ -292,18 +226,15 @@ public final class StridedBackend extends AbstractConvBackend {
      * workspace plan may still fall back to the gathered path.
      */
     Tensor4D forward(ConvShape s, Path path, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
-        BandPlan plan = BandPlan.of(s, path, false, workspaceBytes);
-        NativeFloats ws = pool.acquire(plan.capacity());
-        try {
+        BandPlan plan = BandPlan.of(s, path, false, workspaceBytes());
+        withWorkspace(plan.capacity(), ws -> {
             Padded pad = new Padded(s, plan.path() == Path.ZERO_COPY);
             if (plan.path() == Path.ZERO_COPY) {
                 forwardZeroCopy(s, plan, ws, pad, input, weight, bias, output);
             } else {
                 forwardGathered(s, plan, ws, pad, input, weight, bias, output);
             }
-        } finally {
-            pool.release(ws);
-        }
+        });
         return output;
     }
 
@@ -311,18 +242,15 @@ public final class StridedBackend extends AbstractConvBackend {
     ConvGradients backward(ConvShape s, Path path, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
         Tensor4D dx = s.newInput();
         Tensor4D dw = s.newWeight();
-        BandPlan plan = BandPlan.of(s, path, true, workspaceBytes);
-        NativeFloats ws = pool.acquire(plan.capacity());
-        try {
+        BandPlan plan = BandPlan.of(s, path, true, workspaceBytes());
+        withWorkspace(plan.capacity(), ws -> {
             Padded pad = new Padded(s, plan.path() == Path.ZERO_COPY);
             if (plan.path() == Path.ZERO_COPY) {
                 backwardZeroCopy(s, plan, ws, pad, input, weight, gradOutput, dx, dw);
             } else {
                 backwardGathered(s, plan, ws, pad, input, weight, gradOutput, dx, dw);
             }
-        } finally {
-            pool.release(ws);
-        }
+        });
         float[] db = biasGradient(s, gradOutput);
         return new ConvGradients(dx, dw, db);
     }
@@ -501,7 +429,7 @@ public final class StridedBackend extends AbstractConvBackend {
     private static void gather(float[] src, WindowView view, NativeFloats ws, int at, long floats) {
         FloatBuffer dst = ws.buffer();
         int tapRows = (int) (view.shape()[0] * view.shape()[3]);
-        forEach(tapRows, floats, t -> StridedKernels.gatherWindows(src, view, dst, at, t, t + 1),
+        Parallel.forEach(tapRows, floats, t -> StridedKernels.gatherWindows(src, view, dst, at, t, t + 1),
                 () -> StridedKernels.gatherWindows(src, view, dst, at));
     }
 
@@ -524,19 +452,11 @@ public final class StridedBackend extends AbstractConvBackend {
             }
         };
         int channels = (int) view.shape()[0];
-        forEach(channels, floats, channel, () -> {
+        Parallel.forEach(channels, floats, channel, () -> {
             for (int c = 0; c < channels; c++) {
                 channel.accept(c);
             }
         });
-    }
-
-    private static void forEach(int tasks, long floats, IntConsumer task, Runnable serial) {
-        if (tasks > 1 && floats >= PARALLEL_MIN_FLOATS) {
-            IntStream.range(0, tasks).parallel().forEach(task);
-        } else {
-            serial.run();
-        }
     }
 
     // ------------------------------------------------------------------------------------------- padding
@@ -567,9 +487,9 @@ public final class StridedBackend extends AbstractConvBackend {
             long h = phases ? WindowView.phaseH(s) : s.paddedH();
             long w = phases ? WindowView.phaseW(s) : s.paddedW();
             long len = (long) sh * sw * s.inChannels() * h * w;
-            if (len > BandPlan.MAX_FLOATS) {
+            if (len > NativeFloats.MAX_CAPACITY) {
                 throw new UnsupportedOperationException("strided: a padded image of " + s + " has " + len
-                        + " elements, more than the " + BandPlan.MAX_FLOATS
+                        + " elements, more than the " + NativeFloats.MAX_CAPACITY
                         + " a Java array can hold; use another backend for this shape");
             }
             this.hp = (int) h;

@@ -27,8 +27,8 @@ import java.util.Objects;
  * input tap {@code (i, j)} of output {@code (oh, ow)}, which is what the convolution sum multiplies by
  * {@code w[k, c, i, j]}. Stride and dilation are nothing but other strides.
  *
- * <p><b>Safety.</b> A wrong stride does not fail by itself: it silently reads other memory (the seeds'
- * warning about {@code as_strided}). Every view this module creates goes through {@link #checkFits} first,
+ * <p><b>Safety.</b> A wrong stride does not fail by itself: it silently reads other memory (the danger of
+ * {@code as_strided}). Every view this module creates goes through {@link #checkFits} first,
  * which proves that every element of the view lies inside the buffer. With non-negative strides the lowest
  * reachable element is {@code offset} and the highest is {@link #maxReachableOffset}.
  *

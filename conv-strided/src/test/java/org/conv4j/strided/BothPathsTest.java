@@ -136,9 +136,9 @@ class BothPathsTest {
 
         Tensor4D one = Tensor4D.random(6, 1, 1, 20, 20);
         ConvShape seeds = ConvShape.forward(one, Tensor4D.random(7, 1, 1, 2, 2), null, ConvParams.DEFAULT);
-        assertEquals(Path.ZERO_COPY, StridedBackend.forwardPath(seeds), "seeds' case forward");
+        assertEquals(Path.ZERO_COPY, StridedBackend.forwardPath(seeds), "scaling case forward");
         assertEquals(Path.GATHERED, StridedBackend.backwardPath(seeds, one, Tensor4D.random(7, 1, 1, 2, 2)),
-                "seeds' case backward: one filter, one channel");
+                "scaling case backward: one filter, one channel");
 
         Tensor4D xNaN = x.copy();
         xNaN.set(0, 3, 4, 4, Float.NaN);

@@ -57,7 +57,7 @@ class StridedKernelsTest {
         }
     }
 
-    /** The seeds' worked example: 2x2 windows of [[3,9,0],[2,8,1],[1,4,8]] laid out as the im2col matrix. */
+    /** The 3x3 worked example: 2x2 windows of [[3,9,0],[2,8,1],[1,4,8]] laid out as the im2col matrix. */
     @Test
     void seedsExample() {
         float[] x = {3, 9, 0, 2, 8, 1, 1, 4, 8};

@@ -5,8 +5,8 @@ import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.testkit.ConvCase;
 import org.conv4j.testkit.ConvCases;
-import org.conv4j.nd4j.Gemm;
-import org.conv4j.nd4j.NativeFloats;
+import org.conv4j.openblas.Gemm;
+import org.conv4j.openblas.NativeFloats;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -147,7 +147,7 @@ class WindowViewTest {
 
     @Test
     void misSizedRequestFailsBeforeAnyRead() {
-        // the seeds' 3x3 example: 2x2 windows of a 3x3 image need all 9 elements
+        // the 3x3 worked example: 2x2 windows of a 3x3 image need all 9 elements
         WindowView ok = new WindowView(new long[] {2, 2, 2, 2}, new long[] {3, 1, 3, 1}, 0);
         assertEquals(8, ok.maxReachableOffset());
         ok.checkFits(9);

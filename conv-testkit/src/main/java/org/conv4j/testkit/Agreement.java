@@ -1,7 +1,9 @@
 package org.conv4j.testkit;
 
+import org.conv4j.api.ConvGradients;
 import org.conv4j.api.Tensor4D;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -68,6 +70,22 @@ public final class Agreement {
                         + scale + "; largest difference " + expected.maxAbsDiff(actual) + ") for " + context);
             }
         }
+    }
+
+    /**
+     * {@link #assertAgrees} for the input and the weight gradient ({@code dL/dx}, {@code dL/dw}) of a backward
+     * pass, named {@code what + " dx"} and {@code what + " dw"}.
+     */
+    public static void assertGradientsAgree(String what, Object context, ConvGradients expected, ConvGradients actual,
+                                            float tolerance) {
+        assertAgrees(what + " dx", context, expected.input(), actual.input(), tolerance);
+        assertAgrees(what + " dw", context, expected.weight(), actual.weight(), tolerance);
+    }
+
+    /** Fails unless the two passes gave bit-identical input and weight gradients. */
+    public static void assertSameGradients(String what, ConvGradients first, ConvGradients second) {
+        assertArrayEquals(first.input().data(), second.input().data(), "dx, " + what);
+        assertArrayEquals(first.weight().data(), second.weight().data(), "dw, " + what);
     }
 
     /** The largest finite absolute value of {@code t}, 0 if there is none. */

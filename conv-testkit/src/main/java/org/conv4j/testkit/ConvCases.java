@@ -21,7 +21,7 @@ public final class ConvCases {
     public static List<ConvCase> edgeCases() {
         List<ConvCase> cases = new ArrayList<>();
         long s = 1000;
-        cases.add(new ConvCase("seeds' worked example", s++, 1, 1, 3, 3, 1, 2, 2, p().build(), true));
+        cases.add(new ConvCase("3x3 worked example", s++, 1, 1, 3, 3, 1, 2, 2, p().build(), true));
         cases.add(new ConvCase("1x1 kernel, stride 1, no padding", s++, 2, 5, 13, 11, 7, 1, 1, p().build(), true));
         cases.add(new ConvCase("1x1 kernel, stride 2", s++, 2, 4, 9, 10, 3, 1, 1, p().stride(2).build(), false));
         cases.add(new ConvCase("1x1 kernel, padded", s++, 1, 3, 5, 7, 2, 1, 1, p().padding(1, 0, 2, 1).build(), true));

@@ -17,7 +17,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
 
 /**
- * PNG charts with XChart: time against input size for the seeds' scaling case (one line per backend,
+ * PNG charts with XChart: time against input size for the single-channel scaling case (one line per backend,
  * log time axis), a GFLOP/s bar chart per layer (one bar per backend and pass), and an overview of all
  * layers per pass. Cases that did not run are left out (a bar of 0 would read as a measurement).
  */
@@ -42,7 +42,7 @@ final class Charts {
             return null;
         }
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("Seeds' scaling case, " + pass.label() + ": 1 channel, 2x2 kernel")
+                .title("Single-channel scaling case, " + pass.label() + ": 1 channel, 2x2 kernel")
                 .xAxisTitle("input size n (n x n)").yAxisTitle("median time per call, ms (log)").build();
         chart.getStyler().setYAxisLogarithmic(true);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);

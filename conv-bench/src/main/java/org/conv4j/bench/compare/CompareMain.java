@@ -194,7 +194,7 @@ public final class CompareMain {
         out.print("loading ND4J ... ");
         out.flush();
         try {
-            org.conv4j.nd4j.OpenBlasSetup.ensureLoaded();
+            org.conv4j.openblas.OpenBlasSetup.ensureLoaded();
             org.nd4j.linalg.factory.Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1);
             out.println("ok; " + Machine.openBlas());
         } catch (RuntimeException | LinkageError e) {

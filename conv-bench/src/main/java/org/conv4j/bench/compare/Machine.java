@@ -25,7 +25,7 @@ final class Machine {
     /** What conv-nd4j's OpenBLAS set-up reports (loads OpenBLAS if it is not loaded yet). */
     static String openBlas() {
         try {
-            return org.conv4j.nd4j.OpenBlasSetup.status().toString();
+            return org.conv4j.openblas.OpenBlasSetup.status().toString();
         } catch (RuntimeException | LinkageError e) {
             return "OpenBLAS status unavailable: " + e;
         }

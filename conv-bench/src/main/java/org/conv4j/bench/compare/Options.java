@@ -158,7 +158,7 @@ public final class Options {
                 "  --list            list shapes, groups and backends, then exit.",
                 "  -h, --help        this text.",
                 "",
-                "Run time: the default selection (six sizes of the seeds' scaling case, the seeds' 6x6x10 shape,",
+                "Run time: the default selection (six sizes of the single-channel scaling case, the 6x6x10 example,",
                 "one batch-1 layer of each family and the 31x31 large-kernel layer, forward and backward) takes",
                 "about two minutes on 2 cores, because of the repetition policy above and the skip rule: the",
                 "naive reference is timed only on passes of at most 1 GFLOP and is run once, untimed, as the",
@@ -169,7 +169,7 @@ public final class Options {
                 "",
                 "Output: a progress line per case, a table per shape (median time, GFLOP/s, % of sgemm, speed-up",
                 "over naive, largest difference from the naive result), and in --out: report.md, scaling-*.png",
-                "(time against input size for the seeds' scaling case), layers-*.png and one bar chart per layer.",
+                "(time against input size for the single-channel scaling case), layers-*.png and one bar chart per layer.",
                 "",
                 "OpenBLAS picks its CPU kernels when it loads: see docs/benchmarks.md for OPENBLAS_CORETYPE.");
     }

@@ -1,4 +1,4 @@
-package org.conv4j.nd4j;
+package org.conv4j.openblas;
 
 import org.junit.jupiter.api.Test;
 

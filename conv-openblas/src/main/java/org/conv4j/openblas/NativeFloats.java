@@ -1,4 +1,4 @@
-package org.conv4j.nd4j;
+package org.conv4j.openblas;
 
 import org.bytedeco.javacpp.FloatPointer;
 
@@ -19,6 +19,9 @@ import java.util.Objects;
  * released by {@link #close()} or, failing that, when JavaCPP's deallocator finds the object unreachable.
  */
 public final class NativeFloats implements AutoCloseable {
+
+    /** The largest capacity: its {@link FloatBuffer} view is indexed by int (the JDK's array size limit). */
+    public static final int MAX_CAPACITY = Integer.MAX_VALUE - 8;
 
     private final FloatPointer pointer;
     private final FloatBuffer buffer;

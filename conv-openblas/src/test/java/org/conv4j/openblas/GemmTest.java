@@ -1,4 +1,4 @@
-package org.conv4j.nd4j;
+package org.conv4j.openblas;
 
 import org.junit.jupiter.api.Test;
 
@@ -168,5 +168,15 @@ class GemmTest {
         assertEquals(42, c[2]);
         assertEquals(42, c[5]);
         assertEquals(42, c[8]);
+    }
+
+    @Test
+    void thinSgemmNNMultipliesAsStored() {
+        // A (2 x 3) at offset 1; B (3 x 2) with ldb 3; C (2 x 2) with ldc 3 leaves column 2 of C alone.
+        float[] a = {9, 1, 2, 3, 4, 5, 6};
+        float[] b = {1, 2, 0, 3, 4, 0, 5, 6, 0};
+        float[] c = {-1, -1, 42, -1, -1, 42};
+        Gemm.thinSgemmNN(a, 1, 2, 3, b, 0, 3, 2, c, 0, 3);
+        assertArrayEquals(new float[] {1 + 6 + 15, 2 + 8 + 18, 42, 4 + 15 + 30, 8 + 20 + 36, 42}, c);
     }
 }

@@ -1,5 +1,6 @@
-package org.conv4j.nd4j;
+package org.conv4j.openblas;
 
+import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
@@ -62,12 +63,9 @@ public final class OpenBlasSetup {
     /** The environment variable OpenBLAS reads for its idle-thread timeout. */
     public static final String THREAD_TIMEOUT_VARIABLE = "OPENBLAS_THREAD_TIMEOUT";
     /**
-     * 2^10 cycles (well under a microsecond): idle OpenBLAS threads go to sleep almost at once instead of
-     * spinning for about 0.1 s after every call. The GEMM backends run their own parallel Java phases
-     * (im2col, col2im, copies) between GEMMs; a spinning OpenBLAS thread takes a core from them. On the
-     * 2-core machine, ResNet 3x3 layer, same runs: forward 21.2-22.6 ms with 4, 10 or 16 against 23.7-26.5 ms
-     * with OpenBLAS's default, backward 44-47 ms against 54-63 ms; 2048^3 sgemm unchanged (~182 GFLOP/s).
-     * The cost is a thread wake-up (microseconds) at the start of each multi-threaded BLAS call.
+     * 2^10 cycles (well under a microsecond): idle OpenBLAS threads sleep almost at once instead of spinning
+     * about 0.1 s after every call, taking a core from the GEMM backends' parallel Java phases between GEMMs;
+     * the cost is a thread wake-up per multi-threaded BLAS call (docs/im2col.md, "Tuning constants").
      */
     public static final int DEFAULT_THREAD_TIMEOUT = 10;
 
@@ -176,7 +174,10 @@ public final class OpenBlasSetup {
     /** OpenBLAS's thread count for GEMM (defaults to the number of cores). */
     public static int threads() {
         ensureLoaded();
-        return openblas_nolapack.blas_get_num_threads();
+        // OpenBLAS's own count, the exported int blas_cpu_number: JavaCPP's blas_get_num_threads() only
+        // returns what was last set through blas_set_num_threads, and -1 before any such call.
+        Pointer cpus = symbol("blas_cpu_number");
+        return cpus == null ? openblas_nolapack.blas_get_num_threads() : new IntPointer(cpus).get(0);
     }
 
     /** Sets OpenBLAS's thread count (at least 1). Affects every later GEMM in this JVM. */

@@ -1,4 +1,4 @@
-package org.conv4j.nd4j;
+package org.conv4j.openblas;
 
 import java.util.Arrays;
 
@@ -110,10 +110,10 @@ public final class Gemm {
      * Products with one tiny dimension (a few rows or a few columns against hundreds of thousands of
      * columns: the weight gradient and the column gradient of a convolution with one filter and a 2x2
      * kernel) run better in Java on heap arrays than through cblas_sgemm: OpenBLAS has nothing to block,
-     * the operands would have to be copied to native memory, and OpenBLAS 0.3.19 splits the 4 x Q x 1
-     * product over its threads from Q ~ 150,000, after which it waits a scheduler time slice (8 ms measured)
-     * whenever other processes keep the cores busy (docs/im2col.md, "Small and thin convolutions").
-     * Callers decide when to use them; both are single-threaded with a fixed summation order.
+     * the operands would have to be copied to native memory, and OpenBLAS may split such a product over its
+     * threads and then wait for a busy core (docs/im2col.md, "Small and thin convolutions").
+     * Callers decide when to use them ({@link GemmTuning#THIN_GEMM}); both are single-threaded with a fixed
+     * summation order.
      */
 
     /**
@@ -125,9 +125,9 @@ public final class Gemm {
     /**
      * Terms of a dot product summed in float lanes before the block's total is added to a double: 64 terms
      * per lane keep float rounding at the level of a short sum, and the double total keeps the long sums of
-     * the weight gradient (one term per output position: 249,001 for the seeds' 500x500 case) as accurate as
-     * OpenBLAS's (with one float running sum per lane instead, the seeds' 500x500 weight gradient differed
-     * from the naive reference by 5.2e-4, against 1.3e-4 for OpenBLAS).
+     * the weight gradient (one term per output position: 249,001 for a 2x2 kernel on a 500x500 image) as
+     * accurate as OpenBLAS's (with one float running sum per lane instead, that weight gradient differed from
+     * the naive reference by 5.2e-4, against 1.3e-4 for OpenBLAS).
      */
     private static final int DOT_BLOCK = 64 * DOT_LANES;
 
@@ -181,11 +181,31 @@ public final class Gemm {
      */
     public static void thinSgemmTN(float[] a, int aOffset, int m, int p,
                                    float[] b, int bOffset, int ldb, int q, float[] c, int cOffset, int ldc) {
-        for (int r = 0; r < p; r++) {
+        rowsByAxpy(a, aOffset, 1, p, p, m, b, bOffset, ldb, q, c, cOffset, ldc);
+    }
+
+    /**
+     * {@code C (m x q) = A (m x k) * B (k x q)} on arrays, row-major: {@code A} dense, {@code B} and {@code C}
+     * with leading dimensions {@code ldb} and {@code ldc}; the same loop as {@link #thinSgemmTN} with {@code A}
+     * read untransposed: each row {@code i} of {@code C} is set to zero and then accumulates
+     * {@code A[i][r] * B[r]} for {@code r = 0 .. k-1}. Every product is computed.
+     */
+    public static void thinSgemmNN(float[] a, int aOffset, int m, int k,
+                                   float[] b, int bOffset, int ldb, int q, float[] c, int cOffset, int ldc) {
+        rowsByAxpy(a, aOffset, k, 1, m, k, b, bOffset, ldb, q, c, cOffset, ldc);
+    }
+
+    /**
+     * Row {@code r < rows} of {@code C} = {@code sum_i a[aOffset + r*rowStep + i*termStep] * B[i]} over
+     * {@code i < terms}, in that order, one axpy along a row of {@code B} per term.
+     */
+    private static void rowsByAxpy(float[] a, int aOffset, int rowStep, int termStep, int rows, int terms,
+                                   float[] b, int bOffset, int ldb, int q, float[] c, int cOffset, int ldc) {
+        for (int r = 0; r < rows; r++) {
             int row = cOffset + r * ldc;
             Arrays.fill(c, row, row + q, 0f);
-            for (int i = 0; i < m; i++) {
-                float v = a[aOffset + i * p + r];
+            for (int i = 0; i < terms; i++) {
+                float v = a[aOffset + r * rowStep + i * termStep];
                 int from = bOffset + i * ldb;
                 for (int t = 0; t < q; t++) {
                     c[row + t] += v * b[from + t];

@@ -1,4 +1,4 @@
-package org.conv4j.nd4j;
+package org.conv4j.openblas;
 
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.openblas.global.openblas_nolapack;
@@ -11,9 +11,6 @@ public final class SetupProbe {
     public static void main(String[] args) {
         if (Boolean.getBoolean("probe.loadFirst")) {
             Loader.load(openblas_nolapack.class); // OpenBLAS loaded directly, before any conv4j class
-        }
-        if (Boolean.getBoolean("probe.nd4jFirst")) {
-            org.nd4j.linalg.factory.Nd4j.create(2, 2); // an application that uses ND4J before conv4j
         }
         OpenBlasSetup.Status s = OpenBlasSetup.ensureLoaded();
         System.out.println("core=" + s.core());

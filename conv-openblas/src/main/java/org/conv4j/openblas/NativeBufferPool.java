@@ -1,8 +1,9 @@
-package org.conv4j.nd4j;
+package org.conv4j.openblas;
 
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Reusable {@link NativeFloats}, handed to one caller at a time: concurrent callers each get their own
@@ -59,7 +60,20 @@ public final class NativeBufferPool {
             }
         }
         long rounded = (floats + GRANULE_FLOATS - 1) / GRANULE_FLOATS * GRANULE_FLOATS;
-        return NativeFloats.allocate((int) Math.min(rounded, Integer.MAX_VALUE - 8));
+        return NativeFloats.allocate((int) Math.min(rounded, NativeFloats.MAX_CAPACITY));
+    }
+
+    /**
+     * Runs {@code work} on a buffer of at least {@code floats} capacity ({@link #acquire}) and releases it
+     * afterwards, also when {@code work} throws.
+     */
+    public void use(long floats, Consumer<NativeFloats> work) {
+        NativeFloats buffer = acquire(floats);
+        try {
+            work.accept(buffer);
+        } finally {
+            release(buffer);
+        }
     }
 
     /** Returns {@code buffer} for reuse (it must not be used by the caller afterwards). */

@@ -1,4 +1,4 @@
-package org.conv4j.nd4j;
+package org.conv4j.openblas;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -5,8 +5,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The ND4J edge of {@link WindowView}: the same view as an {@link INDArray}, ND4J's counterpart of numpy's
- * {@code as_strided}, for callers who want to keep working in ND4J.
+ * The same view as {@link WindowView} as an {@link INDArray}, ND4J's counterpart of numpy's {@code as_strided}:
+ * the tests read a view through ND4J to check that the geometry means what ND4J means by it.
  *
  * <p>The backend itself does not multiply through these arrays: ND4J 1.0.0-M2.1 copies a window view as soon as
  * it is used as a matrix ({@code reshape} to 2-D {@code dup}s it, {@code Nd4j.gemm} rejects a view as the

@@ -1,7 +1,7 @@
-package org.conv4j.nd4j;
+package org.conv4j.openblas;
 
-import org.conv4j.nd4j.OpenBlasSetup.Decision;
-import org.conv4j.nd4j.OpenBlasSetup.Source;
+import org.conv4j.openblas.OpenBlasSetup.Decision;
+import org.conv4j.openblas.OpenBlasSetup.Source;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -158,14 +158,6 @@ class OpenBlasSetupTest {
                 Map.of("OPENBLAS_CORETYPE", "Prescott"));
         assertEquals("Prescott", line(out, "core"), String.join("\n", out));
         assertEquals("ENVIRONMENT", line(out, "source"));
-    }
-
-    @Test
-    void nd4jUsedFirstStillGetsTheCore() throws Exception {
-        List<String> out = runProbe(List.of("-Dprobe.nd4jFirst=true", "-D" + OpenBlasSetup.CORETYPE_PROPERTY + "=prescott"),
-                Map.of());
-        assertEquals("Prescott", line(out, "core"), String.join("\n", out));
-        assertEquals("PROPERTY", line(out, "source"));
     }
 
     @Test
