@@ -47,7 +47,27 @@ class SelectionRulesTest {
     void im2colUsesA1x1KernelInPlaceSoItBeatsTheWindowCopy() {
         String s = "resnet50-1x1-256to64-b1";
         for (ConvPass pass : ConvPass.values()) {
-            assertTrue(estimate("im2col", s, pass) < 0.8 * estimate("strided", s, pass), pass.toString());
+            assertTrue(estimate("im2col", s, pass) < estimate("strided", s, pass), pass.toString());
+        }
+    }
+
+    @Test
+    void theSingleChannelScalingCaseGoesToTheDirectKernels() {
+        for (String s : new String[] {"seeds-scaling-25", ShapeCatalog.SEEDS_SCALING_100, "seeds-scaling-500"}) {
+            for (ConvPass pass : ConvPass.values()) {
+                assertEquals("direct", Conv2d.plan(shape(s), pass).backend().name(), s + " " + pass);
+            }
+        }
+    }
+
+    @Test
+    void denseLayersGoToOnednnAndItsFixedCostKeepsItOffTinyOnes() {
+        for (ConvPass pass : ConvPass.values()) {
+            String layer = ShapeCatalog.RESNET50_3X3_64_B8;
+            assertTrue(estimate("onednn", layer, pass) < estimate("im2col", layer, pass), pass.toString());
+            assertTrue(estimate("onednn", layer, pass) < estimate("strided", layer, pass), pass.toString());
+            String tiny = ShapeCatalog.SEEDS_6X6X10_B1;
+            assertTrue(estimate("onednn", tiny, pass) > 3 * estimate("strided", tiny, pass), pass.toString());
         }
     }
 

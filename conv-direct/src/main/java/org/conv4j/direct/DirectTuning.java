@@ -37,32 +37,25 @@ final class DirectTuning {
     static final int NARROW_MIN_TAPS = 16;
 
     // ---------------------------------------------------------------- the backend's estimate of its own time
+    // Fitted to the comparison command's times on the catalogue, AVX-512 host (docs/benchmarks.md, "Choosing a
+    // backend"); the rates are forward multiply-adds per ns of the pass.
 
-    /**
-     * The fixed cost of a call (validation, the output tensor, the geometry tables): the 1-channel 10x10 case
-     * ran in 0.45 us forward (docs/direct.md#measurements).
-     */
-    static final double ESTIMATE_FIXED_NS = 400;
+    /** The fixed cost of a call (validation, the output tensor, the geometry tables, thread hand-off). */
+    static final double ESTIMATE_FIXED_NS = 7_600;
 
-    /**
-     * Forward multiply-adds per ns of the vectorised runs, stride 1: MobileNet's depthwise layer 5.3-6.0,
-     * the scaling case at n = 500 6.1 (docs/direct.md#measurements).
-     */
-    static final double FORWARD_MACS_PER_NS = 5.5;
+    /** The vectorised runs, forward: about 7 GFLOP/s. */
+    static final double FORWARD_MACS_PER_NS = 3.65;
 
-    /**
-     * The backward pass's time per forward multiply-add (it does dL/dx and dL/dw, twice the work): MobileNet
-     * 1.2-1.5, the scaling case 0.8 per ns (docs/direct.md#measurements).
-     */
-    static final double BACKWARD_MACS_PER_NS = 1.0;
+    /** The vectorised runs, backward (dL/dx and dL/dw, twice the work). */
+    static final double BACKWARD_MACS_PER_NS = 1.43;
 
-    /** The narrow (patch) path, forward and backward: the 6x6x10 example, 1.1 and 0.35 per ns. */
-    static final double NARROW_FORWARD_MACS_PER_NS = 1.1;
-    static final double NARROW_BACKWARD_MACS_PER_NS = 0.35;
+    /** The narrow (patch) path, forward and backward. */
+    static final double NARROW_FORWARD_MACS_PER_NS = 2.26;
+    static final double NARROW_BACKWARD_MACS_PER_NS = 0.41;
 
     /**
      * Strides above 1 gather taps and scatter dL/dx with scalar code: assumed half the rate (no stride-2
-     * layer of the catalogue is within reach of the GEMM backends, so this only has to rank them last).
+     * layer of the catalogue is within reach of the other backends, so this only has to rank them last).
      */
     static final double STRIDED_SLOWDOWN = 2;
 }

@@ -2,7 +2,6 @@ package org.conv4j.im2col;
 
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvPass;
-import org.conv4j.api.CostModel;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.openblas.AbstractGemmBackend;
@@ -62,12 +61,6 @@ import org.conv4j.api.Workspace;
  */
 public final class Im2colBackend extends AbstractGemmBackend {
 
-    /**
-     * This backend's time model ({@link CostModel}), fitted to the comparison command's times on the catalogue
-     * (docs/benchmarks.md, "Choosing a backend"): about 2x at worst, 1.25x typical.
-     */
-    static final CostModel COST = new CostModel(0, 250, 0.38, 77.6, 28.7, 6.4, 121, true);
-
     /** The name this backend registers under. */
     public static final String NAME = "im2col";
 
@@ -100,10 +93,10 @@ public final class Im2colBackend extends AbstractGemmBackend {
         return NAME;
     }
 
-    /** The column matrix copy and the GEMMs ({@link #COST}); a 1x1 unstrided kernel skips the copy. */
+    /** The column matrix copy and the GEMMs ({@link Im2colTuning#ESTIMATE}); a 1x1 unstrided kernel skips the copy. */
     @Override
     public double estimateNanos(ConvShape shape, ConvPass pass) {
-        return COST.nanos(shape, pass);
+        return Im2colTuning.ESTIMATE.nanos(shape, pass);
     }
 
     @Override

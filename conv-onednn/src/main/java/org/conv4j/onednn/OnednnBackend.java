@@ -53,14 +53,14 @@ public final class OnednnBackend extends AbstractConvBackend {
 
     /**
      * Time model of dense and grouped layers: a fixed cost per call (plan lookup, copies in and out, reorders,
-     * waking the OpenMP team: 60-100 us forward, 115-160 us backward) and the multiply-adds at a rate that
-     * falls with few filters, short patches or few output positions (docs/onednn.md, crossovers;
-     * docs/benchmarks.md, "Choosing a backend").
+     * waking the OpenMP team) and the multiply-adds at a rate that falls with few filters, short patches or few
+     * output positions; fitted to the comparison command's times on the catalogue, AVX-512 host
+     * (docs/benchmarks.md, "Choosing a backend").
      */
-    static final CostModel DENSE_COST = new CostModel(80_000, 140_000, 0, 68, 8, 32, 64, false);
+    static final CostModel DENSE_COST = new CostModel(105_500, 221_000, 0, 69.8, 2.2, 104, 98, false);
 
-    /** Depthwise layers: oneDNN's depthwise kernels, about 12 multiply-adds per ns (docs/onednn.md). */
-    static final CostModel DEPTHWISE_COST = new CostModel(60_000, 110_000, 0, 12, 0, 0, 0, false);
+    /** Depthwise layers: oneDNN's depthwise kernels, fitted the same way (MobileNet's layer at batch 1 and 8). */
+    static final CostModel DEPTHWISE_COST = new CostModel(0, 39_400, 0, 3.36, 0, 0, 0, false);
 
     /**
      * Cached plans (one per geometry, batch part and pass). A network has a few dozen distinct layers; each

@@ -3,7 +3,6 @@ package org.conv4j.strided;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvPass;
-import org.conv4j.api.CostModel;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.openblas.AbstractGemmBackend;
@@ -72,12 +71,6 @@ import java.util.function.IntConsumer;
  */
 public final class StridedBackend extends AbstractGemmBackend {
 
-    /**
-     * This backend's time model ({@link CostModel}), fitted to the comparison command's times on the catalogue
-     * (docs/benchmarks.md, "Choosing a backend"): about 2x at worst, 1.25x typical.
-     */
-    static final CostModel COST = new CostModel(2230, 605, 0.34, 54, 2.5, 34, 196, false);
-
     /** The name this backend registers under. */
     public static final String NAME = "strided";
 
@@ -104,10 +97,10 @@ public final class StridedBackend extends AbstractGemmBackend {
         return NAME;
     }
 
-    /** The window matrix copy and the GEMMs ({@link #COST}). */
+    /** The window matrix copy and the GEMMs ({@link StridedTuning#ESTIMATE}). */
     @Override
     public double estimateNanos(ConvShape shape, ConvPass pass) {
-        return COST.nanos(shape, pass);
+        return StridedTuning.ESTIMATE.nanos(shape, pass);
     }
 
     /**
