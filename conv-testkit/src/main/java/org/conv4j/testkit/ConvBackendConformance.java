@@ -493,12 +493,21 @@ public abstract class ConvBackendConformance {
 
     @Test
     void concurrentPaddingModeCallsGiveTheSameResultsAsSerialCalls() throws Exception {
-        List<ConvCase> cases = ConvCases.paddingModeCases();
+        assertConcurrentCallsMatchSerial(ConvCases.paddingModeCases(), ConvBackendConformance::run);
+    }
+
+    /**
+     * 4 threads run every case in a different order; each result must equal the serial call's bit for bit.
+     * {@code call} returns a case's results (0 forward, 1 dx, 2 dw, 3 db).
+     */
+    private void assertConcurrentCallsMatchSerial(List<ConvCase> cases,
+                                                  java.util.function.BiFunction<ConvBackend, ConvCase, float[][]> call)
+            throws Exception {
         assertTrue(!cases.isEmpty());
         ConvBackend backend = backend();
         List<float[][]> serial = new ArrayList<>();
         for (ConvCase c : cases) {
-            serial.add(run(backend, c));
+            serial.add(call.apply(backend, c));
         }
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
@@ -508,7 +517,7 @@ public abstract class ConvBackendConformance {
                 futures.add(pool.submit((Callable<Void>) () -> {
                     for (int j = 0; j < cases.size(); j++) {
                         int i = (j + offset * 5) % cases.size();
-                        float[][] got = run(backend, cases.get(i));
+                        float[][] got = call.apply(backend, cases.get(i));
                         for (int r = 0; r < got.length; r++) {
                             if (!Arrays.equals(serial.get(i)[r], got[r])) {
                                 throw new AssertionError("result " + r + " (0 forward, 1 dx, 2 dw, 3 db) of a "
@@ -690,37 +699,7 @@ public abstract class ConvBackendConformance {
 
     @Test
     void concurrentTransposedCallsGiveTheSameResultsAsSerialCalls() throws Exception {
-        List<ConvCase> cases = ConvCases.transposedCases();
-        ConvBackend backend = backend();
-        List<float[][]> serial = new ArrayList<>();
-        for (ConvCase c : cases) {
-            serial.add(runTransposed(backend, c));
-        }
-        ExecutorService pool = Executors.newFixedThreadPool(4);
-        try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (int t = 0; t < 4; t++) {
-                int offset = t;
-                futures.add(pool.submit((Callable<Void>) () -> {
-                    for (int j = 0; j < cases.size(); j++) {
-                        int i = (j + offset * 3) % cases.size();
-                        float[][] got = runTransposed(backend, cases.get(i));
-                        for (int r = 0; r < got.length; r++) {
-                            if (!Arrays.equals(serial.get(i)[r], got[r])) {
-                                throw new AssertionError("transposed result " + r + " (0 forward, 1 dx, 2 dw, 3 db) of a"
-                                        + " concurrent call differs from the serial call for " + cases.get(i));
-                            }
-                        }
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : futures) {
-                f.get(5, TimeUnit.MINUTES);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        assertConcurrentCallsMatchSerial(ConvCases.transposedCases(), ConvBackendConformance::runTransposed);
     }
 
     private static float[][] runTransposed(ConvBackend backend, ConvCase c) {
