@@ -142,6 +142,16 @@ final class Autotuner {
      */
     <R> R call(List<ConvBackend> backends, ConvShape shape, ConvPass pass, Function<ConvBackend, R> measure,
                Function<ConvBackend, R> call) {
+        return call(backends, shape, pass, measure, call, r -> { });
+    }
+
+    /**
+     * As {@link #call(List, ConvShape, ConvPass, Function, Function)}; every result of the first call that is not
+     * the fastest one's is handed to {@code recycle} as soon as it loses (so its memory can serve the next
+     * backend timed: fresh memory costs 5-10 us per 4 KiB page on some machines, as much as the call).
+     */
+    <R> R call(List<ConvBackend> backends, ConvShape shape, ConvPass pass, Function<ConvBackend, R> measure,
+               Function<ConvBackend, R> call, java.util.function.Consumer<R> recycle) {
         PlanKey key = planKey(shape, pass);
         CompletableFuture<Tuning> existing;
         CompletableFuture<Tuning> mine = null;
@@ -153,7 +163,7 @@ final class Autotuner {
             }
         }
         if (mine != null) {
-            return firstCall(key, mine, backends, shape, pass, measure);
+            return firstCall(key, mine, backends, shape, pass, measure, recycle);
         }
         Tuning t = existing.handle((tuning, failure) -> tuning).join();
         if (t == null) {
@@ -178,7 +188,7 @@ final class Autotuner {
     }
 
     private <R> R firstCall(PlanKey key, CompletableFuture<Tuning> mine, List<ConvBackend> backends, ConvShape shape,
-                            ConvPass pass, Function<ConvBackend, R> measure) {
+                            ConvPass pass, Function<ConvBackend, R> measure, java.util.function.Consumer<R> recycle) {
         try {
             List<ConvBackend> candidates = BackendSelector.autotuneCandidates(
                     BackendSelector.estimates(backends, shape, pass));
@@ -201,8 +211,13 @@ final class Autotuner {
                 long ns = System.nanoTime() - t0;
                 t.firstSample(b, ns, cold);
                 if (ns < bestNanos) {
-                    best = r; // the previous best's result becomes garbage: at most two results live at once
+                    if (best != null) {
+                        recycle.accept(best);
+                    }
+                    best = r;
                     bestNanos = ns;
+                } else {
+                    recycle.accept(r);
                 }
             }
             if (best == null) {

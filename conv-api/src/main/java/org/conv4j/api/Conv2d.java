@@ -1,6 +1,7 @@
 package org.conv4j.api;
 
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -305,8 +306,10 @@ public final class Conv2d {
         public Tensor4D forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
             ConvShape s = ConvShape.forward(input, weight, bias, params);
             if (tunes()) {
-                return tuner().call(backends(), s, ConvPass.FORWARD, b -> b.forward(input, weight, bias, params),
-                        b -> b.forward(input, weight, bias, params));
+                ArrayDeque<Tensor4D> spare = new ArrayDeque<>(2);
+                return tuner().call(backends(), s, ConvPass.FORWARD,
+                        b -> b.forwardInto(input, weight, bias, params, spare.isEmpty() ? s.newOutput() : spare.pop()),
+                        b -> b.forward(input, weight, bias, params), spare::push);
             }
             return chosen(s, ConvPass.FORWARD).forward(input, weight, bias, params);
         }
@@ -317,10 +320,14 @@ public final class Conv2d {
             ConvShape s = ConvShape.forward(input, weight, bias, params);
             s.checkOutput(output);
             if (tunes()) {
-                // While measuring, each backend writes a new tensor and the fastest one's is copied: written
-                // into one output, the last backend timed, not the fastest, would leave its result there.
-                Tensor4D r = tuner().call(backends(), s, ConvPass.FORWARD, b -> b.forward(input, weight, bias, params),
-                        b -> b.forwardInto(input, weight, bias, params, output));
+                // While measuring, the backends write into the caller's output and one spare tensor, each into
+                // one the fastest so far does not hold; the fastest one's result is copied out at the end if it is
+                // in the spare (written into one output only, the last backend timed would leave its result).
+                ArrayDeque<Tensor4D> spare = new ArrayDeque<>(2);
+                spare.push(output);
+                Tensor4D r = tuner().call(backends(), s, ConvPass.FORWARD,
+                        b -> b.forwardInto(input, weight, bias, params, spare.isEmpty() ? s.newOutput() : spare.pop()),
+                        b -> b.forwardInto(input, weight, bias, params, output), spare::push);
                 if (r != output) {
                     System.arraycopy(r.data(), 0, output.data(), 0, r.size());
                 }
