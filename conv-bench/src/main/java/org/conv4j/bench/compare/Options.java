@@ -160,7 +160,7 @@ public final class Options {
                 "",
                 "Run time: the default selection (six sizes of the single-channel scaling case, the 6x6x10 example,",
                 "one batch-1 layer of each family and the 31x31 large-kernel layer, forward and backward) takes",
-                "about two minutes on 2 cores, because of the repetition policy above and the skip rule: the",
+                "about three minutes on 2 cores, because of the repetition policy above and the skip rule: the",
                 "naive reference is timed only on passes of at most 1 GFLOP and is run once, untimed, as the",
                 "correctness reference up to 4 GFLOP; beyond that its columns stay empty (the 31x31 layer has no",
                 "reference). Batch-8 layers, 'all' or larger --reps / --budget-ms take correspondingly longer",

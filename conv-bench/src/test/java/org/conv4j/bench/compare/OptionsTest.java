@@ -77,6 +77,6 @@ class OptionsTest {
             "--budget-ms", "--seed", "--no-charts", "--no-sgemm", "--list", "--help"}) {
             assertTrue(help.contains(option), option);
         }
-        assertTrue(help.contains("two minutes"));
+        assertTrue(help.contains("three minutes"));
     }
 }
