@@ -155,16 +155,15 @@ public abstract class AbstractConvBackend implements ConvBackend {
 
     /** Per channel of an NCHW array {@code (batch, channels, plane)}: the sum over images and positions. */
     static float[] channelSums(float[] dy, int batch, int channels, int plane) {
-        int filters = channels;
-        float[] db = new float[filters];
-        IntStream ks = IntStream.range(0, filters);
+        float[] db = new float[channels];
+        IntStream ks = IntStream.range(0, channels);
         if (dy.length >= PARALLEL_BIAS_GRADIENT_ELEMENTS) {
             ks = ks.parallel();
         }
         ks.forEach(k -> {
             double sum = 0;
             for (int n = 0; n < batch; n++) {
-                int start = (n * filters + k) * plane;
+                int start = (n * channels + k) * plane;
                 for (int e = start; e < start + plane; e++) {
                     sum += dy[e];
                 }

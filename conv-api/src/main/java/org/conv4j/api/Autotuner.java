@@ -274,6 +274,8 @@ final class Autotuner {
         private ConvBackend best;
         private boolean sampling;
         private boolean settled;
+        /** Times read from a cache file, shown in the plan; null for a key measured in this JVM. */
+        private Map<String, Long> loadedTimes;
 
         Tuning(String fileKey, ConvPass pass, List<ConvBackend> candidates) {
             this.fileKey = fileKey;
@@ -293,9 +295,6 @@ final class Autotuner {
             t.loadedTimes = measured;
             return t;
         }
-
-        /** Times read from a cache file, shown in the plan. */
-        private Map<String, Long> loadedTimes;
 
         synchronized void drop(ConvBackend b) {
             candidates.remove(b);

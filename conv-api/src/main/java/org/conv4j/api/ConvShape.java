@@ -345,6 +345,27 @@ public final class ConvShape {
         return output;
     }
 
+    /** Equal if every size and the parameters are: the same convolution (for caches of per-layer decisions). */
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof ConvShape)) {
+            return false;
+        }
+        ConvShape s = (ConvShape) o;
+        return batch == s.batch && inChannels == s.inChannels && inH == s.inH && inW == s.inW
+                && outChannels == s.outChannels && kernelH == s.kernelH && kernelW == s.kernelW
+                && outH == s.outH && outW == s.outW && params.equals(s.params);
+    }
+
+    @Override
+    public int hashCode() {
+        int h = params.hashCode();
+        for (int v : new int[] {batch, inChannels, inH, inW, outChannels, kernelH, kernelW, outH, outW}) {
+            h = 31 * h + v;
+        }
+        return h;
+    }
+
     /** E.g. {@code input [8, 64, 56, 56] * weight [64, 64, 3, 3] -> [8, 64, 56, 56], ConvParams{...}}. */
     @Override
     public String toString() {

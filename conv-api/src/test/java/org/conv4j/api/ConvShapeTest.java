@@ -3,6 +3,7 @@ package org.conv4j.api;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -59,5 +60,18 @@ class ConvShapeTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ConvShape.forward(Tensor4D.zeros(1, 1, 4, 4), Tensor4D.zeros(1, 1, 1, 1), null, p));
         assertTrue(e.getMessage().startsWith("output height: expected at most 2147483647, got "), e.getMessage());
+    }
+
+    @Test
+    void shapesAreEqualWhenEverySizeAndParameterIs() {
+        ConvParams p = ConvParams.builder().padding(1).build();
+        ConvShape a = ConvShape.forward(Tensor4D.zeros(2, 3, 8, 9), Tensor4D.zeros(4, 3, 3, 3), null, p);
+        ConvShape b = ConvShape.forward(Tensor4D.random(1, 2, 3, 8, 9), Tensor4D.random(2, 4, 3, 3, 3), new float[4],
+                ConvParams.builder().padding(1).build());
+        assertEquals(a, b);
+        assertEquals(a.hashCode(), b.hashCode());
+        assertNotEquals(a, ConvShape.forward(Tensor4D.zeros(2, 3, 8, 9), Tensor4D.zeros(4, 3, 3, 3), null,
+                ConvParams.builder().padding(1).paddingMode(PaddingMode.REFLECT).build()));
+        assertNotEquals(a, ConvShape.forward(Tensor4D.zeros(2, 3, 8, 10), Tensor4D.zeros(4, 3, 3, 3), null, p));
     }
 }

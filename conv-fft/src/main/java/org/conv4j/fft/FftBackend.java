@@ -70,9 +70,9 @@ public final class FftBackend extends AbstractConvBackend {
     /** Plans cached per product and geometry ({@link #plan}); at most {@link #PLAN_CACHE_SIZE}, least recently used out. */
     static final int PLAN_CACHE_SIZE = 256;
 
-    private final Map<String, FftPlanner.Plan> plans = new LinkedHashMap<>(64, 0.75f, true) {
+    private final Map<PlanKey, FftPlanner.Plan> plans = new LinkedHashMap<>(64, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, FftPlanner.Plan> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<PlanKey, FftPlanner.Plan> eldest) {
             return size() > PLAN_CACHE_SIZE;
         }
     };
@@ -116,7 +116,7 @@ public final class FftBackend extends AbstractConvBackend {
      * again. Plans are immutable, so sharing one between threads is safe.
      */
     private FftPlanner.Plan plan(FftPlanner.Op op, ConvShape s) {
-        String key = op + " " + s;
+        PlanKey key = new PlanKey(op, s);
         synchronized (plans) {
             FftPlanner.Plan p = plans.get(key);
             if (p != null) {
@@ -128,6 +128,10 @@ public final class FftBackend extends AbstractConvBackend {
             plans.put(key, p);
         }
         return p;
+    }
+
+    /** A product and a geometry ({@link ConvShape} compares every size and parameter). */
+    private record PlanKey(FftPlanner.Op op, ConvShape shape) {
     }
 
     private int transformLimit() {
