@@ -17,8 +17,8 @@ import org.conv4j.api.Workspace;
  * one), groups (5-D weights) and bias. The forward pass runs a {@code forward_inference} primitive; the
  * backward pass a backward-data primitive for {@code dL/dx} and a backward-weights primitive for
  * {@code dL/dw} and {@code dL/db}. Each lets oneDNN choose its own blocked layouts (format tag {@code any});
- * conv4j's NCHW arrays are copied to native memory and reordered into those layouts on every call, the
- * weights too (they change between training steps), and the results reordered back.
+ * conv4j's NCHW arrays are copied to native memory (in parallel for large ones) and reordered into those
+ * layouts on every call, the weights too (they change between training steps), and the results reordered back.
  *
  * <p><b>Non-finite values.</b> oneDNN's kernels skip padded taps where conv4j multiplies by a real zero;
  * {@link PaddedTaps} puts back the NaN this gives for non-finite weights (forward) and non-finite
@@ -67,6 +67,12 @@ public final class OnednnBackend extends AbstractConvBackend {
      * plan holds generated code of some tens to hundreds of KiB.
      */
     static final int PLAN_CACHE_CAPACITY = 128;
+
+    /**
+     * Copies between Java arrays and native buffers of at least this many floats (1 MiB) are split over the
+     * processors: below it, handing chunks to the fork-join pool costs more than it saves (docs/onednn.md, 5).
+     */
+    static final int PARALLEL_COPY_MIN_FLOATS = 1 << 18;
 
     /** Pass of a cached plan. */
     enum Pass { FORWARD, BACKWARD }
