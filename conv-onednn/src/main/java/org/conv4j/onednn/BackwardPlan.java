@@ -7,6 +7,7 @@ import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.global.dnnl;
+import org.conv4j.onednn.OnednnBackend.Pass;
 
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_BIAS;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
@@ -16,10 +17,12 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
 
 /**
- * The backward pass of one {@link Geometry}: oneDNN's backward-data primitive ({@code dL/dx} from
- * {@code dL/dy} and the weights) and backward-weights primitive ({@code dL/dw} and {@code dL/db} from the
- * input and {@code dL/dy}), both created with a forward {@code forward_training} primitive descriptor as
- * the hint oneDNN requires, every layout {@code any}, and the reorders from and to conv4j's plain layouts.
+ * A backward pass of one {@link Geometry}: oneDNN's backward-data primitive ({@code dL/dx} from {@code dL/dy}
+ * and the weights) and/or backward-weights primitive ({@code dL/dw}, and {@code dL/db} if the geometry has a
+ * bias, from the input and {@code dL/dy}), as the pass asks: {@link Pass#BACKWARD} both,
+ * {@link Pass#INPUT_GRADIENT} backward-data alone, {@link Pass#WEIGHT_GRADIENT} backward-weights alone. Both
+ * are created with a forward {@code forward_training} primitive descriptor as the hint oneDNN requires, every
+ * layout {@code any}, and the reorders from and to conv4j's plain layouts.
  *
  * <p>Immutable after construction and shared by concurrent calls, as {@link ForwardPlan}.
  */
@@ -38,21 +41,26 @@ final class BackwardPlan {
     static final int DIFF_BIAS = 9;
 
     final Geometry geometry;
-    /** The input, as backward-weights reads it. */
+    final Pass pass;
+    /** The input, as backward-weights reads it; null without backward-weights. */
     final Transfer src;
-    /** {@code dL/dy}, as backward-data reads it. */
+    /** {@code dL/dy}, as the first primitive (backward-data if present, else backward-weights) reads it. */
     final Transfer diffDst;
-    /** {@code dL/dy}, as backward-weights reads it; null if that is {@link #diffDst}'s layout too. */
+    /** {@code dL/dy}, as backward-weights reads it after backward-data; null if that is {@link #diffDst}'s layout. */
     final Transfer diffDstForWeights;
+    /** The weights, as backward-data reads them; null without backward-data. */
     final Transfer weights;
+    /** {@code dL/dx}; null without backward-data. */
     final Transfer diffSrc;
+    /** {@code dL/dw}; null without backward-weights. */
     final Transfer diffWeights;
+    /** {@code dL/db} (plain); null without backward-weights or bias. */
     final memory.desc diffBias;
     final memory.desc dataScratchpad;
     final memory.desc weightsScratchpad;
     final long[] slotBytes = new long[Context.SLOTS];
     final long workspaceBytes;
-    /** oneDNN's names of the two kernels it chose. */
+    /** oneDNN's names of the kernels it chose. */
     final String implementation;
 
     private final convolution_backward_data.primitive_desc dataPd;
@@ -61,57 +69,109 @@ final class BackwardPlan {
     private final Lazy<convolution_backward_data> dataPrimitive;
     private final Lazy<convolution_backward_weights> weightsPrimitive;
 
-    BackwardPlan(Geometry g) {
-        this.geometry = g;
-        try (primitive_attr attr = Dnnl.userScratchpad()) {
-            memory.desc srcAny = Dnnl.desc(memory.format_tag.any, g.srcDims());
-            memory.desc weightsAny = Dnnl.desc(memory.format_tag.any, g.weightsDims());
-            memory.desc biasAny = Dnnl.desc(memory.format_tag.any, g.filters());
-            memory.desc dstAny = Dnnl.desc(memory.format_tag.any, g.dstDims());
-            try (convolution_forward.primitive_desc hint = new convolution_forward.primitive_desc(Dnnl.engine(),
-                    dnnl.prop_kind.forward_training, dnnl.algorithm.convolution_direct, srcAny, weightsAny, biasAny,
-                    dstAny, g.strides(), g.dilates(), g.paddingL(), g.paddingR(), attr, false)) {
-                dataPd = new convolution_backward_data.primitive_desc(Dnnl.engine(), dnnl.algorithm.convolution_direct,
-                        srcAny, weightsAny, dstAny, g.strides(), g.dilates(), g.paddingL(), g.paddingR(), hint, attr,
-                        false);
-                weightsPd = new convolution_backward_weights.primitive_desc(Dnnl.engine(),
-                        dnnl.algorithm.convolution_direct, srcAny, weightsAny, biasAny, dstAny, g.strides(),
-                        g.dilates(), g.paddingL(), g.paddingR(), hint, attr, false);
-            }
+    /** The primitive descriptors of a pass (null where the pass does not run that primitive). */
+    private record Descriptors(convolution_backward_data.primitive_desc data,
+                               convolution_backward_weights.primitive_desc weights) {
+        String implementation() {
+            return (data == null ? "-" : data.impl_info_str().getString()) + " / "
+                    + (weights == null ? "-" : weights.impl_info_str().getString());
         }
+    }
+
+    BackwardPlan(Geometry g, Pass pass) {
+        this.geometry = g;
+        this.pass = pass;
+        Descriptors d = describe(g, pass, memory.format_tag.any);
+        dataPd = d.data();
+        weightsPd = d.weights();
+        implementation = d.implementation();
+
         memory.desc plainSrc = Dnnl.desc(memory.format_tag.nchw, g.srcDims());
         memory.desc plainDst = Dnnl.desc(memory.format_tag.nchw, g.dstDims());
         memory.desc plainWeights = Dnnl.desc(g.weightsTag(), g.weightsDims());
-        src = Transfer.in(plainSrc, weightsPd.src_desc());
-        diffDst = Transfer.in(plainDst, dataPd.diff_dst_desc());
-        memory.desc weightsDiffDst = weightsPd.diff_dst_desc();
-        diffDstForWeights = weightsDiffDst.equals(diffDst.inner) ? null : Transfer.in(plainDst, weightsDiffDst);
-        weights = Transfer.in(plainWeights, dataPd.weights_desc());
-        diffSrc = Transfer.out(dataPd.diff_src_desc(), plainSrc);
-        diffWeights = Transfer.out(weightsPd.diff_weights_desc(), plainWeights);
-        diffBias = Dnnl.requirePlain(weightsPd.diff_bias_desc(), g.filters());
-        dataScratchpad = nonEmpty(dataPd.scratchpad_desc());
-        weightsScratchpad = nonEmpty(weightsPd.scratchpad_desc());
-        implementation = dataPd.impl_info_str().getString() + " / " + weightsPd.impl_info_str().getString();
+        boolean data = dataPd != null;
+        boolean weight = weightsPd != null;
+        diffDst = Transfer.in(plainDst, data ? dataPd.diff_dst_desc() : weightsPd.diff_dst_desc());
+        diffDstForWeights = data && weight && !weightsPd.diff_dst_desc().equals(diffDst.inner)
+                ? Transfer.in(plainDst, weightsPd.diff_dst_desc()) : null;
+        weights = data ? Transfer.in(plainWeights, dataPd.weights_desc()) : null;
+        diffSrc = data ? Transfer.out(dataPd.diff_src_desc(), plainSrc) : null;
+        src = weight ? Transfer.in(plainSrc, weightsPd.src_desc()) : null;
+        diffWeights = weight ? Transfer.out(weightsPd.diff_weights_desc(), plainWeights) : null;
+        diffBias = weight && g.bias() ? Dnnl.requirePlain(weightsPd.diff_bias_desc(), g.filters()) : null;
+        dataScratchpad = data ? nonEmpty(dataPd.scratchpad_desc()) : null;
+        weightsScratchpad = weight ? nonEmpty(weightsPd.scratchpad_desc()) : null;
         dataPrimitive = new Lazy<>(() -> new convolution_backward_data(dataPd));
         weightsPrimitive = new Lazy<>(() -> new convolution_backward_weights(weightsPd));
+        workspaceBytes = sizeSlots();
+    }
 
-        slotBytes[STAGE] = ForwardPlan.max(src.stagingBytes(), diffDst.stagingBytes(),
-                diffDstForWeights == null ? 0 : diffDstForWeights.stagingBytes(), diffSrc.stagingBytes());
-        slotBytes[SRC] = src.innerBytes();
+    /** The primitive descriptors of {@code pass}, with the activations in layout {@code activations}. */
+    private static Descriptors describe(Geometry g, Pass pass, memory.format_tag activations) {
+        try (primitive_attr attr = Dnnl.userScratchpad()) {
+            memory.desc src = Dnnl.desc(activations, g.srcDims());
+            memory.desc weights = Dnnl.desc(memory.format_tag.any, g.weightsDims());
+            memory.desc bias = g.bias() ? Dnnl.desc(memory.format_tag.any, g.filters()) : null;
+            memory.desc dst = Dnnl.desc(activations, g.dstDims());
+            try (convolution_forward.primitive_desc hint = forwardTraining(g, attr, src, weights, bias, dst)) {
+                convolution_backward_data.primitive_desc data = pass == Pass.WEIGHT_GRADIENT ? null
+                        : new convolution_backward_data.primitive_desc(Dnnl.engine(), dnnl.algorithm.convolution_direct,
+                                src, weights, dst, g.strides(), g.dilates(), g.paddingL(), g.paddingR(), hint, attr,
+                                false);
+                convolution_backward_weights.primitive_desc weightsPd = pass == Pass.INPUT_GRADIENT ? null
+                        : bias != null
+                        ? new convolution_backward_weights.primitive_desc(Dnnl.engine(),
+                                dnnl.algorithm.convolution_direct, src, weights, bias, dst, g.strides(), g.dilates(),
+                                g.paddingL(), g.paddingR(), hint, attr, false)
+                        : new convolution_backward_weights.primitive_desc(Dnnl.engine(),
+                                dnnl.algorithm.convolution_direct, src, weights, dst, g.strides(), g.dilates(),
+                                g.paddingL(), g.paddingR(), hint, attr, false);
+                return new Descriptors(data, weightsPd);
+            }
+        }
+    }
+
+    /** The {@code forward_training} descriptor the backward primitives take as their hint. */
+    private static convolution_forward.primitive_desc forwardTraining(Geometry g, primitive_attr attr,
+            memory.desc src, memory.desc weights, memory.desc bias, memory.desc dst) {
+        return bias != null
+                ? new convolution_forward.primitive_desc(Dnnl.engine(), dnnl.prop_kind.forward_training,
+                        dnnl.algorithm.convolution_direct, src, weights, bias, dst, g.strides(), g.dilates(),
+                        g.paddingL(), g.paddingR(), attr, false)
+                : new convolution_forward.primitive_desc(Dnnl.engine(), dnnl.prop_kind.forward_training,
+                        dnnl.algorithm.convolution_direct, src, weights, dst, g.strides(), g.dilates(),
+                        g.paddingL(), g.paddingR(), attr, false);
+    }
+
+    /** Fills {@link #slotBytes} with the bytes of every buffer this plan uses; returns their sum (whole pages). */
+    private long sizeSlots() {
+        slotBytes[STAGE] = ForwardPlan.max(stagingBytes(src), diffDst.stagingBytes(), stagingBytes(diffDstForWeights),
+                stagingBytes(diffSrc));
+        slotBytes[SRC] = innerBytes(src);
         slotBytes[DIFF_DST] = diffDst.innerBytes();
-        slotBytes[DIFF_DST_FOR_WEIGHTS] = diffDstForWeights == null ? 0 : diffDstForWeights.innerBytes();
-        slotBytes[DIFF_SRC] = diffSrc.innerBytes();
-        slotBytes[WEIGHTS_PLAIN] = weights.stagingBytes();
-        slotBytes[WEIGHTS] = weights.innerBytes();
-        slotBytes[DIFF_WEIGHTS] = diffWeights.innerBytes();
-        slotBytes[DIFF_WEIGHTS_PLAIN] = diffWeights.stagingBytes();
-        slotBytes[DIFF_BIAS] = diffBias.get_size();
+        slotBytes[DIFF_DST_FOR_WEIGHTS] = innerBytes(diffDstForWeights);
+        slotBytes[DIFF_SRC] = innerBytes(diffSrc);
+        slotBytes[WEIGHTS_PLAIN] = stagingBytes(weights);
+        slotBytes[WEIGHTS] = innerBytes(weights);
+        slotBytes[DIFF_WEIGHTS] = innerBytes(diffWeights);
+        slotBytes[DIFF_WEIGHTS_PLAIN] = stagingBytes(diffWeights);
+        slotBytes[DIFF_BIAS] = size(diffBias);
         slotBytes[Context.SCRATCHPAD] = ForwardPlan.max(size(dataScratchpad), size(weightsScratchpad),
-                src.scratchpadBytes(), diffDst.scratchpadBytes(),
-                diffDstForWeights == null ? 0 : diffDstForWeights.scratchpadBytes(), weights.scratchpadBytes(),
-                diffSrc.scratchpadBytes(), diffWeights.scratchpadBytes());
-        workspaceBytes = Context.roundSlots(slotBytes);
+                scratchpadBytes(src), diffDst.scratchpadBytes(), scratchpadBytes(diffDstForWeights),
+                scratchpadBytes(weights), scratchpadBytes(diffSrc), scratchpadBytes(diffWeights));
+        return Context.roundSlots(slotBytes);
+    }
+
+    private static long stagingBytes(Transfer t) {
+        return t == null ? 0 : t.stagingBytes();
+    }
+
+    private static long innerBytes(Transfer t) {
+        return t == null ? 0 : t.innerBytes();
+    }
+
+    private static long scratchpadBytes(Transfer t) {
+        return t == null ? 0 : t.scratchpadBytes();
     }
 
     private static memory.desc nonEmpty(memory.desc d) {
@@ -122,6 +182,11 @@ final class BackwardPlan {
         return d == null ? 0 : d.get_size();
     }
 
+    /** Whether this plan needs the weights ({@link #loadWeights}): it computes {@code dL/dx}. */
+    boolean readsWeights() {
+        return weights != null;
+    }
+
     /** Brings the weights of a call into backward-data's layout, in the context's buffers. */
     void loadWeights(Context ctx, float[] w) {
         ctx.in(weights, w, 0, w.length, WEIGHTS_PLAIN, WEIGHTS);
@@ -129,8 +194,10 @@ final class BackwardPlan {
 
     /**
      * The gradients of images {@code first .. first + geometry.batch() - 1}: writes their {@code dL/dx} into
-     * {@code dx}, and this part's {@code dL/dw} and {@code dL/db} into {@code dw} and {@code db} (the caller
-     * sums the parts), with the weights {@link #loadWeights loaded} into the context.
+     * {@code dx} (with backward-data), and this part's {@code dL/dw} and {@code dL/db} into {@code dw} and
+     * {@code db} (with backward-weights; {@code db} only with bias; the caller sums the parts), with the
+     * weights {@link #loadWeights loaded} into the context if {@link #readsWeights()}. Arrays of gradients the
+     * pass does not compute, and {@code x} without backward-weights, may be null.
      */
     void run(Context ctx, float[] x, float[] dy, int first, float[] dx, float[] dw, float[] db) {
         Geometry g = geometry;
@@ -139,20 +206,37 @@ final class BackwardPlan {
         int outOffset = (int) (first * g.outImageFloats());
         int outLength = (int) (g.batch() * g.outImageFloats());
 
-        memory srcMemory = ctx.in(src, x, inOffset, inLength, STAGE, SRC);
-        // dy: the stage keeps its plain copy until both primitives' layouts are made from it
+        memory srcMemory = src == null ? null : ctx.in(src, x, inOffset, inLength, STAGE, SRC);
+        // dy last: the stage keeps its plain copy until both primitives' layouts are made from it
         memory diffDstMemory = ctx.in(diffDst, dy, outOffset, outLength, STAGE, DIFF_DST);
-        memory weightsDiffDstMemory = diffDstMemory;
-        if (diffDstForWeights != null) {
-            if (diffDstForWeights.identity() || diffDst.identity()) {
-                // no plain copy in the stage to reorder from: bring dy in again
-                weightsDiffDstMemory = ctx.in(diffDstForWeights, dy, outOffset, outLength, STAGE, DIFF_DST_FOR_WEIGHTS);
-            } else {
-                weightsDiffDstMemory = ctx.memory(diffDstForWeights.inner, DIFF_DST_FOR_WEIGHTS);
-                ctx.reorder(diffDstForWeights, ctx.memory(diffDstForWeights.plain, STAGE), weightsDiffDstMemory);
-            }
+        memory weightsDiffDstMemory = diffDstForWeights == null ? diffDstMemory
+                : diffDstForWeights(ctx, dy, outOffset, outLength);
+        memory diffSrcMemory = diffSrc == null ? null : executeData(ctx, diffDstMemory);
+        memory diffWeightsMemory = diffWeights == null ? null : executeWeights(ctx, srcMemory, weightsDiffDstMemory);
+        if (diffSrcMemory != null) {
+            ctx.out(diffSrc, diffSrcMemory, DIFF_SRC, STAGE, dx, inOffset, inLength);
         }
+        if (diffWeightsMemory != null) {
+            ctx.out(diffWeights, diffWeightsMemory, DIFF_WEIGHTS, DIFF_WEIGHTS_PLAIN, dw, 0, dw.length);
+        }
+        if (diffBias != null) {
+            ctx.buffer(DIFF_BIAS, 0).get(db, 0, db.length);
+        }
+    }
 
+    /** {@code dL/dy} in backward-weights' layout, from the plain copy in the stage (or copied in again). */
+    private memory diffDstForWeights(Context ctx, float[] dy, int offset, int length) {
+        if (diffDstForWeights.identity() || diffDst.identity()) {
+            // no plain copy in the stage to reorder from: bring dy in again
+            return ctx.in(diffDstForWeights, dy, offset, length, STAGE, DIFF_DST_FOR_WEIGHTS);
+        }
+        memory m = ctx.memory(diffDstForWeights.inner, DIFF_DST_FOR_WEIGHTS);
+        ctx.reorder(diffDstForWeights, ctx.memory(diffDstForWeights.plain, STAGE), m);
+        return m;
+    }
+
+    /** Runs backward-data; returns {@code dL/dx} in its layout. */
+    private memory executeData(Context ctx, memory diffDstMemory) {
         memory diffSrcMemory = ctx.memory(diffSrc.inner, DIFF_SRC);
         try (IntMemoryMap args = new IntMemoryMap()) {
             args.put(DNNL_ARG_DIFF_DST, diffDstMemory);
@@ -160,16 +244,21 @@ final class BackwardPlan {
             args.put(DNNL_ARG_DIFF_SRC, diffSrcMemory);
             ctx.execute(dataPrimitive.get(), args, dataScratchpad);
         }
+        return diffSrcMemory;
+    }
+
+    /** Runs backward-weights; returns {@code dL/dw} in its layout ({@code dL/db} lands in its slot). */
+    private memory executeWeights(Context ctx, memory srcMemory, memory diffDstMemory) {
         memory diffWeightsMemory = ctx.memory(diffWeights.inner, DIFF_WEIGHTS);
         try (IntMemoryMap args = new IntMemoryMap()) {
             args.put(DNNL_ARG_SRC, srcMemory);
-            args.put(DNNL_ARG_DIFF_DST, weightsDiffDstMemory);
+            args.put(DNNL_ARG_DIFF_DST, diffDstMemory);
             args.put(DNNL_ARG_DIFF_WEIGHTS, diffWeightsMemory);
-            args.put(DNNL_ARG_DIFF_BIAS, ctx.memory(diffBias, DIFF_BIAS));
+            if (diffBias != null) {
+                args.put(DNNL_ARG_DIFF_BIAS, ctx.memory(diffBias, DIFF_BIAS));
+            }
             ctx.execute(weightsPrimitive.get(), args, weightsScratchpad);
         }
-        ctx.out(diffSrc, diffSrcMemory, DIFF_SRC, STAGE, dx, inOffset, inLength);
-        ctx.out(diffWeights, diffWeightsMemory, DIFF_WEIGHTS, DIFF_WEIGHTS_PLAIN, dw, 0, dw.length);
-        ctx.buffer(DIFF_BIAS, 0).get(db, 0, db.length);
+        return diffWeightsMemory;
     }
 }

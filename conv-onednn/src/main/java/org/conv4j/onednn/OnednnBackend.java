@@ -16,9 +16,11 @@ import org.conv4j.api.Workspace;
  * mapped onto oneDNN's ({@link Geometry}): stride, four-sided padding, dilation (oneDNN's is conv4j's minus
  * one), groups (5-D weights) and bias. The forward pass runs a {@code forward_inference} primitive; the
  * backward pass a backward-data primitive for {@code dL/dx} and a backward-weights primitive for
- * {@code dL/dw} and {@code dL/db}. Each lets oneDNN choose its own blocked layouts (format tag {@code any});
- * conv4j's NCHW arrays are copied to native memory (in parallel for large ones) and reordered into those
- * layouts on every call, the weights too (they change between training steps), and the results reordered back.
+ * {@code dL/dw} and {@code dL/db}; {@code inputGradient} runs the backward-data primitive alone,
+ * {@code weightGradient} the backward-weights primitive alone, without bias gradient. Each lets oneDNN choose
+ * its own blocked layouts (format tag {@code any}); conv4j's NCHW arrays are copied to native memory (in
+ * parallel for large ones) and reordered into those layouts on every call, the weights too (they change
+ * between training steps), and the results reordered back.
  *
  * <p><b>Non-finite values.</b> oneDNN's kernels skip padded taps where conv4j multiplies by a real zero;
  * {@link PaddedTaps} puts back the NaN this gives for non-finite weights (forward) and non-finite
@@ -75,7 +77,15 @@ public final class OnednnBackend extends AbstractConvBackend {
     static final int PARALLEL_COPY_MIN_FLOATS = 1 << 18;
 
     /** Pass of a cached plan. */
-    enum Pass { FORWARD, BACKWARD }
+    enum Pass {
+        FORWARD,
+        /** {@code dL/dx}, {@code dL/dw} and {@code dL/db}. */
+        BACKWARD,
+        /** {@code dL/dx} alone. */
+        INPUT_GRADIENT,
+        /** {@code dL/dw} alone. */
+        WEIGHT_GRADIENT
+    }
 
     private record Key(Pass pass, Geometry geometry) {
     }
@@ -152,39 +162,70 @@ public final class OnednnBackend extends AbstractConvBackend {
 
     @Override
     protected ConvGradients backward(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
-        int part = imagesPerPart(s, Pass.BACKWARD, true);
         Tensor4D dx = s.newInput();
         Tensor4D dw = s.newWeight();
         float[] db = new float[s.outChannels()];
-        float[] partDw = part < s.batch() ? new float[dw.size()] : null;
-        float[] partDb = part < s.batch() ? new float[db.length] : null;
+        backward(s, Pass.BACKWARD, input.data(), weight.data(), gradOutput.data(), dx.data(), dw.data(), db);
+        PaddedTaps.weightGradient(s, gradOutput.data(), dw.data());
+        return new ConvGradients(dx, dw, db);
+    }
+
+    /** {@code dL/dx} alone: oneDNN's backward-data primitive, without backward-weights. */
+    @Override
+    protected Tensor4D inputGradient(ConvShape s, Tensor4D weight, Tensor4D gradOutput) {
+        Tensor4D dx = s.newInput();
+        backward(s, Pass.INPUT_GRADIENT, null, weight.data(), gradOutput.data(), dx.data(), null, null);
+        return dx;
+    }
+
+    /** {@code dL/dw} alone: oneDNN's backward-weights primitive without bias gradient, without backward-data. */
+    @Override
+    protected Tensor4D weightGradient(ConvShape s, Tensor4D input, Tensor4D gradOutput) {
+        Tensor4D dw = s.newWeight();
+        backward(s, Pass.WEIGHT_GRADIENT, input.data(), null, gradOutput.data(), null, dw.data(), null);
+        PaddedTaps.weightGradient(s, gradOutput.data(), dw.data());
+        return dw;
+    }
+
+    /**
+     * Runs {@code pass} (a backward one) over the batch in parts that fit the workspace limit: {@code dx} gets
+     * every part's images, {@code dw} and {@code db} the sums over the parts. Arrays of gradients the pass does
+     * not compute are null; {@code db} is null for the passes without bias gradient.
+     */
+    private void backward(ConvShape s, Pass pass, float[] x, float[] w, float[] dy, float[] dx, float[] dw,
+                          float[] db) {
+        boolean bias = db != null;
+        int part = imagesPerPart(s, pass, bias);
+        float[] partDw = part < s.batch() && dw != null ? new float[dw.length] : null;
+        float[] partDb = part < s.batch() && bias ? new float[db.length] : null;
         Context ctx = contexts.acquire();
         try {
             BackwardPlan loaded = null;
             for (int first = 0; first < s.batch(); first += part) {
-                BackwardPlan plan = backwardPlan(Geometry.of(s, Math.min(part, s.batch() - first), true));
+                BackwardPlan plan = backwardPlan(pass, Geometry.of(s, Math.min(part, s.batch() - first), bias));
                 ctx.reserve(plan.slotBytes, workspaceBytes);
-                if (plan != loaded) {
-                    plan.loadWeights(ctx, weight.data());
-                    loaded = plan;
+                if (plan != loaded && plan.readsWeights()) {
+                    plan.loadWeights(ctx, w);
                 }
+                loaded = plan;
                 if (first == 0) {
-                    plan.run(ctx, input.data(), gradOutput.data(), first, dx.data(), dw.data(), db);
+                    plan.run(ctx, x, dy, first, dx, dw, db);
                 } else {
-                    plan.run(ctx, input.data(), gradOutput.data(), first, dx.data(), partDw, partDb);
-                    add(partDw, dw.data());
+                    plan.run(ctx, x, dy, first, dx, partDw, partDb);
+                    add(partDw, dw);
                     add(partDb, db);
                 }
             }
         } finally {
             contexts.release(ctx);
         }
-        PaddedTaps.weightGradient(s, gradOutput.data(), dw.data());
-        return new ConvGradients(dx, dw, db);
     }
 
-    /** {@code sum[i] += part[i]}. */
+    /** {@code sum[i] += part[i]}; nothing if {@code sum} is null. */
     private static void add(float[] part, float[] sum) {
+        if (sum == null) {
+            return;
+        }
         for (int i = 0; i < sum.length; i++) {
             sum[i] += part[i];
         }
@@ -194,12 +235,12 @@ public final class OnednnBackend extends AbstractConvBackend {
         return (ForwardPlan) PLANS.get(new Key(Pass.FORWARD, g), k -> new ForwardPlan(k.geometry()));
     }
 
-    private static BackwardPlan backwardPlan(Geometry g) {
-        return (BackwardPlan) PLANS.get(new Key(Pass.BACKWARD, g), k -> new BackwardPlan(k.geometry()));
+    private static BackwardPlan backwardPlan(Pass pass, Geometry g) {
+        return (BackwardPlan) PLANS.get(new Key(pass, g), k -> new BackwardPlan(k.geometry(), k.pass()));
     }
 
     private static long workspaceBytes(Pass pass, Geometry g) {
-        return pass == Pass.FORWARD ? forwardPlan(g).workspaceBytes : backwardPlan(g).workspaceBytes;
+        return pass == Pass.FORWARD ? forwardPlan(g).workspaceBytes : backwardPlan(pass, g).workspaceBytes;
     }
 
     /**
@@ -241,6 +282,6 @@ public final class OnednnBackend extends AbstractConvBackend {
     /** The implementations oneDNN chose for this geometry, forward and backward (for reports and docs). */
     static String implementations(ConvShape s, boolean bias) {
         return forwardPlan(Geometry.of(s, s.batch(), bias)).implementation + " | "
-                + backwardPlan(Geometry.of(s, s.batch(), true)).implementation;
+                + backwardPlan(Pass.BACKWARD, Geometry.of(s, s.batch(), true)).implementation;
     }
 }

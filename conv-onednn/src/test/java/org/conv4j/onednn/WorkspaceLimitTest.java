@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Small workspace limits split the batch into parts of whole images (the smallest limit: one image per
  * part; a middle one: several images and a shorter last part). Results must equal one call's up to float
  * rounding (1e-6 of the largest value): oneDNN may pick other kernels for other batch sizes, and
- * {@code dL/dw}, {@code dL/db} are summed over the parts.
+ * {@code dL/dw}, {@code dL/db} are summed over the parts. The single-gradient passes split alike.
  */
 class WorkspaceLimitTest {
 
@@ -75,6 +75,14 @@ class WorkspaceLimitTest {
                     // sums of N*outH*outW terms, within the conformance tolerance
                     Agreement.assertAgrees("dL/dw", g, whole.weight(), parts.weight(), OnednnBackend.TOLERANCE);
                     Agreement.assertAgrees("dL/db", g, whole.biasTensor(), parts.biasTensor(), OnednnBackend.TOLERANCE);
+                    if (smallest) {
+                        assertEquals(1, backwardBounded.imagesPerPart(s, OnednnBackend.Pass.INPUT_GRADIENT, false));
+                        assertEquals(1, backwardBounded.imagesPerPart(s, OnednnBackend.Pass.WEIGHT_GRADIENT, false));
+                    }
+                    Agreement.assertAgrees("dL/dx alone", g, whole.input(),
+                            backwardBounded.inputGradient(x, w, dy, g.p()), 1e-6f);
+                    Agreement.assertAgrees("dL/dw alone", g, whole.weight(),
+                            backwardBounded.weightGradient(x, w, dy, g.p()), OnednnBackend.TOLERANCE);
                     if (forwardPart > 1) {
                         assertTrue(forwardBounded.idleBytes() <= forwardLimit, "idle buffers "
                                 + forwardBounded.idleBytes() + " bytes exceed the limit " + forwardLimit);
