@@ -21,8 +21,9 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
  * and the weights) and/or backward-weights primitive ({@code dL/dw}, and {@code dL/db} if the geometry has a
  * bias, from the input and {@code dL/dy}), as the pass asks: {@link Pass#BACKWARD} both,
  * {@link Pass#INPUT_GRADIENT} backward-data alone, {@link Pass#WEIGHT_GRADIENT} backward-weights alone. Both
- * are created with a forward {@code forward_training} primitive descriptor as the hint oneDNN requires, every
- * layout {@code any}, and the reorders from and to conv4j's plain layouts.
+ * are created with a forward {@code forward_training} primitive descriptor as the hint oneDNN requires, the
+ * activations in the layout {@link #activationsTag} picks, the weights {@code any}, and the reorders from and
+ * to conv4j's plain layouts.
  *
  * <p>Immutable after construction and shared by concurrent calls, as {@link ForwardPlan}.
  */
@@ -81,7 +82,10 @@ final class BackwardPlan {
     BackwardPlan(Geometry g, Pass pass) {
         this.geometry = g;
         this.pass = pass;
-        Descriptors d = describe(g, pass, memory.format_tag.any);
+        Descriptors d = describe(g, pass, activationsTag(g));
+        if (d.implementation().contains("ref")) {
+            d = describe(g, pass, memory.format_tag.any);
+        }
         dataPd = d.data();
         weightsPd = d.weights();
         implementation = d.implementation();
@@ -104,6 +108,19 @@ final class BackwardPlan {
         dataPrimitive = new Lazy<>(() -> new convolution_backward_data(dataPd));
         weightsPrimitive = new Lazy<>(() -> new convolution_backward_weights(weightsPd));
         workspaceBytes = sizeSlots();
+    }
+
+    /**
+     * The layout of the activations ({@code x}, {@code dL/dy}, {@code dL/dx}) the primitives are created with:
+     * {@code nhwc} for ungrouped stride-1 layers with kernels larger than 1x1, where oneDNN 3.11 then computes
+     * backward-data as a brgemm forward convolution ({@code brg_conv_bwd}) and both backward kernels ran faster
+     * than with the {@code nChw16c} layout {@code any} leads to; {@code any} for every other layer
+     * (docs/onednn.md, section 1). A choice that ends in a reference kernel is replaced by {@code any}.
+     */
+    static memory.format_tag activationsTag(Geometry g) {
+        boolean stride1 = g.params().strideH() == 1 && g.params().strideW() == 1;
+        boolean pointwise = g.kernelH() == 1 && g.kernelW() == 1;
+        return stride1 && !pointwise && g.params().groups() == 1 ? memory.format_tag.nhwc : memory.format_tag.any;
     }
 
     /** The primitive descriptors of {@code pass}, with the activations in layout {@code activations}. */

@@ -17,10 +17,11 @@ import org.conv4j.api.Workspace;
  * one), groups (5-D weights) and bias. The forward pass runs a {@code forward_inference} primitive; the
  * backward pass a backward-data primitive for {@code dL/dx} and a backward-weights primitive for
  * {@code dL/dw} and {@code dL/db}; {@code inputGradient} runs the backward-data primitive alone,
- * {@code weightGradient} the backward-weights primitive alone, without bias gradient. Each lets oneDNN choose
- * its own blocked layouts (format tag {@code any}); conv4j's NCHW arrays are copied to native memory (in
- * parallel for large ones) and reordered into those layouts on every call, the weights too (they change
- * between training steps), and the results reordered back.
+ * {@code weightGradient} the backward-weights primitive alone, without bias gradient. oneDNN chooses the
+ * weights' layouts (format tag {@code any}) and the activations' ones except where {@link BackwardPlan} asks
+ * for {@code nhwc}; conv4j's NCHW arrays are copied to native memory (in parallel for large ones) and
+ * reordered into those layouts on every call, the weights too (they change between training steps), and the
+ * results reordered back.
  *
  * <p><b>Non-finite values.</b> oneDNN's kernels skip padded taps where conv4j multiplies by a real zero;
  * {@link PaddedTaps} puts back the NaN this gives for non-finite weights (forward) and non-finite
