@@ -14,7 +14,7 @@ import java.util.stream.IntStream;
  *
  * <p>The copies go through direct {@link FloatBuffer} views of the block (the JDK's bulk copy, no JNI: JavaCPP's
  * {@code FloatPointer.put(float[])} copies the whole Java array in and out of a temporary C array on every
- * call). Copies of at least {@link OnednnBackend#PARALLEL_COPY_MIN_FLOATS} floats are split into contiguous
+ * call). Copies of at least {@link OnednnBackend#PARALLEL_MIN_FLOATS} floats are split into contiguous
  * chunks, one per processor, run on the common fork-join pool.
  */
 final class NativeBuffer implements AutoCloseable {
@@ -73,12 +73,12 @@ final class NativeBuffer implements AutoCloseable {
 
     /**
      * Runs {@code copy} over floats {@code 0 .. length - 1} of the buffer in contiguous chunks: one per processor
-     * on the common fork-join pool from {@link OnednnBackend#PARALLEL_COPY_MIN_FLOATS} floats on (the chunks
+     * on the common fork-join pool from {@link OnednnBackend#PARALLEL_MIN_FLOATS} floats on (the chunks
      * write disjoint memory), else on the calling thread; no chunk exceeds {@link #MAX_VIEW_FLOATS}.
      */
     private static void inChunks(int length, ChunkCopy copy) {
         int parallel = Math.min(Runtime.getRuntime().availableProcessors(),
-                length / OnednnBackend.PARALLEL_COPY_MIN_FLOATS);
+                length / OnednnBackend.PARALLEL_MIN_FLOATS);
         int chunks = Math.max(Math.max(1, parallel), (int) ((length + (long) MAX_VIEW_FLOATS - 1) / MAX_VIEW_FLOATS));
         IntStream each = IntStream.range(0, chunks);
         (parallel > 1 ? each.parallel() : each).forEach(c -> {

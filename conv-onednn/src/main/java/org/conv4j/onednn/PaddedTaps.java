@@ -4,6 +4,7 @@ import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
 
 import java.util.Arrays;
+import java.util.stream.IntStream;
 
 /**
  * Restores conv4j's meaning of zero padding where oneDNN's kernels differ from it.
@@ -32,13 +33,26 @@ final class PaddedTaps {
     private PaddedTaps() {
     }
 
-    /** True if some element of {@code a} is NaN or infinite. */
+    /**
+     * True if some element of {@code a} is NaN or infinite; arrays of {@link OnednnBackend#PARALLEL_MIN_FLOATS}
+     * floats or more are scanned in one contiguous chunk per processor on the common fork-join pool.
+     */
     static boolean hasNonFinite(float[] a) {
+        int chunks = Math.min(Runtime.getRuntime().availableProcessors(), a.length / OnednnBackend.PARALLEL_MIN_FLOATS);
+        if (chunks <= 1) {
+            return hasNonFinite(a, 0, a.length);
+        }
+        return IntStream.range(0, chunks).parallel().anyMatch(c -> hasNonFinite(a,
+                (int) ((long) a.length * c / chunks), (int) ((long) a.length * (c + 1) / chunks)));
+    }
+
+    /** True if some element of {@code a[from .. to - 1]} is NaN or infinite. */
+    private static boolean hasNonFinite(float[] a, int from, int to) {
         // The exponent bits are all ones exactly for NaN and the infinities. An integer max over a plain loop,
         // which the JIT vectorises: a fast pass in the common case where nothing is found.
         int max = 0;
-        for (float v : a) {
-            max = Math.max(max, Float.floatToRawIntBits(v) & 0x7f80_0000);
+        for (int i = from; i < to; i++) {
+            max = Math.max(max, Float.floatToRawIntBits(a[i]) & 0x7f80_0000);
         }
         return max == 0x7f80_0000;
     }

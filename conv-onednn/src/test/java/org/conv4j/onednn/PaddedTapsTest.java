@@ -92,16 +92,33 @@ class PaddedTapsTest {
 
     @Test
     void hasNonFiniteFindsEveryKindAnywhere() {
-        float[] a = new float[1000];
+        assertFindsEveryKind(1000);
+    }
+
+    /** Arrays scanned in parallel chunks: a value on either side of every chunk boundary is found. */
+    @Test
+    void hasNonFiniteFindsEveryKindInLargeArrays() {
+        assertFindsEveryKind(3 * OnednnBackend.PARALLEL_MIN_FLOATS + 5);
+    }
+
+    private static void assertFindsEveryKind(int length) {
+        float[] a = new float[length];
         assertFalse(PaddedTaps.hasNonFinite(a));
         a[3] = Float.MAX_VALUE;
         a[4] = -Float.MIN_VALUE;
         assertFalse(PaddedTaps.hasNonFinite(a));
+        List<Integer> positions = new ArrayList<>(List.of(0, length / 2 + 17, length - 1));
+        int processors = Runtime.getRuntime().availableProcessors();
+        for (int c = 1; c < processors; c++) {
+            int boundary = (int) ((long) length * c / processors);
+            positions.add(boundary - 1);
+            positions.add(boundary);
+        }
         for (float bad : NON_FINITE) {
-            for (int at : new int[] {0, 517, 999}) {
-                float[] b = a.clone();
-                b[at] = bad;
-                assertTrue(PaddedTaps.hasNonFinite(b), bad + " at " + at);
+            for (int at : positions) {
+                a[at] = bad;
+                assertTrue(PaddedTaps.hasNonFinite(a), bad + " at " + at + " of " + length);
+                a[at] = 0;
             }
         }
     }
