@@ -1,6 +1,9 @@
 package org.conv4j.openblas;
 
 import org.conv4j.api.AbstractConvBackend;
+import org.conv4j.api.ConvGradients;
+import org.conv4j.api.ConvShape;
+import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Workspace;
 
 import java.util.function.Consumer;
@@ -8,8 +11,9 @@ import java.util.function.Consumer;
 /**
  * The part the GEMM backends ({@code im2col}, {@code strided}) share: a workspace limit per call, checked once
  * ({@link Workspace#checkLimit}), a pool of native workspaces (each concurrent call gets its own, a finished
- * call's is reused by the next), and OpenBLAS set up ({@link OpenBlasSetup#ensureLoaded()}) before the first
- * GEMM. Subclasses differ only in how they lay out their operands.
+ * call's is reused by the next), OpenBLAS set up ({@link OpenBlasSetup#ensureLoaded()}) before the first GEMM,
+ * the loop over {@link Band}s, and one backward pass for the whole gradient and the single ones
+ * ({@link #gradients}, run by {@link #backwardLoop}). Subclasses differ only in how they lay out their operands.
  */
 public abstract class AbstractGemmBackend extends AbstractConvBackend {
 
@@ -32,5 +36,148 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
     /** Runs {@code work} on a pooled native workspace of at least {@code floats} floats ({@link NativeBufferPool#use}). */
     protected void withWorkspace(long floats, Consumer<NativeFloats> work) {
         pool.use(floats, work);
+    }
+
+    @Override
+    protected final ConvGradients backward(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
+        Tensor4D dx = s.newInput();
+        Tensor4D dw = s.newWeight();
+        gradients(s, input, weight, gradOutput, dx.data(), dw.data());
+        return new ConvGradients(dx, dw, biasGradient(s, gradOutput));
+    }
+
+    /** dL/dx alone: no weight-gradient step runs, and the input is never read. */
+    @Override
+    protected final Tensor4D inputGradient(ConvShape s, Tensor4D weight, Tensor4D gradOutput) {
+        Tensor4D dx = s.newInput();
+        gradients(s, null, weight, gradOutput, dx.data(), null);
+        return dx;
+    }
+
+    /** dL/dw alone: no input-gradient step runs, and the weight is never read. */
+    @Override
+    protected final Tensor4D weightGradient(ConvShape s, Tensor4D input, Tensor4D gradOutput) {
+        Tensor4D dw = s.newWeight();
+        gradients(s, input, null, gradOutput, null, dw.data());
+        return dw;
+    }
+
+    /**
+     * The wanted gradients on validated arguments: {@code dL/dx} into {@code dx} (all zero) and {@code dL/dw}
+     * into {@code dw}, each unless it is {@code null}. Without {@code dw}, {@code input} is {@code null};
+     * without {@code dx}, {@code weight} is.
+     */
+    protected abstract void gradients(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput,
+                                      float[] dx, float[] dw);
+
+    /**
+     * A unit of work: images {@code n0 .. n0+images-1}, output rows {@code [oh0, oh1)}, {@code q} output
+     * positions per image. A band matrix holds the images side by side: {@link #width()} columns, image
+     * {@code i}'s from column {@code i*q}.
+     */
+    public record Band(int n0, int images, int oh0, int oh1, int q) {
+
+        public int width() {
+            return images * q;
+        }
+
+        /** The first band of a call: its weight-gradient products set {@code dW} instead of adding to it. */
+        public boolean first() {
+            return n0 == 0 && oh0 == 0;
+        }
+
+        /** Copies the band's rows of the NCHW output-shaped {@code t} into the {@code K x width} matrix at {@code ws[at..]}. */
+        public void copyIn(ConvShape s, float[] t, NativeFloats ws, long at) {
+            int k = s.outChannels();
+            Parallel.forEach(images * k, (long) k * width(), task -> ws.copyFrom(t, rowAt(s, task),
+                    (int) (at + (long) (task % k) * width() + (long) (task / k) * q), q));
+        }
+
+        /** The reverse of {@link #copyIn}, adding {@code bias[c]} to channel {@code c} unless {@code bias} is null. */
+        public void copyOut(ConvShape s, NativeFloats ws, long at, float[] t, float[] bias) {
+            int k = s.outChannels();
+            Parallel.forEach(images * k, (long) k * width(), task -> {
+                int row = rowAt(s, task);
+                ws.copyTo((int) (at + (long) (task % k) * width() + (long) (task / k) * q), t, row, q);
+                for (int e = row; bias != null && e < row + q; e++) {
+                    t[e] += bias[task % k];
+                }
+            });
+        }
+
+        /** Offset in an NCHW output-shaped array of the band's row of image {@code n0 + task/K}, channel {@code task%K}. */
+        private int rowAt(ConvShape s, int task) {
+            return s.outputIndex(n0 + task / s.outChannels(), task % s.outChannels(), oh0, 0);
+        }
+    }
+
+    /** Runs {@code work} on every band of {@code s} in order: chunks of {@code images} images, each in bands of {@code rows} rows. */
+    protected static void forEachBand(ConvShape s, int images, int rows, Consumer<Band> work) {
+        for (int n0 = 0; n0 < s.batch(); n0 += images) {
+            int nb = Math.min(images, s.batch() - n0);
+            for (int oh0 = 0; oh0 < s.outH(); oh0 += rows) {
+                int oh1 = Math.min(s.outH(), oh0 + rows);
+                work.accept(new Band(n0, nb, oh0, oh1, (oh1 - oh0) * s.outW()));
+            }
+        }
+    }
+
+    /** One step of a band for group {@code g}. */
+    protected interface GroupStep {
+        void run(Band b, int g);
+    }
+
+    /**
+     * The loop of every backward pass, native and on the heap: over the bands of {@link #forEachBand} in order
+     * (so sums over bands have one fixed order), {@code start}, then per group {@code dW[g] (+)= dY[g] * cols[g]^T}
+     * ({@code weightStep}, only if {@code weight}) and {@code dcols[g] = W[g]^T * dY[g]} added back into
+     * {@code dx} ({@code inputStep}, only if {@code input}), then {@code finish}.
+     */
+    protected static void backwardLoop(ConvShape s, int images, int rows, boolean weight, boolean input,
+                                       Consumer<Band> start, GroupStep weightStep, GroupStep inputStep,
+                                       Consumer<Band> finish) {
+        forEachBand(s, images, rows, b -> {
+            start.accept(b);
+            for (int g = 0; g < s.groups(); g++) {
+                if (weight) {
+                    weightStep.run(b, g);
+                }
+                if (input) {
+                    inputStep.run(b, g);
+                }
+            }
+            finish.accept(b);
+        });
+    }
+
+    /** A matrix in a Java array: row {@code r} starts at {@code data[offset + r*ld]}. */
+    public record Matrix(float[] data, int offset, int ld) {
+    }
+
+    /**
+     * The weight-gradient product of a heap pass (one image per band): {@code dW[g] += dY[n, g] (Kg x q) *
+     * cols[g]^T (q x P)}, {@code P = Cg*kH*kW}, with {@link Gemm#thinSgemmNT} into the double sums {@code dwSum}
+     * (OIHW); {@code dY[n, g]} is read in place (leading dimension {@code outH*outW}).
+     */
+    protected static void heapWeightProduct(ConvShape s, Band b, int g, float[] dy, Matrix cols, double[] dwSum) {
+        int kg = s.outChannelsPerGroup();
+        int patch = (int) s.patchSize();
+        Gemm.thinSgemmNT(dy, s.outputIndex(b.n0(), g * kg, b.oh0(), 0), s.outPlane(), kg, patch,
+                cols.data(), cols.offset(), cols.ld(), b.q(), dwSum, g * kg * patch);
+    }
+
+    /** The input-gradient product of a heap pass: {@code dcols[g] (P x q) = W[g]^T (P x Kg) * dY[n, g] (Kg x q)} ({@link Gemm#thinSgemmTN}). */
+    protected static void heapInputProduct(ConvShape s, Band b, int g, float[] w, float[] dy, Matrix dcols) {
+        int kg = s.outChannelsPerGroup();
+        int patch = (int) s.patchSize();
+        Gemm.thinSgemmTN(w, g * kg * patch, kg, patch, dy, s.outputIndex(b.n0(), g * kg, b.oh0(), 0), s.outPlane(),
+                b.q(), dcols.data(), dcols.offset(), dcols.ld());
+    }
+
+    /** {@code dw[e] = (float) sums[e]} unless {@code dw} is {@code null}. */
+    protected static void store(double[] sums, float[] dw) {
+        for (int e = 0; dw != null && e < dw.length; e++) {
+            dw[e] = (float) sums[e];
+        }
     }
 }
