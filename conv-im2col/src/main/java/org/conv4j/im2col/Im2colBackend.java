@@ -1,6 +1,5 @@
 package org.conv4j.im2col;
 
-import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.openblas.AbstractGemmBackend;
@@ -82,64 +81,46 @@ public final class Im2colBackend extends AbstractGemmBackend {
 
     /** For tests and probes: {@code smallMacs = 0} sends every pass, forward and backward, through OpenBLAS. */
     Im2colBackend(long workspaceBytes, long smallMacs) {
-        super(workspaceBytes);
+        super(NAME, workspaceBytes, Im2colTuning.ESTIMATE);
         this.smallMacs = smallMacs;
         this.thinGemm = smallMacs == 0 ? 0 : GemmTuning.THIN_GEMM;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    /** The column matrix copy and the GEMMs ({@link Im2colTuning#ESTIMATE}); a 1x1 unstrided kernel skips the copy. */
-    @Override
-    public double estimateNanos(ConvShape shape, ConvPass pass) {
-        return Im2colTuning.ESTIMATE.nanos(shape, pass);
-    }
-
-    @Override
-    protected Tensor4D forward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
-        forward(s, input.data(), weight.data(), bias, output.data());
-        return output;
     }
 
     @Override
     protected void gradients(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput, float[] dx,
                              float[] dw) {
         WorkPlan plan = WorkPlan.of(s, workspaceBytes(), true);
-        float[] x = input == null ? null : input.data();
-        float[] w = weight == null ? null : weight.data();
         if (useJavaGemm(s)) {
-            backwardOnHeap(s, plan, x, w, gradOutput.data(), dx, dw);
+            backwardOnHeap(s, plan, input, weight, gradOutput.data(), dx, dw);
             return;
         }
-        withWorkspace(plan.capacity(), buf -> backward(s, plan, buf, x, w, gradOutput.data(), dx, dw));
+        withWorkspace(plan.capacity(), buf -> backward(s, plan, buf, input, weight, gradOutput.data(), dx, dw));
     }
 
     // ------------------------------------------------------------------------------------------ forward
 
-    /** Writes every element of {@code y}. */
-    private void forward(ConvShape s, float[] x, float[] w, float[] bias, float[] y) {
+    @Override
+    protected Tensor4D forward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
         WorkPlan plan = WorkPlan.of(s, workspaceBytes(), false);
         if (useJavaGemm(s)) {
-            forwardOnHeap(s, plan, x, w, bias, y);
-            return;
+            forwardOnHeap(s, plan, input.data(), weight.data(), bias, output.data());
+            return output;
         }
         Layout l = new Layout(s, plan);
         withWorkspace(plan.capacity(), buf -> {
-            buf.copyFrom(w, 0, 0, w.length);
+            buf.copyFrom(weight.data(), 0, 0, weight.size());
             forEachBand(s, plan.images(), plan.rows(), u -> {
-                fillColumns(s, l, x, buf, u);
+                fillColumns(s, l, input.data(), buf, u);
                 for (int g = 0; g < s.groups(); g++) { // Y[g] (Kg x L) = W[g] (Kg x P) * cols[g] (P x L)
                     Gemm.sgemm(false, false, l.kg, u.width(), l.patch, 1f,
                             buf, l.weight(g), l.patch,
                             buf, l.colsRow(u, g * l.patch), u.width(),
                             0f, buf, l.outRow(u, g * l.kg), u.width());
                 }
-                u.copyOut(s, buf, l.outRow(u, 0), y, bias);
+                u.copyOut(s, buf, l.outRow(u, 0), output.data(), bias);
             });
         });
+        return output;
     }
 
     /**
@@ -150,13 +131,14 @@ public final class Im2colBackend extends AbstractGemmBackend {
         int patch = (int) s.patchSize();
         int kg = s.outChannelsPerGroup();
         Im2col.Geometry geometry = Im2col.Geometry.of(s);
-        float[] cols = plan.identity() ? null : new float[s.inChannels() * s.kernelH() * s.kernelW() * plan.rows() * s.outW()];
+        float[] cols = plan.identity() ? null : new float[patch * s.groups() * plan.rows() * s.outW()];
         forEachBand(s, 1, plan.rows(), b -> {
             for (int g = 0; g < s.groups(); g++) {
                 fillHeapColumns(s, geometry, x, cols, b, g);
                 Matrix m = heapMatrix(s, plan.identity(), x, cols, b, g);
                 int yAt = s.outputIndex(b.n0(), g * kg, b.oh0(), 0);
-                Gemm.thinSgemmNN(w, g * kg * patch, kg, patch, m.data(), m.offset(), m.ld(), b.q(), y, yAt, s.outPlane());
+                Gemm.thinSgemmNN(w, g * kg * patch, kg, patch, m.data(), m.offset(), m.ld(), b.q(), y, yAt,
+                        s.outPlane());
                 for (int k = 0; bias != null && k < kg; k++) {
                     for (int e = yAt + k * s.outPlane(); e < yAt + k * s.outPlane() + b.q(); e++) {
                         y[e] += bias[g * kg + k];
@@ -179,22 +161,20 @@ public final class Im2colBackend extends AbstractGemmBackend {
     // ------------------------------------------------------------------------------------------ backward
 
     /**
-     * The backward pass on the workspace ({@link #backwardLoop}), per unit ({@link Band}: whole images side by
-     * side, or a band of one image): {@code dY} laid out like the forward's GEMM outputs and, if {@code dW} is
-     * wanted, the column matrix; per group the products of the class comment, {@code dcols[g]} over
-     * {@code cols[g]} (the first unit sets {@code dW}, the others add to it); then col2im of {@code dcols}.
+     * The backward pass on the workspace ({@link #backwardLoop}) per unit: {@code dY} laid out like the forward's
+     * GEMM outputs, the column matrix if {@code dW} is wanted, {@code dcols[g]} over {@code cols[g]}, then col2im.
      */
-    private static void backward(ConvShape s, WorkPlan plan, NativeFloats buf, float[] x, float[] w, float[] dy,
-                                 float[] dx, float[] dw) {
+    private static void backward(ConvShape s, WorkPlan plan, NativeFloats buf, Tensor4D input, Tensor4D weight,
+                                 float[] dy, float[] dx, float[] dw) {
         Layout l = new Layout(s, plan);
         if (dx != null) {
-            buf.copyFrom(w, 0, 0, w.length);
+            buf.copyFrom(weight.data(), 0, 0, weight.size());
         }
         backwardLoop(s, plan.images(), plan.rows(), dw != null, dx != null,
                 u -> {
                     u.copyIn(s, dy, buf, l.outRow(u, 0));
                     if (dw != null) {
-                        fillColumns(s, l, x, buf, u);
+                        fillColumns(s, l, input.data(), buf, u);
                     }
                 },
                 (u, g) -> Gemm.sgemm(false, true, l.kg, l.patch, u.width(), 1f, // dW[g] (+)= dY[g] * cols[g]^T
@@ -216,33 +196,29 @@ public final class Im2colBackend extends AbstractGemmBackend {
     }
 
     /**
-     * The backward pass on the heap ({@link #heapWeightProduct}, {@link #heapInputProduct}),
-     * for the shapes whose forward pass runs on the heap ({@link #useJavaGemm}), in bands of {@link #heapBandRows}
-     * rows, over the same column matrix as the native path's ({@link #heapMatrix}). With the 1x1 identity
-     * layout {@code dcols} is written straight into {@code dx}'s rows (each input element has exactly one column
-     * entry, and {@code dx} starts at zero). Single-threaded, so the sums have one fixed order.
+     * The backward pass on the heap ({@link #heapWeightProduct}, {@link #heapInputProduct}) for the shapes of
+     * {@link #useJavaGemm}, in bands of {@link #heapBandRows} rows, over {@link #heapMatrix}. With the identity
+     * layout {@code dcols} goes straight into {@code dx}'s rows (one column entry per input element).
      */
-    private static void backwardOnHeap(ConvShape s, WorkPlan plan, float[] x, float[] w, float[] dy, float[] dx,
-                                       float[] dw) {
+    private static void backwardOnHeap(ConvShape s, WorkPlan plan, Tensor4D input, Tensor4D weight, float[] dy,
+                                       float[] dx, float[] dw) {
         Im2col.Geometry geometry = Im2col.Geometry.of(s);
-        boolean identity = plan.identity();
         int taps = s.kernelH() * s.kernelW();
         int columns = s.inChannels() * taps * heapBandRows(s, plan) * s.outW();
-        float[] cols = identity || dw == null ? null : new float[columns];
-        float[] dcols = identity || dx == null ? null : new float[columns];
+        float[] cols = plan.identity() || dw == null ? null : new float[columns];
+        float[] dcols = plan.identity() || dx == null ? null : new float[columns];
         double[] dwSum = dw == null ? null : new double[dw.length];
         backwardLoop(s, 1, heapBandRows(s, plan), dw != null, dx != null, b -> { },
                 (b, g) -> {
-                    fillHeapColumns(s, geometry, x, cols, b, g);
-                    heapWeightProduct(s, b, g, dy, heapMatrix(s, identity, x, cols, b, g), dwSum);
+                    fillHeapColumns(s, geometry, input.data(), cols, b, g);
+                    heapWeightProduct(s, b, g, dy, heapMatrix(s, plan.identity(), input.data(), cols, b, g), dwSum);
                 },
                 (b, g) -> {
-                    heapInputProduct(s, b, g, w, dy, heapMatrix(s, identity, dx, dcols, b, g));
-                    for (int c = g * s.inChannelsPerGroup(); !identity && c < (g + 1) * s.inChannelsPerGroup(); c++) {
-                        for (int t = 0; t < taps; t++) {
-                            Im2col.col2imRow(dcols, (c * taps + t) * b.q(), t / s.kernelW(), t % s.kernelW(), geometry,
-                                    b.oh0(), b.oh1(), dx, s.inputIndex(b.n0(), c, 0, 0), s.inH(), s.inW());
-                        }
+                    heapInputProduct(s, b, g, weight.data(), dy, heapMatrix(s, plan.identity(), dx, dcols, b, g));
+                    int patch = (int) s.patchSize();
+                    for (int r = g * patch; !plan.identity() && r < (g + 1) * patch; r++) { // row r: channel r/taps
+                        Im2col.col2imRow(dcols, r * b.q(), r % taps / s.kernelW(), r % s.kernelW(), geometry, b.oh0(),
+                                b.oh1(), dx, s.inputIndex(b.n0(), r / taps, 0, 0), s.inH(), s.inW());
                     }
                 },
                 b -> { });
@@ -250,24 +226,21 @@ public final class Im2colBackend extends AbstractGemmBackend {
     }
 
     /**
-     * Group {@code g}'s column matrix of band {@code b} (one image) on the heap: rows {@code g*P ..} of
-     * {@code cols} ({@code C*kH*kW} rows of {@code q}), or with the 1x1 identity layout the rows of channels
-     * {@code g*Cg ..} of the image in {@code tensor} (leading dimension {@code H*W}).
+     * Group {@code g}'s heap column matrix of band {@code b}: rows {@code g*P ..} of {@code cols} ({@code C*kH*kW}
+     * rows of {@code q}), or with the identity layout the image's channels {@code g*Cg ..} in {@code tensor}.
      */
     private static Matrix heapMatrix(ConvShape s, boolean identity, float[] tensor, float[] cols, Band b, int g) {
         return identity ? new Matrix(tensor, s.inputIndex(b.n0(), g * s.inChannelsPerGroup(), b.oh0(), 0), s.inPlane())
                 : new Matrix(cols, g * (int) s.patchSize() * b.q(), b.q());
     }
 
-    /** im2col of group {@code g}'s channels of band {@code b} into {@code cols} (nothing to do if it is {@code null}: identity). */
+    /** im2col of group {@code g}'s channels of band {@code b} into {@code cols} (none if it is null: identity). */
     private static void fillHeapColumns(ConvShape s, Im2col.Geometry geometry, float[] x, float[] cols, Band b, int g) {
         int taps = s.kernelH() * s.kernelW();
         java.nio.FloatBuffer view = cols == null ? null : java.nio.FloatBuffer.wrap(cols);
-        for (int c = g * s.inChannelsPerGroup(); view != null && c < (g + 1) * s.inChannelsPerGroup(); c++) {
-            for (int t = 0; t < taps; t++) {
-                Im2col.im2colRow(x, s.inputIndex(b.n0(), c, 0, 0), s.inH(), s.inW(), t / s.kernelW(), t % s.kernelW(),
-                        geometry, b.oh0(), b.oh1(), view, (c * taps + t) * b.q());
-            }
+        for (int r = g * (int) s.patchSize(); view != null && r < (g + 1) * s.patchSize(); r++) { // row r: channel r/taps
+            Im2col.im2colRow(x, s.inputIndex(b.n0(), r / taps, 0, 0), s.inH(), s.inW(), r % taps / s.kernelW(),
+                    r % s.kernelW(), geometry, b.oh0(), b.oh1(), view, r * b.q());
         }
     }
 

@@ -2,11 +2,14 @@ package org.conv4j.openblas;
 
 import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
+import org.conv4j.api.CostModel;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Workspace;
 
 import java.util.function.Consumer;
+import java.util.function.ObjIntConsumer;
 
 /**
  * The part the GEMM backends ({@code im2col}, {@code strided}) share: a workspace limit per call, checked once
@@ -17,15 +20,31 @@ import java.util.function.Consumer;
  */
 public abstract class AbstractGemmBackend extends AbstractConvBackend {
 
+    private final String name;
     private final long workspaceBytes;
+    private final CostModel estimate;
     private final NativeBufferPool pool = new NativeBufferPool();
 
     /**
+     * A backend registered as {@code name}; {@code estimate} (its tuning class's) models its copies and GEMMs.
+     *
      * @throws IllegalArgumentException if {@code workspaceBytes} is below {@link Workspace#MIN_LIMIT_BYTES}
      */
-    protected AbstractGemmBackend(long workspaceBytes) {
+    protected AbstractGemmBackend(String name, long workspaceBytes, CostModel estimate) {
+        this.name = name;
         this.workspaceBytes = Workspace.checkLimit(workspaceBytes);
+        this.estimate = estimate;
         OpenBlasSetup.ensureLoaded();
+    }
+
+    @Override
+    public final String name() {
+        return name;
+    }
+
+    @Override
+    public final double estimateNanos(ConvShape shape, ConvPass pass) {
+        return estimate.nanos(shape, pass);
     }
 
     /** The workspace limit of one call, in bytes. */
@@ -63,17 +82,15 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
     }
 
     /**
-     * The wanted gradients on validated arguments: {@code dL/dx} into {@code dx} (all zero) and {@code dL/dw}
-     * into {@code dw}, each unless it is {@code null}. Without {@code dw}, {@code input} is {@code null};
-     * without {@code dx}, {@code weight} is.
+     * {@code dL/dx} into {@code dx} (all zero) and {@code dL/dw} into {@code dw}, each unless it is {@code null};
+     * {@code input} is {@code null} when {@code dw} is, {@code weight} when {@code dx} is.
      */
     protected abstract void gradients(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput,
                                       float[] dx, float[] dw);
 
     /**
-     * A unit of work: images {@code n0 .. n0+images-1}, output rows {@code [oh0, oh1)}, {@code q} output
-     * positions per image. A band matrix holds the images side by side: {@link #width()} columns, image
-     * {@code i}'s from column {@code i*q}.
+     * Images {@code n0 .. n0+images-1}, output rows {@code [oh0, oh1)}, {@code q} output positions per image; a
+     * band matrix holds the images side by side ({@link #width()} columns, image {@code i}'s from {@code i*q}).
      */
     public record Band(int n0, int images, int oh0, int oh1, int q) {
 
@@ -86,32 +103,27 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
             return n0 == 0 && oh0 == 0;
         }
 
-        /** Copies the band's rows of the NCHW output-shaped {@code t} into the {@code K x width} matrix at {@code ws[at..]}. */
+        /** Copies the band's rows of the NCHW output-shaped {@code t} into the {@code K x width} matrix at {@code ws[at]}. */
         public void copyIn(ConvShape s, float[] t, NativeFloats ws, long at) {
             int k = s.outChannels();
-            Parallel.forEach(images * k, (long) k * width(), task -> ws.copyFrom(t, rowAt(s, task),
-                    (int) (at + (long) (task % k) * width() + (long) (task / k) * q), q));
+            Parallel.forEach(images * k, (long) k * width(), task -> ws.copyFrom(t, s.outputIndex(n0 + task / k,
+                    task % k, oh0, 0), (int) (at + (long) (task % k) * width() + (long) (task / k) * q), q));
         }
 
         /** The reverse of {@link #copyIn}, adding {@code bias[c]} to channel {@code c} unless {@code bias} is null. */
         public void copyOut(ConvShape s, NativeFloats ws, long at, float[] t, float[] bias) {
             int k = s.outChannels();
             Parallel.forEach(images * k, (long) k * width(), task -> {
-                int row = rowAt(s, task);
+                int row = s.outputIndex(n0 + task / k, task % k, oh0, 0);
                 ws.copyTo((int) (at + (long) (task % k) * width() + (long) (task / k) * q), t, row, q);
                 for (int e = row; bias != null && e < row + q; e++) {
                     t[e] += bias[task % k];
                 }
             });
         }
-
-        /** Offset in an NCHW output-shaped array of the band's row of image {@code n0 + task/K}, channel {@code task%K}. */
-        private int rowAt(ConvShape s, int task) {
-            return s.outputIndex(n0 + task / s.outChannels(), task % s.outChannels(), oh0, 0);
-        }
     }
 
-    /** Runs {@code work} on every band of {@code s} in order: chunks of {@code images} images, each in bands of {@code rows} rows. */
+    /** Runs {@code work} on every band in order: chunks of {@code images} images, each in bands of {@code rows} rows. */
     protected static void forEachBand(ConvShape s, int images, int rows, Consumer<Band> work) {
         for (int n0 = 0; n0 < s.batch(); n0 += images) {
             int nb = Math.min(images, s.batch() - n0);
@@ -122,11 +134,6 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
         }
     }
 
-    /** One step of a band for group {@code g}. */
-    protected interface GroupStep {
-        void run(Band b, int g);
-    }
-
     /**
      * The loop of every backward pass, native and on the heap: over the bands of {@link #forEachBand} in order
      * (so sums over bands have one fixed order), {@code start}, then per group {@code dW[g] (+)= dY[g] * cols[g]^T}
@@ -134,16 +141,16 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
      * {@code dx} ({@code inputStep}, only if {@code input}), then {@code finish}.
      */
     protected static void backwardLoop(ConvShape s, int images, int rows, boolean weight, boolean input,
-                                       Consumer<Band> start, GroupStep weightStep, GroupStep inputStep,
-                                       Consumer<Band> finish) {
+                                       Consumer<Band> start, ObjIntConsumer<Band> weightStep,
+                                       ObjIntConsumer<Band> inputStep, Consumer<Band> finish) {
         forEachBand(s, images, rows, b -> {
             start.accept(b);
             for (int g = 0; g < s.groups(); g++) {
                 if (weight) {
-                    weightStep.run(b, g);
+                    weightStep.accept(b, g);
                 }
                 if (input) {
-                    inputStep.run(b, g);
+                    inputStep.accept(b, g);
                 }
             }
             finish.accept(b);
@@ -155,9 +162,8 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
     }
 
     /**
-     * The weight-gradient product of a heap pass (one image per band): {@code dW[g] += dY[n, g] (Kg x q) *
-     * cols[g]^T (q x P)}, {@code P = Cg*kH*kW}, with {@link Gemm#thinSgemmNT} into the double sums {@code dwSum}
-     * (OIHW); {@code dY[n, g]} is read in place (leading dimension {@code outH*outW}).
+     * A heap pass's (one image per band) {@code dW[g] += dY[n, g] (Kg x q) * cols[g]^T (q x Cg*kH*kW)} into the
+     * double sums {@code dwSum} (OIHW), {@link Gemm#thinSgemmNT}; {@code dY} read in place.
      */
     protected static void heapWeightProduct(ConvShape s, Band b, int g, float[] dy, Matrix cols, double[] dwSum) {
         int kg = s.outChannelsPerGroup();
@@ -166,7 +172,7 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
                 cols.data(), cols.offset(), cols.ld(), b.q(), dwSum, g * kg * patch);
     }
 
-    /** The input-gradient product of a heap pass: {@code dcols[g] (P x q) = W[g]^T (P x Kg) * dY[n, g] (Kg x q)} ({@link Gemm#thinSgemmTN}). */
+    /** A heap pass's {@code dcols[g] (P x q) = W[g]^T (P x Kg) * dY[n, g] (Kg x q)}, {@link Gemm#thinSgemmTN}. */
     protected static void heapInputProduct(ConvShape s, Band b, int g, float[] w, float[] dy, Matrix dcols) {
         int kg = s.outChannelsPerGroup();
         int patch = (int) s.patchSize();

@@ -1,7 +1,6 @@
 package org.conv4j.strided;
 
 import org.conv4j.api.ConvGradients;
-import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.openblas.AbstractGemmBackend;
@@ -87,18 +86,7 @@ public final class StridedBackend extends AbstractGemmBackend {
      * @throws IllegalArgumentException if the limit is below {@link Workspace#MIN_LIMIT_BYTES}
      */
     public StridedBackend(long workspaceBytes) {
-        super(workspaceBytes);
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    /** The window matrix copy and the GEMMs ({@link StridedTuning#ESTIMATE}). */
-    @Override
-    public double estimateNanos(ConvShape shape, ConvPass pass) {
-        return StridedTuning.ESTIMATE.nanos(shape, pass);
+        super(NAME, workspaceBytes, StridedTuning.ESTIMATE);
     }
 
     /**
@@ -121,8 +109,7 @@ public final class StridedBackend extends AbstractGemmBackend {
     /**
      * The preferred backward path: the forward one, unless a group has fewer than
      * {@link StridedTuning#ZERO_COPY_MIN_BACKWARD_FILTERS_TIMES_CHANNELS} filter-channel pairs or an input or weight value
-     * is non-finite (see the class comment). A {@code null} input or weight is one the pass does not read (a
-     * single gradient): the wrap-around columns multiply only what the wanted gradient's products read.
+     * is non-finite (see the class comment); a {@code null} one is not read (single gradients).
      */
     static Path backwardPath(ConvShape s, Tensor4D input, Tensor4D weight) {
         long pairs = (long) s.outChannelsPerGroup() * s.inChannelsPerGroup();
@@ -190,7 +177,7 @@ public final class StridedBackend extends AbstractGemmBackend {
         return new ConvGradients(dx, dw, biasGradient(s, gradOutput));
     }
 
-    /** The wanted gradients on a preferred path, through the {@link #backwardLoop} loop, one image per band set. */
+    /** The wanted gradients on a preferred path. */
     private void gradients(ConvShape s, Path path, Tensor4D input, Tensor4D weight, Tensor4D gradOutput,
                            float[] dx, float[] dw) {
         BandPlan plan = BandPlan.of(s, path, true, workspaceBytes());
@@ -217,12 +204,12 @@ public final class StridedBackend extends AbstractGemmBackend {
 
     // ------------------------------------------------------------------------------------------ zero copy
 
-    /** A GEMM on tap {@code t = i*kW + j} of group {@code g}: its tap matrix and its filters' offset in the tap-major weights. */
+    /** A GEMM on tap {@code t = i*kW + j} of group {@code g}: its tap matrix, its filters' offset in the tap-major weights. */
     private interface TapProduct {
         void run(int t, WindowView tap, long weightOffset);
     }
 
-    /** Runs {@code product} for every kernel offset {@code (i, j)} of group {@code g}, in order, for output rows {@code [oh0, oh1)}. */
+    /** Runs {@code product} for every kernel offset {@code (i, j)} of group {@code g} in order, output rows {@code [oh0, oh1)}. */
     private static void forEachTap(ConvShape s, Padded pad, int g, int oh0, int oh1, TapProduct product) {
         for (int i = 0; i < s.kernelH(); i++) {
             for (int j = 0; j < s.kernelW(); j++) {
@@ -232,11 +219,6 @@ public final class StridedBackend extends AbstractGemmBackend {
                         * s.inChannelsPerGroup());
             }
         }
-    }
-
-    /** Columns of a zero-copy band of output rows {@code [oh0, oh1)}: {@code L = (rows-1)*Wq + outW}. */
-    private static int wideLength(ConvShape s, Padded pad, int oh0, int oh1) {
-        return (oh1 - oh0 - 1) * pad.wp + s.outW();
     }
 
     private static void forwardZeroCopy(ConvShape s, BandPlan plan, NativeFloats ws, Padded pad, float[] bias,
@@ -250,7 +232,7 @@ public final class StridedBackend extends AbstractGemmBackend {
             if (b.oh0() == 0) {
                 ws.copyFrom(pad.image, 0, (int) plan.imageAt(), pad.imageLength);
             }
-            int l = wideLength(s, pad, b.oh0(), b.oh1());
+            int l = (b.oh1() - b.oh0() - 1) * pad.wp + s.outW();
             for (int g = 0; g < s.groups(); g++) {
                 long yAt = plan.bandAt() + (long) g * kg * l;
                 // Y_g (Kg, L) [+]= W_g[:, :, i, j] (Kg, Cg) * X_ij (Cg, L), X_ij read in place
@@ -265,14 +247,8 @@ public final class StridedBackend extends AbstractGemmBackend {
     }
 
     /**
-     * The zero-copy backward pass ({@link #backwardLoop}): per band, {@code dY} laid out wide ({@code K x L},
-     * its wrap-around columns zero, so they add 0), then per group and kernel offset {@code (i, j)}
-     * <pre>
-     *   dW[:, :, i, j] (Kg, Cg) [+]= dY_g (Kg, L) * X_ij^T (L, Cg)
-     *   dXpad_ij (Cg, L)         += W[:, :, i, j]^T (Cg, Kg) * dY_g (Kg, L)
-     * </pre>
-     * the second being the scatter through the view, accumulated by BLAS straight into the tap-matrix view of
-     * {@code dXpad} in the workspace.
+     * The zero-copy backward pass ({@link #backwardLoop}; class comment): {@code dY} laid out wide, its
+     * wrap-around columns zero; {@code dXpad} accumulated by BLAS straight into its tap-matrix views in the workspace.
      */
     private static void backwardZeroCopy(ConvShape s, BandPlan plan, NativeFloats ws, Padded pad, float[] dy,
                                          float[] dx, float[] dw) {
@@ -296,16 +272,16 @@ public final class StridedBackend extends AbstractGemmBackend {
                     }
                     StridedKernels.compactToWide(dy, s.outputIndex(b.n0(), 0, b.oh0(), 0), s.outPlane(), k,
                             b.oh1() - b.oh0(), s.outW(), pad.wp, dyWide, 0);
-                    ws.copyFrom(dyWide, 0, (int) plan.bandAt(), k * wideLength(s, pad, b.oh0(), b.oh1()));
+                    ws.copyFrom(dyWide, 0, (int) plan.bandAt(), k * ((b.oh1() - b.oh0() - 1) * pad.wp + s.outW()));
                 },
                 (b, g) -> {
-                    int l = wideLength(s, pad, b.oh0(), b.oh1());
+                    int l = (b.oh1() - b.oh0() - 1) * pad.wp + s.outW();
                     forEachTap(s, pad, g, b.oh0(), b.oh1(), (t, tap, wOff) -> Gemm.sgemm(false, true, kg, cg, l, 1f,
                             ws, plan.bandAt() + (long) g * kg * l, l, ws, plan.imageAt() + tap.offset(), pad.plane,
                             b.first() ? 0f : 1f, ws, plan.weightGradAt() + wOff, cg));
                 },
                 (b, g) -> {
-                    int l = wideLength(s, pad, b.oh0(), b.oh1());
+                    int l = (b.oh1() - b.oh0() - 1) * pad.wp + s.outW();
                     forEachTap(s, pad, g, b.oh0(), b.oh1(), (t, tap, wOff) -> Gemm.sgemm(true, false, cg, l, kg, 1f,
                             ws, plan.weightAt() + wOff, cg, ws, plan.bandAt() + (long) g * kg * l, l,
                             1f, ws, plan.imageGradAt() + tap.offset(), pad.plane));
@@ -345,12 +321,8 @@ public final class StridedBackend extends AbstractGemmBackend {
     }
 
     /**
-     * The gathered backward pass ({@link #backwardLoop}): per band, {@code dY} in the workspace
-     * ({@code K x q}), then per group, with the band's windows gathered into {@code col (Cg*kH*kW, q)},
-     * <pre>
-     *   dW_g (Kg, Cg*kH*kW) [+]= dY_g (Kg, q) * col^T (q, Cg*kH*kW)
-     *   dCol (Cg*kH*kW, q)     = W_g^T * dY_g                          then scattered back through the same view
-     * </pre>
+     * The gathered backward pass ({@link #backwardLoop}; class comment): per group, the band's windows gathered
+     * into {@code col (Cg*kH*kW, q)}, {@code dCol = W_g^T dY_g} scattered back through the same view.
      */
     private static void backwardGathered(ConvShape s, BandPlan plan, NativeFloats ws, Padded pad, float[] dy,
                                          float[] dx, float[] dw) {
@@ -380,11 +352,8 @@ public final class StridedBackend extends AbstractGemmBackend {
     }
 
     /**
-     * The gathered backward pass on the Java heap ({@link #heapWeightProduct},
-     * {@link #heapInputProduct}), for thin convolutions ({@link GemmTuning#THIN_GEMM}), in bands of
-     * {@link #heapBandRows} rows: per group the windows gathered into a heap matrix {@code col (Cg*kH*kW, q)}, and
-     * {@code dCol} scattered back through the same view into {@code dXpad}. Touches window elements only, so
-     * non-finite inputs are handled as on the gathered path. Single-threaded: one fixed summation order.
+     * The gathered backward pass on the Java heap ({@link #heapWeightProduct}, {@link #heapInputProduct}), for thin
+     * convolutions, in bands of {@link #heapBandRows} rows. Touches window elements only, as the gathered path.
      */
     private static void backwardOnHeap(ConvShape s, Tensor4D input, Tensor4D weight, float[] dy, float[] dx,
                                        float[] dw) {
@@ -485,7 +454,7 @@ public final class StridedBackend extends AbstractGemmBackend {
             this.gradient = dx == null ? null : new float[imageLength];
         }
 
-        /** At the first band of an image: the image into the interior of {@link #image} (padding and fill stay zero), {@link #gradient} cleared. */
+        /** At an image's first band: the image into the interior of {@link #image}, {@link #gradient} cleared. */
         void start(Band b) {
             if (input != null && b.oh0() == 0) {
                 StridedKernels.padIntoPhases(input.data(), s.inputIndex(b.n0(), 0, 0, 0), s.inChannels(), s.inH(),
