@@ -1,37 +1,30 @@
 package org.conv4j.strided;
 
-import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
-import org.conv4j.api.ConvShape;
 import org.conv4j.api.PaddingMode;
-import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Workspace;
 import org.conv4j.strided.StridedBackend.Path;
 import org.conv4j.testkit.ConvCase;
+import org.conv4j.testkit.SingleGradients;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code inputGradient} and {@code weightGradient} alone give exactly the tensors of the full backward pass, on
  * every path (zero-copy, gathered, the heap; whole images and bands of a small workspace), with groups, strides,
- * dilation and a padding mode. The pass for one gradient is handed no tensor of the other's ({@code gradients}
- * with a {@code null} input, or a {@code null} weight), so it cannot compute it.
+ * dilation and a padding mode ({@link SingleGradients}).
  */
 class SingleGradientTest {
 
     private static final ConvParams PAD1 = ConvParams.builder().padding(1).build();
-
-    private record Backend(String label, StridedBackend backend) {
-    }
 
     private static List<ConvCase> cases() {
         return List.of(
@@ -47,10 +40,10 @@ class SingleGradientTest {
                         PAD1.toBuilder().paddingMode(PaddingMode.REPLICATE).build(), true));
     }
 
-    private static List<Backend> backends() {
-        return List.of(new Backend("default", new StridedBackend()),
-                new Backend("bands of a minimum workspace", new StridedBackend(Workspace.MIN_LIMIT_BYTES)),
-                new Backend("bands of 24 KiB", new StridedBackend(24 << 10)));
+    private static Map<String, StridedBackend> backends() {
+        return Map.of("default", new StridedBackend(),
+                "bands of a minimum workspace", new StridedBackend(Workspace.MIN_LIMIT_BYTES),
+                "bands of 24 KiB", new StridedBackend(24 << 10));
     }
 
     @Test
@@ -64,48 +57,7 @@ class SingleGradientTest {
     }
 
     @TestFactory
-    Stream<DynamicTest> singleGradientsAreThoseOfTheFullBackward() {
-        List<DynamicTest> tests = new ArrayList<>();
-        for (Backend b : backends()) {
-            for (ConvCase c : cases()) {
-                tests.add(DynamicTest.dynamicTest(b.label() + ", " + c, () -> {
-                    Tensor4D x = c.input();
-                    Tensor4D w = c.weight();
-                    Tensor4D dy = c.gradOutput();
-                    ConvGradients full = b.backend().backward(x, w, dy, c.params());
-                    assertArrayEquals(full.input().data(), b.backend().inputGradient(x, w, dy, c.params()).data(),
-                            "dL/dx");
-                    assertArrayEquals(full.weight().data(), b.backend().weightGradient(x, w, dy, c.params()).data(),
-                            "dL/dw");
-                }));
-            }
-        }
-        return tests.stream();
-    }
-
-    @TestFactory
-    Stream<DynamicTest> eachGradientIsComputedWithoutTheOthersOperand() {
-        List<DynamicTest> tests = new ArrayList<>();
-        for (Backend b : backends()) {
-            for (ConvCase c : cases()) {
-                if (c.params().paddingMode() != PaddingMode.ZEROS) {
-                    continue; // gradients() sees the padded convolution; the public calls above cover the modes
-                }
-                tests.add(DynamicTest.dynamicTest(b.label() + ", " + c, () -> {
-                    Tensor4D x = c.input();
-                    Tensor4D w = c.weight();
-                    Tensor4D dy = c.gradOutput();
-                    ConvShape s = ConvShape.backward(x, w, dy, c.params());
-                    ConvGradients full = b.backend().backward(x, w, dy, c.params());
-                    float[] dx = new float[x.size()];
-                    b.backend().gradients(s, null, w, dy, dx, null);
-                    assertArrayEquals(full.input().data(), dx, "dL/dx with no input");
-                    float[] dw = new float[w.size()];
-                    b.backend().gradients(s, x, null, dy, null, dw);
-                    assertArrayEquals(full.weight().data(), dw, "dL/dw with no weight");
-                }));
-            }
-        }
-        return tests.stream();
+    Stream<DynamicTest> singleGradientsAreThoseOfTheFullBackwardAndNeedNoOtherOperand() {
+        return SingleGradients.tests(backends(), cases(), b -> b::gradients);
     }
 }
