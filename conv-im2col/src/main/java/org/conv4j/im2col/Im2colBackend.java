@@ -47,7 +47,8 @@ import org.conv4j.api.Workspace;
  *
  * <p><b>Memory.</b> The column matrices, the weights and the GEMM outputs live in one off-heap workspace
  * of at most {@link #workspaceBytes()} per call ({@link Workspace}; default 256 MiB), reused across calls
- * through a pool (each concurrent call gets its own). The batch is processed in units of whole images
+ * through a pool (each concurrent call gets its own), and within what the process-wide budget grants
+ * ({@link org.conv4j.api.WorkspaceBudget}). The batch is processed in units of whole images
  * that fit, side by side in one matrix (one GEMM per group per unit); an image too large for the
  * workspace is processed in bands of output rows ({@link WorkPlan}).
  *
@@ -117,13 +118,12 @@ public final class Im2colBackend extends AbstractGemmBackend {
 
     /** Writes every element of {@code y}. */
     private void forward(ConvShape s, float[] x, float[] w, float[] bias, float[] y) {
-        WorkPlan plan = WorkPlan.of(s, workspaceBytes(), false);
         if (useJavaGemm(s)) {
-            forwardOnHeap(s, plan, x, w, bias, y);
+            forwardOnHeap(s, WorkPlan.of(s, workspaceBytes(), false), x, w, bias, y);
             return;
         }
-        Layout l = new Layout(s, plan);
-        withWorkspace(plan.capacity(), buf -> {
+        withWorkspace(limit -> WorkPlan.of(s, limit, false), WorkPlan::capacity, (plan, buf) -> {
+            Layout l = new Layout(s, plan);
             buf.copyFrom(w, 0, 0, w.length);
             forEachUnit(s, plan, u -> {
                 fillColumns(s, l, x, buf, u);
@@ -218,15 +218,14 @@ public final class Im2colBackend extends AbstractGemmBackend {
     // ------------------------------------------------------------------------------------------ backward
 
     private void backward(ConvShape s, float[] x, float[] w, float[] dy, float[] dx, float[] dw) {
-        WorkPlan plan = WorkPlan.of(s, workspaceBytes(), true);
         if (useJavaGemm(s)) {
-            backwardOnHeap(s, plan, x, w, dy, dx, dw);
+            backwardOnHeap(s, WorkPlan.of(s, workspaceBytes(), true), x, w, dy, dx, dw);
             return;
         }
-        Layout l = new Layout(s, plan);
         int plane = s.outPlane();
         int k = s.outChannels();
-        withWorkspace(plan.capacity(), buf -> {
+        withWorkspace(limit -> WorkPlan.of(s, limit, true), WorkPlan::capacity, (plan, buf) -> {
+            Layout l = new Layout(s, plan);
             buf.copyFrom(w, 0, 0, w.length);
             forEachUnit(s, plan, u -> {
                 boolean first = u.n0() == 0 && u.oh0() == 0; // the first unit sets dW, the others add to it

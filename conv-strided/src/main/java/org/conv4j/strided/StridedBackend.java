@@ -59,7 +59,8 @@ import java.util.function.IntConsumer;
  * non-finite input or weight takes the gathered path, which touches window elements only.
  *
  * <p><b>Memory</b> (same policy as the im2col backend, {@link Workspace}): one pooled native workspace of at
- * most {@link #workspaceBytes()} per call, images one at a time, each in bands of output rows
+ * most {@link #workspaceBytes()} per call, within what the process-wide budget grants
+ * ({@link org.conv4j.api.WorkspaceBudget}), images one at a time, each in bands of output rows
  * ({@link BandPlan}); plus, on the Java heap, one padded image (and its gradient, backward).
  *
  * <p><b>Threads.</b> GEMMs run on OpenBLAS's threads; the gather runs in parallel over tap rows
@@ -219,8 +220,7 @@ public final class StridedBackend extends AbstractGemmBackend {
      * workspace plan may still fall back to the gathered path.
      */
     Tensor4D forward(ConvShape s, Path path, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
-        BandPlan plan = BandPlan.of(s, path, false, workspaceBytes());
-        withWorkspace(plan.capacity(), ws -> {
+        withWorkspace(limit -> BandPlan.of(s, path, false, limit), BandPlan::capacity, (plan, ws) -> {
             Padded pad = new Padded(s, plan.path() == Path.ZERO_COPY);
             if (plan.path() == Path.ZERO_COPY) {
                 forwardZeroCopy(s, plan, ws, pad, input, weight, bias, output);
@@ -235,8 +235,7 @@ public final class StridedBackend extends AbstractGemmBackend {
     ConvGradients backward(ConvShape s, Path path, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
         Tensor4D dx = s.newInput();
         Tensor4D dw = s.newWeight();
-        BandPlan plan = BandPlan.of(s, path, true, workspaceBytes());
-        withWorkspace(plan.capacity(), ws -> {
+        withWorkspace(limit -> BandPlan.of(s, path, true, limit), BandPlan::capacity, (plan, ws) -> {
             Padded pad = new Padded(s, plan.path() == Path.ZERO_COPY);
             if (plan.path() == Path.ZERO_COPY) {
                 backwardZeroCopy(s, plan, ws, pad, input, weight, gradOutput, dx, dw);
