@@ -29,7 +29,8 @@ import java.util.function.ToLongFunction;
  *   <li>else waits until a grant is closed or idle memory is released.</li>
  * </ol>
  * So {@code held <= total} except while a single oversized minimum runs alone, and {@link #peakBytes()} records
- * the largest {@code held} seen.
+ * the largest {@code held} seen. The no-deadlock argument needs one rule of the callers: a call holds at most
+ * one grant at a time (it never asks for a second while holding one), which every conv4j backend follows.
  *
  * <p>The process-wide instance is {@link #global()}, sized by {@value #TOTAL_PROPERTY} (see
  * {@link #defaultTotalBytes()}). Thread-safe.
