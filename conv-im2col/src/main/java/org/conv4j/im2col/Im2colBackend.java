@@ -45,7 +45,8 @@ import org.conv4j.api.Workspace;
  *
  * <p><b>Memory.</b> The column matrices, the weights and the GEMM outputs live in one off-heap workspace
  * of at most {@link #workspaceBytes()} per call ({@link Workspace}; default 256 MiB), reused across calls
- * through a pool (each concurrent call gets its own). The batch is processed in units of whole images
+ * through a pool (each concurrent call gets its own), and within what the process-wide budget grants
+ * ({@link org.conv4j.api.WorkspaceBudget}). The batch is processed in units of whole images
  * that fit, side by side in one matrix (one GEMM per group per unit); an image too large for the
  * workspace is processed in bands of output rows ({@link WorkPlan}).
  *
@@ -89,25 +90,24 @@ public final class Im2colBackend extends AbstractGemmBackend {
     @Override
     protected void gradients(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput, float[] dx,
                              float[] dw) {
-        WorkPlan plan = WorkPlan.of(s, workspaceBytes(), true);
         if (useJavaGemm(s)) {
-            backwardOnHeap(s, plan, input, weight, gradOutput.data(), dx, dw);
+            backwardOnHeap(s, WorkPlan.of(s, workspaceBytes(), true), input, weight, gradOutput.data(), dx, dw);
             return;
         }
-        withWorkspace(plan.capacity(), buf -> backward(s, plan, buf, input, weight, gradOutput.data(), dx, dw));
+        withWorkspace(limit -> WorkPlan.of(s, limit, true), WorkPlan::capacity,
+                (plan, buf) -> backward(s, plan, buf, input, weight, gradOutput.data(), dx, dw));
     }
 
     // ------------------------------------------------------------------------------------------ forward
 
     @Override
     protected Tensor4D forward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
-        WorkPlan plan = WorkPlan.of(s, workspaceBytes(), false);
         if (useJavaGemm(s)) {
-            forwardOnHeap(s, plan, input.data(), weight.data(), bias, output.data());
+            forwardOnHeap(s, WorkPlan.of(s, workspaceBytes(), false), input.data(), weight.data(), bias, output.data());
             return output;
         }
-        Layout l = new Layout(s, plan);
-        withWorkspace(plan.capacity(), buf -> {
+        withWorkspace(limit -> WorkPlan.of(s, limit, false), WorkPlan::capacity, (plan, buf) -> {
+            Layout l = new Layout(s, plan);
             buf.copyFrom(weight.data(), 0, 0, weight.size());
             forEachBand(s, plan.images(), plan.rows(), u -> {
                 fillColumns(s, l, input.data(), buf, u);

@@ -56,7 +56,8 @@ import java.util.Arrays;
  * non-finite input or weight takes the gathered path, which touches window elements only.
  *
  * <p><b>Memory</b> (same policy as the im2col backend, {@link Workspace}): one pooled native workspace of at
- * most {@link #workspaceBytes()} per call, images one at a time, each in bands of output rows
+ * most {@link #workspaceBytes()} per call, within what the process-wide budget grants
+ * ({@link org.conv4j.api.WorkspaceBudget}), images one at a time, each in bands of output rows
  * ({@link BandPlan}); plus, on the Java heap, one padded image (and its gradient, backward).
  *
  * <p><b>Threads.</b> GEMMs run on OpenBLAS's threads; the gather runs in parallel over tap rows
@@ -155,8 +156,7 @@ public final class StridedBackend extends AbstractGemmBackend {
      * workspace plan may still fall back to the gathered path.
      */
     Tensor4D forward(ConvShape s, Path path, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
-        BandPlan plan = BandPlan.of(s, path, false, workspaceBytes());
-        withWorkspace(plan.capacity(), ws -> {
+        withWorkspace(limit -> BandPlan.of(s, path, false, limit), BandPlan::capacity, (plan, ws) -> {
             boolean zeroCopy = plan.path() == Path.ZERO_COPY;
             Padded pad = new Padded(s, zeroCopy, input, null);
             loadWeights(s, plan, ws, weight);
@@ -180,8 +180,7 @@ public final class StridedBackend extends AbstractGemmBackend {
     /** The wanted gradients on a preferred path. */
     private void gradients(ConvShape s, Path path, Tensor4D input, Tensor4D weight, Tensor4D gradOutput,
                            float[] dx, float[] dw) {
-        BandPlan plan = BandPlan.of(s, path, true, workspaceBytes());
-        withWorkspace(plan.capacity(), ws -> {
+        withWorkspace(limit -> BandPlan.of(s, path, true, limit), BandPlan::capacity, (plan, ws) -> {
             boolean zeroCopy = plan.path() == Path.ZERO_COPY;
             Padded pad = new Padded(s, zeroCopy, input, dx);
             if (dx != null) {
