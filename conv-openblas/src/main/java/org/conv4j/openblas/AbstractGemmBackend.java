@@ -9,6 +9,7 @@ import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Workspace;
 import org.conv4j.api.WorkspaceBudget;
 
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
@@ -28,6 +29,17 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
     /** The native workspaces of every GEMM backend, one idle buffer kept per processor. */
     private static final NativeBufferPool POOL = new NativeBufferPool(
             Math.max(1, Runtime.getRuntime().availableProcessors()), WorkspaceBudget.global());
+
+    /**
+     * Held by a call on the native path while OpenBLAS runs on several threads: such calls run one at a time, in
+     * arrival order. Each one already uses every core (OpenBLAS's threads for the GEMMs, the fork-join pool for
+     * the copies), and OpenBLAS's threads wait for each other by spinning, so calls side by side oversubscribe
+     * the cores: four concurrent callers ran 5-17x slower than the same calls in turn, 1.4x with this lock
+     * (docs/architecture.md, "Concurrent calls"). With one OpenBLAS thread ({@code OPENBLAS_NUM_THREADS=1}, for
+     * a service that parallelises over requests) calls run side by side. Taken before the workspace, so a call
+     * waiting here holds no memory.
+     */
+    private static final ReentrantLock NATIVE_CALLS = new ReentrantLock(true);
 
     private final String name;
     private final long workspaceBytes;
@@ -63,18 +75,29 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
     /**
      * Runs {@code work} on a plan and a pooled native workspace holding it: the plan for {@link #workspaceBytes()}
      * if the budget grants that much, else the plan for what it grants (smaller pieces), at worst the plan for
-     * 0 bytes (the smallest unit of work). See {@link NativeBufferPool#lease}.
+     * 0 bytes (the smallest unit of work). See {@link NativeBufferPool#lease}. Calls run one at a time while
+     * OpenBLAS is threaded ({@link #NATIVE_CALLS}).
      *
      * @param planWithin the plan that fits a number of bytes
      * @param floatsOf   the floats of workspace a plan needs
      */
     protected <P> void withWorkspace(LongFunction<P> planWithin, ToLongFunction<P> floatsOf,
                                      BiConsumer<P, NativeFloats> work) {
-        NativeBufferPool.Lease<P> lease = POOL.lease(planWithin, floatsOf, workspaceBytes);
+        boolean gated = OpenBlasSetup.cachedThreads() > 1;
+        if (gated) {
+            NATIVE_CALLS.lock();
+        }
         try {
-            work.accept(lease.plan(), lease.buffer());
+            NativeBufferPool.Lease<P> lease = POOL.lease(planWithin, floatsOf, workspaceBytes);
+            try {
+                work.accept(lease.plan(), lease.buffer());
+            } finally {
+                POOL.release(lease);
+            }
         } finally {
-            POOL.release(lease);
+            if (gated) {
+                NATIVE_CALLS.unlock();
+            }
         }
     }
 
