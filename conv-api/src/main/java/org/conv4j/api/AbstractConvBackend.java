@@ -37,7 +37,14 @@ public abstract class AbstractConvBackend implements ConvBackend {
 
     @Override
     public final ConvGradients backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
-        ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
+        return validatedBackward(ConvShape.backward(input, weight, gradOutput, params), input, weight, gradOutput);
+    }
+
+    /**
+     * {@link #backward(Tensor4D, Tensor4D, Tensor4D, ConvParams)} on the geometry {@code s} validated from these
+     * tensors already ({@link Conv2d} validates each call once, then hands it to the chosen backend).
+     */
+    final ConvGradients validatedBackward(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
         if (copiesPadding(s)) {
             // dL/dw and dL/db are those of the padded convolution; dL/dx folds each copy's gradient back.
             Tensor4D padded = ModePadding.pad(s, input);
@@ -81,7 +88,11 @@ public abstract class AbstractConvBackend implements ConvBackend {
         return s.params().isPaddedWithCopies() && !handlesPaddingModes();
     }
 
-    private Tensor4D validatedForward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
+    /**
+     * The forward pass on the geometry {@code s} validated from these tensors already, into {@code output} of the
+     * output shape (as {@link #validatedBackward}).
+     */
+    final Tensor4D validatedForward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
         if (copiesPadding(s)) {
             return forward(ModePadding.inner(s, weight), ModePadding.pad(s, input), weight, bias, output);
         }

@@ -126,7 +126,7 @@ final class Autotuner {
             return null;
         }
         for (ConvBackend b : backends) {
-            if (b.name().equals(e.backend()) && b.supports(shape, pass)) {
+            if (b.name().equals(e.backend()) && b.supports(shape, pass.basis())) {
                 f = CompletableFuture.completedFuture(Tuning.settled(key(shape, pass), pass, b, e.measuredNanos()));
                 tunings.put(key, f);
                 return f;

@@ -11,7 +11,8 @@ import java.util.Map;
  *
  * <p>Rules, in order:
  * <ol>
- *   <li>candidates are the backends that {@link ConvBackend#supports support} the pass and geometry, less the
+ *   <li>candidates are the backends that {@link ConvBackend#supports support} the pass (its
+ *       {@linkplain ConvPass#basis() basic pass}) and geometry, less the
  *       {@link ConvBackend#isReference reference} unless it is the only one;</li>
  *   <li>the candidate with the smallest finite {@link ConvBackend#estimateNanos estimate} wins (ties: name
  *       order);</li>
@@ -36,9 +37,9 @@ final class BackendSelector {
         List<ConvBackend> supporting = new ArrayList<>();
         Map<ConvBackend, Double> estimate = new LinkedHashMap<>();
         for (ConvBackend b : backends) {
-            if (b.supports(shape, pass)) {
+            if (b.supports(shape, pass.basis())) {
                 supporting.add(b);
-                double ns = b.estimateNanos(shape, pass);
+                double ns = b.estimateNanos(shape, pass.basis());
                 estimate.put(b, Double.isFinite(ns) && ns >= 0 ? ns : Double.NaN);
             }
         }

@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * The entry point: 2D convolution with whichever backends are on the classpath.
@@ -83,26 +84,29 @@ public final class Conv2d {
         return SELECTING.backward(input, weight, gradOutput, params);
     }
 
-    /** {@code dL/dx} alone, on the backend {@link #plan} picks for the backward pass. See {@link ConvBackend#inputGradient}. */
+    /** {@code dL/dx} alone, on the backend {@link #plan} picks for {@link ConvPass#INPUT_GRADIENT}. See {@link ConvBackend#inputGradient}. */
     public static Tensor4D inputGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
         return SELECTING.inputGradient(input, weight, gradOutput, params);
     }
 
-    /** {@code dL/dw} alone, on the backend {@link #plan} picks for the backward pass. See {@link ConvBackend#weightGradient}. */
+    /** {@code dL/dw} alone, on the backend {@link #plan} picks for {@link ConvPass#WEIGHT_GRADIENT}. See {@link ConvBackend#weightGradient}. */
     public static Tensor4D weightGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
         return SELECTING.weightGradient(input, weight, gradOutput, params);
     }
 
     /**
      * The transposed convolution (see {@link TransposedShape} for shapes and output size), on the backend
-     * {@link #plan} picks for the backward pass of {@link TransposedShape#conv()}, whose input gradient it is.
-     * See {@link ConvBackend#transposedForward}.
+     * {@link #plan} picks for {@link ConvPass#TRANSPOSED_FORWARD} of {@link TransposedShape#conv()}, whose input
+     * gradient it is. See {@link ConvBackend#transposedForward}.
      */
     public static Tensor4D transposedForward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
         return SELECTING.transposedForward(input, weight, bias, params);
     }
 
-    /** The gradients of {@link #transposedForward}. See {@link ConvBackend#transposedBackward}. */
+    /**
+     * The gradients of {@link #transposedForward}, on the backend {@link #plan} picks for
+     * {@link ConvPass#TRANSPOSED_BACKWARD} of {@link TransposedShape#conv()}. See {@link ConvBackend#transposedBackward}.
+     */
     public static ConvGradients transposedBackward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput,
                                                    ConvParams params) {
         return SELECTING.transposedBackward(input, weight, gradOutput, params);
@@ -126,8 +130,8 @@ public final class Conv2d {
     }
 
     /**
-     * Which backend {@link #forward} or {@link #backward} runs for this geometry now, and why (see the class
-     * comment). In autotune mode a key not measured yet gives the estimate-based plan: the first call
+     * Which backend the call of {@code pass} runs for this geometry now, and why (see the class comment); for
+     * the transposed passes {@code shape} is {@link TransposedShape#conv()}. In autotune mode a key not measured yet gives the estimate-based plan: the first call
      * measures.
      *
      * @throws IllegalStateException if no backend is on the classpath
@@ -275,7 +279,11 @@ public final class Conv2d {
     private static final Dispatcher SELECTING = new Dispatcher("conv2d", false);
     private static final Dispatcher AUTOTUNING = new Dispatcher("conv2d-autotune", true);
 
-    /** Validates once, then runs the chosen backend; autotunes when its mode says so. */
+    /**
+     * Validates once, then runs the chosen backend; autotunes when its mode says so. A chosen
+     * {@link AbstractConvBackend} gets the validated geometry for the forward and backward passes, so that a tiny
+     * call does not pay for validating twice.
+     */
     private static final class Dispatcher implements ConvBackend {
         private final String name;
         private final boolean alwaysAutotune;
@@ -311,7 +319,9 @@ public final class Conv2d {
                         b -> b.forwardInto(input, weight, bias, params, spare.isEmpty() ? s.newOutput() : spare.pop()),
                         b -> b.forward(input, weight, bias, params), spare::push);
             }
-            return chosen(s, ConvPass.FORWARD).forward(input, weight, bias, params);
+            ConvBackend b = chosen(s, ConvPass.FORWARD);
+            return b instanceof AbstractConvBackend a ? a.validatedForward(s, input, weight, bias, s.newOutput())
+                    : b.forward(input, weight, bias, params);
         }
 
         @Override
@@ -333,7 +343,9 @@ public final class Conv2d {
                 }
                 return output;
             }
-            return chosen(s, ConvPass.FORWARD).forwardInto(input, weight, bias, params, output);
+            ConvBackend b = chosen(s, ConvPass.FORWARD);
+            return b instanceof AbstractConvBackend a ? a.validatedForward(s, input, weight, bias, output)
+                    : b.forwardInto(input, weight, bias, params, output);
         }
 
         @Override
@@ -343,35 +355,39 @@ public final class Conv2d {
                 return tuner().call(backends(), s, ConvPass.BACKWARD, b -> b.backward(input, weight, gradOutput, params),
                         b -> b.backward(input, weight, gradOutput, params));
             }
-            return chosen(s, ConvPass.BACKWARD).backward(input, weight, gradOutput, params);
+            ConvBackend b = chosen(s, ConvPass.BACKWARD);
+            return b instanceof AbstractConvBackend a ? a.validatedBackward(s, input, weight, gradOutput)
+                    : b.backward(input, weight, gradOutput, params);
         }
-
-        // The single-gradient and transposed passes run on the backend chosen for the backward pass of the
-        // convolution they derive from (pinned or estimated; autotune mode measures forward and backward only).
 
         @Override
         public Tensor4D inputGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
-            return chosen(ConvShape.backward(input, weight, gradOutput, params), ConvPass.BACKWARD)
-                    .inputGradient(input, weight, gradOutput, params);
+            ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
+            return run(s, ConvPass.INPUT_GRADIENT, b -> b.inputGradient(input, weight, gradOutput, params));
         }
 
         @Override
         public Tensor4D weightGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
-            return chosen(ConvShape.backward(input, weight, gradOutput, params), ConvPass.BACKWARD)
-                    .weightGradient(input, weight, gradOutput, params);
+            ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
+            return run(s, ConvPass.WEIGHT_GRADIENT, b -> b.weightGradient(input, weight, gradOutput, params));
         }
 
         @Override
         public Tensor4D transposedForward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
-            return chosen(TransposedShape.forward(input, weight, bias, params).conv(), ConvPass.BACKWARD)
-                    .transposedForward(input, weight, bias, params);
+            ConvShape s = TransposedShape.forward(input, weight, bias, params).conv();
+            return run(s, ConvPass.TRANSPOSED_FORWARD, b -> b.transposedForward(input, weight, bias, params));
         }
 
         @Override
         public ConvGradients transposedBackward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput,
                                                 ConvParams params) {
-            return chosen(TransposedShape.backward(input, weight, gradOutput, params).conv(), ConvPass.BACKWARD)
-                    .transposedBackward(input, weight, gradOutput, params);
+            ConvShape s = TransposedShape.backward(input, weight, gradOutput, params).conv();
+            return run(s, ConvPass.TRANSPOSED_BACKWARD, b -> b.transposedBackward(input, weight, gradOutput, params));
+        }
+
+        /** Runs {@code pass} on the pinned, autotuned or estimated backend for {@code s}. */
+        private <R> R run(ConvShape s, ConvPass pass, Function<ConvBackend, R> call) {
+            return tunes() ? tuner().call(backends(), s, pass, call, call) : call.apply(chosen(s, pass));
         }
 
         @Override

@@ -29,7 +29,9 @@ public interface ConvBackend {
     String name();
 
     /**
-     * Whether this backend runs {@code pass} on this validated geometry. A backend that answers false is
+     * Whether this backend runs {@code pass} on this validated geometry. {@link Conv2d} asks about the basic
+     * passes only ({@link ConvPass#FORWARD}, {@link ConvPass#BACKWARD}); the others are described by their
+     * {@linkplain ConvPass#basis() basis}. A backend that answers false is
      * never chosen by {@link Conv2d} for it (it may still be called directly, and then must still be
      * correct or throw {@link UnsupportedOperationException}). The default is true: every shape.
      */

@@ -318,16 +318,19 @@ public final class ConvShape {
 
     /** A new zero tensor of the output shape {@code (N, K, outH, outW)}. */
     public Tensor4D newOutput() {
+        HeapCheck.ensureFits("output", batch, outChannels, outH, outW);
         return Tensor4D.zeros(batch, outChannels, outH, outW);
     }
 
     /** A new zero tensor of the input shape. */
     public Tensor4D newInput() {
+        HeapCheck.ensureFits("input gradient", batch, inChannels, inH, inW);
         return Tensor4D.zeros(batch, inChannels, inH, inW);
     }
 
     /** A new zero tensor of the weight shape {@code (K, C/groups, kH, kW)}. */
     public Tensor4D newWeight() {
+        HeapCheck.ensureFits("weight gradient", outChannels, inChannelsPerGroup(), kernelH, kernelW);
         return Tensor4D.zeros(outChannels, inChannelsPerGroup(), kernelH, kernelW);
     }
 

@@ -212,6 +212,7 @@ public final class TransposedShape {
 
     /** A new zero tensor of the output shape. */
     public Tensor4D newOutput() {
+        HeapCheck.ensureFits("output", batch(), outChannels(), outH, outW);
         return Tensor4D.zeros(batch(), outChannels(), outH, outW);
     }
 

@@ -12,6 +12,11 @@ import java.util.Locale;
  * The limit applies per call in flight: {@code t} concurrent calls may hold {@code t} workspaces. A backend
  * that cannot fit even its smallest unit of work (one output row of one image and group) into the limit
  * still computes it, using that minimum; {@link #MIN_LIMIT_BYTES} is the smallest limit accepted.
+ *
+ * <p>Across calls, the workspace of all calls in flight and the idle buffers kept for reuse share one
+ * process-wide budget ({@link WorkspaceBudget#global()}, property {@value WorkspaceBudget#TOTAL_PROPERTY}): a
+ * call plans for its per-call limit, and when the budget cannot grant that much it works in smaller pieces or
+ * waits its turn. {@link #releaseIdle()} frees the idle buffers.
  */
 public final class Workspace {
 
@@ -29,6 +34,17 @@ public final class Workspace {
     public static final String LIMIT_PROPERTY = "conv4j.workspace.limit";
 
     private Workspace() {
+    }
+
+    /**
+     * Frees every idle pooled workspace buffer of every backend (they are counted against the process-wide
+     * budget, {@link WorkspaceBudget#global()}, and are freed anyway when a waiting call needs the room): for a
+     * service that has finished a burst of work and wants its memory back.
+     *
+     * @return the bytes freed
+     */
+    public static long releaseIdle() {
+        return WorkspaceBudget.global().releaseIdle();
     }
 
     /**

@@ -17,6 +17,7 @@ import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvPlan;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.api.TransposedShape;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,6 +114,38 @@ class FacadeTest {
         ConvGradients full = naive.backward(X, W, DY, P);
         assertClose(full.input(), Conv2d.inputGradient(X, W, DY, P));
         assertClose(full.weight(), Conv2d.weightGradient(X, W, DY, P));
+    }
+
+    @Test
+    void autotuneModeMeasuresTheTransposedAndSingleGradientPassesEachOnItsOwn() {
+        Conv2d.setAutotune(true);
+        ConvParams up = ConvParams.builder().stride(2).padding(1).outputPadding(1).build();
+        Tensor4D wt = Tensor4D.random(8, 8, 6, 3, 3);
+        ConvShape conv = TransposedShape.forward(X, wt, B, up).conv();
+        ConvShape s = ConvShape.forward(X, W, B, P);
+        for (ConvPass pass : List.of(ConvPass.INPUT_GRADIENT, ConvPass.WEIGHT_GRADIENT)) {
+            assertEquals(null, Conv2d.autotunedPlan(s, pass), pass + " is not measured before its first call");
+        }
+        assertEquals(null, Conv2d.autotunedPlan(conv, ConvPass.TRANSPOSED_FORWARD));
+        Tensor4D dx = Conv2d.inputGradient(X, W, DY, P);
+        Tensor4D dw = Conv2d.weightGradient(X, W, DY, P);
+        Tensor4D y = Conv2d.transposedForward(X, wt, B, up);
+        ConvGradients g = Conv2d.transposedBackward(X, wt, Tensor4D.random(9, 2, 6, 40, 40), up);
+        assertEquals(X.shapeString(), g.input().shapeString());
+        assertEquals(null, Conv2d.autotunedPlan(s, ConvPass.BACKWARD), "single gradients do not decide the backward pass");
+        for (ConvPass pass : List.of(ConvPass.INPUT_GRADIENT, ConvPass.WEIGHT_GRADIENT, ConvPass.TRANSPOSED_FORWARD,
+                ConvPass.TRANSPOSED_BACKWARD)) {
+            ConvPlan plan = Conv2d.autotunedPlan(pass.name().startsWith("TRANSPOSED") ? conv : s, pass);
+            assertTrue(plan != null && plan.reason() == ConvPlan.Reason.AUTOTUNED, pass + ": " + plan);
+            assertTrue(!plan.backend().isReference(), plan.toString());
+            assertTrue(plan.toString().startsWith(pass.label() + " "), plan.toString());
+            assertTrue(plan.measuredNanos().containsKey(plan.backend().name()), plan.toString());
+            assertTrue(!plan.measuredNanos().containsKey("naive"), "the reference is timed only when alone: " + plan);
+        }
+        ConvBackend naive = Conv2d.backend("naive");
+        assertClose(naive.inputGradient(X, W, DY, P), dx);
+        assertClose(naive.weightGradient(X, W, DY, P), dw);
+        assertClose(naive.transposedForward(X, wt, B, up), y);
     }
 
     private static void assertClose(Tensor4D expected, Tensor4D actual) {

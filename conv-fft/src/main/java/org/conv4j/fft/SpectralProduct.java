@@ -1,5 +1,7 @@
 package org.conv4j.fft;
 
+import org.conv4j.api.WorkspaceBudget;
+
 import java.util.Arrays;
 import java.util.function.IntUnaryOperator;
 import java.util.stream.IntStream;
@@ -18,7 +20,9 @@ import java.util.stream.IntStream;
  * with {@code S} the bytes of one spectrum, the engine keeps {@code iChunk*lChunk + lChunk*jChunk}
  * spectra, preferring all of {@code B} and all of {@code l}. When {@code B} does not fit, {@code A} is
  * transformed once per block of {@code j}; when not even one row and one column fit, {@code l} is split
- * and the partial outputs are added in the spatial domain ({@link Sink#accept} adds).
+ * and the partial outputs are added in the spatial domain ({@link Sink#accept} adds). The spectra are
+ * granted by the process-wide budget ({@link WorkspaceBudget#global()}): the chunks are chosen for the
+ * workspace limit, or for less when the budget grants less ({@link WorkspaceBudget#acquirePlan}).
  *
  * <p>Determinism: the work is split into fixed index ranges; every spectrum and every output pair is
  * computed by exactly one thread, with a fixed summation order over {@code l}, so the result does not
@@ -135,24 +139,48 @@ final class SpectralProduct {
     static void run(RealFft2D plan, int iCount, int lCount, int jCount, Signals a, Signals b, boolean conjB,
                     Sink sink, long budgetBytes) {
         long specBytes = 8L * plan.planeSize;
-        long cap = Math.max(2, budgetBytes / specBytes); // spectra that fit
-        int lChunk = lCount;
-        int jChunk = jCount;
-        int iChunk;
-        if ((long) lCount * (jCount + iCount) <= cap) {
-            iChunk = iCount;
-        } else if ((long) lCount * (jCount + 1) <= cap) {
-            iChunk = (int) ((cap - (long) lCount * jCount) / lCount);
-        } else if (2L * lCount <= cap) {
-            iChunk = (int) Math.max(1, cap / (2L * lCount));
-            jChunk = iChunk;
-        } else {
-            lChunk = (int) Math.max(1, cap / 2);
-            iChunk = 1;
-            jChunk = 1;
+        try (WorkspaceBudget.Planned<Chunks> planned = WorkspaceBudget.global().acquirePlan(
+                bytes -> Chunks.of(iCount, lCount, jCount, Math.max(2, bytes / specBytes)),
+                c -> c.spectra() * specBytes, budgetBytes)) {
+            Chunks c = planned.plan();
+            run(plan, iCount, lCount, jCount, c.iChunk(), c.lChunk(), c.jChunk(), a, b, conjB, sink);
         }
-        iChunk = Math.min(iChunk, iCount);
-        jChunk = Math.min(jChunk, jCount);
+    }
+
+    /**
+     * How many spectra of each operand are held at once: {@code iChunk*lChunk} of {@code A} and
+     * {@code lChunk*jChunk} of {@code B}, {@link #spectra()} in all, chosen for {@code cap} spectra (at least 2)
+     * as the class comment describes.
+     */
+    record Chunks(int iChunk, int lChunk, int jChunk) {
+
+        static Chunks of(int iCount, int lCount, int jCount, long cap) {
+            int lChunk = lCount;
+            int jChunk = jCount;
+            int iChunk;
+            if ((long) lCount * (jCount + iCount) <= cap) {
+                iChunk = iCount;
+            } else if ((long) lCount * (jCount + 1) <= cap) {
+                iChunk = (int) ((cap - (long) lCount * jCount) / lCount);
+            } else if (2L * lCount <= cap) {
+                iChunk = (int) Math.max(1, cap / (2L * lCount));
+                jChunk = iChunk;
+            } else {
+                lChunk = (int) Math.max(1, cap / 2);
+                iChunk = 1;
+                jChunk = 1;
+            }
+            return new Chunks(Math.min(iChunk, iCount), lChunk, Math.min(jChunk, jCount));
+        }
+
+        /** Spectra held at once. */
+        long spectra() {
+            return (long) iChunk * lChunk + (long) lChunk * jChunk;
+        }
+    }
+
+    private static void run(RealFft2D plan, int iCount, int lCount, int jCount, int iChunk, int lChunk, int jChunk,
+                            Signals a, Signals b, boolean conjB, Sink sink) {
         int pl = plan.planeSize;
         float[][] aRe = new float[Math.multiplyExact(iChunk, lChunk)][pl];
         float[][] aIm = new float[aRe.length][pl];

@@ -1,7 +1,5 @@
 package org.conv4j.im2col;
 
-import org.conv4j.api.ConvGradients;
-import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.openblas.AbstractGemmBackend;
@@ -47,7 +45,8 @@ import org.conv4j.api.Workspace;
  *
  * <p><b>Memory.</b> The column matrices, the weights and the GEMM outputs live in one off-heap workspace
  * of at most {@link #workspaceBytes()} per call ({@link Workspace}; default 256 MiB), reused across calls
- * through a pool (each concurrent call gets its own). The batch is processed in units of whole images
+ * through a pool (each concurrent call gets its own), and within what the process-wide budget grants
+ * ({@link org.conv4j.api.WorkspaceBudget}). The batch is processed in units of whole images
  * that fit, side by side in one matrix (one GEMM per group per unit); an image too large for the
  * workspace is processed in bands of output rows ({@link WorkPlan}).
  *
@@ -83,59 +82,45 @@ public final class Im2colBackend extends AbstractGemmBackend {
 
     /** For tests and probes: {@code smallMacs = 0} sends every pass, forward and backward, through OpenBLAS. */
     Im2colBackend(long workspaceBytes, long smallMacs) {
-        super(workspaceBytes);
+        super(NAME, workspaceBytes, Im2colTuning.ESTIMATE);
         this.smallMacs = smallMacs;
         this.thinGemm = smallMacs == 0 ? 0 : GemmTuning.THIN_GEMM;
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    /** The column matrix copy and the GEMMs ({@link Im2colTuning#ESTIMATE}); a 1x1 unstrided kernel skips the copy. */
-    @Override
-    public double estimateNanos(ConvShape shape, ConvPass pass) {
-        return Im2colTuning.ESTIMATE.nanos(shape, pass);
-    }
-
-    @Override
-    protected Tensor4D forward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
-        forward(s, input.data(), weight.data(), bias, output.data());
-        return output;
-    }
-
-    @Override
-    protected ConvGradients backward(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
-        Tensor4D dx = s.newInput();
-        Tensor4D dw = s.newWeight();
-        backward(s, input.data(), weight.data(), gradOutput.data(), dx.data(), dw.data());
-        return new ConvGradients(dx, dw, biasGradient(s, gradOutput));
+    protected void gradients(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput, float[] dx,
+                             float[] dw) {
+        if (useJavaGemm(s)) {
+            backwardOnHeap(s, WorkPlan.of(s, workspaceBytes(), true), input, weight, gradOutput.data(), dx, dw);
+            return;
+        }
+        withWorkspace(limit -> WorkPlan.of(s, limit, true), WorkPlan::capacity,
+                (plan, buf) -> backward(s, plan, buf, input, weight, gradOutput.data(), dx, dw));
     }
 
     // ------------------------------------------------------------------------------------------ forward
 
-    /** Writes every element of {@code y}. */
-    private void forward(ConvShape s, float[] x, float[] w, float[] bias, float[] y) {
-        WorkPlan plan = WorkPlan.of(s, workspaceBytes(), false);
+    @Override
+    protected Tensor4D forward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
         if (useJavaGemm(s)) {
-            forwardOnHeap(s, plan, x, w, bias, y);
-            return;
+            forwardOnHeap(s, WorkPlan.of(s, workspaceBytes(), false), input.data(), weight.data(), bias, output.data());
+            return output;
         }
-        Layout l = new Layout(s, plan);
-        withWorkspace(plan.capacity(), buf -> {
-            buf.copyFrom(w, 0, 0, w.length);
-            forEachUnit(s, plan, u -> {
-                fillColumns(s, l, x, buf, u);
+        withWorkspace(limit -> WorkPlan.of(s, limit, false), WorkPlan::capacity, (plan, buf) -> {
+            Layout l = new Layout(s, plan);
+            buf.copyFrom(weight.data(), 0, 0, weight.size());
+            forEachBand(s, plan.images(), plan.rows(), u -> {
+                fillColumns(s, l, input.data(), buf, u);
                 for (int g = 0; g < s.groups(); g++) { // Y[g] (Kg x L) = W[g] (Kg x P) * cols[g] (P x L)
                     Gemm.sgemm(false, false, l.kg, u.width(), l.patch, 1f,
                             buf, l.weight(g), l.patch,
                             buf, l.colsRow(u, g * l.patch), u.width(),
                             0f, buf, l.outRow(u, g * l.kg), u.width());
                 }
-                copyOut(s, l, buf, y, bias, u);
+                u.copyOut(s, buf, l.outRow(u, 0), output.data(), bias);
             });
         });
+        return output;
     }
 
     /**
@@ -143,48 +128,24 @@ public final class Im2colBackend extends AbstractGemmBackend {
      * the bands of {@code plan} (so the column matrix stays within the workspace limit here too).
      */
     private static void forwardOnHeap(ConvShape s, WorkPlan plan, float[] x, float[] w, float[] bias, float[] y) {
-        int plane = s.outPlane();
-        int taps = s.kernelH() * s.kernelW();
         int patch = (int) s.patchSize();
         int kg = s.outChannelsPerGroup();
         Im2col.Geometry geometry = Im2col.Geometry.of(s);
-        float[] cols = plan.identity() ? null : new float[s.inChannels() * taps * plan.rows() * s.outW()];
-        java.nio.FloatBuffer colsView = plan.identity() ? null : java.nio.FloatBuffer.wrap(cols);
-        for (int n = 0; n < s.batch(); n++) {
-            for (int oh0 = 0; oh0 < s.outH(); oh0 += plan.rows()) {
-                int oh1 = Math.min(s.outH(), oh0 + plan.rows());
-                int q = (oh1 - oh0) * s.outW();
-                float[] source = x;
-                int base = n * s.inChannels() * s.inPlane() + oh0 * s.inW(); // identity: rows of the input
-                int ld = s.inPlane();
-                if (!plan.identity()) {
-                    for (int c = 0; c < s.inChannels(); c++) {
-                        int in = s.inputIndex(n, c, 0, 0);
-                        for (int i = 0; i < s.kernelH(); i++) {
-                            for (int j = 0; j < s.kernelW(); j++) {
-                                Im2col.im2colRow(x, in, s.inH(), s.inW(), i, j, geometry, oh0, oh1, colsView,
-                                        ((c * s.kernelH() + i) * s.kernelW() + j) * q);
-                            }
-                        }
-                    }
-                    source = cols;
-                    base = 0;
-                    ld = q;
-                }
-                for (int g = 0; g < s.groups(); g++) {
-                    Gemm.thinSgemmNN(w, g * kg * patch, kg, patch, source, base + g * patch * ld, ld, q,
-                            y, s.outputIndex(n, g * kg, oh0, 0), plane);
-                }
-                if (bias != null) {
-                    for (int k = 0; k < s.outChannels(); k++) {
-                        int at = s.outputIndex(n, k, oh0, 0);
-                        for (int e = at; e < at + q; e++) {
-                            y[e] += bias[k];
-                        }
+        float[] cols = plan.identity() ? null : new float[patch * s.groups() * plan.rows() * s.outW()];
+        forEachBand(s, 1, plan.rows(), b -> {
+            for (int g = 0; g < s.groups(); g++) {
+                fillHeapColumns(s, geometry, x, cols, b, g);
+                Matrix m = heapMatrix(s, plan.identity(), x, cols, b, g);
+                int yAt = s.outputIndex(b.n0(), g * kg, b.oh0(), 0);
+                Gemm.thinSgemmNN(w, g * kg * patch, kg, patch, m.data(), m.offset(), m.ld(), b.q(), y, yAt,
+                        s.outPlane());
+                for (int k = 0; bias != null && k < kg; k++) {
+                    for (int e = yAt + k * s.outPlane(); e < yAt + k * s.outPlane() + b.q(); e++) {
+                        y[e] += bias[g * kg + k];
                     }
                 }
             }
-        }
+        });
     }
 
     /**
@@ -197,128 +158,89 @@ public final class Im2colBackend extends AbstractGemmBackend {
         return s.macs() < smallMacs || (long) s.outChannelsPerGroup() * s.patchSize() < thinGemm;
     }
 
-    /** GEMM outputs of the unit to {@code y} (NCHW), adding the bias; in parallel over (image, channel). */
-    private static void copyOut(ConvShape s, Layout l, NativeFloats buf, float[] y, float[] bias, Unit u) {
-        int plane = s.outPlane();
-        int k = s.outChannels();
-        Parallel.forEach(u.images() * k, (long) k * u.width(), task -> {
-            int b = task / k;
-            int c = task % k;
-            int at = ((u.n0() + b) * k + c) * plane + u.oh0() * s.outW();
-            buf.copyTo((int) (l.outRow(u, c) + (long) b * u.q()), y, at, u.q());
-            if (bias != null) {
-                float v = bias[c];
-                for (int e = at; e < at + u.q(); e++) {
-                    y[e] += v;
-                }
-            }
-        });
-    }
-
     // ------------------------------------------------------------------------------------------ backward
 
-    private void backward(ConvShape s, float[] x, float[] w, float[] dy, float[] dx, float[] dw) {
-        WorkPlan plan = WorkPlan.of(s, workspaceBytes(), true);
-        if (useJavaGemm(s)) {
-            backwardOnHeap(s, plan, x, w, dy, dx, dw);
-            return;
-        }
+    /**
+     * The backward pass on the workspace ({@link #backwardLoop}) per unit: {@code dY} laid out like the forward's
+     * GEMM outputs, the column matrix if {@code dW} is wanted, {@code dcols[g]} over {@code cols[g]}, then col2im.
+     */
+    private static void backward(ConvShape s, WorkPlan plan, NativeFloats buf, Tensor4D input, Tensor4D weight,
+                                 float[] dy, float[] dx, float[] dw) {
         Layout l = new Layout(s, plan);
-        int plane = s.outPlane();
-        int k = s.outChannels();
-        withWorkspace(plan.capacity(), buf -> {
-            buf.copyFrom(w, 0, 0, w.length);
-            forEachUnit(s, plan, u -> {
-                boolean first = u.n0() == 0 && u.oh0() == 0; // the first unit sets dW, the others add to it
-                // dY of the unit, laid out like the forward's GEMM outputs (K x L)
-                Parallel.forEach(u.images() * k, (long) k * u.width(), task -> buf.copyFrom(dy,
-                        ((u.n0() + task / k) * k + task % k) * plane + u.oh0() * s.outW(),
-                        (int) (l.outRow(u, task % k) + (long) (task / k) * u.q()), u.q()));
-                fillColumns(s, l, x, buf, u);
-                for (int g = 0; g < s.groups(); g++) { // dW[g] (+)= dY[g] (Kg x L) * cols[g]^T (L x P)
-                    Gemm.sgemm(false, true, l.kg, l.patch, u.width(), 1f,
-                            buf, l.outRow(u, g * l.kg), u.width(),
-                            buf, l.colsRow(u, g * l.patch), u.width(),
-                            first ? 0f : 1f, buf, l.weightGradient(g), l.patch);
-                }
-                for (int g = 0; g < s.groups(); g++) { // dcols[g] = W[g]^T (P x Kg) * dY[g] (Kg x L)
-                    Gemm.sgemm(true, false, l.patch, u.width(), l.kg, 1f,
-                            buf, l.weight(g), l.patch,
-                            buf, l.outRow(u, g * l.kg), u.width(),
-                            0f, buf, l.colsRow(u, g * l.patch), u.width());
-                }
-                addColumnsBack(s, l, buf, dx, u);
-            });
+        if (dx != null) {
+            buf.copyFrom(weight.data(), 0, 0, weight.size());
+        }
+        backwardLoop(s, plan.images(), plan.rows(), dw != null, dx != null,
+                u -> {
+                    u.copyIn(s, dy, buf, l.outRow(u, 0));
+                    if (dw != null) {
+                        fillColumns(s, l, input.data(), buf, u);
+                    }
+                },
+                (u, g) -> Gemm.sgemm(false, true, l.kg, l.patch, u.width(), 1f, // dW[g] (+)= dY[g] * cols[g]^T
+                        buf, l.outRow(u, g * l.kg), u.width(),
+                        buf, l.colsRow(u, g * l.patch), u.width(),
+                        u.first() ? 0f : 1f, buf, l.weightGradient(g), l.patch),
+                (u, g) -> Gemm.sgemm(true, false, l.patch, u.width(), l.kg, 1f, // dcols[g] = W[g]^T * dY[g]
+                        buf, l.weight(g), l.patch,
+                        buf, l.outRow(u, g * l.kg), u.width(),
+                        0f, buf, l.colsRow(u, g * l.patch), u.width()),
+                u -> {
+                    if (dx != null) {
+                        addColumnsBack(s, l, buf, dx, u);
+                    }
+                });
+        if (dw != null) {
             buf.copyTo((int) l.weightGradient(0), dw, 0, dw.length);
-        });
+        }
     }
 
     /**
-     * The backward pass on the heap, for the shapes whose forward pass runs on the heap ({@link #useJavaGemm}):
-     * per image and band of {@code plan}, the same column matrix {@code cols} ({@code Cin*kH*kW} rows of
-     * {@code q}) as the native path, then, per group,
-     * <pre>
-     *   dW[g]    += dY[n, g] (Kg x q) * cols[g]^T (q x P)      ({@link Gemm#thinSgemmNT}, summed in double)
-     *   dcols[g]  = W[g]^T (P x Kg) * dY[n, g] (Kg x q)        ({@link Gemm#thinSgemmTN})
-     * </pre>
-     * and col2im of {@code dcols} into {@code dx}. {@code dY[n, g]} is read in place (rows of the output
-     * planes, leading dimension {@code outH*outW}). With the 1x1 identity layout the input rows are the column
-     * matrix and {@code dcols} is written straight into {@code dx}'s rows (each input element has exactly one
-     * column entry, and {@code dx} starts at zero). Single-threaded, so the sums have one fixed order.
+     * The backward pass on the heap ({@link #heapWeightProduct}, {@link #heapInputProduct}) for the shapes of
+     * {@link #useJavaGemm}, in bands of {@link #heapBandRows} rows, over {@link #heapMatrix}. With the identity
+     * layout {@code dcols} goes straight into {@code dx}'s rows (one column entry per input element).
      */
-    private static void backwardOnHeap(ConvShape s, WorkPlan plan, float[] x, float[] w, float[] dy, float[] dx,
-                                       float[] dw) {
-        int plane = s.outPlane();
-        int taps = s.kernelH() * s.kernelW();
-        int patch = (int) s.patchSize();
-        int kg = s.outChannelsPerGroup();
+    private static void backwardOnHeap(ConvShape s, WorkPlan plan, Tensor4D input, Tensor4D weight, float[] dy,
+                                       float[] dx, float[] dw) {
         Im2col.Geometry geometry = Im2col.Geometry.of(s);
-        int rows = heapBandRows(s, plan);
-        int columns = s.inChannels() * taps * rows * s.outW();
-        double[] dwSum = new double[dw.length];
-        float[] cols = plan.identity() ? null : new float[columns];
-        float[] dcols = plan.identity() ? null : new float[columns];
-        java.nio.FloatBuffer colsView = plan.identity() ? null : java.nio.FloatBuffer.wrap(cols);
-        for (int n = 0; n < s.batch(); n++) {
-            for (int oh0 = 0; oh0 < s.outH(); oh0 += rows) {
-                int oh1 = Math.min(s.outH(), oh0 + rows);
-                int q = (oh1 - oh0) * s.outW();
-                int image = n * s.inChannels() * s.inPlane();
-                float[] source = x;
-                float[] target = dx;
-                int base = image + oh0 * s.inW(); // identity: rows of the input (and of dx)
-                int ld = s.inPlane();
-                if (!plan.identity()) {
-                    for (int c = 0; c < s.inChannels(); c++) {
-                        for (int t = 0; t < taps; t++) {
-                            Im2col.im2colRow(x, image + c * s.inPlane(), s.inH(), s.inW(), t / s.kernelW(),
-                                    t % s.kernelW(), geometry, oh0, oh1, colsView, (c * taps + t) * q);
-                        }
+        int taps = s.kernelH() * s.kernelW();
+        int columns = s.inChannels() * taps * heapBandRows(s, plan) * s.outW();
+        float[] cols = plan.identity() || dw == null ? null : new float[columns];
+        float[] dcols = plan.identity() || dx == null ? null : new float[columns];
+        double[] dwSum = dw == null ? null : new double[dw.length];
+        backwardLoop(s, 1, heapBandRows(s, plan), dw != null, dx != null, b -> { },
+                (b, g) -> {
+                    fillHeapColumns(s, geometry, input.data(), cols, b, g);
+                    heapWeightProduct(s, b, g, dy, heapMatrix(s, plan.identity(), input.data(), cols, b, g), dwSum);
+                },
+                (b, g) -> {
+                    heapInputProduct(s, b, g, weight.data(), dy, heapMatrix(s, plan.identity(), dx, dcols, b, g));
+                    int patch = (int) s.patchSize();
+                    for (int r = g * patch; !plan.identity() && r < (g + 1) * patch; r++) { // row r: channel r/taps
+                        Im2col.col2imRow(dcols, r * b.q(), r % taps / s.kernelW(), r % s.kernelW(), geometry, b.oh0(),
+                                b.oh1(), dx, s.inputIndex(b.n0(), r / taps, 0, 0), s.inH(), s.inW());
                     }
-                    source = cols;
-                    target = dcols;
-                    base = 0;
-                    ld = q;
-                }
-                for (int g = 0; g < s.groups(); g++) {
-                    int dyAt = s.outputIndex(n, g * kg, oh0, 0);
-                    Gemm.thinSgemmNT(dy, dyAt, plane, kg, patch, source, base + g * patch * ld, ld, q,
-                            dwSum, g * kg * patch);
-                    Gemm.thinSgemmTN(w, g * kg * patch, kg, patch, dy, dyAt, plane, q,
-                            target, base + g * patch * ld, ld);
-                }
-                if (!plan.identity()) {
-                    for (int c = 0; c < s.inChannels(); c++) {
-                        for (int t = 0; t < taps; t++) {
-                            Im2col.col2imRow(dcols, (c * taps + t) * q, t / s.kernelW(), t % s.kernelW(), geometry,
-                                    oh0, oh1, dx, image + c * s.inPlane(), s.inH(), s.inW());
-                        }
-                    }
-                }
-            }
-        }
-        for (int e = 0; e < dw.length; e++) {
-            dw[e] = (float) dwSum[e];
+                },
+                b -> { });
+        store(dwSum, dw);
+    }
+
+    /**
+     * Group {@code g}'s heap column matrix of band {@code b}: rows {@code g*P ..} of {@code cols} ({@code C*kH*kW}
+     * rows of {@code q}), or with the identity layout the image's channels {@code g*Cg ..} in {@code tensor}.
+     */
+    private static Matrix heapMatrix(ConvShape s, boolean identity, float[] tensor, float[] cols, Band b, int g) {
+        return identity ? new Matrix(tensor, s.inputIndex(b.n0(), g * s.inChannelsPerGroup(), b.oh0(), 0), s.inPlane())
+                : new Matrix(cols, g * (int) s.patchSize() * b.q(), b.q());
+    }
+
+    /** im2col of group {@code g}'s channels of band {@code b} into {@code cols} (none if it is null: identity). */
+    private static void fillHeapColumns(ConvShape s, Im2col.Geometry geometry, float[] x, float[] cols, Band b, int g) {
+        int taps = s.kernelH() * s.kernelW();
+        java.nio.FloatBuffer view = cols == null ? null : java.nio.FloatBuffer.wrap(cols);
+        for (int r = g * (int) s.patchSize(); view != null && r < (g + 1) * s.patchSize(); r++) { // row r: channel r/taps
+            Im2col.im2colRow(x, s.inputIndex(b.n0(), r / taps, 0, 0), s.inH(), s.inW(), r % taps / s.kernelW(),
+                    r % s.kernelW(), geometry, b.oh0(), b.oh1(), view, r * b.q());
         }
     }
 
@@ -347,7 +269,7 @@ public final class Im2colBackend extends AbstractGemmBackend {
      * Runs {@code task} for every (image, input channel) of the unit, in parallel when there is enough work.
      * The tasks own disjoint input planes and column-matrix rows, so no two write the same element.
      */
-    private static void forEachChannel(ConvShape s, Layout l, Unit u, ChannelTask task) {
+    private static void forEachChannel(ConvShape s, Layout l, Band u, ChannelTask task) {
         int taps = s.kernelH() * s.kernelW();
         int channels = s.inChannels();
         Parallel.forEach(u.images() * channels, (long) channels * taps * u.width(), t -> {
@@ -358,7 +280,7 @@ public final class Im2colBackend extends AbstractGemmBackend {
     }
 
     /** Fills the unit's column matrix (rows: channels and taps; columns: the images side by side). */
-    private static void fillColumns(ConvShape s, Layout l, float[] x, NativeFloats buf, Unit u) {
+    private static void fillColumns(ConvShape s, Layout l, float[] x, NativeFloats buf, Band u) {
         forEachChannel(s, l, u, (plane, first) -> {
             if (l.identity) {
                 // 1x1, stride 1, no padding: output (oh, ow) reads input (oh, ow), the band is a slice of the plane
@@ -373,7 +295,7 @@ public final class Im2colBackend extends AbstractGemmBackend {
     }
 
     /** Adds the unit's column-matrix gradients back into {@code dx} (col2im). */
-    private static void addColumnsBack(ConvShape s, Layout l, NativeFloats buf, float[] dx, Unit u) {
+    private static void addColumnsBack(ConvShape s, Layout l, NativeFloats buf, float[] dx, Band u) {
         boolean sameWidth = Im2col.sameWidth(s);
         forEachChannel(s, l, u, (plane, first) -> {
             if (l.identity) {
@@ -398,7 +320,7 @@ public final class Im2colBackend extends AbstractGemmBackend {
      * row is copied from the workspace straight to its shifted place and added with one vectorised loop
      * (see {@link Im2col#shiftedRun}); the channel's sum then goes into {@code dx}.
      */
-    private static void addColumnsBackShifted(ConvShape s, Layout l, NativeFloats buf, long first, Unit u,
+    private static void addColumnsBackShifted(ConvShape s, Layout l, NativeFloats buf, long first, Band u,
                                               float[] dx, int plane) {
         int[] rows = Im2col.bandInputRows(l.geometry, u.oh0(), u.oh1(), s.kernelH(), s.inH());
         int length = (rows[1] - rows[0]) * s.inW();
@@ -420,29 +342,6 @@ public final class Im2colBackend extends AbstractGemmBackend {
             }
         }
         Im2col.addRowsToPlane(acc, rows[0], rows[1] - rows[0], dx, plane, s.inW());
-    }
-
-    /** Runs {@code work} on every unit of {@code plan} in order: chunks of images, then bands of output rows. */
-    private static void forEachUnit(ConvShape s, WorkPlan plan, java.util.function.Consumer<Unit> work) {
-        for (int n0 = 0; n0 < s.batch(); n0 += plan.images()) {
-            int nb = Math.min(plan.images(), s.batch() - n0);
-            for (int oh0 = 0; oh0 < s.outH(); oh0 += plan.rows()) {
-                int oh1 = Math.min(s.outH(), oh0 + plan.rows());
-                work.accept(new Unit(n0, nb, oh0, oh1, (oh1 - oh0) * s.outW()));
-            }
-        }
-    }
-
-    /**
-     * One unit of work: images {@code n0 .. n0+images-1}, output rows {@code [oh0, oh1)}, {@code q} output
-     * positions per image. In the workspace the images' columns sit side by side: every matrix of the unit
-     * (column matrix, GEMM output, dY) has {@link #width()} {@code = images*q} columns, image {@code b}'s
-     * at columns {@code b*q ..}. So each group needs one GEMM per unit, however many images it holds.
-     */
-    private record Unit(int n0, int images, int oh0, int oh1, int q) {
-        int width() {
-            return images * q;
-        }
     }
 
     /** Offsets (in floats) of the regions of the workspace for a call; see {@link WorkPlan}. */
@@ -479,12 +378,12 @@ public final class Im2colBackend extends AbstractGemmBackend {
         }
 
         /** Offset of row {@code r} of the unit's column matrix ({@code C*kH*kW} rows of {@code u.width()}). */
-        long colsRow(Unit u, int r) {
+        long colsRow(Band u, int r) {
             return colsBase + (long) r * u.width();
         }
 
         /** Offset of row {@code k} of the unit's GEMM outputs ({@code K} rows of {@code u.width()}). */
-        long outRow(Unit u, int k) {
+        long outRow(Band u, int k) {
             return outBase + (long) k * u.width();
         }
     }

@@ -1,19 +1,59 @@
 package org.conv4j.onednn;
 
+import org.conv4j.api.WorkspaceBudget;
+
+import java.lang.ref.Cleaner;
+import java.lang.ref.WeakReference;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Idle {@link Context}s, handed to one call at a time. At most {@code maxIdle} are kept (one per processor
  * by default: more calls than processors rarely run at once); a context returned beyond that is freed.
  * Thread-safe.
+ *
+ * <p>With a {@link WorkspaceBudget}, the buffers of idle contexts count against it as idle memory: a call
+ * returns its context together with its grant ({@link #release(Context, WorkspaceBudget.Grant)}), the budget
+ * frees idle contexts under pressure ({@link #releaseIdle()}), and a pool that is garbage-collected stops
+ * being counted.
  */
 final class ContextPool {
 
+    private static final Cleaner CLEANER = Cleaner.create();
+
     private final int maxIdle;
+    private final WorkspaceBudget budget;
     private final ArrayDeque<Context> idle = new ArrayDeque<>();
+    /** Bytes this pool has reported idle to the budget. */
+    private final AtomicLong counted = new AtomicLong();
 
     ContextPool(int maxIdle) {
+        this(maxIdle, null);
+    }
+
+    ContextPool(int maxIdle, WorkspaceBudget budget) {
         this.maxIdle = maxIdle;
+        this.budget = budget;
+        if (budget != null) {
+            WorkspaceBudget.IdlePool handle = new Handle(new WeakReference<>(this));
+            budget.register(handle);
+            AtomicLong bytes = counted;
+            CLEANER.register(this, () -> {
+                budget.unregister(handle);
+                budget.removeIdle(bytes.getAndSet(0));
+            });
+        }
+    }
+
+    /** The budget's view of a pool, which does not keep the pool alive. */
+    private record Handle(WeakReference<ContextPool> pool) implements WorkspaceBudget.IdlePool {
+        @Override
+        public long releaseIdle() {
+            ContextPool p = pool.get();
+            return p == null ? 0 : p.releaseIdle();
+        }
     }
 
     /** An idle context (the most recently used, whose buffers are warmest) or a new one. */
@@ -21,10 +61,24 @@ final class ContextPool {
         synchronized (this) {
             Context c = idle.pollFirst();
             if (c != null) {
+                uncount(c.heldBytes());
                 return c;
             }
         }
         return new Context();
+    }
+
+    /**
+     * {@link #acquire()} for a call holding {@code grant}, which is closed if no context can be had. The
+     * context's first {@link Context#reserve} with the grant as the limit brings its buffers within the grant.
+     */
+    Context acquire(WorkspaceBudget.Grant grant) {
+        try {
+            return acquire();
+        } catch (RuntimeException | Error e) {
+            grant.close();
+            throw e;
+        }
     }
 
     /** Ends the call of {@code c} and keeps it for reuse, or frees it if enough are idle. */
@@ -33,10 +87,48 @@ final class ContextPool {
         synchronized (this) {
             if (idle.size() < maxIdle) {
                 idle.addFirst(c);
+                count(c.heldBytes());
                 return;
             }
         }
         c.close();
+    }
+
+    /**
+     * Ends the call of {@code c} and returns its {@code grant}: the context is kept for reuse, its buffers
+     * moving from the grant to the budget's idle memory in one step, or freed if enough are idle.
+     */
+    void release(Context c, WorkspaceBudget.Grant grant) {
+        c.endCall();
+        synchronized (this) {
+            if (idle.size() < maxIdle) {
+                idle.addFirst(c);
+                long held = c.heldBytes();
+                long kept = Math.min(held, grant.bytes());
+                grant.closeKeepingIdle(kept);
+                counted.addAndGet(kept);
+                count(held - kept);
+                return;
+            }
+        }
+        grant.close();
+        c.close();
+    }
+
+    /** Frees every idle context; returns the bytes of their buffers. */
+    long releaseIdle() {
+        List<Context> all;
+        long bytes = 0;
+        synchronized (this) {
+            all = new ArrayList<>(idle);
+            idle.clear();
+            for (Context c : all) {
+                bytes += c.heldBytes();
+            }
+            uncount(bytes);
+        }
+        all.forEach(Context::close);
+        return bytes;
     }
 
     /** Bytes held by idle contexts. */
@@ -46,5 +138,19 @@ final class ContextPool {
             sum += c.heldBytes();
         }
         return sum;
+    }
+
+    private void count(long bytes) {
+        if (budget != null && bytes > 0) {
+            counted.addAndGet(bytes);
+            budget.addIdle(bytes);
+        }
+    }
+
+    private void uncount(long bytes) {
+        if (budget != null && bytes > 0) {
+            counted.addAndGet(-bytes);
+            budget.removeIdle(bytes);
+        }
     }
 }

@@ -7,6 +7,7 @@ import org.conv4j.api.CostModel;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Workspace;
+import org.conv4j.api.WorkspaceBudget;
 
 /**
  * The {@code onednn} backend: oneDNN's convolution primitives (the CPU kernels behind the C++ frameworks'
@@ -40,7 +41,9 @@ import org.conv4j.api.Workspace;
  * whose buffers would exceed it is computed in parts of whole images, with the same results as one call
  * up to float rounding ({@code dL/dw} and {@code dL/db} are summed over the parts). A single image is the
  * smallest part, computed even if it alone exceeds the limit. Idle contexts keep their buffers for reuse,
- * at most one per processor.
+ * at most one per processor. The buffers of calls in flight and of idle contexts count against the
+ * process-wide budget ({@link WorkspaceBudget#global()}); when it grants a call less than its parts need, the
+ * call runs in smaller parts ({@link BudgetedParts}).
  *
  * <p>The constructor fails with {@link UnsupportedOperationException} where oneDNN's natives cannot load
  * (conv-onednn brings them for linux-x86_64 only).
@@ -95,7 +98,8 @@ public final class OnednnBackend extends AbstractConvBackend {
     private static final PlanCache<Key, Object> PLANS = new PlanCache<>(PLAN_CACHE_CAPACITY);
 
     private final long workspaceBytes;
-    private final ContextPool contexts = new ContextPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
+    private final ContextPool contexts = new ContextPool(Math.max(1, Runtime.getRuntime().availableProcessors()),
+            WorkspaceBudget.global());
     /** Images per part, per (pass, full-batch geometry), for this instance's limit. */
     private final PlanCache<Key, Integer> partSizes = new PlanCache<>(PLAN_CACHE_CAPACITY);
 
@@ -142,13 +146,14 @@ public final class OnednnBackend extends AbstractConvBackend {
     @Override
     protected Tensor4D forward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
         boolean hasBias = bias != null;
-        int part = imagesPerPart(s, Pass.FORWARD, hasBias);
-        Context ctx = contexts.acquire();
+        WorkspaceBudget.Planned<Integer> granted = BudgetedParts.acquire(this, s, Pass.FORWARD, hasBias);
+        int part = granted.plan();
+        Context ctx = contexts.acquire(granted.grant());
         try {
             ForwardPlan loaded = null;
             for (int first = 0; first < s.batch(); first += part) {
                 ForwardPlan plan = forwardPlan(Geometry.of(s, Math.min(part, s.batch() - first), hasBias));
-                ctx.reserve(plan.slotBytes, workspaceBytes);
+                ctx.reserve(plan.slotBytes, granted.grant().bytes());
                 if (plan != loaded) {
                     plan.loadWeights(ctx, weight.data(), bias);
                     loaded = plan;
@@ -156,7 +161,7 @@ public final class OnednnBackend extends AbstractConvBackend {
                 plan.run(ctx, input.data(), output.data(), first);
             }
         } finally {
-            contexts.release(ctx);
+            contexts.release(ctx, granted.grant());
         }
         PaddedTaps.forward(s, weight.data(), output.data());
         return output;
@@ -190,22 +195,24 @@ public final class OnednnBackend extends AbstractConvBackend {
     }
 
     /**
-     * Runs {@code pass} (a backward one) over the batch in parts that fit the workspace limit: {@code dx} gets
-     * every part's images, {@code dw} and {@code db} the sums over the parts. Arrays of gradients the pass does
-     * not compute are null; {@code db} is null for the passes without bias gradient.
+     * Runs {@code pass} (a backward one) over the batch in parts that fit the workspace limit and the budget's
+     * grant ({@link BudgetedParts}): {@code dx} gets every part's images, {@code dw} and {@code db} the sums over
+     * the parts. Arrays of gradients the pass does not compute are null; {@code db} is null for the passes
+     * without bias gradient.
      */
     private void backward(ConvShape s, Pass pass, float[] x, float[] w, float[] dy, float[] dx, float[] dw,
                           float[] db) {
         boolean bias = db != null;
-        int part = imagesPerPart(s, pass, bias);
-        float[] partDw = part < s.batch() && dw != null ? new float[dw.length] : null;
-        float[] partDb = part < s.batch() && bias ? new float[db.length] : null;
-        Context ctx = contexts.acquire();
+        WorkspaceBudget.Planned<Integer> granted = BudgetedParts.acquire(this, s, pass, bias);
+        int part = granted.plan();
+        Context ctx = contexts.acquire(granted.grant());
         try {
+            float[] partDw = part < s.batch() && dw != null ? new float[dw.length] : null;
+            float[] partDb = part < s.batch() && bias ? new float[db.length] : null;
             BackwardPlan loaded = null;
             for (int first = 0; first < s.batch(); first += part) {
                 BackwardPlan plan = backwardPlan(pass, Geometry.of(s, Math.min(part, s.batch() - first), bias));
-                ctx.reserve(plan.slotBytes, workspaceBytes);
+                ctx.reserve(plan.slotBytes, granted.grant().bytes());
                 if (plan != loaded && plan.readsWeights()) {
                     plan.loadWeights(ctx, w);
                 }
@@ -219,7 +226,7 @@ public final class OnednnBackend extends AbstractConvBackend {
                 }
             }
         } finally {
-            contexts.release(ctx);
+            contexts.release(ctx, granted.grant());
         }
     }
 

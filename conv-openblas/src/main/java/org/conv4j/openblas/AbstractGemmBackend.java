@@ -1,27 +1,70 @@
 package org.conv4j.openblas;
 
 import org.conv4j.api.AbstractConvBackend;
+import org.conv4j.api.ConvGradients;
+import org.conv4j.api.ConvPass;
+import org.conv4j.api.ConvShape;
+import org.conv4j.api.CostModel;
+import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Workspace;
+import org.conv4j.api.WorkspaceBudget;
 
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.LongFunction;
+import java.util.function.ObjIntConsumer;
+import java.util.function.ToLongFunction;
 
 /**
  * The part the GEMM backends ({@code im2col}, {@code strided}) share: a workspace limit per call, checked once
- * ({@link Workspace#checkLimit}), a pool of native workspaces (each concurrent call gets its own, a finished
- * call's is reused by the next), and OpenBLAS set up ({@link OpenBlasSetup#ensureLoaded()}) before the first
- * GEMM. Subclasses differ only in how they lay out their operands.
+ * ({@link Workspace#checkLimit}), one process-wide pool of native workspaces counted against the process-wide
+ * budget ({@link WorkspaceBudget#global()}; each concurrent call gets its own buffer, a finished call's is
+ * reused by the next), OpenBLAS set up ({@link OpenBlasSetup#ensureLoaded()}) before the first GEMM,
+ * the loop over {@link Band}s, and one backward pass for the whole gradient and the single ones
+ * ({@link #gradients}, run by {@link #backwardLoop}). Subclasses differ only in how they lay out their operands.
  */
 public abstract class AbstractGemmBackend extends AbstractConvBackend {
 
-    private final long workspaceBytes;
-    private final NativeBufferPool pool = new NativeBufferPool();
+    /** The native workspaces of every GEMM backend, one idle buffer kept per processor. */
+    private static final NativeBufferPool POOL = new NativeBufferPool(
+            Math.max(1, Runtime.getRuntime().availableProcessors()), WorkspaceBudget.global());
 
     /**
+     * Held by a call on the native path while OpenBLAS runs on several threads: such calls run one at a time, in
+     * arrival order. Each one already uses every core (OpenBLAS's threads for the GEMMs, the fork-join pool for
+     * the copies), and OpenBLAS's threads wait for each other by spinning, so calls side by side oversubscribe
+     * the cores: four concurrent callers ran 5-17x slower than the same calls in turn, 1.4x with this lock
+     * (docs/architecture.md, "Concurrent calls"). With one OpenBLAS thread ({@code OPENBLAS_NUM_THREADS=1}, for
+     * a service that parallelises over requests) calls run side by side. Taken before the workspace, so a call
+     * waiting here holds no memory.
+     */
+    private static final ReentrantLock NATIVE_CALLS = new ReentrantLock(true);
+
+    private final String name;
+    private final long workspaceBytes;
+    private final CostModel estimate;
+
+    /**
+     * A backend registered as {@code name}; {@code estimate} (its tuning class's) models its copies and GEMMs.
+     *
      * @throws IllegalArgumentException if {@code workspaceBytes} is below {@link Workspace#MIN_LIMIT_BYTES}
      */
-    protected AbstractGemmBackend(long workspaceBytes) {
+    protected AbstractGemmBackend(String name, long workspaceBytes, CostModel estimate) {
+        this.name = name;
         this.workspaceBytes = Workspace.checkLimit(workspaceBytes);
+        this.estimate = estimate;
         OpenBlasSetup.ensureLoaded();
+    }
+
+    @Override
+    public final String name() {
+        return name;
+    }
+
+    @Override
+    public final double estimateNanos(ConvShape shape, ConvPass pass) {
+        return estimate.nanos(shape, pass);
     }
 
     /** The workspace limit of one call, in bytes. */
@@ -29,8 +72,162 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
         return workspaceBytes;
     }
 
-    /** Runs {@code work} on a pooled native workspace of at least {@code floats} floats ({@link NativeBufferPool#use}). */
-    protected void withWorkspace(long floats, Consumer<NativeFloats> work) {
-        pool.use(floats, work);
+    /**
+     * Runs {@code work} on a plan and a pooled native workspace holding it: the plan for {@link #workspaceBytes()}
+     * if the budget grants that much, else the plan for what it grants (smaller pieces), at worst the plan for
+     * 0 bytes (the smallest unit of work). See {@link NativeBufferPool#lease}. Calls run one at a time while
+     * OpenBLAS is threaded ({@link #NATIVE_CALLS}).
+     *
+     * @param planWithin the plan that fits a number of bytes
+     * @param floatsOf   the floats of workspace a plan needs
+     */
+    protected <P> void withWorkspace(LongFunction<P> planWithin, ToLongFunction<P> floatsOf,
+                                     BiConsumer<P, NativeFloats> work) {
+        boolean gated = OpenBlasSetup.cachedThreads() > 1;
+        if (gated) {
+            NATIVE_CALLS.lock();
+        }
+        try {
+            NativeBufferPool.Lease<P> lease = POOL.lease(planWithin, floatsOf, workspaceBytes);
+            try {
+                work.accept(lease.plan(), lease.buffer());
+            } finally {
+                POOL.release(lease);
+            }
+        } finally {
+            if (gated) {
+                NATIVE_CALLS.unlock();
+            }
+        }
+    }
+
+    @Override
+    protected final ConvGradients backward(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
+        Tensor4D dx = s.newInput();
+        Tensor4D dw = s.newWeight();
+        gradients(s, input, weight, gradOutput, dx.data(), dw.data());
+        return new ConvGradients(dx, dw, biasGradient(s, gradOutput));
+    }
+
+    /** dL/dx alone: no weight-gradient step runs, and the input is never read. */
+    @Override
+    protected final Tensor4D inputGradient(ConvShape s, Tensor4D weight, Tensor4D gradOutput) {
+        Tensor4D dx = s.newInput();
+        gradients(s, null, weight, gradOutput, dx.data(), null);
+        return dx;
+    }
+
+    /** dL/dw alone: no input-gradient step runs, and the weight is never read. */
+    @Override
+    protected final Tensor4D weightGradient(ConvShape s, Tensor4D input, Tensor4D gradOutput) {
+        Tensor4D dw = s.newWeight();
+        gradients(s, input, null, gradOutput, null, dw.data());
+        return dw;
+    }
+
+    /**
+     * {@code dL/dx} into {@code dx} (all zero) and {@code dL/dw} into {@code dw}, each unless it is {@code null};
+     * {@code input} is {@code null} when {@code dw} is, {@code weight} when {@code dx} is.
+     */
+    protected abstract void gradients(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput,
+                                      float[] dx, float[] dw);
+
+    /**
+     * Images {@code n0 .. n0+images-1}, output rows {@code [oh0, oh1)}, {@code q} output positions per image; a
+     * band matrix holds the images side by side ({@link #width()} columns, image {@code i}'s from {@code i*q}).
+     */
+    public record Band(int n0, int images, int oh0, int oh1, int q) {
+
+        public int width() {
+            return images * q;
+        }
+
+        /** The first band of a call: its weight-gradient products set {@code dW} instead of adding to it. */
+        public boolean first() {
+            return n0 == 0 && oh0 == 0;
+        }
+
+        /** Copies the band's rows of the NCHW output-shaped {@code t} into the {@code K x width} matrix at {@code ws[at]}. */
+        public void copyIn(ConvShape s, float[] t, NativeFloats ws, long at) {
+            int k = s.outChannels();
+            Parallel.forEach(images * k, (long) k * width(), task -> ws.copyFrom(t, s.outputIndex(n0 + task / k,
+                    task % k, oh0, 0), (int) (at + (long) (task % k) * width() + (long) (task / k) * q), q));
+        }
+
+        /** The reverse of {@link #copyIn}, adding {@code bias[c]} to channel {@code c} unless {@code bias} is null. */
+        public void copyOut(ConvShape s, NativeFloats ws, long at, float[] t, float[] bias) {
+            int k = s.outChannels();
+            Parallel.forEach(images * k, (long) k * width(), task -> {
+                int row = s.outputIndex(n0 + task / k, task % k, oh0, 0);
+                ws.copyTo((int) (at + (long) (task % k) * width() + (long) (task / k) * q), t, row, q);
+                for (int e = row; bias != null && e < row + q; e++) {
+                    t[e] += bias[task % k];
+                }
+            });
+        }
+    }
+
+    /** Runs {@code work} on every band in order: chunks of {@code images} images, each in bands of {@code rows} rows. */
+    protected static void forEachBand(ConvShape s, int images, int rows, Consumer<Band> work) {
+        for (int n0 = 0; n0 < s.batch(); n0 += images) {
+            int nb = Math.min(images, s.batch() - n0);
+            for (int oh0 = 0; oh0 < s.outH(); oh0 += rows) {
+                int oh1 = Math.min(s.outH(), oh0 + rows);
+                work.accept(new Band(n0, nb, oh0, oh1, (oh1 - oh0) * s.outW()));
+            }
+        }
+    }
+
+    /**
+     * The loop of every backward pass, native and on the heap: over the bands of {@link #forEachBand} in order
+     * (so sums over bands have one fixed order), {@code start}, then per group {@code dW[g] (+)= dY[g] * cols[g]^T}
+     * ({@code weightStep}, only if {@code weight}) and {@code dcols[g] = W[g]^T * dY[g]} added back into
+     * {@code dx} ({@code inputStep}, only if {@code input}), then {@code finish}.
+     */
+    protected static void backwardLoop(ConvShape s, int images, int rows, boolean weight, boolean input,
+                                       Consumer<Band> start, ObjIntConsumer<Band> weightStep,
+                                       ObjIntConsumer<Band> inputStep, Consumer<Band> finish) {
+        forEachBand(s, images, rows, b -> {
+            start.accept(b);
+            for (int g = 0; g < s.groups(); g++) {
+                if (weight) {
+                    weightStep.accept(b, g);
+                }
+                if (input) {
+                    inputStep.accept(b, g);
+                }
+            }
+            finish.accept(b);
+        });
+    }
+
+    /** A matrix in a Java array: row {@code r} starts at {@code data[offset + r*ld]}. */
+    public record Matrix(float[] data, int offset, int ld) {
+    }
+
+    /**
+     * A heap pass's (one image per band) {@code dW[g] += dY[n, g] (Kg x q) * cols[g]^T (q x Cg*kH*kW)} into the
+     * double sums {@code dwSum} (OIHW), {@link Gemm#thinSgemmNT}; {@code dY} read in place.
+     */
+    protected static void heapWeightProduct(ConvShape s, Band b, int g, float[] dy, Matrix cols, double[] dwSum) {
+        int kg = s.outChannelsPerGroup();
+        int patch = (int) s.patchSize();
+        Gemm.thinSgemmNT(dy, s.outputIndex(b.n0(), g * kg, b.oh0(), 0), s.outPlane(), kg, patch,
+                cols.data(), cols.offset(), cols.ld(), b.q(), dwSum, g * kg * patch);
+    }
+
+    /** A heap pass's {@code dcols[g] (P x q) = W[g]^T (P x Kg) * dY[n, g] (Kg x q)}, {@link Gemm#thinSgemmTN}. */
+    protected static void heapInputProduct(ConvShape s, Band b, int g, float[] w, float[] dy, Matrix dcols) {
+        int kg = s.outChannelsPerGroup();
+        int patch = (int) s.patchSize();
+        Gemm.thinSgemmTN(w, g * kg * patch, kg, patch, dy, s.outputIndex(b.n0(), g * kg, b.oh0(), 0), s.outPlane(),
+                b.q(), dcols.data(), dcols.offset(), dcols.ld());
+    }
+
+    /** {@code dw[e] = (float) sums[e]} unless {@code dw} is {@code null}. */
+    protected static void store(double[] sums, float[] dw) {
+        for (int e = 0; dw != null && e < dw.length; e++) {
+            dw[e] = (float) sums[e];
+        }
     }
 }

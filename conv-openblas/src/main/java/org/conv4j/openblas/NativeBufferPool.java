@@ -1,9 +1,13 @@
 package org.conv4j.openblas;
 
+import org.conv4j.api.WorkspaceBudget;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.LongFunction;
+import java.util.function.ToLongFunction;
 
 /**
  * Reusable {@link NativeFloats}, handed to one caller at a time: concurrent callers each get their own
@@ -13,21 +17,39 @@ import java.util.function.Consumer;
  * <p>Sizes are rounded up to a multiple of {@value #GRANULE_FLOATS} floats (1 MiB) so that calls of
  * slightly different sizes reuse each other's buffers. At most {@link #maxIdle()} idle buffers are kept;
  * releasing one more frees the smallest. Thread-safe.
+ *
+ * <p>A pool created with a {@link WorkspaceBudget} counts its idle buffers against it ({@link
+ * WorkspaceBudget#addIdle}), frees them when the budget asks ({@link #releaseIdle()}), and hands out buffers
+ * inside grants ({@link #lease}): a call either takes over an idle buffer that holds its whole wanted plan (the
+ * buffer's bytes move from idle to granted), or gets a grant from the budget and a buffer within it.
  */
-public final class NativeBufferPool {
+public final class NativeBufferPool implements WorkspaceBudget.IdlePool {
 
     /** Allocation granule: 2^18 floats = 1 MiB. */
     public static final int GRANULE_FLOATS = 1 << 18;
 
     private final int maxIdle;
+    private final WorkspaceBudget budget;
     private final List<NativeFloats> idle = new ArrayList<>();
 
-    /** A pool keeping up to {@code maxIdle} idle buffers (at least 1). */
+    /** A pool keeping up to {@code maxIdle} idle buffers (at least 1), outside any budget. */
     public NativeBufferPool(int maxIdle) {
+        this(maxIdle, null);
+    }
+
+    /**
+     * A pool keeping up to {@code maxIdle} idle buffers (at least 1), counted against {@code budget} (which
+     * may release them), or outside any budget if it is null.
+     */
+    public NativeBufferPool(int maxIdle, WorkspaceBudget budget) {
         if (maxIdle < 1) {
             throw new IllegalArgumentException("maxIdle: expected >= 1, got " + maxIdle);
         }
         this.maxIdle = maxIdle;
+        this.budget = budget;
+        if (budget != null) {
+            budget.register(this);
+        }
     }
 
     /** A pool keeping one idle buffer per available processor. */
@@ -55,12 +77,113 @@ public final class NativeBufferPool {
                 }
             }
             if (best != null) {
-                idle.remove(best);
+                takeIdle(best);
                 return best;
             }
         }
-        long rounded = (floats + GRANULE_FLOATS - 1) / GRANULE_FLOATS * GRANULE_FLOATS;
-        return NativeFloats.allocate((int) Math.min(rounded, NativeFloats.MAX_CAPACITY));
+        return NativeFloats.allocate((int) Math.min(rounded(floats), NativeFloats.MAX_CAPACITY));
+    }
+
+    /** {@code floats} rounded up to a whole number of granules. */
+    static long rounded(long floats) {
+        return (floats + GRANULE_FLOATS - 1) / GRANULE_FLOATS * GRANULE_FLOATS;
+    }
+
+    /** Removes {@code b} from the idle list; caller holds this pool's lock. */
+    private void takeIdle(NativeFloats b) {
+        idle.remove(b);
+        if (budget != null) {
+            budget.removeIdle(b.bytes());
+        }
+    }
+
+    /**
+     * A buffer for a plan, with the budget's grant covering it ({@link WorkspaceBudget#acquirePlan}): the
+     * smallest idle buffer holding the wanted plan if the budget lets the call take it over
+     * ({@link WorkspaceBudget#tryTakeIdle}); else a grant between the minimum and the wanted plan, and in it the
+     * smallest idle buffer that fits the plan granted and the grant, or a new buffer (rounded up to the granule
+     * as far as the grant allows). Return it with {@link #release(Lease)}.
+     *
+     * @param planWithin the plan that fits a number of bytes (see {@link WorkspaceBudget#acquirePlan})
+     * @param floatsOf   the floats a plan needs
+     * @param limitBytes the per-call limit
+     * @throws IllegalStateException if the pool has no budget
+     */
+    public <P> Lease<P> lease(LongFunction<P> planWithin, ToLongFunction<P> floatsOf, long limitBytes) {
+        if (budget == null) {
+            throw new IllegalStateException("lease: this pool has no budget");
+        }
+        P wanted = planWithin.apply(limitBytes);
+        long wantedFloats = floatsOf.applyAsLong(wanted);
+        synchronized (this) {
+            NativeFloats best = smallestIdle(wantedFloats, Long.MAX_VALUE);
+            WorkspaceBudget.Grant grant = best == null ? null : budget.tryTakeIdle(best.bytes());
+            if (grant != null) {
+                idle.remove(best);
+                return new Lease<>(wanted, best, grant);
+            }
+        }
+        WorkspaceBudget.Planned<P> planned = budget.acquirePlan(planWithin,
+                p -> floatsOf.applyAsLong(p) * Float.BYTES, limitBytes);
+        long floats = floatsOf.applyAsLong(planned.plan());
+        long grantFloats = planned.grant().bytes() / Float.BYTES;
+        NativeFloats buffer;
+        synchronized (this) {
+            buffer = smallestIdle(floats, grantFloats);
+            if (buffer != null) {
+                takeIdle(buffer);
+            }
+        }
+        if (buffer == null) {
+            long size = Math.max(floats, Math.min(rounded(floats), grantFloats));
+            try {
+                buffer = NativeFloats.allocate((int) Math.min(size, NativeFloats.MAX_CAPACITY));
+            } catch (RuntimeException | Error e) {
+                planned.grant().close();
+                throw e;
+            }
+        }
+        return new Lease<>(planned.plan(), buffer, planned.grant());
+    }
+
+    /** The smallest idle buffer of {@code min .. max} floats, or null; caller holds this pool's lock. */
+    private NativeFloats smallestIdle(long min, long max) {
+        NativeFloats best = null;
+        for (NativeFloats b : idle) {
+            if (b.capacity() >= min && b.capacity() <= max && (best == null || b.capacity() < best.capacity())) {
+                best = b;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Keeps the lease's buffer for reuse and returns its grant in one step (the buffer stays counted, as idle);
+     * if more than {@link #maxIdle()} buffers are then idle, the smallest is freed.
+     */
+    public void release(Lease<?> lease) {
+        NativeFloats evicted = null;
+        synchronized (this) {
+            idle.add(lease.buffer());
+            lease.grant().closeKeepingIdle(Math.min(lease.buffer().bytes(), lease.grant().bytes()));
+            if (idle.size() > maxIdle) {
+                evicted = idle.stream().min(Comparator.comparingInt(NativeFloats::capacity)).orElseThrow();
+                takeIdle(evicted);
+            }
+        }
+        if (evicted != null) {
+            evicted.close();
+        }
+    }
+
+    /**
+     * A buffer lent to one call, the plan it was sized for, and the grant that covers it.
+     *
+     * @param plan   the plan to run (the wanted one, or a smaller one for a smaller grant)
+     * @param buffer at least the plan's floats, for the call's exclusive use
+     * @param grant  the budget's grant, at least the buffer's bytes
+     */
+    public record Lease<P>(P plan, NativeFloats buffer, WorkspaceBudget.Grant grant) {
     }
 
     /**
@@ -84,9 +207,12 @@ public final class NativeBufferPool {
         NativeFloats evicted = null;
         synchronized (this) {
             idle.add(buffer);
+            if (budget != null) {
+                budget.addIdle(buffer.bytes());
+            }
             if (idle.size() > maxIdle) {
                 evicted = idle.stream().min(Comparator.comparingInt(NativeFloats::capacity)).orElseThrow();
-                idle.remove(evicted);
+                takeIdle(evicted);
             }
         }
         if (evicted != null) {
@@ -96,12 +222,26 @@ public final class NativeBufferPool {
 
     /** Frees every idle buffer. */
     public void clear() {
+        releaseIdle();
+    }
+
+    /** Frees every idle buffer; returns the bytes freed. */
+    @Override
+    public long releaseIdle() {
         List<NativeFloats> all;
+        long bytes = 0;
         synchronized (this) {
             all = new ArrayList<>(idle);
             idle.clear();
+            for (NativeFloats b : all) {
+                bytes += b.bytes();
+            }
+            if (budget != null) {
+                budget.removeIdle(bytes);
+            }
         }
         all.forEach(NativeFloats::close);
+        return bytes;
     }
 
     /** Bytes held by idle buffers. */

@@ -187,6 +187,20 @@ public final class OpenBlasSetup {
         }
         ensureLoaded();
         openblas_nolapack.blas_set_num_threads(threads);
+        cachedThreads = threads;
+    }
+
+    /** {@link #threads()} as of loading or the last {@link #setThreads}, without a native call (-1: not read yet). */
+    private static volatile int cachedThreads = -1;
+
+    /** {@link #threads()}, read once and then kept up to date by {@link #setThreads}; cheap enough for every GEMM. */
+    static int cachedThreads() {
+        int t = cachedThreads;
+        if (t < 0) {
+            t = threads();
+            cachedThreads = t;
+        }
+        return t;
     }
 
     static Decision decide(String property, String environmentValue, CpuFeatures cpu) {

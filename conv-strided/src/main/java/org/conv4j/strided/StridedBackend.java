@@ -1,8 +1,6 @@
 package org.conv4j.strided;
 
 import org.conv4j.api.ConvGradients;
-import org.conv4j.api.ConvParams;
-import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.openblas.AbstractGemmBackend;
@@ -14,7 +12,6 @@ import org.conv4j.api.Workspace;
 
 import java.nio.FloatBuffer;
 import java.util.Arrays;
-import java.util.function.IntConsumer;
 
 /**
  * The {@code strided} backend: convolution as GEMM over a strided window VIEW of the padded input (numpy's
@@ -59,7 +56,8 @@ import java.util.function.IntConsumer;
  * non-finite input or weight takes the gathered path, which touches window elements only.
  *
  * <p><b>Memory</b> (same policy as the im2col backend, {@link Workspace}): one pooled native workspace of at
- * most {@link #workspaceBytes()} per call, images one at a time, each in bands of output rows
+ * most {@link #workspaceBytes()} per call, within what the process-wide budget grants
+ * ({@link org.conv4j.api.WorkspaceBudget}), images one at a time, each in bands of output rows
  * ({@link BandPlan}); plus, on the Java heap, one padded image (and its gradient, backward).
  *
  * <p><b>Threads.</b> GEMMs run on OpenBLAS's threads; the gather runs in parallel over tap rows
@@ -89,18 +87,7 @@ public final class StridedBackend extends AbstractGemmBackend {
      * @throws IllegalArgumentException if the limit is below {@link Workspace#MIN_LIMIT_BYTES}
      */
     public StridedBackend(long workspaceBytes) {
-        super(workspaceBytes);
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    /** The window matrix copy and the GEMMs ({@link StridedTuning#ESTIMATE}). */
-    @Override
-    public double estimateNanos(ConvShape shape, ConvPass pass) {
-        return StridedTuning.ESTIMATE.nanos(shape, pass);
+        super(NAME, workspaceBytes, StridedTuning.ESTIMATE);
     }
 
     /**
@@ -123,13 +110,13 @@ public final class StridedBackend extends AbstractGemmBackend {
     /**
      * The preferred backward path: the forward one, unless a group has fewer than
      * {@link StridedTuning#ZERO_COPY_MIN_BACKWARD_FILTERS_TIMES_CHANNELS} filter-channel pairs or an input or weight value
-     * is non-finite (see the class comment).
+     * is non-finite (see the class comment); a {@code null} one is not read (single gradients).
      */
     static Path backwardPath(ConvShape s, Tensor4D input, Tensor4D weight) {
         long pairs = (long) s.outChannelsPerGroup() * s.inChannelsPerGroup();
         if (forwardPath(s) == Path.ZERO_COPY && pairs >= StridedTuning.ZERO_COPY_MIN_BACKWARD_FILTERS_TIMES_CHANNELS
-                && StridedKernels.allFinite(input.data())
-                && StridedKernels.allFinite(weight.data())) {
+                && (input == null || StridedKernels.allFinite(input.data()))
+                && (weight == null || StridedKernels.allFinite(weight.data()))) {
             return Path.ZERO_COPY;
         }
         return Path.GATHERED;
@@ -141,68 +128,18 @@ public final class StridedBackend extends AbstractGemmBackend {
     }
 
     @Override
-    protected ConvGradients backward(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
+    protected void gradients(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput, float[] dx,
+                             float[] dw) {
         if (isThin(s)) {
-            return backwardOnHeap(s, input, weight, gradOutput);
+            backwardOnHeap(s, input, weight, gradOutput.data(), dx, dw);
+            return;
         }
-        return backward(s, backwardPath(s, input, weight), input, weight, gradOutput);
+        gradients(s, backwardPath(s, input, weight), input, weight, gradOutput, dx, dw);
     }
 
     /** True if the backward products of {@code s} are better done in Java (see {@link GemmTuning#THIN_GEMM}). */
     static boolean isThin(ConvShape s) {
         return (long) s.outChannelsPerGroup() * s.patchSize() < GemmTuning.THIN_GEMM;
-    }
-
-    /**
-     * The gathered backward pass on the Java heap, for thin convolutions ({@link GemmTuning#THIN_GEMM}); the package-
-     * private {@link #backward(ConvShape, Path, Tensor4D, Tensor4D, Tensor4D)} still runs the native paths.
-     * Per image, band of {@link #heapBandRows} output rows and group: the windows gathered into a heap
-     * column matrix {@code col (Cg*kH*kW, q)}, then
-     * <pre>
-     *   dW_g   += dY_g (Kg, q) * col^T (q, Cg*kH*kW)      ({@link Gemm#thinSgemmNT}, summed in double)
-     *   dCol    = W_g^T (Cg*kH*kW, Kg) * dY_g (Kg, q)     ({@link Gemm#thinSgemmTN})
-     * </pre>
-     * and {@code dCol} scattered back through the same view into {@code dXpad}. {@code dY_g} is read in place
-     * (rows of the output planes, leading dimension {@code outH*outW}). Touches window elements only, so
-     * non-finite inputs are handled as on the gathered path. Single-threaded: one fixed summation order.
-     */
-    private static ConvGradients backwardOnHeap(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
-        Tensor4D dx = s.newInput();
-        Tensor4D dw = s.newWeight();
-        int k = s.outChannels();
-        int kg = s.outChannelsPerGroup();
-        int r = (int) s.patchSize();
-        int plane = s.outPlane();
-        int rows = heapBandRows(s);
-        float[] col = new float[r * rows * s.outW()];
-        float[] dCol = new float[col.length];
-        FloatBuffer colView = FloatBuffer.wrap(col);
-        double[] dwSum = new double[dw.size()];
-        Padded pad = new Padded(s, false);
-        float[] dxPad = new float[pad.imageLength];
-        float[] dy = gradOutput.data();
-        for (int n = 0; n < s.batch(); n++) {
-            pad.load(input, n);
-            Arrays.fill(dxPad, 0f);
-            for (int oh0 = 0; oh0 < s.outH(); oh0 += rows) {
-                int band = Math.min(rows, s.outH() - oh0);
-                int q = band * s.outW();
-                for (int g = 0; g < s.groups(); g++) {
-                    WindowView view = WindowView.groupWindows(s, g).slice(1, oh0, band);
-                    StridedKernels.gatherWindows(pad.image, view, colView, 0);
-                    int dyAt = (n * k + g * kg) * plane + oh0 * s.outW();
-                    Gemm.thinSgemmNT(dy, dyAt, plane, kg, r, col, 0, q, q, dwSum, g * kg * r);
-                    Gemm.thinSgemmTN(weight.data(), g * kg * r, kg, r, dy, dyAt, plane, q, dCol, 0, q);
-                    StridedKernels.scatterAddWindows(dCol, 0, view, dxPad);
-                }
-            }
-            pad.crop(dxPad, dx, n);
-        }
-        float[] dwData = dw.data();
-        for (int e = 0; e < dwData.length; e++) {
-            dwData[e] = (float) dwSum[e];
-        }
-        return new ConvGradients(dx, dw, biasGradient(s, gradOutput));
     }
 
     /**
@@ -219,13 +156,14 @@ public final class StridedBackend extends AbstractGemmBackend {
      * workspace plan may still fall back to the gathered path.
      */
     Tensor4D forward(ConvShape s, Path path, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
-        BandPlan plan = BandPlan.of(s, path, false, workspaceBytes());
-        withWorkspace(plan.capacity(), ws -> {
-            Padded pad = new Padded(s, plan.path() == Path.ZERO_COPY);
-            if (plan.path() == Path.ZERO_COPY) {
-                forwardZeroCopy(s, plan, ws, pad, input, weight, bias, output);
+        withWorkspace(limit -> BandPlan.of(s, path, false, limit), BandPlan::capacity, (plan, ws) -> {
+            boolean zeroCopy = plan.path() == Path.ZERO_COPY;
+            Padded pad = new Padded(s, zeroCopy, input, null);
+            loadWeights(s, plan, ws, weight);
+            if (zeroCopy) {
+                forwardZeroCopy(s, plan, ws, pad, bias, output.data());
             } else {
-                forwardGathered(s, plan, ws, pad, input, weight, bias, output);
+                forwardGathered(s, plan, ws, pad, bias, output.data());
             }
         });
         return output;
@@ -235,184 +173,205 @@ public final class StridedBackend extends AbstractGemmBackend {
     ConvGradients backward(ConvShape s, Path path, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
         Tensor4D dx = s.newInput();
         Tensor4D dw = s.newWeight();
-        BandPlan plan = BandPlan.of(s, path, true, workspaceBytes());
-        withWorkspace(plan.capacity(), ws -> {
-            Padded pad = new Padded(s, plan.path() == Path.ZERO_COPY);
-            if (plan.path() == Path.ZERO_COPY) {
-                backwardZeroCopy(s, plan, ws, pad, input, weight, gradOutput, dx, dw);
+        gradients(s, path, input, weight, gradOutput, dx.data(), dw.data());
+        return new ConvGradients(dx, dw, biasGradient(s, gradOutput));
+    }
+
+    /** The wanted gradients on a preferred path. */
+    private void gradients(ConvShape s, Path path, Tensor4D input, Tensor4D weight, Tensor4D gradOutput,
+                           float[] dx, float[] dw) {
+        withWorkspace(limit -> BandPlan.of(s, path, true, limit), BandPlan::capacity, (plan, ws) -> {
+            boolean zeroCopy = plan.path() == Path.ZERO_COPY;
+            Padded pad = new Padded(s, zeroCopy, input, dx);
+            if (dx != null) {
+                loadWeights(s, plan, ws, weight);
+            }
+            if (zeroCopy) {
+                backwardZeroCopy(s, plan, ws, pad, gradOutput.data(), dx, dw);
             } else {
-                backwardGathered(s, plan, ws, pad, input, weight, gradOutput, dx, dw);
+                backwardGathered(s, plan, ws, pad, gradOutput.data(), dx, dw);
             }
         });
-        float[] db = biasGradient(s, gradOutput);
-        return new ConvGradients(dx, dw, db);
+    }
+
+    /** The weights into the workspace: tap-major on the zero-copy path, OIHW on the gathered path. */
+    private static void loadWeights(ConvShape s, BandPlan plan, NativeFloats ws, Tensor4D weight) {
+        float[] w = plan.path() == Path.GATHERED ? weight.data() : StridedKernels.tapMajorWeights(weight.data(),
+                s.outChannels(), s.inChannelsPerGroup(), s.kernelH(), s.kernelW());
+        ws.copyFrom(w, 0, (int) plan.weightAt(), w.length);
     }
 
     // ------------------------------------------------------------------------------------------ zero copy
 
-    private static void forwardZeroCopy(ConvShape s, BandPlan plan, NativeFloats ws, Padded pad, Tensor4D input,
-                                        Tensor4D weight, float[] bias, Tensor4D output) {
-        int k = s.outChannels();
-        int kg = s.outChannelsPerGroup();
-        int cg = s.inChannelsPerGroup();
-        int plane = s.outPlane();
-        float[] tapWeights = StridedKernels.tapMajorWeights(weight.data(), k, cg, s.kernelH(), s.kernelW());
-        ws.copyFrom(tapWeights, 0, (int) plan.weightAt(), tapWeights.length);
-        float[] wide = new float[(int) plan.band()];
-        for (int n = 0; n < s.batch(); n++) {
-            pad.load(input, n);
-            ws.copyFrom(pad.image, 0, (int) plan.imageAt(), pad.imageLength);
-            for (int oh0 = 0; oh0 < s.outH(); oh0 += plan.rows()) {
-                int rows = Math.min(plan.rows(), s.outH() - oh0);
-                int l = (rows - 1) * pad.wp + s.outW();
-                for (int g = 0; g < s.groups(); g++) {
-                    for (int i = 0; i < s.kernelH(); i++) {
-                        for (int j = 0; j < s.kernelW(); j++) {
-                            int t = i * s.kernelW() + j;
-                            WindowView tap = WindowView.tapMatrix(s, g, i, j, oh0, rows).checkFits(pad.imageLength);
-                            // Y_g (Kg, L) [+]= W_g[:, :, i, j] (Kg, Cg) * X_ij (Cg, L), X_ij read in place
-                            Gemm.sgemm(false, false, kg, l, cg, 1f,
-                                    ws, plan.weightAt() + ((long) t * k + (long) g * kg) * cg, cg,
-                                    ws, plan.imageAt() + tap.offset(), pad.plane,
-                                    t == 0 ? 0f : 1f, ws, plan.bandAt() + (long) g * kg * l, l);
-                        }
-                    }
-                }
-                ws.copyTo((int) plan.bandAt(), wide, 0, k * l);
-                StridedKernels.wideToCompact(wide, 0, k, rows, s.outW(), pad.wp, bias, 0,
-                        output.data(), n * k * plane + oh0 * s.outW(), plane);
+    /** A GEMM on tap {@code t = i*kW + j} of group {@code g}: its tap matrix, its filters' offset in the tap-major weights. */
+    private interface TapProduct {
+        void run(int t, WindowView tap, long weightOffset);
+    }
+
+    /** Runs {@code product} for every kernel offset {@code (i, j)} of group {@code g} in order, output rows {@code [oh0, oh1)}. */
+    private static void forEachTap(ConvShape s, Padded pad, int g, int oh0, int oh1, TapProduct product) {
+        for (int i = 0; i < s.kernelH(); i++) {
+            for (int j = 0; j < s.kernelW(); j++) {
+                WindowView tap = WindowView.tapMatrix(s, g, i, j, oh0, oh1 - oh0).checkFits(pad.imageLength);
+                int t = i * s.kernelW() + j;
+                product.run(t, tap, ((long) t * s.outChannels() + (long) g * s.outChannelsPerGroup())
+                        * s.inChannelsPerGroup());
             }
         }
     }
 
-    private static void backwardZeroCopy(ConvShape s, BandPlan plan, NativeFloats ws, Padded pad, Tensor4D input,
-                                         Tensor4D weight, Tensor4D gradOutput, Tensor4D dx, Tensor4D dw) {
+    private static void forwardZeroCopy(ConvShape s, BandPlan plan, NativeFloats ws, Padded pad, float[] bias,
+                                        float[] y) {
         int k = s.outChannels();
         int kg = s.outChannelsPerGroup();
         int cg = s.inChannelsPerGroup();
-        int plane = s.outPlane();
-        float[] tapWeights = StridedKernels.tapMajorWeights(weight.data(), k, cg, s.kernelH(), s.kernelW());
-        ws.copyFrom(tapWeights, 0, (int) plan.weightAt(), tapWeights.length);
-        // wrap-around columns of the dY band stay zero: only window columns are ever written (compactToWide)
-        float[] dyWide = new float[(int) plan.band()];
-        float[] dxPad = new float[pad.imageLength]; // all zero: also the initial dXpad of every image
-        boolean first = true;
-        for (int n = 0; n < s.batch(); n++) {
-            pad.load(input, n);
-            ws.copyFrom(pad.image, 0, (int) plan.imageAt(), pad.imageLength);
-            Arrays.fill(dxPad, 0f);
-            ws.copyFrom(dxPad, 0, (int) plan.imageGradAt(), pad.imageLength);
-            for (int oh0 = 0; oh0 < s.outH(); oh0 += plan.rows()) {
-                int rows = Math.min(plan.rows(), s.outH() - oh0);
-                int l = (rows - 1) * pad.wp + s.outW();
-                if (rows != plan.rows()) {
-                    // the last, shorter band has another row length L: positions that held window columns of
-                    // the longer bands may be wrap-around columns now, and those must be zero
-                    Arrays.fill(dyWide, 0f);
-                }
-                StridedKernels.compactToWide(gradOutput.data(), n * k * plane + oh0 * s.outW(), plane, k, rows,
-                        s.outW(), pad.wp, dyWide, 0);
-                ws.copyFrom(dyWide, 0, (int) plan.bandAt(), k * l);
-                for (int g = 0; g < s.groups(); g++) {
-                    long dyAt = plan.bandAt() + (long) g * kg * l;
-                    for (int i = 0; i < s.kernelH(); i++) {
-                        for (int j = 0; j < s.kernelW(); j++) {
-                            long wOff = ((long) (i * s.kernelW() + j) * k + (long) g * kg) * cg;
-                            WindowView tap = WindowView.tapMatrix(s, g, i, j, oh0, rows).checkFits(pad.imageLength);
-                            // dW[:, :, i, j] (Kg, Cg) [+]= dY_g (Kg, L) * X_ij^T (L, Cg); zero dY columns add 0
-                            Gemm.sgemm(false, true, kg, cg, l, 1f,
-                                    ws, dyAt, l, ws, plan.imageAt() + tap.offset(), pad.plane,
-                                    first ? 0f : 1f, ws, plan.weightGradAt() + wOff, cg);
-                            // dXpad_ij (Cg, L) += W[:, :, i, j]^T (Cg, Kg) * dY_g (Kg, L): the scatter through
-                            // the view, accumulated by BLAS straight into the tap-matrix view of dXpad
-                            Gemm.sgemm(true, false, cg, l, kg, 1f,
-                                    ws, plan.weightAt() + wOff, cg, ws, dyAt, l,
-                                    1f, ws, plan.imageGradAt() + tap.offset(), pad.plane);
-                        }
-                    }
-                }
-                first = false;
+        float[] wide = new float[(int) plan.band()];
+        forEachBand(s, 1, plan.rows(), b -> {
+            pad.start(b);
+            if (b.oh0() == 0) {
+                ws.copyFrom(pad.image, 0, (int) plan.imageAt(), pad.imageLength);
             }
-            ws.copyTo((int) plan.imageGradAt(), dxPad, 0, pad.imageLength);
-            pad.crop(dxPad, dx, n);
+            int l = (b.oh1() - b.oh0() - 1) * pad.wp + s.outW();
+            for (int g = 0; g < s.groups(); g++) {
+                long yAt = plan.bandAt() + (long) g * kg * l;
+                // Y_g (Kg, L) [+]= W_g[:, :, i, j] (Kg, Cg) * X_ij (Cg, L), X_ij read in place
+                forEachTap(s, pad, g, b.oh0(), b.oh1(), (t, tap, wOff) -> Gemm.sgemm(false, false, kg, l, cg, 1f,
+                        ws, plan.weightAt() + wOff, cg, ws, plan.imageAt() + tap.offset(), pad.plane,
+                        t == 0 ? 0f : 1f, ws, yAt, l));
+            }
+            ws.copyTo((int) plan.bandAt(), wide, 0, k * l);
+            StridedKernels.wideToCompact(wide, 0, k, b.oh1() - b.oh0(), s.outW(), pad.wp, bias, 0, y,
+                    s.outputIndex(b.n0(), 0, b.oh0(), 0), s.outPlane());
+        });
+    }
+
+    /**
+     * The zero-copy backward pass ({@link #backwardLoop}; class comment): {@code dY} laid out wide, its
+     * wrap-around columns zero; {@code dXpad} accumulated by BLAS straight into its tap-matrix views in the workspace.
+     */
+    private static void backwardZeroCopy(ConvShape s, BandPlan plan, NativeFloats ws, Padded pad, float[] dy,
+                                         float[] dx, float[] dw) {
+        int k = s.outChannels();
+        int kg = s.outChannelsPerGroup();
+        int cg = s.inChannelsPerGroup();
+        float[] dyWide = new float[(int) plan.band()]; // wrap-around columns stay zero: only window columns are written
+        backwardLoop(s, 1, plan.rows(), dw != null, dx != null,
+                b -> {
+                    pad.start(b);
+                    if (b.oh0() == 0 && dw != null) {
+                        ws.copyFrom(pad.image, 0, (int) plan.imageAt(), pad.imageLength);
+                    }
+                    if (b.oh0() == 0 && dx != null) {
+                        ws.copyFrom(pad.gradient, 0, (int) plan.imageGradAt(), pad.imageLength);
+                    }
+                    if (b.oh1() - b.oh0() != plan.rows()) {
+                        // the last, shorter band has another row length L: positions that held window columns of
+                        // the longer bands may be wrap-around columns now, and those must be zero
+                        Arrays.fill(dyWide, 0f);
+                    }
+                    StridedKernels.compactToWide(dy, s.outputIndex(b.n0(), 0, b.oh0(), 0), s.outPlane(), k,
+                            b.oh1() - b.oh0(), s.outW(), pad.wp, dyWide, 0);
+                    ws.copyFrom(dyWide, 0, (int) plan.bandAt(), k * ((b.oh1() - b.oh0() - 1) * pad.wp + s.outW()));
+                },
+                (b, g) -> {
+                    int l = (b.oh1() - b.oh0() - 1) * pad.wp + s.outW();
+                    forEachTap(s, pad, g, b.oh0(), b.oh1(), (t, tap, wOff) -> Gemm.sgemm(false, true, kg, cg, l, 1f,
+                            ws, plan.bandAt() + (long) g * kg * l, l, ws, plan.imageAt() + tap.offset(), pad.plane,
+                            b.first() ? 0f : 1f, ws, plan.weightGradAt() + wOff, cg));
+                },
+                (b, g) -> {
+                    int l = (b.oh1() - b.oh0() - 1) * pad.wp + s.outW();
+                    forEachTap(s, pad, g, b.oh0(), b.oh1(), (t, tap, wOff) -> Gemm.sgemm(true, false, cg, l, kg, 1f,
+                            ws, plan.weightAt() + wOff, cg, ws, plan.bandAt() + (long) g * kg * l, l,
+                            1f, ws, plan.imageGradAt() + tap.offset(), pad.plane));
+                },
+                b -> {
+                    if (b.oh1() == s.outH() && dx != null) {
+                        ws.copyTo((int) plan.imageGradAt(), pad.gradient, 0, pad.imageLength);
+                    }
+                    pad.finish(b);
+                });
+        if (dw != null) {
+            float[] dwTap = new float[(int) plan.weights()];
+            ws.copyTo((int) plan.weightGradAt(), dwTap, 0, dwTap.length);
+            StridedKernels.tapMajorToOihw(dwTap, k, cg, s.kernelH(), s.kernelW(), dw);
         }
-        float[] dwTap = new float[tapWeights.length];
-        ws.copyTo((int) plan.weightGradAt(), dwTap, 0, dwTap.length);
-        StridedKernels.tapMajorToOihw(dwTap, k, cg, s.kernelH(), s.kernelW(), dw.data());
     }
 
     // ------------------------------------------------------------------------------------------- gathered
 
-    private static void forwardGathered(ConvShape s, BandPlan plan, NativeFloats ws, Padded pad, Tensor4D input,
-                                        Tensor4D weight, float[] bias, Tensor4D output) {
+    private static void forwardGathered(ConvShape s, BandPlan plan, NativeFloats ws, Padded pad, float[] bias,
+                                        float[] y) {
         int k = s.outChannels();
         int kg = s.outChannelsPerGroup();
         int r = (int) s.patchSize();
-        int plane = s.outPlane();
-        ws.copyFrom(weight.data(), 0, (int) plan.weightAt(), weight.size());
-        for (int n = 0; n < s.batch(); n++) {
-            pad.load(input, n);
-            for (int oh0 = 0; oh0 < s.outH(); oh0 += plan.rows()) {
-                int rows = Math.min(plan.rows(), s.outH() - oh0);
-                int q = rows * s.outW();
-                for (int g = 0; g < s.groups(); g++) {
-                    WindowView view = WindowView.groupWindows(s, g).slice(1, oh0, rows);
-                    gather(pad.image, view, ws, (int) plan.columnsAt(), (long) r * q);
-                    // Y_g (Kg, q) = W_g (Kg, Cg*kH*kW) * col (Cg*kH*kW, q)
-                    Gemm.sgemm(false, false, kg, q, r, 1f,
-                            ws, plan.weightAt() + (long) g * kg * r, r, ws, plan.columnsAt(), q,
-                            0f, ws, plan.bandAt() + (long) g * kg * q, q);
-                }
-                int yAt = n * k * plane + oh0 * s.outW();
-                for (int f = 0; f < k; f++) {
-                    ws.copyTo((int) (plan.bandAt() + (long) f * q), output.data(), yAt + f * plane, q);
-                }
-                if (bias != null) {
-                    StridedKernels.addBias(output.data(), yAt, k, q, plane, bias, 0);
-                }
+        forEachBand(s, 1, plan.rows(), b -> {
+            pad.start(b);
+            int q = b.q();
+            for (int g = 0; g < s.groups(); g++) {
+                gather(pad.image, pad.groupWindows(b, g), ws, (int) plan.columnsAt(), (long) r * q);
+                // Y_g (Kg, q) = W_g (Kg, Cg*kH*kW) * col (Cg*kH*kW, q)
+                Gemm.sgemm(false, false, kg, q, r, 1f,
+                        ws, plan.weightAt() + (long) g * kg * r, r, ws, plan.columnsAt(), q,
+                        0f, ws, plan.bandAt() + (long) g * kg * q, q);
             }
+            b.copyOut(s, ws, plan.bandAt(), y, bias);
+        });
+    }
+
+    /**
+     * The gathered backward pass ({@link #backwardLoop}; class comment): per group, the band's windows gathered
+     * into {@code col (Cg*kH*kW, q)}, {@code dCol = W_g^T dY_g} scattered back through the same view.
+     */
+    private static void backwardGathered(ConvShape s, BandPlan plan, NativeFloats ws, Padded pad, float[] dy,
+                                         float[] dx, float[] dw) {
+        int kg = s.outChannelsPerGroup();
+        int r = (int) s.patchSize();
+        backwardLoop(s, 1, plan.rows(), dw != null, dx != null,
+                b -> {
+                    pad.start(b);
+                    b.copyIn(s, dy, ws, plan.bandAt());
+                },
+                (b, g) -> {
+                    gather(pad.image, pad.groupWindows(b, g), ws, (int) plan.columnsAt(), (long) r * b.q());
+                    Gemm.sgemm(false, true, kg, r, b.q(), 1f,
+                            ws, plan.bandAt() + (long) g * kg * b.q(), b.q(), ws, plan.columnsAt(), b.q(),
+                            b.first() ? 0f : 1f, ws, plan.weightGradAt() + (long) g * kg * r, r);
+                },
+                (b, g) -> {
+                    Gemm.sgemm(true, false, r, b.q(), kg, 1f,
+                            ws, plan.weightAt() + (long) g * kg * r, r, ws, plan.bandAt() + (long) g * kg * b.q(), b.q(),
+                            0f, ws, plan.columnsGradAt(), b.q());
+                    scatter(ws, (int) plan.columnsGradAt(), b.q(), pad.groupWindows(b, g), pad.gradient, (long) r * b.q());
+                },
+                pad::finish);
+        if (dw != null) {
+            ws.copyTo((int) plan.weightGradAt(), dw, 0, dw.length);
         }
     }
 
-    private static void backwardGathered(ConvShape s, BandPlan plan, NativeFloats ws, Padded pad, Tensor4D input,
-                                         Tensor4D weight, Tensor4D gradOutput, Tensor4D dx, Tensor4D dw) {
-        int k = s.outChannels();
-        int kg = s.outChannelsPerGroup();
-        int r = (int) s.patchSize();
-        int plane = s.outPlane();
-        ws.copyFrom(weight.data(), 0, (int) plan.weightAt(), weight.size());
-        float[] dxPad = new float[pad.imageLength];
-        boolean first = true;
-        for (int n = 0; n < s.batch(); n++) {
-            pad.load(input, n);
-            Arrays.fill(dxPad, 0f);
-            for (int oh0 = 0; oh0 < s.outH(); oh0 += plan.rows()) {
-                int rows = Math.min(plan.rows(), s.outH() - oh0);
-                int q = rows * s.outW();
-                int dyAt = n * k * plane + oh0 * s.outW();
-                for (int f = 0; f < k; f++) {
-                    ws.copyFrom(gradOutput.data(), dyAt + f * plane, (int) (plan.bandAt() + (long) f * q), q);
-                }
-                for (int g = 0; g < s.groups(); g++) {
-                    WindowView view = WindowView.groupWindows(s, g).slice(1, oh0, rows);
-                    gather(pad.image, view, ws, (int) plan.columnsAt(), (long) r * q);
-                    long dyOff = plan.bandAt() + (long) g * kg * q;
-                    long wOff = (long) g * kg * r;
-                    // dW_g (Kg, Cg*kH*kW) [+]= dY_g (Kg, q) * col^T (q, Cg*kH*kW)
-                    Gemm.sgemm(false, true, kg, r, q, 1f,
-                            ws, dyOff, q, ws, plan.columnsAt(), q,
-                            first ? 0f : 1f, ws, plan.weightGradAt() + wOff, r);
-                    // dCol (Cg*kH*kW, q) = W_g^T * dY_g, then scattered back through the same view
-                    Gemm.sgemm(true, false, r, q, kg, 1f,
-                            ws, plan.weightAt() + wOff, r, ws, dyOff, q,
-                            0f, ws, plan.columnsGradAt(), q);
-                    scatter(ws, (int) plan.columnsGradAt(), q, view, dxPad, (long) r * q);
-                }
-                first = false;
-            }
-            pad.crop(dxPad, dx, n);
-        }
-        ws.copyTo((int) plan.weightGradAt(), dw.data(), 0, dw.size());
+    /**
+     * The gathered backward pass on the Java heap ({@link #heapWeightProduct}, {@link #heapInputProduct}), for thin
+     * convolutions, in bands of {@link #heapBandRows} rows. Touches window elements only, as the gathered path.
+     */
+    private static void backwardOnHeap(ConvShape s, Tensor4D input, Tensor4D weight, float[] dy, float[] dx,
+                                       float[] dw) {
+        Padded pad = new Padded(s, false, input, dx);
+        int length = (int) s.patchSize() * heapBandRows(s) * s.outW();
+        float[] col = dw == null ? null : new float[length];
+        float[] dCol = dx == null ? null : new float[length];
+        double[] dwSum = dw == null ? null : new double[dw.length];
+        backwardLoop(s, 1, heapBandRows(s), dw != null, dx != null, pad::start,
+                (b, g) -> {
+                    StridedKernels.gatherWindows(pad.image, pad.groupWindows(b, g), FloatBuffer.wrap(col), 0);
+                    heapWeightProduct(s, b, g, dy, new Matrix(col, 0, b.q()), dwSum);
+                },
+                (b, g) -> {
+                    heapInputProduct(s, b, g, weight.data(), dy, new Matrix(dCol, 0, b.q()));
+                    StridedKernels.scatterAddWindows(dCol, 0, pad.groupWindows(b, g), pad.gradient);
+                },
+                pad::finish);
+        store(dwSum, dw);
     }
 
     /**
@@ -435,19 +394,13 @@ public final class StridedBackend extends AbstractGemmBackend {
     private static void scatter(NativeFloats ws, int at, int q, WindowView view, float[] dst, long floats) {
         int kh = (int) view.shape()[3];
         int kw = (int) view.shape()[4];
-        IntConsumer channel = c -> {
+        Parallel.forEach((int) view.shape()[0], floats, c -> {
             float[] row = new float[q];
             for (int i = 0; i < kh; i++) {
                 for (int j = 0; j < kw; j++) {
                     ws.copyTo(at + ((c * kh + i) * kw + j) * q, row, 0, q);
                     StridedKernels.scatterAddTap(row, 0, view, c, i, j, dst);
                 }
-            }
-        };
-        int channels = (int) view.shape()[0];
-        Parallel.forEach(channels, floats, channel, () -> {
-            for (int c = 0; c < channels; c++) {
-                channel.accept(c);
             }
         });
     }
@@ -457,11 +410,11 @@ public final class StridedBackend extends AbstractGemmBackend {
     /**
      * One padded image on the Java heap, reloaded per image, its padding (and fill) zero: either plain
      * {@code xpad (C, Hp, Wp)} (gathered path, {@code phases = false}) or the phase layout of
-     * {@link WindowView#tapMatrix} (zero-copy path; the same thing at stride 1).
+     * {@link WindowView#tapMatrix} (zero-copy path; the same thing at stride 1); and, for a backward pass that
+     * wants {@code dx}, the padded gradient {@code dXpad} in the same layout.
      */
     private static final class Padded {
         final ConvShape s;
-        final boolean phases;
         final int sh;
         final int sw;
         /** Rows and columns of one plane: {@code Hq, Wq} in the phase layout, {@code Hp, Wp} otherwise. */
@@ -470,11 +423,16 @@ public final class StridedBackend extends AbstractGemmBackend {
         /** Floats of one plane, the leading dimension of a tap matrix. */
         final int plane;
         final int imageLength;
+        /** The padded image ({@code null} when there is no input to load). */
         final float[] image;
+        /** The padded input gradient ({@code null} when {@code dx} is not wanted). */
+        final float[] gradient;
+        private final Tensor4D input;
+        private final float[] dx;
 
-        Padded(ConvShape s, boolean phases) {
+        /** Images are loaded from {@code input} unless it is {@code null}; gradients go to {@code dx} unless it is. */
+        Padded(ConvShape s, boolean phases, Tensor4D input, float[] dx) {
             this.s = s;
-            this.phases = phases;
             this.sh = phases ? s.params().strideH() : 1;
             this.sw = phases ? s.params().strideW() : 1;
             long h = phases ? WindowView.phaseH(s) : s.paddedH();
@@ -489,19 +447,34 @@ public final class StridedBackend extends AbstractGemmBackend {
             this.wp = (int) w;
             this.plane = hp * wp;
             this.imageLength = (int) len;
-            this.image = new float[imageLength];
+            this.input = input;
+            this.dx = dx;
+            this.image = input == null ? null : new float[imageLength];
+            this.gradient = dx == null ? null : new float[imageLength];
         }
 
-        /** Copies image {@code n} of {@code input} into the interior; padding and fill stay zero. */
-        void load(Tensor4D input, int n) {
-            StridedKernels.padIntoPhases(input.data(), n * s.inChannels() * s.inPlane(), s.inChannels(), s.inH(),
-                    s.inW(), image, hp, wp, sh, sw, s.params().padTop(), s.params().padLeft());
+        /** At an image's first band: the image into the interior of {@link #image}, {@link #gradient} cleared. */
+        void start(Band b) {
+            if (input != null && b.oh0() == 0) {
+                StridedKernels.padIntoPhases(input.data(), s.inputIndex(b.n0(), 0, 0, 0), s.inChannels(), s.inH(),
+                        s.inW(), image, hp, wp, sh, sw, s.params().padTop(), s.params().padLeft());
+            }
+            if (gradient != null && b.oh0() == 0) {
+                Arrays.fill(gradient, 0f);
+            }
         }
 
-        /** Copies the input positions of a gradient in this layout into image {@code n} of {@code dx}. */
-        void crop(float[] padded, Tensor4D dx, int n) {
-            StridedKernels.cropFromPhases(padded, hp, wp, sh, sw, s.params().padTop(), s.params().padLeft(),
-                    dx.data(), n * s.inChannels() * s.inPlane(), s.inChannels(), s.inH(), s.inW());
+        /** After the last band of an image: the input positions of {@link #gradient} into the image in {@code dx}. */
+        void finish(Band b) {
+            if (dx != null && b.oh1() == s.outH()) {
+                StridedKernels.cropFromPhases(gradient, hp, wp, sh, sw, s.params().padTop(), s.params().padLeft(),
+                        dx, s.inputIndex(b.n0(), 0, 0, 0), s.inChannels(), s.inH(), s.inW());
+            }
+        }
+
+        /** Group {@code g}'s windows of the band's output rows (the plain layout). */
+        WindowView groupWindows(Band b, int g) {
+            return WindowView.groupWindows(s, g).slice(1, b.oh0(), b.oh1() - b.oh0());
         }
     }
 }

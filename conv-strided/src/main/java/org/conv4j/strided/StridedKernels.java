@@ -320,21 +320,6 @@ final class StridedKernels {
         }
     }
 
-    /**
-     * Adds {@code bias[biasOff + r]} to the {@code count} elements starting at {@code off + r*stride}, for
-     * {@code r = 0 .. rows-1} (a band of {@code rows} output planes of {@code stride} elements each).
-     */
-    static void addBias(float[] y, int off, int rows, int count, int stride, float[] bias, int biasOff) {
-        for (int r = 0; r < rows; r++) {
-            float b = bias[biasOff + r];
-            int base = off + r * stride;
-            for (int e = 0; e < count; e++) {
-                y[base + e] += b;
-            }
-        }
-    }
-
-
     /** True if no element is NaN or infinite. */
     static boolean allFinite(float[] a) {
         for (float v : a) {

@@ -1,72 +1,52 @@
 package org.conv4j.bench.jmh;
 
-import java.util.concurrent.TimeUnit;
 import org.conv4j.api.Conv2d;
 import org.conv4j.api.ConvBackend;
-import org.conv4j.api.ConvGradients;
+import org.conv4j.api.ConvParams;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.bench.BenchShape;
-import org.conv4j.bench.Pass;
 import org.conv4j.bench.Problem;
 import org.conv4j.bench.ShapeCatalog;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One gradient alone against the whole backward pass, for one conv4j backend (not the facades or ND4J):
- * {@code inputGradient} ({@code dL/dx}), {@code weightGradient} ({@code dL/dw}) and {@code backward}
- * ({@code dL/dx}, {@code dL/dw}, {@code dL/db}), on the same data as {@link ConvBench}:
- * {@code GradientBench -p backend=onednn -p shape=resnet50-3x3-64-b8}. A backend without its own
- * single-gradient passes runs the whole backward pass and discards the rest.
+ * A conv4j backend's single gradients next to its whole backward pass, in the same run and with
+ * {@link ConvBench}'s settings and parameters: {@code backward} ({@code dL/dx}, {@code dL/dw}, {@code dL/db}),
+ * {@code inputGradient} ({@code dL/dx} alone, what a frozen layer needs) and {@code weightGradient}
+ * ({@code dL/dw} alone, what the first layer of a network needs), each returning new tensors as the backend's
+ * API does: {@code GradientBench -p backend=im2col,strided -p shape=resnet50-3x3-64-b8}. Contenders that are not
+ * a conv4j backend (the facade, ND4J) are skipped for the single gradients.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-public class GradientBench {
+public class GradientBench extends ConvBench {
 
-    /** A conv4j backend name ({@link Conv2d#backends()}). */
-    @Param({"onednn"})
-    public String backend;
-
-    /** A shape name from {@link ShapeCatalog}. */
-    @Param({ShapeCatalog.RESNET50_3X3_64_B8})
-    public String shape;
-
-    private ConvBackend b;
-    private Problem p;
+    private ConvBackend single;
+    private Tensor4D x;
+    private Tensor4D w;
+    private Tensor4D dy;
+    private ConvParams p;
 
     @Setup
-    public void setup() {
+    public void setupSingle() {
         BenchShape s = ShapeCatalog.byName(shape);
-        b = Conv2d.backends().stream().filter(c -> c.name().equals(backend)).findFirst()
-                .orElseThrow(() -> new SkippedCombination("SKIPPED: backend \"" + backend + "\" is not on the classpath"));
-        p = Problem.of(s, Pass.BACKWARD, Problem.DEFAULT_SEED);
-    }
-
-    @Benchmark
-    public ConvGradients backward() {
-        return b.backward(p.input(), p.weight(), p.gradOutput(), p.shape().params());
+        try {
+            single = Conv2d.backend(backend);
+        } catch (IllegalArgumentException e) {
+            throw new SkippedCombination("SKIPPED: \"" + backend + "\" is not a conv4j backend (" + e.getMessage() + ")");
+        }
+        x = s.input(Problem.DEFAULT_SEED);
+        w = s.weight(Problem.DEFAULT_SEED);
+        dy = s.gradOutput(Problem.DEFAULT_SEED);
+        p = s.params();
     }
 
     @Benchmark
     public Tensor4D inputGradient() {
-        return b.inputGradient(p.input(), p.weight(), p.gradOutput(), p.shape().params());
+        return single.inputGradient(x, w, dy, p);
     }
 
     @Benchmark
     public Tensor4D weightGradient() {
-        return b.weightGradient(p.input(), p.weight(), p.gradOutput(), p.shape().params());
+        return single.weightGradient(x, w, dy, p);
     }
 }

@@ -1,0 +1,85 @@
+package org.conv4j.bench.memory;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Memory under concurrent load, each run in a child JVM with its own heap and budget:
+ * <ul>
+ *   <li>{@link LoadScenario}: 16 threads, 32 calls per backend and pass, {@code -Xmx1g} and the default budget
+ *       (half the heap), one layer (input 2x32x160x160, 16 filters 7x7, padding 3) whose im2col workspace
+ *       wants 2 x 157 MiB per call, so 16 calls would want 16 x 256 MiB; every backend pinned in turn;</li>
+ *   <li>{@link StressScenario}: mixed layers, backends and passes on random thread counts for a bounded time,
+ *       with a 48 MiB budget and a 32 MiB per-call limit. {@code -Dconv4j.stress.seconds=N} runs it for
+ *       {@code N} seconds instead of the CI's {@value #STRESS_SECONDS} (e.g. 600 for a manual soak).</li>
+ * </ul>
+ * The children run with {@code OPENBLAS_NUM_THREADS=1}: with OpenBLAS's own threads, many concurrent callers
+ * of its GEMM slow each other down by orders of magnitude on two cores, which has nothing to do with memory.
+ */
+class MemoryUnderLoadTest {
+
+    static final int STRESS_SECONDS = 5;
+
+    private static final String[] BACKENDS = {"im2col", "strided", "fft", "direct", "onednn"};
+
+    private static String runChild(long timeoutSeconds, List<String> jvmOptions, Class<?> main, List<String> args)
+            throws Exception {
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> command = new ArrayList<>();
+        command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", cp, main.getName()));
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().put("OPENBLAS_NUM_THREADS", "1");
+        File log = File.createTempFile("conv4j-memory", ".log");
+        log.deleteOnExit();
+        pb.redirectOutput(log);
+        Process p = pb.start();
+        try {
+            boolean exited = p.waitFor(timeoutSeconds, TimeUnit.SECONDS);
+            String out;
+            try (InputStream in = new java.io.FileInputStream(log)) {
+                out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            System.out.println(out);
+            assertTrue(exited, "the child JVM did not finish within " + timeoutSeconds + " s; output: " + out);
+            assertEquals(0, p.exitValue(), "child output: " + out);
+            return out;
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void sixteenThreadsInAOneGigabyteHeapCompleteWithSerialResultsWithinTheBudget() throws Exception {
+        List<String> args = new ArrayList<>(List.of("16", "32", "2", "32", "160", "160", "16", "7"));
+        args.addAll(List.of(BACKENDS));
+        String out = runChild(600, List.of("-Xmx1g", "--enable-native-access=ALL-UNNAMED"), LoadScenario.class,
+                args);
+        assertTrue(out.contains("PASS"), out);
+        for (String b : BACKENDS) {
+            assertTrue(out.contains(b + " forward: 32 calls") && out.contains(b + " backward: 32 calls"), out);
+        }
+    }
+
+    @Test
+    void mixedShapesBackendsAndThreadCountsUnderATightBudget() throws Exception {
+        long seconds = Long.getLong("conv4j.stress.seconds", STRESS_SECONDS);
+        List<String> args = new ArrayList<>(List.of(Long.toString(seconds), Long.toString(System.nanoTime())));
+        args.addAll(List.of(BACKENDS));
+        String out = runChild(seconds + 300, List.of("-Xmx512m", "--enable-native-access=ALL-UNNAMED",
+                "-Dconv4j.workspace.total=48m", "-Dconv4j.workspace.limit=32m"), StressScenario.class, args);
+        assertTrue(out.contains("PASS"), out);
+    }
+}
