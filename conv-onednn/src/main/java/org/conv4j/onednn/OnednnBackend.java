@@ -195,6 +195,18 @@ public final class OnednnBackend extends AbstractConvBackend {
     }
 
     /**
+     * The single-gradient passes on validated arguments, for tests: {@code dL/dx} into {@code dx} if
+     * {@code dw} is null (the input is not read), else {@code dL/dw} into {@code dw} (the weight is not read).
+     */
+    void gradients(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput, float[] dx, float[] dw) {
+        if (dw == null) {
+            backward(s, Pass.INPUT_GRADIENT, null, weight.data(), gradOutput.data(), dx, null, null);
+        } else {
+            backward(s, Pass.WEIGHT_GRADIENT, input.data(), null, gradOutput.data(), null, dw, null);
+        }
+    }
+
+    /**
      * Runs {@code pass} (a backward one) over the batch in parts that fit the workspace limit and the budget's
      * grant ({@link BudgetedParts}): {@code dx} gets every part's images, {@code dw} and {@code db} the sums over
      * the parts. Arrays of gradients the pass does not compute are null; {@code db} is null for the passes
