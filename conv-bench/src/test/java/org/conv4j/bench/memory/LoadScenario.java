@@ -1,5 +1,9 @@
 package org.conv4j.bench.memory;
 
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.bytedeco.javacpp.Pointer;
+
 import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
@@ -21,7 +25,7 @@ import java.util.concurrent.Future;
  * the arguments, pinned in turn, and each pass (forward, backward), {@code calls} calls on {@code threads}
  * threads of one layer whose workspace does not fit the per-call limit many times over, all on one shared
  * input. Every result is compared with a serial call's; the budget's peak (granted plus idle bytes) is
- * checked against its total. Prints one line per backend and pass, then {@code PASS} or the failures, and
+ * checked against its total, and so is the growth of the native memory JavaCPP counts, sampled during the calls. Prints one line per backend and pass, then {@code PASS} or the failures, and
  * exits with 0 only if all passed.
  *
  * <p>Arguments: {@code threads calls N C H W K kernel backend...}.
@@ -81,6 +85,16 @@ public final class LoadScenario {
                               Tensor4D dy, int threads, int calls, WorkspaceBudget budget) throws Exception {
         float[][] serial = call(b, backward, x, w, bias, p, dy);
         budget.resetPeak();
+        long nativeBefore = Pointer.totalBytes();
+        AtomicLong nativePeak = new AtomicLong(nativeBefore);
+        Thread sampler = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                nativePeak.accumulateAndGet(Pointer.totalBytes(), Math::max);
+                LockSupport.parkNanos(200_000);
+            }
+        });
+        sampler.setDaemon(true);
+        sampler.start();
         long start = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         double worst = 0;
@@ -97,9 +111,18 @@ public final class LoadScenario {
             }
         } finally {
             pool.shutdownNow();
+            sampler.interrupt();
+            sampler.join();
         }
         long ms = (System.nanoTime() - start) / 1_000_000;
         long peak = budget.peakBytes();
+        // JavaCPP's count of the native memory it allocated (the GEMM backends' workspaces, oneDNN's buffers): what
+        // the concurrent calls added to what was held before them (idle pools included) stays within the budget.
+        long nativeAdded = nativePeak.get() - nativeBefore;
+        if (nativeAdded > budget.totalBytes()) {
+            throw new AssertionError("native memory grew by " + nativeAdded + " bytes, above the budget "
+                    + budget.totalBytes());
+        }
         if (worst > TOLERANCE) {
             throw new AssertionError("results differ from the serial call's by " + worst + " (relative)");
         }
@@ -107,8 +130,8 @@ public final class LoadScenario {
             throw new AssertionError("peak workspace " + peak + " bytes above the budget " + budget.totalBytes());
         }
         return String.format("%d calls on %d threads in %d ms, %d bit-identical to serial, worst relative "
-                + "difference %.2e, peak workspace %d MiB of %d MiB", calls, threads, ms, identical, worst, peak >> 20,
-                budget.totalBytes() >> 20);
+                + "difference %.2e, peak workspace %d MiB of %d MiB, native memory +%d MiB (JavaCPP's count)", calls,
+                threads, ms, identical, worst, peak >> 20, budget.totalBytes() >> 20, nativeAdded >> 20);
     }
 
     /** The tensors of one call: the output, or the three gradients. */
