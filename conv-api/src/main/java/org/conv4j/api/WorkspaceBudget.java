@@ -43,8 +43,12 @@ public final class WorkspaceBudget {
     /** JavaCPP's cap on the native memory it allocates (0 means none); by default it equals the max heap. */
     public static final String JAVACPP_MAX_BYTES_PROPERTY = "org.bytedeco.javacpp.maxBytes";
 
-    /** The default total is this fraction of the smaller of the max heap and JavaCPP's native cap. */
-    public static final double DEFAULT_FRACTION = 0.5;
+    /**
+     * The default total is this fraction of the smaller of the max heap and JavaCPP's native cap: the heap also
+     * holds the callers' tensors, and with half of a 1 GiB heap 16 concurrent calls' outputs (26 MB each) plus the
+     * FFT's heap spectra did not fit, with a quarter they did (docs/architecture.md, "Memory").
+     */
+    public static final double DEFAULT_FRACTION = 0.25;
 
     /** Memory that a pool keeps for reuse and can give back on demand. */
     public interface IdlePool {

@@ -265,18 +265,18 @@ class WorkspaceBudgetTest {
     }
 
     @Test
-    void defaultTotalIsThePropertyOrHalfTheSmallerOfHeapAndJavacppCap() {
+    void defaultTotalIsThePropertyOrAQuarterOfTheSmallerOfHeapAndJavacppCap() {
         String oldTotal = System.getProperty(WorkspaceBudget.TOTAL_PROPERTY);
         String oldCap = System.getProperty(WorkspaceBudget.JAVACPP_MAX_BYTES_PROPERTY);
         try {
             long heap = Runtime.getRuntime().maxMemory();
             System.clearProperty(WorkspaceBudget.TOTAL_PROPERTY);
             System.clearProperty(WorkspaceBudget.JAVACPP_MAX_BYTES_PROPERTY);
-            assertEquals(heap / 2, WorkspaceBudget.defaultTotalBytes());
+            assertEquals(heap / 4, WorkspaceBudget.defaultTotalBytes());
             System.setProperty(WorkspaceBudget.JAVACPP_MAX_BYTES_PROPERTY, "64m");
-            assertEquals(Math.min(heap, 64L << 20) / 2, WorkspaceBudget.defaultTotalBytes());
+            assertEquals(Math.min(heap, 64L << 20) / 4, WorkspaceBudget.defaultTotalBytes());
             System.setProperty(WorkspaceBudget.JAVACPP_MAX_BYTES_PROPERTY, "0"); // JavaCPP: no cap
-            assertEquals(heap / 2, WorkspaceBudget.defaultTotalBytes());
+            assertEquals(heap / 4, WorkspaceBudget.defaultTotalBytes());
             System.setProperty(WorkspaceBudget.TOTAL_PROPERTY, "300m");
             assertEquals(300L << 20, WorkspaceBudget.defaultTotalBytes());
             System.setProperty(WorkspaceBudget.TOTAL_PROPERTY, "lots");

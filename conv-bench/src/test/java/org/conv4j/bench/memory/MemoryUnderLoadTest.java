@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Memory under concurrent load, each run in a child JVM with its own heap and budget:
  * <ul>
  *   <li>{@link LoadScenario}: 16 threads, 32 calls per backend and pass, {@code -Xmx1g} and the default budget
- *       (half the heap), one layer (input 2x32x160x160, 16 filters 7x7, padding 3) whose im2col workspace
+ *       (a quarter of the heap), one layer (input 2x32x160x160, 16 filters 7x7, padding 3) whose im2col workspace
  *       wants 2 x 157 MiB per call, so 16 calls would want 16 x 256 MiB; every backend pinned in turn
  *       ({@code -Dconv4j.load.layer} for another layer, see {@link #LAYER});</li>
  *   <li>{@link StressScenario}: mixed layers, backends and passes on random thread counts for a bounded time,
