@@ -32,8 +32,13 @@ import java.util.concurrent.Future;
  */
 public final class LoadScenario {
 
-    /** Largest difference allowed, relative to the largest magnitude of the serial result. */
-    static final double TOLERANCE = 1e-5;
+    /**
+     * Largest difference allowed, relative to the largest magnitude of the serial result. A call the budget
+     * splits into other pieces than the serial call sums a weight gradient in another order: over the 10^5 terms
+     * per element of the full-size layer, float32 rounding differs by about sqrt(10^5) * 2^-24 = 2e-5 of the
+     * magnitude (measured: 1.2e-5 on onednn's backward pass).
+     */
+    static final double TOLERANCE = 1e-4;
 
     private LoadScenario() {
     }
