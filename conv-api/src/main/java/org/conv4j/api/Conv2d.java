@@ -351,13 +351,8 @@ public final class Conv2d {
         @Override
         public ConvGradients backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
             ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
-            if (tunes()) {
-                return tuner().call(backends(), s, ConvPass.BACKWARD, b -> b.backward(input, weight, gradOutput, params),
-                        b -> b.backward(input, weight, gradOutput, params));
-            }
-            ConvBackend b = chosen(s, ConvPass.BACKWARD);
-            return b instanceof AbstractConvBackend a ? a.validatedBackward(s, input, weight, gradOutput)
-                    : b.backward(input, weight, gradOutput, params);
+            return run(s, ConvPass.BACKWARD, b -> b instanceof AbstractConvBackend a
+                    ? a.validatedBackward(s, input, weight, gradOutput) : b.backward(input, weight, gradOutput, params));
         }
 
         @Override

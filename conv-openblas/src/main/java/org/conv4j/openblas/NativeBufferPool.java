@@ -70,12 +70,7 @@ public final class NativeBufferPool implements WorkspaceBudget.IdlePool {
             throw new IllegalArgumentException("floats: expected 1 .. " + Integer.MAX_VALUE + ", got " + floats);
         }
         synchronized (this) {
-            NativeFloats best = null;
-            for (NativeFloats b : idle) {
-                if (b.capacity() >= floats && (best == null || b.capacity() < best.capacity())) {
-                    best = b;
-                }
-            }
+            NativeFloats best = smallestIdle(floats, Long.MAX_VALUE);
             if (best != null) {
                 takeIdle(best);
                 return best;
@@ -162,18 +157,28 @@ public final class NativeBufferPool implements WorkspaceBudget.IdlePool {
      * if more than {@link #maxIdle()} buffers are then idle, the smallest is freed.
      */
     public void release(Lease<?> lease) {
-        NativeFloats evicted = null;
+        NativeFloats evicted;
         synchronized (this) {
             idle.add(lease.buffer());
             lease.grant().closeKeepingIdle(Math.min(lease.buffer().bytes(), lease.grant().bytes()));
-            if (idle.size() > maxIdle) {
-                evicted = idle.stream().min(Comparator.comparingInt(NativeFloats::capacity)).orElseThrow();
-                takeIdle(evicted);
-            }
+            evicted = evictBeyondMaxIdle();
         }
         if (evicted != null) {
             evicted.close();
         }
+    }
+
+    /**
+     * Takes the smallest idle buffer off the list if more than {@link #maxIdle()} are idle, for the caller to free
+     * outside the lock; null if none is over. Caller holds this pool's lock.
+     */
+    private NativeFloats evictBeyondMaxIdle() {
+        if (idle.size() <= maxIdle) {
+            return null;
+        }
+        NativeFloats smallest = idle.stream().min(Comparator.comparingInt(NativeFloats::capacity)).orElseThrow();
+        takeIdle(smallest);
+        return smallest;
     }
 
     /**
@@ -204,16 +209,13 @@ public final class NativeBufferPool implements WorkspaceBudget.IdlePool {
         if (buffer == null) {
             return;
         }
-        NativeFloats evicted = null;
+        NativeFloats evicted;
         synchronized (this) {
             idle.add(buffer);
             if (budget != null) {
                 budget.addIdle(buffer.bytes());
             }
-            if (idle.size() > maxIdle) {
-                evicted = idle.stream().min(Comparator.comparingInt(NativeFloats::capacity)).orElseThrow();
-                takeIdle(evicted);
-            }
+            evicted = evictBeyondMaxIdle();
         }
         if (evicted != null) {
             evicted.close();
