@@ -1,5 +1,6 @@
 package org.conv4j.onednn;
 
+import org.bytedeco.dnnl.memory;
 import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvPass;
@@ -65,6 +66,21 @@ public final class OnednnBackend extends AbstractConvBackend {
      */
     static final CostModel DENSE_COST = new CostModel(105_500, 221_000, 0, 69.8, 2.2, 104, 98, false);
 
+    /**
+     * Backward passes that run on {@code nhwc} activations with oneDNN's direct JIT kernels for both gradients
+     * ({@link #directNhwcBackward}): {@link #DENSE_COST} with the multiply-adds 3.3x faster, the median of the
+     * kernel-sweep (3x3 to 11x11) and ResNet-50 3x3 layers' measured-to-modelled ratios (docs/benchmarks.md,
+     * "Choosing a backend"). Larger kernels get a GEMM-based weight gradient and keep {@link #DENSE_COST}.
+     */
+    static final CostModel NHWC_BACKWARD_COST = new CostModel(105_500, 221_000, 0, 69.8 / 0.3, 2.2, 104, 98, false);
+
+    /**
+     * The largest kernel side whose weight gradient oneDNN 3.11 computes with its direct JIT kernel on
+     * {@code nhwc} activations: from 15x15 on it picks its GEMM-based one ({@code x64:gemm:jit}; the kernel
+     * sweep's implementations, docs/onednn.md, section 1).
+     */
+    static final int NHWC_BACKWARD_MAX_KERNEL = 14;
+
     /** Depthwise layers: oneDNN's depthwise kernels, fitted the same way (MobileNet's layer at batch 1 and 8). */
     static final CostModel DEPTHWISE_COST = new CostModel(0, 39_400, 0, 3.36, 0, 0, 0, false);
 
@@ -129,13 +145,28 @@ public final class OnednnBackend extends AbstractConvBackend {
     }
 
     /**
-     * {@link #DENSE_COST} or, for depthwise layers (one input channel per group, oneDNN's dedicated kernels),
-     * {@link #DEPTHWISE_COST}.
+     * {@link #DEPTHWISE_COST} for depthwise layers (one input channel per group, oneDNN's dedicated kernels),
+     * {@link #NHWC_BACKWARD_COST} for backward passes that {@link #directNhwcBackward run on its direct nhwc
+     * kernels}, else {@link #DENSE_COST}.
      */
     @Override
     public double estimateNanos(ConvShape shape, ConvPass pass) {
         boolean depthwise = shape.groups() > 1 && shape.inChannelsPerGroup() == 1;
-        return (depthwise ? DEPTHWISE_COST : DENSE_COST).nanos(shape, pass);
+        if (depthwise) {
+            return DEPTHWISE_COST.nanos(shape, pass);
+        }
+        return (pass == ConvPass.BACKWARD && directNhwcBackward(shape) ? NHWC_BACKWARD_COST : DENSE_COST)
+                .nanos(shape, pass);
+    }
+
+    /**
+     * Whether the backward pass of {@code s} runs on {@code nhwc} activations ({@link BackwardPlan#activationsTag})
+     * with oneDNN's direct JIT kernels for both gradients: kernels of at most {@link #NHWC_BACKWARD_MAX_KERNEL}
+     * taps each way. Pure arithmetic on the shape, as an estimate must be.
+     */
+    static boolean directNhwcBackward(ConvShape s) {
+        return BackwardPlan.activationsTag(Geometry.of(s, s.batch(), true)) == memory.format_tag.nhwc
+                && s.kernelH() <= NHWC_BACKWARD_MAX_KERNEL && s.kernelW() <= NHWC_BACKWARD_MAX_KERNEL;
     }
 
     /** The workspace limit of one call, in bytes. */

@@ -1,11 +1,14 @@
 package org.conv4j.onednn;
 
 import org.conv4j.api.ConvParams;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * oneDNN picks its optimised kernels, never a reference one, for the common layer kinds: the layouts are
@@ -13,6 +16,46 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  * implementations hundreds of times slower, which no result check would notice.
  */
 class KernelChoiceTest {
+
+    private static ConvShape same(int n, int c, int h, int k, int kernel) {
+        return ConvShape.forward(Tensor4D.zeros(n, c, h, h), Tensor4D.zeros(k, c, kernel, kernel), null,
+                ConvParams.builder().samePadding(h, h, kernel, kernel).build());
+    }
+
+    /**
+     * The backward estimate follows oneDNN's kernel choice: the direct nhwc kernels (the kernel sweep's 7x7 layer)
+     * get {@link OnednnBackend#NHWC_BACKWARD_COST}; a 21x21 kernel, whose gradients oneDNN computes with its GEMM
+     * kernels, and strided layers (blocked activations) keep {@link OnednnBackend#DENSE_COST}.
+     */
+    @Test
+    void theBackwardEstimateFollowsTheKernelsOnednnChose() {
+        OnednnBackend backend = new OnednnBackend();
+        ConvShape direct = same(4, 32, 64, 32, 7);
+        assertTrue(OnednnBackend.directNhwcBackward(direct));
+        assertEquals(OnednnBackend.NHWC_BACKWARD_COST.nanos(direct, ConvPass.BACKWARD),
+                backend.estimateNanos(direct, ConvPass.BACKWARD));
+        assertEquals(OnednnBackend.DENSE_COST.nanos(direct, ConvPass.FORWARD),
+                backend.estimateNanos(direct, ConvPass.FORWARD));
+
+        ConvShape gemm = same(4, 32, 64, 32, 21);
+        assertFalse(OnednnBackend.directNhwcBackward(gemm));
+        assertEquals(OnednnBackend.DENSE_COST.nanos(gemm, ConvPass.BACKWARD),
+                backend.estimateNanos(gemm, ConvPass.BACKWARD));
+
+        ConvShape strided = ConvShape.forward(Tensor4D.zeros(2, 64, 28, 28), Tensor4D.zeros(64, 64, 3, 3), null,
+                ConvParams.builder().stride(2).padding(1).build());
+        assertFalse(OnednnBackend.directNhwcBackward(strided));
+    }
+
+    /** The rule's largest kernel is where oneDNN itself switches the weight gradient to its GEMM kernels. */
+    @Test
+    void theLargestDirectKernelIsWhereOnednnSwitchesToGemm() {
+        int largest = OnednnBackend.NHWC_BACKWARD_MAX_KERNEL;
+        String atLimit = OnednnBackend.implementations(same(4, 32, 64, 32, largest), true);
+        String beyond = OnednnBackend.implementations(same(4, 32, 64, 32, largest + 1), true);
+        assertFalse(atLimit.contains("gemm"), atLimit);
+        assertTrue(beyond.contains("gemm"), beyond);
+    }
 
     private static void assertOptimised(int n, int c, int h, int k, int kernel, ConvParams p) {
         new OnednnBackend();
