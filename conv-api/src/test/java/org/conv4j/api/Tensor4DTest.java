@@ -95,4 +95,44 @@ class Tensor4DTest {
         assertNotEquals(a, b);
         assertEquals("Tensor4D[1, 1, 2, 2] [0.0, 0.0, 0.0, 0.0]", b.toString());
     }
+
+    /**
+     * Every non-finite kind at every position of arrays of length 0 to 20 (both sides of the eight-way unrolled
+     * loop and its tail) is found, only inside the scanned range; finite values of any size, and negative zeros,
+     * are not reported.
+     */
+    @Test
+    void allFiniteFindsEachNonFiniteValueOnlyInsideItsRange() {
+        float[] kinds = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        for (int length = 0; length <= 20; length++) {
+            float[] a = new float[length];
+            for (int i = 0; i < length; i++) {
+                a[i] = i % 3 == 0 ? -0f : (i % 2 == 0 ? Float.MAX_VALUE : -Float.MIN_VALUE * i);
+            }
+            assertTrue(Tensor4D.allFinite(a, 0, length), "length " + length);
+            for (int at = 0; at < length; at++) {
+                for (float kind : kinds) {
+                    float kept = a[at];
+                    a[at] = kind;
+                    assertFalse(Tensor4D.allFinite(a, 0, length), kind + " at " + at + " of " + length);
+                    assertTrue(Tensor4D.allFinite(a, 0, at), kind + " before the range");
+                    assertTrue(Tensor4D.allFinite(a, at + 1, length), kind + " after the range");
+                    a[at] = kept;
+                }
+            }
+        }
+        Tensor4D t = Tensor4D.random(3, 2, 3, 4, 5);
+        assertTrue(t.allFinite());
+        t.set(1, 2, 3, 4, Float.NaN);
+        assertFalse(t.allFinite());
+    }
+
+    @Test
+    void allFiniteNamesABadRange() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Tensor4D.allFinite(new float[4], 2, 5));
+        assertTrue(e.getMessage().contains("from, to") && e.getMessage().contains("<= 4"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Tensor4D.allFinite(new float[4], 3, 2));
+        assertThrows(IllegalArgumentException.class, () -> Tensor4D.allFinite(null, 0, 0));
+    }
 }

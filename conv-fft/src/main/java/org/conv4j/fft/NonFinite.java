@@ -1,6 +1,7 @@
 package org.conv4j.fft;
 
 import org.conv4j.api.ConvShape;
+import org.conv4j.api.Tensor4D;
 
 /**
  * Exact treatment of NaN and infinities, which a Fourier transform would spread to every output.
@@ -28,12 +29,7 @@ final class NonFinite {
 
     /** True if {@code a} holds a NaN or an infinity. */
     static boolean any(float[] a) {
-        for (float v : a) {
-            if (!Float.isFinite(v)) {
-                return true;
-            }
-        }
-        return false;
+        return !Tensor4D.allFinite(a, 0, a.length);
     }
 
     /**

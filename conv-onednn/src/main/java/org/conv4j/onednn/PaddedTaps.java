@@ -2,6 +2,7 @@ package org.conv4j.onednn;
 
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
+import org.conv4j.api.Tensor4D;
 
 import java.util.Arrays;
 import java.util.stream.IntStream;
@@ -34,27 +35,17 @@ final class PaddedTaps {
     }
 
     /**
-     * True if some element of {@code a} is NaN or infinite; arrays of {@link OnednnBackend#PARALLEL_MIN_FLOATS}
-     * floats or more are scanned in one contiguous chunk per processor on the common fork-join pool.
+     * True if some element of {@code a} is NaN or infinite ({@link Tensor4D#allFinite(float[], int, int)});
+     * arrays of {@link OnednnBackend#PARALLEL_MIN_FLOATS} floats or more are scanned in one contiguous chunk per
+     * processor on the common fork-join pool.
      */
     static boolean hasNonFinite(float[] a) {
         int chunks = Math.min(Runtime.getRuntime().availableProcessors(), a.length / OnednnBackend.PARALLEL_MIN_FLOATS);
         if (chunks <= 1) {
-            return hasNonFinite(a, 0, a.length);
+            return !Tensor4D.allFinite(a, 0, a.length);
         }
-        return IntStream.range(0, chunks).parallel().anyMatch(c -> hasNonFinite(a,
+        return IntStream.range(0, chunks).parallel().anyMatch(c -> !Tensor4D.allFinite(a,
                 (int) ((long) a.length * c / chunks), (int) ((long) a.length * (c + 1) / chunks)));
-    }
-
-    /** True if some element of {@code a[from .. to - 1]} is NaN or infinite. */
-    private static boolean hasNonFinite(float[] a, int from, int to) {
-        // The exponent bits are all ones exactly for NaN and the infinities. An integer max over a plain loop,
-        // which the JIT vectorises: a fast pass in the common case where nothing is found.
-        int max = 0;
-        for (int i = from; i < to; i++) {
-            max = Math.max(max, Float.floatToRawIntBits(a[i]) & 0x7f80_0000);
-        }
-        return max == 0x7f80_0000;
     }
 
     /** Sets NaN in every output whose window puts a non-finite weight on padding (see the class comment). */
@@ -100,10 +91,20 @@ final class PaddedTaps {
 
     /** Sets NaN in {@code dw[k, c, i, j]} (every c) where a non-finite {@code dy} meets padding at tap (i, j). */
     static void weightGradient(ConvShape s, float[] dy, float[] dw) {
-        if (!s.params().isPadded() || !hasNonFinite(dy)) {
+        if (!s.params().isPadded()) {
             return;
         }
         Ranges r = new Ranges(s);
+        // A non-finite dy[n,k,oh,ow] whose window reads at least one input element reaches oneDNN's own
+        // dw[k,c,i,j] at such a tap: times any x the product is NaN or infinite, and so is every float sum that
+        // contains it. So where every window reads the input, a finite dw proves dy finite, and the small dw is
+        // scanned in place of dy (on the ResNet-50 layer, 37 thousand floats instead of 1.6 million).
+        if (r.everyWindowReadsInput() && !hasNonFinite(dw)) {
+            return;
+        }
+        if (!hasNonFinite(dy)) {
+            return;
+        }
         int taps = s.kernelH() * s.kernelW();
         int cg = s.inChannelsPerGroup();
         boolean[] nan = new boolean[taps];
@@ -161,9 +162,13 @@ final class PaddedTaps {
         final int[] lastRow;
         final int[] firstCol;
         final int[] lastCol;
+        final int outH;
+        final int outW;
 
         Ranges(ConvShape s) {
             ConvParams p = s.params();
+            outH = s.outH();
+            outW = s.outW();
             firstRow = new int[s.kernelH()];
             lastRow = new int[s.kernelH()];
             for (int i = 0; i < s.kernelH(); i++) {
@@ -178,6 +183,27 @@ final class PaddedTaps {
                 firstCol[j] = (int) Math.min(s.outW(), firstInside(p.padLeft(), offset, p.strideW()));
                 lastCol[j] = clampLast(lastInside(s.inW(), p.padLeft(), offset, p.strideW()), s.outW());
             }
+        }
+
+        /** Whether every output position has a tap row and a tap column inside the input. */
+        boolean everyWindowReadsInput() {
+            return covers(firstRow, lastRow, outH) && covers(firstCol, lastCol, outW);
+        }
+
+        /** Whether the ranges {@code first[t] .. last[t]} together cover {@code 0 .. size - 1}. */
+        private static boolean covers(int[] first, int[] last, int size) {
+            boolean[] covered = new boolean[size];
+            for (int t = 0; t < first.length; t++) {
+                for (int o = first[t]; o <= last[t]; o++) {
+                    covered[o] = true;
+                }
+            }
+            for (boolean c : covered) {
+                if (!c) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /** A last index limited to {@code [-1, size - 1]} (-1: no output reads inside), as an int. */

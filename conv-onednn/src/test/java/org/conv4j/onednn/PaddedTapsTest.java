@@ -3,6 +3,7 @@ package org.conv4j.onednn;
 import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
+import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.naive.NaiveBackend;
 import org.conv4j.testkit.Agreement;
@@ -80,6 +81,36 @@ class PaddedTapsTest {
             }
         }
         return tests.stream();
+    }
+
+    /**
+     * A non-finite {@code dL/dy} only where the window lies wholly in padding, and a finite {@code dL/dw} from
+     * oneDNN (whose kernels skip padded taps, so that value never reaches it): the shortcut that scans
+     * {@code dL/dw} in place of {@code dL/dy} must not be taken for such a geometry, and every tap of the
+     * filter becomes NaN, as conv4j's zero padding gives. With a window that reads the input, a finite
+     * {@code dL/dw} does prove {@code dL/dy} finite, and nothing is changed.
+     */
+    @Test
+    void nonFiniteGradientWhereTheWholeWindowIsPadding() {
+        ConvParams p = ConvParams.builder().padding(3, 0, 3, 0).build(); // output row and column 0 read only padding
+        ConvShape s = ConvShape.forward(Tensor4D.zeros(1, 2, 6, 6), Tensor4D.zeros(3, 2, 2, 2), null, p);
+        for (float bad : NON_FINITE) {
+            Tensor4D dy = Tensor4D.random(4, 1, 3, s.outH(), s.outW());
+            dy.set(0, 1, 0, 0, bad);
+            float[] dw = new float[3 * 2 * 2 * 2];
+            PaddedTaps.weightGradient(s, dy.data(), dw);
+            for (int e = 0; e < dw.length; e++) {
+                assertEquals(e / 8 == 1, Float.isNaN(dw[e]), "dL/dw element " + e + " with " + bad);
+            }
+        }
+        ConvShape inside = ConvShape.forward(Tensor4D.zeros(1, 2, 6, 6), Tensor4D.zeros(3, 2, 3, 3), null,
+                ConvParams.builder().padding(1).build());
+        Tensor4D dy = Tensor4D.random(4, 1, 3, 6, 6);
+        dy.set(0, 1, 0, 0, Float.NaN);
+        float[] dw = new float[3 * 2 * 3 * 3];
+        PaddedTaps.weightGradient(inside, dy.data(), dw);
+        assertEquals(0, countNonFinite(Tensor4D.wrap(dw, 3, 2, 3, 3)),
+                "a finite dL/dw where every window reads the input: left as it is");
     }
 
     private static int countNonFinite(Tensor4D t) {

@@ -115,8 +115,8 @@ public final class StridedBackend extends AbstractGemmBackend {
     static Path backwardPath(ConvShape s, Tensor4D input, Tensor4D weight) {
         long pairs = (long) s.outChannelsPerGroup() * s.inChannelsPerGroup();
         if (forwardPath(s) == Path.ZERO_COPY && pairs >= StridedTuning.ZERO_COPY_MIN_BACKWARD_FILTERS_TIMES_CHANNELS
-                && (input == null || StridedKernels.allFinite(input.data()))
-                && (weight == null || StridedKernels.allFinite(weight.data()))) {
+                && (input == null || input.allFinite())
+                && (weight == null || weight.allFinite())) {
             return Path.ZERO_COPY;
         }
         return Path.GATHERED;

@@ -319,14 +319,4 @@ final class StridedKernels {
             }
         }
     }
-
-    /** True if no element is NaN or infinite. */
-    static boolean allFinite(float[] a) {
-        for (float v : a) {
-            if (!Float.isFinite(v)) {
-                return false;
-            }
-        }
-        return true;
-    }
 }
