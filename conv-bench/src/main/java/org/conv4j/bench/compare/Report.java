@@ -9,6 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.conv4j.api.Conv2d;
+import org.conv4j.api.ConvPass;
+import org.conv4j.api.ConvPlan;
 import org.conv4j.bench.BenchShape;
 import org.conv4j.bench.Pass;
 import org.conv4j.bench.SkipRule;
@@ -58,12 +61,12 @@ final class Report {
         List<List<String>> summary = Tables.summary(results, headers);
         md.append(Tables.markdown(headers, summary)).append('\n');
 
-        List<List<String>> facade = Tables.facade(results);
+        List<List<String>> facade = Tables.facade(results, Report::facadeChoice);
         if (!facade.isEmpty()) {
             md.append("## The facade against the fastest backend\n\n");
             md.append("`conv2d` is `Conv2d`'s default choice (each backend's estimate), `conv2d-autotune` its autotune "
                     + "mode after the first calls (timed after the warm-up, when the choice has settled). The ratio "
-                    + "is the facade's median over the fastest backend's.\n\n");
+                    + "is the facade's median over the fastest backend's; 'ran' is the backend the facade chose.\n\n");
             md.append(Tables.markdown(Tables.FACADE_HEADERS, facade)).append('\n');
         }
 
@@ -101,5 +104,17 @@ final class Report {
 
     private interface ChartWriter {
         String write() throws IOException;
+    }
+
+    /**
+     * The backend a facade contender ran for its case: the estimated choice for {@code conv2d}, the settled
+     * autotune decision for {@code conv2d-autotune} (null if there is none).
+     */
+    static String facadeChoice(CaseResult r) {
+        ConvPass pass = r.pass() == Pass.FORWARD ? ConvPass.FORWARD : ConvPass.BACKWARD;
+        ConvPlan plan = r.contender().equals("conv2d-autotune")
+                ? Conv2d.autotunedPlan(r.shape().geometry(), pass)
+                : Conv2d.plan(r.shape().geometry(), pass);
+        return plan == null ? null : plan.backend().name();
     }
 }

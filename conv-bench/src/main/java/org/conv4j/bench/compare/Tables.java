@@ -50,17 +50,19 @@ public final class Tables {
 
     /** Headers of {@link #facade}. */
     public static final List<String> FACADE_HEADERS = List.of("shape", "pass", "fastest backend", "ms",
-            "conv2d ms", "conv2d / fastest", "conv2d-autotune ms", "autotune / fastest");
+            "conv2d ms", "conv2d / fastest", "conv2d ran", "conv2d-autotune ms", "autotune / fastest", "autotune ran");
 
     /** The facade contenders, which choose among the backends rather than being one. */
     public static final List<String> FACADES = List.of("conv2d", "conv2d-autotune");
 
     /**
      * The facade against the backends: one row per (shape, pass) where a facade ran, with the fastest conv4j
-     * backend of that case (ND4J is not one the facade can choose) and each facade's median as a ratio to it
-     * (1.00 = as fast; below 1 = within the noise of the fastest).
+     * backend of that case (ND4J is not one the facade can choose), each facade's median as a ratio to it
+     * (1.00 = as fast; below 1 = within the noise of the fastest) and the backend {@code ran} says it chose
+     * ({@link #NONE} if unknown): where a facade ran the fastest backend, a ratio above 1 is the spread between
+     * two measurements of the same backend.
      */
-    public static List<List<String>> facade(List<CaseResult> results) {
+    public static List<List<String>> facade(List<CaseResult> results, java.util.function.Function<CaseResult, String> ran) {
         java.util.LinkedHashMap<String, java.util.List<CaseResult>> byCase = new java.util.LinkedHashMap<>();
         for (CaseResult r : results) {
             byCase.computeIfAbsent(r.shape().name() + "\t" + r.pass().label(), k -> new ArrayList<>()).add(r);
@@ -92,6 +94,8 @@ public final class Tables {
                 CaseResult r = facades.get(f);
                 row.add(r == null ? NONE : formatMs(r.medianMs()));
                 row.add(r == null ? NONE : String.format(Locale.ROOT, "%.2f", r.medianNs() / fastest.medianNs()));
+                String chosen = r == null ? null : ran.apply(r);
+                row.add(chosen == null ? NONE : chosen);
             }
             rows.add(row);
         }
