@@ -81,6 +81,21 @@ public final class OnednnBackend extends AbstractConvBackend {
      */
     static final int NHWC_BACKWARD_MAX_KERNEL = 14;
 
+    /**
+     * Backward passes of strided layers with fewer than {@link #STEM_MAX_CHANNELS} input channels (a network's
+     * stem, e.g. 3 colour channels): {@link #DENSE_COST} with the multiply-adds 1.6x slower, the middle of the
+     * AlexNet conv1 and ResNet-50 conv1 layers' measured-to-modelled ratios (1.3-1.8; docs/benchmarks.md,
+     * "Choosing a backend").
+     */
+    static final CostModel STEM_BACKWARD_COST = new CostModel(105_500, 221_000, 0, 69.8 / 1.6, 2.2, 104, 98, false);
+
+    /**
+     * Input channels below one AVX-512 vector of floats, the channel block of oneDNN's kernels: the catalogue's
+     * strided stems have 3, and their backward passes ran slower than the dense model by the factor of
+     * {@link #STEM_BACKWARD_COST}.
+     */
+    static final int STEM_MAX_CHANNELS = 16;
+
     /** Depthwise layers: oneDNN's depthwise kernels, fitted the same way (MobileNet's layer at batch 1 and 8). */
     static final CostModel DEPTHWISE_COST = new CostModel(0, 39_400, 0, 3.36, 0, 0, 0, false);
 
@@ -145,9 +160,10 @@ public final class OnednnBackend extends AbstractConvBackend {
     }
 
     /**
-     * {@link #DEPTHWISE_COST} for depthwise layers (one input channel per group, oneDNN's dedicated kernels),
-     * {@link #NHWC_BACKWARD_COST} for backward passes that {@link #directNhwcBackward run on its direct nhwc
-     * kernels}, else {@link #DENSE_COST}.
+     * {@link #DEPTHWISE_COST} for depthwise layers (one input channel per group, oneDNN's dedicated kernels);
+     * for backward passes {@link #NHWC_BACKWARD_COST} where they {@link #directNhwcBackward run on its direct
+     * nhwc kernels} and {@link #STEM_BACKWARD_COST} for strided stems ({@link #isStem}); else
+     * {@link #DENSE_COST}.
      */
     @Override
     public double estimateNanos(ConvShape shape, ConvPass pass) {
@@ -155,8 +171,18 @@ public final class OnednnBackend extends AbstractConvBackend {
         if (depthwise) {
             return DEPTHWISE_COST.nanos(shape, pass);
         }
-        return (pass == ConvPass.BACKWARD && directNhwcBackward(shape) ? NHWC_BACKWARD_COST : DENSE_COST)
-                .nanos(shape, pass);
+        if (pass == ConvPass.BACKWARD && directNhwcBackward(shape)) {
+            return NHWC_BACKWARD_COST.nanos(shape, pass);
+        }
+        if (pass == ConvPass.BACKWARD && isStem(shape)) {
+            return STEM_BACKWARD_COST.nanos(shape, pass);
+        }
+        return DENSE_COST.nanos(shape, pass);
+    }
+
+    /** An ungrouped strided layer with fewer than {@link #STEM_MAX_CHANNELS} input channels. */
+    static boolean isStem(ConvShape s) {
+        return s.groups() == 1 && s.params().isStrided() && s.inChannels() < STEM_MAX_CHANNELS;
     }
 
     /**

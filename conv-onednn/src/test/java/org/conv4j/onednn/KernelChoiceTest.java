@@ -47,6 +47,22 @@ class KernelChoiceTest {
         assertFalse(OnednnBackend.directNhwcBackward(strided));
     }
 
+    /** A strided 3-channel stem's backward estimate is the stem model's; its forward and wider layers' are dense. */
+    @Test
+    void stridedStemsHaveTheirOwnBackwardEstimate() {
+        OnednnBackend backend = new OnednnBackend();
+        ConvShape stem = ConvShape.forward(Tensor4D.zeros(2, 3, 64, 64), Tensor4D.zeros(16, 3, 7, 7), null,
+                ConvParams.builder().stride(2).padding(3).build());
+        assertTrue(OnednnBackend.isStem(stem));
+        assertEquals(OnednnBackend.STEM_BACKWARD_COST.nanos(stem, ConvPass.BACKWARD),
+                backend.estimateNanos(stem, ConvPass.BACKWARD));
+        assertEquals(OnednnBackend.DENSE_COST.nanos(stem, ConvPass.FORWARD), backend.estimateNanos(stem, ConvPass.FORWARD));
+        ConvShape wide = ConvShape.forward(Tensor4D.zeros(2, 64, 28, 28), Tensor4D.zeros(64, 64, 3, 3), null,
+                ConvParams.builder().stride(2).padding(1).build());
+        assertFalse(OnednnBackend.isStem(wide));
+        assertEquals(OnednnBackend.DENSE_COST.nanos(wide, ConvPass.BACKWARD), backend.estimateNanos(wide, ConvPass.BACKWARD));
+    }
+
     /** The rule's largest kernel is where oneDNN itself switches the weight gradient to its GEMM kernels. */
     @Test
     void theLargestDirectKernelIsWhereOnednnSwitchesToGemm() {
