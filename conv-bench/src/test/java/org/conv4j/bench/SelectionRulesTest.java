@@ -82,6 +82,15 @@ class SelectionRulesTest {
     }
 
     /**
+     * The kernel sweep's 11x11 forward pass ran faster on onednn than on the FFT in three quiet runs (17.6, 22.8 and
+     * 19.9 ms against 25.0, 25.2 and 28.1 ms).
+     */
+    @Test
+    void theForwardOfMidSizeKernelsGoesToOnednn() {
+        assertEquals("onednn", Conv2d.plan(shape("ksweep-k11"), ConvPass.FORWARD).backend().name());
+    }
+
+    /**
      * AlexNet's 3-channel, stride-4 stem: oneDNN's backward ran 1.3-1.4x slower than im2col at batch 8 (61.2
      * against 47.3 ms and 75.9 against 55.9 ms in two quiet runs), so its backward goes to a GEMM backend; its
      * forward, 1.6x faster on oneDNN, stays there.

@@ -82,6 +82,19 @@ public final class OnednnBackend extends AbstractConvBackend {
     static final int NHWC_BACKWARD_MAX_KERNEL = 14;
 
     /**
+     * Forward passes of ungrouped stride-1 layers with kernels from 2x2 to {@link #MID_KERNEL_MAX} ({@link
+     * #isMidKernel}): {@link #DENSE_COST} with the multiply-adds 1/0.6 times faster. The dense model, fitted over
+     * every layer, puts these 1.3-2x too slow (measured/modelled 0.50-0.77 on the kernel sweep's 3x3 to 15x15
+     * and the ResNet-50 3x3 layers) while the sweep's 21x21 and 31x31 layers match it (1.07-1.09;
+     * docs/benchmarks.md, "Choosing a backend").
+     */
+    static final CostModel MID_KERNEL_FORWARD_COST = new CostModel(105_500, 221_000, 0, 69.8 / 0.6, 2.2, 104, 98,
+            false);
+
+    /** The largest kernel side measured faster than the dense model in the forward pass (the sweep's 15x15). */
+    static final int MID_KERNEL_MAX = 15;
+
+    /**
      * Backward passes of strided layers with fewer than {@link #STEM_MAX_CHANNELS} input channels (a network's
      * stem, e.g. 3 colour channels): {@link #DENSE_COST} with the multiply-adds 1.6x slower, the middle of the
      * AlexNet conv1 and ResNet-50 conv1 layers' measured-to-modelled ratios (1.3-1.8; docs/benchmarks.md,
@@ -161,6 +174,7 @@ public final class OnednnBackend extends AbstractConvBackend {
 
     /**
      * {@link #DEPTHWISE_COST} for depthwise layers (one input channel per group, oneDNN's dedicated kernels);
+     * for forward passes {@link #MID_KERNEL_FORWARD_COST} on {@link #isMidKernel mid-size stride-1 kernels};
      * for backward passes {@link #NHWC_BACKWARD_COST} where they {@link #directNhwcBackward run on its direct
      * nhwc kernels} and {@link #STEM_BACKWARD_COST} for strided stems ({@link #isStem}); else
      * {@link #DENSE_COST}.
@@ -171,13 +185,22 @@ public final class OnednnBackend extends AbstractConvBackend {
         if (depthwise) {
             return DEPTHWISE_COST.nanos(shape, pass);
         }
-        if (pass == ConvPass.BACKWARD && directNhwcBackward(shape)) {
-            return NHWC_BACKWARD_COST.nanos(shape, pass);
+        CostModel model = DENSE_COST;
+        if (pass == ConvPass.FORWARD && isMidKernel(shape)) {
+            model = MID_KERNEL_FORWARD_COST;
+        } else if (pass == ConvPass.BACKWARD && directNhwcBackward(shape)) {
+            model = NHWC_BACKWARD_COST;
+        } else if (pass == ConvPass.BACKWARD && isStem(shape)) {
+            model = STEM_BACKWARD_COST;
         }
-        if (pass == ConvPass.BACKWARD && isStem(shape)) {
-            return STEM_BACKWARD_COST.nanos(shape, pass);
-        }
-        return DENSE_COST.nanos(shape, pass);
+        return model.nanos(shape, pass);
+    }
+
+    /** An ungrouped stride-1 layer with a kernel larger than 1x1 and no side above {@link #MID_KERNEL_MAX}. */
+    static boolean isMidKernel(ConvShape s) {
+        boolean pointwise = s.kernelH() == 1 && s.kernelW() == 1;
+        return s.groups() == 1 && !s.params().isStrided() && !pointwise && s.kernelH() <= MID_KERNEL_MAX
+                && s.kernelW() <= MID_KERNEL_MAX;
     }
 
     /** An ungrouped strided layer with fewer than {@link #STEM_MAX_CHANNELS} input channels. */

@@ -25,7 +25,8 @@ class KernelChoiceTest {
     /**
      * The backward estimate follows oneDNN's kernel choice: the direct nhwc kernels (the kernel sweep's 7x7 layer)
      * get {@link OnednnBackend#NHWC_BACKWARD_COST}; a 21x21 kernel, whose gradients oneDNN computes with its GEMM
-     * kernels, and strided layers (blocked activations) keep {@link OnednnBackend#DENSE_COST}.
+     * kernels, and strided layers (blocked activations) keep {@link OnednnBackend#DENSE_COST}. The forward
+     * estimate of the 7x7 layer is the mid-size kernels' one, of the 21x21 layer the dense one.
      */
     @Test
     void theBackwardEstimateFollowsTheKernelsOnednnChose() {
@@ -34,13 +35,14 @@ class KernelChoiceTest {
         assertTrue(OnednnBackend.directNhwcBackward(direct));
         assertEquals(OnednnBackend.NHWC_BACKWARD_COST.nanos(direct, ConvPass.BACKWARD),
                 backend.estimateNanos(direct, ConvPass.BACKWARD));
-        assertEquals(OnednnBackend.DENSE_COST.nanos(direct, ConvPass.FORWARD),
+        assertEquals(OnednnBackend.MID_KERNEL_FORWARD_COST.nanos(direct, ConvPass.FORWARD),
                 backend.estimateNanos(direct, ConvPass.FORWARD));
 
         ConvShape gemm = same(4, 32, 64, 32, 21);
         assertFalse(OnednnBackend.directNhwcBackward(gemm));
         assertEquals(OnednnBackend.DENSE_COST.nanos(gemm, ConvPass.BACKWARD),
                 backend.estimateNanos(gemm, ConvPass.BACKWARD));
+        assertEquals(OnednnBackend.DENSE_COST.nanos(gemm, ConvPass.FORWARD), backend.estimateNanos(gemm, ConvPass.FORWARD));
 
         ConvShape strided = ConvShape.forward(Tensor4D.zeros(2, 64, 28, 28), Tensor4D.zeros(64, 64, 3, 3), null,
                 ConvParams.builder().stride(2).padding(1).build());
