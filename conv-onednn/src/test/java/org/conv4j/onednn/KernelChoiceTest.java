@@ -3,6 +3,7 @@ package org.conv4j.onednn;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
+import org.conv4j.api.CostModel;
 import org.conv4j.api.Tensor4D;
 import org.junit.jupiter.api.Test;
 
@@ -22,6 +23,18 @@ class KernelChoiceTest {
                 ConvParams.builder().samePadding(h, h, kernel, kernel).build());
     }
 
+    private static final OnednnBackend BACKEND = new OnednnBackend();
+
+    /** The backend's estimate of {@code s} for {@code pass} is {@code model}'s. */
+    private static void assertEstimate(CostModel model, ConvShape s, ConvPass pass) {
+        assertEquals(model.nanos(s, pass), BACKEND.estimateNanos(s, pass), pass + " " + s);
+    }
+
+    private static ConvShape stride2(int c, int h, int k, int kernel) {
+        return ConvShape.forward(Tensor4D.zeros(2, c, h, h), Tensor4D.zeros(k, c, kernel, kernel), null,
+                ConvParams.builder().stride(2).padding(kernel / 2).build());
+    }
+
     /**
      * The backward estimate follows oneDNN's kernel choice: the direct nhwc kernels (the kernel sweep's 7x7 layer)
      * get {@link OnednnBackend#NHWC_BACKWARD_COST}; a 21x21 kernel, whose gradients oneDNN computes with its GEMM
@@ -30,39 +43,29 @@ class KernelChoiceTest {
      */
     @Test
     void theBackwardEstimateFollowsTheKernelsOnednnChose() {
-        OnednnBackend backend = new OnednnBackend();
         ConvShape direct = same(4, 32, 64, 32, 7);
         assertTrue(OnednnBackend.directNhwcBackward(direct));
-        assertEquals(OnednnBackend.NHWC_BACKWARD_COST.nanos(direct, ConvPass.BACKWARD),
-                backend.estimateNanos(direct, ConvPass.BACKWARD));
-        assertEquals(OnednnBackend.MID_KERNEL_FORWARD_COST.nanos(direct, ConvPass.FORWARD),
-                backend.estimateNanos(direct, ConvPass.FORWARD));
+        assertEstimate(OnednnBackend.NHWC_BACKWARD_COST, direct, ConvPass.BACKWARD);
+        assertEstimate(OnednnBackend.MID_KERNEL_FORWARD_COST, direct, ConvPass.FORWARD);
 
         ConvShape gemm = same(4, 32, 64, 32, 21);
         assertFalse(OnednnBackend.directNhwcBackward(gemm));
-        assertEquals(OnednnBackend.DENSE_COST.nanos(gemm, ConvPass.BACKWARD),
-                backend.estimateNanos(gemm, ConvPass.BACKWARD));
-        assertEquals(OnednnBackend.DENSE_COST.nanos(gemm, ConvPass.FORWARD), backend.estimateNanos(gemm, ConvPass.FORWARD));
+        assertEstimate(OnednnBackend.DENSE_COST, gemm, ConvPass.BACKWARD);
+        assertEstimate(OnednnBackend.DENSE_COST, gemm, ConvPass.FORWARD);
 
-        ConvShape strided = ConvShape.forward(Tensor4D.zeros(2, 64, 28, 28), Tensor4D.zeros(64, 64, 3, 3), null,
-                ConvParams.builder().stride(2).padding(1).build());
-        assertFalse(OnednnBackend.directNhwcBackward(strided));
+        assertFalse(OnednnBackend.directNhwcBackward(stride2(64, 28, 64, 3)));
     }
 
     /** A strided 3-channel stem's backward estimate is the stem model's; its forward and wider layers' are dense. */
     @Test
     void stridedStemsHaveTheirOwnBackwardEstimate() {
-        OnednnBackend backend = new OnednnBackend();
-        ConvShape stem = ConvShape.forward(Tensor4D.zeros(2, 3, 64, 64), Tensor4D.zeros(16, 3, 7, 7), null,
-                ConvParams.builder().stride(2).padding(3).build());
+        ConvShape stem = stride2(3, 64, 16, 7);
         assertTrue(OnednnBackend.isStem(stem));
-        assertEquals(OnednnBackend.STEM_BACKWARD_COST.nanos(stem, ConvPass.BACKWARD),
-                backend.estimateNanos(stem, ConvPass.BACKWARD));
-        assertEquals(OnednnBackend.DENSE_COST.nanos(stem, ConvPass.FORWARD), backend.estimateNanos(stem, ConvPass.FORWARD));
-        ConvShape wide = ConvShape.forward(Tensor4D.zeros(2, 64, 28, 28), Tensor4D.zeros(64, 64, 3, 3), null,
-                ConvParams.builder().stride(2).padding(1).build());
+        assertEstimate(OnednnBackend.STEM_BACKWARD_COST, stem, ConvPass.BACKWARD);
+        assertEstimate(OnednnBackend.DENSE_COST, stem, ConvPass.FORWARD);
+        ConvShape wide = stride2(64, 28, 64, 3);
         assertFalse(OnednnBackend.isStem(wide));
-        assertEquals(OnednnBackend.DENSE_COST.nanos(wide, ConvPass.BACKWARD), backend.estimateNanos(wide, ConvPass.BACKWARD));
+        assertEstimate(OnednnBackend.DENSE_COST, wide, ConvPass.BACKWARD);
     }
 
     /** The rule's largest kernel is where oneDNN itself switches the weight gradient to its GEMM kernels. */
