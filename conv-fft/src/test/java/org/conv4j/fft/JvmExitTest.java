@@ -1,15 +1,14 @@
 package org.conv4j.fft;
 
 import org.conv4j.api.ConvBackend;
+import org.conv4j.testkit.ChildJvm;
 import org.jtransforms.fft.FloatFFT_1D;
 import org.junit.jupiter.api.Test;
 import pl.edu.icm.jlargearrays.LargeArray;
 
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,11 +33,7 @@ class JvmExitTest {
                 LargeArray.class, org.apache.commons.math3.util.FastMath.class}) {
             cp.add(Paths.get(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
         }
-        Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
-        ProcessBuilder pb = new ProcessBuilder(java.toString(), "-Xmx512m", "-cp", String.join(File.pathSeparator, cp),
-                ExitChild.class.getName(), mode);
-        pb.redirectErrorStream(true);
-        return pb.start();
+        return ChildJvm.of(ExitChild.class, mode).classpath(cp).jvmOptions("-Xmx512m").start();
     }
 
     /** Reads the child's output until "done" (or end of stream); returns everything read. */

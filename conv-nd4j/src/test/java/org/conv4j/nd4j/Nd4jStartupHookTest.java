@@ -1,13 +1,9 @@
 package org.conv4j.nd4j;
 
 import org.conv4j.openblas.OpenBlasSetup;
+import org.conv4j.testkit.ChildJvm;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** An application that uses ND4J before any conv4j class still gets conv4j's OpenBLAS core type. */
@@ -23,14 +19,9 @@ class Nd4jStartupHookTest {
     @Test
     void nd4jUsedFirstStillGetsTheCore() throws Exception {
         // Prescott (SSE3) runs on every x86-64 CPU, and no CPU detects as it, so seeing it proves the forcing.
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "-D" + OpenBlasSetup.CORETYPE_PROPERTY + "=prescott",
-                Nd4jStartupHookTest.class.getName()).redirectErrorStream(true);
-        pb.environment().remove(OpenBlasSetup.ENVIRONMENT_VARIABLE);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "probe JVM timed out");
-        assertEquals(0, p.exitValue(), out);
+        String out = ChildJvm.of(Nd4jStartupHookTest.class)
+                .jvmOptions("-D" + OpenBlasSetup.CORETYPE_PROPERTY + "=prescott")
+                .environment(OpenBlasSetup.ENVIRONMENT_VARIABLE, null).run();
         assertTrue(out.lines().anyMatch("Prescott PROPERTY"::equals), out);
     }
 }

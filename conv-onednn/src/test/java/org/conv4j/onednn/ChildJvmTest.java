@@ -3,18 +3,14 @@ package org.conv4j.onednn;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.javacpp.Loader;
 import org.conv4j.api.ConvBackend;
+import org.conv4j.testkit.ChildJvm;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -41,24 +37,8 @@ class ChildJvmTest {
                 }
             }
         }
-        List<String> command = new ArrayList<>();
-        command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx256m");
-        command.addAll(List.of(jvmOptions));
-        command.addAll(List.of("-cp", String.join(File.pathSeparator, cp), ExitChild.class.getName(), mode));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        try {
-            boolean exited = p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            String out;
-            try (InputStream in = p.getInputStream()) {
-                out = exited ? new String(in.readAllBytes(), StandardCharsets.UTF_8) : "(still running)";
-            }
-            assertTrue(exited, "the child JVM did not exit within " + TIMEOUT_SECONDS + " s; output: " + out);
-            assertEquals(0, p.exitValue(), "child output: " + out);
-            return out;
-        } finally {
-            p.destroyForcibly();
-        }
+        return ChildJvm.of(ExitChild.class, mode).classpath(cp).jvmOptions("-Xmx256m").jvmOptions(jvmOptions)
+                .timeoutSeconds(TIMEOUT_SECONDS).run();
     }
 
     @Test

@@ -2,15 +2,12 @@ package org.conv4j.openblas;
 
 import org.conv4j.openblas.OpenBlasSetup.Decision;
 import org.conv4j.openblas.OpenBlasSetup.Source;
+import org.conv4j.testkit.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -109,21 +106,11 @@ class OpenBlasSetupTest {
 
     /** Runs {@link SetupProbe} in a new JVM; returns its output lines. */
     static List<String> runProbe(List<String> jvmArgs, Map<String, String> env) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.addAll(jvmArgs);
-        cmd.add(SetupProbe.class.getName());
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().remove("OPENBLAS_CORETYPE");
-        pb.environment().remove(OpenBlasSetup.THREAD_TIMEOUT_VARIABLE);
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "probe JVM timed out");
-        assertEquals(0, p.exitValue(), "probe JVM failed:\n" + out);
-        return out.lines().toList();
+        ChildJvm child = ChildJvm.of(SetupProbe.class).jvmOptions(jvmArgs)
+                .environment("OPENBLAS_CORETYPE", null)
+                .environment(OpenBlasSetup.THREAD_TIMEOUT_VARIABLE, null);
+        env.forEach(child::environment);
+        return child.run().lines().toList();
     }
 
     static String line(List<String> lines, String key) {

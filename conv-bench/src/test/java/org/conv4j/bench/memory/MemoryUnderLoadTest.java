@@ -1,16 +1,11 @@
 package org.conv4j.bench.memory;
 
+import org.conv4j.testkit.ChildJvm;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -42,33 +37,14 @@ class MemoryUnderLoadTest {
 
     private static String runChild(long timeoutSeconds, List<String> jvmOptions, Class<?> main, List<String> args,
                                    boolean oneOpenBlasThread) throws Exception {
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> command = new ArrayList<>();
-        command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", cp, main.getName()));
-        command.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        ChildJvm child = ChildJvm.of(main, args.toArray(new String[0])).jvmOptions(jvmOptions)
+                .timeoutSeconds(timeoutSeconds);
         if (oneOpenBlasThread) {
-            pb.environment().put("OPENBLAS_NUM_THREADS", "1");
+            child.environment("OPENBLAS_NUM_THREADS", "1");
         }
-        File log = File.createTempFile("conv4j-memory", ".log");
-        log.deleteOnExit();
-        pb.redirectOutput(log);
-        Process p = pb.start();
-        try {
-            boolean exited = p.waitFor(timeoutSeconds, TimeUnit.SECONDS);
-            String out;
-            try (InputStream in = new java.io.FileInputStream(log)) {
-                out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            }
-            System.out.println(out);
-            assertTrue(exited, "the child JVM did not finish within " + timeoutSeconds + " s; output: " + out);
-            assertEquals(0, p.exitValue(), "child output: " + out);
-            return out;
-        } finally {
-            p.destroyForcibly();
-        }
+        String out = child.run();
+        System.out.println(out);
+        return out;
     }
 
     @Test
