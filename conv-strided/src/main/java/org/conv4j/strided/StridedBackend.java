@@ -255,6 +255,7 @@ public final class StridedBackend extends AbstractGemmBackend {
         int kg = s.outChannelsPerGroup();
         int cg = s.inChannelsPerGroup();
         float[] dyWide = new float[(int) plan.band()]; // wrap-around columns stay zero: only window columns are written
+        int[] lastRows = {0}; // rows of the band dyWide holds, 0 while it is all zero
         backwardLoop(s, 1, plan.rows(), dw != null, dx != null,
                 b -> {
                     pad.start(b);
@@ -264,11 +265,15 @@ public final class StridedBackend extends AbstractGemmBackend {
                     if (b.oh0() == 0 && dx != null) {
                         ws.copyFrom(pad.gradient, 0, (int) plan.imageGradAt(), pad.imageLength);
                     }
-                    if (b.oh1() - b.oh0() != plan.rows()) {
-                        // the last, shorter band has another row length L: positions that held window columns of
-                        // the longer bands may be wrap-around columns now, and those must be zero
+                    int rows = b.oh1() - b.oh0();
+                    if (lastRows[0] != 0 && rows != lastRows[0]) {
+                        // a band of another height has another row length L, so each filter's block of dY starts
+                        // elsewhere: positions that held window columns of the previous band may be wrap-around
+                        // columns now (after an image's shorter last band, also in the next image's first band),
+                        // and those must be zero
                         Arrays.fill(dyWide, 0f);
                     }
+                    lastRows[0] = rows;
                     StridedKernels.compactToWide(dy, s.outputIndex(b.n0(), 0, b.oh0(), 0), s.outPlane(), k,
                             b.oh1() - b.oh0(), s.outW(), pad.wp, dyWide, 0);
                     ws.copyFrom(dyWide, 0, (int) plan.bandAt(), k * ((b.oh1() - b.oh0() - 1) * pad.wp + s.outW()));

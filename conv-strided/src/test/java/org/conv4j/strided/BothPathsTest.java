@@ -71,6 +71,32 @@ class BothPathsTest {
         return tests.stream();
     }
 
+    /**
+     * Zero-copy bands whose height does not divide the output, over several images: each image ends in a shorter
+     * band, whose rows of {@code dL/dy} have another length, and the next image starts with a full band again. The
+     * wrap-around columns of every band must be zero whatever band came before.
+     */
+    @TestFactory
+    Stream<DynamicTest> zeroCopyBandsOfUnevenHeightAgreeOverSeveralImages() {
+        ConvCase c = new ConvCase("3 images, 16 channels, 3x3 pad 1", 93, 3, 16, 20, 20, 16, 3, 3,
+                ConvParams.builder().padding(1).build(), true);
+        ConvShape s = ConvShape.forward(Tensor4D.zeros(3, 16, 20, 20), Tensor4D.zeros(16, 16, 3, 3), null,
+                c.params());
+        List<DynamicTest> tests = new ArrayList<>();
+        for (int rows : new int[] {3, 6, 7, 13}) {
+            long limit = Workspace.MIN_LIMIT_BYTES;
+            while (BandPlan.of(s, Path.ZERO_COPY, true, limit).rows() < rows
+                    || BandPlan.of(s, Path.ZERO_COPY, true, limit).path() != Path.ZERO_COPY) {
+                limit += 1024;
+            }
+            BandPlan plan = BandPlan.of(s, Path.ZERO_COPY, true, limit);
+            assertEquals(rows, plan.rows(), "a limit for bands of " + rows + " rows");
+            StridedBackend banded = new StridedBackend(limit);
+            tests.add(DynamicTest.dynamicTest("bands of " + rows + " rows", () -> check(banded, c, Path.ZERO_COPY)));
+        }
+        return tests.stream();
+    }
+
     @Test
     void bandPlans() {
         ConvShape resnet = ConvShape.forward(Tensor4D.zeros(8, 64, 56, 56), Tensor4D.zeros(64, 64, 3, 3), null,
