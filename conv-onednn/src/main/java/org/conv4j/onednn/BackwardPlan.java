@@ -7,6 +7,7 @@ import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.global.dnnl;
+import org.conv4j.api.ConvParams;
 import org.conv4j.onednn.OnednnBackend.Pass;
 
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_BIAS;
@@ -118,9 +119,13 @@ final class BackwardPlan {
      * (docs/onednn.md, section 1). A choice that ends in a reference kernel is replaced by {@code any}.
      */
     static memory.format_tag activationsTag(Geometry g) {
-        boolean stride1 = g.params().strideH() == 1 && g.params().strideW() == 1;
-        boolean pointwise = g.kernelH() == 1 && g.kernelW() == 1;
-        return stride1 && !pointwise && g.params().groups() == 1 ? memory.format_tag.nhwc : memory.format_tag.any;
+        return isNhwcLayer(g.params(), g.kernelH(), g.kernelW()) ? memory.format_tag.nhwc : memory.format_tag.any;
+    }
+
+    /** Whether {@link #activationsTag} picks {@code nhwc}: an ungrouped stride-1 layer with a kernel above 1x1. */
+    static boolean isNhwcLayer(ConvParams p, int kernelH, int kernelW) {
+        boolean pointwise = kernelH == 1 && kernelW == 1;
+        return !p.isStrided() && !pointwise && p.groups() == 1;
     }
 
     /** The primitive descriptors of {@code pass}, with the activations in layout {@code activations}. */

@@ -72,19 +72,16 @@ final class NativeBuffer implements AutoCloseable {
     }
 
     /**
-     * Runs {@code copy} over floats {@code 0 .. length - 1} of the buffer in contiguous chunks: one per processor
-     * on the common fork-join pool from {@link OnednnBackend#PARALLEL_MIN_FLOATS} floats on (the chunks
-     * write disjoint memory), else on the calling thread; no chunk exceeds {@link #MAX_VIEW_FLOATS}.
+     * Runs {@code copy} over floats {@code 0 .. length - 1} of the buffer in {@link Chunks} (they write disjoint
+     * memory), on the calling thread below the parallel size; no chunk exceeds {@link #MAX_VIEW_FLOATS}.
      */
     private static void inChunks(int length, ChunkCopy copy) {
-        int parallel = Math.min(Runtime.getRuntime().availableProcessors(),
-                length / OnednnBackend.PARALLEL_MIN_FLOATS);
+        int parallel = Chunks.parallel(length);
         int chunks = Math.max(Math.max(1, parallel), (int) ((length + (long) MAX_VIEW_FLOATS - 1) / MAX_VIEW_FLOATS));
         IntStream each = IntStream.range(0, chunks);
         (parallel > 1 ? each.parallel() : each).forEach(c -> {
-            int from = (int) ((long) length * c / chunks);
-            int to = (int) ((long) length * (c + 1) / chunks);
-            copy.copy(from, to - from);
+            int from = Chunks.start(length, c, chunks);
+            copy.copy(from, Chunks.start(length, c + 1, chunks) - from);
         });
     }
 

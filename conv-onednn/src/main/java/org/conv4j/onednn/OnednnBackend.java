@@ -1,6 +1,5 @@
 package org.conv4j.onednn;
 
-import org.bytedeco.dnnl.memory;
 import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvPass;
@@ -64,7 +63,7 @@ public final class OnednnBackend extends AbstractConvBackend {
      * output positions; fitted to the comparison command's times on the catalogue, AVX-512 host
      * (docs/benchmarks.md, "Choosing a backend").
      */
-    static final CostModel DENSE_COST = new CostModel(105_500, 221_000, 0, 69.8, 2.2, 104, 98, false);
+    static final CostModel DENSE_COST = denseAtRate(69.8);
 
     /**
      * Backward passes that run on {@code nhwc} activations with oneDNN's direct JIT kernels for both gradients
@@ -72,7 +71,7 @@ public final class OnednnBackend extends AbstractConvBackend {
      * kernel-sweep (3x3 to 11x11) and ResNet-50 3x3 layers' measured-to-modelled ratios (docs/benchmarks.md,
      * "Choosing a backend"). Larger kernels get a GEMM-based weight gradient and keep {@link #DENSE_COST}.
      */
-    static final CostModel NHWC_BACKWARD_COST = new CostModel(105_500, 221_000, 0, 69.8 / 0.3, 2.2, 104, 98, false);
+    static final CostModel NHWC_BACKWARD_COST = denseAtRate(69.8 / 0.3);
 
     /**
      * The largest kernel side whose weight gradient oneDNN 3.11 computes with its direct JIT kernel on
@@ -88,8 +87,7 @@ public final class OnednnBackend extends AbstractConvBackend {
      * and the ResNet-50 3x3 layers) while the sweep's 21x21 and 31x31 layers match it (1.07-1.09;
      * docs/benchmarks.md, "Choosing a backend").
      */
-    static final CostModel MID_KERNEL_FORWARD_COST = new CostModel(105_500, 221_000, 0, 69.8 / 0.6, 2.2, 104, 98,
-            false);
+    static final CostModel MID_KERNEL_FORWARD_COST = denseAtRate(69.8 / 0.6);
 
     /** The largest kernel side measured faster than the dense model in the forward pass (the sweep's 15x15). */
     static final int MID_KERNEL_MAX = 15;
@@ -100,7 +98,7 @@ public final class OnednnBackend extends AbstractConvBackend {
      * AlexNet conv1 and ResNet-50 conv1 layers' measured-to-modelled ratios (1.3-1.8; docs/benchmarks.md,
      * "Choosing a backend").
      */
-    static final CostModel STEM_BACKWARD_COST = new CostModel(105_500, 221_000, 0, 69.8 / 1.6, 2.2, 104, 98, false);
+    static final CostModel STEM_BACKWARD_COST = denseAtRate(69.8 / 1.6);
 
     /**
      * Input channels below one AVX-512 vector of floats, the channel block of oneDNN's kernels: the catalogue's
@@ -196,10 +194,17 @@ public final class OnednnBackend extends AbstractConvBackend {
         return model.nanos(shape, pass);
     }
 
+    /**
+     * The dense model's fixed costs and rate curve with the multiply-adds at {@code macsPerNs} on large sides: the
+     * layer kinds below differ from the dense layers only in the speed of oneDNN's kernels for them.
+     */
+    private static CostModel denseAtRate(double macsPerNs) {
+        return new CostModel(105_500, 221_000, 0, macsPerNs, 2.2, 104, 98, false);
+    }
+
     /** An ungrouped stride-1 layer with a kernel larger than 1x1 and no side above {@link #MID_KERNEL_MAX}. */
     static boolean isMidKernel(ConvShape s) {
-        boolean pointwise = s.kernelH() == 1 && s.kernelW() == 1;
-        return s.groups() == 1 && !s.params().isStrided() && !pointwise && s.kernelH() <= MID_KERNEL_MAX
+        return BackwardPlan.isNhwcLayer(s.params(), s.kernelH(), s.kernelW()) && s.kernelH() <= MID_KERNEL_MAX
                 && s.kernelW() <= MID_KERNEL_MAX;
     }
 
@@ -214,7 +219,7 @@ public final class OnednnBackend extends AbstractConvBackend {
      * taps each way. Pure arithmetic on the shape, as an estimate must be.
      */
     static boolean directNhwcBackward(ConvShape s) {
-        return BackwardPlan.activationsTag(Geometry.of(s, s.batch(), true)) == memory.format_tag.nhwc
+        return BackwardPlan.isNhwcLayer(s.params(), s.kernelH(), s.kernelW())
                 && s.kernelH() <= NHWC_BACKWARD_MAX_KERNEL && s.kernelW() <= NHWC_BACKWARD_MAX_KERNEL;
     }
 

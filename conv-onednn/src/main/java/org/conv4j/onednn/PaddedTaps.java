@@ -35,17 +35,16 @@ final class PaddedTaps {
     }
 
     /**
-     * True if some element of {@code a} is NaN or infinite ({@link Tensor4D#allFinite(float[], int, int)});
-     * arrays of {@link OnednnBackend#PARALLEL_MIN_FLOATS} floats or more are scanned in one contiguous chunk per
-     * processor on the common fork-join pool.
+     * True if some element of {@code a} is NaN or infinite ({@link Tensor4D#allFinite(float[], int, int)}), large
+     * arrays scanned in {@link Chunks}.
      */
     static boolean hasNonFinite(float[] a) {
-        int chunks = Math.min(Runtime.getRuntime().availableProcessors(), a.length / OnednnBackend.PARALLEL_MIN_FLOATS);
+        int chunks = Chunks.parallel(a.length);
         if (chunks <= 1) {
             return !Tensor4D.allFinite(a, 0, a.length);
         }
         return IntStream.range(0, chunks).parallel().anyMatch(c -> !Tensor4D.allFinite(a,
-                (int) ((long) a.length * c / chunks), (int) ((long) a.length * (c + 1) / chunks)));
+                Chunks.start(a.length, c, chunks), Chunks.start(a.length, c + 1, chunks)));
     }
 
     /** Sets NaN in every output whose window puts a non-finite weight on padding (see the class comment). */
