@@ -40,7 +40,7 @@ public final class BackendContender implements Contender {
         if (backend == Conv2d.autotuning()) {
             // The autotune contender is measured after its first calls, when its choice has settled (its first
             // call's cost is AutotuneBench's); a decision still sampling would mix several backends' times.
-            ConvPass key = pass == Pass.FORWARD ? ConvPass.FORWARD : ConvPass.BACKWARD;
+            ConvPass key = pass.convPass();
             for (int i = 0; i < AUTOTUNE_SETTLE_CALLS; i++) {
                 ConvPlan plan = Conv2d.autotunedPlan(p.shape().geometry(), key);
                 if (plan != null && plan.isSettled()) {

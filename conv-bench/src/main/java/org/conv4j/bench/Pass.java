@@ -1,5 +1,7 @@
 package org.conv4j.bench;
 
+import org.conv4j.api.ConvPass;
+
 import java.util.Locale;
 
 /** Which half of a convolution layer is measured. */
@@ -12,5 +14,10 @@ public enum Pass {
     /** {@code forward} or {@code backward}. */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The facade's pass for this one ({@link ConvPass#FORWARD} or {@link ConvPass#BACKWARD}). */
+    public ConvPass convPass() {
+        return this == FORWARD ? ConvPass.FORWARD : ConvPass.BACKWARD;
     }
 }

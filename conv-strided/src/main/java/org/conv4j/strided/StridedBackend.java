@@ -275,8 +275,8 @@ public final class StridedBackend extends AbstractGemmBackend {
                     }
                     lastRows[0] = rows;
                     StridedKernels.compactToWide(dy, s.outputIndex(b.n0(), 0, b.oh0(), 0), s.outPlane(), k,
-                            b.oh1() - b.oh0(), s.outW(), pad.wp, dyWide, 0);
-                    ws.copyFrom(dyWide, 0, (int) plan.bandAt(), k * ((b.oh1() - b.oh0() - 1) * pad.wp + s.outW()));
+                            rows, s.outW(), pad.wp, dyWide, 0);
+                    ws.copyFrom(dyWide, 0, (int) plan.bandAt(), k * ((rows - 1) * pad.wp + s.outW()));
                 },
                 (b, g) -> {
                     int l = (b.oh1() - b.oh0() - 1) * pad.wp + s.outW();

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.conv4j.api.Conv2d;
-import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvPlan;
 import org.conv4j.bench.BenchShape;
 import org.conv4j.bench.Pass;
@@ -111,10 +110,9 @@ final class Report {
      * autotune decision for {@code conv2d-autotune} (null if there is none).
      */
     static String facadeChoice(CaseResult r) {
-        ConvPass pass = r.pass() == Pass.FORWARD ? ConvPass.FORWARD : ConvPass.BACKWARD;
         ConvPlan plan = r.contender().equals("conv2d-autotune")
-                ? Conv2d.autotunedPlan(r.shape().geometry(), pass)
-                : Conv2d.plan(r.shape().geometry(), pass);
+                ? Conv2d.autotunedPlan(r.shape().geometry(), r.pass().convPass())
+                : Conv2d.plan(r.shape().geometry(), r.pass().convPass());
         return plan == null ? null : plan.backend().name();
     }
 }
