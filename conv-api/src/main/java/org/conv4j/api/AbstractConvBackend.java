@@ -45,7 +45,7 @@ public abstract class AbstractConvBackend implements ConvBackend {
      * tensors already ({@link Conv2d} validates each call once, then hands it to the chosen backend).
      */
     final ConvGradients validatedBackward(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
-        if (copiesPadding(s)) {
+        if (padsFirst(s)) {
             // dL/dw and dL/db are those of the padded convolution; dL/dx folds each copy's gradient back.
             Tensor4D padded = ModePadding.pad(s, input);
             ConvGradients g = backward(ModePadding.inner(s, weight), padded, weight, gradOutput);
@@ -56,17 +56,26 @@ public abstract class AbstractConvBackend implements ConvBackend {
 
     @Override
     public final Tensor4D inputGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
-        ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
-        if (copiesPadding(s)) {
+        return validatedInputGradient(ConvShape.backward(input, weight, gradOutput, params), weight, gradOutput);
+    }
+
+    @Override
+    public final Tensor4D weightGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
+        return validatedWeightGradient(ConvShape.backward(input, weight, gradOutput, params), input, weight,
+                gradOutput);
+    }
+
+    /** {@code dL/dx} alone on the validated geometry {@code s}, padded first where {@link #padsFirst} says so. */
+    private Tensor4D validatedInputGradient(ConvShape s, Tensor4D weight, Tensor4D gradOutput) {
+        if (padsFirst(s)) {
             return ModePadding.fold(s, inputGradient(ModePadding.inner(s, weight), weight, gradOutput));
         }
         return inputGradient(s, weight, gradOutput);
     }
 
-    @Override
-    public final Tensor4D weightGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
-        ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
-        if (copiesPadding(s)) {
+    /** {@code dL/dw} alone on the validated geometry {@code s}, padded first where {@link #padsFirst} says so. */
+    private Tensor4D validatedWeightGradient(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
+        if (padsFirst(s)) {
             return weightGradient(ModePadding.inner(s, weight), ModePadding.pad(s, input), gradOutput);
         }
         return weightGradient(s, input, gradOutput);
@@ -74,18 +83,40 @@ public abstract class AbstractConvBackend implements ConvBackend {
 
     @Override
     public final Tensor4D transposedForward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
-        return transposedForward(TransposedShape.forward(input, weight, bias, params), input, weight, bias);
+        TransposedShape t = TransposedShape.forward(input, weight, bias, params);
+        if (t.reachesNothing()) {
+            return TransposedPasses.output(t, null, bias);
+        }
+        return transposedForward(t, input, weight, bias);
     }
 
     @Override
     public final ConvGradients transposedBackward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput,
                                                   ConvParams params) {
-        return transposedBackward(TransposedShape.backward(input, weight, gradOutput, params), input, weight,
-                gradOutput);
+        TransposedShape t = TransposedShape.backward(input, weight, gradOutput, params);
+        if (t.reachesNothing()) {
+            return TransposedPasses.unreachedGradients(t, input, weight, gradOutput);
+        }
+        return transposedBackward(t, input, weight, gradOutput);
     }
 
-    private boolean copiesPadding(ConvShape s) {
-        return s.params().isPaddedWithCopies() && !handlesPaddingModes();
+    /**
+     * Whether a call on {@code s} runs on an input padded beforehand ({@link ModePadding}): for the padding modes
+     * other than zeros unless the backend {@link #handlesPaddingModes() handles them}, and where the backend
+     * {@link #padsExplicitly asks for it}.
+     */
+    private boolean padsFirst(ConvShape s) {
+        return s.params().isPaddedWithCopies() && !handlesPaddingModes() || s.params().isPadded() && padsExplicitly(s);
+    }
+
+    /**
+     * Whether this backend wants the zero padding of {@code s} done before it is called: the input padded with
+     * zeros into a new tensor, the subclass called on it with no padding, and {@code dL/dx} cropped back (the
+     * results are the same; the call costs a copy of the padded input). For a backend whose own kernels mishandle
+     * some padded geometries. The default is false.
+     */
+    protected boolean padsExplicitly(ConvShape s) {
+        return false;
     }
 
     /**
@@ -93,7 +124,7 @@ public abstract class AbstractConvBackend implements ConvBackend {
      * output shape (as {@link #validatedBackward}).
      */
     final Tensor4D validatedForward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
-        if (copiesPadding(s)) {
+        if (padsFirst(s)) {
             return forward(ModePadding.inner(s, weight), ModePadding.pad(s, input), weight, bias, output);
         }
         return forward(s, input, weight, bias, output);
@@ -140,7 +171,7 @@ public abstract class AbstractConvBackend implements ConvBackend {
      * with its output padding, plus the bias.
      */
     protected Tensor4D transposedForward(TransposedShape t, Tensor4D input, Tensor4D weight, float[] bias) {
-        return TransposedPasses.output(t, inputGradient(t.conv(), weight, input), bias);
+        return TransposedPasses.output(t, validatedInputGradient(t.conv(), weight, input), bias);
     }
 
     /**
@@ -152,8 +183,8 @@ public abstract class AbstractConvBackend implements ConvBackend {
                                                Tensor4D gradOutput) {
         ConvShape c = t.conv();
         Tensor4D reached = TransposedPasses.reached(t, gradOutput);
-        return new ConvGradients(forward(c, reached, weight, null, c.newOutput()), weightGradient(c, reached, input),
-                TransposedPasses.biasGradient(t, gradOutput));
+        return new ConvGradients(validatedForward(c, reached, weight, null, c.newOutput()),
+                validatedWeightGradient(c, reached, weight, input), TransposedPasses.biasGradient(t, gradOutput));
     }
 
     /**

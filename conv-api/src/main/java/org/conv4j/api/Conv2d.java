@@ -369,14 +369,22 @@ public final class Conv2d {
 
         @Override
         public Tensor4D transposedForward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
-            ConvShape s = TransposedShape.forward(input, weight, bias, params).conv();
+            TransposedShape t = TransposedShape.forward(input, weight, bias, params);
+            if (t.reachesNothing()) {
+                return TransposedPasses.output(t, null, bias); // no convolution to run: the bias alone
+            }
+            ConvShape s = t.conv();
             return run(s, ConvPass.TRANSPOSED_FORWARD, b -> b.transposedForward(input, weight, bias, params));
         }
 
         @Override
         public ConvGradients transposedBackward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput,
                                                 ConvParams params) {
-            ConvShape s = TransposedShape.backward(input, weight, gradOutput, params).conv();
+            TransposedShape t = TransposedShape.backward(input, weight, gradOutput, params);
+            if (t.reachesNothing()) {
+                return TransposedPasses.unreachedGradients(t, input, weight, gradOutput);
+            }
+            ConvShape s = t.conv();
             return run(s, ConvPass.TRANSPOSED_BACKWARD, b -> b.transposedBackward(input, weight, gradOutput, params));
         }
 

@@ -67,6 +67,28 @@ public record ConvAxis(int in, int kernel, int stride, int padBefore, int padAft
         return start >= bound ? 0 : (bound - start + stride - 1) / stride;
     }
 
+    /**
+     * Whether some output reads only padding: no tap of its window lands on an input element (padding at least
+     * the dilated kernel before or after the input, or a dilation that steps over the whole input). Such an
+     * output is the bias alone. The taps' output ranges ({@link #firstOutput}) move towards lower outputs as the
+     * tap grows, so walking the taps from the last to the first visits them in order of their start, and any gap
+     * between them, or before the first or after the last, is such an output. O(kernel).
+     */
+    public boolean hasPaddingOnlyOutputs() {
+        int covered = 0;
+        for (int tap = kernel - 1; tap >= 0; tap--) {
+            int first = firstOutput(tap);
+            int end = endOutput(tap);
+            if (end > first) {
+                if (first > covered) {
+                    return true;
+                }
+                covered = Math.max(covered, end);
+            }
+        }
+        return covered < out;
+    }
+
     /** The extent of the dilated kernel, {@code (kernel - 1)*dilation + 1}. */
     public int dilatedKernel() {
         return (kernel - 1) * dilation + 1;

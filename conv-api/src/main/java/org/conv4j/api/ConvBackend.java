@@ -121,6 +121,9 @@ public interface ConvBackend {
      */
     default Tensor4D transposedForward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
         TransposedShape t = TransposedShape.forward(input, weight, bias, params);
+        if (t.reachesNothing()) {
+            return TransposedPasses.output(t, null, bias);
+        }
         ConvShape c = t.conv();
         Tensor4D core = inputGradient(c.newInput(), weight, input, c.params());
         return TransposedPasses.output(t, core, bias);
@@ -134,6 +137,9 @@ public interface ConvBackend {
      */
     default ConvGradients transposedBackward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
         TransposedShape t = TransposedShape.backward(input, weight, gradOutput, params);
+        if (t.reachesNothing()) {
+            return TransposedPasses.unreachedGradients(t, input, weight, gradOutput);
+        }
         ConvShape c = t.conv();
         Tensor4D reached = TransposedPasses.reached(t, gradOutput);
         return new ConvGradients(forward(reached, weight, null, c.params()),

@@ -243,6 +243,14 @@ public final class ConvShape {
         return cols;
     }
 
+    /**
+     * Whether some output's window lies wholly in the padding along a spatial axis ({@link
+     * ConvAxis#hasPaddingOnlyOutputs()}), so that it reads no input element at all.
+     */
+    public boolean hasPaddingOnlyOutputs() {
+        return rows.hasPaddingOnlyOutputs() || cols.hasPaddingOnlyOutputs();
+    }
+
     /** The index of input element {@code (n, c, h, w)} in NCHW order: {@code ((n*C + c)*H + h)*W + w}. */
     public int inputIndex(int n, int c, int h, int w) {
         return ((n * inChannels + c) * inH + h) * inW + w;

@@ -1,13 +1,16 @@
 package org.conv4j.api;
 
 /**
- * The shared implementation of the {@link PaddingMode}s other than zeros, for every backend that does not
- * handle them itself ({@link AbstractConvBackend#handlesPaddingModes()}): pad the input once with copies of
- * itself, convolve the padded input with no padding, and for the backward pass fold the padded input's
- * gradient back onto the input, summing where several padded positions copy one input element.
+ * Padding done before the convolution: the shared implementation of the {@link PaddingMode}s other than zeros,
+ * for every backend that does not handle them itself ({@link AbstractConvBackend#handlesPaddingModes()}), and of
+ * zero padding for a backend that asks for it on some shapes ({@link AbstractConvBackend#padsExplicitly}): pad
+ * the input once (with copies of itself, or zeros), convolve the padded input with no padding, and for the
+ * backward pass fold the padded input's gradient back onto the input, summing where several padded positions
+ * copy one input element (a zero pad copies none).
  *
  * <p>Layouts: the padded input is NCHW {@code (N, C, H + padTop + padBottom, W + padLeft + padRight)}; its
- * element {@code (n, c, r, q)} is input element {@code (n, c, source(r - padTop, H), source(q - padLeft, W))}.
+ * element {@code (n, c, r, q)} is input element {@code (n, c, source(r - padTop, H), source(q - padLeft, W))},
+ * or zero where a source is -1.
  */
 final class ModePadding {
 
@@ -50,14 +53,18 @@ final class ModePadding {
         int[] cols = sources(p.paddingMode(), p.padLeft(), w, pw);
         for (int plane = 0; plane < s.batch() * s.inChannels(); plane++) {
             for (int r = 0; r < ph; r++) {
-                int src = (plane * h + source(p.paddingMode(), r - p.padTop(), h)) * w;
+                int row = source(p.paddingMode(), r - p.padTop(), h);
+                if (row < 0) {
+                    continue; // a zero-padded row: the new tensor's zeros
+                }
+                int src = (plane * h + row) * w;
                 int dst = (plane * ph + r) * pw;
                 for (int q = 0; q < p.padLeft(); q++) {
-                    out[dst + q] = x[src + cols[q]];
+                    out[dst + q] = cols[q] < 0 ? 0f : x[src + cols[q]];
                 }
                 System.arraycopy(x, src, out, dst + p.padLeft(), w);
                 for (int q = p.padLeft() + w; q < pw; q++) {
-                    out[dst + q] = x[src + cols[q]];
+                    out[dst + q] = cols[q] < 0 ? 0f : x[src + cols[q]];
                 }
             }
         }
@@ -80,10 +87,16 @@ final class ModePadding {
         int[] cols = sources(p.paddingMode(), p.padLeft(), w, pw);
         for (int plane = 0; plane < s.batch() * s.inChannels(); plane++) {
             for (int r = 0; r < ph; r++) {
-                int dst = (plane * h + source(p.paddingMode(), r - p.padTop(), h)) * w;
+                int row = source(p.paddingMode(), r - p.padTop(), h);
+                if (row < 0) {
+                    continue; // a zero pad copies no input element
+                }
+                int dst = (plane * h + row) * w;
                 int src = (plane * ph + r) * pw;
                 for (int q = 0; q < pw; q++) {
-                    out[dst + cols[q]] += g[src + q];
+                    if (cols[q] >= 0) {
+                        out[dst + cols[q]] += g[src + q];
+                    }
                 }
             }
         }

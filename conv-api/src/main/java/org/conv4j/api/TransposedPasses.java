@@ -12,15 +12,16 @@ final class TransposedPasses {
 
     /**
      * The output {@code (N, Cout, outH, outW)} from the reached part {@code core} {@code (N, Cout, reachedH,
-     * reachedW)}, plus the bias on every element (the output padding holds only the bias).
+     * reachedW)}, plus the bias on every element (the output padding holds only the bias). {@code core} is null
+     * where {@linkplain TransposedShape#reachesNothing() nothing is reached}: the output is the bias alone.
      */
     static Tensor4D output(TransposedShape t, Tensor4D core, float[] bias) {
         Tensor4D y = t.hasOutputPadding() ? t.newOutput() : core;
         float[] out = y.data();
-        float[] in = core.data();
         int planes = t.batch() * t.outChannels();
         int plane = t.outH() * t.outW();
-        if (t.hasOutputPadding()) {
+        if (t.hasOutputPadding() && core != null) {
+            float[] in = core.data();
             for (int p = 0; p < planes; p++) {
                 for (int r = 0; r < t.reachedH(); r++) {
                     System.arraycopy(in, (p * t.reachedH() + r) * t.reachedW(), out, (p * t.outH() + r) * t.outW(),
@@ -37,6 +38,15 @@ final class TransposedPasses {
             }
         }
         return y;
+    }
+
+    /**
+     * The gradients where {@linkplain TransposedShape#reachesNothing() no input reaches the output}: the output is
+     * the bias alone, so {@code dL/dx} and {@code dL/dw} are zero and {@code dL/db} the sums of {@code dL/dy}.
+     */
+    static ConvGradients unreachedGradients(TransposedShape t, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
+        return new ConvGradients(Tensor4D.zeros(input.n(), input.c(), input.h(), input.w()),
+                Tensor4D.zeros(weight.n(), weight.c(), weight.h(), weight.w()), biasGradient(t, gradOutput));
     }
 
     /** The reached part of {@code dL/dy}: {@code gradOutput} itself without output padding, else a cropped copy. */

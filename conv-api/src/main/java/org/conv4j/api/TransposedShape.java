@@ -104,8 +104,9 @@ public final class TransposedShape {
         int[] cols = convAxis(params.padRight(), params.outputPaddingW(), params.strideW());
         ConvParams convParams = params.toBuilder().outputPadding(0)
                 .padding(params.padTop(), rows[0], params.padLeft(), cols[0]).build();
-        ConvShape conv = ConvShape.of(convParams, input.n(), outChannels, (int) outH - rows[1], (int) outW - cols[1],
-                weight, input.h(), input.w());
+        // more unreached rows than the output has (output padding beyond every window): none is reached
+        ConvShape conv = ConvShape.of(convParams, input.n(), outChannels, Math.max(0, (int) outH - rows[1]),
+                Math.max(0, (int) outW - cols[1]), weight, input.h(), input.w());
         return new TransposedShape(params, conv, (int) outH, (int) outW);
     }
 
@@ -198,6 +199,14 @@ public final class TransposedShape {
     /** The leading output columns {@link #conv()} covers. */
     public int reachedW() {
         return conv.inW();
+    }
+
+    /**
+     * True if no input reaches any output element ({@link #reachedH()} or {@link #reachedW()} is 0: the output is
+     * all output padding, the bias alone); {@link #conv()} is then empty and must not be run.
+     */
+    public boolean reachesNothing() {
+        return reachedH() == 0 || reachedW() == 0;
     }
 
     /** True if some trailing output rows or columns lie outside {@link #conv()} (they hold only the bias). */

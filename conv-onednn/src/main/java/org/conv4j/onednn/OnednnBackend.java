@@ -107,8 +107,14 @@ public final class OnednnBackend extends AbstractConvBackend {
      */
     static final int STEM_MAX_CHANNELS = 16;
 
-    /** Depthwise layers: oneDNN's depthwise kernels, fitted the same way (MobileNet's layer at batch 1 and 8). */
-    static final CostModel DEPTHWISE_COST = new CostModel(0, 39_400, 0, 3.36, 0, 0, 0, false);
+    /**
+     * Depthwise layers: oneDNN's depthwise kernels, fitted the same way (MobileNet's layer at batch 1 and 8). The
+     * forward pass's fixed cost is the backward pass's: the fit on large layers alone put it at 0, which made a
+     * tiny depthwise layer look cheaper on oneDNN than anywhere else, where a call costs tens of microseconds
+     * before any arithmetic (the fastest of 20,000 forward calls of a 32-channel 16x16 depthwise layer took 86 us,
+     * AVX-512 host, other work on the machine).
+     */
+    static final CostModel DEPTHWISE_COST = new CostModel(39_400, 39_400, 0, 3.36, 0, 0, 0, false);
 
     /**
      * Cached plans (one per geometry, batch part and pass). A network has a few dozen distinct layers; each
@@ -223,6 +229,28 @@ public final class OnednnBackend extends AbstractConvBackend {
                 && s.kernelH() <= NHWC_BACKWARD_MAX_KERNEL && s.kernelW() <= NHWC_BACKWARD_MAX_KERNEL;
     }
 
+    /**
+     * Whether conv4j pads the input with zeros itself before calling oneDNN ({@link AbstractConvBackend}'s
+     * explicit padding), on the geometries where oneDNN's own padding fails: where some output's window lies
+     * wholly in the padding ({@link ConvShape#hasPaddingOnlyOutputs()}). oneDNN 3.11's {@code brgemm} forward
+     * kernels then call an output kernel they never generated (a null pointer: the JVM dies, docs/onednn.md,
+     * "Layers oneDNN's padding cannot run"). With the zeros in memory every window reads real elements and
+     * oneDNN sees no padding; the results are conv4j's (padding is a real zero), at the price of a copy.
+     */
+    @Override
+    protected boolean padsExplicitly(ConvShape s) {
+        return s.hasPaddingOnlyOutputs();
+    }
+
+    /**
+     * Every shape but those it runs only through {@link #padsExplicitly explicit padding}: those are rare, small
+     * layers (an output wholly in the padding), which other backends run without the copy.
+     */
+    @Override
+    public boolean supports(ConvShape shape, ConvPass pass) {
+        return !padsExplicitly(shape);
+    }
+
     /** The workspace limit of one call, in bytes. */
     public long workspaceBytes() {
         return workspaceBytes;
@@ -230,6 +258,9 @@ public final class OnednnBackend extends AbstractConvBackend {
 
     @Override
     protected Tensor4D forward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
+        if (SingleColumn.affects(s)) {
+            return forwardInto(SingleColumn.input(s, input), weight, bias, SingleColumn.params(s), output);
+        }
         boolean hasBias = bias != null;
         WorkspaceBudget.Planned<Integer> granted = BudgetedParts.acquire(this, s, Pass.FORWARD, hasBias);
         int part = granted.plan();
@@ -257,7 +288,9 @@ public final class OnednnBackend extends AbstractConvBackend {
         Tensor4D dx = s.newInput();
         Tensor4D dw = s.newWeight();
         float[] db = new float[s.outChannels()];
-        backward(s, Pass.BACKWARD, input.data(), weight.data(), gradOutput.data(), dx.data(), dw.data(), db);
+        float[] finite = PaddedTaps.finiteWeights(weight.data());
+        backward(s, Pass.BACKWARD, input.data(), finite, gradOutput.data(), dx.data(), dw.data(), db);
+        PaddedTaps.inputGradient(s, weight.data(), finite, gradOutput.data(), dx.data());
         PaddedTaps.weightGradient(s, gradOutput.data(), dw.data());
         return new ConvGradients(dx, dw, db);
     }
@@ -266,7 +299,9 @@ public final class OnednnBackend extends AbstractConvBackend {
     @Override
     protected Tensor4D inputGradient(ConvShape s, Tensor4D weight, Tensor4D gradOutput) {
         Tensor4D dx = s.newInput();
-        backward(s, Pass.INPUT_GRADIENT, null, weight.data(), gradOutput.data(), dx.data(), null, null);
+        float[] finite = PaddedTaps.finiteWeights(weight.data());
+        backward(s, Pass.INPUT_GRADIENT, null, finite, gradOutput.data(), dx.data(), null, null);
+        PaddedTaps.inputGradient(s, weight.data(), finite, gradOutput.data(), dx.data());
         return dx;
     }
 

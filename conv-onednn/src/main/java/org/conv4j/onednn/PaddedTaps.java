@@ -20,8 +20,10 @@ import java.util.stream.IntStream;
  *   <li>{@code dL/dw[k,c,i,j] = sum dy[n,k,oh,ow] * xpad}: a non-finite {@code dy[n,k,oh,ow]} whose window
  *       puts tap {@code (i, j)} on padding makes {@code dL/dw[k,c,i,j]} NaN for every channel {@code c}.</li>
  * </ul>
- * {@code dL/dx} sums only taps that read a real input element, so nothing changes there; {@code dL/db} has
- * no padding. Both fixes look for non-finite values first (one pass over the weights or over {@code dy})
+ * {@code dL/dx} sums only taps that read a real input element in conv4j, but oneDNN's backward-data kernels
+ * also multiply the weights by the zeros around and between the positions of {@code dL/dy} (a convolution of
+ * the zero-stuffed {@code dL/dy}), so a non-finite weight spreads NaN further there: {@link #inputGradient}
+ * handles it. {@code dL/db} has no padding. Both fixes look for non-finite values first (one pass over the weights or over {@code dy})
  * and do nothing more in the usual case where there are none, or when there is no padding.
  *
  * <p>Which output positions put tap {@code i} on padding: the input row is
@@ -45,6 +47,71 @@ final class PaddedTaps {
         }
         return IntStream.range(0, chunks).parallel().anyMatch(c -> !Tensor4D.allFinite(a,
                 Chunks.start(a.length, c, chunks), Chunks.start(a.length, c + 1, chunks)));
+    }
+
+    /**
+     * The weights oneDNN's backward-data primitive gets: {@code w} itself if it is all finite, else a copy with
+     * every non-finite weight set to 0. The zeroed taps' share of {@code dL/dx} is then added by
+     * {@link #inputGradient}.
+     */
+    static float[] finiteWeights(float[] w) {
+        if (!hasNonFinite(w)) {
+            return w;
+        }
+        float[] copy = w.clone();
+        for (int i = 0; i < copy.length; i++) {
+            if (!Float.isFinite(copy[i])) {
+                copy[i] = 0f;
+            }
+        }
+        return copy;
+    }
+
+    /**
+     * Completes {@code dL/dx} computed with {@link #finiteWeights} in place of {@code w}: adds
+     * {@code dy[n,k,oh,ow] * w[k,c,i,j]} for every non-finite weight and every output whose tap {@code (i, j)}
+     * reads a real input element, exactly the products conv4j's sum has and the zeroed weights left out. Where
+     * {@code dL/dy} also holds non-finite values, a zeroed weight met one of them ({@code 0 * Inf} is NaN where
+     * the true product is infinite), so {@code dx} is recomputed from zero with every weight. Nothing to do if
+     * {@code finite} is {@code w} itself.
+     */
+    static void inputGradient(ConvShape s, float[] w, float[] finite, float[] dy, float[] dx) {
+        if (finite == w) {
+            return;
+        }
+        boolean every = hasNonFinite(dy);
+        if (every) {
+            Arrays.fill(dx, 0f);
+        }
+        int taps = s.kernelH() * s.kernelW();
+        int cg = s.inChannelsPerGroup();
+        int kg = s.outChannelsPerGroup();
+        var rows = s.rows();
+        var cols = s.cols();
+        for (int k = 0; k < s.outChannels(); k++) {
+            int g = k / kg;
+            for (int c = 0; c < cg; c++) {
+                for (int i = 0; i < s.kernelH(); i++) {
+                    for (int j = 0; j < s.kernelW(); j++) {
+                        float wv = w[(k * cg + c) * taps + i * s.kernelW() + j];
+                        if (!every && Float.isFinite(wv)) {
+                            continue;
+                        }
+                        for (int n = 0; n < s.batch(); n++) {
+                            int xPlane = (n * s.inChannels() + g * cg + c) * s.inH();
+                            int yPlane = (n * s.outChannels() + k) * s.outH();
+                            for (int oh = rows.firstOutput(i); oh < rows.endOutput(i); oh++) {
+                                int xRow = (xPlane + (int) rows.inputIndex(oh, i)) * s.inW();
+                                int yRow = (yPlane + oh) * s.outW();
+                                for (int ow = cols.firstOutput(j); ow < cols.endOutput(j); ow++) {
+                                    dx[xRow + (int) cols.inputIndex(ow, j)] += dy[yRow + ow] * wv;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /** Sets NaN in every output whose window puts a non-finite weight on padding (see the class comment). */

@@ -76,15 +76,33 @@ public final class ChildJvm {
      * if the child does not exit within the timeout or exits with a status other than 0, showing its output.
      */
     public String run() throws IOException, InterruptedException {
+        Result r = execute();
+        assertTrue(r.exited(), "the child JVM (" + main.getSimpleName() + ") did not exit within " + timeoutSeconds
+                + " s; output so far:\n" + r.output());
+        assertEquals(0, r.exitCode(), "the child JVM (" + main.getSimpleName() + ") failed; output:\n" + r.output());
+        return r.output();
+    }
+
+    /**
+     * How a child ended: whether it exited within the timeout, its exit status (-1 if it did not exit) and what it
+     * printed (standard output and error together).
+     */
+    public record Result(boolean exited, int exitCode, String output) {
+    }
+
+    /**
+     * Runs the child to its end, or until the timeout (then kills it), and returns how it ended, whatever that was:
+     * for callers that expect a child to crash or fail, e.g. one that runs native code on untrusted arguments.
+     */
+    public Result execute() throws IOException, InterruptedException {
         Path log = Files.createTempFile("conv4j-child", ".log");
         Process p = builder().redirectOutput(log.toFile()).start();
         try {
             boolean exited = p.waitFor(timeoutSeconds, TimeUnit.SECONDS);
-            String out = Files.readString(log, StandardCharsets.UTF_8);
-            assertTrue(exited, "the child JVM (" + main.getSimpleName() + ") did not exit within " + timeoutSeconds
-                    + " s; output so far:\n" + out);
-            assertEquals(0, p.exitValue(), "the child JVM (" + main.getSimpleName() + ") failed; output:\n" + out);
-            return out;
+            if (!exited) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            return new Result(exited, exited ? p.exitValue() : -1, Files.readString(log, StandardCharsets.UTF_8));
         } finally {
             p.destroyForcibly();
             Files.deleteIfExists(log);
