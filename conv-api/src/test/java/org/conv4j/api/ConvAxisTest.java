@@ -84,4 +84,39 @@ class ConvAxisTest {
         assertEquals(s.newOutput().index(1, 5, s.outH() - 1, s.outW() - 1), s.outputIndex(1, 5, s.outH() - 1, s.outW() - 1));
         assertEquals(s.newWeight().index(5, 1, 2, 1), s.weightIndex(5, 1, 2, 1));
     }
+
+    /** {@link ConvAxis#hasPaddingOnlyOutputs()} agrees with a look at every tap of every output, on every small axis. */
+    @Test
+    void paddingOnlyOutputsMatchAnExhaustiveLook() {
+        int found = 0;
+        for (int in = 1; in <= 5; in++) {
+            for (int kernel = 1; kernel <= 4; kernel++) {
+                for (int stride = 1; stride <= 4; stride++) {
+                    for (int dilation = 1; dilation <= 6; dilation++) {
+                        for (int before = 0; before <= 7; before++) {
+                            for (int after = 0; after <= 7; after++) {
+                                long span = (long) in + before + after - ((kernel - 1L) * dilation + 1);
+                                if (span < 0) {
+                                    continue;
+                                }
+                                ConvAxis a = new ConvAxis(in, kernel, stride, before, after, dilation,
+                                        (int) (span / stride + 1));
+                                boolean expected = false;
+                                for (int o = 0; o < a.out(); o++) {
+                                    boolean reads = false;
+                                    for (int t = 0; t < kernel; t++) {
+                                        reads |= a.contains(a.inputIndex(o, t));
+                                    }
+                                    expected |= !reads;
+                                }
+                                found += expected ? 1 : 0;
+                                assertEquals(expected, a.hasPaddingOnlyOutputs(), a.toString());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assertTrue(found > 100, "too few axes with padding-only outputs to test: " + found);
+    }
 }
