@@ -49,6 +49,7 @@ public final class FitFilterExample {
             builder.master("local[*]");
         }
         SparkSession spark = builder.getOrCreate();
+        spark.sparkContext().setLogLevel("WARN");
         try {
             fit(spark, rows, steps, System.out);
         } finally {
