@@ -173,6 +173,31 @@ class Conv2dTransformerTest extends SparkTestBase {
 
     // ---- bad rows ----
 
+    @Test
+    void imagesOfAnotherSizeOrModeAreBadRowsNamingTheirOrigin() {
+        int c = 3, h = 4, w = 5;
+        List<Row> rows = new ArrayList<>();
+        rows.add(RowFactory.create("img-0", RowFactory.create("file:/ok", h, w, c, 16, new byte[h * w * c])));
+        rows.add(RowFactory.create("img-1", RowFactory.create("file:/small", h - 1, w, c, 16, new byte[(h - 1) * w * c])));
+        rows.add(RowFactory.create("img-2", RowFactory.create("file:/float", h, w, c, 21, new byte[h * w * c])));
+        rows.add(RowFactory.create("img-3", RowFactory.create("file:/short", h, w, c, 16, new byte[7])));
+        StructType schema = new StructType().add("id", DataTypes.StringType).add("image", ImageSchema.columnSchema());
+        Dataset<Row> df = spark.createDataFrame(rows, schema).coalesce(1);
+        Conv2dTransformer t = new Conv2dTransformer().setInputCol("image").setOutputCol("y").setInputShape(c, h, w)
+                .setWeights(Tensor4D.random(3, 2, c, 3, 3));
+        SparkException e = assertThrows(SparkException.class, () -> t.transform(df).collectAsList());
+        assertTrue(rootMessage(e).contains("row 1 of partition 0: column \"image\": expected an image of 3 channels, "
+                + "4x5 (height x width), got 3 channels, 3x5 (origin file:/small)"), rootMessage(e));
+        List<Row> out = t.setErrorPolicy(Conv2dTransformer.ROUTE).transform(df).collectAsList();
+        assertEquals(4, out.size());
+        assertNull(out.get(0).get(3));
+        assertTrue(out.get(1).getString(3).contains("origin file:/small"), out.get(1).getString(3));
+        assertTrue(out.get(2).getString(3).contains("expected an 8-bit image mode (CV_8UC3 = 16), got mode 21"),
+                out.get(2).getString(3));
+        assertTrue(out.get(3).getString(3).contains("expected 60 image bytes (height*width*nChannels), got 7"),
+                out.get(3).getString(3));
+    }
+
     private static Dataset<Row> withBadRow(Object badValue, int badIndex, int n) {
         Tensor4D x = images(n);
         int size = C * H * W;
