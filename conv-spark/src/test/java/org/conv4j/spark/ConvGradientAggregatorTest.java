@@ -126,6 +126,41 @@ class ConvGradientAggregatorTest extends SparkTestBase {
     }
 
     @Test
+    void imageInputGivesTheGradientOfItsScaledFloatTensor() {
+        int n = 5, c = 3, h = 6, w = 5;
+        float scale = 1f / 255f;
+        Tensor4D x = Tensor4D.zeros(n, c, h, w);
+        Tensor4D weight = Tensor4D.random(8, 2, c, 3, 3);
+        ConvSpec layer = new ConvSpec(new int[] {c, h, w}, weight, null, ConvParams.DEFAULT);
+        int[] o = layer.outputShape();
+        Tensor4D dy = Tensor4D.random(9, n, o[0], o[1], o[2]);
+        int out = dy.size() / n;
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            byte[] data = new byte[h * w * c];
+            for (int j = 0; j < data.length; j++) {
+                data[j] = (byte) (i * 31 + j * 7);
+            }
+            for (int y = 0; y < h; y++) {
+                for (int xx = 0; xx < w; xx++) {
+                    for (int ch = 0; ch < c; ch++) {
+                        x.set(i, ch, y, xx, (data[(y * w + xx) * c + ch] & 0xFF) * scale);
+                    }
+                }
+            }
+            rows.add(RowFactory.create(RowFactory.create("img" + i, h, w, c, 16, data),
+                    Arrays.copyOfRange(dy.data(), i * out, (i + 1) * out)));
+        }
+        StructType schema = new StructType().add("image", org.apache.spark.ml.image.ImageSchema.columnSchema())
+                .add("dy", DataTypes.createArrayType(DataTypes.FloatType, false));
+        Dataset<Row> df = spark.createDataFrame(rows, schema).repartition(2);
+        DatasetGradients g = new ConvGradientAggregator(layer, "image").withImageScale(scale).withBatchSize(2)
+                .sumGradients(df, "dy");
+        assertClose(NAIVE.weightGradient(x, weight, dy, ConvParams.DEFAULT).data(), g.weight().data(), "dL/dw");
+        assertClose(biasGradient(dy), g.bias(), "dL/db");
+    }
+
+    @Test
     void emptyDatasetGivesZeroes() {
         Tensor4D w = Tensor4D.random(2, K, C / 2, 3, 3);
         ConvSpec layer = new ConvSpec(new int[] {C, H, W}, w, null, PARAMS);
