@@ -25,6 +25,9 @@ public abstract class AbstractConvBackend implements ConvBackend {
     @Override
     public final Tensor4D forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
         ConvShape s = ConvShape.forward(input, weight, bias, params);
+        if (!LayoutEdge.canonical(input, weight)) {
+            return LayoutEdge.like(input, validatedForward(s, input, weight, bias, s.newOutput()));
+        }
         return validatedForward(s, input, weight, bias, s.newOutput());
     }
 
@@ -42,9 +45,14 @@ public abstract class AbstractConvBackend implements ConvBackend {
 
     /**
      * {@link #backward(Tensor4D, Tensor4D, Tensor4D, ConvParams)} on the geometry {@code s} validated from these
-     * tensors already ({@link Conv2d} validates each call once, then hands it to the chosen backend).
+     * tensors already ({@link Conv2d} validates each call once, then hands it to the chosen backend). Operands
+     * other than heap NCHW are converted at the edge ({@link LayoutEdge}).
      */
     final ConvGradients validatedBackward(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
+        if (!LayoutEdge.canonical(input, weight, gradOutput)) {
+            return LayoutEdge.like(input, weight, validatedBackward(s, input.toHeapNchw(), weight.toHeapNchw(),
+                    gradOutput.toHeapNchw()));
+        }
         if (padsFirst(s)) {
             // dL/dw and dL/db are those of the padded convolution; dL/dx folds each copy's gradient back.
             Tensor4D padded = ModePadding.pad(s, input);
@@ -56,13 +64,21 @@ public abstract class AbstractConvBackend implements ConvBackend {
 
     @Override
     public final Tensor4D inputGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
-        return validatedInputGradient(ConvShape.backward(input, weight, gradOutput, params), weight, gradOutput);
+        ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
+        if (!LayoutEdge.canonical(weight, gradOutput) || !input.isHeapNchw()) {
+            return LayoutEdge.like(input, validatedInputGradient(s, weight.toHeapNchw(), gradOutput.toHeapNchw()));
+        }
+        return validatedInputGradient(s, weight, gradOutput);
     }
 
     @Override
     public final Tensor4D weightGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
-        return validatedWeightGradient(ConvShape.backward(input, weight, gradOutput, params), input, weight,
-                gradOutput);
+        ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
+        if (!LayoutEdge.canonical(input, weight, gradOutput)) {
+            return LayoutEdge.like(weight, validatedWeightGradient(s, input.toHeapNchw(), weight.toHeapNchw(),
+                    gradOutput.toHeapNchw()));
+        }
+        return validatedWeightGradient(s, input, weight, gradOutput);
     }
 
     /** {@code dL/dx} alone on the validated geometry {@code s}, padded first where {@link #padsFirst} says so. */
@@ -85,9 +101,9 @@ public abstract class AbstractConvBackend implements ConvBackend {
     public final Tensor4D transposedForward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
         TransposedShape t = TransposedShape.forward(input, weight, bias, params);
         if (t.reachesNothing()) {
-            return TransposedPasses.output(t, null, bias);
+            return LayoutEdge.like(input, TransposedPasses.output(t, null, bias));
         }
-        return transposedForward(t, input, weight, bias);
+        return LayoutEdge.like(input, transposedForward(t, input.toHeapNchw(), weight.toHeapNchw(), bias));
     }
 
     @Override
@@ -95,9 +111,11 @@ public abstract class AbstractConvBackend implements ConvBackend {
                                                   ConvParams params) {
         TransposedShape t = TransposedShape.backward(input, weight, gradOutput, params);
         if (t.reachesNothing()) {
-            return TransposedPasses.unreachedGradients(t, input, weight, gradOutput);
+            return LayoutEdge.like(input, weight,
+                    TransposedPasses.unreachedGradients(t, input, weight, gradOutput.toHeapNchw()));
         }
-        return transposedBackward(t, input, weight, gradOutput);
+        return LayoutEdge.like(input, weight, transposedBackward(t, input.toHeapNchw(), weight.toHeapNchw(),
+                gradOutput.toHeapNchw()));
     }
 
     /**
@@ -121,9 +139,15 @@ public abstract class AbstractConvBackend implements ConvBackend {
 
     /**
      * The forward pass on the geometry {@code s} validated from these tensors already, into {@code output} of the
-     * output shape (as {@link #validatedBackward}).
+     * output shape (as {@link #validatedBackward}); operands other than heap NCHW are converted at the edge.
      */
     final Tensor4D validatedForward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
+        if (!LayoutEdge.canonical(input, weight, output)) {
+            // computed on heap NCHW copies, then written into the caller's output in its storage and layout
+            Tensor4D y = output.isHeapNchw() ? output : s.newOutput();
+            validatedForward(s, input.toHeapNchw(), weight.toHeapNchw(), bias, y);
+            return y == output ? output : output.copyFrom(y);
+        }
         if (padsFirst(s)) {
             return forward(ModePadding.inner(s, weight), ModePadding.pad(s, input), weight, bias, output);
         }

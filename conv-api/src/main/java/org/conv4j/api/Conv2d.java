@@ -312,6 +312,10 @@ public final class Conv2d {
 
         @Override
         public Tensor4D forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
+            if (!LayoutEdge.canonical(input, weight)) {
+                ConvShape.forward(input, weight, bias, params); // errors name the caller's tensors
+                return LayoutEdge.like(input, forward(input.toHeapNchw(), weight.toHeapNchw(), bias, params));
+            }
             ConvShape s = ConvShape.forward(input, weight, bias, params);
             if (tunes()) {
                 ArrayDeque<Tensor4D> spare = new ArrayDeque<>(2);
@@ -329,6 +333,11 @@ public final class Conv2d {
                                     Tensor4D output) {
             ConvShape s = ConvShape.forward(input, weight, bias, params);
             s.checkOutput(output);
+            if (!LayoutEdge.canonical(input, weight, output)) {
+                Tensor4D y = output.isHeapNchw() ? output : s.newOutput();
+                forwardInto(input.toHeapNchw(), weight.toHeapNchw(), bias, params, y);
+                return y == output ? output : output.copyFrom(y);
+            }
             if (tunes()) {
                 // While measuring, the backends write into the caller's output and one spare tensor, each into
                 // one the fastest so far does not hold; the fastest one's result is copied out at the end if it is
@@ -339,7 +348,7 @@ public final class Conv2d {
                         b -> b.forwardInto(input, weight, bias, params, spare.isEmpty() ? s.newOutput() : spare.pop()),
                         b -> b.forwardInto(input, weight, bias, params, output), spare::push);
                 if (r != output) {
-                    System.arraycopy(r.data(), 0, output.data(), 0, r.size());
+                    output.copyFrom(r);
                 }
                 return output;
             }
@@ -351,6 +360,10 @@ public final class Conv2d {
         @Override
         public ConvGradients backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
             ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
+            if (!LayoutEdge.canonical(input, weight, gradOutput)) {
+                return LayoutEdge.like(input, weight,
+                        backward(input.toHeapNchw(), weight.toHeapNchw(), gradOutput.toHeapNchw(), params));
+            }
             return run(s, ConvPass.BACKWARD, b -> b instanceof AbstractConvBackend a
                     ? a.validatedBackward(s, input, weight, gradOutput) : b.backward(input, weight, gradOutput, params));
         }
@@ -358,18 +371,29 @@ public final class Conv2d {
         @Override
         public Tensor4D inputGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
             ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
+            if (!LayoutEdge.canonical(input, weight, gradOutput)) {
+                return LayoutEdge.like(input,
+                        inputGradient(input.toHeapNchw(), weight.toHeapNchw(), gradOutput.toHeapNchw(), params));
+            }
             return run(s, ConvPass.INPUT_GRADIENT, b -> b.inputGradient(input, weight, gradOutput, params));
         }
 
         @Override
         public Tensor4D weightGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
             ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
+            if (!LayoutEdge.canonical(input, weight, gradOutput)) {
+                return LayoutEdge.like(weight,
+                        weightGradient(input.toHeapNchw(), weight.toHeapNchw(), gradOutput.toHeapNchw(), params));
+            }
             return run(s, ConvPass.WEIGHT_GRADIENT, b -> b.weightGradient(input, weight, gradOutput, params));
         }
 
         @Override
         public Tensor4D transposedForward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
             TransposedShape t = TransposedShape.forward(input, weight, bias, params);
+            if (!LayoutEdge.canonical(input, weight)) {
+                return LayoutEdge.like(input, transposedForward(input.toHeapNchw(), weight.toHeapNchw(), bias, params));
+            }
             if (t.reachesNothing()) {
                 return TransposedPasses.output(t, null, bias); // no convolution to run: the bias alone
             }
@@ -381,6 +405,10 @@ public final class Conv2d {
         public ConvGradients transposedBackward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput,
                                                 ConvParams params) {
             TransposedShape t = TransposedShape.backward(input, weight, gradOutput, params);
+            if (!LayoutEdge.canonical(input, weight, gradOutput)) {
+                return LayoutEdge.like(input, weight, transposedBackward(input.toHeapNchw(), weight.toHeapNchw(),
+                        gradOutput.toHeapNchw(), params));
+            }
             if (t.reachesNothing()) {
                 return TransposedPasses.unreachedGradients(t, input, weight, gradOutput);
             }

@@ -79,9 +79,7 @@ public interface ConvBackend {
     default Tensor4D forwardInto(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params,
                                  Tensor4D output) {
         ConvShape.forward(input, weight, bias, params).checkOutput(output);
-        Tensor4D result = forward(input, weight, bias, params);
-        System.arraycopy(result.data(), 0, output.data(), 0, result.size());
-        return output;
+        return output.copyFrom(forward(input, weight, bias, params));
     }
 
     /**
@@ -138,7 +136,7 @@ public interface ConvBackend {
     default ConvGradients transposedBackward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
         TransposedShape t = TransposedShape.backward(input, weight, gradOutput, params);
         if (t.reachesNothing()) {
-            return TransposedPasses.unreachedGradients(t, input, weight, gradOutput);
+            return TransposedPasses.unreachedGradients(t, input, weight, gradOutput.toHeapNchw());
         }
         ConvShape c = t.conv();
         Tensor4D reached = TransposedPasses.reached(t, gradOutput);

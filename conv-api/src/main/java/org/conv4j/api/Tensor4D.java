@@ -1,44 +1,108 @@
 package org.conv4j.api;
 
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A dense four-dimensional float32 tensor in NCHW layout, backed by one {@code float[]}.
+ * A dense four-dimensional float32 tensor: a logical shape {@code (n, c, h, w)}, a {@link MemoryLayout} (the order
+ * of the elements in memory) and a storage, the Java heap (a {@code float[]}) or native memory (a direct
+ * {@link FloatBuffer}).
  *
- * <p>Element {@code (n, c, h, w)} lives at index {@code ((n*C + c)*H + h)*W + w} of {@link #data()}:
- * {@code w} varies fastest, then {@code h}, then the channel, then the batch index. The same class
- * holds activations ({@code N, C, H, W}), convolution weights in OIHW order ({@code K, C/groups, kH, kW})
- * and gradients.
+ * <p>Element {@code (n, c, h, w)} lives at {@link #index(int, int, int, int)}: {@code ((n*C + c)*H + h)*W + w}
+ * in {@link MemoryLayout#NCHW} ({@code w} fastest, then {@code h}, then the channel, then the batch index), and
+ * {@code ((n*H + h)*W + w)*C + c} in {@link MemoryLayout#NHWC}. The same class holds activations
+ * ({@code N, C, H, W}), convolution weights ({@code K, C/groups, kH, kW}: OIHW in NCHW, OHWI in NHWC) and
+ * gradients. {@link #zeros(int, int, int, int)}, {@link #wrap(float[], int, int, int, int)} and
+ * {@link #random} make heap NCHW tensors, conv4j's default and every backend's common ground.
+ *
+ * <p><b>Native memory.</b> {@link #allocateNative} allocates a zeroed direct buffer that this tensor owns;
+ * {@link #wrap(FloatBuffer, MemoryLayout, int, int, int, int)} uses the caller's direct buffer in place (the
+ * caller keeps owning it). {@link #close()} frees owned native memory at once (unless a {@link #buffer()} view
+ * was handed out: then, safely, when the last view is unreachable, by the JDK's cleaner), and a forgotten tensor's
+ * memory is freed by that cleaner too. A closed native tensor fails with {@link IllegalStateException} when used;
+ * a call in flight when another thread closes it finishes first (the memory is freed after it). {@code close()}
+ * is a no-op on the heap.
+ *
+ * <p>No method copies silently where the caller could think it holds a view: {@link #data()} is the heap array
+ * itself (and fails on native memory, naming {@link #toHeap()}), {@link #buffer()} a view of the storage;
+ * {@link #toLayout}, {@link #toNative}, {@link #toHeap} and {@link #copy} say in their names that they copy.
  *
  * <p>The shape is fixed at construction; the contents are mutable and not synchronised. Every dimension
- * is at least 1 and the element count fits in an {@code int} (Java arrays cannot be larger).
- * {@link #wrap} shares the caller's array, so writes through either are visible to both.
+ * is at least 1 and the element count fits in an {@code int}. {@link #wrap} shares the caller's array or buffer,
+ * so writes through either are visible to both.
  */
-public final class Tensor4D {
+public final class Tensor4D implements AutoCloseable {
+
+    private static final int CLOSED = 1 << 30;
 
     private final int n;
     private final int c;
     private final int h;
     private final int w;
+    private final MemoryLayout layout;
+    /** Heap storage, or null. */
     private final float[] data;
+    /** Native storage (direct, position 0, limit size), or null. */
+    private final FloatBuffer buffer;
+    /** The native memory this tensor owns and frees on close, or null. */
+    private final ByteBuffer owned;
+    /** Calls in flight on the native storage, plus {@link #CLOSED} once closed. */
+    private final AtomicInteger state = new AtomicInteger();
+    /** Whether a {@link #buffer()} view of owned memory was handed out (then close leaves the freeing to GC). */
+    private volatile boolean exposed;
 
     private Tensor4D(float[] data, int n, int c, int h, int w) {
+        this(MemoryLayout.NCHW, data, null, null, n, c, h, w);
+    }
+
+    private Tensor4D(MemoryLayout layout, float[] data, FloatBuffer buffer, ByteBuffer owned, int n, int c, int h,
+                     int w) {
         this.n = n;
         this.c = c;
         this.h = h;
         this.w = w;
+        this.layout = layout;
         this.data = data;
+        this.buffer = buffer;
+        this.owned = owned;
     }
 
-    /** A new tensor of the given shape, filled with zeros. */
+    /** A new heap NCHW tensor of the given shape, filled with zeros. */
     public static Tensor4D zeros(int n, int c, int h, int w) {
         int size = checkedSize("shape", n, c, h, w);
         return new Tensor4D(new float[size], n, c, h, w);
     }
 
-    /** A new tensor of the given shape with every element set to {@code value}. */
+    /** A new heap tensor of the given shape and layout, filled with zeros. */
+    public static Tensor4D zeros(MemoryLayout layout, int n, int c, int h, int w) {
+        Objects.requireNonNull(layout, "layout must not be null");
+        int size = checkedSize("shape", n, c, h, w);
+        return new Tensor4D(layout, new float[size], null, null, n, c, h, w);
+    }
+
+    /**
+     * A new tensor in native memory (a direct buffer in the platform's byte order), zeroed, owned by the tensor:
+     * {@link #close()} frees it.
+     */
+    public static Tensor4D allocateNative(MemoryLayout layout, int n, int c, int h, int w) {
+        Objects.requireNonNull(layout, "layout must not be null");
+        int size = checkedSize("shape", n, c, h, w);
+        if (size > Integer.MAX_VALUE / Float.BYTES) {
+            throw new IllegalArgumentException("shape: expected at most " + Integer.MAX_VALUE / Float.BYTES
+                    + " elements in native memory (a direct buffer holds at most 2 GiB), got " + size);
+        }
+        ByteBuffer bytes = ByteBuffer.allocateDirect(size * Float.BYTES).order(ByteOrder.nativeOrder());
+        return new Tensor4D(layout, null, bytes.asFloatBuffer(), bytes, n, c, h, w);
+    }
+
+    /** A new heap NCHW tensor of the given shape with every element set to {@code value}. */
     public static Tensor4D filled(float value, int n, int c, int h, int w) {
         Tensor4D t = zeros(n, c, h, w);
         Arrays.fill(t.data, value);
@@ -46,24 +110,66 @@ public final class Tensor4D {
     }
 
     /**
-     * Wraps {@code data} without copying it.
+     * Wraps {@code data} as a heap NCHW tensor without copying it.
      *
      * @throws NullPointerException if {@code data} is null
      * @throws IllegalArgumentException if a dimension is below 1, the element count overflows an int, or
      *         {@code data.length != n*c*h*w}
      */
     public static Tensor4D wrap(float[] data, int n, int c, int h, int w) {
+        return wrap(data, MemoryLayout.NCHW, n, c, h, w);
+    }
+
+    /**
+     * Wraps {@code data}, whose elements are in {@code layout}'s order, as a heap tensor without copying it.
+     *
+     * @throws IllegalArgumentException if a dimension is below 1, the element count overflows an int, or
+     *         {@code data.length != n*c*h*w}
+     */
+    public static Tensor4D wrap(float[] data, MemoryLayout layout, int n, int c, int h, int w) {
         Objects.requireNonNull(data, "data must not be null");
+        Objects.requireNonNull(layout, "layout must not be null");
         int size = checkedSize("shape", n, c, h, w);
         if (data.length != size) {
             throw new IllegalArgumentException("data: expected length " + size + " for shape "
                     + shapeString(n, c, h, w) + ", got " + data.length);
         }
-        return new Tensor4D(data, n, c, h, w);
+        return new Tensor4D(layout, data, null, null, n, c, h, w);
     }
 
     /**
-     * A tensor of uniform random values in {@code [-1, 1)}, reproducible from {@code seed}
+     * Wraps {@code buffer}'s elements from its position to its limit, in {@code layout}'s order, without copying:
+     * a direct buffer is used in place as native memory (the caller keeps owning it: {@link #close()} does not free
+     * it); a heap buffer wraps its array, which it must cover whole. The buffer's position and limit are not
+     * changed; later changes to them do not affect the tensor.
+     *
+     * @throws IllegalArgumentException if the buffer holds other than {@code n*c*h*w} elements, or is a heap
+     *         buffer over part of an array or without an accessible array (read-only)
+     */
+    public static Tensor4D wrap(FloatBuffer buffer, MemoryLayout layout, int n, int c, int h, int w) {
+        Objects.requireNonNull(buffer, "buffer must not be null");
+        Objects.requireNonNull(layout, "layout must not be null");
+        int size = checkedSize("shape", n, c, h, w);
+        if (buffer.remaining() != size) {
+            throw new IllegalArgumentException("buffer: expected " + size + " elements between position and limit"
+                    + " for shape " + shapeString(n, c, h, w) + ", got " + buffer.remaining() + " (position "
+                    + buffer.position() + ", limit " + buffer.limit() + ")");
+        }
+        if (buffer.isDirect()) {
+            return new Tensor4D(layout, null, buffer.slice(), null, n, c, h, w);
+        }
+        if (!buffer.hasArray() || buffer.arrayOffset() + buffer.position() != 0 || buffer.array().length != size) {
+            throw new IllegalArgumentException("buffer: expected a direct buffer, or a heap buffer over a whole"
+                    + " writable array of " + size + " elements, got a heap buffer "
+                    + (buffer.hasArray() ? "over elements " + (buffer.arrayOffset() + buffer.position()) + " to "
+                    + (buffer.arrayOffset() + buffer.limit()) + " of an array of " + buffer.array().length
+                    : "without an accessible array") + "; wrap the array itself, or copy into a direct buffer");
+        }
+        return new Tensor4D(layout, buffer.array(), null, null, n, c, h, w);
+    }
+
+    /**
+     * A heap NCHW tensor of uniform random values in {@code [-1, 1)}, reproducible from {@code seed}
      * (the same seed and shape always give the same contents, on every JVM).
      */
     public static Tensor4D random(long seed, int n, int c, int h, int w) {
@@ -120,7 +226,7 @@ public final class Tensor4D {
 
     /** The element count, {@code n*c*h*w}. */
     public int size() {
-        return data.length;
+        return n * c * h * w;
     }
 
     /** A copy of the shape, {@code {n, c, h, w}}. */
@@ -133,7 +239,7 @@ public final class Tensor4D {
         return this.n == n && this.c == c && this.h == h && this.w == w;
     }
 
-    /** True if {@code other} has the same shape as this tensor. */
+    /** True if {@code other} has the same shape as this tensor (whatever the layouts and storages). */
     public boolean sameShape(Tensor4D other) {
         return hasShape(other.n, other.c, other.h, other.w);
     }
@@ -143,13 +249,57 @@ public final class Tensor4D {
         return shapeString(n, c, h, w);
     }
 
-    /** The backing array (not a copy), in NCHW order. */
+    /** The order of the elements in memory. */
+    public MemoryLayout layout() {
+        return layout;
+    }
+
+    /** Whether the elements are in native memory (a direct buffer) rather than a Java array. */
+    public boolean isNative() {
+        return data == null;
+    }
+
+    /** Whether this is a heap NCHW tensor, the form every backend reads ({@link #data()} in NCHW order). */
+    public boolean isHeapNchw() {
+        return data != null && layout == MemoryLayout.NCHW;
+    }
+
+    /**
+     * The backing array (not a copy), in {@link #layout()}'s order.
+     *
+     * @throws IllegalStateException if the tensor is in native memory ({@link #toHeap()} makes a heap copy)
+     */
     public float[] data() {
+        if (data == null) {
+            throw new IllegalStateException("tensor " + shapeString() + ": its elements are in native memory, not a"
+                    + " Java array; toHeap() makes a heap copy, buffer() is a view");
+        }
         return data;
     }
 
     /**
-     * The position of element {@code (n, c, h, w)} in {@link #data()}.
+     * A view of the storage (not a copy), position 0 and limit {@link #size()}, elements in {@link #layout()}'s
+     * order: the direct buffer of a native tensor, or a buffer over the heap array. A view of owned native memory
+     * must not be used after {@link #close()} (the memory is then freed when the last view is unreachable).
+     *
+     * @throws IllegalStateException if the tensor is closed
+     */
+    public FloatBuffer buffer() {
+        if (data != null) {
+            return FloatBuffer.wrap(data);
+        }
+        acquire();
+        try {
+            exposed = true;
+            return buffer.duplicate();
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * The position of element {@code (n, c, h, w)} in the storage ({@link #data()} or {@link #buffer()}), as
+     * {@link MemoryLayout#index} gives it for this tensor's layout.
      *
      * @throws IndexOutOfBoundsException if an index is outside its dimension
      */
@@ -158,7 +308,7 @@ public final class Tensor4D {
         checkIndex("c", c, this.c);
         checkIndex("h", h, this.h);
         checkIndex("w", w, this.w);
-        return ((n * this.c + c) * this.h + h) * this.w + w;
+        return layout.index(n, c, h, w, this.c, this.h, this.w);
     }
 
     private void checkIndex(String axis, int index, int size) {
@@ -168,31 +318,271 @@ public final class Tensor4D {
         }
     }
 
-    /** Element {@code (n, c, h, w)}. */
+    /** Element {@code (n, c, h, w)}, by logical index whatever the layout. */
     public float get(int n, int c, int h, int w) {
-        return data[index(n, c, h, w)];
+        int i = index(n, c, h, w);
+        if (data != null) {
+            return data[i];
+        }
+        acquire();
+        try {
+            return buffer.get(i);
+        } finally {
+            release();
+        }
     }
 
-    /** Sets element {@code (n, c, h, w)} to {@code v}. */
+    /** Sets element {@code (n, c, h, w)}, by logical index whatever the layout, to {@code v}. */
     public void set(int n, int c, int h, int w, float v) {
-        data[index(n, c, h, w)] = v;
+        int i = index(n, c, h, w);
+        if (data != null) {
+            data[i] = v;
+            return;
+        }
+        acquire();
+        try {
+            buffer.put(i, v);
+        } finally {
+            release();
+        }
     }
 
     /** Sets every element to {@code value}; returns this tensor. */
     public Tensor4D fill(float value) {
-        Arrays.fill(data, value);
+        if (data != null) {
+            Arrays.fill(data, value);
+            return this;
+        }
+        float[] row = new float[Math.min(size(), 1 << 14)];
+        Arrays.fill(row, value);
+        acquire();
+        try {
+            for (int i = 0; i < size(); i += row.length) {
+                buffer.put(i, row, 0, Math.min(row.length, size() - i));
+            }
+        } finally {
+            release();
+        }
         return this;
     }
 
-    /** A deep copy. */
+    /** A deep copy in the same layout and storage (native memory for a native tensor, owned by the copy). */
     public Tensor4D copy() {
-        return new Tensor4D(data.clone(), n, c, h, w);
+        return isNative() ? toNative(layout) : new Tensor4D(layout, elements(layout), null, null, n, c, h, w);
+    }
+
+    /** This tensor if it is in {@code layout} already, else a heap copy in {@code layout}. */
+    public Tensor4D toLayout(MemoryLayout layout) {
+        Objects.requireNonNull(layout, "layout must not be null");
+        return layout == this.layout ? this : new Tensor4D(layout, elements(layout), null, null, n, c, h, w);
+    }
+
+    /** A heap copy in the same layout. */
+    public Tensor4D toHeap() {
+        return new Tensor4D(layout, elements(layout), null, null, n, c, h, w);
+    }
+
+    /** A copy in native memory in {@code layout}, owned by the copy ({@link #close()} frees it). */
+    public Tensor4D toNative(MemoryLayout layout) {
+        Tensor4D t = allocateNative(layout, n, c, h, w);
+        t.copyFrom(this);
+        return t;
+    }
+
+    /**
+     * A heap NCHW tensor with this tensor's elements: this tensor itself if it is one ({@link #isHeapNchw()}),
+     * else a copy. The form every backend reads.
+     */
+    public Tensor4D toHeapNchw() {
+        return isHeapNchw() ? this : new Tensor4D(elements(MemoryLayout.NCHW), n, c, h, w);
+    }
+
+    /**
+     * Copies {@code source}'s elements into this tensor, by logical index, whatever the two layouts and storages;
+     * returns this tensor.
+     *
+     * @throws IllegalArgumentException if the shapes differ
+     */
+    public Tensor4D copyFrom(Tensor4D source) {
+        Objects.requireNonNull(source, "source must not be null");
+        if (!sameShape(source)) {
+            throw new IllegalArgumentException("source: expected shape " + shapeString() + ", got "
+                    + source.shapeString());
+        }
+        if (source == this) {
+            return this;
+        }
+        float[] values = source.layout == layout && source.data != null ? source.data : source.elements(layout);
+        if (data != null) {
+            System.arraycopy(values, 0, data, 0, values.length);
+            return this;
+        }
+        acquire();
+        try {
+            buffer.put(0, values, 0, values.length);
+        } finally {
+            release();
+        }
+        return this;
+    }
+
+    /** A new array of the elements in {@code order}'s layout. */
+    private float[] elements(MemoryLayout order) {
+        float[] stored;
+        if (data != null) {
+            stored = data;
+        } else {
+            stored = new float[size()];
+            acquire();
+            try {
+                buffer.get(0, stored, 0, stored.length);
+            } finally {
+                release();
+            }
+            if (order == layout) {
+                return stored;
+            }
+        }
+        if (order == layout) {
+            return stored.clone();
+        }
+        float[] out = new float[stored.length];
+        permute(stored, layout, out, order, n, c, h * w);
+        return out;
+    }
+
+    /**
+     * Copies {@code from} (layout {@code fromLayout}) into {@code to} (layout {@code toLayout}) of shape
+     * {@code (batch, channels, plane)}: a transpose of each image's {@code (C, H*W)} matrix between NCHW and NHWC.
+     */
+    static void permute(float[] from, MemoryLayout fromLayout, float[] to, MemoryLayout toLayout, int batch,
+                        int channels, int plane) {
+        if (fromLayout == toLayout) {
+            System.arraycopy(from, 0, to, 0, from.length);
+            return;
+        }
+        boolean toLast = toLayout == MemoryLayout.NHWC;
+        for (int b = 0; b < batch; b++) {
+            int base = b * channels * plane;
+            for (int ch = 0; ch < channels; ch++) {
+                for (int p = 0; p < plane; p++) {
+                    int first = base + ch * plane + p; // NCHW position
+                    int last = base + p * channels + ch; // NHWC position
+                    if (toLast) {
+                        to[last] = from[first];
+                    } else {
+                        to[first] = from[last];
+                    }
+                }
+            }
+        }
+    }
+
+    /** The elements in NCHW order: the heap array itself for a heap NCHW tensor, else a copy. */
+    private float[] nchw() {
+        return isHeapNchw() ? data : elements(MemoryLayout.NCHW);
+    }
+
+    /**
+     * Frees the native memory this tensor owns ({@link #allocateNative}, {@link #toNative}) at once, or, if a
+     * {@link #buffer()} view was handed out, leaves it to the JDK's cleaner once the last view is unreachable;
+     * after it, using the tensor fails with {@link IllegalStateException}. A call in flight on another thread
+     * finishes first. Wrapped buffers are not freed (their owner frees them). A no-op on the heap, and on a closed
+     * tensor.
+     */
+    @Override
+    public void close() {
+        if (data != null) {
+            return;
+        }
+        while (true) {
+            int s = state.get();
+            if ((s & CLOSED) != 0) {
+                return;
+            }
+            if (state.compareAndSet(s, s | CLOSED)) {
+                if (s == 0) {
+                    free();
+                }
+                return;
+            }
+        }
+    }
+
+    /** Whether {@link #close()} was called on this native tensor (never true on the heap). */
+    public boolean isClosed() {
+        return (state.get() & CLOSED) != 0;
+    }
+
+    /** Marks a use of the native storage, failing if the tensor is closed. */
+    private void acquire() {
+        while (true) {
+            int s = state.get();
+            if ((s & CLOSED) != 0) {
+                throw new IllegalStateException("tensor " + shapeString() + ": closed (its native memory was"
+                        + " released); it cannot be used");
+            }
+            if (state.compareAndSet(s, s + 1)) {
+                return;
+            }
+        }
+    }
+
+    /** Ends a use; the last use after {@link #close()} frees the memory. */
+    private void release() {
+        if (state.decrementAndGet() == CLOSED) {
+            free();
+        }
+    }
+
+    private void free() {
+        if (owned != null && !exposed) {
+            Freer.free(owned);
+        }
+    }
+
+    /**
+     * Frees a direct buffer's memory at once through {@code sun.misc.Unsafe.invokeCleaner} (module
+     * {@code jdk.unsupported}, present in every JDK since 9, as Netty and Lucene use it); where it is not
+     * accessible, the memory is left to the JDK's cleaner, which frees it when the buffer is unreachable.
+     */
+    private static final class Freer {
+        private static final Object UNSAFE;
+        private static final Method INVOKE_CLEANER;
+
+        static {
+            Object unsafe = null;
+            Method invoke = null;
+            try {
+                Class<?> type = Class.forName("sun.misc.Unsafe");
+                Field field = type.getDeclaredField("theUnsafe");
+                field.setAccessible(true);
+                unsafe = field.get(null);
+                invoke = type.getMethod("invokeCleaner", ByteBuffer.class);
+            } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+                unsafe = null;
+                invoke = null;
+            }
+            UNSAFE = unsafe;
+            INVOKE_CLEANER = invoke;
+        }
+
+        static void free(ByteBuffer direct) {
+            if (INVOKE_CLEANER == null) {
+                return;
+            }
+            try {
+                INVOKE_CLEANER.invoke(UNSAFE, direct);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                // left to the JDK's cleaner
+            }
+        }
     }
 
     /** The largest absolute element, ignoring NaN; 0 for an all-NaN tensor. */
     public float maxAbs() {
         float max = 0f;
-        for (float v : data) {
+        for (float v : nchw()) {
             float a = Math.abs(v);
             if (a > max) {
                 max = a;
@@ -203,7 +593,8 @@ public final class Tensor4D {
 
     /** True if no element is NaN or infinite. */
     public boolean allFinite() {
-        return allFinite(data, 0, data.length);
+        float[] a = nchw();
+        return allFinite(a, 0, a.length);
     }
 
     /**
@@ -252,8 +643,8 @@ public final class Tensor4D {
     }
 
     /**
-     * The largest {@code |this - other|} over all elements. Two non-finite elements of the same kind
-     * (both NaN, or the same infinity) count as equal; any other pairing with a non-finite value gives
+     * The largest {@code |this - other|} over all elements, by logical index. Two non-finite elements of the same
+     * kind (both NaN, or the same infinity) count as equal; any other pairing with a non-finite value gives
      * {@code Float.POSITIVE_INFINITY}.
      *
      * @throws IllegalArgumentException if the shapes differ
@@ -264,10 +655,12 @@ public final class Tensor4D {
             throw new IllegalArgumentException("other: expected shape " + shapeString() + ", got "
                     + other.shapeString());
         }
+        float[] x = nchw();
+        float[] y = other.nchw();
         float max = 0f;
-        for (int i = 0; i < data.length; i++) {
-            float a = data[i];
-            float b = other.data[i];
+        for (int i = 0; i < x.length; i++) {
+            float a = x[i];
+            float b = y[i];
             float d;
             if (Float.isFinite(a) && Float.isFinite(b)) {
                 d = Math.abs(a - b);
@@ -283,16 +676,18 @@ public final class Tensor4D {
 
     /**
      * True if the shapes match and every element satisfies {@code |a - b| <= atol + rtol*|b|}
-     * (numpy's {@code allclose}, with NaN equal to NaN and an infinity equal only to itself).
+     * (numpy's {@code allclose}, with NaN equal to NaN and an infinity equal only to itself), by logical index.
      */
     public boolean allClose(Tensor4D other, float rtol, float atol) {
         Objects.requireNonNull(other, "other must not be null");
         if (!sameShape(other)) {
             return false;
         }
-        for (int i = 0; i < data.length; i++) {
-            float a = data[i];
-            float b = other.data[i];
+        float[] x = nchw();
+        float[] y = other.nchw();
+        for (int i = 0; i < x.length; i++) {
+            float a = x[i];
+            float b = y[i];
             if (Float.isFinite(a) && Float.isFinite(b)) {
                 if (Math.abs(a - b) > atol + rtol * Math.abs(b)) {
                     return false;
@@ -304,7 +699,10 @@ public final class Tensor4D {
         return true;
     }
 
-    /** Equal shapes and bit-identical contents (so NaN equals NaN). */
+    /**
+     * Equal shapes and bit-identical elements by logical index (so NaN equals NaN), whatever the layouts and
+     * storages.
+     */
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -314,22 +712,33 @@ public final class Tensor4D {
             return false;
         }
         Tensor4D t = (Tensor4D) o;
-        return sameShape(t) && Arrays.equals(data, t.data);
+        return sameShape(t) && Arrays.equals(nchw(), t.nchw());
     }
 
     @Override
     public int hashCode() {
-        return 31 * Arrays.hashCode(shape()) + Arrays.hashCode(data);
+        return 31 * Arrays.hashCode(shape()) + Arrays.hashCode(nchw());
     }
 
-    /** The shape and, for small tensors, the values; e.g. {@code Tensor4D[1, 1, 2, 2] [1.0, 2.0, 3.0, 4.0]}. */
+    /**
+     * The shape, layout and storage if not heap NCHW, and, for small tensors, the values in NCHW order; e.g.
+     * {@code Tensor4D[1, 1, 2, 2] [1.0, 2.0, 3.0, 4.0]}.
+     */
     @Override
     public String toString() {
         final int shown = 16;
-        StringBuilder sb = new StringBuilder("Tensor4D").append(shapeString()).append(" [");
-        for (int i = 0; i < Math.min(shown, data.length); i++) {
-            sb.append(i == 0 ? "" : ", ").append(data[i]);
+        StringBuilder sb = new StringBuilder("Tensor4D").append(shapeString());
+        if (!isHeapNchw()) {
+            sb.append(' ').append(layout).append(isNative() ? " native" : "");
         }
-        return sb.append(data.length > shown ? ", ...]" : "]").toString();
+        if (isClosed()) {
+            return sb.append(" (closed)").toString();
+        }
+        float[] values = nchw();
+        sb.append(" [");
+        for (int i = 0; i < Math.min(shown, values.length); i++) {
+            sb.append(i == 0 ? "" : ", ").append(values[i]);
+        }
+        return sb.append(values.length > shown ? ", ...]" : "]").toString();
     }
 }

@@ -2,6 +2,10 @@ package org.conv4j.api;
 
 import org.junit.jupiter.api.Test;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -134,5 +138,99 @@ class Tensor4DTest {
         assertTrue(e.getMessage().contains("from, to") && e.getMessage().contains("<= 4"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Tensor4D.allFinite(new float[4], 3, 2));
         assertThrows(IllegalArgumentException.class, () -> Tensor4D.allFinite(null, 0, 0));
+    }
+
+    // ---------------------------------------------------------------- layouts and storage
+
+    @Test
+    void nhwcStoresChannelsFastest() {
+        Tensor4D t = Tensor4D.zeros(MemoryLayout.NHWC, 2, 3, 4, 5);
+        t.set(1, 2, 3, 4, 7f);
+        assertEquals(((1 * 4 + 3) * 5 + 4) * 3 + 2, t.index(1, 2, 3, 4));
+        assertEquals(7f, t.data()[t.index(1, 2, 3, 4)]);
+        assertEquals(7f, t.get(1, 2, 3, 4));
+        assertEquals(MemoryLayout.NHWC, t.layout());
+        assertFalse(t.isNative());
+    }
+
+    @Test
+    void conversionsKeepEveryElementByLogicalIndex() {
+        Tensor4D a = Tensor4D.random(3, 2, 3, 4, 5);
+        for (MemoryLayout layout : MemoryLayout.values()) {
+            Tensor4D heap = a.toLayout(layout);
+            try (Tensor4D off = a.toNative(layout)) {
+                assertEquals(layout, heap.layout());
+                assertTrue(off.isNative());
+                assertEquals(layout, off.layout());
+                for (int n = 0; n < 2; n++) {
+                    for (int c = 0; c < 3; c++) {
+                        for (int h = 0; h < 4; h++) {
+                            for (int w = 0; w < 5; w++) {
+                                assertEquals(a.get(n, c, h, w), heap.get(n, c, h, w));
+                                assertEquals(a.get(n, c, h, w), off.get(n, c, h, w));
+                            }
+                        }
+                    }
+                }
+                assertEquals(a, heap);
+                assertEquals(a, off);
+                assertEquals(a.hashCode(), off.hashCode());
+                assertEquals(0f, a.maxAbsDiff(off));
+                assertEquals(a, off.toHeap().toLayout(MemoryLayout.NCHW));
+                assertSame(heap, heap.toLayout(layout));
+                assertEquals(a, Tensor4D.zeros(layout, 2, 3, 4, 5).copyFrom(off));
+            }
+        }
+        assertSame(a, a.toHeapNchw());
+    }
+
+    @Test
+    void aDirectBufferIsUsedInPlace() {
+        FloatBuffer direct = ByteBuffer.allocateDirect(4 * 8).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        direct.position(2); // the elements are those between position and limit
+        direct.limit(8);
+        Tensor4D t = Tensor4D.wrap(direct, MemoryLayout.NHWC, 1, 3, 1, 2);
+        assertTrue(t.isNative());
+        t.set(0, 1, 0, 0, 5f); // NHWC index 1, buffer index 2 + 1
+        assertEquals(5f, direct.get(3));
+        direct.put(7, 9f); // NHWC index 5 = (w 1, c 2)
+        assertEquals(9f, t.get(0, 2, 0, 1));
+        assertEquals(2, direct.position(), "wrap must not move the caller's position");
+        t.close(); // not ours to free
+        assertEquals(9f, direct.get(7));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.get(0, 0, 0, 0));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
+
+    @Test
+    void aHeapBufferWrapsItsWholeArrayOnly() {
+        float[] array = new float[6];
+        Tensor4D t = Tensor4D.wrap(FloatBuffer.wrap(array), MemoryLayout.NCHW, 1, 1, 2, 3);
+        assertSame(array, t.data());
+        IllegalArgumentException part = assertThrows(IllegalArgumentException.class,
+                () -> Tensor4D.wrap(FloatBuffer.wrap(new float[8], 2, 6), MemoryLayout.NCHW, 1, 1, 2, 3));
+        assertTrue(part.getMessage().contains("buffer: expected a direct buffer"), part.getMessage());
+        IllegalArgumentException length = assertThrows(IllegalArgumentException.class,
+                () -> Tensor4D.wrap(FloatBuffer.allocate(5), MemoryLayout.NHWC, 1, 1, 2, 3));
+        assertTrue(length.getMessage().contains("expected 6 elements") && length.getMessage().contains("got 5"),
+                length.getMessage());
+    }
+
+    @Test
+    void aClosedNativeTensorFailsClearlyAndDataNamesToHeap() {
+        Tensor4D t = Tensor4D.allocateNative(MemoryLayout.NCHW, 1, 2, 2, 2);
+        assertEquals(0f, t.maxAbs());
+        IllegalStateException data = assertThrows(IllegalStateException.class, t::data);
+        assertTrue(data.getMessage().contains("toHeap()"), data.getMessage());
+        t.close();
+        t.close(); // twice is fine
+        assertTrue(t.isClosed());
+        assertThrows(IllegalStateException.class, t::toHeap);
+        assertThrows(IllegalStateException.class, () -> t.fill(1f));
+        assertThrows(IllegalStateException.class, () -> Tensor4D.zeros(1, 2, 2, 2).copyFrom(t));
+        Tensor4D heap = Tensor4D.zeros(MemoryLayout.NHWC, 1, 1, 1, 1);
+        heap.close(); // a no-op on the heap
+        assertFalse(heap.isClosed());
+        assertEquals(0f, heap.get(0, 0, 0, 0));
     }
 }

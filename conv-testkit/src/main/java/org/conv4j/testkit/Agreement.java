@@ -49,6 +49,9 @@ public final class Agreement {
         if (actual == null) {
             fail(what + " is null for " + context);
         }
+        // compared by logical index, whatever the layouts and storages
+        expected = expected.toHeapNchw();
+        actual = actual.toHeapNchw();
         if (!actual.sameShape(expected)) {
             fail(what + ": expected shape " + expected.shapeString() + ", got " + actual.shapeString()
                     + " for " + context);
@@ -91,7 +94,7 @@ public final class Agreement {
     /** The largest finite absolute value of {@code t}, 0 if there is none. */
     public static float maxFiniteAbs(Tensor4D t) {
         float max = 0f;
-        for (float v : t.data()) {
+        for (float v : t.toHeapNchw().data()) {
             if (Float.isFinite(v) && Math.abs(v) > max) {
                 max = Math.abs(v);
             }

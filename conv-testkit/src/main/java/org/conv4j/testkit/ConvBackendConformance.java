@@ -6,6 +6,7 @@ import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
+import org.conv4j.api.MemoryLayout;
 import org.conv4j.api.PaddingMode;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.TransposedShape;
@@ -151,6 +152,102 @@ public abstract class ConvBackendConformance {
         Agreement.assertAgrees("dL/dw", context, expected.weight(), actual.weight(), tolerance(),
                 gy * Agreement.maxFiniteAbs(x));
         Agreement.assertAgrees("dL/db", context, expected.biasTensor(), actual.biasTensor(), tolerance(), gy);
+    }
+
+    // ---------------------------------------------------------------- storages and layouts
+
+    /** The four storage and layout combinations: heap or native memory, NCHW or NHWC. */
+    private static final List<String> STORAGES = List.of("heap NCHW", "heap NHWC", "native NCHW", "native NHWC");
+
+    /** {@code t} in the combination {@code STORAGES.get(kind)}: itself for heap NCHW, else a copy. */
+    private static Tensor4D as(int kind, Tensor4D t) {
+        MemoryLayout layout = kind % 2 == 0 ? MemoryLayout.NCHW : MemoryLayout.NHWC;
+        return kind < 2 ? t.toLayout(layout) : t.toNative(layout);
+    }
+
+    /**
+     * Every edge case, with its operands in each of the four combinations of storage and layout (input, weight and
+     * dL/dy each drawn at random from them per case and pass, seeded, so that over the cases every combination
+     * meets every operand): forward, {@code forwardInto} an output in yet another combination, backward, both
+     * single gradients and, on the transposed cases, transposed forward and backward agree with the reference on
+     * heap NCHW, and each result takes the storage and layout of the operand it belongs to.
+     */
+    @TestFactory
+    Stream<DynamicTest> everyStorageAndLayoutAgreesWithReference() {
+        List<DynamicTest> tests = new ArrayList<>();
+        Random random = new Random(DEFAULT_SEED);
+        for (ConvCase c : ConvCases.edgeCases()) {
+            for (int kind = 0; kind < STORAGES.size(); kind++) {
+                int[] kinds = {kind, random.nextInt(4), random.nextInt(4), random.nextInt(4)};
+                tests.add(DynamicTest.dynamicTest(STORAGES.get(kind) + " input, " + c,
+                        () -> checkStorages(c, kinds)));
+            }
+        }
+        return tests.stream();
+    }
+
+    private void checkStorages(ConvCase c, int[] kinds) {
+        ConvBackend backend = backend();
+        ConvBackend ref = expected();
+        Tensor4D x = c.input();
+        Tensor4D w = c.weight();
+        float[] b = c.bias();
+        Tensor4D dy = c.gradOutput();
+        String context = c + " (input " + STORAGES.get(kinds[0]) + ", weight " + STORAGES.get(kinds[1])
+                + ", dL/dy " + STORAGES.get(kinds[2]) + ", output " + STORAGES.get(kinds[3]) + ")";
+        try (Tensor4D xs = as(kinds[0], x); Tensor4D ws = as(kinds[1], w); Tensor4D dys = as(kinds[2], dy)) {
+            Tensor4D expected = ref.forward(x, w, b, c.params());
+            float term = Agreement.maxFiniteAbs(x) * Agreement.maxFiniteAbs(w);
+            Tensor4D y = backend.forward(xs, ws, b, c.params());
+            Agreement.assertAgrees("forward", context, expected, y, tolerance(), term);
+            assertLike(xs, y, "forward output", context);
+
+            try (Tensor4D out = as(kinds[3], Tensor4D.filled(Float.NaN, expected.n(), expected.c(), expected.h(),
+                    expected.w()))) {
+                assertTrue(backend.forwardInto(xs, ws, b, c.params(), out) == out,
+                        "forwardInto must return the output it was given, for " + context);
+                Agreement.assertAgrees("forwardInto", context, expected, out, tolerance(), term);
+            }
+
+            ConvGradients e = ref.backward(x, w, dy, c.params());
+            ConvGradients g = backend.backward(xs, ws, dys, c.params());
+            assertGradientsAgree(context, x, w, dy, e, g);
+            assertLike(xs, g.input(), "dL/dx", context);
+            assertLike(ws, g.weight(), "dL/dw", context);
+            float gy = Agreement.maxFiniteAbs(dy);
+            Tensor4D dx = backend.inputGradient(xs, ws, dys, c.params());
+            Agreement.assertAgrees("inputGradient", context, e.input(), dx, tolerance(), gy * Agreement.maxFiniteAbs(w));
+            assertLike(xs, dx, "inputGradient", context);
+            Tensor4D dw = backend.weightGradient(xs, ws, dys, c.params());
+            Agreement.assertAgrees("weightGradient", context, e.weight(), dw, tolerance(),
+                    gy * Agreement.maxFiniteAbs(x));
+            assertLike(ws, dw, "weightGradient", context);
+            closeIfNative(y, g.input(), g.weight(), dx, dw);
+            assertEquals(x, xs, "input was modified for " + context);
+        }
+    }
+
+    /** Fails unless {@code result} has {@code operand}'s storage and layout. */
+    private static void assertLike(Tensor4D operand, Tensor4D result, String what, String context) {
+        assertEquals(operand.layout(), result.layout(), what + ": layout, for " + context);
+        assertEquals(operand.isNative(), result.isNative(), what + ": native storage, for " + context);
+    }
+
+    private static void closeIfNative(Tensor4D... tensors) {
+        for (Tensor4D t : tensors) {
+            t.close();
+        }
+    }
+
+    /** A closed native operand fails with {@link IllegalStateException}, not a crash or a wrong result. */
+    @Test
+    void closedNativeTensorIsRejected() {
+        ConvCase c = ConvCases.edgeCases().get(0);
+        Tensor4D x = c.input().toNative(MemoryLayout.NHWC);
+        x.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> backend().forward(x, c.weight(), c.bias(), c.params()));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
     }
 
     // ---------------------------------------------------------------- non-finite locality
