@@ -2,6 +2,7 @@ package org.conv4j.testkit;
 
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvPass;
+import org.conv4j.api.MemoryLayout;
 import org.conv4j.api.PaddingMode;
 import org.conv4j.api.Tensor4D;
 
@@ -26,9 +27,11 @@ import java.util.SplittableRandom;
  * @param poisoned    which operand gets a non-finite value: 0 none, 1 input, 2 weight, 3 gradOutput
  * @param poison      the non-finite value (NaN, +Inf or -Inf)
  * @param poisonIndex where in the operand, as a fraction of its length in [0, 1)
+ * @param storages    per operand (input, weight, gradOutput, forwardInto's output), two bits each: bit 0 NHWC, bit 1
+ *                    native memory; zero (all heap NCHW) in half the cases
  */
 public record FuzzCase(long seed, ConvCase layer, ConvPass pass, boolean into, int poisoned, float poison,
-                       double poisonIndex) {
+                       double poisonIndex, int storages) {
 
     private static final ConvPass[] PASSES = ConvPass.values();
     private static final float[] POISONS = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
@@ -96,7 +99,7 @@ public record FuzzCase(long seed, ConvCase layer, ConvPass pass, boolean into, i
         ConvCase layer = new ConvCase("fuzz", seed, n, c, h, w, k, kh, kw, params, r.nextBoolean());
         int poisoned = r.nextInt(6) == 0 ? 1 + r.nextInt(3) : 0;
         return new FuzzCase(seed, layer, pass, pass == ConvPass.FORWARD && r.nextBoolean(), poisoned,
-                POISONS[r.nextInt(POISONS.length)], r.nextDouble());
+                POISONS[r.nextInt(POISONS.length)], r.nextDouble(), r.nextBoolean() ? r.nextInt(256) : 0);
     }
 
     /** Sides of 1 and 2 often, otherwise up to 10. */
@@ -141,6 +144,31 @@ public record FuzzCase(long seed, ConvCase layer, ConvPass pass, boolean into, i
         return t;
     }
 
+    /**
+     * {@code t} (heap NCHW) in the storage and layout the case gives operand {@code operand} (0 input, 1 weight,
+     * 2 gradOutput, 3 forwardInto's output): itself, or a copy.
+     */
+    Tensor4D stored(int operand, Tensor4D t) {
+        int bits = storages >> (2 * operand) & 3;
+        MemoryLayout layout = (bits & 1) != 0 ? MemoryLayout.NHWC : MemoryLayout.NCHW;
+        return (bits & 2) != 0 ? t.toNative(layout) : t.toLayout(layout);
+    }
+
+    /** The storage and layout of each operand, for messages; empty if all are heap NCHW. */
+    String storagesString() {
+        if (storages == 0) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(" [storage:");
+        String[] names = {"input", "weight", "dL/dy", "output"};
+        for (int i = 0; i < names.length; i++) {
+            int bits = storages >> (2 * i) & 3;
+            b.append(' ').append(names[i]).append(' ').append((bits & 2) != 0 ? "native " : "heap ")
+                    .append((bits & 1) != 0 ? "NHWC" : "NCHW");
+        }
+        return b.append(']').toString();
+    }
+
     @Override
     public String toString() {
         String where = switch (poisoned) {
@@ -149,7 +177,7 @@ public record FuzzCase(long seed, ConvCase layer, ConvPass pass, boolean into, i
             case 3 -> " with " + poison + " in gradOutput";
             default -> "";
         };
-        return pass + (into ? " (into a NaN-filled output)" : "") + where + ", " + layer
+        return pass + (into ? " (into a NaN-filled output)" : "") + where + ", " + layer + storagesString()
                 + " [replay: FuzzCase.of(" + seed + "L)]";
     }
 }

@@ -96,7 +96,7 @@ public final class Fuzzer {
      */
     public List<String> check(FuzzCase c, java.util.function.IntConsumer progress) {
         layers++;
-        Outcome expected = run(reference, c);
+        Outcome expected = run(reference, c, true);
         if (expected.error != null) {
             rejected++;
         }
@@ -115,7 +115,7 @@ public final class Fuzzer {
     }
 
     private String compare(String name, ConvBackend backend, FuzzCase c, Outcome expected) {
-        Outcome actual = run(backend, c);
+        Outcome actual = run(backend, c, false);
         if (expected.error != null) {
             if (actual.error == null) {
                 return "returned a result where the reference threw " + expected.error;
@@ -167,17 +167,36 @@ public final class Fuzzer {
                            RuntimeException error) {
     }
 
-    /** Runs the case's call on {@code backend} with fresh operands made from the case's seed. */
-    static Outcome run(ConvBackend backend, FuzzCase c) {
+    /**
+     * Runs the case's call on {@code backend} with fresh operands made from the case's seed, in the storages and
+     * layouts the case gives them ({@link FuzzCase#stored}); the reference gets them on the heap in NCHW.
+     */
+    static Outcome run(ConvBackend backend, FuzzCase c, boolean reference) {
+        if (reference || c.storages() == 0) {
+            return run(backend, c, (operand, t) -> t);
+        }
+        List<Tensor4D> made = new ArrayList<>();
+        try {
+            return run(backend, c, (operand, t) -> {
+                Tensor4D s = c.stored(operand, t);
+                made.add(s);
+                return s;
+            });
+        } finally {
+            made.forEach(Tensor4D::close);
+        }
+    }
+
+    private static Outcome run(ConvBackend backend, FuzzCase c, java.util.function.BiFunction<Integer, Tensor4D, Tensor4D> store) {
         ConvCase l = c.layer();
         boolean transposed = c.pass() == ConvPass.TRANSPOSED_FORWARD || c.pass() == ConvPass.TRANSPOSED_BACKWARD;
-        Tensor4D x = c.poison(1, l.input());
-        Tensor4D w = c.poison(2, transposed ? l.transposedWeight() : l.weight());
+        Tensor4D x0 = c.poison(1, l.input());
+        Tensor4D w0 = c.poison(2, transposed ? l.transposedWeight() : l.weight());
         float[] b = l.bias();
-        Tensor4D dy = c.poison(3, gradOutput(c, x, w, b));
-        Tensor4D x0 = x.copy();
-        Tensor4D w0 = w.copy();
-        Tensor4D dy0 = dy.copy();
+        Tensor4D dy0 = c.poison(3, gradOutput(c, x0, w0, b));
+        Tensor4D x = store.apply(0, x0.copy());
+        Tensor4D w = store.apply(1, w0.copy());
+        Tensor4D dy = store.apply(2, dy0.copy());
         float[] b0 = b == null ? null : b.clone();
         // the largest term of the sums (x*w forward, dy*w for dL/dx, dy*x for dL/dw, dy for dL/db), as the kit's
         float ax = Agreement.maxFiniteAbs(x);
@@ -192,8 +211,9 @@ public final class Fuzzer {
                     labels.add(c.into() ? "forwardInto" : "forward");
                     if (c.into()) {
                         ConvShape s = ConvShape.forward(x, w, b, l.params());
-                        Tensor4D out = Tensor4D.filled(Float.NaN, s.batch(), s.outChannels(), s.outH(), s.outW());
-                        tensors.add(backend.forwardInto(x, w, b, l.params(), out));
+                        Tensor4D out = store.apply(3,
+                                Tensor4D.filled(Float.NaN, s.batch(), s.outChannels(), s.outH(), s.outW()));
+                        tensors.add(backend.forwardInto(x, w, b, l.params(), out).toHeapNchw());
                     } else {
                         tensors.add(backend.forward(x, w, b, l.params()));
                     }
@@ -217,8 +237,16 @@ public final class Fuzzer {
         } catch (RuntimeException e) {
             return new Outcome(labels, tensors, term, false, e);
         }
+        // results on the heap in NCHW for the comparison; native results are freed at once
+        List<Tensor4D> heap = new ArrayList<>();
+        for (Tensor4D t : tensors) {
+            heap.add(t.toHeapNchw());
+            if (t.isNative()) {
+                t.close();
+            }
+        }
         boolean changed = !x.equals(x0) || !w.equals(w0) || !dy.equals(dy0) || !Arrays.equals(b, b0);
-        return new Outcome(labels, tensors, term, changed, null);
+        return new Outcome(labels, heap, term, changed, null);
     }
 
     private static void addGradients(String prefix, ConvGradients g, List<String> labels, List<Tensor4D> tensors) {
