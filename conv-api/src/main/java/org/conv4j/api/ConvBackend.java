@@ -6,7 +6,7 @@ package org.conv4j.api;
  * <p>Forward, for output element {@code (n, k, oh, ow)} with {@code g = k / (K/groups)} and
  * {@code Cg = C/groups}:
  * <pre>
- *   y[n,k,oh,ow] = bias[k] + sum_{c<Cg, i<kH, j<kW} w[k,c,i,j] * x[n, g*Cg + c, oh*sh - padTop + i*dh, ow*sw - padLeft + j*dw]
+ *   y[n,k,oh,ow] = bias[k] + sum_{c&lt;Cg, i&lt;kH, j&lt;kW} w[k,c,i,j] * x[n, g*Cg + c, oh*sh - padTop + i*dh, ow*sw - padLeft + j*dw]
  * </pre>
  * where {@code x} reads as zero outside the input. Backward returns the gradients of a loss {@code L}
  * given {@code dL/dy}: {@code dL/dx} (input's shape), {@code dL/dw} (weight's shape) and {@code dL/db}

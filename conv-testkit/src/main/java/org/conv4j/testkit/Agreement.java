@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Element-wise comparison of a backend's result with the reference, with a tolerance relative to the
  * reference's magnitude:
  * <pre>
- *   |actual - expected| <= tolerance * max(max|expected|, termScale, MIN_SCALE)   for finite expected values
+ *   |actual - expected| &lt;= tolerance * max(max|expected|, termScale, MIN_SCALE)   for finite expected values
  *   actual is the same NaN / +Inf / -Inf                                           for non-finite expected values
  * </pre>
  * The scale is the largest finite magnitude of the whole reference tensor, because float32 rounding in
