@@ -32,13 +32,30 @@ public final class Tensor4D {
         this.data = data;
     }
 
-    /** A new tensor of the given shape, filled with zeros. */
+    /**
+     * A new tensor of the given shape, filled with zeros.
+     *
+     * @param n the batch size N
+     * @param c the channel count C
+     * @param h the height H
+     * @param w the width W
+     * @return the new tensor
+     */
     public static Tensor4D zeros(int n, int c, int h, int w) {
         int size = checkedSize("shape", n, c, h, w);
         return new Tensor4D(new float[size], n, c, h, w);
     }
 
-    /** A new tensor of the given shape with every element set to {@code value}. */
+    /**
+     * A new tensor of the given shape with every element set to {@code value}.
+     *
+     * @param value the value of every element
+     * @param n the batch size N
+     * @param c the channel count C
+     * @param h the height H
+     * @param w the width W
+     * @return the new tensor
+     */
     public static Tensor4D filled(float value, int n, int c, int h, int w) {
         Tensor4D t = zeros(n, c, h, w);
         Arrays.fill(t.data, value);
@@ -48,6 +65,12 @@ public final class Tensor4D {
     /**
      * Wraps {@code data} without copying it.
      *
+     * @param data the elements in NCHW order, shared, not copied
+     * @param n the batch size N
+     * @param c the channel count C
+     * @param h the height H
+     * @param w the width W
+     * @return a tensor backed by {@code data}
      * @throws NullPointerException if {@code data} is null
      * @throws IllegalArgumentException if a dimension is below 1, the element count overflows an int, or
      *         {@code data.length != n*c*h*w}
@@ -65,6 +88,13 @@ public final class Tensor4D {
     /**
      * A tensor of uniform random values in {@code [-1, 1)}, reproducible from {@code seed}
      * (the same seed and shape always give the same contents, on every JVM).
+     *
+     * @param seed the seed of the values
+     * @param n the batch size N
+     * @param c the channel count C
+     * @param h the height H
+     * @param w the width W
+     * @return the new tensor
      */
     public static Tensor4D random(long seed, int n, int c, int h, int w) {
         Tensor4D t = zeros(n, c, h, w);
@@ -80,6 +110,11 @@ public final class Tensor4D {
      * product fits in an int.
      *
      * @param what names the tensor in the error message
+     * @param n the batch size N
+     * @param c the channel count C
+     * @param h the height H
+     * @param w the width W
+     * @return {@code n*c*h*w}
      */
     public static int checkedSize(String what, int n, int c, int h, int w) {
         if (n < 1 || c < 1 || h < 1 || w < 1) {
@@ -98,52 +133,97 @@ public final class Tensor4D {
         return "[" + n + ", " + c + ", " + h + ", " + w + "]";
     }
 
-    /** Batch size (first dimension). */
+    /**
+     * Batch size (first dimension).
+     *
+     * @return N
+     */
     public int n() {
         return n;
     }
 
-    /** Channels (second dimension). */
+    /**
+     * Channels (second dimension).
+     *
+     * @return C
+     */
     public int c() {
         return c;
     }
 
-    /** Height (third dimension). */
+    /**
+     * Height (third dimension).
+     *
+     * @return H
+     */
     public int h() {
         return h;
     }
 
-    /** Width (fourth dimension, contiguous in memory). */
+    /**
+     * Width (fourth dimension, contiguous in memory).
+     *
+     * @return W
+     */
     public int w() {
         return w;
     }
 
-    /** The element count, {@code n*c*h*w}. */
+    /**
+     * The element count, {@code n*c*h*w}.
+     *
+     * @return {@code n*c*h*w}
+     */
     public int size() {
         return data.length;
     }
 
-    /** A copy of the shape, {@code {n, c, h, w}}. */
+    /**
+     * A copy of the shape, {@code {n, c, h, w}}.
+     *
+     * @return {@code {n, c, h, w}}, a new array
+     */
     public int[] shape() {
         return new int[] {n, c, h, w};
     }
 
-    /** True if the shape is exactly {@code (n, c, h, w)}. */
+    /**
+     * True if the shape is exactly {@code (n, c, h, w)}.
+     *
+     * @param n the batch size to compare with
+     * @param c the channel count to compare with
+     * @param h the height to compare with
+     * @param w the width to compare with
+     * @return whether the shape is {@code (n, c, h, w)}
+     */
     public boolean hasShape(int n, int c, int h, int w) {
         return this.n == n && this.c == c && this.h == h && this.w == w;
     }
 
-    /** True if {@code other} has the same shape as this tensor. */
+    /**
+     * True if {@code other} has the same shape as this tensor.
+     *
+     * @param other the tensor to compare with
+     * @return whether both shapes are equal
+     */
     public boolean sameShape(Tensor4D other) {
         return hasShape(other.n, other.c, other.h, other.w);
     }
 
-    /** The shape as text, e.g. {@code [8, 64, 56, 56]}. */
+    /**
+     * The shape as text, e.g. {@code [8, 64, 56, 56]}.
+     *
+     * @return the shape, e.g. {@code [8, 64, 56, 56]}
+     */
     public String shapeString() {
         return shapeString(n, c, h, w);
     }
 
-    /** The backing array (not a copy), in NCHW order. */
+    /**
+     * The backing array (not a copy), in NCHW order.
+     *
+     * @return the backing array
+     */
     public float[] data() {
         return data;
     }
@@ -151,6 +231,11 @@ public final class Tensor4D {
     /**
      * The position of element {@code (n, c, h, w)} in {@link #data()}.
      *
+     * @param n the batch index
+     * @param c the channel
+     * @param h the row
+     * @param w the column
+     * @return {@code ((n*C + c)*H + h)*W + w}
      * @throws IndexOutOfBoundsException if an index is outside its dimension
      */
     public int index(int n, int c, int h, int w) {
@@ -168,28 +253,57 @@ public final class Tensor4D {
         }
     }
 
-    /** Element {@code (n, c, h, w)}. */
+    /**
+     * Element {@code (n, c, h, w)}.
+     *
+     * @param n the batch index
+     * @param c the channel
+     * @param h the row
+     * @param w the column
+     * @return the element
+     */
     public float get(int n, int c, int h, int w) {
         return data[index(n, c, h, w)];
     }
 
-    /** Sets element {@code (n, c, h, w)} to {@code v}. */
+    /**
+     * Sets element {@code (n, c, h, w)} to {@code v}.
+     *
+     * @param n the batch index
+     * @param c the channel
+     * @param h the row
+     * @param w the column
+     * @param v the new value
+     */
     public void set(int n, int c, int h, int w, float v) {
         data[index(n, c, h, w)] = v;
     }
 
-    /** Sets every element to {@code value}; returns this tensor. */
+    /**
+     * Sets every element to {@code value}; returns this tensor.
+     *
+     * @param value the value of every element
+     * @return this tensor
+     */
     public Tensor4D fill(float value) {
         Arrays.fill(data, value);
         return this;
     }
 
-    /** A deep copy. */
+    /**
+     * A deep copy.
+     *
+     * @return a new tensor of the same shape and contents
+     */
     public Tensor4D copy() {
         return new Tensor4D(data.clone(), n, c, h, w);
     }
 
-    /** The largest absolute element, ignoring NaN; 0 for an all-NaN tensor. */
+    /**
+     * The largest absolute element, ignoring NaN; 0 for an all-NaN tensor.
+     *
+     * @return the largest {@code |element|}
+     */
     public float maxAbs() {
         float max = 0f;
         for (float v : data) {
@@ -201,7 +315,11 @@ public final class Tensor4D {
         return max;
     }
 
-    /** True if no element is NaN or infinite. */
+    /**
+     * True if no element is NaN or infinite.
+     *
+     * @return whether every element is finite
+     */
     public boolean allFinite() {
         return allFinite(data, 0, data.length);
     }
@@ -215,6 +333,10 @@ public final class Tensor4D {
      * finite. Eight independent partial sums let the processor overlap the additions: about twice as fast as
      * testing each element (docs/architecture.md, "Non-finite values").
      *
+     * @param a the array
+     * @param from the first index scanned
+     * @param to the end of the scan (exclusive)
+     * @return whether {@code a[from .. to - 1]} is all finite
      * @throws IllegalArgumentException if {@code a} is null or {@code 0 <= from <= to <= a.length} does not hold
      */
     public static boolean allFinite(float[] a, int from, int to) {
@@ -256,6 +378,8 @@ public final class Tensor4D {
      * (both NaN, or the same infinity) count as equal; any other pairing with a non-finite value gives
      * {@code Float.POSITIVE_INFINITY}.
      *
+     * @param other a tensor of the same shape
+     * @return the largest element-wise difference
      * @throws IllegalArgumentException if the shapes differ
      */
     public float maxAbsDiff(Tensor4D other) {
@@ -284,6 +408,11 @@ public final class Tensor4D {
     /**
      * True if the shapes match and every element satisfies {@code |a - b| <= atol + rtol*|b|}
      * (numpy's {@code allclose}, with NaN equal to NaN and an infinity equal only to itself).
+     *
+     * @param other the expected tensor {@code b}
+     * @param rtol the relative tolerance
+     * @param atol the absolute tolerance
+     * @return whether the tensors are close
      */
     public boolean allClose(Tensor4D other, float rtol, float atol) {
         Objects.requireNonNull(other, "other must not be null");
