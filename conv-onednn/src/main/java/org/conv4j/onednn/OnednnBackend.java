@@ -157,6 +157,7 @@ public final class OnednnBackend extends AbstractConvBackend {
     /**
      * A backend whose calls keep their native buffers within {@code workspaceBytes}.
      *
+     * @param workspaceBytes the limit in bytes
      * @throws IllegalArgumentException if the limit is below {@link Workspace#MIN_LIMIT_BYTES}
      * @throws UnsupportedOperationException if oneDNN's native library cannot be loaded here
      */
@@ -223,7 +224,11 @@ public final class OnednnBackend extends AbstractConvBackend {
                 && s.kernelH() <= NHWC_BACKWARD_MAX_KERNEL && s.kernelW() <= NHWC_BACKWARD_MAX_KERNEL;
     }
 
-    /** The workspace limit of one call, in bytes. */
+    /**
+     * The workspace limit of one call, in bytes.
+     *
+     * @return the limit
+     */
     public long workspaceBytes() {
         return workspaceBytes;
     }
