@@ -158,6 +158,8 @@ public abstract class AbstractConvBackend implements ConvBackend {
      * Whether this backend computes the {@link PaddingMode}s other than zeros itself. If not (the default),
      * this class pads the input with copies of itself once, hands the subclass the padded input with no
      * padding, and folds the input gradient back: the subclass only ever sees zero padding.
+     *
+     * @return true if the subclass handles every padding mode
      */
     protected boolean handlesPaddingModes() {
         return false;
@@ -166,16 +168,36 @@ public abstract class AbstractConvBackend implements ConvBackend {
     /**
      * The forward pass on validated arguments: overwrites every element of {@code output}, whose shape
      * {@code s} has checked, and returns it.
+     *
+     * @param s the validated geometry
+     * @param input the input {@code (N, C, H, W)}
+     * @param weight the weight {@code (K, C/groups, kH, kW)}
+     * @param bias the bias, one value per output channel {@code K}, or null for none
+     * @param output the output tensor to overwrite
+     * @return {@code output}
      */
     protected abstract Tensor4D forward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output);
 
-    /** The backward pass on validated arguments (gradOutput has the output's shape). */
+    /**
+     * The backward pass on validated arguments (gradOutput has the output's shape).
+     *
+     * @param s the validated geometry
+     * @param input the input {@code (N, C, H, W)}
+     * @param weight the weight {@code (K, C/groups, kH, kW)}
+     * @param gradOutput {@code dL/dy}, of the forward output's shape {@code (N, K, outH, outW)}
+     * @return the three gradients
+     */
     protected abstract ConvGradients backward(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput);
 
     /**
      * {@code dL/dx} alone, on validated arguments, as a new tensor of the input's shape. The default runs
      * {@link #backward(ConvShape, Tensor4D, Tensor4D, Tensor4D)} on a zero input and keeps dL/dx; backends
      * override it to skip dL/dw.
+     *
+     * @param s the validated geometry
+     * @param weight the weight {@code (K, C/groups, kH, kW)}
+     * @param gradOutput {@code dL/dy}, of the forward output's shape {@code (N, K, outH, outW)}
+     * @return {@code dL/dx}
      */
     protected Tensor4D inputGradient(ConvShape s, Tensor4D weight, Tensor4D gradOutput) {
         return backward(s, s.newInput(), weight, gradOutput).input();
@@ -184,6 +206,11 @@ public abstract class AbstractConvBackend implements ConvBackend {
     /**
      * {@code dL/dw} alone, on validated arguments, as a new tensor of the weight's shape. The default runs
      * the whole backward pass on a zero weight and keeps dL/dw; backends override it to skip dL/dx.
+     *
+     * @param s the validated geometry
+     * @param input the input {@code (N, C, H, W)}
+     * @param gradOutput {@code dL/dy}, of the forward output's shape {@code (N, K, outH, outW)}
+     * @return {@code dL/dw}
      */
     protected Tensor4D weightGradient(ConvShape s, Tensor4D input, Tensor4D gradOutput) {
         return backward(s, input, s.newWeight(), gradOutput).weight();
@@ -193,6 +220,12 @@ public abstract class AbstractConvBackend implements ConvBackend {
      * The transposed forward pass on validated arguments: the input gradient of {@link TransposedShape#conv()}
      * for {@code dL/dy = input} ({@link #inputGradient(ConvShape, Tensor4D, Tensor4D)}), placed in the output
      * with its output padding, plus the bias.
+     *
+     * @param t the validated geometry of the transposed convolution
+     * @param input the input {@code (N, Cin, H, W)}
+     * @param weight the weight {@code (Cin, Cout/groups, kH, kW)}
+     * @param bias one value per output channel {@code Cout}, or null
+     * @return the output {@code (N, Cout, outH, outW)}
      */
     protected Tensor4D transposedForward(TransposedShape t, Tensor4D input, Tensor4D weight, float[] bias) {
         return TransposedPasses.output(t, validatedInputGradient(t.conv(), weight, input), bias);
@@ -202,6 +235,12 @@ public abstract class AbstractConvBackend implements ConvBackend {
      * The transposed backward pass on validated arguments: {@code dL/dx} is the forward pass of
      * {@link TransposedShape#conv()} on the reached part of {@code dL/dy}, {@code dL/dw} its weight gradient for
      * gradOutput {@code input}, {@code dL/db} the sums of {@code dL/dy}.
+     *
+     * @param t the validated geometry of the transposed convolution
+     * @param input the input of the transposed forward pass
+     * @param weight its weight
+     * @param gradOutput {@code dL/dy}, of the transposed output's shape
+     * @return the three gradients
      */
     protected ConvGradients transposedBackward(TransposedShape t, Tensor4D input, Tensor4D weight,
                                                Tensor4D gradOutput) {
@@ -214,6 +253,10 @@ public abstract class AbstractConvBackend implements ConvBackend {
     /**
      * {@code db[k] = sum_{n, oh, ow} dy[n, k, oh, ow]}, each sum accumulated in double in a fixed order
      * (so the result does not depend on threads), in parallel over {@code k} for large tensors.
+     *
+     * @param s the validated geometry
+     * @param gradOutput {@code dL/dy}, of the forward output's shape {@code (N, K, outH, outW)}
+     * @return {@code dL/db}, one value per output channel
      */
     protected static float[] biasGradient(ConvShape s, Tensor4D gradOutput) {
         return channelSums(gradOutput.data(), s.batch(), s.outChannels(), s.outPlane());

@@ -65,7 +65,15 @@ public final class Conv2d {
     private Conv2d() {
     }
 
-    /** Forward pass on the backend {@link #plan} picks. See {@link ConvBackend#forward}. */
+    /**
+     * Forward pass on the backend {@link #plan} picks. See {@link ConvBackend#forward}.
+     *
+     * @param input the input {@code (N, C, H, W)}
+     * @param weight the weight {@code (K, C/groups, kH, kW)}
+     * @param bias the bias, one value per output channel {@code K}, or null for none
+     * @param params stride, padding, dilation and groups
+     * @return the output {@code (N, K, outH, outW)}
+     */
     public static Tensor4D forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
         return SELECTING.forward(input, weight, bias, params);
     }
@@ -73,23 +81,54 @@ public final class Conv2d {
     /**
      * Forward pass into a caller-provided tensor of the output shape, on the backend {@link #plan} picks.
      * See {@link ConvBackend#forwardInto}.
+     *
+     * @param input the input {@code (N, C, H, W)}
+     * @param weight the weight {@code (K, C/groups, kH, kW)}
+     * @param bias the bias, one value per output channel {@code K}, or null for none
+     * @param params stride, padding, dilation and groups
+     * @param output a tensor of the output shape, overwritten
+     * @return {@code output}
      */
     public static Tensor4D forwardInto(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params,
                                        Tensor4D output) {
         return SELECTING.forwardInto(input, weight, bias, params, output);
     }
 
-    /** Backward pass on the backend {@link #plan} picks. See {@link ConvBackend#backward}. */
+    /**
+     * Backward pass on the backend {@link #plan} picks. See {@link ConvBackend#backward}.
+     *
+     * @param input the input {@code (N, C, H, W)}
+     * @param weight the weight {@code (K, C/groups, kH, kW)}
+     * @param gradOutput {@code dL/dy}, of the forward output's shape {@code (N, K, outH, outW)}
+     * @param params stride, padding, dilation and groups
+     * @return {@code dL/dx}, {@code dL/dw} and {@code dL/db}
+     */
     public static ConvGradients backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
         return SELECTING.backward(input, weight, gradOutput, params);
     }
 
-    /** {@code dL/dx} alone, on the backend {@link #plan} picks for {@link ConvPass#INPUT_GRADIENT}. See {@link ConvBackend#inputGradient}. */
+    /**
+     * {@code dL/dx} alone, on the backend {@link #plan} picks for {@link ConvPass#INPUT_GRADIENT}. See {@link ConvBackend#inputGradient}.
+     *
+     * @param input the input {@code (N, C, H, W)}
+     * @param weight the weight {@code (K, C/groups, kH, kW)}
+     * @param gradOutput {@code dL/dy}, of the forward output's shape {@code (N, K, outH, outW)}
+     * @param params stride, padding, dilation and groups
+     * @return {@code dL/dx}, of the input's shape
+     */
     public static Tensor4D inputGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
         return SELECTING.inputGradient(input, weight, gradOutput, params);
     }
 
-    /** {@code dL/dw} alone, on the backend {@link #plan} picks for {@link ConvPass#WEIGHT_GRADIENT}. See {@link ConvBackend#weightGradient}. */
+    /**
+     * {@code dL/dw} alone, on the backend {@link #plan} picks for {@link ConvPass#WEIGHT_GRADIENT}. See {@link ConvBackend#weightGradient}.
+     *
+     * @param input the input {@code (N, C, H, W)}
+     * @param weight the weight {@code (K, C/groups, kH, kW)}
+     * @param gradOutput {@code dL/dy}, of the forward output's shape {@code (N, K, outH, outW)}
+     * @param params stride, padding, dilation and groups
+     * @return {@code dL/dw}, of the weight's shape
+     */
     public static Tensor4D weightGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
         return SELECTING.weightGradient(input, weight, gradOutput, params);
     }
@@ -98,6 +137,12 @@ public final class Conv2d {
      * The transposed convolution (see {@link TransposedShape} for shapes and output size), on the backend
      * {@link #plan} picks for {@link ConvPass#TRANSPOSED_FORWARD} of {@link TransposedShape#conv()}, whose input
      * gradient it is. See {@link ConvBackend#transposedForward}.
+     *
+     * @param input the input {@code (N, Cin, H, W)}
+     * @param weight the weight {@code (Cin, Cout/groups, kH, kW)}
+     * @param bias the bias, one value per output channel {@code Cout}, or null for none
+     * @param params stride, padding, output padding, dilation and groups
+     * @return the output {@code (N, Cout, outH, outW)}
      */
     public static Tensor4D transposedForward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
         return SELECTING.transposedForward(input, weight, bias, params);
@@ -106,6 +151,12 @@ public final class Conv2d {
     /**
      * The gradients of {@link #transposedForward}, on the backend {@link #plan} picks for
      * {@link ConvPass#TRANSPOSED_BACKWARD} of {@link TransposedShape#conv()}. See {@link ConvBackend#transposedBackward}.
+     *
+     * @param input the input of the transposed forward pass
+     * @param weight its weight {@code (Cin, Cout/groups, kH, kW)}
+     * @param gradOutput {@code dL/dy}, of the transposed output's shape
+     * @param params the parameters of the transposed forward pass
+     * @return {@code dL/dx}, {@code dL/dw} and {@code dL/db}
      */
     public static ConvGradients transposedBackward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput,
                                                    ConvParams params) {
@@ -116,6 +167,8 @@ public final class Conv2d {
      * The facade as a {@link ConvBackend} named {@code conv2d}: every call runs on the backend {@link #plan}
      * picks, exactly as {@link #forward} and {@link #backward} do (pinned, autotuned if autotune mode is on,
      * else estimated). For code written against {@code ConvBackend}, and for benchmarks.
+     *
+     * @return the selecting facade as a backend
      */
     public static ConvBackend selecting() {
         return SELECTING;
@@ -124,6 +177,8 @@ public final class Conv2d {
     /**
      * A {@link ConvBackend} named {@code conv2d-autotune} that autotunes whatever the mode (a pinned backend
      * still wins), sharing the decisions and the cache file of autotune mode.
+     *
+     * @return the autotuning facade as a backend
      */
     public static ConvBackend autotuning() {
         return AUTOTUNING;
@@ -134,6 +189,9 @@ public final class Conv2d {
      * the transposed passes {@code shape} is {@link TransposedShape#conv()}. In autotune mode a key not measured yet gives the estimate-based plan: the first call
      * measures.
      *
+     * @param shape the validated geometry, e.g. {@link ConvShape#forward}
+     * @param pass the pass
+     * @return the backend that runs, and why
      * @throws IllegalStateException if no backend is on the classpath
      * @throws IllegalArgumentException if the pinned name is unknown, or no backend supports the shape
      */
@@ -160,6 +218,10 @@ public final class Conv2d {
      * The autotune decision for this key so far, whatever the mode (e.g. for {@link #autotuning()}): the backend
      * measured fastest, with {@link ConvPlan#isSettled()} false while close contenders are still sampled; null
      * if the key was not measured yet.
+     *
+     * @param shape the validated geometry
+     * @param pass the pass
+     * @return the decision so far, or null
      */
     public static ConvPlan autotunedPlan(ConvShape shape, ConvPass pass) {
         Objects.requireNonNull(shape, "shape must not be null");
@@ -167,12 +229,22 @@ public final class Conv2d {
         return tuner().lookup(backends(), shape, pass);
     }
 
-    /** The forward plan, {@code plan(shape, ConvPass.FORWARD)}. */
+    /**
+     * The forward plan, {@code plan(shape, ConvPass.FORWARD)}.
+     *
+     * @param shape the validated geometry of the call
+     * @return the backend that runs the forward pass, and why
+     */
     public static ConvPlan plan(ConvShape shape) {
         return plan(shape, ConvPass.FORWARD);
     }
 
-    /** The backend {@link #forward} runs for this geometry: {@code plan(shape).backend()}. */
+    /**
+     * The backend {@link #forward} runs for this geometry: {@code plan(shape).backend()}.
+     *
+     * @param shape the validated geometry of the call
+     * @return the backend of the forward pass
+     */
     public static ConvBackend backendFor(ConvShape shape) {
         return plan(shape).backend();
     }
@@ -180,12 +252,18 @@ public final class Conv2d {
     /**
      * Switches autotune mode on or off in code; {@code null} returns to the {@value #AUTOTUNE_PROPERTY}
      * system property (off when unset). Decisions already made are kept (see {@link #clearAutotune}).
+     *
+     * @param enabled true for on, false for off, null for the system property
      */
     public static void setAutotune(Boolean enabled) {
         autotune = enabled;
     }
 
-    /** Whether autotune mode is on (see {@link #setAutotune}). */
+    /**
+     * Whether autotune mode is on (see {@link #setAutotune}).
+     *
+     * @return whether autotune mode is on
+     */
     public static boolean isAutotune() {
         Boolean set = autotune;
         if (set != null) {
@@ -198,6 +276,8 @@ public final class Conv2d {
      * Uses {@code path} as the autotune cache file (null: keep decisions in memory only), loading the
      * decisions it holds if it was written on this machine by this library version with the same
      * backends, else ignoring it with one logged line. Overrides {@value #AUTOTUNE_CACHE_PROPERTY}.
+     *
+     * @param path the cache file, or null
      */
     public static void setAutotuneCache(Path path) {
         synchronized (AUTOTUNER) {
@@ -230,7 +310,11 @@ public final class Conv2d {
         return pinned == null || pinned.isBlank() ? null : pinned.trim();
     }
 
-    /** Every backend on the classpath, in name order. */
+    /**
+     * Every backend on the classpath, in name order.
+     *
+     * @return the backends, an unmodifiable list
+     */
     public static List<ConvBackend> backends() {
         return Registry.BACKENDS;
     }
@@ -238,6 +322,8 @@ public final class Conv2d {
     /**
      * The backend called {@code name}.
      *
+     * @param name the backend's {@link ConvBackend#name()}
+     * @return the backend
      * @throws IllegalArgumentException if there is none, listing the available names
      */
     public static ConvBackend backend(String name) {

@@ -24,12 +24,23 @@ package org.conv4j.api;
  */
 public record ConvAxis(int in, int kernel, int stride, int padBefore, int padAfter, int dilation, int out) {
 
-    /** The input position output {@code o} reads through tap {@code tap}: {@code o*stride - padBefore + tap*dilation}. */
+    /**
+     * The input position output {@code o} reads through tap {@code tap}: {@code o*stride - padBefore + tap*dilation}.
+     *
+     * @param o the output position
+     * @param tap the kernel tap
+     * @return the input position, negative or beyond the input in the padding
+     */
     public long inputIndex(int o, int tap) {
         return (long) o * stride - padBefore + (long) tap * dilation;
     }
 
-    /** True if {@code position} is an input element, not padding: {@code 0 <= position < in}. */
+    /**
+     * True if {@code position} is an input element, not padding: {@code 0 <= position < in}.
+     *
+     * @param position an input position
+     * @return whether it lies in the input
+     */
     public boolean contains(long position) {
         return position >= 0 && position < in;
     }
@@ -38,6 +49,10 @@ public record ConvAxis(int in, int kernel, int stride, int padBefore, int padAft
      * The output that reads input position {@code position} through tap {@code tap} (the inverse of
      * {@link #inputIndex}), or -1 if no output does (the position falls between two outputs' reads, or beyond
      * the outputs).
+     *
+     * @param position an input position
+     * @param tap the kernel tap
+     * @return the output, or -1
      */
     public int outputFor(long position, int tap) {
         long num = position + padBefore - (long) tap * dilation;
@@ -51,12 +66,20 @@ public record ConvAxis(int in, int kernel, int stride, int padBefore, int padAft
      * The first output whose tap {@code tap} reads an input element (not padding). The outputs that do form one
      * range {@code [firstOutput(tap), endOutput(tap))}, because {@link #inputIndex} grows with {@code o}; the
      * range is empty ({@code first == end}) when the tap reads only padding.
+     *
+     * @param tap the kernel tap
+     * @return the first such output
      */
     public int firstOutput(int tap) {
         return (int) Math.min(firstAtLeast(tap, 0), out);
     }
 
-    /** The end (exclusive) of the outputs whose tap {@code tap} reads an input element; see {@link #firstOutput}. */
+    /**
+     * The end (exclusive) of the outputs whose tap {@code tap} reads an input element; see {@link #firstOutput}.
+     *
+     * @param tap the kernel tap
+     * @return the end of the range
+     */
     public int endOutput(int tap) {
         return (int) Math.max(firstOutput(tap), Math.min(firstAtLeast(tap, in), out));
     }
@@ -89,12 +112,20 @@ public record ConvAxis(int in, int kernel, int stride, int padBefore, int padAft
         return covered < out;
     }
 
-    /** The extent of the dilated kernel, {@code (kernel - 1)*dilation + 1}. */
+    /**
+     * The extent of the dilated kernel, {@code (kernel - 1)*dilation + 1}.
+     *
+     * @return the dilated kernel extent
+     */
     public int dilatedKernel() {
         return (kernel - 1) * dilation + 1;
     }
 
-    /** {@code in + padBefore + padAfter}; long, as an absurd padding may exceed an int. */
+    /**
+     * {@code in + padBefore + padAfter}; long, as an absurd padding may exceed an int.
+     *
+     * @return the padded size
+     */
     public long padded() {
         return (long) in + padBefore + padAfter;
     }

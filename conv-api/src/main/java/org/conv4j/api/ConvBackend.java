@@ -6,7 +6,7 @@ package org.conv4j.api;
  * <p>Forward, for output element {@code (n, k, oh, ow)} with {@code g = k / (K/groups)} and
  * {@code Cg = C/groups}:
  * <pre>
- *   y[n,k,oh,ow] = bias[k] + sum_{c<Cg, i<kH, j<kW} w[k,c,i,j] * x[n, g*Cg + c, oh*sh - padTop + i*dh, ow*sw - padLeft + j*dw]
+ *   y[n,k,oh,ow] = bias[k] + sum_{c&lt;Cg, i&lt;kH, j&lt;kW} w[k,c,i,j] * x[n, g*Cg + c, oh*sh - padTop + i*dh, ow*sw - padLeft + j*dw]
  * </pre>
  * where {@code x} reads as zero outside the input. Backward returns the gradients of a loss {@code L}
  * given {@code dL/dy}: {@code dL/dx} (input's shape), {@code dL/dw} (weight's shape) and {@code dL/db}
@@ -25,7 +25,11 @@ package org.conv4j.api;
  */
 public interface ConvBackend {
 
-    /** The backend's short name: {@code naive}, {@code im2col}, {@code strided}, {@code fft}, ... */
+    /**
+     * The backend's short name: {@code naive}, {@code im2col}, {@code strided}, {@code fft}, ...
+     *
+     * @return the name
+     */
     String name();
 
     /**
@@ -34,6 +38,10 @@ public interface ConvBackend {
      * {@linkplain ConvPass#basis() basis}. A backend that answers false is
      * never chosen by {@link Conv2d} for it (it may still be called directly, and then must still be
      * correct or throw {@link UnsupportedOperationException}). The default is true: every shape.
+     *
+     * @param shape the validated geometry of the call
+     * @param pass the pass to run
+     * @return whether this backend runs it
      */
     default boolean supports(ConvShape shape, ConvPass pass) {
         return true;
@@ -45,6 +53,10 @@ public interface ConvBackend {
      * supporting backend with the smallest estimate when nothing is pinned or autotuned, so an estimate
      * should be a model fitted to measurements (docs/benchmarks.md), computed in well under a microsecond,
      * without allocating or touching native code.
+     *
+     * @param shape the validated geometry of the call
+     * @param pass the pass to run
+     * @return the estimated nanoseconds, or NaN
      */
     default double estimateNanos(ConvShape shape, ConvPass pass) {
         return Double.NaN;
@@ -53,6 +65,8 @@ public interface ConvBackend {
     /**
      * Whether this is a reference implementation, correct but not meant to be fast (the {@code naive}
      * backend). {@link Conv2d} runs a reference only when no other backend supports the shape.
+     *
+     * @return whether this is the reference backend
      */
     default boolean isReference() {
         return false;
@@ -74,6 +88,11 @@ public interface ConvBackend {
      * {@code output} is overwritten (its previous contents, even NaN, never leak into the result).
      * The default computes {@link #forward} and copies; backends override it to skip the copy.
      *
+     * @param input the input {@code (N, C, H, W)}
+     * @param weight the weight {@code (K, C/groups, kH, kW)}
+     * @param bias the bias, one value per output channel {@code K}, or null for none
+     * @param params stride, padding, dilation and groups
+     * @param output a tensor of the output shape, overwritten
      * @return {@code output}
      */
     default Tensor4D forwardInto(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params,
@@ -86,6 +105,10 @@ public interface ConvBackend {
      * The backward pass: gradients with respect to input, weight and bias.
      *
      * @param gradOutput {@code dL/dy}, with the forward output's shape {@code (N, K, outH, outW)}
+     * @param input the input {@code (N, C, H, W)}
+     * @param weight the weight {@code (K, C/groups, kH, kW)}
+     * @param params stride, padding, dilation and groups
+     * @return {@code dL/dx}, {@code dL/dw} and {@code dL/db}
      */
     ConvGradients backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params);
 
@@ -93,6 +116,12 @@ public interface ConvBackend {
      * The input gradient {@code dL/dx} alone (the backward pass without dL/dw and dL/db, e.g. for a layer
      * whose input needs no gradient only dL/dw is wanted, and the reverse). Only {@code input}'s shape is read.
      * The default computes the whole backward pass; backends override it to skip the rest.
+     *
+     * @param input the input {@code (N, C, H, W)}
+     * @param weight the weight {@code (K, C/groups, kH, kW)}
+     * @param gradOutput {@code dL/dy}, of the forward output's shape {@code (N, K, outH, outW)}
+     * @param params stride, padding, dilation and groups
+     * @return {@code dL/dx}, of the input's shape
      */
     default Tensor4D inputGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
         return backward(input, weight, gradOutput, params).input();
@@ -101,6 +130,12 @@ public interface ConvBackend {
     /**
      * The weight gradient {@code dL/dw} alone; only {@code weight}'s shape is read. The default computes the
      * whole backward pass.
+     *
+     * @param input the input {@code (N, C, H, W)}
+     * @param weight the weight {@code (K, C/groups, kH, kW)}
+     * @param gradOutput {@code dL/dy}, of the forward output's shape {@code (N, K, outH, outW)}
+     * @param params stride, padding, dilation and groups
+     * @return {@code dL/dw}, of the weight's shape
      */
     default Tensor4D weightGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
         return backward(input, weight, gradOutput, params).weight();
@@ -132,6 +167,10 @@ public interface ConvBackend {
      * {@code dL/dy}), {@code dL/dw} and {@code dL/db} (see {@link TransposedShape}).
      *
      * @param gradOutput {@code dL/dy}, of the transposed output's shape
+     * @param input the input of the transposed forward pass
+     * @param weight its weight {@code (Cin, Cout/groups, kH, kW)}
+     * @param params the parameters of the transposed forward pass
+     * @return {@code dL/dx}, {@code dL/dw} and {@code dL/db}
      */
     default ConvGradients transposedBackward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
         TransposedShape t = TransposedShape.backward(input, weight, gradOutput, params);

@@ -13,13 +13,25 @@ import java.util.Objects;
  */
 public record ConvGradients(Tensor4D input, Tensor4D weight, float[] bias) {
 
+    /**
+     * The three gradients.
+     *
+     * @param input {@code dL/dx}, of the input's shape
+     * @param weight {@code dL/dw}, of the weight's shape
+     * @param bias {@code dL/db}, one value per output channel
+     * @throws NullPointerException if a gradient is null
+     */
     public ConvGradients {
         Objects.requireNonNull(input, "input gradient must not be null");
         Objects.requireNonNull(weight, "weight gradient must not be null");
         Objects.requireNonNull(bias, "bias gradient must not be null");
     }
 
-    /** The bias gradient as a {@code (1, K, 1, 1)} tensor view (shares the array), for uniform comparison. */
+    /**
+     * The bias gradient as a {@code (1, K, 1, 1)} tensor view (shares the array), for uniform comparison.
+     *
+     * @return a {@code (1, K, 1, 1)} view of {@link #bias()}
+     */
     public Tensor4D biasTensor() {
         return Tensor4D.wrap(bias, 1, bias.length, 1, 1);
     }

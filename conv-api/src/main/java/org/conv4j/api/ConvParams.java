@@ -50,12 +50,20 @@ public final class ConvParams {
         this.outputPaddingW = b.outputPaddingW;
     }
 
-    /** A builder with the defaults. */
+    /**
+     * A builder with the defaults.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder holding this value's settings, to derive a variant. */
+    /**
+     * A builder holding this value's settings, to derive a variant.
+     *
+     * @return a new builder
+     */
     public Builder toBuilder() {
         return new Builder()
                 .stride(strideH, strideW)
@@ -66,43 +74,56 @@ public final class ConvParams {
                 .outputPadding(outputPaddingH, outputPaddingW);
     }
 
+    /** {@return the vertical stride} */
     public int strideH() {
         return strideH;
     }
 
+    /** {@return the horizontal stride} */
     public int strideW() {
         return strideW;
     }
 
+    /** {@return the rows of padding above the input} */
     public int padTop() {
         return padTop;
     }
 
+    /** {@return the rows of padding below the input} */
     public int padBottom() {
         return padBottom;
     }
 
+    /** {@return the columns of padding left of the input} */
     public int padLeft() {
         return padLeft;
     }
 
+    /** {@return the columns of padding right of the input} */
     public int padRight() {
         return padRight;
     }
 
+    /** {@return the vertical dilation (1: no gaps)} */
     public int dilationH() {
         return dilationH;
     }
 
+    /** {@return the horizontal dilation (1: no gaps)} */
     public int dilationW() {
         return dilationW;
     }
 
+    /** {@return the number of channel groups (1: an ordinary convolution)} */
     public int groups() {
         return groups;
     }
 
-    /** What the padding holds ({@link PaddingMode#ZEROS} by default); {@link ConvShape} checks its limits. */
+    /**
+     * What the padding holds ({@link PaddingMode#ZEROS} by default); {@link ConvShape} checks its limits.
+     *
+     * @return the padding mode
+     */
     public PaddingMode paddingMode() {
         return paddingMode;
     }
@@ -110,37 +131,63 @@ public final class ConvParams {
     /**
      * Rows added at the bottom of a transposed convolution's output (see {@link TransposedShape}); 0 by default,
      * and 0 for a regular convolution.
+     *
+     * @return the output padding rows
      */
     public int outputPaddingH() {
         return outputPaddingH;
     }
 
-    /** Columns added at the right of a transposed convolution's output; 0 by default. */
+    /**
+     * Columns added at the right of a transposed convolution's output; 0 by default.
+     *
+     * @return the output padding columns
+     */
     public int outputPaddingW() {
         return outputPaddingW;
     }
 
-    /** True if the padding is not zeros and some side is padded: the input is extended with copies of itself. */
+    /**
+     * True if the padding is not zeros and some side is padded: the input is extended with copies of itself.
+     *
+     * @return whether the input is padded with copies of itself
+     */
     public boolean isPaddedWithCopies() {
         return paddingMode != PaddingMode.ZEROS && isPadded();
     }
 
-    /** True if either stride is above 1. */
+    /**
+     * True if either stride is above 1.
+     *
+     * @return whether the convolution is strided
+     */
     public boolean isStrided() {
         return strideH > 1 || strideW > 1;
     }
 
-    /** True if any side is padded. */
+    /**
+     * True if any side is padded.
+     *
+     * @return whether any side is padded
+     */
     public boolean isPadded() {
         return padTop > 0 || padBottom > 0 || padLeft > 0 || padRight > 0;
     }
 
-    /** True if either dilation is above 1. */
+    /**
+     * True if either dilation is above 1.
+     *
+     * @return whether the convolution is dilated
+     */
     public boolean isDilated() {
         return dilationH > 1 || dilationW > 1;
     }
 
-    /** True if the channels are split into more than one group. */
+    /**
+     * True if the channels are split into more than one group.
+     *
+     * @return whether there is more than one group
+     */
     public boolean isGrouped() {
         return groups > 1;
     }
@@ -208,29 +255,59 @@ public final class ConvParams {
         private Builder() {
         }
 
-        /** The same stride along both axes. */
+        /**
+         * The same stride along both axes.
+         *
+         * @param s the stride (at least 1)
+         * @return this builder
+         */
         public Builder stride(int s) {
             return stride(s, s);
         }
 
-        /** Vertical stride {@code sh}, horizontal stride {@code sw}. */
+        /**
+         * Vertical stride {@code sh}, horizontal stride {@code sw}.
+         *
+         * @param sh the vertical stride (at least 1)
+         * @param sw the horizontal stride (at least 1)
+         * @return this builder
+         */
         public Builder stride(int sh, int sw) {
             this.strideH = sh;
             this.strideW = sw;
             return this;
         }
 
-        /** The same padding on all four sides. */
+        /**
+         * The same padding on all four sides.
+         *
+         * @param p the padding of each side (at least 0)
+         * @return this builder
+         */
         public Builder padding(int p) {
             return padding(p, p, p, p);
         }
 
-        /** {@code ph} rows above and below, {@code pw} columns left and right. */
+        /**
+         * {@code ph} rows above and below, {@code pw} columns left and right.
+         *
+         * @param ph the rows above and below
+         * @param pw the columns left and right
+         * @return this builder
+         */
         public Builder padding(int ph, int pw) {
             return padding(ph, ph, pw, pw);
         }
 
-        /** Four-sided padding. Replaces an earlier {@link #samePadding} request. */
+        /**
+         * Four-sided padding. Replaces an earlier {@link #samePadding} request.
+         *
+         * @param top the rows above
+         * @param bottom the rows below
+         * @param left the columns on the left
+         * @param right the columns on the right
+         * @return this builder
+         */
         public Builder padding(int top, int bottom, int left, int right) {
             this.padTop = top;
             this.padBottom = bottom;
@@ -251,32 +328,60 @@ public final class ConvParams {
          *   top   = total / 2,  bottom = total - top
          * </pre>
          * Replaces an earlier {@link #padding} call.
+         *
+         * @param inputH the input height
+         * @param inputW the input width
+         * @param kernelH the kernel height
+         * @param kernelW the kernel width
+         * @return this builder
          */
         public Builder samePadding(int inputH, int inputW, int kernelH, int kernelW) {
             this.same = new int[] {inputH, inputW, kernelH, kernelW};
             return this;
         }
 
-        /** {@link #samePadding(int, int, int, int)} with the sizes taken from the input and the OIHW weight. */
+        /**
+         * {@link #samePadding(int, int, int, int)} with the sizes taken from the input and the OIHW weight.
+         *
+         * @param input the input {@code (N, C, H, W)}
+         * @param weight the weight {@code (K, C/groups, kH, kW)}
+         * @return this builder
+         */
         public Builder samePadding(Tensor4D input, Tensor4D weight) {
             java.util.Objects.requireNonNull(input, "input must not be null");
             java.util.Objects.requireNonNull(weight, "weight must not be null");
             return samePadding(input.h(), input.w(), weight.h(), weight.w());
         }
 
-        /** The same dilation along both axes. */
+        /**
+         * The same dilation along both axes.
+         *
+         * @param d the dilation (at least 1)
+         * @return this builder
+         */
         public Builder dilation(int d) {
             return dilation(d, d);
         }
 
-        /** Vertical dilation {@code dh}, horizontal dilation {@code dw} (1 = no gaps). */
+        /**
+         * Vertical dilation {@code dh}, horizontal dilation {@code dw} (1 = no gaps).
+         *
+         * @param dh the vertical dilation
+         * @param dw the horizontal dilation
+         * @return this builder
+         */
         public Builder dilation(int dh, int dw) {
             this.dilationH = dh;
             this.dilationW = dw;
             return this;
         }
 
-        /** Number of channel groups (1 = ordinary convolution; equal to the channel count = depthwise). */
+        /**
+         * Number of channel groups (1 = ordinary convolution; equal to the channel count = depthwise).
+         *
+         * @param g the group count (at least 1; divides the input and output channels)
+         * @return this builder
+         */
         public Builder groups(int g) {
             this.groups = g;
             return this;
@@ -286,6 +391,8 @@ public final class ConvParams {
          * What the padding holds (default {@link PaddingMode#ZEROS}); works with every padding setter, including
          * {@link #samePadding}. Its limits depend on the input size and are checked by {@link ConvShape}.
          *
+         * @param mode the padding mode
+         * @return this builder
          * @throws NullPointerException if {@code mode} is null
          */
         public Builder paddingMode(PaddingMode mode) {
@@ -293,7 +400,12 @@ public final class ConvParams {
             return this;
         }
 
-        /** The same output padding along both axes; see {@link #outputPadding(int, int)}. */
+        /**
+         * The same output padding along both axes; see {@link #outputPadding(int, int)}.
+         *
+         * @param p the output padding of both axes
+         * @return this builder
+         */
         public Builder outputPadding(int p) {
             return outputPadding(p, p);
         }
@@ -303,6 +415,10 @@ public final class ConvParams {
          * right of the output, as PyTorch's {@code output_padding} (it picks among the input sizes a strided
          * convolution maps to the same output size). Each must be smaller than its axis's stride or its
          * dilation; {@link TransposedShape} checks that, and a regular convolution rejects a non-zero value.
+         *
+         * @param h the output padding rows
+         * @param w the output padding columns
+         * @return this builder
          */
         public Builder outputPadding(int h, int w) {
             this.outputPaddingH = h;
@@ -313,6 +429,7 @@ public final class ConvParams {
         /**
          * Checks every value and builds.
          *
+         * @return the parameters
          * @throws IllegalArgumentException naming the first value out of range
          */
         public ConvParams build() {

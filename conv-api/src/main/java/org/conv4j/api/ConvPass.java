@@ -37,12 +37,20 @@ public enum ConvPass {
         this.basis = basis;
     }
 
-    /** The name in plans, logs and the autotune cache file: {@code forward}, {@code input-gradient}, ... */
+    /**
+     * The name in plans, logs and the autotune cache file: {@code forward}, {@code input-gradient}, ...
+     *
+     * @return the label
+     */
     public String label() {
         return label;
     }
 
-    /** Whether backends describe this pass themselves: {@link #FORWARD} and {@link #BACKWARD}. */
+    /**
+     * Whether backends describe this pass themselves: {@link #FORWARD} and {@link #BACKWARD}.
+     *
+     * @return whether this pass is basic
+     */
     public boolean isBasic() {
         return basis == null;
     }
@@ -51,6 +59,8 @@ public enum ConvPass {
      * The basic pass backends are asked about for this one: itself if {@linkplain #isBasic() basic}, else the pass
      * it is built from (the single-gradient and transposed passes run one or two of the backward pass's products,
      * so a backend that serves the backward pass serves them, at a cost that ranks the backends alike).
+     *
+     * @return the basic pass
      */
     public ConvPass basis() {
         return basis == null ? this : basis;

@@ -55,19 +55,26 @@ public final class ConvPlan {
     }
 
 
+    /** {@return the pass this plan is for} */
     public ConvPass pass() {
         return pass;
     }
 
+    /** {@return the geometry this plan is for} */
     public ConvShape shape() {
         return shape;
     }
 
-    /** The backend that runs. */
+    /**
+     * The backend that runs.
+     *
+     * @return the backend
+     */
     public ConvBackend backend() {
         return backend;
     }
 
+    /** {@return why the backend was chosen} */
     public Reason reason() {
         return reason;
     }
@@ -75,6 +82,8 @@ public final class ConvPlan {
     /**
      * Each supporting backend's {@link ConvBackend#estimateNanos estimate} in nanoseconds (NaN where it gives
      * none), smallest first; empty for a pinned backend.
+     *
+     * @return backend name to estimate, unmodifiable
      */
     public Map<String, Double> estimatedNanos() {
         return estimates;
@@ -83,6 +92,8 @@ public final class ConvPlan {
     /**
      * For an {@link Reason#AUTOTUNED autotuned} plan, each timed backend's fastest call in nanoseconds, fastest
      * first; otherwise empty.
+     *
+     * @return backend name to measured time, unmodifiable
      */
     public Map<String, Long> measuredNanos() {
         return measured;
@@ -91,6 +102,8 @@ public final class ConvPlan {
     /**
      * False while autotuning is still sampling the close contenders of this key (the backend may change on
      * a later call); true for every other plan.
+     *
+     * @return whether the choice is final
      */
     public boolean isSettled() {
         return settled;

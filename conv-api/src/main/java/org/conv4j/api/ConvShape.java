@@ -57,6 +57,11 @@ public final class ConvShape {
     /**
      * Validates the arguments of a forward pass.
      *
+     * @param input the input {@code (N, C, H, W)}
+     * @param weight the weight {@code (K, C/groups, kH, kW)}
+     * @param bias the bias, one value per output channel {@code K}, or null for none
+     * @param params stride, padding, dilation and groups
+     * @return the validated geometry
      * @throws NullPointerException naming {@code input}, {@code weight} or {@code params} if one is null
      * @throws IllegalArgumentException naming the argument, with the expected and the actual value, if
      *         the shapes do not fit together
@@ -73,6 +78,12 @@ public final class ConvShape {
     /**
      * Validates the arguments of a backward pass: as {@link #forward}, and {@code gradOutput} must have
      * the forward output's shape.
+     *
+     * @param input the input {@code (N, C, H, W)}
+     * @param weight the weight {@code (K, C/groups, kH, kW)}
+     * @param gradOutput {@code dL/dy}, of the forward output's shape {@code (N, K, outH, outW)}
+     * @param params stride, padding, dilation and groups
+     * @return the validated geometry
      */
     public static ConvShape backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
         ConvShape shape = of(input, weight, params);
@@ -155,6 +166,13 @@ public final class ConvShape {
      * The output size along one axis:
      * {@code floor((in + padBefore + padAfter - ((kernel - 1)*dilation + 1)) / stride) + 1}.
      *
+     * @param in the input size
+     * @param kernel the kernel size
+     * @param stride the stride
+     * @param padBefore the padding before the input
+     * @param padAfter the padding after the input
+     * @param dilation the dilation
+     * @return the output size
      * @throws IllegalArgumentException if the dilated kernel is larger than the padded input, or an
      *         argument is out of range
      */
@@ -186,59 +204,87 @@ public final class ConvShape {
         return (int) out;
     }
 
+    /** {@return the parameters} */
     public ConvParams params() {
         return params;
     }
 
-    /** N. */
+    /**
+     * N.
+     *
+     * @return N
+     */
     public int batch() {
         return batch;
     }
 
-    /** C, the input channels. */
+    /**
+     * C, the input channels.
+     *
+     * @return C
+     */
     public int inChannels() {
         return inChannels;
     }
 
+    /** {@return H, the input height} */
     public int inH() {
         return inH;
     }
 
+    /** {@return W, the input width} */
     public int inW() {
         return inW;
     }
 
-    /** K, the filter count and output channels. */
+    /**
+     * K, the filter count and output channels.
+     *
+     * @return K
+     */
     public int outChannels() {
         return outChannels;
     }
 
+    /** {@return kH, the kernel height} */
     public int kernelH() {
         return kernelH;
     }
 
+    /** {@return kW, the kernel width} */
     public int kernelW() {
         return kernelW;
     }
 
+    /** {@return outH, the output height} */
     public int outH() {
         return outH;
     }
 
+    /** {@return outW, the output width} */
     public int outW() {
         return outW;
     }
 
+    /** {@return the number of channel groups} */
     public int groups() {
         return params.groups();
     }
 
-    /** The geometry along the rows (height): H, kH, strideH, padTop, padBottom, dilationH, outH. */
+    /**
+     * The geometry along the rows (height): H, kH, strideH, padTop, padBottom, dilationH, outH.
+     *
+     * @return the row axis
+     */
     public ConvAxis rows() {
         return rows;
     }
 
-    /** The geometry along the columns (width): W, kW, strideW, padLeft, padRight, dilationW, outW. */
+    /**
+     * The geometry along the columns (width): W, kW, strideW, padLeft, padRight, dilationW, outW.
+     *
+     * @return the column axis
+     */
     public ConvAxis cols() {
         return cols;
     }
@@ -251,12 +297,28 @@ public final class ConvShape {
         return rows.hasPaddingOnlyOutputs() || cols.hasPaddingOnlyOutputs();
     }
 
-    /** The index of input element {@code (n, c, h, w)} in NCHW order: {@code ((n*C + c)*H + h)*W + w}. */
+    /**
+     * The index of input element {@code (n, c, h, w)} in NCHW order: {@code ((n*C + c)*H + h)*W + w}.
+     *
+     * @param n the batch index
+     * @param c the channel
+     * @param h the row
+     * @param w the column
+     * @return the index in the input's data
+     */
     public int inputIndex(int n, int c, int h, int w) {
         return ((n * inChannels + c) * inH + h) * inW + w;
     }
 
-    /** The index of output element {@code (n, k, h, w)} in NCHW order: {@code ((n*K + k)*outH + h)*outW + w}. */
+    /**
+     * The index of output element {@code (n, k, h, w)} in NCHW order: {@code ((n*K + k)*outH + h)*outW + w}.
+     *
+     * @param n the batch index
+     * @param k the output channel
+     * @param h the row
+     * @param w the column
+     * @return the index in the output's data
+     */
     public int outputIndex(int n, int k, int h, int w) {
         return ((n * outChannels + k) * outH + h) * outW + w;
     }
@@ -264,79 +326,141 @@ public final class ConvShape {
     /**
      * The index of weight element {@code (k, c, i, j)} in OIHW order, {@code c} counted within the filter's
      * group: {@code ((k*C/groups + c)*kH + i)*kW + j}.
+     *
+     * @param k the filter (output channel)
+     * @param c the channel within the group
+     * @param i the kernel row
+     * @param j the kernel column
+     * @return the index in the weight's data
      */
     public int weightIndex(int k, int c, int i, int j) {
         return ((k * inChannelsPerGroup() + c) * kernelH + i) * kernelW + j;
     }
 
-    /** C / groups: the channels each filter reads. */
+    /**
+     * C / groups: the channels each filter reads.
+     *
+     * @return C / groups
+     */
     public int inChannelsPerGroup() {
         return inChannels / params.groups();
     }
 
-    /** K / groups: the filters in each group. */
+    /**
+     * K / groups: the filters in each group.
+     *
+     * @return K / groups
+     */
     public int outChannelsPerGroup() {
         return outChannels / params.groups();
     }
 
-    /** {@code H + padTop + padBottom}. May exceed an int only for absurd padding, hence long. */
+    /**
+     * {@code H + padTop + padBottom}. May exceed an int only for absurd padding, hence long.
+     *
+     * @return the padded height
+     */
     public long paddedH() {
         return (long) inH + params.padTop() + params.padBottom();
     }
 
-    /** {@code W + padLeft + padRight}. */
+    /**
+     * {@code W + padLeft + padRight}.
+     *
+     * @return the padded width
+     */
     public long paddedW() {
         return (long) inW + params.padLeft() + params.padRight();
     }
 
-    /** The extent of the dilated kernel, {@code (kH - 1)*dilationH + 1}. */
+    /**
+     * The extent of the dilated kernel, {@code (kH - 1)*dilationH + 1}.
+     *
+     * @return the dilated kernel height
+     */
     public int dilatedKernelH() {
         return (kernelH - 1) * params.dilationH() + 1;
     }
 
-    /** The extent of the dilated kernel, {@code (kW - 1)*dilationW + 1}. */
+    /**
+     * The extent of the dilated kernel, {@code (kW - 1)*dilationW + 1}.
+     *
+     * @return the dilated kernel width
+     */
     public int dilatedKernelW() {
         return (kernelW - 1) * params.dilationW() + 1;
     }
 
-    /** Rows of the column matrix of one group: {@code C/groups * kH * kW}. */
+    /**
+     * Rows of the column matrix of one group: {@code C/groups * kH * kW}.
+     *
+     * @return {@code C/groups * kH * kW}
+     */
     public long patchSize() {
         return (long) inChannelsPerGroup() * kernelH * kernelW;
     }
 
-    /** {@code outH * outW}. */
+    /**
+     * {@code outH * outW}.
+     *
+     * @return {@code outH * outW}
+     */
     public int outPlane() {
         return outH * outW;
     }
 
-    /** {@code H * W}. */
+    /**
+     * {@code H * W}.
+     *
+     * @return {@code H * W}
+     */
     public int inPlane() {
         return inH * inW;
     }
 
-    /** Multiply-adds of the forward pass: {@code N * K * outH * outW * C/groups * kH * kW}. */
+    /**
+     * Multiply-adds of the forward pass: {@code N * K * outH * outW * C/groups * kH * kW}.
+     *
+     * @return the multiply-adds
+     */
     public long macs() {
         return (long) batch * outChannels * outH * outW * patchSize();
     }
 
-    /** Floating-point operations of the forward pass, {@code 2 * macs()} (bias not counted). */
+    /**
+     * Floating-point operations of the forward pass, {@code 2 * macs()} (bias not counted).
+     *
+     * @return the floating-point operations
+     */
     public long flops() {
         return 2 * macs();
     }
 
-    /** A new zero tensor of the output shape {@code (N, K, outH, outW)}. */
+    /**
+     * A new zero tensor of the output shape {@code (N, K, outH, outW)}.
+     *
+     * @return the new tensor
+     */
     public Tensor4D newOutput() {
         HeapCheck.ensureFits("output", batch, outChannels, outH, outW);
         return Tensor4D.zeros(batch, outChannels, outH, outW);
     }
 
-    /** A new zero tensor of the input shape. */
+    /**
+     * A new zero tensor of the input shape.
+     *
+     * @return the new tensor
+     */
     public Tensor4D newInput() {
         HeapCheck.ensureFits("input gradient", batch, inChannels, inH, inW);
         return Tensor4D.zeros(batch, inChannels, inH, inW);
     }
 
-    /** A new zero tensor of the weight shape {@code (K, C/groups, kH, kW)}. */
+    /**
+     * A new zero tensor of the weight shape {@code (K, C/groups, kH, kW)}.
+     *
+     * @return the new tensor
+     */
     public Tensor4D newWeight() {
         HeapCheck.ensureFits("weight gradient", outChannels, inChannelsPerGroup(), kernelH, kernelW);
         return Tensor4D.zeros(outChannels, inChannelsPerGroup(), kernelH, kernelW);
@@ -345,6 +469,7 @@ public final class ConvShape {
     /**
      * Checks that {@code output} has the output shape {@code (N, K, outH, outW)}.
      *
+     * @param output the tensor to check
      * @return {@code output}
      */
     public Tensor4D checkOutput(Tensor4D output) {

@@ -49,7 +49,13 @@ public final class CostModel {
         this.skipsIdentityLowering = skipsIdentityLowering;
     }
 
-    /** The modelled time of one call, in ns. */
+    /**
+     * The modelled time of one call, in ns.
+     *
+     * @param s the validated geometry
+     * @param pass the pass
+     * @return the time in nanoseconds
+     */
     public double nanos(ConvShape s, ConvPass pass) {
         double m = s.outChannelsPerGroup();
         double k = s.patchSize();

@@ -47,6 +47,11 @@ public final class TransposedShape {
     /**
      * Validates the arguments of a transposed forward pass.
      *
+     * @param input the input {@code (N, Cin, H, W)}
+     * @param weight the weight {@code (Cin, Cout/groups, kH, kW)}
+     * @param bias one value per output channel {@code Cout}, or null
+     * @param params the parameters, output padding included
+     * @return the validated geometry
      * @throws NullPointerException naming {@code input}, {@code weight} or {@code params} if one is null
      * @throws IllegalArgumentException naming the argument, with the expected and the actual value
      */
@@ -59,7 +64,15 @@ public final class TransposedShape {
         return t;
     }
 
-    /** Validates the arguments of a transposed backward pass: {@code gradOutput} has the output's shape. */
+    /**
+     * Validates the arguments of a transposed backward pass: {@code gradOutput} has the output's shape.
+     *
+     * @param input the input of the transposed forward pass
+     * @param weight its weight
+     * @param gradOutput {@code dL/dy}, of the transposed output's shape
+     * @param params the parameters, output padding included
+     * @return the validated geometry
+     */
     public static TransposedShape backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
         TransposedShape t = of(input, weight, params);
         Objects.requireNonNull(gradOutput, "gradOutput must not be null");
@@ -150,53 +163,87 @@ public final class TransposedShape {
     /**
      * The convolution whose input gradient this transposed convolution is (see the class comment): input
      * {@code (N, Cout, reachedH, reachedW)}, this weight, output {@code (N, Cin, H, W)}.
+     *
+     * @return the convolution
      */
     public ConvShape conv() {
         return conv;
     }
 
-    /** The parameters as given, output padding included ({@link #conv()} has none). */
+    /**
+     * The parameters as given, output padding included ({@link #conv()} has none).
+     *
+     * @return the parameters
+     */
     public ConvParams params() {
         return params;
     }
 
-    /** N. */
+    /**
+     * N.
+     *
+     * @return N
+     */
     public int batch() {
         return conv.batch();
     }
 
-    /** Cin. */
+    /**
+     * Cin.
+     *
+     * @return Cin
+     */
     public int inChannels() {
         return conv.outChannels();
     }
 
+    /** {@return H, the input height} */
     public int inH() {
         return conv.outH();
     }
 
+    /** {@return W, the input width} */
     public int inW() {
         return conv.outW();
     }
 
-    /** Cout = weight dimension 1 times groups. */
+    /**
+     * Cout = weight dimension 1 times groups.
+     *
+     * @return Cout
+     */
     public int outChannels() {
         return conv.inChannels();
     }
 
+    /**
+     * {@return the output height, {@code (H - 1)*strideH - padTop - padBottom + (kH - 1)*dilationH + 1 + outputPaddingH}}
+     */
     public int outH() {
         return outH;
     }
 
+    /**
+     * {@return the output width, {@code (W - 1)*strideW - padLeft - padRight + (kW - 1)*dilationW + 1 + outputPaddingW}}
+     */
     public int outW() {
         return outW;
     }
 
-    /** The leading output rows {@link #conv()} covers; the rows after them no input reaches. */
+    /**
+     * The leading output rows {@link #conv()} covers; the rows after them no input reaches.
+     *
+     * @return the reached rows
+     */
     public int reachedH() {
         return conv.inH();
     }
 
-    /** The leading output columns {@link #conv()} covers. */
+    /**
+     * The leading output columns {@link #conv()} covers.
+     *
+     * @return the reached columns
+     */
     public int reachedW() {
         return conv.inW();
     }
@@ -209,23 +256,40 @@ public final class TransposedShape {
         return reachedH() == 0 || reachedW() == 0;
     }
 
-    /** True if some trailing output rows or columns lie outside {@link #conv()} (they hold only the bias). */
+    /**
+     * True if some trailing output rows or columns lie outside {@link #conv()} (they hold only the bias).
+     *
+     * @return whether there is output padding
+     */
     public boolean hasOutputPadding() {
         return outH != reachedH() || outW != reachedW();
     }
 
-    /** Multiply-adds of the forward pass, as many as the convolution's. */
+    /**
+     * Multiply-adds of the forward pass, as many as the convolution's.
+     *
+     * @return the multiply-adds
+     */
     public long macs() {
         return conv.macs();
     }
 
-    /** A new zero tensor of the output shape. */
+    /**
+     * A new zero tensor of the output shape.
+     *
+     * @return the new tensor
+     */
     public Tensor4D newOutput() {
         HeapCheck.ensureFits("output", batch(), outChannels(), outH, outW);
         return Tensor4D.zeros(batch(), outChannels(), outH, outW);
     }
 
-    /** Checks that {@code output} has the output shape, and returns it. */
+    /**
+     * Checks that {@code output} has the output shape, and returns it.
+     *
+     * @param output the tensor to check
+     * @return {@code output}
+     */
     public Tensor4D checkOutput(Tensor4D output) {
         Objects.requireNonNull(output, "output must not be null");
         if (!output.hasShape(batch(), outChannels(), outH, outW)) {

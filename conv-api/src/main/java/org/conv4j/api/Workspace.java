@@ -50,6 +50,7 @@ public final class Workspace {
     /**
      * The limit from {@value #LIMIT_PROPERTY}, or {@link #DEFAULT_LIMIT_BYTES} if it is not set.
      *
+     * @return the limit in bytes
      * @throws IllegalArgumentException if the property is set but not a valid size
      */
     public static long defaultLimitBytes() {
@@ -67,6 +68,7 @@ public final class Workspace {
     /**
      * Checks a limit.
      *
+     * @param bytes the limit in bytes
      * @return {@code bytes}
      * @throws IllegalArgumentException if it is below {@link #MIN_LIMIT_BYTES}
      */
@@ -82,6 +84,8 @@ public final class Workspace {
      * Parses a byte count: digits, optionally followed by {@code k}, {@code m} or {@code g} (binary units,
      * case-insensitive, an optional trailing {@code b} or {@code ib} allowed: {@code 256m}, {@code 256MiB}).
      *
+     * @param text the size, e.g. {@code 256m}
+     * @return the size in bytes
      * @throws IllegalArgumentException if the text is not such a size or overflows a long
      */
     public static long parseBytes(String text) {

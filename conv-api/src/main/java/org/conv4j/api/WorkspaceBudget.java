@@ -52,7 +52,11 @@ public final class WorkspaceBudget {
 
     /** Memory that a pool keeps for reuse and can give back on demand. */
     public interface IdlePool {
-        /** Frees every idle buffer (reporting them with {@link #removeIdle}); returns the bytes freed. */
+        /**
+         * Frees every idle buffer (reporting them with {@link #removeIdle}); returns the bytes freed.
+         *
+         * @return the bytes freed
+         */
         long releaseIdle();
     }
 
@@ -69,6 +73,7 @@ public final class WorkspaceBudget {
     /**
      * A budget of {@code totalBytes}.
      *
+     * @param totalBytes the total in bytes
      * @throws IllegalArgumentException if {@code totalBytes < 1}
      */
     public WorkspaceBudget(long totalBytes) {
@@ -78,7 +83,11 @@ public final class WorkspaceBudget {
         this.total = totalBytes;
     }
 
-    /** The budget every backend shares, created on first use with {@link #defaultTotalBytes()}. */
+    /**
+     * The budget every backend shares, created on first use with {@link #defaultTotalBytes()}.
+     *
+     * @return the shared budget
+     */
     public static WorkspaceBudget global() {
         WorkspaceBudget b = global;
         if (b == null) {
@@ -99,6 +108,7 @@ public final class WorkspaceBudget {
      * JavaCPP sets to the max heap when it is not given), at least {@link Workspace#MIN_LIMIT_BYTES}. Half of
      * each, because the workspace may live on either side and the heap also holds the callers' tensors.
      *
+     * @return the default total in bytes
      * @throws IllegalArgumentException if the property is set but not a valid size
      */
     public static long defaultTotalBytes() {
@@ -129,17 +139,29 @@ public final class WorkspaceBudget {
         }
     }
 
-    /** The total in bytes. */
+    /**
+     * The total in bytes.
+     *
+     * @return the total in bytes
+     */
     public long totalBytes() {
         return total;
     }
 
-    /** Registers a pool whose idle buffers this budget counts and may release under pressure. */
+    /**
+     * Registers a pool whose idle buffers this budget counts and may release under pressure.
+     *
+     * @param pool the pool
+     */
     public void register(IdlePool pool) {
         pools.add(pool);
     }
 
-    /** Removes a pool registered with {@link #register}. */
+    /**
+     * Removes a pool registered with {@link #register}.
+     *
+     * @param pool the pool
+     */
     public void unregister(IdlePool pool) {
         pools.remove(pool);
     }
@@ -149,6 +171,9 @@ public final class WorkspaceBudget {
      * in FIFO order if need be. The caller's interrupt status is kept; the wait itself is not interruptible, so
      * a call never fails for lack of workspace.
      *
+     * @param minBytes the least the call can work with
+     * @param wantedBytes what the call would use at best
+     * @return the grant; close it when done
      * @throws IllegalArgumentException if {@code minBytes < 0} or {@code wantedBytes < minBytes}
      */
     public Grant acquire(long minBytes, long wantedBytes) {
@@ -205,6 +230,12 @@ public final class WorkspaceBudget {
      * The wanted plan is the one for {@code limitBytes} (the per-call limit), the minimum the one for 0 bytes;
      * the budget grants {@code g} between them ({@link #acquire}) and the plan returned is the wanted one if
      * {@code g} covers it, else the plan for {@code g}, which needs at most {@code g}.
+     *
+     * @param <P> the plan type
+     * @param planWithin makes the plan that fits a byte count
+     * @param bytesOf the bytes a plan needs
+     * @param limitBytes the per-call limit
+     * @return the plan and its grant
      */
     public <P> Planned<P> acquirePlan(LongFunction<P> planWithin, ToLongFunction<P> bytesOf, long limitBytes) {
         P wanted = planWithin.apply(limitBytes);
@@ -235,6 +266,9 @@ public final class WorkspaceBudget {
      * A grant of exactly {@code bytes} taken over from idle memory (a pool hands an idle buffer to a call):
      * {@code idle} falls and {@code granted} rises by the same amount, so nothing new is counted. Refused
      * ({@code null}) while calls are waiting, so that reuse never overtakes the queue.
+     *
+     * @param bytes the size of the idle buffer
+     * @return the grant, or null
      */
     public synchronized Grant tryTakeIdle(long bytes) {
         if (!queue.isEmpty() || bytes > idle) {
@@ -244,13 +278,21 @@ public final class WorkspaceBudget {
         return hold(bytes);
     }
 
-    /** Counts {@code bytes} more idle memory (a pool keeps a buffer that no grant covers). */
+    /**
+     * Counts {@code bytes} more idle memory (a pool keeps a buffer that no grant covers).
+     *
+     * @param bytes the size of the buffer
+     */
     public synchronized void addIdle(long bytes) {
         idle += bytes;
         peak = Math.max(peak, granted + idle);
     }
 
-    /** Counts {@code bytes} less idle memory (a pool freed a buffer, or handed it to a grant's holder). */
+    /**
+     * Counts {@code bytes} less idle memory (a pool freed a buffer, or handed it to a grant's holder).
+     *
+     * @param bytes the size of the buffer
+     */
     public synchronized void removeIdle(long bytes) {
         idle -= bytes;
         notifyAll();
@@ -269,17 +311,29 @@ public final class WorkspaceBudget {
         return freed;
     }
 
-    /** Bytes granted to calls in flight. */
+    /**
+     * Bytes granted to calls in flight.
+     *
+     * @return the granted bytes
+     */
     public synchronized long grantedBytes() {
         return granted;
     }
 
-    /** Bytes of idle pooled buffers. */
+    /**
+     * Bytes of idle pooled buffers.
+     *
+     * @return the idle bytes
+     */
     public synchronized long idleBytes() {
         return idle;
     }
 
-    /** The largest {@code granted + idle} seen since creation or {@link #resetPeak()}. */
+    /**
+     * The largest {@code granted + idle} seen since creation or {@link #resetPeak()}.
+     *
+     * @return the peak in bytes
+     */
     public synchronized long peakBytes() {
         return peak;
     }
@@ -289,7 +343,11 @@ public final class WorkspaceBudget {
         peak = granted + idle;
     }
 
-    /** Calls waiting for a grant. */
+    /**
+     * Calls waiting for a grant.
+     *
+     * @return the number of waiting calls
+     */
     public synchronized int waiting() {
         return queue.size();
     }
@@ -332,7 +390,11 @@ public final class WorkspaceBudget {
             this.bytes = bytes;
         }
 
-        /** The bytes granted. */
+        /**
+         * The bytes granted.
+         *
+         * @return the bytes
+         */
         public long bytes() {
             return bytes;
         }
@@ -346,6 +408,8 @@ public final class WorkspaceBudget {
         /**
          * Returns the grant while a pool keeps {@code idleBytes} of it (at most {@link #bytes()}) as an idle
          * buffer, in one step, so the buffer is counted all along.
+         *
+         * @param idleBytes the bytes the pool keeps
          */
         public void closeKeepingIdle(long idleBytes) {
             if (closed) {

@@ -89,6 +89,7 @@ public final class FftBackend extends AbstractConvBackend {
      * A backend whose spectra take at most {@code workspaceBytes} at once (at least two spectra are
      * always kept, whatever the limit).
      *
+     * @param workspaceBytes the limit in bytes
      * @throws IllegalArgumentException if {@code workspaceBytes < } {@link Workspace#MIN_LIMIT_BYTES}
      */
     public FftBackend(long workspaceBytes) {
@@ -138,7 +139,11 @@ public final class FftBackend extends AbstractConvBackend {
         return Math.min(maxTransform, FftSizes.maxTransform());
     }
 
-    /** The workspace limit in bytes. */
+    /**
+     * The workspace limit in bytes.
+     *
+     * @return the limit
+     */
     public long workspaceBytes() {
         return workspaceBytes;
     }

@@ -74,6 +74,7 @@ public final class Im2colBackend extends AbstractGemmBackend {
     /**
      * A backend whose calls use at most {@code workspaceBytes} of workspace each.
      *
+     * @param workspaceBytes the limit in bytes
      * @throws IllegalArgumentException if the limit is below {@link Workspace#MIN_LIMIT_BYTES}
      */
     public Im2colBackend(long workspaceBytes) {

@@ -41,6 +41,8 @@ public final class Nd4jInterop {
      * element {@code (n, c, h, w)} of the tensor. Any data type (converted to float32, as a Java cast would),
      * any ordering, views and strides included.
      *
+     * @param array a rank-4 array
+     * @return a new tensor
      * @throws NullPointerException if {@code array} is null
      * @throws IllegalArgumentException naming {@code array} if it is not rank 4, is empty, or has more
      *         elements than a Java array can hold
@@ -77,7 +79,12 @@ public final class Nd4jInterop {
         return Tensor4D.wrap(data, n, c, h, w);
     }
 
-    /** A new FLOAT, 'c'-ordered {@code [N, C, H, W]} array holding a copy of {@code tensor}. */
+    /**
+     * A new FLOAT, 'c'-ordered {@code [N, C, H, W]} array holding a copy of {@code tensor}.
+     *
+     * @param tensor the tensor
+     * @return a new array
+     */
     public static INDArray toINDArray(Tensor4D tensor) {
         Objects.requireNonNull(tensor, "tensor must not be null");
         return Nd4j.create(tensor.data().clone(),
@@ -87,6 +94,9 @@ public final class Nd4jInterop {
     /**
      * conv4j weights (OIHW, {@code [K, C/groups, kH, kW]}) from ND4J's default conv2d weight layout
      * (YXIO, {@code [kH, kW, C/groups, K]}): {@code result(k, c, i, j) = weights(i, j, c, k)}.
+     *
+     * @param weights ND4J weights {@code [kH, kW, C/groups, K]}
+     * @return a new tensor {@code (K, C/groups, kH, kW)}
      */
     public static Tensor4D fromYxioWeights(INDArray weights) {
         Objects.requireNonNull(weights, "weights must not be null");
@@ -97,7 +107,12 @@ public final class Nd4jInterop {
         return toTensor(weights.permute(3, 2, 0, 1));
     }
 
-    /** ND4J's default conv2d weight layout (YXIO, {@code [kH, kW, C/groups, K]}) from conv4j's OIHW weights. */
+    /**
+     * ND4J's default conv2d weight layout (YXIO, {@code [kH, kW, C/groups, K]}) from conv4j's OIHW weights.
+     *
+     * @param weights conv4j weights {@code (K, C/groups, kH, kW)}
+     * @return a new array {@code [kH, kW, C/groups, K]}
+     */
     public static INDArray toYxioWeights(Tensor4D weights) {
         return toINDArray(weights).permute(2, 3, 1, 0).dup('c');
     }

@@ -21,6 +21,7 @@ public final class Nd4jStartupHook extends Nd4jBackend {
 
     private static final System.Logger LOG = System.getLogger(Nd4jStartupHook.class.getName());
 
+    /** Called by ND4J's {@link java.util.ServiceLoader}: sets OpenBLAS up before ND4J loads it. */
     public Nd4jStartupHook() {
         try {
             OpenBlasSetup.ensureLoaded();

@@ -163,6 +163,7 @@ public final class OnednnBackend extends AbstractConvBackend {
     /**
      * A backend whose calls keep their native buffers within {@code workspaceBytes}.
      *
+     * @param workspaceBytes the limit in bytes
      * @throws IllegalArgumentException if the limit is below {@link Workspace#MIN_LIMIT_BYTES}
      * @throws UnsupportedOperationException if oneDNN's native library cannot be loaded here
      */
@@ -251,7 +252,11 @@ public final class OnednnBackend extends AbstractConvBackend {
         return !padsExplicitly(shape);
     }
 
-    /** The workspace limit of one call, in bytes. */
+    /**
+     * The workspace limit of one call, in bytes.
+     *
+     * @return the limit
+     */
     public long workspaceBytes() {
         return workspaceBytes;
     }

@@ -48,6 +48,9 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
     /**
      * A backend registered as {@code name}; {@code estimate} (its tuning class's) models its copies and GEMMs.
      *
+     * @param name the backend's name
+     * @param workspaceBytes the workspace limit of one call
+     * @param estimate the model of the backend's time
      * @throws IllegalArgumentException if {@code workspaceBytes} is below {@link Workspace#MIN_LIMIT_BYTES}
      */
     protected AbstractGemmBackend(String name, long workspaceBytes, CostModel estimate) {
@@ -67,7 +70,11 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
         return estimate.nanos(shape, pass);
     }
 
-    /** The workspace limit of one call, in bytes. */
+    /**
+     * The workspace limit of one call, in bytes.
+     *
+     * @return the limit
+     */
     public long workspaceBytes() {
         return workspaceBytes;
     }
@@ -80,6 +87,8 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
      *
      * @param planWithin the plan that fits a number of bytes
      * @param floatsOf   the floats of workspace a plan needs
+     * @param <P> the plan type
+     * @param work runs the plan on the workspace
      */
     protected <P> void withWorkspace(LongFunction<P> planWithin, ToLongFunction<P> floatsOf,
                                      BiConsumer<P, NativeFloats> work) {
@@ -128,6 +137,13 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
     /**
      * {@code dL/dx} into {@code dx} (all zero) and {@code dL/dw} into {@code dw}, each unless it is {@code null};
      * {@code input} is {@code null} when {@code dw} is, {@code weight} when {@code dx} is.
+     *
+     * @param s the validated geometry
+     * @param input the input, or null when {@code dw} is
+     * @param weight the weight, or null when {@code dx} is
+     * @param gradOutput {@code dL/dy}
+     * @param dx receives {@code dL/dx} (all zero on entry), or null
+     * @param dw receives {@code dL/dw}, or null
      */
     protected abstract void gradients(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput,
                                       float[] dx, float[] dw);
@@ -138,23 +154,43 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
      */
     public record Band(int n0, int images, int oh0, int oh1, int q) {
 
+        /** {@return the band matrix's columns, {@code images * q}} */
         public int width() {
             return images * q;
         }
 
-        /** The first band of a call: its weight-gradient products set {@code dW} instead of adding to it. */
+        /**
+         * The first band of a call: its weight-gradient products set {@code dW} instead of adding to it.
+         *
+         * @return whether this is the first band
+         */
         public boolean first() {
             return n0 == 0 && oh0 == 0;
         }
 
-        /** Copies the band's rows of the NCHW output-shaped {@code t} into the {@code K x width} matrix at {@code ws[at]}. */
+        /**
+         * Copies the band's rows of the NCHW output-shaped {@code t} into the {@code K x width} matrix at {@code ws[at]}.
+         *
+         * @param s the validated geometry
+         * @param t an NCHW tensor of the output's shape
+         * @param ws the native workspace
+         * @param at the first element of the matrix in {@code ws}
+         */
         public void copyIn(ConvShape s, float[] t, NativeFloats ws, long at) {
             int k = s.outChannels();
             Parallel.forEach(images * k, (long) k * width(), task -> ws.copyFrom(t, s.outputIndex(n0 + task / k,
                     task % k, oh0, 0), (int) (at + (long) (task % k) * width() + (long) (task / k) * q), q));
         }
 
-        /** The reverse of {@link #copyIn}, adding {@code bias[c]} to channel {@code c} unless {@code bias} is null. */
+        /**
+         * The reverse of {@link #copyIn}, adding {@code bias[c]} to channel {@code c} unless {@code bias} is null.
+         *
+         * @param s the validated geometry
+         * @param ws the native workspace
+         * @param at the first element of the matrix in {@code ws}
+         * @param t an NCHW tensor of the output's shape
+         * @param bias one value per output channel, or null
+         */
         public void copyOut(ConvShape s, NativeFloats ws, long at, float[] t, float[] bias) {
             int k = s.outChannels();
             Parallel.forEach(images * k, (long) k * width(), task -> {
@@ -167,7 +203,14 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
         }
     }
 
-    /** Runs {@code work} on every band in order: chunks of {@code images} images, each in bands of {@code rows} rows. */
+    /**
+     * Runs {@code work} on every band in order: chunks of {@code images} images, each in bands of {@code rows} rows.
+     *
+     * @param s the validated geometry
+     * @param images images per band
+     * @param rows output rows per band
+     * @param work runs on each band
+     */
     protected static void forEachBand(ConvShape s, int images, int rows, Consumer<Band> work) {
         for (int n0 = 0; n0 < s.batch(); n0 += images) {
             int nb = Math.min(images, s.batch() - n0);
@@ -183,6 +226,16 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
      * (so sums over bands have one fixed order), {@code start}, then per group {@code dW[g] (+)= dY[g] * cols[g]^T}
      * ({@code weightStep}, only if {@code weight}) and {@code dcols[g] = W[g]^T * dY[g]} added back into
      * {@code dx} ({@code inputStep}, only if {@code input}), then {@code finish}.
+     *
+     * @param s the validated geometry
+     * @param images images per band
+     * @param rows output rows per band
+     * @param weight whether dL/dw is computed
+     * @param input whether dL/dx is computed
+     * @param start runs first on each band
+     * @param weightStep the weight-gradient product of a band and group
+     * @param inputStep the input-gradient product of a band and group
+     * @param finish runs last on each band
      */
     protected static void backwardLoop(ConvShape s, int images, int rows, boolean weight, boolean input,
                                        Consumer<Band> start, ObjIntConsumer<Band> weightStep,
@@ -208,6 +261,13 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
     /**
      * A heap pass's (one image per band) {@code dW[g] += dY[n, g] (Kg x q) * cols[g]^T (q x Cg*kH*kW)} into the
      * double sums {@code dwSum} (OIHW), {@link Gemm#thinSgemmNT}; {@code dY} read in place.
+     *
+     * @param s the validated geometry
+     * @param b the band
+     * @param g the group
+     * @param dy {@code dL/dy}, NCHW
+     * @param cols the band's column matrix
+     * @param dwSum the double sums of {@code dL/dw}, OIHW
      */
     protected static void heapWeightProduct(ConvShape s, Band b, int g, float[] dy, Matrix cols, double[] dwSum) {
         int kg = s.outChannelsPerGroup();
@@ -216,7 +276,16 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
                 cols.data(), cols.offset(), cols.ld(), b.q(), dwSum, g * kg * patch);
     }
 
-    /** A heap pass's {@code dcols[g] (P x q) = W[g]^T (P x Kg) * dY[n, g] (Kg x q)}, {@link Gemm#thinSgemmTN}. */
+    /**
+     * A heap pass's {@code dcols[g] (P x q) = W[g]^T (P x Kg) * dY[n, g] (Kg x q)}, {@link Gemm#thinSgemmTN}.
+     *
+     * @param s the validated geometry
+     * @param b the band
+     * @param g the group
+     * @param w the weight, OIHW
+     * @param dy {@code dL/dy}, NCHW
+     * @param dcols receives the band's column gradients
+     */
     protected static void heapInputProduct(ConvShape s, Band b, int g, float[] w, float[] dy, Matrix dcols) {
         int kg = s.outChannelsPerGroup();
         int patch = (int) s.patchSize();
@@ -224,7 +293,12 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
                 b.q(), dcols.data(), dcols.offset(), dcols.ld());
     }
 
-    /** {@code dw[e] = (float) sums[e]} unless {@code dw} is {@code null}. */
+    /**
+     * {@code dw[e] = (float) sums[e]} unless {@code dw} is {@code null}.
+     *
+     * @param sums the double sums
+     * @param dw the float result, or null
+     */
     protected static void store(double[] sums, float[] dw) {
         for (int e = 0; dw != null && e < dw.length; e++) {
             dw[e] = (float) sums[e];

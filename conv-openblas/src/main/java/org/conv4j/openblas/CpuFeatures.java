@@ -33,12 +33,22 @@ public record CpuFeatures(String vendor, Set<String> flags) {
     /** The AVX-512 subsets OpenBLAS's SkylakeX kernels use (F, CD, BW, DQ, VL: the Skylake-SP set). */
     static final Set<String> AVX512_SKYLAKEX = Set.of("avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl");
 
+    /**
+     * The features of one processor.
+     *
+     * @param vendor the vendor id, e.g. {@code AuthenticAMD}
+     * @param flags the flags the kernel reports, e.g. {@code avx512f}
+     */
     public CpuFeatures {
         Objects.requireNonNull(vendor, "vendor must not be null");
         flags = Collections.unmodifiableSet(new HashSet<>(Objects.requireNonNull(flags, "flags must not be null")));
     }
 
-    /** The features of this machine, or {@link #UNKNOWN}. */
+    /**
+     * The features of this machine, or {@link #UNKNOWN}.
+     *
+     * @return the features
+     */
     public static CpuFeatures current() {
         Path cpuinfo = Path.of("/proc/cpuinfo");
         try {
@@ -51,7 +61,12 @@ public record CpuFeatures(String vendor, Set<String> flags) {
         return UNKNOWN;
     }
 
-    /** Parses the text of {@code /proc/cpuinfo}; only the first processor's entry is read. */
+    /**
+     * Parses the text of {@code /proc/cpuinfo}; only the first processor's entry is read.
+     *
+     * @param cpuinfo the text of {@code /proc/cpuinfo}
+     * @return the features
+     */
     public static CpuFeatures parse(String cpuinfo) {
         String vendor = "";
         Set<String> flags = new HashSet<>();
@@ -76,16 +91,25 @@ public record CpuFeatures(String vendor, Set<String> flags) {
         return new CpuFeatures(vendor, flags);
     }
 
+    /** {@return whether the vendor is AMD} */
     public boolean isAmd() {
         return vendor.equals("AuthenticAMD");
     }
 
-    /** True if the kernel has enabled every AVX-512 subset that OpenBLAS's SkylakeX kernels need. */
+    /**
+     * True if the kernel has enabled every AVX-512 subset that OpenBLAS's SkylakeX kernels need.
+     *
+     * @return whether SkylakeX kernels can run
+     */
     public boolean hasAvx512() {
         return flags.containsAll(AVX512_SKYLAKEX);
     }
 
-    /** True if AVX-512 with the BF16 extension is enabled (what OpenBLAS's Cooperlake kernels need). */
+    /**
+     * True if AVX-512 with the BF16 extension is enabled (what OpenBLAS's Cooperlake kernels need).
+     *
+     * @return whether Cooperlake kernels can run
+     */
     public boolean hasAvx512Bf16() {
         return hasAvx512() && flags.contains("avx512_bf16");
     }
@@ -99,6 +123,8 @@ public record CpuFeatures(String vendor, Set<String> flags) {
      * shared/FACTS.md and docs/im2col.md). Intel processors are left to OpenBLAS, whose detection knows them.
      * Without AVX-512 (or when the kernel hides it) nothing is forced: OpenBLAS's own choice is then the
      * AVX2 kernel, which is the best such a machine can run.
+     *
+     * @return the core type, or empty
      */
     public Optional<String> recommendedOpenBlasCore() {
         if (!isAmd() || !hasAvx512()) {

@@ -50,6 +50,22 @@ public final class Gemm {
      * {@code C = alpha * op(A) * op(B) + beta * C} on native memory, in place. See the class comment for
      * the layout.
      *
+     * @param transA whether {@code op(A)} is {@code A^T}
+     * @param transB whether {@code op(B)} is {@code B^T}
+     * @param m the rows of {@code op(A)} and {@code C}
+     * @param n the columns of {@code op(B)} and {@code C}
+     * @param k the columns of {@code op(A)} and rows of {@code op(B)}
+     * @param alpha the factor of the product
+     * @param a the buffer holding {@code A}
+     * @param aOffset the first element of {@code A}
+     * @param lda the leading dimension (row stride) of {@code A}
+     * @param b the buffer holding {@code B}
+     * @param bOffset the first element of {@code B}
+     * @param ldb the leading dimension (row stride) of {@code B}
+     * @param beta the factor of {@code C}'s previous contents (0: overwritten)
+     * @param c the buffer holding {@code C}
+     * @param cOffset the first element of {@code C}
+     * @param ldc the leading dimension (row stride) of {@code C}
      * @throws IllegalArgumentException if a size is below 1, a leading dimension is too small, or a matrix
      *         does not fit in its buffer at its offset
      */
@@ -70,6 +86,23 @@ public final class Gemm {
      * The same on Java arrays with offsets: the operands are copied into pooled native memory, multiplied,
      * and {@code C} is copied back. Convenient for small or occasional products; hot loops should keep their
      * operands in {@link NativeFloats} and call the other overload.
+     *
+     * @param transA whether {@code op(A)} is {@code A^T}
+     * @param transB whether {@code op(B)} is {@code B^T}
+     * @param m the rows of {@code op(A)} and {@code C}
+     * @param n the columns of {@code op(B)} and {@code C}
+     * @param k the columns of {@code op(A)} and rows of {@code op(B)}
+     * @param alpha the factor of the product
+     * @param a the buffer holding {@code A}
+     * @param aOffset the first element of {@code A}
+     * @param lda the leading dimension (row stride) of {@code A}
+     * @param b the buffer holding {@code B}
+     * @param bOffset the first element of {@code B}
+     * @param ldb the leading dimension (row stride) of {@code B}
+     * @param beta the factor of {@code C}'s previous contents (0: overwritten)
+     * @param c the buffer holding {@code C}
+     * @param cOffset the first element of {@code C}
+     * @param ldc the leading dimension (row stride) of {@code C}
      */
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                              float[] a, int aOffset, int lda,
@@ -140,6 +173,18 @@ public final class Gemm {
      * A fixed order, so results do not depend on threads or callers. {@code C} is in double so that a
      * caller can add the products of many bands without float rounding at each addition. Every product is
      * computed ({@code 0 * NaN} is NaN).
+     *
+     * @param a the array holding {@code A}
+     * @param aOffset the first element of {@code A}
+     * @param lda the leading dimension (row stride) of {@code A}
+     * @param m the rows of {@code A} and {@code C}
+     * @param p the columns of {@code C} (rows of {@code B})
+     * @param b the array holding {@code B}
+     * @param bOffset the first element of {@code B}
+     * @param ldb the leading dimension (row stride) of {@code B}
+     * @param q the columns of {@code A} and {@code B}
+     * @param c the array of {@code C} (double sums)
+     * @param cOffset the first element of {@code C}
      */
     public static void thinSgemmNT(float[] a, int aOffset, int lda, int m, int p,
                                    float[] b, int bOffset, int ldb, int q, double[] c, int cOffset) {
@@ -178,6 +223,18 @@ public final class Gemm {
      * {@code C} is set to zero and then accumulates {@code A[i][r] * B[i]} for {@code i = 0 .. m-1} (the inner
      * loop runs along contiguous memory and vectorises), as a plain row-major product would. Every product is
      * computed, so {@code 0 * NaN} is NaN as in BLAS.
+     *
+     * @param a the array holding {@code A}
+     * @param aOffset the first element of {@code A}
+     * @param m the rows of {@code A} and {@code B}
+     * @param p the columns of {@code A} (rows of {@code C})
+     * @param b the array holding {@code B}
+     * @param bOffset the first element of {@code B}
+     * @param ldb the leading dimension (row stride) of {@code B}
+     * @param q the columns of {@code B} and {@code C}
+     * @param c the array of {@code C}
+     * @param cOffset the first element of {@code C}
+     * @param ldc the leading dimension (row stride) of {@code C}
      */
     public static void thinSgemmTN(float[] a, int aOffset, int m, int p,
                                    float[] b, int bOffset, int ldb, int q, float[] c, int cOffset, int ldc) {
@@ -189,6 +246,18 @@ public final class Gemm {
      * with leading dimensions {@code ldb} and {@code ldc}; the same loop as {@link #thinSgemmTN} with {@code A}
      * read untransposed: each row {@code i} of {@code C} is set to zero and then accumulates
      * {@code A[i][r] * B[r]} for {@code r = 0 .. k-1}. Every product is computed.
+     *
+     * @param a the array holding {@code A}
+     * @param aOffset the first element of {@code A}
+     * @param m the rows of {@code A} and {@code C}
+     * @param k the columns of {@code A} (rows of {@code B})
+     * @param b the array holding {@code B}
+     * @param bOffset the first element of {@code B}
+     * @param ldb the leading dimension (row stride) of {@code B}
+     * @param q the columns of {@code B} and {@code C}
+     * @param c the array of {@code C}
+     * @param cOffset the first element of {@code C}
+     * @param ldc the leading dimension (row stride) of {@code C}
      */
     public static void thinSgemmNN(float[] a, int aOffset, int m, int k,
                                    float[] b, int bOffset, int ldb, int q, float[] c, int cOffset, int ldc) {
@@ -214,7 +283,14 @@ public final class Gemm {
         }
     }
 
-    /** Floating-point operations of one {@code m x n x k} product, {@code 2*m*n*k}. */
+    /**
+     * Floating-point operations of one {@code m x n x k} product, {@code 2*m*n*k}.
+     *
+     * @param m the rows of the product
+     * @param n its columns
+     * @param k the inner dimension
+     * @return {@code 2*m*n*k}
+     */
     public static long flops(int m, int n, int k) {
         return 2L * m * n * k;
     }

@@ -32,7 +32,11 @@ public final class NativeBufferPool implements WorkspaceBudget.IdlePool {
     private final WorkspaceBudget budget;
     private final List<NativeFloats> idle = new ArrayList<>();
 
-    /** A pool keeping up to {@code maxIdle} idle buffers (at least 1), outside any budget. */
+    /**
+     * A pool keeping up to {@code maxIdle} idle buffers (at least 1), outside any budget.
+     *
+     * @param maxIdle the most idle buffers kept
+     */
     public NativeBufferPool(int maxIdle) {
         this(maxIdle, null);
     }
@@ -40,6 +44,9 @@ public final class NativeBufferPool implements WorkspaceBudget.IdlePool {
     /**
      * A pool keeping up to {@code maxIdle} idle buffers (at least 1), counted against {@code budget} (which
      * may release them), or outside any budget if it is null.
+     *
+     * @param maxIdle the most idle buffers kept
+     * @param budget the budget, or null
      */
     public NativeBufferPool(int maxIdle, WorkspaceBudget budget) {
         if (maxIdle < 1) {
@@ -57,6 +64,7 @@ public final class NativeBufferPool implements WorkspaceBudget.IdlePool {
         this(Math.max(1, Runtime.getRuntime().availableProcessors()));
     }
 
+    /** {@return the most idle buffers kept} */
     public int maxIdle() {
         return maxIdle;
     }
@@ -64,6 +72,9 @@ public final class NativeBufferPool implements WorkspaceBudget.IdlePool {
     /**
      * A buffer of at least {@code floats} capacity, for the caller's exclusive use until
      * {@link #release}: the smallest idle one that fits, or a new one.
+     *
+     * @param floats the capacity in floats
+     * @return the buffer; {@link #release(NativeFloats)} it
      */
     public NativeFloats acquire(long floats) {
         if (floats < 1 || floats > Integer.MAX_VALUE) {
@@ -102,6 +113,8 @@ public final class NativeBufferPool implements WorkspaceBudget.IdlePool {
      * @param planWithin the plan that fits a number of bytes (see {@link WorkspaceBudget#acquirePlan})
      * @param floatsOf   the floats a plan needs
      * @param limitBytes the per-call limit
+     * @param <P> the plan type
+     * @return the plan, its buffer and its grant; {@link #release(Lease)} it
      * @throws IllegalStateException if the pool has no budget
      */
     public <P> Lease<P> lease(LongFunction<P> planWithin, ToLongFunction<P> floatsOf, long limitBytes) {
@@ -155,6 +168,8 @@ public final class NativeBufferPool implements WorkspaceBudget.IdlePool {
     /**
      * Keeps the lease's buffer for reuse and returns its grant in one step (the buffer stays counted, as idle);
      * if more than {@link #maxIdle()} buffers are then idle, the smallest is freed.
+     *
+     * @param lease the lease
      */
     public void release(Lease<?> lease) {
         NativeFloats evicted;
@@ -194,6 +209,9 @@ public final class NativeBufferPool implements WorkspaceBudget.IdlePool {
     /**
      * Runs {@code work} on a buffer of at least {@code floats} capacity ({@link #acquire}) and releases it
      * afterwards, also when {@code work} throws.
+     *
+     * @param floats the capacity in floats
+     * @param work runs on the buffer
      */
     public void use(long floats, Consumer<NativeFloats> work) {
         NativeFloats buffer = acquire(floats);
@@ -204,7 +222,11 @@ public final class NativeBufferPool implements WorkspaceBudget.IdlePool {
         }
     }
 
-    /** Returns {@code buffer} for reuse (it must not be used by the caller afterwards). */
+    /**
+     * Returns {@code buffer} for reuse (it must not be used by the caller afterwards).
+     *
+     * @param buffer the buffer
+     */
     public void release(NativeFloats buffer) {
         if (buffer == null) {
             return;
@@ -246,7 +268,11 @@ public final class NativeBufferPool implements WorkspaceBudget.IdlePool {
         return bytes;
     }
 
-    /** Bytes held by idle buffers. */
+    /**
+     * Bytes held by idle buffers.
+     *
+     * @return the idle bytes
+     */
     public synchronized long idleBytes() {
         long sum = 0;
         for (NativeFloats b : idle) {

@@ -39,6 +39,8 @@ public final class NativeFloats implements AutoCloseable {
     /**
      * New native memory for {@code capacity} floats (contents unspecified).
      *
+     * @param capacity the number of floats
+     * @return the memory
      * @throws IllegalArgumentException if {@code capacity < 1}
      */
     public static NativeFloats allocate(int capacity) {
@@ -48,12 +50,20 @@ public final class NativeFloats implements AutoCloseable {
         return new NativeFloats(capacity);
     }
 
-    /** The number of floats. */
+    /**
+     * The number of floats.
+     *
+     * @return the capacity
+     */
     public int capacity() {
         return capacity;
     }
 
-    /** The size in bytes, {@code 4 * capacity()}. */
+    /**
+     * The size in bytes, {@code 4 * capacity()}.
+     *
+     * @return the size in bytes
+     */
     public long bytes() {
         return 4L * capacity;
     }
@@ -61,32 +71,59 @@ public final class NativeFloats implements AutoCloseable {
     /**
      * The Java view of the memory: direct, native order, position 0, limit {@link #capacity()}. Use absolute
      * indexing only (relative operations would move a position other callers may rely on).
+     *
+     * @return the view
      */
     public FloatBuffer buffer() {
         return buffer;
     }
 
-    /** A fresh pointer to element {@code offset} (for native calls; the base pointer itself never moves). */
+    /**
+     * A fresh pointer to element {@code offset} (for native calls; the base pointer itself never moves).
+     *
+     * @param offset the element
+     * @return the pointer
+     */
     public FloatPointer pointerAt(long offset) {
         checkRange("offset", offset, 0);
         return new FloatPointer(pointer).position(offset);
     }
 
-    /** Copies {@code length} floats from {@code src[srcOffset..]} to elements {@code index..}. */
+    /**
+     * Copies {@code length} floats from {@code src[srcOffset..]} to elements {@code index..}.
+     *
+     * @param src the source array
+     * @param srcOffset the first source element
+     * @param index the first element written
+     * @param length the number of floats
+     */
     public void copyFrom(float[] src, int srcOffset, int index, int length) {
         Objects.checkFromIndexSize(srcOffset, length, src.length);
         checkRange("index", index, length);
         buffer.put(index, src, srcOffset, length);
     }
 
-    /** Copies {@code length} floats from elements {@code index..} to {@code dst[dstOffset..]}. */
+    /**
+     * Copies {@code length} floats from elements {@code index..} to {@code dst[dstOffset..]}.
+     *
+     * @param index the first element read
+     * @param dst the destination array
+     * @param dstOffset the first destination element
+     * @param length the number of floats
+     */
     public void copyTo(int index, float[] dst, int dstOffset, int length) {
         Objects.checkFromIndexSize(dstOffset, length, dst.length);
         checkRange("index", index, length);
         buffer.get(index, dst, dstOffset, length);
     }
 
-    /** Sets elements {@code index .. index+length-1} to {@code value}. */
+    /**
+     * Sets elements {@code index .. index+length-1} to {@code value}.
+     *
+     * @param index the first element set
+     * @param length the number of floats
+     * @param value the value
+     */
     public void fill(int index, int length, float value) {
         checkRange("index", index, length);
         for (int i = index; i < index + length; i++) {

@@ -128,6 +128,7 @@ public final class OpenBlasSetup {
      * Loads OpenBLAS once, with the core type chosen as described in the class comment, and returns what
      * happened. Idempotent and thread-safe; cheap after the first call.
      *
+     * @return what happened
      * @throws IllegalArgumentException if {@value #CORETYPE_PROPERTY} is neither {@value #AUTO},
      *         {@value #OFF} nor a core name of {@link #CORE_NAMES}
      */
@@ -166,12 +167,20 @@ public final class OpenBlasSetup {
         return status;
     }
 
-    /** The status of the first {@link #ensureLoaded()}, loading OpenBLAS if that has not happened yet. */
+    /**
+     * The status of the first {@link #ensureLoaded()}, loading OpenBLAS if that has not happened yet.
+     *
+     * @return the status
+     */
     public static Status status() {
         return ensureLoaded();
     }
 
-    /** OpenBLAS's thread count for GEMM (defaults to the number of cores). */
+    /**
+     * OpenBLAS's thread count for GEMM (defaults to the number of cores).
+     *
+     * @return the thread count
+     */
     public static int threads() {
         ensureLoaded();
         // OpenBLAS's own count, the exported int blas_cpu_number: JavaCPP's blas_get_num_threads() only
@@ -180,7 +189,11 @@ public final class OpenBlasSetup {
         return cpus == null ? openblas_nolapack.blas_get_num_threads() : new IntPointer(cpus).get(0);
     }
 
-    /** Sets OpenBLAS's thread count (at least 1). Affects every later GEMM in this JVM. */
+    /**
+     * Sets OpenBLAS's thread count (at least 1). Affects every later GEMM in this JVM.
+     *
+     * @param threads the thread count
+     */
     public static void setThreads(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads: expected >= 1, got " + threads);

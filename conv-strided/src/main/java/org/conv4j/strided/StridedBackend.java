@@ -84,6 +84,7 @@ public final class StridedBackend extends AbstractGemmBackend {
      * A backend whose calls use at most {@code workspaceBytes} of native workspace each (a band of one output
      * row is the minimum and is used even if it is larger).
      *
+     * @param workspaceBytes the limit in bytes
      * @throws IllegalArgumentException if the limit is below {@link Workspace#MIN_LIMIT_BYTES}
      */
     public StridedBackend(long workspaceBytes) {

@@ -38,6 +38,13 @@ import java.util.Objects;
  */
 public record WindowView(long[] shape, long[] stride, long offset) {
 
+    /**
+     * A view, checked for consistency (not against a buffer: see {@link #checkFits}).
+     *
+     * @param shape the size of each axis, each at least 1
+     * @param stride the step of each axis in buffer elements, each at least 0
+     * @param offset the buffer element of view element {@code (0, ..., 0)}, at least 0
+     */
     public WindowView {
         Objects.requireNonNull(shape, "shape must not be null");
         Objects.requireNonNull(stride, "stride must not be null");
@@ -64,6 +71,9 @@ public record WindowView(long[] shape, long[] stride, long offset) {
      * The 6-D window view {@code (N, C, outH, outW, kH, kW)} of the padded input, strides
      * {@code (C*Hp*Wp, Hp*Wp, sh*Wp, sw, dh*Wp, dw)}, offset 0 (see the class comment).
      * All sizes come from {@code s}.
+     *
+     * @param s the validated geometry
+     * @return the view
      */
     public static WindowView windows(ConvShape s) {
         ConvParams p = s.params();
@@ -76,17 +86,32 @@ public record WindowView(long[] shape, long[] stride, long offset) {
                 0);
     }
 
-    /** Rows of one phase plane, {@code Hq = ceil(Hp / sh)} (see {@link #tapMatrix}). */
+    /**
+     * Rows of one phase plane, {@code Hq = ceil(Hp / sh)} (see {@link #tapMatrix}).
+     *
+     * @param s the validated geometry
+     * @return {@code Hq}
+     */
     public static long phaseH(ConvShape s) {
         return (s.paddedH() + s.params().strideH() - 1) / s.params().strideH();
     }
 
-    /** Columns of one phase plane, {@code Wq = ceil(Wp / sw)}. */
+    /**
+     * Columns of one phase plane, {@code Wq = ceil(Wp / sw)}.
+     *
+     * @param s the validated geometry
+     * @return {@code Wq}
+     */
     public static long phaseW(ConvShape s) {
         return (s.paddedW() + s.params().strideW() - 1) / s.params().strideW();
     }
 
-    /** Floats of the phase layout of one image, {@code sh*sw*C*Hq*Wq} (= {@code C*Hp*Wp} at stride 1). */
+    /**
+     * Floats of the phase layout of one image, {@code sh*sw*C*Hq*Wq} (= {@code C*Hp*Wp} at stride 1).
+     *
+     * @param s the validated geometry
+     * @return the floats
+     */
     public static long phaseImageLength(ConvShape s) {
         ConvParams p = s.params();
         return (long) p.strideH() * p.strideW() * s.inChannels() * phaseH(s) * phaseW(s);
@@ -114,6 +139,12 @@ public record WindowView(long[] shape, long[] stride, long offset) {
      * <p>It stays inside its phase and group: {@code oh*sh + i*dh <= Hp - 1} gives
      * {@code oh + qi <= (Hp - 1 - a)/sh <= Hq - 1}, and likewise {@code ow + qj <= Wq - 1}. At stride 1 the last
      * tap's matrix ends exactly on element {@code (g+1)*Cg*Hp*Wp - 1}.
+     *
+     * @param s the validated geometry
+     * @param group the group
+     * @param i the kernel row
+     * @param j the kernel column
+     * @return the tap matrix view
      */
     public static WindowView tapMatrix(ConvShape s, int group, int i, int j) {
         return tapMatrix(s, group, i, j, 0, s.outH());
@@ -123,6 +154,14 @@ public record WindowView(long[] shape, long[] stride, long offset) {
      * {@link #tapMatrix(ConvShape, int, int, int)} restricted to the band of output rows
      * {@code firstRow .. firstRow + rows - 1}: offset {@code + firstRow*Wq}, {@code L = (rows - 1)*Wq + outW}
      * columns (the workspace-bounded form used by the backend).
+     *
+     * @param s the validated geometry
+     * @param group the group
+     * @param i the kernel row
+     * @param j the kernel column
+     * @param firstRow the first output row of the band
+     * @param rows the output rows of the band
+     * @return the tap matrix view of the band
      */
     public static WindowView tapMatrix(ConvShape s, int group, int i, int j, int firstRow, int rows) {
         if (firstRow < 0 || rows < 1 || firstRow + rows > s.outH()) {
@@ -146,6 +185,10 @@ public record WindowView(long[] shape, long[] stride, long offset) {
      * the 5-D view {@code (C/groups, outH, outW, kH, kW)} with strides {@code (Hp*Wp, sh*Wp, sw, dh*Wp, dw)}
      * and offset {@code g*(C/groups)*Hp*Wp}. It is {@link #windows} at image 0 with the batch axis dropped
      * (groups only move the start along the channel axis).
+     *
+     * @param s the validated geometry
+     * @param group the group
+     * @return the view
      */
     public static WindowView groupWindows(ConvShape s, int group) {
         long[] shape = windows(s).shape;
@@ -155,7 +198,12 @@ public record WindowView(long[] shape, long[] stride, long offset) {
                 new long[] {stride[1], stride[2], stride[3], stride[4], stride[5]}, group * cg * stride[1]);
     }
 
-    /** The length of the padded input buffer {@code N*C*Hp*Wp} the {@link #windows} view is taken of. */
+    /**
+     * The length of the padded input buffer {@code N*C*Hp*Wp} the {@link #windows} view is taken of.
+     *
+     * @param s the validated geometry
+     * @return {@code N*C*Hp*Wp}
+     */
     public static long paddedLength(ConvShape s) {
         return (long) s.batch() * s.inChannels() * s.paddedH() * s.paddedW();
     }
@@ -164,6 +212,11 @@ public record WindowView(long[] shape, long[] stride, long offset) {
      * The sub-view of indices {@code start .. start + count - 1} along {@code axis} (numpy's
      * {@code v[..., start:start+count, ...]}): the same strides, offset {@code + start*stride[axis]}. It
      * reaches no element this view does not reach.
+     *
+     * @param axis the axis
+     * @param start the first index kept
+     * @param count the number of indices kept
+     * @return the sub-view
      */
     public WindowView slice(int axis, long start, long count) {
         if (axis < 0 || axis >= shape.length) {
@@ -178,24 +231,41 @@ public record WindowView(long[] shape, long[] stride, long offset) {
         return new WindowView(newShape, stride, offset + start * stride[axis]);
     }
 
-    /** Number of axes. */
+    /**
+     * Number of axes.
+     *
+     * @return the number of axes
+     */
     public int rank() {
         return shape.length;
     }
 
-    /** A copy of the shape. */
+    /**
+     * A copy of the shape.
+     *
+     * @return the shape
+     */
     @Override
     public long[] shape() {
         return shape.clone();
     }
 
-    /** A copy of the strides. */
+    /**
+     * A copy of the strides.
+     *
+     * @return the strides
+     */
     @Override
     public long[] stride() {
         return stride.clone();
     }
 
-    /** The buffer element of view element {@code index} (no bounds check on the index). */
+    /**
+     * The buffer element of view element {@code index} (no bounds check on the index).
+     *
+     * @param index one index per axis
+     * @return the buffer element
+     */
     public long elementOffset(long... index) {
         long e = offset;
         for (int a = 0; a < shape.length; a++) {
@@ -204,7 +274,11 @@ public record WindowView(long[] shape, long[] stride, long offset) {
         return e;
     }
 
-    /** The highest buffer element this view can reach: {@code offset + sum_a (shape[a] - 1) * stride[a]}. */
+    /**
+     * The highest buffer element this view can reach: {@code offset + sum_a (shape[a] - 1) * stride[a]}.
+     *
+     * @return the highest buffer element
+     */
     public long maxReachableOffset() {
         return maxReachableOffset(offset, shape, stride);
     }
@@ -213,6 +287,10 @@ public record WindowView(long[] shape, long[] stride, long offset) {
      * {@code offset + sum_a (shape[a] - 1) * stride[a]}: with non-negative strides, the highest buffer element
      * any index of the view maps to (each term is largest at the last index of its axis).
      *
+     * @param offset the view's offset
+     * @param shape the view's shape
+     * @param stride the view's strides
+     * @return the highest buffer element
      * @throws IllegalArgumentException if the sum overflows a long
      */
     public static long maxReachableOffset(long offset, long[] shape, long[] stride) {
@@ -233,6 +311,7 @@ public record WindowView(long[] shape, long[] stride, long offset) {
      * {@code bufferLength} elements: {@code 0 <= offset} (guaranteed by the constructor) and
      * {@code maxReachableOffset() < bufferLength}.
      *
+     * @param bufferLength the buffer's length in elements
      * @return this view
      * @throws IllegalArgumentException naming the view, with the buffer length needed and the one given
      */

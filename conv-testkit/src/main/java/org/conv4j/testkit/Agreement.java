@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Element-wise comparison of a backend's result with the reference, with a tolerance relative to the
  * reference's magnitude:
  * <pre>
- *   |actual - expected| <= tolerance * max(max|expected|, termScale, MIN_SCALE)   for finite expected values
+ *   |actual - expected| &lt;= tolerance * max(max|expected|, termScale, MIN_SCALE)   for finite expected values
  *   actual is the same NaN / +Inf / -Inf                                           for non-finite expected values
  * </pre>
  * The scale is the largest finite magnitude of the whole reference tensor, because float32 rounding in
@@ -27,7 +27,12 @@ public final class Agreement {
     private Agreement() {
     }
 
-    /** The largest finite absolute value of {@code t}, at least {@link #MIN_SCALE}. */
+    /**
+     * The largest finite absolute value of {@code t}, at least {@link #MIN_SCALE}.
+     *
+     * @param t the tensor
+     * @return the scale
+     */
     public static float scale(Tensor4D t) {
         return Math.max(MIN_SCALE, maxFiniteAbs(t));
     }
@@ -35,6 +40,12 @@ public final class Agreement {
     /**
      * Fails, with the case, the element and both values, unless {@code actual} agrees with
      * {@code expected} as described in the class comment.
+     *
+     * @param what names the compared tensor in the failure message
+     * @param context the case, shown in the failure message
+     * @param expected the reference's result
+     * @param actual the backend's result
+     * @param tolerance the allowed difference relative to the scale
      */
     public static void assertAgrees(String what, Object context, Tensor4D expected, Tensor4D actual, float tolerance) {
         assertAgrees(what, context, expected, actual, tolerance, 0f);
@@ -43,6 +54,13 @@ public final class Agreement {
     /**
      * As {@link #assertAgrees(String, Object, Tensor4D, Tensor4D, float)}, with the scale at least
      * {@code termScale}, the largest magnitude of one term of the sums.
+     *
+     * @param what names the compared tensor in the failure message
+     * @param context the case, shown in the failure message
+     * @param expected the reference's result
+     * @param actual the backend's result
+     * @param tolerance the allowed difference relative to the scale
+     * @param termScale the largest magnitude of one term
      */
     public static void assertAgrees(String what, Object context, Tensor4D expected, Tensor4D actual, float tolerance,
                                     float termScale) {
@@ -78,6 +96,12 @@ public final class Agreement {
     /**
      * {@link #assertAgrees} for the input and the weight gradient ({@code dL/dx}, {@code dL/dw}) of a backward
      * pass, named {@code what + " dx"} and {@code what + " dw"}.
+     *
+     * @param what names the compared tensor in the failure message
+     * @param context the case, shown in the failure message
+     * @param expected the reference's gradients
+     * @param actual the backend's gradients
+     * @param tolerance the allowed difference relative to the scale
      */
     public static void assertGradientsAgree(String what, Object context, ConvGradients expected, ConvGradients actual,
                                             float tolerance) {
@@ -85,13 +109,24 @@ public final class Agreement {
         assertAgrees(what + " dw", context, expected.weight(), actual.weight(), tolerance);
     }
 
-    /** Fails unless the two passes gave bit-identical input and weight gradients. */
+    /**
+     * Fails unless the two passes gave bit-identical input and weight gradients.
+     *
+     * @param what names the compared tensor in the failure message
+     * @param first the gradients of the first pass
+     * @param second the gradients of the second pass
+     */
     public static void assertSameGradients(String what, ConvGradients first, ConvGradients second) {
         assertArrayEquals(first.input().data(), second.input().data(), "dx, " + what);
         assertArrayEquals(first.weight().data(), second.weight().data(), "dw, " + what);
     }
 
-    /** The largest finite absolute value of {@code t}, 0 if there is none. */
+    /**
+     * The largest finite absolute value of {@code t}, 0 if there is none.
+     *
+     * @param t the tensor
+     * @return the largest finite absolute value
+     */
     public static float maxFiniteAbs(Tensor4D t) {
         float max = 0f;
         for (float v : t.toHeapNchw().data()) {

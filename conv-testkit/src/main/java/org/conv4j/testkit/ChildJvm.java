@@ -37,35 +37,67 @@ public final class ChildJvm {
         this.args = args;
     }
 
-    /** A child JVM that runs {@code main} with {@code args}. */
+    /**
+     * A child JVM that runs {@code main} with {@code args}.
+     *
+     * @param main the class whose {@code main} the child runs
+     * @param args its arguments
+     * @return the child, not started yet
+     */
     public static ChildJvm of(Class<?> main, String... args) {
         return new ChildJvm(main, List.of(args));
     }
 
-    /** Adds JVM options (before the main class), e.g. {@code -Xmx1g} or {@code -Dname=value}. */
+    /**
+     * Adds JVM options (before the main class), e.g. {@code -Xmx1g} or {@code -Dname=value}.
+     *
+     * @param options the options
+     * @return this
+     */
     public ChildJvm jvmOptions(String... options) {
         return jvmOptions(List.of(options));
     }
 
-    /** Adds JVM options (before the main class). */
+    /**
+     * Adds JVM options (before the main class).
+     *
+     * @param options the options
+     * @return this
+     */
     public ChildJvm jvmOptions(List<String> options) {
         jvmOptions.addAll(options);
         return this;
     }
 
-    /** Sets an environment variable of the child, or removes it if {@code value} is null. */
+    /**
+     * Sets an environment variable of the child, or removes it if {@code value} is null.
+     *
+     * @param name the variable
+     * @param value its value, or null to remove it
+     * @return this
+     */
     public ChildJvm environment(String name, String value) {
         environment.put(name, value);
         return this;
     }
 
-    /** The child's class path, in place of the test's. */
+    /**
+     * The child's class path, in place of the test's.
+     *
+     * @param entries the class path entries
+     * @return this
+     */
     public ChildJvm classpath(List<String> entries) {
         classpath = String.join(File.pathSeparator, entries);
         return this;
     }
 
-    /** How long {@link #run} waits for the child (default 120 s). */
+    /**
+     * How long {@link #run} waits for the child (default 120 s).
+     *
+     * @param seconds the timeout
+     * @return this
+     */
     public ChildJvm timeoutSeconds(long seconds) {
         timeoutSeconds = seconds;
         return this;
@@ -74,6 +106,10 @@ public final class ChildJvm {
     /**
      * Runs the child to its end and returns what it printed (standard output and error together). Fails the test
      * if the child does not exit within the timeout or exits with a status other than 0, showing its output.
+     *
+     * @return the child's output
+     * @throws IOException if the child cannot be started or its output not read
+     * @throws InterruptedException if the test thread is interrupted while waiting
      */
     public String run() throws IOException, InterruptedException {
         Result r = execute();
@@ -109,7 +145,12 @@ public final class ChildJvm {
         }
     }
 
-    /** Starts the child with its output on a pipe ({@link Process#getInputStream()}), for tests that read it live. */
+    /**
+     * Starts the child with its output on a pipe ({@link Process#getInputStream()}), for tests that read it live.
+     *
+     * @return the running child
+     * @throws IOException if the child cannot be started
+     */
     public Process start() throws IOException {
         return builder().start();
     }

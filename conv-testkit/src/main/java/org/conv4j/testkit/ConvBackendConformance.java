@@ -59,21 +59,33 @@ public abstract class ConvBackendConformance {
     public static final String CASES_PROPERTY = "conv4j.kit.cases";
     /** Seed of the random sweep. */
     public static final String SEED_PROPERTY = "conv4j.kit.seed";
+    /** Default of {@value #CASES_PROPERTY}. */
     public static final int DEFAULT_CASES = 250;
+    /** Default of {@value #SEED_PROPERTY}. */
     public static final long DEFAULT_SEED = 0x5EED_C0DEL;
 
-    /** The backend under test. */
+    /**
+     * The backend under test.
+     *
+     * @return the backend
+     */
     protected abstract ConvBackend backend();
 
     /**
      * Largest allowed difference from the reference, relative to the reference tensor's largest
      * magnitude (see {@link Agreement}). The default suits float32 GEMM; backends document their own.
+     *
+     * @return the relative tolerance
      */
     protected float tolerance() {
         return 1e-5f;
     }
 
-    /** The reference backend, found by name through {@link Conv2d}. */
+    /**
+     * The reference backend, found by name through {@link Conv2d}.
+     *
+     * @return the {@code naive} backend
+     */
     protected static ConvBackend reference() {
         try {
             return Conv2d.backend("naive");

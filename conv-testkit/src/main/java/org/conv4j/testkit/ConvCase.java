@@ -26,17 +26,29 @@ import java.util.SplittableRandom;
 public record ConvCase(String label, long seed, int n, int c, int h, int w, int k, int kh, int kw,
                        ConvParams params, boolean hasBias) {
 
-    /** A fresh input {@code (n, c, h, w)}, uniform in [-1, 1). */
+    /**
+     * A fresh input {@code (n, c, h, w)}, uniform in [-1, 1).
+     *
+     * @return the input
+     */
     public Tensor4D input() {
         return Tensor4D.random(seed, n, c, h, w);
     }
 
-    /** A fresh weight {@code (k, c/groups, kh, kw)}, uniform in [-1, 1). */
+    /**
+     * A fresh weight {@code (k, c/groups, kh, kw)}, uniform in [-1, 1).
+     *
+     * @return the weight
+     */
     public Tensor4D weight() {
         return Tensor4D.random(seed + 1, k, c / params.groups(), kh, kw);
     }
 
-    /** A fresh bias of length k, or null. */
+    /**
+     * A fresh bias of length k, or null.
+     *
+     * @return the bias, or null
+     */
     public float[] bias() {
         if (!hasBias) {
             return null;
@@ -49,12 +61,20 @@ public record ConvCase(String label, long seed, int n, int c, int h, int w, int 
         return b;
     }
 
-    /** The validated geometry. */
+    /**
+     * The validated geometry.
+     *
+     * @return the geometry
+     */
     public ConvShape shape() {
         return ConvShape.forward(input(), weight(), bias(), params);
     }
 
-    /** A fresh gradOutput of the output's shape, uniform in [-1, 1). */
+    /**
+     * A fresh gradOutput of the output's shape, uniform in [-1, 1).
+     *
+     * @return {@code dL/dy}
+     */
     public Tensor4D gradOutput() {
         ConvShape s = shape();
         return Tensor4D.random(seed + 3, s.batch(), s.outChannels(), s.outH(), s.outW());
@@ -63,17 +83,27 @@ public record ConvCase(String label, long seed, int n, int c, int h, int w, int 
     /**
      * Read as a transposed convolution: input {@code (n, c, h, w)} as for the convolution, weight
      * {@code (c, k/groups, kh, kw)} with {@code k} the output channels, uniform in [-1, 1).
+     *
+     * @return the transposed convolution's weight
      */
     public Tensor4D transposedWeight() {
         return Tensor4D.random(seed + 1, c, k / params.groups(), kh, kw);
     }
 
-    /** Read as a transposed convolution: the validated geometry. */
+    /**
+     * Read as a transposed convolution: the validated geometry.
+     *
+     * @return the geometry
+     */
     public TransposedShape transposedShape() {
         return TransposedShape.forward(input(), transposedWeight(), bias(), params);
     }
 
-    /** Read as a transposed convolution: a fresh gradOutput of its output's shape. */
+    /**
+     * Read as a transposed convolution: a fresh gradOutput of its output's shape.
+     *
+     * @return {@code dL/dy} of the transposed convolution
+     */
     public Tensor4D transposedGradOutput() {
         TransposedShape t = transposedShape();
         return Tensor4D.random(seed + 3, t.batch(), t.outChannels(), t.outH(), t.outW());

@@ -17,7 +17,11 @@ public final class ConvCases {
         return ConvParams.builder();
     }
 
-    /** Hand-picked cases, each named for the corner it exercises. */
+    /**
+     * Hand-picked cases, each named for the corner it exercises.
+     *
+     * @return the cases
+     */
     public static List<ConvCase> edgeCases() {
         List<ConvCase> cases = new ArrayList<>();
         long s = 1000;
@@ -58,6 +62,10 @@ public final class ConvCases {
      * {@code count} random valid configurations from {@code seed}: prime and small sizes, kernels 1 to 7,
      * strides 1 to 4, dilations 1 to 3, four independent paddings 0 to 3, groups 1, 2, 3 or depthwise,
      * batch 1 to 3, with and without bias. Sizes are kept small so the naive reference stays quick.
+     *
+     * @param seed the seed of the configurations
+     * @param count the number of configurations
+     * @return the cases
      */
     public static List<ConvCase> sweep(long seed, int count) {
         SplittableRandom r = new SplittableRandom(seed);
@@ -106,6 +114,8 @@ public final class ConvCases {
      * Hand-picked cases for each padding mode other than zeros: plain, asymmetric with stride, dilation with
      * groups, depthwise with same padding, 1x1 kernels, primes, one-row inputs, and each mode's limit (a reflected
      * pad of size - 1, a circular pad of the whole size, a replicated pad wider than the input).
+     *
+     * @return the cases
      */
     public static List<ConvCase> paddingModeCases() {
         List<ConvCase> cases = new ArrayList<>();
@@ -136,6 +146,10 @@ public final class ConvCases {
     /**
      * {@code count} random configurations with a padding mode other than zeros: as {@link #sweep}, with every
      * side padded 0 to 3 within the mode's limits.
+     *
+     * @param seed the seed of the configurations
+     * @param count the number of configurations
+     * @return the cases
      */
     public static List<ConvCase> paddingModeSweep(long seed, int count) {
         SplittableRandom r = new SplittableRandom(seed);
@@ -167,6 +181,8 @@ public final class ConvCases {
      * the upsampling shapes of decoders and GAN generators (4x4 stride 2 pad 1, 3x3 stride 2 with output
      * padding), asymmetric padding, dilation with output padding, groups, depthwise, 1x1 with stride, primes,
      * a one-pixel input, and padding that crops most of the output.
+     *
+     * @return the cases
      */
     public static List<ConvCase> transposedCases() {
         List<ConvCase> cases = new ArrayList<>();
@@ -192,6 +208,10 @@ public final class ConvCases {
     /**
      * {@code count} random transposed convolutions: sizes, kernels, strides, dilations, paddings and groups as
      * in {@link #sweep}, output padding below the stride or dilation, skipping geometries with no output.
+     *
+     * @param seed the seed of the configurations
+     * @param count the number of configurations
+     * @return the cases
      */
     public static List<ConvCase> transposedSweep(long seed, int count) {
         SplittableRandom r = new SplittableRandom(seed);

@@ -29,12 +29,28 @@ public final class SingleGradients {
     /** A backend's backward pass for the wanted gradients: {@code dL/dx} into {@code dx}, {@code dL/dw} into {@code dw}, each unless null. */
     @FunctionalInterface
     public interface Pass {
+        /**
+         * Runs the pass.
+         *
+         * @param s the validated geometry
+         * @param input the input, or null when only {@code dL/dx} is wanted (which does not read it)
+         * @param weight the weight, or null when only {@code dL/dw} is wanted (which does not read it)
+         * @param gradOutput {@code dL/dy}
+         * @param dx receives {@code dL/dx}, or null
+         * @param dw receives {@code dL/dw}, or null
+         */
         void run(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput, float[] dx, float[] dw);
     }
 
     /**
      * For every backend (by label) and case, {@link #assertSameAsBackward} and, with zero padding,
      * {@link #assertWithoutTheOthersOperand} through the backend's {@code pass}.
+     *
+     * @param <B> the backend type
+     * @param backends the backends by label
+     * @param cases the cases
+     * @param pass the backend's pass for the wanted gradients
+     * @return one test per backend and case
      */
     public static <B extends ConvBackend> Stream<DynamicTest> tests(Map<String, B> backends, List<ConvCase> cases,
                                                                     Function<B, Pass> pass) {
@@ -47,7 +63,12 @@ public final class SingleGradients {
                 })));
     }
 
-    /** {@code inputGradient} and {@code weightGradient} equal {@code backward}'s gradients element for element. */
+    /**
+     * {@code inputGradient} and {@code weightGradient} equal {@code backward}'s gradients element for element.
+     *
+     * @param backend the backend under test
+     * @param c the case
+     */
     public static void assertSameAsBackward(ConvBackend backend, ConvCase c) {
         Tensor4D x = c.input();
         Tensor4D w = c.weight();
@@ -61,6 +82,10 @@ public final class SingleGradients {
      * {@code pass} given a {@code null} input computes {@code backward}'s {@code dL/dx}, given a {@code null} weight
      * its {@code dL/dw}: neither gradient can have computed the other (zero padding: the pass sees the
      * convolution as validated, with no padding mode applied).
+     *
+     * @param backend the backend under test
+     * @param pass the backend's pass for the wanted gradients
+     * @param c the case
      */
     public static void assertWithoutTheOthersOperand(ConvBackend backend, Pass pass, ConvCase c) {
         Tensor4D x = c.input();
