@@ -132,6 +132,9 @@ public abstract class AbstractConvBackend implements ConvBackend {
      * zeros into a new tensor, the subclass called on it with no padding, and {@code dL/dx} cropped back (the
      * results are the same; the call costs a copy of the padded input). For a backend whose own kernels mishandle
      * some padded geometries. The default is false.
+     *
+     * @param s the validated geometry
+     * @return whether to pad beforehand
      */
     protected boolean padsExplicitly(ConvShape s) {
         return false;

@@ -96,6 +96,8 @@ public record ConvAxis(int in, int kernel, int stride, int padBefore, int padAft
      * output is the bias alone. The taps' output ranges ({@link #firstOutput}) move towards lower outputs as the
      * tap grows, so walking the taps from the last to the first visits them in order of their start, and any gap
      * between them, or before the first or after the last, is such an output. O(kernel).
+     *
+     * @return whether such an output exists
      */
     public boolean hasPaddingOnlyOutputs() {
         int covered = 0;

@@ -292,6 +292,8 @@ public final class ConvShape {
     /**
      * Whether some output's window lies wholly in the padding along a spatial axis ({@link
      * ConvAxis#hasPaddingOnlyOutputs()}), so that it reads no input element at all.
+     *
+     * @return whether such an output exists
      */
     public boolean hasPaddingOnlyOutputs() {
         return rows.hasPaddingOnlyOutputs() || cols.hasPaddingOnlyOutputs();

@@ -19,7 +19,18 @@ public enum MemoryLayout {
      */
     NHWC;
 
-    /** The position of element {@code (n, c, h, w)} of a tensor of shape {@code (N, C, H, W)} in this layout. */
+    /**
+     * The position of element {@code (n, c, h, w)} of a tensor of shape {@code (N, C, H, W)} in this layout.
+     *
+     * @param n the batch index
+     * @param c the channel index
+     * @param h the row index
+     * @param w the column index
+     * @param channels the tensor's channel count
+     * @param height the tensor's height
+     * @param width the tensor's width
+     * @return the position in the storage
+     */
     public int index(int n, int c, int h, int w, int channels, int height, int width) {
         return this == NCHW ? ((n * channels + c) * height + h) * width + w : ((n * height + h) * width + w) * channels + c;
     }

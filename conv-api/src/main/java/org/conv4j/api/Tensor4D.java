@@ -74,13 +74,30 @@ public final class Tensor4D implements AutoCloseable {
         this.owned = owned;
     }
 
-    /** A new heap NCHW tensor of the given shape, filled with zeros. */
+    /**
+     * A new heap NCHW tensor of the given shape, filled with zeros.
+     *
+     * @param n the batch size
+     * @param c the channels
+     * @param h the height
+     * @param w the width
+     * @return the new tensor
+     */
     public static Tensor4D zeros(int n, int c, int h, int w) {
         int size = checkedSize("shape", n, c, h, w);
         return new Tensor4D(new float[size], n, c, h, w);
     }
 
-    /** A new heap tensor of the given shape and layout, filled with zeros. */
+    /**
+     * A new heap tensor of the given shape and layout, filled with zeros.
+     *
+     * @param layout the memory layout
+     * @param n the batch size
+     * @param c the channels
+     * @param h the height
+     * @param w the width
+     * @return the new tensor
+     */
     public static Tensor4D zeros(MemoryLayout layout, int n, int c, int h, int w) {
         Objects.requireNonNull(layout, "layout must not be null");
         int size = checkedSize("shape", n, c, h, w);
@@ -90,6 +107,13 @@ public final class Tensor4D implements AutoCloseable {
     /**
      * A new tensor in native memory (a direct buffer in the platform's byte order), zeroed, owned by the tensor:
      * {@link #close()} frees it.
+     *
+     * @param layout the memory layout
+     * @param n the batch size
+     * @param c the channels
+     * @param h the height
+     * @param w the width
+     * @return the new native tensor
      */
     public static Tensor4D allocateNative(MemoryLayout layout, int n, int c, int h, int w) {
         Objects.requireNonNull(layout, "layout must not be null");
@@ -102,7 +126,16 @@ public final class Tensor4D implements AutoCloseable {
         return new Tensor4D(layout, null, bytes.asFloatBuffer(), bytes, n, c, h, w);
     }
 
-    /** A new heap NCHW tensor of the given shape with every element set to {@code value}. */
+    /**
+     * A new heap NCHW tensor of the given shape with every element set to {@code value}.
+     *
+     * @param value the value of every element
+     * @param n the batch size
+     * @param c the channels
+     * @param h the height
+     * @param w the width
+     * @return the new tensor
+     */
     public static Tensor4D filled(float value, int n, int c, int h, int w) {
         Tensor4D t = zeros(n, c, h, w);
         Arrays.fill(t.data, value);
@@ -112,6 +145,12 @@ public final class Tensor4D implements AutoCloseable {
     /**
      * Wraps {@code data} as a heap NCHW tensor without copying it.
      *
+     * @param data the elements, in the layout's order
+     * @param n the batch size
+     * @param c the channels
+     * @param h the height
+     * @param w the width
+     * @return the tensor
      * @throws NullPointerException if {@code data} is null
      * @throws IllegalArgumentException if a dimension is below 1, the element count overflows an int, or
      *         {@code data.length != n*c*h*w}
@@ -123,6 +162,13 @@ public final class Tensor4D implements AutoCloseable {
     /**
      * Wraps {@code data}, whose elements are in {@code layout}'s order, as a heap tensor without copying it.
      *
+     * @param data the elements, in the layout's order
+     * @param layout the memory layout
+     * @param n the batch size
+     * @param c the channels
+     * @param h the height
+     * @param w the width
+     * @return the tensor
      * @throws IllegalArgumentException if a dimension is below 1, the element count overflows an int, or
      *         {@code data.length != n*c*h*w}
      */
@@ -143,6 +189,13 @@ public final class Tensor4D implements AutoCloseable {
      * it); a heap buffer wraps its array, which it must cover whole. The buffer's position and limit are not
      * changed; later changes to them do not affect the tensor.
      *
+     * @param buffer the buffer whose elements are wrapped
+     * @param layout the memory layout
+     * @param n the batch size
+     * @param c the channels
+     * @param h the height
+     * @param w the width
+     * @return the tensor
      * @throws IllegalArgumentException if the buffer holds other than {@code n*c*h*w} elements, or is a heap
      *         buffer over part of an array or without an accessible array (read-only)
      */
@@ -171,6 +224,13 @@ public final class Tensor4D implements AutoCloseable {
     /**
      * A heap NCHW tensor of uniform random values in {@code [-1, 1)}, reproducible from {@code seed}
      * (the same seed and shape always give the same contents, on every JVM).
+     *
+     * @param seed the random seed
+     * @param n the batch size
+     * @param c the channels
+     * @param h the height
+     * @param w the width
+     * @return the new tensor
      */
     public static Tensor4D random(long seed, int n, int c, int h, int w) {
         Tensor4D t = zeros(n, c, h, w);
@@ -185,6 +245,11 @@ public final class Tensor4D implements AutoCloseable {
      * The element count {@code n*c*h*w}, after checking that every dimension is at least 1 and that the
      * product fits in an int.
      *
+     * @param n the batch size
+     * @param c the channels
+     * @param h the height
+     * @param w the width
+     * @return the element count
      * @param what names the tensor in the error message
      */
     public static int checkedSize(String what, int n, int c, int h, int w) {
@@ -204,62 +269,115 @@ public final class Tensor4D implements AutoCloseable {
         return "[" + n + ", " + c + ", " + h + ", " + w + "]";
     }
 
-    /** Batch size (first dimension). */
+    /**
+     * Batch size (first dimension).
+     *
+     * @return the batch size
+     */
     public int n() {
         return n;
     }
 
-    /** Channels (second dimension). */
+    /**
+     * Channels (second dimension).
+     *
+     * @return the channel count
+     */
     public int c() {
         return c;
     }
 
-    /** Height (third dimension). */
+    /**
+     * Height (third dimension).
+     *
+     * @return the height
+     */
     public int h() {
         return h;
     }
 
-    /** Width (fourth dimension, contiguous in memory). */
+    /**
+     * Width (fourth dimension, contiguous in memory).
+     *
+     * @return the width
+     */
     public int w() {
         return w;
     }
 
-    /** The element count, {@code n*c*h*w}. */
+    /**
+     * The element count, {@code n*c*h*w}.
+     *
+     * @return the element count
+     */
     public int size() {
         return n * c * h * w;
     }
 
-    /** A copy of the shape, {@code {n, c, h, w}}. */
+    /**
+     * A copy of the shape, {@code {n, c, h, w}}.
+     *
+     * @return {@code {n, c, h, w}}
+     */
     public int[] shape() {
         return new int[] {n, c, h, w};
     }
 
-    /** True if the shape is exactly {@code (n, c, h, w)}. */
+    /**
+     * True if the shape is exactly {@code (n, c, h, w)}.
+     *
+     * @param n the batch size
+     * @param c the channels
+     * @param h the height
+     * @param w the width
+     * @return whether the shape matches
+     */
     public boolean hasShape(int n, int c, int h, int w) {
         return this.n == n && this.c == c && this.h == h && this.w == w;
     }
 
-    /** True if {@code other} has the same shape as this tensor (whatever the layouts and storages). */
+    /**
+     * True if {@code other} has the same shape as this tensor (whatever the layouts and storages).
+     *
+     * @param other the tensor to compare with
+     * @return whether the shapes match
+     */
     public boolean sameShape(Tensor4D other) {
         return hasShape(other.n, other.c, other.h, other.w);
     }
 
-    /** The shape as text, e.g. {@code [8, 64, 56, 56]}. */
+    /**
+     * The shape as text, e.g. {@code [8, 64, 56, 56]}.
+     *
+     * @return the shape as text
+     */
     public String shapeString() {
         return shapeString(n, c, h, w);
     }
 
-    /** The order of the elements in memory. */
+    /**
+     * The order of the elements in memory.
+     *
+     * @return the layout
+     */
     public MemoryLayout layout() {
         return layout;
     }
 
-    /** Whether the elements are in native memory (a direct buffer) rather than a Java array. */
+    /**
+     * Whether the elements are in native memory (a direct buffer) rather than a Java array.
+     *
+     * @return whether the storage is native memory
+     */
     public boolean isNative() {
         return data == null;
     }
 
-    /** Whether this is a heap NCHW tensor, the form every backend reads ({@link #data()} in NCHW order). */
+    /**
+     * Whether this is a heap NCHW tensor, the form every backend reads ({@link #data()} in NCHW order).
+     *
+     * @return whether the tensor is heap NCHW
+     */
     public boolean isHeapNchw() {
         return data != null && layout == MemoryLayout.NCHW;
     }
@@ -267,6 +385,7 @@ public final class Tensor4D implements AutoCloseable {
     /**
      * The backing array (not a copy), in {@link #layout()}'s order.
      *
+     * @return the backing array
      * @throws IllegalStateException if the tensor is in native memory ({@link #toHeap()} makes a heap copy)
      */
     public float[] data() {
@@ -282,6 +401,7 @@ public final class Tensor4D implements AutoCloseable {
      * order: the direct buffer of a native tensor, or a buffer over the heap array. A view of owned native memory
      * must not be used after {@link #close()} (the memory is then freed when the last view is unreachable).
      *
+     * @return a view of the storage
      * @throws IllegalStateException if the tensor is closed
      */
     public FloatBuffer buffer() {
@@ -301,6 +421,11 @@ public final class Tensor4D implements AutoCloseable {
      * The position of element {@code (n, c, h, w)} in the storage ({@link #data()} or {@link #buffer()}), as
      * {@link MemoryLayout#index} gives it for this tensor's layout.
      *
+     * @param n the batch index
+     * @param c the channel index
+     * @param h the row index
+     * @param w the column index
+     * @return the position in the storage
      * @throws IndexOutOfBoundsException if an index is outside its dimension
      */
     public int index(int n, int c, int h, int w) {
@@ -318,7 +443,15 @@ public final class Tensor4D implements AutoCloseable {
         }
     }
 
-    /** Element {@code (n, c, h, w)}, by logical index whatever the layout. */
+    /**
+     * Element {@code (n, c, h, w)}, by logical index whatever the layout.
+     *
+     * @param n the batch index
+     * @param c the channel index
+     * @param h the row index
+     * @param w the column index
+     * @return the element
+     */
     public float get(int n, int c, int h, int w) {
         int i = index(n, c, h, w);
         if (data != null) {
@@ -332,7 +465,15 @@ public final class Tensor4D implements AutoCloseable {
         }
     }
 
-    /** Sets element {@code (n, c, h, w)}, by logical index whatever the layout, to {@code v}. */
+    /**
+     * Sets element {@code (n, c, h, w)}, by logical index whatever the layout, to {@code v}.
+     *
+     * @param n the batch index
+     * @param c the channel index
+     * @param h the row index
+     * @param w the column index
+     * @param v the new value
+     */
     public void set(int n, int c, int h, int w, float v) {
         int i = index(n, c, h, w);
         if (data != null) {
@@ -347,7 +488,12 @@ public final class Tensor4D implements AutoCloseable {
         }
     }
 
-    /** Sets every element to {@code value}; returns this tensor. */
+    /**
+     * Sets every element to {@code value}; returns this tensor.
+     *
+     * @param value the value of every element
+     * @return this tensor
+     */
     public Tensor4D fill(float value) {
         if (data != null) {
             Arrays.fill(data, value);
@@ -366,23 +512,41 @@ public final class Tensor4D implements AutoCloseable {
         return this;
     }
 
-    /** A deep copy in the same layout and storage (native memory for a native tensor, owned by the copy). */
+    /**
+     * A deep copy in the same layout and storage (native memory for a native tensor, owned by the copy).
+     *
+     * @return the copy
+     */
     public Tensor4D copy() {
         return isNative() ? toNative(layout) : new Tensor4D(layout, elements(layout), null, null, n, c, h, w);
     }
 
-    /** This tensor if it is in {@code layout} already, else a heap copy in {@code layout}. */
+    /**
+     * This tensor if it is in {@code layout} already, else a heap copy in {@code layout}.
+     *
+     * @param layout the memory layout
+     * @return this tensor or a heap copy in {@code layout}
+     */
     public Tensor4D toLayout(MemoryLayout layout) {
         Objects.requireNonNull(layout, "layout must not be null");
         return layout == this.layout ? this : new Tensor4D(layout, elements(layout), null, null, n, c, h, w);
     }
 
-    /** A heap copy in the same layout. */
+    /**
+     * A heap copy in the same layout.
+     *
+     * @return the heap copy
+     */
     public Tensor4D toHeap() {
         return new Tensor4D(layout, elements(layout), null, null, n, c, h, w);
     }
 
-    /** A copy in native memory in {@code layout}, owned by the copy ({@link #close()} frees it). */
+    /**
+     * A copy in native memory in {@code layout}, owned by the copy ({@link #close()} frees it).
+     *
+     * @param layout the memory layout
+     * @return the native copy
+     */
     public Tensor4D toNative(MemoryLayout layout) {
         Tensor4D t = allocateNative(layout, n, c, h, w);
         t.copyFrom(this);
@@ -392,6 +556,8 @@ public final class Tensor4D implements AutoCloseable {
     /**
      * A heap NCHW tensor with this tensor's elements: this tensor itself if it is one ({@link #isHeapNchw()}),
      * else a copy. The form every backend reads.
+     *
+     * @return this tensor or a heap NCHW copy
      */
     public Tensor4D toHeapNchw() {
         return isHeapNchw() ? this : new Tensor4D(elements(MemoryLayout.NCHW), n, c, h, w);
@@ -401,6 +567,8 @@ public final class Tensor4D implements AutoCloseable {
      * Copies {@code source}'s elements into this tensor, by logical index, whatever the two layouts and storages;
      * returns this tensor.
      *
+     * @param source the tensor whose elements are copied
+     * @return this tensor
      * @throws IllegalArgumentException if the shapes differ
      */
     public Tensor4D copyFrom(Tensor4D source) {
@@ -509,7 +677,11 @@ public final class Tensor4D implements AutoCloseable {
         }
     }
 
-    /** Whether {@link #close()} was called on this native tensor (never true on the heap). */
+    /**
+     * Whether {@link #close()} was called on this native tensor (never true on the heap).
+     *
+     * @return whether the tensor is closed
+     */
     public boolean isClosed() {
         return (state.get() & CLOSED) != 0;
     }
@@ -579,7 +751,11 @@ public final class Tensor4D implements AutoCloseable {
         }
     }
 
-    /** The largest absolute element, ignoring NaN; 0 for an all-NaN tensor. */
+    /**
+     * The largest absolute element, ignoring NaN; 0 for an all-NaN tensor.
+     *
+     * @return the largest absolute element
+     */
     public float maxAbs() {
         float max = 0f;
         for (float v : nchw()) {
@@ -591,7 +767,11 @@ public final class Tensor4D implements AutoCloseable {
         return max;
     }
 
-    /** True if no element is NaN or infinite. */
+    /**
+     * True if no element is NaN or infinite.
+     *
+     * @return whether every element is finite
+     */
     public boolean allFinite() {
         float[] a = nchw();
         return allFinite(a, 0, a.length);
@@ -606,6 +786,10 @@ public final class Tensor4D implements AutoCloseable {
      * finite. Eight independent partial sums let the processor overlap the additions: about twice as fast as
      * testing each element (docs/architecture.md, "Non-finite values").
      *
+     * @param a the array
+     * @param from the first index
+     * @param to the end index (exclusive)
+     * @return whether every element is finite
      * @throws IllegalArgumentException if {@code a} is null or {@code 0 <= from <= to <= a.length} does not hold
      */
     public static boolean allFinite(float[] a, int from, int to) {
@@ -647,6 +831,8 @@ public final class Tensor4D implements AutoCloseable {
      * kind (both NaN, or the same infinity) count as equal; any other pairing with a non-finite value gives
      * {@code Float.POSITIVE_INFINITY}.
      *
+     * @param other the tensor to compare with
+     * @return the largest absolute difference
      * @throws IllegalArgumentException if the shapes differ
      */
     public float maxAbsDiff(Tensor4D other) {
@@ -677,6 +863,11 @@ public final class Tensor4D implements AutoCloseable {
     /**
      * True if the shapes match and every element satisfies {@code |a - b| <= atol + rtol*|b|}
      * (numpy's {@code allclose}, with NaN equal to NaN and an infinity equal only to itself), by logical index.
+     *
+     * @param other the tensor to compare with
+     * @param rtol the relative tolerance
+     * @param atol the absolute tolerance
+     * @return whether every element is close
      */
     public boolean allClose(Tensor4D other, float rtol, float atol) {
         Objects.requireNonNull(other, "other must not be null");

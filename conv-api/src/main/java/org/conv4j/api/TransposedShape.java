@@ -251,6 +251,8 @@ public final class TransposedShape {
     /**
      * True if no input reaches any output element ({@link #reachedH()} or {@link #reachedW()} is 0: the output is
      * all output padding, the bias alone); {@link #conv()} is then empty and must not be run.
+     *
+     * @return whether no output element is reached
      */
     public boolean reachesNothing() {
         return reachedH() == 0 || reachedW() == 0;

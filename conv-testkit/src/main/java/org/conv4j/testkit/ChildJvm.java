@@ -129,6 +129,10 @@ public final class ChildJvm {
     /**
      * Runs the child to its end, or until the timeout (then kills it), and returns how it ended, whatever that was:
      * for callers that expect a child to crash or fail, e.g. one that runs native code on untrusted arguments.
+     *
+     * @return how the child ended
+     * @throws IOException if the child cannot be started or its output read
+     * @throws InterruptedException if this thread is interrupted while it waits
      */
     public Result execute() throws IOException, InterruptedException {
         Path log = Files.createTempFile("conv4j-child", ".log");

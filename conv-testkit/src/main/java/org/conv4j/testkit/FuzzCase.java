@@ -36,7 +36,12 @@ public record FuzzCase(long seed, ConvCase layer, ConvPass pass, boolean into, i
     private static final ConvPass[] PASSES = ConvPass.values();
     private static final float[] POISONS = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
 
-    /** The case of {@code seed}. */
+    /**
+     * The case of {@code seed}.
+     *
+     * @param seed the random seed
+     * @return the case
+     */
     public static FuzzCase of(long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         ConvPass pass = PASSES[r.nextInt(PASSES.length)];

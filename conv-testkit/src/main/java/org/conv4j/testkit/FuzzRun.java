@@ -45,7 +45,11 @@ public final class FuzzRun {
      */
     public record Report(long layers, long calls, List<String> failures, List<String> crashes, List<String> counts) {
 
-        /** Whether nothing went wrong. */
+        /**
+         * Whether nothing went wrong.
+         *
+         * @return whether nothing went wrong
+         */
         public boolean clean() {
             return failures.isEmpty() && crashes.isEmpty();
         }
@@ -66,6 +70,13 @@ public final class FuzzRun {
     /**
      * Fuzzes for {@code seconds} from case 0 of {@code runSeed}, in as many children as crashes need, each started
      * with {@code jvmOptions}.
+     *
+     * @param runSeed the run's seed
+     * @param seconds the time budget, in seconds
+     * @param jvmOptions options of each child JVM
+     * @return what the run found
+     * @throws IOException if a child cannot be started or its files read
+     * @throws InterruptedException if this thread is interrupted while it waits
      */
     public static Report run(long runSeed, double seconds, List<String> jvmOptions)
             throws IOException, InterruptedException {

@@ -77,7 +77,13 @@ public final class Fuzzer {
         }
     }
 
-    /** The seed of case {@code index} of the run seeded {@code runSeed} (a SplitMix64 step: spread, reproducible). */
+    /**
+     * The seed of case {@code index} of the run seeded {@code runSeed} (a SplitMix64 step: spread, reproducible).
+     *
+     * @param runSeed the run's seed
+     * @param index the case number
+     * @return the case's seed
+     */
     public static long caseSeed(long runSeed, long index) {
         long z = runSeed + (index + 1) * 0x9E3779B97F4A7C15L;
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
@@ -85,7 +91,11 @@ public final class Fuzzer {
         return z ^ (z >>> 31);
     }
 
-    /** The contenders' names, in the order the progress file numbers them. */
+    /**
+     * The contenders' names, in the order the progress file numbers them.
+     *
+     * @return the names
+     */
     public List<String> contenderNames() {
         return List.copyOf(names);
     }
@@ -93,6 +103,10 @@ public final class Fuzzer {
     /**
      * Runs one case on the reference and every contender; returns one message per disagreement (empty if all
      * agree). {@code progress}, if not null, is told the contender about to run.
+     *
+     * @param c the channels
+     * @param progress told the contender about to run, or null
+     * @return the failures, one message each
      */
     public List<String> check(FuzzCase c, java.util.function.IntConsumer progress) {
         layers++;
@@ -272,7 +286,11 @@ public final class Fuzzer {
         }
     }
 
-    /** {@code layers=.. rejected=.. calls=.. declined=..}. */
+    /**
+     * {@code layers=.. rejected=.. calls=.. declined=..}.
+     *
+     * @return the counts
+     */
     public String counts() {
         return "layers=" + layers + " rejected=" + rejected + " calls=" + calls + " declined=" + declined;
     }
@@ -281,6 +299,9 @@ public final class Fuzzer {
      * The child's entry point: runs cases {@code firstIndex, firstIndex + 1, ...} of {@code runSeed} until
      * {@code seconds} have passed or {@code maxCases} have run, recording each case number and contender in
      * {@code progressFile} before the call.
+     *
+     * @param args the command-line arguments
+     * @throws IOException if the progress file cannot be mapped
      */
     public static void main(String[] args) throws IOException {
         long runSeed = Long.parseLong(args[0]);
