@@ -55,6 +55,9 @@ public final class Tensor4D implements AutoCloseable {
     private final ByteBuffer owned;
     /** Calls in flight on the native storage, plus {@link #CLOSED} once closed. */
     private final AtomicInteger state = new AtomicInteger();
+    /** The owner of wrapped native memory, kept reachable while this tensor is (see {@link #wrap}). */
+    @SuppressWarnings("unused")
+    private Object owner;
     /** Whether a {@link #buffer()} view of owned memory was handed out (then close leaves the freeing to GC). */
     private volatile boolean exposed;
 
@@ -200,6 +203,24 @@ public final class Tensor4D implements AutoCloseable {
      *         buffer over part of an array or without an accessible array (read-only)
      */
     public static Tensor4D wrap(FloatBuffer buffer, MemoryLayout layout, int n, int c, int h, int w) {
+        return wrap(buffer, layout, null, n, c, h, w);
+    }
+
+    /**
+     * As {@link #wrap(FloatBuffer, MemoryLayout, int, int, int, int)}, for memory that another object owns and
+     * frees when it becomes unreachable (another library's array, a JavaCPP pointer): the tensor keeps
+     * {@code owner} reachable for as long as the tensor itself is, so the memory cannot be freed under it.
+     *
+     * @param buffer the buffer whose elements are wrapped
+     * @param layout the memory layout
+     * @param owner the object that owns the buffer's memory, or null
+     * @param n the batch size
+     * @param c the channels
+     * @param h the height
+     * @param w the width
+     * @return the tensor
+     */
+    public static Tensor4D wrap(FloatBuffer buffer, MemoryLayout layout, Object owner, int n, int c, int h, int w) {
         Objects.requireNonNull(buffer, "buffer must not be null");
         Objects.requireNonNull(layout, "layout must not be null");
         int size = checkedSize("shape", n, c, h, w);
@@ -209,7 +230,9 @@ public final class Tensor4D implements AutoCloseable {
                     + buffer.position() + ", limit " + buffer.limit() + ")");
         }
         if (buffer.isDirect()) {
-            return new Tensor4D(layout, null, buffer.slice(), null, n, c, h, w);
+            Tensor4D t = new Tensor4D(layout, null, buffer.slice(), null, n, c, h, w);
+            t.owner = owner;
+            return t;
         }
         if (!buffer.hasArray() || buffer.arrayOffset() + buffer.position() != 0 || buffer.array().length != size) {
             throw new IllegalArgumentException("buffer: expected a direct buffer, or a heap buffer over a whole"

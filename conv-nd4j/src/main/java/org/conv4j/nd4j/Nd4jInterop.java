@@ -1,5 +1,6 @@
 package org.conv4j.nd4j;
 
+import org.conv4j.api.MemoryLayout;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.openblas.OpenBlasSetup;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -7,13 +8,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Objects;
 
 /**
  * Conversions between ND4J's {@link INDArray} and conv4j's {@link Tensor4D}, for applications that hold
- * their data in ND4J. Every conversion copies (a {@code Tensor4D} lives on the Java heap, an
- * {@code INDArray} off-heap), so neither side sees later writes to the other.
+ * their data in ND4J. {@link #view} uses a dense float array's native memory in place, as a native tensor (no
+ * copy: writes through either are visible to both); the others copy, so neither side sees later writes to the
+ * other.
  *
  * <p>Layouts: activations are NCHW on both sides ({@code [N, C, H, W]}, element {@code (n, c, h, w)} at
  * {@code ((n*C + c)*H + h)*W + w} of {@link Tensor4D#data()}). conv4j weights are OIHW
@@ -80,6 +84,48 @@ public final class Nd4jInterop {
     }
 
     /**
+     * A native tensor over {@code array}'s own memory, without a copy: {@code array} must be FLOAT, in 'c' order and
+     * dense (its default strides); its dimensions are {@code [N, C, H, W]} for {@link MemoryLayout#NCHW} and
+     * {@code [N, H, W, C]} for {@link MemoryLayout#NHWC} (channels-last). The tensor keeps {@code array}
+     * reachable, so ND4J cannot free the memory while the tensor is in use; closing the tensor does not free it.
+     *
+     * @param array a dense FLOAT rank-4 array in 'c' order
+     * @param layout how the array's dimensions map onto the tensor's {@code (n, c, h, w)}
+     * @return a native tensor sharing the array's memory
+     * @throws IllegalArgumentException naming {@code array} if it is not rank 4, not FLOAT, not dense 'c' order,
+     *         or too large for a tensor
+     */
+    public static Tensor4D view(INDArray array, MemoryLayout layout) {
+        Objects.requireNonNull(array, "array must not be null");
+        Objects.requireNonNull(layout, "layout must not be null");
+        long[] shape = array.shape();
+        if (array.rank() != 4 || array.isEmpty() || array.dataType() != DataType.FLOAT || array.ordering() != 'c'
+                || !Shape.hasDefaultStridesForShape(array)) {
+            throw new IllegalArgumentException("array: expected a dense FLOAT rank-4 array in 'c' order, got rank "
+                    + array.rank() + ", " + array.dataType() + ", order '" + array.ordering() + "', shape "
+                    + Arrays.toString(shape) + ", strides " + Arrays.toString(array.stride())
+                    + " (dup('c') makes a dense copy)");
+        }
+        for (long d : shape) {
+            if (d > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("array: expected every dimension <= " + Integer.MAX_VALUE
+                        + ", got shape " + Arrays.toString(shape));
+            }
+        }
+        boolean last = layout == MemoryLayout.NHWC;
+        int n = (int) shape[0];
+        int c = (int) shape[last ? 3 : 1];
+        int h = (int) shape[last ? 1 : 2];
+        int w = (int) shape[last ? 2 : 3];
+        int size = Tensor4D.checkedSize("array", n, c, h, w);
+        // the data buffer's memory, in the platform's byte order (ND4J keeps it so), from the array's offset on
+        FloatBuffer all = array.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        int offset = (int) array.offset();
+        all.position(offset).limit(offset + size);
+        return Tensor4D.wrap(all, layout, array, n, c, h, w);
+    }
+
+    /**
      * A new FLOAT, 'c'-ordered {@code [N, C, H, W]} array holding a copy of {@code tensor}.
      *
      * @param tensor the tensor
@@ -87,7 +133,8 @@ public final class Nd4jInterop {
      */
     public static INDArray toINDArray(Tensor4D tensor) {
         Objects.requireNonNull(tensor, "tensor must not be null");
-        return Nd4j.create(tensor.data().clone(),
+        Tensor4D heap = tensor.toHeapNchw();
+        return Nd4j.create(heap == tensor ? tensor.data().clone() : heap.data(),
                 new long[] {tensor.n(), tensor.c(), tensor.h(), tensor.w()}, 'c');
     }
 

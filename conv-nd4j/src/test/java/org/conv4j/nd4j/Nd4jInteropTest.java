@@ -1,5 +1,8 @@
 package org.conv4j.nd4j;
 
+import org.conv4j.api.Conv2d;
+import org.conv4j.api.ConvParams;
+import org.conv4j.api.MemoryLayout;
 import org.conv4j.api.Tensor4D;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -90,5 +93,44 @@ class Nd4jInteropTest {
                 () -> Nd4jInterop.fromYxioWeights(Nd4j.rand(DataType.FLOAT, 3, 4, 5)));
         assertTrue(e.getMessage().startsWith("weights: expected a rank-4"), e.getMessage());
         assertThrows(NullPointerException.class, () -> Nd4jInterop.toTensor(null));
+    }
+
+    @Test
+    void viewSharesTheArraysMemoryInBothLayouts() {
+        INDArray nchw = Nd4j.rand(DataType.FLOAT, 2, 3, 4, 5);
+        Tensor4D t = Nd4jInterop.view(nchw, MemoryLayout.NCHW);
+        assertTrue(t.isNative());
+        assertEquals(nchw.getFloat(1, 2, 3, 4), t.get(1, 2, 3, 4));
+        t.set(0, 1, 2, 3, 42f);
+        assertEquals(42f, nchw.getFloat(0, 1, 2, 3), "a write through the tensor reaches the array");
+
+        INDArray nhwc = Nd4j.rand(DataType.FLOAT, 2, 4, 5, 3); // [N, H, W, C]
+        Tensor4D last = Nd4jInterop.view(nhwc, MemoryLayout.NHWC);
+        assertEquals(MemoryLayout.NHWC, last.layout());
+        assertEquals(2, last.n());
+        assertEquals(3, last.c());
+        assertEquals(nhwc.getFloat(1, 3, 4, 2), last.get(1, 2, 3, 4));
+        nhwc.putScalar(new long[] {0, 1, 2, 0}, -7f);
+        assertEquals(-7f, last.get(0, 0, 1, 2), "a write through the array reaches the tensor");
+
+        // a convolution on the views equals one on heap copies
+        Tensor4D w = Tensor4D.random(3, 4, 3, 3, 3);
+        ConvParams p = ConvParams.builder().padding(1).build();
+        Tensor4D expected = Conv2d.backend("naive").forward(last.toHeapNchw(), w, null, p);
+        Tensor4D y = Conv2d.backend("naive").forward(last, w, null, p);
+        assertEquals(MemoryLayout.NHWC, y.layout());
+        assertTrue(y.isNative());
+        assertEquals(0f, expected.maxAbsDiff(y));
+    }
+
+    @Test
+    void viewRejectsWhatItCannotShare() {
+        assertThrows(IllegalArgumentException.class,
+                () -> Nd4jInterop.view(Nd4j.rand(DataType.DOUBLE, 1, 2, 3, 4), MemoryLayout.NCHW));
+        assertThrows(IllegalArgumentException.class,
+                () -> Nd4jInterop.view(Nd4j.rand(DataType.FLOAT, 1, 2, 3, 4).permute(0, 2, 3, 1), MemoryLayout.NHWC));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Nd4jInterop.view(Nd4j.rand(DataType.FLOAT, 2, 3), MemoryLayout.NCHW));
+        assertTrue(e.getMessage().startsWith("array: expected a dense FLOAT rank-4"), e.getMessage());
     }
 }
