@@ -5,8 +5,10 @@ import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
+import org.conv4j.api.MemoryLayout;
 import org.conv4j.api.Tensor4D;
 
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -88,6 +90,14 @@ public final class LeNet5 {
         double ms = (System.nanoTime() - t0) / 1e6 / reps;
         System.out.printf(Locale.ROOT, "forward pass of %d images: %.2f ms (%.0f images/s)%n", batch, ms, batch / ms * 1e3);
         System.out.println("predicted classes (count per class 0-9): " + Arrays.toString(classCounts(probabilities)));
+
+        // The same batch in native memory, channels-last: every layer's output stays native NHWC.
+        try (Tensor4D nativeImages = images.toNative(MemoryLayout.NHWC);
+             Tensor4D nativeProbabilities = net.forward(nativeImages, Conv2d.selecting())) {
+            System.out.printf(Locale.ROOT, "native NHWC input: output %s %s, largest difference from the heap run %.2e%n",
+                    nativeProbabilities.layout(), nativeProbabilities.isNative() ? "native" : "heap",
+                    nativeProbabilities.maxAbsDiff(probabilities));
+        }
     }
 
     /**
@@ -104,13 +114,13 @@ public final class LeNet5 {
         }
         Tensor4D a = images;
         for (int l = 0; l < weights.length; l++) {
-            a = backend.forward(a, weights[l], biases[l], VALID);
+            a = replace(a, backend.forward(a, weights[l], biases[l], VALID), images);
             if (l == weights.length - 1) {
                 break;
             }
             relu(a);
             if (l < 2) {
-                a = maxPool2(a);
+                a = replace(a, maxPool2(a), images);
             }
         }
         softmax(a);
@@ -129,18 +139,44 @@ public final class LeNet5 {
         }
     }
 
-    /** max(0, v) in place. */
+    /** {@code next}, after closing {@code previous} unless it is the network's input (frees native memory at once). */
+    private static Tensor4D replace(Tensor4D previous, Tensor4D next, Tensor4D input) {
+        if (previous != input) {
+            previous.close();
+        }
+        return next;
+    }
+
+    /** max(0, v) in place; element by element, so the same in any layout and storage. */
     static void relu(Tensor4D t) {
-        float[] d = t.data();
-        for (int i = 0; i < d.length; i++) {
-            d[i] = Math.max(0f, d[i]);
+        FloatBuffer d = t.buffer();
+        for (int i = 0; i < t.size(); i++) {
+            d.put(i, Math.max(0f, d.get(i)));
         }
     }
 
-    /** 2x2 max pooling with stride 2 (H and W even), NCHW index arithmetic as in {@link Tensor4D#index}. */
+    /**
+     * 2x2 max pooling with stride 2 (H and W even): NCHW index arithmetic as in {@link Tensor4D#index} on a heap NCHW
+     * tensor, logical indices otherwise (the result in the input's storage and layout).
+     */
     static Tensor4D maxPool2(Tensor4D t) {
         int oh = t.h() / 2;
         int ow = t.w() / 2;
+        if (!t.isHeapNchw()) {
+            Tensor4D out = t.isNative() ? Tensor4D.allocateNative(t.layout(), t.n(), t.c(), oh, ow)
+                    : Tensor4D.zeros(t.layout(), t.n(), t.c(), oh, ow);
+            for (int n = 0; n < t.n(); n++) {
+                for (int c = 0; c < t.c(); c++) {
+                    for (int y = 0; y < oh; y++) {
+                        for (int x = 0; x < ow; x++) {
+                            out.set(n, c, y, x, Math.max(Math.max(t.get(n, c, 2 * y, 2 * x), t.get(n, c, 2 * y, 2 * x + 1)),
+                                    Math.max(t.get(n, c, 2 * y + 1, 2 * x), t.get(n, c, 2 * y + 1, 2 * x + 1))));
+                        }
+                    }
+                }
+            }
+            return out;
+        }
         Tensor4D out = Tensor4D.zeros(t.n(), t.c(), oh, ow);
         float[] in = t.data();
         float[] o = out.data();
@@ -160,6 +196,12 @@ public final class LeNet5 {
 
     /** Softmax over the channels of each image of an {@code (N, C, 1, 1)} tensor, in place. */
     static void softmax(Tensor4D t) {
+        if (!t.isHeapNchw()) {
+            Tensor4D heap = t.toHeapNchw(); // ten values per image: a copy costs nothing here
+            softmax(heap);
+            t.copyFrom(heap);
+            return;
+        }
         float[] d = t.data();
         int c = t.c();
         for (int n = 0; n < t.n(); n++) {

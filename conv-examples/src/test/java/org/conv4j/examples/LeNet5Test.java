@@ -1,6 +1,7 @@
 package org.conv4j.examples;
 
 import org.conv4j.api.Conv2d;
+import org.conv4j.api.MemoryLayout;
 import org.conv4j.api.Tensor4D;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +36,18 @@ class LeNet5Test {
     }
 
     @Test
+    void nativeChannelsLastImagesGiveTheSameProbabilities() {
+        LeNet5 net = LeNet5.random(7);
+        Tensor4D images = Tensor4D.random(3, 5, 1, 32, 32);
+        Tensor4D heap = net.forward(images, Conv2d.selecting());
+        try (Tensor4D x = images.toNative(MemoryLayout.NHWC); Tensor4D p = net.forward(x, Conv2d.selecting())) {
+            assertEquals(MemoryLayout.NHWC, p.layout());
+            assertTrue(p.isNative());
+            assertTrue(p.maxAbsDiff(heap) < 1e-5, "differs from the heap run by " + p.maxAbsDiff(heap));
+        }
+    }
+
+    @Test
     void poolingAndReluByHand() {
         Tensor4D t = Tensor4D.wrap(new float[] {1, -2, 3, 4, -5, 6, -7, 8}, 1, 2, 2, 2);
         LeNet5.relu(t);
@@ -58,6 +71,7 @@ class LeNet5Test {
         assertTrue(out.contains("conv3 -> [4, 120, 1, 1]"), out);
         assertTrue(out.contains("fc5   -> [4, 10, 1, 1]"), out);
         assertTrue(out.contains("forward pass of 4 images"), out);
+        assertTrue(out.contains("native NHWC input: output NHWC native"), out);
     }
 
     @Test
