@@ -76,32 +76,57 @@ public final class Conv2dTransformer extends Transformer implements DefaultParam
     /** {@link #setErrorPolicy} value: keep bad rows with a null output and a message in the error column. */
     public static final String ROUTE = "route";
 
+    /** This transformer's unique id; every param's parent. */
     private final String uid;
+    /** Name of the input column. */
     private final Param<String> inputCol;
+    /** Name of the output column added by {@link #transform}. */
     private final Param<String> outputCol;
+    /** Each row's input shape {@code (C, H, W)}. */
     private final IntArrayParam inputShape;
+    /** The filters' values, flat in {@code (K, C/groups, kH, kW)} order. */
     private final DoubleArrayParam weights;
+    /** The filters' shape {@code (K, C/groups, kH, kW)}. */
     private final IntArrayParam weightShape;
+    /** One bias per filter ({@code K} values), or empty for none. */
     private final DoubleArrayParam bias;
+    /** Stride {@code (strideH, strideW)}. */
     private final IntArrayParam stride;
+    /** Padding {@code (top, bottom, left, right)}. */
     private final IntArrayParam padding;
+    /** Dilation {@code (dilationH, dilationW)}. */
     private final IntArrayParam dilation;
+    /** Number of channel groups. */
     private final IntParam groups;
+    /** What the padding holds, the lower-case name of a {@link PaddingMode}. */
     private final Param<String> paddingMode;
+    /** Rows per convolution call within a partition. */
     private final IntParam batchSize;
+    /** Name of the backend pinned on the executors, or empty for conv4j's choice. */
     private final Param<String> backend;
+    /** Whether to autotune the backend when none is pinned. */
     private final BooleanParam autotune;
+    /** Bad-row policy, {@link #FAIL} or {@link #ROUTE}. */
     private final Param<String> errorPolicy;
+    /** Name of the column for bad-row messages (with {@link #ROUTE}). */
     private final Param<String> errorCol;
+    /** Name of a column that identifies a row in error messages, or empty for none. */
     private final Param<String> idCol;
+    /** Whether rows holding NaN or infinity are bad. */
     private final BooleanParam checkFinite;
+    /** Factor applied to the bytes of Spark image structs. */
     private final DoubleParam imageScale;
 
+    /** A transformer with a random uid ({@code conv2d_...}) and the default params. */
     public Conv2dTransformer() {
         this(Identifiable$.MODULE$.randomUID("conv2d"));
     }
 
-    /** With a given uid (ML persistence and {@link #copy} use this constructor). */
+    /**
+     * With a given uid (ML persistence and {@link #copy} use this constructor).
+     *
+     * @param uid the transformer's unique id
+     */
     public Conv2dTransformer(String uid) {
         // The uid is set first: every Param takes its parent's uid when it is created.
         this.uid = uid;
@@ -152,38 +177,82 @@ public final class Conv2dTransformer extends Transformer implements DefaultParam
 
     // ---- params (public no-argument accessors: Spark finds params by reflection on them) ----
 
+    /** @return the input column's name: array, ML Vector or image struct, one {@code (C, H, W)} tensor a row */
     public Param<String> inputCol() { return inputCol; }
+    /** @return the output column's name (default {@code "convOutput"}) */
     public Param<String> outputCol() { return outputCol; }
+    /** @return each row's input shape {@code (C, H, W)} */
     public IntArrayParam inputShape() { return inputShape; }
+    /** @return the filters' values, flat in {@code (K, C/groups, kH, kW)} order */
     public DoubleArrayParam weights() { return weights; }
+    /** @return the filters' shape {@code (K, C/groups, kH, kW)} */
     public IntArrayParam weightShape() { return weightShape; }
+    /** @return the bias, {@code K} values or empty for none (the default) */
     public DoubleArrayParam bias() { return bias; }
+    /** @return the stride {@code (strideH, strideW)} (default {@code (1, 1)}) */
     public IntArrayParam stride() { return stride; }
+    /** @return the padding {@code (top, bottom, left, right)} (default zeros) */
     public IntArrayParam padding() { return padding; }
+    /** @return the dilation {@code (dilationH, dilationW)} (default {@code (1, 1)}) */
     public IntArrayParam dilation() { return dilation; }
+    /** @return the number of groups; {@code C} and {@code K} are divisible by it (default 1) */
     public IntParam groups() { return groups; }
+    /** @return the padding mode: zeros (the default), reflect, replicate or circular */
     public Param<String> paddingMode() { return paddingMode; }
+    /** @return the rows per convolution call within a partition (default 32) */
     public IntParam batchSize() { return batchSize; }
+    /** @return the name of the backend pinned on the executors, empty (the default) for conv4j's choice */
     public Param<String> backend() { return backend; }
+    /** @return whether to autotune on each executor when no backend is pinned (default false) */
     public BooleanParam autotune() { return autotune; }
+    /** @return the bad-row policy, {@link #FAIL} (the default) or {@link #ROUTE} */
     public Param<String> errorPolicy() { return errorPolicy; }
+    /** @return the column for bad-row messages with {@link #ROUTE} (default {@code "convError"}) */
     public Param<String> errorCol() { return errorCol; }
+    /** @return the column whose value names a row in error messages, empty (the default) for none */
     public Param<String> idCol() { return idCol; }
+    /** @return whether rows holding NaN or infinity are bad (default false) */
     public BooleanParam checkFinite() { return checkFinite; }
+    /** @return the factor applied to image bytes (0..255) of Spark image structs (default 1) */
     public DoubleParam imageScale() { return imageScale; }
 
     // ---- setters ----
 
+    /**
+     * Sets the {@linkplain #inputCol() input column}.
+     *
+     * @param value the column's name
+     * @return this transformer
+     */
     public Conv2dTransformer setInputCol(String value) { set(inputCol, value); return this; }
+
+    /**
+     * Sets the {@linkplain #outputCol() output column}, which must not exist in the dataset.
+     *
+     * @param value the column's name
+     * @return this transformer
+     */
     public Conv2dTransformer setOutputCol(String value) { set(outputCol, value); return this; }
 
-    /** Each row's shape {@code (C, H, W)}. */
+    /**
+     * Each row's shape {@code (C, H, W)}.
+     *
+     * @param c channels
+     * @param h height
+     * @param w width
+     * @return this transformer
+     */
     public Conv2dTransformer setInputShape(int c, int h, int w) {
         set(inputShape, new int[] {c, h, w});
         return this;
     }
 
-    /** The filters {@code (K, C/groups, kH, kW)} (copied). */
+    /**
+     * The filters {@code (K, C/groups, kH, kW)} (copied); sets both the weights and their shape.
+     *
+     * @param w the filter bank, shape {@code (K, C/groups, kH, kW)}
+     * @return this transformer
+     */
     public Conv2dTransformer setWeights(Tensor4D w) {
         float[] d = w.data();
         double[] v = new double[d.length];
@@ -195,7 +264,12 @@ public final class Conv2dTransformer extends Transformer implements DefaultParam
         return this;
     }
 
-    /** One bias per filter, or null for none (copied). */
+    /**
+     * One bias per filter, or null for none (copied).
+     *
+     * @param b {@code K} values, or null for none
+     * @return this transformer
+     */
     public Conv2dTransformer setBias(float[] b) {
         double[] v = new double[b == null ? 0 : b.length];
         for (int i = 0; i < v.length; i++) {
@@ -205,7 +279,13 @@ public final class Conv2dTransformer extends Transformer implements DefaultParam
         return this;
     }
 
-    /** Stride, padding, dilation, groups and padding mode from one {@link ConvParams} (output padding must be 0). */
+    /**
+     * Stride, padding, dilation, groups and padding mode from one {@link ConvParams} (output padding must be 0).
+     *
+     * @param p the convolution's parameters
+     * @return this transformer
+     * @throws IllegalArgumentException if {@code p} has a non-zero output padding
+     */
     public Conv2dTransformer setConvParams(ConvParams p) {
         if (p.outputPaddingH() != 0 || p.outputPaddingW() != 0) {
             throw new IllegalArgumentException("params: expected output padding 0x0 (a regular convolution), got "
@@ -219,7 +299,12 @@ public final class Conv2dTransformer extends Transformer implements DefaultParam
         return this;
     }
 
-    /** The whole layer at once: input shape, weights, bias and parameters. */
+    /**
+     * The whole layer at once: input shape, weights, bias and parameters.
+     *
+     * @param spec the layer
+     * @return this transformer
+     */
     public Conv2dTransformer setSpec(ConvSpec spec) {
         int[] s = spec.inputShape();
         setInputShape(s[0], s[1], s[2]);
@@ -228,31 +313,103 @@ public final class Conv2dTransformer extends Transformer implements DefaultParam
         return setConvParams(spec.params());
     }
 
+    /**
+     * Rows per convolution call within a partition (default 32); one batch is held in memory at a time.
+     *
+     * @param value the batch size, {@code >= 1}
+     * @return this transformer
+     */
     public Conv2dTransformer setBatchSize(int value) { set(batchSize, (Object) value); return this; }
+
+    /**
+     * Pins a conv4j backend by name on the executors (it must be on their class path).
+     *
+     * @param value the backend's name (e.g. {@code "im2col"}, {@code "direct"}), or null or empty for conv4j's
+     *              choice
+     * @return this transformer
+     */
     public Conv2dTransformer setBackend(String value) { set(backend, value == null ? "" : value); return this; }
+
+    /**
+     * Whether, when no backend is pinned, each executor times the eligible backends on its first batch and keeps
+     * the fastest (otherwise the facade's estimate-based choice).
+     *
+     * @param value true to autotune (default false)
+     * @return this transformer
+     */
     public Conv2dTransformer setAutotune(boolean value) { set(autotune, (Object) value); return this; }
-    /** {@link #FAIL} ({@code "error"}, the default) or {@link #ROUTE} ({@code "route"}). */
+
+    /**
+     * What to do with bad rows.
+     *
+     * @param value {@link #FAIL} ({@code "error"}, the default) or {@link #ROUTE} ({@code "route"})
+     * @return this transformer
+     */
     public Conv2dTransformer setErrorPolicy(String value) { set(errorPolicy, value); return this; }
+
+    /**
+     * The column that receives bad-row messages with {@link #ROUTE} (null for good rows); it must not exist in
+     * the dataset.
+     *
+     * @param value the column's name (default {@code "convError"})
+     * @return this transformer
+     */
     public Conv2dTransformer setErrorCol(String value) { set(errorCol, value); return this; }
-    /** A column whose value names a row in error messages ({@code ""}: none). */
+
+    /**
+     * A column whose value names a row in error messages.
+     *
+     * @param value one of the dataset's columns, or null or {@code ""} for none
+     * @return this transformer
+     */
     public Conv2dTransformer setIdCol(String value) { set(idCol, value == null ? "" : value); return this; }
+
+    /**
+     * Whether rows holding NaN or infinity are bad rows.
+     *
+     * @param value true to check (default false)
+     * @return this transformer
+     */
     public Conv2dTransformer setCheckFinite(boolean value) { set(checkFinite, (Object) value); return this; }
+
+    /**
+     * The factor applied to each byte (0..255) of a Spark image struct, e.g. {@code 1.0 / 255}.
+     *
+     * @param value the factor (default 1)
+     * @return this transformer
+     */
     public Conv2dTransformer setImageScale(double value) { set(imageScale, (Object) value); return this; }
 
     // ---- getters ----
 
+    /** @return the input column's name (the param must be set) */
     public String getInputCol() { return getOrDefault(inputCol); }
+    /** @return the output column's name */
     public String getOutputCol() { return getOrDefault(outputCol); }
+    /** @return the rows per convolution call within a partition */
     public int getBatchSize() { return (Integer) getOrDefault(batchSize); }
+    /** @return the pinned backend's name, or {@code ""} for conv4j's choice */
     public String getBackend() { return getOrDefault(backend); }
+    /** @return whether to autotune when no backend is pinned */
     public boolean getAutotune() { return (Boolean) getOrDefault(autotune); }
+    /** @return the bad-row policy, {@link #FAIL} or {@link #ROUTE} */
     public String getErrorPolicy() { return getOrDefault(errorPolicy); }
+    /** @return the column for bad-row messages with {@link #ROUTE} */
     public String getErrorCol() { return getOrDefault(errorCol); }
+    /** @return the column naming rows in error messages, or {@code ""} for none */
     public String getIdCol() { return getOrDefault(idCol); }
+    /** @return whether rows holding NaN or infinity are bad */
     public boolean getCheckFinite() { return (Boolean) getOrDefault(checkFinite); }
+    /** @return the factor applied to image bytes */
     public double getImageScale() { return (Double) getOrDefault(imageScale); }
 
-    /** The convolution's parameters. */
+    /**
+     * The convolution's parameters, from the stride, padding, dilation, groups and padding mode params.
+     *
+     * @return the parameters
+     * @throws IllegalArgumentException if the params are invalid (naming the param when one has the wrong length
+     *                                  or an unknown padding mode)
+     */
     public ConvParams getConvParams() {
         int[] s = getOrDefault(stride);
         int[] p = getOrDefault(padding);
@@ -275,6 +432,7 @@ public final class Conv2dTransformer extends Transformer implements DefaultParam
     /**
      * The layer these params describe, validated.
      *
+     * @return the layer: input shape, weights, bias and parameters
      * @throws IllegalArgumentException naming the param if one is missing or they do not fit together
      */
     public ConvSpec getSpec() {
@@ -366,12 +524,21 @@ public final class Conv2dTransformer extends Transformer implements DefaultParam
         return defaultCopy(extra);
     }
 
-    /** Reads a transformer saved with {@code write().save(path)} (also used by {@code Pipeline} loading). */
+    /**
+     * Reads a transformer saved with {@code write().save(path)} (also used by {@code Pipeline} loading).
+     *
+     * @return a reader of saved transformers
+     */
     public static MLReader<Conv2dTransformer> read() {
         return new DefaultParamsReader<>();
     }
 
-    /** {@code read().load(path)}. */
+    /**
+     * {@code read().load(path)}.
+     *
+     * @param path the directory the transformer was saved to
+     * @return the loaded transformer
+     */
     public static Conv2dTransformer load(String path) {
         return read().load(path);
     }

@@ -50,15 +50,30 @@ public final class ConvGradientAggregator implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
+    /** The convolution with its current weights. */
     private final ConvSpec layer;
+    /** Name of the input column, one {@code (C, H, W)} tensor a row. */
     private final String inputCol;
+    /** Rows per {@code weightGradient} call within a partition. */
     private final int batchSize;
+    /** Depth of {@code treeAggregate}. */
     private final int treeDepth;
+    /** The backend pinned on the executors, or autotuning, or conv4j's choice. */
     private final BackendChoice backend;
+    /** Whether rows holding NaN or infinity fail the job. */
     private final boolean checkFinite;
+    /** Factor applied to image bytes when the input column is Spark's image struct. */
     private final float imageScale;
 
-    /** @param layer the convolution with its current weights; @param inputCol the input column */
+    /**
+     * An aggregator with the defaults: batch size 32, tree depth 2, conv4j's backend choice, no finiteness check,
+     * image scale 1.
+     *
+     * @param layer    the convolution with its current weights
+     * @param inputCol the input column: {@code C*H*W} values a row (array or Vector, CHW order) or Spark's image
+     *                 struct
+     * @throws NullPointerException if an argument is null
+     */
     public ConvGradientAggregator(ConvSpec layer, String inputCol) {
         this(layer, inputCol, 32, 2, new BackendChoice(null, false), false, 1f);
     }
@@ -80,38 +95,75 @@ public final class ConvGradientAggregator implements Serializable {
         this.imageScale = imageScale;
     }
 
-    /** The same aggregator for another layer (e.g. the weights after a descent step). */
+    /**
+     * The same aggregator for another layer (e.g. the weights after a descent step).
+     *
+     * @param newLayer the layer whose gradients to compute from now on
+     * @return a new aggregator; this one is unchanged
+     */
     public ConvGradientAggregator withLayer(ConvSpec newLayer) {
         return new ConvGradientAggregator(newLayer, inputCol, batchSize, treeDepth, backend, checkFinite, imageScale);
     }
 
-    /** Rows per {@code weightGradient} call within a partition (default 32). */
+    /**
+     * Rows per {@code weightGradient} call within a partition (default 32).
+     *
+     * @param rows the batch size, {@code >= 1}
+     * @return a new aggregator; this one is unchanged
+     * @throws IllegalArgumentException if {@code rows < 1}
+     */
     public ConvGradientAggregator withBatchSize(int rows) {
         return new ConvGradientAggregator(layer, inputCol, rows, treeDepth, backend, checkFinite, imageScale);
     }
 
-    /** The depth of {@code treeAggregate} (default 2). */
+    /**
+     * The depth of {@code treeAggregate} (default 2).
+     *
+     * @param depth the tree depth, {@code >= 1}
+     * @return a new aggregator; this one is unchanged
+     * @throws IllegalArgumentException if {@code depth < 1}
+     */
     public ConvGradientAggregator withTreeDepth(int depth) {
         return new ConvGradientAggregator(layer, inputCol, batchSize, depth, backend, checkFinite, imageScale);
     }
 
-    /** Pins a backend on the executors by name (null: conv4j's choice), or autotunes when none is pinned. */
+    /**
+     * Pins a backend on the executors by name (null: conv4j's choice), or autotunes when none is pinned.
+     *
+     * @param name     the backend's name (it must be on the executors' class path), or null for none
+     * @param autotune if no backend is pinned: time the eligible backends on each executor and keep the fastest
+     * @return a new aggregator; this one is unchanged
+     */
     public ConvGradientAggregator withBackend(String name, boolean autotune) {
         return new ConvGradientAggregator(layer, inputCol, batchSize, treeDepth, new BackendChoice(name, autotune),
                 checkFinite, imageScale);
     }
 
-    /** Whether rows holding NaN or infinity (input, dL/dy or target) fail the job (default false). */
+    /**
+     * Whether rows holding NaN or infinity (input, dL/dy or target) fail the job (default false).
+     *
+     * @param check true to check
+     * @return a new aggregator; this one is unchanged
+     */
     public ConvGradientAggregator withCheckFinite(boolean check) {
         return new ConvGradientAggregator(layer, inputCol, batchSize, treeDepth, backend, check, imageScale);
     }
 
-    /** The factor applied to image bytes when the input column is Spark's image struct (default 1). */
+    /**
+     * The factor applied to image bytes when the input column is Spark's image struct (default 1).
+     *
+     * @param scale the factor, e.g. {@code 1.0 / 255}
+     * @return a new aggregator; this one is unchanged
+     */
     public ConvGradientAggregator withImageScale(double scale) {
         return new ConvGradientAggregator(layer, inputCol, batchSize, treeDepth, backend, checkFinite, (float) scale);
     }
 
-    /** The layer whose gradients this computes. */
+    /**
+     * The layer whose gradients this computes.
+     *
+     * @return the layer with its current weights
+     */
     public ConvSpec layer() {
         return layer;
     }
@@ -119,6 +171,13 @@ public final class ConvGradientAggregator implements Serializable {
     /**
      * {@code dL/dw} and {@code dL/db} summed over every row, for the {@code dL/dy} the caller stores per row in
      * {@code gradOutputCol}; {@link DatasetGradients#loss()} is NaN.
+     *
+     * @param data          the dataset, holding the input column and {@code gradOutputCol}
+     * @param gradOutputCol the column of {@code dL/dy}: {@code K*outH*outW} values a row, {@code (k, oh, ow)}
+     *                      order
+     * @return the row count and the summed gradients
+     * @throws IllegalArgumentException if a column is missing or not of a supported type (a bad row fails the
+     *                                  job, see the class comment)
      */
     public DatasetGradients sumGradients(Dataset<?> data, String gradOutputCol) {
         Partial p = aggregate(data, gradOutputCol, false);
@@ -132,6 +191,12 @@ public final class ConvGradientAggregator implements Serializable {
      *   dL/dy = 2 (y - t) / M
      * </pre>
      * (PyTorch's {@code MSELoss} with {@code reduction='mean'}). An empty dataset gives loss 0 and zero gradients.
+     *
+     * @param data      the dataset, holding the input column and {@code targetCol}
+     * @param targetCol the column of targets {@code t}: {@code K*outH*outW} values a row, {@code (k, oh, ow)} order
+     * @return the row count, the loss and its mean gradients
+     * @throws IllegalArgumentException if a column is missing or not of a supported type (a bad row fails the
+     *                                  job, see the class comment)
      */
     public DatasetGradients meanSquaredError(Dataset<?> data, String targetCol) {
         Partial p = aggregate(data, targetCol, true);
@@ -141,7 +206,17 @@ public final class ConvGradientAggregator implements Serializable {
                 weightTensor(p.dw, scale), toFloat(p.db, scale));
     }
 
-    /** {@code new ConvGradientAggregator(layer, inputCol).meanSquaredError(data, targetCol)}. */
+    /**
+     * {@code new ConvGradientAggregator(layer, inputCol).meanSquaredError(data, targetCol)}, with the default
+     * settings.
+     *
+     * @param data      the dataset
+     * @param inputCol  the input column, one {@code (C, H, W)} tensor a row
+     * @param targetCol the target column, {@code K*outH*outW} values a row in {@code (k, oh, ow)} order
+     * @param layer     the convolution with its current weights
+     * @return the row count, the loss and its mean gradients
+     * @see #meanSquaredError(Dataset, String)
+     */
     public static DatasetGradients meanSquaredError(Dataset<?> data, String inputCol, String targetCol, ConvSpec layer) {
         return new ConvGradientAggregator(layer, inputCol).meanSquaredError(data, targetCol);
     }

@@ -22,16 +22,26 @@ public final class ConvSpec implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
+    /** One row's input shape {@code (C, H, W)}. */
     private final int[] inputShape;
+    /** The weights' shape {@code (K, C/groups, kH, kW)}. */
     private final int[] weightShape;
+    /** The weights, flat in {@code (K, C/groups, kH, kW)} order. */
     private final float[] weight;
+    /** The bias, {@code K} values, or null for none. */
     private final float[] bias;
     // ConvParams is not Serializable: its fields are kept and the value rebuilt where it is needed.
+    /** Stride {@code (strideH, strideW)}. */
     private final int[] stride;
+    /** Padding {@code (top, bottom, left, right)}. */
     private final int[] padding;
+    /** Dilation {@code (dilationH, dilationW)}. */
     private final int[] dilation;
+    /** Number of channel groups. */
     private final int groups;
+    /** What the padding holds. */
     private final PaddingMode paddingMode;
+    /** One row's output shape {@code (K, outH, outW)}. */
     private final int[] outputShape;
     private transient ConvParams params;
 
@@ -77,37 +87,65 @@ public final class ConvSpec implements Serializable {
         this.outputShape = new int[] {shape.outChannels(), shape.outH(), shape.outW()};
     }
 
-    /** One row's input shape {@code (C, H, W)} (a copy). */
+    /**
+     * One row's input shape {@code (C, H, W)} (a copy).
+     *
+     * @return a new array {@code {C, H, W}}
+     */
     public int[] inputShape() {
         return inputShape.clone();
     }
 
-    /** One row's output shape {@code (K, outH, outW)} (a copy). */
+    /**
+     * One row's output shape {@code (K, outH, outW)} (a copy).
+     *
+     * @return a new array {@code {K, outH, outW}}
+     */
     public int[] outputShape() {
         return outputShape.clone();
     }
 
-    /** Elements in one input row, {@code C*H*W}. */
+    /**
+     * Elements in one input row, {@code C*H*W}.
+     *
+     * @return {@code C*H*W}
+     */
     public int inputSize() {
         return inputShape[0] * inputShape[1] * inputShape[2];
     }
 
-    /** Elements in one output row, {@code K*outH*outW}. */
+    /**
+     * Elements in one output row, {@code K*outH*outW}.
+     *
+     * @return {@code K*outH*outW}
+     */
     public int outputSize() {
         return outputShape[0] * outputShape[1] * outputShape[2];
     }
 
-    /** The weights as a tensor {@code (K, C/groups, kH, kW)} sharing this spec's array: do not modify it. */
+    /**
+     * The weights as a tensor {@code (K, C/groups, kH, kW)} sharing this spec's array: do not modify it.
+     *
+     * @return a view of the weights, shape {@code (K, C/groups, kH, kW)}
+     */
     public Tensor4D weight() {
         return Tensor4D.wrap(weight, weightShape[0], weightShape[1], weightShape[2], weightShape[3]);
     }
 
-    /** The bias ({@code K} values, shared: do not modify it) or null. */
+    /**
+     * The bias ({@code K} values, shared: do not modify it) or null.
+     *
+     * @return the bias array, or null for none
+     */
     public float[] bias() {
         return bias;
     }
 
-    /** The convolution's parameters. */
+    /**
+     * The convolution's parameters.
+     *
+     * @return stride, padding, dilation, groups and padding mode (output padding zero)
+     */
     public ConvParams params() {
         ConvParams p = params;
         if (p == null) {
@@ -119,7 +157,14 @@ public final class ConvSpec implements Serializable {
         return p;
     }
 
-    /** This layer with other weights and bias (same input shape and parameters). */
+    /**
+     * This layer with other weights and bias (same input shape and parameters).
+     *
+     * @param newWeight the filters {@code (K, C/groups, kH, kW)}; copied
+     * @param newBias   {@code K} values, or null for none; copied
+     * @return a new spec; this one is unchanged
+     * @throws IllegalArgumentException if the new shapes do not fit the input shape and parameters
+     */
     public ConvSpec withWeights(Tensor4D newWeight, float[] newBias) {
         return new ConvSpec(inputShape, newWeight, newBias, params());
     }

@@ -16,6 +16,15 @@ import org.conv4j.api.Tensor4D;
  */
 public record DatasetGradients(long rows, double loss, Tensor4D weight, float[] bias) {
 
+    /**
+     * Checks that both gradients are present.
+     *
+     * @param rows   the number of rows aggregated
+     * @param loss   the loss, or {@code NaN} when the caller supplied {@code dL/dy}
+     * @param weight {@code dL/dw}, shape {@code (K, C/groups, kH, kW)}
+     * @param bias   {@code dL/db}, {@code K} values
+     * @throws NullPointerException if {@code weight} or {@code bias} is null
+     */
     public DatasetGradients {
         Objects.requireNonNull(weight, "weight gradient must not be null");
         Objects.requireNonNull(bias, "bias gradient must not be null");

@@ -40,6 +40,12 @@ public final class FitFilterExample {
     private FitFilterExample() {
     }
 
+    /**
+     * Runs the fit on the active Spark session, or a new one ({@code local[*]} unless a master is configured), and
+     * stops the session at the end.
+     *
+     * @param args {@code [rows] [steps]}, default 2000 and 25
+     */
     public static void main(String[] args) {
         int rows = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
         int steps = args.length > 1 ? Integer.parseInt(args[1]) : 25;
@@ -57,7 +63,11 @@ public final class FitFilterExample {
         }
     }
 
-    /** The true filters: Sobel x and Sobel y, shape (2, 1, 3, 3). */
+    /**
+     * The true filters: Sobel x and Sobel y.
+     *
+     * @return a new tensor of shape {@code (2, 1, 3, 3)}
+     */
     public static Tensor4D sobel() {
         return Tensor4D.wrap(new float[] {
             -1, 0, 1, -2, 0, 2, -1, 0, 1,
@@ -66,6 +76,12 @@ public final class FitFilterExample {
 
     /**
      * Generates the data, fits the filters and returns the loss before each step (and after the last).
+     *
+     * @param spark the session to run on
+     * @param rows  the number of generated 16x16 images
+     * @param steps the number of gradient descent steps
+     * @param out   where the progress is printed
+     * @return the {@code steps + 1} losses, first the one of the zero start
      */
     public static List<Double> fit(SparkSession spark, int rows, int steps, PrintStream out) {
         ConvParams params = ConvParams.builder().padding(1).build();
