@@ -25,10 +25,7 @@ public abstract class AbstractConvBackend implements ConvBackend {
     @Override
     public final Tensor4D forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
         ConvShape s = ConvShape.forward(input, weight, bias, params);
-        if (!LayoutEdge.canonical(input, weight)) {
-            return LayoutEdge.like(input, validatedForward(s, input, weight, bias, s.newOutput()));
-        }
-        return validatedForward(s, input, weight, bias, s.newOutput());
+        return validatedForward(s, input, weight, bias, LayoutEdge.newOutput(s, input));
     }
 
     @Override
@@ -128,6 +125,22 @@ public abstract class AbstractConvBackend implements ConvBackend {
     }
 
     /**
+     * Whether this backend's {@link #forward(ConvShape, Tensor4D, Tensor4D, float[], Tensor4D)} reads {@code input}
+     * and writes {@code output} as they are, in their storage and layout, on this geometry: then they reach it
+     * unconverted (the weight still arrives heap NCHW), else both arrive heap NCHW ({@link LayoutEdge}). Asked only
+     * when one of them is not heap NCHW and no padding is done beforehand. The default is false: every backend
+     * reads heap NCHW arrays.
+     *
+     * @param s the validated geometry
+     * @param input the input, as the caller gave it
+     * @param output the output, as it will be written
+     * @return whether the forward pass takes them in place
+     */
+    protected boolean forwardsInPlace(ConvShape s, Tensor4D input, Tensor4D output) {
+        return false;
+    }
+
+    /**
      * Whether this backend wants the zero padding of {@code s} done before it is called: the input padded with
      * zeros into a new tensor, the subclass called on it with no padding, and {@code dL/dx} cropped back (the
      * results are the same; the call costs a copy of the padded input). For a backend whose own kernels mishandle
@@ -145,6 +158,9 @@ public abstract class AbstractConvBackend implements ConvBackend {
      * output shape (as {@link #validatedBackward}); operands other than heap NCHW are converted at the edge.
      */
     final Tensor4D validatedForward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
+        if (!LayoutEdge.canonical(input, output) && !padsFirst(s) && forwardsInPlace(s, input, output)) {
+            return forward(s, input, weight.toHeapNchw(), bias, output);
+        }
         if (!LayoutEdge.canonical(input, weight, output)) {
             // computed on heap NCHW copies, then written into the caller's output in its storage and layout
             Tensor4D y = output.isHeapNchw() ? output : s.newOutput();

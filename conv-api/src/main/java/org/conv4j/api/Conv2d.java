@@ -398,11 +398,10 @@ public final class Conv2d {
 
         @Override
         public Tensor4D forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
-            if (!LayoutEdge.canonical(input, weight)) {
-                ConvShape.forward(input, weight, bias, params); // errors name the caller's tensors
-                return LayoutEdge.like(input, forward(input.toHeapNchw(), weight.toHeapNchw(), bias, params));
-            }
             ConvShape s = ConvShape.forward(input, weight, bias, params);
+            if (!LayoutEdge.canonical(input, weight)) {
+                return forwardInto(input, weight, bias, params, LayoutEdge.newOutput(s, input));
+            }
             if (tunes()) {
                 ArrayDeque<Tensor4D> spare = new ArrayDeque<>(2);
                 return tuner().call(backends(), s, ConvPass.FORWARD,
@@ -419,6 +418,10 @@ public final class Conv2d {
                                     Tensor4D output) {
             ConvShape s = ConvShape.forward(input, weight, bias, params);
             s.checkOutput(output);
+            if (!LayoutEdge.canonical(input, weight, output) && !tunes()
+                    && chosen(s, ConvPass.FORWARD) instanceof AbstractConvBackend a) {
+                return a.validatedForward(s, input, weight, bias, output); // converts, or runs in place
+            }
             if (!LayoutEdge.canonical(input, weight, output)) {
                 Tensor4D y = output.isHeapNchw() ? output : s.newOutput();
                 forwardInto(input.toHeapNchw(), weight.toHeapNchw(), bias, params, y);

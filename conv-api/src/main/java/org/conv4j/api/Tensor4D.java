@@ -441,6 +441,52 @@ public final class Tensor4D implements AutoCloseable {
     }
 
     /**
+     * Pins the storage for code that reads or writes it directly, e.g. a backend that hands a native tensor's
+     * address to a native library: until the pin is closed, {@link #close()} on another thread cannot free the
+     * memory (it is freed when the last pin closes). Use it in try-with-resources.
+     *
+     * @return the pin, whose {@link Pin#buffer()} is a view of the storage (position 0, limit {@link #size()})
+     * @throws IllegalStateException if the tensor is closed
+     */
+    public Pin pin() {
+        if (data != null) {
+            return new Pin(FloatBuffer.wrap(data), null);
+        }
+        acquire();
+        return new Pin(buffer.duplicate(), this);
+    }
+
+    /** A use of a tensor's storage that keeps its memory valid until {@link #close()}; see {@link Tensor4D#pin()}. */
+    public static final class Pin implements AutoCloseable {
+        private final FloatBuffer view;
+        private Tensor4D pinned;
+
+        private Pin(FloatBuffer view, Tensor4D pinned) {
+            this.view = view;
+            this.pinned = pinned;
+        }
+
+        /**
+         * The storage, in the tensor's layout.
+         *
+         * @return a view of the storage, valid until this pin is closed
+         */
+        public FloatBuffer buffer() {
+            return view;
+        }
+
+        /** Ends the use (once; later calls do nothing). */
+        @Override
+        public void close() {
+            Tensor4D t = pinned;
+            pinned = null;
+            if (t != null) {
+                t.release();
+            }
+        }
+    }
+
+    /**
      * The position of element {@code (n, c, h, w)} in the storage ({@link #data()} or {@link #buffer()}), as
      * {@link MemoryLayout#index} gives it for this tensor's layout.
      *

@@ -4,6 +4,7 @@ import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.stream;
+import org.bytedeco.javacpp.Pointer;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -98,6 +99,16 @@ final class Context implements AutoCloseable {
     /** A oneDNN memory object of layout {@code desc} over the buffer of {@code slot} (valid until {@link #endCall}). */
     memory memory(memory.desc desc, int slot) {
         memory m = new memory(desc, Dnnl.engine(), buffer(slot, desc.get_size()).pointer());
+        callMemories.add(m);
+        return m;
+    }
+
+    /**
+     * A oneDNN memory object of layout {@code desc} over the caller's native memory at {@code address} (valid until
+     * {@link #endCall}; the caller keeps that memory pinned for the call).
+     */
+    memory userMemory(memory.desc desc, Pointer address) {
+        memory m = new memory(desc, Dnnl.engine(), address);
         callMemories.add(m);
         return m;
     }

@@ -5,6 +5,8 @@ import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.javacpp.Pointer;
+import org.conv4j.api.MemoryLayout;
 
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_BIAS;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
@@ -54,9 +56,13 @@ final class ForwardPlan {
         this.geometry = g;
         try (primitive_attr attr = Dnnl.userScratchpad()) {
             memory.desc biasAny = g.bias() ? Dnnl.desc(memory.format_tag.any, g.filters()) : null;
-            memory.desc srcAny = Dnnl.desc(memory.format_tag.any, g.srcDims());
+            // nhwc activations are taken as they are (oneDNN's kernels read and write them directly); otherwise
+            // oneDNN chooses (its plain nchw kernels are reference ones)
+            memory.format_tag activations = g.activations() == MemoryLayout.NHWC ? memory.format_tag.nhwc
+                    : memory.format_tag.any;
+            memory.desc srcAny = Dnnl.desc(activations, g.srcDims());
             memory.desc weightsAny = Dnnl.desc(memory.format_tag.any, g.weightsDims());
-            memory.desc dstAny = Dnnl.desc(memory.format_tag.any, g.dstDims());
+            memory.desc dstAny = Dnnl.desc(activations, g.dstDims());
             pd = g.bias()
                     ? new convolution_forward.primitive_desc(Dnnl.engine(), dnnl.prop_kind.forward_inference,
                             dnnl.algorithm.convolution_direct, srcAny, weightsAny, biasAny, dstAny, g.strides(),
@@ -65,9 +71,9 @@ final class ForwardPlan {
                             dnnl.algorithm.convolution_direct, srcAny, weightsAny, dstAny, g.strides(),
                             g.dilates(), g.paddingL(), g.paddingR(), attr, false);
         }
-        src = Transfer.in(Dnnl.desc(memory.format_tag.nchw, g.srcDims()), pd.src_desc());
+        src = Transfer.in(Dnnl.desc(g.activationsTag(), g.srcDims()), pd.src_desc());
         weights = Transfer.in(Dnnl.desc(g.weightsTag(), g.weightsDims()), pd.weights_desc());
-        dst = Transfer.out(pd.dst_desc(), Dnnl.desc(memory.format_tag.nchw, g.dstDims()));
+        dst = Transfer.out(pd.dst_desc(), Dnnl.desc(g.activationsTag(), g.dstDims()));
         bias = g.bias() ? Dnnl.requirePlain(pd.bias_desc(), g.filters()) : null;
         memory.desc sp = pd.scratchpad_desc();
         scratchpad = sp.get_size() > 0 ? sp : null;
@@ -82,6 +88,12 @@ final class ForwardPlan {
         slotBytes[BIAS] = bias == null ? 0 : bias.get_size();
         slotBytes[Context.SCRATCHPAD] = max(scratchpad == null ? 0 : scratchpad.get_size(),
                 src.scratchpadBytes(), weights.scratchpadBytes(), dst.scratchpadBytes());
+        if (g.activations() == MemoryLayout.NHWC) {
+            // used only in place (runInPlace): no staging copy, and no buffer where oneDNN reads the caller's memory
+            slotBytes[STAGE] = 0;
+            slotBytes[SRC] = src.identity() ? 0 : slotBytes[SRC];
+            slotBytes[DST] = dst.identity() ? 0 : slotBytes[DST];
+        }
         workspaceBytes = Context.roundSlots(slotBytes);
     }
 
@@ -105,6 +117,35 @@ final class ForwardPlan {
      * Computes images {@code first .. first + geometry.batch() - 1} of {@code y} from those of {@code x},
      * with the weights (and bias) {@link #loadWeights loaded} into the context.
      */
+    /**
+     * Runs on the caller's native memory in place: {@code x} and {@code y} point at this part's first image of
+     * the input and the output, in the geometry's activation layout. Where the primitive's layout is that layout
+     * (always for {@code nhwc}) oneDNN reads and writes them directly; otherwise it reorders from and to them,
+     * with no staging copy.
+     */
+    void runInPlace(Context ctx, Pointer x, Pointer y) {
+        memory userSrc = ctx.userMemory(src.plain, x);
+        memory userDst = ctx.userMemory(dst.plain, y);
+        memory srcMemory = userSrc;
+        if (!src.identity()) {
+            srcMemory = ctx.memory(src.inner, SRC);
+            ctx.reorder(src, userSrc, srcMemory);
+        }
+        memory dstMemory = dst.identity() ? userDst : ctx.memory(dst.inner, DST);
+        try (IntMemoryMap args = new IntMemoryMap()) {
+            args.put(DNNL_ARG_SRC, srcMemory);
+            args.put(DNNL_ARG_WEIGHTS, ctx.memory(weights.inner, WEIGHTS));
+            if (bias != null) {
+                args.put(DNNL_ARG_BIAS, ctx.memory(bias, BIAS));
+            }
+            args.put(DNNL_ARG_DST, dstMemory);
+            ctx.execute(primitive.get(), args, scratchpad);
+        }
+        if (!dst.identity()) {
+            ctx.reorder(dst, dstMemory, userDst);
+        }
+    }
+
     void run(Context ctx, float[] x, float[] y, int first) {
         Geometry g = geometry;
         int inLength = (int) (g.batch() * g.imageFloats());

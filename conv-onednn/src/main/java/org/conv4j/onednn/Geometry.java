@@ -2,6 +2,8 @@ package org.conv4j.onednn;
 
 import org.bytedeco.dnnl.memory;
 import org.conv4j.api.ConvParams;
+import org.conv4j.api.MemoryLayout;
+import org.conv4j.api.MemoryLayout;
 import org.conv4j.api.ConvShape;
 
 /**
@@ -20,12 +22,25 @@ import org.conv4j.api.ConvShape;
  * </ul>
  */
 record Geometry(int batch, int channels, int height, int width, int filters, int kernelH, int kernelW,
-                int outH, int outW, ConvParams params, boolean bias) {
+                int outH, int outW, ConvParams params, boolean bias, MemoryLayout activations) {
 
     /** The geometry of {@code batch} images of {@code s}. */
     static Geometry of(ConvShape s, int batch, boolean bias) {
+        return of(s, batch, bias, MemoryLayout.NCHW);
+    }
+
+    /**
+     * The geometry of {@code batch} images of {@code s} whose input and output are in {@code activations}' layout
+     * (NHWC: oneDNN's {@code nhwc}, which its kernels read and write as they are).
+     */
+    static Geometry of(ConvShape s, int batch, boolean bias, MemoryLayout activations) {
         return new Geometry(batch, s.inChannels(), s.inH(), s.inW(), s.outChannels(), s.kernelH(), s.kernelW(),
-                s.outH(), s.outW(), s.params(), bias);
+                s.outH(), s.outW(), s.params(), bias, activations);
+    }
+
+    /** oneDNN's plain tag of the activations' layout. */
+    memory.format_tag activationsTag() {
+        return activations == MemoryLayout.NHWC ? memory.format_tag.nhwc : memory.format_tag.nchw;
     }
 
     long[] srcDims() {

@@ -1,9 +1,13 @@
 package org.conv4j.onednn;
 
+import java.nio.ByteOrder;
+
+import org.bytedeco.javacpp.FloatPointer;
 import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.CostModel;
+import org.conv4j.api.MemoryLayout;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Workspace;
@@ -261,8 +265,35 @@ public final class OnednnBackend extends AbstractConvBackend {
         return workspaceBytes;
     }
 
+    /**
+     * Native input and output in one layout, in the platform's byte order, are used in place
+     * ({@link #forwardInPlace}): oneDNN reads the input and writes the output where they are, with no copy (and
+     * for NHWC no reorder either). Not where {@link SingleColumn} must narrow the input, nor where the weights
+     * hold a non-finite value on a padded layer ({@link PaddedTaps#forward} then repairs a heap output).
+     */
+    @Override
+    protected boolean forwardsInPlace(ConvShape s, Tensor4D input, Tensor4D output) {
+        if (!input.isNative() || !output.isNative() || input.layout() != output.layout() || SingleColumn.affects(s)) {
+            return false;
+        }
+        try (Tensor4D.Pin in = input.pin(); Tensor4D.Pin out = output.pin()) {
+            if (in.buffer().order() != ByteOrder.nativeOrder() || out.buffer().order() != ByteOrder.nativeOrder()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     @Override
     protected Tensor4D forward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
+        if (input.isNative()) {
+            if (!s.params().isPadded() || !PaddedTaps.hasNonFinite(weight.data())) {
+                return forwardInPlace(s, input, weight, bias, output);
+            }
+            // a non-finite weight on a padded layer: the repair works on a heap output
+            Tensor4D y = forward(s, input.toHeapNchw(), weight, bias, s.newOutput());
+            return output.copyFrom(y);
+        }
         if (SingleColumn.affects(s)) {
             return forwardInto(SingleColumn.input(s, input), weight, bias, SingleColumn.params(s), output);
         }
@@ -285,6 +316,41 @@ public final class OnednnBackend extends AbstractConvBackend {
             contexts.release(ctx, granted.grant());
         }
         PaddedTaps.forward(s, weight.data(), output.data());
+        return output;
+    }
+
+    /**
+     * The forward pass on native input and output of one layout ({@link #forwardsInPlace}), in parts of whole images
+     * as {@link #forward(ConvShape, Tensor4D, Tensor4D, float[], Tensor4D)}: each part's primitive reads the input
+     * and writes the output at the part's first image. Both stay pinned for the call, so closing them on another
+     * thread cannot free the memory under oneDNN.
+     */
+    private Tensor4D forwardInPlace(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
+        boolean hasBias = bias != null;
+        MemoryLayout layout = input.layout();
+        try (Tensor4D.Pin in = input.pin(); Tensor4D.Pin out = output.pin()) {
+            WorkspaceBudget.Planned<Integer> granted = BudgetedParts.acquire(this, s, Pass.FORWARD, hasBias);
+            int part = granted.plan();
+            Context ctx = contexts.acquire(granted.grant());
+            try {
+                ForwardPlan loaded = null;
+                for (int first = 0; first < s.batch(); first += part) {
+                    Geometry g = Geometry.of(s, Math.min(part, s.batch() - first), hasBias, layout);
+                    ForwardPlan plan = forwardPlan(g);
+                    ctx.reserve(plan.slotBytes, granted.grant().bytes());
+                    if (plan != loaded) {
+                        plan.loadWeights(ctx, weight.data(), bias);
+                        loaded = plan;
+                    }
+                    // views from this part's first image on: their addresses are where oneDNN reads and writes
+                    FloatPointer x = new FloatPointer(in.buffer().position((int) (first * g.imageFloats())).slice());
+                    FloatPointer y = new FloatPointer(out.buffer().position((int) (first * g.outImageFloats())).slice());
+                    plan.runInPlace(ctx, x, y);
+                }
+            } finally {
+                contexts.release(ctx, granted.grant());
+            }
+        }
         return output;
     }
 
@@ -423,6 +489,12 @@ public final class OnednnBackend extends AbstractConvBackend {
     /** The workspace bytes of one call of {@code images} images of {@code s} (for tests). */
     static long workspaceBytes(ConvShape s, Pass pass, boolean bias, int images) {
         return workspaceBytes(pass, Geometry.of(s, images, bias));
+    }
+
+    /** Whether the in-place forward plan of the whole batch of {@code s} in {@code layout} reorders nothing (for tests). */
+    static boolean inPlaceWithoutReorders(ConvShape s, boolean bias, MemoryLayout layout) {
+        ForwardPlan plan = forwardPlan(Geometry.of(s, s.batch(), bias, layout));
+        return plan.src.identity() && plan.dst.identity();
     }
 
     /** The implementations oneDNN chose for this geometry, forward and backward (for reports and docs). */
