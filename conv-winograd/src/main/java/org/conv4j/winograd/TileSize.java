@@ -55,6 +55,9 @@ public enum TileSize {
     final double[][] g;
     /** {@code A^T}, m x alpha, in float (the output transform). */
     final float[][] at;
+    /** {@link #bt} and {@link #at} as the transforms run them. */
+    final Transforms.Sparse inputSparse;
+    final Transforms.Sparse outputSparse;
 
     TileSize(int m, double... points) {
         this.m = m;
@@ -93,6 +96,8 @@ public enum TileSize {
         this.bt = toFloat(bt);
         this.g = g;
         this.at = toFloat(at);
+        this.inputSparse = Transforms.Sparse.of(this.bt);
+        this.outputSparse = Transforms.Sparse.of(this.at);
     }
 
     /** The coefficients (lowest power first) of {@code p(x) * (x - a)}. */

@@ -1,69 +1,130 @@
 package org.conv4j.winograd;
 
 /**
- * The three transforms on blocks of {@link #LANES} tiles laid out tile-innermost: element {@code e} of the
- * {@code alpha x alpha} (or {@code m x m}) tiles of a block is the run {@code block[e*LANES .. e*LANES + n)}, one
- * float per tile. Every step is then a sum of such runs times scalars, {@code out[o + t] += c * in[p + t]} over
- * {@code t < n}: the same index on both sides, which C2 compiles to vector instructions (no shuffles, no
- * gathers). Each 2D transform {@code P^T X P} runs as two 1D passes (columns, then rows), skipping the zero
- * coefficients of {@code P^T} (about half of them in {@code B^T}).
+ * The input and output transforms on blocks of up to {@link #LANES} tiles laid out tile-innermost. A block of
+ * {@code q x q} tiles is held as {@code q} row arrays: element {@code (a, b)} of the block's tile {@code t} is
+ * {@code rows[a][b*LANES + t]}. {@code P^T X P} then runs as two passes of loops with <em>one index expression for
+ * every array</em> and at most three terms per loop, the form C2 compiles to vector instructions (docs/direct.md,
+ * "What C2 vectorises": an offset index such as {@code x[u + 64]}, or nine terms in one loop, stays scalar):
+ * <ol>
+ *   <li>columns: {@code tmp[i][u] = sum_a P^T[i][a] * rows[a][u]} for {@code u < q*LANES} (whole rows at once);</li>
+ *   <li>a transpose of the runs ({@code System.arraycopy}, an intrinsic): {@code cols[b][i*LANES + t] =
+ *       tmp[i][b*LANES + t]};</li>
+ *   <li>rows: {@code out[j][v] = sum_b P^T[j][b] * cols[b][v]} for {@code v < r*LANES}, so that element
+ *       {@code (i, j)} of the result for tile {@code t} is {@code out[j][i*LANES + t]}.</li>
+ * </ol>
+ * The zero coefficients of {@code P^T} are skipped (about half of those of {@code B^T}). Lanes past the block's
+ * last tile hold stale finite values; they are computed and never read.
  */
 final class Transforms {
 
-    /** Tiles per block: 64 floats per run, so the block of an F(6x6) tile (64 runs) is 16 KiB and stays in L1. */
+    /** Tiles per block: the F(6x6) block (8 rows of 8 runs) is 16 KiB per buffer. */
     static final int LANES = 64;
 
     private Transforms() {
     }
 
+    /** A transform matrix {@code P^T} ({@code r x q}) as its non-zero entries per row. */
+    record Sparse(int rows, int cols, int[][] index, float[][] coef) {
+
+        static Sparse of(float[][] pt) {
+            int r = pt.length;
+            int[][] index = new int[r][];
+            float[][] coef = new float[r][];
+            for (int i = 0; i < r; i++) {
+                int count = 0;
+                for (float v : pt[i]) {
+                    count += v != 0f ? 1 : 0;
+                }
+                index[i] = new int[count];
+                coef[i] = new float[count];
+                for (int a = 0, k = 0; a < pt[i].length; a++) {
+                    if (pt[i][a] != 0f) {
+                        index[i][k] = a;
+                        coef[i][k++] = pt[i][a];
+                    }
+                }
+            }
+            return new Sparse(r, pt[0].length, index, coef);
+        }
+    }
+
+    /** Scratch: {@code count} arrays of {@code length} floats. */
+    static float[][] buffers(int count, int length) {
+        return new float[count][length];
+    }
+
     /**
-     * {@code out = P^T X P} for each of {@code n} tiles: {@code X} (size {@code q x q}) in {@code in}, {@code P^T}
-     * ({@code r x q}) in {@code pt}, the {@code r x r} result in {@code out}; {@code tmp} holds {@code r*q} runs.
-     * Runs are {@link #LANES} apart.
+     * {@code out = P^T X P} for a block (see the class comment): {@code X} in {@code rows} ({@code q} arrays of
+     * at least {@code q*LANES}), {@code tmp} and {@code cols} scratch of the same shape, the result in {@code out}
+     * ({@code r} arrays of at least {@code r*LANES}).
      */
-    static void apply(float[][] pt, float[] in, float[] tmp, float[] out, int n) {
-        int r = pt.length;
-        int q = pt[0].length;
-        // columns: tmp[i][b] = sum_a P^T[i][a] * X[a][b]
+    static void apply(Sparse pt, float[][] rows, float[][] tmp, float[][] cols, float[][] out) {
+        int r = pt.rows();
+        int q = pt.cols();
+        for (int i = 0; i < r; i++) {
+            combine(pt.index()[i], pt.coef()[i], rows, tmp[i], q * LANES);
+        }
         for (int i = 0; i < r; i++) {
             for (int b = 0; b < q; b++) {
-                combine(pt[i], in, b * LANES, q * LANES, tmp, (i * q + b) * LANES, n);
+                System.arraycopy(tmp[i], b * LANES, cols[b], i * LANES, LANES);
             }
         }
-        // rows: out[i][j] = sum_b P^T[j][b] * tmp[i][b]
-        for (int i = 0; i < r; i++) {
-            for (int j = 0; j < r; j++) {
-                combine(pt[j], tmp, i * q * LANES, LANES, out, (i * r + j) * LANES, n);
-            }
+        for (int j = 0; j < r; j++) {
+            combine(pt.index()[j], pt.coef()[j], cols, out[j], r * LANES);
         }
     }
 
     /**
-     * {@code dst[at + t] = sum_a coef[a] * src[from + a*step + t]} for {@code t < n}, over the non-zero
-     * coefficients in order (the first one sets, the others add); all zero if every coefficient is.
+     * {@code dst[u] = sum_k coef[k] * src[index[k]][u]} for {@code u < n}, three terms per loop (the first loop
+     * sets, the others add); all zero if there is no term.
      */
-    private static void combine(float[] coef, float[] src, int from, int step, float[] dst, int at, int n) {
-        boolean set = false;
-        for (int a = 0; a < coef.length; a++) {
-            float c = coef[a];
-            if (c == 0f) {
+    private static void combine(int[] index, float[] coef, float[][] src, float[] dst, int n) {
+        int terms = index.length;
+        if (terms == 0) {
+            java.util.Arrays.fill(dst, 0, n, 0f);
+            return;
+        }
+        for (int k = 0; k < terms; k += 3) {
+            int left = Math.min(3, terms - k);
+            float c0 = coef[k];
+            float[] s0 = src[index[k]];
+            if (left == 1) {
+                if (k == 0) {
+                    for (int u = 0; u < n; u++) {
+                        dst[u] = c0 * s0[u];
+                    }
+                } else {
+                    for (int u = 0; u < n; u++) {
+                        dst[u] += c0 * s0[u];
+                    }
+                }
                 continue;
             }
-            int s = from + a * step;
-            if (!set) {
-                for (int t = 0; t < n; t++) {
-                    dst[at + t] = c * src[s + t];
+            float c1 = coef[k + 1];
+            float[] s1 = src[index[k + 1]];
+            if (left == 2) {
+                if (k == 0) {
+                    for (int u = 0; u < n; u++) {
+                        dst[u] = c0 * s0[u] + c1 * s1[u];
+                    }
+                } else {
+                    for (int u = 0; u < n; u++) {
+                        dst[u] += c0 * s0[u] + c1 * s1[u];
+                    }
                 }
-                set = true;
-            } else {
-                for (int t = 0; t < n; t++) {
-                    dst[at + t] += c * src[s + t];
-                }
+                continue;
             }
-        }
-        if (!set) {
-            for (int t = 0; t < n; t++) {
-                dst[at + t] = 0f;
+            float c2 = coef[k + 2];
+            float[] s2 = src[index[k + 2]];
+            if (k == 0) {
+                for (int u = 0; u < n; u++) {
+                    dst[u] = c0 * s0[u] + c1 * s1[u] + c2 * s2[u];
+                }
+            } else {
+                for (int u = 0; u < n; u++) {
+                    dst[u] += c0 * s0[u] + c1 * s1[u] + c2 * s2[u];
+                }
             }
         }
     }

@@ -59,7 +59,7 @@ public final class WinogradBackend extends AbstractConvBackend {
      * conformance kit allows this backend: the largest tile size's measured error on the kit's shapes and on the
      * accuracy test's worst case (docs/winograd.md, "Accuracy"), with a margin.
      */
-    public static final float TOLERANCE = 1e-4f;
+    public static final float TOLERANCE = 5e-5f;
 
     /** The native workspaces of this backend, one idle buffer kept per processor. */
     private static final NativeBufferPool POOL = new NativeBufferPool(

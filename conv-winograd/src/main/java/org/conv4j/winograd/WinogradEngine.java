@@ -43,10 +43,14 @@ final class WinogradEngine {
     static final int GEMM = 2;
     static final int OUTPUT_TRANSFORM = 3;
 
-    /** Per-thread scratch: the block's runs and the intermediate of the two passes. */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> {
-        int runs = TileSize.F6.alpha * TileSize.F6.alpha * LANES;
-        return new float[][] {new float[runs], new float[runs], new float[runs]};
+    /** Per-thread scratch: the block, the two intermediates and the result of {@link Transforms#apply}. */
+    private static final ThreadLocal<float[][][]> SCRATCH = ThreadLocal.withInitial(() -> {
+        int alpha = TileSize.F6.alpha;
+        float[][][] s = new float[4][][];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = Transforms.buffers(alpha, alpha * LANES);
+        }
+        return s;
     });
 
     private WinogradEngine() {
@@ -152,49 +156,64 @@ final class WinogradEngine {
      * gathers each tile's {@code alpha x alpha} inputs (zero outside the source), transforms them
      * ({@link Transforms#apply} with {@code B^T}) and copies the runs to {@code V[xi][c][b*LANES ..]}.
      */
-    private static void inputBlock(Correlation p, TileSize t, float[] src, int c, long first, int b, int count,
+    static void inputBlock(Correlation p, TileSize t, float[] src, int c, long first, int b, int count,
                                    int chunk, NativeFloats ws, long vAt) {
-        float[][] s = SCRATCH.get();
-        float[] d = s[0];
+        float[][][] s = SCRATCH.get();
+        float[][] d = s[0];
         int alpha = t.alpha;
         int n = Math.min(LANES, count - b * LANES);
         int tilesW = p.tilesW(t);
         int perImage = p.tilesH(t) * tilesW;
         int plane = p.srcH() * p.srcW();
-        for (int lane = 0; lane < n; lane++) {
+        int m = t.m;
+        // Segments of consecutive tiles in one tile row: element (a, q) of those tiles is a stride-m run of one
+        // source row, copied by one loop per (a, q); the columns outside the source (first and last tiles of a
+        // row) are found per (a, q) as a range of the segment instead of testing each element.
+        for (int lane = 0; lane < n; ) {
             long tile = first + (long) b * LANES + lane;
             int img = (int) (tile / perImage);
             int r = (int) (tile % perImage);
-            int y0 = (r / tilesW) * t.m + p.originH();
-            int x0 = (r % tilesW) * t.m + p.originW();
+            int tw = r % tilesW;
+            int len = Math.min(n - lane, tilesW - tw);
+            int y0 = (r / tilesW) * m + p.originH();
+            int xs = tw * m + p.originW();
             int base = (img * p.srcChannels() + c) * plane;
-            boolean inside = x0 >= 0 && x0 + alpha <= p.srcW();
             for (int a = 0; a < alpha; a++) {
+                float[] da = d[a];
                 int y = y0 + a;
-                int e = a * alpha * LANES + lane;
                 if (y < 0 || y >= p.srcH()) {
                     for (int q = 0; q < alpha; q++) {
-                        d[e + q * LANES] = 0f;
+                        java.util.Arrays.fill(da, q * LANES + lane, q * LANES + lane + len, 0f);
                     }
-                } else if (inside) {
-                    int row = base + y * p.srcW() + x0;
-                    for (int q = 0; q < alpha; q++) {
-                        d[e + q * LANES] = src[row + q];
+                    continue;
+                }
+                int row = base + y * p.srcW();
+                for (int q = 0; q < alpha; q++) {
+                    int at = q * LANES + lane;
+                    int x0 = xs + q;
+                    int lo = x0 >= 0 ? 0 : Math.min(len, (m - 1 - x0) / m);
+                    int hi = x0 >= p.srcW() ? 0 : Math.min(len, (p.srcW() - x0 + m - 1) / m);
+                    hi = Math.max(lo, hi);
+                    for (int k = 0; k < lo; k++) {
+                        da[at + k] = 0f;
                     }
-                } else {
-                    int row = base + y * p.srcW();
-                    for (int q = 0; q < alpha; q++) {
-                        int x = x0 + q;
-                        d[e + q * LANES] = x >= 0 && x < p.srcW() ? src[row + x] : 0f;
+                    for (int k = lo, x = row + x0 + lo * m; k < hi; k++, x += m) {
+                        da[at + k] = src[x];
+                    }
+                    for (int k = hi; k < len; k++) {
+                        da[at + k] = 0f;
                     }
                 }
             }
+            lane += len;
         }
-        Transforms.apply(t.bt, d, s[1], s[2], n);
+        Transforms.apply(t.inputSparse, d, s[1], s[2], s[3]);
         long at = vAt + (long) c * chunk + (long) b * LANES;
         long step = (long) p.srcChannels() * chunk;
-        for (int xi = 0; xi < alpha * alpha; xi++) {
-            ws.copyFrom(s[2], xi * LANES, (int) (at + xi * step), n);
+        for (int i = 0; i < alpha; i++) {     // element (i, j) of tile lane: s[3][j][i*LANES + lane]
+            for (int j = 0; j < alpha; j++) {
+                ws.copyFrom(s[3][j], i * LANES, (int) (at + (i * alpha + j) * step), n);
+            }
         }
     }
 
@@ -203,37 +222,49 @@ final class WinogradEngine {
      * in, transforms them ({@link Transforms#apply} with {@code A^T}), adds the bias and writes the parts of the
      * {@code m x m} tiles that lie inside the destination.
      */
-    private static void outputBlock(Correlation p, TileSize t, float[] bias, float[] dst, int ko, long first,
+    static void outputBlock(Correlation p, TileSize t, float[] bias, float[] dst, int ko, long first,
                                     int b, int count, int chunk, NativeFloats ws, long mAt) {
-        float[][] s = SCRATCH.get();
-        float[] m = s[0];
-        float[] y = s[2];
+        float[][][] s = SCRATCH.get();
+        float[][] m = s[0];
+        float[][] y = s[3];
         int alpha = t.alpha;
         int n = Math.min(LANES, count - b * LANES);
         long at = mAt + (long) ko * chunk + (long) b * LANES;
         long step = (long) p.dstChannels() * chunk;
-        for (int xi = 0; xi < alpha * alpha; xi++) {
-            ws.copyTo((int) (at + xi * step), m, xi * LANES, n);
+        for (int a = 0; a < alpha; a++) {     // element (a, q) of tile lane at m[a][q*LANES + lane]
+            for (int q = 0; q < alpha; q++) {
+                ws.copyTo((int) (at + (a * alpha + q) * step), m[a], q * LANES, n);
+            }
         }
-        Transforms.apply(t.at, m, s[1], y, n);
+        Transforms.apply(t.outputSparse, m, s[1], s[2], y);
         float add = bias == null ? 0f : bias[ko];
         int tilesW = p.tilesW(t);
         int perImage = p.tilesH(t) * tilesW;
         int plane = p.dstH() * p.dstW();
-        for (int lane = 0; lane < n; lane++) {
+        int mm = t.m;
+        // Segments of consecutive tiles in one tile row, as in inputBlock: output (i, j) of those tiles is a
+        // stride-m run of one destination row; tiles over the right or bottom edge keep only what lies inside.
+        for (int lane = 0; lane < n; ) {
             long tile = first + (long) b * LANES + lane;
             int img = (int) (tile / perImage);
             int r = (int) (tile % perImage);
-            int h0 = (r / tilesW) * t.m;
-            int w0 = (r % tilesW) * t.m;
-            int rows = Math.min(t.m, p.dstH() - h0);
-            int cols = Math.min(t.m, p.dstW() - w0);
-            int base = (img * p.dstChannels() + ko) * plane + h0 * p.dstW() + w0;
-            for (int i = 0; i < rows; i++) {
-                for (int j = 0; j < cols; j++) {
-                    dst[base + i * p.dstW() + j] = y[(i * t.m + j) * LANES + lane] + add;
+            int tw = r % tilesW;
+            int len = Math.min(n - lane, tilesW - tw);
+            int h0 = (r / tilesW) * mm;
+            int rows = Math.min(mm, p.dstH() - h0);
+            int base = (img * p.dstChannels() + ko) * plane + h0 * p.dstW();
+            for (int j = 0; j < mm; j++) {
+                float[] yj = y[j];
+                int w0 = tw * mm + j;
+                int hi = w0 >= p.dstW() ? 0 : Math.min(len, (p.dstW() - w0 + mm - 1) / mm);
+                for (int i = 0; i < rows; i++) {
+                    int from = i * LANES + lane;
+                    for (int k = 0, e = base + i * p.dstW() + w0; k < hi; k++, e += mm) {
+                        dst[e] = yj[from + k] + add;
+                    }
                 }
             }
+            lane += len;
         }
     }
 }

@@ -46,5 +46,5 @@ final class WinogradTuning {
      * Model: ns per float of transformed data (input and output, {@code alpha^2} per tile and channel): the
      * transforms' arithmetic and the copies to and from native memory.
      */
-    static final double TRANSFORM_NS_PER_FLOAT = 0.35;
+    static final double TRANSFORM_NS_PER_FLOAT = 1.0;
 }
