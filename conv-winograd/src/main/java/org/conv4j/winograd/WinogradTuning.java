@@ -34,17 +34,28 @@ final class WinogradTuning {
     /** Model: the fixed cost of a call (scans, planning, the native workspace, task hand-offs), in ns. */
     static final double FIXED_NS = 60_000;
 
-    /** Model: multiply-adds per ns of the GEMM stage at large sides. */
-    static final double GEMM_MACS_PER_NS = 60;
+    /*
+     * The time model's constants are provisional: fitted by hand to rough timings on a loaded 2-core AVX-512 host
+     * (docs/winograd.md, "Speed"), where this backend ran 0.8-1.0x the time of im2col and 2-5x that of onednn on
+     * ResNet-50's and VGG-19's layers. They keep its estimate above onednn's on every catalogue layer and near
+     * im2col's, so that Conv2d does not choose it where it measured slower; refit them to a quiet run of the
+     * comparison command.
+     */
 
-    /** Model: the sides (filters, channels, tiles) at which the GEMMs run at half speed. */
-    static final double HALF_M = 16;
-    static final double HALF_K = 16;
-    static final double HALF_N = 64;
+    /**
+     * Model: multiply-adds per ns of the GEMM stage at large sides, and the sides (filters, channels, tiles) at
+     * which it runs at half speed: the shape of the im2col backend's fitted GEMM model (the same OpenBLAS sgemm),
+     * at half its rate (this backend's GEMMs have short sides: K x C by C x tiles with C, K of 64-512).
+     */
+    static final double GEMM_MACS_PER_NS = 27.4;
+    static final double HALF_M = 70.1;
+    static final double HALF_K = 4.09;
+    static final double HALF_N = 57.1;
 
     /**
      * Model: ns per float of transformed data (input and output, {@code alpha^2} per tile and channel): the
-     * transforms' arithmetic and the copies to and from native memory.
+     * gathers, the transforms' arithmetic and the copies to and from native memory. 1.8-2.3 ns per float measured
+     * on one thread (CPU time, F(4x4) and F(6x6) on ResNet-50's 64-channel layer at batch 8, loaded host).
      */
-    static final double TRANSFORM_NS_PER_FLOAT = 1.0;
+    static final double TRANSFORM_NS_PER_FLOAT = 2.0;
 }
