@@ -35,11 +35,11 @@ final class WinogradTuning {
     static final double FIXED_NS = 60_000;
 
     /*
-     * The time model's constants are provisional: fitted by hand to rough timings on a loaded 2-core AVX-512 host
-     * (docs/winograd.md, "Speed"), where this backend ran 0.8-1.0x the time of im2col and 2-5x that of onednn on
-     * ResNet-50's and VGG-19's layers. They keep its estimate above onednn's on every catalogue layer and near
-     * im2col's, so that Conv2d does not choose it where it measured slower; refit them to a quiet run of the
-     * comparison command.
+     * The time model's constants are provisional: set by hand from rough timings on a loaded 2-core AVX-512 host
+     * (not measurements to quote; docs/winograd.md, "Speed"), where this backend ran slower than onednn on each
+     * ResNet-50 and VGG-19 layer tried and about as fast as im2col. They keep its estimate above onednn's on every
+     * catalogue layer and near im2col's, so that Conv2d does not choose it where it measured slower; refit them to
+     * a quiet run of the comparison command.
      */
 
     /**

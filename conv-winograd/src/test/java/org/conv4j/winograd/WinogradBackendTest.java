@@ -79,20 +79,21 @@ class WinogradBackendTest {
             ConvParams.builder().padding(3, 0, 4, 2).build(),
             ConvParams.builder().padding(2, 1, 0, 3).groups(2).build(),
         };
-        for (TileSize t : TileSize.values()) {
-            WinogradBackend backend = new WinogradBackend(64L << 20, java.util.List.of(t), 100,
-                    WinogradTuning.MIN_GROUP_CHANNELS);
-            for (ConvParams p : params) {
-                Tensor4D x = Tensor4D.random(11, 3, 40, 17, 13);
-                Tensor4D w = Tensor4D.random(12, 36, 40 / p.groups(), 3, 3);
-                float[] b = Tensor4D.random(13, 1, 1, 1, 36).data();
-                ConvShape s = ConvShape.forward(x, w, b, p);
+        for (ConvParams p : params) {
+            Tensor4D x = Tensor4D.random(11, 3, 40, 17, 13);
+            Tensor4D w = Tensor4D.random(12, 36, 40 / p.groups(), 3, 3);
+            float[] b = Tensor4D.random(13, 1, 1, 1, 36).data();
+            ConvShape s = ConvShape.forward(x, w, b, p);
+            Tensor4D dy = Tensor4D.random(14, 3, 36, s.outH(), s.outW());
+            Tensor4D forward = REFERENCE.forward(x, w, b, p);
+            ConvGradients expected = REFERENCE.backward(x, w, dy, p);
+            for (TileSize t : TileSize.values()) {
+                WinogradBackend backend = new WinogradBackend(64L << 20, java.util.List.of(t), 100,
+                        WinogradTuning.MIN_GROUP_CHANNELS);
                 assertTrue(backend.supports(s, ConvPass.FORWARD), s.toString());
-                Tensor4D dy = Tensor4D.random(14, 3, 36, s.outH(), s.outW());
                 String what = t + " " + p;
-                Agreement.assertAgrees("forward " + what, what, REFERENCE.forward(x, w, b, p), backend.forward(x, w, b, p),
+                Agreement.assertAgrees("forward " + what, what, forward, backend.forward(x, w, b, p),
                         WinogradBackend.TOLERANCE);
-                ConvGradients expected = REFERENCE.backward(x, w, dy, p);
                 ConvGradients actual = backend.backward(x, w, dy, p);
                 Agreement.assertGradientsAgree("backward " + what, what, expected, actual, WinogradBackend.TOLERANCE);
                 Agreement.assertAgrees("dL/dx alone " + what, what, expected.input(), backend.inputGradient(x, w, dy, p),
