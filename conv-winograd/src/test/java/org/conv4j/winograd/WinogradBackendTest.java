@@ -102,6 +102,22 @@ class WinogradBackendTest {
         }
     }
 
+    /** Under the smallest workspace limit every chunk is one tile (GEMMs of one column), and the result is the same. */
+    @Test
+    void theSmallestWorkspaceRunsOneTilePerChunk() {
+        ConvParams p = ConvParams.builder().padding(1, 2, 0, 1).build();
+        Tensor4D x = Tensor4D.random(31, 2, 16, 9, 11);
+        Tensor4D w = Tensor4D.random(32, 24, 16, 3, 3);
+        Tensor4D dy = Tensor4D.random(33, 2, 24, 10, 10);
+        WinogradBackend tiny = new WinogradBackend(org.conv4j.api.Workspace.MIN_LIMIT_BYTES);
+        Correlation c = Correlation.forward(ConvShape.forward(x, w, null, p));
+        assertEquals(1, WinogradEngine.chunkTiles(c, TileSize.F4, tiny.workspaceBytes(), WinogradTuning.MAX_CHUNK_TILES));
+        Agreement.assertAgrees("forward", p, REFERENCE.forward(x, w, null, p), tiny.forward(x, w, null, p),
+                WinogradBackend.TOLERANCE);
+        Agreement.assertAgrees("dL/dx", p, REFERENCE.inputGradient(x, w, dy, p), tiny.inputGradient(x, w, dy, p),
+                WinogradBackend.TOLERANCE);
+    }
+
     /** A NaN in a layer-sized input reaches only the outputs whose window reads it: the call takes the exact path. */
     @Test
     void aNonFiniteInputReachesOnlyTheOutputsThatReadIt() {
