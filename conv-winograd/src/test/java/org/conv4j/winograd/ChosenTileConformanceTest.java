@@ -6,7 +6,7 @@ import org.conv4j.testkit.ConvBackendConformance;
 
 /**
  * The kit with every 3x3 stride-1 shape on the Winograd stages, the tile size chosen per shape and chunks as large
- * as by default (so blocks of up to 64 lanes).
+ * as by default (so blocks of up to 128 lanes).
  */
 class ChosenTileConformanceTest extends ConvBackendConformance {
     @Override
