@@ -25,8 +25,9 @@ import java.util.List;
  *   G[j][k]   = a_j^k / f_j           G[alpha-1][k]   = 1 if k = 2,   else 0
  *   B^T[j][t] = coefficient of x^t in L_j(x)           B^T[alpha-1][t] = coefficient of x^t in M(x)
  * </pre>
- * This class computes them from the points in double and rounds them once to float. The points are the usual
- * ones (small integers and halves, so that {@code B^T} and {@code A^T} hold small exact binary fractions):
+ * This class computes them from the points in double and rounds them once to float (exact for {@code B^T} and
+ * {@code A^T}, whose entries are small binary fractions; a relative 6e-8 for entries of {@code G} such as 1/6).
+ * The points are the usual ones (small integers and halves):
  * <ul>
  *   <li>{@link #F2}: {@code 0, 1, -1}: the matrices printed in Lavin and Gray (up to the sign of one row of
  *       {@code B^T} and {@code G}, which cancels);</li>
@@ -51,12 +52,13 @@ public enum TileSize {
     final int alpha;
     /** {@code B^T}, alpha x alpha, row-major, in float (the input transform). */
     final float[][] bt;
-    /** {@code G}, alpha x 3, in double (the kernel transform runs in double, once per call). */
+    /** {@code G}, alpha x 3, as computed in double. */
     final double[][] g;
     /** {@code A^T}, m x alpha, in float (the output transform). */
     final float[][] at;
-    /** {@link #bt} and {@link #at} as the transforms run them. */
+    /** {@link #bt}, {@code G} and {@link #at} as the transforms run them (in float). */
     final Transforms.Sparse inputSparse;
+    final Transforms.Sparse kernelSparse;
     final Transforms.Sparse outputSparse;
 
     TileSize(int m, double... points) {
@@ -97,6 +99,7 @@ public enum TileSize {
         this.g = g;
         this.at = toFloat(at);
         this.inputSparse = Transforms.Sparse.of(this.bt);
+        this.kernelSparse = Transforms.Sparse.of(toFloat(g));
         this.outputSparse = Transforms.Sparse.of(this.at);
     }
 

@@ -133,23 +133,4 @@ final class Transforms {
             }
         }
     }
-
-    /**
-     * The kernel transform {@code U = G g G^T} of one 3x3 kernel, in double, into {@code u} ({@code alpha x alpha}
-     * row-major): the kernel side is computed once per call, so double costs nothing that matters and removes its
-     * rounding from the error budget.
-     */
-    static void kernel(double[][] gm, double[] g3, double[] tmp, double[] u) {
-        int alpha = gm.length;
-        for (int i = 0; i < alpha; i++) {     // tmp = G g  (alpha x 3)
-            for (int j = 0; j < 3; j++) {
-                tmp[i * 3 + j] = gm[i][0] * g3[j] + gm[i][1] * g3[3 + j] + gm[i][2] * g3[6 + j];
-            }
-        }
-        for (int i = 0; i < alpha; i++) {     // u = tmp G^T (alpha x alpha)
-            for (int j = 0; j < alpha; j++) {
-                u[i * alpha + j] = tmp[i * 3] * gm[j][0] + tmp[i * 3 + 1] * gm[j][1] + tmp[i * 3 + 2] * gm[j][2];
-            }
-        }
-    }
 }

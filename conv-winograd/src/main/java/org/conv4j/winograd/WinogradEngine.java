@@ -123,30 +123,35 @@ final class WinogradEngine {
     }
 
     /**
-     * Stage 1: {@code U[xi][ko][ci]} for every kernel, in parallel over {@code ko}; each task writes its
-     * {@code alpha^2} runs of {@code srcPerGroup} floats.
+     * Stage 1: {@code U[xi][ko][ci]} for every kernel, by {@link Transforms#apply} with {@code G} on blocks of
+     * {@link Transforms#LANES} kernels {@code (ko, ci0 ..)} (the kernels' input channels as lanes), in parallel over
+     * the blocks; each writes its {@code alpha^2} runs of up to {@code LANES} floats.
      */
-    private static void transformKernels(Correlation p, TileSize t, float[] weight, NativeFloats ws) {
+    static void transformKernels(Correlation p, TileSize t, float[] weight, NativeFloats ws) {
         int a2 = t.alpha * t.alpha;
         int cg = p.srcPerGroup();
-        Parallel.forEach(p.dstChannels(), (long) a2 * p.dstChannels() * cg, ko -> {
-            float[] runs = new float[a2 * cg];
-            double[] g3 = new double[9];
-            double[] tmp = new double[t.alpha * 3];
-            double[] u = new double[a2];
-            for (int ci = 0; ci < cg; ci++) {
-                for (int i = 0; i < 3; i++) {
-                    for (int j = 0; j < 3; j++) {
-                        g3[i * 3 + j] = weight[p.tapIndex(ko, ci, i, j)];
+        int blocks = (cg + LANES - 1) / LANES;
+        // tap (i, j) of kernel (ko, ci + 1) lies this far after that of (ko, ci): see Correlation.tapIndex
+        int stride = p.flipped() ? 9 * p.dstPerGroup() : 9;
+        Parallel.forEach(p.dstChannels() * blocks, (long) a2 * p.dstChannels() * cg, task -> {
+            int ko = task / blocks;
+            int ci0 = task % blocks * LANES;
+            int n = Math.min(LANES, cg - ci0);
+            float[][][] s = SCRATCH.get();
+            float[][] g = s[0];
+            for (int i = 0; i < 3; i++) {
+                for (int j = 0; j < 3; j++) {
+                    float[] gi = g[i];
+                    for (int lane = 0, e = p.tapIndex(ko, ci0, i, j); lane < n; lane++, e += stride) {
+                        gi[j * LANES + lane] = weight[e];
                     }
                 }
-                Transforms.kernel(t.g, g3, tmp, u);
-                for (int xi = 0; xi < a2; xi++) {
-                    runs[xi * cg + ci] = (float) u[xi];
-                }
             }
-            for (int xi = 0; xi < a2; xi++) {
-                ws.copyFrom(runs, xi * cg, (int) (((long) xi * p.dstChannels() + ko) * cg), cg);
+            Transforms.apply(t.kernelSparse, g, s[1], s[2], s[3]);
+            for (int i = 0; i < t.alpha; i++) {     // element (i, j) of kernel ci0 + lane: s[3][j][i*LANES + lane]
+                for (int j = 0; j < t.alpha; j++) {
+                    ws.copyFrom(s[3][j], i * LANES, (int) (((long) (i * t.alpha + j) * p.dstChannels() + ko) * cg + ci0), n);
+                }
             }
         });
     }
