@@ -114,7 +114,7 @@ public final class WinogradBackend extends AbstractConvBackend {
 
     /**
      * 3x3 kernels, stride 1, dilation 1, at least {@link WinogradTuning#MIN_GROUP_CHANNELS} input and output
-     * channels per group, for the forward and backward passes.
+     * channels per group (and a transformed kernel that fits one native buffer), for the forward and backward passes.
      */
     @Override
     public boolean supports(ConvShape shape, ConvPass pass) {
@@ -125,7 +125,8 @@ public final class WinogradBackend extends AbstractConvBackend {
         ConvParams p = s.params();
         return s.kernelH() == 3 && s.kernelW() == 3 && p.strideH() == 1 && p.strideW() == 1
                 && p.dilationH() == 1 && p.dilationW() == 1
-                && s.inChannelsPerGroup() >= minGroupChannels && s.outChannelsPerGroup() >= minGroupChannels;
+                && s.inChannelsPerGroup() >= minGroupChannels && s.outChannelsPerGroup() >= minGroupChannels
+                && choose(Correlation.forward(s)) != null; // the input gradient's workspace has the same size
     }
 
     /**
@@ -165,11 +166,17 @@ public final class WinogradBackend extends AbstractConvBackend {
                 + WinogradTuning.TRANSFORM_NS_PER_FLOAT * transformed;
     }
 
-    /** The tile size of this backend's choice with the smallest {@link #modelNanos} for {@code p}. */
+    /**
+     * The tile size of this backend's choice with the smallest {@link #modelNanos} for {@code p}, among those whose
+     * workspace fits one native buffer; null if none does (then the exact path runs).
+     */
     TileSize choose(Correlation p) {
         TileSize best = null;
         double bestNanos = Double.POSITIVE_INFINITY;
         for (TileSize t : tileSizes) {
+            if (!WinogradEngine.fits(p, t)) {
+                continue;
+            }
             double nanos = modelNanos(p, t);
             if (nanos < bestNanos) {
                 best = t;
@@ -248,7 +255,8 @@ public final class WinogradBackend extends AbstractConvBackend {
     /**
      * The forward pass into {@code output} with each stage timed, for benchmarks (NNPACK's profile): the tile size
      * chosen and the nanoseconds of the kernel transform, the input transform, the GEMMs and the output transform.
-     * The non-finite scan and the workspace are outside the four stages.
+     * It runs the stages without the non-finite scan (for finite benchmark data: a NaN or infinity would spread over
+     * its tiles), and the workspace is taken outside the four stages.
      *
      * @throws UnsupportedOperationException if the shape is not one this backend {@linkplain #supports supports}
      *         (there are no Winograd stages to time)

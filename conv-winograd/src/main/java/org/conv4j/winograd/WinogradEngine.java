@@ -62,9 +62,15 @@ final class WinogradEngine {
      */
     static int chunkTiles(Correlation p, TileSize t, long bytes, long maxChunkTiles) {
         long perTile = (long) t.alpha * t.alpha * (p.srcChannels() + p.dstChannels());
-        long fit = (bytes / Float.BYTES - p.kernelFloats(t)) / perTile;
+        long floats = Math.min(bytes / Float.BYTES, NativeFloats.MAX_CAPACITY);
+        long fit = (floats - p.kernelFloats(t)) / perTile;
         long tiles = Math.max(1, Math.min(Math.min(p.tiles(t), maxChunkTiles), fit));
         return (int) (tiles > LANES ? tiles / LANES * LANES : tiles);
+    }
+
+    /** Whether the workspace of one tile per chunk fits one native buffer ({@link NativeFloats#MAX_CAPACITY}). */
+    static boolean fits(Correlation p, TileSize t) {
+        return workspaceFloats(p, t, 1) <= NativeFloats.MAX_CAPACITY;
     }
 
     /** The workspace floats of a chunk of {@code chunk} tiles: {@code U + V + M}. */
