@@ -37,7 +37,7 @@ import static org.conv4j.winograd.Transforms.LANES;
  */
 final class WinogradEngine {
 
-    /** Stages of {@link #profile}: indexes into its array of nanoseconds. */
+    /** The stages of the {@code profile} array of {@link #run}: indexes into its nanoseconds. */
     static final int KERNEL_TRANSFORM = 0;
     static final int INPUT_TRANSFORM = 1;
     static final int GEMM = 2;
