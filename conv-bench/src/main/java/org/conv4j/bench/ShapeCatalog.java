@@ -24,6 +24,7 @@ import org.conv4j.api.ConvParams;
  *   <tr><td>{@code alexnet}</td><td>AlexNet conv1: 3x227x227, 96 filters 11x11, stride 4</td></tr>
  *   <tr><td>{@code resnet50}</td><td>ResNet-50: conv1 7x7/2 pad 3 on 3x224x224; 3x3 64->64 at 56x56; 3x3 128->128
  *       stride 2 (56x56 -> 28x28); 1x1 256->64 at 56x56; 3x3 512->512 at 7x7</td></tr>
+ *   <tr><td>{@code vgg19}</td><td>VGG-19's nine 3x3 layers (stride 1, pad 1), {@code vgg19-CINtoCOUT-SIZE}</td></tr>
  *   <tr><td>{@code mobilenet}</td><td>MobileNet v1's first depthwise layer: 32 channels, 3x3, 112x112, groups 32</td></tr>
  *   <tr><td>{@code large-kernel}</td><td>16->16 channels at 128x128 with 15x15 and 31x31 kernels, "same" padding
  *       (the FFT backend's target layer)</td></tr>
@@ -31,7 +32,9 @@ import org.conv4j.api.ConvParams;
  *       21, 31: where FFT overtakes GEMM</td></tr>
  * </table>
  * Selectors: {@code default} (the comparison command's two-minute subset, {@link #DEFAULT_SUBSET}),
- * {@code headline} (the JMH headline comparison), {@code all}.
+ * {@code headline} (the JMH headline comparison), {@code stride1-3x3} (every 3x3 stride-1 layer of ResNet-50 and
+ * VGG-19 at batch 1 and 8, the {@code winograd} backend's targets: the two {@code resnet50} ones above, 128->128 at
+ * 28x28, 256->256 at 14x14, and {@code vgg19}), {@code all}.
  */
 public final class ShapeCatalog {
 
@@ -57,6 +60,10 @@ public final class ShapeCatalog {
 
     /** Kernel sizes of the kernel sweep. */
     public static final int[] SWEEP_KERNELS = {3, 5, 7, 11, 15, 21, 31};
+
+    /** VGG-19's 3x3 layers (all stride 1, pad 1): input channels, size, output channels. */
+    private static final int[][] VGG19_3X3 = {{3, 224, 64}, {64, 224, 64}, {64, 112, 128}, {128, 112, 128},
+        {128, 56, 256}, {256, 56, 256}, {256, 28, 512}, {512, 28, 512}, {512, 14, 512}};
 
     /** The comparison command's default selection, sized for about two minutes on 2 cores. */
     public static final List<String> DEFAULT_SUBSET;
@@ -104,6 +111,20 @@ public final class ShapeCatalog {
                         ConvParams.builder().samePadding(128, 128, k, k).build()));
             }
         }
+        // The 3x3 stride-1 layers of ResNet-50 and VGG-19 not listed above (oneDNN's benchdnn lists, batch 1 and 8).
+        for (int b : new int[] {1, 8}) {
+            String bs = "-b" + b;
+            for (int[] l : new int[][] {{128, 28}, {256, 14}}) {
+                all.add(new BenchShape("resnet50-3x3-" + l[0] + bs, "stride1-3x3",
+                        "ResNet-50 3x3: " + l[0] + "->" + l[0] + " at " + l[1] + "x" + l[1] + ", pad 1", b, l[0], l[1],
+                        l[1], l[0], 3, 3, ConvParams.builder().padding(1).build()));
+            }
+            for (int[] l : VGG19_3X3) {
+                all.add(new BenchShape("vgg19-" + l[0] + "to" + l[2] + "-" + l[1] + bs, "vgg19",
+                        "VGG-19 3x3: " + l[0] + "->" + l[2] + " at " + l[1] + "x" + l[1] + ", pad 1", b, l[0], l[1], l[1],
+                        l[2], 3, 3, ConvParams.builder().padding(1).build()));
+            }
+        }
         for (int k : SWEEP_KERNELS) {
             all.add(new BenchShape("ksweep-k" + k, "kernel-sweep",
                     "kernel sweep: 32->32 at 64x64, batch 4, " + k + "x" + k + ", same padding", 4, 32, 64, 64, 32, k, k,
@@ -131,6 +152,16 @@ public final class ShapeCatalog {
         groups.replaceAll((k, v) -> List.copyOf(v));
         groups.put("default", DEFAULT_SUBSET);
         groups.put("headline", HEADLINE);
+        List<String> stride1 = new ArrayList<>();
+        for (String bs : new String[] {"-b1", "-b8"}) {
+            for (int c : new int[] {64, 128, 256, 512}) {
+                stride1.add("resnet50-3x3-" + c + bs);
+            }
+            for (int[] l : VGG19_3X3) {
+                stride1.add("vgg19-" + l[0] + "to" + l[2] + "-" + l[1] + bs);
+            }
+        }
+        groups.put("stride1-3x3", List.copyOf(stride1));
         groups.put("all", List.copyOf(byName.keySet()));
         GROUPS = Collections.unmodifiableMap(groups);
     }

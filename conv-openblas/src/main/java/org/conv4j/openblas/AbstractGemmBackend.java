@@ -92,17 +92,29 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
      */
     protected <P> void withWorkspace(LongFunction<P> planWithin, ToLongFunction<P> floatsOf,
                                      BiConsumer<P, NativeFloats> work) {
-        boolean gated = OpenBlasSetup.cachedThreads() > 1;
-        if (gated) {
-            NATIVE_CALLS.lock();
-        }
-        try {
+        runNativeCall(() -> {
             NativeBufferPool.Lease<P> lease = POOL.lease(planWithin, floatsOf, workspaceBytes);
             try {
                 work.accept(lease.plan(), lease.buffer());
             } finally {
                 POOL.release(lease);
             }
+        });
+    }
+
+    /**
+     * Runs {@code work}, a call's whole native part (GEMMs on every core), in turn with every other such call of
+     * the backends built on OpenBLAS while OpenBLAS runs on several threads ({@link #NATIVE_CALLS}); directly with
+     * one OpenBLAS thread. Other backends that call OpenBLAS take their workspace inside it, as
+     * {@link #withWorkspace} does, so that a waiting call holds no memory.
+     */
+    public static void runNativeCall(Runnable work) {
+        boolean gated = OpenBlasSetup.cachedThreads() > 1;
+        if (gated) {
+            NATIVE_CALLS.lock();
+        }
+        try {
+            work.run();
         } finally {
             if (gated) {
                 NATIVE_CALLS.unlock();

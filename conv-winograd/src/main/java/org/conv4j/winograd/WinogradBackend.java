@@ -1,0 +1,289 @@
+package org.conv4j.winograd;
+
+import org.conv4j.api.AbstractConvBackend;
+import org.conv4j.api.ConvGradients;
+import org.conv4j.api.ConvParams;
+import org.conv4j.api.ConvPass;
+import org.conv4j.api.ConvShape;
+import org.conv4j.api.Tensor4D;
+import org.conv4j.api.Workspace;
+import org.conv4j.api.WorkspaceBudget;
+import org.conv4j.im2col.Im2colBackend;
+import org.conv4j.openblas.AbstractGemmBackend;
+import org.conv4j.openblas.NativeBufferPool;
+import org.conv4j.openblas.OpenBlasSetup;
+import org.conv4j.openblas.Parallel;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The {@code winograd} backend: 3x3 stride-1 convolutions by Winograd's minimal filtering {@code F(m x m, 3 x 3)}
+ * (Lavin and Gray 2016), in the four stages NNPACK uses: kernel transform, input transform, {@code (m+2)^2} OpenBLAS
+ * GEMMs over many tiles at once, output transform ({@link WinogradEngine}; docs/winograd.md).
+ *
+ * <p><b>Shapes</b>: it {@linkplain #supports supports} ungrouped or grouped 3x3 kernels with stride 1 and dilation
+ * 1, any padding (four-sided, zero or copies), any batch and size, when each group has at least
+ * {@link WinogradTuning#MIN_GROUP_CHANNELS} input and output channels. Called directly on any other shape it is
+ * still correct: it runs the {@code im2col} backend's exact path.
+ *
+ * <p><b>Passes</b>: the forward pass (+ bias) and the input gradient are Winograd correlations ({@link Correlation}:
+ * the input gradient is the 3x3 stride-1 correlation of {@code dL/dy} with the rotated kernel). The weight gradient
+ * runs on the {@code im2col} backend: Winograd's {@code F(3x3, m x m)} form of it pays only with large outputs per
+ * tile and was not built; {@code dL/db} is {@link #biasGradient}.
+ *
+ * <p><b>Tile size</b>: per layer, the one of {@link WinogradTuning#TILE_SIZES} with the smallest modelled time
+ * ({@link #estimateNanos}); larger tiles need fewer multiplications but waste more of the last tiles of small
+ * images.
+ *
+ * <p><b>Non-finite values</b>: the transforms mix the {@code alpha x alpha} inputs of a tile into every transformed
+ * element, and the output transform mixes those into every output of the tile; a NaN or infinity would therefore
+ * reach outputs whose window does not contain it (and an infinity would meet its own negative and become NaN). The
+ * convolution requires that it reach only the outputs whose sums contain it (docs/architecture.md, "Non-finite
+ * values"), so each call first scans its operands ({@link Tensor4D#allFinite(float[], int, int)}, in parallel) and
+ * runs the exact path when it finds one. The scan reads the input once more at memory speed; it leaves the source
+ * in cache for the input transform.
+ *
+ * <p><b>Memory</b>: the transformed kernels, the transformed inputs and the GEMM outputs of one chunk of tiles live in
+ * one native buffer of at most {@link #workspaceBytes()} (a smaller chunk if the process-wide budget grants less),
+ * pooled and counted against {@link WorkspaceBudget#global()}. <b>Accuracy</b>: see {@link #TOLERANCE}.
+ * Thread-safe; native calls run in turn with the other OpenBLAS backends' ({@link AbstractGemmBackend#runNativeCall}).
+ */
+public final class WinogradBackend extends AbstractConvBackend {
+
+    /** The name this backend registers under. */
+    public static final String NAME = "winograd";
+
+    /**
+     * The largest difference from the float64 reference, relative to the reference's largest magnitude, that the
+     * conformance kit allows this backend: the largest tile size's measured error on the kit's shapes and on the
+     * accuracy test's worst case (docs/winograd.md, "Accuracy"), with a margin.
+     */
+    public static final float TOLERANCE = 5e-5f;
+
+    /** The native workspaces of this backend, one idle buffer kept per processor. */
+    private static final NativeBufferPool POOL = new NativeBufferPool(
+            Math.max(1, Runtime.getRuntime().availableProcessors()), WorkspaceBudget.global());
+
+    /** Elements per task of the parallel non-finite scan. */
+    private static final int SCAN_BLOCK = 1 << 16;
+
+    private final long workspaceBytes;
+    private final List<TileSize> tileSizes;
+    private final long maxChunkTiles;
+    private final int minGroupChannels;
+    private final Im2colBackend exact;
+
+    /** A backend with the default workspace limit ({@link Workspace#defaultLimitBytes()}). */
+    public WinogradBackend() {
+        this(Workspace.defaultLimitBytes());
+    }
+
+    /**
+     * A backend whose calls use at most {@code workspaceBytes} of workspace each.
+     *
+     * @throws IllegalArgumentException if the limit is below {@link Workspace#MIN_LIMIT_BYTES}
+     */
+    public WinogradBackend(long workspaceBytes) {
+        this(workspaceBytes, WinogradTuning.TILE_SIZES, WinogradTuning.MAX_CHUNK_TILES,
+                WinogradTuning.MIN_GROUP_CHANNELS);
+    }
+
+    /**
+     * For tests and probes: choose only among {@code tileSizes}, at most {@code maxChunkTiles} tiles per chunk,
+     * Winograd for groups of at least {@code minGroupChannels} channels (1: every 3x3 stride-1 shape).
+     */
+    WinogradBackend(long workspaceBytes, List<TileSize> tileSizes, long maxChunkTiles, int minGroupChannels) {
+        this.workspaceBytes = Workspace.checkLimit(workspaceBytes);
+        this.tileSizes = List.copyOf(tileSizes);
+        this.maxChunkTiles = maxChunkTiles;
+        this.minGroupChannels = minGroupChannels;
+        this.exact = new Im2colBackend(this.workspaceBytes);
+        OpenBlasSetup.ensureLoaded();
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /** The workspace limit of one call, in bytes. */
+    public long workspaceBytes() {
+        return workspaceBytes;
+    }
+
+    /**
+     * 3x3 kernels, stride 1, dilation 1, at least {@link WinogradTuning#MIN_GROUP_CHANNELS} input and output
+     * channels per group (and a transformed kernel that fits one native buffer), for the forward and backward passes.
+     */
+    @Override
+    public boolean supports(ConvShape shape, ConvPass pass) {
+        return isWinograd(shape);
+    }
+
+    boolean isWinograd(ConvShape s) {
+        ConvParams p = s.params();
+        return s.kernelH() == 3 && s.kernelW() == 3 && p.strideH() == 1 && p.strideW() == 1
+                && p.dilationH() == 1 && p.dilationW() == 1
+                && s.inChannelsPerGroup() >= minGroupChannels && s.outChannelsPerGroup() >= minGroupChannels
+                && choose(Correlation.forward(s)) != null; // the input gradient's workspace has the same size
+    }
+
+    /**
+     * The model of {@link WinogradEngine}'s stages for the chosen tile size ({@link #modelNanos}): forward, one
+     * correlation; backward, the input gradient's correlation plus the {@code im2col} backend's own estimate of a
+     * forward pass for the weight gradient (the same GEMM size over the same column matrix). On shapes it does not
+     * support, the {@code im2col} estimate of the path that then runs.
+     */
+    @Override
+    public double estimateNanos(ConvShape shape, ConvPass pass) {
+        if (!isWinograd(shape)) {
+            return exact.estimateNanos(shape, pass);
+        }
+        if (pass == ConvPass.FORWARD) {
+            Correlation c = Correlation.forward(shape);
+            return modelNanos(c, choose(c));
+        }
+        Correlation c = Correlation.inputGradient(shape);
+        return modelNanos(c, choose(c)) + exact.estimateNanos(shape, ConvPass.FORWARD);
+    }
+
+    /**
+     * The modelled time of {@code p} with tiles {@code t}: a fixed cost, the GEMMs' multiply-adds at a rate that
+     * falls with small sides ({@code eff(m, k, n) = m/(m + halfM) * k/(k + halfK) * n/(n + halfN)} as in
+     * {@link org.conv4j.api.CostModel}), and the transformed floats (kernels, inputs, GEMM outputs) at a cost per
+     * float. Constants in {@link WinogradTuning}.
+     */
+    static double modelNanos(Correlation p, TileSize t) {
+        double kg = p.dstPerGroup();
+        double cg = p.srcPerGroup();
+        double n = Math.min(p.tiles(t), WinogradTuning.MAX_CHUNK_TILES);
+        double eff = kg / (kg + WinogradTuning.HALF_M) * cg / (cg + WinogradTuning.HALF_K)
+                * n / (n + WinogradTuning.HALF_N);
+        double transformed = (double) t.alpha * t.alpha * p.tiles(t) * (p.srcChannels() + p.dstChannels())
+                + p.kernelFloats(t);
+        return WinogradTuning.FIXED_NS + p.gemmMacs(t) / (WinogradTuning.GEMM_MACS_PER_NS * eff)
+                + WinogradTuning.TRANSFORM_NS_PER_FLOAT * transformed;
+    }
+
+    /**
+     * The tile size of this backend's choice with the smallest {@link #modelNanos} for {@code p}, among those whose
+     * workspace fits one native buffer; null if none does (then the exact path runs).
+     */
+    TileSize choose(Correlation p) {
+        TileSize best = null;
+        double bestNanos = Double.POSITIVE_INFINITY;
+        for (TileSize t : tileSizes) {
+            if (!WinogradEngine.fits(p, t)) {
+                continue;
+            }
+            double nanos = modelNanos(p, t);
+            if (nanos < bestNanos) {
+                best = t;
+                bestNanos = nanos;
+            }
+        }
+        return best;
+    }
+
+    // ------------------------------------------------------------------------------------------- passes
+
+    @Override
+    protected Tensor4D forward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
+        if (!isWinograd(s) || !allFinite(input.data()) || !allFinite(weight.data())) {
+            return exact.forwardInto(input, weight, bias, s.params(), output);
+        }
+        correlate(Correlation.forward(s), input.data(), weight.data(), bias, output.data(), null);
+        return output;
+    }
+
+    @Override
+    protected ConvGradients backward(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
+        return new ConvGradients(inputGradient(s, weight, gradOutput), weightGradient(s, input, gradOutput),
+                biasGradient(s, gradOutput));
+    }
+
+    /** dL/dx alone: the correlation of dL/dy with the rotated kernel; the input is never read. */
+    @Override
+    protected Tensor4D inputGradient(ConvShape s, Tensor4D weight, Tensor4D gradOutput) {
+        if (!isWinograd(s) || !allFinite(gradOutput.data()) || !allFinite(weight.data())) {
+            return exact.inputGradient(s.newInput(), weight, gradOutput, s.params());
+        }
+        Tensor4D dx = s.newInput();
+        correlate(Correlation.inputGradient(s), gradOutput.data(), weight.data(), null, dx.data(), null);
+        return dx;
+    }
+
+    /** dL/dw alone, on the {@code im2col} backend (see the class comment); the weight is never read. */
+    @Override
+    protected Tensor4D weightGradient(ConvShape s, Tensor4D input, Tensor4D gradOutput) {
+        return exact.weightGradient(input, s.newWeight(), gradOutput, s.params());
+    }
+
+    /**
+     * Runs the correlation on a pooled workspace: the plan for {@link #workspaceBytes()} if the budget grants it,
+     * else the largest chunk that fits what it grants, at worst one tile per chunk.
+     */
+    private void correlate(Correlation p, float[] src, float[] weight, float[] bias, float[] dst, long[] profile) {
+        TileSize t = choose(p);
+        AbstractGemmBackend.runNativeCall(() -> {
+            NativeBufferPool.Lease<Integer> lease = POOL.lease(
+                    bytes -> WinogradEngine.chunkTiles(p, t, bytes, maxChunkTiles),
+                    chunk -> WinogradEngine.workspaceFloats(p, t, chunk), workspaceBytes);
+            try {
+                WinogradEngine.run(p, t, src, weight, bias, dst, lease.plan(), lease.buffer(), profile);
+            } finally {
+                POOL.release(lease);
+            }
+        });
+    }
+
+    /** {@link Tensor4D#allFinite(float[], int, int)} over {@code a}, in parallel blocks. */
+    private static boolean allFinite(float[] a) {
+        int blocks = (a.length + SCAN_BLOCK - 1) / SCAN_BLOCK;
+        AtomicBoolean finite = new AtomicBoolean(true);
+        Parallel.forEach(blocks, a.length, b -> {
+            if (finite.get() && !Tensor4D.allFinite(a, b * SCAN_BLOCK, Math.min(a.length, (b + 1) * SCAN_BLOCK))) {
+                finite.set(false);
+            }
+        });
+        return finite.get();
+    }
+
+    // ------------------------------------------------------------------------------------------- profile
+
+    /**
+     * The forward pass into {@code output} with each stage timed, for benchmarks (NNPACK's profile): the tile size
+     * chosen and the nanoseconds of the kernel transform, the input transform, the GEMMs and the output transform.
+     * It runs the stages without the non-finite scan (for finite benchmark data: a NaN or infinity would spread over
+     * its tiles), and the workspace is taken outside the four stages.
+     *
+     * @throws UnsupportedOperationException if the shape is not one this backend {@linkplain #supports supports}
+     *         (there are no Winograd stages to time)
+     */
+    public Profile profileForward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params, Tensor4D output) {
+        ConvShape s = ConvShape.forward(input, weight, bias, params);
+        s.checkOutput(output);
+        if (!isWinograd(s) || params.isPaddedWithCopies()) {
+            throw new UnsupportedOperationException("winograd: no Winograd stages for " + s);
+        }
+        Correlation c = Correlation.forward(s);
+        long[] stages = new long[4];
+        correlate(c, input.data(), weight.data(), bias, output.data(), stages);
+        return new Profile(choose(c), stages[WinogradEngine.KERNEL_TRANSFORM], stages[WinogradEngine.INPUT_TRANSFORM],
+                stages[WinogradEngine.GEMM], stages[WinogradEngine.OUTPUT_TRANSFORM]);
+    }
+
+    /**
+     * The time split of one call ({@link #profileForward}).
+     *
+     * @param tile                   the tile size used
+     * @param kernelTransformNanos   stage 1
+     * @param inputTransformNanos    stage 2, all chunks
+     * @param gemmNanos              stage 3, all chunks
+     * @param outputTransformNanos   stage 4, all chunks
+     */
+    public record Profile(TileSize tile, long kernelTransformNanos, long inputTransformNanos, long gemmNanos,
+                          long outputTransformNanos) {
+    }
+}

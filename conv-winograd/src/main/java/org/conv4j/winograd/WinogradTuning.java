@@ -1,0 +1,61 @@
+package org.conv4j.winograd;
+
+import java.util.List;
+
+/**
+ * The Winograd backend's switch points and the constants of its time model, each with one line of why
+ * (docs/winograd.md has the measurements).
+ */
+final class WinogradTuning {
+
+    private WinogradTuning() {
+    }
+
+    /**
+     * The tile sizes chosen from: those whose error on the accuracy test's worst-case inputs (512 channels,
+     * magnitudes up to 1e4, against a float64 reference) stays within 1e-4 of the output's largest magnitude
+     * ({@code TileAccuracyTest}, docs/winograd.md "Accuracy").
+     */
+    static final List<TileSize> TILE_SIZES = List.of(TileSize.F2, TileSize.F4, TileSize.F6);
+
+    /**
+     * Groups with fewer input or output channels than this are declined: the GEMMs would have a side below 16,
+     * where OpenBLAS runs far below its rate and the transforms (which cost per channel, not per product) dominate.
+     */
+    static final int MIN_GROUP_CHANNELS = 16;
+
+    /**
+     * Tiles per chunk at most: the transformed input and the GEMM outputs of one chunk ({@code alpha^2 * (C + K)}
+     * floats per tile) are written by one stage and read by the next; 1024 tiles keep each GEMM wide (n = 1024)
+     * while bounding the intermediate data of a 64-channel F(4x4) layer at 19 MiB.
+     */
+    static final long MAX_CHUNK_TILES = 1024;
+
+    /** Model: the fixed cost of a call (scans, planning, the native workspace, task hand-offs), in ns. */
+    static final double FIXED_NS = 60_000;
+
+    /*
+     * The time model's constants are provisional: set by hand from rough timings on a loaded 2-core AVX-512 host
+     * (not measurements to quote; docs/winograd.md, "Speed"), where this backend ran slower than onednn on each
+     * ResNet-50 and VGG-19 layer tried and about as fast as im2col. They keep its estimate above onednn's on every
+     * catalogue layer and near im2col's, so that Conv2d does not choose it where it measured slower; refit them to
+     * a quiet run of the comparison command.
+     */
+
+    /**
+     * Model: multiply-adds per ns of the GEMM stage at large sides, and the sides (filters, channels, tiles) at
+     * which it runs at half speed: the shape of the im2col backend's fitted GEMM model (the same OpenBLAS sgemm),
+     * at half its rate (this backend's GEMMs have short sides: K x C by C x tiles with C, K of 64-512).
+     */
+    static final double GEMM_MACS_PER_NS = 27.4;
+    static final double HALF_M = 70.1;
+    static final double HALF_K = 4.09;
+    static final double HALF_N = 57.1;
+
+    /**
+     * Model: ns per float of transformed data (input and output, {@code alpha^2} per tile and channel): the
+     * gathers, the transforms' arithmetic and the copies to and from native memory. 1.8-2.3 ns per float measured
+     * on one thread (CPU time, F(4x4) and F(6x6) on ResNet-50's 64-channel layer at batch 8, loaded host).
+     */
+    static final double TRANSFORM_NS_PER_FLOAT = 2.0;
+}

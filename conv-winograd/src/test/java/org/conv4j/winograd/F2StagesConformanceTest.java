@@ -1,0 +1,9 @@
+package org.conv4j.winograd;
+
+/** The kit on the F(2x2, 3x3) stages ({@link WinogradStagesConformance}). */
+class F2StagesConformanceTest extends WinogradStagesConformance {
+    @Override
+    TileSize tile() {
+        return TileSize.F2;
+    }
+}

@@ -1,0 +1,9 @@
+package org.conv4j.winograd;
+
+/** The kit on the F(4x4, 3x3) stages ({@link WinogradStagesConformance}). */
+class F4StagesConformanceTest extends WinogradStagesConformance {
+    @Override
+    TileSize tile() {
+        return TileSize.F4;
+    }
+}
