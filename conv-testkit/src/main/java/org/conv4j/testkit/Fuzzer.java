@@ -16,7 +16,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Differential fuzzing of every backend against the {@code naive} reference, one {@link FuzzCase} at a time:
@@ -36,11 +35,12 @@ import java.util.Map;
  */
 public final class Fuzzer {
 
-    /** Tolerance relative to the reference's largest magnitude (and the largest term), as the kit's default. */
+    /**
+     * Tolerance relative to the reference's largest magnitude (and the largest term), as the kit's default; a
+     * backend class with a public static float {@code TOLERANCE} field (its conformance tolerance) is held to that.
+     */
     public static final float TOLERANCE = 1e-5f;
 
-    /** Per-backend tolerances where a backend documents a looser one than {@link #TOLERANCE}. */
-    private static final Map<String, Float> TOLERANCES = Map.of();
 
     /** Prefix of a failure line. */
     public static final String FAILURE = "FUZZ FAILURE ";
@@ -149,7 +149,7 @@ public final class Fuzzer {
         if (actual.inputsChanged) {
             return "modified its inputs";
         }
-        float tolerance = TOLERANCES.getOrDefault(name, TOLERANCE);
+        float tolerance = tolerance(backend);
         try {
             for (int t = 0; t < expected.tensors.size(); t++) {
                 Agreement.assertAgrees(expected.labels.get(t), "", expected.tensors.get(t), actual.tensors.get(t),
@@ -159,6 +159,15 @@ public final class Fuzzer {
             return e.getMessage();
         }
         return null;
+    }
+
+    /** The backend's documented tolerance (its class's public static float {@code TOLERANCE}), else {@link #TOLERANCE}. */
+    private static float tolerance(ConvBackend backend) {
+        try {
+            return Math.max(TOLERANCE, backend.getClass().getField("TOLERANCE").getFloat(null));
+        } catch (ReflectiveOperationException | IllegalArgumentException e) {
+            return TOLERANCE;
+        }
     }
 
     private static boolean supports(ConvBackend backend, FuzzCase c) {
