@@ -107,6 +107,8 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
      * the backends built on OpenBLAS while OpenBLAS runs on several threads ({@link #NATIVE_CALLS}); directly with
      * one OpenBLAS thread. Other backends that call OpenBLAS take their workspace inside it, as
      * {@link #withWorkspace} does, so that a waiting call holds no memory.
+     *
+     * @param work the native part of a call
      */
     public static void runNativeCall(Runnable work) {
         boolean gated = OpenBlasSetup.cachedThreads() > 1;

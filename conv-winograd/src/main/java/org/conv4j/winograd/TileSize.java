@@ -124,22 +124,38 @@ public enum TileSize {
         return r;
     }
 
-    /** The output tile side {@code m}. */
+    /**
+     * The output tile side {@code m}.
+     *
+     * @return m
+     */
     public int outputTile() {
         return m;
     }
 
-    /** The input tile side {@code alpha = m + 2}; {@code alpha^2} GEMMs per call. */
+    /**
+     * The input tile side {@code alpha = m + 2}; {@code alpha^2} GEMMs per call.
+     *
+     * @return alpha
+     */
     public int inputTile() {
         return alpha;
     }
 
-    /** {@code B^T} (a copy). */
+    /**
+     * {@code B^T} (a copy).
+     *
+     * @return the matrix, rows of {@code alpha} values
+     */
     public float[][] inputTransform() {
         return deepCopy(bt);
     }
 
-    /** {@code G} (a copy). */
+    /**
+     * {@code G} (a copy).
+     *
+     * @return the matrix, {@code alpha} rows of 3
+     */
     public double[][] kernelTransform() {
         double[][] r = new double[g.length][];
         for (int i = 0; i < g.length; i++) {
@@ -148,7 +164,11 @@ public enum TileSize {
         return r;
     }
 
-    /** {@code A^T} (a copy). */
+    /**
+     * {@code A^T} (a copy).
+     *
+     * @return the matrix, {@code m} rows of {@code alpha} values
+     */
     public float[][] outputTransform() {
         return deepCopy(at);
     }

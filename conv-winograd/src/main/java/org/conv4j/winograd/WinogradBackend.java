@@ -82,6 +82,7 @@ public final class WinogradBackend extends AbstractConvBackend {
     /**
      * A backend whose calls use at most {@code workspaceBytes} of workspace each.
      *
+     * @param workspaceBytes the workspace limit of one call, in bytes
      * @throws IllegalArgumentException if the limit is below {@link Workspace#MIN_LIMIT_BYTES}
      */
     public WinogradBackend(long workspaceBytes) {
@@ -107,7 +108,11 @@ public final class WinogradBackend extends AbstractConvBackend {
         return NAME;
     }
 
-    /** The workspace limit of one call, in bytes. */
+    /**
+     * The workspace limit of one call, in bytes.
+     *
+     * @return the limit
+     */
     public long workspaceBytes() {
         return workspaceBytes;
     }
@@ -258,6 +263,12 @@ public final class WinogradBackend extends AbstractConvBackend {
      * It runs the stages without the non-finite scan (for finite benchmark data: a NaN or infinity would spread over
      * its tiles), and the workspace is taken outside the four stages.
      *
+     * @param input the input {@code (N, C, H, W)}
+     * @param weight the weight {@code (K, C/groups, 3, 3)}
+     * @param bias the bias (length K), or null
+     * @param params stride 1, dilation 1, any padding and groups
+     * @param output the output, overwritten
+     * @return the tile size and the stages' times
      * @throws UnsupportedOperationException if the shape is not one this backend {@linkplain #supports supports}
      *         (there are no Winograd stages to time)
      */
