@@ -62,4 +62,28 @@ class InPlaceTest {
         assertTrue(expected.maxAbsDiff(out) < 1e-4f, "" + expected.maxAbsDiff(out));
         out.close();
     }
+
+    @Test
+    void concurrentCallsOnASharedNativeInputGiveTheSerialResults() throws Exception {
+        Tensor4D w = Tensor4D.random(5, 16, 16, 3, 3);
+        try (Tensor4D x = Tensor4D.random(6, 2, 16, 12, 12).toNative(MemoryLayout.NHWC)) {
+            Tensor4D serial = onednn.forward(x, w, null, params).toHeapNchw();
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+            try {
+                java.util.List<java.util.concurrent.Future<Tensor4D>> results = new java.util.ArrayList<>();
+                for (int t = 0; t < 16; t++) {
+                    results.add(pool.submit(() -> {
+                        try (Tensor4D y = onednn.forward(x, w, null, params)) {
+                            return y.toHeapNchw();
+                        }
+                    }));
+                }
+                for (java.util.concurrent.Future<Tensor4D> r : results) {
+                    assertEquals(serial, r.get());
+                }
+            } finally {
+                pool.shutdown();
+            }
+        }
+    }
 }
