@@ -66,6 +66,29 @@ public final class Conv2d {
     }
 
     /**
+     * The forward pass prepared for calls that repeat on one geometry (see {@link PreparedConvolution}): the backend
+     * is chosen once, as {@link #forward} would choose it for {@code shape} (pinned, or by estimate; autotuning does
+     * not apply), and prepares itself, e.g. lays the weights out for its kernel once.
+     *
+     * <pre>{@code
+     * ConvShape shape = ConvShape.forward(x, w, b, params);
+     * try (PreparedConvolution conv = Conv2d.prepareForward(shape, w, b)) {
+     *     for (Tensor4D batch : batches) { Tensor4D y = conv.forward(batch); ... }
+     * }
+     * }</pre>
+     *
+     * @param shape the geometry, as {@link ConvShape#forward} validated it
+     * @param weight {@code (K, C/groups, kH, kW)}, any storage and layout
+     * @param bias length {@code K}, or null
+     * @return the prepared convolution; close it when done
+     */
+    public static PreparedConvolution prepareForward(ConvShape shape, Tensor4D weight, float[] bias) {
+        java.util.Objects.requireNonNull(shape, "shape must not be null");
+        PreparedCalls.checkWeights(shape, weight, bias, bias != null);
+        return plan(shape, ConvPass.FORWARD).backend().prepareForward(shape, weight, bias);
+    }
+
+    /**
      * Forward pass on the backend {@link #plan} picks. See {@link ConvBackend#forward}.
      *
      * @param input the input {@code (N, C, H, W)}

@@ -102,6 +102,21 @@ public interface ConvBackend {
     }
 
     /**
+     * The forward pass prepared for calls that repeat on {@code shape} with these weights ({@link
+     * PreparedConvolution}). The default keeps the geometry and a copy of the weights and skips validation on each
+     * call; backends that can lay the weights out once for their kernel override it.
+     *
+     * @param shape the geometry, as {@link ConvShape#forward} validated it
+     * @param weight {@code (K, C/groups, kH, kW)}, any storage and layout
+     * @param bias length {@code K}, or null
+     * @return the prepared convolution; close it when done
+     * @throws IllegalArgumentException if the weight or bias do not fit {@code shape}
+     */
+    default PreparedConvolution prepareForward(ConvShape shape, Tensor4D weight, float[] bias) {
+        return new PreparedCalls(this, shape, weight, bias);
+    }
+
+    /**
      * The backward pass: gradients with respect to input, weight and bias.
      *
      * @param gradOutput {@code dL/dy}, with the forward output's shape {@code (N, K, outH, outW)}

@@ -8,6 +8,8 @@ import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.CostModel;
 import org.conv4j.api.MemoryLayout;
+import org.conv4j.api.PreparedCalls;
+import org.conv4j.api.PreparedConvolution;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Workspace;
@@ -443,7 +445,20 @@ public final class OnednnBackend extends AbstractConvBackend {
         }
     }
 
-    private static ForwardPlan forwardPlan(Geometry g) {
+    /**
+     * The forward pass prepared for repeated calls ({@link PreparedForward}): the primitive made once and the
+     * weights reordered once into its layout; geometries it does not cover get {@link PreparedCalls}.
+     */
+    @Override
+    public PreparedConvolution prepareForward(ConvShape shape, Tensor4D weight, float[] bias) {
+        PreparedCalls.checkWeights(shape, weight, bias, bias != null);
+        if (!PreparedForward.covers(this, shape, bias != null)) {
+            return new PreparedCalls(this, shape, weight, bias);
+        }
+        return new PreparedForward(this, shape, weight, bias);
+    }
+
+    static ForwardPlan forwardPlan(Geometry g) {
         return (ForwardPlan) PLANS.get(new Key(Pass.FORWARD, g), k -> new ForwardPlan(k.geometry()));
     }
 

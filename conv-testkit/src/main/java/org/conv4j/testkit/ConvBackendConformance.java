@@ -251,6 +251,31 @@ public abstract class ConvBackendConformance {
         }
     }
 
+    /**
+     * The prepared forward pass ({@link ConvBackend#prepareForward}) of every edge case, called twice, on heap NCHW
+     * and native NHWC inputs, agrees with the reference.
+     */
+    @TestFactory
+    Stream<DynamicTest> preparedForwardAgreesWithReference() {
+        return ConvCases.edgeCases().stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> {
+            Tensor4D x = c.input();
+            Tensor4D w = c.weight();
+            float[] b = c.bias();
+            Tensor4D expected = expected().forward(x, w, b, c.params());
+            float term = Agreement.maxFiniteAbs(x) * Agreement.maxFiniteAbs(w);
+            try (org.conv4j.api.PreparedConvolution p = backend().prepareForward(
+                    ConvShape.forward(x, w, b, c.params()), w, b); Tensor4D xn = x.toNative(MemoryLayout.NHWC)) {
+                for (int round = 0; round < 2; round++) {
+                    Agreement.assertAgrees("prepared forward", c, expected, p.forward(x), tolerance(), term);
+                    try (Tensor4D y = p.forward(xn)) {
+                        assertLike(xn, y, "prepared forward output", c.toString());
+                        Agreement.assertAgrees("prepared forward (native NHWC)", c, expected, y, tolerance(), term);
+                    }
+                }
+            }
+        }));
+    }
+
     /** A closed native operand fails with {@link IllegalStateException}, not a crash or a wrong result. */
     @Test
     void closedNativeTensorIsRejected() {

@@ -6,6 +6,7 @@ import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.MemoryLayout;
+import org.conv4j.api.PreparedConvolution;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.bench.BenchShape;
 import org.conv4j.bench.ShapeCatalog;
@@ -25,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One forward pass of a backend (default {@code onednn}, or the facade as {@code conv2d}) into a preallocated
- * output, with input and output in one storage and layout: {@code heap-nchw} (today's arrays), {@code native-nchw},
+ * output, called as usual or through a prepared convolution ({@code mode}), with input and output in one storage and layout: {@code heap-nchw} (today's arrays), {@code native-nchw},
  * {@code native-nhwc}. Where a backend reads native operands in place the difference to {@code heap-nchw} is the
  * transfers it saves; where it does not, the price of the conversions at the edge.
  */
@@ -46,6 +47,12 @@ public class StorageBench {
     /** A backend's name, or {@code conv2d} for the facade. */
     @Param({"onednn"})
     public String backend;
+
+    /** {@code call}: {@code forwardInto} on each call; {@code prepared}: a {@link PreparedConvolution}'s. */
+    @Param({"call", "prepared"})
+    public String mode;
+
+    private PreparedConvolution prepared;
 
     private ConvBackend conv;
     private Tensor4D input;
@@ -80,10 +87,14 @@ public class StorageBench {
             default -> throw new IllegalArgumentException("storage: expected heap-nchw, native-nchw or native-nhwc, got "
                     + storage);
         }
+        prepared = mode.equals("prepared") ? conv.prepareForward(g, weight, bias) : null;
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        if (prepared != null) {
+            prepared.close();
+        }
         input.close();
         output.close();
     }
@@ -91,6 +102,6 @@ public class StorageBench {
     /** One forward pass into the preallocated output. */
     @Benchmark
     public Tensor4D forward() {
-        return conv.forwardInto(input, weight, bias, params, output);
+        return prepared != null ? prepared.forwardInto(input, output) : conv.forwardInto(input, weight, bias, params, output);
     }
 }
