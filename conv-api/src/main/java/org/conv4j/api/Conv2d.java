@@ -528,6 +528,12 @@ public final class Conv2d {
             return run(s, ConvPass.TRANSPOSED_BACKWARD, b -> b.transposedBackward(input, weight, gradOutput, params));
         }
 
+        /** {@link Conv2d#prepareForward}: the backend chosen once, prepared. */
+        @Override
+        public PreparedConvolution prepareForward(ConvShape shape, Tensor4D weight, float[] bias) {
+            return Conv2d.prepareForward(shape, weight, bias);
+        }
+
         /** Runs {@code pass} on the pinned, autotuned or estimated backend for {@code s}. */
         private <R> R run(ConvShape s, ConvPass pass, Function<ConvBackend, R> call) {
             return tunes() ? tuner().call(backends(), s, pass, call, call) : call.apply(chosen(s, pass));
