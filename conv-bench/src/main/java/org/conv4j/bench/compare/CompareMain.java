@@ -145,7 +145,7 @@ public final class CompareMain {
         }
         List<Network> networks = selectedNetworks(shapes);
         printNetworks(networks, all);
-        List<SequenceResult> sequences = options.sequence() ? sequences(networks, contenders, passes, runner, all)
+        List<SequenceResult> sequences = options.sequence() ? sequences(networks, contenders, passes, runner)
                 : List.of();
         double minutes = (System.nanoTime() - t0) / 60e9;
         Files.createDirectories(options.out());
@@ -201,30 +201,23 @@ public final class CompareMain {
     }
 
     /**
-     * Times each contender on each network's layers in sequence ({@link NetworkRun#sequence()}) and sets it beside
-     * the sum of the same layers timed alone in this run. A contender that did not run every layer of the network
-     * alone is left out (the note says which layer).
+     * Times each contender on each network's layers in sequence ({@link NetworkRun#sequence()}) and, right before,
+     * each of the same prepared layers alone (the {@link Runner}'s policy per layer; the sum of count x median):
+     * both sides measured back to back on the same data and buffers, so that their ratio is the cost of running
+     * the layers one after another.
      */
     private List<SequenceResult> sequences(List<Network> networks, List<Contender> contenders, List<Pass> passes,
-                                           Runner runner, List<CaseResult> all) {
+                                           Runner runner) {
         List<SequenceResult> results = new ArrayList<>();
         for (Network n : networks) {
             for (Pass pass : passes) {
-                java.util.Map<String, java.util.Map<String, CaseResult>> byShape = Tables.index(all, pass);
                 for (Contender c : contenders) {
                     out.printf(Locale.ROOT, "sequence %-22s %-8s %-16s ", n.name(), pass.label(), c.name());
                     out.flush();
-                    double alone = Tables.networkNanos(n, byShape, c.name());
-                    SequenceResult r;
-                    if (Double.isNaN(alone)) {
-                        r = new SequenceResult(n, pass, c.name(), Double.NaN, Double.NaN,
-                                "not every layer ran alone");
-                    } else {
-                        r = timeSequence(n, c, pass, runner, alone);
-                    }
+                    SequenceResult r = timeSequence(n, c, pass, runner);
                     out.println(r.note().isEmpty() ? String.format(Locale.ROOT, "%10s ms, alone %s ms, ratio %.2f",
                             Tables.formatMs(r.sequenceNs() / 1e6), Tables.formatMs(r.aloneNs() / 1e6), r.ratio())
-                            : "skipped: " + r.note());
+                            : r.note());
                     results.add(r);
                 }
             }
@@ -238,9 +231,13 @@ public final class CompareMain {
         return results;
     }
 
-    private SequenceResult timeSequence(Network n, Contender c, Pass pass, Runner runner, double alone) {
+    private SequenceResult timeSequence(Network n, Contender c, Pass pass, Runner runner) {
         try {
             NetworkRun network = NetworkRun.prepare(n, c, pass, options.seed());
+            double alone = 0;
+            for (int i = 0; i < n.layers().size(); i++) {
+                alone += n.layers().get(i).count() * Measure.median(runner.time(network.runs().get(i)).nanos());
+            }
             Runner.Timed timed = runner.time(new Contender.Run() {
                 @Override
                 public void run() {
@@ -258,8 +255,10 @@ public final class CompareMain {
                 }
             });
             return new SequenceResult(n, pass, c.name(), Measure.median(timed.nanos()), alone, "");
+        } catch (IllegalArgumentException e) {
+            return new SequenceResult(n, pass, c.name(), Double.NaN, Double.NaN, "skipped: " + e.getMessage());
         } catch (RuntimeException | OutOfMemoryError | LinkageError e) {
-            return new SequenceResult(n, pass, c.name(), Double.NaN, alone, "failed: "
+            return new SequenceResult(n, pass, c.name(), Double.NaN, Double.NaN, "failed: "
                     + String.valueOf(e).replace('\n', ' '));
         }
     }

@@ -86,8 +86,8 @@ final class Report {
             if (!sequences.isEmpty()) {
                 md.append("### In sequence\n\n");
                 md.append("Every call of the network, one after another in network order (`--sequence`), against the "
-                        + "sum of the same layers timed alone above: the ratio is the cost of running layers on "
-                        + "different backends in turn.\n\n");
+                        + "sum of the same prepared layers each timed alone right before (count x median): the ratio "
+                        + "is the cost of running the layers in turn, e.g. on different backends.\n\n");
                 md.append(Tables.markdown(Tables.SEQUENCE_HEADERS, Tables.sequenceRows(sequences))).append('\n');
             }
             for (org.conv4j.bench.Network n : networks) {

@@ -8,9 +8,9 @@ import org.conv4j.bench.Pass;
  *
  * @param sequenceNs median wall time of one pass through every call of the network in network order
  *                   ({@link org.conv4j.bench.NetworkRun#sequence()}); NaN if it did not run
- * @param aloneNs    the sum over the layers of {@code count * median} of the same contender timed layer by layer
- *                   in the same run; NaN if a layer did not run
- * @param note       why it did not run; empty otherwise
+ * @param aloneNs    the sum over the layers of {@code count * median} of the same prepared layers, each timed
+ *                   alone right before the sequence; NaN if it did not run
+ * @param note       why it did not run ("skipped: ..." or "failed: ..."); empty otherwise
  */
 public record SequenceResult(Network network, Pass pass, String contender, double sequenceNs, double aloneNs,
                              String note) {
