@@ -45,7 +45,9 @@ class PytorchContenderTest {
     void isAContenderOfThisBuild() {
         assertTrue(Contenders.availableNames().contains(PytorchContender.NAME));
         assertEquals(PytorchContender.NAME, Contenders.byName("pytorch").name());
+        new PytorchContender(); // sets ai.djl.offline unless given (the profile's surefire gives it)
         assertEquals("true", System.getProperty("ai.djl.offline"));
+        assertEquals("2.7.1", ai.djl.engine.Engine.getEngine("PyTorch").getVersion(), "the natives of the jar");
     }
 
     @Test

@@ -32,13 +32,23 @@ import org.conv4j.bench.Problem;
  *       kernels are timed, as for conv4j's backends; the gradients are zeroed before each call (as a training
  *       step's {@code zero_grad} does), so each call's are its own.</li>
  * </ul>
- * PyTorch pads the same on both sides with zeros: other shapes are skipped. A run's PyTorch memory is freed
+ * DJL runs offline ({@code ai.djl.offline=true}, set when this class loads unless the user set it), with the
+ * natives of the {@code pytorch-native-cpu} jar on the classpath. PyTorch pads the same on both sides with zeros:
+ * other shapes are skipped. A run's PyTorch memory is freed
  * when the run is no longer reachable.
  */
 public final class PytorchContender implements Contender {
 
     /** The contender's name in tables and in JMH's {@code backend} parameter. */
     public static final String NAME = "pytorch";
+
+    static {
+        // The profile puts PyTorch's natives on the classpath: DJL need never look for them on the network
+        // (it would, to check for newer builds, unless told otherwise). A user's explicit setting wins.
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+    }
 
     @Override
     public String name() {
