@@ -84,6 +84,7 @@ public class KernelLimitBench {
 
     private final List<AutoCloseable> owned = new ArrayList<>();
     private stream stream;
+    private Dims dims;
     private org.bytedeco.dnnl.primitive forward;
     private IntMemoryMap forwardArgs;
     private org.bytedeco.dnnl.primitive backwardData;
@@ -93,7 +94,11 @@ public class KernelLimitBench {
 
     @Setup
     public void setup(BenchmarkParams params) {
-        boolean backward = params.getBenchmark().endsWith(".backward");
+        setup(params.getBenchmark().endsWith(".backward"));
+    }
+
+    /** The set-up of {@link #forward} ({@code backward == false}) or {@link #backward}. */
+    void setup(boolean backward) {
         BenchShape s = ShapeCatalog.byName(shape);
         ConvShape g = s.geometry();
         if (g.params().paddingMode() != org.conv4j.api.PaddingMode.ZEROS) {
@@ -111,6 +116,7 @@ public class KernelLimitBench {
         engine eng = own(new engine(engine.kind.cpu, 0));
         stream = own(new stream(eng));
         Dims d = new Dims(g);
+        dims = d;
         memory.desc src = own(desc(activations, d.src));
         memory.desc weights = own(desc(memory.format_tag.any, d.weights));
         memory.desc bias = own(desc(memory.format_tag.any, d.bias));
@@ -212,6 +218,43 @@ public class KernelLimitBench {
             }
         }
         return target;
+    }
+
+    /** The forward output in NCHW order, for tests. */
+    float[] forwardOutput() {
+        return read(forwardArgs.get(DNNL_ARG_DST), dims.dst, memory.format_tag.nchw);
+    }
+
+    /** {@code dL/dx} in NCHW order, for tests. */
+    float[] inputGradient() {
+        return read(backwardDataArgs.get(DNNL_ARG_DIFF_SRC), dims.src, memory.format_tag.nchw);
+    }
+
+    /** {@code dL/dw} in conv4j's OIHW order, for tests. */
+    float[] weightGradient() {
+        return read(backwardWeightsArgs.get(DNNL_ARG_DIFF_WEIGHTS), dims.weights,
+                dims.groups == 1 ? memory.format_tag.oihw : memory.format_tag.goihw);
+    }
+
+    /** {@code dL/db}, for tests. */
+    float[] biasGradient() {
+        return read(backwardWeightsArgs.get(DNNL_ARG_DIFF_BIAS), dims.bias, memory.format_tag.x);
+    }
+
+    /** The contents of {@code inner}, reordered into the plain layout {@code tag} of {@code shape}. */
+    private float[] read(memory inner, long[] shape, memory.format_tag tag) {
+        long count = 1;
+        for (long v : shape) {
+            count *= v;
+        }
+        float[] out = new float[(int) count];
+        try (memory.desc plainDesc = desc(tag, shape); memory plain = new memory(plainDesc, inner.get_engine());
+             reorder r = new reorder(inner, plain)) {
+            r.execute(stream, inner, plain);
+            stream._wait();
+            new FloatPointer(plain.get_data_handle()).get(out);
+        }
+        return out;
     }
 
     private <T extends AutoCloseable> T own(T resource) {
