@@ -12,8 +12,8 @@ import org.conv4j.api.ConvBackend;
  * Every contender: each conv4j backend found by {@link Conv2d#backends()} (ServiceLoader, so a backend
  * module on the classpath is benchmarked with no code change here), the facade itself in its default mode
  * ({@code conv2d}, {@link Conv2d#selecting()}) and in autotune mode ({@code conv2d-autotune},
- * {@link Conv2d#autotuning()}), then the ND4J peer, and the PyTorch peer in builds with the {@code pytorch}
- * profile.
+ * {@link Conv2d#autotuning()}), then the ND4J peer, the oneDNN kernel limit ({@link KernelLimitContender}), and
+ * the PyTorch peer in builds with the {@code pytorch} profile.
  */
 public final class Contenders {
 
@@ -30,8 +30,8 @@ public final class Contenders {
     public static final String PYTORCH = "pytorch";
 
     /**
-     * Names of every available contender: the backends in name order, the two facade modes, then "nd4j", then
-     * "pytorch" in builds with the {@code pytorch} profile.
+     * Names of every available contender: the backends in name order, the two facade modes, then "nd4j", the
+     * kernel limit {@value KernelLimitContender#NAME}, and "pytorch" in builds with the {@code pytorch} profile.
      */
     public static List<String> availableNames() {
         List<String> names = new ArrayList<>();
@@ -39,6 +39,7 @@ public final class Contenders {
             names.add(b.name());
         }
         names.add(Nd4jConv.NAME);
+        names.add(KernelLimitContender.NAME);
         if (pytorchBuilt()) {
             names.add(PYTORCH);
         }
@@ -81,6 +82,9 @@ public final class Contenders {
     public static Contender byName(String name) {
         if (Nd4jConv.NAME.equals(name)) {
             return new Nd4jContender();
+        }
+        if (KernelLimitContender.NAME.equals(name)) {
+            return new KernelLimitContender();
         }
         if (PYTORCH.equals(name) && pytorchBuilt()) {
             return pytorch();

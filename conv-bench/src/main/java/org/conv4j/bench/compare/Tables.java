@@ -137,7 +137,8 @@ public final class Tables {
      * Contenders that are not conv4j backends the facade could choose (peers measured for comparison); they are
      * left out of "fastest backend" and "fastest per layer".
      */
-    public static final List<String> PEERS = List.of(org.conv4j.bench.Nd4jConv.NAME, "pytorch");
+    public static final List<String> PEERS = List.of(org.conv4j.bench.Nd4jConv.NAME,
+            org.conv4j.bench.KernelLimitContender.NAME, org.conv4j.bench.Contenders.PYTORCH);
 
     /** The pseudo-contender of {@link #network} and {@link #networkTotals}: each layer's fastest conv4j backend. */
     public static final String FASTEST_PER_LAYER = "fastest per layer";
@@ -231,7 +232,7 @@ public final class Tables {
      * ({@code sum count * median}) for each contender ({@link #NONE} unless every layer ran), the sum of each
      * layer's fastest conv4j backend ({@link #FASTEST_PER_LAYER}), and each facade's total as a ratio to that
      * sum ({@code conv2d / fastest}, {@code conv2d-autotune / fastest}; 1.00 = the facade chose the fastest
-     * backend on every layer).
+     * backend on every layer) and, when the kernel limit ran, to its total ({@code conv2d / limit}, ...).
      */
     public static List<List<String>> networkTotals(List<org.conv4j.bench.Network> networks, List<CaseResult> results,
                                                    List<String> headersOut) {
@@ -246,6 +247,14 @@ public final class Tables {
         for (String f : FACADES) {
             if (contenders.contains(f)) {
                 headersOut.add(f + " / fastest");
+            }
+        }
+        boolean limit = contenders.contains(org.conv4j.bench.KernelLimitContender.NAME);
+        if (limit) {
+            for (String f : FACADES) {
+                if (contenders.contains(f)) {
+                    headersOut.add(f + " / limit");
+                }
             }
         }
         List<List<String>> rows = new ArrayList<>();
@@ -271,14 +280,26 @@ public final class Tables {
                 row.add(formatMs(fastest / 1e6));
                 for (String f : FACADES) {
                     if (contenders.contains(f)) {
-                        double ratio = totals.get(f) / fastest;
-                        row.add(Double.isNaN(ratio) ? NONE : String.format(Locale.ROOT, "%.2f", ratio));
+                        row.add(ratio(totals.get(f), fastest));
+                    }
+                }
+                if (limit) {
+                    for (String f : FACADES) {
+                        if (contenders.contains(f)) {
+                            row.add(ratio(totals.get(f), totals.get(org.conv4j.bench.KernelLimitContender.NAME)));
+                        }
                     }
                 }
                 rows.add(row);
             }
         }
         return rows;
+    }
+
+    /** {@code a / b} with two decimals, or {@link #NONE} if either is missing. */
+    private static String ratio(double a, double b) {
+        double r = a / b;
+        return Double.isNaN(r) ? NONE : String.format(Locale.ROOT, "%.2f", r);
     }
 
     /** A network's weighted total for one contender, ns: {@code sum count * median}; NaN unless every layer ran. */

@@ -146,6 +146,7 @@ class TablesTest {
             rs.add(ok(l.shape(), Pass.FORWARD, "direct", direct));
             rs.add(ok(l.shape(), Pass.FORWARD, "nd4j", 0.1e6)); // a peer is never "fastest"
             rs.add(ok(l.shape(), Pass.FORWARD, "conv2d", im2col));
+            rs.add(ok(l.shape(), Pass.FORWARD, "onednn-limit", 0.5e6)); // a peer too
             i++;
         }
         double im2colTotal = 0;
@@ -160,24 +161,26 @@ class TablesTest {
         List<String> headers = new java.util.ArrayList<>();
         List<List<String>> rows = Tables.networkTotals(List.of(net), rs, headers);
         assertEquals(List.of("network", "pass", "layers", "GFLOP", "im2col", "direct", "nd4j", "conv2d",
-                Tables.FASTEST_PER_LAYER, "conv2d / fastest"), headers);
+                "onednn-limit", Tables.FASTEST_PER_LAYER, "conv2d / fastest", "conv2d / limit"), headers);
         assertEquals(1, rows.size());
         List<String> row = rows.get(0);
         assertEquals(List.of("mobilenet-net-b1", "forward", "59"), row.subList(0, 3));
         assertEquals(Tables.formatMs(im2colTotal), row.get(4));
         assertEquals(Tables.formatMs(directTotal), row.get(5));
-        assertEquals(Tables.formatMs(fastest), row.get(8));
-        assertEquals(String.format(java.util.Locale.ROOT, "%.2f", im2colTotal / fastest), row.get(9));
+        assertEquals(Tables.formatMs(fastest), row.get(9));
+        assertEquals(String.format(java.util.Locale.ROOT, "%.2f", im2colTotal / fastest), row.get(10));
+        assertEquals(String.format(java.util.Locale.ROOT, "%.2f", im2colTotal / (0.5 * net.layerCount())),
+                row.get(11));
 
         List<List<String>> layers = Tables.network(net, Pass.FORWARD, rs, headers);
-        assertEquals(List.of("layer", "count", "im2col", "direct", "nd4j", "conv2d", "fastest", Tables.FASTEST_PER_LAYER),
-                headers);
+        assertEquals(List.of("layer", "count", "im2col", "direct", "nd4j", "conv2d", "onednn-limit", "fastest",
+                Tables.FASTEST_PER_LAYER), headers);
         assertEquals(net.layers().size() + 1, layers.size());
-        assertEquals(List.of("mobilenet-net-conv1-b1", "3", "1.00", "2.00", "0.100", "1.00", "im2col", "1.00"),
+        assertEquals(List.of("mobilenet-net-conv1-b1", "3", "1.00", "2.00", "0.100", "1.00", "0.500", "im2col", "1.00"),
                 layers.get(0));
         assertEquals(List.of("total", "59", Tables.formatMs(im2colTotal), Tables.formatMs(directTotal),
-                Tables.formatMs(5.9), Tables.formatMs(im2colTotal), "", Tables.formatMs(fastest)),
-                layers.get(layers.size() - 1));
+                Tables.formatMs(5.9), Tables.formatMs(im2colTotal), Tables.formatMs(29.5), "",
+                Tables.formatMs(fastest)), layers.get(layers.size() - 1));
         assertEquals(null, Tables.network(net, Pass.BACKWARD, rs, headers), "no backward results");
     }
 

@@ -26,7 +26,7 @@ class KernelLimitBenchTest {
     }
 
     @Test
-    void forwardAndBackwardEqualNaiveInBothLayouts() throws Exception {
+    void forwardAndBackwardEqualNaiveInBothLayouts() {
         ConvBackend naive = Conv2d.backend("naive");
         // depthwise with stride 2; a strided 1x1; an asymmetric 1x7 kernel with padding
         for (String name : new String[] {"mobilenet-dw-net-conv5-6-dw-b1", "resnet50-net-res5a-branch2a-b1",
@@ -41,7 +41,7 @@ class KernelLimitBenchTest {
                 fwd.layout = layout;
                 fwd.setup(false);
                 fwd.forward();
-                assertTrue(maxDiff(y.data(), fwd.forwardOutput()) < 1e-3, name + " " + layout);
+                assertTrue(maxDiff(y.data(), fwd.limit().forwardOutput()) < 1e-3, name + " " + layout);
                 fwd.tearDown();
 
                 KernelLimitBench bwd = new KernelLimitBench();
@@ -49,9 +49,9 @@ class KernelLimitBenchTest {
                 bwd.layout = layout;
                 bwd.setup(true);
                 bwd.backward();
-                assertTrue(maxDiff(g.input().data(), bwd.inputGradient()) < 1e-3, name + " " + layout + " dx");
-                assertTrue(maxDiff(g.weight().data(), bwd.weightGradient()) < 1e-2, name + " " + layout + " dw");
-                assertTrue(maxDiff(g.bias(), bwd.biasGradient()) < 1e-2, name + " " + layout + " db");
+                assertTrue(maxDiff(g.input().data(), bwd.limit().inputGradient()) < 1e-3, name + " " + layout + " dx");
+                assertTrue(maxDiff(g.weight().data(), bwd.limit().weightGradient()) < 1e-2, name + " " + layout + " dw");
+                assertTrue(maxDiff(g.bias(), bwd.limit().biasGradient()) < 1e-2, name + " " + layout + " db");
                 bwd.tearDown();
             }
         }
