@@ -12,21 +12,59 @@ import org.conv4j.api.ConvBackend;
  * Every contender: each conv4j backend found by {@link Conv2d#backends()} (ServiceLoader, so a backend
  * module on the classpath is benchmarked with no code change here), the facade itself in its default mode
  * ({@code conv2d}, {@link Conv2d#selecting()}) and in autotune mode ({@code conv2d-autotune},
- * {@link Conv2d#autotuning()}), then the ND4J peer.
+ * {@link Conv2d#autotuning()}), then the ND4J peer, the oneDNN kernel limit ({@link KernelLimitContender}), and
+ * the PyTorch peer in builds with the {@code pytorch} profile.
  */
 public final class Contenders {
 
     private Contenders() {
     }
 
-    /** Names of every available contender: the backends in name order, the two facade modes, then "nd4j". */
+    /**
+     * The PyTorch peer's class: compiled only in builds with the {@code pytorch} Maven profile (its sources are in
+     * {@code src/pytorch/java}, with DJL's PyTorch engine as a dependency), hence looked up by name.
+     */
+    static final String PYTORCH_CLASS = "org.conv4j.bench.pytorch.PytorchContender";
+
+    /** The PyTorch peer's name. */
+    public static final String PYTORCH = "pytorch";
+
+    /**
+     * Names of every available contender: the backends in name order, the two facade modes, then "nd4j", the
+     * kernel limit {@value KernelLimitContender#NAME}, and "pytorch" in builds with the {@code pytorch} profile.
+     */
     public static List<String> availableNames() {
         List<String> names = new ArrayList<>();
         for (ConvBackend b : backends()) {
             names.add(b.name());
         }
         names.add(Nd4jConv.NAME);
+        names.add(KernelLimitContender.NAME);
+        if (pytorchBuilt()) {
+            names.add(PYTORCH);
+        }
         return names;
+    }
+
+    /** Whether this build has the PyTorch peer (built with {@code -Ppytorch}). */
+    public static boolean pytorchBuilt() {
+        try {
+            ClassLoader loader = Contenders.class.getClassLoader();
+            Class.forName(PYTORCH_CLASS, false, loader);
+            Class.forName("ai.djl.nn.convolutional.Conv2d", false, loader); // DJL itself, not a stale build's class
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    private static Contender pytorch() {
+        try {
+            return (Contender) Class.forName(PYTORCH_CLASS).getConstructor().newInstance();
+        } catch (ReflectiveOperationException | LinkageError e) {
+            throw new IllegalArgumentException("backend: \"" + PYTORCH + "\" needs a build with the pytorch profile "
+                    + "(mvn -Ppytorch package) and DJL's PyTorch natives: " + e, e);
+        }
     }
 
     private static List<ConvBackend> backends() {
@@ -44,6 +82,12 @@ public final class Contenders {
     public static Contender byName(String name) {
         if (Nd4jConv.NAME.equals(name)) {
             return new Nd4jContender();
+        }
+        if (KernelLimitContender.NAME.equals(name)) {
+            return new KernelLimitContender();
+        }
+        if (PYTORCH.equals(name) && pytorchBuilt()) {
+            return pytorch();
         }
         for (ConvBackend b : backends()) {
             if (b.name().equals(name)) {

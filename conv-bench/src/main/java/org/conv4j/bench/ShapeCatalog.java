@@ -30,6 +30,11 @@ import org.conv4j.api.ConvParams;
  *       (the FFT backend's target layer)</td></tr>
  *   <tr><td>{@code kernel-sweep}</td><td>32->32 channels at 64x64, batch 4, "same" padding, kernel 3, 5, 7, 11, 15,
  *       21, 31: where FFT overtakes GEMM</td></tr>
+ *   <tr><td>{@code resnet50-net}, {@code mobilenet-net}, {@code mobilenet-dw-net}, {@code vgg19-net},
+ *       {@code googlenet-v3-net}</td><td>whole networks: every distinct layer of oneDNN's benchmark lists
+ *       ({@link BenchdnnList}) at batch 1 and 8, named {@code <group>-<layer>-b<batch>}; the selectors
+ *       {@code <group>-b1} and {@code <group>-b8} take one batch size, {@code networks}, {@code networks-b1} and
+ *       {@code networks-b8} every network. {@link #networks()} gives each layer's occurrence count.</td></tr>
  * </table>
  * Selectors: {@code default} (the comparison command's two-minute subset, {@link #DEFAULT_SUBSET}),
  * {@code headline} (the JMH headline comparison), {@code stride1-3x3} (every 3x3 stride-1 layer of ResNet-50 and
@@ -71,8 +76,28 @@ public final class ShapeCatalog {
     /** The headline JMH comparison: ResNet 3x3 batch 8 and the 31x31 large-kernel layer. */
     public static final List<String> HEADLINE = List.of(RESNET50_3X3_64_B8, LARGE_31X31_B1);
 
+    /** Batch sizes the networks run at (the lists' own batch is for machines with many more cores). */
+    public static final int[] NETWORK_BATCHES = {1, 8};
+
+    /** Group names of the whole networks; usable as JMH {@code @Param} values. */
+    public static final String RESNET50_NET = "resnet50-net";
+    public static final String MOBILENET_NET = "mobilenet-net";
+    public static final String MOBILENET_DW_NET = "mobilenet-dw-net";
+    public static final String VGG19_NET = "vgg19-net";
+    public static final String GOOGLENET_V3_NET = "googlenet-v3-net";
+
+    /** Each network's group, bundled list file and title, in the order they are catalogued. */
+    private static final String[][] NETWORK_FILES = {
+            {RESNET50_NET, "shapes_resnet_50", "ResNet-50"},
+            {MOBILENET_NET, "shapes_mobilenet", "MobileNet v1 (pointwise and first layer)"},
+            {MOBILENET_DW_NET, "shapes_mobilenet_dw", "MobileNet v1 depthwise"},
+            {VGG19_NET, "shapes_vgg_19", "VGG-19"},
+            {GOOGLENET_V3_NET, "shapes_googlenet_v3", "GoogLeNet v3"},
+    };
+
     private static final Map<String, BenchShape> BY_NAME;
     private static final Map<String, List<String>> GROUPS;
+    private static final Map<String, Network> NETWORKS;
 
     static {
         List<BenchShape> all = new ArrayList<>();
@@ -131,6 +156,22 @@ public final class ShapeCatalog {
                     ConvParams.builder().samePadding(64, 64, k, k).build()));
         }
 
+        Map<String, Network> networks = new LinkedHashMap<>();
+        for (String[] net : NETWORK_FILES) {
+            List<BenchdnnList.Layer> layers = BenchdnnList.load(net[1]);
+            for (int b : NETWORK_BATCHES) {
+                List<Network.Layer> entries = new ArrayList<>();
+                for (BenchdnnList.Layer l : layers) {
+                    BenchShape s = l.toShape(net[0] + "-", net[0], net[2], b);
+                    all.add(s);
+                    entries.add(new Network.Layer(s, l.count()));
+                }
+                String name = net[0] + "-b" + b;
+                networks.put(name, new Network(name, net[0], net[2], b, entries));
+            }
+        }
+        NETWORKS = Collections.unmodifiableMap(networks);
+
         Map<String, BenchShape> byName = new LinkedHashMap<>();
         Map<String, List<String>> groups = new LinkedHashMap<>();
         for (BenchShape s : all) {
@@ -150,6 +191,22 @@ public final class ShapeCatalog {
                 LARGE_31X31_B1));
         DEFAULT_SUBSET = List.copyOf(defaults);
         groups.replaceAll((k, v) -> List.copyOf(v));
+        for (int b : NETWORK_BATCHES) {
+            List<String> batch = new ArrayList<>();
+            for (Network n : networks.values()) {
+                if (n.batch() == b) {
+                    List<String> names = n.layers().stream().map(l -> l.shape().name()).toList();
+                    groups.put(n.name(), names);
+                    batch.addAll(names);
+                }
+            }
+            groups.put("networks-b" + b, List.copyOf(batch));
+        }
+        List<String> allNetworks = new ArrayList<>();
+        for (String[] net : NETWORK_FILES) {
+            allNetworks.addAll(groups.get(net[0]));
+        }
+        groups.put("networks", List.copyOf(allNetworks));
         groups.put("default", DEFAULT_SUBSET);
         groups.put("headline", HEADLINE);
         List<String> stride1 = new ArrayList<>();
@@ -167,6 +224,31 @@ public final class ShapeCatalog {
     }
 
     private ShapeCatalog() {
+    }
+
+    /** Every network at every batch size ({@code resnet50-net-b1}, {@code resnet50-net-b8}, ...), in catalogue order. */
+    public static List<Network> networks() {
+        return List.copyOf(NETWORKS.values());
+    }
+
+    /**
+     * The network called {@code name} ({@code resnet50-net-b1}, ...), or its family and a batch size
+     * ({@code network("resnet50-net", 8)} is {@code network("resnet50-net-b8")}).
+     *
+     * @throws IllegalArgumentException naming the unknown network and listing the known ones
+     */
+    public static Network network(String name) {
+        Network n = NETWORKS.get(name.trim().toLowerCase(Locale.ROOT));
+        if (n == null) {
+            throw new IllegalArgumentException("network: expected one of " + NETWORKS.keySet() + ", got \"" + name
+                    + "\"");
+        }
+        return n;
+    }
+
+    /** The network of {@code family} ({@code resnet50-net}, ...) at {@code batch}. */
+    public static Network network(String family, int batch) {
+        return network(family + "-b" + batch);
     }
 
     /** Every shape, in catalogue order. */

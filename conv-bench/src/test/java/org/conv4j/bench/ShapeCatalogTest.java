@@ -104,4 +104,57 @@ class ShapeCatalogTest {
         assertEquals("1x3x227x227 * 96x3x11x11 s4", ShapeCatalog.byName("alexnet-conv1-b1").summary());
         assertEquals("1x32x112x112 * 32x1x3x3 p1 g32", ShapeCatalog.byName("mobilenet-dw-3x3-b1").summary());
     }
+
+    @Test
+    void networksHoldEveryListedLayerAtBatchOneAndEightWithItsCount() {
+        assertEquals(ShapeCatalog.NETWORK_BATCHES.length * 5, ShapeCatalog.networks().size());
+        int[][] expected = {{20, 53}, {11, 59}, {9, 9}, {9, 16}, {43, 94}};
+        String[] families = {ShapeCatalog.RESNET50_NET, ShapeCatalog.MOBILENET_NET, ShapeCatalog.MOBILENET_DW_NET,
+                ShapeCatalog.VGG19_NET, ShapeCatalog.GOOGLENET_V3_NET};
+        for (int i = 0; i < families.length; i++) {
+            for (int b : ShapeCatalog.NETWORK_BATCHES) {
+                Network n = ShapeCatalog.network(families[i], b);
+                assertEquals(families[i] + "-b" + b, n.name());
+                assertEquals(expected[i][0], n.layers().size(), n.name());
+                assertEquals(expected[i][1], n.layerCount(), n.name());
+                assertEquals(n.layers().stream().map(l -> l.shape().name()).toList(), ShapeCatalog.group(n.name()));
+                for (Network.Layer l : n.layers()) {
+                    assertEquals(b, l.shape().batch(), l.shape().name());
+                    assertEquals(families[i], l.shape().group(), l.shape().name());
+                    assertTrue(l.shape().name().startsWith(families[i] + "-") && l.shape().name().endsWith("-b" + b),
+                            l.shape().name());
+                    assertEquals(l.count(), n.count(l.shape().name()));
+                }
+            }
+            assertEquals(2 * expected[i][0], ShapeCatalog.group(families[i]).size(), families[i]);
+        }
+        assertEquals(ShapeCatalog.group("networks-b1").size() + ShapeCatalog.group("networks-b8").size(),
+                ShapeCatalog.group("networks").size());
+        assertThrows(IllegalArgumentException.class, () -> ShapeCatalog.network("resnet51-net-b1"));
+    }
+
+    @Test
+    void networkLayersMatchTheirListsLayerForLayer() {
+        BenchShape conv1 = ShapeCatalog.byName("resnet50-net-conv1-b8");
+        assertEquals("8x3x224x224 * 64x3x7x7 s2 p3", conv1.summary());
+        assertEquals(112, conv1.geometry().outH());
+        BenchShape dw = ShapeCatalog.byName("mobilenet-dw-net-conv2-1-dw-b1");
+        assertEquals("1x32x112x112 * 32x1x3x3 p1 g32", dw.summary());
+        assertEquals(3, ShapeCatalog.network(ShapeCatalog.RESNET50_NET, 1).count("resnet50-net-res2a-branch2b-b1"));
+        assertEquals(12, ShapeCatalog.network(ShapeCatalog.GOOGLENET_V3_NET, 8)
+                .count("googlenet-v3-net-mixed-4-conv-conv2d-b8"));
+        // the weighted total: ResNet-50's 53 convolutions at batch 1 are about 4.1 GMAC (8.2 GFLOP) forward
+        long flops = ShapeCatalog.network(ShapeCatalog.RESNET50_NET, 1).flops(Pass.FORWARD);
+        assertTrue(flops > 7.5e9 && flops < 8.5e9, String.valueOf(flops));
+        assertEquals(8 * flops, ShapeCatalog.network(ShapeCatalog.RESNET50_NET, 8).flops(Pass.FORWARD));
+        // each layer's output size in the list is ConvShape's (BenchdnnListTest checks every line; here the shapes)
+        for (String file : new String[] {"shapes_resnet_50", "shapes_mobilenet", "shapes_mobilenet_dw", "shapes_vgg_19",
+                "shapes_googlenet_v3"}) {
+            for (BenchdnnList.Layer l : BenchdnnList.load(file)) {
+                ConvShape g = l.toShape("t-", "t", "t", 1).geometry();
+                assertEquals(l.oh(), g.outH(), l.name());
+                assertEquals(l.ow(), g.outW(), l.name());
+            }
+        }
+    }
 }

@@ -13,6 +13,8 @@ import java.util.Locale;
 import org.conv4j.bench.BenchShape;
 import org.conv4j.bench.Contender;
 import org.conv4j.bench.Contenders;
+import org.conv4j.bench.Network;
+import org.conv4j.bench.NetworkRun;
 import org.conv4j.bench.Pass;
 import org.conv4j.bench.Problem;
 import org.conv4j.bench.SgemmProbe;
@@ -137,17 +139,129 @@ public final class CompareMain {
             out.println();
             out.println(shape.name() + ": " + shape.description() + " [" + shape.summary() + ", "
                     + Tables.formatFlops(shape.forwardFlops()) + " forward]");
-            out.print(Tables.text(Tables.HEADERS, Tables.shapeRows(shapeResults, sgemm)));
+            out.print(table(Tables.HEADERS, Tables.shapeRows(shapeResults, sgemm)));
             out.println();
             all.addAll(shapeResults);
         }
+        List<Network> networks = selectedNetworks(shapes);
+        printNetworks(networks, all);
+        List<SequenceResult> sequences = options.sequence() ? sequences(networks, contenders, passes, runner)
+                : List.of();
         double minutes = (System.nanoTime() - t0) / 60e9;
         Files.createDirectories(options.out());
-        Path report = Report.write(options, all, sgemm, started, minutes, commandLine);
+        Path report = Report.write(options, all, sequences, sgemm, started, minutes, commandLine);
         out.printf(Locale.ROOT, "Done in %.1f min. Report: %s%n", minutes, report.toAbsolutePath().normalize());
     }
 
     private Reference lastNaiveReference;
+
+    /** A console table: aligned text, or Markdown with {@code --markdown}. */
+    private String table(List<String> headers, List<List<String>> rows) {
+        return options.markdown() ? Tables.markdown(headers, rows) : Tables.text(headers, rows);
+    }
+
+    /** The catalogue's networks whose every layer is among {@code shapes}. */
+    static List<Network> selectedNetworks(List<BenchShape> shapes) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (BenchShape s : shapes) {
+            names.add(s.name());
+        }
+        List<Network> networks = new ArrayList<>();
+        for (Network n : ShapeCatalog.networks()) {
+            if (n.layers().stream().allMatch(l -> names.contains(l.shape().name()))) {
+                networks.add(n);
+            }
+        }
+        return networks;
+    }
+
+    /** A table per network and pass (layers, counts, weighted totals), then the totals of every network. */
+    private void printNetworks(List<Network> networks, List<CaseResult> all) {
+        if (networks.isEmpty()) {
+            return;
+        }
+        for (Network n : networks) {
+            for (Pass pass : Pass.values()) {
+                List<String> headers = new ArrayList<>();
+                List<List<String>> rows = Tables.network(n, pass, all, headers);
+                if (rows != null) {
+                    out.println(n.name() + " " + pass.label() + ": " + n.title() + " at batch " + n.batch() + ", "
+                            + n.layerCount() + " convolutions (" + n.layers().size() + " distinct), ms per call; "
+                            + "total = sum of count x median");
+                    out.print(table(headers, rows));
+                    out.println();
+                }
+            }
+        }
+        List<String> headers = new ArrayList<>();
+        List<List<String>> rows = Tables.networkTotals(networks, all, headers);
+        out.println("Networks: total ms per pass (sum over layers of count x median)");
+        out.print(table(headers, rows));
+        out.println();
+    }
+
+    /**
+     * Times each contender on each network's layers in sequence ({@link NetworkRun#sequence()}) and, right before,
+     * each of the same prepared layers alone (the {@link Runner}'s policy per layer; the sum of count x median):
+     * both sides measured back to back on the same data and buffers, so that their ratio is the cost of running
+     * the layers one after another.
+     */
+    private List<SequenceResult> sequences(List<Network> networks, List<Contender> contenders, List<Pass> passes,
+                                           Runner runner) {
+        List<SequenceResult> results = new ArrayList<>();
+        for (Network n : networks) {
+            for (Pass pass : passes) {
+                for (Contender c : contenders) {
+                    out.printf(Locale.ROOT, "sequence %-22s %-8s %-16s ", n.name(), pass.label(), c.name());
+                    out.flush();
+                    SequenceResult r = timeSequence(n, c, pass, runner);
+                    out.println(r.note().isEmpty() ? String.format(Locale.ROOT, "%10s ms, alone %s ms, ratio %.2f",
+                            Tables.formatMs(r.sequenceNs() / 1e6), Tables.formatMs(r.aloneNs() / 1e6), r.ratio())
+                            : r.note());
+                    results.add(r);
+                }
+            }
+        }
+        if (!results.isEmpty()) {
+            out.println();
+            out.println("Sequence: each network's layers one after another against the same layers timed alone");
+            out.print(table(Tables.SEQUENCE_HEADERS, Tables.sequenceRows(results)));
+            out.println();
+        }
+        return results;
+    }
+
+    private SequenceResult timeSequence(Network n, Contender c, Pass pass, Runner runner) {
+        try {
+            NetworkRun network = NetworkRun.prepare(n, c, pass, options.seed());
+            double alone = 0;
+            for (int i = 0; i < n.layers().size(); i++) {
+                alone += n.layers().get(i).count() * Measure.median(runner.time(network.runs().get(i)).nanos());
+            }
+            Runner.Timed timed = runner.time(new Contender.Run() {
+                @Override
+                public void run() {
+                    network.sequence();
+                }
+
+                @Override
+                public org.conv4j.api.Tensor4D output() {
+                    return null;
+                }
+
+                @Override
+                public org.conv4j.api.ConvGradients gradients() {
+                    return null;
+                }
+            });
+            return new SequenceResult(n, pass, c.name(), Measure.median(timed.nanos()), alone, "");
+        } catch (IllegalArgumentException e) {
+            return new SequenceResult(n, pass, c.name(), Double.NaN, Double.NaN, "skipped: " + e.getMessage());
+        } catch (RuntimeException | OutOfMemoryError | LinkageError e) {
+            return new SequenceResult(n, pass, c.name(), Double.NaN, Double.NaN, "failed: "
+                    + String.valueOf(e).replace('\n', ' '));
+        }
+    }
 
     private CaseResult runCase(Runner runner, Contender c, Problem problem, Pass pass, Reference reference) {
         BenchShape shape = problem.shape();

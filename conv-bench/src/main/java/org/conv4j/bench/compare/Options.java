@@ -31,6 +31,8 @@ public final class Options {
     private final boolean sgemm;
     private final boolean help;
     private final boolean list;
+    private final boolean sequence;
+    private final boolean markdown;
 
     private Options(Builder b) {
         this.shapes = b.shapes;
@@ -45,6 +47,8 @@ public final class Options {
         this.sgemm = b.sgemm;
         this.help = b.help;
         this.list = b.list;
+        this.sequence = b.sequence;
+        this.markdown = b.markdown;
     }
 
     /**
@@ -68,6 +72,8 @@ public final class Options {
                 case "--list" -> b.list = true;
                 case "--no-charts" -> b.charts = false;
                 case "--no-sgemm" -> b.sgemm = false;
+                case "--sequence" -> b.sequence = true;
+                case "--markdown" -> b.markdown = true;
                 case "--shapes" -> b.shapes = nonBlank(arg, value != null ? value : next(args, ++i, arg));
                 case "--backends" -> b.backends = nonBlank(arg, value != null ? value : next(args, ++i, arg));
                 case "--pass" -> b.passes = passes(value != null ? value : next(args, ++i, arg));
@@ -77,7 +83,7 @@ public final class Options {
                 case "--budget-ms" -> b.budgetMs = positiveInt(arg, value != null ? value : next(args, ++i, arg), 0);
                 case "--seed" -> b.seed = seed(value != null ? value : next(args, ++i, arg));
                 default -> throw new IllegalArgumentException("option: expected one of --shapes, --backends, --pass, "
-                        + "--out, --reps, --warmup-ms, --budget-ms, --seed, --no-charts, --no-sgemm, --list, --help; got \""
+                        + "--out, --reps, --warmup-ms, --budget-ms, --seed, --no-charts, --no-sgemm, --sequence, --markdown, --list, --help; got \""
                         + args[i] + "\"");
             }
         }
@@ -141,10 +147,15 @@ public final class Options {
                 "Options:",
                 "  --shapes LIST     shape names and/or groups, comma-separated (default: default).",
                 "                    Groups: seeds-scaling, seeds, alexnet, resnet50, mobilenet, large-kernel,",
-                "                    kernel-sweep, vgg19; selectors: default, headline, stride1-3x3 (every 3x3",
-                "                    stride-1 layer of ResNet-50 and VGG-19), all. --list shows every name.",
+                "                    kernel-sweep, vgg19; whole networks: resnet50-net, mobilenet-net,",
+                "                    mobilenet-dw-net, vgg19-net, googlenet-v3-net (each also as <group>-b1 and",
+                "                    <group>-b8); selectors: default, headline, stride1-3x3 (every 3x3 stride-1",
+                "                    layer of ResNet-50 and VGG-19), networks, networks-b1, networks-b8, all.",
+                "                    --list shows every name.",
                 "  --backends LIST   backend names, comma-separated, or all (default: all = every backend on",
-                "                    the classpath, found by ServiceLoader, plus nd4j, ND4J's own conv2d).",
+                "                    the classpath, found by ServiceLoader, plus the peers: nd4j, ND4J's own",
+                "                    conv2d; onednn-limit, oneDNN's primitive alone on its own layouts (the",
+                "                    kernel limit); pytorch, PyTorch's conv2d, in builds with -Ppytorch).",
                 "  --pass P          forward, backward or both (default: both).",
                 "  --out DIR         folder for report.md and the PNG charts (default: conv-bench/target/report",
                 "                    next to the jar).",
@@ -156,6 +167,10 @@ public final class Options {
                 "  --seed N          seed of the random data (default " + Problem.DEFAULT_SEED + ").",
                 "  --no-charts       do not write PNG charts.",
                 "  --no-sgemm        skip the 2048x2048 sgemm probe (the '% sgemm' column stays empty).",
+                "  --sequence        for every network whose layers are all selected: also time each backend on",
+                "                    the network's layers one after another, in network order, and compare with",
+                "                    the sum of the same layers timed alone (the cost of switching backends).",
+                "  --markdown        print the console tables as Markdown instead of aligned text.",
                 "  --list            list shapes, groups and backends, then exit.",
                 "  -h, --help        this text.",
                 "",
@@ -165,8 +180,13 @@ public final class Options {
                 "naive reference is timed only on passes of at most 1 GFLOP and is run once, untimed, as the",
                 "correctness reference up to 4 GFLOP; beyond that its columns stay empty (the 31x31 layer has no",
                 "reference). Batch-8 layers, 'all' or larger --reps / --budget-ms take correspondingly longer",
-                "(\"all\" runs for tens of minutes). For publishable numbers use the JMH jar",
+                "(\"all\", which includes every network at batch 1 and 8, runs for hours; select one network",
+                "and batch size at a time, e.g. --shapes resnet50-net-b1). For publishable numbers use the JMH jar",
                 "(conv-bench/target/benchmarks.jar, see docs/benchmarks.md).",
+                "",
+                "Networks: when every layer of a network is selected, a table per network and pass gives each",
+                "layer's median per backend, the occurrence count and the total weighted by occurrence; a",
+                "summary compares the facade's totals with the sum of each layer's fastest backend.",
                 "",
                 "Output: a progress line per case, a table per shape (median time, GFLOP/s, % of sgemm, speed-up",
                 "over naive, largest difference from the naive result), and in --out: report.md, scaling-*.png",
@@ -223,6 +243,16 @@ public final class Options {
         return list;
     }
 
+    /** Whether to time each network's layers in sequence as well ({@code --sequence}). */
+    public boolean sequence() {
+        return sequence;
+    }
+
+    /** Whether the console tables are Markdown ({@code --markdown}). */
+    public boolean markdown() {
+        return markdown;
+    }
+
     private static final class Builder {
         private String shapes = "default";
         private String backends = "all";
@@ -236,5 +266,7 @@ public final class Options {
         private boolean sgemm = true;
         private boolean help;
         private boolean list;
+        private boolean sequence;
+        private boolean markdown;
     }
 }

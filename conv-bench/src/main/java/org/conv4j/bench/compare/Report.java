@@ -21,8 +21,8 @@ final class Report {
     private Report() {
     }
 
-    static Path write(Options o, List<CaseResult> results, double sgemm, String started, double minutes,
-                      List<String> args) throws IOException {
+    static Path write(Options o, List<CaseResult> results, List<SequenceResult> sequences, double sgemm,
+                      String started, double minutes, List<String> args) throws IOException {
         Path dir = o.out();
         StringBuilder md = new StringBuilder();
         md.append("# conv4j backend comparison\n\n");
@@ -67,6 +67,42 @@ final class Report {
                     + "mode after the first calls (timed after the warm-up, when the choice has settled). The ratio "
                     + "is the facade's median over the fastest backend's; 'ran' is the backend the facade chose.\n\n");
             md.append(Tables.markdown(Tables.FACADE_HEADERS, facade)).append('\n');
+        }
+
+        List<org.conv4j.bench.Network> networks = new ArrayList<>();
+        for (org.conv4j.bench.Network n : org.conv4j.bench.ShapeCatalog.networks()) {
+            if (n.layers().stream().allMatch(l -> results.stream().anyMatch(r -> r.shape().equals(l.shape())))) {
+                networks.add(n);
+            }
+        }
+        if (!networks.isEmpty()) {
+            md.append("## Networks\n\n");
+            md.append("Each network's convolution time: the sum over its distinct layers of the occurrence count times "
+                    + "the median of one call, in ms. 'fastest per layer' sums each layer's fastest conv4j backend "
+                    + "(the facade's best possible choice); the last columns are the facade's totals over it.\n\n");
+            List<String> totalHeaders = new ArrayList<>();
+            List<List<String>> totals = Tables.networkTotals(networks, results, totalHeaders);
+            md.append(Tables.markdown(totalHeaders, totals)).append('\n');
+            if (!sequences.isEmpty()) {
+                md.append("### In sequence\n\n");
+                md.append("Every call of the network, one after another in network order (`--sequence`), against the "
+                        + "sum of the same prepared layers each timed alone right before (count x median): the ratio "
+                        + "is the cost of running the layers in turn, e.g. on different backends.\n\n");
+                md.append(Tables.markdown(Tables.SEQUENCE_HEADERS, Tables.sequenceRows(sequences))).append('\n');
+            }
+            for (org.conv4j.bench.Network n : networks) {
+                for (Pass pass : Pass.values()) {
+                    List<String> netHeaders = new ArrayList<>();
+                    List<List<String>> rows = Tables.network(n, pass, results, netHeaders);
+                    if (rows != null) {
+                        md.append("### ").append(n.name()).append(' ').append(pass.label()).append("\n\n");
+                        md.append(n.title()).append(" at batch ").append(n.batch()).append(": ").append(n.layerCount())
+                                .append(" convolutions, ").append(n.layers().size())
+                                .append(" distinct; ms per call, total = sum of count x median.\n\n");
+                        md.append(Tables.markdown(netHeaders, rows)).append('\n');
+                    }
+                }
+            }
         }
 
         Map<BenchShape, List<CaseResult>> byShape = new LinkedHashMap<>();

@@ -77,7 +77,7 @@ public final class Tables {
                 }
                 if (FACADES.contains(r.contender())) {
                     facades.put(r.contender(), r);
-                } else if (!r.contender().equals(org.conv4j.bench.Nd4jConv.NAME)
+                } else if (!PEERS.contains(r.contender())
                         && (fastest == null || r.medianNs() < fastest.medianNs())) {
                     fastest = r;
                 }
@@ -131,6 +131,211 @@ public final class Tables {
             rows.add(row);
         }
         return rows;
+    }
+
+    /**
+     * Contenders that are not conv4j backends the facade could choose (peers measured for comparison); they are
+     * left out of "fastest backend" and "fastest per layer".
+     */
+    public static final List<String> PEERS = List.of(org.conv4j.bench.Nd4jConv.NAME,
+            org.conv4j.bench.KernelLimitContender.NAME, org.conv4j.bench.Contenders.PYTORCH);
+
+    /** The pseudo-contender of {@link #network} and {@link #networkTotals}: each layer's fastest conv4j backend. */
+    public static final String FASTEST_PER_LAYER = "fastest per layer";
+
+    /** Whether {@code contender} is one of the backends the facade chooses among (not a facade, not a peer). */
+    static boolean isBackend(String contender) {
+        return !FACADES.contains(contender) && !PEERS.contains(contender);
+    }
+
+    /**
+     * One network's table for one pass: a row per distinct layer (shape name, occurrence count, then each
+     * contender's median ms of one call, then the fastest conv4j backend's name and ms), and a last row
+     * {@code total} with each contender's sum over the layers of {@code count * median}: the network's
+     * convolution time. A contender's total is {@link #NONE} unless every layer ran. Contenders in first-seen
+     * order; null if no layer of the network has a result for {@code pass}.
+     */
+    public static List<List<String>> network(org.conv4j.bench.Network net, Pass pass, List<CaseResult> results,
+                                             List<String> headersOut) {
+        java.util.Map<String, java.util.Map<String, CaseResult>> byShape = index(results, pass);
+        java.util.LinkedHashSet<String> contenders = new java.util.LinkedHashSet<>();
+        for (org.conv4j.bench.Network.Layer l : net.layers()) {
+            java.util.Map<String, CaseResult> rs = byShape.get(l.shape().name());
+            if (rs != null) {
+                contenders.addAll(rs.keySet());
+            }
+        }
+        if (contenders.isEmpty()) {
+            return null;
+        }
+        headersOut.clear();
+        headersOut.add("layer");
+        headersOut.add("count");
+        headersOut.addAll(contenders);
+        headersOut.add("fastest");
+        headersOut.add(FASTEST_PER_LAYER);
+        java.util.Map<String, Double> totals = new java.util.LinkedHashMap<>();
+        for (String c : contenders) {
+            totals.put(c, 0.0);
+        }
+        double fastestTotal = 0;
+        List<List<String>> rows = new ArrayList<>();
+        for (org.conv4j.bench.Network.Layer l : net.layers()) {
+            java.util.Map<String, CaseResult> rs = byShape.getOrDefault(l.shape().name(), java.util.Map.of());
+            List<String> row = new ArrayList<>(List.of(l.shape().name(), String.valueOf(l.count())));
+            for (String c : contenders) {
+                CaseResult r = rs.get(c);
+                boolean ok = r != null && r.ok();
+                row.add(ok ? formatMs(r.medianMs()) : NONE);
+                totals.computeIfPresent(c, (k, t) -> ok ? t + l.count() * r.medianNs() : Double.NaN);
+            }
+            CaseResult fastest = fastestBackend(rs.values());
+            row.add(fastest == null ? NONE : fastest.contender());
+            row.add(fastest == null ? NONE : formatMs(fastest.medianMs()));
+            fastestTotal += fastest == null ? Double.NaN : l.count() * fastest.medianNs();
+            rows.add(row);
+        }
+        List<String> total = new ArrayList<>(List.of("total", String.valueOf(net.layerCount())));
+        for (String c : contenders) {
+            total.add(formatMs(totals.get(c) / 1e6));
+        }
+        total.add("");
+        total.add(formatMs(fastestTotal / 1e6));
+        rows.add(total);
+        return rows;
+    }
+
+    /** Headers of {@link #sequenceRows}. */
+    public static final List<String> SEQUENCE_HEADERS = List.of("network", "pass", "backend", "sequence ms",
+            "alone ms", "sequence / alone", "note");
+
+    /**
+     * One row per sequence result: the time of the network's layers in sequence, the sum of the same layers
+     * timed alone, and their ratio (above 1: running the layers one after another costs more than each alone).
+     */
+    public static List<List<String>> sequenceRows(List<SequenceResult> results) {
+        List<List<String>> rows = new ArrayList<>();
+        for (SequenceResult r : results) {
+            double ratio = r.ratio();
+            rows.add(List.of(r.network().name(), r.pass().label(), r.contender(), formatMs(r.sequenceNs() / 1e6),
+                    formatMs(r.aloneNs() / 1e6), Double.isNaN(ratio) ? NONE : String.format(Locale.ROOT, "%.2f", ratio),
+                    r.note()));
+        }
+        return rows;
+    }
+
+    /** Headers of {@link #networkTotals} before the contenders' columns. */
+    public static final List<String> NETWORK_TOTAL_HEADERS = List.of("network", "pass", "layers", "GFLOP");
+
+    /**
+     * Every network of {@code networks} that has results, per pass: its weighted total ms
+     * ({@code sum count * median}) for each contender ({@link #NONE} unless every layer ran), the sum of each
+     * layer's fastest conv4j backend ({@link #FASTEST_PER_LAYER}), and each facade's total as a ratio to that
+     * sum ({@code conv2d / fastest}, {@code conv2d-autotune / fastest}; 1.00 = the facade chose the fastest
+     * backend on every layer) and, when the kernel limit ran, to its total ({@code conv2d / limit}, ...).
+     */
+    public static List<List<String>> networkTotals(List<org.conv4j.bench.Network> networks, List<CaseResult> results,
+                                                   List<String> headersOut) {
+        java.util.LinkedHashSet<String> contenders = new java.util.LinkedHashSet<>();
+        for (CaseResult r : results) {
+            contenders.add(r.contender());
+        }
+        headersOut.clear();
+        headersOut.addAll(NETWORK_TOTAL_HEADERS);
+        headersOut.addAll(contenders);
+        headersOut.add(FASTEST_PER_LAYER);
+        for (String f : FACADES) {
+            if (contenders.contains(f)) {
+                headersOut.add(f + " / fastest");
+            }
+        }
+        boolean limit = contenders.contains(org.conv4j.bench.KernelLimitContender.NAME);
+        if (limit) {
+            for (String f : FACADES) {
+                if (contenders.contains(f)) {
+                    headersOut.add(f + " / limit");
+                }
+            }
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (Pass pass : Pass.values()) {
+            java.util.Map<String, java.util.Map<String, CaseResult>> byShape = index(results, pass);
+            for (org.conv4j.bench.Network net : networks) {
+                if (net.layers().stream().noneMatch(l -> byShape.containsKey(l.shape().name()))) {
+                    continue;
+                }
+                List<String> row = new ArrayList<>(List.of(net.name(), pass.label(), String.valueOf(net.layerCount()),
+                        String.format(Locale.ROOT, "%.2f", net.flops(pass) / 1e9)));
+                java.util.Map<String, Double> totals = new java.util.HashMap<>();
+                for (String c : contenders) {
+                    double t = networkNanos(net, byShape, c);
+                    totals.put(c, t);
+                    row.add(formatMs(t / 1e6));
+                }
+                double fastest = 0;
+                for (org.conv4j.bench.Network.Layer l : net.layers()) {
+                    CaseResult f = fastestBackend(byShape.getOrDefault(l.shape().name(), java.util.Map.of()).values());
+                    fastest += f == null ? Double.NaN : l.count() * f.medianNs();
+                }
+                row.add(formatMs(fastest / 1e6));
+                for (String f : FACADES) {
+                    if (contenders.contains(f)) {
+                        row.add(ratio(totals.get(f), fastest));
+                    }
+                }
+                if (limit) {
+                    for (String f : FACADES) {
+                        if (contenders.contains(f)) {
+                            row.add(ratio(totals.get(f), totals.get(org.conv4j.bench.KernelLimitContender.NAME)));
+                        }
+                    }
+                }
+                rows.add(row);
+            }
+        }
+        return rows;
+    }
+
+    /** {@code a / b} with two decimals, or {@link #NONE} if either is missing. */
+    private static String ratio(double a, double b) {
+        double r = a / b;
+        return Double.isNaN(r) ? NONE : String.format(Locale.ROOT, "%.2f", r);
+    }
+
+    /** A network's weighted total for one contender, ns: {@code sum count * median}; NaN unless every layer ran. */
+    static double networkNanos(org.conv4j.bench.Network net, java.util.Map<String, java.util.Map<String, CaseResult>> byShape,
+                               String contender) {
+        double sum = 0;
+        for (org.conv4j.bench.Network.Layer l : net.layers()) {
+            CaseResult r = byShape.getOrDefault(l.shape().name(), java.util.Map.of()).get(contender);
+            if (r == null || !r.ok()) {
+                return Double.NaN;
+            }
+            sum += l.count() * r.medianNs();
+        }
+        return sum;
+    }
+
+    /** Results of one pass by shape name, then contender. */
+    static java.util.Map<String, java.util.Map<String, CaseResult>> index(List<CaseResult> results, Pass pass) {
+        java.util.Map<String, java.util.Map<String, CaseResult>> byShape = new java.util.HashMap<>();
+        for (CaseResult r : results) {
+            if (r.pass() == pass) {
+                byShape.computeIfAbsent(r.shape().name(), k -> new java.util.LinkedHashMap<>()).put(r.contender(), r);
+            }
+        }
+        return byShape;
+    }
+
+    /** The fastest of the results that ran and are conv4j backends, or null. */
+    private static CaseResult fastestBackend(java.util.Collection<CaseResult> rs) {
+        CaseResult fastest = null;
+        for (CaseResult r : rs) {
+            if (r.ok() && isBackend(r.contender()) && (fastest == null || r.medianNs() < fastest.medianNs())) {
+                fastest = r;
+            }
+        }
+        return fastest;
     }
 
     private static double naiveMedian(List<CaseResult> results, Pass pass) {

@@ -18,6 +18,8 @@ import org.conv4j.bench.ShapeCatalog;
  *       {@code kernel-sweep}, {@code seeds-scaling}, {@code headline}, {@code all}, ...) expands to its
  *       shape names.</li>
  * </ul>
+ * {@code benchmarks.jar totals results.csv} prints the per-network totals of a run's CSV results
+ * ({@link NetworkTotals}).
  */
 public final class BenchMain {
 
@@ -25,6 +27,10 @@ public final class BenchMain {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("totals")) {
+            NetworkTotals.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         org.openjdk.jmh.Main.main(rewrite(args, Contenders.availableNames()));
     }
 

@@ -45,4 +45,29 @@ class CompareMainTest {
         }
         assertTrue(out.contains("naive"), out);
     }
+
+    /** A whole (small) network: its per-layer table, the weighted totals and the sequence against the layers alone. */
+    @Test
+    void aNetworkGetsItsTablesTotalsAndSequence(@TempDir Path dir) throws Exception {
+        String[] args = {"--shapes", "mobilenet-dw-net-b1", "--backends", "direct,conv2d,onednn-limit", "--pass", "forward",
+            "--sequence", "--no-sgemm", "--no-charts", "--reps", "1", "--warmup-ms", "0", "--out", dir.toString()};
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        new CompareMain(Options.parse(args, dir), new PrintStream(bytes, true, StandardCharsets.UTF_8),
+                List.of(args)).run();
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(out.contains("mobilenet-dw-net-b1 forward: MobileNet v1 depthwise at batch 1, 9 convolutions"), out);
+        assertTrue(out.contains("mobilenet-dw-net-conv6-dw-b1"), out);
+        assertTrue(out.matches("(?s).*\\ntotal +9 .*"), out);
+        assertTrue(out.contains("conv2d / fastest"), out);
+        assertTrue(out.contains("conv2d / limit"), out);
+        // the kernel limit's results, read back from oneDNN's layouts, match the naive reference
+        assertTrue(out.matches("(?s).*mobilenet-dw-net-conv6-dw-b1 forward  onednn-limit .*max\\|diff\\| [0-9.e-]+ .*"),
+                out);
+        assertTrue(out.matches("(?s).*mobilenet-dw-net-b1 +forward +direct +[0-9.]+ +[0-9.]+ +[0-9.]+.*"), out);
+        String report = Files.readString(dir.resolve("report.md"));
+        assertTrue(report.contains("## Networks"), report);
+        assertTrue(report.contains("### In sequence"), report);
+        assertTrue(report.contains("| mobilenet-dw-net-b1 | forward | 9 |"), report);
+        assertTrue(report.contains("### mobilenet-dw-net-b1 forward"), report);
+    }
 }

@@ -128,4 +128,84 @@ class TablesTest {
         assertEquals("| backend | pass | ms |\n| --- | --- | --: |\n| a\\|b | forward | 1 |\n", md);
         assertTrue(md.endsWith("\n"));
     }
+
+    private static CaseResult ok(BenchShape s, Pass p, String c, double ns) {
+        return new CaseResult(s, p, c, CaseResult.Status.OK, ns, 3, 0, 0, "");
+    }
+
+    @Test
+    void networkTotalsWeighEachLayerByItsCountAndCompareTheFacadeWithTheFastestPerLayer() {
+        org.conv4j.bench.Network net = ShapeCatalog.network(ShapeCatalog.MOBILENET_NET, 1);
+        java.util.List<CaseResult> rs = new java.util.ArrayList<>();
+        int i = 0;
+        for (org.conv4j.bench.Network.Layer l : net.layers()) {
+            // im2col is fastest on even layers, direct on odd ones; the facade takes im2col's time everywhere
+            double im2col = i % 2 == 0 ? 1e6 : 3e6;
+            double direct = i % 2 == 0 ? 2e6 : 1e6;
+            rs.add(ok(l.shape(), Pass.FORWARD, "im2col", im2col));
+            rs.add(ok(l.shape(), Pass.FORWARD, "direct", direct));
+            rs.add(ok(l.shape(), Pass.FORWARD, "nd4j", 0.1e6)); // a peer is never "fastest"
+            rs.add(ok(l.shape(), Pass.FORWARD, "conv2d", im2col));
+            rs.add(ok(l.shape(), Pass.FORWARD, "onednn-limit", 0.5e6)); // a peer too
+            i++;
+        }
+        double im2colTotal = 0;
+        double directTotal = 0;
+        i = 0;
+        for (org.conv4j.bench.Network.Layer l : net.layers()) {
+            im2colTotal += l.count() * (i % 2 == 0 ? 1.0 : 3.0);
+            directTotal += l.count() * (i % 2 == 0 ? 2.0 : 1.0);
+            i++;
+        }
+        double fastest = net.layerCount(); // 1 ms per call on every layer
+        List<String> headers = new java.util.ArrayList<>();
+        List<List<String>> rows = Tables.networkTotals(List.of(net), rs, headers);
+        assertEquals(List.of("network", "pass", "layers", "GFLOP", "im2col", "direct", "nd4j", "conv2d",
+                "onednn-limit", Tables.FASTEST_PER_LAYER, "conv2d / fastest", "conv2d / limit"), headers);
+        assertEquals(1, rows.size());
+        List<String> row = rows.get(0);
+        assertEquals(List.of("mobilenet-net-b1", "forward", "59"), row.subList(0, 3));
+        assertEquals(Tables.formatMs(im2colTotal), row.get(4));
+        assertEquals(Tables.formatMs(directTotal), row.get(5));
+        assertEquals(Tables.formatMs(fastest), row.get(9));
+        assertEquals(String.format(java.util.Locale.ROOT, "%.2f", im2colTotal / fastest), row.get(10));
+        assertEquals(String.format(java.util.Locale.ROOT, "%.2f", im2colTotal / (0.5 * net.layerCount())),
+                row.get(11));
+
+        List<List<String>> layers = Tables.network(net, Pass.FORWARD, rs, headers);
+        assertEquals(List.of("layer", "count", "im2col", "direct", "nd4j", "conv2d", "onednn-limit", "fastest",
+                Tables.FASTEST_PER_LAYER), headers);
+        assertEquals(net.layers().size() + 1, layers.size());
+        assertEquals(List.of("mobilenet-net-conv1-b1", "3", "1.00", "2.00", "0.100", "1.00", "0.500", "im2col", "1.00"),
+                layers.get(0));
+        assertEquals(List.of("total", "59", Tables.formatMs(im2colTotal), Tables.formatMs(directTotal),
+                Tables.formatMs(5.9), Tables.formatMs(im2colTotal), Tables.formatMs(29.5), "",
+                Tables.formatMs(fastest)), layers.get(layers.size() - 1));
+        assertEquals(null, Tables.network(net, Pass.BACKWARD, rs, headers), "no backward results");
+    }
+
+    @Test
+    void aNetworkTotalIsEmptyWhenALayerDidNotRun() {
+        org.conv4j.bench.Network net = ShapeCatalog.network(ShapeCatalog.MOBILENET_DW_NET, 1);
+        java.util.List<CaseResult> rs = new java.util.ArrayList<>();
+        for (org.conv4j.bench.Network.Layer l : net.layers()) {
+            rs.add(ok(l.shape(), Pass.BACKWARD, "fft", 1e6));
+        }
+        rs.set(3, CaseResult.failed(net.layers().get(3).shape(), Pass.BACKWARD, "fft", "boom"));
+        List<String> headers = new java.util.ArrayList<>();
+        List<String> row = Tables.networkTotals(List.of(net), rs, headers).get(0);
+        assertEquals(Tables.NONE, row.get(4));
+        assertEquals(Tables.NONE, row.get(5), "no fastest backend on the failed layer");
+    }
+
+    @Test
+    void sequenceRowsGiveTheRatioToTheSumAlone() {
+        org.conv4j.bench.Network net = ShapeCatalog.network(ShapeCatalog.VGG19_NET, 8);
+        List<List<String>> rows = Tables.sequenceRows(List.of(
+                new SequenceResult(net, Pass.FORWARD, "onednn", 110e6, 100e6, ""),
+                new SequenceResult(net, Pass.BACKWARD, "naive", Double.NaN, Double.NaN, "skipped: naive does not run ...")));
+        assertEquals(List.of("vgg19-net-b8", "forward", "onednn", "110", "100", "1.10", ""), rows.get(0));
+        assertEquals(List.of("vgg19-net-b8", "backward", "naive", "-", "-", "-", "skipped: naive does not run ..."),
+                rows.get(1));
+    }
 }
