@@ -25,7 +25,7 @@ public abstract class AbstractConvBackend implements ConvBackend {
     @Override
     public final Tensor4D forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
         ConvShape s = ConvShape.forward(input, weight, bias, params);
-        return validatedForward(s, input, weight, bias, LayoutEdge.newOutput(s, input));
+        return validatedForward(s, input, weight, bias, s.newOutputLike(input));
     }
 
     @Override

@@ -423,7 +423,7 @@ public final class Conv2d {
         public Tensor4D forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
             ConvShape s = ConvShape.forward(input, weight, bias, params);
             if (!LayoutEdge.canonical(input, weight)) {
-                return forwardInto(input, weight, bias, params, LayoutEdge.newOutput(s, input));
+                return forwardInto(input, weight, bias, params, s.newOutputLike(input));
             }
             if (tunes()) {
                 ArrayDeque<Tensor4D> spare = new ArrayDeque<>(2);

@@ -449,6 +449,21 @@ public final class ConvShape {
     }
 
     /**
+     * A new zeroed output in the storage and layout of {@code input}, as the passes return it: heap NCHW (as
+     * {@link #newOutput()}), heap in the input's layout, or native memory in its layout.
+     *
+     * @param input the input whose storage and layout the output takes
+     * @return the new tensor
+     */
+    public Tensor4D newOutputLike(Tensor4D input) {
+        if (input.isHeapNchw()) {
+            return newOutput();
+        }
+        return input.isNative() ? Tensor4D.allocateNative(input.layout(), batch, outChannels, outH, outW)
+                : Tensor4D.zeros(input.layout(), batch, outChannels, outH, outW);
+    }
+
+    /**
      * A new zero tensor of the input shape.
      *
      * @return the new tensor

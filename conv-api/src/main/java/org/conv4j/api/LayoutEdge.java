@@ -23,16 +23,6 @@ final class LayoutEdge {
         return true;
     }
 
-    /** A new zeroed output of {@code s}'s shape in the storage and layout of {@code input}. */
-    static Tensor4D newOutput(ConvShape s, Tensor4D input) {
-        if (input.isHeapNchw()) {
-            return s.newOutput();
-        }
-        return input.isNative()
-                ? Tensor4D.allocateNative(input.layout(), s.batch(), s.outChannels(), s.outH(), s.outW())
-                : Tensor4D.zeros(input.layout(), s.batch(), s.outChannels(), s.outH(), s.outW());
-    }
-
     /** {@code result} (heap NCHW) in the storage and layout of {@code model}: itself if {@code model} is heap NCHW. */
     static Tensor4D like(Tensor4D model, Tensor4D result) {
         if (model.isHeapNchw()) {

@@ -46,7 +46,7 @@ public final class PreparedCalls implements PreparedConvolution {
     public synchronized Tensor4D forward(Tensor4D input) {
         checkOpen();
         checkInput(shape, input);
-        return forwardInto(input, LayoutEdge.newOutput(shape, input));
+        return forwardInto(input, shape.newOutputLike(input));
     }
 
     @Override

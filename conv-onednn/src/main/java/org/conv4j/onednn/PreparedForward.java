@@ -71,10 +71,7 @@ final class PreparedForward implements PreparedConvolution {
     public synchronized Tensor4D forward(Tensor4D input) {
         checkOpen();
         PreparedCalls.checkInput(shape, input);
-        Tensor4D output = input.isHeapNchw() ? shape.newOutput() : input.isNative()
-                ? Tensor4D.allocateNative(input.layout(), shape.batch(), shape.outChannels(), shape.outH(), shape.outW())
-                : Tensor4D.zeros(input.layout(), shape.batch(), shape.outChannels(), shape.outH(), shape.outW());
-        return forwardInto(input, output);
+        return forwardInto(input, shape.newOutputLike(input));
     }
 
     @Override
