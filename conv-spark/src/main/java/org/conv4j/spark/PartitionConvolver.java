@@ -61,7 +61,12 @@ final class PartitionConvolver implements MapPartitionsFunction<Row, Row> {
         private Tensor4D fullOutput;
         private final List<Row> pending = new ArrayList<>();
         private final List<String> problems = new ArrayList<>();
-        private Row[] ready = new Row[0];
+        /** The rows of the current batch as field values, the output field still empty. */
+        private Object[][] ready = new Object[0][];
+        /** For each row of {@link #ready}, its place in {@link #batchOutput}, or -1 for a bad row. */
+        private int[] slots = new int[0];
+        private int outputField;
+        private float[] batchOutput;
         private int next;
         private long rowIndex;
 
@@ -94,9 +99,15 @@ final class PartitionConvolver implements MapPartitionsFunction<Row, Row> {
             if (!hasNext()) {
                 throw new NoSuchElementException();
             }
-            Row r = ready[next];
-            ready[next++] = null;
-            return r;
+            Object[] values = ready[next];
+            ready[next] = null;
+            int slot = slots[next++];
+            if (slot >= 0) {
+                // The row's own copy of its output is made only when Spark takes the row, so that beside the
+                // batch's tensor at most one row's output is alive, not a whole batch of them.
+                values[outputField] = Arrays.copyOfRange(batchOutput, slot * outSize, (slot + 1) * outSize);
+            }
+            return RowFactory.create(values);
         }
 
         /** Reads rows until {@code batchSize} good ones (or the end), convolves them at once, builds the output rows. */
@@ -119,7 +130,7 @@ final class PartitionConvolver implements MapPartitionsFunction<Row, Row> {
                 problems.add(problem);
                 rowIndex++;
             }
-            float[] out = null;
+            batchOutput = null;
             if (good > 0) {
                 int[] s = layer.inputShape();
                 Tensor4D y;
@@ -134,29 +145,26 @@ final class PartitionConvolver implements MapPartitionsFunction<Row, Row> {
                     Tensor4D x = Tensor4D.wrap(Arrays.copyOf(inputBlock, good * inSize), good, s[0], s[1], s[2]);
                     y = conv.forward(x, weight, layer.bias(), layer.params());
                 }
-                out = y.data();
+                batchOutput = y.data();
             }
-            ready = new Row[pending.size()];
+            ready = new Object[pending.size()][];
+            slots = new int[ready.length];
             next = 0;
             int g = 0;
             for (int i = 0; i < ready.length; i++) {
                 Row row = pending.get(i);
                 String problem = problems.get(i);
-                float[] result = null;
-                if (problem == null) {
-                    result = Arrays.copyOfRange(out, g * outSize, (g + 1) * outSize);
-                    g++;
-                }
                 int width = row.length();
                 Object[] values = new Object[width + (routeBadRows ? 2 : 1)];
                 for (int f = 0; f < width; f++) {
                     values[f] = row.get(f);
                 }
-                values[width] = result;
+                outputField = width;
+                slots[i] = problem == null ? g++ : -1;
                 if (routeBadRows) {
                     values[width + 1] = problem;
                 }
-                ready[i] = RowFactory.create(values);
+                ready[i] = values;
             }
             pending.clear();
             problems.clear();
