@@ -649,70 +649,35 @@ public final class Tensor4D implements AutoCloseable {
         if (source == this) {
             return this;
         }
-        float[] values = source.layout == layout && source.data != null ? source.data : source.elements(layout);
-        if (data != null) {
-            System.arraycopy(values, 0, data, 0, values.length);
-            return this;
-        }
-        acquire();
+        source.acquire();
         try {
-            buffer.put(0, values, 0, values.length);
+            acquire();
+            try {
+                LayoutCopy.copy(source.store(), source.layout, store(), layout, n, c, h * w);
+            } finally {
+                release();
+            }
         } finally {
-            release();
+            source.release();
         }
         return this;
     }
 
     /** A new array of the elements in {@code order}'s layout. */
     private float[] elements(MemoryLayout order) {
-        float[] stored;
-        if (data != null) {
-            stored = data;
-        } else {
-            stored = new float[size()];
-            acquire();
-            try {
-                buffer.get(0, stored, 0, stored.length);
-            } finally {
-                release();
-            }
-            if (order == layout) {
-                return stored;
-            }
+        float[] out = new float[size()];
+        acquire();
+        try {
+            LayoutCopy.copy(store(), layout, LayoutCopy.Store.of(out), order, n, c, h * w);
+        } finally {
+            release();
         }
-        if (order == layout) {
-            return stored.clone();
-        }
-        float[] out = new float[stored.length];
-        permute(stored, layout, out, order, n, c, h * w);
         return out;
     }
 
-    /**
-     * Copies {@code from} (layout {@code fromLayout}) into {@code to} (layout {@code toLayout}) of shape
-     * {@code (batch, channels, plane)}: a transpose of each image's {@code (C, H*W)} matrix between NCHW and NHWC.
-     */
-    static void permute(float[] from, MemoryLayout fromLayout, float[] to, MemoryLayout toLayout, int batch,
-                        int channels, int plane) {
-        if (fromLayout == toLayout) {
-            System.arraycopy(from, 0, to, 0, from.length);
-            return;
-        }
-        boolean toLast = toLayout == MemoryLayout.NHWC;
-        for (int b = 0; b < batch; b++) {
-            int base = b * channels * plane;
-            for (int ch = 0; ch < channels; ch++) {
-                for (int p = 0; p < plane; p++) {
-                    int first = base + ch * plane + p; // NCHW position
-                    int last = base + p * channels + ch; // NHWC position
-                    if (toLast) {
-                        to[last] = from[first];
-                    } else {
-                        to[first] = from[last];
-                    }
-                }
-            }
-        }
+    /** The storage as a copy's source or target (a native buffer only between {@code acquire} and {@code release}). */
+    private LayoutCopy.Store store() {
+        return data != null ? LayoutCopy.Store.of(data) : LayoutCopy.Store.of(buffer);
     }
 
     /** The elements in NCHW order: the heap array itself for a heap NCHW tensor, else a copy. */

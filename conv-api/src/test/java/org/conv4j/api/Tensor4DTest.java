@@ -184,6 +184,52 @@ class Tensor4DTest {
         assertSame(a, a.toHeapNchw());
     }
 
+    /**
+     * Every storage and layout into every other, on shapes that take each path of the copy: one channel and one
+     * pixel (where the orders coincide), bands with a remainder, more channels than a band holds, and a tensor
+     * large enough to be split among the processors.
+     */
+    @Test
+    void copyFromMovesEachElementBetweenEveryStorageAndLayout() {
+        int[][] shapes = {{2, 3, 4, 5}, {1, 1, 7, 9}, {3, 17, 1, 1}, {1, 3000, 3, 3}, {2, 70, 40, 50}};
+        for (int[] s : shapes) {
+            float[] values = new float[s[0] * s[1] * s[2] * s[3]];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = i;
+            }
+            Tensor4D reference = Tensor4D.wrap(values, s[0], s[1], s[2], s[3]);
+            for (MemoryLayout fromLayout : MemoryLayout.values()) {
+                for (boolean fromNative : new boolean[] {false, true}) {
+                    Tensor4D from = fromNative ? reference.toNative(fromLayout) : reference.toLayout(fromLayout);
+                    for (MemoryLayout toLayout : MemoryLayout.values()) {
+                        for (boolean toNative : new boolean[] {false, true}) {
+                            try (Tensor4D to = toNative ? Tensor4D.allocateNative(toLayout, s[0], s[1], s[2], s[3])
+                                    : Tensor4D.zeros(toLayout, s[0], s[1], s[2], s[3])) {
+                                to.copyFrom(from);
+                                for (int n = 0; n < s[0]; n++) {
+                                    for (int c = 0; c < s[1]; c++) {
+                                        for (int h = 0; h < s[2]; h++) {
+                                            for (int w = 0; w < s[3]; w++) {
+                                                if (to.get(n, c, h, w) != reference.get(n, c, h, w)) {
+                                                    assertEquals(reference.get(n, c, h, w), to.get(n, c, h, w),
+                                                            java.util.Arrays.toString(s) + " " + fromLayout
+                                                                    + (fromNative ? " native" : " heap") + " -> "
+                                                                    + toLayout + (toNative ? " native" : " heap")
+                                                                    + " at " + n + "," + c + "," + h + "," + w);
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    from.close();
+                }
+            }
+        }
+    }
+
     @Test
     void aDirectBufferIsUsedInPlace() {
         FloatBuffer direct = ByteBuffer.allocateDirect(4 * 8).order(ByteOrder.nativeOrder()).asFloatBuffer();

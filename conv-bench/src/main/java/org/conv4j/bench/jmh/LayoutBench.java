@@ -44,6 +44,7 @@ public class LayoutBench {
     private Tensor4D nativeNhwc;
     private Tensor4D target;
     private Tensor4D nativeTarget;
+    private Tensor4D nativeNhwcTarget;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -53,6 +54,7 @@ public class LayoutBench {
         nativeNhwc = heapNchw.toNative(MemoryLayout.NHWC);
         target = Tensor4D.zeros(batch, 64, 56, 56);
         nativeTarget = Tensor4D.allocateNative(MemoryLayout.NCHW, batch, 64, 56, 56);
+        nativeNhwcTarget = Tensor4D.allocateNative(MemoryLayout.NHWC, batch, 64, 56, 56);
         plainSource = heapNchw.data().clone();
         plainTarget = new float[plainSource.length];
     }
@@ -62,6 +64,7 @@ public class LayoutBench {
         nativeNchw.close();
         nativeNhwc.close();
         nativeTarget.close();
+        nativeNhwcTarget.close();
     }
 
     /** The yardstick: the same bytes, array to array. */
@@ -93,5 +96,11 @@ public class LayoutBench {
     @Benchmark
     public Tensor4D heapNchwToNativeNchw() {
         return nativeTarget.copyFrom(heapNchw);
+    }
+
+    /** Heap NCHW into native NHWC: a heap result written to a channels-last caller's tensor. */
+    @Benchmark
+    public Tensor4D heapNchwToNativeNhwc() {
+        return nativeNhwcTarget.copyFrom(heapNchw);
     }
 }
