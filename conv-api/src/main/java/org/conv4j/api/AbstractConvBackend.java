@@ -47,8 +47,9 @@ public abstract class AbstractConvBackend implements ConvBackend {
      */
     final ConvGradients validatedBackward(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
         if (!LayoutEdge.canonical(input, weight, gradOutput)) {
-            return LayoutEdge.like(input, weight, validatedBackward(s, input.toHeapNchw(), weight.toHeapNchw(),
-                    gradOutput.toHeapNchw()));
+            return LayoutEdge.staged(LayoutEdge.floats(input, input, weight, weight, gradOutput),
+                    () -> LayoutEdge.like(input, weight, validatedBackward(s, input.toHeapNchw(), weight.toHeapNchw(),
+                            gradOutput.toHeapNchw())));
         }
         if (padsFirst(s)) {
             // dL/dw and dL/db are those of the padded convolution; dL/dx folds each copy's gradient back.
@@ -63,7 +64,8 @@ public abstract class AbstractConvBackend implements ConvBackend {
     public final Tensor4D inputGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
         ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
         if (!LayoutEdge.canonical(weight, gradOutput) || !input.isHeapNchw()) {
-            return LayoutEdge.like(input, validatedInputGradient(s, weight.toHeapNchw(), gradOutput.toHeapNchw()));
+            return LayoutEdge.staged(LayoutEdge.floats(input, weight, gradOutput), () -> LayoutEdge.like(input,
+                    validatedInputGradient(s, weight.toHeapNchw(), gradOutput.toHeapNchw())));
         }
         return validatedInputGradient(s, weight, gradOutput);
     }
@@ -72,8 +74,9 @@ public abstract class AbstractConvBackend implements ConvBackend {
     public final Tensor4D weightGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
         ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
         if (!LayoutEdge.canonical(input, weight, gradOutput)) {
-            return LayoutEdge.like(weight, validatedWeightGradient(s, input.toHeapNchw(), weight.toHeapNchw(),
-                    gradOutput.toHeapNchw()));
+            return LayoutEdge.staged(LayoutEdge.floats(input, weight, weight, gradOutput),
+                    () -> LayoutEdge.like(weight, validatedWeightGradient(s, input.toHeapNchw(), weight.toHeapNchw(),
+                            gradOutput.toHeapNchw())));
         }
         return validatedWeightGradient(s, input, weight, gradOutput);
     }
@@ -100,7 +103,10 @@ public abstract class AbstractConvBackend implements ConvBackend {
         if (t.reachesNothing()) {
             return LayoutEdge.like(input, TransposedPasses.output(t, null, bias));
         }
-        return LayoutEdge.like(input, transposedForward(t, input.toHeapNchw(), weight.toHeapNchw(), bias));
+        long staged = LayoutEdge.floats(input, weight)
+                + (input.isHeapNchw() ? 0 : (long) t.batch() * t.outChannels() * t.outH() * t.outW());
+        return LayoutEdge.staged(staged, () -> LayoutEdge.like(input,
+                transposedForward(t, input.toHeapNchw(), weight.toHeapNchw(), bias)));
     }
 
     @Override
@@ -111,8 +117,18 @@ public abstract class AbstractConvBackend implements ConvBackend {
             return LayoutEdge.like(input, weight,
                     TransposedPasses.unreachedGradients(t, input, weight, gradOutput.toHeapNchw()));
         }
-        return LayoutEdge.like(input, weight, transposedBackward(t, input.toHeapNchw(), weight.toHeapNchw(),
-                gradOutput.toHeapNchw()));
+        return LayoutEdge.staged(LayoutEdge.floats(input, input, weight, weight, gradOutput),
+                () -> LayoutEdge.like(input, weight, transposedBackward(t, input.toHeapNchw(), weight.toHeapNchw(),
+                        gradOutput.toHeapNchw())));
+    }
+
+    /**
+     * Whether a forward call on {@code s} reads {@code input} and writes {@code output} as they are, with no
+     * conversion at the edge: they are not both heap NCHW, no padding is done beforehand, and
+     * {@link #forwardsInPlace} says so.
+     */
+    final boolean takesInPlace(ConvShape s, Tensor4D input, Tensor4D output) {
+        return !LayoutEdge.canonical(input, output) && !padsFirst(s) && forwardsInPlace(s, input, output);
     }
 
     /**
@@ -158,14 +174,17 @@ public abstract class AbstractConvBackend implements ConvBackend {
      * output shape (as {@link #validatedBackward}); operands other than heap NCHW are converted at the edge.
      */
     final Tensor4D validatedForward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
-        if (!LayoutEdge.canonical(input, output) && !padsFirst(s) && forwardsInPlace(s, input, output)) {
-            return forward(s, input, weight.toHeapNchw(), bias, output);
+        if (takesInPlace(s, input, output)) {
+            return LayoutEdge.staged(LayoutEdge.floats(weight), () -> forward(s, input, weight.toHeapNchw(), bias,
+                    output));
         }
         if (!LayoutEdge.canonical(input, weight, output)) {
             // computed on heap NCHW copies, then written into the caller's output in its storage and layout
-            Tensor4D y = output.isHeapNchw() ? output : s.newOutput();
-            validatedForward(s, input.toHeapNchw(), weight.toHeapNchw(), bias, y);
-            return y == output ? output : output.copyFrom(y);
+            return LayoutEdge.staged(LayoutEdge.floats(input, weight, output), () -> {
+                Tensor4D y = output.isHeapNchw() ? output : s.newOutput();
+                validatedForward(s, input.toHeapNchw(), weight.toHeapNchw(), bias, y);
+                return y == output ? output : output.copyFrom(y);
+            });
         }
         if (padsFirst(s)) {
             return forward(ModePadding.inner(s, weight), ModePadding.pad(s, input), weight, bias, output);

@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The one place that chooses a backend from the backends' own descriptions; it names none of them.
@@ -34,12 +35,21 @@ final class BackendSelector {
 
     /** The supporting backends with their estimates, smallest first (NaN last, then by name). */
     static Map<ConvBackend, Double> estimates(List<ConvBackend> backends, ConvShape shape, ConvPass pass) {
+        return estimates(backends, shape, pass, b -> 0);
+    }
+
+    /**
+     * As {@link #estimates(List, ConvShape, ConvPass)}, each estimate plus {@code extraNanos} of its backend (the
+     * price of the conversions the backend needs at the call's edge).
+     */
+    static Map<ConvBackend, Double> estimates(List<ConvBackend> backends, ConvShape shape, ConvPass pass,
+                                              ToDoubleFunction<ConvBackend> extraNanos) {
         List<ConvBackend> supporting = new ArrayList<>();
         Map<ConvBackend, Double> estimate = new LinkedHashMap<>();
         for (ConvBackend b : backends) {
             if (b.supports(shape, pass.basis())) {
                 supporting.add(b);
-                double ns = b.estimateNanos(shape, pass.basis());
+                double ns = b.estimateNanos(shape, pass.basis()) + extraNanos.applyAsDouble(b);
                 estimate.put(b, Double.isFinite(ns) && ns >= 0 ? ns : Double.NaN);
             }
         }
@@ -60,7 +70,13 @@ final class BackendSelector {
 
     /** The heuristic decision (no measurement): see the class comment. */
     static ConvPlan choose(List<ConvBackend> backends, ConvShape shape, ConvPass pass) {
-        Map<ConvBackend, Double> estimates = estimates(backends, shape, pass);
+        return choose(backends, shape, pass, b -> 0);
+    }
+
+    /** As {@link #choose(List, ConvShape, ConvPass)}, with each estimate plus {@code extraNanos} of its backend. */
+    static ConvPlan choose(List<ConvBackend> backends, ConvShape shape, ConvPass pass,
+                           ToDoubleFunction<ConvBackend> extraNanos) {
+        Map<ConvBackend, Double> estimates = estimates(backends, shape, pass, extraNanos);
         ConvBackend first = null;
         int candidates = 0;
         for (ConvBackend b : estimates.keySet()) {

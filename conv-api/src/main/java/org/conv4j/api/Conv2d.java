@@ -14,6 +14,7 @@ import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The entry point: 2D convolution with whichever backends are on the classpath.
@@ -364,25 +365,55 @@ public final class Conv2d {
             + "e.g. org.conv4j:conv-im2col (fast) or org.conv4j:conv-naive (reference), as a dependency.";
 
     /**
-     * Estimated choices already made: computing every backend's estimate costs microseconds, as much as a tiny
-     * convolution, and a network repeats the same few layers. Bounded by clearing when full.
+     * Estimated choices already made, by geometry, pass and the form of the operands (0 when all are heap NCHW):
+     * computing every backend's estimate costs microseconds, as much as a tiny convolution, and a network repeats
+     * the same few layers. Bounded by clearing when full.
      */
-    private static final ConcurrentHashMap<PlanKey, ConvBackend> ESTIMATED = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<Choice, ConvBackend> ESTIMATED = new ConcurrentHashMap<>();
 
     /** Keys kept in {@link #ESTIMATED} before it is cleared. */
     static final int ESTIMATED_CACHE_SIZE = 4096;
 
+    /** The key of an estimated choice: the plan key and the operands' {@link #forms}. */
+    private record Choice(PlanKey plan, int forms) {
+    }
+
     private static ConvBackend estimated(ConvShape s, ConvPass pass) {
-        PlanKey key = new PlanKey(s, pass);
+        return cached(new Choice(new PlanKey(s, pass), 0), () -> BackendSelector.choose(backends(), s, pass).backend());
+    }
+
+    /**
+     * The backend for a forward call whose operands are not all heap NCHW: the smallest estimate plus the price of
+     * the conversions each backend needs at the edge ({@link LayoutEdge#nanos}; only the weight's for a backend
+     * that {@link AbstractConvBackend#takesInPlace takes input and output in place}).
+     */
+    private static ConvBackend estimated(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D output) {
+        Choice key = new Choice(new PlanKey(s, ConvPass.FORWARD), forms(input, weight, output));
+        return cached(key, () -> BackendSelector.choose(backends(), s, ConvPass.FORWARD,
+                LayoutEdge.forwardNanos(s, input, weight, output)).backend());
+    }
+
+    /** The choice cached under {@code key}, or {@code choose}'s, cached. */
+    private static ConvBackend cached(Choice key, Supplier<ConvBackend> choose) {
         ConvBackend b = ESTIMATED.get(key);
         if (b == null) {
-            b = BackendSelector.choose(backends(), s, pass).backend();
+            b = choose.get();
             if (ESTIMATED.size() >= ESTIMATED_CACHE_SIZE) {
                 ESTIMATED.clear();
             }
             ESTIMATED.put(key, b);
         }
         return b;
+    }
+
+    /** Two bits per tensor, in order: native storage, NHWC layout. */
+    private static int forms(Tensor4D... tensors) {
+        int forms = 0;
+        for (int i = 0; i < tensors.length; i++) {
+            Tensor4D t = tensors[i];
+            forms |= ((t.isNative() ? 1 : 0) | (t.layout() == MemoryLayout.NHWC ? 2 : 0)) << (2 * i);
+        }
+        return forms;
     }
 
     private static final Dispatcher SELECTING = new Dispatcher("conv2d", false);
@@ -419,6 +450,15 @@ public final class Conv2d {
             return pinned != null ? backend(pinned) : estimated(s, pass);
         }
 
+        /** As {@link #chosen(ConvShape, ConvPass)} for a forward call on operands in any storage and layout. */
+        private ConvBackend chosen(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D output) {
+            if (backends().isEmpty()) {
+                throw new IllegalStateException(MISSING);
+            }
+            String pinned = pinnedName();
+            return pinned != null ? backend(pinned) : estimated(s, input, weight, output);
+        }
+
         @Override
         public Tensor4D forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
             ConvShape s = ConvShape.forward(input, weight, bias, params);
@@ -442,13 +482,15 @@ public final class Conv2d {
             ConvShape s = ConvShape.forward(input, weight, bias, params);
             s.checkOutput(output);
             if (!LayoutEdge.canonical(input, weight, output) && !tunes()
-                    && chosen(s, ConvPass.FORWARD) instanceof AbstractConvBackend a) {
+                    && chosen(s, input, weight, output) instanceof AbstractConvBackend a) {
                 return a.validatedForward(s, input, weight, bias, output); // converts, or runs in place
             }
             if (!LayoutEdge.canonical(input, weight, output)) {
-                Tensor4D y = output.isHeapNchw() ? output : s.newOutput();
-                forwardInto(input.toHeapNchw(), weight.toHeapNchw(), bias, params, y);
-                return y == output ? output : output.copyFrom(y);
+                return LayoutEdge.staged(LayoutEdge.floats(input, weight, output), () -> {
+                    Tensor4D y = output.isHeapNchw() ? output : s.newOutput();
+                    forwardInto(input.toHeapNchw(), weight.toHeapNchw(), bias, params, y);
+                    return y == output ? output : output.copyFrom(y);
+                });
             }
             if (tunes()) {
                 // While measuring, the backends write into the caller's output and one spare tensor, each into
@@ -473,8 +515,9 @@ public final class Conv2d {
         public ConvGradients backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
             ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
             if (!LayoutEdge.canonical(input, weight, gradOutput)) {
-                return LayoutEdge.like(input, weight,
-                        backward(input.toHeapNchw(), weight.toHeapNchw(), gradOutput.toHeapNchw(), params));
+                return LayoutEdge.staged(LayoutEdge.floats(input, input, weight, weight, gradOutput),
+                        () -> LayoutEdge.like(input, weight,
+                                backward(input.toHeapNchw(), weight.toHeapNchw(), gradOutput.toHeapNchw(), params)));
             }
             return run(s, ConvPass.BACKWARD, b -> b instanceof AbstractConvBackend a
                     ? a.validatedBackward(s, input, weight, gradOutput) : b.backward(input, weight, gradOutput, params));
@@ -484,8 +527,8 @@ public final class Conv2d {
         public Tensor4D inputGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
             ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
             if (!LayoutEdge.canonical(input, weight, gradOutput)) {
-                return LayoutEdge.like(input,
-                        inputGradient(input.toHeapNchw(), weight.toHeapNchw(), gradOutput.toHeapNchw(), params));
+                return LayoutEdge.staged(LayoutEdge.floats(input, input, weight, gradOutput), () -> LayoutEdge.like(input,
+                        inputGradient(input.toHeapNchw(), weight.toHeapNchw(), gradOutput.toHeapNchw(), params)));
             }
             return run(s, ConvPass.INPUT_GRADIENT, b -> b.inputGradient(input, weight, gradOutput, params));
         }
@@ -494,8 +537,8 @@ public final class Conv2d {
         public Tensor4D weightGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
             ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
             if (!LayoutEdge.canonical(input, weight, gradOutput)) {
-                return LayoutEdge.like(weight,
-                        weightGradient(input.toHeapNchw(), weight.toHeapNchw(), gradOutput.toHeapNchw(), params));
+                return LayoutEdge.staged(LayoutEdge.floats(input, weight, weight, gradOutput), () -> LayoutEdge.like(weight,
+                        weightGradient(input.toHeapNchw(), weight.toHeapNchw(), gradOutput.toHeapNchw(), params)));
             }
             return run(s, ConvPass.WEIGHT_GRADIENT, b -> b.weightGradient(input, weight, gradOutput, params));
         }
@@ -504,7 +547,10 @@ public final class Conv2d {
         public Tensor4D transposedForward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
             TransposedShape t = TransposedShape.forward(input, weight, bias, params);
             if (!LayoutEdge.canonical(input, weight)) {
-                return LayoutEdge.like(input, transposedForward(input.toHeapNchw(), weight.toHeapNchw(), bias, params));
+                long staged = LayoutEdge.floats(input, weight)
+                        + (input.isHeapNchw() ? 0 : (long) t.batch() * t.outChannels() * t.outH() * t.outW());
+                return LayoutEdge.staged(staged, () -> LayoutEdge.like(input,
+                        transposedForward(input.toHeapNchw(), weight.toHeapNchw(), bias, params)));
             }
             if (t.reachesNothing()) {
                 return TransposedPasses.output(t, null, bias); // no convolution to run: the bias alone
@@ -518,8 +564,9 @@ public final class Conv2d {
                                                 ConvParams params) {
             TransposedShape t = TransposedShape.backward(input, weight, gradOutput, params);
             if (!LayoutEdge.canonical(input, weight, gradOutput)) {
-                return LayoutEdge.like(input, weight, transposedBackward(input.toHeapNchw(), weight.toHeapNchw(),
-                        gradOutput.toHeapNchw(), params));
+                return LayoutEdge.staged(LayoutEdge.floats(input, input, weight, weight, gradOutput),
+                        () -> LayoutEdge.like(input, weight, transposedBackward(input.toHeapNchw(), weight.toHeapNchw(),
+                                gradOutput.toHeapNchw(), params)));
             }
             if (t.reachesNothing()) {
                 return TransposedPasses.unreachedGradients(t, input, weight, gradOutput);

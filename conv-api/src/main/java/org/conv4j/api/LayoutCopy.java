@@ -1,6 +1,10 @@
 package org.conv4j.api;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
+import java.util.Properties;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 
@@ -29,6 +33,38 @@ final class LayoutCopy {
     private static final int BAND_FLOATS = 16384;
 
     private LayoutCopy() {
+    }
+
+    /**
+     * The measured price of a conversion per float, in ns: a transpose between NCHW and NHWC, or a bulk copy
+     * between storages, from {@code conversion-rates.properties} beside this class (measured by conv-bench's
+     * {@code LayoutBench}; the file says how).
+     *
+     * @param transposes whether the conversion changes the layout
+     * @return ns per float
+     */
+    static double nanosPerFloat(boolean transposes) {
+        return transposes ? Rates.TRANSPOSE : Rates.COPY;
+    }
+
+    /** The rates, read once. */
+    private static final class Rates {
+        static final double COPY;
+        static final double TRANSPOSE;
+
+        static {
+            Properties p = new Properties();
+            try (InputStream in = LayoutCopy.class.getResourceAsStream("conversion-rates.properties")) {
+                if (in == null) {
+                    throw new IllegalStateException("conv-api's conversion-rates.properties is missing");
+                }
+                p.load(in);
+            } catch (IOException e) {
+                throw new UncheckedIOException("conv-api's conversion-rates.properties cannot be read", e);
+            }
+            COPY = Double.parseDouble(p.getProperty("copy.nsPerFloat"));
+            TRANSPOSE = Double.parseDouble(p.getProperty("transpose.nsPerFloat"));
+        }
     }
 
     /** A heap array or a native buffer, read and written in bulk runs by element index. */

@@ -1,5 +1,8 @@
 package org.conv4j.api;
 
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+
 /**
  * The conversions at the edge of a call, in one place: every backend computes on heap NCHW tensors
  * ({@link Tensor4D#isHeapNchw()}); operands in another layout or in native memory are copied into that form once
@@ -7,6 +10,11 @@ package org.conv4j.api;
  * when it ends (the output and {@code dL/dx} take the input's, {@code dL/dw} the weight's, as PyTorch's
  * channels-last propagates), or into the caller's output for {@code forwardInto}. Heap NCHW operands pass through
  * untouched: the default path copies nothing more than before.
+ *
+ * <p>The heap NCHW copies a conversion makes (of each converted operand, and of each result before it is written
+ * into its operand's form) are workspace: a call holds a grant of their bytes from {@link WorkspaceBudget#global()}
+ * while it runs ({@link #staged}), and their price is part of the estimate a backend is chosen by
+ * ({@link #nanos}).
  */
 final class LayoutEdge {
 
@@ -37,5 +45,58 @@ final class LayoutEdge {
     /** Gradients computed on heap NCHW copies, with {@code dL/dx} like {@code input} and {@code dL/dw} like {@code weight}. */
     static ConvGradients like(Tensor4D input, Tensor4D weight, ConvGradients g) {
         return new ConvGradients(like(input, g.input()), like(weight, g.weight()), g.bias());
+    }
+
+    /**
+     * The floats staged on the heap for the tensors given that are not heap NCHW (nulls skipped). A tensor is
+     * given once for its own copy and once more for a result computed in heap NCHW and then written into its form.
+     */
+    static long floats(Tensor4D... tensors) {
+        long floats = 0;
+        for (Tensor4D t : tensors) {
+            if (t != null && !t.isHeapNchw()) {
+                floats += t.size();
+            }
+        }
+        return floats;
+    }
+
+    /**
+     * Runs {@code call}, which stages {@code floats} floats on the heap, under a grant of their bytes from the
+     * process-wide budget. The backend's own grant inside the call is taken on the same thread, which the budget
+     * serves at once ({@link WorkspaceBudget#acquire}), so nesting the two cannot deadlock.
+     */
+    static <T> T staged(long floats, Supplier<T> call) {
+        if (floats == 0) {
+            return call.get();
+        }
+        long bytes = Math.multiplyExact(floats, (long) Float.BYTES);
+        try (WorkspaceBudget.Grant grant = WorkspaceBudget.global().acquire(bytes, bytes)) {
+            return call.get();
+        }
+    }
+
+    /**
+     * The estimated price of converting the tensors given that are not heap NCHW (each as in {@link #floats}), in
+     * ns: a bulk copy for native NCHW, a transpose for NHWC, at the rates {@link LayoutCopy#nanosPerFloat} holds.
+     */
+    static double nanos(Tensor4D... tensors) {
+        double ns = 0;
+        for (Tensor4D t : tensors) {
+            if (t != null && !t.isHeapNchw()) {
+                ns += t.size() * LayoutCopy.nanosPerFloat(t.layout() != MemoryLayout.NCHW);
+            }
+        }
+        return ns;
+    }
+
+    /**
+     * The price of a forward call's conversions for each backend: none for the input and output that a backend
+     * {@link AbstractConvBackend#takesInPlace takes in place}, every operand not in heap NCHW otherwise.
+     */
+    static ToDoubleFunction<ConvBackend> forwardNanos(ConvShape s, Tensor4D input, Tensor4D weight,
+                                                      Tensor4D output) {
+        return b -> b instanceof AbstractConvBackend a && a.takesInPlace(s, input, output)
+                ? nanos(weight) : nanos(input, weight, output);
     }
 }

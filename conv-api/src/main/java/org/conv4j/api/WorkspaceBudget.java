@@ -3,6 +3,7 @@ package org.conv4j.api;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongFunction;
 import java.util.function.ToLongFunction;
 
@@ -28,9 +29,14 @@ import java.util.function.ToLongFunction;
  *       finish without waiting for anything, and when none is left the head is served;</li>
  *   <li>else waits until a grant is closed or idle memory is released.</li>
  * </ol>
- * So {@code held <= total} except while a single oversized minimum runs alone, and {@link #peakBytes()} records
- * the largest {@code held} seen. The no-deadlock argument needs one rule of the callers: a call holds at most
- * one grant at a time (it never asks for a second while holding one), which every conv4j backend follows.
+ * A thread that already holds a grant is not queued: it gets {@code min(wanted, free)}, or {@code min} even beyond
+ * the total, at once. That is a call's second grant: the heap copies of a conversion at the call's edge
+ * ({@link LayoutEdge#staged}) hold one while the backend inside asks for its own on the same thread.
+ * So {@code held <= total} except while a single oversized minimum runs alone or a nested grant exceeds what is
+ * free, and {@link #peakBytes()} records the largest {@code held} seen. No call waits while holding a grant
+ * (a holder's further grants are served at once), so every holder finishes and waiting never deadlocks; this
+ * needs one rule of the callers: a call takes its grants on its own thread (a task it hands to another thread
+ * does not ask for one while the call waits for it), which every conv4j backend follows.
  *
  * <p>The process-wide instance is {@link #global()}, sized by {@value #TOTAL_PROPERTY} (see
  * {@link #defaultTotalBytes()}). Thread-safe.
@@ -65,6 +71,8 @@ public final class WorkspaceBudget {
     private final long total;
     private final List<IdlePool> pools = new CopyOnWriteArrayList<>();
     private final ArrayDeque<Object> queue = new ArrayDeque<>();
+    /** The grants each thread holds, so that a holder's further grants are served at once. */
+    private final ThreadLocal<AtomicInteger> heldByThread = ThreadLocal.withInitial(AtomicInteger::new);
     private long granted;
     private long idle;
     private long peak;
@@ -181,6 +189,13 @@ public final class WorkspaceBudget {
             throw new IllegalArgumentException("workspace grant: expected 0 <= min <= wanted, got min " + minBytes
                     + ", wanted " + wantedBytes);
         }
+        AtomicInteger mine = heldByThread.get();
+        if (mine.get() > 0) {
+            synchronized (this) {
+                long free = total - granted - idle;
+                return hold(free >= minBytes ? Math.min(wantedBytes, free) : minBytes, mine);
+            }
+        }
         Object ticket = new Object();
         boolean interrupted = false;
         boolean released = false; // at most one pressure release per wake-up
@@ -199,7 +214,7 @@ public final class WorkspaceBudget {
                             if (bytes >= 0) {
                                 queue.removeFirst();
                                 notifyAll(); // the next in line may be servable too
-                                return hold(bytes);
+                                return hold(bytes, mine);
                             }
                         }
                     }
@@ -275,7 +290,7 @@ public final class WorkspaceBudget {
             return null;
         }
         idle -= bytes;
-        return hold(bytes);
+        return hold(bytes, heldByThread.get());
     }
 
     /**
@@ -361,16 +376,18 @@ public final class WorkspaceBudget {
         return grants == 0 ? min : -1;
     }
 
-    private Grant hold(long bytes) {
+    private Grant hold(long bytes, AtomicInteger holder) {
         granted += bytes;
         grants++;
         peak = Math.max(peak, granted + idle);
-        return new Grant(this, bytes);
+        holder.incrementAndGet();
+        return new Grant(this, bytes, holder);
     }
 
     private synchronized void close(Grant g, long keptIdle) {
         granted -= g.bytes;
         grants--;
+        g.holder.decrementAndGet();
         idle += keptIdle;
         peak = Math.max(peak, granted + idle);
         notifyAll();
@@ -383,11 +400,14 @@ public final class WorkspaceBudget {
     public static final class Grant implements AutoCloseable {
         private final WorkspaceBudget budget;
         private final long bytes;
+        /** The grant count of the thread that took it. */
+        private final AtomicInteger holder;
         private boolean closed;
 
-        private Grant(WorkspaceBudget budget, long bytes) {
+        private Grant(WorkspaceBudget budget, long bytes, AtomicInteger holder) {
             this.budget = budget;
             this.bytes = bytes;
+            this.holder = holder;
         }
 
         /**

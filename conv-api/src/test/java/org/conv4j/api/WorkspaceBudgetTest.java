@@ -140,6 +140,37 @@ class WorkspaceBudgetTest {
         assertEquals(1, one.releases.get());
     }
 
+    /** A call's second grant, on the thread that holds its first, never waits: waiting there could deadlock. */
+    @Test
+    void aHoldersFurtherGrantIsServedAtOnceEvenPastTheTotal() throws Exception {
+        WorkspaceBudget b = new WorkspaceBudget(100);
+        WorkspaceBudget.Grant first = b.acquire(80, 80);
+        java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<WorkspaceBudget.Grant> queued = other.submit(() -> b.acquire(50, 50));
+            while (b.waiting() == 0) {
+                Thread.onSpinWait();
+            }
+            WorkspaceBudget.Grant nested = b.acquire(10, 30); // 20 free: min(wanted, free)
+            assertEquals(20, nested.bytes());
+            WorkspaceBudget.Grant beyond = b.acquire(15, 15); // none free: the minimum past the total
+            assertEquals(15, beyond.bytes());
+            assertEquals(115, b.grantedBytes());
+            assertEquals(1, b.waiting());
+            beyond.close();
+            nested.close();
+            first.close();
+            WorkspaceBudget.Grant later = queued.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(50, later.bytes());
+            later.close();
+            // with nothing held any more, this thread queues like any other
+            assertEquals(0, b.grantedBytes());
+            assertEquals(100, b.acquire(1, 100).bytes());
+        } finally {
+            other.shutdownNow();
+        }
+    }
+
     @Test
     void waitersAreServedInArrivalOrder() throws Exception {
         WorkspaceBudget b = new WorkspaceBudget(100);

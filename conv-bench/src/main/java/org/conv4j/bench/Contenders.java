@@ -77,6 +77,9 @@ public final class Contenders {
     /**
      * The contender called {@code name}.
      *
+     * Besides {@link #availableNames()}, the facade on native NHWC tensors ({@value NativeContender#FACADE},
+     * {@value NativeContender#PREPARED}) is chosen by name.
+     *
      * @throws IllegalArgumentException listing the available names
      */
     public static Contender byName(String name) {
@@ -85,6 +88,9 @@ public final class Contenders {
         }
         if (KernelLimitContender.NAME.equals(name)) {
             return new KernelLimitContender();
+        }
+        if (NativeContender.FACADE.equals(name) || NativeContender.PREPARED.equals(name)) {
+            return new NativeContender(NativeContender.PREPARED.equals(name));
         }
         if (PYTORCH.equals(name) && pytorchBuilt()) {
             return pytorch();

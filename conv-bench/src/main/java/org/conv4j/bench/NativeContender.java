@@ -1,0 +1,74 @@
+package org.conv4j.bench;
+
+import org.conv4j.api.Conv2d;
+import org.conv4j.api.ConvGradients;
+import org.conv4j.api.MemoryLayout;
+import org.conv4j.api.PreparedConvolution;
+import org.conv4j.api.Tensor4D;
+
+/**
+ * The facade on tensors in native memory, channels-last (the weight stays heap NCHW, as users hold it):
+ * {@value #FACADE} calls {@code Conv2d.selecting()} each time (forward into a native output, or backward);
+ * {@value #PREPARED} runs a convolution prepared once with {@link Conv2d#prepareForward} (forward only). Chosen
+ * by name only (not part of {@code all}), for the fast-path comparisons against the kernel limit
+ * ({@link KernelLimitContender}).
+ */
+final class NativeContender implements Contender {
+
+    /** The facade's call on native NHWC tensors. */
+    static final String FACADE = "conv2d-native-nhwc";
+    /** A prepared forward call on native NHWC tensors. */
+    static final String PREPARED = "conv2d-prepared-native-nhwc";
+
+    private final boolean prepared;
+
+    NativeContender(boolean prepared) {
+        this.prepared = prepared;
+    }
+
+    @Override
+    public String name() {
+        return prepared ? PREPARED : FACADE;
+    }
+
+    @Override
+    public String skipReason(BenchShape shape, Pass pass) {
+        if (prepared && pass != Pass.FORWARD) {
+            return "prepared convolutions are forward only";
+        }
+        return SkipRule.skipReason(Conv2d.selecting().name(), shape, pass);
+    }
+
+    @Override
+    public Run prepare(Problem p, Pass pass) {
+        Tensor4D input = p.input().toNative(MemoryLayout.NHWC);
+        Tensor4D output = p.shape().geometry().newOutputLike(input);
+        Tensor4D gradOutput = pass == Pass.FORWARD ? null : p.gradOutput().toNative(MemoryLayout.NHWC);
+        PreparedConvolution conv = prepared ? Conv2d.prepareForward(p.shape().geometry(), p.weight(), p.bias())
+                : null;
+        return new Run() {
+            private ConvGradients gradients;
+
+            @Override
+            public void run() {
+                if (conv != null) {
+                    conv.forwardInto(input, output);
+                } else if (pass == Pass.FORWARD) {
+                    Conv2d.selecting().forwardInto(input, p.weight(), p.bias(), p.shape().params(), output);
+                } else {
+                    gradients = Conv2d.selecting().backward(input, p.weight(), gradOutput, p.shape().params());
+                }
+            }
+
+            @Override
+            public Tensor4D output() {
+                return output.toHeapNchw();
+            }
+
+            @Override
+            public ConvGradients gradients() {
+                return gradients;
+            }
+        };
+    }
+}
