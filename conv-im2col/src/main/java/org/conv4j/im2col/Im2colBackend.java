@@ -1,6 +1,10 @@
 package org.conv4j.im2col;
 
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+
 import org.conv4j.api.ConvShape;
+import org.conv4j.api.MemoryLayout;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.openblas.AbstractGemmBackend;
 import org.conv4j.openblas.Gemm;
@@ -101,8 +105,32 @@ public final class Im2colBackend extends AbstractGemmBackend {
 
     // ------------------------------------------------------------------------------------------ forward
 
+    /**
+     * A pointwise layer (1x1 kernel, stride 1, no padding, one group) on native input and output of one layout, in
+     * the platform's byte order, runs on the caller's memory: its column matrix is the input itself, so the pass is
+     * GEMMs with no lowering and no copy ({@link #forwardPointwiseInPlace}).
+     */
+    @Override
+    protected boolean forwardsInPlace(ConvShape s, Tensor4D input, Tensor4D output) {
+        if (!isPointwise(s) || !input.isNative() || !output.isNative() || input.layout() != output.layout()) {
+            return false;
+        }
+        try (Tensor4D.Pin in = input.pin(); Tensor4D.Pin out = output.pin()) {
+            return in.buffer().order() == ByteOrder.nativeOrder() && out.buffer().order() == ByteOrder.nativeOrder();
+        }
+    }
+
+    /** A 1x1 kernel, stride 1, no padding, one group: each output pixel is {@code W (K x C)} times its input pixel. */
+    private static boolean isPointwise(ConvShape s) {
+        return s.kernelH() == 1 && s.kernelW() == 1 && !s.params().isStrided() && !s.params().isPadded()
+                && s.groups() == 1;
+    }
+
     @Override
     protected Tensor4D forward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
+        if (input.isNative()) {
+            return forwardPointwiseInPlace(s, input, weight, bias, output);
+        }
         if (useJavaGemm(s)) {
             forwardOnHeap(s, WorkPlan.of(s, workspaceBytes(), false), input.data(), weight.data(), bias, output.data());
             return output;
@@ -122,6 +150,59 @@ public final class Im2colBackend extends AbstractGemmBackend {
             });
         });
         return output;
+    }
+
+    /**
+     * A pointwise layer on the caller's native memory ({@link #forwardsInPlace}): in NHWC the batch's pixels are the
+     * rows of one matrix, {@code Y (N*H*W x K) = X (N*H*W x C) * W^T}, one GEMM; in NCHW each image is
+     * {@code Y_n (K x H*W) = W (K x C) * X_n (C x H*W)}. The output is filled with the bias first and the product
+     * added to it ({@code beta = 1}); without a bias {@code beta = 0} ignores its old contents. Only the weight is
+     * copied, into the pooled workspace. Input and output stay pinned for the call.
+     */
+    private Tensor4D forwardPointwiseInPlace(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias,
+                                             Tensor4D output) {
+        int k = s.outChannels();
+        int c = s.inChannels();
+        int plane = s.outH() * s.outW();
+        boolean nhwc = input.layout() == MemoryLayout.NHWC;
+        try (Tensor4D.Pin in = input.pin(); Tensor4D.Pin out = output.pin()) {
+            NativeFloats x = NativeFloats.wrap(in.buffer());
+            NativeFloats y = NativeFloats.wrap(out.buffer());
+            if (bias != null) {
+                fillBias(out.buffer(), bias, s.batch(), plane, nhwc);
+            }
+            float beta = bias != null ? 1f : 0f;
+            withWorkspace(limit -> k * c, floats -> (long) floats, (floats, w) -> {
+                w.copyFrom(weight.data(), 0, 0, k * c);
+                if (nhwc) {
+                    Gemm.sgemm(false, true, s.batch() * plane, k, c, 1f, x, 0, c, w, 0, c, beta, y, 0, k);
+                } else {
+                    for (int n = 0; n < s.batch(); n++) {
+                        Gemm.sgemm(false, false, k, plane, c, 1f, w, 0, c, x, (long) n * c * plane, plane,
+                                beta, y, (long) n * k * plane, plane);
+                    }
+                }
+            });
+        }
+        return output;
+    }
+
+    /** Writes {@code bias[k]} into every output element of channel {@code k}, in NHWC or NCHW order. */
+    private static void fillBias(FloatBuffer out, float[] bias, int batch, int plane, boolean nhwc) {
+        int k = bias.length;
+        if (nhwc) {
+            for (int p = 0; p < batch * plane; p++) {
+                out.put(p * k, bias, 0, k);
+            }
+            return;
+        }
+        float[] row = new float[plane];
+        for (int ch = 0; ch < k; ch++) {
+            java.util.Arrays.fill(row, bias[ch]);
+            for (int n = 0; n < batch; n++) {
+                out.put((n * k + ch) * plane, row, 0, plane);
+            }
+        }
     }
 
     /**

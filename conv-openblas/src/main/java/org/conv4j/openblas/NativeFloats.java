@@ -26,6 +26,8 @@ public final class NativeFloats implements AutoCloseable {
     private final FloatPointer pointer;
     private final FloatBuffer buffer;
     private final int capacity;
+    /** Whether the memory is the caller's ({@link #wrap}): then {@link #close()} does not free it. */
+    private final boolean wrapped;
 
     private NativeFloats(int capacity) {
         this.capacity = capacity;
@@ -34,6 +36,31 @@ public final class NativeFloats implements AutoCloseable {
             throw new OutOfMemoryError("could not allocate " + 4L * capacity + " bytes of native memory");
         }
         this.buffer = pointer.asBuffer();
+        this.wrapped = false;
+    }
+
+    private NativeFloats(FloatBuffer direct) {
+        this.capacity = direct.capacity();
+        this.pointer = new FloatPointer(direct.duplicate().position(0));
+        this.buffer = direct;
+        this.wrapped = true;
+    }
+
+    /**
+     * The caller's native memory, used in place: a direct buffer in the platform's byte order, whose elements
+     * from 0 to its capacity are this object's. {@link #close()} leaves it to its owner, who must keep it alive
+     * while this object is used.
+     *
+     * @param direct the direct buffer
+     * @return the memory as native floats
+     * @throws IllegalArgumentException if the buffer is not direct, not in the native byte order, or empty
+     */
+    public static NativeFloats wrap(FloatBuffer direct) {
+        if (!direct.isDirect() || direct.order() != java.nio.ByteOrder.nativeOrder() || direct.capacity() < 1) {
+            throw new IllegalArgumentException("direct: expected a non-empty direct buffer in the native byte order,"
+                    + " got " + direct + " in " + direct.order());
+        }
+        return new NativeFloats(direct);
     }
 
     /**
@@ -138,9 +165,11 @@ public final class NativeFloats implements AutoCloseable {
         }
     }
 
-    /** Frees the memory now. The object must not be used afterwards. */
+    /** Frees the memory now (not wrapped memory, which its owner frees). The object must not be used afterwards. */
     @Override
     public void close() {
-        pointer.deallocate();
+        if (!wrapped) {
+            pointer.deallocate();
+        }
     }
 }
