@@ -68,8 +68,10 @@ public final class Conv2d {
 
     /**
      * The forward pass prepared for calls that repeat on one geometry (see {@link PreparedConvolution}): the backend
-     * is chosen once, as {@link #forward} would choose it for {@code shape} (pinned, or by estimate; autotuning does
-     * not apply), and prepares itself, e.g. lays the weights out for its kernel once.
+     * is chosen once, as {@link #forward} would choose it for {@code shape}, and prepares itself, e.g. lays the
+     * weights out for its kernel once. A pinned backend, or the autotuned plan in autotune mode, is chosen at once;
+     * by estimate, the choice is made once per form of input and output (storage and layout) at its first call,
+     * since a backend that reads native or channels-last tensors in place may beat one that converts them.
      *
      * <pre>{@code
      * ConvShape shape = ConvShape.forward(x, w, b, params);
@@ -86,7 +88,10 @@ public final class Conv2d {
     public static PreparedConvolution prepareForward(ConvShape shape, Tensor4D weight, float[] bias) {
         java.util.Objects.requireNonNull(shape, "shape must not be null");
         PreparedCalls.checkWeights(shape, weight, bias, bias != null);
-        return plan(shape, ConvPass.FORWARD).backend().prepareForward(shape, weight, bias);
+        if (pinnedName() != null || isAutotune()) {
+            return plan(shape, ConvPass.FORWARD).backend().prepareForward(shape, weight, bias);
+        }
+        return new PreparedByForm(shape, weight, bias);
     }
 
     /**
@@ -387,7 +392,7 @@ public final class Conv2d {
      * the conversions each backend needs at the edge ({@link LayoutEdge#nanos}; only the weight's for a backend
      * that {@link AbstractConvBackend#takesInPlace takes input and output in place}).
      */
-    private static ConvBackend estimated(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D output) {
+    static ConvBackend estimated(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D output) {
         Choice key = new Choice(new PlanKey(s, ConvPass.FORWARD), forms(input, weight, output));
         return cached(key, () -> BackendSelector.choose(backends(), s, ConvPass.FORWARD,
                 LayoutEdge.forwardNanos(s, input, weight, output)).backend());
@@ -407,7 +412,7 @@ public final class Conv2d {
     }
 
     /** Two bits per tensor, in order: native storage, NHWC layout. */
-    private static int forms(Tensor4D... tensors) {
+    static int forms(Tensor4D... tensors) {
         int forms = 0;
         for (int i = 0; i < tensors.length; i++) {
             Tensor4D t = tensors[i];

@@ -174,4 +174,30 @@ class FacadeTest {
             assertArrayEquals(expected.bias(), run.gradients().bias(), 1e-4f, name);
         }
     }
+
+    /**
+     * A prepared convolution chooses per form of operands: on native NHWC tensors the backend the facade's own call
+     * on such tensors would choose (the estimate that prices conversions), not the heap NCHW choice.
+     */
+    @Test
+    void aPreparedConvolutionChoosesPerFormOfItsOperands() {
+        Tensor4D x = Tensor4D.random(7, 1, 64, 56, 56);
+        Tensor4D w = Tensor4D.random(8, 64, 64, 1, 1);
+        ConvParams none = ConvParams.builder().build();
+        ConvShape shape = ConvShape.forward(x, w, null, none);
+        try (org.conv4j.api.PreparedConvolution p = Conv2d.prepareForward(shape, w, null);
+             Tensor4D xn = x.toNative(org.conv4j.api.MemoryLayout.NHWC);
+             Tensor4D yn = shape.newOutputLike(xn)) {
+            assertSame(Conv2d.plan(shape, ConvPass.FORWARD).backend(), p.backend());
+            Tensor4D expected = Conv2d.backend("naive").forward(x, w, null, none);
+            p.forwardInto(xn, yn);
+            assertTrue(expected.maxAbsDiff(yn.toHeapNchw()) < 1e-4f * Math.max(1f, expected.maxAbs()));
+            // the facade's own call on the same forms runs the backend the prepared one chose
+            ConvBackend chosenNative = p.backend();
+            assertTrue(chosenNative.name().equals("onednn") || chosenNative.name().equals("im2col"),
+                    "a backend that reads native NHWC in place, got " + chosenNative.name());
+            p.forward(x);
+            assertSame(Conv2d.plan(shape, ConvPass.FORWARD).backend(), p.backend());
+        }
+    }
 }
