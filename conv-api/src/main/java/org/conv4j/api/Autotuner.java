@@ -45,7 +45,7 @@ final class Autotuner {
 
     /**
      * A backend within this factor of the fastest first call is sampled again: first calls vary by up to
-     * about 1.5x on these machines (JIT state, page faults on fresh buffers; FACTS.md, docs/benchmarks.md).
+     * about 1.5x on a 2-core machine (JIT state, page faults on fresh buffers).
      */
     static final double FINALIST_RATIO = 2.0;
 

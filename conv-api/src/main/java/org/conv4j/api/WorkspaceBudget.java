@@ -113,8 +113,8 @@ public final class WorkspaceBudget {
     /**
      * {@value #TOTAL_PROPERTY} if set; else {@link #DEFAULT_FRACTION} of the smaller of the max heap
      * ({@link Runtime#maxMemory()}) and JavaCPP's native cap ({@value #JAVACPP_MAX_BYTES_PROPERTY}, which
-     * JavaCPP sets to the max heap when it is not given), at least {@link Workspace#MIN_LIMIT_BYTES}. Half of
-     * each, because the workspace may live on either side and the heap also holds the callers' tensors.
+     * JavaCPP sets to the max heap when it is not given), at least {@link Workspace#MIN_LIMIT_BYTES}. A quarter
+     * of each, because the workspace may live on either side and the heap also holds the callers' tensors.
      *
      * @return the default total in bytes
      * @throws IllegalArgumentException if the property is set but not a valid size

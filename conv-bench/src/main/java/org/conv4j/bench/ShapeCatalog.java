@@ -18,9 +18,9 @@ import org.conv4j.api.ConvParams;
  * <table>
  *   <caption>Groups</caption>
  *   <tr><th>group</th><th>shapes</th></tr>
- *   <tr><td>{@code seeds-scaling}</td><td>the single-channel scaling case: 1 channel, one 2x2 filter, input 10x10 to
- *       500x500 (no padding, stride 1)</td></tr>
- *   <tr><td>{@code seeds}</td><td>the 6x6x10 example: 6x6 input with 10 channels, 6 filters of 3x3x10</td></tr>
+ *   <tr><td>{@code single-channel-2x2}</td><td>the single-channel scaling case: 1 channel, one 2x2 filter, input
+ *       10x10 to 500x500 (no padding, stride 1), named {@code single-channel-2x2-<n>}</td></tr>
+ *   <tr><td>{@code small-6x6x10}</td><td>the 6x6x10 example: 6x6 input with 10 channels, 6 filters of 3x3x10</td></tr>
  *   <tr><td>{@code alexnet}</td><td>AlexNet conv1: 3x227x227, 96 filters 11x11, stride 4</td></tr>
  *   <tr><td>{@code resnet50}</td><td>ResNet-50: conv1 7x7/2 pad 3 on 3x224x224; 3x3 64->64 at 56x56; 3x3 128->128
  *       stride 2 (56x56 -> 28x28); 1x1 256->64 at 56x56; 3x3 512->512 at 7x7</td></tr>
@@ -44,7 +44,7 @@ import org.conv4j.api.ConvParams;
 public final class ShapeCatalog {
 
     // Names used in JMH @Param defaults must be compile-time constants; ShapeCatalogTest checks each exists.
-    public static final String SEEDS_6X6X10_B1 = "seeds-6x6x10-b1";
+    public static final String SMALL_6X6X10_B1 = "small-6x6x10-b1";
     public static final String ALEXNET_CONV1_B1 = "alexnet-conv1-b1";
     public static final String RESNET50_CONV1_B1 = "resnet50-conv1-b1";
     public static final String RESNET50_3X3_64_B1 = "resnet50-3x3-64-b1";
@@ -55,7 +55,7 @@ public final class ShapeCatalog {
     public static final String MOBILENET_DW_B8 = "mobilenet-dw-3x3-b8";
     public static final String LARGE_15X15_B1 = "large-15x15-b1";
     public static final String LARGE_31X31_B1 = "large-31x31-b1";
-    public static final String SEEDS_SCALING_100 = "seeds-scaling-100";
+    public static final String SINGLE_CHANNEL_2X2_100 = "single-channel-2x2-100";
 
     /** Input sizes of the single-channel scaling case (square, 1 channel, 2x2 kernel). */
     public static final int[] SCALING_SIZES = {10, 25, 50, 100, 150, 200, 250, 300, 400, 500};
@@ -102,13 +102,13 @@ public final class ShapeCatalog {
     static {
         List<BenchShape> all = new ArrayList<>();
         for (int n : SCALING_SIZES) {
-            all.add(new BenchShape("seeds-scaling-" + n, "seeds-scaling",
+            all.add(new BenchShape("single-channel-2x2-" + n, "single-channel-2x2",
                     "single-channel scaling case: 1 channel " + n + "x" + n + ", one 2x2 filter", 1, 1, n, n, 1, 2, 2,
                     ConvParams.DEFAULT));
         }
         for (int b : new int[] {1, 8}) {
             String bs = "-b" + b;
-            all.add(new BenchShape("seeds-6x6x10" + bs, "seeds",
+            all.add(new BenchShape("small-6x6x10" + bs, "small-6x6x10",
                     "the 6x6x10 example: 10x6x6 input, 6 filters of 3x3x10", b, 10, 6, 6, 6, 3, 3, ConvParams.DEFAULT));
             all.add(new BenchShape("alexnet-conv1" + bs, "alexnet",
                     "AlexNet conv1: 3x227x227, 96 filters 11x11, stride 4", b, 3, 227, 227, 96, 11, 11,
@@ -184,9 +184,9 @@ public final class ShapeCatalog {
 
         List<String> defaults = new ArrayList<>();
         for (int n : DEFAULT_SCALING_SIZES) {
-            defaults.add("seeds-scaling-" + n);
+            defaults.add("single-channel-2x2-" + n);
         }
-        defaults.addAll(List.of(SEEDS_6X6X10_B1, ALEXNET_CONV1_B1, RESNET50_CONV1_B1, RESNET50_3X3_64_B1,
+        defaults.addAll(List.of(SMALL_6X6X10_B1, ALEXNET_CONV1_B1, RESNET50_CONV1_B1, RESNET50_3X3_64_B1,
                 "resnet50-3x3-128-s2-b1", "resnet50-1x1-256to64-b1", "resnet50-3x3-512-b1", "mobilenet-dw-3x3-b1",
                 LARGE_31X31_B1));
         DEFAULT_SUBSET = List.copyOf(defaults);
@@ -256,7 +256,7 @@ public final class ShapeCatalog {
         return List.copyOf(BY_NAME.values());
     }
 
-    /** Group and selector names ({@code seeds-scaling}, ..., {@code default}, {@code headline}, {@code all}). */
+    /** Group and selector names ({@code single-channel-2x2}, ..., {@code default}, {@code headline}, {@code all}). */
     public static Set<String> groupNames() {
         return GROUPS.keySet();
     }

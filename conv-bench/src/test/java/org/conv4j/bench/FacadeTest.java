@@ -163,7 +163,7 @@ class FacadeTest {
     void theFacadeIsAContenderInBothModes() {
         List<String> names = Contenders.availableNames();
         assertTrue(names.containsAll(List.of("conv2d", "conv2d-autotune", "naive", "nd4j")), names.toString());
-        Problem p = Problem.of(ShapeCatalog.byName(ShapeCatalog.SEEDS_6X6X10_B1), Pass.BACKWARD, Problem.DEFAULT_SEED);
+        Problem p = Problem.of(ShapeCatalog.byName(ShapeCatalog.SMALL_6X6X10_B1), Pass.BACKWARD, Problem.DEFAULT_SEED);
         ConvGradients expected = Conv2d.backend("naive").backward(p.input(), p.weight(), p.gradOutput(),
                 p.shape().params());
         for (String name : List.of("conv2d", "conv2d-autotune")) {

@@ -49,9 +49,9 @@ class NetworkRunTest {
     }
 
     private static Network small() {
-        BenchShape a = ShapeCatalog.byName("seeds-6x6x10-b1");
-        BenchShape b = ShapeCatalog.byName("seeds-scaling-10");
-        BenchShape c = ShapeCatalog.byName("seeds-scaling-25");
+        BenchShape a = ShapeCatalog.byName("small-6x6x10-b1");
+        BenchShape b = ShapeCatalog.byName("single-channel-2x2-10");
+        BenchShape c = ShapeCatalog.byName("single-channel-2x2-25");
         return new Network("t-b1", "t", "test", 1, List.of(new Network.Layer(a, 3), new Network.Layer(b, 1),
                 new Network.Layer(c, 2)));
     }
@@ -62,17 +62,17 @@ class NetworkRunTest {
         Recorder r = new Recorder();
         NetworkRun run = NetworkRun.prepare(small(), r, Pass.FORWARD, 1);
         run.sequence();
-        assertEquals(List.of("seeds-6x6x10-b1", "seeds-scaling-10", "seeds-scaling-25", "seeds-6x6x10-b1",
-                "seeds-scaling-25", "seeds-6x6x10-b1"), r.calls);
+        assertEquals(List.of("small-6x6x10-b1", "single-channel-2x2-10", "single-channel-2x2-25", "small-6x6x10-b1",
+                "single-channel-2x2-25", "small-6x6x10-b1"), r.calls);
     }
 
     @Test
     void groupedMakesTheSameCallsLayerByLayer() {
         Recorder r = new Recorder();
         NetworkRun.prepare(small(), r, Pass.FORWARD, 1).grouped(2);
-        assertEquals(List.of("seeds-6x6x10-b1", "seeds-6x6x10-b1", "seeds-6x6x10-b1", "seeds-6x6x10-b1",
-                "seeds-6x6x10-b1", "seeds-6x6x10-b1", "seeds-scaling-10", "seeds-scaling-10", "seeds-scaling-25",
-                "seeds-scaling-25", "seeds-scaling-25", "seeds-scaling-25"), r.calls);
+        assertEquals(List.of("small-6x6x10-b1", "small-6x6x10-b1", "small-6x6x10-b1", "small-6x6x10-b1",
+                "small-6x6x10-b1", "small-6x6x10-b1", "single-channel-2x2-10", "single-channel-2x2-10", "single-channel-2x2-25",
+                "single-channel-2x2-25", "single-channel-2x2-25", "single-channel-2x2-25"), r.calls);
     }
 
     @Test

@@ -36,7 +36,7 @@ class SelectionRulesTest {
     @Test
     void theFftIsNotChosenForSmallOrStridedKernels() {
         for (String s : new String[] {ShapeCatalog.ALEXNET_CONV1_B1, ShapeCatalog.RESNET50_3X3_64_B1,
-            "resnet50-1x1-256to64-b1", ShapeCatalog.SEEDS_6X6X10_B1}) {
+            "resnet50-1x1-256to64-b1", ShapeCatalog.SMALL_6X6X10_B1}) {
             for (ConvPass pass : ConvPass.values()) {
                 assertTrue(estimate("fft", s, pass) > 2 * estimate("im2col", s, pass), s + " " + pass);
             }
@@ -53,7 +53,7 @@ class SelectionRulesTest {
 
     @Test
     void theSingleChannelScalingCaseGoesToTheDirectKernels() {
-        for (String s : new String[] {"seeds-scaling-25", ShapeCatalog.SEEDS_SCALING_100, "seeds-scaling-500"}) {
+        for (String s : new String[] {"single-channel-2x2-25", ShapeCatalog.SINGLE_CHANNEL_2X2_100, "single-channel-2x2-500"}) {
             for (ConvPass pass : ConvPass.values()) {
                 assertEquals("direct", Conv2d.plan(shape(s), pass).backend().name(), s + " " + pass);
             }
@@ -66,7 +66,7 @@ class SelectionRulesTest {
             String layer = ShapeCatalog.RESNET50_3X3_64_B8;
             assertTrue(estimate("onednn", layer, pass) < estimate("im2col", layer, pass), pass.toString());
             assertTrue(estimate("onednn", layer, pass) < estimate("strided", layer, pass), pass.toString());
-            String tiny = ShapeCatalog.SEEDS_6X6X10_B1;
+            String tiny = ShapeCatalog.SMALL_6X6X10_B1;
             assertTrue(estimate("onednn", tiny, pass) > 3 * estimate("strided", tiny, pass), pass.toString());
         }
     }

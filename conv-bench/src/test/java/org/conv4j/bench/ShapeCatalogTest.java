@@ -34,39 +34,39 @@ class ShapeCatalogTest {
         assertEquals(28, ShapeCatalog.byName("resnet50-3x3-128-s2-b1").geometry().outH());
         assertEquals(56, ShapeCatalog.byName(ShapeCatalog.RESNET50_3X3_64_B8).geometry().outW());
         assertEquals(7, ShapeCatalog.byName("resnet50-3x3-512-b1").geometry().outH());
-        ConvShape seeds = ShapeCatalog.byName(ShapeCatalog.SEEDS_6X6X10_B1).geometry();
-        assertEquals(4, seeds.outH());
-        assertEquals(6, seeds.outChannels());
+        ConvShape small = ShapeCatalog.byName(ShapeCatalog.SMALL_6X6X10_B1).geometry();
+        assertEquals(4, small.outH());
+        assertEquals(6, small.outChannels());
         ConvShape fftLayer = ShapeCatalog.byName(ShapeCatalog.LARGE_31X31_B1).geometry();
         assertEquals(128, fftLayer.outH(), "same padding keeps 128x128");
         assertEquals(31, fftLayer.kernelH());
         assertEquals(32, ShapeCatalog.byName("mobilenet-dw-3x3-b1").geometry().groups());
-        assertEquals(499, ShapeCatalog.byName("seeds-scaling-500").geometry().outH());
+        assertEquals(499, ShapeCatalog.byName("single-channel-2x2-500").geometry().outH());
         assertEquals(64, ShapeCatalog.byName("ksweep-k21").geometry().outH());
     }
 
     @Test
     void namedConstantsAndGroupsResolve() {
-        for (String name : List.of(ShapeCatalog.SEEDS_6X6X10_B1, ShapeCatalog.ALEXNET_CONV1_B1,
+        for (String name : List.of(ShapeCatalog.SMALL_6X6X10_B1, ShapeCatalog.ALEXNET_CONV1_B1,
                 ShapeCatalog.RESNET50_CONV1_B1, ShapeCatalog.RESNET50_3X3_64_B1, ShapeCatalog.RESNET50_3X3_64_B8,
                 ShapeCatalog.RESNET50_3X3_128_S2_B8, ShapeCatalog.RESNET50_1X1_256_64_B8,
                 ShapeCatalog.RESNET50_3X3_512_B8, ShapeCatalog.MOBILENET_DW_B8, ShapeCatalog.LARGE_15X15_B1,
-                ShapeCatalog.LARGE_31X31_B1, ShapeCatalog.SEEDS_SCALING_100)) {
+                ShapeCatalog.LARGE_31X31_B1, ShapeCatalog.SINGLE_CHANNEL_2X2_100)) {
             assertEquals(name, ShapeCatalog.byName(name).name());
         }
         for (String g : ShapeCatalog.groupNames()) {
             assertEquals(ShapeCatalog.group(g), ShapeCatalog.select(g).stream().map(BenchShape::name).toList(), g);
         }
         assertEquals(ShapeCatalog.DEFAULT_SCALING_SIZES.length + 9, ShapeCatalog.group("default").size());
-        assertEquals(ShapeCatalog.SCALING_SIZES.length, ShapeCatalog.group("seeds-scaling").size());
+        assertEquals(ShapeCatalog.SCALING_SIZES.length, ShapeCatalog.group("single-channel-2x2").size());
         assertEquals(ShapeCatalog.SWEEP_KERNELS.length, ShapeCatalog.group("kernel-sweep").size());
         assertEquals(ShapeCatalog.all().size(), ShapeCatalog.select("all").size());
     }
 
     @Test
     void selectKeepsOrderDropsRepeatsAndIgnoresCase() {
-        List<BenchShape> s = ShapeCatalog.select(" Large-31x31-b1 , seeds, large-31x31-b1,,");
-        assertEquals(List.of("large-31x31-b1", "seeds-6x6x10-b1", "seeds-6x6x10-b8"),
+        List<BenchShape> s = ShapeCatalog.select(" Large-31x31-b1 , small-6x6x10, large-31x31-b1,,");
+        assertEquals(List.of("large-31x31-b1", "small-6x6x10-b1", "small-6x6x10-b8"),
                 s.stream().map(BenchShape::name).toList());
     }
 
@@ -80,7 +80,7 @@ class ShapeCatalogTest {
 
     @Test
     void dataIsReproducibleFromTheSeed() {
-        BenchShape s = ShapeCatalog.byName(ShapeCatalog.SEEDS_6X6X10_B1);
+        BenchShape s = ShapeCatalog.byName(ShapeCatalog.SMALL_6X6X10_B1);
         assertEquals(s.input(7), s.input(7));
         assertEquals(s.weight(7), s.weight(7));
         assertTrue(java.util.Arrays.equals(s.bias(7), s.bias(7)));

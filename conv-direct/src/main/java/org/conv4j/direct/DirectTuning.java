@@ -30,8 +30,8 @@ final class DirectTuning {
 
     /**
      * ... and only windows of at least this many taps ({@code C/groups * kH * kW}): with fewer, the patch
-     * path's work per output position outweighs its products, and the runs win (seeds' scaling case at
-     * n = 10, 4 taps: runs 2.5x faster; seeds' 6x6x10 shape, 90 taps: patches 2.5x faster;
+     * path's work per output position outweighs its products, and the runs win (the single-channel case
+     * at n = 10, 4 taps: runs 2.5x faster; the 6x6x10 shape, 90 taps: patches 2.5x faster;
      * docs/direct.md#narrow-outputs). 16 lies between the two measured points; it is not tuned finer.
      */
     static final int NARROW_MIN_TAPS = 16;

@@ -17,7 +17,7 @@ class NaiveBackendTest {
     }
 
     @Test
-    void seedsWorkedExample() {
+    void workedExample3x3() {
         Tensor4D x = t(1, 1, 3, 3, 3, 9, 0, 2, 8, 1, 1, 4, 8);
         Tensor4D w = t(1, 1, 2, 2, 8, 9, 4, 4);
         Tensor4D y = naive.forward(x, w, new float[] {0.06f}, ConvParams.DEFAULT);
@@ -26,7 +26,7 @@ class NaiveBackendTest {
     }
 
     @Test
-    void seedsWorkedExampleBackward() {
+    void workedExample3x3Backward() {
         Tensor4D x = t(1, 1, 3, 3, 3, 9, 0, 2, 8, 1, 1, 4, 8);
         Tensor4D w = t(1, 1, 2, 2, 8, 9, 4, 4);
         ConvGradients g = naive.backward(x, w, Tensor4D.filled(1f, 1, 1, 2, 2), ConvParams.DEFAULT);

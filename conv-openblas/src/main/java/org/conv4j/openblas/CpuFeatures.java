@@ -120,7 +120,7 @@ public record CpuFeatures(String vendor, Set<String> flags) {
      * <p>Only AMD processors with AVX-512 get one: OpenBLAS releases up to at least 0.3.30 take AMD Zen 5
      * (family 0x1A) for a plain AVX2 core ({@code Haswell} in 0.3.19, 61 GFLOP/s on 2048x2048 sgemm, versus
      * 186 with {@code SkylakeX}; 0.3.30 reaches 130-145 alone and about 210 with {@code Cooperlake}; see
-     * shared/FACTS.md and docs/im2col.md). Intel processors are left to OpenBLAS, whose detection knows them.
+     * docs/im2col.md). Intel processors are left to OpenBLAS, whose detection knows them.
      * Without AVX-512 (or when the kernel hides it) nothing is forced: OpenBLAS's own choice is then the
      * AVX2 kernel, which is the best such a machine can run.
      *

@@ -18,7 +18,7 @@ import java.util.Set;
  * <p><b>The problem.</b> OpenBLAS picks its kernels ("core type") once, when the library is loaded, from
  * CPUID or from the environment variable {@code OPENBLAS_CORETYPE}. The OpenBLAS that ND4J 1.0.0-M2.1 ships
  * (0.3.19) takes an AVX-512 AMD Zen 5 for a Haswell and loses 3x on GEMM; newer releases (0.3.30) still
- * leave a third of the speed unused there (shared/FACTS.md, docs/im2col.md).
+ * leave a third of the speed unused there (docs/im2col.md).
  *
  * <p><b>What this class does</b>, once per JVM, in {@link #ensureLoaded()} (every conv4j class that uses
  * OpenBLAS or ND4J calls it first):

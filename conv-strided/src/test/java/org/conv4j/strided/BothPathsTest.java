@@ -161,9 +161,9 @@ class BothPathsTest {
                 ConvShape.forward(narrow, Tensor4D.random(4, 4, 2, 1, 1), null, ConvParams.DEFAULT)), "1x1 kernel");
 
         Tensor4D one = Tensor4D.random(6, 1, 1, 20, 20);
-        ConvShape seeds = ConvShape.forward(one, Tensor4D.random(7, 1, 1, 2, 2), null, ConvParams.DEFAULT);
-        assertEquals(Path.ZERO_COPY, StridedBackend.forwardPath(seeds), "scaling case forward");
-        assertEquals(Path.GATHERED, StridedBackend.backwardPath(seeds, one, Tensor4D.random(7, 1, 1, 2, 2)),
+        ConvShape scaling = ConvShape.forward(one, Tensor4D.random(7, 1, 1, 2, 2), null, ConvParams.DEFAULT);
+        assertEquals(Path.ZERO_COPY, StridedBackend.forwardPath(scaling), "scaling case forward");
+        assertEquals(Path.GATHERED, StridedBackend.backwardPath(scaling, one, Tensor4D.random(7, 1, 1, 2, 2)),
                 "scaling case backward: one filter, one channel");
 
         Tensor4D xNaN = x.copy();

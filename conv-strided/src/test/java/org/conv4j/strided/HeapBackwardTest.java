@@ -66,10 +66,10 @@ class HeapBackwardTest {
 
     @Test
     void onlyThinShapesTakeTheHeapPath() {
-        ConvShape seeds = ConvShape.forward(Tensor4D.zeros(1, 1, 500, 500), Tensor4D.zeros(1, 1, 2, 2), null,
+        ConvShape scaling = ConvShape.forward(Tensor4D.zeros(1, 1, 500, 500), Tensor4D.zeros(1, 1, 2, 2), null,
                 ConvParams.DEFAULT);
-        assertTrue(StridedBackend.isThin(seeds));
-        assertEquals(GemmTuning.HEAP_BAND_FLOATS / (4 * 499), StridedBackend.heapBandRows(seeds));
+        assertTrue(StridedBackend.isThin(scaling));
+        assertEquals(GemmTuning.HEAP_BAND_FLOATS / (4 * 499), StridedBackend.heapBandRows(scaling));
         ConvShape resnet = ConvShape.forward(Tensor4D.zeros(1, 64, 56, 56), Tensor4D.zeros(64, 64, 3, 3), null,
                 ConvParams.builder().padding(1).build());
         assertFalse(StridedBackend.isThin(resnet));

@@ -59,7 +59,7 @@ class StridedKernelsTest {
 
     /** The 3x3 worked example: 2x2 windows of [[3,9,0],[2,8,1],[1,4,8]] laid out as the im2col matrix. */
     @Test
-    void seedsExample() {
+    void workedExample3x3() {
         float[] x = {3, 9, 0, 2, 8, 1, 1, 4, 8};
         WindowView v = new WindowView(new long[] {1, 2, 2, 2, 2}, new long[] {9, 3, 1, 3, 1}, 0);
         float[] col = new float[16];

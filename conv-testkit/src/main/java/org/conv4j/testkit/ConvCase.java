@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
  * {@link #toString()} prints everything needed to replay a failure.
  *
  * @param label   what the case is for, e.g. "kernel equals padded input"
- * @param seed    seeds input, weight, bias and gradOutput
+ * @param seed    the random seed of input, weight, bias and gradOutput
  * @param n       batch
  * @param c       input channels
  * @param h       input height

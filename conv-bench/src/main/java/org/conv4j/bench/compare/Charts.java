@@ -33,7 +33,7 @@ final class Charts {
     static String scaling(List<CaseResult> results, Pass pass, Path dir) throws IOException {
         Map<String, List<double[]>> byContender = new LinkedHashMap<>();
         for (CaseResult r : results) {
-            if (r.ok() && r.pass() == pass && r.shape().group().equals("seeds-scaling")) {
+            if (r.ok() && r.pass() == pass && r.shape().group().equals("single-channel-2x2")) {
                 byContender.computeIfAbsent(r.contender(), k -> new ArrayList<>())
                         .add(new double[] {r.shape().inH(), r.medianMs()});
             }
@@ -109,7 +109,7 @@ final class Charts {
         Set<String> layers = new LinkedHashSet<>();
         Set<String> contenders = new LinkedHashSet<>();
         for (CaseResult r : results) {
-            if (r.ok() && r.pass() == pass && !r.shape().group().equals("seeds-scaling")) {
+            if (r.ok() && r.pass() == pass && !r.shape().group().equals("single-channel-2x2")) {
                 layers.add(r.shape().name());
                 contenders.add(r.contender());
             }

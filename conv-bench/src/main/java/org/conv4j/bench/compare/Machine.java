@@ -22,7 +22,7 @@ final class Machine {
                 coreType == null ? "(unset)" : coreType);
     }
 
-    /** What conv-nd4j's OpenBLAS set-up reports (loads OpenBLAS if it is not loaded yet). */
+    /** What conv-openblas's OpenBLAS set-up reports (loads OpenBLAS if it is not loaded yet). */
     static String openBlas() {
         try {
             return org.conv4j.openblas.OpenBlasSetup.status().toString();

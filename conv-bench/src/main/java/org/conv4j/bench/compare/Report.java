@@ -115,7 +115,7 @@ final class Report {
             md.append(s.description()).append(" — `").append(s.summary()).append("`, ")
                     .append(Tables.formatFlops(s.forwardFlops())).append(" forward\n\n");
             md.append(Tables.markdown(Tables.HEADERS, Tables.shapeRows(e.getValue(), sgemm))).append('\n');
-            if (o.charts() && !s.group().equals("seeds-scaling")) {
+            if (o.charts() && !s.group().equals("single-channel-2x2")) {
                 image(md, () -> Charts.layer(e.getValue(), dir));
             }
         }

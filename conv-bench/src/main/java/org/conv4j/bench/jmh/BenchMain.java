@@ -15,7 +15,7 @@ import org.conv4j.bench.ShapeCatalog;
  *       classpath (every conv4j backend found by ServiceLoader, then {@code nd4j}), so a new backend module
  *       is benchmarked without touching this code;</li>
  *   <li>in {@code -p shape=...}, a catalogue group ({@code resnet50}, {@code large-kernel},
- *       {@code kernel-sweep}, {@code seeds-scaling}, {@code headline}, {@code all}, ...) expands to its
+ *       {@code kernel-sweep}, {@code single-channel-2x2}, {@code headline}, {@code all}, ...) expands to its
  *       shape names.</li>
  * </ul>
  * {@code benchmarks.jar totals results.csv} prints the per-network totals of a run's CSV results

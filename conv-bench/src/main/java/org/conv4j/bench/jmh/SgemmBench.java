@@ -25,7 +25,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * default 2048: GFLOP/s = 17.18 / (ms per call). Convolution GFLOP/s from {@link ConvBench} divided by this
  * reads as a fraction of the machine's GEMM speed. Two ways, because they differ by about 30% here:
  * {@link #sgemm()} through ND4J's {@code mmul} (what an ND4J user gets), and {@link #cblas()} through
- * OpenBLAS's {@code cblas_sgemm} on native buffers (conv-nd4j's {@code Gemm}, what the GEMM backends call:
+ * OpenBLAS's {@code cblas_sgemm} on native buffers (conv-openblas's {@code Gemm}, what the GEMM backends call:
  * the machine's real GEMM ceiling).
  */
 @State(Scope.Benchmark)
@@ -71,7 +71,7 @@ public class SgemmBench {
         return probe.run();
     }
 
-    /** {@code C = A * B} through {@code cblas_sgemm} on native buffers (conv-nd4j's {@code Gemm}). */
+    /** {@code C = A * B} through {@code cblas_sgemm} on native buffers (conv-openblas's {@code Gemm}). */
     @Benchmark
     public float cblas() {
         Gemm.sgemm(false, false, size, size, size, 1f, a, 0, size, b, 0, size, 0f, c, 0, size);

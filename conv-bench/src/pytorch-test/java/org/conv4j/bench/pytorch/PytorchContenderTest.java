@@ -77,7 +77,7 @@ class PytorchContenderTest {
 
     @Test
     void asymmetricPaddingIsSkippedWithTheReason() {
-        BenchShape same = ShapeCatalog.byName("seeds-6x6x10-b1");
+        BenchShape same = ShapeCatalog.byName("small-6x6x10-b1");
         assertEquals(null, new PytorchContender().skipReason(same, Pass.FORWARD));
         BenchShape asym = new BenchShape("t-asym", "t", "asymmetric", 1, 1, 8, 8, 1, 2, 2,
                 ConvParams.builder().samePadding(8, 8, 2, 2).build());

@@ -17,20 +17,20 @@ class CompareMainTest {
     @Test
     void tinyRunPrintsTablesAndWritesReportAndCharts(@TempDir Path dir) throws Exception {
         System.setProperty("java.awt.headless", "true");
-        String[] args = {"--shapes", "seeds-scaling-10,seeds-scaling-25,seeds-6x6x10-b1", "--backends", "naive",
+        String[] args = {"--shapes", "single-channel-2x2-10,single-channel-2x2-25,small-6x6x10-b1", "--backends", "naive",
             "--no-sgemm", "--reps", "2", "--warmup-ms", "0", "--out", dir.toString()};
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         new CompareMain(Options.parse(args, dir), new PrintStream(bytes, true, StandardCharsets.UTF_8),
                 List.of(args)).run();
         String out = bytes.toString(StandardCharsets.UTF_8);
-        assertTrue(out.contains("[  6/  6] seeds-6x6x10-b1"), out);
+        assertTrue(out.contains("[  6/  6] small-6x6x10-b1"), out);
         assertTrue(out.contains("backend  pass"), out);
         String report = Files.readString(dir.resolve("report.md"));
-        assertTrue(report.contains("## seeds-6x6x10-b1"), report);
+        assertTrue(report.contains("## small-6x6x10-b1"), report);
         assertTrue(report.contains("| naive | forward |"), report);
         assertTrue(report.contains("![scaling-forward.png](scaling-forward.png)"), report);
         for (String png : new String[] {"scaling-forward.png", "scaling-backward.png", "layers-forward.png",
-            "layer-seeds-6x6x10-b1.png"}) {
+            "layer-small-6x6x10-b1.png"}) {
             assertTrue(Files.size(dir.resolve(png)) > 1000, png);
         }
     }
@@ -40,7 +40,7 @@ class CompareMainTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         CompareMain.list(new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String out = bytes.toString(StandardCharsets.UTF_8);
-        for (String g : new String[] {"seeds-scaling", "resnet50", "large-kernel", "kernel-sweep", "default"}) {
+        for (String g : new String[] {"single-channel-2x2", "resnet50", "large-kernel", "kernel-sweep", "default"}) {
             assertTrue(out.contains(g), g);
         }
         assertTrue(out.contains("naive"), out);

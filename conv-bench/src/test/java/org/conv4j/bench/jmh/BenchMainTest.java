@@ -19,8 +19,8 @@ class BenchMainTest {
     @Test
     void keepsAGivenBackendAndExpandsShapeGroups() {
         assertArrayEquals(new String[] {"-p", "backend=fft", "-p", "shape=large-15x15-b1,large-31x31-b1,"
-                + "large-15x15-b8,large-31x31-b8,seeds-6x6x10-b1"},
-                BenchMain.rewrite(new String[] {"-p", "backend=fft", "-p", "shape=large-kernel,seeds-6x6x10-b1"}, FOUND));
+                + "large-15x15-b8,large-31x31-b8,small-6x6x10-b1"},
+                BenchMain.rewrite(new String[] {"-p", "backend=fft", "-p", "shape=large-kernel,small-6x6x10-b1"}, FOUND));
     }
 
     @Test
