@@ -6,8 +6,8 @@ import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.Pointer;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.IdentityHashMap;
+import java.util.Map;
 
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_FROM;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCRATCHPAD;
@@ -33,13 +33,36 @@ final class Context implements AutoCloseable {
     /** The slot of the scratchpad every primitive of a call uses in turn (they run one after another). */
     static final int SCRATCHPAD = SLOTS - 1;
 
+    /**
+     * Memory objects kept per slot or role before the oldest are dropped: more distinct layouts than a few
+     * networks' plans use through one context.
+     */
+    static final int MAX_MEMORIES = 64;
+
+    /** The roles of {@link #userMemory}: the caller's input and output. */
+    static final int USER_SRC = 0;
+    static final int USER_DST = 1;
+
     final stream stream;
     private final NativeBuffer[] buffers = new NativeBuffer[SLOTS];
-    /** Memory objects created for the call in progress, released when it ends. */
-    private final List<memory> callMemories = new ArrayList<>();
+    /**
+     * oneDNN memory objects over each slot's buffer, by layout, kept while the buffer stays. Creating one is not
+     * free: JavaCPP checks the process's resident memory (a read of /proc) at every allocation it tracks, a few
+     * microseconds, and a call used a dozen of them. Kept, a repeated call allocates none.
+     */
+    @SuppressWarnings("unchecked")
+    private final Map<memory.desc, memory>[] slotMemories = new Map[SLOTS];
+    /** Memory objects over callers' native memory, by role and layout; each call sets their data handle. */
+    @SuppressWarnings("unchecked")
+    private final Map<memory.desc, memory>[] userMemories = new Map[2];
 
     Context() {
         stream = new stream(Dnnl.engine());
+        for (int i = 0; i < SLOTS; i++) {
+            slotMemories[i] = new IdentityHashMap<>();
+        }
+        userMemories[USER_SRC] = new IdentityHashMap<>();
+        userMemories[USER_DST] = new IdentityHashMap<>();
     }
 
     /** The buffer of {@code slot}, grown to at least {@code bytes} (contents are lost when it grows). */
@@ -47,6 +70,7 @@ final class Context implements AutoCloseable {
         NativeBuffer b = buffers[slot];
         if (b == null || b.capacity() < bytes) {
             if (b != null) {
+                dropMemories(slotMemories[slot]); // they point into the old buffer
                 b.close();
                 buffers[slot] = null;
             }
@@ -75,6 +99,7 @@ final class Context implements AutoCloseable {
         }
         for (int slot = 0; slot < SLOTS; slot++) {
             if (buffers[slot] != null && buffers[slot].capacity() > slotBytes[slot]) {
+                dropMemories(slotMemories[slot]);
                 buffers[slot].close();
                 buffers[slot] = slotBytes[slot] > 0 ? new NativeBuffer(slotBytes[slot]) : null;
             }
@@ -96,21 +121,47 @@ final class Context implements AutoCloseable {
         return sum;
     }
 
-    /** A oneDNN memory object of layout {@code desc} over the buffer of {@code slot} (valid until {@link #endCall}). */
+    /** A oneDNN memory object of layout {@code desc} over the buffer of {@code slot} (valid while it stays). */
     memory memory(memory.desc desc, int slot) {
-        memory m = new memory(desc, Dnnl.engine(), buffer(slot, desc.get_size()).pointer());
-        callMemories.add(m);
+        NativeBuffer b = buffer(slot, desc.get_size());
+        Map<memory.desc, memory> kept = slotMemories[slot];
+        memory m = kept.get(desc);
+        if (m == null) {
+            if (kept.size() >= MAX_MEMORIES) {
+                dropMemories(kept);
+            }
+            m = new memory(desc, Dnnl.engine(), b.pointer());
+            kept.put(desc, m);
+        }
         return m;
     }
 
     /**
-     * A oneDNN memory object of layout {@code desc} over the caller's native memory at {@code address} (valid until
-     * {@link #endCall}; the caller keeps that memory pinned for the call).
+     * A oneDNN memory object of layout {@code desc} over the caller's native memory at {@code address}, as input or
+     * output ({@code role}, so that an input and an output of one layout never share an object): the one kept for
+     * the role and layout with its data handle set to {@code address}. Valid for the call; the caller keeps that
+     * memory pinned for it.
      */
-    memory userMemory(memory.desc desc, Pointer address) {
-        memory m = new memory(desc, Dnnl.engine(), address);
-        callMemories.add(m);
+    memory userMemory(memory.desc desc, Pointer address, int role) {
+        Map<memory.desc, memory> kept = userMemories[role];
+        memory m = kept.get(desc);
+        if (m == null) {
+            if (kept.size() >= MAX_MEMORIES) {
+                dropMemories(kept);
+            }
+            m = new memory(desc, Dnnl.engine(), address);
+            kept.put(desc, m);
+        } else {
+            m.set_data_handle(address);
+        }
         return m;
+    }
+
+    private static void dropMemories(Map<memory.desc, memory> kept) {
+        for (memory m : kept.values()) {
+            m.close();
+        }
+        kept.clear();
     }
 
     /** Copies {@code length} floats of {@code src} into the buffer of {@code slot}, returning it as {@code desc}. */
@@ -166,14 +217,6 @@ final class Context implements AutoCloseable {
         buffers[stage].get(dst, offset, length);
     }
 
-    /** Releases the memory objects of the call (not the buffers under them). */
-    void endCall() {
-        for (memory m : callMemories) {
-            m.close();
-        }
-        callMemories.clear();
-    }
-
     /** Bytes held by the buffers. */
     long heldBytes() {
         long sum = 0;
@@ -185,8 +228,10 @@ final class Context implements AutoCloseable {
 
     @Override
     public void close() {
-        endCall();
+        dropMemories(userMemories[USER_SRC]);
+        dropMemories(userMemories[USER_DST]);
         for (int i = 0; i < SLOTS; i++) {
+            dropMemories(slotMemories[i]);
             if (buffers[i] != null) {
                 buffers[i].close();
                 buffers[i] = null;

@@ -81,9 +81,8 @@ final class ContextPool {
         }
     }
 
-    /** Ends the call of {@code c} and keeps it for reuse, or frees it if enough are idle. */
+    /** Keeps {@code c} for reuse after its call, or frees it if enough are idle. */
     void release(Context c) {
-        c.endCall();
         synchronized (this) {
             if (idle.size() < maxIdle) {
                 idle.addFirst(c);
@@ -99,7 +98,6 @@ final class ContextPool {
      * moving from the grant to the budget's idle memory in one step, or freed if enough are idle.
      */
     void release(Context c, WorkspaceBudget.Grant grant) {
-        c.endCall();
         synchronized (this) {
             if (idle.size() < maxIdle) {
                 idle.addFirst(c);

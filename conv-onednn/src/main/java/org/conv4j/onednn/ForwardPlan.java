@@ -124,8 +124,8 @@ final class ForwardPlan {
      * with no staging copy.
      */
     void runInPlace(Context ctx, Pointer x, Pointer y) {
-        memory userSrc = ctx.userMemory(src.plain, x);
-        memory userDst = ctx.userMemory(dst.plain, y);
+        memory userSrc = ctx.userMemory(src.plain, x, Context.USER_SRC);
+        memory userDst = ctx.userMemory(dst.plain, y, Context.USER_DST);
         memory srcMemory = userSrc;
         if (!src.identity()) {
             srcMemory = ctx.memory(src.inner, SRC);

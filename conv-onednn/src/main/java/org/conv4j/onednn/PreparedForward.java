@@ -84,22 +84,14 @@ final class PreparedForward implements PreparedConvolution {
         }
         if (input.isHeapNchw() && output.isHeapNchw()) {
             Slot s = slot(MemoryLayout.NCHW);
-            try {
-                s.plan().run(s.ctx(), input.data(), output.data(), 0);
-            } finally {
-                s.ctx().endCall();
-            }
+            s.plan().run(s.ctx(), input.data(), output.data(), 0);
             return output;
         }
         if (input.isNative() && output.isNative() && input.layout() == output.layout()) {
             try (Tensor4D.Pin in = input.pin(); Tensor4D.Pin out = output.pin()) {
                 if (in.buffer().order() == ByteOrder.nativeOrder() && out.buffer().order() == ByteOrder.nativeOrder()) {
                     Slot s = slot(input.layout());
-                    try {
-                        s.plan().runInPlace(s.ctx(), new FloatPointer(in.buffer()), new FloatPointer(out.buffer()));
-                    } finally {
-                        s.ctx().endCall();
-                    }
+                    s.plan().runInPlace(s.ctx(), new FloatPointer(in.buffer()), new FloatPointer(out.buffer()));
                     return output;
                 }
             }
@@ -136,7 +128,6 @@ final class PreparedForward implements PreparedConvolution {
         this.repairs = shape.params().isPadded() && PaddedTaps.hasNonFinite(weights);
         for (Slot s : slots.values()) {
             s.plan().loadWeights(s.ctx(), this.weights, this.bias); // reordered again, into the same buffers
-            s.ctx().endCall();
         }
     }
 
