@@ -123,6 +123,33 @@ public abstract class AbstractConvBackend implements ConvBackend {
     }
 
     /**
+     * What this backend's {@link #estimateNanos estimate} of a forward pass on heap NCHW spends on staging that a
+     * call which {@link #forwardsInPlace takes native operands in place} skips (copies into native memory and back,
+     * reorders), in ns, for operands in {@code layout}: subtracted from the estimate when such a call is chosen
+     * ({@link Conv2d}). The default is 0, for a backend that takes nothing in place.
+     *
+     * @param s the validated geometry
+     * @param layout the layout of the native input and output
+     * @return the nanoseconds the in-place call does not spend
+     */
+    protected double inPlaceSavingsNanos(ConvShape s, MemoryLayout layout) {
+        return 0;
+    }
+
+    /**
+     * The measured price of moving {@code floats} floats between storages ({@code reorders} false) or between
+     * layouts ({@code reorders} true), in ns: conv4j's own conversions ({@code LayoutCopy}), the yardstick for a
+     * backend's {@link #inPlaceSavingsNanos}.
+     *
+     * @param floats the floats moved
+     * @param reorders whether they change layout
+     * @return the nanoseconds
+     */
+    protected static double stagingNanos(long floats, boolean reorders) {
+        return floats * LayoutCopy.nanosPerFloat(reorders);
+    }
+
+    /**
      * Whether a forward call on {@code s} reads {@code input} and writes {@code output} as they are, with no
      * conversion at the edge: they are not both heap NCHW, no padding is done beforehand, and
      * {@link #forwardsInPlace} says so.

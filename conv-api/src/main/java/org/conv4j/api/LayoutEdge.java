@@ -91,12 +91,21 @@ final class LayoutEdge {
     }
 
     /**
-     * The price of a forward call's conversions for each backend: none for the input and output that a backend
-     * {@link AbstractConvBackend#takesInPlace takes in place}, every operand not in heap NCHW otherwise.
+     * The price of a forward call's conversions for each backend, added to its estimate: every operand not in heap
+     * NCHW for a backend that converts them; for one that {@link AbstractConvBackend#takesInPlace takes input and
+     * output in place}, only the weight's, less the staging its heap estimate includes and the call skips
+     * ({@link AbstractConvBackend#inPlaceSavingsNanos}).
      */
     static ToDoubleFunction<ConvBackend> forwardNanos(ConvShape s, Tensor4D input, Tensor4D weight,
                                                       Tensor4D output) {
-        return b -> b instanceof AbstractConvBackend a && a.takesInPlace(s, input, output)
-                ? nanos(weight) : nanos(input, weight, output);
+        return b -> {
+            if (b instanceof AbstractConvBackend a && a.takesInPlace(s, input, output)) {
+                // the weight's conversion, less the staging the backend's heap estimate includes and this call
+                // skips, with at least a tenth of the estimate left
+                double estimate = b.estimateNanos(s, ConvPass.FORWARD);
+                return Math.max(nanos(weight) - a.inPlaceSavingsNanos(s, input.layout()), -0.9 * estimate);
+            }
+            return nanos(input, weight, output);
+        };
     }
 }

@@ -120,6 +120,13 @@ public final class Im2colBackend extends AbstractGemmBackend {
         }
     }
 
+    /** The heap path copies the input into native memory (it is the column matrix) and the output back. */
+    @Override
+    protected double inPlaceSavingsNanos(ConvShape s, MemoryLayout layout) {
+        return stagingNanos((long) s.batch() * (s.inChannels() * (long) s.inH() * s.inW()
+                + s.outChannels() * (long) s.outH() * s.outW()), false);
+    }
+
     /** A 1x1 kernel, stride 1, no padding, one group: each output pixel is {@code W (K x C)} times its input pixel. */
     private static boolean isPointwise(ConvShape s) {
         return s.kernelH() == 1 && s.kernelW() == 1 && !s.params().isStrided() && !s.params().isPadded()

@@ -286,6 +286,17 @@ public final class OnednnBackend extends AbstractConvBackend {
         return true;
     }
 
+    /**
+     * The heap path copies the input into native memory and the output back, and for NHWC also reorders both from
+     * and to NCHW; in place, NHWC skips all four and NCHW the copies.
+     */
+    @Override
+    protected double inPlaceSavingsNanos(ConvShape s, MemoryLayout layout) {
+        long floats = (long) s.batch() * (s.inChannels() * (long) s.inH() * s.inW()
+                + s.outChannels() * (long) s.outH() * s.outW());
+        return stagingNanos(floats, false) + (layout == MemoryLayout.NHWC ? stagingNanos(floats, true) : 0);
+    }
+
     @Override
     protected Tensor4D forward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
         if (input.isNative()) {
