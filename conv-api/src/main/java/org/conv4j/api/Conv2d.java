@@ -69,9 +69,10 @@ public final class Conv2d {
     /**
      * The forward pass prepared for calls that repeat on one geometry (see {@link PreparedConvolution}): the backend
      * is chosen once, as {@link #forward} would choose it for {@code shape}, and prepares itself, e.g. lays the
-     * weights out for its kernel once. A pinned backend, or the autotuned plan in autotune mode, is chosen at once;
-     * by estimate, the choice is made once per form of input and output (storage and layout) at its first call,
-     * since a backend that reads native or channels-last tensors in place may beat one that converts them.
+     * weights out for its kernel once. A pinned backend is used at once; otherwise the choice is made once per form
+     * of input and output (storage and layout) at its first call, since a backend that reads native or
+     * channels-last tensors in place may beat one that converts them: by estimate, or in autotune mode by timing
+     * the candidates on that call's tensors.
      *
      * <pre>{@code
      * ConvShape shape = ConvShape.forward(x, w, b, params);
@@ -88,10 +89,10 @@ public final class Conv2d {
     public static PreparedConvolution prepareForward(ConvShape shape, Tensor4D weight, float[] bias) {
         java.util.Objects.requireNonNull(shape, "shape must not be null");
         PreparedCalls.checkWeights(shape, weight, bias, bias != null);
-        if (pinnedName() != null || isAutotune()) {
+        if (pinnedName() != null) {
             return plan(shape, ConvPass.FORWARD).backend().prepareForward(shape, weight, bias);
         }
-        return new PreparedByForm(shape, weight, bias);
+        return new PreparedByForm(shape, weight, bias, isAutotune());
     }
 
     /**

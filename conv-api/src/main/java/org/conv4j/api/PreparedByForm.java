@@ -7,30 +7,45 @@ import java.util.Map;
  * The facade's prepared convolution ({@link Conv2d#prepareForward}): the best backend for a call depends on the
  * storage and layout of its input and output (a backend that reads native channels-last tensors in place beats
  * one that converts them), which are known only at the call. So the first call with each form of input and output
- * chooses the backend by the estimate that prices the conversions ({@link LayoutEdge#forwardNanos}) and prepares it;
- * later calls with that form go straight to that prepared convolution. A geometry sees at most 16 forms (two bits
- * of storage and layout for each of input and output).
+ * chooses the backend and prepares it; later calls with that form go straight to that prepared convolution. A
+ * geometry sees at most 16 forms (two bits of storage and layout for each of input and output).
+ *
+ * <p>The choice: by default, the smallest estimate with the conversions priced ({@link LayoutEdge#forwardNanos});
+ * with {@code timed} (autotune mode), the candidates autotuning would time ({@link BackendSelector#autotuneCandidates},
+ * by those estimates) are each prepared and timed on the call's own tensors (one warm-up call, then the best of
+ * {@value #TIMED_CALLS}), and the fastest is kept: a prepared convolution serves many calls, so a few calls of each
+ * candidate at the first one are cheap beside them.
  *
  * <p>Thread-safety: as {@link PreparedConvolution}; the map of forms is guarded by this object, and each call runs
  * on its form's prepared convolution, which serialises its own calls.
  */
 final class PreparedByForm implements PreparedConvolution {
 
+    /** Timed calls per candidate when the choice is timed. */
+    static final int TIMED_CALLS = 3;
+
     private final ConvShape shape;
     private final Map<Integer, PreparedConvolution> byForm = new HashMap<>();
     private Tensor4D weight;
     private float[] bias;
     private final boolean hasBias;
+    private final boolean timed;
     private PreparedConvolution last;
     private boolean closed;
 
-    PreparedByForm(ConvShape shape, Tensor4D weight, float[] bias) {
+    PreparedByForm(ConvShape shape, Tensor4D weight, float[] bias, boolean timed) {
         this.shape = shape;
+        this.timed = timed;
         this.hasBias = bias != null;
         this.weight = weight.toHeapNchw().copy();
         this.bias = bias == null ? null : bias.clone();
-        // the heap NCHW form, prepared at once so that preparing does its work (and its failures) up front
-        last = prepared(null, null, 0);
+        // the heap NCHW form, chosen by estimate and prepared at once, so that preparing does its work (and its
+        // failures) up front; when timed, the first heap NCHW call times the candidates and replaces it
+        last = shape == null ? null : Conv2d.plan(shape, ConvPass.FORWARD).backend().prepareForward(shape,
+                this.weight, this.bias);
+        if (!timed) {
+            byForm.put(0, last);
+        }
     }
 
     @Override
@@ -95,12 +110,43 @@ final class PreparedByForm implements PreparedConvolution {
     private PreparedConvolution prepared(Tensor4D input, Tensor4D output, int form) {
         PreparedConvolution p = byForm.get(form);
         if (p == null) {
-            ConvBackend b = form == 0 ? Conv2d.plan(shape, ConvPass.FORWARD).backend()
-                    : Conv2d.estimated(shape, input, weight, output);
-            p = b.prepareForward(shape, weight, bias);
+            if (timed && input != null) {
+                p = fastest(input, output);
+            } else {
+                ConvBackend b = form == 0 ? Conv2d.plan(shape, ConvPass.FORWARD).backend()
+                        : Conv2d.estimated(shape, input, weight, output);
+                p = b.prepareForward(shape, weight, bias);
+            }
             byForm.put(form, p);
         }
         return p;
+    }
+
+    /** Each autotune candidate prepared and timed on {@code input} and {@code output}; the fastest, the others closed. */
+    private PreparedConvolution fastest(Tensor4D input, Tensor4D output) {
+        PreparedConvolution best = null;
+        long bestNanos = Long.MAX_VALUE;
+        for (ConvBackend b : BackendSelector.autotuneCandidates(BackendSelector.estimates(Conv2d.backends(), shape,
+                ConvPass.FORWARD, LayoutEdge.forwardNanos(shape, input, weight, output)))) {
+            PreparedConvolution p = b.prepareForward(shape, weight, bias);
+            p.forwardInto(input, output);
+            long nanos = Long.MAX_VALUE;
+            for (int i = 0; i < TIMED_CALLS; i++) {
+                long t0 = System.nanoTime();
+                p.forwardInto(input, output);
+                nanos = Math.min(nanos, System.nanoTime() - t0);
+            }
+            if (nanos < bestNanos) {
+                if (best != null) {
+                    best.close();
+                }
+                best = p;
+                bestNanos = nanos;
+            } else {
+                p.close();
+            }
+        }
+        return best;
     }
 
     private void checkOpen() {

@@ -19,7 +19,8 @@ import org.conv4j.bench.ShapeCatalog;
  *       shape names.</li>
  * </ul>
  * {@code benchmarks.jar totals results.csv} prints the per-network totals of a run's CSV results
- * ({@link NetworkTotals}).
+ * ({@link NetworkTotals}); {@code benchmarks.jar ratios NETWORK CONTENDERS} times contenders in alternation on
+ * every layer of a network ({@link AlternatingRatios}).
  */
 public final class BenchMain {
 
@@ -29,6 +30,10 @@ public final class BenchMain {
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("totals")) {
             NetworkTotals.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        if (args.length > 0 && args[0].equals("ratios")) {
+            AlternatingRatios.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             return;
         }
         org.openjdk.jmh.Main.main(rewrite(args, Contenders.availableNames()));
