@@ -74,6 +74,8 @@ final class Autotuner {
     private final ConcurrentHashMap<PlanKey, ConvBackend> decided = new ConcurrentHashMap<>();
     /** Decisions read from the cache file: key to backend name and measured times, turned into plans lazily. */
     private final Map<String, AutotuneFile.Entry> loaded = new LinkedHashMap<>();
+    /** Whether {@link #loaded} holds decisions, read without the lock by {@link #decided}. */
+    private volatile boolean fileDecisions;
     /** Backends called at least once by this tuner: a backend's very first call is not timed. */
     private final Set<String> warm = ConcurrentHashMap.newKeySet();
     private Path file;
@@ -120,6 +122,7 @@ final class Autotuner {
             fileBackends = List.copyOf(backends);
             loaded.clear();
             loaded.putAll(entries);
+            fileDecisions = !loaded.isEmpty();
             decided.clear();
         }
     }
@@ -129,6 +132,7 @@ final class Autotuner {
         synchronized (lock) {
             tunings.clear();
             loaded.clear();
+            fileDecisions = false;
             decided.clear();
         }
     }
@@ -141,7 +145,7 @@ final class Autotuner {
     ConvBackend decided(List<ConvBackend> backends, ConvShape shape, ConvPass pass) {
         PlanKey key = planKey(shape, pass);
         ConvBackend b = decided.get(key);
-        if (b != null || loaded.isEmpty()) {
+        if (b != null || !fileDecisions) {
             return b;
         }
         synchronized (lock) {
