@@ -22,7 +22,7 @@ import java.util.function.LongSupplier;
  *   <li><b>First call with a key</b> (find): each eligible backend ({@link BackendSelector#autotuneCandidates}:
  *       the estimate filter skips any whose estimate is more than
  *       {@link BackendSelector#AUTOTUNE_MAX_ESTIMATE_RATIO} times the best one's) is timed once, in estimate order,
- *       and the call returns the fastest one's result. A backend that has never run in this tuner (class loading,
+ *       and the call returns the fastest one's result. A backend this tuner has never called (class loading,
  *       native libraries, interpreted code) first gets one untimed call. So, with the backends warm, the first
  *       call costs one call of each eligible backend.</li>
  *   <li><b>Decision.</b> Every backend whose fastest time is more than {@link #RECHECK_RATIO} times the best
