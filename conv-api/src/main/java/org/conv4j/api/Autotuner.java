@@ -33,9 +33,12 @@ import java.util.function.LongSupplier;
  *       and returns its result, until every one left has {@link #SAMPLES} samples; after each sample the rule of
  *       step 2 is applied again. Each such call costs at most {@link #RECHECK_RATIO} times the best time.</li>
  *   <li><b>Settled</b>: the backend left with the smallest sample serves the key from then on, found in a
- *       concurrent map ({@link #decided}) with no lock and no timing, so that a call costs what it costs in
- *       default mode.</li>
+ *       concurrent map ({@link #decided(List, ConvShape, ConvPass)}) with no lock and no timing, so that a call
+ *       costs what it costs in default mode.</li>
  * </ol>
+ * So the timing work is bounded, whatever the layer's size: the first call costs one call of each eligible
+ * backend (plus one untimed call per backend per tuner), each re-check at most {@link #RECHECK_RATIO} times the
+ * best time, and there are at most {@code SAMPLES - 1} re-checks per backend left.
  * Time comes from an injectable nanosecond clock, so that the rules can be tested deterministically.
  *
  * <p><b>Concurrency.</b> The first call with a new key puts an incomplete future in the cache and measures;
@@ -70,11 +73,11 @@ final class Autotuner {
     private final LongSupplier clock;
     private final int threads = Runtime.getRuntime().availableProcessors();
     private final LinkedHashMap<PlanKey, CompletableFuture<Tuning>> tunings;
-    /** Settled keys and their backend, read without a lock on every call; bounded by clearing when full. */
-    private final ConcurrentHashMap<PlanKey, ConvBackend> decided = new ConcurrentHashMap<>();
+    /** Settled keys and their backend, read without a lock on every call; a subset of {@link #tunings}' keys. */
+    private final ConcurrentHashMap<PlanKey, ConvBackend> settledBackends = new ConcurrentHashMap<>();
     /** Decisions read from the cache file: key to backend name and measured times, turned into plans lazily. */
     private final Map<String, AutotuneFile.Entry> loaded = new LinkedHashMap<>();
-    /** Whether {@link #loaded} holds decisions, read without the lock by {@link #decided}. */
+    /** Whether {@link #loaded} holds decisions, read without the lock by {@link #decided(List, ConvShape, ConvPass)}. */
     private volatile boolean fileDecisions;
     /** Backends called at least once by this tuner: a backend's very first call is not timed. */
     private final Set<String> warm = ConcurrentHashMap.newKeySet();
@@ -99,7 +102,11 @@ final class Autotuner {
         this.tunings = new LinkedHashMap<>(64, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<PlanKey, CompletableFuture<Tuning>> eldest) {
-                return size() > Autotuner.this.maxEntries;
+                if (size() <= Autotuner.this.maxEntries) {
+                    return false;
+                }
+                settledBackends.remove(eldest.getKey());
+                return true;
             }
         };
     }
@@ -123,7 +130,7 @@ final class Autotuner {
             loaded.clear();
             loaded.putAll(entries);
             fileDecisions = !loaded.isEmpty();
-            decided.clear();
+            settledBackends.clear();
         }
     }
 
@@ -133,7 +140,7 @@ final class Autotuner {
             tunings.clear();
             loaded.clear();
             fileDecisions = false;
-            decided.clear();
+            settledBackends.clear();
         }
     }
 
@@ -144,7 +151,7 @@ final class Autotuner {
      */
     ConvBackend decided(List<ConvBackend> backends, ConvShape shape, ConvPass pass) {
         PlanKey key = planKey(shape, pass);
-        ConvBackend b = decided.get(key);
+        ConvBackend b = settledBackends.get(key);
         if (b != null || !fileDecisions) {
             return b;
         }
@@ -186,12 +193,14 @@ final class Autotuner {
         return null;
     }
 
-    /** Records a settled key for {@link #decided}. */
+    /**
+     * Records a settled key for {@link #decided}, if its tuning is still kept (it is forgotten with it, see the
+     * constructor). Holds the lock.
+     */
     private void remember(PlanKey key, ConvBackend b) {
-        if (decided.size() >= maxEntries) {
-            decided.clear();
+        if (tunings.containsKey(key)) {
+            settledBackends.put(key, b);
         }
-        decided.put(key, b);
     }
 
     /**
@@ -212,7 +221,7 @@ final class Autotuner {
     <R> R call(List<ConvBackend> backends, ConvShape shape, ConvPass pass, Function<ConvBackend, R> measure,
                Function<ConvBackend, R> call, Consumer<R> recycle) {
         PlanKey key = planKey(shape, pass);
-        ConvBackend settled = decided.get(key);
+        ConvBackend settled = settledBackends.get(key);
         if (settled != null) {
             return call.apply(settled);
         }
@@ -255,7 +264,9 @@ final class Autotuner {
     /** If {@code settled}, records the decision and rewrites the cache file. */
     private void settledBy(PlanKey key, Tuning t, boolean settled) {
         if (settled) {
-            remember(key, t.best());
+            synchronized (lock) {
+                remember(key, t.best());
+            }
             save();
         }
     }

@@ -269,8 +269,10 @@ class AutotunerTest {
         }
         assertNull(tuner.lookup(backends, shape(1), ConvPass.FORWARD), "the least recently used key is forgotten");
         assertNull(tuner.lookup(backends, shape(2), ConvPass.FORWARD));
+        assertNull(tuner.decided(backends, shape(1), ConvPass.FORWARD), "forgotten by the lock-free path too");
         for (int size = 3; size <= 5; size++) {
             assertEquals("only", tuner.lookup(backends, shape(size), ConvPass.FORWARD).backend().name());
+            assertSame(only, tuner.decided(backends, shape(size), ConvPass.FORWARD));
         }
     }
 
