@@ -314,7 +314,11 @@ class AutotunerTest {
         assertSame(fast, restarted.decided(backends, shape(5), ConvPass.FORWARD));
     }
 
-    /** Records what the "org.conv4j" logger publishes (System.Logger goes to java.util.logging by default). */
+    /**
+     * Records what the "org.conv4j" logger publishes (System.Logger goes to java.util.logging by default); the field
+     * keeps the logger, which java.util.logging holds only weakly, with its handler.
+     */
+    private final Logger julLogger = Logger.getLogger("org.conv4j");
     private final List<LogRecord> logged = new ArrayList<>();
     private final Handler handler = new Handler() {
         @Override
@@ -333,12 +337,12 @@ class AutotunerTest {
 
     @BeforeEach
     void listen() {
-        Logger.getLogger("org.conv4j").addHandler(handler);
+        julLogger.addHandler(handler);
     }
 
     @AfterEach
     void stopListening() {
-        Logger.getLogger("org.conv4j").removeHandler(handler);
+        julLogger.removeHandler(handler);
     }
 
     @Test
