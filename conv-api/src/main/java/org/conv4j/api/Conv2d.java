@@ -35,9 +35,10 @@ import java.util.function.Supplier;
  *   <li><b>pinned</b>: the backend named by the system property {@value #BACKEND_PROPERTY}, if set;</li>
  *   <li><b>autotuned</b>, if autotune mode is on ({@value #AUTOTUNE_PROPERTY}{@code =true} or
  *       {@link #setAutotune}): the first call with a new key (pass, shape, parameters, thread count) times each
- *       eligible backend once on the caller's data, returns the fastest one's result, and that backend serves
- *       the key from then on; with {@value #AUTOTUNE_CACHE_PROPERTY}{@code =PATH} the decisions persist in a
- *       file;</li>
+ *       eligible backend once on the caller's data and returns the fastest one's result; backends more than 1.5x
+ *       slower than the best are never called again for the key, the others are re-checked on the next calls, and
+ *       the fastest then serves the key; with {@value #AUTOTUNE_CACHE_PROPERTY}{@code =PATH} the decisions persist
+ *       in a file;</li>
  *   <li><b>estimated</b>: otherwise the supporting backend with the smallest
  *       {@link ConvBackend#estimateNanos estimate} (each backend's model of its own speed).</li>
  * </ol>
@@ -444,25 +445,51 @@ public final class Conv2d {
             return name;
         }
 
-        private boolean tunes() {
-            return pinnedName() == null && (alwaysAutotune || isAutotune());
-        }
-
+        /**
+         * The backend that runs this key without measuring: pinned, autotuned and settled, or estimated; null while
+         * autotuning still measures the key. A settled key then runs exactly as in default mode.
+         */
         private ConvBackend chosen(ConvShape s, ConvPass pass) {
             if (backends().isEmpty()) {
                 throw new IllegalStateException(MISSING);
             }
             String pinned = pinnedName();
-            return pinned != null ? backend(pinned) : estimated(s, pass);
+            if (pinned != null) {
+                return backend(pinned);
+            }
+            return alwaysAutotune || isAutotune() ? tuner().decided(backends(), s, pass) : estimated(s, pass);
         }
 
-        /** As {@link #chosen(ConvShape, ConvPass)} for a forward call on operands in any storage and layout. */
+        /** {@code b}'s forward pass into {@code output}, on the geometry validated already where it can take it. */
+        private static Tensor4D forwardIntoOn(ConvBackend b, ConvShape s, Tensor4D input, Tensor4D weight, float[] bias,
+                                              Tensor4D output) {
+            return b instanceof AbstractConvBackend a ? a.validatedForward(s, input, weight, bias, output)
+                    : b.forwardInto(input, weight, bias, s.params(), output);
+        }
+
+        /** {@code b}'s forward pass into a new output, on the geometry validated already where it can take it. */
+        private static Tensor4D forwardOn(ConvBackend b, ConvShape s, Tensor4D input, Tensor4D weight, float[] bias) {
+            return b instanceof AbstractConvBackend a ? a.validatedForward(s, input, weight, bias, s.newOutput())
+                    : b.forward(input, weight, bias, s.params());
+        }
+
+        /**
+         * As {@link #chosen(ConvShape, ConvPass)} for a forward call on operands in any storage and layout: by
+         * estimate, the conversions are priced in ({@link #estimated(ConvShape, Tensor4D, Tensor4D, Tensor4D)}).
+         */
         private ConvBackend chosen(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D output) {
             if (backends().isEmpty()) {
                 throw new IllegalStateException(MISSING);
             }
             String pinned = pinnedName();
-            return pinned != null ? backend(pinned) : estimated(s, input, weight, output);
+            if (pinned != null) {
+                return backend(pinned);
+            }
+            if (alwaysAutotune || isAutotune()) {
+                return tuner().decided(backends(), s, ConvPass.FORWARD);
+            }
+            return LayoutEdge.canonical(input, weight, output) ? estimated(s, ConvPass.FORWARD)
+                    : estimated(s, input, weight, output);
         }
 
         @Override
@@ -471,15 +498,14 @@ public final class Conv2d {
             if (!LayoutEdge.canonical(input, weight)) {
                 return forwardInto(input, weight, bias, params, s.newOutputLike(input));
             }
-            if (tunes()) {
+            ConvBackend chosen = chosen(s, ConvPass.FORWARD);
+            if (chosen == null) {
                 ArrayDeque<Tensor4D> spare = new ArrayDeque<>(2);
                 return tuner().call(backends(), s, ConvPass.FORWARD,
-                        b -> b.forwardInto(input, weight, bias, params, spare.isEmpty() ? s.newOutput() : spare.pop()),
-                        b -> b.forward(input, weight, bias, params), spare::push);
+                        b -> forwardIntoOn(b, s, input, weight, bias, spare.isEmpty() ? s.newOutput() : spare.pop()),
+                        b -> forwardOn(b, s, input, weight, bias), spare::push);
             }
-            ConvBackend b = chosen(s, ConvPass.FORWARD);
-            return b instanceof AbstractConvBackend a ? a.validatedForward(s, input, weight, bias, s.newOutput())
-                    : b.forward(input, weight, bias, params);
+            return forwardOn(chosen, s, input, weight, bias);
         }
 
         @Override
@@ -487,8 +513,8 @@ public final class Conv2d {
                                     Tensor4D output) {
             ConvShape s = ConvShape.forward(input, weight, bias, params);
             s.checkOutput(output);
-            if (!LayoutEdge.canonical(input, weight, output) && !tunes()
-                    && chosen(s, input, weight, output) instanceof AbstractConvBackend a) {
+            ConvBackend chosen = chosen(s, input, weight, output);
+            if (!LayoutEdge.canonical(input, weight, output) && chosen instanceof AbstractConvBackend a) {
                 return a.validatedForward(s, input, weight, bias, output); // converts, or runs in place
             }
             if (!LayoutEdge.canonical(input, weight, output)) {
@@ -498,23 +524,21 @@ public final class Conv2d {
                     return y == output ? output : output.copyFrom(y);
                 });
             }
-            if (tunes()) {
+            if (chosen == null) {
                 // While measuring, the backends write into the caller's output and one spare tensor, each into
                 // one the fastest so far does not hold; the fastest one's result is copied out at the end if it is
                 // in the spare (written into one output only, the last backend timed would leave its result).
                 ArrayDeque<Tensor4D> spare = new ArrayDeque<>(2);
                 spare.push(output);
                 Tensor4D r = tuner().call(backends(), s, ConvPass.FORWARD,
-                        b -> b.forwardInto(input, weight, bias, params, spare.isEmpty() ? s.newOutput() : spare.pop()),
-                        b -> b.forwardInto(input, weight, bias, params, output), spare::push);
+                        b -> forwardIntoOn(b, s, input, weight, bias, spare.isEmpty() ? s.newOutput() : spare.pop()),
+                        b -> forwardIntoOn(b, s, input, weight, bias, output), spare::push);
                 if (r != output) {
                     output.copyFrom(r);
                 }
                 return output;
             }
-            ConvBackend b = chosen(s, ConvPass.FORWARD);
-            return b instanceof AbstractConvBackend a ? a.validatedForward(s, input, weight, bias, output)
-                    : b.forwardInto(input, weight, bias, params, output);
+            return forwardIntoOn(chosen, s, input, weight, bias, output);
         }
 
         @Override
@@ -589,7 +613,8 @@ public final class Conv2d {
 
         /** Runs {@code pass} on the pinned, autotuned or estimated backend for {@code s}. */
         private <R> R run(ConvShape s, ConvPass pass, Function<ConvBackend, R> call) {
-            return tunes() ? tuner().call(backends(), s, pass, call, call) : call.apply(chosen(s, pass));
+            ConvBackend chosen = chosen(s, pass);
+            return chosen == null ? tuner().call(backends(), s, pass, call, call) : call.apply(chosen);
         }
 
         @Override

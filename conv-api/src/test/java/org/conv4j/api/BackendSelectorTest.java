@@ -72,4 +72,19 @@ class BackendSelectorTest {
         assertEquals(List.of(reference), BackendSelector.autotuneCandidates(
                 BackendSelector.estimates(List.of(reference), SHAPE, ConvPass.FORWARD)));
     }
+
+    @Test
+    void theChoiceIsStableUnderRepeatedCallsAndAnyOrderOfTheBackends() {
+        FakeBackend a = FakeBackend.estimated("a", 100);
+        FakeBackend b = FakeBackend.estimated("b", 100);
+        FakeBackend c = FakeBackend.estimated("c", 300);
+        List<List<ConvBackend>> orders = List.of(List.of(a, b, c), List.of(c, b, a), List.of(b, c, a));
+        for (int round = 0; round < 3; round++) {
+            for (List<ConvBackend> order : orders) {
+                ConvPlan plan = BackendSelector.choose(order, SHAPE, ConvPass.FORWARD);
+                assertEquals("a", plan.backend().name(), "an estimate tie goes to the first name: " + order);
+                assertEquals(List.of("a", "b", "c"), List.copyOf(plan.estimatedNanos().keySet()));
+            }
+        }
+    }
 }
