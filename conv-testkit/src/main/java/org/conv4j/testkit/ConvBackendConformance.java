@@ -48,7 +48,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  *   <li>non-finite values (NaN, +Inf, -Inf) in input, weight or gradOutput affect exactly the outputs whose
  *       window contains them;</li>
  *   <li>every kind of bad input fails with an exception naming the argument, expected and actual value;</li>
- *   <li>8 threads calling at once get bit-identical results to serial calls.</li>
+ *   <li>8 threads calling at once get bit-identical results to serial calls;</li>
+ *   <li>1D convolutions, run as convolutions of height 1 ({@link Conv1dConformance}), agree with the kit's own 1D
+ *       reference in all of the above respects but concurrency.</li>
  * </ul>
  * System properties {@value #CASES_PROPERTY} and {@value #SEED_PROPERTY} resize or reseed the sweep; every
  * failure message prints the case's seed and configuration.
@@ -373,7 +375,7 @@ public abstract class ConvBackendConformance {
     }
 
     /** The outputs along {@code axis} that read input position {@code position} through some tap. */
-    private static boolean[] outputsReading(ConvAxis axis, int position) {
+    static boolean[] outputsReading(ConvAxis axis, int position) {
         boolean[] hit = new boolean[axis.out()];
         for (int tap = 0; tap < axis.kernel(); tap++) {
             int o = axis.outputFor(position, tap);
@@ -444,6 +446,41 @@ public abstract class ConvBackendConformance {
                         "message should state the expected and the actual value: " + message);
             }
         }));
+    }
+
+    // ---------------------------------------------------------------- 1D (convolutions of height 1)
+
+    /** Number of random 1D sweep cases, for the convolution and for the transposed one. */
+    public static final int CONV1D_CASES = 60;
+
+    /** The 1D checks ({@link Conv1dConformance}) on this backend, with its tolerance. */
+    private Conv1dConformance conv1d() {
+        return new Conv1dConformance(backend(), tolerance());
+    }
+
+    @TestFactory
+    Stream<DynamicTest> conv1dAgreesWithReference() {
+        return conv1d().agreement(Long.getLong(SEED_PROPERTY, DEFAULT_SEED) + 10, CONV1D_CASES);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> conv1dTransposedAgreesWithReference() {
+        return conv1d().transposed(Long.getLong(SEED_PROPERTY, DEFAULT_SEED) + 11, CONV1D_CASES);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> conv1dEveryStorageAndLayoutAgreesWithReference() {
+        return conv1d().storages(DEFAULT_SEED);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> conv1dNonFiniteValueAffectsOnlyItsWindows() {
+        return conv1d().nonFinite();
+    }
+
+    @TestFactory
+    Stream<DynamicTest> conv1dBadInputIsRejectedWithAClearMessage() {
+        return conv1d().badInput();
     }
 
     // ---------------------------------------------------------------- identity
@@ -586,7 +623,7 @@ public abstract class ConvBackendConformance {
     }
 
     /** The input index padded index {@code i} copies, by repeated reflection or wrapping (the kit's own). */
-    private static int copyOf(PaddingMode mode, int i, int size) {
+    static int copyOf(PaddingMode mode, int i, int size) {
         switch (mode) {
             case REPLICATE:
                 return i < 0 ? 0 : i >= size ? size - 1 : i;
