@@ -501,7 +501,10 @@ public final class Tensor3D implements AutoCloseable {
         return t.hashCode();
     }
 
-    /** The shape, the layout and storage if not heap NCW, and the first values; e.g. {@code Tensor3D[1, 1, 4] [1.0, ...]}. */
+    /**
+     * The shape, the layout and storage if not heap NCW, and the first values; e.g.
+     * {@code Tensor3D[1, 1, 4] [1.0, 2.0, 3.0, 4.0]}.
+     */
     @Override
     public String toString() {
         String s = t.toString(); // "Tensor4D[n, c, 1, w] ..." : the same text with the 1D shape and layout name

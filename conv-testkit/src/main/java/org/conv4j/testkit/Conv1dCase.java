@@ -5,8 +5,6 @@ import org.conv4j.api.Conv1dParams;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor3D;
 
-import java.util.SplittableRandom;
-
 /**
  * One 1D convolution configuration of the conformance kit, with its data made reproducibly from {@code seed}.
  * {@link #toString()} prints everything needed to replay a failure.
@@ -36,15 +34,7 @@ public record Conv1dCase(String label, long seed, int n, int c, int w, int k, in
 
     /** {@return a fresh bias of length k, or null} */
     public float[] bias() {
-        if (!hasBias) {
-            return null;
-        }
-        SplittableRandom r = new SplittableRandom(seed + 2);
-        float[] b = new float[k];
-        for (int i = 0; i < k; i++) {
-            b[i] = (float) (r.nextDouble() * 2 - 1);
-        }
-        return b;
+        return hasBias ? ConvCase.uniform(seed + 2, k) : null;
     }
 
     /** {@return the validated geometry: that of the 2D convolution of height 1} */

@@ -388,7 +388,8 @@ public abstract class ConvBackendConformance {
 
     // ---------------------------------------------------------------- bad input
 
-    private record BadInput(String description, Class<? extends RuntimeException> type, String argument, Executable call) {
+    /** A call that must fail with {@code type}, whose message names {@code argument}. */
+    record BadInput(String description, Class<? extends RuntimeException> type, String argument, Executable call) {
     }
 
     private List<BadInput> badInputs() {
@@ -435,17 +436,27 @@ public abstract class ConvBackendConformance {
 
     @TestFactory
     Stream<DynamicTest> badInputIsRejectedWithAClearMessage() {
-        return badInputs().stream().map(bad -> DynamicTest.dynamicTest(bad.description(), () -> {
-            RuntimeException e = assertThrows(bad.type(), bad.call(), bad.description());
-            assertEquals(bad.type(), e.getClass(), "exception type for " + bad.description());
-            String message = String.valueOf(e.getMessage());
-            assertTrue(message.contains(bad.argument()),
-                    "message should name '" + bad.argument() + "': " + message);
-            if (e instanceof IllegalArgumentException) {
-                assertTrue(message.contains("expected") && message.contains("got"),
-                        "message should state the expected and the actual value: " + message);
-            }
-        }));
+        return rejected("", badInputs());
+    }
+
+    /**
+     * One test per bad input, named {@code prefix + description}: the call fails with exactly the exception type,
+     * whose message names the argument and, for an {@link IllegalArgumentException}, states "expected ... got".
+     */
+    static Stream<DynamicTest> rejected(String prefix, List<BadInput> bad) {
+        return bad.stream().map(b -> DynamicTest.dynamicTest(prefix + b.description(), () -> assertRejected(b)));
+    }
+
+    private static void assertRejected(BadInput bad) {
+        RuntimeException e = assertThrows(bad.type(), bad.call(), bad.description());
+        assertEquals(bad.type(), e.getClass(), "exception type for " + bad.description());
+        String message = String.valueOf(e.getMessage());
+        assertTrue(message.contains(bad.argument()),
+                "message should name '" + bad.argument() + "': " + message);
+        if (e instanceof IllegalArgumentException) {
+            assertTrue(message.contains("expected") && message.contains("got"),
+                    "message should state the expected and the actual value: " + message);
+        }
     }
 
     // ---------------------------------------------------------------- 1D (convolutions of height 1)
