@@ -180,8 +180,8 @@ public final class ConvShape {
         return outputSize("size", in, kernel, stride, padBefore, padAfter, dilation);
     }
 
-    private static int outputSize(String axis, int in, int kernel, int stride, int padBefore, int padAfter,
-                                  int dilation) {
+    /** {@link #outputSize(int, int, int, int, int, int)}, naming {@code axis} in its messages (also for 3D). */
+    static int outputSize(String axis, int in, int kernel, int stride, int padBefore, int padAfter, int dilation) {
         if (in < 1 || kernel < 1 || stride < 1 || dilation < 1 || padBefore < 0 || padAfter < 0) {
             throw new IllegalArgumentException(axis + ": expected input, kernel, stride, dilation >= 1 and "
                     + "padding >= 0, got input " + in + ", kernel " + kernel + ", stride " + stride
