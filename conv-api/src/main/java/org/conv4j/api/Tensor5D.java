@@ -452,6 +452,11 @@ public final class Tensor5D implements AutoCloseable {
         return t.isClosed();
     }
 
+    /** {@return the largest absolute element, ignoring NaN} */
+    public float maxAbs() {
+        return t.maxAbs();
+    }
+
     /**
      * The largest {@code |this - other|} by logical index, as {@link Tensor4D#maxAbsDiff} defines it.
      *

@@ -1,6 +1,9 @@
 package org.conv4j.testkit;
 
 import org.conv4j.api.Conv2d;
+import org.conv4j.api.Conv3d;
+import org.conv4j.api.Conv3dBackend;
+import org.conv4j.api.Conv3dParams;
 import org.conv4j.api.ConvAxis;
 import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvGradients;
@@ -9,6 +12,7 @@ import org.conv4j.api.ConvShape;
 import org.conv4j.api.MemoryLayout;
 import org.conv4j.api.PaddingMode;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.api.Tensor5D;
 import org.conv4j.api.TransposedShape;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -492,6 +496,36 @@ public abstract class ConvBackendConformance {
     @TestFactory
     Stream<DynamicTest> conv1dBadInputIsRejectedWithAClearMessage() {
         return conv1d().badInput();
+    }
+
+    // ---------------------------------------------------------------- 3D
+
+    /**
+     * A backend without the 3D capability ({@link Conv3dBackend}) declines through {@link Conv3d#on}, naming itself;
+     * one with it agrees with the naive 3D reference on a strided, padded, dilated, grouped volume (the reference's
+     * own 3D checks are conv-naive's finite-difference and 2D-equivalence tests).
+     */
+    @Test
+    void conv3dRunsOrIsDeclinedClearly() {
+        ConvBackend b = backend();
+        if (!(b instanceof Conv3dBackend)) {
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> Conv3d.on(b));
+            assertTrue(e.getMessage().startsWith(b.name() + " backend: 3D convolution is not supported"),
+                    e.getMessage());
+            return;
+        }
+        if (b.getClass() == reference().getClass()) {
+            return;
+        }
+        Tensor5D x = Tensor5D.random(31, 2, 4, 5, 6, 7);
+        Tensor5D w = Tensor5D.random(32, 6, 2, 3, 2, 3);
+        float[] bias = {1, 2, 3, 4, 5, 6};
+        Conv3dParams p = Conv3dParams.builder().stride(2, 1, 2).padding(1, 0, 1, 1, 0, 2).dilation(1, 2, 1)
+                .groups(2).build();
+        Tensor5D expected = Conv3d.on(reference()).forward(x, w, bias, p);
+        float bound = tolerance() * Math.max(Agreement.MIN_SCALE, expected.maxAbs());
+        float diff = Conv3d.on(b).forward(x, w, bias, p).maxAbsDiff(expected);
+        assertTrue(diff <= bound, "3D forward differs from the naive reference by " + diff + ", allowed " + bound);
     }
 
     // ---------------------------------------------------------------- identity
