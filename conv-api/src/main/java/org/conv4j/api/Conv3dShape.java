@@ -73,20 +73,7 @@ public final class Conv3dShape {
         Objects.requireNonNull(input, "input must not be null");
         Objects.requireNonNull(weight, "weight must not be null");
         Objects.requireNonNull(params, "params must not be null");
-        int groups = params.groups();
-        if (input.c() % groups != 0) {
-            throw new IllegalArgumentException("groups: expected a divisor of the input channels " + input.c()
-                    + ", got groups=" + groups);
-        }
-        if (weight.n() % groups != 0) {
-            throw new IllegalArgumentException("groups: expected a divisor of the filter count " + weight.n()
-                    + " (weight dimension 0), got groups=" + groups);
-        }
-        if (weight.c() != input.c() / groups) {
-            throw new IllegalArgumentException("weight: expected " + input.c() / groups
-                    + " channels per filter (input channels " + input.c() + " / groups " + groups + "), got "
-                    + weight.c() + " (weight shape " + weight.shapeString() + ")");
-        }
+        ConvShape.checkChannels(input.c(), weight.n(), weight.c(), params.groups(), weight.shapeString());
         ConvAxis depth = axis("depth", input.d(), weight.d(), params.strideD(), params.padFront(), params.padBack(),
                 params.dilationD());
         ConvAxis rows = axis("height", input.h(), weight.h(), params.strideH(), params.padTop(), params.padBottom(),

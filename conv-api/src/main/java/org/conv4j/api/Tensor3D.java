@@ -429,10 +429,7 @@ public final class Tensor3D implements AutoCloseable {
      */
     public Tensor3D copyFrom(Tensor3D source) {
         Objects.requireNonNull(source, "source must not be null");
-        if (!sameShape(source)) {
-            throw new IllegalArgumentException("source: expected shape " + shapeString() + ", got "
-                    + source.shapeString());
-        }
+        RankViews.requireSameShape("source", sameShape(source), shapeString(), source.shapeString());
         t.copyFrom(source.t);
         return this;
     }
@@ -470,10 +467,7 @@ public final class Tensor3D implements AutoCloseable {
      */
     public float maxAbsDiff(Tensor3D other) {
         Objects.requireNonNull(other, "other must not be null");
-        if (!sameShape(other)) {
-            throw new IllegalArgumentException("other: expected shape " + shapeString() + ", got "
-                    + other.shapeString());
-        }
+        RankViews.requireSameShape("other", sameShape(other), shapeString(), other.shapeString());
         return t.maxAbsDiff(other.t);
     }
 
@@ -507,11 +501,6 @@ public final class Tensor3D implements AutoCloseable {
      */
     @Override
     public String toString() {
-        String s = t.toString(); // "Tensor4D[n, c, 1, w] ..." : the same text with the 1D shape and layout name
-        String rest = s.substring(s.indexOf(']') + 1);
-        if (!isHeapNcw()) {
-            rest = rest.replaceFirst(layout().name(), layout() == NCW ? "NCW" : "NWC");
-        }
-        return "Tensor3D" + shapeString() + rest;
+        return RankViews.toString("Tensor3D", shapeString(), t, "NCW", "NWC");
     }
 }

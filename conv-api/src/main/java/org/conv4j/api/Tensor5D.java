@@ -433,10 +433,7 @@ public final class Tensor5D implements AutoCloseable {
      */
     public Tensor5D copyFrom(Tensor5D source) {
         Objects.requireNonNull(source, "source must not be null");
-        if (!sameShape(source)) {
-            throw new IllegalArgumentException("source: expected shape " + shapeString() + ", got "
-                    + source.shapeString());
-        }
+        RankViews.requireSameShape("source", sameShape(source), shapeString(), source.shapeString());
         t.copyFrom(source.t);
         return this;
     }
@@ -466,10 +463,7 @@ public final class Tensor5D implements AutoCloseable {
      */
     public float maxAbsDiff(Tensor5D other) {
         Objects.requireNonNull(other, "other must not be null");
-        if (!sameShape(other)) {
-            throw new IllegalArgumentException("other: expected shape " + shapeString() + ", got "
-                    + other.shapeString());
-        }
+        RankViews.requireSameShape("other", sameShape(other), shapeString(), other.shapeString());
         return t.maxAbsDiff(other.t);
     }
 
@@ -487,11 +481,6 @@ public final class Tensor5D implements AutoCloseable {
     /** The shape, the layout and storage if not heap NCDHW, and the first values in NCDHW order. */
     @Override
     public String toString() {
-        String s = t.toString(); // "Tensor4D[n, c, d*h, w] ...": the same text with the 5D shape and layout name
-        String rest = s.substring(s.indexOf(']') + 1);
-        if (!isHeapNcdhw()) {
-            rest = rest.replaceFirst(layout().name(), layout() == NCDHW ? "NCDHW" : "NDHWC");
-        }
-        return "Tensor5D" + shapeString() + rest;
+        return RankViews.toString("Tensor5D", shapeString(), t, "NCDHW", "NDHWC");
     }
 }

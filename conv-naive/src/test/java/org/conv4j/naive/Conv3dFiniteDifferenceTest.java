@@ -12,8 +12,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.util.function.DoubleSupplier;
 import java.util.stream.Stream;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 /**
  * Checks the naive 3D backward pass against central finite differences of the scalar loss
  * {@code L = sum(dy * conv3d(x, w, b))}, evaluated in double precision by an independent formulation of the forward
@@ -41,27 +39,13 @@ class Conv3dFiniteDifferenceTest {
         Tensor5D dy = Tensor5D.random(23, s.batch(), s.outChannels(), s.depth().out(), s.rows().out(), s.cols().out());
         Conv3dGradients g = Conv3d.on(new NaiveBackend()).backward(x, w, dy, params);
 
-        double[] xd = toDouble(x.data());
-        double[] wd = toDouble(w.data());
-        double[] bd = toDouble(b);
+        double[] xd = FiniteDifferenceTest.toDouble(x.data());
+        double[] wd = FiniteDifferenceTest.toDouble(w.data());
+        double[] bd = FiniteDifferenceTest.toDouble(b);
         DoubleSupplier loss = () -> loss(s, xd, wd, bd, dy.data());
-        assertMatches("dx", g.input().data(), xd, loss);
-        assertMatches("dw", g.weight().data(), wd, loss);
-        assertMatches("db", g.bias(), bd, loss);
-    }
-
-    private static void assertMatches(String what, float[] analytic, double[] variable, DoubleSupplier loss) {
-        final double h = 1e-3;
-        for (int i = 0; i < variable.length; i++) {
-            double saved = variable[i];
-            variable[i] = saved + h;
-            double plus = loss.getAsDouble();
-            variable[i] = saved - h;
-            double minus = loss.getAsDouble();
-            variable[i] = saved;
-            double numeric = (plus - minus) / (2 * h);
-            assertEquals(numeric, analytic[i], 1e-5 * Math.max(1, Math.abs(numeric)), what + "[" + i + "]");
-        }
+        FiniteDifferenceTest.assertMatches("dx", g.input().data(), xd, loss);
+        FiniteDifferenceTest.assertMatches("dw", g.weight().data(), wd, loss);
+        FiniteDifferenceTest.assertMatches("db", g.bias(), bd, loss);
     }
 
     /** The output index that input position {@code in} reaches through tap {@code t}, or -1. */
@@ -116,13 +100,5 @@ class Conv3dFiniteDifferenceTest {
             loss += dy[i] * y[i];
         }
         return loss;
-    }
-
-    private static double[] toDouble(float[] a) {
-        double[] d = new double[a.length];
-        for (int i = 0; i < a.length; i++) {
-            d[i] = a[i];
-        }
-        return d;
     }
 }
