@@ -25,7 +25,10 @@ import java.util.stream.Collectors;
  * <p>Every call is validated by {@link Conv3dShape} (an {@link IllegalArgumentException} naming the argument with
  * the expected and the actual value); operands in another layout ({@link Tensor5D#NDHWC}) or in native memory are
  * copied to heap NCDHW for the backend, and each result takes the storage and layout of its operand (the output and
- * {@code dL/dx} the input's, {@code dL/dw} the weight's), as in 2D. Padding is zeros.
+ * {@code dL/dx} the input's, {@code dL/dw} the weight's), as in 2D. The {@link PaddingMode}s other than zeros are
+ * done here for every backend, as {@link AbstractConvBackend} does them in 2D: the input is padded with copies of
+ * itself once, the backend convolves it without padding, and the padded input's gradient is folded back onto the
+ * input, summing where several padded positions copy one element.
  */
 public final class Conv3d {
 
@@ -141,6 +144,12 @@ public final class Conv3d {
         return chosen().backward(input, weight, gradOutput, params).weight();
     }
 
+    /** Whether the input is padded with copies of itself ({@link PaddingMode} other than zeros, some side padded). */
+    private static boolean padsFirst(Conv3dShape s) {
+        return s.params().paddingMode() != PaddingMode.ZEROS && (s.depth().padded() > s.depth().in()
+                || s.rows().padded() > s.rows().in() || s.cols().padded() > s.cols().in());
+    }
+
     /** {@code result} (heap NCDHW) in the storage and layout of {@code model}: itself if that is heap NCDHW. */
     private static Tensor5D like(Tensor5D model, Tensor5D result) {
         if (model.isHeapNcdhw()) {
@@ -180,7 +189,17 @@ public final class Conv3d {
          */
         public Tensor5D forward(Tensor5D input, Tensor5D weight, float[] bias, Conv3dParams params) {
             Conv3dShape s = Conv3dShape.forward(input, weight, bias, params);
-            return like(input, volumes.forward3d(s, input.toHeapNcdhw(), weight.toHeapNcdhw(), bias));
+            return like(input, run(s, input.toHeapNcdhw(), weight.toHeapNcdhw(), bias));
+        }
+
+        /** The forward pass on heap NCDHW operands, on the input padded beforehand for a copying padding mode. */
+        private Tensor5D run(Conv3dShape s, Tensor5D input, Tensor5D weight, float[] bias) {
+            if (!padsFirst(s)) {
+                return volumes.forward3d(s, input, weight, bias);
+            }
+            Tensor5D padded = ModePadding.pad(s, input);
+            return volumes.forward3d(Conv3dShape.forward(padded, weight, bias, s.params().unpadded()), padded,
+                    weight, bias);
         }
 
         /**
@@ -199,7 +218,7 @@ public final class Conv3d {
                                     Tensor5D output) {
             Conv3dShape s = Conv3dShape.forward(input, weight, bias, params);
             s.checkOutput(output);
-            return output.copyFrom(volumes.forward3d(s, input.toHeapNcdhw(), weight.toHeapNcdhw(), bias));
+            return output.copyFrom(run(s, input.toHeapNcdhw(), weight.toHeapNcdhw(), bias));
         }
 
         /**
@@ -216,8 +235,19 @@ public final class Conv3d {
          */
         public Conv3dGradients backward(Tensor5D input, Tensor5D weight, Tensor5D gradOutput, Conv3dParams params) {
             Conv3dShape s = Conv3dShape.backward(input, weight, gradOutput, params);
-            Conv3dGradients g = volumes.backward3d(s, input.toHeapNcdhw(), weight.toHeapNcdhw(),
-                    gradOutput.toHeapNcdhw());
+            Tensor5D x = input.toHeapNcdhw();
+            Tensor5D w = weight.toHeapNcdhw();
+            Tensor5D dy = gradOutput.toHeapNcdhw();
+            Conv3dGradients g;
+            if (padsFirst(s)) {
+                // dL/dw and dL/db are those of the padded convolution; dL/dx folds each copy's gradient back
+                Tensor5D padded = ModePadding.pad(s, x);
+                Conv3dGradients p = volumes.backward3d(Conv3dShape.backward(padded, w, dy, s.params().unpadded()),
+                        padded, w, dy);
+                g = new Conv3dGradients(ModePadding.fold(s, p.input()), p.weight(), p.bias());
+            } else {
+                g = volumes.backward3d(s, x, w, dy);
+            }
             return new Conv3dGradients(like(input, g.input()), like(weight, g.weight()), g.bias());
         }
 

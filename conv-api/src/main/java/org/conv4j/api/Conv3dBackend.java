@@ -6,8 +6,9 @@ package org.conv4j.api;
  * {@link UnsupportedOperationException}, naming the backends that do).
  *
  * <p>{@link Conv3d} validates every call with {@link Conv3dShape} and converts the operands to heap NCDHW before
- * calling these methods, and converts the results to the storage and layout of their operands after, so that an
- * implementation computes on validated heap NCDHW arrays only. The formula, with {@code g = k / (K/groups)},
+ * calling these methods, and converts the results to the storage and layout of their operands after; it pads the
+ * input beforehand for a {@link PaddingMode} other than zeros. An implementation computes on validated heap NCDHW
+ * arrays with zero padding only. The formula, with {@code g = k / (K/groups)},
  * {@code Cg = C/groups} and {@code x} read as zero outside the input:
  * <pre>
  *   y[n,k,od,oh,ow] = bias[k] + sum_{c&lt;Cg, a&lt;kD, i&lt;kH, j&lt;kW} w[k,c,a,i,j]

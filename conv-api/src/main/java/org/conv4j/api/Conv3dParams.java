@@ -3,8 +3,9 @@ package org.conv4j.api;
 import java.util.Arrays;
 
 /**
- * The hyper-parameters of a 3D convolution, per axis in the order depth, height, width: stride, six-sided zero
- * padding ({@code front/back}, {@code top/bottom}, {@code left/right}), dilation, and groups. Immutable; build with
+ * The hyper-parameters of a 3D convolution, per axis in the order depth, height, width: stride, six-sided
+ * padding ({@code front/back}, {@code top/bottom}, {@code left/right}) holding zeros or copies of the input
+ * ({@link PaddingMode}), dilation, and groups. Immutable; build with
  * {@link #builder()}.
  *
  * <p>Along each axis the output size is the one formula of {@link ConvShape#outputSize}, e.g. for the depth
@@ -26,12 +27,14 @@ public final class Conv3dParams {
     /** Depth, height, width. */
     private final int[] dilation;
     private final int groups;
+    private final PaddingMode paddingMode;
 
     private Conv3dParams(Builder b) {
         this.stride = b.stride.clone();
         this.padding = b.padding.clone();
         this.dilation = b.dilation.clone();
         this.groups = b.groups;
+        this.paddingMode = b.paddingMode;
     }
 
     /**
@@ -108,6 +111,17 @@ public final class Conv3dParams {
         return groups;
     }
 
+    /** {@return what the padding holds ({@link PaddingMode#ZEROS} by default)} */
+    public PaddingMode paddingMode() {
+        return paddingMode;
+    }
+
+    /** These parameters without padding: those of the convolution of an input padded beforehand. */
+    Conv3dParams unpadded() {
+        return builder().stride(stride[0], stride[1], stride[2]).dilation(dilation[0], dilation[1], dilation[2])
+                .groups(groups).build();
+    }
+
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof Conv3dParams)) {
@@ -115,22 +129,26 @@ public final class Conv3dParams {
         }
         Conv3dParams p = (Conv3dParams) o;
         return Arrays.equals(stride, p.stride) && Arrays.equals(padding, p.padding)
-                && Arrays.equals(dilation, p.dilation) && groups == p.groups;
+                && Arrays.equals(dilation, p.dilation) && groups == p.groups && paddingMode == p.paddingMode;
     }
 
     @Override
     public int hashCode() {
-        return ((Arrays.hashCode(stride) * 31 + Arrays.hashCode(padding)) * 31 + Arrays.hashCode(dilation)) * 31
-                + groups;
+        return (((Arrays.hashCode(stride) * 31 + Arrays.hashCode(padding)) * 31 + Arrays.hashCode(dilation)) * 31
+                + groups) * 31 + paddingMode.hashCode();
     }
 
-    /** E.g. {@code Conv3dParams{stride=1x2x2, padding=(front 1, back 1, top 1, bottom 1, left 1, right 1), dilation=1x1x1, groups=1}}. */
+    /**
+     * E.g. {@code Conv3dParams{stride=1x2x2, padding=(front 1, back 1, top 1, bottom 1, left 1, right 1),
+     * dilation=1x1x1, groups=1}}; a padding mode other than zeros is added as {@code , paddingMode=REFLECT}.
+     */
     @Override
     public String toString() {
         return "Conv3dParams{stride=" + stride[0] + "x" + stride[1] + "x" + stride[2]
                 + ", padding=(front " + padding[0] + ", back " + padding[1] + ", top " + padding[2] + ", bottom "
                 + padding[3] + ", left " + padding[4] + ", right " + padding[5] + ")"
-                + ", dilation=" + dilation[0] + "x" + dilation[1] + "x" + dilation[2] + ", groups=" + groups + "}";
+                + ", dilation=" + dilation[0] + "x" + dilation[1] + "x" + dilation[2] + ", groups=" + groups
+                + (paddingMode == PaddingMode.ZEROS ? "" : ", paddingMode=" + paddingMode) + "}";
     }
 
     /** Builds {@link Conv3dParams}; {@link #build()} checks the values, so setters can be called in any order. */
@@ -139,6 +157,7 @@ public final class Conv3dParams {
         private final int[] padding = new int[6];
         private final int[] dilation = {1, 1, 1};
         private int groups = 1;
+        private PaddingMode paddingMode = PaddingMode.ZEROS;
 
         private Builder() {
         }
@@ -228,6 +247,19 @@ public final class Conv3dParams {
          */
         public Builder groups(int g) {
             this.groups = g;
+            return this;
+        }
+
+        /**
+         * What the padding holds (default {@link PaddingMode#ZEROS}), along every axis as {@link PaddingMode}
+         * defines it; its limits depend on the input size and are checked by {@link Conv3dShape}.
+         *
+         * @param mode the padding mode
+         * @return this builder
+         * @throws NullPointerException if {@code mode} is null
+         */
+        public Builder paddingMode(PaddingMode mode) {
+            this.paddingMode = java.util.Objects.requireNonNull(mode, "paddingMode must not be null");
             return this;
         }
 

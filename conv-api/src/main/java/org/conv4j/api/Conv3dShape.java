@@ -74,6 +74,7 @@ public final class Conv3dShape {
         Objects.requireNonNull(weight, "weight must not be null");
         Objects.requireNonNull(params, "params must not be null");
         ConvShape.checkChannels(input.c(), weight.n(), weight.c(), params.groups(), weight.shapeString());
+        checkPaddingMode(params, input);
         ConvAxis depth = axis("depth", input.d(), weight.d(), params.strideD(), params.padFront(), params.padBack(),
                 params.dilationD());
         ConvAxis rows = axis("height", input.h(), weight.h(), params.strideH(), params.padTop(), params.padBottom(),
@@ -82,6 +83,20 @@ public final class Conv3dShape {
                 params.dilationW());
         Tensor5D.checkedSize("output", input.n(), weight.n(), depth.out(), rows.out(), cols.out());
         return new Conv3dShape(params, input.n(), input.c(), weight.n(), depth, rows, cols);
+    }
+
+    /** The limits of the {@link PaddingMode} on each of the six sides, as {@link ConvShape} checks them in 2D. */
+    private static void checkPaddingMode(Conv3dParams p, Tensor5D input) {
+        PaddingMode mode = p.paddingMode();
+        if (mode != PaddingMode.REFLECT && mode != PaddingMode.CIRCULAR) {
+            return;
+        }
+        ConvShape.checkPad(mode, "padFront", p.padFront(), "depth", input.d());
+        ConvShape.checkPad(mode, "padBack", p.padBack(), "depth", input.d());
+        ConvShape.checkPad(mode, "padTop", p.padTop(), "height", input.h());
+        ConvShape.checkPad(mode, "padBottom", p.padBottom(), "height", input.h());
+        ConvShape.checkPad(mode, "padLeft", p.padLeft(), "width", input.w());
+        ConvShape.checkPad(mode, "padRight", p.padRight(), "width", input.w());
     }
 
     private static ConvAxis axis(String name, int in, int kernel, int stride, int before, int after, int dilation) {

@@ -161,7 +161,8 @@ public final class ConvShape {
         checkPad(mode, "padRight", params.padRight(), "width", input.w());
     }
 
-    private static void checkPad(PaddingMode mode, String side, int pad, String axis, int size) {
+    /** The limit of {@code mode} on one side's pad (see {@link #checkPaddingMode}), for every rank. */
+    static void checkPad(PaddingMode mode, String side, int pad, String axis, int size) {
         boolean ok = mode == PaddingMode.REFLECT ? pad < size : pad <= size;
         if (!ok) {
             throw new IllegalArgumentException(side + ": expected " + (mode == PaddingMode.REFLECT ? "less than" : "at most")
