@@ -470,7 +470,8 @@ public final class ConvParams {
             return new int[] {before, (int) total - before};
         }
 
-        private static void atLeast(String name, int value, int min) {
+        /** Fails with {@code name: expected >= min, got value} unless {@code value >= min}. */
+        static void atLeast(String name, int value, int min) {
             if (value < min) {
                 throw new IllegalArgumentException(name + ": expected >= " + min + ", got " + value);
             }

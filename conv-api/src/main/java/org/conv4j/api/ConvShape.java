@@ -100,20 +100,7 @@ public final class ConvShape {
         Objects.requireNonNull(input, "input must not be null");
         Objects.requireNonNull(weight, "weight must not be null");
         Objects.requireNonNull(params, "params must not be null");
-        int groups = params.groups();
-        if (input.c() % groups != 0) {
-            throw new IllegalArgumentException("groups: expected a divisor of the input channels " + input.c()
-                    + ", got groups=" + groups);
-        }
-        if (weight.n() % groups != 0) {
-            throw new IllegalArgumentException("groups: expected a divisor of the filter count " + weight.n()
-                    + " (weight dimension 0), got groups=" + groups);
-        }
-        if (weight.c() != input.c() / groups) {
-            throw new IllegalArgumentException("weight: expected " + input.c() / groups
-                    + " channels per filter (input channels " + input.c() + " / groups " + groups
-                    + "), got " + weight.c() + " (weight shape " + weight.shapeString() + ")");
-        }
+        checkChannels(input.c(), weight.n(), weight.c(), params.groups(), weight.shapeString());
         checkPaddingMode(params, input);
         if (params.outputPaddingH() != 0 || params.outputPaddingW() != 0) {
             throw new IllegalArgumentException("outputPadding: expected 0x0 for a convolution (it applies to transposed "
@@ -125,6 +112,26 @@ public final class ConvShape {
                 params.padRight(), params.dilationW());
         Tensor4D.checkedSize("output", input.n(), weight.n(), outH, outW);
         return new ConvShape(params, input, weight, outH, outW);
+    }
+
+    /**
+     * The channel checks of a convolution of any rank: {@code groups} divides the input channels and the filter
+     * count, and each filter has {@code channels / groups} channels.
+     */
+    static void checkChannels(int channels, int filters, int filterChannels, int groups, String weightShape) {
+        if (channels % groups != 0) {
+            throw new IllegalArgumentException("groups: expected a divisor of the input channels " + channels
+                    + ", got groups=" + groups);
+        }
+        if (filters % groups != 0) {
+            throw new IllegalArgumentException("groups: expected a divisor of the filter count " + filters
+                    + " (weight dimension 0), got groups=" + groups);
+        }
+        if (filterChannels != channels / groups) {
+            throw new IllegalArgumentException("weight: expected " + channels / groups
+                    + " channels per filter (input channels " + channels + " / groups " + groups
+                    + "), got " + filterChannels + " (weight shape " + weightShape + ")");
+        }
     }
 
     /**
@@ -154,7 +161,8 @@ public final class ConvShape {
         checkPad(mode, "padRight", params.padRight(), "width", input.w());
     }
 
-    private static void checkPad(PaddingMode mode, String side, int pad, String axis, int size) {
+    /** The limit of {@code mode} on one side's pad (see {@link #checkPaddingMode}), for every rank. */
+    static void checkPad(PaddingMode mode, String side, int pad, String axis, int size) {
         boolean ok = mode == PaddingMode.REFLECT ? pad < size : pad <= size;
         if (!ok) {
             throw new IllegalArgumentException(side + ": expected " + (mode == PaddingMode.REFLECT ? "less than" : "at most")
@@ -180,8 +188,8 @@ public final class ConvShape {
         return outputSize("size", in, kernel, stride, padBefore, padAfter, dilation);
     }
 
-    private static int outputSize(String axis, int in, int kernel, int stride, int padBefore, int padAfter,
-                                  int dilation) {
+    /** {@link #outputSize(int, int, int, int, int, int)}, naming {@code axis} in its messages (also for 3D). */
+    static int outputSize(String axis, int in, int kernel, int stride, int padBefore, int padAfter, int dilation) {
         if (in < 1 || kernel < 1 || stride < 1 || dilation < 1 || padBefore < 0 || padAfter < 0) {
             throw new IllegalArgumentException(axis + ": expected input, kernel, stride, dilation >= 1 and "
                     + "padding >= 0, got input " + in + ", kernel " + kernel + ", stride " + stride

@@ -130,4 +130,75 @@ final class ModePadding {
         return ConvShape.of(unpadded, s.batch(), s.inChannels(), (int) s.paddedH(), (int) s.paddedW(), weight,
                 s.outH(), s.outW());
     }
+
+    /**
+     * The 3D input padded with its mode: a new heap NCDHW tensor {@code (N, C, D + front + back, H + top + bottom,
+     * W + left + right)} whose element {@code (n, c, q, r, t)} is input element
+     * {@code (n, c, source(q - front, D), source(r - top, H), source(t - left, W))}, or zero where a source is -1.
+     */
+    static Tensor5D pad(Conv3dShape s, Tensor5D input) {
+        return copies(s, input, padded(s), true);
+    }
+
+    /**
+     * The 3D input's gradient from the padded input's: {@code dx} at an input element is the sum of the padded
+     * gradient over every padded position that copies it.
+     */
+    static Tensor5D fold(Conv3dShape s, Tensor5D paddedGradient) {
+        return copies(s, s.newInput(), paddedGradient, false);
+    }
+
+    /** A zero heap NCDHW tensor of the padded input's shape, after checking that it is a tensor. */
+    private static Tensor5D padded(Conv3dShape s) {
+        long d = s.depth().padded();
+        long h = s.rows().padded();
+        long w = s.cols().padded();
+        if (d > Integer.MAX_VALUE || h > Integer.MAX_VALUE || w > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("padding: expected a padded input of at most " + Integer.MAX_VALUE
+                    + " per axis for " + s.params().paddingMode() + " padding, got " + d + " x " + h + " x " + w);
+        }
+        return Tensor5D.zeros(s.batch(), s.inChannels(), (int) d, (int) h, (int) w);
+    }
+
+    /**
+     * Walks every padded position that copies an input element: {@code padding} copies the element into
+     * {@code padded} (and returns {@code padded}); otherwise the padded gradient is summed into {@code input}
+     * (which it returns).
+     */
+    private static Tensor5D copies(Conv3dShape s, Tensor5D input, Tensor5D padded, boolean padding) {
+        PaddingMode mode = s.params().paddingMode();
+        ConvAxis ad = s.depth();
+        ConvAxis ah = s.rows();
+        ConvAxis aw = s.cols();
+        int pd = padded.d();
+        int ph = padded.h();
+        int pw = padded.w();
+        int[] cols = sources(mode, aw.padBefore(), aw.in(), pw);
+        float[] x = input.data();
+        float[] p = padded.data();
+        for (int plane = 0; plane < s.batch() * s.inChannels(); plane++) {
+            for (int q = 0; q < pd; q++) {
+                int depth = source(mode, q - ad.padBefore(), ad.in());
+                for (int r = 0; r < ph && depth >= 0; r++) {
+                    int row = source(mode, r - ah.padBefore(), ah.in());
+                    if (row < 0) {
+                        continue; // a zero pad copies no input element
+                    }
+                    int src = ((plane * ad.in() + depth) * ah.in() + row) * aw.in();
+                    int dst = ((plane * pd + q) * ph + r) * pw;
+                    for (int t = 0; t < pw; t++) {
+                        if (cols[t] < 0) {
+                            continue;
+                        }
+                        if (padding) {
+                            p[dst + t] = x[src + cols[t]];
+                        } else {
+                            x[src + cols[t]] += p[dst + t];
+                        }
+                    }
+                }
+            }
+        }
+        return padding ? padded : input;
+    }
 }

@@ -1,12 +1,16 @@
 package org.conv4j.naive;
 
 import org.conv4j.api.AbstractConvBackend;
+import org.conv4j.api.Conv3dBackend;
+import org.conv4j.api.Conv3dGradients;
+import org.conv4j.api.Conv3dShape;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.PaddingMode;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.api.Tensor5D;
 import org.conv4j.api.TransposedShape;
 
 /**
@@ -22,9 +26,10 @@ import org.conv4j.api.TransposedShape;
  *       weight yields NaN in every output it multiplies, as it does in a GEMM over a zero-padded column
  *       matrix. A dilation hole is not part of the window and contributes nothing.</li>
  * </ul>
+ * It is also the 3D reference ({@link Conv3dBackend}, in {@link Naive3d}), with the same two choices.
  * Stateless and therefore thread-safe.
  */
-public final class NaiveBackend extends AbstractConvBackend {
+public final class NaiveBackend extends AbstractConvBackend implements Conv3dBackend {
 
     /**
      * Multiply-adds per nanosecond of these loops, about 0.3-0.5 (0.6-1 GFLOP/s on the catalogue's layers,
@@ -47,6 +52,18 @@ public final class NaiveBackend extends AbstractConvBackend {
     @Override
     public double estimateNanos(ConvShape shape, ConvPass pass) {
         return (pass == ConvPass.FORWARD ? 1 : 2) * shape.macs() / MACS_PER_NS;
+    }
+
+    /** The 3D forward pass, plain loops ({@link Naive3d}). */
+    @Override
+    public Tensor5D forward3d(Conv3dShape shape, Tensor5D input, Tensor5D weight, float[] bias) {
+        return Naive3d.forward(shape, input, weight, bias);
+    }
+
+    /** The 3D backward pass, plain loops ({@link Naive3d}). */
+    @Override
+    public Conv3dGradients backward3d(Conv3dShape shape, Tensor5D input, Tensor5D weight, Tensor5D gradOutput) {
+        return Naive3d.backward(shape, input, weight, gradOutput);
     }
 
     @Override

@@ -45,7 +45,8 @@ class FiniteDifferenceTest {
         assertMatches("db", g.bias(), bd, () -> loss(s, xd, wd, bd, dy.data()));
     }
 
-    private static void assertMatches(String what, float[] analytic, double[] variable,
+    /** Each analytic derivative equals the central difference of {@code loss} in that variable. */
+    static void assertMatches(String what, float[] analytic, double[] variable,
                                       java.util.function.DoubleSupplier loss) {
         final double h = 1e-3;
         for (int i = 0; i < variable.length; i++) {
@@ -109,7 +110,7 @@ class FiniteDifferenceTest {
         return loss;
     }
 
-    private static double[] toDouble(float[] a) {
+    static double[] toDouble(float[] a) {
         double[] d = new double[a.length];
         for (int i = 0; i < a.length; i++) {
             d[i] = a[i];

@@ -1,6 +1,9 @@
 package org.conv4j.testkit;
 
 import org.conv4j.api.Conv2d;
+import org.conv4j.api.Conv3d;
+import org.conv4j.api.Conv3dBackend;
+import org.conv4j.api.Conv3dParams;
 import org.conv4j.api.ConvAxis;
 import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvGradients;
@@ -9,6 +12,7 @@ import org.conv4j.api.ConvShape;
 import org.conv4j.api.MemoryLayout;
 import org.conv4j.api.PaddingMode;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.api.Tensor5D;
 import org.conv4j.api.TransposedShape;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -48,7 +52,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  *   <li>non-finite values (NaN, +Inf, -Inf) in input, weight or gradOutput affect exactly the outputs whose
  *       window contains them;</li>
  *   <li>every kind of bad input fails with an exception naming the argument, expected and actual value;</li>
- *   <li>8 threads calling at once get bit-identical results to serial calls.</li>
+ *   <li>8 threads calling at once get bit-identical results to serial calls;</li>
+ *   <li>1D convolutions, run as convolutions of height 1 ({@link Conv1dConformance}), agree with the kit's own 1D
+ *       reference in all of the above respects but concurrency.</li>
  * </ul>
  * System properties {@value #CASES_PROPERTY} and {@value #SEED_PROPERTY} resize or reseed the sweep; every
  * failure message prints the case's seed and configuration.
@@ -373,7 +379,7 @@ public abstract class ConvBackendConformance {
     }
 
     /** The outputs along {@code axis} that read input position {@code position} through some tap. */
-    private static boolean[] outputsReading(ConvAxis axis, int position) {
+    static boolean[] outputsReading(ConvAxis axis, int position) {
         boolean[] hit = new boolean[axis.out()];
         for (int tap = 0; tap < axis.kernel(); tap++) {
             int o = axis.outputFor(position, tap);
@@ -386,7 +392,8 @@ public abstract class ConvBackendConformance {
 
     // ---------------------------------------------------------------- bad input
 
-    private record BadInput(String description, Class<? extends RuntimeException> type, String argument, Executable call) {
+    /** A call that must fail with {@code type}, whose message names {@code argument}. */
+    record BadInput(String description, Class<? extends RuntimeException> type, String argument, Executable call) {
     }
 
     private List<BadInput> badInputs() {
@@ -433,17 +440,92 @@ public abstract class ConvBackendConformance {
 
     @TestFactory
     Stream<DynamicTest> badInputIsRejectedWithAClearMessage() {
-        return badInputs().stream().map(bad -> DynamicTest.dynamicTest(bad.description(), () -> {
-            RuntimeException e = assertThrows(bad.type(), bad.call(), bad.description());
-            assertEquals(bad.type(), e.getClass(), "exception type for " + bad.description());
-            String message = String.valueOf(e.getMessage());
-            assertTrue(message.contains(bad.argument()),
-                    "message should name '" + bad.argument() + "': " + message);
-            if (e instanceof IllegalArgumentException) {
-                assertTrue(message.contains("expected") && message.contains("got"),
-                        "message should state the expected and the actual value: " + message);
-            }
-        }));
+        return rejected("", badInputs());
+    }
+
+    /**
+     * One test per bad input, named {@code prefix + description}: the call fails with exactly the exception type,
+     * whose message names the argument and, for an {@link IllegalArgumentException}, states "expected ... got".
+     */
+    static Stream<DynamicTest> rejected(String prefix, List<BadInput> bad) {
+        return bad.stream().map(b -> DynamicTest.dynamicTest(prefix + b.description(), () -> assertRejected(b)));
+    }
+
+    private static void assertRejected(BadInput bad) {
+        RuntimeException e = assertThrows(bad.type(), bad.call(), bad.description());
+        assertEquals(bad.type(), e.getClass(), "exception type for " + bad.description());
+        String message = String.valueOf(e.getMessage());
+        assertTrue(message.contains(bad.argument()),
+                "message should name '" + bad.argument() + "': " + message);
+        if (e instanceof IllegalArgumentException) {
+            assertTrue(message.contains("expected") && message.contains("got"),
+                    "message should state the expected and the actual value: " + message);
+        }
+    }
+
+    // ---------------------------------------------------------------- 1D (convolutions of height 1)
+
+    /** Number of random 1D sweep cases, for the convolution and for the transposed one. */
+    public static final int CONV1D_CASES = 60;
+
+    /** The 1D checks ({@link Conv1dConformance}) on this backend, with its tolerance. */
+    private Conv1dConformance conv1d() {
+        return new Conv1dConformance(backend(), tolerance());
+    }
+
+    @TestFactory
+    Stream<DynamicTest> conv1dAgreesWithReference() {
+        return conv1d().agreement(Long.getLong(SEED_PROPERTY, DEFAULT_SEED) + 10, CONV1D_CASES);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> conv1dTransposedAgreesWithReference() {
+        return conv1d().transposed(Long.getLong(SEED_PROPERTY, DEFAULT_SEED) + 11, CONV1D_CASES);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> conv1dEveryStorageAndLayoutAgreesWithReference() {
+        return conv1d().storages(DEFAULT_SEED);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> conv1dNonFiniteValueAffectsOnlyItsWindows() {
+        return conv1d().nonFinite();
+    }
+
+    @TestFactory
+    Stream<DynamicTest> conv1dBadInputIsRejectedWithAClearMessage() {
+        return conv1d().badInput();
+    }
+
+    // ---------------------------------------------------------------- 3D
+
+    /**
+     * A backend without the 3D capability ({@link Conv3dBackend}) declines through {@link Conv3d#on}, naming itself;
+     * one with it agrees with the naive 3D reference on a strided, padded, dilated, grouped volume (the reference's
+     * own 3D checks are conv-naive's finite-difference and 2D-equivalence tests).
+     */
+    @Test
+    void conv3dRunsOrIsDeclinedClearly() {
+        ConvBackend b = backend();
+        if (!(b instanceof Conv3dBackend)) {
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> Conv3d.on(b));
+            assertTrue(e.getMessage().startsWith(b.name() + " backend: 3D convolution is not supported"),
+                    e.getMessage());
+            return;
+        }
+        if (b.getClass() == reference().getClass()) {
+            return;
+        }
+        Tensor5D x = Tensor5D.random(31, 2, 4, 5, 6, 7);
+        Tensor5D w = Tensor5D.random(32, 6, 2, 3, 2, 3);
+        float[] bias = {1, 2, 3, 4, 5, 6};
+        Conv3dParams p = Conv3dParams.builder().stride(2, 1, 2).padding(1, 0, 1, 1, 0, 2).dilation(1, 2, 1)
+                .groups(2).build();
+        Tensor5D expected = Conv3d.on(reference()).forward(x, w, bias, p);
+        float bound = tolerance() * Math.max(Agreement.MIN_SCALE, expected.maxAbs());
+        float diff = Conv3d.on(b).forward(x, w, bias, p).maxAbsDiff(expected);
+        assertTrue(diff <= bound, "3D forward differs from the naive reference by " + diff + ", allowed " + bound);
     }
 
     // ---------------------------------------------------------------- identity
@@ -586,7 +668,7 @@ public abstract class ConvBackendConformance {
     }
 
     /** The input index padded index {@code i} copies, by repeated reflection or wrapping (the kit's own). */
-    private static int copyOf(PaddingMode mode, int i, int size) {
+    static int copyOf(PaddingMode mode, int i, int size) {
         switch (mode) {
             case REPLICATE:
                 return i < 0 ? 0 : i >= size ? size - 1 : i;

@@ -50,12 +50,14 @@ public record ConvCase(String label, long seed, int n, int c, int h, int w, int 
      * @return the bias, or null
      */
     public float[] bias() {
-        if (!hasBias) {
-            return null;
-        }
-        SplittableRandom r = new SplittableRandom(seed + 2);
-        float[] b = new float[k];
-        for (int i = 0; i < k; i++) {
+        return hasBias ? uniform(seed + 2, k) : null;
+    }
+
+    /** {@code length} values uniform in [-1, 1) from {@code seed}: a case's bias. */
+    static float[] uniform(long seed, int length) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] b = new float[length];
+        for (int i = 0; i < length; i++) {
             b[i] = (float) (r.nextDouble() * 2 - 1);
         }
         return b;

@@ -1,0 +1,260 @@
+package org.conv4j.api;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * 3D convolution (PyTorch's {@code Conv3d}, TensorFlow's {@code Conv3D}) on the backends that run it: forward,
+ * {@code forwardInto}, backward and the single gradients, on {@link Tensor5D}s.
+ *
+ * <pre>{@code
+ * Tensor5D x = Tensor5D.random(42, 1, 4, 16, 32, 32);        // N, C, D, H, W
+ * Tensor5D w = Tensor5D.random(7, 8, 4, 3, 3, 3);            // K, C/groups, kD, kH, kW
+ * Conv3dParams p = Conv3dParams.builder().padding(1).build();
+ * Tensor5D y = Conv3d.forward(x, w, null, p);               // (1, 8, 16, 32, 32)
+ * Conv3dGradients g = Conv3d.backward(x, w, y, p);          // dL/dx, dL/dw, dL/db for dL/dy = y
+ * }</pre>
+ *
+ * <p><b>Which backend runs.</b> A backend runs 3D convolutions if it implements {@link Conv3dBackend} as well as
+ * {@link ConvBackend}; {@link #backends()} lists those on the classpath. The static methods run on the backend
+ * pinned by {@value Conv2d#BACKEND_PROPERTY} if set, else on the first 3D backend by name that is not a reference,
+ * else on the reference ({@code naive}); {@link #on(ConvBackend)} runs on a given one, and declines a backend
+ * without the capability with an {@link UnsupportedOperationException} that names the ones with it.
+ *
+ * <p>Every call is validated by {@link Conv3dShape} (an {@link IllegalArgumentException} naming the argument with
+ * the expected and the actual value); operands in another layout ({@link Tensor5D#NDHWC}) or in native memory are
+ * copied to heap NCDHW for the backend, and each result takes the storage and layout of its operand (the output and
+ * {@code dL/dx} the input's, {@code dL/dw} the weight's), as in 2D. The {@link PaddingMode}s other than zeros are
+ * done here for every backend, as {@link AbstractConvBackend} does them in 2D: the input is padded with copies of
+ * itself once, the backend convolves it without padding, and the padded input's gradient is folded back onto the
+ * input, summing where several padded positions copy one element.
+ */
+public final class Conv3d {
+
+    private Conv3d() {
+    }
+
+    /**
+     * The backends on the classpath that run 3D convolutions (those of {@link Conv2d#backends()} that implement
+     * {@link Conv3dBackend}).
+     *
+     * @return the 3D backends, by name
+     */
+    public static List<ConvBackend> backends() {
+        return Conv2d.backends().stream().filter(b -> b instanceof Conv3dBackend).collect(Collectors.toList());
+    }
+
+    /**
+     * The 3D operations on {@code backend}.
+     *
+     * @param backend a backend
+     * @return the operations on it
+     * @throws NullPointerException if {@code backend} is null
+     * @throws UnsupportedOperationException if the backend does not run 3D convolutions
+     */
+    public static OnBackend on(ConvBackend backend) {
+        Objects.requireNonNull(backend, "backend must not be null");
+        if (!(backend instanceof Conv3dBackend)) {
+            throw new UnsupportedOperationException(backend.name() + " backend: 3D convolution is not supported (it"
+                    + " does not implement Conv3dBackend); backends that run it: "
+                    + backends().stream().map(ConvBackend::name).collect(Collectors.toList()));
+        }
+        return new OnBackend(backend);
+    }
+
+    /** The pinned backend, else the first non-reference 3D backend, else the reference (see the class comment). */
+    private static OnBackend chosen() {
+        String pinned = System.getProperty(Conv2d.BACKEND_PROPERTY);
+        if (pinned != null && !pinned.isBlank()) {
+            return on(Conv2d.backend(pinned.trim()));
+        }
+        List<ConvBackend> all = backends();
+        if (all.isEmpty()) {
+            throw new IllegalStateException("No conv4j backend that runs 3D convolutions is on the classpath: add"
+                    + " org.conv4j:conv-naive");
+        }
+        return on(all.stream().filter(b -> !b.isReference()).findFirst().orElse(all.get(0)));
+    }
+
+    /**
+     * The forward pass on the chosen backend.
+     *
+     * @param input the input {@code (N, C, D, H, W)}
+     * @param weight the weight {@code (K, C/groups, kD, kH, kW)}
+     * @param bias one value per filter, or null
+     * @param params strides, paddings, dilations and groups
+     * @return the output {@code (N, K, outD, outH, outW)}, in the input's storage and layout
+     */
+    public static Tensor5D forward(Tensor5D input, Tensor5D weight, float[] bias, Conv3dParams params) {
+        return chosen().forward(input, weight, bias, params);
+    }
+
+    /**
+     * The forward pass into {@code output} on the chosen backend; every element of {@code output} is overwritten.
+     *
+     * @param input the input {@code (N, C, D, H, W)}
+     * @param weight the weight {@code (K, C/groups, kD, kH, kW)}
+     * @param bias one value per filter, or null
+     * @param params strides, paddings, dilations and groups
+     * @param output a tensor of the output shape, any storage and layout
+     * @return {@code output}
+     */
+    public static Tensor5D forwardInto(Tensor5D input, Tensor5D weight, float[] bias, Conv3dParams params,
+                                       Tensor5D output) {
+        return chosen().forwardInto(input, weight, bias, params, output);
+    }
+
+    /**
+     * The backward pass on the chosen backend.
+     *
+     * @param input the input {@code (N, C, D, H, W)}
+     * @param weight the weight {@code (K, C/groups, kD, kH, kW)}
+     * @param gradOutput {@code dL/dy}, of the output's shape
+     * @param params strides, paddings, dilations and groups
+     * @return {@code dL/dx}, {@code dL/dw} and {@code dL/db}
+     */
+    public static Conv3dGradients backward(Tensor5D input, Tensor5D weight, Tensor5D gradOutput, Conv3dParams params) {
+        return chosen().backward(input, weight, gradOutput, params);
+    }
+
+    /**
+     * {@code dL/dx} alone, on the chosen backend.
+     *
+     * @param input the input {@code (N, C, D, H, W)}
+     * @param weight the weight {@code (K, C/groups, kD, kH, kW)}
+     * @param gradOutput {@code dL/dy}, of the output's shape
+     * @param params strides, paddings, dilations and groups
+     * @return {@code dL/dx}, of the input's shape
+     */
+    public static Tensor5D inputGradient(Tensor5D input, Tensor5D weight, Tensor5D gradOutput, Conv3dParams params) {
+        return chosen().backward(input, weight, gradOutput, params).input();
+    }
+
+    /**
+     * {@code dL/dw} alone, on the chosen backend.
+     *
+     * @param input the input {@code (N, C, D, H, W)}
+     * @param weight the weight {@code (K, C/groups, kD, kH, kW)}
+     * @param gradOutput {@code dL/dy}, of the output's shape
+     * @param params strides, paddings, dilations and groups
+     * @return {@code dL/dw}, of the weight's shape
+     */
+    public static Tensor5D weightGradient(Tensor5D input, Tensor5D weight, Tensor5D gradOutput, Conv3dParams params) {
+        return chosen().backward(input, weight, gradOutput, params).weight();
+    }
+
+    /** Whether the input is padded with copies of itself ({@link PaddingMode} other than zeros, some side padded). */
+    private static boolean padsFirst(Conv3dShape s) {
+        return s.params().paddingMode() != PaddingMode.ZEROS && (s.depth().padded() > s.depth().in()
+                || s.rows().padded() > s.rows().in() || s.cols().padded() > s.cols().in());
+    }
+
+    /** {@code result} (heap NCDHW) in the storage and layout of {@code model}: itself if that is heap NCDHW. */
+    private static Tensor5D like(Tensor5D model, Tensor5D result) {
+        if (model.isHeapNcdhw()) {
+            return result;
+        }
+        Tensor5D t = model.isNative()
+                ? Tensor5D.allocateNative(model.layout(), result.n(), result.c(), result.d(), result.h(), result.w())
+                : Tensor5D.zeros(model.layout(), result.n(), result.c(), result.d(), result.h(), result.w());
+        return t.copyFrom(result);
+    }
+
+    /** The 3D operations on one backend that runs them. Immutable and thread-safe as the backend is. */
+    public static final class OnBackend {
+        private final ConvBackend backend;
+        private final Conv3dBackend volumes;
+
+        private OnBackend(ConvBackend backend) {
+            this.backend = backend;
+            this.volumes = (Conv3dBackend) backend;
+        }
+
+        /** {@return the backend that runs the calls} */
+        public ConvBackend backend() {
+            return backend;
+        }
+
+        /**
+         * The forward pass, as {@link Conv3d#forward}.
+         *
+         * @param input the input {@code (N, C, D, H, W)}
+         * @param weight the weight {@code (K, C/groups, kD, kH, kW)}
+         * @param bias one value per filter, or null
+         * @param params strides, paddings, dilations and groups
+         * @return the output, in the input's storage and layout
+         * @throws NullPointerException naming a null argument
+         * @throws IllegalArgumentException naming the argument, with the expected and the actual value
+         */
+        public Tensor5D forward(Tensor5D input, Tensor5D weight, float[] bias, Conv3dParams params) {
+            Conv3dShape s = Conv3dShape.forward(input, weight, bias, params);
+            return like(input, run(s, input.toHeapNcdhw(), weight.toHeapNcdhw(), bias));
+        }
+
+        /** The forward pass on heap NCDHW operands, on the input padded beforehand for a copying padding mode. */
+        private Tensor5D run(Conv3dShape s, Tensor5D input, Tensor5D weight, float[] bias) {
+            if (!padsFirst(s)) {
+                return volumes.forward3d(s, input, weight, bias);
+            }
+            Tensor5D padded = ModePadding.pad(s, input);
+            return volumes.forward3d(Conv3dShape.forward(padded, weight, bias, s.params().unpadded()), padded,
+                    weight, bias);
+        }
+
+        /**
+         * The forward pass into {@code output}, as {@link Conv3d#forwardInto}.
+         *
+         * @param input the input {@code (N, C, D, H, W)}
+         * @param weight the weight {@code (K, C/groups, kD, kH, kW)}
+         * @param bias one value per filter, or null
+         * @param params strides, paddings, dilations and groups
+         * @param output a tensor of the output shape, overwritten
+         * @return {@code output}
+         * @throws NullPointerException naming a null argument
+         * @throws IllegalArgumentException naming the argument, with the expected and the actual value
+         */
+        public Tensor5D forwardInto(Tensor5D input, Tensor5D weight, float[] bias, Conv3dParams params,
+                                    Tensor5D output) {
+            Conv3dShape s = Conv3dShape.forward(input, weight, bias, params);
+            s.checkOutput(output);
+            return output.copyFrom(run(s, input.toHeapNcdhw(), weight.toHeapNcdhw(), bias));
+        }
+
+        /**
+         * The backward pass, as {@link Conv3d#backward}.
+         *
+         * @param input the input {@code (N, C, D, H, W)}
+         * @param weight the weight {@code (K, C/groups, kD, kH, kW)}
+         * @param gradOutput {@code dL/dy}, of the output's shape
+         * @param params strides, paddings, dilations and groups
+         * @return {@code dL/dx} (in the input's storage and layout), {@code dL/dw} (in the weight's) and
+         *         {@code dL/db}
+         * @throws NullPointerException naming a null argument
+         * @throws IllegalArgumentException naming the argument, with the expected and the actual value
+         */
+        public Conv3dGradients backward(Tensor5D input, Tensor5D weight, Tensor5D gradOutput, Conv3dParams params) {
+            Conv3dShape s = Conv3dShape.backward(input, weight, gradOutput, params);
+            Tensor5D x = input.toHeapNcdhw();
+            Tensor5D w = weight.toHeapNcdhw();
+            Tensor5D dy = gradOutput.toHeapNcdhw();
+            Conv3dGradients g;
+            if (padsFirst(s)) {
+                // dL/dw and dL/db are those of the padded convolution; dL/dx folds each copy's gradient back
+                Tensor5D padded = ModePadding.pad(s, x);
+                Conv3dGradients p = volumes.backward3d(Conv3dShape.backward(padded, w, dy, s.params().unpadded()),
+                        padded, w, dy);
+                g = new Conv3dGradients(ModePadding.fold(s, p.input()), p.weight(), p.bias());
+            } else {
+                g = volumes.backward3d(s, x, w, dy);
+            }
+            return new Conv3dGradients(like(input, g.input()), like(weight, g.weight()), g.bias());
+        }
+
+        /** The name of the backend, e.g. {@code conv3d on naive}. */
+        @Override
+        public String toString() {
+            return "conv3d on " + backend.name();
+        }
+    }
+}
