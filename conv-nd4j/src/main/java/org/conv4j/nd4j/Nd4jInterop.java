@@ -3,6 +3,9 @@ package org.conv4j.nd4j;
 import org.conv4j.api.MemoryLayout;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.openblas.OpenBlasSetup;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.indexer.FloatIndexer;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
@@ -123,6 +126,35 @@ public final class Nd4jInterop {
         int offset = (int) array.offset();
         all.position(offset).limit(offset + size);
         return Tensor4D.wrap(all, layout, array, n, c, h, w);
+    }
+
+    /**
+     * A FLOAT array over a native tensor's own memory, without a copy: {@code [N, C, H, W]} for an
+     * {@link MemoryLayout#NCHW} tensor and {@code [N, H, W, C]} for an {@link MemoryLayout#NHWC} one, dense, in 'c'
+     * order; writes through either are seen by both. The inverse of {@link #view(INDArray, MemoryLayout)}. The array
+     * keeps the tensor's memory reachable: after {@link Tensor4D#close()} the memory is freed only once the array is
+     * unreachable too (the tensor hands out its {@link Tensor4D#buffer()}, which defers the freeing to the JDK's
+     * cleaner), so the array never reads freed memory.
+     *
+     * @param tensor a native tensor
+     * @return an array sharing the tensor's memory
+     * @throws IllegalArgumentException naming {@code tensor} if it lives on the heap (a Java array, which ND4J
+     *         cannot use in place: {@link #toINDArray} copies it)
+     * @throws IllegalStateException if the tensor is closed
+     */
+    public static INDArray view(Tensor4D tensor) {
+        Objects.requireNonNull(tensor, "tensor must not be null");
+        if (!tensor.isNative()) {
+            throw new IllegalArgumentException("tensor: expected a native tensor (ND4J cannot use a Java array in "
+                    + "place; toINDArray copies one), got a heap tensor " + tensor.shapeString());
+        }
+        // the pointer keeps the buffer, and through it the tensor's memory, reachable for the array's lifetime
+        FloatPointer memory = new FloatPointer(tensor.buffer());
+        DataBuffer data = Nd4j.createBuffer(memory, DataType.FLOAT, tensor.size(), FloatIndexer.create(memory));
+        long[] shape = tensor.layout() == MemoryLayout.NHWC
+                ? new long[] {tensor.n(), tensor.h(), tensor.w(), tensor.c()}
+                : new long[] {tensor.n(), tensor.c(), tensor.h(), tensor.w()};
+        return Nd4j.create(data, shape, Nd4j.getStrides(shape, 'c'), 0, 'c');
     }
 
     /**

@@ -133,4 +133,39 @@ class Nd4jInteropTest {
                 () -> Nd4jInterop.view(Nd4j.rand(DataType.FLOAT, 2, 3), MemoryLayout.NCHW));
         assertTrue(e.getMessage().startsWith("array: expected a dense FLOAT rank-4"), e.getMessage());
     }
+
+    @Test
+    void aNativeTensorIsViewedAsAnArrayWithoutACopy() {
+        for (MemoryLayout layout : MemoryLayout.values()) {
+            try (Tensor4D t = Tensor4D.random(11, 2, 3, 4, 5).toNative(layout)) {
+                INDArray a = Nd4jInterop.view(t);
+                long[] expected = layout == MemoryLayout.NHWC ? new long[] {2, 4, 5, 3} : new long[] {2, 3, 4, 5};
+                assertArrayEquals(expected, a.shape());
+                for (int n = 0; n < 2; n++) {
+                    for (int c = 0; c < 3; c++) {
+                        for (int h = 0; h < 4; h++) {
+                            for (int w = 0; w < 5; w++) {
+                                float v = layout == MemoryLayout.NHWC ? a.getFloat(n, h, w, c) : a.getFloat(n, c, h, w);
+                                assertEquals(t.get(n, c, h, w), v);
+                            }
+                        }
+                    }
+                }
+                // shared both ways
+                t.set(1, 2, 3, 4, 42f);
+                assertEquals(42f, layout == MemoryLayout.NHWC ? a.getFloat(1, 3, 4, 2) : a.getFloat(1, 2, 3, 4));
+                if (layout == MemoryLayout.NHWC) {
+                    a.putScalar(new long[] {0, 1, 2, 0}, -7f);
+                } else {
+                    a.putScalar(new long[] {0, 0, 1, 2}, -7f);
+                }
+                assertEquals(-7f, t.get(0, 0, 1, 2));
+                // and back: the array viewed as a tensor is the same memory
+                assertEquals(t, Nd4jInterop.view(a, layout));
+            }
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Nd4jInterop.view(Tensor4D.zeros(1, 1, 2, 2)));
+        assertTrue(e.getMessage().startsWith("tensor:"), e.getMessage());
+    }
 }
