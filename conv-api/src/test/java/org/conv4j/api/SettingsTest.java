@@ -10,7 +10,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -103,34 +105,26 @@ class SettingsTest {
 
     @Test
     void valueIsTrimmedAndBlankIsUnset() {
-        String old = System.getProperty(Settings.BACKEND);
-        try {
+        restoringAfter(() -> {
             System.clearProperty(Settings.BACKEND);
             assertNull(Settings.value(Settings.BACKEND));
             System.setProperty(Settings.BACKEND, "   ");
             assertNull(Settings.value(Settings.BACKEND));
             System.setProperty(Settings.BACKEND, " naive ");
             assertEquals("naive", Settings.value(Settings.BACKEND));
-        } finally {
-            restore(Settings.BACKEND, old);
-        }
+        }, Settings.BACKEND);
     }
 
     @Test
     void valueOrDefaultFallsBackToTheListedDefault() {
-        String old = System.getProperty(Settings.AUTOTUNE);
-        String oldThreads = System.getProperty(Settings.ONEDNN_THREADS);
-        try {
+        restoringAfter(() -> {
             System.clearProperty(Settings.AUTOTUNE);
             assertEquals("false", Settings.valueOrDefault(Settings.AUTOTUNE));
             System.setProperty(Settings.AUTOTUNE, "true");
             assertEquals("true", Settings.valueOrDefault(Settings.AUTOTUNE));
             System.clearProperty(Settings.ONEDNN_THREADS);
             assertNull(Settings.valueOrDefault(Settings.ONEDNN_THREADS), "no default value: null");
-        } finally {
-            restore(Settings.AUTOTUNE, old);
-            restore(Settings.ONEDNN_THREADS, oldThreads);
-        }
+        }, Settings.AUTOTUNE, Settings.ONEDNN_THREADS);
     }
 
     @Test
@@ -151,9 +145,7 @@ class SettingsTest {
 
     @Test
     void inEffectShowsSetValuesDefaultsAndUnsetOnes() {
-        String old = System.getProperty(Settings.WORKSPACE_LIMIT);
-        String oldBackend = System.getProperty(Settings.BACKEND);
-        try {
+        restoringAfter(() -> {
             System.clearProperty(Settings.BACKEND);
             System.setProperty(Settings.WORKSPACE_LIMIT, "64m");
             List<String> lines = Settings.inEffect();
@@ -161,11 +153,9 @@ class SettingsTest {
             assertTrue(lines.contains("conv4j.workspace.limit=64m"), lines.toString());
             assertTrue(lines.contains("conv4j.backend unset"), lines.toString());
             System.clearProperty(Settings.WORKSPACE_LIMIT);
-            assertTrue(Settings.inEffect().contains("conv4j.workspace.limit=256m (default)"), lines.toString());
-        } finally {
-            restore(Settings.WORKSPACE_LIMIT, old);
-            restore(Settings.BACKEND, oldBackend);
-        }
+            List<String> unset = Settings.inEffect();
+            assertTrue(unset.contains("conv4j.workspace.limit=256m (default)"), unset.toString());
+        }, Settings.WORKSPACE_LIMIT, Settings.BACKEND);
     }
 
     @Test
@@ -175,11 +165,22 @@ class SettingsTest {
         assertThrows(IllegalArgumentException.class, () -> new Settings.Setting("other.x", "1", null, "m"));
     }
 
-    private static void restore(String name, String old) {
-        if (old == null) {
-            System.clearProperty(name);
-        } else {
-            System.setProperty(name, old);
+    /** Runs {@code body}, then gives the properties {@code names} back the values they had before. */
+    private static void restoringAfter(Runnable body, String... names) {
+        Map<String, String> old = new HashMap<>();
+        for (String name : names) {
+            old.put(name, System.getProperty(name));
+        }
+        try {
+            body.run();
+        } finally {
+            old.forEach((name, value) -> {
+                if (value == null) {
+                    System.clearProperty(name);
+                } else {
+                    System.setProperty(name, value);
+                }
+            });
         }
     }
 }
