@@ -162,34 +162,10 @@ final class AutotuneFile {
         }
     }
 
-    /** The processor, read once from /proc/cpuinfo ("unknown" elsewhere). */
+    /** The processor ("unknown" where {@code /proc/cpuinfo} cannot be read). */
     private static final class Cpu {
-        static final String DESCRIPTION = cpuModel() + " avx512f=" + hasAvx512();
-    }
-
-    private static String cpuModel() {
-        for (String line : cpuinfo()) {
-            if (line.startsWith("model name")) {
-                return line.substring(line.indexOf(':') + 1).trim();
-            }
-        }
-        return "unknown";
-    }
-
-    private static boolean hasAvx512() {
-        for (String line : cpuinfo()) {
-            if (line.startsWith("flags") && (" " + line + " ").contains(" avx512f ")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static List<String> cpuinfo() {
-        try {
-            return Files.readAllLines(Path.of("/proc/cpuinfo"), StandardCharsets.ISO_8859_1);
-        } catch (IOException | RuntimeException e) {
-            return List.of();
-        }
+        static final CpuInfo INFO = CpuInfo.current();
+        static final String DESCRIPTION = (INFO.model().isEmpty() ? "unknown" : INFO.model()) + " avx512f="
+                + INFO.flags().contains("avx512f");
     }
 }

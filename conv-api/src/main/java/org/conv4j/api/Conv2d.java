@@ -49,16 +49,16 @@ import java.util.function.Supplier;
 public final class Conv2d {
 
     /** System property that pins the backend by name, e.g. {@code -Dconv4j.backend=naive}. */
-    public static final String BACKEND_PROPERTY = "conv4j.backend";
+    public static final String BACKEND_PROPERTY = Settings.BACKEND;
 
     /** System property that switches autotune mode on: {@code -Dconv4j.autotune=true}. */
-    public static final String AUTOTUNE_PROPERTY = "conv4j.autotune";
+    public static final String AUTOTUNE_PROPERTY = Settings.AUTOTUNE;
 
     /**
      * System property naming the autotune cache file, read when autotune mode first needs it: decisions are
      * loaded from it and written back after each new one (see {@link #setAutotuneCache}).
      */
-    public static final String AUTOTUNE_CACHE_PROPERTY = "conv4j.autotune.cache";
+    public static final String AUTOTUNE_CACHE_PROPERTY = Settings.AUTOTUNE_CACHE;
 
     private static final Autotuner AUTOTUNER = new Autotuner();
     private static volatile Boolean autotune;
@@ -300,7 +300,7 @@ public final class Conv2d {
         if (set != null) {
             return set;
         }
-        return Boolean.parseBoolean(System.getProperty(AUTOTUNE_PROPERTY, "false").trim());
+        return Boolean.parseBoolean(Settings.valueOrDefault(AUTOTUNE_PROPERTY));
     }
 
     /**
@@ -327,8 +327,8 @@ public final class Conv2d {
         if (!cacheFileInitialised) {
             synchronized (AUTOTUNER) {
                 if (!cacheFileInitialised) {
-                    String path = System.getProperty(AUTOTUNE_CACHE_PROPERTY);
-                    AUTOTUNER.useFile(path == null || path.isBlank() ? null : Path.of(path.trim()), backends());
+                    String path = Settings.value(AUTOTUNE_CACHE_PROPERTY);
+                    AUTOTUNER.useFile(path == null ? null : Path.of(path), backends());
                     cacheFileInitialised = true;
                 }
             }
@@ -337,8 +337,7 @@ public final class Conv2d {
     }
 
     private static String pinnedName() {
-        String pinned = System.getProperty(BACKEND_PROPERTY);
-        return pinned == null || pinned.isBlank() ? null : pinned.trim();
+        return Settings.value(BACKEND_PROPERTY);
     }
 
     /**

@@ -18,16 +18,10 @@ import java.util.stream.IntStream;
  * Between the orders each image is a transpose of a {@code (C, plane)} matrix, done in bands of {@code len}
  * pixels so that a band's source and target stay in the cache: {@code C} runs of {@code len} floats on the NCHW
  * side, one run of {@code len*C} floats on the NHWC side. A heap side is read or written in place; a native side
- * is read or written in bulk runs through a scratch band (a direct buffer has no array to index). From {@link #PARALLEL_MIN_FLOATS} floats on, the bands (or the bulk copy's chunks) are shared among the
+ * is read or written in bulk runs through a scratch band (a direct buffer has no array to index). From twice {@link ParallelChunks#MIN_FLOATS} floats on, the bands (or the bulk copy's chunks) are shared among the
  * processors; each task writes a disjoint part of the target.
  */
 final class LayoutCopy {
-
-    /**
-     * The size from which a copy is split among the processors: about a megabyte, where the copy takes tens of
-     * microseconds and a hand-off to the common pool (a few microseconds) is small beside it.
-     */
-    static final int PARALLEL_MIN_FLOATS = 1 << 18;
 
     /** Floats in one band: 64 KiB, so that a band's source and target stay in the L2 cache. */
     private static final int BAND_FLOATS = 16384;
@@ -111,8 +105,7 @@ final class LayoutCopy {
     static void copy(Store from, MemoryLayout fromLayout, Store to, MemoryLayout toLayout, int batch, int channels,
                      int plane) {
         long total = (long) batch * channels * plane;
-        int tasks = (int) Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(),
-                total / PARALLEL_MIN_FLOATS));
+        int tasks = ParallelChunks.count(total);
         if (fromLayout == toLayout || channels == 1 || plane == 1) {
             int size = (int) total;
             forEach(tasks, t -> bulk(from, to, (int) ((long) size * t / tasks), (int) ((long) size * (t + 1) / tasks)));

@@ -31,7 +31,7 @@ public final class Workspace {
     public static final long MIN_LIMIT_BYTES = 4L << 10;
 
     /** System property overriding {@link #DEFAULT_LIMIT_BYTES}, e.g. {@code 512m}, {@code 1g}, {@code 65536}. */
-    public static final String LIMIT_PROPERTY = "conv4j.workspace.limit";
+    public static final String LIMIT_PROPERTY = Settings.WORKSPACE_LIMIT;
 
     private Workspace() {
     }
@@ -54,8 +54,8 @@ public final class Workspace {
      * @throws IllegalArgumentException if the property is set but not a valid size
      */
     public static long defaultLimitBytes() {
-        String value = System.getProperty(LIMIT_PROPERTY);
-        if (value == null || value.isBlank()) {
+        String value = Settings.value(LIMIT_PROPERTY);
+        if (value == null) {
             return DEFAULT_LIMIT_BYTES;
         }
         try {

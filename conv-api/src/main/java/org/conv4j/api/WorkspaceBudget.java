@@ -44,7 +44,7 @@ import java.util.function.ToLongFunction;
 public final class WorkspaceBudget {
 
     /** System property: the total bytes of workspace of all concurrent calls, e.g. {@code 512m}, {@code 2g}. */
-    public static final String TOTAL_PROPERTY = "conv4j.workspace.total";
+    public static final String TOTAL_PROPERTY = Settings.WORKSPACE_TOTAL;
 
     /** JavaCPP's cap on the native memory it allocates (0 means none); by default it equals the max heap. */
     public static final String JAVACPP_MAX_BYTES_PROPERTY = "org.bytedeco.javacpp.maxBytes";
@@ -120,8 +120,8 @@ public final class WorkspaceBudget {
      * @throws IllegalArgumentException if the property is set but not a valid size
      */
     public static long defaultTotalBytes() {
-        String value = System.getProperty(TOTAL_PROPERTY);
-        if (value != null && !value.isBlank()) {
+        String value = Settings.value(TOTAL_PROPERTY);
+        if (value != null) {
             try {
                 return Workspace.checkLimit(Workspace.parseBytes(value));
             } catch (IllegalArgumentException e) {

@@ -1,6 +1,7 @@
 package org.conv4j.direct;
 
 import java.util.Arrays;
+import org.conv4j.api.Tensor4D;
 
 /**
  * Output rows of one plane of a multi-channel 2D correlation, over {@code float[]} with offsets:
@@ -52,7 +53,8 @@ final class CorrelationKernels {
             // zero padding; with absent padding only if no weight is non-finite (there w * 0 would be NaN,
             // not nothing). A contiguous run (stride 1) spans at most the input's pitch; wider rows are
             // gathered row by row.
-            boolean wholeRows = g.zeroPadding || allFinite(w, wBase, channels * g.kernelH * g.kernelW);
+            boolean wholeRows = g.zeroPadding
+                    || Tensor4D.allFinite(w, wBase, wBase + channels * g.kernelH * g.kernelW);
             int from = wholeRows ? 0 : g.interiorColLo;
             int to = wholeRows ? g.outW : g.interiorColHi;
             boolean contiguous = contiguous(g) && to - from <= g.inW;
@@ -72,15 +74,6 @@ final class CorrelationKernels {
     /** True if a run is one stretch of the input (stride 1 both ways); otherwise each run row is gathered. */
     private static boolean contiguous(PlaneGeometry g) {
         return g.strideH == 1 && g.strideW == 1;
-    }
-
-    private static boolean allFinite(float[] w, int from, int length) {
-        for (int e = from; e < from + length; e++) {
-            if (!Float.isFinite(w[e])) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** The columns outside {@code [interiorColLo, interiorColHi)} of output row {@code oh}, one by one. */

@@ -2,6 +2,7 @@ package org.conv4j.onednn;
 
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
+import org.conv4j.api.ParallelChunks;
 
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -14,8 +15,8 @@ import java.util.stream.IntStream;
  *
  * <p>The copies go through direct {@link FloatBuffer} views of the block (the JDK's bulk copy, no JNI: JavaCPP's
  * {@code FloatPointer.put(float[])} copies the whole Java array in and out of a temporary C array on every
- * call). Copies of at least {@link OnednnBackend#PARALLEL_MIN_FLOATS} floats are split into contiguous
- * chunks, one per processor, run on the common fork-join pool.
+ * call). Large copies are split into contiguous chunks run on the common fork-join pool
+ * ({@link ParallelChunks}).
  */
 final class NativeBuffer implements AutoCloseable {
 
@@ -72,16 +73,16 @@ final class NativeBuffer implements AutoCloseable {
     }
 
     /**
-     * Runs {@code copy} over floats {@code 0 .. length - 1} of the buffer in {@link Chunks} (they write disjoint
+     * Runs {@code copy} over floats {@code 0 .. length - 1} of the buffer in {@link ParallelChunks} (they write disjoint
      * memory), on the calling thread below the parallel size; no chunk exceeds {@link #MAX_VIEW_FLOATS}.
      */
     private static void inChunks(int length, ChunkCopy copy) {
-        int parallel = Chunks.parallel(length);
+        int parallel = ParallelChunks.count(length);
         int chunks = Math.max(Math.max(1, parallel), (int) ((length + (long) MAX_VIEW_FLOATS - 1) / MAX_VIEW_FLOATS));
         IntStream each = IntStream.range(0, chunks);
         (parallel > 1 ? each.parallel() : each).forEach(c -> {
-            int from = Chunks.start(length, c, chunks);
-            copy.copy(from, Chunks.start(length, c + 1, chunks) - from);
+            int from = ParallelChunks.start(length, c, chunks);
+            copy.copy(from, ParallelChunks.start(length, c + 1, chunks) - from);
         });
     }
 

@@ -128,13 +128,6 @@ public final class OnednnBackend extends AbstractConvBackend {
      */
     static final int PLAN_CACHE_CAPACITY = 128;
 
-    /**
-     * Copies between Java arrays and native buffers, and scans for non-finite values, of at least this many
-     * floats (1 MiB) are split over the processors: below it, handing chunks to the fork-join pool costs more
-     * than it saves (docs/onednn.md, section 5).
-     */
-    static final int PARALLEL_MIN_FLOATS = 1 << 18;
-
     /** Pass of a cached plan. */
     enum Pass {
         FORWARD,

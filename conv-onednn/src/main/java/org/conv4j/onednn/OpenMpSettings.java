@@ -4,6 +4,7 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
+import org.conv4j.api.Settings;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -34,17 +35,17 @@ import java.util.Locale;
  */
 final class OpenMpSettings {
 
-    /** {@code passive} (default), {@code active}, or {@code off}. */
-    static final String WAIT_POLICY_PROPERTY = "conv4j.onednn.waitPolicy";
-    /** Threads per oneDNN primitive; unset: OpenMP's default, one per core. */
-    static final String THREADS_PROPERTY = "conv4j.onednn.threads";
+    /** {@code passive} (default), {@code active}, or {@code off} ({@link Settings}). */
+    static final String WAIT_POLICY_PROPERTY = Settings.ONEDNN_WAIT_POLICY;
+    /** Threads per oneDNN primitive; unset: OpenMP's default, one per core ({@link Settings}). */
+    static final String THREADS_PROPERTY = Settings.ONEDNN_THREADS;
 
     private OpenMpSettings() {
     }
 
     /** Sets the variables (see the class comment); call before oneDNN's natives load. */
     static synchronized void apply() {
-        String policy = System.getProperty(WAIT_POLICY_PROPERTY, "passive").trim().toLowerCase(Locale.ROOT);
+        String policy = Settings.valueOrDefault(WAIT_POLICY_PROPERTY).toLowerCase(Locale.ROOT);
         if (!policy.equals("passive") && !policy.equals("active") && !policy.equals("off")) {
             throw new IllegalArgumentException(WAIT_POLICY_PROPERTY + ": expected passive, active or off, got \""
                     + policy + "\"");
@@ -52,8 +53,8 @@ final class OpenMpSettings {
         if (!policy.equals("off")) {
             putIfAbsent("OMP_WAIT_POLICY", policy.toUpperCase(Locale.ROOT));
         }
-        String threads = System.getProperty(THREADS_PROPERTY);
-        if (threads != null && !threads.isBlank()) {
+        String threads = Settings.value(THREADS_PROPERTY);
+        if (threads != null) {
             if (!threads.trim().matches("[1-9][0-9]{0,5}")) {
                 throw new IllegalArgumentException(THREADS_PROPERTY + ": expected a positive thread count, got \""
                         + threads + "\"");

@@ -2,6 +2,7 @@ package org.conv4j.onednn;
 
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
+import org.conv4j.api.ParallelChunks;
 import org.conv4j.api.Tensor4D;
 
 import java.util.Arrays;
@@ -38,15 +39,15 @@ final class PaddedTaps {
 
     /**
      * True if some element of {@code a} is NaN or infinite ({@link Tensor4D#allFinite(float[], int, int)}), large
-     * arrays scanned in {@link Chunks}.
+     * arrays scanned in {@link ParallelChunks}.
      */
     static boolean hasNonFinite(float[] a) {
-        int chunks = Chunks.parallel(a.length);
+        int chunks = ParallelChunks.count(a.length);
         if (chunks <= 1) {
             return !Tensor4D.allFinite(a, 0, a.length);
         }
         return IntStream.range(0, chunks).parallel().anyMatch(c -> !Tensor4D.allFinite(a,
-                Chunks.start(a.length, c, chunks), Chunks.start(a.length, c + 1, chunks)));
+                ParallelChunks.start(a.length, c, chunks), ParallelChunks.start(a.length, c + 1, chunks)));
     }
 
     /**

@@ -4,6 +4,7 @@ import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
+import org.conv4j.api.ParallelChunks;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.naive.NaiveBackend;
 import org.conv4j.testkit.Agreement;
@@ -129,7 +130,7 @@ class PaddedTapsTest {
     /** Arrays scanned in parallel chunks: a value on either side of every chunk boundary is found. */
     @Test
     void hasNonFiniteFindsEveryKindInLargeArrays() {
-        assertFindsEveryKind(3 * OnednnBackend.PARALLEL_MIN_FLOATS + 5);
+        assertFindsEveryKind(3 * ParallelChunks.MIN_FLOATS + 5);
     }
 
     private static void assertFindsEveryKind(int length) {

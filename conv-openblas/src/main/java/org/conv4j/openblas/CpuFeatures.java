@@ -1,20 +1,16 @@
 package org.conv4j.openblas;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.conv4j.api.CpuInfo;
 
 /**
  * What the operating system says about the processor: its vendor and the feature flags the kernel has
- * enabled, read from the first processor entry of {@code /proc/cpuinfo}.
+ * enabled, read from the first processor entry of {@code /proc/cpuinfo} ({@link CpuInfo}), and the OpenBLAS
+ * kernels they allow.
  *
  * <p>Why the kernel's flags and not CPUID: a flag such as {@code avx512f} appears in {@code /proc/cpuinfo}
  * only when the CPU has the instructions <em>and</em> the kernel saves their register state (XCR0); a
@@ -50,15 +46,7 @@ public record CpuFeatures(String vendor, Set<String> flags) {
      * @return the features
      */
     public static CpuFeatures current() {
-        Path cpuinfo = Path.of("/proc/cpuinfo");
-        try {
-            if (Files.isReadable(cpuinfo)) {
-                return parse(Files.readString(cpuinfo, StandardCharsets.UTF_8));
-            }
-        } catch (IOException | RuntimeException e) {
-            // fall through: unknown features never enable anything
-        }
-        return UNKNOWN;
+        return of(CpuInfo.current());
     }
 
     /**
@@ -68,27 +56,11 @@ public record CpuFeatures(String vendor, Set<String> flags) {
      * @return the features
      */
     public static CpuFeatures parse(String cpuinfo) {
-        String vendor = "";
-        Set<String> flags = new HashSet<>();
-        boolean sawVendor = false;
-        boolean sawFlags = false;
-        for (String line : cpuinfo.split("\n")) {
-            int colon = line.indexOf(':');
-            if (colon < 0) {
-                continue;
-            }
-            String key = line.substring(0, colon).trim();
-            String value = line.substring(colon + 1).trim();
-            if (key.equals("vendor_id") && !sawVendor) {
-                vendor = value;
-                sawVendor = true;
-            } else if (key.equals("flags") && !sawFlags) {
-                flags.addAll(Arrays.asList(value.toLowerCase(Locale.ROOT).split("\\s+")));
-                flags.remove("");
-                sawFlags = true;
-            }
-        }
-        return new CpuFeatures(vendor, flags);
+        return of(CpuInfo.parse(cpuinfo));
+    }
+
+    private static CpuFeatures of(CpuInfo cpu) {
+        return new CpuFeatures(cpu.vendor(), cpu.flags());
     }
 
     /** {@return whether the vendor is AMD} */

@@ -5,6 +5,7 @@ import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
+import org.conv4j.api.Settings;
 
 import java.util.List;
 import java.util.Locale;
@@ -45,7 +46,7 @@ import java.util.Set;
 public final class OpenBlasSetup {
 
     /** System property: {@value #AUTO} (default), {@value #OFF}, or an OpenBLAS core name. */
-    public static final String CORETYPE_PROPERTY = "conv4j.openblas.coretype";
+    public static final String CORETYPE_PROPERTY = Settings.OPENBLAS_CORETYPE;
     /** Property value: force a core only where conv4j knows OpenBLAS's own choice is slower. */
     public static final String AUTO = "auto";
     /** Property value: never force a core (OpenBLAS's own detection, or the user's environment variable). */
@@ -59,7 +60,7 @@ public final class OpenBlasSetup {
      * {@link #DEFAULT_THREAD_TIMEOUT}, {@value #OFF} leaves OpenBLAS's own default (2^28 cycles, about 0.1 s).
      * An environment variable set by the user wins.
      */
-    public static final String THREAD_TIMEOUT_PROPERTY = "conv4j.openblas.threadTimeout";
+    public static final String THREAD_TIMEOUT_PROPERTY = Settings.OPENBLAS_THREAD_TIMEOUT;
     /** The environment variable OpenBLAS reads for its idle-thread timeout. */
     public static final String THREAD_TIMEOUT_VARIABLE = "OPENBLAS_THREAD_TIMEOUT";
     /**
@@ -144,7 +145,7 @@ public final class OpenBlasSetup {
             LOG.log(System.Logger.Level.WARNING, status.toString());
             return status;
         }
-        Decision d = decide(System.getProperty(CORETYPE_PROPERTY), NativeEnvironment.get(ENVIRONMENT_VARIABLE),
+        Decision d = decide(Settings.value(CORETYPE_PROPERTY), NativeEnvironment.get(ENVIRONMENT_VARIABLE),
                 CpuFeatures.current());
         Source source = d.source();
         String detail = d.detail();
@@ -154,7 +155,7 @@ public final class OpenBlasSetup {
                     + " in the native environment on this system; OpenBLAS chose by itself";
             LOG.log(System.Logger.Level.WARNING, detail);
         }
-        String timeout = threadTimeout(System.getProperty(THREAD_TIMEOUT_PROPERTY),
+        String timeout = threadTimeout(Settings.value(THREAD_TIMEOUT_PROPERTY),
                 NativeEnvironment.get(THREAD_TIMEOUT_VARIABLE));
         if (timeout != null && NativeEnvironment.get(THREAD_TIMEOUT_VARIABLE) == null
                 && !NativeEnvironment.put(THREAD_TIMEOUT_VARIABLE, timeout)) {

@@ -1,5 +1,6 @@
 package org.conv4j.openblas;
 
+import org.conv4j.api.Settings;
 import org.conv4j.openblas.OpenBlasSetup.Decision;
 import org.conv4j.openblas.OpenBlasSetup.Source;
 import org.conv4j.testkit.ChildJvm;
@@ -100,6 +101,14 @@ class OpenBlasSetupTest {
             assertTrue(e.getMessage().startsWith(OpenBlasSetup.THREAD_TIMEOUT_PROPERTY + ": expected"), e.getMessage());
             assertTrue(e.getMessage().contains("got \"" + bad + "\""), e.getMessage());
         }
+    }
+
+    /** The defaults {@link Settings} lists (and the README shows) are the ones this class applies. */
+    @Test
+    void settingsListTheseDefaults() {
+        assertEquals(OpenBlasSetup.AUTO, Settings.setting(OpenBlasSetup.CORETYPE_PROPERTY).defaultValue());
+        assertEquals(OpenBlasSetup.threadTimeout(null, null),
+                Settings.setting(OpenBlasSetup.THREAD_TIMEOUT_PROPERTY).defaultValue());
     }
 
     // ---- in a fresh JVM: the setting must reach OpenBLAS before it loads

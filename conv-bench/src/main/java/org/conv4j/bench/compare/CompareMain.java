@@ -10,6 +10,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.conv4j.api.Settings;
 import org.conv4j.bench.BenchShape;
 import org.conv4j.bench.Contender;
 import org.conv4j.bench.Contenders;
@@ -104,6 +105,7 @@ public final class CompareMain {
         out.println("conv-bench: " + shapes.size() + " shapes x " + passes.size() + " passes x "
                 + contenders.size() + " backends (" + names(contenders) + ")");
         out.println("machine: " + Machine.describe());
+        out.println("settings: " + String.join("; ", Settings.inEffect()));
 
         if (contenders.stream().anyMatch(c -> c.name().equals(org.conv4j.bench.Nd4jConv.NAME))) {
             loadNd4j(); // load the native libraries now, not inside the first timed case's progress line

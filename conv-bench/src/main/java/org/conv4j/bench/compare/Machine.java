@@ -1,9 +1,7 @@
 package org.conv4j.bench.compare;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Locale;
+import org.conv4j.api.CpuInfo;
 
 /** A one-line description of the machine and JVM, for reports. */
 final class Machine {
@@ -32,15 +30,7 @@ final class Machine {
     }
 
     static String cpuModel() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    return line.substring(line.indexOf(':') + 1).trim();
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux: fall through
-        }
-        return System.getProperty("os.arch");
+        String model = CpuInfo.current().model();
+        return model.isEmpty() ? System.getProperty("os.arch") : model;
     }
 }

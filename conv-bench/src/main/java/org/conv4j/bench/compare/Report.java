@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.conv4j.api.Conv2d;
 import org.conv4j.api.ConvPlan;
+import org.conv4j.api.Settings;
 import org.conv4j.bench.BenchShape;
 import org.conv4j.bench.Pass;
 import org.conv4j.bench.SkipRule;
@@ -33,6 +34,7 @@ final class Report {
         }
         md.append("`\n");
         md.append("- machine: ").append(Machine.describe()).append('\n');
+        md.append("- settings: ").append(String.join("; ", Settings.inEffect())).append('\n');
         if (results.stream().anyMatch(r -> r.contender().equals(org.conv4j.bench.Nd4jConv.NAME)) || !Double.isNaN(sgemm)) {
             md.append("- BLAS: ").append(Machine.openBlas()).append('\n');
         }

@@ -27,6 +27,8 @@ class CompareMainTest {
         assertTrue(out.contains("backend  pass"), out);
         String report = Files.readString(dir.resolve("report.md"));
         assertTrue(report.contains("## small-6x6x10-b1"), report);
+        assertTrue(report.contains("- settings: conv4j.backend"), report);
+        assertTrue(report.contains("conv4j.workspace.limit="), report);
         assertTrue(report.contains("| naive | forward |"), report);
         assertTrue(report.contains("![scaling-forward.png](scaling-forward.png)"), report);
         for (String png : new String[] {"scaling-forward.png", "scaling-backward.png", "layers-forward.png",
