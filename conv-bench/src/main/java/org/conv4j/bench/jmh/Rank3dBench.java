@@ -46,8 +46,11 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @Measurement(iterations = 3, time = 2)
 public class Rank3dBench {
 
-    /** A 3D layer's name ({@link RankLayers}). */
-    @Param({"unet3d-16-16x32x32", "unet3d-down-16to32", "c3d-conv1-8x56x56"})
+    /**
+     * A 3D layer's name ({@link RankLayers}); {@code unet3d-16-16x32x32} (the first default at twice the depth, about
+     * a second per naive call) is there to be chosen with {@code -p}.
+     */
+    @Param({"unet3d-16-8x32x32", "unet3d-down-16to32", "c3d-conv1-8x40x40"})
     public String layer;
 
     /** The name of a backend that runs 3D convolutions. */

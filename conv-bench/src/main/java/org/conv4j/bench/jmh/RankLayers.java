@@ -148,16 +148,18 @@ final class RankLayers {
     private static Map<String, Layer3d> layers3d() {
         Map<String, Layer3d> m = new LinkedHashMap<>();
         // Sizes scaled down from C3D (16x112x112 clips) and 3D U-Net (e.g. 132^3 patches) so that the naive
-        // reference runs one call in well under a second.
+        // reference runs one call in about a second at most: 0.1-0.3 GFLOP per forward pass.
         Conv3dParams same = Conv3dParams.builder().padding(1).build();
         for (Layer3d l : new Layer3d[] {
+            new Layer3d("unet3d-16-8x32x32", "3D U-Net level-1 conv: 16->16 at 8x32x32, 3x3x3, pad 1, batch 1",
+                    1, 16, 8, 32, 32, 16, 3, same),
             new Layer3d("unet3d-16-16x32x32", "3D U-Net level-1 conv: 16->16 at 16x32x32, 3x3x3, pad 1, batch 1",
                     1, 16, 16, 32, 32, 16, 3, same),
             new Layer3d("unet3d-down-16to32", "3D U-Net downsampling conv: 16->32, 16x32x32 -> 8x16x16, 3x3x3,"
                     + " stride 2, pad 1, batch 1", 1, 16, 16, 32, 32, 32, 3,
                     Conv3dParams.builder().stride(2).padding(1).build()),
-            new Layer3d("c3d-conv1-8x56x56", "C3D conv1 on a smaller clip: 3->64 at 8x56x56, 3x3x3, pad 1, batch 1",
-                    1, 3, 8, 56, 56, 64, 3, same),
+            new Layer3d("c3d-conv1-8x40x40", "C3D conv1 on a smaller clip: 3->64 at 8x40x40, 3x3x3, pad 1, batch 1",
+                    1, 3, 8, 40, 40, 64, 3, same),
         }) {
             m.put(l.name(), l);
         }
