@@ -1,7 +1,10 @@
 package org.conv4j.bench.jmh;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
 import org.conv4j.bench.BenchShape;
 import org.conv4j.bench.Contenders;
 import org.conv4j.bench.ShapeCatalog;
@@ -13,7 +16,9 @@ import org.conv4j.bench.ShapeCatalog;
  * <ul>
  *   <li>without {@code -p backend=...}, the {@code backend} parameter is set to every contender on the
  *       classpath (every conv4j backend found by ServiceLoader, then {@code nd4j}), so a new backend module
- *       is benchmarked without touching this code;</li>
+ *       is benchmarked without touching this code; except when every benchmark named on the command line is
+ *       one that lists its own backends ({@link RankBench}, {@link Rank3dBench}: their defaults are the
+ *       backends their question is about, and the other contenders would only be skipped);</li>
  *   <li>in {@code -p shape=...}, a catalogue group ({@code resnet50}, {@code large-kernel},
  *       {@code kernel-sweep}, {@code single-channel-2x2}, {@code headline}, {@code all}, ...) expands to its
  *       shape names.</li>
@@ -23,6 +28,16 @@ import org.conv4j.bench.ShapeCatalog;
  * every layer of a network ({@link AlternatingRatios}).
  */
 public final class BenchMain {
+
+    /** The benchmarks whose {@code backend} defaults are their own, not every contender. */
+    static final Set<String> OWN_BACKENDS = Set.of("RankBench", "Rank3dBench");
+
+    /** One alternative of a selector that names one of {@link #OWN_BACKENDS}, optionally with package and method. */
+    private static final Pattern OWN_BACKENDS_SELECTOR =
+            Pattern.compile("(?:[\\w.]*\\.)?(" + String.join("|", OWN_BACKENDS) + ")(?:\\.\\w+)?");
+
+    /** JMH's options that take no value; every other option takes the next argument as its value. */
+    private static final Set<String> FLAGS = Set.of("-h", "-l", "-lp", "-lprof", "-lrf");
 
     private BenchMain() {
     }
@@ -44,10 +59,14 @@ public final class BenchMain {
         List<String> out = new ArrayList<>();
         boolean backendGiven = false;
         boolean listing = false;
+        List<String> selectors = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
-            if (a.equals("-h") || a.equals("-l") || a.equals("-lp") || a.equals("-lprof") || a.equals("-lrf")) {
+            if (FLAGS.contains(a)) {
                 listing = true;
+            }
+            if (!a.startsWith("-")) {
+                selectors.add(a);
             }
             if (a.equals("-p") && i + 1 < args.length) {
                 String value = args[++i];
@@ -60,9 +79,15 @@ public final class BenchMain {
                 out.add(value);
             } else {
                 out.add(a);
+                if (a.startsWith("-") && !FLAGS.contains(a) && i + 1 < args.length) {
+                    out.add(args[++i]);
+                }
             }
         }
-        if (!backendGiven && !listing) {
+        boolean ownBackendsOnly = !selectors.isEmpty()
+                && selectors.stream().flatMap(sel -> Arrays.stream(sel.split("\\|")))
+                        .allMatch(alt -> OWN_BACKENDS_SELECTOR.matcher(alt).matches());
+        if (!backendGiven && !listing && !ownBackendsOnly) {
             out.add("-p");
             out.add("backend=" + String.join(",", contenders));
         }

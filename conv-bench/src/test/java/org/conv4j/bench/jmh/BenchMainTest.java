@@ -24,6 +24,23 @@ class BenchMainTest {
     }
 
     @Test
+    void leavesTheBackendsOfBenchmarksThatListTheirOwn() {
+        String[] rank = {"-f", "1", "-jvmArgsAppend", "-Xmx2g", "RankBench.call", "org.conv4j.bench.jmh.Rank3dBench",
+            "RankBench|Rank3dBench", "-p", "layer=wavenet-d1"};
+        assertArrayEquals(rank, BenchMain.rewrite(rank, FOUND));
+    }
+
+    @Test
+    void fillsTheBackendsWhenAnotherBenchmarkIsSelectedToo() {
+        assertArrayEquals(new String[] {"RankBench", "ConvBench", "-p", "backend=naive,im2col,nd4j"},
+                BenchMain.rewrite(new String[] {"RankBench", "ConvBench"}, FOUND));
+        assertArrayEquals(new String[] {"RankBench|ConvBench", "-p", "backend=naive,im2col,nd4j"},
+                BenchMain.rewrite(new String[] {"RankBench|ConvBench"}, FOUND));
+        assertArrayEquals(new String[] {"-i", "3", "-p", "backend=naive,im2col,nd4j"},
+                BenchMain.rewrite(new String[] {"-i", "3"}, FOUND));
+    }
+
+    @Test
     void leavesListingCommandsAlone() {
         assertArrayEquals(new String[] {"-l"}, BenchMain.rewrite(new String[] {"-l"}, FOUND));
         assertArrayEquals(new String[] {"-h"}, BenchMain.rewrite(new String[] {"-h"}, FOUND));
