@@ -116,7 +116,7 @@ public final class FftBackend extends AbstractConvBackend {
      * takes 0.01-1 ms, as long as a small layer's whole pass, and a network calls the same geometries again and
      * again. Plans are immutable, so sharing one between threads is safe.
      */
-    private FftPlanner.Plan plan(FftPlanner.Op op, ConvShape s) {
+    private FftPlanner.Plan plan(ConvPass op, ConvShape s) {
         PlanKey key = new PlanKey(op, s);
         synchronized (plans) {
             FftPlanner.Plan p = plans.get(key);
@@ -132,7 +132,7 @@ public final class FftBackend extends AbstractConvBackend {
     }
 
     /** A product and a geometry ({@link ConvShape} compares every size and parameter). */
-    private record PlanKey(FftPlanner.Op op, ConvShape shape) {
+    private record PlanKey(ConvPass op, ConvShape shape) {
     }
 
     private int transformLimit() {
@@ -166,10 +166,10 @@ public final class FftBackend extends AbstractConvBackend {
     @Override
     public double estimateNanos(ConvShape shape, ConvPass pass) {
         if (pass == ConvPass.FORWARD) {
-            return ESTIMATE_FIXED_NS + ESTIMATE_SCALE * FftPlanner.singleTileCost(FftPlanner.Op.FORWARD, shape);
+            return ESTIMATE_FIXED_NS + ESTIMATE_SCALE * FftPlanner.singleTileCost(ConvPass.FORWARD, shape);
         }
-        return 2 * ESTIMATE_FIXED_NS + ESTIMATE_SCALE * (FftPlanner.singleTileCost(FftPlanner.Op.INPUT_GRADIENT, shape)
-                + FftPlanner.singleTileCost(FftPlanner.Op.WEIGHT_GRADIENT, shape));
+        return 2 * ESTIMATE_FIXED_NS + ESTIMATE_SCALE * (FftPlanner.singleTileCost(ConvPass.INPUT_GRADIENT, shape)
+                + FftPlanner.singleTileCost(ConvPass.WEIGHT_GRADIENT, shape));
     }
 
     @Override
@@ -213,7 +213,7 @@ public final class FftBackend extends AbstractConvBackend {
                 Arrays.fill(y, base, base + plane, bias == null ? 0f : bias[k]);
             }
         }
-        FftPlanner.Plan plan = plan(FftPlanner.Op.FORWARD, s);
+        FftPlanner.Plan plan = plan(ConvPass.FORWARD, s);
         boolean xClean = !NonFinite.any(x);
         RealFft2D fft = plan.fft();
         Scaling scaling = Scaling.of(x, w);
@@ -246,7 +246,7 @@ public final class FftBackend extends AbstractConvBackend {
 
     /** dx: per group, {@code DX[n,c] = sum_k U[n,k] * W[k,c]}, cropped to the input positions. */
     private void inputGradient(ConvShape s, float[] w, float[] dy, float[] dx) {
-        FftPlanner.Plan plan = plan(FftPlanner.Op.INPUT_GRADIENT, s);
+        FftPlanner.Plan plan = plan(ConvPass.INPUT_GRADIENT, s);
         RealFft2D fft = plan.fft();
         Scaling scaling = Scaling.of(dy, w);
         float sy = scaling.first();
@@ -281,7 +281,7 @@ public final class FftBackend extends AbstractConvBackend {
 
     /** dw: per group, {@code DW[k,c] = sum_{n, tiles} X[n,c] * conj(U[n,k])}, read at the kernel taps. */
     private void weightGradient(ConvShape s, float[] x, float[] dy, float[] dw) {
-        FftPlanner.Plan plan = plan(FftPlanner.Op.WEIGHT_GRADIENT, s);
+        FftPlanner.Plan plan = plan(ConvPass.WEIGHT_GRADIENT, s);
         boolean xClean = !NonFinite.any(x);
         RealFft2D fft = plan.fft();
         Scaling scaling = Scaling.of(x, dy);

@@ -1,5 +1,6 @@
 package org.conv4j.fft;
 
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
 
@@ -14,12 +15,13 @@ import org.conv4j.api.ConvShape;
  */
 final class FftPlanner {
 
-    /** The three products. */
-    enum Op { FORWARD, INPUT_GRADIENT, WEIGHT_GRADIENT }
-
     /** A chosen size and tiling. */
     static final class Plan {
-        final Op op;
+        /**
+         * The product planned: {@link ConvPass#FORWARD}, {@link ConvPass#INPUT_GRADIENT} or
+         * {@link ConvPass#WEIGHT_GRADIENT}.
+         */
+        final ConvPass op;
         final AxisTiling h;
         final AxisTiling w;
         final double cost;
@@ -37,7 +39,7 @@ final class FftPlanner {
         final int upH;
         final int upW;
 
-        Plan(Op op, AxisTiling h, AxisTiling w, int decH, int decW, int upH, int upW, double cost) {
+        Plan(ConvPass op, AxisTiling h, AxisTiling w, int decH, int decW, int upH, int upW, double cost) {
             this.op = op;
             this.h = h;
             this.w = w;
@@ -68,12 +70,12 @@ final class FftPlanner {
     private FftPlanner() {
     }
 
-    static Plan plan(Op op, ConvShape s) {
+    static Plan plan(ConvPass op, ConvShape s) {
         return plan(op, s, FftSizes.maxTransform());
     }
 
     /** The cheapest plan with transform lengths at most {@code max}. */
-    static Plan plan(Op op, ConvShape s, int max) {
+    static Plan plan(ConvPass op, ConvShape s, int max) {
         Axes a = new Axes(op, s);
         int[] hs = candidates(a.eh, a.singleH, false, max);
         int[] ws = candidates(a.ew, a.singleW, true, max);
@@ -99,7 +101,7 @@ final class FftPlanner {
      * searching the others: an upper bound of the chosen plan's cost, cheap enough for
      * {@link FftBackend#estimateNanos}; infinite if no transform can hold the kernel.
      */
-    static double singleTileCost(Op op, ConvShape s) {
+    static double singleTileCost(ConvPass op, ConvShape s) {
         Axes a = new Axes(op, s);
         int max = FftSizes.maxTransform();
         int fh = FftSizes.nextGood(Math.max(Math.max(2, a.eh), a.singleH), false, max);
@@ -110,7 +112,7 @@ final class FftPlanner {
 
     /** The geometry one product's tiling works on: output and data lengths, kernel extents. */
     private static final class Axes {
-        final Op op;
+        final ConvPass op;
         final ConvShape s;
         final AxisTiling.Kind kind;
         final int outH;
@@ -122,15 +124,15 @@ final class FftPlanner {
         final int singleH;
         final int singleW;
 
-        Axes(Op op, ConvShape s) {
+        Axes(ConvPass op, ConvShape s) {
             ConvParams p = s.params();
             this.op = op;
             this.s = s;
-            kind = op == Op.INPUT_GRADIENT ? AxisTiling.Kind.CONVOLVE : AxisTiling.Kind.CORRELATE;
-            outH = op == Op.INPUT_GRADIENT ? s.inH() : s.outH();
-            outW = op == Op.INPUT_GRADIENT ? s.inW() : s.outW();
-            dataH = op == Op.INPUT_GRADIENT ? (s.outH() - 1) * p.strideH() + 1 : s.inH();
-            dataW = op == Op.INPUT_GRADIENT ? (s.outW() - 1) * p.strideW() + 1 : s.inW();
+            kind = op == ConvPass.INPUT_GRADIENT ? AxisTiling.Kind.CONVOLVE : AxisTiling.Kind.CORRELATE;
+            outH = op == ConvPass.INPUT_GRADIENT ? s.inH() : s.outH();
+            outW = op == ConvPass.INPUT_GRADIENT ? s.inW() : s.outW();
+            dataH = op == ConvPass.INPUT_GRADIENT ? (s.outH() - 1) * p.strideH() + 1 : s.inH();
+            dataW = op == ConvPass.INPUT_GRADIENT ? (s.outW() - 1) * p.strideW() + 1 : s.inW();
             eh = s.dilatedKernelH();
             ew = s.dilatedKernelW();
             singleH = AxisTiling.singleTileLength(kind, outH, p.strideH(), p.padTop(), eh, dataH);
@@ -141,16 +143,16 @@ final class FftPlanner {
     /** The plan with transform lengths {@code fh x fw}, or null if they cannot hold the kernel. */
     private static Plan evaluate(Axes a, int fh, int fw) {
         ConvParams p = a.s.params();
-        Op op = a.op;
+        ConvPass op = a.op;
         AxisTiling th = AxisTiling.of(a.kind, fh, a.outH, p.strideH(), p.padTop(), a.eh, a.dataH);
         AxisTiling tw = th == null ? null : AxisTiling.of(a.kind, fw, a.outW, p.strideW(), p.padLeft(), a.ew, a.dataW);
         if (tw == null) {
             return null;
         }
-        int decH = decimation(op, fh, op == Op.FORWARD ? p.strideH() : p.dilationH(), false);
-        int decW = decimation(op, fw, op == Op.FORWARD ? p.strideW() : p.dilationW(), true);
-        int upH = op == Op.FORWARD ? 1 : divisor(fh, p.strideH(), false);
-        int upW = op == Op.FORWARD ? 1 : divisor(fw, p.strideW(), true);
+        int decH = decimation(op, fh, op == ConvPass.FORWARD ? p.strideH() : p.dilationH(), false);
+        int decW = decimation(op, fw, op == ConvPass.FORWARD ? p.strideW() : p.dilationW(), true);
+        int upH = op == ConvPass.FORWARD ? 1 : divisor(fh, p.strideH(), false);
+        int upW = op == ConvPass.FORWARD ? 1 : divisor(fw, p.strideW(), true);
         return new Plan(op, th, tw, decH, decW, upH, upW, cost(op, a.s, th, tw, decH, decW, upH, upW));
     }
 
@@ -169,8 +171,8 @@ final class FftPlanner {
      * {@code f}, leaving at least 2 (an even number for the width); else 1. The input gradient's outputs
      * are contiguous: never decimated.
      */
-    static int decimation(Op op, int f, int step, boolean width) {
-        return op == Op.INPUT_GRADIENT ? 1 : divisor(f, step, width);
+    static int decimation(ConvPass op, int f, int step, boolean width) {
+        return op == ConvPass.INPUT_GRADIENT ? 1 : divisor(f, step, width);
     }
 
     /** {@code step} if it is above 1 and divides {@code f} leaving at least 2 (even for a width), else 1. */
@@ -183,7 +185,7 @@ final class FftPlanner {
     }
 
     /** Model cost in ns (see {@link FftSizes}). */
-    static double cost(Op op, ConvShape s, AxisTiling th, AxisTiling tw, int decH, int decW, int upH, int upW) {
+    static double cost(ConvPass op, ConvShape s, AxisTiling th, AxisTiling tw, int decH, int decW, int upH, int upW) {
         int fh = th.f;
         int fw = tw.f;
         double tiles = (double) th.tiles * tw.tiles;
@@ -205,7 +207,7 @@ final class FftPlanner {
                 (long) (th.perTile - 1) * th.stride + th.extent));
         double kernels = k * cg * FftSizes.transform2dCost(fh, fw, kernelRows);
         // an output-gradient tile: transformed on the small grid, then its spectrum replicated
-        int gradTileRows = op == Op.INPUT_GRADIENT
+        int gradTileRows = op == ConvPass.INPUT_GRADIENT
                 ? Math.min(fh, (th.perTile + th.extent - 1 + th.stride - 1) / th.stride) : outRows;
         double gradTransform = FftSizes.transform2dCost(fh / upH, fw / upW, Math.min(fh / upH, gradTileRows))
                 + (upH * upW > 1 ? 4 * FftSizes.COPY_NS * planeSize : 0);

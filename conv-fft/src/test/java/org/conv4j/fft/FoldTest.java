@@ -1,5 +1,6 @@
 package org.conv4j.fft;
 
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
@@ -93,7 +94,7 @@ class FoldTest {
     void theForwardPassOfAStridedLayerIsPlannedOnTheDecimatedGrid() {
         ConvShape s = ConvShape.forward(Tensor4D.zeros(1, 3, 227, 227), Tensor4D.zeros(96, 3, 11, 11), null,
                 ConvParams.builder().stride(4).build());
-        FftPlanner.Plan plan = FftPlanner.plan(FftPlanner.Op.FORWARD, s, FftSizes.maxTransform());
+        FftPlanner.Plan plan = FftPlanner.plan(ConvPass.FORWARD, s, FftSizes.maxTransform());
         assertTrue(plan.decH == 4 && plan.decW == 4, plan.toString());
     }
 }

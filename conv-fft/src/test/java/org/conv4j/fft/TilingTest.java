@@ -1,5 +1,6 @@
 package org.conv4j.fft;
 
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
@@ -42,7 +43,7 @@ class TilingTest {
         ConvShape s = ConvShape.forward(x, wt, b, p);
         Tensor4D dy = Tensor4D.random(3, n, k, s.outH(), s.outW());
         int cap = 20;
-        for (FftPlanner.Op op : FftPlanner.Op.values()) {
+        for (ConvPass op : ConvPass.values()) {
             FftPlanner.Plan tiled = FftPlanner.plan(op, s, cap);
             assertTrue(tiled.tiles() > 1, "the capped plan must tile: " + tiled);
         }

@@ -1,5 +1,6 @@
 package org.conv4j.onednn;
 
+import org.conv4j.api.ConvPass;
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.convolution_backward_data;
 import org.bytedeco.dnnl.convolution_backward_weights;
@@ -8,7 +9,6 @@ import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.global.dnnl;
 import org.conv4j.api.ConvParams;
-import org.conv4j.onednn.OnednnBackend.Pass;
 
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_BIAS;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
@@ -20,8 +20,8 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
 /**
  * A backward pass of one {@link Geometry}: oneDNN's backward-data primitive ({@code dL/dx} from {@code dL/dy}
  * and the weights) and/or backward-weights primitive ({@code dL/dw}, and {@code dL/db} if the geometry has a
- * bias, from the input and {@code dL/dy}), as the pass asks: {@link Pass#BACKWARD} both,
- * {@link Pass#INPUT_GRADIENT} backward-data alone, {@link Pass#WEIGHT_GRADIENT} backward-weights alone. Both
+ * bias, from the input and {@code dL/dy}), as the pass asks: {@link ConvPass#BACKWARD} both,
+ * {@link ConvPass#INPUT_GRADIENT} backward-data alone, {@link ConvPass#WEIGHT_GRADIENT} backward-weights alone. Both
  * are created with a forward {@code forward_training} primitive descriptor as the hint oneDNN requires, the
  * activations in the layout {@link #activationsTag} picks, the weights {@code any}, and the reorders from and
  * to conv4j's plain layouts.
@@ -43,7 +43,7 @@ final class BackwardPlan {
     static final int DIFF_BIAS = 9;
 
     final Geometry geometry;
-    final Pass pass;
+    final ConvPass pass;
     /** The input, as backward-weights reads it; null without backward-weights. */
     final Transfer src;
     /** {@code dL/dy}, as the first primitive (backward-data if present, else backward-weights) reads it. */
@@ -80,7 +80,7 @@ final class BackwardPlan {
         }
     }
 
-    BackwardPlan(Geometry g, Pass pass) {
+    BackwardPlan(Geometry g, ConvPass pass) {
         this.geometry = g;
         this.pass = pass;
         Descriptors d = describe(g, pass, activationsTag(g));
@@ -129,18 +129,18 @@ final class BackwardPlan {
     }
 
     /** The primitive descriptors of {@code pass}, with the activations in layout {@code activations}. */
-    private static Descriptors describe(Geometry g, Pass pass, memory.format_tag activations) {
+    private static Descriptors describe(Geometry g, ConvPass pass, memory.format_tag activations) {
         try (primitive_attr attr = Dnnl.userScratchpad()) {
             memory.desc src = Dnnl.desc(activations, g.srcDims());
             memory.desc weights = Dnnl.desc(memory.format_tag.any, g.weightsDims());
             memory.desc bias = g.bias() ? Dnnl.desc(memory.format_tag.any, g.filters()) : null;
             memory.desc dst = Dnnl.desc(activations, g.dstDims());
             try (convolution_forward.primitive_desc hint = forwardTraining(g, attr, src, weights, bias, dst)) {
-                convolution_backward_data.primitive_desc data = pass == Pass.WEIGHT_GRADIENT ? null
+                convolution_backward_data.primitive_desc data = pass == ConvPass.WEIGHT_GRADIENT ? null
                         : new convolution_backward_data.primitive_desc(Dnnl.engine(), dnnl.algorithm.convolution_direct,
                                 src, weights, dst, g.strides(), g.dilates(), g.paddingL(), g.paddingR(), hint, attr,
                                 false);
-                convolution_backward_weights.primitive_desc weightsPd = pass == Pass.INPUT_GRADIENT ? null
+                convolution_backward_weights.primitive_desc weightsPd = pass == ConvPass.INPUT_GRADIENT ? null
                         : bias != null
                         ? new convolution_backward_weights.primitive_desc(Dnnl.engine(),
                                 dnnl.algorithm.convolution_direct, src, weights, bias, dst, g.strides(), g.dilates(),

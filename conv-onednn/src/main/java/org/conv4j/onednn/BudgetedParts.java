@@ -1,5 +1,6 @@
 package org.conv4j.onednn;
 
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.WorkspaceBudget;
 
@@ -15,7 +16,7 @@ final class BudgetedParts {
     }
 
     /** The part and its grant; the caller returns the grant with its context ({@link ContextPool#release}). */
-    static WorkspaceBudget.Planned<Integer> acquire(OnednnBackend backend, ConvShape s, OnednnBackend.Pass pass,
+    static WorkspaceBudget.Planned<Integer> acquire(OnednnBackend backend, ConvShape s, ConvPass pass,
                                                     boolean bias) {
         int wanted = backend.imagesPerPart(s, pass, bias);
         return WorkspaceBudget.global().acquirePlan(
@@ -24,7 +25,7 @@ final class BudgetedParts {
     }
 
     /** The most images, 1 to {@code most}, whose buffers fit in {@code bytes} (1 if none does). */
-    static int largestWithin(ConvShape s, OnednnBackend.Pass pass, boolean bias, int most, long bytes) {
+    static int largestWithin(ConvShape s, ConvPass pass, boolean bias, int most, long bytes) {
         int fits = 1;
         int tooLarge = most + 1;
         while (tooLarge - fits > 1) {

@@ -128,18 +128,8 @@ public final class OnednnBackend extends AbstractConvBackend {
      */
     static final int PLAN_CACHE_CAPACITY = 128;
 
-    /** Pass of a cached plan. */
-    enum Pass {
-        FORWARD,
-        /** {@code dL/dx}, {@code dL/dw} and {@code dL/db}. */
-        BACKWARD,
-        /** {@code dL/dx} alone. */
-        INPUT_GRADIENT,
-        /** {@code dL/dw} alone. */
-        WEIGHT_GRADIENT
-    }
-
-    private record Key(Pass pass, Geometry geometry) {
+    /** A cached plan's key: the pass (forward, backward, or one gradient alone) and the geometry of its part. */
+    private record Key(ConvPass pass, Geometry geometry) {
     }
 
     private static final PlanCache<Key, Object> PLANS = new PlanCache<>(PLAN_CACHE_CAPACITY);
@@ -304,7 +294,7 @@ public final class OnednnBackend extends AbstractConvBackend {
             return forwardInto(SingleColumn.input(s, input), weight, bias, SingleColumn.params(s), output);
         }
         boolean hasBias = bias != null;
-        WorkspaceBudget.Planned<Integer> granted = BudgetedParts.acquire(this, s, Pass.FORWARD, hasBias);
+        WorkspaceBudget.Planned<Integer> granted = BudgetedParts.acquire(this, s, ConvPass.FORWARD, hasBias);
         int part = granted.plan();
         Context ctx = contexts.acquire(granted.grant());
         try {
@@ -335,7 +325,7 @@ public final class OnednnBackend extends AbstractConvBackend {
         boolean hasBias = bias != null;
         MemoryLayout layout = input.layout();
         try (Tensor4D.Pin in = input.pin(); Tensor4D.Pin out = output.pin()) {
-            WorkspaceBudget.Planned<Integer> granted = BudgetedParts.acquire(this, s, Pass.FORWARD, hasBias);
+            WorkspaceBudget.Planned<Integer> granted = BudgetedParts.acquire(this, s, ConvPass.FORWARD, hasBias);
             int part = granted.plan();
             Context ctx = contexts.acquire(granted.grant());
             try {
@@ -366,7 +356,7 @@ public final class OnednnBackend extends AbstractConvBackend {
         Tensor4D dw = s.newWeight();
         float[] db = new float[s.outChannels()];
         float[] finite = PaddedTaps.finiteWeights(weight.data());
-        backward(s, Pass.BACKWARD, input.data(), finite, gradOutput.data(), dx.data(), dw.data(), db);
+        backward(s, ConvPass.BACKWARD, input.data(), finite, gradOutput.data(), dx.data(), dw.data(), db);
         PaddedTaps.inputGradient(s, weight.data(), finite, gradOutput.data(), dx.data());
         PaddedTaps.weightGradient(s, gradOutput.data(), dw.data());
         return new ConvGradients(dx, dw, db);
@@ -377,7 +367,7 @@ public final class OnednnBackend extends AbstractConvBackend {
     protected Tensor4D inputGradient(ConvShape s, Tensor4D weight, Tensor4D gradOutput) {
         Tensor4D dx = s.newInput();
         float[] finite = PaddedTaps.finiteWeights(weight.data());
-        backward(s, Pass.INPUT_GRADIENT, null, finite, gradOutput.data(), dx.data(), null, null);
+        backward(s, ConvPass.INPUT_GRADIENT, null, finite, gradOutput.data(), dx.data(), null, null);
         PaddedTaps.inputGradient(s, weight.data(), finite, gradOutput.data(), dx.data());
         return dx;
     }
@@ -386,7 +376,7 @@ public final class OnednnBackend extends AbstractConvBackend {
     @Override
     protected Tensor4D weightGradient(ConvShape s, Tensor4D input, Tensor4D gradOutput) {
         Tensor4D dw = s.newWeight();
-        backward(s, Pass.WEIGHT_GRADIENT, input.data(), null, gradOutput.data(), null, dw.data(), null);
+        backward(s, ConvPass.WEIGHT_GRADIENT, input.data(), null, gradOutput.data(), null, dw.data(), null);
         PaddedTaps.weightGradient(s, gradOutput.data(), dw.data());
         return dw;
     }
@@ -397,9 +387,9 @@ public final class OnednnBackend extends AbstractConvBackend {
      */
     void gradients(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput, float[] dx, float[] dw) {
         if (dw == null) {
-            backward(s, Pass.INPUT_GRADIENT, null, weight.data(), gradOutput.data(), dx, null, null);
+            backward(s, ConvPass.INPUT_GRADIENT, null, weight.data(), gradOutput.data(), dx, null, null);
         } else {
-            backward(s, Pass.WEIGHT_GRADIENT, input.data(), null, gradOutput.data(), null, dw, null);
+            backward(s, ConvPass.WEIGHT_GRADIENT, input.data(), null, gradOutput.data(), null, dw, null);
         }
     }
 
@@ -409,7 +399,7 @@ public final class OnednnBackend extends AbstractConvBackend {
      * the parts. Arrays of gradients the pass does not compute are null; {@code db} is null for the passes
      * without bias gradient.
      */
-    private void backward(ConvShape s, Pass pass, float[] x, float[] w, float[] dy, float[] dx, float[] dw,
+    private void backward(ConvShape s, ConvPass pass, float[] x, float[] w, float[] dy, float[] dx, float[] dw,
                           float[] db) {
         boolean bias = db != null;
         WorkspaceBudget.Planned<Integer> granted = BudgetedParts.acquire(this, s, pass, bias);
@@ -463,15 +453,15 @@ public final class OnednnBackend extends AbstractConvBackend {
     }
 
     static ForwardPlan forwardPlan(Geometry g) {
-        return (ForwardPlan) PLANS.get(new Key(Pass.FORWARD, g), k -> new ForwardPlan(k.geometry()));
+        return (ForwardPlan) PLANS.get(new Key(ConvPass.FORWARD, g), k -> new ForwardPlan(k.geometry()));
     }
 
-    private static BackwardPlan backwardPlan(Pass pass, Geometry g) {
+    private static BackwardPlan backwardPlan(ConvPass pass, Geometry g) {
         return (BackwardPlan) PLANS.get(new Key(pass, g), k -> new BackwardPlan(k.geometry(), k.pass()));
     }
 
-    private static long workspaceBytes(Pass pass, Geometry g) {
-        return pass == Pass.FORWARD ? forwardPlan(g).workspaceBytes : backwardPlan(pass, g).workspaceBytes;
+    private static long workspaceBytes(ConvPass pass, Geometry g) {
+        return pass == ConvPass.FORWARD ? forwardPlan(g).workspaceBytes : backwardPlan(pass, g).workspaceBytes;
     }
 
     /**
@@ -480,7 +470,7 @@ public final class OnednnBackend extends AbstractConvBackend {
      * from oneDNN's primitive descriptors, not estimated, and no code is generated for the sizes tried).
      * Remembered per geometry.
      */
-    int imagesPerPart(ConvShape s, Pass pass, boolean bias) {
+    int imagesPerPart(ConvShape s, ConvPass pass, boolean bias) {
         Geometry whole = Geometry.of(s, s.batch(), bias);
         return partSizes.get(new Key(pass, whole), key -> {
             if (workspaceBytes(pass, whole) <= workspaceBytes) {
@@ -506,7 +496,7 @@ public final class OnednnBackend extends AbstractConvBackend {
     }
 
     /** The workspace bytes of one call of {@code images} images of {@code s} (for tests). */
-    static long workspaceBytes(ConvShape s, Pass pass, boolean bias, int images) {
+    static long workspaceBytes(ConvShape s, ConvPass pass, boolean bias, int images) {
         return workspaceBytes(pass, Geometry.of(s, images, bias));
     }
 
@@ -519,6 +509,6 @@ public final class OnednnBackend extends AbstractConvBackend {
     /** The implementations oneDNN chose for this geometry, forward and backward (for reports and docs). */
     static String implementations(ConvShape s, boolean bias) {
         return forwardPlan(Geometry.of(s, s.batch(), bias)).implementation + " | "
-                + backwardPlan(Pass.BACKWARD, Geometry.of(s, s.batch(), true)).implementation;
+                + backwardPlan(ConvPass.BACKWARD, Geometry.of(s, s.batch(), true)).implementation;
     }
 }

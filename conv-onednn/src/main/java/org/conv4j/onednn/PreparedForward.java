@@ -1,5 +1,6 @@
 package org.conv4j.onednn;
 
+import org.conv4j.api.ConvPass;
 import org.bytedeco.javacpp.FloatPointer;
 import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvShape;
@@ -54,7 +55,7 @@ final class PreparedForward implements PreparedConvolution {
     /** Whether {@code s}'s whole batch fits one part and needs none of the paths the prepared one skips. */
     static boolean covers(OnednnBackend backend, ConvShape s, boolean bias) {
         return !s.hasPaddingOnlyOutputs() && !s.params().isPaddedWithCopies() && !SingleColumn.affects(s)
-                && backend.imagesPerPart(s, OnednnBackend.Pass.FORWARD, bias) == s.batch();
+                && backend.imagesPerPart(s, ConvPass.FORWARD, bias) == s.batch();
     }
 
     @Override

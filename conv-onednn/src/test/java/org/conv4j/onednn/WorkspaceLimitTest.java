@@ -1,5 +1,6 @@
 package org.conv4j.onednn;
 
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
@@ -42,7 +43,7 @@ class WorkspaceLimitTest {
     private static final OnednnBackend UNBOUNDED = new OnednnBackend(1L << 40);
 
     /** The limit that just fits {@code N/2 + 1} images: parts of several images and a shorter last part. */
-    private static long middleLimit(Geometry g, OnednnBackend.Pass pass) {
+    private static long middleLimit(Geometry g, ConvPass pass) {
         ConvShape s = g.shape();
         return Math.max(Workspace.MIN_LIMIT_BYTES, OnednnBackend.workspaceBytes(s, pass, true, s.batch() / 2 + 1));
     }
@@ -52,15 +53,15 @@ class WorkspaceLimitTest {
         List<DynamicTest> tests = new ArrayList<>();
         for (Geometry g : GEOMETRIES) {
             for (boolean smallest : new boolean[] {true, false}) {
-                long forwardLimit = smallest ? Workspace.MIN_LIMIT_BYTES : middleLimit(g, OnednnBackend.Pass.FORWARD);
-                long backwardLimit = smallest ? Workspace.MIN_LIMIT_BYTES : middleLimit(g, OnednnBackend.Pass.BACKWARD);
+                long forwardLimit = smallest ? Workspace.MIN_LIMIT_BYTES : middleLimit(g, ConvPass.FORWARD);
+                long backwardLimit = smallest ? Workspace.MIN_LIMIT_BYTES : middleLimit(g, ConvPass.BACKWARD);
                 tests.add(DynamicTest.dynamicTest(g.label() + ", limit " + forwardLimit + " bytes forward, "
                         + backwardLimit + " backward", () -> {
                     ConvShape s = g.shape();
                     OnednnBackend forwardBounded = new OnednnBackend(forwardLimit);
                     OnednnBackend backwardBounded = new OnednnBackend(backwardLimit);
-                    int forwardPart = checkedPart(forwardBounded, s, OnednnBackend.Pass.FORWARD, smallest);
-                    int backwardPart = checkedPart(backwardBounded, s, OnednnBackend.Pass.BACKWARD, smallest);
+                    int forwardPart = checkedPart(forwardBounded, s, ConvPass.FORWARD, smallest);
+                    int backwardPart = checkedPart(backwardBounded, s, ConvPass.BACKWARD, smallest);
 
                     Tensor4D x = Tensor4D.random(1, g.n(), g.c(), g.h(), g.w());
                     Tensor4D w = Tensor4D.random(2, g.k(), g.c() / g.p().groups(), g.kh(), g.kw());
@@ -76,8 +77,8 @@ class WorkspaceLimitTest {
                     Agreement.assertAgrees("dL/dw", g, whole.weight(), parts.weight(), OnednnBackend.TOLERANCE);
                     Agreement.assertAgrees("dL/db", g, whole.biasTensor(), parts.biasTensor(), OnednnBackend.TOLERANCE);
                     if (smallest) {
-                        assertEquals(1, backwardBounded.imagesPerPart(s, OnednnBackend.Pass.INPUT_GRADIENT, false));
-                        assertEquals(1, backwardBounded.imagesPerPart(s, OnednnBackend.Pass.WEIGHT_GRADIENT, false));
+                        assertEquals(1, backwardBounded.imagesPerPart(s, ConvPass.INPUT_GRADIENT, false));
+                        assertEquals(1, backwardBounded.imagesPerPart(s, ConvPass.WEIGHT_GRADIENT, false));
                     }
                     Agreement.assertAgrees("dL/dx alone", g, whole.input(),
                             backwardBounded.inputGradient(x, w, dy, g.p()), 1e-6f);
@@ -98,7 +99,7 @@ class WorkspaceLimitTest {
     }
 
     /** The part size the backend chose, checked: one image for the smallest limit, else 2 .. N-1 that fit. */
-    private static int checkedPart(OnednnBackend b, ConvShape s, OnednnBackend.Pass pass, boolean smallest) {
+    private static int checkedPart(OnednnBackend b, ConvShape s, ConvPass pass, boolean smallest) {
         int part = b.imagesPerPart(s, pass, true);
         if (smallest) {
             assertEquals(1, part, pass + ": parts of one image below one image's buffers");
@@ -115,8 +116,8 @@ class WorkspaceLimitTest {
     @Test
     void theWholeBatchRunsInOneCallWhenItFits() {
         ConvShape s = GEOMETRIES.get(0).shape();
-        assertEquals(s.batch(), UNBOUNDED.imagesPerPart(s, OnednnBackend.Pass.FORWARD, true));
-        assertEquals(s.batch(), UNBOUNDED.imagesPerPart(s, OnednnBackend.Pass.BACKWARD, true));
+        assertEquals(s.batch(), UNBOUNDED.imagesPerPart(s, ConvPass.FORWARD, true));
+        assertEquals(s.batch(), UNBOUNDED.imagesPerPart(s, ConvPass.BACKWARD, true));
     }
 
     @Test
