@@ -373,7 +373,8 @@ public final class Conv2d {
     /**
      * Estimated choices already made, by geometry, pass and the form of the operands (0 when all are heap NCHW):
      * computing every backend's estimate costs microseconds, as much as a tiny convolution, and a network repeats
-     * the same few layers. Bounded by clearing when full.
+     * the same few layers. Bounded by clearing when full: unlike the backends' plan caches ({@link LruCache}), this
+     * one is read on every call from every thread, so it is a lock-free map rather than a synchronized LRU.
      */
     private static final ConcurrentHashMap<Choice, ConvBackend> ESTIMATED = new ConcurrentHashMap<>();
 

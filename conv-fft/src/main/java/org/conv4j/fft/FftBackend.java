@@ -4,13 +4,12 @@ import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvPass;
+import org.conv4j.api.LruCache;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Workspace;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Convolution through the Fourier transform (the convolution theorem), forward and backward, with
@@ -70,12 +69,7 @@ public final class FftBackend extends AbstractConvBackend {
     /** Plans cached per product and geometry ({@link #plan}); at most {@link #PLAN_CACHE_SIZE}, least recently used out. */
     static final int PLAN_CACHE_SIZE = 256;
 
-    private final Map<PlanKey, FftPlanner.Plan> plans = new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<PlanKey, FftPlanner.Plan> eldest) {
-            return size() > PLAN_CACHE_SIZE;
-        }
-    };
+    private final LruCache<PlanKey, FftPlanner.Plan> plans = new LruCache<>(PLAN_CACHE_SIZE);
     private final long workspaceBytes;
     /** Largest transform length per axis (tests lower it to force tiling). */
     private final int maxTransform;
@@ -117,18 +111,7 @@ public final class FftBackend extends AbstractConvBackend {
      * again. Plans are immutable, so sharing one between threads is safe.
      */
     private FftPlanner.Plan plan(ConvPass op, ConvShape s) {
-        PlanKey key = new PlanKey(op, s);
-        synchronized (plans) {
-            FftPlanner.Plan p = plans.get(key);
-            if (p != null) {
-                return p;
-            }
-        }
-        FftPlanner.Plan p = FftPlanner.plan(op, s, transformLimit());
-        synchronized (plans) {
-            plans.put(key, p);
-        }
-        return p;
+        return plans.get(new PlanKey(op, s), k -> FftPlanner.plan(op, s, transformLimit()));
     }
 
     /** A product and a geometry ({@link ConvShape} compares every size and parameter). */

@@ -1,5 +1,7 @@
 package org.conv4j.fft;
 
+import org.conv4j.api.LruCache;
+
 import org.jtransforms.fft.FloatFFT_1D;
 
 import java.util.Arrays;
@@ -41,10 +43,10 @@ import java.util.concurrent.ConcurrentMap;
  */
 final class RealFft2D {
 
-    private static final ConcurrentMap<Long, RealFft2D> CACHE = new ConcurrentHashMap<>();
+    private static final LruCache<Long, RealFft2D> CACHE = new LruCache<>(RealFft2D.MAX_CACHED_PLANS);
     private static final ConcurrentMap<Integer, FloatFFT_1D> PLANS_1D = new ConcurrentHashMap<>();
 
-    /** Bound on the number of cached 2D plans; beyond it the cache is cleared (plans are cheap to rebuild). */
+    /** Bound on the number of cached 2D plans; the least recently used leave first. */
     static final int MAX_CACHED_PLANS = 256;
 
     final int fh;
@@ -106,14 +108,7 @@ final class RealFft2D {
                     + fh + " x " + fw);
         }
         long key = ((long) fh << 32) | fw;
-        RealFft2D plan = CACHE.get(key);
-        if (plan == null) {
-            if (CACHE.size() >= MAX_CACHED_PLANS) {
-                CACHE.clear();
-            }
-            plan = CACHE.computeIfAbsent(key, k -> new RealFft2D(fh, fw));
-        }
-        return plan;
+        return CACHE.get(key, k -> new RealFft2D(fh, fw));
     }
 
     private static FloatFFT_1D plan1d(int n) {

@@ -7,6 +7,7 @@ import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.CostModel;
+import org.conv4j.api.LruCache;
 import org.conv4j.api.MemoryLayout;
 import org.conv4j.api.PreparedCalls;
 import org.conv4j.api.PreparedConvolution;
@@ -132,13 +133,13 @@ public final class OnednnBackend extends AbstractConvBackend {
     private record Key(ConvPass pass, Geometry geometry) {
     }
 
-    private static final PlanCache<Key, Object> PLANS = new PlanCache<>(PLAN_CACHE_CAPACITY);
+    private static final LruCache<Key, Object> PLANS = new LruCache<>(PLAN_CACHE_CAPACITY);
 
     private final long workspaceBytes;
     private final ContextPool contexts = new ContextPool(Math.max(1, Runtime.getRuntime().availableProcessors()),
             WorkspaceBudget.global());
     /** Images per part, per (pass, full-batch geometry), for this instance's limit. */
-    private final PlanCache<Key, Integer> partSizes = new PlanCache<>(PLAN_CACHE_CAPACITY);
+    private final LruCache<Key, Integer> partSizes = new LruCache<>(PLAN_CACHE_CAPACITY);
 
     /**
      * A backend with the default workspace limit ({@link Workspace#defaultLimitBytes()}).
