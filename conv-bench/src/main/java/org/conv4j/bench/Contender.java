@@ -32,5 +32,31 @@ public interface Contender {
 
         /** The gradients of the last {@link #run()} (backward cases). */
         ConvGradients gradients();
+
+        /**
+         * A run of plain {@code work} that has no output or gradients to compare (a network's sequence, a probe),
+         * for timing it like a pass.
+         *
+         * @param work the timed work
+         * @return the run
+         */
+        static Run of(Runnable work) {
+            return new Run() {
+                @Override
+                public void run() {
+                    work.run();
+                }
+
+                @Override
+                public Tensor4D output() {
+                    return null;
+                }
+
+                @Override
+                public ConvGradients gradients() {
+                    return null;
+                }
+            };
+        }
     }
 }

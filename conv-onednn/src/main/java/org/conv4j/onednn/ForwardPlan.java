@@ -114,10 +114,6 @@ final class ForwardPlan {
     }
 
     /**
-     * Computes images {@code first .. first + geometry.batch() - 1} of {@code y} from those of {@code x},
-     * with the weights (and bias) {@link #loadWeights loaded} into the context.
-     */
-    /**
      * Runs on the caller's native memory in place: {@code x} and {@code y} point at this part's first image of
      * the input and the output, in the geometry's activation layout. Where the primitive's layout is that layout
      * (always for {@code nhwc}) oneDNN reads and writes them directly; otherwise it reorders from and to them,
@@ -132,26 +128,28 @@ final class ForwardPlan {
             ctx.reorder(src, userSrc, srcMemory);
         }
         memory dstMemory = dst.identity() ? userDst : ctx.memory(dst.inner, DST);
-        try (IntMemoryMap args = new IntMemoryMap()) {
-            args.put(DNNL_ARG_SRC, srcMemory);
-            args.put(DNNL_ARG_WEIGHTS, ctx.memory(weights.inner, WEIGHTS));
-            if (bias != null) {
-                args.put(DNNL_ARG_BIAS, ctx.memory(bias, BIAS));
-            }
-            args.put(DNNL_ARG_DST, dstMemory);
-            ctx.execute(primitive.get(), args, scratchpad);
-        }
+        convolve(ctx, srcMemory, dstMemory);
         if (!dst.identity()) {
             ctx.reorder(dst, dstMemory, userDst);
         }
     }
 
+    /**
+     * Computes images {@code first .. first + geometry.batch() - 1} of {@code y} from those of {@code x},
+     * with the weights (and bias) {@link #loadWeights loaded} into the context.
+     */
     void run(Context ctx, float[] x, float[] y, int first) {
         Geometry g = geometry;
         int inLength = (int) (g.batch() * g.imageFloats());
         int outLength = (int) (g.batch() * g.outImageFloats());
         memory srcMemory = ctx.in(src, x, (int) (first * g.imageFloats()), inLength, STAGE, SRC);
         memory dstMemory = ctx.memory(dst.inner, DST);
+        convolve(ctx, srcMemory, dstMemory);
+        ctx.out(dst, dstMemory, DST, STAGE, y, (int) (first * g.outImageFloats()), outLength);
+    }
+
+    /** Runs the convolution from {@code srcMemory} into {@code dstMemory} with the context's loaded weights and bias. */
+    private void convolve(Context ctx, memory srcMemory, memory dstMemory) {
         try (IntMemoryMap args = new IntMemoryMap()) {
             args.put(DNNL_ARG_SRC, srcMemory);
             args.put(DNNL_ARG_WEIGHTS, ctx.memory(weights.inner, WEIGHTS));
@@ -161,6 +159,5 @@ final class ForwardPlan {
             args.put(DNNL_ARG_DST, dstMemory);
             ctx.execute(primitive.get(), args, scratchpad);
         }
-        ctx.out(dst, dstMemory, DST, STAGE, y, (int) (first * g.outImageFloats()), outLength);
     }
 }

@@ -240,22 +240,7 @@ public final class CompareMain {
             for (int i = 0; i < n.layers().size(); i++) {
                 alone += n.layers().get(i).count() * Measure.median(runner.time(network.runs().get(i)).nanos());
             }
-            Runner.Timed timed = runner.time(new Contender.Run() {
-                @Override
-                public void run() {
-                    network.sequence();
-                }
-
-                @Override
-                public org.conv4j.api.Tensor4D output() {
-                    return null;
-                }
-
-                @Override
-                public org.conv4j.api.ConvGradients gradients() {
-                    return null;
-                }
-            });
+            Runner.Timed timed = runner.time(Contender.Run.of(network::sequence));
             return new SequenceResult(n, pass, c.name(), Measure.median(timed.nanos()), alone, "");
         } catch (IllegalArgumentException e) {
             return new SequenceResult(n, pass, c.name(), Double.NaN, Double.NaN, "skipped: " + e.getMessage());
@@ -324,22 +309,7 @@ public final class CompareMain {
         try {
             SgemmProbe probe = new SgemmProbe(SgemmProbe.DEFAULT_SIZE, options.seed());
             Runner probeRunner = new Runner(5, 500, 3000);
-            Runner.Timed t = probeRunner.time(new Contender.Run() {
-                @Override
-                public void run() {
-                    probe.run();
-                }
-
-                @Override
-                public org.conv4j.api.Tensor4D output() {
-                    return null;
-                }
-
-                @Override
-                public org.conv4j.api.ConvGradients gradients() {
-                    return null;
-                }
-            });
+            Runner.Timed t = probeRunner.time(Contender.Run.of(probe::run));
             double g = Measure.gflops(probe.flops(), Measure.median(t.nanos()));
             out.printf(Locale.ROOT, "%.1f GFLOP/s (median of %d)%n", g, t.nanos().length);
             return g;
