@@ -39,11 +39,10 @@ final class PreparedByForm implements PreparedConvolution {
         this.hasBias = bias != null;
         this.weight = weight.toHeapNchw().copy();
         this.bias = bias == null ? null : bias.clone();
-        // the heap NCHW form, chosen by estimate and prepared at once, so that preparing does its work (and its
-        // failures) up front; when timed, the first heap NCHW call times the candidates and replaces it
-        last = shape == null ? null : Conv2d.plan(shape, ConvPass.FORWARD).backend().prepareForward(shape,
-                this.weight, this.bias);
         if (!timed) {
+            // the heap NCHW form, chosen by estimate and prepared at once, so that preparing does its work (and its
+            // failures) up front; when timed, each form's first call chooses and prepares
+            last = Conv2d.plan(shape, ConvPass.FORWARD).backend().prepareForward(shape, this.weight, this.bias);
             byForm.put(0, last);
         }
     }
@@ -53,11 +52,11 @@ final class PreparedByForm implements PreparedConvolution {
         return shape;
     }
 
-    /** The backend of the most recent call's form (heap NCHW's before the first call). */
+    /** The backend of the most recent call's form (before the first call, {@link Conv2d#plan}'s for heap NCHW). */
     @Override
     public synchronized ConvBackend backend() {
         checkOpen();
-        return last.backend();
+        return last != null ? last.backend() : Conv2d.plan(shape, ConvPass.FORWARD).backend();
     }
 
     @Override
@@ -104,19 +103,14 @@ final class PreparedByForm implements PreparedConvolution {
     }
 
     /**
-     * The prepared convolution for {@code form}, chosen and prepared on first use: for heap NCHW (form 0) as
-     * {@link Conv2d#plan} chooses, else by the estimate with the conversions of this input and output.
+     * The prepared convolution for {@code form}, chosen and prepared on first use: timed, or by the estimate with
+     * the conversions of this input and output (heap NCHW's is prepared at construction when not timed).
      */
     private PreparedConvolution prepared(Tensor4D input, Tensor4D output, int form) {
         PreparedConvolution p = byForm.get(form);
         if (p == null) {
-            if (timed && input != null) {
-                p = fastest(input, output);
-            } else {
-                ConvBackend b = form == 0 ? Conv2d.plan(shape, ConvPass.FORWARD).backend()
-                        : Conv2d.estimated(shape, input, weight, output);
-                p = b.prepareForward(shape, weight, bias);
-            }
+            p = timed ? fastest(input, output)
+                    : Conv2d.estimated(shape, input, weight, output).prepareForward(shape, weight, bias);
             byForm.put(form, p);
         }
         return p;
