@@ -137,15 +137,16 @@ public abstract class AbstractConvBackend implements ConvBackend {
     }
 
     /**
-     * The measured price of moving {@code floats} floats between storages ({@code reorders} false) or between
-     * layouts ({@code reorders} true), in ns: conv4j's own conversions ({@code LayoutCopy}), the yardstick for a
-     * backend's {@link #inPlaceSavingsNanos}.
+     * The measured price of moving a forward call's input and output once, between storages ({@code reorders}
+     * false) or between layouts ({@code reorders} true), in ns: conv4j's own conversions ({@code LayoutCopy}), the
+     * yardstick for a backend's {@link #inPlaceSavingsNanos}.
      *
-     * @param floats the floats moved
+     * @param s the validated geometry
      * @param reorders whether they change layout
      * @return the nanoseconds
      */
-    protected static double stagingNanos(long floats, boolean reorders) {
+    protected static double stagingNanos(ConvShape s, boolean reorders) {
+        long floats = (long) s.batch() * ((long) s.inChannels() * s.inPlane() + (long) s.outChannels() * s.outPlane());
         return floats * LayoutCopy.nanosPerFloat(reorders);
     }
 

@@ -478,18 +478,11 @@ public final class Conv2d {
          * estimate, the conversions are priced in ({@link #estimated(ConvShape, Tensor4D, Tensor4D, Tensor4D)}).
          */
         private ConvBackend chosen(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D output) {
-            if (backends().isEmpty()) {
-                throw new IllegalStateException(MISSING);
+            if (LayoutEdge.canonical(input, weight, output) || pinnedName() != null || alwaysAutotune
+                    || isAutotune() || backends().isEmpty()) {
+                return chosen(s, ConvPass.FORWARD);
             }
-            String pinned = pinnedName();
-            if (pinned != null) {
-                return backend(pinned);
-            }
-            if (alwaysAutotune || isAutotune()) {
-                return tuner().decided(backends(), s, ConvPass.FORWARD);
-            }
-            return LayoutEdge.canonical(input, weight, output) ? estimated(s, ConvPass.FORWARD)
-                    : estimated(s, input, weight, output);
+            return estimated(s, input, weight, output);
         }
 
         @Override

@@ -128,45 +128,59 @@ final class LayoutCopy {
                 int count = Math.min(len, plane - p0);
                 int base = image * channels * plane;
                 if (toLast) {
-                    // (C, count) rows of the NCHW image -> (count, C) contiguous NHWC pixels.
-                    float[] in = from.array;
-                    int inOff = base + p0;
-                    int inStride = plane;
-                    if (in == null) {
-                        for (int ch = 0; ch < channels; ch++) {
-                            from.read(base + ch * plane + p0, staged, ch * count, count);
-                        }
-                        in = staged;
-                        inOff = 0;
-                        inStride = count;
-                    }
-                    int at = base + p0 * channels;
-                    if (out == null) {
-                        transpose(in, inOff, inStride, to.array, at, channels, channels, count);
-                    } else {
-                        transpose(in, inOff, inStride, out, 0, channels, channels, count);
-                        to.write(at, out, 0, count * channels);
-                    }
+                    bandToNhwc(from, to, base, plane, p0, count, channels, staged, out);
                 } else {
-                    // (count, C) contiguous NHWC pixels -> (C, count) rows of the NCHW image.
-                    float[] in = from.array;
-                    int inOff = base + p0 * channels;
-                    if (in == null) {
-                        from.read(inOff, staged, 0, count * channels);
-                        in = staged;
-                        inOff = 0;
-                    }
-                    if (out == null) {
-                        transpose(in, inOff, channels, to.array, base + p0, plane, count, channels);
-                    } else {
-                        transpose(in, inOff, channels, out, 0, count, count, channels);
-                        for (int ch = 0; ch < channels; ch++) {
-                            to.write(base + ch * plane + p0, out, ch * count, count);
-                        }
-                    }
+                    bandToNchw(from, to, base, plane, p0, count, channels, staged, out);
                 }
             }
         });
+    }
+
+    /**
+     * Pixels {@code p0 .. p0+count-1} of the image at {@code base}, NCHW to NHWC: {@code C} rows of {@code count}
+     * floats become {@code count} contiguous pixels of {@code C} floats. {@code staged} and {@code out} are the
+     * scratch bands of a native source and target (null for a heap one, which is read or written in place).
+     */
+    private static void bandToNhwc(Store from, Store to, int base, int plane, int p0, int count, int channels,
+                                   float[] staged, float[] out) {
+        float[] in = from.array;
+        int inOff = base + p0;
+        int inStride = plane;
+        if (in == null) {
+            for (int ch = 0; ch < channels; ch++) {
+                from.read(base + ch * plane + p0, staged, ch * count, count);
+            }
+            in = staged;
+            inOff = 0;
+            inStride = count;
+        }
+        int at = base + p0 * channels;
+        if (out == null) {
+            transpose(in, inOff, inStride, to.array, at, channels, channels, count);
+        } else {
+            transpose(in, inOff, inStride, out, 0, channels, channels, count);
+            to.write(at, out, 0, count * channels);
+        }
+    }
+
+    /** As {@link #bandToNhwc} the other way: {@code count} contiguous NHWC pixels become {@code C} NCHW rows. */
+    private static void bandToNchw(Store from, Store to, int base, int plane, int p0, int count, int channels,
+                                   float[] staged, float[] out) {
+        float[] in = from.array;
+        int inOff = base + p0 * channels;
+        if (in == null) {
+            from.read(inOff, staged, 0, count * channels);
+            in = staged;
+            inOff = 0;
+        }
+        if (out == null) {
+            transpose(in, inOff, channels, to.array, base + p0, plane, count, channels);
+        } else {
+            transpose(in, inOff, channels, out, 0, count, count, channels);
+            for (int ch = 0; ch < channels; ch++) {
+                to.write(base + ch * plane + p0, out, ch * count, count);
+            }
+        }
     }
 
     /**

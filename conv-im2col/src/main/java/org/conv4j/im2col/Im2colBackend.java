@@ -123,14 +123,15 @@ public final class Im2colBackend extends AbstractGemmBackend {
     /** The heap path copies the input into native memory (it is the column matrix) and the output back. */
     @Override
     protected double inPlaceSavingsNanos(ConvShape s, MemoryLayout layout) {
-        return stagingNanos((long) s.batch() * (s.inChannels() * (long) s.inH() * s.inW()
-                + s.outChannels() * (long) s.outH() * s.outW()), false);
+        return stagingNanos(s, false);
     }
 
-    /** A 1x1 kernel, stride 1, no padding, one group: each output pixel is {@code W (K x C)} times its input pixel. */
+    /**
+     * A 1x1 kernel, stride 1, no padding ({@link WorkPlan#isIdentity}), one group: each output pixel is
+     * {@code W (K x C)} times its input pixel.
+     */
     private static boolean isPointwise(ConvShape s) {
-        return s.kernelH() == 1 && s.kernelW() == 1 && !s.params().isStrided() && !s.params().isPadded()
-                && s.groups() == 1;
+        return WorkPlan.isIdentity(s) && s.groups() == 1;
     }
 
     @Override

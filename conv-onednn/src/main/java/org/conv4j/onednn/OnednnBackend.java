@@ -276,9 +276,7 @@ public final class OnednnBackend extends AbstractConvBackend {
      */
     @Override
     protected double inPlaceSavingsNanos(ConvShape s, MemoryLayout layout) {
-        long floats = (long) s.batch() * (s.inChannels() * (long) s.inH() * s.inW()
-                + s.outChannels() * (long) s.outH() * s.outW());
-        return stagingNanos(floats, false) + (layout == MemoryLayout.NHWC ? stagingNanos(floats, true) : 0);
+        return stagingNanos(s, false) + (layout == MemoryLayout.NHWC ? stagingNanos(s, true) : 0);
     }
 
     @Override
