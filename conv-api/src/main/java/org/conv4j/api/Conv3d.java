@@ -18,9 +18,11 @@ import java.util.stream.Collectors;
  *
  * <p><b>Which backend runs.</b> A backend runs 3D convolutions if it implements {@link Conv3dBackend} as well as
  * {@link ConvBackend}; {@link #backends()} lists those on the classpath. The static methods run on the backend
- * pinned by {@value Conv2d#BACKEND_PROPERTY} if set, else on the first 3D backend by name that is not a reference,
- * else on the reference ({@code naive}); {@link #on(ConvBackend)} runs on a given one, and declines a backend
- * without the capability with an {@link UnsupportedOperationException} that names the ones with it.
+ * pinned by {@value Conv2d#BACKEND_PROPERTY} if set; else on the non-reference 3D backend that {@linkplain
+ * Conv3dBackend#supports3d supports} the call with the smallest {@linkplain Conv3dBackend#estimate3dNanos
+ * estimate} (the first by name if none estimates); else on the reference ({@code naive}). {@link #on(ConvBackend)}
+ * runs on a given one, and declines a backend without the capability, or a call it does not support, with an
+ * {@link UnsupportedOperationException} that names the backend.
  *
  * <p>Every call is validated by {@link Conv3dShape} (an {@link IllegalArgumentException} naming the argument with
  * the expected and the actual value); operands in another layout ({@link Tensor5D#NDHWC}) or in native memory are
@@ -63,8 +65,12 @@ public final class Conv3d {
         return new OnBackend(backend);
     }
 
-    /** The pinned backend, else the first non-reference 3D backend, else the reference (see the class comment). */
-    private static OnBackend chosen() {
+    /**
+     * The pinned backend; else, among the non-reference 3D backends that {@linkplain Conv3dBackend#supports3d
+     * support} the call, the one with the smallest finite {@linkplain Conv3dBackend#estimate3dNanos estimate}, or
+     * the first by name if none gives one; else the reference (see the class comment).
+     */
+    private static OnBackend chosen(Conv3dShape shape, ConvPass pass) {
         String pinned = System.getProperty(Conv2d.BACKEND_PROPERTY);
         if (pinned != null && !pinned.isBlank()) {
             return on(Conv2d.backend(pinned.trim()));
@@ -74,7 +80,26 @@ public final class Conv3d {
             throw new IllegalStateException("No conv4j backend that runs 3D convolutions is on the classpath: add"
                     + " org.conv4j:conv-naive");
         }
-        return on(all.stream().filter(b -> !b.isReference()).findFirst().orElse(all.get(0)));
+        ConvBackend best = null;
+        double bestNanos = Double.POSITIVE_INFINITY;
+        ConvBackend firstSupporting = null;
+        for (ConvBackend b : all) {
+            Conv3dBackend v = (Conv3dBackend) b;
+            if (b.isReference() || !v.supports3d(shape, pass)) {
+                continue;
+            }
+            if (firstSupporting == null) {
+                firstSupporting = b;
+            }
+            double ns = v.estimate3dNanos(shape, pass);
+            if (ns < bestNanos) { // false for NaN: a backend without an estimate never beats one with
+                best = b;
+                bestNanos = ns;
+            }
+        }
+        ConvBackend chosen = best != null ? best : firstSupporting;
+        return on(chosen != null ? chosen
+                : all.stream().filter(ConvBackend::isReference).findFirst().orElse(all.get(0)));
     }
 
     /**
@@ -87,7 +112,8 @@ public final class Conv3d {
      * @return the output {@code (N, K, outD, outH, outW)}, in the input's storage and layout
      */
     public static Tensor5D forward(Tensor5D input, Tensor5D weight, float[] bias, Conv3dParams params) {
-        return chosen().forward(input, weight, bias, params);
+        return chosen(Conv3dShape.forward(input, weight, bias, params), ConvPass.FORWARD)
+                .forward(input, weight, bias, params);
     }
 
     /**
@@ -102,7 +128,8 @@ public final class Conv3d {
      */
     public static Tensor5D forwardInto(Tensor5D input, Tensor5D weight, float[] bias, Conv3dParams params,
                                        Tensor5D output) {
-        return chosen().forwardInto(input, weight, bias, params, output);
+        return chosen(Conv3dShape.forward(input, weight, bias, params), ConvPass.FORWARD)
+                .forwardInto(input, weight, bias, params, output);
     }
 
     /**
@@ -115,7 +142,8 @@ public final class Conv3d {
      * @return {@code dL/dx}, {@code dL/dw} and {@code dL/db}
      */
     public static Conv3dGradients backward(Tensor5D input, Tensor5D weight, Tensor5D gradOutput, Conv3dParams params) {
-        return chosen().backward(input, weight, gradOutput, params);
+        return chosen(Conv3dShape.backward(input, weight, gradOutput, params), ConvPass.BACKWARD)
+                .backward(input, weight, gradOutput, params);
     }
 
     /**
@@ -128,7 +156,8 @@ public final class Conv3d {
      * @return {@code dL/dx}, of the input's shape
      */
     public static Tensor5D inputGradient(Tensor5D input, Tensor5D weight, Tensor5D gradOutput, Conv3dParams params) {
-        return chosen().backward(input, weight, gradOutput, params).input();
+        return chosen(Conv3dShape.backward(input, weight, gradOutput, params), ConvPass.BACKWARD)
+                .backward(input, weight, gradOutput, params).input();
     }
 
     /**
@@ -141,7 +170,8 @@ public final class Conv3d {
      * @return {@code dL/dw}, of the weight's shape
      */
     public static Tensor5D weightGradient(Tensor5D input, Tensor5D weight, Tensor5D gradOutput, Conv3dParams params) {
-        return chosen().backward(input, weight, gradOutput, params).weight();
+        return chosen(Conv3dShape.backward(input, weight, gradOutput, params), ConvPass.BACKWARD)
+                .backward(input, weight, gradOutput, params).weight();
     }
 
     /** Whether the input is padded with copies of itself ({@link PaddingMode} other than zeros, some side padded). */
@@ -188,8 +218,18 @@ public final class Conv3d {
          * @throws IllegalArgumentException naming the argument, with the expected and the actual value
          */
         public Tensor5D forward(Tensor5D input, Tensor5D weight, float[] bias, Conv3dParams params) {
-            Conv3dShape s = Conv3dShape.forward(input, weight, bias, params);
+            Conv3dShape s = supported(Conv3dShape.forward(input, weight, bias, params), ConvPass.FORWARD);
             return like(input, run(s, input.toHeapNcdhw(), weight.toHeapNcdhw(), bias));
+        }
+
+        /** {@code s}, if this backend runs {@code pass} on it; else an {@link UnsupportedOperationException}. */
+        private Conv3dShape supported(Conv3dShape s, ConvPass pass) {
+            if (!volumes.supports3d(s, pass)) {
+                throw new UnsupportedOperationException(backend.name() + " backend: 3D " + pass + " on " + s
+                        + " is not supported; backends that run 3D convolutions: "
+                        + backends().stream().map(ConvBackend::name).collect(Collectors.toList()));
+            }
+            return s;
         }
 
         /** The forward pass on heap NCDHW operands, on the input padded beforehand for a copying padding mode. */
@@ -216,7 +256,7 @@ public final class Conv3d {
          */
         public Tensor5D forwardInto(Tensor5D input, Tensor5D weight, float[] bias, Conv3dParams params,
                                     Tensor5D output) {
-            Conv3dShape s = Conv3dShape.forward(input, weight, bias, params);
+            Conv3dShape s = supported(Conv3dShape.forward(input, weight, bias, params), ConvPass.FORWARD);
             s.checkOutput(output);
             return output.copyFrom(run(s, input.toHeapNcdhw(), weight.toHeapNcdhw(), bias));
         }
@@ -234,7 +274,7 @@ public final class Conv3d {
          * @throws IllegalArgumentException naming the argument, with the expected and the actual value
          */
         public Conv3dGradients backward(Tensor5D input, Tensor5D weight, Tensor5D gradOutput, Conv3dParams params) {
-            Conv3dShape s = Conv3dShape.backward(input, weight, gradOutput, params);
+            Conv3dShape s = supported(Conv3dShape.backward(input, weight, gradOutput, params), ConvPass.BACKWARD);
             Tensor5D x = input.toHeapNcdhw();
             Tensor5D w = weight.toHeapNcdhw();
             Tensor5D dy = gradOutput.toHeapNcdhw();

@@ -19,6 +19,32 @@ package org.conv4j.api;
 public interface Conv3dBackend {
 
     /**
+     * Whether this backend runs {@code pass} on this geometry (the 3D counterpart of {@link ConvBackend#supports});
+     * {@link Conv3d} chooses only among backends that do. The default is true: every shape.
+     *
+     * @param shape the validated geometry
+     * @param pass {@link ConvPass#FORWARD} or {@link ConvPass#BACKWARD}
+     * @return whether this backend runs it
+     */
+    default boolean supports3d(Conv3dShape shape, ConvPass pass) {
+        return true;
+    }
+
+    /**
+     * A cheap estimate, in nanoseconds, of one call of {@code pass} on this geometry (the 3D counterpart of
+     * {@link ConvBackend#estimateNanos}); {@code Double.NaN} if the backend gives none (the default).
+     * {@link Conv3d} runs, among the supporting non-reference backends, the one with the smallest finite
+     * estimate, and the first by name when none gives one.
+     *
+     * @param shape the validated geometry
+     * @param pass {@link ConvPass#FORWARD} or {@link ConvPass#BACKWARD}
+     * @return the estimated nanoseconds, or NaN
+     */
+    default double estimate3dNanos(Conv3dShape shape, ConvPass pass) {
+        return Double.NaN;
+    }
+
+    /**
      * The forward pass on validated heap NCDHW operands.
      *
      * @param shape the validated geometry
