@@ -63,6 +63,19 @@ public interface ConvBackend {
     }
 
     /**
+     * The name of the {@link CostProfile} model behind {@link #estimateNanos} for this call (e.g. {@code im2col},
+     * {@code onednn.depthwise}), so that {@code java -jar conv-bench.jar fit} can refit that model from measured
+     * times; null (the default) where the estimate is not a profile's {@link CostModel}.
+     *
+     * @param shape the validated geometry of the call
+     * @param pass the pass to run
+     * @return the model's name, or null
+     */
+    default String costModel(ConvShape shape, ConvPass pass) {
+        return null;
+    }
+
+    /**
      * Whether this is a reference implementation, correct but not meant to be fast (the {@code naive}
      * backend). {@link Conv2d} runs a reference only when no other backend supports the shape.
      *

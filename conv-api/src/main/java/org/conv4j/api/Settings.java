@@ -25,6 +25,8 @@ public final class Settings {
     public static final String AUTOTUNE = "conv4j.autotune";
     /** The file that keeps autotune decisions across restarts. */
     public static final String AUTOTUNE_CACHE = "conv4j.autotune.cache";
+    /** The file of measured machine figures and backend models behind the estimates ({@link CostProfile}). */
+    public static final String COST_PROFILE = "conv4j.costProfile";
     /** The workspace one call may use ({@link Workspace}). */
     public static final String WORKSPACE_LIMIT = "conv4j.workspace.limit";
     /** The workspace all concurrent calls may use together ({@link WorkspaceBudget}). */
@@ -89,6 +91,9 @@ public final class Settings {
                     + "backend on its data and keeps the fastest"),
             new Setting(AUTOTUNE_CACHE, null, UNSET, "a file that keeps autotune decisions across restarts (ignored, "
                     + "with one logged line, if written on another machine or version)"),
+            new Setting(COST_PROFILE, null, "the shipped profile", "a file written by java -jar conv-bench.jar "
+                    + "calibrate (machine figures) or fit (backend models) that overrides the shipped values behind "
+                    + "Conv2d's estimates; ignored, with one logged line, if unreadable or not numbers"),
             new Setting(WORKSPACE_LIMIT, "256m", null, "memory one call may use for intermediate data (column "
                     + "matrices, spectra), e.g. 512m, 1g; larger convolutions are cut into pieces"),
             new Setting(WORKSPACE_TOTAL, null, "a quarter of the smaller of the max heap and JavaCPP's "

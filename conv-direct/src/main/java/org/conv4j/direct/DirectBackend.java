@@ -7,6 +7,8 @@ import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
+import org.conv4j.api.CostModel;
+import org.conv4j.api.CostProfile;
 import org.conv4j.api.Tensor4D;
 
 /**
@@ -42,19 +44,40 @@ public final class DirectBackend extends AbstractConvBackend {
     }
 
     /**
-     * A fixed cost plus the multiply-adds at the measured rate of the path the shape takes (vectorised runs or
-     * the narrow patch path), halved for strides above 1; constants and measurements in {@link DirectTuning}.
+     * A fixed cost plus the multiply-adds at the rate of the path the shape takes: the {@link CostProfile} model
+     * {@link #costModel} names.
      */
     @Override
     public double estimateNanos(ConvShape shape, ConvPass pass) {
-        boolean forward = pass == ConvPass.FORWARD;
-        double rate = narrow(shape)
-                ? (forward ? DirectTuning.NARROW_FORWARD_MACS_PER_NS : DirectTuning.NARROW_BACKWARD_MACS_PER_NS)
-                : (forward ? DirectTuning.FORWARD_MACS_PER_NS : DirectTuning.BACKWARD_MACS_PER_NS);
-        if (shape.params().isStrided()) {
-            rate /= DirectTuning.STRIDED_SLOWDOWN;
+        return Models.MODELS[path(shape, pass)].nanos(shape, pass);
+    }
+
+    /**
+     * {@code direct.} + the path ({@code forward}, {@code backward}, {@code narrowForward}, {@code narrowBackward})
+     * + {@code Strided} for strides above 1, whose taps are gathered and whose dL/dx is scattered by scalar code.
+     */
+    @Override
+    public String costModel(ConvShape shape, ConvPass pass) {
+        return Models.NAMES[path(shape, pass)];
+    }
+
+    /** The index of the path into {@link Models}: narrow, backward and strided as bits 2, 1 and 0. */
+    private static int path(ConvShape shape, ConvPass pass) {
+        return (narrow(shape) ? 4 : 0) + (pass == ConvPass.FORWARD ? 0 : 2) + (shape.params().isStrided() ? 1 : 0);
+    }
+
+    /** The profile's model of every path ({@link #path}), read when the first estimate needs them. */
+    private static final class Models {
+        static final String[] NAMES = {"direct.forward", "direct.forwardStrided", "direct.backward",
+            "direct.backwardStrided", "direct.narrowForward", "direct.narrowForwardStrided", "direct.narrowBackward",
+            "direct.narrowBackwardStrided"};
+        static final CostModel[] MODELS = new CostModel[NAMES.length];
+
+        static {
+            for (int i = 0; i < NAMES.length; i++) {
+                MODELS[i] = CostProfile.current().model(NAMES[i]);
+            }
         }
-        return DirectTuning.ESTIMATE_FIXED_NS + shape.macs() / rate;
     }
 
     @Override

@@ -35,27 +35,4 @@ final class DirectTuning {
      * docs/direct.md#narrow-outputs). 16 lies between the two measured points; it is not tuned finer.
      */
     static final int NARROW_MIN_TAPS = 16;
-
-    // ---------------------------------------------------------------- the backend's estimate of its own time
-    // Fitted to the comparison command's times on the catalogue, AVX-512 host (docs/benchmarks.md, "Choosing a
-    // backend"); the rates are forward multiply-adds per ns of the pass.
-
-    /** The fixed cost of a call (validation, the output tensor, the geometry tables, thread hand-off). */
-    static final double ESTIMATE_FIXED_NS = 7_600;
-
-    /** The vectorised runs, forward: about 7 GFLOP/s. */
-    static final double FORWARD_MACS_PER_NS = 3.65;
-
-    /** The vectorised runs, backward (dL/dx and dL/dw, twice the work). */
-    static final double BACKWARD_MACS_PER_NS = 1.43;
-
-    /** The narrow (patch) path, forward and backward. */
-    static final double NARROW_FORWARD_MACS_PER_NS = 2.26;
-    static final double NARROW_BACKWARD_MACS_PER_NS = 0.41;
-
-    /**
-     * Strides above 1 gather taps and scatter dL/dx with scalar code: assumed half the rate (no stride-2
-     * layer of the catalogue is within reach of the other backends, so this only has to rank them last).
-     */
-    static final double STRIDED_SLOWDOWN = 2;
 }

@@ -87,7 +87,7 @@ public final class Im2colBackend extends AbstractGemmBackend {
 
     /** For tests and probes: {@code smallMacs = 0} sends every pass, forward and backward, through OpenBLAS. */
     Im2colBackend(long workspaceBytes, long smallMacs) {
-        super(NAME, workspaceBytes, Im2colTuning.ESTIMATE);
+        super(NAME, workspaceBytes);
         this.smallMacs = smallMacs;
         this.thinGemm = smallMacs == 0 ? 0 : GemmTuning.THIN_GEMM;
     }

@@ -22,10 +22,4 @@ final class Im2colTuning {
      * them; bands smaller than an image lose more in the GEMM than im2col gains.
      */
     static final long CHUNK_TARGET_FLOATS = (8L << 20) / Float.BYTES;
-
-    /**
-     * {@link Im2colBackend#estimateNanos}: the time model ({@link org.conv4j.api.CostModel}) fitted to the comparison
-     * command's times on the catalogue, AVX-512 host (docs/benchmarks.md, "Choosing a backend").
-     */
-    static final org.conv4j.api.CostModel ESTIMATE = new org.conv4j.api.CostModel(24_400, 79_300, 0.364, 54.8, 70.1, 4.09, 57.1, true);
 }

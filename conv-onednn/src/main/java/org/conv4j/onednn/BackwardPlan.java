@@ -80,6 +80,11 @@ final class BackwardPlan {
         }
     }
 
+    /** oneDNN's name of the weight-gradient kernel it chose ({@code -} if the pass does not compute dL/dw). */
+    String weightsImplementation() {
+        return weightsPd == null ? "-" : weightsPd.impl_info_str().getString();
+    }
+
     BackwardPlan(Geometry g, ConvPass pass) {
         this.geometry = g;
         this.pass = pass;

@@ -7,6 +7,7 @@ import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.CostModel;
+import org.conv4j.api.CostProfile;
 import org.conv4j.api.LruCache;
 import org.conv4j.api.MemoryLayout;
 import org.conv4j.api.PreparedCalls;
@@ -64,64 +65,15 @@ public final class OnednnBackend extends AbstractConvBackend {
      */
     public static final float TOLERANCE = 1e-5f;
 
-    /**
-     * Time model of dense and grouped layers: a fixed cost per call (plan lookup, copies in and out, reorders,
-     * waking the OpenMP team) and the multiply-adds at a rate that falls with few filters, short patches or few
-     * output positions; fitted to the comparison command's times on the catalogue, AVX-512 host
-     * (docs/benchmarks.md, "Choosing a backend").
-     */
-    static final CostModel DENSE_COST = denseAtRate(69.8);
-
-    /**
-     * Backward passes that run on {@code nhwc} activations with oneDNN's direct JIT kernels for both gradients
-     * ({@link #directNhwcBackward}): {@link #DENSE_COST} with the multiply-adds 3.3x faster, the median of the
-     * kernel-sweep (3x3 to 11x11) and ResNet-50 3x3 layers' measured-to-modelled ratios (docs/benchmarks.md,
-     * "Choosing a backend"). Larger kernels get a GEMM-based weight gradient and keep {@link #DENSE_COST}.
-     */
-    static final CostModel NHWC_BACKWARD_COST = denseAtRate(69.8 / 0.3);
-
-    /**
-     * The largest kernel side whose weight gradient oneDNN 3.11 computes with its direct JIT kernel on
-     * {@code nhwc} activations: from 15x15 on it picks its GEMM-based one ({@code x64:gemm:jit}; the kernel
-     * sweep's implementations, docs/onednn.md, section 1).
-     */
-    static final int NHWC_BACKWARD_MAX_KERNEL = 14;
-
-    /**
-     * Forward passes of ungrouped stride-1 layers with kernels from 2x2 to {@link #MID_KERNEL_MAX} ({@link
-     * #isMidKernel}): {@link #DENSE_COST} with the multiply-adds 1/0.6 times faster. The dense model, fitted over
-     * every layer, puts these 1.3-2x too slow (measured/modelled 0.50-0.77 on the kernel sweep's 3x3 to 15x15
-     * and the ResNet-50 3x3 layers) while the sweep's 21x21 and 31x31 layers match it (1.07-1.09;
-     * docs/benchmarks.md, "Choosing a backend").
-     */
-    static final CostModel MID_KERNEL_FORWARD_COST = denseAtRate(69.8 / 0.6);
-
     /** The largest kernel side measured faster than the dense model in the forward pass (the sweep's 15x15). */
     static final int MID_KERNEL_MAX = 15;
 
     /**
-     * Backward passes of strided layers with fewer than {@link #STEM_MAX_CHANNELS} input channels (a network's
-     * stem, e.g. 3 colour channels): {@link #DENSE_COST} with the multiply-adds 1.6x slower, the middle of the
-     * AlexNet conv1 and ResNet-50 conv1 layers' measured-to-modelled ratios (1.3-1.8; docs/benchmarks.md,
-     * "Choosing a backend").
-     */
-    static final CostModel STEM_BACKWARD_COST = denseAtRate(69.8 / 1.6);
-
-    /**
      * Input channels below one AVX-512 vector of floats, the channel block of oneDNN's kernels: the catalogue's
-     * strided stems have 3, and their backward passes ran slower than the dense model by the factor of
-     * {@link #STEM_BACKWARD_COST}.
+     * strided stems have 3, and their backward passes run slower than dense layers' (their own model,
+     * {@code onednn.stemBackward}).
      */
     static final int STEM_MAX_CHANNELS = 16;
-
-    /**
-     * Depthwise layers: oneDNN's depthwise kernels, fitted the same way (MobileNet's layer at batch 1 and 8). The
-     * forward pass's fixed cost is the backward pass's: the fit on large layers alone put it at 0, which made a
-     * tiny depthwise layer look cheaper on oneDNN than anywhere else, where a call costs tens of microseconds
-     * before any arithmetic (the fastest of 20,000 forward calls of a 32-channel 16x16 depthwise layer took 86 us,
-     * AVX-512 host, other work on the machine).
-     */
-    static final CostModel DEPTHWISE_COST = new CostModel(39_400, 39_400, 0, 3.36, 0, 0, 0, false);
 
     /**
      * Cached plans (one per geometry, batch part and pass). A network has a few dozen distinct layers; each
@@ -167,36 +119,51 @@ public final class OnednnBackend extends AbstractConvBackend {
         return "onednn";
     }
 
-    /**
-     * {@link #DEPTHWISE_COST} for depthwise layers (one input channel per group, oneDNN's dedicated kernels);
-     * for forward passes {@link #MID_KERNEL_FORWARD_COST} on {@link #isMidKernel mid-size stride-1 kernels};
-     * for backward passes {@link #NHWC_BACKWARD_COST} where they {@link #directNhwcBackward run on its direct
-     * nhwc kernels} and {@link #STEM_BACKWARD_COST} for strided stems ({@link #isStem}); else
-     * {@link #DENSE_COST}.
-     */
+    /** The {@link CostProfile} model {@link #costModel} names for the call. */
     @Override
     public double estimateNanos(ConvShape shape, ConvPass pass) {
-        boolean depthwise = shape.groups() > 1 && shape.inChannelsPerGroup() == 1;
-        if (depthwise) {
-            return DEPTHWISE_COST.nanos(shape, pass);
-        }
-        CostModel model = DENSE_COST;
-        if (pass == ConvPass.FORWARD && isMidKernel(shape)) {
-            model = MID_KERNEL_FORWARD_COST;
-        } else if (pass == ConvPass.BACKWARD && directNhwcBackward(shape)) {
-            model = NHWC_BACKWARD_COST;
-        } else if (pass == ConvPass.BACKWARD && isStem(shape)) {
-            model = STEM_BACKWARD_COST;
-        }
-        return model.nanos(shape, pass);
+        return Models.MODELS[kernelKind(shape, pass)].nanos(shape, pass);
     }
 
     /**
-     * The dense model's fixed costs and rate curve with the multiply-adds at {@code macsPerNs} on large sides: the
-     * layer kinds below differ from the dense layers only in the speed of oneDNN's kernels for them.
+     * The model of the kind of kernel oneDNN runs for the call, each fitted on its own by {@code conv-bench fit}:
+     * {@code onednn.depthwise} for depthwise layers (one input channel per group, oneDNN's dedicated kernels);
+     * for forward passes {@code onednn.midKernelForward} on {@link #isMidKernel mid-size stride-1 kernels}; for
+     * backward passes {@code onednn.nhwcBackward} where they {@link #directNhwcBackward run on its direct nhwc
+     * kernels} and {@code onednn.stemBackward} for strided stems ({@link #isStem}), whose few channels fill less
+     * than one vector of oneDNN's channel blocks; else {@code onednn.dense}.
      */
-    private static CostModel denseAtRate(double macsPerNs) {
-        return new CostModel(105_500, 221_000, 0, macsPerNs, 2.2, 104, 98, false);
+    @Override
+    public String costModel(ConvShape shape, ConvPass pass) {
+        return Models.NAMES[kernelKind(shape, pass)];
+    }
+
+    /** The index of the call's kind of kernel into {@link Models}. */
+    private static int kernelKind(ConvShape shape, ConvPass pass) {
+        if (shape.groups() > 1 && shape.inChannelsPerGroup() == 1) {
+            return 4;
+        }
+        if (pass == ConvPass.FORWARD && isMidKernel(shape)) {
+            return 1;
+        } else if (pass == ConvPass.BACKWARD && directNhwcBackward(shape)) {
+            return 2;
+        } else if (pass == ConvPass.BACKWARD && isStem(shape)) {
+            return 3;
+        }
+        return 0;
+    }
+
+    /** The profile's model of each kind of kernel ({@link #kernelKind}), read when the first estimate needs them. */
+    static final class Models {
+        static final String[] NAMES = {"onednn.dense", "onednn.midKernelForward", "onednn.nhwcBackward",
+            "onednn.stemBackward", "onednn.depthwise"};
+        static final CostModel[] MODELS = new CostModel[NAMES.length];
+
+        static {
+            for (int i = 0; i < NAMES.length; i++) {
+                MODELS[i] = CostProfile.current().model(NAMES[i]);
+            }
+        }
     }
 
     /** An ungrouped stride-1 layer with a kernel larger than 1x1 and no side above {@link #MID_KERNEL_MAX}. */
@@ -212,12 +179,19 @@ public final class OnednnBackend extends AbstractConvBackend {
 
     /**
      * Whether the backward pass of {@code s} runs on {@code nhwc} activations ({@link BackwardPlan#activationsTag})
-     * with oneDNN's direct JIT kernels for both gradients: kernels of at most {@link #NHWC_BACKWARD_MAX_KERNEL}
-     * taps each way. Pure arithmetic on the shape, as an estimate must be.
+     * with oneDNN's direct JIT kernels for both gradients, as oneDNN itself reports: its weight-gradient
+     * implementation is not a GEMM-based one. Where that switch happens depends on the instruction set (with
+     * AVX-512 from 15x15 kernels on, with AVX2 earlier), so the estimate asks rather than re-deriving oneDNN's
+     * dispatch: the answer comes from the plan a call of this geometry uses, created once per geometry (primitive
+     * descriptors only; the kernels are generated at the first call) and cached. Layers that {@link
+     * #padsExplicitly pad explicitly} are not asked about: their calls run on another geometry.
      */
     static boolean directNhwcBackward(ConvShape s) {
-        return BackwardPlan.isNhwcLayer(s.params(), s.kernelH(), s.kernelW())
-                && s.kernelH() <= NHWC_BACKWARD_MAX_KERNEL && s.kernelW() <= NHWC_BACKWARD_MAX_KERNEL;
+        if (!BackwardPlan.isNhwcLayer(s.params(), s.kernelH(), s.kernelW()) || s.hasPaddingOnlyOutputs()) {
+            return false;
+        }
+        return !backwardPlan(ConvPass.BACKWARD, Geometry.of(s, s.batch(), true)).weightsImplementation()
+                .contains("gemm");
     }
 
     /**

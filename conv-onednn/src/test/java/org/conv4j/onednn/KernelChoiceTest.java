@@ -3,7 +3,7 @@ package org.conv4j.onednn;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
-import org.conv4j.api.CostModel;
+import org.conv4j.api.CostProfile;
 import org.conv4j.api.Tensor4D;
 import org.junit.jupiter.api.Test;
 
@@ -25,9 +25,11 @@ class KernelChoiceTest {
 
     private static final OnednnBackend BACKEND = new OnednnBackend();
 
-    /** The backend's estimate of {@code s} for {@code pass} is {@code model}'s. */
-    private static void assertEstimate(CostModel model, ConvShape s, ConvPass pass) {
-        assertEquals(model.nanos(s, pass), BACKEND.estimateNanos(s, pass), pass + " " + s);
+    /** The backend's estimate of {@code s} for {@code pass} is the profile's {@code model}'s. */
+    private static void assertEstimate(String model, ConvShape s, ConvPass pass) {
+        assertEquals(model, BACKEND.costModel(s, pass), pass + " " + s);
+        assertEquals(CostProfile.current().model(model).nanos(s, pass), BACKEND.estimateNanos(s, pass),
+                pass + " " + s);
     }
 
     private static ConvShape stride2(int c, int h, int k, int kernel) {
@@ -36,22 +38,22 @@ class KernelChoiceTest {
     }
 
     /**
-     * The backward estimate follows oneDNN's kernel choice: the direct nhwc kernels (the kernel sweep's 7x7 layer)
-     * get {@link OnednnBackend#NHWC_BACKWARD_COST}; a 21x21 kernel, whose gradients oneDNN computes with its GEMM
-     * kernels, and strided layers (blocked activations) keep {@link OnednnBackend#DENSE_COST}. The forward
-     * estimate of the 7x7 layer is the mid-size kernels' one, of the 21x21 layer the dense one.
+     * The backward estimate follows oneDNN's kernel choice: the direct nhwc kernels (a 3x3 layer) get the
+     * {@code onednn.nhwcBackward} model; a 21x21 kernel, whose gradients oneDNN computes with its GEMM kernels, and
+     * strided layers (blocked activations) keep {@code onednn.dense}. The forward estimate of the 3x3 layer is the
+     * mid-size kernels' one, of the 21x21 layer the dense one.
      */
     @Test
     void theBackwardEstimateFollowsTheKernelsOnednnChose() {
-        ConvShape direct = same(4, 32, 64, 32, 7);
+        ConvShape direct = same(4, 32, 64, 32, 3);
         assertTrue(OnednnBackend.directNhwcBackward(direct));
-        assertEstimate(OnednnBackend.NHWC_BACKWARD_COST, direct, ConvPass.BACKWARD);
-        assertEstimate(OnednnBackend.MID_KERNEL_FORWARD_COST, direct, ConvPass.FORWARD);
+        assertEstimate("onednn.nhwcBackward", direct, ConvPass.BACKWARD);
+        assertEstimate("onednn.midKernelForward", direct, ConvPass.FORWARD);
 
         ConvShape gemm = same(4, 32, 64, 32, 21);
         assertFalse(OnednnBackend.directNhwcBackward(gemm));
-        assertEstimate(OnednnBackend.DENSE_COST, gemm, ConvPass.BACKWARD);
-        assertEstimate(OnednnBackend.DENSE_COST, gemm, ConvPass.FORWARD);
+        assertEstimate("onednn.dense", gemm, ConvPass.BACKWARD);
+        assertEstimate("onednn.dense", gemm, ConvPass.FORWARD);
 
         assertFalse(OnednnBackend.directNhwcBackward(stride2(64, 28, 64, 3)));
     }
@@ -61,21 +63,26 @@ class KernelChoiceTest {
     void stridedStemsHaveTheirOwnBackwardEstimate() {
         ConvShape stem = stride2(3, 64, 16, 7);
         assertTrue(OnednnBackend.isStem(stem));
-        assertEstimate(OnednnBackend.STEM_BACKWARD_COST, stem, ConvPass.BACKWARD);
-        assertEstimate(OnednnBackend.DENSE_COST, stem, ConvPass.FORWARD);
+        assertEstimate("onednn.stemBackward", stem, ConvPass.BACKWARD);
+        assertEstimate("onednn.dense", stem, ConvPass.FORWARD);
         ConvShape wide = stride2(64, 28, 64, 3);
         assertFalse(OnednnBackend.isStem(wide));
-        assertEstimate(OnednnBackend.DENSE_COST, wide, ConvPass.BACKWARD);
+        assertEstimate("onednn.dense", wide, ConvPass.BACKWARD);
     }
 
-    /** The rule's largest kernel is where oneDNN itself switches the weight gradient to its GEMM kernels. */
+    /**
+     * The backward estimate's kind of kernel is the one oneDNN reports: for every kernel size, the direct nhwc model
+     * exactly where oneDNN's weight gradient is not GEMM-based (on any instruction set).
+     */
     @Test
-    void theLargestDirectKernelIsWhereOnednnSwitchesToGemm() {
-        int largest = OnednnBackend.NHWC_BACKWARD_MAX_KERNEL;
-        String atLimit = OnednnBackend.implementations(same(4, 32, 64, 32, largest), true);
-        String beyond = OnednnBackend.implementations(same(4, 32, 64, 32, largest + 1), true);
-        assertFalse(atLimit.contains("gemm"), atLimit);
-        assertTrue(beyond.contains("gemm"), beyond);
+    void theBackwardModelFollowsTheKernelOnednnReports() {
+        for (int kernel = 2; kernel <= 21; kernel++) {
+            ConvShape s = same(4, 32, 64, 32, kernel);
+            String chosen = OnednnBackend.implementations(s, true);
+            String weights = chosen.substring(chosen.lastIndexOf(" / ") + 3);
+            assertEquals(!weights.contains("gemm"), OnednnBackend.directNhwcBackward(s), kernel + "x" + kernel + ": "
+                    + chosen);
+        }
     }
 
     private static void assertOptimised(int n, int c, int h, int k, int kernel, ConvParams p) {

@@ -5,6 +5,7 @@ import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.CostModel;
+import org.conv4j.api.CostProfile;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Workspace;
 import org.conv4j.api.WorkspaceBudget;
@@ -43,20 +44,22 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
 
     private final String name;
     private final long workspaceBytes;
-    private final CostModel estimate;
+    /** The backend's {@link CostProfile} model (its name), read when the first estimate needs it. */
+    private final String costModel;
+    private volatile CostModel estimate;
 
     /**
-     * A backend registered as {@code name}; {@code estimate} (its tuning class's) models its copies and GEMMs.
+     * A backend registered as {@code name}; the {@link CostProfile} model named {@code name} models its copies and
+     * GEMMs.
      *
      * @param name the backend's name
      * @param workspaceBytes the workspace limit of one call
-     * @param estimate the model of the backend's time
      * @throws IllegalArgumentException if {@code workspaceBytes} is below {@link Workspace#MIN_LIMIT_BYTES}
      */
-    protected AbstractGemmBackend(String name, long workspaceBytes, CostModel estimate) {
+    protected AbstractGemmBackend(String name, long workspaceBytes) {
         this.name = name;
         this.workspaceBytes = Workspace.checkLimit(workspaceBytes);
-        this.estimate = estimate;
+        this.costModel = name;
         OpenBlasSetup.ensureLoaded();
     }
 
@@ -67,7 +70,17 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
 
     @Override
     public final double estimateNanos(ConvShape shape, ConvPass pass) {
-        return estimate.nanos(shape, pass);
+        CostModel m = estimate;
+        if (m == null) {
+            m = CostProfile.current().model(costModel);
+            estimate = m; // racing threads compute the same immutable model
+        }
+        return m.nanos(shape, pass);
+    }
+
+    @Override
+    public final String costModel(ConvShape shape, ConvPass pass) {
+        return costModel;
     }
 
     /**

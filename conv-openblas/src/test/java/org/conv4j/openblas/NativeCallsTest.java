@@ -3,7 +3,6 @@ package org.conv4j.openblas;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Workspace;
-import org.conv4j.api.CostModel;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -23,7 +22,7 @@ class NativeCallsTest {
         final AtomicInteger most = new AtomicInteger();
 
         Probe() {
-            super("probe", Workspace.MIN_LIMIT_BYTES, new CostModel(0, 0, 0, 1, 0, 0, 0, false));
+            super("probe", Workspace.MIN_LIMIT_BYTES);
         }
 
         void call() {

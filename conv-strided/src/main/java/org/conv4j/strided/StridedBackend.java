@@ -88,7 +88,7 @@ public final class StridedBackend extends AbstractGemmBackend {
      * @throws IllegalArgumentException if the limit is below {@link Workspace#MIN_LIMIT_BYTES}
      */
     public StridedBackend(long workspaceBytes) {
-        super(NAME, workspaceBytes, StridedTuning.ESTIMATE);
+        super(NAME, workspaceBytes);
     }
 
     /**

@@ -24,10 +24,4 @@ final class StridedTuning {
      * shape BLAS runs poorly, while the gathered path sums a {@code (Kg, Cg*kH*kW)} result.
      */
     static final int ZERO_COPY_MIN_BACKWARD_FILTERS_TIMES_CHANNELS = 4;
-
-    /**
-     * {@link StridedBackend#estimateNanos}: the time model ({@link org.conv4j.api.CostModel}) fitted to the comparison
-     * command's times on the catalogue, AVX-512 host (docs/benchmarks.md, "Choosing a backend").
-     */
-    static final org.conv4j.api.CostModel ESTIMATE = new org.conv4j.api.CostModel(8_100, 4_550, 0.150, 34.7, 1.44, 57.5, 181, false);
 }

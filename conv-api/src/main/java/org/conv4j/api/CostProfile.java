@@ -1,0 +1,230 @@
+package org.conv4j.api;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Enumeration;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * The data behind the backends' {@linkplain ConvBackend#estimateNanos estimates}: the machine's own figures and,
+ * per named model, a backend's efficiency relative to them. Nothing in it is a constant of the code: the shipped
+ * values were measured on one host, and {@code java -jar conv-bench.jar calibrate} and {@code fit} measure them on
+ * the machine at hand and write a file that {@value Settings#COST_PROFILE} points to (docs/architecture.md,
+ * "Choosing a backend").
+ *
+ * <p><b>Machine figures</b> ({@code machine.*}): {@code gemmMacsPerNs}, the multiply-adds per nanosecond of a large
+ * single-precision GEMM on all cores (OpenBLAS); {@code javaMacsPerNs}, of a vectorised Java multiply-add loop on
+ * all cores over data in cache; {@code copyNsPerFloat}, the time to copy one float between arrays larger than the
+ * caches. A model's rate is its {@code efficiency} times the figure of its {@code basis}, so a machine twice as
+ * fast at GEMMs doubles the rate of every GEMM-based model without refitting them.
+ *
+ * <p><b>Models</b> ({@code <name>.*}, read by {@link #model(String)} as a {@link CostModel}):
+ * <pre>
+ *   fixedNs, fixedBackwardNs     per call, absolute (fixedBackwardNs defaults to fixedNs)
+ *   copyFactor                   copy ns per lowered float = copyFactor * machine.copyNsPerFloat (default 0)
+ *   basis = gemm | java          which machine rate the multiply-adds run at
+ *   efficiency                   macsPerNs = efficiency * machine.&lt;basis&gt;MacsPerNs
+ *   halfM, halfK, halfN          the sides at which the product runs at half speed (default 0: never slower)
+ *   identityInPlace              whether a 1x1 unstrided kernel is used without lowering (default false)
+ * </pre>
+ *
+ * <p><b>Where values come from.</b> Each module ships its own models in {@value #RESOURCE} (conv-api ships the
+ * machine figures); all such resources on the class path are merged. A file named by {@value Settings#COST_PROFILE}
+ * then overrides any of them. A file that cannot be read or holds a value that is not a number is ignored with one
+ * logged warning, and the shipped values serve. The profile is read once, when the first estimate needs it.
+ */
+public final class CostProfile {
+
+    /** The class-path resource each module ships its values in. */
+    public static final String RESOURCE = "META-INF/conv4j/cost-profile.properties";
+
+    private static final System.Logger LOG = System.getLogger(CostProfile.class.getName());
+
+    private final Properties values;
+    private final String source;
+
+    private CostProfile(Properties values, String source) {
+        this.values = values;
+        this.source = source;
+    }
+
+    /** The profile of this process: shipped values, overridden by the {@value Settings#COST_PROFILE} file. */
+    private static final class Current {
+        static final CostProfile PROFILE = load(shipped(), Settings.value(Settings.COST_PROFILE));
+    }
+
+    /**
+     * This process's profile, read once (see the class comment).
+     *
+     * @return the profile
+     */
+    public static CostProfile current() {
+        return Current.PROFILE;
+    }
+
+    /**
+     * The shipped values: every {@value #RESOURCE} on the class path, merged.
+     *
+     * @return the values
+     */
+    public static Properties shipped() {
+        Properties p = new Properties();
+        try {
+            ClassLoader loader = CostProfile.class.getClassLoader();
+            Enumeration<URL> urls = loader.getResources(RESOURCE);
+            while (urls.hasMoreElements()) {
+                try (InputStream in = urls.nextElement().openStream()) {
+                    p.load(in);
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("conv4j: cannot read the shipped cost profile " + RESOURCE, e);
+        }
+        return p;
+    }
+
+    /**
+     * {@code shipped}, overridden by the values in {@code file} if it is given, readable and all numbers or
+     * names where numbers or names are expected; otherwise {@code shipped} alone, with one logged warning.
+     *
+     * @param shipped the shipped values
+     * @param file a profile file's path, or null or blank for none
+     * @return the profile
+     */
+    public static CostProfile load(Properties shipped, String file) {
+        Properties merged = new Properties();
+        merged.putAll(shipped);
+        if (file == null || file.isBlank()) {
+            return new CostProfile(merged, "shipped");
+        }
+        Path path = Path.of(file.trim());
+        try (Reader in = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+            Properties own = new Properties();
+            own.load(in);
+            for (String key : own.stringPropertyNames()) {
+                checkValue(key, own.getProperty(key));
+            }
+            merged.putAll(own);
+            return new CostProfile(merged, path.toString());
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.log(System.Logger.Level.WARNING, "conv4j: cost profile " + path + " ignored (" + e
+                    + "); the shipped profile serves");
+            Properties fallback = new Properties();
+            fallback.putAll(shipped);
+            return new CostProfile(fallback, "shipped");
+        }
+    }
+
+    /** A value must be a finite non-negative number, except the names and flags that are words. */
+    private static void checkValue(String key, String value) {
+        if (key.endsWith(".basis") || key.endsWith(".identityInPlace") || key.equals("machine.host")
+                || key.equals("machine.measured")) {
+            return;
+        }
+        double v;
+        try {
+            v = Double.parseDouble(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + ": expected a number, got \"" + value + "\"");
+        }
+        if (!(v >= 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException(key + ": expected a finite number >= 0, got " + value);
+        }
+    }
+
+    /**
+     * Where the values came from: {@code shipped} or the file's path.
+     *
+     * @return the source
+     */
+    public String source() {
+        return source;
+    }
+
+    /**
+     * A machine figure, e.g. {@code gemmMacsPerNs}.
+     *
+     * @param figure the figure's name, without {@code machine.}
+     * @return its value
+     * @throws IllegalStateException if no value is given for it
+     */
+    public double machine(String figure) {
+        return number("machine." + figure);
+    }
+
+    /**
+     * The multiply-adds per nanosecond of model {@code name}: its efficiency times its basis's machine rate.
+     *
+     * @param name the model's name, e.g. {@code im2col}
+     * @return the rate
+     * @throws IllegalStateException if the profile gives no such model
+     */
+    public double rate(String name) {
+        String basis = values.getProperty(name + ".basis", "gemm").trim().toLowerCase(Locale.ROOT);
+        if (!basis.equals("gemm") && !basis.equals("java")) {
+            throw new IllegalStateException(name + ".basis: expected gemm or java, got " + basis);
+        }
+        return number(name + ".efficiency") * machine(basis + "MacsPerNs");
+    }
+
+    /**
+     * The model named {@code name} (see the class comment for its keys).
+     *
+     * @param name the model's name
+     * @return the model
+     * @throws IllegalStateException if the profile gives no such model
+     */
+    public CostModel model(String name) {
+        double fixed = number(name + ".fixedNs");
+        return new CostModel(fixed, numberOr(name + ".fixedBackwardNs", fixed),
+                numberOr(name + ".copyFactor", 0) * machine("copyNsPerFloat"), rate(name),
+                numberOr(name + ".halfM", 0), numberOr(name + ".halfK", 0), numberOr(name + ".halfN", 0),
+                Boolean.parseBoolean(values.getProperty(name + ".identityInPlace", "false").trim()));
+    }
+
+    /**
+     * A number the profile must give.
+     *
+     * @param key the key
+     * @return its value
+     * @throws IllegalStateException if the profile has no value for {@code key}
+     */
+    public double number(String key) {
+        String v = values.getProperty(key);
+        if (v == null) {
+            throw new IllegalStateException("conv4j cost profile (" + source + "): no value for " + key
+                    + " (shipped in " + RESOURCE + " by the module that uses it)");
+        }
+        return Double.parseDouble(v.trim());
+    }
+
+    /**
+     * A number, or {@code otherwise} where the profile has none.
+     *
+     * @param key the key
+     * @param otherwise the value when absent
+     * @return the value
+     */
+    public double numberOr(String key, double otherwise) {
+        String v = values.getProperty(key);
+        return v == null ? otherwise : Double.parseDouble(v.trim());
+    }
+
+    /**
+     * The values, sorted by key, as the lines of a profile file.
+     *
+     * @return {@code key=value} lines
+     */
+    public java.util.List<String> lines() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        new TreeMap<>(values).forEach((k, v) -> out.add(k + "=" + v));
+        return out;
+    }
+}
