@@ -122,6 +122,33 @@ public final class CostProfile {
         }
     }
 
+    /**
+     * This profile with some values replaced, e.g. a model's trial parameters while they are fitted.
+     *
+     * @param replaced keys and their new values
+     * @return the new profile
+     * @throws IllegalArgumentException if a value is not what its key takes
+     */
+    public CostProfile with(java.util.Map<String, String> replaced) {
+        Properties merged = new Properties();
+        merged.putAll(values);
+        replaced.forEach((k, v) -> {
+            checkValue(k, v);
+            merged.setProperty(k, v);
+        });
+        return new CostProfile(merged, source + " with " + replaced.size() + " values replaced");
+    }
+
+    /**
+     * The value of {@code key} as text, or null.
+     *
+     * @param key the key
+     * @return its value, or null
+     */
+    public String text(String key) {
+        return values.getProperty(key);
+    }
+
     /** A value must be a finite non-negative number, except the names and flags that are words. */
     private static void checkValue(String key, String value) {
         if (key.endsWith(".basis") || key.endsWith(".identityInPlace") || key.equals("machine.host")

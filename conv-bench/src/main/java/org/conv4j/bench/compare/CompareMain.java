@@ -38,7 +38,15 @@ public final class CompareMain {
         this.commandLine = commandLine;
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws IOException {
+        if (args.length > 0 && args[0].equals("calibrate")) {
+            org.conv4j.bench.calibrate.Calibrate.main(List.of(args).subList(1, args.length).toArray(new String[0]));
+            return;
+        }
+        if (args.length > 0 && args[0].equals("fit")) {
+            org.conv4j.bench.calibrate.Fit.main(List.of(args).subList(1, args.length).toArray(new String[0]));
+            return;
+        }
         System.setProperty("java.awt.headless", "true");
         Options options;
         try {

@@ -1,0 +1,225 @@
+package org.conv4j.bench.calibrate;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.conv4j.api.Conv2d;
+import org.conv4j.api.ConvBackend;
+import org.conv4j.api.ConvShape;
+import org.conv4j.api.CostProfile;
+import org.conv4j.bench.BackendContender;
+import org.conv4j.bench.BenchShape;
+import org.conv4j.bench.Contender;
+import org.conv4j.bench.Network;
+import org.conv4j.bench.Pass;
+import org.conv4j.bench.Problem;
+import org.conv4j.bench.ShapeCatalog;
+
+/**
+ * {@code java -jar conv-bench.jar fit [--shapes SEL] [--backends LIST] [--out FILE]}: times every backend on every
+ * selected layer (forward and backward, heap NCHW, the fastest of a few warm calls), refits each {@link
+ * CostProfile} model the backends name ({@link ConvBackend#costModel}) with {@link ModelFit}, and writes the fitted
+ * values into {@code FILE} (default {@value ProfileFile#DEFAULT_NAME}), keeping the machine figures a {@code
+ * calibrate} wrote there. It then prints, per network and pass, what choosing by the estimates costs: the sum of
+ * the per-layer fastest backends' times against the sum of the times of the backends the estimates pick, with the
+ * profile before and after the fit (each layer weighted by its occurrences). Run it alone on the machine; the
+ * default selection, the five networks at batch 1 plus the catalogue's small and large-kernel layers, takes some
+ * minutes on 2 cores.
+ */
+public final class Fit {
+
+    /** Warm-up per case and the cap on its timed calls. */
+    private static final long WARM_UP_NANOS = 300_000_000L;
+    private static final long CASE_NANOS = 1_500_000_000L;
+    private static final int REPS = 5;
+
+    /** The default selection: whole networks at batch 1, the small layers and the kernel sweep. */
+    static final String DEFAULT_SHAPES = "networks-b1,small-6x6x10,single-channel-2x2,large-kernel";
+
+    private Fit() {
+    }
+
+    /** One backend's fastest time on one layer and pass, with the model its estimate uses. */
+    record Timing(String backend, String model, BenchShape shape, Pass pass, double nanos) {
+    }
+
+    public static void main(String[] args) throws IOException {
+        String shapes = DEFAULT_SHAPES;
+        String backends = null;
+        Path out = Path.of(ProfileFile.DEFAULT_NAME);
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--shapes" -> shapes = value(args, ++i);
+                case "--backends" -> backends = value(args, ++i);
+                case "--out" -> out = Path.of(value(args, ++i));
+                default -> {
+                    System.err.println("fit: unknown argument " + args[i]
+                            + "; usage: fit [--shapes SEL] [--backends a,b] [--out FILE]");
+                    System.exit(2);
+                }
+            }
+        }
+        List<ConvBackend> chosen = new ArrayList<>();
+        for (ConvBackend b : Conv2d.backends()) {
+            if (!b.isReference() && (backends == null || List.of(backends.split(",")).contains(b.name()))) {
+                chosen.add(b);
+            }
+        }
+        System.out.println("fit: host " + Calibrate.host() + "; profile " + CostProfile.current().source());
+        List<Timing> timings = measure(ShapeCatalog.select(shapes), chosen);
+
+        Map<String, String> fileValues = ProfileFile.read(out);
+        CostProfile before = CostProfile.current();
+        Map<String, String> fitted = new TreeMap<>();
+        Map<String, List<ModelFit.Sample>> byModel = new TreeMap<>();
+        for (Timing t : timings) {
+            if (t.model() != null) {
+                byModel.computeIfAbsent(t.model(), m -> new ArrayList<>())
+                        .add(new ModelFit.Sample(t.shape().geometry(), t.pass().convPass(), t.nanos()));
+            }
+        }
+        // Fit against this file's machine figures where it has them: the models' efficiencies are relative to them.
+        CostProfile base = before.with(machineValues(fileValues));
+        for (Map.Entry<String, List<ModelFit.Sample>> e : byModel.entrySet()) {
+            ModelFit.Result r = ModelFit.fit(base, e.getKey(), e.getValue());
+            fitted.putAll(r.values());
+            System.out.printf(Locale.ROOT, "model %-30s %3d samples, median error %5.1f%% -> %5.1f%%%n", r.model(),
+                    r.samples(), 100 * r.errorBefore(), 100 * r.errorAfter());
+        }
+        fileValues.putAll(fitted);
+        ProfileFile.write(out, fileValues, "backend models by conv-bench fit --shapes " + shapes);
+        System.out.println("written to " + out.toAbsolutePath());
+        CostProfile after = base.with(fitted);
+        printRegret(timings, chosen, before, after);
+    }
+
+    private static String value(String[] args, int i) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(args[i - 1] + ": expected a value");
+        }
+        return args[i];
+    }
+
+    private static Map<String, String> machineValues(Map<String, String> file) {
+        Map<String, String> m = new LinkedHashMap<>();
+        file.forEach((k, v) -> {
+            if (k.startsWith("machine.")) {
+                m.put(k, v);
+            }
+        });
+        return m;
+    }
+
+    /** Times every backend that supports each case; backends that fail on a case are left out of it. */
+    static List<Timing> measure(List<BenchShape> shapes, List<ConvBackend> backends) {
+        List<Timing> out = new ArrayList<>();
+        for (BenchShape shape : shapes) {
+            ConvShape g = shape.geometry();
+            for (Pass pass : Pass.values()) {
+                Problem problem = Problem.of(shape, pass, Problem.DEFAULT_SEED);
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-44s %-8s", shape.name(),
+                        pass.label()));
+                for (ConvBackend b : backends) {
+                    if (!b.supports(g, pass.convPass())) {
+                        continue;
+                    }
+                    Contender c = new BackendContender(b);
+                    try {
+                        double ns = fastest(c.prepare(problem, pass));
+                        out.add(new Timing(b.name(), b.costModel(g, pass.convPass()), shape, pass, ns));
+                        line.append(String.format(Locale.ROOT, " %s %.3g ms", b.name(), ns / 1e6));
+                    } catch (RuntimeException e) {
+                        line.append(' ').append(b.name()).append(" failed (").append(e.getMessage()).append(')');
+                    }
+                }
+                System.out.println(line);
+            }
+        }
+        return out;
+    }
+
+    /** The fastest of up to {@link #REPS} calls after the warm-up, fewer where a call is slow. */
+    static double fastest(Contender.Run run) {
+        long start = System.nanoTime();
+        do {
+            run.run();
+        } while (System.nanoTime() - start < WARM_UP_NANOS);
+        long best = Long.MAX_VALUE;
+        long timedStart = System.nanoTime();
+        for (int i = 0; i < REPS && (i == 0 || System.nanoTime() - timedStart < CASE_NANOS); i++) {
+            long t0 = System.nanoTime();
+            run.run();
+            best = Math.min(best, System.nanoTime() - t0);
+        }
+        return best;
+    }
+
+    /** Per network and pass: the sum of the fastest backends against the sums of the estimates' picks. */
+    static void printRegret(List<Timing> timings, List<ConvBackend> backends, CostProfile before,
+                            CostProfile after) {
+        Map<String, ConvBackend> byName = new LinkedHashMap<>();
+        backends.forEach(b -> byName.put(b.name(), b));
+        System.out.println();
+        System.out.println("Choosing by the estimates, per network (layers weighted by occurrence):");
+        System.out.printf(Locale.ROOT, "%-22s %-8s %12s %12s %7s %12s %7s %s%n", "network", "pass", "fastest ms",
+                "before ms", "ratio", "after ms", "ratio", "worst layer after");
+        for (Network net : ShapeCatalog.networks()) {
+            for (Pass pass : Pass.values()) {
+                double best = 0;
+                double pickedBefore = 0;
+                double pickedAfter = 0;
+                double worst = 1;
+                String worstName = "";
+                boolean any = false;
+                for (Network.Layer layer : net.layers()) {
+                    List<Timing> cases = new ArrayList<>();
+                    for (Timing t : timings) {
+                        if (t.shape().name().equals(layer.shape().name()) && t.pass() == pass) {
+                            cases.add(t);
+                        }
+                    }
+                    if (cases.isEmpty()) {
+                        continue;
+                    }
+                    any = true;
+                    double fastest = cases.stream().mapToDouble(Timing::nanos).min().orElseThrow();
+                    double b = picked(cases, byName, before).nanos();
+                    double a = picked(cases, byName, after).nanos();
+                    best += layer.count() * fastest;
+                    pickedBefore += layer.count() * b;
+                    pickedAfter += layer.count() * a;
+                    if (a / fastest > worst) {
+                        worst = a / fastest;
+                        worstName = layer.shape().name() + " " + String.format(Locale.ROOT, "%.2fx", worst);
+                    }
+                }
+                if (any) {
+                    System.out.printf(Locale.ROOT, "%-22s %-8s %12.2f %12.2f %6.2fx %12.2f %6.2fx %s%n", net.name(),
+                            pass.label(), best / 1e6, pickedBefore / 1e6, pickedBefore / best, pickedAfter / 1e6,
+                            pickedAfter / best, worstName);
+                }
+            }
+        }
+    }
+
+    /** The timing of the backend with the smallest estimate under {@code profile} among those measured. */
+    private static Timing picked(List<Timing> cases, Map<String, ConvBackend> backends, CostProfile profile) {
+        Timing pick = null;
+        double least = Double.POSITIVE_INFINITY;
+        for (Timing t : cases) {
+            ConvShape g = t.shape().geometry();
+            double estimate = t.model() != null ? profile.model(t.model()).nanos(g, t.pass().convPass())
+                    : backends.get(t.backend()).estimateNanos(g, t.pass().convPass());
+            if (pick == null || estimate < least) {
+                pick = t;
+                least = estimate;
+            }
+        }
+        return pick;
+    }
+}
