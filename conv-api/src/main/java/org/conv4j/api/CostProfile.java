@@ -36,7 +36,8 @@ import java.util.TreeMap;
  * </pre>
  *
  * <p><b>Where values come from.</b> Each module ships its own models in {@value #RESOURCE} (conv-api ships the
- * machine figures); all such resources on the class path are merged. A file named by {@value Settings#COST_PROFILE}
+ * machine figures of the host they were fitted on), and models fitted on an AVX-512 host in {@value
+ * #AVX512_RESOURCE}, used where the processor has AVX-512; all such resources on the class path are merged. A file named by {@value Settings#COST_PROFILE}
  * then overrides any of them. A file that cannot be read or holds a value that is not a number is ignored with one
  * logged warning, and the shipped values serve. The profile is read once, when the first estimate needs it.
  */
@@ -44,6 +45,13 @@ public final class CostProfile {
 
     /** The class-path resource each module ships its values in. */
     public static final String RESOURCE = "META-INF/conv4j/cost-profile.properties";
+
+    /**
+     * The resource of models fitted on a host with AVX-512, applied over {@link #RESOURCE} where the processor
+     * reports {@code avx512f}: the kernels of oneDNN, OpenBLAS and C2 differ most between the two instruction sets.
+     * Their efficiencies are relative to {@link #RESOURCE}'s machine figures.
+     */
+    public static final String AVX512_RESOURCE = "META-INF/conv4j/cost-profile-avx512.properties";
 
     private static final System.Logger LOG = System.getLogger(CostProfile.class.getName());
 
@@ -57,7 +65,7 @@ public final class CostProfile {
 
     /** The profile of this process: shipped values, overridden by the {@value Settings#COST_PROFILE} file. */
     private static final class Current {
-        static final CostProfile PROFILE = load(shipped(), Settings.value(Settings.COST_PROFILE));
+        static final CostProfile PROFILE = load(shipped(CpuInfo.current()), Settings.value(Settings.COST_PROFILE));
     }
 
     /**
@@ -70,24 +78,32 @@ public final class CostProfile {
     }
 
     /**
-     * The shipped values: every {@value #RESOURCE} on the class path, merged.
+     * The shipped values for {@code cpu}: every {@value #RESOURCE} on the class path, merged, and over them every
+     * {@value #AVX512_RESOURCE} if {@code cpu} has AVX-512.
      *
+     * @param cpu the processor
      * @return the values
      */
-    public static Properties shipped() {
+    public static Properties shipped(CpuInfo cpu) {
         Properties p = new Properties();
+        loadAll(RESOURCE, p);
+        if (cpu.flags().contains("avx512f")) {
+            loadAll(AVX512_RESOURCE, p);
+        }
+        return p;
+    }
+
+    private static void loadAll(String resource, Properties into) {
         try {
-            ClassLoader loader = CostProfile.class.getClassLoader();
-            Enumeration<URL> urls = loader.getResources(RESOURCE);
+            Enumeration<URL> urls = CostProfile.class.getClassLoader().getResources(resource);
             while (urls.hasMoreElements()) {
                 try (InputStream in = urls.nextElement().openStream()) {
-                    p.load(in);
+                    into.load(in);
                 }
             }
         } catch (IOException e) {
-            throw new IllegalStateException("conv4j: cannot read the shipped cost profile " + RESOURCE, e);
+            throw new IllegalStateException("conv4j: cannot read the shipped cost profile " + resource, e);
         }
-        return p;
     }
 
     /**

@@ -78,14 +78,20 @@ class CostProfileTest {
         assertTrue(e.getMessage().contains("nosuch.fixedNs"), e.getMessage());
     }
 
+    /** Every model shipped on the class path, for either kind of processor, has what a model needs. */
     @Test
     void everyShippedModelOfTheClassPathIsComplete() {
-        CostProfile p = CostProfile.current();
-        for (String line : p.lines()) {
-            String key = line.substring(0, line.indexOf('='));
-            if (key.endsWith(".efficiency")) {
-                String model = key.substring(0, key.length() - ".efficiency".length());
-                assertTrue(p.model(model).nanos(SHAPE, ConvPass.FORWARD) > 0, model);
+        for (CpuInfo cpu : new CpuInfo[] {new CpuInfo("x", "y", java.util.Set.of("avx2")),
+            new CpuInfo("x", "y", java.util.Set.of("avx2", "avx512f"))}) {
+            CostProfile p = CostProfile.load(CostProfile.shipped(cpu), null);
+            assertTrue(p.machine("gemmMacsPerNs") > 0 && p.machine("javaMacsPerNs") > 0
+                    && p.machine("copyNsPerFloat") > 0, p.lines().toString());
+            for (String line : p.lines()) {
+                String key = line.substring(0, line.indexOf('='));
+                if (key.endsWith(".efficiency")) {
+                    String model = key.substring(0, key.length() - ".efficiency".length());
+                    assertTrue(p.model(model).nanos(SHAPE, ConvPass.FORWARD) > 0, model);
+                }
             }
         }
     }
