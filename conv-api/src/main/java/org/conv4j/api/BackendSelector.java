@@ -16,7 +16,7 @@ import java.util.function.ToDoubleFunction;
  *       {@linkplain ConvPass#basis() basic pass}) and geometry, less the
  *       {@link ConvBackend#isReference reference} unless it is the only one;</li>
  *   <li>the candidate with the smallest finite {@link ConvBackend#estimateNanos estimate} wins (ties: name
- *       order);</li>
+ *       order), as the {@link CostProfile#estimate cost profile} calibrates it;</li>
  *   <li>if no candidate gives an estimate, the first in name order wins.</li>
  * </ol>
  * Autotuning ({@link Autotuner}) times the {@link #autotuneCandidates} instead and keeps the fastest.
@@ -49,7 +49,7 @@ final class BackendSelector {
         for (ConvBackend b : backends) {
             if (b.supports(shape, pass.basis())) {
                 supporting.add(b);
-                double ns = b.estimateNanos(shape, pass.basis()) + extraNanos.applyAsDouble(b);
+                double ns = CostProfile.current().estimate(b, shape, pass.basis()) + extraNanos.applyAsDouble(b);
                 estimate.put(b, Double.isFinite(ns) && ns >= 0 ? ns : Double.NaN);
             }
         }

@@ -207,30 +207,97 @@ public final class CostProfile {
      *
      * @param name the model's name, e.g. {@code im2col}
      * @return the rate
-     * @throws IllegalStateException if the profile gives no such model
+     * @throws IllegalStateException if neither the model nor a parent gives an efficiency
      */
     public double rate(String name) {
-        String basis = values.getProperty(name + ".basis", "gemm").trim().toLowerCase(Locale.ROOT);
+        String basis = inheritedOr(name, "basis", "gemm").trim().toLowerCase(Locale.ROOT);
         if (!basis.equals("gemm") && !basis.equals("java")) {
             throw new IllegalStateException(name + ".basis: expected gemm or java, got " + basis);
         }
-        return number(name + ".efficiency") * machine(basis + "MacsPerNs");
+        return inheritedNumber(name, "efficiency") * machine(basis + "MacsPerNs");
     }
 
     /**
-     * The model named {@code name} (see the class comment for its keys).
+     * The model named {@code name} (see the class comment for its keys). Names are paths: a value the model does
+     * not give is its parent's ({@code onednn.forward.brgconv_1x1} inherits from {@code onednn.forward}, then
+     * {@code onednn}), so a backend can name models as finely as it can tell its kernels apart, and the profile
+     * gives values only where they differ.
      *
      * @param name the model's name
      * @return the model
-     * @throws IllegalStateException if the profile gives no such model
+     * @throws IllegalStateException if neither the model nor a parent gives a required value
      */
     public CostModel model(String name) {
-        double fixed = number(name + ".fixedNs");
-        return new CostModel(fixed, numberOr(name + ".fixedBackwardNs", fixed),
-                numberOr(name + ".copyFactor", 0) * machine("copyNsPerFloat"), rate(name),
-                numberOr(name + ".halfM", 0), numberOr(name + ".halfK", 0), numberOr(name + ".halfN", 0),
-                Boolean.parseBoolean(values.getProperty(name + ".identityInPlace", "false").trim()));
+        double fixed = inheritedNumber(name, "fixedNs");
+        String fixedBackward = inherited(name, "fixedBackwardNs");
+        return new CostModel(fixed, fixedBackward == null ? fixed : Double.parseDouble(fixedBackward.trim()),
+                Double.parseDouble(inheritedOr(name, "copyFactor", "0").trim()) * machine("copyNsPerFloat"),
+                rate(name), Double.parseDouble(inheritedOr(name, "halfM", "0").trim()),
+                Double.parseDouble(inheritedOr(name, "halfK", "0").trim()),
+                Double.parseDouble(inheritedOr(name, "halfN", "0").trim()),
+                Boolean.parseBoolean(inheritedOr(name, "identityInPlace", "false").trim()));
     }
+
+    /**
+     * The value of {@code field} of model {@code name}, or of its nearest parent that gives one (see {@link
+     * #model}); null if none does.
+     *
+     * @param name the model's name
+     * @param field the field, e.g. {@code efficiency}
+     * @return the value, or null
+     */
+    public String inherited(String name, String field) {
+        for (String n = name; ; n = n.substring(0, n.lastIndexOf('.'))) {
+            String v = values.getProperty(n + "." + field);
+            if (v != null) {
+                return v;
+            }
+            if (n.lastIndexOf('.') < 0) {
+                return null;
+            }
+        }
+    }
+
+    private String inheritedOr(String name, String field, String otherwise) {
+        String v = inherited(name, field);
+        return v == null ? otherwise : v;
+    }
+
+    private double inheritedNumber(String name, String field) {
+        String v = inherited(name, field);
+        if (v == null) {
+            throw new IllegalStateException("conv4j cost profile (" + source + "): no value for " + name + "."
+                    + field + " nor for a parent model (shipped in " + RESOURCE + " by the module that uses it)");
+        }
+        return Double.parseDouble(v.trim());
+    }
+
+    /**
+     * {@code backend}'s estimate of a basic pass as {@link Conv2d} uses it. Where the backend names a {@link
+     * #model} ({@link ConvBackend#costModel}), that model is fitted itself and the estimate is the backend's own;
+     * otherwise the profile may correct it as {@code offset + scale * estimate}, with {@code <name>.forwardScale},
+     * {@code <name>.forwardOffsetNs} (and {@code backward...}) that {@code conv-bench fit} measures (default 1 and
+     * 0). This is how a backend with its own kind of model (an FFT's transform counts, Winograd's stages) is
+     * calibrated on a machine without its author's help.
+     *
+     * @param backend the backend
+     * @param shape the validated geometry
+     * @param pass {@link ConvPass#FORWARD} or {@link ConvPass#BACKWARD}
+     * @return the estimate in nanoseconds, NaN where the backend gives none
+     */
+    public double estimate(ConvBackend backend, ConvShape shape, ConvPass pass) {
+        double own = backend.estimateNanos(shape, pass);
+        if (backend.costModel(shape, pass) != null) {
+            return own;
+        }
+        double[] c = corrections.computeIfAbsent(backend.name() + (pass == ConvPass.FORWARD ? ".forward"
+                : ".backward"), k -> new double[] {numberOr(k + "Scale", 1), numberOr(k + "OffsetNs", 0)});
+        return c[1] + c[0] * own;
+    }
+
+    /** Per backend and pass: the scale and offset of {@link #estimate}. */
+    private final java.util.concurrent.ConcurrentHashMap<String, double[]> corrections =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * A number the profile must give.

@@ -102,7 +102,7 @@ final class LayoutEdge {
             if (b instanceof AbstractConvBackend a && a.takesInPlace(s, input, output)) {
                 // the weight's conversion, less the staging the backend's heap estimate includes and this call
                 // skips, with at least a tenth of the estimate left
-                double estimate = b.estimateNanos(s, ConvPass.FORWARD);
+                double estimate = CostProfile.current().estimate(b, s, ConvPass.FORWARD);
                 return Math.max(nanos(weight) - a.inPlaceSavingsNanos(s, input.layout()), -0.9 * estimate);
             }
             return nanos(input, weight, output);

@@ -80,6 +80,11 @@ final class BackwardPlan {
         }
     }
 
+    /** oneDNN's name of the input-gradient kernel it chose ({@code -} if the pass does not compute dL/dx). */
+    String dataImplementation() {
+        return dataPd == null ? "-" : dataPd.impl_info_str().getString();
+    }
+
     /** oneDNN's name of the weight-gradient kernel it chose ({@code -} if the pass does not compute dL/dw). */
     String weightsImplementation() {
         return weightsPd == null ? "-" : weightsPd.impl_info_str().getString();

@@ -65,16 +65,6 @@ public final class OnednnBackend extends AbstractConvBackend {
      */
     public static final float TOLERANCE = 1e-5f;
 
-    /** The largest kernel side measured faster than the dense model in the forward pass (the sweep's 15x15). */
-    static final int MID_KERNEL_MAX = 15;
-
-    /**
-     * Input channels below one AVX-512 vector of floats, the channel block of oneDNN's kernels: the catalogue's
-     * strided stems have 3, and their backward passes run slower than dense layers' (their own model,
-     * {@code onednn.stemBackward}).
-     */
-    static final int STEM_MAX_CHANNELS = 16;
-
     /**
      * Cached plans (one per geometry, batch part and pass). A network has a few dozen distinct layers; each
      * plan holds generated code of some tens to hundreds of KiB.
@@ -122,76 +112,64 @@ public final class OnednnBackend extends AbstractConvBackend {
     /** The {@link CostProfile} model {@link #costModel} names for the call. */
     @Override
     public double estimateNanos(ConvShape shape, ConvPass pass) {
-        return Models.MODELS[kernelKind(shape, pass)].nanos(shape, pass);
+        String name = costModel(shape, pass);
+        CostModel m = MODELS.get(name);
+        if (m == null) {
+            m = CostProfile.current().model(name);
+            MODELS.put(name, m);
+        }
+        return m.nanos(shape, pass);
     }
 
     /**
-     * The model of the kind of kernel oneDNN runs for the call, each fitted on its own by {@code conv-bench fit}:
-     * {@code onednn.depthwise} for depthwise layers (one input channel per group, oneDNN's dedicated kernels);
-     * for forward passes {@code onednn.midKernelForward} on {@link #isMidKernel mid-size stride-1 kernels}; for
-     * backward passes {@code onednn.nhwcBackward} where they {@link #directNhwcBackward run on its direct nhwc
-     * kernels} and {@code onednn.stemBackward} for strided stems ({@link #isStem}), whose few channels fill less
-     * than one vector of oneDNN's channel blocks; else {@code onednn.dense}.
+     * The model of the kernels oneDNN itself reports it runs for the call, so that each kind is fitted on its own
+     * by {@code conv-bench fit} without re-deriving oneDNN's dispatch (which changes with the instruction set and
+     * the version): {@code onednn.forward.<kernel>} and {@code onednn.backward.<data kernel>.<weights kernel>},
+     * e.g. {@code onednn.forward.brgconv_1x1} or {@code onednn.backward.brg_conv_bwd_brg_conv_fwd.jit}, with the
+     * instruction set left out of the names ({@link #kernelFamily}). A model the profile does not give inherits
+     * from its parent, up to {@code onednn} ({@link CostProfile#model}). The names come from the plans a call of
+     * this geometry uses, created once per geometry (primitive descriptors only: kernels are generated at the
+     * first call) and cached. Layers that {@link #padsExplicitly pad explicitly} get the pass's parent model:
+     * their calls run on another geometry.
      */
     @Override
     public String costModel(ConvShape shape, ConvPass pass) {
-        return Models.NAMES[kernelKind(shape, pass)];
-    }
-
-    /** The index of the call's kind of kernel into {@link Models}. */
-    private static int kernelKind(ConvShape shape, ConvPass pass) {
-        if (shape.groups() > 1 && shape.inChannelsPerGroup() == 1) {
-            return 4;
+        boolean forward = pass == ConvPass.FORWARD;
+        if (shape.hasPaddingOnlyOutputs()) {
+            return forward ? "onednn.forward" : "onednn.backward";
         }
-        if (pass == ConvPass.FORWARD && isMidKernel(shape)) {
-            return 1;
-        } else if (pass == ConvPass.BACKWARD && directNhwcBackward(shape)) {
-            return 2;
-        } else if (pass == ConvPass.BACKWARD && isStem(shape)) {
-            return 3;
-        }
-        return 0;
+        Geometry g = Geometry.of(shape, shape.batch(), !forward);
+        return KERNEL_MODELS.get(new Key(forward ? ConvPass.FORWARD : ConvPass.BACKWARD, g), k -> forward
+                ? "onednn.forward." + kernelFamily(forwardPlan(g).implementation)
+                : "onednn.backward." + kernelFamily(backwardPlan(ConvPass.BACKWARD, g).dataImplementation()) + "."
+                        + kernelFamily(backwardPlan(ConvPass.BACKWARD, g).weightsImplementation()));
     }
 
-    /** The profile's model of each kind of kernel ({@link #kernelKind}), read when the first estimate needs them. */
-    static final class Models {
-        static final String[] NAMES = {"onednn.dense", "onednn.midKernelForward", "onednn.nhwcBackward",
-            "onednn.stemBackward", "onednn.depthwise"};
-        static final CostModel[] MODELS = new CostModel[NAMES.length];
+    /** The model name per geometry and basic pass ({@link #costModel}). */
+    private static final LruCache<Key, String> KERNEL_MODELS = new LruCache<>(4096);
 
-        static {
-            for (int i = 0; i < NAMES.length; i++) {
-                MODELS[i] = CostProfile.current().model(NAMES[i]);
-            }
-        }
-    }
-
-    /** An ungrouped stride-1 layer with a kernel larger than 1x1 and no side above {@link #MID_KERNEL_MAX}. */
-    static boolean isMidKernel(ConvShape s) {
-        return BackwardPlan.isNhwcLayer(s.params(), s.kernelH(), s.kernelW()) && s.kernelH() <= MID_KERNEL_MAX
-                && s.kernelW() <= MID_KERNEL_MAX;
-    }
-
-    /** An ungrouped strided layer with fewer than {@link #STEM_MAX_CHANNELS} input channels. */
-    static boolean isStem(ConvShape s) {
-        return s.groups() == 1 && s.params().isStrided() && s.inChannels() < STEM_MAX_CHANNELS;
-    }
+    /** The models by name, as the profile gives them. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, CostModel> MODELS =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
-     * Whether the backward pass of {@code s} runs on {@code nhwc} activations ({@link BackwardPlan#activationsTag})
-     * with oneDNN's direct JIT kernels for both gradients, as oneDNN itself reports: its weight-gradient
-     * implementation is not a GEMM-based one. Where that switch happens depends on the instruction set (with
-     * AVX-512 from 15x15 kernels on, with AVX2 earlier), so the estimate asks rather than re-deriving oneDNN's
-     * dispatch: the answer comes from the plan a call of this geometry uses, created once per geometry (primitive
-     * descriptors only; the kernels are generated at the first call) and cached. Layers that {@link
-     * #padsExplicitly pad explicitly} are not asked about: their calls run on another geometry.
+     * oneDNN's name of a kernel without the instruction set, as a model-name segment: {@code brg_conv_fwd:avx2}
+     * becomes {@code brg_conv_fwd}, {@code brg_conv_bwd:avx2+brg_conv_fwd:avx2} (a backward-data kernel made of a
+     * forward one) {@code brg_conv_bwd_brg_conv_fwd}, {@code x64:gemm:jit} {@code gemm_jit}.
      */
-    static boolean directNhwcBackward(ConvShape s) {
-        if (!BackwardPlan.isNhwcLayer(s.params(), s.kernelH(), s.kernelW()) || s.hasPaddingOnlyOutputs()) {
-            return false;
+    static String kernelFamily(String implementation) {
+        StringBuilder out = new StringBuilder();
+        for (String part : implementation.split("[+:]")) {
+            String p = part.trim().toLowerCase(java.util.Locale.ROOT);
+            if (p.isEmpty() || p.equals("x64") || p.startsWith("avx") || p.startsWith("sse") || p.startsWith("amx")) {
+                continue;
+            }
+            if (out.length() > 0) {
+                out.append('_');
+            }
+            out.append(p.replaceAll("[^a-z0-9_]", "_"));
         }
-        return !backwardPlan(ConvPass.BACKWARD, Geometry.of(s, s.batch(), true)).weightsImplementation()
-                .contains("gemm");
+        return out.length() == 0 ? "unknown" : out.toString();
     }
 
     /**

@@ -23,66 +23,43 @@ class KernelChoiceTest {
                 ConvParams.builder().samePadding(h, h, kernel, kernel).build());
     }
 
-    private static final OnednnBackend BACKEND = new OnednnBackend();
-
-    /** The backend's estimate of {@code s} for {@code pass} is the profile's {@code model}'s. */
-    private static void assertEstimate(String model, ConvShape s, ConvPass pass) {
-        assertEquals(model, BACKEND.costModel(s, pass), pass + " " + s);
-        assertEquals(CostProfile.current().model(model).nanos(s, pass), BACKEND.estimateNanos(s, pass),
-                pass + " " + s);
-    }
-
     private static ConvShape stride2(int c, int h, int k, int kernel) {
         return ConvShape.forward(Tensor4D.zeros(2, c, h, h), Tensor4D.zeros(k, c, kernel, kernel), null,
                 ConvParams.builder().stride(2).padding(kernel / 2).build());
     }
 
-    /**
-     * The backward estimate follows oneDNN's kernel choice: the direct nhwc kernels (a 3x3 layer) get the
-     * {@code onednn.nhwcBackward} model; a 21x21 kernel, whose gradients oneDNN computes with its GEMM kernels, and
-     * strided layers (blocked activations) keep {@code onednn.dense}. The forward estimate of the 3x3 layer is the
-     * mid-size kernels' one, of the 21x21 layer the dense one.
-     */
-    @Test
-    void theBackwardEstimateFollowsTheKernelsOnednnChose() {
-        ConvShape direct = same(4, 32, 64, 32, 3);
-        assertTrue(OnednnBackend.directNhwcBackward(direct));
-        assertEstimate("onednn.nhwcBackward", direct, ConvPass.BACKWARD);
-        assertEstimate("onednn.midKernelForward", direct, ConvPass.FORWARD);
-
-        ConvShape gemm = same(4, 32, 64, 32, 21);
-        assertFalse(OnednnBackend.directNhwcBackward(gemm));
-        assertEstimate("onednn.dense", gemm, ConvPass.BACKWARD);
-        assertEstimate("onednn.dense", gemm, ConvPass.FORWARD);
-
-        assertFalse(OnednnBackend.directNhwcBackward(stride2(64, 28, 64, 3)));
-    }
-
-    /** A strided 3-channel stem's backward estimate is the stem model's; its forward and wider layers' are dense. */
-    @Test
-    void stridedStemsHaveTheirOwnBackwardEstimate() {
-        ConvShape stem = stride2(3, 64, 16, 7);
-        assertTrue(OnednnBackend.isStem(stem));
-        assertEstimate("onednn.stemBackward", stem, ConvPass.BACKWARD);
-        assertEstimate("onednn.dense", stem, ConvPass.FORWARD);
-        ConvShape wide = stride2(64, 28, 64, 3);
-        assertFalse(OnednnBackend.isStem(wide));
-        assertEstimate("onednn.dense", wide, ConvPass.BACKWARD);
-    }
+    private static final OnednnBackend BACKEND = new OnednnBackend();
 
     /**
-     * The backward estimate's kind of kernel is the one oneDNN reports: for every kernel size, the direct nhwc model
-     * exactly where oneDNN's weight gradient is not GEMM-based (on any instruction set).
+     * The estimate's model is named after the kernels oneDNN reports for the call, forward and backward, on any
+     * instruction set, and the estimate is that model's.
      */
     @Test
-    void theBackwardModelFollowsTheKernelOnednnReports() {
-        for (int kernel = 2; kernel <= 21; kernel++) {
-            ConvShape s = same(4, 32, 64, 32, kernel);
-            String chosen = OnednnBackend.implementations(s, true);
-            String weights = chosen.substring(chosen.lastIndexOf(" / ") + 3);
-            assertEquals(!weights.contains("gemm"), OnednnBackend.directNhwcBackward(s), kernel + "x" + kernel + ": "
-                    + chosen);
+    void theModelIsNamedAfterTheKernelsOnednnReports() {
+        ConvShape[] shapes = {same(4, 32, 64, 32, 3), same(4, 32, 64, 32, 21), same(2, 64, 28, 256, 1),
+            stride2(3, 64, 16, 7), ConvShape.forward(Tensor4D.zeros(2, 32, 28, 28), Tensor4D.zeros(32, 1, 3, 3), null,
+                    ConvParams.builder().padding(1).groups(32).build())};
+        for (ConvShape s : shapes) {
+            String[] reported = OnednnBackend.implementations(s, true).split(" \\| ");
+            String[] backward = reported[1].split(" / ");
+            assertEquals("onednn.forward." + OnednnBackend.kernelFamily(reported[0]),
+                    BACKEND.costModel(s, ConvPass.FORWARD), s.toString());
+            assertEquals("onednn.backward." + OnednnBackend.kernelFamily(backward[0]) + "."
+                    + OnednnBackend.kernelFamily(backward[1]), BACKEND.costModel(s, ConvPass.BACKWARD), s.toString());
+            for (ConvPass pass : new ConvPass[] {ConvPass.FORWARD, ConvPass.BACKWARD}) {
+                assertEquals(CostProfile.current().model(BACKEND.costModel(s, pass)).nanos(s, pass),
+                        BACKEND.estimateNanos(s, pass), pass + " " + s);
+            }
         }
+    }
+
+    @Test
+    void kernelFamiliesLeaveTheInstructionSetOut() {
+        assertEquals("brg_conv_fwd", OnednnBackend.kernelFamily("brg_conv_fwd:avx2"));
+        assertEquals("brg_conv_fwd", OnednnBackend.kernelFamily("brg_conv_fwd:avx512_core"));
+        assertEquals("brg_conv_bwd_brg_conv_fwd", OnednnBackend.kernelFamily("brg_conv_bwd:avx2+brg_conv_fwd:avx2"));
+        assertEquals("gemm_jit", OnednnBackend.kernelFamily("x64:gemm:jit"));
+        assertEquals("unknown", OnednnBackend.kernelFamily(""));
     }
 
     private static void assertOptimised(int n, int c, int h, int k, int kernel, ConvParams p) {

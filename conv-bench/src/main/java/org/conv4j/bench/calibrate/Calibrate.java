@@ -3,10 +3,10 @@ package org.conv4j.bench.calibrate;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CountDownLatch;
 import org.conv4j.api.CpuInfo;
 import org.conv4j.bench.SgemmProbe;
 
@@ -20,7 +20,7 @@ public final class Calibrate {
 
     /** Warm-up before each figure is timed, and the number of timed repetitions (the fastest counts). */
     private static final long WARM_UP_NANOS = 1_000_000_000L;
-    private static final int REPS = 7;
+    private static final int REPS = 15;
 
     private Calibrate() {
     }
@@ -85,31 +85,35 @@ public final class Calibrate {
     static double javaMacsPerNs() {
         int threads = Runtime.getRuntime().availableProcessors();
         double macs = (double) threads * JAVA_LOOP_FLOATS * JAVA_LOOP_PASSES;
-        return macs / fastest(() -> runOnAllCores(threads));
-    }
-
-    private static volatile float sink;
-
-    private static void runOnAllCores(int threads) {
-        CountDownLatch done = new CountDownLatch(threads);
-        for (int t = 0; t < threads; t++) {
-            Thread th = new Thread(() -> {
-                float[] x = new float[JAVA_LOOP_FLOATS];
-                float[] y = new float[JAVA_LOOP_FLOATS];
-                java.util.Arrays.fill(x, 1e-3f);
-                for (int p = 0; p < JAVA_LOOP_PASSES; p++) {
-                    multiplyAdd(0.999f, x, y);
-                }
-                sink = y[JAVA_LOOP_FLOATS - 1];
-                done.countDown();
-            });
-            th.start();
+        float[][] xs = new float[threads][JAVA_LOOP_FLOATS];
+        float[][] ys = new float[threads][JAVA_LOOP_FLOATS];
+        for (float[] x : xs) {
+            java.util.Arrays.fill(x, 1e-3f);
         }
+        // One pool for every run: thread start-up is not the loop's speed.
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
         try {
-            done.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            return macs / fastest(() -> {
+                List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    float[] x = xs[t];
+                    float[] y = ys[t];
+                    done.add(pool.submit(() -> {
+                        for (int p = 0; p < JAVA_LOOP_PASSES; p++) {
+                            multiplyAdd(0.999f, x, y);
+                        }
+                    }));
+                }
+                for (java.util.concurrent.Future<?> f : done) {
+                    try {
+                        f.get();
+                    } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            });
+        } finally {
+            pool.shutdown();
         }
     }
 

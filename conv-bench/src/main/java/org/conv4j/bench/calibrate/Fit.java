@@ -52,14 +52,21 @@ public final class Fit {
         String shapes = DEFAULT_SHAPES;
         String backends = null;
         Path out = Path.of(ProfileFile.DEFAULT_NAME);
+        Path timingsFile = Path.of("conv4j-timings.csv");
+        boolean remeasure = true;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--shapes" -> shapes = value(args, ++i);
                 case "--backends" -> backends = value(args, ++i);
                 case "--out" -> out = Path.of(value(args, ++i));
+                case "--timings" -> timingsFile = Path.of(value(args, ++i));
+                case "--from" -> {
+                    timingsFile = Path.of(value(args, ++i));
+                    remeasure = false;
+                }
                 default -> {
-                    System.err.println("fit: unknown argument " + args[i]
-                            + "; usage: fit [--shapes SEL] [--backends a,b] [--out FILE]");
+                    System.err.println("fit: unknown argument " + args[i] + "; usage: fit [--shapes SEL]"
+                            + " [--backends a,b] [--out FILE] [--timings CSV | --from CSV]");
                     System.exit(2);
                 }
             }
@@ -71,7 +78,15 @@ public final class Fit {
             }
         }
         System.out.println("fit: host " + Calibrate.host() + "; profile " + CostProfile.current().source());
-        List<Timing> timings = measure(ShapeCatalog.select(shapes), chosen);
+        List<Timing> timings;
+        if (remeasure) {
+            timings = measure(ShapeCatalog.select(shapes), chosen);
+            writeTimings(timingsFile, timings);
+            System.out.println("timings written to " + timingsFile.toAbsolutePath());
+        } else {
+            timings = readTimings(timingsFile, chosen);
+            System.out.println(timings.size() + " timings read from " + timingsFile.toAbsolutePath());
+        }
 
         Map<String, String> fileValues = ProfileFile.read(out);
         CostProfile before = CostProfile.current();
@@ -91,11 +106,64 @@ public final class Fit {
             System.out.printf(Locale.ROOT, "model %-30s %3d samples, median error %5.1f%% -> %5.1f%%%n", r.model(),
                     r.samples(), 100 * r.errorBefore(), 100 * r.errorAfter());
         }
+        // Backends whose estimate is their own kind of model: a correction of it per pass.
+        Map<String, List<Timing>> unmodelled = new TreeMap<>();
+        for (Timing t : timings) {
+            if (t.model() == null) {
+                unmodelled.computeIfAbsent(t.backend() + "." + t.pass().label(), k -> new ArrayList<>()).add(t);
+            }
+        }
+        Map<String, ConvBackend> byName = new LinkedHashMap<>();
+        chosen.forEach(b -> byName.put(b.name(), b));
+        for (Map.Entry<String, List<Timing>> e : unmodelled.entrySet()) {
+            List<Timing> ts = e.getValue();
+            double[] own = new double[ts.size()];
+            double[] measured = new double[ts.size()];
+            for (int i = 0; i < own.length; i++) {
+                Timing t = ts.get(i);
+                own[i] = byName.get(t.backend()).estimateNanos(t.shape().geometry(), t.pass().convPass());
+                measured[i] = t.nanos();
+            }
+            ModelFit.Result r = ModelFit.fitCorrection(e.getKey(), own, measured);
+            fitted.putAll(r.values());
+            System.out.printf(Locale.ROOT, "estimate %-27s %3d samples, median error %5.1f%% -> %5.1f%% %s%n",
+                    r.model(), r.samples(), 100 * r.errorBefore(), 100 * r.errorAfter(), r.values());
+        }
         fileValues.putAll(fitted);
         ProfileFile.write(out, fileValues, "backend models by conv-bench fit --shapes " + shapes);
         System.out.println("written to " + out.toAbsolutePath());
         CostProfile after = base.with(fitted);
         printRegret(timings, chosen, before, after);
+    }
+
+    /** The timings as CSV: shape, pass, backend, nanoseconds. */
+    static void writeTimings(Path file, List<Timing> timings) throws IOException {
+        List<String> lines = new ArrayList<>();
+        lines.add("shape,pass,backend,nanos");
+        for (Timing t : timings) {
+            lines.add(t.shape().name() + "," + t.pass().label() + "," + t.backend() + ","
+                    + String.format(Locale.ROOT, "%.0f", t.nanos()));
+        }
+        java.nio.file.Files.write(file, lines, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Timings written by {@link #writeTimings}, of the backends given; the models are asked again. */
+    static List<Timing> readTimings(Path file, List<ConvBackend> backends) throws IOException {
+        Map<String, ConvBackend> byName = new LinkedHashMap<>();
+        backends.forEach(b -> byName.put(b.name(), b));
+        List<Timing> out = new ArrayList<>();
+        for (String line : java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8)) {
+            String[] f = line.split(",");
+            if (f.length != 4 || f[0].equals("shape") || !byName.containsKey(f[2])) {
+                continue;
+            }
+            BenchShape shape = ShapeCatalog.byName(f[0]);
+            Pass pass = Pass.valueOf(f[1].toUpperCase(Locale.ROOT));
+            ConvBackend b = byName.get(f[2]);
+            out.add(new Timing(b.name(), b.costModel(shape.geometry(), pass.convPass()), shape, pass,
+                    Double.parseDouble(f[3])));
+        }
+        return out;
     }
 
     private static String value(String[] args, int i) {
@@ -168,6 +236,7 @@ public final class Fit {
         System.out.println("Choosing by the estimates, per network (layers weighted by occurrence):");
         System.out.printf(Locale.ROOT, "%-22s %-8s %12s %12s %7s %12s %7s %s%n", "network", "pass", "fastest ms",
                 "before ms", "ratio", "after ms", "ratio", "worst layer after");
+        List<String> mispicks = new ArrayList<>();
         for (Network net : ShapeCatalog.networks()) {
             for (Pass pass : Pass.values()) {
                 double best = 0;
@@ -193,6 +262,11 @@ public final class Fit {
                     best += layer.count() * fastest;
                     pickedBefore += layer.count() * b;
                     pickedAfter += layer.count() * a;
+                    if (a / fastest > MISPICK_REPORTED) {
+                        mispicks.add(String.format(Locale.ROOT, "  %-50s %-8s fastest %s; picked %s (%.2fx); estimates"
+                                + " after: %s", layer.shape().name(), pass.label(), fastestName(cases),
+                                picked(cases, byName, after).backend(), a / fastest, estimates(cases, byName, after)));
+                    }
                     if (a / fastest > worst) {
                         worst = a / fastest;
                         worstName = layer.shape().name() + " " + String.format(Locale.ROOT, "%.2fx", worst);
@@ -205,6 +279,31 @@ public final class Fit {
                 }
             }
         }
+        if (!mispicks.isEmpty()) {
+            System.out.println();
+            System.out.println("Layers where the pick after the fit is more than " + MISPICK_REPORTED
+                    + "x the fastest:");
+            mispicks.forEach(System.out::println);
+        }
+    }
+
+    /** Layers whose pick after the fit is this much slower than the fastest are listed. */
+    static final double MISPICK_REPORTED = 1.25;
+
+    private static String fastestName(List<Timing> cases) {
+        Timing f = cases.stream().min(java.util.Comparator.comparingDouble(Timing::nanos)).orElseThrow();
+        return f.backend() + String.format(Locale.ROOT, " %.3g ms", f.nanos() / 1e6);
+    }
+
+    private static String estimates(List<Timing> cases, Map<String, ConvBackend> backends, CostProfile profile) {
+        StringBuilder sb = new StringBuilder();
+        for (Timing t : cases) {
+            ConvShape g = t.shape().geometry();
+            double e = t.model() != null ? profile.model(t.model()).nanos(g, t.pass().convPass())
+                    : profile.estimate(backends.get(t.backend()), g, t.pass().convPass());
+            sb.append(String.format(Locale.ROOT, "%s %.3g/%.3g ", t.backend(), e / 1e6, t.nanos() / 1e6));
+        }
+        return sb.append("(ms estimated/measured)").toString();
     }
 
     /** The timing of the backend with the smallest estimate under {@code profile} among those measured. */
@@ -214,7 +313,7 @@ public final class Fit {
         for (Timing t : cases) {
             ConvShape g = t.shape().geometry();
             double estimate = t.model() != null ? profile.model(t.model()).nanos(g, t.pass().convPass())
-                    : backends.get(t.backend()).estimateNanos(g, t.pass().convPass());
+                    : profile.estimate(backends.get(t.backend()), g, t.pass().convPass());
             if (pick == null || estimate < least) {
                 pick = t;
                 least = estimate;

@@ -27,7 +27,8 @@ import org.conv4j.api.CostProfile;
  * counts as much as a 500 ms one: the choice between backends is a ratio on every layer. The small prior keeps a
  * parameter the samples do not constrain (a half-speed side larger than every sample's) where it was. Parameters
  * are fitted as logarithms, so they stay positive; a parameter that is 0 in the profile (no lowering copy, a side
- * that never slows the product) stays 0, and a model with fewer than {@link #MIN_SAMPLES_FOR_SHAPE} samples fits
+ * that never slows the product) stays 0; a model the profile does not give yet starts from its parent's values
+ * ({@link CostProfile#model}) and gets values of its own; a model with fewer than {@link #MIN_SAMPLES_FOR_SHAPE} samples fits
  * only its fixed costs and efficiency.
  */
 final class ModelFit {
@@ -68,22 +69,28 @@ final class ModelFit {
             keys.add("fixedNs");
         }
         if (backward) {
-            keys.add(forward || profile.text(name + ".fixedBackwardNs") != null ? "fixedBackwardNs" : "fixedNs");
+            keys.add(forward || profile.inherited(name, "fixedBackwardNs") != null ? "fixedBackwardNs" : "fixedNs");
         }
         keys.add("efficiency");
         if (samples.size() >= MIN_SAMPLES_FOR_SHAPE) {
             for (String k : new String[] {"copyFactor", "halfM", "halfK", "halfN"}) {
-                if (profile.numberOr(name + "." + k, 0) > 0) {
+                String v = profile.inherited(name, k);
+                if (v != null && Double.parseDouble(v) > 0) {
                     keys.add(k);
                 }
             }
         }
-        double fixedDefault = profile.number(name + ".fixedNs");
+        // A model the profile does not give yet starts from its nearest parent's values (CostProfile#model).
         double[] start = new double[keys.size()];
         for (int i = 0; i < start.length; i++) {
-            String key = name + "." + keys.get(i);
-            start[i] = Math.log(Math.max(1e-9, key.endsWith(".fixedBackwardNs")
-                    ? profile.numberOr(key, fixedDefault) : profile.number(key)));
+            String v = profile.inherited(name, keys.get(i));
+            if (v == null && keys.get(i).equals("fixedBackwardNs")) {
+                v = profile.inherited(name, "fixedNs");
+            }
+            if (v == null) {
+                throw new IllegalStateException(name + "." + keys.get(i) + ": no value to start the fit from");
+            }
+            start[i] = Math.log(Math.max(1e-9, Double.parseDouble(v)));
         }
         MultivariateFunction objective = theta -> {
             CostModel m = model(profile, name, keys, theta);
@@ -112,6 +119,60 @@ final class ModelFit {
                 medianError(profile.with(values).model(name), samples));
     }
 
+    /**
+     * Fits the correction {@code offset + scale * estimate} of a backend's own estimate for one pass to measured
+     * times ({@link CostProfile#estimate}), minimising {@code sum (ln predicted - ln measured)^2}; the offset may
+     * be negative (a backend's own fixed cost may be too high), as long as every prediction stays positive.
+     *
+     * @param key the keys' common part, e.g. {@code fft.forward}
+     * @param estimates the backend's own estimate of each sample
+     * @param measured each sample's measured time
+     * @return {@code key + "Scale"} and {@code key + "OffsetNs"} with their values, and the errors
+     */
+    static Result fitCorrection(String key, double[] estimates, double[] measured) {
+        MultivariateFunction objective = theta -> {
+            double scale = Math.exp(Math.max(-30, Math.min(30, theta[0])));
+            double offset = theta[1] * OFFSET_UNIT_NS;
+            double sum = 0;
+            for (int i = 0; i < estimates.length; i++) {
+                double predicted = offset + scale * estimates[i];
+                if (!(predicted > 0)) {
+                    return Double.MAX_VALUE;
+                }
+                double r = Math.log(predicted / measured[i]);
+                sum += r * r;
+            }
+            return sum;
+        };
+        double[] best = {0, 0};
+        SimplexOptimizer optimizer = new SimplexOptimizer(1e-12, 1e-14);
+        for (int round = 0; round < 3; round++) {
+            best = optimizer.optimize(new MaxEval(20_000), new ObjectiveFunction(objective), GoalType.MINIMIZE,
+                    new InitialGuess(best), new NelderMeadSimplex(2, 0.5)).getPoint();
+        }
+        double scale = Math.exp(best[0]);
+        double offset = best[1] * OFFSET_UNIT_NS;
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put(key + "Scale", String.format(Locale.ROOT, "%.4g", scale));
+        values.put(key + "OffsetNs", String.format(Locale.ROOT, "%.4g", offset));
+        double[] before = new double[estimates.length];
+        double[] after = new double[estimates.length];
+        for (int i = 0; i < estimates.length; i++) {
+            before[i] = Math.abs(estimates[i] / measured[i] - 1);
+            after[i] = Math.abs((offset + scale * estimates[i]) / measured[i] - 1);
+        }
+        return new Result(key, values, estimates.length, median(before), median(after));
+    }
+
+    /** The scale of the offset in the simplex: a fixed cost is tens of microseconds. */
+    private static final double OFFSET_UNIT_NS = 10_000;
+
+    private static double median(double[] e) {
+        double[] s = e.clone();
+        java.util.Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
     /** The model with the parameters {@code theta} (logarithms of {@code keys}' values). */
     private static CostModel model(CostProfile profile, String name, List<String> keys, double[] theta) {
         Map<String, String> trial = new LinkedHashMap<>();
@@ -128,7 +189,6 @@ final class ModelFit {
             Sample s = samples.get(i);
             e[i] = Math.abs(m.nanos(s.shape(), s.pass()) / s.nanos() - 1);
         }
-        java.util.Arrays.sort(e);
-        return e.length % 2 == 1 ? e[e.length / 2] : (e[e.length / 2 - 1] + e[e.length / 2]) / 2;
+        return median(e);
     }
 }
