@@ -25,8 +25,8 @@ final class BackendSelector {
 
     /**
      * Autotuning skips a candidate whose estimate exceeds the best estimate by more than this factor: the
-     * estimates are fitted to within about 2x of measured times (docs/benchmarks.md, "Choosing a backend"), so
-     * a 16x gap is never a close call, and timing a backend that slow would dominate the first call's cost.
+     * estimates are fitted to within about 2x of measured times ({@link CostProfile}, {@code conv-bench fit}),
+     * so a 16x gap is never a close call, and timing a backend that slow would dominate the first call's cost.
      */
     static final double AUTOTUNE_MAX_ESTIMATE_RATIO = 16;
 

@@ -51,8 +51,9 @@ public interface ConvBackend {
      * A cheap estimate, in nanoseconds, of one call of {@code pass} on this geometry on the machine the JVM
      * runs on; {@code Double.NaN} if the backend gives none (the default). {@link Conv2d} chooses the
      * supporting backend with the smallest estimate when nothing is pinned or autotuned, so an estimate
-     * should be a model fitted to measurements (docs/benchmarks.md), computed in well under a microsecond,
-     * without allocating or touching native code.
+     * should be a model fitted to measurements ({@link CostProfile}), computed in well under a microsecond once
+     * the geometry has been seen: a backend may ask its native library once per geometry (which kernel it would
+     * run) and cache the answer, but must not allocate per call or run a convolution to estimate one.
      *
      * @param shape the validated geometry of the call
      * @param pass the pass to run

@@ -5,16 +5,20 @@ package org.conv4j.api;
  * a cost per float of a lowered operand (a column or window matrix, written and read; none for a backend that
  * lowers nothing), and the multiply-adds at a rate that falls when a side of the product is small:
  * <pre>
- *   forward  = fixed + copy * lowered + macs / (rate * eff(m, k, n))
- *   backward = fixedBackward + 2 * copy * lowered + macs / (rate * eff(m, k, n)) + macs / (rate * eff(k, m, n))
+ *   forward  = fixed + copy * lowered + staging * (x + y) + macs / (rate * eff(m, k, n))
+ *   backward = fixedBackward + 2 * copy * lowered + staging * (2 x + y)
+ *              + macs / (rate * eff(m, k, n)) + macs / (rate * eff(k, m, n))
  *   eff(m, k, n) = m/(m + halfM) * k/(k + halfK) * n/(n + halfN)
  * </pre>
  * with, per group, {@code m = K/groups} filters, {@code k = C/groups * kH * kW} (the patch) and
  * {@code n = N * outH * outW} output positions; {@code lowered = groups * k * n} floats, or 0 where the backend
- * needs no lowering (a 1x1 kernel, unstrided and unpadded, is its own column matrix). The backward pass runs
- * the same product for dL/dw and its transpose for dL/dx. Each backend fits the constants to its measured
- * times (docs/benchmarks.md, "Choosing a backend"); the model is pure arithmetic on the shape, a few
- * nanoseconds to evaluate.
+ * needs no lowering (a 1x1 kernel, unstrided and unpadded, is its own column matrix); {@code x} and {@code y}
+ * are the floats of the input and the output (the backward pass reads {@code x} and {@code dL/dy} and writes
+ * {@code dL/dx}), the memory a backend that stages its operands into its own buffers moves besides the product
+ * (0 where it moves none). The backward pass runs
+ * the same product for dL/dw and its transpose for dL/dx. The constants are data: a {@link CostProfile} gives
+ * them per named model, and {@code java -jar conv-bench.jar fit} fits them to measured times; the model is pure
+ * arithmetic on the shape, a few nanoseconds to evaluate.
  */
 public final class CostModel {
 
@@ -26,6 +30,7 @@ public final class CostModel {
     private final double halfK;
     private final double halfN;
     private final boolean skipsIdentityLowering;
+    private final double stagingNsPerFloat;
 
     /**
      * @param fixedNs               per forward call
@@ -39,6 +44,23 @@ public final class CostModel {
      */
     public CostModel(double fixedNs, double fixedBackwardNs, double copyNsPerFloat, double macsPerNs, double halfM,
                     double halfK, double halfN, boolean skipsIdentityLowering) {
+        this(fixedNs, fixedBackwardNs, copyNsPerFloat, macsPerNs, halfM, halfK, halfN, skipsIdentityLowering, 0);
+    }
+
+    /**
+     * @param fixedNs               per forward call
+     * @param fixedBackwardNs       per backward call
+     * @param copyNsPerFloat        per float of the lowered operand (each direction); 0 if nothing is lowered
+     * @param macsPerNs             multiply-adds per ns of a GEMM with large sides
+     * @param halfM                 filters per group at which the GEMM runs at half speed
+     * @param halfK                 patch length at which it runs at half speed
+     * @param halfN                 output positions at which it runs at half speed
+     * @param skipsIdentityLowering whether a 1x1, unstrided, unpadded, undilated kernel is used in place
+     * @param stagingNsPerFloat     per float of the activations the call moves besides the product
+     */
+    public CostModel(double fixedNs, double fixedBackwardNs, double copyNsPerFloat, double macsPerNs, double halfM,
+                    double halfK, double halfN, boolean skipsIdentityLowering, double stagingNsPerFloat) {
+        this.stagingNsPerFloat = stagingNsPerFloat;
         this.fixedNs = fixedNs;
         this.fixedBackwardNs = fixedBackwardNs;
         this.copyNsPerFloat = copyNsPerFloat;
@@ -65,10 +87,12 @@ public final class CostModel {
                 && !s.params().isPadded() && !s.params().isDilated();
         double lowered = skipsIdentityLowering && identity ? 0 : s.groups() * k * n;
         double forwardGemm = macs / (macsPerNs * efficiency(m, k, n));
+        double x = (double) s.batch() * s.inChannels() * s.inPlane();
+        double y = (double) s.batch() * s.outChannels() * s.outPlane();
         if (pass == ConvPass.FORWARD) {
-            return fixedNs + copyNsPerFloat * lowered + forwardGemm;
+            return fixedNs + copyNsPerFloat * lowered + stagingNsPerFloat * (x + y) + forwardGemm;
         }
-        return fixedBackwardNs + 2 * copyNsPerFloat * lowered + forwardGemm
+        return fixedBackwardNs + 2 * copyNsPerFloat * lowered + stagingNsPerFloat * (2 * x + y) + forwardGemm
                 + macs / (macsPerNs * efficiency(k, m, n));
     }
 

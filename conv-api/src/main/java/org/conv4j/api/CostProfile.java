@@ -29,6 +29,8 @@ import java.util.TreeMap;
  * <pre>
  *   fixedNs, fixedBackwardNs     per call, absolute (fixedBackwardNs defaults to fixedNs)
  *   copyFactor                   copy ns per lowered float = copyFactor * machine.copyNsPerFloat (default 0)
+ *   stagingFactor                ns per float of input and output moved = stagingFactor * machine.copyNsPerFloat
+ *                                (default 0)
  *   basis = gemm | java          which machine rate the multiply-adds run at
  *   efficiency                   macsPerNs = efficiency * machine.&lt;basis&gt;MacsPerNs
  *   halfM, halfK, halfN          the sides at which the product runs at half speed (default 0: never slower)
@@ -78,8 +80,8 @@ public final class CostProfile {
     }
 
     /**
-     * The shipped values for {@code cpu}: every {@value #RESOURCE} on the class path, merged, and over them every
-     * {@value #AVX512_RESOURCE} if {@code cpu} has AVX-512.
+     * The shipped values for {@code cpu}: every {@value #RESOURCE} on the class path, merged; if {@code cpu} has
+     * AVX-512, every backend that ships an {@value #AVX512_RESOURCE} has its models from there instead.
      *
      * @param cpu the processor
      * @return the values
@@ -88,7 +90,17 @@ public final class CostProfile {
         Properties p = new Properties();
         loadAll(RESOURCE, p);
         if (cpu.flags().contains("avx512f")) {
-            loadAll(AVX512_RESOURCE, p);
+            Properties overlay = new Properties();
+            loadAll(AVX512_RESOURCE, overlay);
+            // An overlay replaces its backends' base models whole: a model fitted on one kind of host mixed with
+            // parameters fitted on another would match neither.
+            java.util.Set<String> replaced = new java.util.HashSet<>();
+            for (String k : overlay.stringPropertyNames()) {
+                replaced.add(k.substring(0, Math.max(0, k.indexOf('.'))));
+            }
+            p.stringPropertyNames().stream().filter(k -> replaced.contains(k.substring(0, Math.max(0, k.indexOf('.')))))
+                    .forEach(p::remove);
+            p.putAll(overlay);
         }
         return p;
     }
@@ -235,7 +247,8 @@ public final class CostProfile {
                 rate(name), Double.parseDouble(inheritedOr(name, "halfM", "0").trim()),
                 Double.parseDouble(inheritedOr(name, "halfK", "0").trim()),
                 Double.parseDouble(inheritedOr(name, "halfN", "0").trim()),
-                Boolean.parseBoolean(inheritedOr(name, "identityInPlace", "false").trim()));
+                Boolean.parseBoolean(inheritedOr(name, "identityInPlace", "false").trim()),
+                Double.parseDouble(inheritedOr(name, "stagingFactor", "0").trim()) * machine("copyNsPerFloat"));
     }
 
     /**

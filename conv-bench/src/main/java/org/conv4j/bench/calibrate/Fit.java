@@ -33,8 +33,13 @@ import org.conv4j.bench.ShapeCatalog;
  */
 public final class Fit {
 
-    /** Warm-up per case and the cap on its timed calls. */
+    /**
+     * Warm-up per case, the longer warm-up of each backend's first case (the JIT compiles its kernels then: a
+     * backend timed after a short first warm-up measured up to 10x slower than later), and the cap on a case's
+     * timed calls.
+     */
     private static final long WARM_UP_NANOS = 300_000_000L;
+    private static final long FIRST_WARM_UP_NANOS = 3_000_000_000L;
     private static final long CASE_NANOS = 1_500_000_000L;
     private static final int REPS = 5;
 
@@ -54,19 +59,21 @@ public final class Fit {
         Path out = Path.of(ProfileFile.DEFAULT_NAME);
         Path timingsFile = Path.of("conv4j-timings.csv");
         boolean remeasure = true;
+        boolean refit = true;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--shapes" -> shapes = value(args, ++i);
                 case "--backends" -> backends = value(args, ++i);
                 case "--out" -> out = Path.of(value(args, ++i));
                 case "--timings" -> timingsFile = Path.of(value(args, ++i));
+                case "--no-fit" -> refit = false;
                 case "--from" -> {
                     timingsFile = Path.of(value(args, ++i));
                     remeasure = false;
                 }
                 default -> {
                     System.err.println("fit: unknown argument " + args[i] + "; usage: fit [--shapes SEL]"
-                            + " [--backends a,b] [--out FILE] [--timings CSV | --from CSV]");
+                            + " [--backends a,b] [--out FILE] [--timings CSV | --from CSV] [--no-fit]");
                     System.exit(2);
                 }
             }
@@ -88,6 +95,11 @@ public final class Fit {
             System.out.println(timings.size() + " timings read from " + timingsFile.toAbsolutePath());
         }
 
+        if (!refit) {
+            // Judge the profile in use (e.g. one fitted on other layers) on these timings, without changing it.
+            printRegret(timings, chosen, CostProfile.current(), CostProfile.current());
+            return;
+        }
         Map<String, String> fileValues = ProfileFile.read(out);
         CostProfile before = CostProfile.current();
         Map<String, String> fitted = new TreeMap<>();
@@ -186,6 +198,7 @@ public final class Fit {
     /** Times every backend that supports each case; backends that fail on a case are left out of it. */
     static List<Timing> measure(List<BenchShape> shapes, List<ConvBackend> backends) {
         List<Timing> out = new ArrayList<>();
+        java.util.Set<String> warm = new java.util.HashSet<>();
         for (BenchShape shape : shapes) {
             ConvShape g = shape.geometry();
             for (Pass pass : Pass.values()) {
@@ -198,7 +211,8 @@ public final class Fit {
                     }
                     Contender c = new BackendContender(b);
                     try {
-                        double ns = fastest(c.prepare(problem, pass));
+                        double ns = fastest(c.prepare(problem, pass),
+                                warm.add(b.name() + pass) ? FIRST_WARM_UP_NANOS : WARM_UP_NANOS);
                         out.add(new Timing(b.name(), b.costModel(g, pass.convPass()), shape, pass, ns));
                         line.append(String.format(Locale.ROOT, " %s %.3g ms", b.name(), ns / 1e6));
                     } catch (RuntimeException e) {
@@ -212,11 +226,11 @@ public final class Fit {
     }
 
     /** The fastest of up to {@link #REPS} calls after the warm-up, fewer where a call is slow. */
-    static double fastest(Contender.Run run) {
+    static double fastest(Contender.Run run, long warmUpNanos) {
         long start = System.nanoTime();
         do {
             run.run();
-        } while (System.nanoTime() - start < WARM_UP_NANOS);
+        } while (System.nanoTime() - start < warmUpNanos);
         long best = Long.MAX_VALUE;
         long timedStart = System.nanoTime();
         for (int i = 0; i < REPS && (i == 0 || System.nanoTime() - timedStart < CASE_NANOS); i++) {

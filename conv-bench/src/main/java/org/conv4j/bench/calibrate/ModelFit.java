@@ -73,7 +73,7 @@ final class ModelFit {
         }
         keys.add("efficiency");
         if (samples.size() >= MIN_SAMPLES_FOR_SHAPE) {
-            for (String k : new String[] {"copyFactor", "halfM", "halfK", "halfN"}) {
+            for (String k : new String[] {"copyFactor", "stagingFactor", "halfM", "halfK", "halfN"}) {
                 String v = profile.inherited(name, k);
                 if (v != null && Double.parseDouble(v) > 0) {
                     keys.add(k);
@@ -121,8 +121,8 @@ final class ModelFit {
 
     /**
      * Fits the correction {@code offset + scale * estimate} of a backend's own estimate for one pass to measured
-     * times ({@link CostProfile#estimate}), minimising {@code sum (ln predicted - ln measured)^2}; the offset may
-     * be negative (a backend's own fixed cost may be too high), as long as every prediction stays positive.
+     * times ({@link CostProfile#estimate}), minimising {@code sum (ln predicted - ln measured)^2}, with the offset
+     * at least 0 (fitted as the square of a parameter), so that no estimate can turn negative.
      *
      * @param key the keys' common part, e.g. {@code fft.forward}
      * @param estimates the backend's own estimate of each sample
@@ -132,7 +132,7 @@ final class ModelFit {
     static Result fitCorrection(String key, double[] estimates, double[] measured) {
         MultivariateFunction objective = theta -> {
             double scale = Math.exp(Math.max(-30, Math.min(30, theta[0])));
-            double offset = theta[1] * OFFSET_UNIT_NS;
+            double offset = theta[1] * theta[1] * OFFSET_UNIT_NS;
             double sum = 0;
             for (int i = 0; i < estimates.length; i++) {
                 double predicted = offset + scale * estimates[i];
@@ -144,14 +144,14 @@ final class ModelFit {
             }
             return sum;
         };
-        double[] best = {0, 0};
+        double[] best = {0, 1};
         SimplexOptimizer optimizer = new SimplexOptimizer(1e-12, 1e-14);
         for (int round = 0; round < 3; round++) {
             best = optimizer.optimize(new MaxEval(20_000), new ObjectiveFunction(objective), GoalType.MINIMIZE,
                     new InitialGuess(best), new NelderMeadSimplex(2, 0.5)).getPoint();
         }
         double scale = Math.exp(best[0]);
-        double offset = best[1] * OFFSET_UNIT_NS;
+        double offset = best[1] * best[1] * OFFSET_UNIT_NS;
         Map<String, String> values = new LinkedHashMap<>();
         values.put(key + "Scale", String.format(Locale.ROOT, "%.4g", scale));
         values.put(key + "OffsetNs", String.format(Locale.ROOT, "%.4g", offset));
