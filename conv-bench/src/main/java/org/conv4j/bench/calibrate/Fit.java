@@ -21,15 +21,18 @@ import org.conv4j.bench.Problem;
 import org.conv4j.bench.ShapeCatalog;
 
 /**
- * {@code java -jar conv-bench.jar fit [--shapes SEL] [--backends LIST] [--out FILE]}: times every backend on every
- * selected layer (forward and backward, heap NCHW, the fastest of a few warm calls), refits each {@link
- * CostProfile} model the backends name ({@link ConvBackend#costModel}) with {@link ModelFit}, and writes the fitted
- * values into {@code FILE} (default {@value ProfileFile#DEFAULT_NAME}), keeping the machine figures a {@code
- * calibrate} wrote there. It then prints, per network and pass, what choosing by the estimates costs: the sum of
- * the per-layer fastest backends' times against the sum of the times of the backends the estimates pick, with the
- * profile before and after the fit (each layer weighted by its occurrences). Run it alone on the machine; the
- * default selection, the five networks at batch 1 plus the catalogue's small and large-kernel layers, takes some
- * minutes on 2 cores.
+ * {@code java -jar conv-bench.jar fit [--shapes SEL] [--backends LIST] [--out FILE] [--timings CSV]}: times every
+ * backend on every selected layer (forward and backward, heap NCHW, the fastest of a few warm calls; the timings
+ * are saved to {@code CSV}, default {@code conv4j-timings.csv}), refits each {@link CostProfile} model the
+ * backends name ({@link ConvBackend#costModel}) with {@link ModelFit}, fits a correction of the other backends'
+ * own estimates ({@link CostProfile#estimate}), and writes the fitted values into {@code FILE} (default {@value
+ * ProfileFile#DEFAULT_NAME}), keeping the machine figures a {@code calibrate} wrote there. It then prints, per
+ * network and pass, what choosing by the estimates costs: the sum of the per-layer fastest backends' times
+ * against the sum of the times of the backends the estimates pick, with the profile before and after the fit
+ * (each layer weighted by its occurrences), and the layers picked worst. {@code --from CSV} refits saved timings
+ * without measuring; with {@code --no-fit} it only judges the profile in use (or, with {@code --shipped-avx512},
+ * the one shipped for AVX-512 hosts) on them. Run it alone on the machine; the default selection, the five
+ * networks at batch 1 plus the catalogue's small and large-kernel layers, takes about ten minutes on 2 cores.
  */
 public final class Fit {
 
@@ -60,6 +63,7 @@ public final class Fit {
         Path timingsFile = Path.of("conv4j-timings.csv");
         boolean remeasure = true;
         boolean refit = true;
+        boolean asAvx512 = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--shapes" -> shapes = value(args, ++i);
@@ -67,13 +71,15 @@ public final class Fit {
                 case "--out" -> out = Path.of(value(args, ++i));
                 case "--timings" -> timingsFile = Path.of(value(args, ++i));
                 case "--no-fit" -> refit = false;
+                case "--shipped-avx512" -> asAvx512 = true;
                 case "--from" -> {
                     timingsFile = Path.of(value(args, ++i));
                     remeasure = false;
                 }
                 default -> {
                     System.err.println("fit: unknown argument " + args[i] + "; usage: fit [--shapes SEL]"
-                            + " [--backends a,b] [--out FILE] [--timings CSV | --from CSV] [--no-fit]");
+                            + " [--backends a,b] [--out FILE] [--timings CSV | --from CSV] [--no-fit]"
+                            + " [--shipped-avx512]");
                     System.exit(2);
                 }
             }
@@ -96,8 +102,11 @@ public final class Fit {
         }
 
         if (!refit) {
-            // Judge the profile in use (e.g. one fitted on other layers) on these timings, without changing it.
-            printRegret(timings, chosen, CostProfile.current(), CostProfile.current());
+            // Judge the profile in use (e.g. one fitted on other layers), or the one shipped for AVX-512 hosts, on
+            // these timings, without changing it.
+            CostProfile judged = asAvx512 ? CostProfile.load(CostProfile.shipped(new org.conv4j.api.CpuInfo("", "",
+                    java.util.Set.of("avx512f"))), null) : CostProfile.current();
+            printRegret(timings, chosen, judged, judged);
             return;
         }
         Map<String, String> fileValues = ProfileFile.read(out);
