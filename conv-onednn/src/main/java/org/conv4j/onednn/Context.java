@@ -1,5 +1,9 @@
 package org.conv4j.onednn;
 
+import java.util.ArrayList;
+import java.util.List;
+import org.conv4j.api.WorkspaceBudget;
+
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive;
@@ -215,6 +219,49 @@ final class Context implements AutoCloseable {
         memory plain = memory(t.plain, stage);
         reorder(t, inner, plain);
         buffers[stage].get(dst, offset, length);
+    }
+
+    /**
+     * The grants that cover the buffers beyond what the running call was granted (added by {@link
+     * ContextPool#acquire(WorkspaceBudget.Grant)} and {@link #keep}), returned with the call's grant by {@link
+     * ContextPool#release(Context, WorkspaceBudget.Grant)}.
+     */
+    private final List<WorkspaceBudget.Grant> kept = new ArrayList<>();
+
+    void keep(WorkspaceBudget.Grant grant) {
+        kept.add(grant);
+    }
+
+    /** {@return the grants of {@link #keep}, now the caller's, and none kept any more} */
+    List<WorkspaceBudget.Grant> takeKept() {
+        List<WorkspaceBudget.Grant> g = new ArrayList<>(kept);
+        kept.clear();
+        return g;
+    }
+
+    /**
+     * The bytes this context's buffers may hold during a call granted {@code grantBytes}: the grant and the kept
+     * grants ({@link #keep}), so that buffers left larger by an earlier call of another layer stay allocated (and
+     * paged in) where the budget counts them, rather than being freed and allocated again layer after layer.
+     */
+    long limitBytes(long grantBytes) {
+        long sum = grantBytes;
+        for (WorkspaceBudget.Grant g : kept) {
+            sum += g.bytes();
+        }
+        return sum;
+    }
+
+    /** The bytes the buffers grow by if {@link #reserve} is called with {@code slotBytes}. */
+    long growthFor(long[] slotBytes) {
+        long growth = 0;
+        for (int slot = 0; slot < SLOTS; slot++) {
+            long have = buffers[slot] == null ? 0 : buffers[slot].capacity();
+            if (slotBytes[slot] > have) {
+                growth += roundUp(slotBytes[slot]) - have;
+            }
+        }
+        return growth;
     }
 
     /** Bytes held by the buffers. */

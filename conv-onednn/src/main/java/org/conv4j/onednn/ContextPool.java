@@ -74,7 +74,26 @@ final class ContextPool {
      */
     Context acquire(WorkspaceBudget.Grant grant) {
         try {
-            return acquire();
+            synchronized (this) {
+                Context c = idle.pollFirst();
+                if (c != null) {
+                    // An idle context larger than this call's grant keeps its excess, if the budget can count it
+                    // as in use (no call waiting for memory): the buffers stay paged in, where cutting them to the
+                    // grant would free them and page in new ones on the next larger layer of a network.
+                    long held = c.heldBytes();
+                    long excess = held - grant.bytes();
+                    WorkspaceBudget.Grant extra = excess > 0 && budget != null ? budget.tryTakeIdle(excess) : null;
+                    if (extra != null) {
+                        counted.addAndGet(-excess);
+                        uncount(held - excess);
+                        c.keep(extra);
+                    } else {
+                        uncount(held);
+                    }
+                    return c;
+                }
+            }
+            return new Context();
         } catch (RuntimeException | Error e) {
             grant.close();
             throw e;
@@ -98,18 +117,24 @@ final class ContextPool {
      * moving from the grant to the budget's idle memory in one step, or freed if enough are idle.
      */
     void release(Context c, WorkspaceBudget.Grant grant) {
+        List<WorkspaceBudget.Grant> grants = new ArrayList<>();
+        grants.add(grant);
+        grants.addAll(c.takeKept());
         synchronized (this) {
             if (idle.size() < maxIdle) {
                 idle.addFirst(c);
-                long held = c.heldBytes();
-                long kept = Math.min(held, grant.bytes());
-                grant.closeKeepingIdle(kept);
-                counted.addAndGet(kept);
-                count(held - kept);
+                long rest = c.heldBytes();
+                for (WorkspaceBudget.Grant g : grants) {
+                    long kept = Math.min(rest, g.bytes());
+                    g.closeKeepingIdle(kept);
+                    counted.addAndGet(kept);
+                    rest -= kept;
+                }
+                count(rest);
                 return;
             }
         }
-        grant.close();
+        grants.forEach(WorkspaceBudget.Grant::close);
         c.close();
     }
 
