@@ -5,6 +5,9 @@ import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
+import org.conv4j.openblas.NativeFloats;
+import org.conv4j.api.PreparedConvolution;
+import org.conv4j.api.PreparedCalls;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Workspace;
 import org.conv4j.api.WorkspaceBudget;
@@ -237,6 +240,37 @@ public final class WinogradBackend extends AbstractConvBackend {
                     chunk -> WinogradEngine.workspaceFloats(p, t, chunk), workspaceBytes);
             try {
                 WinogradEngine.run(p, t, src, weight, bias, dst, lease.plan(), lease.buffer(), profile);
+            } finally {
+                POOL.release(lease);
+            }
+        });
+    }
+
+    /**
+     * The forward pass prepared with the kernels transformed once ({@link PreparedWinograd}) where this backend runs
+     * the shape by Winograd; otherwise the default preparation (the geometry and a copy of the weights).
+     */
+    @Override
+    public PreparedConvolution prepareForward(ConvShape shape, Tensor4D weight, float[] bias) {
+        if (!isWinograd(shape) || shape.params().isPaddedWithCopies()) {
+            return new PreparedCalls(this, shape, weight, bias);
+        }
+        return new PreparedWinograd(this, shape, weight, bias);
+    }
+
+    /**
+     * Stages 2 to 4 on a pooled workspace for {@code V} and {@code M} only, with the kernels transformed beforehand
+     * into {@code kernels} ({@link PreparedWinograd}): the chunk is sized as {@link #correlate} sizes it with the
+     * transformed kernel outside the workspace.
+     */
+    void correlatePrepared(Correlation p, TileSize t, float[] src, NativeFloats kernels, float[] bias, float[] dst) {
+        long kernelFloats = p.kernelFloats(t);
+        AbstractGemmBackend.runNativeCall(() -> {
+            NativeBufferPool.Lease<Integer> lease = POOL.lease(
+                    bytes -> WinogradEngine.chunkTiles(p, t, bytes + Float.BYTES * kernelFloats, maxChunkTiles),
+                    chunk -> WinogradEngine.workspaceFloats(p, t, chunk) - kernelFloats, workspaceBytes);
+            try {
+                WinogradEngine.runTransformed(p, t, src, kernels, bias, dst, lease.plan(), lease.buffer(), 0, null);
             } finally {
                 POOL.release(lease);
             }

@@ -88,9 +88,20 @@ final class WinogradEngine {
                     NativeFloats ws, long[] profile) {
         long start = System.nanoTime();
         transformKernels(p, t, weight, ws);
-        start = lap(profile, KERNEL_TRANSFORM, start);
+        lap(profile, KERNEL_TRANSFORM, start);
+        runTransformed(p, t, src, ws, bias, dst, chunk, ws, p.kernelFloats(t), profile);
+    }
+
+    /**
+     * Stages 2 to 4 of {@link #run} with the kernels already transformed: {@code U} at the start of {@code u}
+     * ({@link #kernelFloats} floats, as {@link #transformKernels} writes it), {@code V} and {@code M} in {@code ws}
+     * from {@code vAt} on ({@code alpha^2 * (srcChannels + dstChannels) * chunk} floats). A prepared convolution
+     * keeps its own {@code u} across calls; {@link #run} passes its workspace for both.
+     */
+    static void runTransformed(Correlation p, TileSize t, float[] src, NativeFloats u, float[] bias, float[] dst,
+                               int chunk, NativeFloats ws, long vAt, long[] profile) {
+        long start = System.nanoTime();
         int a2 = t.alpha * t.alpha;
-        long vAt = p.kernelFloats(t);
         long mAt = vAt + (long) a2 * p.srcChannels() * chunk;
         long total = p.tiles(t);
         int kg = p.dstPerGroup();
@@ -106,7 +117,7 @@ final class WinogradEngine {
             for (int xi = 0; xi < a2; xi++) {
                 for (int g = 0; g < p.groups(); g++) { // M[xi][g] (kg x count) = U[xi][g] (kg x cg) * V[xi][g] (cg x count)
                     Gemm.sgemm(false, false, kg, count, cg, 1f,
-                            ws, ((long) xi * p.dstChannels() + (long) g * kg) * cg, cg,
+                            u, ((long) xi * p.dstChannels() + (long) g * kg) * cg, cg,
                             ws, vAt + ((long) xi * p.srcChannels() + (long) g * cg) * chunk, chunk,
                             0f, ws, mAt + ((long) xi * p.dstChannels() + (long) g * kg) * chunk, chunk);
                 }
