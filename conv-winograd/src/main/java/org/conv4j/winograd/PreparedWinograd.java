@@ -76,10 +76,7 @@ final class PreparedWinograd implements PreparedConvolution {
     public synchronized Tensor4D forward(Tensor4D input) {
         checkOpen();
         PreparedCalls.checkInput(shape, input);
-        Tensor4D out = input.isNative()
-                ? Tensor4D.allocateNative(input.layout(), shape.batch(), shape.outChannels(), shape.outH(), shape.outW())
-                : Tensor4D.zeros(input.layout(), shape.batch(), shape.outChannels(), shape.outH(), shape.outW());
-        return forwardInto(input, out);
+        return forwardInto(input, shape.newOutputLike(input));
     }
 
     @Override
