@@ -240,6 +240,14 @@ public final class CostProfile {
      * @throws IllegalStateException if neither the model nor a parent gives a required value
      */
     public CostModel model(String name) {
+        return models.computeIfAbsent(name, this::build);
+    }
+
+    /** The models read so far, by name: a profile is immutable, so each is built once. */
+    private final java.util.concurrent.ConcurrentHashMap<String, CostModel> models =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private CostModel build(String name) {
         double fixed = inheritedNumber(name, "fixedNs");
         String fixedBackward = inherited(name, "fixedBackwardNs");
         return new CostModel(fixed, fixedBackward == null ? fixed : Double.parseDouble(fixedBackward.trim()),
@@ -286,12 +294,12 @@ public final class CostProfile {
     }
 
     /**
-     * {@code backend}'s estimate of a basic pass as {@link Conv2d} uses it. Where the backend names a {@link
-     * #model} ({@link ConvBackend#costModel}), that model is fitted itself and the estimate is the backend's own;
-     * otherwise the profile may correct it as {@code offset + scale * estimate}, with {@code <name>.forwardScale},
-     * {@code <name>.forwardOffsetNs} (and {@code backward...}) that {@code conv-bench fit} measures (default 1 and
-     * 0). This is how a backend with its own kind of model (an FFT's transform counts, Winograd's stages) is
-     * calibrated on a machine without its author's help.
+     * {@code backend}'s estimate of a basic pass as {@link Conv2d} uses it: {@code offset + scale * estimate}, with
+     * {@code <name>.forwardScale}, {@code <name>.forwardOffsetNs} (and {@code backward...}) where the profile gives
+     * them (default 1 and 0). {@code conv-bench fit} measures them for the backends whose estimate is their own
+     * kind of model (an FFT's transform counts, Winograd's stages) rather than a {@link #model} they name ({@link
+     * ConvBackend#costModel}), whose values it fits directly; this is how such a backend is calibrated on a machine
+     * without its author's help.
      *
      * @param backend the backend
      * @param shape the validated geometry
@@ -299,13 +307,9 @@ public final class CostProfile {
      * @return the estimate in nanoseconds, NaN where the backend gives none
      */
     public double estimate(ConvBackend backend, ConvShape shape, ConvPass pass) {
-        double own = backend.estimateNanos(shape, pass);
-        if (backend.costModel(shape, pass) != null) {
-            return own;
-        }
         double[] c = corrections.computeIfAbsent(backend.name() + (pass == ConvPass.FORWARD ? ".forward"
                 : ".backward"), k -> new double[] {numberOr(k + "Scale", 1), numberOr(k + "OffsetNs", 0)});
-        return c[1] + c[0] * own;
+        return c[1] + c[0] * backend.estimateNanos(shape, pass);
     }
 
     /** Per backend and pass: the scale and offset of {@link #estimate}. */

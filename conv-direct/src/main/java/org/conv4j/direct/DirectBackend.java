@@ -7,7 +7,6 @@ import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
-import org.conv4j.api.CostModel;
 import org.conv4j.api.CostProfile;
 import org.conv4j.api.Tensor4D;
 
@@ -49,7 +48,7 @@ public final class DirectBackend extends AbstractConvBackend {
      */
     @Override
     public double estimateNanos(ConvShape shape, ConvPass pass) {
-        return Models.MODELS[path(shape, pass)].nanos(shape, pass);
+        return CostProfile.current().model(costModel(shape, pass)).nanos(shape, pass);
     }
 
     /**
@@ -58,27 +57,18 @@ public final class DirectBackend extends AbstractConvBackend {
      */
     @Override
     public String costModel(ConvShape shape, ConvPass pass) {
-        return Models.NAMES[path(shape, pass)];
+        return MODEL_NAMES[path(shape, pass)];
     }
 
-    /** The index of the path into {@link Models}: narrow, backward and strided as bits 2, 1 and 0. */
+    /** The index of the path into {@link #MODEL_NAMES}: narrow, backward and strided as bits 2, 1 and 0. */
     private static int path(ConvShape shape, ConvPass pass) {
         return (narrow(shape) ? 4 : 0) + (pass == ConvPass.FORWARD ? 0 : 2) + (shape.params().isStrided() ? 1 : 0);
     }
 
-    /** The profile's model of every path ({@link #path}), read when the first estimate needs them. */
-    private static final class Models {
-        static final String[] NAMES = {"direct.forward", "direct.forwardStrided", "direct.backward",
-            "direct.backwardStrided", "direct.narrowForward", "direct.narrowForwardStrided", "direct.narrowBackward",
-            "direct.narrowBackwardStrided"};
-        static final CostModel[] MODELS = new CostModel[NAMES.length];
-
-        static {
-            for (int i = 0; i < NAMES.length; i++) {
-                MODELS[i] = CostProfile.current().model(NAMES[i]);
-            }
-        }
-    }
+    /** The {@link CostProfile} model of every path ({@link #path}). */
+    private static final String[] MODEL_NAMES = {"direct.forward", "direct.forwardStrided", "direct.backward",
+        "direct.backwardStrided", "direct.narrowForward", "direct.narrowForwardStrided", "direct.narrowBackward",
+        "direct.narrowBackwardStrided"};
 
     @Override
     protected Tensor4D forward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {

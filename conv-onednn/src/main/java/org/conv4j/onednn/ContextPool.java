@@ -58,14 +58,7 @@ final class ContextPool {
 
     /** An idle context (the most recently used, whose buffers are warmest) or a new one. */
     Context acquire() {
-        synchronized (this) {
-            Context c = idle.pollFirst();
-            if (c != null) {
-                uncount(c.heldBytes());
-                return c;
-            }
-        }
-        return new Context();
+        return acquire(Long.MAX_VALUE, false);
     }
 
     /**
@@ -74,30 +67,37 @@ final class ContextPool {
      */
     Context acquire(WorkspaceBudget.Grant grant) {
         try {
-            synchronized (this) {
-                Context c = idle.pollFirst();
-                if (c != null) {
-                    // An idle context larger than this call's grant keeps its excess, if the budget can count it
-                    // as in use (no call waiting for memory): the buffers stay paged in, where cutting them to the
-                    // grant would free them and page in new ones on the next larger layer of a network.
-                    long held = c.heldBytes();
-                    long excess = held - grant.bytes();
-                    WorkspaceBudget.Grant extra = excess > 0 && budget != null ? budget.tryTakeIdle(excess) : null;
-                    if (extra != null) {
-                        counted.addAndGet(-excess);
-                        uncount(held - excess);
-                        c.keep(extra);
-                    } else {
-                        uncount(held);
-                    }
-                    return c;
-                }
-            }
-            return new Context();
+            return acquire(grant.bytes(), budget != null);
         } catch (RuntimeException | Error e) {
             grant.close();
             throw e;
         }
+    }
+
+    /**
+     * An idle context or a new one, for a call granted {@code grantBytes}. An idle context larger than that keeps
+     * its excess if {@code keepExcess} and the budget can count it as in use (no call waiting for memory): the excess
+     * becomes a grant the context keeps ({@link Context#keep}), and its buffers stay paged in, where cutting them to
+     * the grant would free them and page in new ones at the next larger layer of a network.
+     */
+    private Context acquire(long grantBytes, boolean keepExcess) {
+        synchronized (this) {
+            Context c = idle.pollFirst();
+            if (c != null) {
+                long held = c.heldBytes();
+                long excess = held - grantBytes;
+                WorkspaceBudget.Grant extra = keepExcess && excess > 0 ? budget.tryTakeIdle(excess) : null;
+                if (extra != null) {
+                    counted.addAndGet(-excess); // tryTakeIdle moved these bytes from idle to granted
+                    uncount(held - excess);
+                    c.keep(extra);
+                } else {
+                    uncount(held);
+                }
+                return c;
+            }
+        }
+        return new Context();
     }
 
     /** Keeps {@code c} for reuse after its call, or frees it if enough are idle. */

@@ -6,7 +6,6 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvPass;
-import org.conv4j.api.CostModel;
 import org.conv4j.api.CostProfile;
 import org.conv4j.api.LruCache;
 import org.conv4j.api.MemoryLayout;
@@ -112,13 +111,7 @@ public final class OnednnBackend extends AbstractConvBackend {
     /** The {@link CostProfile} model {@link #costModel} names for the call. */
     @Override
     public double estimateNanos(ConvShape shape, ConvPass pass) {
-        String name = costModel(shape, pass);
-        CostModel m = MODELS.get(name);
-        if (m == null) {
-            m = CostProfile.current().model(name);
-            MODELS.put(name, m);
-        }
-        return m.nanos(shape, pass);
+        return CostProfile.current().model(costModel(shape, pass)).nanos(shape, pass);
     }
 
     /**
@@ -139,18 +132,18 @@ public final class OnednnBackend extends AbstractConvBackend {
             return forward ? "onednn.forward" : "onednn.backward";
         }
         Geometry g = Geometry.of(shape, shape.batch(), !forward);
-        return KERNEL_MODELS.get(new Key(forward ? ConvPass.FORWARD : ConvPass.BACKWARD, g), k -> forward
-                ? "onednn.forward." + kernelFamily(forwardPlan(g).implementation)
-                : "onednn.backward." + kernelFamily(backwardPlan(ConvPass.BACKWARD, g).dataImplementation()) + "."
-                        + kernelFamily(backwardPlan(ConvPass.BACKWARD, g).weightsImplementation()));
+        return KERNEL_MODELS.get(new Key(forward ? ConvPass.FORWARD : ConvPass.BACKWARD, g), k -> {
+            if (forward) {
+                return "onednn.forward." + kernelFamily(forwardPlan(g).implementation);
+            }
+            BackwardPlan plan = backwardPlan(ConvPass.BACKWARD, g);
+            return "onednn.backward." + kernelFamily(plan.dataImplementation()) + "."
+                    + kernelFamily(plan.weightsImplementation());
+        });
     }
 
     /** The model name per geometry and basic pass ({@link #costModel}). */
     private static final LruCache<Key, String> KERNEL_MODELS = new LruCache<>(4096);
-
-    /** The models by name, as the profile gives them. */
-    private static final java.util.concurrent.ConcurrentHashMap<String, CostModel> MODELS =
-            new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * oneDNN's name of a kernel without the instruction set, as a model-name segment: {@code brg_conv_fwd:avx2}

@@ -4,7 +4,6 @@ import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
-import org.conv4j.api.CostModel;
 import org.conv4j.api.CostProfile;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Workspace;
@@ -44,9 +43,8 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
 
     private final String name;
     private final long workspaceBytes;
-    /** The backend's {@link CostProfile} model (its name), read when the first estimate needs it. */
+    /** The name of the backend's {@link CostProfile} model. */
     private final String costModel;
-    private volatile CostModel estimate;
 
     /**
      * A backend registered as {@code name}; the {@link CostProfile} model named {@code name} models its copies and
@@ -70,12 +68,7 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
 
     @Override
     public final double estimateNanos(ConvShape shape, ConvPass pass) {
-        CostModel m = estimate;
-        if (m == null) {
-            m = CostProfile.current().model(costModel);
-            estimate = m; // racing threads compute the same immutable model
-        }
-        return m.nanos(shape, pass);
+        return CostProfile.current().model(costModel).nanos(shape, pass);
     }
 
     @Override

@@ -321,12 +321,21 @@ public final class Fit {
     private static String estimates(List<Timing> cases, Map<String, ConvBackend> backends, CostProfile profile) {
         StringBuilder sb = new StringBuilder();
         for (Timing t : cases) {
-            ConvShape g = t.shape().geometry();
-            double e = t.model() != null ? profile.model(t.model()).nanos(g, t.pass().convPass())
-                    : profile.estimate(backends.get(t.backend()), g, t.pass().convPass());
+            double e = estimate(t, backends, profile);
             sb.append(String.format(Locale.ROOT, "%s %.3g/%.3g ", t.backend(), e / 1e6, t.nanos() / 1e6));
         }
         return sb.append("(ms estimated/measured)").toString();
+    }
+
+    /**
+     * The estimate of {@code t}'s call under {@code profile}: its named model's, or the backend's own as the
+     * profile corrects it. A backend's own estimate reads the process's profile, so a model under trial is asked
+     * of {@code profile} directly.
+     */
+    private static double estimate(Timing t, Map<String, ConvBackend> backends, CostProfile profile) {
+        ConvShape g = t.shape().geometry();
+        return t.model() != null ? profile.model(t.model()).nanos(g, t.pass().convPass())
+                : profile.estimate(backends.get(t.backend()), g, t.pass().convPass());
     }
 
     /** The timing of the backend with the smallest estimate under {@code profile} among those measured. */
@@ -334,9 +343,7 @@ public final class Fit {
         Timing pick = null;
         double least = Double.POSITIVE_INFINITY;
         for (Timing t : cases) {
-            ConvShape g = t.shape().geometry();
-            double estimate = t.model() != null ? profile.model(t.model()).nanos(g, t.pass().convPass())
-                    : profile.estimate(backends.get(t.backend()), g, t.pass().convPass());
+            double estimate = estimate(t, backends, profile);
             if (pick == null || estimate < least) {
                 pick = t;
                 least = estimate;
