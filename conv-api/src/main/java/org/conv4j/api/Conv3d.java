@@ -5,8 +5,9 @@ import java.util.Objects;
 import java.util.stream.Collectors;
 
 /**
- * 3D convolution (PyTorch's {@code Conv3d}, TensorFlow's {@code Conv3D}) on the backends that run it: forward,
- * {@code forwardInto}, backward and the single gradients, on {@link Tensor5D}s.
+ * 3D convolution (PyTorch's {@code Conv3d} and {@code ConvTranspose3d}, TensorFlow's {@code Conv3D} and
+ * {@code Conv3DTranspose}) on the backends that run it: forward, {@code forwardInto}, backward, the single
+ * gradients and the transposed passes, on {@link Tensor5D}s.
  *
  * <pre>{@code
  * Tensor5D x = Tensor5D.random(42, 1, 4, 16, 32, 32);        // N, C, D, H, W
@@ -157,7 +158,7 @@ public final class Conv3d {
      */
     public static Tensor5D inputGradient(Tensor5D input, Tensor5D weight, Tensor5D gradOutput, Conv3dParams params) {
         return chosen(Conv3dShape.backward(input, weight, gradOutput, params), ConvPass.BACKWARD)
-                .backward(input, weight, gradOutput, params).input();
+                .inputGradient(input, weight, gradOutput, params);
     }
 
     /**
@@ -171,7 +172,47 @@ public final class Conv3d {
      */
     public static Tensor5D weightGradient(Tensor5D input, Tensor5D weight, Tensor5D gradOutput, Conv3dParams params) {
         return chosen(Conv3dShape.backward(input, weight, gradOutput, params), ConvPass.BACKWARD)
-                .backward(input, weight, gradOutput, params).weight();
+                .weightGradient(input, weight, gradOutput, params);
+    }
+
+    /**
+     * The transposed forward pass (PyTorch's {@code ConvTranspose3d}) on the chosen backend: the adjoint of the
+     * convolution with the same parameters, whose input gradient it computes (see {@link Conv3dParams} for the
+     * output size).
+     *
+     * @param input the input {@code (N, Cin, D, H, W)}
+     * @param weight the weight {@code (Cin, Cout/groups, kD, kH, kW)}
+     * @param bias one value per output channel, or null
+     * @param params strides, paddings (zeros), dilations, groups and output padding
+     * @return the output {@code (N, Cout, outD, outH, outW)}, in the input's storage and layout
+     */
+    public static Tensor5D transposedForward(Tensor5D input, Tensor5D weight, float[] bias, Conv3dParams params) {
+        return chosen(Transposed3dShape.forward(input, weight, bias, params)).transposedForward(input, weight, bias,
+                params);
+    }
+
+    /**
+     * The backward pass of {@link #transposedForward} on the chosen backend.
+     *
+     * @param input the input {@code (N, Cin, D, H, W)}
+     * @param weight the weight {@code (Cin, Cout/groups, kD, kH, kW)}
+     * @param gradOutput {@code dL/dy}, of the transposed output's shape
+     * @param params strides, paddings (zeros), dilations, groups and output padding
+     * @return {@code dL/dx}, {@code dL/dw} and {@code dL/db}
+     */
+    public static Conv3dGradients transposedBackward(Tensor5D input, Tensor5D weight, Tensor5D gradOutput,
+                                                     Conv3dParams params) {
+        return chosen(Transposed3dShape.backward(input, weight, gradOutput, params)).transposedBackward(input, weight,
+                gradOutput, params);
+    }
+
+    /** The backend for a transposed pass: the one chosen for the backward pass of its convolution, if it has one. */
+    private static OnBackend chosen(Transposed3dShape t) {
+        if (t.reachesNothing()) { // the output is the bias alone: no backend computes anything
+            return on(backends().stream().filter(ConvBackend::isReference).findFirst()
+                    .orElseGet(() -> backends().get(0)));
+        }
+        return chosen(t.conv(), ConvPass.BACKWARD);
     }
 
     /** Whether the input is padded with copies of itself ({@link PaddingMode} other than zeros, some side padded). */
@@ -289,6 +330,96 @@ public final class Conv3d {
                 g = volumes.backward3d(s, x, w, dy);
             }
             return new Conv3dGradients(like(input, g.input()), like(weight, g.weight()), g.bias());
+        }
+
+        /**
+         * {@code dL/dx} alone, as {@link Conv3d#inputGradient}.
+         *
+         * @param input the input {@code (N, C, D, H, W)}
+         * @param weight the weight {@code (K, C/groups, kD, kH, kW)}
+         * @param gradOutput {@code dL/dy}, of the output's shape
+         * @param params strides, paddings, dilations and groups
+         * @return {@code dL/dx}, in the input's storage and layout
+         * @throws NullPointerException naming a null argument
+         * @throws IllegalArgumentException naming the argument, with the expected and the actual value
+         */
+        public Tensor5D inputGradient(Tensor5D input, Tensor5D weight, Tensor5D gradOutput, Conv3dParams params) {
+            Conv3dShape s = supported(Conv3dShape.backward(input, weight, gradOutput, params), ConvPass.BACKWARD);
+            if (padsFirst(s)) {
+                return backward(input, weight, gradOutput, params).input();
+            }
+            return like(input, volumes.inputGradient3d(s, weight.toHeapNcdhw(), gradOutput.toHeapNcdhw()));
+        }
+
+        /**
+         * {@code dL/dw} alone, as {@link Conv3d#weightGradient}.
+         *
+         * @param input the input {@code (N, C, D, H, W)}
+         * @param weight the weight {@code (K, C/groups, kD, kH, kW)}
+         * @param gradOutput {@code dL/dy}, of the output's shape
+         * @param params strides, paddings, dilations and groups
+         * @return {@code dL/dw}, in the weight's storage and layout
+         * @throws NullPointerException naming a null argument
+         * @throws IllegalArgumentException naming the argument, with the expected and the actual value
+         */
+        public Tensor5D weightGradient(Tensor5D input, Tensor5D weight, Tensor5D gradOutput, Conv3dParams params) {
+            Conv3dShape s = supported(Conv3dShape.backward(input, weight, gradOutput, params), ConvPass.BACKWARD);
+            if (padsFirst(s)) {
+                return backward(input, weight, gradOutput, params).weight();
+            }
+            return like(weight, volumes.weightGradient3d(s, input.toHeapNcdhw(), gradOutput.toHeapNcdhw()));
+        }
+
+        /**
+         * The transposed forward pass, as {@link Conv3d#transposedForward}: the input gradient of
+         * {@link Transposed3dShape#conv() its convolution} for {@code dL/dy = input}, output padding and bias added.
+         *
+         * @param input the input {@code (N, Cin, D, H, W)}
+         * @param weight the weight {@code (Cin, Cout/groups, kD, kH, kW)}
+         * @param bias one value per output channel, or null
+         * @param params strides, paddings (zeros), dilations, groups and output padding
+         * @return the output, in the input's storage and layout
+         * @throws NullPointerException naming a null argument
+         * @throws IllegalArgumentException naming the argument, with the expected and the actual value
+         */
+        public Tensor5D transposedForward(Tensor5D input, Tensor5D weight, float[] bias, Conv3dParams params) {
+            Transposed3dShape t = Transposed3dShape.forward(input, weight, bias, params);
+            Tensor5D core = t.reachesNothing() ? null : volumes.inputGradient3d(
+                    supported(t.conv(), ConvPass.BACKWARD), weight.toHeapNcdhw(), input.toHeapNcdhw());
+            return like(input, t.output(core, bias));
+        }
+
+        /**
+         * The backward pass of {@link #transposedForward}: {@code dL/dx} is its convolution's forward pass of
+         * {@code dL/dy}'s reached part, {@code dL/dw} that convolution's weight gradient with input {@code dL/dy} and
+         * output gradient {@code x}, {@code dL/db} the sums of {@code dL/dy} per output channel.
+         *
+         * @param input the input {@code (N, Cin, D, H, W)}
+         * @param weight the weight {@code (Cin, Cout/groups, kD, kH, kW)}
+         * @param gradOutput {@code dL/dy}, of the transposed output's shape
+         * @param params strides, paddings (zeros), dilations, groups and output padding
+         * @return {@code dL/dx} (in the input's storage and layout), {@code dL/dw} (in the weight's) and
+         *         {@code dL/db}
+         * @throws NullPointerException naming a null argument
+         * @throws IllegalArgumentException naming the argument, with the expected and the actual value
+         */
+        public Conv3dGradients transposedBackward(Tensor5D input, Tensor5D weight, Tensor5D gradOutput,
+                                                  Conv3dParams params) {
+            Transposed3dShape t = Transposed3dShape.backward(input, weight, gradOutput, params);
+            Tensor5D dy = gradOutput.toHeapNcdhw();
+            float[] db = t.biasGradient(dy);
+            Tensor5D dx;
+            Tensor5D dw;
+            if (t.reachesNothing()) { // the output is the bias alone
+                dx = Tensor5D.zeros(input.n(), input.c(), input.d(), input.h(), input.w());
+                dw = Tensor5D.zeros(weight.n(), weight.c(), weight.d(), weight.h(), weight.w());
+            } else {
+                Conv3dShape s = supported(supported(t.conv(), ConvPass.BACKWARD), ConvPass.FORWARD);
+                Tensor5D reached = t.reached(dy);
+                dx = volumes.forward3d(s, reached, weight.toHeapNcdhw(), null);
+                dw = volumes.weightGradient3d(s, reached, input.toHeapNcdhw());
+            }
+            return new Conv3dGradients(like(input, dx), like(weight, dw), db);
         }
 
         /** The name of the backend, e.g. {@code conv3d on naive}. */

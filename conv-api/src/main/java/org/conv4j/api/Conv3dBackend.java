@@ -65,4 +65,32 @@ public interface Conv3dBackend {
      * @return {@code dL/dx}, {@code dL/dw} (heap NCDHW) and {@code dL/db}
      */
     Conv3dGradients backward3d(Conv3dShape shape, Tensor5D input, Tensor5D weight, Tensor5D gradOutput);
+
+    /**
+     * {@code dL/dx} alone, on validated heap NCDHW operands; {@link Conv3d} calls it for the input gradient and for
+     * the transposed forward pass. The default takes it from {@link #backward3d} with a zero input; a backend that
+     * can compute it alone should.
+     *
+     * @param shape the validated geometry
+     * @param weight the weight, heap NCDHW
+     * @param gradOutput {@code dL/dy} of the output's shape, heap NCDHW
+     * @return {@code dL/dx}, a new heap NCDHW tensor of the input's shape
+     */
+    default Tensor5D inputGradient3d(Conv3dShape shape, Tensor5D weight, Tensor5D gradOutput) {
+        return backward3d(shape, shape.newInput(), weight, gradOutput).input();
+    }
+
+    /**
+     * {@code dL/dw} alone, on validated heap NCDHW operands; {@link Conv3d} calls it for the weight gradient and for
+     * the transposed backward pass. The default takes it from {@link #backward3d} with a zero weight; a backend
+     * that can compute it alone should.
+     *
+     * @param shape the validated geometry
+     * @param input the input, heap NCDHW
+     * @param gradOutput {@code dL/dy} of the output's shape, heap NCDHW
+     * @return {@code dL/dw}, a new heap NCDHW tensor of the weight's shape
+     */
+    default Tensor5D weightGradient3d(Conv3dShape shape, Tensor5D input, Tensor5D gradOutput) {
+        return backward3d(shape, input, shape.newWeight(), gradOutput).weight();
+    }
 }

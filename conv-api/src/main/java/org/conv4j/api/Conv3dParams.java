@@ -5,15 +5,19 @@ import java.util.Arrays;
 /**
  * The hyper-parameters of a 3D convolution, per axis in the order depth, height, width: stride, six-sided
  * padding ({@code front/back}, {@code top/bottom}, {@code left/right}) holding zeros or copies of the input
- * ({@link PaddingMode}), dilation, and groups. Immutable; build with
- * {@link #builder()}.
+ * ({@link PaddingMode}), dilation, groups, and the output padding of a transposed convolution. Immutable; build
+ * with {@link #builder()}.
  *
  * <p>Along each axis the output size is the one formula of {@link ConvShape#outputSize}, e.g. for the depth
  * <pre>
  *   outD = floor((D + padFront + padBack - ((kD - 1)*dilationD + 1)) / strideD) + 1
  * </pre>
  * and output {@code od} reads input depths {@code od*strideD - padFront + i*dilationD}, {@code i = 0 .. kD-1}.
- * Defaults: stride 1, padding 0, dilation 1, groups 1; {@link Builder#build()} checks every value.
+ * A transposed convolution ({@link Conv3d#transposedForward}) is the adjoint of that convolution; its output size
+ * per axis adds the output padding, e.g. {@code outD = (D - 1)*strideD - padFront - padBack + (kD - 1)*dilationD
+ * + outputPaddingD + 1}, which only a transposed convolution takes (a convolution rejects a non-zero one).
+ * Defaults: stride 1, padding 0, dilation 1, groups 1, output padding 0; {@link Builder#build()} checks every
+ * value.
  */
 public final class Conv3dParams {
 
@@ -28,6 +32,8 @@ public final class Conv3dParams {
     private final int[] dilation;
     private final int groups;
     private final PaddingMode paddingMode;
+    /** Depth, height, width. */
+    private final int[] outputPadding;
 
     private Conv3dParams(Builder b) {
         this.stride = b.stride.clone();
@@ -35,6 +41,19 @@ public final class Conv3dParams {
         this.dilation = b.dilation.clone();
         this.groups = b.groups;
         this.paddingMode = b.paddingMode;
+        this.outputPadding = b.outputPadding.clone();
+    }
+
+    /**
+     * A builder that starts from these parameters.
+     *
+     * @return a new builder holding these values
+     */
+    public Builder toBuilder() {
+        Builder b = builder().stride(stride[0], stride[1], stride[2])
+                .padding(padding[0], padding[1], padding[2], padding[3], padding[4], padding[5])
+                .dilation(dilation[0], dilation[1], dilation[2]).groups(groups).paddingMode(paddingMode);
+        return b.outputPadding(outputPadding[0], outputPadding[1], outputPadding[2]);
     }
 
     /**
@@ -116,6 +135,26 @@ public final class Conv3dParams {
         return paddingMode;
     }
 
+    /** {@return the output padding along the depth (transposed convolutions only)} */
+    public int outputPaddingD() {
+        return outputPadding[0];
+    }
+
+    /** {@return the output padding along the height (transposed convolutions only)} */
+    public int outputPaddingH() {
+        return outputPadding[1];
+    }
+
+    /** {@return the output padding along the width (transposed convolutions only)} */
+    public int outputPaddingW() {
+        return outputPadding[2];
+    }
+
+    /** {@return whether some output padding is set} */
+    boolean hasOutputPadding() {
+        return outputPadding[0] != 0 || outputPadding[1] != 0 || outputPadding[2] != 0;
+    }
+
     /** These parameters without padding: those of the convolution of an input padded beforehand. */
     Conv3dParams unpadded() {
         return builder().stride(stride[0], stride[1], stride[2]).dilation(dilation[0], dilation[1], dilation[2])
@@ -129,18 +168,20 @@ public final class Conv3dParams {
         }
         Conv3dParams p = (Conv3dParams) o;
         return Arrays.equals(stride, p.stride) && Arrays.equals(padding, p.padding)
-                && Arrays.equals(dilation, p.dilation) && groups == p.groups && paddingMode == p.paddingMode;
+                && Arrays.equals(dilation, p.dilation) && groups == p.groups && paddingMode == p.paddingMode
+                && Arrays.equals(outputPadding, p.outputPadding);
     }
 
     @Override
     public int hashCode() {
         return (((Arrays.hashCode(stride) * 31 + Arrays.hashCode(padding)) * 31 + Arrays.hashCode(dilation)) * 31
-                + groups) * 31 + paddingMode.hashCode();
+                + groups) * 31 + paddingMode.hashCode() + 961 * Arrays.hashCode(outputPadding);
     }
 
     /**
      * E.g. {@code Conv3dParams{stride=1x2x2, padding=(front 1, back 1, top 1, bottom 1, left 1, right 1),
-     * dilation=1x1x1, groups=1}}; a padding mode other than zeros is added as {@code , paddingMode=REFLECT}.
+     * dilation=1x1x1, groups=1}}; a padding mode other than zeros is added as {@code , paddingMode=REFLECT}, an
+     * output padding as {@code , outputPadding=1x1x0}.
      */
     @Override
     public String toString() {
@@ -148,7 +189,9 @@ public final class Conv3dParams {
                 + ", padding=(front " + padding[0] + ", back " + padding[1] + ", top " + padding[2] + ", bottom "
                 + padding[3] + ", left " + padding[4] + ", right " + padding[5] + ")"
                 + ", dilation=" + dilation[0] + "x" + dilation[1] + "x" + dilation[2] + ", groups=" + groups
-                + (paddingMode == PaddingMode.ZEROS ? "" : ", paddingMode=" + paddingMode) + "}";
+                + (paddingMode == PaddingMode.ZEROS ? "" : ", paddingMode=" + paddingMode)
+                + (hasOutputPadding() ? ", outputPadding=" + outputPadding[0] + "x" + outputPadding[1] + "x"
+                + outputPadding[2] : "") + "}";
     }
 
     /** Builds {@link Conv3dParams}; {@link #build()} checks the values, so setters can be called in any order. */
@@ -158,6 +201,7 @@ public final class Conv3dParams {
         private final int[] dilation = {1, 1, 1};
         private int groups = 1;
         private PaddingMode paddingMode = PaddingMode.ZEROS;
+        private final int[] outputPadding = new int[3];
 
         private Builder() {
         }
@@ -264,6 +308,32 @@ public final class Conv3dParams {
         }
 
         /**
+         * The same output padding along the three axes (transposed convolutions only).
+         *
+         * @param op the output padding (at least 0, below the stride or the dilation of each axis)
+         * @return this builder
+         */
+        public Builder outputPadding(int op) {
+            return outputPadding(op, op, op);
+        }
+
+        /**
+         * The output padding per axis (transposed convolutions only): planes, rows and columns added after the
+         * transposed output, which no input reaches and which hold only the bias.
+         *
+         * @param od along the depth
+         * @param oh along the height
+         * @param ow along the width
+         * @return this builder
+         */
+        public Builder outputPadding(int od, int oh, int ow) {
+            outputPadding[0] = od;
+            outputPadding[1] = oh;
+            outputPadding[2] = ow;
+            return this;
+        }
+
+        /**
          * Checks every value and builds.
          *
          * @return the parameters
@@ -274,6 +344,7 @@ public final class Conv3dParams {
             for (int i = 0; i < 3; i++) {
                 ConvParams.Builder.atLeast("stride" + axes[i], stride[i], 1);
                 ConvParams.Builder.atLeast("dilation" + axes[i], dilation[i], 1);
+                ConvParams.Builder.atLeast("outputPadding" + axes[i], outputPadding[i], 0);
             }
             String[] sides = {"padFront", "padBack", "padTop", "padBottom", "padLeft", "padRight"};
             for (int i = 0; i < 6; i++) {

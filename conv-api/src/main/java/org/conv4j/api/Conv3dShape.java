@@ -74,15 +74,28 @@ public final class Conv3dShape {
         Objects.requireNonNull(weight, "weight must not be null");
         Objects.requireNonNull(params, "params must not be null");
         ConvShape.checkChannels(input.c(), weight.n(), weight.c(), params.groups(), weight.shapeString());
+        if (params.hasOutputPadding()) {
+            throw new IllegalArgumentException("outputPadding: expected 0x0x0 for a convolution (it applies to"
+                    + " transposed ones), got " + params.outputPaddingD() + "x" + params.outputPaddingH() + "x"
+                    + params.outputPaddingW());
+        }
         checkPaddingMode(params, input);
-        ConvAxis depth = axis("depth", input.d(), weight.d(), params.strideD(), params.padFront(), params.padBack(),
+        return of(params, input.n(), input.c(), input.d(), input.h(), input.w(), weight);
+    }
+
+    /**
+     * The geometry of an input {@code (n, c, d, h, w)} convolved with {@code weight}, whose channels have been
+     * checked against {@code c}: the sizes along each axis and the output's element count.
+     */
+    static Conv3dShape of(Conv3dParams params, int n, int c, int d, int h, int w, Tensor5D weight) {
+        ConvAxis depth = axis("depth", d, weight.d(), params.strideD(), params.padFront(), params.padBack(),
                 params.dilationD());
-        ConvAxis rows = axis("height", input.h(), weight.h(), params.strideH(), params.padTop(), params.padBottom(),
+        ConvAxis rows = axis("height", h, weight.h(), params.strideH(), params.padTop(), params.padBottom(),
                 params.dilationH());
-        ConvAxis cols = axis("width", input.w(), weight.w(), params.strideW(), params.padLeft(), params.padRight(),
+        ConvAxis cols = axis("width", w, weight.w(), params.strideW(), params.padLeft(), params.padRight(),
                 params.dilationW());
-        Tensor5D.checkedSize("output", input.n(), weight.n(), depth.out(), rows.out(), cols.out());
-        return new Conv3dShape(params, input.n(), input.c(), weight.n(), depth, rows, cols);
+        Tensor5D.checkedSize("output", n, weight.n(), depth.out(), rows.out(), cols.out());
+        return new Conv3dShape(params, n, c, weight.n(), depth, rows, cols);
     }
 
     /** The limits of the {@link PaddingMode} on each of the six sides, as {@link ConvShape} checks them in 2D. */

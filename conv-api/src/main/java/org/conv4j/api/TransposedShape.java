@@ -135,13 +135,13 @@ public final class TransposedShape {
      *
      * @return {padAfter', unreached}
      */
-    private static int[] convAxis(int padAfter, int outputPadding, int stride) {
+    static int[] convAxis(int padAfter, int outputPadding, int stride) {
         int low = padAfter - outputPadding;
         int high = low + stride - 1;
         return high >= 0 ? new int[] {Math.max(low, 0), 0} : new int[] {0, -high};
     }
 
-    private static void checkOutputPadding(String name, int value, int stride, int dilation) {
+    static void checkOutputPadding(String name, int value, int stride, int dilation) {
         if (value >= Math.max(stride, dilation)) {
             throw new IllegalArgumentException(name + ": expected less than the stride " + stride + " or the dilation "
                     + dilation + ", got " + value);
@@ -149,7 +149,7 @@ public final class TransposedShape {
     }
 
     /** {@code (in - 1)*stride - padBefore - padAfter + (kernel - 1)*dilation + outputPadding + 1}, at least 1. */
-    private static long outputSize(String axis, int in, int kernel, int stride, int padBefore, int padAfter,
+    static long outputSize(String axis, int in, int kernel, int stride, int padBefore, int padAfter,
                                    int dilation, int outputPadding) {
         long size = (in - 1L) * stride - padBefore - padAfter + (kernel - 1L) * dilation + outputPadding + 1;
         if (size < 1) {

@@ -54,7 +54,11 @@ import static org.junit.jupiter.api.Assertions.fail;
  *   <li>every kind of bad input fails with an exception naming the argument, expected and actual value;</li>
  *   <li>8 threads calling at once get bit-identical results to serial calls;</li>
  *   <li>1D convolutions, run as convolutions of height 1 ({@link Conv1dConformance}), agree with the kit's own 1D
- *       reference in all of the above respects but concurrency.</li>
+ *       reference in all of the above respects but concurrency;</li>
+ *   <li>3D convolutions, on a backend that implements {@link Conv3dBackend} ({@link Conv3dConformance}): forward,
+ *       backward, single gradients and the transposed passes agree with the naive 3D reference and the kit's
+ *       transposed scatter, in every storage and layout, with non-finite values local to their windows, and bad
+ *       input rejected clearly; a backend without the capability declines with a message naming it.</li>
  * </ul>
  * System properties {@value #CASES_PROPERTY} and {@value #SEED_PROPERTY} resize or reseed the sweep; every
  * failure message prints the case's seed and configuration.
@@ -502,30 +506,51 @@ public abstract class ConvBackendConformance {
 
     /**
      * A backend without the 3D capability ({@link Conv3dBackend}) declines through {@link Conv3d#on}, naming itself;
-     * one with it agrees with the naive 3D reference on a strided, padded, dilated, grouped volume (the reference's
-     * own 3D checks are conv-naive's finite-difference and 2D-equivalence tests).
+     * one with it runs the 3D checks below ({@link Conv3dConformance}).
      */
     @Test
-    void conv3dRunsOrIsDeclinedClearly() {
+    void conv3dIsDeclinedClearlyWithoutTheCapability() {
         ConvBackend b = backend();
         if (!(b instanceof Conv3dBackend)) {
             UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> Conv3d.on(b));
             assertTrue(e.getMessage().startsWith(b.name() + " backend: 3D convolution is not supported"),
                     e.getMessage());
-            return;
+        } else {
+            assertEquals(b, Conv3d.on(b).backend());
         }
-        if (b.getClass() == reference().getClass()) {
-            return;
-        }
-        Tensor5D x = Tensor5D.random(31, 2, 4, 5, 6, 7);
-        Tensor5D w = Tensor5D.random(32, 6, 2, 3, 2, 3);
-        float[] bias = {1, 2, 3, 4, 5, 6};
-        Conv3dParams p = Conv3dParams.builder().stride(2, 1, 2).padding(1, 0, 1, 1, 0, 2).dilation(1, 2, 1)
-                .groups(2).build();
-        Tensor5D expected = Conv3d.on(reference()).forward(x, w, bias, p);
-        float bound = tolerance() * Math.max(Agreement.MIN_SCALE, expected.maxAbs());
-        float diff = Conv3d.on(b).forward(x, w, bias, p).maxAbsDiff(expected);
-        assertTrue(diff <= bound, "3D forward differs from the naive reference by " + diff + ", allowed " + bound);
+    }
+
+    /** Number of random 3D sweep cases, for the convolution and for the transposed one. */
+    public static final int CONV3D_CASES = 16;
+
+    /** The 3D checks ({@link Conv3dConformance}) on this backend, with its tolerance; none if it has no 3D. */
+    private Conv3dConformance conv3d() {
+        return new Conv3dConformance(backend(), reference(), tolerance());
+    }
+
+    @TestFactory
+    Stream<DynamicTest> conv3dAgreesWithReference() {
+        return conv3d().agreement(Long.getLong(SEED_PROPERTY, DEFAULT_SEED) + 30, CONV3D_CASES);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> conv3dTransposedAgreesWithReference() {
+        return conv3d().transposed(Long.getLong(SEED_PROPERTY, DEFAULT_SEED) + 31, CONV3D_CASES);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> conv3dEveryStorageAndLayoutAgreesWithReference() {
+        return conv3d().storages(DEFAULT_SEED);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> conv3dNonFiniteValueAffectsOnlyItsWindows() {
+        return conv3d().nonFinite();
+    }
+
+    @TestFactory
+    Stream<DynamicTest> conv3dBadInputIsRejectedWithAClearMessage() {
+        return conv3d().badInput();
     }
 
     // ---------------------------------------------------------------- identity
