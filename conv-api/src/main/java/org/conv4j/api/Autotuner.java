@@ -15,7 +15,8 @@ import java.util.function.LongSupplier;
 
 /**
  * Autotune mode's memory: for each key (pass, geometry, parameters and thread count) the backend that ran
- * fastest on the caller's own data, found as the GPU frameworks' "find" mode does.
+ * fastest on the caller's own data, found as the GPU frameworks' "find" mode does. It serves every rank: a
+ * geometry is a {@link Selectable} ({@link ConvShape} for 1D and 2D, {@link Conv3dShape} for 3D).
  *
  * <p><b>What each call does.</b>
  * <ol>
@@ -72,9 +73,9 @@ final class Autotuner {
     private final int maxEntries;
     private final LongSupplier clock;
     private final int threads = Runtime.getRuntime().availableProcessors();
-    private final LinkedHashMap<PlanKey, CompletableFuture<Tuning>> tunings;
+    private final LinkedHashMap<TuneKey, CompletableFuture<Tuning>> tunings;
     /** Settled keys and their backend, read without a lock on every call; a subset of {@link #tunings}' keys. */
-    private final ConcurrentHashMap<PlanKey, ConvBackend> settledBackends = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<TuneKey, ConvBackend> settledBackends = new ConcurrentHashMap<>();
     /** Decisions read from the cache file: key to backend name and measured times, turned into plans lazily. */
     private final Map<String, AutotuneFile.Entry> loaded = new LinkedHashMap<>();
     /** Whether {@link #loaded} holds decisions, read without the lock by {@link #decided(List, ConvShape, ConvPass)}. */
@@ -101,7 +102,7 @@ final class Autotuner {
         this.clock = clock;
         this.tunings = new LinkedHashMap<>(64, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<PlanKey, CompletableFuture<Tuning>> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<TuneKey, CompletableFuture<Tuning>> eldest) {
                 if (size() <= Autotuner.this.maxEntries) {
                     return false;
                 }
@@ -113,12 +114,20 @@ final class Autotuner {
 
     /** The autotune key in the cache file: everything a decision depends on, as one line of text. */
     static String key(ConvShape shape, ConvPass pass) {
+        return key(new Selectable.Planar(shape), pass);
+    }
+
+    private static String key(Selectable shape, ConvPass pass) {
         return pass.label() + " " + shape + " threads=" + Runtime.getRuntime().availableProcessors();
     }
 
     /** The same key for the in-memory maps. */
-    private PlanKey planKey(ConvShape shape, ConvPass pass) {
-        return new PlanKey(shape, pass, threads);
+    private TuneKey planKey(Selectable shape, ConvPass pass) {
+        return new TuneKey(shape, pass, threads);
+    }
+
+    /** A key of the in-memory maps: the geometry of any rank, the pass and the thread count. */
+    private record TuneKey(Selectable shape, ConvPass pass, int threads) {
     }
 
     /** Uses {@code path} as the cache file from now on (null: none), loading the decisions it holds. */
@@ -150,7 +159,12 @@ final class Autotuner {
      * map, as default mode's cached estimate.
      */
     ConvBackend decided(List<ConvBackend> backends, ConvShape shape, ConvPass pass) {
-        PlanKey key = planKey(shape, pass);
+        return decided(backends, new Selectable.Planar(shape), pass);
+    }
+
+    /** As {@link #decided(List, ConvShape, ConvPass)}, for a geometry of any rank. */
+    ConvBackend decided(List<ConvBackend> backends, Selectable shape, ConvPass pass) {
+        TuneKey key = planKey(shape, pass);
         ConvBackend b = settledBackends.get(key);
         if (b != null || !fileDecisions) {
             return b;
@@ -165,15 +179,16 @@ final class Autotuner {
     /** The decision for this key so far (settled or still re-checking), if the key was measured or loaded; else null. */
     ConvPlan lookup(List<ConvBackend> backends, ConvShape shape, ConvPass pass) {
         CompletableFuture<Tuning> f;
+        Selectable planar = new Selectable.Planar(shape);
         synchronized (lock) {
-            f = find(planKey(shape, pass), backends, shape, pass);
+            f = find(planKey(planar, pass), backends, planar, pass);
         }
         Tuning t = f == null || !f.isDone() || f.isCompletedExceptionally() ? null : f.join();
         return t == null ? null : t.plan(shape);
     }
 
     /** The tuning of {@code key}, from memory or the loaded file; null if there is none. Holds the lock. */
-    private CompletableFuture<Tuning> find(PlanKey key, List<ConvBackend> backends, ConvShape shape, ConvPass pass) {
+    private CompletableFuture<Tuning> find(TuneKey key, List<ConvBackend> backends, Selectable shape, ConvPass pass) {
         CompletableFuture<Tuning> f = tunings.get(key);
         if (f != null || loaded.isEmpty()) {
             return f;
@@ -183,7 +198,7 @@ final class Autotuner {
             return null;
         }
         for (ConvBackend b : backends) {
-            if (b.name().equals(e.backend()) && b.supports(shape, pass.basis())) {
+            if (b.name().equals(e.backend()) && shape.supportedBy(b, pass)) {
                 f = CompletableFuture.completedFuture(Tuning.settled(key(shape, pass), pass, b, e.measuredNanos()));
                 tunings.put(key, f);
                 remember(key, b);
@@ -197,7 +212,7 @@ final class Autotuner {
      * Records a settled key for {@link #decided}, if its tuning is still kept (it is forgotten with it, see the
      * constructor). Holds the lock.
      */
-    private void remember(PlanKey key, ConvBackend b) {
+    private void remember(TuneKey key, ConvBackend b) {
         if (tunings.containsKey(key)) {
             settledBackends.put(key, b);
         }
@@ -220,7 +235,13 @@ final class Autotuner {
      */
     <R> R call(List<ConvBackend> backends, ConvShape shape, ConvPass pass, Function<ConvBackend, R> measure,
                Function<ConvBackend, R> call, Consumer<R> recycle) {
-        PlanKey key = planKey(shape, pass);
+        return call(backends, new Selectable.Planar(shape), pass, measure, call, recycle);
+    }
+
+    /** As {@link #call(List, ConvShape, ConvPass, Function, Function, Consumer)}, for a geometry of any rank. */
+    <R> R call(List<ConvBackend> backends, Selectable shape, ConvPass pass, Function<ConvBackend, R> measure,
+               Function<ConvBackend, R> call, Consumer<R> recycle) {
+        TuneKey key = planKey(shape, pass);
         ConvBackend settled = settledBackends.get(key);
         if (settled != null) {
             return call.apply(settled);
@@ -239,7 +260,7 @@ final class Autotuner {
         }
         Tuning t = existing.handle((tuning, failure) -> tuning).join();
         if (t == null) {
-            return call.apply(BackendSelector.choose(backends, shape, pass).backend());
+            return call.apply(BackendSelector.best(backends, shape, pass));
         }
         ConvBackend sample = t.nextSample();
         if (sample == null) {
@@ -262,7 +283,7 @@ final class Autotuner {
     }
 
     /** If {@code settled}, records the decision and rewrites the cache file. */
-    private void settledBy(PlanKey key, Tuning t, boolean settled) {
+    private void settledBy(TuneKey key, Tuning t, boolean settled) {
         if (settled) {
             synchronized (lock) {
                 remember(key, t.best());
@@ -271,11 +292,11 @@ final class Autotuner {
         }
     }
 
-    private <R> R firstCall(PlanKey key, CompletableFuture<Tuning> mine, List<ConvBackend> backends, ConvShape shape,
+    private <R> R firstCall(TuneKey key, CompletableFuture<Tuning> mine, List<ConvBackend> backends, Selectable shape,
                             ConvPass pass, Function<ConvBackend, R> measure, Consumer<R> recycle) {
         try {
             List<ConvBackend> candidates = BackendSelector.autotuneCandidates(
-                    BackendSelector.estimates(backends, shape, pass));
+                    BackendSelector.estimates(backends, shape, pass, b -> 0));
             Tuning t = new Tuning(key(shape, pass), pass, candidates);
             R best = null;
             long bestNanos = Long.MAX_VALUE;

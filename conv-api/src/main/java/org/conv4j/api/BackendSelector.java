@@ -44,12 +44,23 @@ final class BackendSelector {
      */
     static Map<ConvBackend, Double> estimates(List<ConvBackend> backends, ConvShape shape, ConvPass pass,
                                               ToDoubleFunction<ConvBackend> extraNanos) {
+        return estimates(backends, new Selectable.Planar(shape), pass, extraNanos);
+    }
+
+    /**
+     * The backends that support {@code pass} on a geometry of any rank, with their estimates plus
+     * {@code extraNanos}, smallest first (NaN last, then the reference last, then by name).
+     *
+     * @throws IllegalArgumentException if no backend supports it
+     */
+    static Map<ConvBackend, Double> estimates(List<ConvBackend> backends, Selectable shape, ConvPass pass,
+                                              ToDoubleFunction<ConvBackend> extraNanos) {
         List<ConvBackend> supporting = new ArrayList<>();
         Map<ConvBackend, Double> estimate = new LinkedHashMap<>();
         for (ConvBackend b : backends) {
-            if (b.supports(shape, pass.basis())) {
+            if (shape.supportedBy(b, pass)) {
                 supporting.add(b);
-                double ns = CostProfile.current().estimate(b, shape, pass.basis()) + extraNanos.applyAsDouble(b);
+                double ns = shape.estimateBy(b, pass) + extraNanos.applyAsDouble(b);
                 estimate.put(b, Double.isFinite(ns) && ns >= 0 ? ns : Double.NaN);
             }
         }
@@ -66,6 +77,22 @@ final class BackendSelector {
             sorted.put(b, estimate.get(b));
         }
         return sorted;
+    }
+
+    /**
+     * The heuristic choice on a geometry of any rank (see the class comment): the first non-reference backend in
+     * estimate order, else the reference.
+     *
+     * @throws IllegalArgumentException if no backend supports the pass
+     */
+    static ConvBackend best(List<ConvBackend> backends, Selectable shape, ConvPass pass) {
+        Map<ConvBackend, Double> estimates = estimates(backends, shape, pass, b -> 0);
+        for (ConvBackend b : estimates.keySet()) {
+            if (!b.isReference()) {
+                return b;
+            }
+        }
+        return estimates.keySet().iterator().next();
     }
 
     /** The heuristic decision (no measurement): see the class comment. */

@@ -323,7 +323,7 @@ public final class Conv2d {
     }
 
     /** The autotuner, with the cache file of {@value #AUTOTUNE_CACHE_PROPERTY} loaded on first use. */
-    private static Autotuner tuner() {
+    static Autotuner tuner() {
         if (!cacheFileInitialised) {
             synchronized (AUTOTUNER) {
                 if (!cacheFileInitialised) {

@@ -2,6 +2,7 @@ package org.conv4j.api;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -19,9 +20,11 @@ import java.util.stream.Collectors;
  *
  * <p><b>Which backend runs.</b> A backend runs 3D convolutions if it implements {@link Conv3dBackend} as well as
  * {@link ConvBackend}; {@link #backends()} lists those on the classpath. The static methods run on the backend
- * pinned by {@value Conv2d#BACKEND_PROPERTY} if set; else on the non-reference 3D backend that {@linkplain
- * Conv3dBackend#supports3d supports} the call with the smallest {@linkplain Conv3dBackend#estimate3dNanos
- * estimate} (the first by name if none estimates); else on the reference ({@code naive}). {@link #on(ConvBackend)}
+ * pinned by {@value Conv2d#BACKEND_PROPERTY} if set; else, in autotune mode ({@link Conv2d#isAutotune()}), on the
+ * one found fastest by timing, with 2D's rules and cache; else on the non-reference 3D backend that
+ * {@linkplain Conv3dBackend#supports3d supports} the call with the smallest {@linkplain
+ * Conv3dBackend#estimate3dNanos estimate} (the first by name if none estimates); else on the reference
+ * ({@code naive}). A transposed pass runs where its convolution's backward pass would. {@link #on(ConvBackend)}
  * runs on a given one, and declines a backend without the capability, or a call it does not support, with an
  * {@link UnsupportedOperationException} that names the backend.
  *
@@ -67,40 +70,36 @@ public final class Conv3d {
     }
 
     /**
-     * The pinned backend; else, among the non-reference 3D backends that {@linkplain Conv3dBackend#supports3d
-     * support} the call, the one with the smallest finite {@linkplain Conv3dBackend#estimate3dNanos estimate}, or
-     * the first by name if none gives one; else the reference (see the class comment).
+     * {@code call} on the backend for this geometry and pass: the pinned one; else, in autotune mode, the one that
+     * {@link Autotuner} finds fastest (timing the candidates on the first calls, as in 2D); else the one
+     * {@link BackendSelector} chooses by the backends' {@linkplain Conv3dBackend#estimate3dNanos estimates} (see the
+     * class comment).
      */
-    private static OnBackend chosen(Conv3dShape shape, ConvPass pass) {
+    private static <R> R run(Conv3dShape shape, ConvPass pass, Function<OnBackend, R> call) {
         String pinned = System.getProperty(Conv2d.BACKEND_PROPERTY);
         if (pinned != null && !pinned.isBlank()) {
-            return on(Conv2d.backend(pinned.trim()));
+            return call.apply(on(Conv2d.backend(pinned.trim())));
         }
         List<ConvBackend> all = backends();
         if (all.isEmpty()) {
             throw new IllegalStateException("No conv4j backend that runs 3D convolutions is on the classpath: add"
                     + " org.conv4j:conv-naive");
         }
-        ConvBackend best = null;
-        double bestNanos = Double.POSITIVE_INFINITY;
-        ConvBackend firstSupporting = null;
-        for (ConvBackend b : all) {
-            Conv3dBackend v = (Conv3dBackend) b;
-            if (b.isReference() || !v.supports3d(shape, pass)) {
-                continue;
-            }
-            if (firstSupporting == null) {
-                firstSupporting = b;
-            }
-            double ns = v.estimate3dNanos(shape, pass);
-            if (ns < bestNanos) { // false for NaN: a backend without an estimate never beats one with
-                best = b;
-                bestNanos = ns;
-            }
+        Selectable volume = new Selectable.Volume(shape);
+        if (Conv2d.isAutotune()) {
+            Function<ConvBackend, R> onBackend = b -> call.apply(on(b));
+            return Conv2d.tuner().call(all, volume, pass, onBackend, onBackend, r -> { });
         }
-        ConvBackend chosen = best != null ? best : firstSupporting;
-        return on(chosen != null ? chosen
-                : all.stream().filter(ConvBackend::isReference).findFirst().orElse(all.get(0)));
+        return call.apply(on(BackendSelector.best(all, volume, pass)));
+    }
+
+    /** As {@link #run(Conv3dShape, ConvPass, Function)} for a transposed pass: its convolution's backward pass. */
+    private static <R> R run(Transposed3dShape t, Function<OnBackend, R> call) {
+        if (t.reachesNothing()) { // the output is the bias alone: no backend computes anything
+            List<ConvBackend> all = backends();
+            return call.apply(on(all.stream().filter(ConvBackend::isReference).findFirst().orElse(all.get(0))));
+        }
+        return run(t.conv(), ConvPass.BACKWARD, call);
     }
 
     /**
@@ -113,8 +112,8 @@ public final class Conv3d {
      * @return the output {@code (N, K, outD, outH, outW)}, in the input's storage and layout
      */
     public static Tensor5D forward(Tensor5D input, Tensor5D weight, float[] bias, Conv3dParams params) {
-        return chosen(Conv3dShape.forward(input, weight, bias, params), ConvPass.FORWARD)
-                .forward(input, weight, bias, params);
+        return run(Conv3dShape.forward(input, weight, bias, params), ConvPass.FORWARD,
+                c -> c.forward(input, weight, bias, params));
     }
 
     /**
@@ -129,8 +128,8 @@ public final class Conv3d {
      */
     public static Tensor5D forwardInto(Tensor5D input, Tensor5D weight, float[] bias, Conv3dParams params,
                                        Tensor5D output) {
-        return chosen(Conv3dShape.forward(input, weight, bias, params), ConvPass.FORWARD)
-                .forwardInto(input, weight, bias, params, output);
+        return run(Conv3dShape.forward(input, weight, bias, params), ConvPass.FORWARD,
+                c -> c.forwardInto(input, weight, bias, params, output));
     }
 
     /**
@@ -143,8 +142,8 @@ public final class Conv3d {
      * @return {@code dL/dx}, {@code dL/dw} and {@code dL/db}
      */
     public static Conv3dGradients backward(Tensor5D input, Tensor5D weight, Tensor5D gradOutput, Conv3dParams params) {
-        return chosen(Conv3dShape.backward(input, weight, gradOutput, params), ConvPass.BACKWARD)
-                .backward(input, weight, gradOutput, params);
+        return run(Conv3dShape.backward(input, weight, gradOutput, params), ConvPass.BACKWARD,
+                c -> c.backward(input, weight, gradOutput, params));
     }
 
     /**
@@ -157,8 +156,8 @@ public final class Conv3d {
      * @return {@code dL/dx}, of the input's shape
      */
     public static Tensor5D inputGradient(Tensor5D input, Tensor5D weight, Tensor5D gradOutput, Conv3dParams params) {
-        return chosen(Conv3dShape.backward(input, weight, gradOutput, params), ConvPass.BACKWARD)
-                .inputGradient(input, weight, gradOutput, params);
+        return run(Conv3dShape.backward(input, weight, gradOutput, params), ConvPass.BACKWARD,
+                c -> c.inputGradient(input, weight, gradOutput, params));
     }
 
     /**
@@ -171,8 +170,8 @@ public final class Conv3d {
      * @return {@code dL/dw}, of the weight's shape
      */
     public static Tensor5D weightGradient(Tensor5D input, Tensor5D weight, Tensor5D gradOutput, Conv3dParams params) {
-        return chosen(Conv3dShape.backward(input, weight, gradOutput, params), ConvPass.BACKWARD)
-                .weightGradient(input, weight, gradOutput, params);
+        return run(Conv3dShape.backward(input, weight, gradOutput, params), ConvPass.BACKWARD,
+                c -> c.weightGradient(input, weight, gradOutput, params));
     }
 
     /**
@@ -187,8 +186,8 @@ public final class Conv3d {
      * @return the output {@code (N, Cout, outD, outH, outW)}, in the input's storage and layout
      */
     public static Tensor5D transposedForward(Tensor5D input, Tensor5D weight, float[] bias, Conv3dParams params) {
-        return chosen(Transposed3dShape.forward(input, weight, bias, params)).transposedForward(input, weight, bias,
-                params);
+        return run(Transposed3dShape.forward(input, weight, bias, params),
+                c -> c.transposedForward(input, weight, bias, params));
     }
 
     /**
@@ -202,17 +201,8 @@ public final class Conv3d {
      */
     public static Conv3dGradients transposedBackward(Tensor5D input, Tensor5D weight, Tensor5D gradOutput,
                                                      Conv3dParams params) {
-        return chosen(Transposed3dShape.backward(input, weight, gradOutput, params)).transposedBackward(input, weight,
-                gradOutput, params);
-    }
-
-    /** The backend for a transposed pass: the one chosen for the backward pass of its convolution, if it has one. */
-    private static OnBackend chosen(Transposed3dShape t) {
-        if (t.reachesNothing()) { // the output is the bias alone: no backend computes anything
-            return on(backends().stream().filter(ConvBackend::isReference).findFirst()
-                    .orElseGet(() -> backends().get(0)));
-        }
-        return chosen(t.conv(), ConvPass.BACKWARD);
+        return run(Transposed3dShape.backward(input, weight, gradOutput, params),
+                c -> c.transposedBackward(input, weight, gradOutput, params));
     }
 
     /** Whether the input is padded with copies of itself ({@link PaddingMode} other than zeros, some side padded). */

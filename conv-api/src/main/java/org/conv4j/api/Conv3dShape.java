@@ -205,6 +205,19 @@ public final class Conv3dShape {
         return Tensor5D.zeros(outChannels, inChannelsPerGroup(), depth.kernel(), rows.kernel(), cols.kernel());
     }
 
+    /** Equal geometries: the same sizes along every axis, channels, batch and parameters. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Conv3dShape s && batch == s.batch && inChannels == s.inChannels
+                && outChannels == s.outChannels && depth.equals(s.depth) && rows.equals(s.rows) && cols.equals(s.cols)
+                && params.equals(s.params);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(params, batch, inChannels, outChannels, depth, rows, cols);
+    }
+
     /** E.g. {@code input [1, 4, 8, 8, 8] * weight [8, 4, 3, 3, 3] -> [1, 8, 8, 8, 8], Conv3dParams{...}}. */
     @Override
     public String toString() {
