@@ -149,10 +149,7 @@ public final class Im2colBackend extends AbstractGemmBackend {
             forEachBand(s, plan.images(), plan.rows(), u -> {
                 fillColumns(s, l, input.data(), buf, u);
                 for (int g = 0; g < s.groups(); g++) { // Y[g] (Kg x L) = W[g] (Kg x P) * cols[g] (P x L)
-                    Gemm.sgemm(false, false, l.kg, u.width(), l.patch, 1f,
-                            buf, l.weight(g), l.patch,
-                            buf, l.colsRow(u, g * l.patch), u.width(),
-                            0f, buf, l.outRow(u, g * l.kg), u.width());
+                    l.forwardProduct(buf, u, g);
                 }
                 u.copyOut(s, buf, l.outRow(u, 0), output.data(), bias);
             });
@@ -267,14 +264,8 @@ public final class Im2colBackend extends AbstractGemmBackend {
                         fillColumns(s, l, input.data(), buf, u);
                     }
                 },
-                (u, g) -> Gemm.sgemm(false, true, l.kg, l.patch, u.width(), 1f, // dW[g] (+)= dY[g] * cols[g]^T
-                        buf, l.outRow(u, g * l.kg), u.width(),
-                        buf, l.colsRow(u, g * l.patch), u.width(),
-                        u.first() ? 0f : 1f, buf, l.weightGradient(g), l.patch),
-                (u, g) -> Gemm.sgemm(true, false, l.patch, u.width(), l.kg, 1f, // dcols[g] = W[g]^T * dY[g]
-                        buf, l.weight(g), l.patch,
-                        buf, l.outRow(u, g * l.kg), u.width(),
-                        0f, buf, l.colsRow(u, g * l.patch), u.width()),
+                (u, g) -> l.weightGradientProduct(buf, u, g),
+                (u, g) -> l.columnGradientProduct(buf, u, g),
                 u -> {
                     if (dx != null) {
                         addColumnsBack(s, l, buf, dx, u);
@@ -434,47 +425,13 @@ public final class Im2colBackend extends AbstractGemmBackend {
         Im2col.addRowsToPlane(acc, rows[0], rows[1] - rows[0], dx, plane, s.inW());
     }
 
-    /** Offsets (in floats) of the regions of the workspace for a call; see {@link WorkPlan}. */
-    private static final class Layout {
-        final int kg;
-        final int patch;
-        final boolean identity;
+    /** The workspace regions of a call ({@link Regions}) with the 2D geometry the lowering kernels need. */
+    private static final class Layout extends Regions {
         final Im2col.Geometry geometry;
-        private final long weightGradientBase;
-        private final long colsBase;
-        private final long outBase;
 
         Layout(ConvShape s, WorkPlan plan) {
-            this.kg = s.outChannelsPerGroup();
-            this.patch = (int) s.patchSize();
-            this.identity = plan.identity();
+            super(s.outChannelsPerGroup(), (int) s.patchSize(), plan);
             this.geometry = Im2col.Geometry.of(s);
-            long weight = (long) s.outChannels() * patch;
-            this.weightGradientBase = weight;
-            this.colsBase = plan.fixed();
-            long columnRows = (long) s.inChannels() * s.kernelH() * s.kernelW();
-            // GEMM outputs follow the column matrix of a full unit (images x rows x outW positions)
-            this.outBase = colsBase + columnRows * plan.images() * plan.rows() * s.outW();
-        }
-
-        /** Offset of group {@code g}'s filters {@code W[g]} (Kg x patch). */
-        long weight(int g) {
-            return (long) g * kg * patch;
-        }
-
-        /** Offset of group {@code g}'s rows of the weight gradient (backward only). */
-        long weightGradient(int g) {
-            return weightGradientBase + (long) g * kg * patch;
-        }
-
-        /** Offset of row {@code r} of the unit's column matrix ({@code C*kH*kW} rows of {@code u.width()}). */
-        long colsRow(Band u, int r) {
-            return colsBase + (long) r * u.width();
-        }
-
-        /** Offset of row {@code k} of the unit's GEMM outputs ({@code K} rows of {@code u.width()}). */
-        long outRow(Band u, int k) {
-            return outBase + (long) k * u.width();
         }
     }
 }
