@@ -283,7 +283,7 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
      * @param rows output rows per band
      * @param work runs on each band
      */
-    protected static void forEachBand(int batch, int rowsPerImage, int rowLength, int images, int rows,
+    public static void forEachBand(int batch, int rowsPerImage, int rowLength, int images, int rows,
                                       Consumer<Band> work) {
         for (int n0 = 0; n0 < batch; n0 += images) {
             int nb = Math.min(images, batch - n0);
