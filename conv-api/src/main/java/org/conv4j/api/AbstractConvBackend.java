@@ -328,7 +328,20 @@ public abstract class AbstractConvBackend implements ConvBackend {
         return channelSums(gradOutput.data(), s.batch(), s.outChannels(), s.outPlane());
     }
 
-    /** Per channel of an NCHW array {@code (batch, channels, plane)}: the sum over images and positions. */
+    /**
+     * The 3D counterpart of {@link #biasGradient(ConvShape, Tensor4D)}: {@code db[k] = sum_{n, od, oh, ow}
+     * dy[n, k, od, oh, ow]}, in the same order and precision.
+     *
+     * @param s the validated geometry
+     * @param gradOutput {@code dL/dy}, heap NCDHW of the forward output's shape {@code (N, K, outD, outH, outW)}
+     * @return {@code dL/db}, one value per output channel
+     */
+    protected static float[] biasGradient(Conv3dShape s, Tensor5D gradOutput) {
+        return channelSums(gradOutput.data(), s.batch(), s.outChannels(),
+                s.depth().out() * s.rows().out() * s.cols().out());
+    }
+
+    /** Per channel of an NCHW (or NCDHW) array {@code (batch, channels, plane)}: the sum over images and positions. */
     static float[] channelSums(float[] dy, int batch, int channels, int plane) {
         float[] db = new float[channels];
         IntStream ks = IntStream.range(0, channels);

@@ -11,7 +11,8 @@ package org.conv4j.api;
  *   eff(m, k, n) = m/(m + halfM) * k/(k + halfK) * n/(n + halfN)
  * </pre>
  * with, per group, {@code m = K/groups} filters, {@code k = C/groups * kH * kW} (the patch) and
- * {@code n = N * outH * outW} output positions; {@code lowered = groups * k * n} floats, or 0 where the backend
+ * {@code n = N * outH * outW} output positions (in 3D {@code k = C/groups * kD * kH * kW} and
+ * {@code n = N * outD * outH * outW}, {@link #nanos(Conv3dShape, ConvPass)}); {@code lowered = groups * k * n} floats, or 0 where the backend
  * needs no lowering (a 1x1 kernel, unstrided and unpadded, is its own column matrix); {@code x} and {@code y}
  * are the floats of the input and the output (the backward pass reads {@code x} and {@code dL/dy} and writes
  * {@code dL/dx}), the memory a backend that stages its operands into its own buffers moves besides the product
@@ -79,16 +80,45 @@ public final class CostModel {
      * @return the time in nanoseconds
      */
     public double nanos(ConvShape s, ConvPass pass) {
-        double m = s.outChannelsPerGroup();
-        double k = s.patchSize();
-        double n = (double) s.batch() * s.outPlane();
-        double macs = s.macs();
         boolean identity = s.kernelH() == 1 && s.kernelW() == 1 && !s.params().isStrided()
                 && !s.params().isPadded() && !s.params().isDilated();
-        double lowered = skipsIdentityLowering && identity ? 0 : s.groups() * k * n;
+        return nanos(pass, s.groups(), s.outChannelsPerGroup(), s.patchSize(), (double) s.batch() * s.outPlane(),
+                s.macs(), identity, (double) s.batch() * s.inChannels() * s.inPlane(),
+                (double) s.batch() * s.outChannels() * s.outPlane());
+    }
+
+    /**
+     * The modelled time of one 3D call, in ns: the formula of the class comment with {@code k = C/groups * kD * kH
+     * * kW} and {@code n = N * outD * outH * outW}; the identity is a 1x1x1 kernel, unstrided and unpadded.
+     *
+     * @param s the validated geometry
+     * @param pass the pass
+     * @return the time in nanoseconds
+     */
+    public double nanos(Conv3dShape s, ConvPass pass) {
+        ConvAxis d = s.depth();
+        ConvAxis h = s.rows();
+        ConvAxis w = s.cols();
+        double taps = (double) d.kernel() * h.kernel() * w.kernel();
+        double outVolume = (double) d.out() * h.out() * w.out();
+        boolean identity = taps == 1 && identityAxis(d) && identityAxis(h) && identityAxis(w);
+        return nanos(pass, s.params().groups(), s.outChannelsPerGroup(), s.inChannelsPerGroup() * taps,
+                s.batch() * outVolume, s.macs(), identity, (double) s.batch() * s.inChannels() * d.in() * h.in() * w.in(),
+                s.batch() * s.outChannels() * outVolume);
+    }
+
+    private static boolean identityAxis(ConvAxis a) {
+        return a.stride() == 1 && a.padBefore() == 0 && a.padAfter() == 0;
+    }
+
+    /**
+     * The formula of the class comment: {@code m} filters per group, {@code k} the patch, {@code n} the output
+     * positions, {@code x} and {@code y} the floats of the input and the output.
+     */
+    private double nanos(ConvPass pass, int groups, double m, double k, double n, double macs, boolean identity,
+                         double x, double y) {
+        double lowered = skipsIdentityLowering && identity ? 0 : groups * k * n;
         double forwardGemm = macs / (macsPerNs * efficiency(m, k, n));
-        double x = (double) s.batch() * s.inChannels() * s.inPlane();
-        double y = (double) s.batch() * s.outChannels() * s.outPlane();
         if (pass == ConvPass.FORWARD) {
             return fixedNs + copyNsPerFloat * lowered + stagingNsPerFloat * (x + y) + forwardGemm;
         }

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@link CostModel}: whatever its constants, more work of any kind never estimates cheaper. */
@@ -47,5 +48,24 @@ class CostModelTest {
             }
         }
         assertTrue(compared == 400 * 2 * 4);
+    }
+
+    /** A 3D geometry of depth 1 with a depth-1 kernel is its 2D geometry: the same estimate, for either pass. */
+    @Test
+    void aDepthOne3dShapeEstimatesAsIts2dShape() {
+        CostModel m = new CostModel(1000, 3000, 0.5, 40, 16, 20, 90, true, 0.3);
+        for (boolean identity : new boolean[] {false, true}) {
+            int kh = identity ? 1 : 3;
+            ConvParams p2 = identity ? ConvParams.DEFAULT
+                    : ConvParams.builder().stride(2, 1).padding(1, 0, 2, 1).groups(2).build();
+            Conv3dParams p3 = identity ? Conv3dParams.DEFAULT
+                    : Conv3dParams.builder().stride(1, 2, 1).padding(0, 0, 1, 0, 2, 1).groups(2).build();
+            ConvShape s2 = shape(3, 4, 11, 9, 6, kh, kh, p2);
+            Conv3dShape s3 = Conv3dShape.forward(Tensor5D.zeros(3, 4, 1, 11, 9),
+                    Tensor5D.zeros(6, 4 / p3.groups(), 1, kh, kh), null, p3);
+            for (ConvPass pass : List.of(ConvPass.FORWARD, ConvPass.BACKWARD)) {
+                assertEquals(m.nanos(s2, pass), m.nanos(s3, pass), 1e-9 * m.nanos(s2, pass), pass + " " + s3);
+            }
+        }
     }
 }

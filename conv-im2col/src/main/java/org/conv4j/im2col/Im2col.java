@@ -1,12 +1,14 @@
 package org.conv4j.im2col;
 
+import org.conv4j.api.Conv3dShape;
 import org.conv4j.api.ConvAxis;
 import org.conv4j.api.ConvShape;
 
 import java.nio.FloatBuffer;
 
 /**
- * The im2col and col2im kernels, one row of the column matrix at a time, over plain arrays with offsets.
+ * The im2col and col2im kernels, one row of the column matrix at a time, over plain arrays with offsets, and
+ * their 3D counterparts {@link #vol2colRow} and {@link #col2volRow}, built on them one depth slice at a time.
  *
  * <p><b>The column matrix</b> of one image and one group, for output rows {@code oh0 <= oh < oh1} (a band;
  * the whole image when {@code oh0 = 0, oh1 = outH}), has {@code Cg*kH*kW} rows and
@@ -82,6 +84,69 @@ final class Im2col {
                 }
             }
             zero(dst, d + owHi, outW - owHi);
+        }
+    }
+
+    /**
+     * Writes row {@code (a, i, j)} of one channel's block of a 3D column matrix: its columns are the output rows
+     * {@code r0 <= r < r1} of the volume, numbered {@code r = od*outH + oh}, each of {@code outW} positions,
+     * so {@code (r1 - r0)*outW} floats at {@code dst[dstOffset..]}:
+     * <pre>
+     *   cols[(c*kD + a)*kH*kW + i*kW + j][(r - r0)*outW + ow]
+     *       = x[c, depth.inputIndex(od, a), rows.inputIndex(oh, i), cols.inputIndex(ow, j)]   or 0 outside the input
+     * </pre>
+     * Within one output depth slice {@code od} this is {@link #im2colRow} over the input slice
+     * {@code depth.inputIndex(od, a)} (all zeros where that slice is padding); a 2D column row is the case
+     * {@code outD = 1} with an undilated, unpadded depth of one.
+     *
+     * @param x      the input
+     * @param volume offset of the channel's {@code D x H x W} volume in {@code x}
+     * @param inD    D
+     * @param inH    H
+     * @param inW    W
+     * @param a      kernel depth tap
+     * @param i      kernel row
+     * @param j      kernel column
+     * @param g      the geometry
+     * @param r0     first output row of the band
+     * @param r1     end (exclusive) of the band
+     */
+    static void vol2colRow(float[] x, int volume, int inD, int inH, int inW, int a, int i, int j, VolumeGeometry g,
+                           int r0, int r1, FloatBuffer dst, int dstOffset) {
+        int outH = g.plane().rows().out();
+        int outW = g.plane().cols().out();
+        for (int od = r0 / outH; od * outH < r1; od++) {
+            int lo = Math.max(r0, od * outH);
+            int hi = Math.min(r1, (od + 1) * outH);
+            int d = dstOffset + (lo - r0) * outW;
+            long id = g.depth().inputIndex(od, a);
+            if (id < 0 || id >= inD) {
+                zero(dst, d, (hi - lo) * outW);
+                continue;
+            }
+            im2colRow(x, volume + (int) id * inH * inW, inH, inW, i, j, g.plane(), lo - od * outH, hi - od * outH,
+                    dst, d);
+        }
+    }
+
+    /**
+     * The mirror of {@link #vol2colRow}: adds each element of row {@code (a, i, j)}, read from
+     * {@code src[srcOffset..]}, to the input element {@link #vol2colRow} copied it from ({@link #col2imRow} per
+     * depth slice); padding positions are dropped.
+     */
+    static void col2volRow(float[] src, int srcOffset, int a, int i, int j, VolumeGeometry g, int r0, int r1,
+                           float[] dx, int volume, int inD, int inH, int inW) {
+        int outH = g.plane().rows().out();
+        int outW = g.plane().cols().out();
+        for (int od = r0 / outH; od * outH < r1; od++) {
+            int lo = Math.max(r0, od * outH);
+            int hi = Math.min(r1, (od + 1) * outH);
+            long id = g.depth().inputIndex(od, a);
+            if (id < 0 || id >= inD) {
+                continue;
+            }
+            col2imRow(src, srcOffset + (lo - r0) * outW, i, j, g.plane(), lo - od * outH, hi - od * outH, dx,
+                    volume + (int) id * inH * inW, inH, inW);
         }
     }
 
@@ -234,6 +299,13 @@ final class Im2col {
     record Geometry(ConvAxis rows, ConvAxis cols) {
         static Geometry of(ConvShape s) {
             return new Geometry(s.rows(), s.cols());
+        }
+    }
+
+    /** The geometry of the 3D kernels: the depth axis and the plane's two axes, from a {@link Conv3dShape}. */
+    record VolumeGeometry(ConvAxis depth, Geometry plane) {
+        static VolumeGeometry of(Conv3dShape s) {
+            return new VolumeGeometry(s.depth(), new Geometry(s.rows(), s.cols()));
         }
     }
 }

@@ -3,9 +3,15 @@ package org.conv4j.im2col;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
+import org.conv4j.api.Conv3dBackend;
+import org.conv4j.api.Conv3dGradients;
+import org.conv4j.api.Conv3dShape;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
+import org.conv4j.api.CostProfile;
 import org.conv4j.api.MemoryLayout;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.api.Tensor5D;
 import org.conv4j.openblas.AbstractGemmBackend;
 import org.conv4j.openblas.Gemm;
 import org.conv4j.openblas.GemmTuning;
@@ -59,13 +65,25 @@ import org.conv4j.api.Workspace;
  * every core ({@link OpenBlasSetup} makes idle OpenBLAS threads sleep instead of spinning on those cores).
  * Results do not depend on the thread count or on concurrent callers (fixed summation orders).
  *
+ * <p><b>3D</b> ({@link Conv3dBackend}): the same scheme one axis up, vol2col and the same per-group GEMMs on the
+ * same workspace and plan, in units of whole volumes or of output rows {@code (od, oh)} ({@link Vol2colPasses});
+ * a 1x1x1 kernel with stride 1 and no padding lowers nothing. Its estimates are the {@link CostProfile} models
+ * {@value #FORWARD_3D_MODEL} and {@value #BACKWARD_3D_MODEL} ({@link org.conv4j.api.CostModel#nanos(Conv3dShape,
+ * ConvPass)}). It declines ({@link #supports3d}) a geometry whose smallest unit a Java buffer cannot index.
+ *
  * <p><b>Accuracy</b>: float32 GEMM, within 1e-5 of the naive double-accumulating reference relative to
  * the largest reference value in the conformance kit. Thread-safe.
  */
-public final class Im2colBackend extends AbstractGemmBackend {
+public final class Im2colBackend extends AbstractGemmBackend implements Conv3dBackend {
 
     /** The name this backend registers under. */
     public static final String NAME = "im2col";
+
+    /** The {@link CostProfile} model of the 3D forward pass (inherits what it does not give from {@code im2col}). */
+    public static final String FORWARD_3D_MODEL = NAME + ".forward3d";
+
+    /** The {@link CostProfile} model of the 3D backward pass (inherits what it does not give from {@code im2col}). */
+    public static final String BACKWARD_3D_MODEL = NAME + ".backward3d";
 
     private final long smallMacs;
     private final long thinGemm;
@@ -101,6 +119,39 @@ public final class Im2colBackend extends AbstractGemmBackend {
         }
         withWorkspace(limit -> WorkPlan.of(s, limit, true), WorkPlan::capacity,
                 (plan, buf) -> backward(s, plan, buf, input, weight, gradOutput.data(), dx, dw));
+    }
+
+    // ------------------------------------------------------------------------------------------ 3D
+
+    /** Every geometry whose smallest unit (one output row, the weight and its gradient) a buffer can index. */
+    @Override
+    public boolean supports3d(Conv3dShape shape, ConvPass pass) {
+        return WorkPlan.fits(shape, pass != ConvPass.FORWARD);
+    }
+
+    @Override
+    public double estimate3dNanos(Conv3dShape shape, ConvPass pass) {
+        boolean forward = pass == ConvPass.FORWARD;
+        return CostProfile.current().model(forward ? FORWARD_3D_MODEL : BACKWARD_3D_MODEL).nanos(shape,
+                forward ? ConvPass.FORWARD : ConvPass.BACKWARD);
+    }
+
+    @Override
+    public Tensor5D forward3d(Conv3dShape s, Tensor5D input, Tensor5D weight, float[] bias) {
+        Tensor5D output = s.newOutput();
+        withWorkspace(limit -> WorkPlan.of(s, limit, false), WorkPlan::capacity, (plan, buf) ->
+                Vol2colPasses.forward(s, plan, buf, input.data(), weight.data(), bias, output.data()));
+        return output;
+    }
+
+    @Override
+    public Conv3dGradients backward3d(Conv3dShape s, Tensor5D input, Tensor5D weight, Tensor5D gradOutput) {
+        Tensor5D dx = s.newInput();
+        Tensor5D dw = s.newWeight();
+        withWorkspace(limit -> WorkPlan.of(s, limit, true), WorkPlan::capacity, (plan, buf) ->
+                Vol2colPasses.backward(s, plan, buf, input.data(), weight.data(), gradOutput.data(), dx.data(),
+                        dw.data()));
+        return new Conv3dGradients(dx, dw, biasGradient(s, gradOutput));
     }
 
     // ------------------------------------------------------------------------------------------ forward
@@ -149,10 +200,7 @@ public final class Im2colBackend extends AbstractGemmBackend {
             forEachBand(s, plan.images(), plan.rows(), u -> {
                 fillColumns(s, l, input.data(), buf, u);
                 for (int g = 0; g < s.groups(); g++) { // Y[g] (Kg x L) = W[g] (Kg x P) * cols[g] (P x L)
-                    Gemm.sgemm(false, false, l.kg, u.width(), l.patch, 1f,
-                            buf, l.weight(g), l.patch,
-                            buf, l.colsRow(u, g * l.patch), u.width(),
-                            0f, buf, l.outRow(u, g * l.kg), u.width());
+                    l.forwardProduct(buf, u, g);
                 }
                 u.copyOut(s, buf, l.outRow(u, 0), output.data(), bias);
             });
@@ -267,14 +315,8 @@ public final class Im2colBackend extends AbstractGemmBackend {
                         fillColumns(s, l, input.data(), buf, u);
                     }
                 },
-                (u, g) -> Gemm.sgemm(false, true, l.kg, l.patch, u.width(), 1f, // dW[g] (+)= dY[g] * cols[g]^T
-                        buf, l.outRow(u, g * l.kg), u.width(),
-                        buf, l.colsRow(u, g * l.patch), u.width(),
-                        u.first() ? 0f : 1f, buf, l.weightGradient(g), l.patch),
-                (u, g) -> Gemm.sgemm(true, false, l.patch, u.width(), l.kg, 1f, // dcols[g] = W[g]^T * dY[g]
-                        buf, l.weight(g), l.patch,
-                        buf, l.outRow(u, g * l.kg), u.width(),
-                        0f, buf, l.colsRow(u, g * l.patch), u.width()),
+                (u, g) -> l.weightGradientProduct(buf, u, g),
+                (u, g) -> l.columnGradientProduct(buf, u, g),
                 u -> {
                     if (dx != null) {
                         addColumnsBack(s, l, buf, dx, u);
@@ -434,47 +476,13 @@ public final class Im2colBackend extends AbstractGemmBackend {
         Im2col.addRowsToPlane(acc, rows[0], rows[1] - rows[0], dx, plane, s.inW());
     }
 
-    /** Offsets (in floats) of the regions of the workspace for a call; see {@link WorkPlan}. */
-    private static final class Layout {
-        final int kg;
-        final int patch;
-        final boolean identity;
+    /** The workspace regions of a call ({@link Regions}) with the 2D geometry the lowering kernels need. */
+    private static final class Layout extends Regions {
         final Im2col.Geometry geometry;
-        private final long weightGradientBase;
-        private final long colsBase;
-        private final long outBase;
 
         Layout(ConvShape s, WorkPlan plan) {
-            this.kg = s.outChannelsPerGroup();
-            this.patch = (int) s.patchSize();
-            this.identity = plan.identity();
+            super(s.outChannelsPerGroup(), (int) s.patchSize(), plan);
             this.geometry = Im2col.Geometry.of(s);
-            long weight = (long) s.outChannels() * patch;
-            this.weightGradientBase = weight;
-            this.colsBase = plan.fixed();
-            long columnRows = (long) s.inChannels() * s.kernelH() * s.kernelW();
-            // GEMM outputs follow the column matrix of a full unit (images x rows x outW positions)
-            this.outBase = colsBase + columnRows * plan.images() * plan.rows() * s.outW();
-        }
-
-        /** Offset of group {@code g}'s filters {@code W[g]} (Kg x patch). */
-        long weight(int g) {
-            return (long) g * kg * patch;
-        }
-
-        /** Offset of group {@code g}'s rows of the weight gradient (backward only). */
-        long weightGradient(int g) {
-            return weightGradientBase + (long) g * kg * patch;
-        }
-
-        /** Offset of row {@code r} of the unit's column matrix ({@code C*kH*kW} rows of {@code u.width()}). */
-        long colsRow(Band u, int r) {
-            return colsBase + (long) r * u.width();
-        }
-
-        /** Offset of row {@code k} of the unit's GEMM outputs ({@code K} rows of {@code u.width()}). */
-        long outRow(Band u, int k) {
-            return outBase + (long) k * u.width();
         }
     }
 }

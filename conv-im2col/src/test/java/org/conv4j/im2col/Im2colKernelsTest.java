@@ -176,4 +176,67 @@ class Im2colKernelsTest {
             assertEquals(11f, v);
         }
     }
+
+    /** A random depth axis: input depth, kernel, stride, paddings and dilation with at least one output. */
+    private static ConvAxis randomDepth(SplittableRandom r) {
+        while (true) {
+            int in = 1 + r.nextInt(6);
+            int k = 1 + r.nextInt(3);
+            int stride = 1 + r.nextInt(3);
+            int before = r.nextInt(4);
+            int after = r.nextInt(4);
+            int dilation = 1 + r.nextInt(3);
+            long span = (long) in + before + after - ((k - 1L) * dilation + 1);
+            if (span >= 0) {
+                return new ConvAxis(in, k, stride, before, after, dilation, (int) (span / stride + 1));
+            }
+        }
+    }
+
+    @Test
+    void vol2colRowWritesItsRowAsDefinedAndCol2volRowIsItsAdjoint() {
+        SplittableRandom r = new SplittableRandom(13);
+        for (int n = 0; n < 300; n++) {
+            Case c = randomCase(r);
+            ConvAxis depth = randomDepth(r);
+            Im2col.VolumeGeometry g = new Im2col.VolumeGeometry(depth, c.geometry());
+            int rows = depth.out() * c.outH();
+            int r0 = r.nextInt(rows);
+            int r1 = r0 + 1 + r.nextInt(rows - r0);
+            int slice = c.inH() * c.inW();
+            int volume = 3; // the channel's volume starts inside a larger array
+            float[] x = new float[volume + depth.in() * slice + 2];
+            for (int e = 0; e < x.length; e++) {
+                x[e] = r.nextInt(100) - 50;
+            }
+            int length = (r1 - r0) * c.outW();
+            int a = r.nextInt(depth.kernel());
+            int i = r.nextInt(c.kH());
+            int j = r.nextInt(c.kW());
+            float[] dst = new float[length + 4];
+            Arrays.fill(dst, Float.NaN);
+            Im2col.vol2colRow(x, volume, depth.in(), c.inH(), c.inW(), a, i, j, g, r0, r1, FloatBuffer.wrap(dst), 2);
+            assertEquals(Float.NaN, dst[1], "wrote before its row");
+            assertEquals(Float.NaN, dst[length + 2], "wrote after its row");
+            double forward = 0;
+            float[] z = new float[length];
+            for (int q = 0; q < length; q++) {
+                int row = r0 + q / c.outW();
+                int od = row / c.outH();
+                long id = depth.inputIndex(od, a);
+                float want = id < 0 || id >= depth.in() ? 0f
+                        : expected(x, volume + (int) id * slice, c, i, j, row % c.outH(), q % c.outW());
+                assertEquals(want, dst[2 + q], "element " + q + " of " + c + ", depth " + depth);
+                z[q] = r.nextInt(100) - 50;
+                forward += (double) want * z[q];
+            }
+            float[] dx = new float[x.length];
+            Im2col.col2volRow(z, 0, a, i, j, g, r0, r1, dx, volume, depth.in(), c.inH(), c.inW());
+            double back = 0;
+            for (int e = 0; e < x.length; e++) {
+                back += (double) x[e] * dx[e];
+            }
+            assertEquals(forward, back, 0, "<vol2col x, z> must equal <x, col2vol z>: " + c + ", depth " + depth);
+        }
+    }
 }

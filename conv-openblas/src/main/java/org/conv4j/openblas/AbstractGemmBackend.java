@@ -169,8 +169,8 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
                                       float[] dx, float[] dw);
 
     /**
-     * Images {@code n0 .. n0+images-1}, output rows {@code [oh0, oh1)}, {@code q} output positions per image; a
-     * band matrix holds the images side by side ({@link #width()} columns, image {@code i}'s from {@code i*q}).
+     * Images {@code n0 .. n0+images-1}, output rows {@code [oh0, oh1)} (in 3D the rows {@code od*outH + oh} of the
+     * output volume), {@code q} output positions per image; a band matrix holds the images side by side ({@link #width()} columns, image {@code i}'s from {@code i*q}).
      */
     public record Band(int n0, int images, int oh0, int oh1, int q) {
 
@@ -197,9 +197,30 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
          * @param at the first element of the matrix in {@code ws}
          */
         public void copyIn(ConvShape s, float[] t, NativeFloats ws, long at) {
-            int k = s.outChannels();
-            Parallel.forEach(images * k, (long) k * width(), task -> ws.copyFrom(t, s.outputIndex(n0 + task / k,
-                    task % k, oh0, 0), (int) (at + (long) (task % k) * width() + (long) (task / k) * q), q));
+            copyIn(s.outChannels(), s.outPlane(), s.outW(), t, ws, at);
+        }
+
+        /**
+         * {@link #copyIn(ConvShape, float[], NativeFloats, long)} for any rank: {@code t} holds images of
+         * {@code channels} channels of {@code channelFloats} each, in rows of {@code rowLength} (NCHW, or NCDHW with
+         * {@link #oh0}/{@link #oh1} numbering the rows {@code od*outH + oh}).
+         *
+         * @param channels the channels of {@code t}
+         * @param channelFloats the floats of one channel of one image
+         * @param rowLength the floats of one row
+         * @param t the tensor
+         * @param ws the native workspace
+         * @param at the first element of the matrix in {@code ws}
+         */
+        public void copyIn(int channels, int channelFloats, int rowLength, float[] t, NativeFloats ws, long at) {
+            Parallel.forEach(images * channels, (long) channels * width(), task -> ws.copyFrom(t,
+                    rowStart(task, channels, channelFloats, rowLength),
+                    (int) (at + (long) (task % channels) * width() + (long) (task / channels) * q), q));
+        }
+
+        /** Offset in the tensor of the band's first element of task {@code (image, channel)}. */
+        private int rowStart(int task, int channels, int channelFloats, int rowLength) {
+            return ((n0 + task / channels) * channels + task % channels) * channelFloats + oh0 * rowLength;
         }
 
         /**
@@ -212,12 +233,28 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
          * @param bias one value per output channel, or null
          */
         public void copyOut(ConvShape s, NativeFloats ws, long at, float[] t, float[] bias) {
-            int k = s.outChannels();
-            Parallel.forEach(images * k, (long) k * width(), task -> {
-                int row = s.outputIndex(n0 + task / k, task % k, oh0, 0);
-                ws.copyTo((int) (at + (long) (task % k) * width() + (long) (task / k) * q), t, row, q);
+            copyOut(s.outChannels(), s.outPlane(), s.outW(), ws, at, t, bias);
+        }
+
+        /**
+         * The reverse of {@link #copyIn(int, int, int, float[], NativeFloats, long)}, adding {@code bias[c]} to
+         * channel {@code c} unless {@code bias} is null.
+         *
+         * @param channels the channels of {@code t}
+         * @param channelFloats the floats of one channel of one image
+         * @param rowLength the floats of one row
+         * @param ws the native workspace
+         * @param at the first element of the matrix in {@code ws}
+         * @param t the tensor
+         * @param bias one value per channel, or null
+         */
+        public void copyOut(int channels, int channelFloats, int rowLength, NativeFloats ws, long at, float[] t,
+                            float[] bias) {
+            Parallel.forEach(images * channels, (long) channels * width(), task -> {
+                int row = rowStart(task, channels, channelFloats, rowLength);
+                ws.copyTo((int) (at + (long) (task % channels) * width() + (long) (task / channels) * q), t, row, q);
                 for (int e = row; bias != null && e < row + q; e++) {
-                    t[e] += bias[task % k];
+                    t[e] += bias[task % channels];
                 }
             });
         }
@@ -232,11 +269,27 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
      * @param work runs on each band
      */
     protected static void forEachBand(ConvShape s, int images, int rows, Consumer<Band> work) {
-        for (int n0 = 0; n0 < s.batch(); n0 += images) {
-            int nb = Math.min(images, s.batch() - n0);
-            for (int oh0 = 0; oh0 < s.outH(); oh0 += rows) {
-                int oh1 = Math.min(s.outH(), oh0 + rows);
-                work.accept(new Band(n0, nb, oh0, oh1, (oh1 - oh0) * s.outW()));
+        forEachBand(s.batch(), s.outH(), s.outW(), images, rows, work);
+    }
+
+    /**
+     * {@link #forEachBand(ConvShape, int, int, Consumer)} for any rank: images of {@code rowsPerImage} output rows
+     * of {@code rowLength} positions ({@code outD*outH} rows numbered {@code od*outH + oh} in 3D).
+     *
+     * @param batch the images
+     * @param rowsPerImage output rows per image
+     * @param rowLength output positions per row
+     * @param images images per band
+     * @param rows output rows per band
+     * @param work runs on each band
+     */
+    public static void forEachBand(int batch, int rowsPerImage, int rowLength, int images, int rows,
+                                      Consumer<Band> work) {
+        for (int n0 = 0; n0 < batch; n0 += images) {
+            int nb = Math.min(images, batch - n0);
+            for (int oh0 = 0; oh0 < rowsPerImage; oh0 += rows) {
+                int oh1 = Math.min(rowsPerImage, oh0 + rows);
+                work.accept(new Band(n0, nb, oh0, oh1, (oh1 - oh0) * rowLength));
             }
         }
     }
