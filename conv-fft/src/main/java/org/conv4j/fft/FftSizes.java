@@ -151,4 +151,16 @@ final class FftSizes {
     static double transform2dCost(int fh, int fw, int rows) {
         return TRANSFORM_FIXED_NS + rows * realCost(fw) + (fw / 2 + 1) * complexCost(fh) + COPY_NS * (double) fh * fw;
     }
+
+    /**
+     * Model cost (ns) of one 3D transform of an {@code fd x fh x fw} buffer (either direction, {@link RealFft3D})
+     * whose real side touches {@code slices} slices of {@code rows} rows each: a 2D transform per such slice, then
+     * {@code fh * (fw/2 + 1)} complex transforms along the depth, and the copies of the whole spectrum in and out
+     * of the depth pass.
+     */
+    static double transform3dCost(int fd, int fh, int fw, int slices, int rows) {
+        double slicePlane = (double) fh * (fw / 2 + 1);
+        return slices * transform2dCost(fh, fw, rows) + slicePlane * complexCost(fd)
+                + COPY_NS * 2 * slicePlane * fd;
+    }
 }

@@ -37,6 +37,11 @@ final class SpectralProduct {
     private SpectralProduct() {
     }
 
+    /** The threads a product runs on at most at once. */
+    static int threads() {
+        return PARALLELISM;
+    }
+
     /** A family of real 2D signals {@code s(a, b)}. */
     interface Signals {
         /**
