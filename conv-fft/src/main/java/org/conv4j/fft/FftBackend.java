@@ -2,6 +2,8 @@ package org.conv4j.fft;
 
 import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.Conv3dBackend;
+import org.conv4j.api.Conv3dParams;
+import org.conv4j.api.ConvAxis;
 import org.conv4j.api.Conv3dGradients;
 import org.conv4j.api.Conv3dShape;
 import org.conv4j.api.CostProfile;
@@ -206,7 +208,7 @@ public final class FftBackend extends AbstractConvBackend implements Conv3dBacke
     @Override
     public boolean supports3d(Conv3dShape shape, ConvPass pass) {
         for (ConvPass op : Fft3d.products(pass)) {
-            FftPlanner.Plan3d p = FftPlanner.plan3d(op, shape, transformLimit());
+            FftPlanner.Plan3d p = cachedPlan3d(op, shape);
             if (p == null || minimum3dBytes(p) > WorkspaceBudget.global().totalBytes()) {
                 return false;
             }
@@ -229,7 +231,7 @@ public final class FftBackend extends AbstractConvBackend implements Conv3dBacke
     public double estimate3dNanos(Conv3dShape shape, ConvPass pass) {
         double model = 0;
         for (ConvPass op : Fft3d.products(pass)) {
-            FftPlanner.Plan3d p = FftPlanner.plan3d(op, shape, transformLimit());
+            FftPlanner.Plan3d p = cachedPlan3d(op, shape);
             if (p == null) {
                 return Double.POSITIVE_INFINITY;
             }
@@ -251,8 +253,28 @@ public final class FftBackend extends AbstractConvBackend implements Conv3dBacke
                 input, weight, gradOutput, workspaceBytes);
     }
 
+    /**
+     * The 3D plan of one product from a small cache, as {@link #plan} for 2D (the search weighs up to a few
+     * hundred size triples); {@code null} inside the holder where none fits.
+     */
+    private FftPlanner.Plan3d cachedPlan3d(ConvPass op, Conv3dShape s) {
+        return plans3d.get(new Plan3dKey(op, s.batch(), s.inChannels(), s.outChannels(), s.params(), s.depth(),
+                s.rows(), s.cols()), k -> new Plan3dHolder(FftPlanner.plan3d(op, s, transformLimit()))).plan();
+    }
+
+    /** A product and a 3D geometry: every size and parameter a plan depends on. */
+    private record Plan3dKey(ConvPass op, int batch, int inChannels, int outChannels, Conv3dParams params,
+                             ConvAxis depth, ConvAxis rows, ConvAxis cols) {
+    }
+
+    /** A cached 3D plan, or none. */
+    private record Plan3dHolder(FftPlanner.Plan3d plan) {
+    }
+
+    private final LruCache<Plan3dKey, Plan3dHolder> plans3d = new LruCache<>(PLAN_CACHE_SIZE);
+
     private FftPlanner.Plan3d plan3d(ConvPass op, Conv3dShape shape) {
-        FftPlanner.Plan3d p = FftPlanner.plan3d(op, shape, transformLimit());
+        FftPlanner.Plan3d p = cachedPlan3d(op, shape);
         if (p == null || minimum3dBytes(p) > WorkspaceBudget.global().totalBytes()) {
             throw new UnsupportedOperationException("fft backend: 3D " + op + " on " + shape + " needs a transform"
                     + (p == null ? " longer than " + transformLimit() + " per axis or of more than "

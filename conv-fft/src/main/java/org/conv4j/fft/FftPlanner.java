@@ -175,18 +175,47 @@ final class FftPlanner {
     }
 
     /**
-     * The single-tile 3D plan of {@code op}, or null if an axis would need a transform longer than {@code max}
-     * or the transform more points than a Java array holds ({@link #MAX_POINTS_3D}).
+     * The cheapest single-tile 3D plan of {@code op} by {@link #cost3d}, over the 5-smooth lengths of each axis from
+     * the shortest one-tile length up to the next power of two (those take the batched radix-2 column transforms,
+     * {@link FftSizes#COMPLEX_POW2_NS}); null if an axis would need a transform longer than {@code max} or every
+     * choice more points than {@link #MAX_POINTS_3D}.
      */
     static Plan3d plan3d(ConvPass op, Conv3dShape s, int max) {
-        AxisTiling d = AxisProblem.of(op, s.depth()).singleTile(false, max);
-        AxisTiling h = AxisProblem.of(op, s.rows()).singleTile(false, max);
-        AxisTiling w = AxisProblem.of(op, s.cols()).singleTile(true, max);
-        if (d == null || h == null || w == null) {
-            return null;
+        AxisProblem pd = AxisProblem.of(op, s.depth());
+        AxisProblem ph = AxisProblem.of(op, s.rows());
+        AxisProblem pw = AxisProblem.of(op, s.cols());
+        int[] ds = candidates3d(pd, false, max);
+        int[] hs = candidates3d(ph, false, max);
+        int[] ws = candidates3d(pw, true, max);
+        Plan3d best = null;
+        double bestCost = Double.POSITIVE_INFINITY;
+        for (int fd : ds) {
+            for (int fh : hs) {
+                for (int fw : ws) {
+                    if ((long) fd * fh * fw > MAX_POINTS_3D) {
+                        continue;
+                    }
+                    Plan3d p = new Plan3d(op, pd.tiling(fd), ph.tiling(fh), pw.tiling(fw));
+                    double cost = cost3d(s, p);
+                    if (cost < bestCost) {
+                        best = p;
+                        bestCost = cost;
+                    }
+                }
+            }
         }
-        Plan3d p = new Plan3d(op, d, h, w);
-        return p.points() <= MAX_POINTS_3D ? p : null;
+        return best;
+    }
+
+    /** The one-tile lengths of an axis that {@link #plan3d} weighs; none if the shortest exceeds {@code max}. */
+    private static int[] candidates3d(AxisProblem a, boolean even, int max) {
+        AxisTiling shortest = a.singleTile(even, max);
+        if (shortest == null) {
+            return new int[0];
+        }
+        int from = shortest.f;
+        int pow2 = Integer.bitCount(from) == 1 ? from : Integer.highestOneBit(from) << 1;
+        return FftSizes.goodSizes(from, Math.min(max, pow2), even);
     }
 
     /** The most points of a 3D transform: its buffer is one {@code float[]}, with room to spare below 2^31. */
