@@ -253,33 +253,26 @@ final class FftPlanner {
         return cost + FftSizes.MAC_NS * macs;
     }
 
-    /** The geometry one product's tiling works on: output and data lengths, kernel extents. */
+    /** The geometry one product's tiling works on: one {@link AxisProblem} per axis. */
     private static final class Axes {
         final ConvPass op;
         final ConvShape s;
-        final AxisTiling.Kind kind;
-        final int outH;
-        final int outW;
-        final int dataH;
-        final int dataW;
+        final AxisProblem h;
+        final AxisProblem w;
         final int eh;
         final int ew;
         final int singleH;
         final int singleW;
 
         Axes(ConvPass op, ConvShape s) {
-            ConvParams p = s.params();
             this.op = op;
             this.s = s;
-            kind = op == ConvPass.INPUT_GRADIENT ? AxisTiling.Kind.CONVOLVE : AxisTiling.Kind.CORRELATE;
-            outH = op == ConvPass.INPUT_GRADIENT ? s.inH() : s.outH();
-            outW = op == ConvPass.INPUT_GRADIENT ? s.inW() : s.outW();
-            dataH = op == ConvPass.INPUT_GRADIENT ? (s.outH() - 1) * p.strideH() + 1 : s.inH();
-            dataW = op == ConvPass.INPUT_GRADIENT ? (s.outW() - 1) * p.strideW() + 1 : s.inW();
-            eh = s.dilatedKernelH();
-            ew = s.dilatedKernelW();
-            singleH = AxisTiling.singleTileLength(kind, outH, p.strideH(), p.padTop(), eh, dataH);
-            singleW = AxisTiling.singleTileLength(kind, outW, p.strideW(), p.padLeft(), ew, dataW);
+            h = AxisProblem.of(op, s.rows());
+            w = AxisProblem.of(op, s.cols());
+            eh = h.extent();
+            ew = w.extent();
+            singleH = h.singleTileLength();
+            singleW = w.singleTileLength();
         }
     }
 
@@ -287,8 +280,8 @@ final class FftPlanner {
     private static Plan evaluate(Axes a, int fh, int fw) {
         ConvParams p = a.s.params();
         ConvPass op = a.op;
-        AxisTiling th = AxisTiling.of(a.kind, fh, a.outH, p.strideH(), p.padTop(), a.eh, a.dataH);
-        AxisTiling tw = th == null ? null : AxisTiling.of(a.kind, fw, a.outW, p.strideW(), p.padLeft(), a.ew, a.dataW);
+        AxisTiling th = a.h.tiling(fh);
+        AxisTiling tw = th == null ? null : a.w.tiling(fw);
         if (tw == null) {
             return null;
         }
