@@ -36,6 +36,10 @@ import java.util.Arrays;
  * the transform grid and reading every {@code s}-th position; padding by placing the data in the circular
  * buffer so that every padded read lands on a zero ({@link AxisTiling}). docs/fft.md derives all three.
  *
+ * <p><b>3D.</b> It also runs {@link org.conv4j.api.Conv3d}'s calls ({@link Conv3dBackend}): the same three
+ * products on heap NCDHW volumes with 3D transforms, one tile per axis ({@link Fft3d}); volumes whose transform
+ * exceeds the length cap or the workspace budget are declined through {@link #supports3d}.
+ *
  * <p><b>Sizes and tiles.</b> {@link FftPlanner} picks 5-smooth transform lengths and, where cheaper, cuts
  * the image into overlap-save tiles; transform plans are cached per size ({@link RealFft2D#of}).
  *

@@ -12,8 +12,11 @@ import java.util.stream.IntStream;
  * <pre>
  *   out(i, j) = inverse( sum_{l < L} A(i, l) * B'(l, j) )      B' = conj(B) or B
  * </pre>
- * where {@code A(i, l)} and {@code B(l, j)} are the half spectra ({@link RealFft2D}) of real 2D signals
- * supplied by {@link Signals}, and the product is taken frequency by frequency. Per frequency this is a
+ * where {@code A(i, l)} and {@code B(l, j)} are the half spectra of real signals, and the product is taken
+ * frequency by frequency. The engine ({@link #run(int, int, int, int, Supplier, Supplier, boolean, Supplier, long)})
+ * works on spectra of any rank, made and consumed by per-thread {@link Transformer}s and {@link Inverter}s; the 2D
+ * passes use it through {@link Signals} and {@link Sink} ({@link RealFft2D}, with upsampling and decimation), the
+ * 3D passes with {@link RealFft3D} ({@link Fft3d}). Per frequency this is a
  * small complex matrix product {@code (I x L) * (L x J)}; it is computed as {@code I*J} accumulations
  * over {@code l} of plain float loops over the frequencies, which the JIT vectorises.
  *
