@@ -27,8 +27,11 @@ import java.util.Arrays;
  * never uses (the work is spread over channels and images instead, {@link SpectralProduct}). The 1D transforms
  * below have lengths of at most {@link FftSizes#maxTransform()}, under JTransforms' 1D threading threshold.
  *
- * <p>Depth transforms: for a power-of-two {@code fd} one radix-2 transform over all {@code fh*(fw/2+1)} columns at
- * once ({@link RealFft2D#columnFft}), else JTransforms' {@code complexForward} per column. Immutable and shared
+ * <p>Depth transforms: where few slices are non-zero (forward) or wanted (inverse), the direct sum over those
+ * slices, vectorised across the slice frequencies ({@link FftSizes#directDepth}: a kernel of {@code kD} taps in a
+ * longer buffer, the taps of a weight gradient); otherwise, for a power-of-two {@code fd}, one radix-2 transform
+ * over all {@code fh*(fw/2+1)} columns at once ({@link RealFft2D#columnFft}), else JTransforms'
+ * {@code complexForward} per column. Immutable and shared
  * between threads; per-thread scratch is a {@link Work}. Plans are cached per size ({@link #of}).
  */
 final class RealFft3D {
@@ -51,6 +54,9 @@ final class RealFft3D {
     private final boolean radix2;
     private final float[] cos;
     private final float[] sin;
+    /** {@code cos(2 pi m / fd)} and {@code sin(2 pi m / fd)} for {@code m < fd} (the direct depth sums). */
+    private final float[] cosAll;
+    private final float[] sinAll;
 
     private RealFft3D(int fd, int fh, int fw) {
         this.fd = fd;
@@ -66,6 +72,12 @@ final class RealFft3D {
         for (int j = 0; j < fd / 2; j++) {
             cos[j] = (float) Math.cos(2 * Math.PI * j / fd);
             sin[j] = (float) Math.sin(2 * Math.PI * j / fd);
+        }
+        this.cosAll = new float[fd];
+        this.sinAll = new float[fd];
+        for (int m = 0; m < fd; m++) {
+            cosAll[m] = (float) Math.cos(2 * Math.PI * m / fd);
+            sinAll[m] = (float) Math.sin(2 * Math.PI * m / fd);
         }
     }
 
@@ -87,12 +99,16 @@ final class RealFft3D {
         final float[][] re;
         final float[][] im;
         final float[] col;
+        final float[] accRe;
+        final float[] accIm;
         final RealFft2D.Work slice;
 
         Work(RealFft3D plan) {
             re = new float[plan.fd][plan.slicePlane];
             im = new float[plan.fd][plan.slicePlane];
             col = new float[2 * plan.fd];
+            accRe = new float[plan.slicePlane];
+            accIm = new float[plan.slicePlane];
             slice = plan.slice.newWork();
         }
     }
@@ -110,19 +126,49 @@ final class RealFft3D {
                  Work work) {
         float[][] wr = work.re;
         float[][] wi = work.im;
-        for (int z = 0; z < fd; z++) {
-            Arrays.fill(wr[z], 0f);
-            Arrays.fill(wi[z], 0f);
-        }
         int sliceFloats = fh * fw;
         for (int k = 0; k < sliceCount; k++) {
             int z = slices[k];
             slice.forward(buf, z * sliceFloats, rows, rowCount, wr[z], wi[z], work.slice);
         }
+        if (FftSizes.directDepth(fd, sliceCount)) {
+            // S(t) = sum over the non-zero slices z of S_z * e^{-2 pi i t z / fd}
+            for (int t = 0; t < fd; t++) {
+                int off = t * slicePlane;
+                Arrays.fill(re, off, off + slicePlane, 0f);
+                Arrays.fill(im, off, off + slicePlane, 0f);
+                for (int k = 0; k < sliceCount; k++) {
+                    int z = slices[k];
+                    int m = (int) ((long) t * z % fd);
+                    twiddleAdd(wr[z], wi[z], cosAll[m], -sinAll[m], re, im, off, slicePlane);
+                }
+            }
+            return;
+        }
+        boolean[] listed = new boolean[fd];
+        for (int k = 0; k < sliceCount; k++) {
+            listed[slices[k]] = true;
+        }
+        for (int z = 0; z < fd; z++) {
+            if (!listed[z]) {
+                Arrays.fill(wr[z], 0f);
+                Arrays.fill(wi[z], 0f);
+            }
+        }
         depth(wr, wi, false, work.col);
         for (int z = 0; z < fd; z++) {
             System.arraycopy(wr[z], 0, re, z * slicePlane, slicePlane);
             System.arraycopy(wi[z], 0, im, z * slicePlane, slicePlane);
+        }
+    }
+
+    /** {@code (dr, di)[off + e] += (ar, ai)[e] * (c + i s)} for {@code e < n}. */
+    private static void twiddleAdd(float[] ar, float[] ai, float c, float s, float[] dr, float[] di, int off, int n) {
+        for (int e = 0; e < n; e++) {
+            float xr = ar[e];
+            float xi = ai[e];
+            dr[off + e] += xr * c - xi * s;
+            di[off + e] += xr * s + xi * c;
         }
     }
 
@@ -135,6 +181,23 @@ final class RealFft3D {
      */
     void inverse(float[] re, float[] im, int[] slices, int sliceCount, int[] rows, int rowCount, float[] out,
                  Work work) {
+        float scale = 1f / fd; // the depth transforms are unnormalised
+        if (FftSizes.directDepth(fd, sliceCount)) {
+            // s_z = 1/fd * sum_t S(t) * e^{+2 pi i t z / fd}, one wanted slice at a time
+            float[] pr = work.accRe;
+            float[] pi = work.accIm;
+            for (int a = 0; a < sliceCount; a++) {
+                int z = slices[a];
+                Arrays.fill(pr, 0f);
+                Arrays.fill(pi, 0f);
+                for (int t = 0; t < fd; t++) {
+                    int m = (int) ((long) t * z % fd);
+                    twiddleGather(re, im, t * slicePlane, cosAll[m] * scale, sinAll[m] * scale, pr, pi, slicePlane);
+                }
+                slice.inverse(pr, pi, rows, rowCount, out, a * rowCount * fw, work.slice);
+            }
+            return;
+        }
         float[][] wr = work.re;
         float[][] wi = work.im;
         for (int z = 0; z < fd; z++) {
@@ -142,7 +205,6 @@ final class RealFft3D {
             System.arraycopy(im, z * slicePlane, wi[z], 0, slicePlane);
         }
         depth(wr, wi, true, work.col);
-        float scale = 1f / fd; // the depth transforms are unnormalised
         for (int a = 0; a < sliceCount; a++) {
             float[] pr = wr[slices[a]];
             float[] pi = wi[slices[a]];
@@ -151,6 +213,17 @@ final class RealFft3D {
                 pi[e] *= scale;
             }
             slice.inverse(pr, pi, rows, rowCount, out, a * rowCount * fw, work.slice);
+        }
+    }
+
+    /** {@code (dr, di)[e] += (ar, ai)[off + e] * (c + i s)} for {@code e < n}. */
+    private static void twiddleGather(float[] ar, float[] ai, int off, float c, float s, float[] dr, float[] di,
+                                      int n) {
+        for (int e = 0; e < n; e++) {
+            float xr = ar[off + e];
+            float xi = ai[off + e];
+            dr[e] += xr * c - xi * s;
+            di[e] += xr * s + xi * c;
         }
     }
 
