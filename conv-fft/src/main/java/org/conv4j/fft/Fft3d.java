@@ -34,30 +34,32 @@ final class Fft3d {
 
     /**
      * The positions of one box of a signal along one axis: source index {@code q} in {@code [from, to]} goes to
-     * buffer index {@code q*step + offset}, which lies in {@code [0, f)} (checked).
+     * buffer index {@code q*step + offset}, which lies in {@code [0, f)} (checked when the span is made: the
+     * single-tile rule of {@link AxisTiling} guarantees it, so a violation is a planning error, not an input one).
      */
     private record Span(int from, int to, int step, int offset) {
 
-        Span {
-            if (from <= to && ((long) from * step + offset < 0 || (long) to * step + offset >= Integer.MAX_VALUE)) {
-                throw new IllegalStateException("fft 3D: span outside the buffer: " + from + ".." + to);
+        static Span of(int from, int to, int step, int offset, int f) {
+            if (from <= to && ((long) from * step + offset < 0 || (long) to * step + offset >= f)) {
+                throw new IllegalStateException("fft 3D: positions " + from + ".." + to + " (step " + step
+                        + ", offset " + offset + ") outside a transform of length " + f);
             }
+            return new Span(from, to, step, offset);
         }
 
-        /** The data positions tile 0 reads (a multiple of {@code step} for the upsampled gradient), at {@code x - lo}. */
+        /** The data positions tile 0 of {@code t} reads (multiples of {@code step}), at {@code x - lo}. */
         static Span data(AxisTiling t, int step) {
             long first = t.dataFirst(0);
             long last = t.dataLast(0);
-            long lo = t.lo(0);
             if (first > last) {
                 return new Span(0, -1, step, 0);
             }
-            return new Span((int) (first / step), (int) (last / step), step, (int) -lo);
+            return of((int) (first / step), (int) (last / step), step, (int) -t.lo(0), t.f);
         }
 
-        /** {@code [0, count)} at {@code q*step}. */
-        static Span all(int count, int step) {
-            return new Span(0, count - 1, step, 0);
+        /** {@code [0, count)} at {@code q*step}, in a transform of length {@code f}. */
+        static Span all(int count, int step, int f) {
+            return of(0, count - 1, step, 0, f);
         }
 
         int count() {
@@ -164,8 +166,8 @@ final class Fft3d {
         return r;
     }
 
-    private static Span kernelSpan(ConvAxis a) {
-        return Span.all(a.kernel(), a.dilation());
+    private static Span kernelSpan(ConvAxis a, AxisTiling t) {
+        return Span.all(a.kernel(), a.dilation(), t.f);
     }
 
     private static int volume(ConvAxis d, ConvAxis h, ConvAxis w, java.util.function.ToIntFunction<ConvAxis> size) {
@@ -209,7 +211,8 @@ final class Fft3d {
                     Span.data(plan.d(), 1), Span.data(plan.h(), 1), Span.data(plan.w(), 1), scaling.first(), xClean);
             Supplier<SpectralProduct.Transformer> b = transformer(fft, w,
                     (l, j) -> ((group * kg + j) * cg + l) * kVolume, ah.kernel(), aw.kernel(),
-                    kernelSpan(ad), kernelSpan(ah), kernelSpan(aw), scaling.second(), false);
+                    kernelSpan(ad, plan.d()), kernelSpan(ah, plan.h()), kernelSpan(aw, plan.w()), scaling.second(),
+                    false);
             Supplier<SpectralProduct.Inverter> out = inverter(fft, od, oh, ow, scaling.factor(), y,
                     (n, j) -> (n * k + group * kg + j) * outVolume);
             SpectralProduct.run(fft.planeSize, s.batch(), cg, kg, a, b, true, out, workspaceBytes);
@@ -279,7 +282,8 @@ final class Fft3d {
                     Span.data(plan.w(), aw.stride()), scaling.first(), false);
             Supplier<SpectralProduct.Transformer> b = transformer(fft, w,
                     (l, j) -> ((group * kg + l) * cg + j) * kVolume, ah.kernel(), aw.kernel(),
-                    kernelSpan(ad), kernelSpan(ah), kernelSpan(aw), scaling.second(), false);
+                    kernelSpan(ad, plan.d()), kernelSpan(ah, plan.h()), kernelSpan(aw, plan.w()), scaling.second(),
+                    false);
             Supplier<SpectralProduct.Inverter> out = inverter(fft, id, ih, iw, scaling.factor(), dx,
                     (n, j) -> (n * c + group * cg + j) * inVolume);
             SpectralProduct.run(fft.planeSize, s.batch(), kg, cg, a, b, false, out, workspaceBytes);
@@ -314,8 +318,8 @@ final class Fft3d {
                     Span.data(plan.d(), 1), Span.data(plan.h(), 1), Span.data(plan.w(), 1), scaling.first(), xClean);
             Supplier<SpectralProduct.Transformer> b = transformer(fft, dy,
                     (n, j) -> (n * k + group * kg + j) * outVolume, ah.out(), aw.out(),
-                    Span.all(ad.out(), ad.stride()), Span.all(ah.out(), ah.stride()),
-                    Span.all(aw.out(), aw.stride()), scaling.second(), false);
+                    Span.all(ad.out(), ad.stride(), plan.d().f), Span.all(ah.out(), ah.stride(), plan.h().f),
+                    Span.all(aw.out(), aw.stride(), plan.w().f), scaling.second(), false);
             // out(i, j): dw[g*Kg + j, i], tap t at circular position t*dilation
             Supplier<SpectralProduct.Inverter> out = inverter(fft, taps(ad), taps(ah), taps(aw), scaling.factor(),
                     dw, (i, j) -> ((group * kg + j) * cg + i) * kVolume);

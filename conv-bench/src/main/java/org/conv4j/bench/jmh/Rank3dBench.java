@@ -33,8 +33,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * trial {@code @Setup}.
  *
  * <p>Parameters: {@code layer} (a 3D name from {@link RankLayers}) and {@code backend} (default {@code naive} and
- * {@code fft}, the 3D backends so far; a name that is not a backend implementing {@link Conv3dBackend} is skipped, and so is
- * naive above {@link SkipRule#NAIVE_MAX_FLOPS} per pass, with {@link SkippedCombination}).
+ * {@code fft}, the 3D backends so far; a name that is not a backend implementing {@link Conv3dBackend} is skipped,
+ * and so is naive above {@link SkipRule#NAIVE_MAX_FLOPS} per pass, with {@link SkippedCombination}).
  *
  * <p>Settings: 1 fork, 2 warm-up and 3 measured iterations of 2 s each (at least one call each).
  */
