@@ -229,7 +229,8 @@ public final class FftBackend extends AbstractConvBackend implements Conv3dBacke
      * The 3D estimate: the products' model cost ({@link FftPlanner#cost3d}, the units of the 2D model), as
      * {@link #estimateNanos} scales it, then corrected by the profile's {@code fft.forward3dScale},
      * {@code fft.forward3dOffsetNs} (and {@code backward3d...}) as {@link CostProfile#estimate} corrects the 2D
-     * estimate; infinite where {@link #supports3d} declines.
+     * estimate; infinite where no plan fits the transform cap ({@link #supports3d} declines those, and products
+     * beyond the workspace budget).
      */
     @Override
     public double estimate3dNanos(Conv3dShape shape, ConvPass pass) {

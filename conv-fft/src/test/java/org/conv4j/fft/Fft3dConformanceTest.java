@@ -6,6 +6,7 @@ import org.conv4j.api.Conv3dGradients;
 import org.conv4j.api.Conv3dParams;
 import org.conv4j.api.Conv3dShape;
 import org.conv4j.api.ConvPass;
+import org.conv4j.api.PaddingMode;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Tensor5D;
 import org.conv4j.api.WorkspaceBudget;
@@ -113,6 +114,22 @@ class Fft3dConformanceTest {
             Tensor5D dy = Tensor5D.random(23, c.n, c.k, s.depth().out(), s.rows().out(), s.cols().out());
             backwardAgrees(c, x, w, dy);
         }));
+    }
+
+    /** The copying padding modes, which the facade applies before the backend's zero-padded pass. */
+    @TestFactory
+    Stream<DynamicTest> paddingModes() {
+        return Stream.of(PaddingMode.REFLECT, PaddingMode.CIRCULAR, PaddingMode.REPLICATE).map(m ->
+                DynamicTest.dynamicTest(m.toString(), () -> {
+                    Case c = new Case("mode " + m, 2, 2, 5, 6, 7, 3, 3, 3, 2,
+                            params().padding(1, 2, 0, 1, 1, 1).stride(1, 2, 1).paddingMode(m).build());
+                    Tensor5D x = c.input(81);
+                    Tensor5D w = c.weight(81);
+                    agrees("forward", c, NAIVE.forward(x, w, c.bias(), c.p), Conv3d.on(FFT).forward(x, w, c.bias(), c.p));
+                    Conv3dShape s = Conv3dShape.forward(x, w, null, c.p);
+                    backwardAgrees(c, x, w, Tensor5D.random(83, c.n, c.k, s.depth().out(), s.rows().out(),
+                            s.cols().out()));
+                }));
     }
 
     /** NaN and infinities in the input: only the outputs (and weight gradients) whose window holds one. */
