@@ -1,6 +1,13 @@
 package org.conv4j.fft;
 
 import org.conv4j.api.AbstractConvBackend;
+import org.conv4j.api.Conv3dBackend;
+import org.conv4j.api.Conv3dParams;
+import org.conv4j.api.ConvAxis;
+import org.conv4j.api.Conv3dGradients;
+import org.conv4j.api.Conv3dShape;
+import org.conv4j.api.CostProfile;
+import org.conv4j.api.Tensor5D;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvPass;
@@ -8,6 +15,7 @@ import org.conv4j.api.LruCache;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Workspace;
+import org.conv4j.api.WorkspaceBudget;
 
 import java.util.Arrays;
 
@@ -28,6 +36,10 @@ import java.util.Arrays;
  * the transform grid and reading every {@code s}-th position; padding by placing the data in the circular
  * buffer so that every padded read lands on a zero ({@link AxisTiling}). docs/fft.md derives all three.
  *
+ * <p><b>3D.</b> It also runs {@link org.conv4j.api.Conv3d}'s calls ({@link Conv3dBackend}): the same three
+ * products on heap NCDHW volumes with 3D transforms, one tile per axis ({@link Fft3d}); volumes whose transform
+ * exceeds the length cap or the workspace budget are declined through {@link #supports3d}.
+ *
  * <p><b>Sizes and tiles.</b> {@link FftPlanner} picks 5-smooth transform lengths and, where cheaper, cuts
  * the image into overlap-save tiles; transform plans are cached per size ({@link RealFft2D#of}).
  *
@@ -46,7 +58,7 @@ import java.util.Arrays;
  * give bit-identical results to serial ones. Work is spread over the common fork-join pool (daemon
  * threads) in fixed index ranges; JTransforms' own pool is never used ({@link FftSizes#maxTransform()}).
  */
-public final class FftBackend extends AbstractConvBackend {
+public final class FftBackend extends AbstractConvBackend implements Conv3dBackend {
 
     /**
      * {@link #estimateNanos}: the fixed cost of a call (plans, buffers, thread hand-off) and the factor from the
@@ -184,6 +196,98 @@ public final class FftBackend extends AbstractConvBackend {
         Tensor4D dw = s.newWeight();
         weightGradient(s, input.data(), gradOutput.data(), dw.data());
         return dw;
+    }
+
+    // ------------------------------------------------------------------------------------------ 3D
+
+    /**
+     * Whether the 3D pass runs here ({@link Fft3d}): every axis is one transform of at most
+     * {@link FftSizes#maxTransform()} (there is no tiling in 3D), of at most {@link FftPlanner#MAX_POINTS_3D}
+     * points, and the smallest workspace of a product, {@link #minimum3dBytes} (two spectra held by the engine
+     * plus each thread's scratch: its signal buffer, its transform's slice spectra and the accumulated product,
+     * about four spectra), fits the process-wide budget ({@link WorkspaceBudget#global()}) on its own. The
+     * per-call limit ({@link #workspaceBytes()}) sizes the chunks as in 2D, down to two spectra at once. Strides,
+     * six-sided padding, dilation and groups are all served.
+     */
+    @Override
+    public boolean supports3d(Conv3dShape shape, ConvPass pass) {
+        for (ConvPass op : Fft3d.products(pass)) {
+            FftPlanner.Plan3d p = cachedPlan3d(op, shape);
+            if (p == null || minimum3dBytes(p) > WorkspaceBudget.global().totalBytes()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The least workspace a 3D product with this plan needs: see {@link #supports3d}. */
+    static long minimum3dBytes(FftPlanner.Plan3d p) {
+        return Fft3d.spectrumBytes(p) * (2 + 4L * SpectralProduct.threads());
+    }
+
+    /**
+     * The 3D estimate: the products' model cost ({@link FftPlanner#cost3d}, the units of the 2D model), as
+     * {@link #estimateNanos} scales it, then corrected by the profile's {@code fft.forward3dScale},
+     * {@code fft.forward3dOffsetNs} (and {@code backward3d...}) as {@link CostProfile#estimate} corrects the 2D
+     * estimate; infinite where no plan fits the transform cap ({@link #supports3d} declines those, and products
+     * beyond the workspace budget).
+     */
+    @Override
+    public double estimate3dNanos(Conv3dShape shape, ConvPass pass) {
+        double model = 0;
+        for (ConvPass op : Fft3d.products(pass)) {
+            FftPlanner.Plan3d p = cachedPlan3d(op, shape);
+            if (p == null) {
+                return Double.POSITIVE_INFINITY;
+            }
+            model += ESTIMATE_FIXED_NS + ESTIMATE_SCALE * FftPlanner.cost3d(shape, p);
+        }
+        String key = pass == ConvPass.FORWARD ? "fft.forward3d" : "fft.backward3d";
+        CostProfile profile = CostProfile.current();
+        return profile.numberOr(key + "OffsetNs", 0) + profile.numberOr(key + "Scale", 1) * model;
+    }
+
+    @Override
+    public Tensor5D forward3d(Conv3dShape shape, Tensor5D input, Tensor5D weight, float[] bias) {
+        return Fft3d.forward(shape, plan3d(ConvPass.FORWARD, shape), input, weight, bias, workspaceBytes);
+    }
+
+    @Override
+    public Conv3dGradients backward3d(Conv3dShape shape, Tensor5D input, Tensor5D weight, Tensor5D gradOutput) {
+        return Fft3d.backward(shape, plan3d(ConvPass.INPUT_GRADIENT, shape), plan3d(ConvPass.WEIGHT_GRADIENT, shape),
+                input, weight, gradOutput, workspaceBytes);
+    }
+
+    /**
+     * The 3D plan of one product from a small cache, as {@link #plan} for 2D (the search weighs up to a few
+     * hundred size triples); {@code null} inside the holder where none fits.
+     */
+    private FftPlanner.Plan3d cachedPlan3d(ConvPass op, Conv3dShape s) {
+        return plans3d.get(new Plan3dKey(op, s.batch(), s.inChannels(), s.outChannels(), s.params(), s.depth(),
+                s.rows(), s.cols()), k -> new Plan3dHolder(FftPlanner.plan3d(op, s, transformLimit()))).plan();
+    }
+
+    /** A product and a 3D geometry: every size and parameter a plan depends on. */
+    private record Plan3dKey(ConvPass op, int batch, int inChannels, int outChannels, Conv3dParams params,
+                             ConvAxis depth, ConvAxis rows, ConvAxis cols) {
+    }
+
+    /** A cached 3D plan, or none. */
+    private record Plan3dHolder(FftPlanner.Plan3d plan) {
+    }
+
+    private final LruCache<Plan3dKey, Plan3dHolder> plans3d = new LruCache<>(PLAN_CACHE_SIZE);
+
+    private FftPlanner.Plan3d plan3d(ConvPass op, Conv3dShape shape) {
+        FftPlanner.Plan3d p = cachedPlan3d(op, shape);
+        if (p == null || minimum3dBytes(p) > WorkspaceBudget.global().totalBytes()) {
+            throw new UnsupportedOperationException("fft backend: 3D " + op + " on " + shape + " needs a transform"
+                    + (p == null ? " longer than " + transformLimit() + " per axis or of more than "
+                    + FftPlanner.MAX_POINTS_3D + " points" : " whose smallest workspace (" + minimum3dBytes(p)
+                    + " bytes) exceeds the whole workspace budget of " + WorkspaceBudget.global().totalBytes()
+                    + " bytes") + " (use another backend)");
+        }
+        return p;
     }
 
     // ------------------------------------------------------------------------------------------ forward

@@ -1,5 +1,7 @@
 package org.conv4j.fft;
 
+import org.conv4j.api.Conv3dShape;
+import org.conv4j.api.ConvAxis;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
@@ -110,33 +112,167 @@ final class FftPlanner {
         return p == null ? Double.POSITIVE_INFINITY : p.cost;
     }
 
-    /** The geometry one product's tiling works on: output and data lengths, kernel extents. */
+    /**
+     * One axis of one product as {@link AxisTiling} sees it, from the axis's {@link ConvAxis}: the forward pass and
+     * the weight gradient correlate the input (outputs {@code out}, data {@code in}); the input gradient convolves
+     * the stride-upsampled output gradient (outputs {@code in}, data {@code (out-1)*stride + 1}).
+     */
+    record AxisProblem(AxisTiling.Kind kind, int outCount, int stride, int pad, int extent, int dataLength) {
+
+        static AxisProblem of(ConvPass op, ConvAxis a) {
+            boolean convolve = op == ConvPass.INPUT_GRADIENT;
+            return new AxisProblem(convolve ? AxisTiling.Kind.CONVOLVE : AxisTiling.Kind.CORRELATE,
+                    convolve ? a.in() : a.out(), a.stride(), a.padBefore(), a.dilatedKernel(),
+                    convolve ? (a.out() - 1) * a.stride() + 1 : a.in());
+        }
+
+        /** The smallest transform length for which the whole axis is one tile. */
+        int singleTileLength() {
+            return AxisTiling.singleTileLength(kind, outCount, stride, pad, extent, dataLength);
+        }
+
+        /** The tiling with transform length {@code f}, or null if {@code f} cannot hold the kernel. */
+        AxisTiling tiling(int f) {
+            return AxisTiling.of(kind, f, outCount, stride, pad, extent, dataLength);
+        }
+
+        /**
+         * The one-tile tiling with the shortest 5-smooth length (even if {@code even}, at least 2), or null if
+         * that exceeds {@code max}.
+         */
+        AxisTiling singleTile(boolean even, int max) {
+            int f = FftSizes.nextGood(Math.max(Math.max(2, extent), singleTileLength()), even, max);
+            return f < 0 ? null : tiling(f);
+        }
+    }
+
+    /**
+     * A 3D product's transform: one tile on every axis (there is no overlap-save tiling in 3D), the data placed and
+     * the results read through each axis's {@link AxisTiling} exactly as in a 2D single-tile plan, no decimation or
+     * upsampling (strides are served by reading every {@code s}-th position of the stride-1 result and by placing
+     * the output gradient at multiples of {@code s}).
+     */
+    record Plan3d(ConvPass op, AxisTiling d, AxisTiling h, AxisTiling w) {
+
+        RealFft3D fft() {
+            return RealFft3D.of(d.f, h.f, w.f);
+        }
+
+        /** Floats of one plane of the half spectrum: {@code fd * fh * (fw/2 + 1)}. */
+        long planeSize() {
+            return (long) d.f * h.f * (w.f / 2 + 1);
+        }
+
+        /** Points of the transform: {@code fd * fh * fw}. */
+        long points() {
+            return (long) d.f * h.f * w.f;
+        }
+
+        @Override
+        public String toString() {
+            return op + " 3D " + d.f + "x" + h.f + "x" + w.f;
+        }
+    }
+
+    /**
+     * The cheapest single-tile 3D plan of {@code op} by {@link #cost3d}, over the 5-smooth lengths of each axis from
+     * the shortest one-tile length up to the next power of two (those take the batched radix-2 column transforms,
+     * {@link FftSizes#COMPLEX_POW2_NS}); null if an axis would need a transform longer than {@code max} or every
+     * choice more points than {@link #MAX_POINTS_3D}.
+     */
+    static Plan3d plan3d(ConvPass op, Conv3dShape s, int max) {
+        AxisProblem pd = AxisProblem.of(op, s.depth());
+        AxisProblem ph = AxisProblem.of(op, s.rows());
+        AxisProblem pw = AxisProblem.of(op, s.cols());
+        int[] ds = candidates3d(pd, false, max);
+        int[] hs = candidates3d(ph, false, max);
+        int[] ws = candidates3d(pw, true, max);
+        Plan3d best = null;
+        double bestCost = Double.POSITIVE_INFINITY;
+        for (int fd : ds) {
+            for (int fh : hs) {
+                for (int fw : ws) {
+                    if ((long) fd * fh * fw > MAX_POINTS_3D) {
+                        continue;
+                    }
+                    Plan3d p = new Plan3d(op, pd.tiling(fd), ph.tiling(fh), pw.tiling(fw));
+                    double cost = cost3d(s, p);
+                    if (cost < bestCost) {
+                        best = p;
+                        bestCost = cost;
+                    }
+                }
+            }
+        }
+        return best;
+    }
+
+    /** The one-tile lengths of an axis that {@link #plan3d} weighs; none if the shortest exceeds {@code max}. */
+    private static int[] candidates3d(AxisProblem a, boolean even, int max) {
+        AxisTiling shortest = a.singleTile(even, max);
+        if (shortest == null) {
+            return new int[0];
+        }
+        int from = shortest.f;
+        int pow2 = Integer.bitCount(from) == 1 ? from : Integer.highestOneBit(from) << 1;
+        return FftSizes.goodSizes(from, Math.min(max, pow2), even);
+    }
+
+    /** The most points of a 3D transform: its buffer is one {@code float[]}, with room to spare below 2^31. */
+    static final long MAX_POINTS_3D = Integer.MAX_VALUE / 2;
+
+    /**
+     * Model cost in ns of a 3D product, in the units of {@link #cost}: per transform,
+     * {@link FftSizes#transform3dCost}, with the slices and rows each signal occupies (forward) or each result
+     * needs (inverse); the frequency-wise channel sum at {@link FftSizes#MAC_NS} per complex multiply-add.
+     */
+    static double cost3d(Conv3dShape s, Plan3d p) {
+        double n = s.batch();
+        double c = s.inChannels();
+        double k = s.outChannels();
+        double kernels = k * s.inChannelsPerGroup()
+                * FftSizes.transform3dCost(p.d.f, p.h.f, p.w.f, s.depth().kernel(), s.rows().kernel());
+        double input = n * c * FftSizes.transform3dCost(p.d.f, p.h.f, p.w.f, Math.min(p.d.f, s.depth().in()),
+                Math.min(p.h.f, s.rows().in()));
+        double output = n * k * FftSizes.transform3dCost(p.d.f, p.h.f, p.w.f, s.depth().out(), s.rows().out());
+        double macs = n * k * s.inChannelsPerGroup() * (double) p.planeSize();
+        double cost;
+        switch (p.op) {
+            case FORWARD:
+                cost = input + kernels + output;
+                break;
+            case INPUT_GRADIENT:
+                // the gradient in, the input gradient out
+                cost = output + kernels + input;
+                break;
+            default:
+                cost = input + output + k * s.inChannelsPerGroup() * FftSizes.transform3dCost(p.d.f, p.h.f, p.w.f,
+                        s.depth().kernel(), s.rows().kernel());
+                break;
+        }
+        return cost + FftSizes.MAC_NS * macs;
+    }
+
+    /** The geometry one product's tiling works on: one {@link AxisProblem} per axis. */
     private static final class Axes {
         final ConvPass op;
         final ConvShape s;
-        final AxisTiling.Kind kind;
-        final int outH;
-        final int outW;
-        final int dataH;
-        final int dataW;
+        final AxisProblem h;
+        final AxisProblem w;
         final int eh;
         final int ew;
         final int singleH;
         final int singleW;
 
         Axes(ConvPass op, ConvShape s) {
-            ConvParams p = s.params();
             this.op = op;
             this.s = s;
-            kind = op == ConvPass.INPUT_GRADIENT ? AxisTiling.Kind.CONVOLVE : AxisTiling.Kind.CORRELATE;
-            outH = op == ConvPass.INPUT_GRADIENT ? s.inH() : s.outH();
-            outW = op == ConvPass.INPUT_GRADIENT ? s.inW() : s.outW();
-            dataH = op == ConvPass.INPUT_GRADIENT ? (s.outH() - 1) * p.strideH() + 1 : s.inH();
-            dataW = op == ConvPass.INPUT_GRADIENT ? (s.outW() - 1) * p.strideW() + 1 : s.inW();
-            eh = s.dilatedKernelH();
-            ew = s.dilatedKernelW();
-            singleH = AxisTiling.singleTileLength(kind, outH, p.strideH(), p.padTop(), eh, dataH);
-            singleW = AxisTiling.singleTileLength(kind, outW, p.strideW(), p.padLeft(), ew, dataW);
+            h = AxisProblem.of(op, s.rows());
+            w = AxisProblem.of(op, s.cols());
+            eh = h.extent();
+            ew = w.extent();
+            singleH = h.singleTileLength();
+            singleW = w.singleTileLength();
         }
     }
 
@@ -144,8 +280,8 @@ final class FftPlanner {
     private static Plan evaluate(Axes a, int fh, int fw) {
         ConvParams p = a.s.params();
         ConvPass op = a.op;
-        AxisTiling th = AxisTiling.of(a.kind, fh, a.outH, p.strideH(), p.padTop(), a.eh, a.dataH);
-        AxisTiling tw = th == null ? null : AxisTiling.of(a.kind, fw, a.outW, p.strideW(), p.padLeft(), a.ew, a.dataW);
+        AxisTiling th = a.h.tiling(fh);
+        AxisTiling tw = th == null ? null : a.w.tiling(fw);
         if (tw == null) {
             return null;
         }

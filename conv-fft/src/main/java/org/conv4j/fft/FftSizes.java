@@ -151,4 +151,32 @@ final class FftSizes {
     static double transform2dCost(int fh, int fw, int rows) {
         return TRANSFORM_FIXED_NS + rows * realCost(fw) + (fw / 2 + 1) * complexCost(fh) + COPY_NS * (double) fh * fw;
     }
+
+    /**
+     * Model cost (ns) of one 3D transform of an {@code fd x fh x fw} buffer (either direction, {@link RealFft3D})
+     * whose real side touches {@code slices} slices of {@code rows} rows each: a 2D transform per such slice, then
+     * {@code fh * (fw/2 + 1)} complex transforms along the depth, and the copies of the whole spectrum in and out
+     * of the depth pass.
+     */
+    static double transform3dCost(int fd, int fh, int fw, int slices, int rows) {
+        double slicePlane = (double) fh * (fw / 2 + 1);
+        return slices * transform2dCost(fh, fw, rows) + slicePlane * depthCost(fd, slices)
+                + COPY_NS * 2 * slicePlane * fd;
+    }
+
+    /**
+     * Model cost (ns) per slice frequency of the depth pass of a 3D transform of depth {@code fd} with
+     * {@code slices} non-zero (forward) or wanted (inverse) slices: the cheaper of a length-{@code fd} complex
+     * transform and the direct sum over those slices ({@code fd * slices} complex multiply-adds, vectorised across
+     * the slice frequencies like the channel sum, {@link #MAC_NS}). {@link RealFft3D} takes the same choice
+     * ({@link #directDepth}).
+     */
+    static double depthCost(int fd, int slices) {
+        return Math.min(complexCost(fd), MAC_NS * fd * (double) slices);
+    }
+
+    /** Whether the depth pass of {@link #depthCost} runs as the direct sum. */
+    static boolean directDepth(int fd, int slices) {
+        return MAC_NS * fd * (double) slices < complexCost(fd);
+    }
 }

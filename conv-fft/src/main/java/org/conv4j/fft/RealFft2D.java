@@ -111,7 +111,8 @@ final class RealFft2D {
         return CACHE.get(key, k -> new RealFft2D(fh, fw));
     }
 
-    private static FloatFFT_1D plan1d(int n) {
+    /** JTransforms' 1D plan of length {@code n}, shared (thread-safe; built once per length). */
+    static FloatFFT_1D plan1d(int n) {
         return PLANS_1D.computeIfAbsent(n, FloatFFT_1D::new);
     }
 
@@ -127,6 +128,11 @@ final class RealFft2D {
      * @param rows the indices of the rows that may be non-zero, {@code rowCount} of them, each once
      */
     void forward(float[] buf, int[] rows, int rowCount, float[] re, float[] im, Work work) {
+        forward(buf, 0, rows, rowCount, re, im, work);
+    }
+
+    /** As {@link #forward(float[], int[], int, float[], float[], Work)}, the signal at {@code buf[base ..]}. */
+    void forward(float[] buf, int base, int[] rows, int rowCount, float[] re, float[] im, Work work) {
         float[][] wr = work.re;
         float[][] wi = work.im;
         for (int r = 0; r < fh; r++) {
@@ -136,7 +142,7 @@ final class RealFft2D {
         int half = fw / 2;
         for (int k = 0; k < rowCount; k++) {
             int r = rows[k];
-            int off = r * fw;
+            int off = base + r * fw;
             rowFft.realForward(buf, off);
             float[] pr = wr[r];
             float[] pi = wi[r];
@@ -161,6 +167,11 @@ final class RealFft2D {
      * @param out at least {@code rowCount * fw} floats
      */
     void inverse(float[] re, float[] im, int[] rows, int rowCount, float[] out, Work work) {
+        inverse(re, im, rows, rowCount, out, 0, work);
+    }
+
+    /** As {@link #inverse(float[], float[], int[], int, float[], Work)}, row {@code k} at {@code out[base + k*fw ..]}. */
+    void inverse(float[] re, float[] im, int[] rows, int rowCount, float[] out, int base, Work work) {
         float[][] wr = work.re;
         float[][] wi = work.im;
         for (int v = 0; v < fh; v++) {
@@ -173,7 +184,7 @@ final class RealFft2D {
         for (int k = 0; k < rowCount; k++) {
             float[] pr = wr[rows[k]];
             float[] pi = wi[rows[k]];
-            int off = k * fw;
+            int off = base + k * fw;
             // The result is real, so columns 0 and fw/2 of the row spectra are real (their imaginary parts
             // are rounding noise) and pack into a[0] and a[1].
             out[off] = pr[0] * scale;

@@ -4,6 +4,7 @@ import org.conv4j.api.WorkspaceBudget;
 
 import java.util.Arrays;
 import java.util.function.IntUnaryOperator;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 /**
@@ -11,8 +12,11 @@ import java.util.stream.IntStream;
  * <pre>
  *   out(i, j) = inverse( sum_{l < L} A(i, l) * B'(l, j) )      B' = conj(B) or B
  * </pre>
- * where {@code A(i, l)} and {@code B(l, j)} are the half spectra ({@link RealFft2D}) of real 2D signals
- * supplied by {@link Signals}, and the product is taken frequency by frequency. Per frequency this is a
+ * where {@code A(i, l)} and {@code B(l, j)} are the half spectra of real signals, and the product is taken
+ * frequency by frequency. The engine ({@link #run(int, int, int, int, Supplier, Supplier, boolean, Supplier, long)})
+ * works on spectra of any rank, made and consumed by per-thread {@link Transformer}s and {@link Inverter}s; the 2D
+ * passes use it through {@link Signals} and {@link Sink} ({@link RealFft2D}, with upsampling and decimation), the
+ * 3D passes with {@link RealFft3D} ({@link Fft3d}). Per frequency this is a
  * small complex matrix product {@code (I x L) * (L x J)}; it is computed as {@code I*J} accumulations
  * over {@code l} of plain float loops over the frequencies, which the JIT vectorises.
  *
@@ -34,6 +38,11 @@ final class SpectralProduct {
     private static final int PARALLELISM = Math.max(1, Runtime.getRuntime().availableProcessors());
 
     private SpectralProduct() {
+    }
+
+    /** The threads a product runs on at most at once. */
+    static int threads() {
+        return PARALLELISM;
     }
 
     /** A family of real 2D signals {@code s(a, b)}. */
@@ -138,12 +147,44 @@ final class SpectralProduct {
      */
     static void run(RealFft2D plan, int iCount, int lCount, int jCount, Signals a, Signals b, boolean conjB,
                     Sink sink, long budgetBytes) {
-        long specBytes = 8L * plan.planeSize;
+        run(plan.planeSize, iCount, lCount, jCount, () -> transformer(plan, a), () -> transformer(plan, b), conjB,
+                () -> inverter(plan, sink), budgetBytes);
+    }
+
+    /**
+     * One thread's forward transforms of a family of signals: writes the half spectrum of signal {@code (a, b)}
+     * into {@code (re, im)}, two planes of the engine's plane size. Made per range of work by a
+     * {@link java.util.function.Supplier}, so it may own scratch buffers.
+     */
+    interface Transformer {
+        void spectrum(int a, int b, float[] re, float[] im);
+    }
+
+    /**
+     * One thread's consumer of the products: inverse-transforms the spectrum {@code (re, im)} of
+     * {@code out(i, j)} (which it may overwrite) and adds it to its destination. Called once per pair and per
+     * block of {@code l}.
+     */
+    interface Inverter {
+        void accept(int i, int j, float[] re, float[] im);
+    }
+
+    /**
+     * The engine for spectra of any rank: every {@code out(i, j) = inverse(sum_l A(i, l) * B'(l, j))}, with the
+     * spectra {@code planeSize} floats per plane, made by {@code a} and {@code b} and consumed by {@code out}
+     * (each supplier is called once per parallel range for that range's own instance). Chunks and threads as the
+     * class comment describes.
+     *
+     * @param budgetBytes workspace for the spectra
+     */
+    static void run(int planeSize, int iCount, int lCount, int jCount, Supplier<Transformer> a,
+                    Supplier<Transformer> b, boolean conjB, Supplier<Inverter> out, long budgetBytes) {
+        long specBytes = 8L * planeSize;
         try (WorkspaceBudget.Planned<Chunks> planned = WorkspaceBudget.global().acquirePlan(
                 bytes -> Chunks.of(iCount, lCount, jCount, Math.max(2, bytes / specBytes)),
                 c -> c.spectra() * specBytes, budgetBytes)) {
             Chunks c = planned.plan();
-            run(plan, iCount, lCount, jCount, c.iChunk(), c.lChunk(), c.jChunk(), a, b, conjB, sink);
+            run(planeSize, iCount, lCount, jCount, c.iChunk(), c.lChunk(), c.jChunk(), a, b, conjB, out);
         }
     }
 
@@ -179,9 +220,8 @@ final class SpectralProduct {
         }
     }
 
-    private static void run(RealFft2D plan, int iCount, int lCount, int jCount, int iChunk, int lChunk, int jChunk,
-                            Signals a, Signals b, boolean conjB, Sink sink) {
-        int pl = plan.planeSize;
+    private static void run(int pl, int iCount, int lCount, int jCount, int iChunk, int lChunk, int jChunk,
+                            Supplier<Transformer> a, Supplier<Transformer> b, boolean conjB, Supplier<Inverter> out) {
         float[][] aRe = new float[Math.multiplyExact(iChunk, lChunk)][pl];
         float[][] aIm = new float[aRe.length][pl];
         float[][] bRe = new float[Math.multiplyExact(lChunk, jChunk)][pl];
@@ -193,45 +233,54 @@ final class SpectralProduct {
                 // B(l, j) for the block, at bRe/bIm[(l - l0)*jn + (j - j0)]
                 int lb = l0;
                 int jb = j0;
-                transformAll(plan, ln * jn, b, idx -> lb + idx / jn, idx -> jb + idx % jn, bRe, bIm);
+                transformAll(ln * jn, b, idx -> lb + idx / jn, idx -> jb + idx % jn, bRe, bIm);
                 for (int i0 = 0; i0 < iCount; i0 += iChunk) {
                     int in = Math.min(iChunk, iCount - i0);
                     // A(i, l) at aRe/aIm[(i - i0)*ln + (l - l0)]
                     int ib = i0;
-                    transformAll(plan, in * ln, a, idx -> ib + idx / ln, idx -> lb + idx % ln, aRe, aIm);
-                    multiplyAndInvert(plan, in, ln, jn, i0, j0, aRe, aIm, bRe, bIm, conjB, sink);
+                    transformAll(in * ln, a, idx -> ib + idx / ln, idx -> lb + idx % ln, aRe, aIm);
+                    multiplyAndInvert(pl, in, ln, jn, i0, j0, aRe, aIm, bRe, bIm, conjB, out);
                 }
             }
         }
     }
 
     /** Transforms signals {@code s(first(idx), second(idx))} for {@code idx < count} into {@code (re[idx], im[idx])}. */
-    private static void transformAll(RealFft2D plan, int count, Signals s, IntUnaryOperator first,
+    private static void transformAll(int count, Supplier<Transformer> s, IntUnaryOperator first,
                                      IntUnaryOperator second, float[][] re, float[][] im) {
+        parallelRanges(count, (from, to) -> {
+            Transformer t = s.get();
+            for (int idx = from; idx < to; idx++) {
+                t.spectrum(first.applyAsInt(idx), second.applyAsInt(idx), re[idx], im[idx]);
+            }
+        });
+    }
+
+    /**
+     * One thread's 2D transforms of {@code s}: placed by {@link Signals#place}, transformed by {@code plan}, or, for
+     * an upsampled family, on the small grid and {@linkplain #expand expanded}.
+     */
+    private static Transformer transformer(RealFft2D plan, Signals s) {
         int uh = s.upsampleH();
         int uw = s.upsampleW();
         RealFft2D tp = uh == 1 && uw == 1 ? plan : RealFft2D.of(plan.fh / uh, plan.fw / uw);
         Phases phases = tp == plan ? null : new Phases(plan, uh, uw);
-        parallelRanges(count, (from, to) -> {
-            float[] buf = new float[tp.fh * tp.fw];
-            int[] rows = new int[tp.fh];
-            RealFft2D.Work work = tp.newWork();
-            float[] sr = tp == plan ? null : new float[tp.planeSize];
-            float[] si = tp == plan ? null : new float[tp.planeSize];
-            int[] residue = new int[2];
-            for (int idx = from; idx < to; idx++) {
-                int a = first.applyAsInt(idx);
-                int b = second.applyAsInt(idx);
-                int n = s.place(a, b, buf, rows);
-                if (tp == plan) {
-                    plan.forward(buf, rows, n, re[idx], im[idx], work);
-                } else {
-                    tp.forward(buf, rows, n, sr, si, work);
-                    s.residue(a, b, residue);
-                    expand(plan, tp, sr, si, phases, residue[0], residue[1], re[idx], im[idx]);
-                }
+        float[] buf = new float[tp.fh * tp.fw];
+        int[] rows = new int[tp.fh];
+        RealFft2D.Work work = tp.newWork();
+        float[] sr = tp == plan ? null : new float[tp.planeSize];
+        float[] si = tp == plan ? null : new float[tp.planeSize];
+        int[] residue = new int[2];
+        return (a, b, re, im) -> {
+            int n = s.place(a, b, buf, rows);
+            if (tp == plan) {
+                plan.forward(buf, rows, n, re, im, work);
+            } else {
+                tp.forward(buf, rows, n, sr, si, work);
+                s.residue(a, b, residue);
+                expand(plan, tp, sr, si, phases, residue[0], residue[1], re, im);
             }
-        });
+        };
     }
 
     /** The twiddles {@code e^{-2 pi i r v / fh}} and {@code e^{-2 pi i r u / fw}} for every residue {@code r}. */
@@ -305,21 +354,13 @@ final class SpectralProduct {
         }
     }
 
-    private static void multiplyAndInvert(RealFft2D plan, int in, int ln, int jn, int i0, int j0,
+    private static void multiplyAndInvert(int p, int in, int ln, int jn, int i0, int j0,
                                           float[][] aRe, float[][] aIm, float[][] bRe, float[][] bIm,
-                                          boolean conjB, Sink sink) {
-        int p = plan.planeSize;
-        int dh = sink.decimationH();
-        int dw = sink.decimationW();
-        RealFft2D inv = dh == 1 && dw == 1 ? plan : RealFft2D.of(plan.fh / dh, plan.fw / dw);
+                                          boolean conjB, Supplier<Inverter> out) {
         parallelRanges(in * jn, (from, to) -> {
             float[] re = new float[p];
             float[] im = new float[p];
-            float[] zr = inv == plan ? re : new float[inv.planeSize];
-            float[] zi = inv == plan ? im : new float[inv.planeSize];
-            int[] rows = new int[inv.fh];
-            RealFft2D.Work work = inv.newWork();
-            float[] out = null;
+            Inverter inverter = out.get();
             for (int pair = from; pair < to; pair++) {
                 int ii = pair / jn;
                 int jj = pair % jn;
@@ -334,20 +375,40 @@ final class SpectralProduct {
                         mac(aRe[ai], aIm[ai], bRe[bi], bIm[bi], re, im, p);
                     }
                 }
-                int n = sink.rows(i0 + ii, j0 + jj, rows);
-                if (n == 0) {
-                    continue;
-                }
-                if (out == null || out.length < n * inv.fw) {
-                    out = new float[n * inv.fw];
-                }
-                if (inv != plan) {
-                    fold(plan, re, im, dh, dw, inv, zr, zi);
-                }
-                inv.inverse(zr, zi, rows, n, out, work);
-                sink.accept(i0 + ii, j0 + jj, out, inv.fw);
+                inverter.accept(i0 + ii, j0 + jj, re, im);
             }
         });
+    }
+
+    /**
+     * One thread's 2D inverse for {@code sink}: the rows it asks for, on the grid decimated by its
+     * {@linkplain Sink#decimationH decimation} (the spectrum {@linkplain #fold folded} first).
+     */
+    private static Inverter inverter(RealFft2D plan, Sink sink) {
+        int dh = sink.decimationH();
+        int dw = sink.decimationW();
+        RealFft2D inv = dh == 1 && dw == 1 ? plan : RealFft2D.of(plan.fh / dh, plan.fw / dw);
+        float[] zr = inv == plan ? null : new float[inv.planeSize];
+        float[] zi = inv == plan ? null : new float[inv.planeSize];
+        int[] rows = new int[inv.fh];
+        RealFft2D.Work work = inv.newWork();
+        float[][] out = {null};
+        return (i, j, re, im) -> {
+            int n = sink.rows(i, j, rows);
+            if (n == 0) {
+                return;
+            }
+            if (out[0] == null || out[0].length < n * inv.fw) {
+                out[0] = new float[n * inv.fw];
+            }
+            if (inv != plan) {
+                fold(plan, re, im, dh, dw, inv, zr, zi);
+                inv.inverse(zr, zi, rows, n, out[0], work);
+            } else {
+                inv.inverse(re, im, rows, n, out[0], work);
+            }
+            sink.accept(i, j, out[0], inv.fw);
+        };
     }
 
     /** {@code acc += a * b} over {@code p} complex values held as separate real and imaginary planes. */

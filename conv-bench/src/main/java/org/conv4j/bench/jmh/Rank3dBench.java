@@ -33,8 +33,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * trial {@code @Setup}.
  *
  * <p>Parameters: {@code layer} (a 3D name from {@link RankLayers}) and {@code backend} (default {@code naive} and
- * {@code im2col}, the 3D backends; a name that is not a backend implementing {@link Conv3dBackend} is skipped, and so is
- * naive above {@link SkipRule#NAIVE_MAX_FLOPS} per pass, with {@link SkippedCombination}).
+ * {@code im2col}, {@code fft}, the 3D backends; a name that is not a backend implementing {@link Conv3dBackend} is
+ * skipped, and so is naive above {@link SkipRule#NAIVE_MAX_FLOPS} per pass, with {@link SkippedCombination}).
  *
  * <p>Settings: 1 fork, 2 warm-up and 3 measured iterations of 2 s each (at least one call each).
  */
@@ -50,11 +50,12 @@ public class Rank3dBench {
      * A 3D layer's name ({@link RankLayers}); {@code unet3d-16-16x32x32} (the first default at twice the depth, about
      * a second per naive call) is there to be chosen with {@code -p}.
      */
-    @Param({"unet3d-16-8x32x32", "unet3d-down-16to32", "c3d-conv1-8x40x40"})
+    @Param({"unet3d-16-8x32x32", "unet3d-down-16to32", "c3d-conv1-8x40x40", "large3d-k7-4-32x32x32",
+        "large3d-k9-4-24x24x24"})
     public String layer;
 
     /** The name of a backend that runs 3D convolutions. */
-    @Param({"naive", "im2col"})
+    @Param({"naive", "im2col", "fft"})
     public String backend;
 
     private Conv3d.OnBackend conv;

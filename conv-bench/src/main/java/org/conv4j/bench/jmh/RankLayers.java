@@ -160,6 +160,12 @@ final class RankLayers {
                     Conv3dParams.builder().stride(2).padding(1).build()),
             new Layer3d("c3d-conv1-8x40x40", "C3D conv1 on a smaller clip: 3->64 at 8x40x40, 3x3x3, pad 1, batch 1",
                     1, 3, 8, 40, 40, 64, 3, same),
+            // Large kernels, where the FFT's cost barely grows with the kernel and direct methods' grows with its
+            // volume (343 and 729 taps): few channels, so that the naive reference stays within its limit.
+            new Layer3d("large3d-k7-4-32x32x32", "Large-kernel 3D conv: 4->4 at 32x32x32, 7x7x7, pad 3, batch 1",
+                    1, 4, 32, 32, 32, 4, 7, Conv3dParams.builder().padding(3).build()),
+            new Layer3d("large3d-k9-4-24x24x24", "Large-kernel 3D conv: 4->4 at 24x24x24, 9x9x9, pad 4, batch 1",
+                    1, 4, 24, 24, 24, 4, 9, Conv3dParams.builder().padding(4).build()),
         }) {
             m.put(l.name(), l);
         }

@@ -1,0 +1,344 @@
+package org.conv4j.fft;
+
+import org.conv4j.api.Conv3dGradients;
+import org.conv4j.api.Conv3dShape;
+import org.conv4j.api.ConvAxis;
+import org.conv4j.api.ConvPass;
+import org.conv4j.api.Tensor5D;
+
+import java.util.Arrays;
+import java.util.function.Supplier;
+
+/**
+ * The 3D passes of {@link FftBackend}: the three frequency-domain products of the 2D backend on volumes, with
+ * {@link RealFft3D} transforms, on heap NCDHW arrays (input {@code (N, C, D, H, W)}, weight
+ * {@code (K, C/groups, kD, kH, kW)}, output {@code (N, K, outD, outH, outW)}, element {@code (n, c, d, h, w)} at
+ * {@code (((n*C + c)*D + d)*H + h)*W + w}):
+ * <pre>
+ *   forward   Y[n,k]  = sum_{c in group}  X[n,c] * conj(W[k,c])     (correlation of x with w)
+ *   dL/dx     DX[n,c] = sum_{k in group}  U[n,k] * W[k,c]           (full convolution of dy with w)
+ *   dL/dw     DW[k,c] = sum_n             X[n,c] * conj(U[n,k])     (correlation of x with dy)
+ * </pre>
+ * {@code W} is the spectrum of the dilated kernel (tap {@code (a, i, j)} at {@code (a*dD, i*dH, j*dW)}), {@code U}
+ * of the output gradient placed at multiples of the stride. The forward pass computes the stride-1 correlation and
+ * reads every {@code s}-th position; every axis is one tile of {@link FftPlanner#plan3d}, placed and read through
+ * its {@link AxisTiling} (so padding costs no transform length beyond the larger side's padding). Each product runs
+ * on {@link SpectralProduct}'s engine (channel sums per frequency, chunks within the workspace, parallel over
+ * images and channels), then {@link StructuralZeros} and {@link NonFinite} make padding-only and non-finite
+ * elements exact, and the operands are scaled by powers of two as in 2D ({@link FftBackend.Scaling}).
+ */
+final class Fft3d {
+
+    private Fft3d() {
+    }
+
+    /**
+     * The positions of one box of a signal along one axis: source index {@code q} in {@code [from, to]} goes to
+     * buffer index {@code q*step + offset}, which lies in {@code [0, f)} (checked when the span is made: the
+     * single-tile rule of {@link AxisTiling} guarantees it, so a violation is a planning error, not an input one).
+     */
+    private record Span(int from, int to, int step, int offset) {
+
+        static Span of(int from, int to, int step, int offset, int f) {
+            if (from <= to && ((long) from * step + offset < 0 || (long) to * step + offset >= f)) {
+                throw new IllegalStateException("fft 3D: positions " + from + ".." + to + " (step " + step
+                        + ", offset " + offset + ") outside a transform of length " + f);
+            }
+            return new Span(from, to, step, offset);
+        }
+
+        /** The data positions tile 0 of {@code t} reads (multiples of {@code step}), at {@code x - lo}. */
+        static Span data(AxisTiling t, int step) {
+            long first = t.dataFirst(0);
+            long last = t.dataLast(0);
+            if (first > last) {
+                return new Span(0, -1, step, 0);
+            }
+            return of((int) (first / step), (int) (last / step), step, (int) -t.lo(0), t.f);
+        }
+
+        /** {@code [0, count)} at {@code q*step}, in a transform of length {@code f}. */
+        static Span all(int count, int step, int f) {
+            return of(0, count - 1, step, 0, f);
+        }
+
+        int count() {
+            return Math.max(0, to - from + 1);
+        }
+
+        int at(int q) {
+            return q * step + offset;
+        }
+    }
+
+    /** One signal: the volume at {@code src[base ..]} of source sizes {@code (., sh, sw)}. */
+    @FunctionalInterface
+    private interface Volume {
+        int base(int a, int b);
+    }
+
+    /**
+     * One thread's transformer of the signals {@code (a, b)}: the box {@code d x h x w} of the volume at
+     * {@code src[volume.base(a, b) ..]} (row length {@code sw}, {@code sh} rows per slice), scaled, non-finite
+     * values as 0 ({@code clean}: there are none).
+     */
+    private static Supplier<SpectralProduct.Transformer> transformer(RealFft3D fft, float[] src, Volume volume,
+                                                                     int sh, int sw, Span d, Span h, Span w,
+                                                                     float scale, boolean clean) {
+        int[] slices = new int[d.count()];
+        int[] rows = new int[h.count()];
+        for (int q = d.from; q <= d.to; q++) {
+            slices[q - d.from] = d.at(q);
+        }
+        for (int q = h.from; q <= h.to; q++) {
+            rows[q - h.from] = h.at(q);
+        }
+        boolean empty = w.count() == 0;
+        int fh = fft.fh;
+        int fw = fft.fw;
+        return () -> {
+            float[] buf = new float[Math.toIntExact((long) fft.fd * fh * fw)];
+            RealFft3D.Work work = fft.newWork();
+            return (a, b, re, im) -> {
+                int base = volume.base(a, b);
+                for (int qd = d.from; qd <= d.to && !empty; qd++) {
+                    int z = d.at(qd);
+                    for (int qh = h.from; qh <= h.to; qh++) {
+                        int row = (z * fh + h.at(qh)) * fw;
+                        Arrays.fill(buf, row, row + fw, 0f);
+                        int s = base + (qd * sh + qh) * sw;
+                        for (int qw = w.from; qw <= w.to; qw++) {
+                            float v = src[s + qw];
+                            buf[row + w.at(qw)] = clean || Float.isFinite(v) ? v * scale : 0f;
+                        }
+                    }
+                }
+                fft.forward(buf, slices, empty ? 0 : slices.length, rows, rows.length, re, im, work);
+            };
+        };
+    }
+
+    /**
+     * One thread's inverter: result {@code (i, j)} read at the circular positions {@code d x h x w} and added,
+     * times {@code factor}, to the contiguous volume {@code dst[volume.base(i, j) ..]} of sizes
+     * {@code (d.length, h.length, w.length)}.
+     */
+    private static Supplier<SpectralProduct.Inverter> inverter(RealFft3D fft, int[] d, int[] h, int[] w,
+                                                               double factor, float[] dst, Volume volume) {
+        int fw = fft.fw;
+        return () -> {
+            float[] out = new float[Math.toIntExact((long) d.length * h.length * fw)];
+            RealFft3D.Work work = fft.newWork();
+            return (i, j, re, im) -> {
+                if (d.length == 0 || h.length == 0 || w.length == 0) {
+                    return;
+                }
+                fft.inverse(re, im, d, d.length, h, h.length, out, work);
+                int base = volume.base(i, j);
+                for (int a = 0; a < d.length; a++) {
+                    for (int b = 0; b < h.length; b++) {
+                        int src = (a * h.length + b) * fw;
+                        int to = base + (a * h.length + b) * w.length;
+                        for (int c = 0; c < w.length; c++) {
+                            dst[to + c] += (float) (out[src + w[c]] * factor);
+                        }
+                    }
+                }
+            };
+        };
+    }
+
+    /** The circular output positions of tile 0 of {@code t}, one per output. */
+    private static int[] outputs(AxisTiling t) {
+        int[] r = new int[t.outCount];
+        for (int o = 0; o < r.length; o++) {
+            r[o] = t.outputIndex(0, o);
+        }
+        return r;
+    }
+
+    /** The positions {@code t*dilation} of the kernel taps. */
+    private static int[] taps(ConvAxis a) {
+        int[] r = new int[a.kernel()];
+        for (int t = 0; t < r.length; t++) {
+            r[t] = t * a.dilation();
+        }
+        return r;
+    }
+
+    private static Span kernelSpan(ConvAxis a, AxisTiling t) {
+        return Span.all(a.kernel(), a.dilation(), t.f);
+    }
+
+    private static int volume(ConvAxis d, ConvAxis h, ConvAxis w, java.util.function.ToIntFunction<ConvAxis> size) {
+        return size.applyAsInt(d) * size.applyAsInt(h) * size.applyAsInt(w);
+    }
+
+    // ------------------------------------------------------------------------------------------ passes
+
+    static Tensor5D forward(Conv3dShape s, FftPlanner.Plan3d plan, Tensor5D input, Tensor5D weight, float[] bias,
+                            long workspaceBytes) {
+        Tensor5D output = s.newOutput();
+        float[] x = input.data();
+        float[] w = weight.data();
+        float[] y = output.data();
+        ConvAxis ad = s.depth();
+        ConvAxis ah = s.rows();
+        ConvAxis aw = s.cols();
+        int outVolume = volume(ad, ah, aw, ConvAxis::out);
+        int inVolume = volume(ad, ah, aw, ConvAxis::in);
+        int kVolume = volume(ad, ah, aw, ConvAxis::kernel);
+        if (bias != null) {
+            for (int p = 0; p < s.batch() * s.outChannels(); p++) {
+                Arrays.fill(y, p * outVolume, (p + 1) * outVolume, bias[p % s.outChannels()]);
+            }
+        }
+        RealFft3D fft = plan.fft();
+        boolean xClean = !NonFinite.any(x);
+        FftBackend.Scaling scaling = FftBackend.Scaling.of(x, w);
+        int c = s.inChannels();
+        int k = s.outChannels();
+        int cg = s.inChannelsPerGroup();
+        int kg = s.outChannelsPerGroup();
+        int[] od = outputs(plan.d());
+        int[] oh = outputs(plan.h());
+        int[] ow = outputs(plan.w());
+        for (int g = 0; g < s.params().groups(); g++) {
+            int group = g;
+            // A(n, l): input channel g*Cg + l of image n; B(l, j): kernel (g*Kg + j, l); out(n, j): y[n, g*Kg + j]
+            Supplier<SpectralProduct.Transformer> a = transformer(fft, x,
+                    (n, l) -> (n * c + group * cg + l) * inVolume, ah.in(), aw.in(),
+                    Span.data(plan.d(), 1), Span.data(plan.h(), 1), Span.data(plan.w(), 1), scaling.first(), xClean);
+            Supplier<SpectralProduct.Transformer> b = transformer(fft, w,
+                    (l, j) -> ((group * kg + j) * cg + l) * kVolume, ah.kernel(), aw.kernel(),
+                    kernelSpan(ad, plan.d()), kernelSpan(ah, plan.h()), kernelSpan(aw, plan.w()), scaling.second(),
+                    false);
+            Supplier<SpectralProduct.Inverter> out = inverter(fft, od, oh, ow, scaling.factor(), y,
+                    (n, j) -> (n * k + group * kg + j) * outVolume);
+            SpectralProduct.run(fft.planeSize, s.batch(), cg, kg, a, b, true, out, workspaceBytes);
+        }
+        StructuralZeros.forward(s, bias, y);
+        if (!xClean || NonFinite.any(w)) {
+            NonFinite.forward(s, x, w, y);
+        }
+        return output;
+    }
+
+    static Conv3dGradients backward(Conv3dShape s, FftPlanner.Plan3d inputPlan, FftPlanner.Plan3d weightPlan,
+                                    Tensor5D input, Tensor5D weight, Tensor5D gradOutput, long workspaceBytes) {
+        Tensor5D dx = s.newInput();
+        Tensor5D dw = s.newWeight();
+        inputGradient(s, inputPlan, weight.data(), gradOutput.data(), dx.data(), workspaceBytes);
+        weightGradient(s, weightPlan, input.data(), gradOutput.data(), dw.data(), workspaceBytes);
+        return new Conv3dGradients(dx, dw, biasGradient(s, gradOutput.data()));
+    }
+
+    /** {@code dL/db[k] = sum_{n, positions} dy[n, k, ...]}, in double. */
+    private static float[] biasGradient(Conv3dShape s, float[] dy) {
+        int k = s.outChannels();
+        int vol = volume(s.depth(), s.rows(), s.cols(), ConvAxis::out);
+        double[] sum = new double[k];
+        for (int n = 0; n < s.batch(); n++) {
+            for (int f = 0; f < k; f++) {
+                int base = (n * k + f) * vol;
+                double acc = 0;
+                for (int e = 0; e < vol; e++) {
+                    acc += dy[base + e];
+                }
+                sum[f] += acc;
+            }
+        }
+        float[] db = new float[k];
+        for (int f = 0; f < k; f++) {
+            db[f] = (float) sum[f];
+        }
+        return db;
+    }
+
+    /** dx: per group, {@code DX[n,c] = sum_k U[n,k] * W[k,c]}, read at the input positions. */
+    private static void inputGradient(Conv3dShape s, FftPlanner.Plan3d plan, float[] w, float[] dy, float[] dx,
+                                      long workspaceBytes) {
+        ConvAxis ad = s.depth();
+        ConvAxis ah = s.rows();
+        ConvAxis aw = s.cols();
+        int outVolume = volume(ad, ah, aw, ConvAxis::out);
+        int inVolume = volume(ad, ah, aw, ConvAxis::in);
+        int kVolume = volume(ad, ah, aw, ConvAxis::kernel);
+        RealFft3D fft = plan.fft();
+        FftBackend.Scaling scaling = FftBackend.Scaling.of(dy, w);
+        int c = s.inChannels();
+        int k = s.outChannels();
+        int cg = s.inChannelsPerGroup();
+        int kg = s.outChannelsPerGroup();
+        int[] id = outputs(plan.d());
+        int[] ih = outputs(plan.h());
+        int[] iw = outputs(plan.w());
+        for (int g = 0; g < s.params().groups(); g++) {
+            int group = g;
+            // A(n, l): gradient of filter g*Kg + l, element o at data position o*s; B(l, j): kernel (g*Kg + l, j)
+            Supplier<SpectralProduct.Transformer> a = transformer(fft, dy,
+                    (n, l) -> (n * k + group * kg + l) * outVolume, ah.out(), aw.out(),
+                    Span.data(plan.d(), ad.stride()), Span.data(plan.h(), ah.stride()),
+                    Span.data(plan.w(), aw.stride()), scaling.first(), false);
+            Supplier<SpectralProduct.Transformer> b = transformer(fft, w,
+                    (l, j) -> ((group * kg + l) * cg + j) * kVolume, ah.kernel(), aw.kernel(),
+                    kernelSpan(ad, plan.d()), kernelSpan(ah, plan.h()), kernelSpan(aw, plan.w()), scaling.second(),
+                    false);
+            Supplier<SpectralProduct.Inverter> out = inverter(fft, id, ih, iw, scaling.factor(), dx,
+                    (n, j) -> (n * c + group * cg + j) * inVolume);
+            SpectralProduct.run(fft.planeSize, s.batch(), kg, cg, a, b, false, out, workspaceBytes);
+        }
+        StructuralZeros.inputGradient(s, dx);
+        if (NonFinite.any(dy) || NonFinite.any(w)) {
+            NonFinite.inputGradient(s, w, dy, dx);
+        }
+    }
+
+    /** dw: per group, {@code DW[k,c] = sum_n X[n,c] * conj(U[n,k])}, read at the kernel taps. */
+    private static void weightGradient(Conv3dShape s, FftPlanner.Plan3d plan, float[] x, float[] dy, float[] dw,
+                                       long workspaceBytes) {
+        ConvAxis ad = s.depth();
+        ConvAxis ah = s.rows();
+        ConvAxis aw = s.cols();
+        int outVolume = volume(ad, ah, aw, ConvAxis::out);
+        int inVolume = volume(ad, ah, aw, ConvAxis::in);
+        int kVolume = volume(ad, ah, aw, ConvAxis::kernel);
+        RealFft3D fft = plan.fft();
+        boolean xClean = !NonFinite.any(x);
+        FftBackend.Scaling scaling = FftBackend.Scaling.of(x, dy);
+        int c = s.inChannels();
+        int k = s.outChannels();
+        int cg = s.inChannelsPerGroup();
+        int kg = s.outChannelsPerGroup();
+        for (int g = 0; g < s.params().groups(); g++) {
+            int group = g;
+            // A(i, n): input channel g*Cg + i of image n; B(n, j): gradient of filter g*Kg + j, output o at o*s
+            Supplier<SpectralProduct.Transformer> a = transformer(fft, x,
+                    (i, n) -> (n * c + group * cg + i) * inVolume, ah.in(), aw.in(),
+                    Span.data(plan.d(), 1), Span.data(plan.h(), 1), Span.data(plan.w(), 1), scaling.first(), xClean);
+            Supplier<SpectralProduct.Transformer> b = transformer(fft, dy,
+                    (n, j) -> (n * k + group * kg + j) * outVolume, ah.out(), aw.out(),
+                    Span.all(ad.out(), ad.stride(), plan.d().f), Span.all(ah.out(), ah.stride(), plan.h().f),
+                    Span.all(aw.out(), aw.stride(), plan.w().f), scaling.second(), false);
+            // out(i, j): dw[g*Kg + j, i], tap t at circular position t*dilation
+            Supplier<SpectralProduct.Inverter> out = inverter(fft, taps(ad), taps(ah), taps(aw), scaling.factor(),
+                    dw, (i, j) -> ((group * kg + j) * cg + i) * kVolume);
+            SpectralProduct.run(fft.planeSize, cg, s.batch(), kg, a, b, true, out, workspaceBytes);
+        }
+        StructuralZeros.weightGradient(s, dw);
+        if (NonFinite.any(dy) || !xClean) {
+            NonFinite.weightGradient(s, x, dy, dw);
+        }
+    }
+
+    /** Bytes of one spectrum of {@code plan} (two planes of floats). */
+    static long spectrumBytes(FftPlanner.Plan3d plan) {
+        return 8 * plan.planeSize();
+    }
+
+    /** The products a pass runs: the forward one, or the two gradients. */
+    static ConvPass[] products(ConvPass pass) {
+        return pass == ConvPass.FORWARD ? new ConvPass[] {ConvPass.FORWARD}
+                : new ConvPass[] {ConvPass.INPUT_GRADIENT, ConvPass.WEIGHT_GRADIENT};
+    }
+}
