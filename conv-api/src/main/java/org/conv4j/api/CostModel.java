@@ -19,6 +19,9 @@ package org.conv4j.api;
  * the same product for dL/dw and its transpose for dL/dx. The constants are data: a {@link CostProfile} gives
  * them per named model, and {@code java -jar conv-bench.jar fit} fits them to measured times; the model is pure
  * arithmetic on the shape, a few nanoseconds to evaluate.
+ *
+ * <p>A 3D layer ({@link #nanos(Conv3dShape, ConvPass)}) is the same product with the depth as one more spatial
+ * axis: {@code k = C/groups * kD * kH * kW}, {@code n = N * outD * outH * outW}.
  */
 public final class CostModel {
 
@@ -79,16 +82,41 @@ public final class CostModel {
      * @return the time in nanoseconds
      */
     public double nanos(ConvShape s, ConvPass pass) {
-        double m = s.outChannelsPerGroup();
-        double k = s.patchSize();
-        double n = (double) s.batch() * s.outPlane();
-        double macs = s.macs();
         boolean identity = s.kernelH() == 1 && s.kernelW() == 1 && !s.params().isStrided()
                 && !s.params().isPadded() && !s.params().isDilated();
-        double lowered = skipsIdentityLowering && identity ? 0 : s.groups() * k * n;
+        return nanos(s.groups(), s.outChannelsPerGroup(), s.patchSize(), (double) s.batch() * s.outPlane(), s.macs(),
+                (double) s.batch() * s.inChannels() * s.inPlane(), (double) s.batch() * s.outChannels() * s.outPlane(),
+                identity, pass);
+    }
+
+    /**
+     * The modelled time of one call of a 3D layer, in ns: the formula of the class comment with the depth as one
+     * more spatial axis.
+     *
+     * @param s the validated geometry
+     * @param pass the pass
+     * @return the time in nanoseconds
+     */
+    public double nanos(Conv3dShape s, ConvPass pass) {
+        ConvAxis d = s.depth();
+        ConvAxis r = s.rows();
+        ConvAxis c = s.cols();
+        boolean identity = true;
+        for (ConvAxis a : new ConvAxis[] {d, r, c}) {
+            identity &= a.kernel() == 1 && a.stride() == 1 && a.padBefore() == 0 && a.padAfter() == 0
+                    && a.dilation() == 1;
+        }
+        double outVolume = (double) d.out() * r.out() * c.out();
+        double inVolume = (double) d.in() * r.in() * c.in();
+        double k = (double) s.inChannelsPerGroup() * d.kernel() * r.kernel() * c.kernel();
+        return nanos(s.params().groups(), s.outChannelsPerGroup(), k, s.batch() * outVolume, s.macs(),
+                s.batch() * s.inChannels() * inVolume, s.batch() * s.outChannels() * outVolume, identity, pass);
+    }
+
+    private double nanos(int groups, double m, double k, double n, double macs, double x, double y, boolean identity,
+                         ConvPass pass) {
+        double lowered = skipsIdentityLowering && identity ? 0 : groups * k * n;
         double forwardGemm = macs / (macsPerNs * efficiency(m, k, n));
-        double x = (double) s.batch() * s.inChannels() * s.inPlane();
-        double y = (double) s.batch() * s.outChannels() * s.outPlane();
         if (pass == ConvPass.FORWARD) {
             return fixedNs + copyNsPerFloat * lowered + stagingNsPerFloat * (x + y) + forwardGemm;
         }
