@@ -237,26 +237,35 @@ public final class OnednnBackend extends AbstractConvBackend {
         if (SingleColumn.affects(s)) {
             return forwardInto(SingleColumn.input(s, input), weight, bias, SingleColumn.params(s), output);
         }
-        boolean hasBias = bias != null;
-        WorkspaceBudget.Planned<Integer> granted = BudgetedParts.acquire(this, s, ConvPass.FORWARD, hasBias);
+        forwardParts(Geometry.of(s, s.batch(), bias != null), input.data(), weight.data(), bias, output.data());
+        PaddedTaps.forward(s, weight.data(), output.data());
+        return output;
+    }
+
+    /**
+     * The forward pass of the call of geometry {@code whole} (2D or 3D, the whole batch) on heap arrays in the
+     * plain channels-first layout, in parts of whole images that fit the workspace limit and the budget's grant
+     * ({@link BudgetedParts}); {@code b} is null without bias. oneDNN skips padded taps: the caller repairs
+     * non-finite weights ({@link PaddedTaps#forward}).
+     */
+    private void forwardParts(Geometry whole, float[] x, float[] w, float[] b, float[] y) {
+        WorkspaceBudget.Planned<Integer> granted = BudgetedParts.acquire(this, whole, ConvPass.FORWARD);
         int part = granted.plan();
         Context ctx = contexts.acquire(granted.grant());
         try {
             ForwardPlan loaded = null;
-            for (int first = 0; first < s.batch(); first += part) {
-                ForwardPlan plan = forwardPlan(Geometry.of(s, Math.min(part, s.batch() - first), hasBias));
+            for (int first = 0; first < whole.batch(); first += part) {
+                ForwardPlan plan = forwardPlan(whole.withBatch(Math.min(part, whole.batch() - first)));
                 reserve(ctx, plan.slotBytes, granted.grant());
                 if (plan != loaded) {
-                    plan.loadWeights(ctx, weight.data(), bias);
+                    plan.loadWeights(ctx, w, b);
                     loaded = plan;
                 }
-                plan.run(ctx, input.data(), output.data(), first);
+                plan.run(ctx, x, y, first);
             }
         } finally {
             contexts.release(ctx, granted.grant());
         }
-        PaddedTaps.forward(s, weight.data(), output.data());
-        return output;
     }
 
     /**
@@ -269,7 +278,8 @@ public final class OnednnBackend extends AbstractConvBackend {
         boolean hasBias = bias != null;
         MemoryLayout layout = input.layout();
         try (Tensor4D.Pin in = input.pin(); Tensor4D.Pin out = output.pin()) {
-            WorkspaceBudget.Planned<Integer> granted = BudgetedParts.acquire(this, s, ConvPass.FORWARD, hasBias);
+            WorkspaceBudget.Planned<Integer> granted = BudgetedParts.acquire(this, Geometry.of(s, s.batch(), hasBias),
+                    ConvPass.FORWARD);
             int part = granted.plan();
             Context ctx = contexts.acquire(granted.grant());
             try {
@@ -345,16 +355,22 @@ public final class OnednnBackend extends AbstractConvBackend {
      */
     private void backward(ConvShape s, ConvPass pass, float[] x, float[] w, float[] dy, float[] dx, float[] dw,
                           float[] db) {
-        boolean bias = db != null;
-        WorkspaceBudget.Planned<Integer> granted = BudgetedParts.acquire(this, s, pass, bias);
+        backward(Geometry.of(s, s.batch(), db != null), pass, x, w, dy, dx, dw, db);
+    }
+
+    /** {@link #backward(ConvShape, ConvPass, float[], float[], float[], float[], float[], float[])} of the call of
+     * geometry {@code whole} (2D or 3D, the whole batch). */
+    private void backward(Geometry whole, ConvPass pass, float[] x, float[] w, float[] dy, float[] dx, float[] dw,
+                          float[] db) {
+        WorkspaceBudget.Planned<Integer> granted = BudgetedParts.acquire(this, whole, pass);
         int part = granted.plan();
         Context ctx = contexts.acquire(granted.grant());
         try {
-            float[] partDw = part < s.batch() && dw != null ? new float[dw.length] : null;
-            float[] partDb = part < s.batch() && bias ? new float[db.length] : null;
+            float[] partDw = part < whole.batch() && dw != null ? new float[dw.length] : null;
+            float[] partDb = part < whole.batch() && db != null ? new float[db.length] : null;
             BackwardPlan loaded = null;
-            for (int first = 0; first < s.batch(); first += part) {
-                BackwardPlan plan = backwardPlan(pass, Geometry.of(s, Math.min(part, s.batch() - first), bias));
+            for (int first = 0; first < whole.batch(); first += part) {
+                BackwardPlan plan = backwardPlan(pass, whole.withBatch(Math.min(part, whole.batch() - first)));
                 reserve(ctx, plan.slotBytes, granted.grant());
                 if (plan != loaded && plan.readsWeights()) {
                     plan.loadWeights(ctx, w);
@@ -427,7 +443,7 @@ public final class OnednnBackend extends AbstractConvBackend {
         return (BackwardPlan) PLANS.get(new Key(pass, g), k -> new BackwardPlan(k.geometry(), k.pass()));
     }
 
-    private static long workspaceBytes(ConvPass pass, Geometry g) {
+    static long workspaceBytes(ConvPass pass, Geometry g) {
         return pass == ConvPass.FORWARD ? forwardPlan(g).workspaceBytes : backwardPlan(pass, g).workspaceBytes;
     }
 
@@ -438,16 +454,20 @@ public final class OnednnBackend extends AbstractConvBackend {
      * Remembered per geometry.
      */
     int imagesPerPart(ConvShape s, ConvPass pass, boolean bias) {
-        Geometry whole = Geometry.of(s, s.batch(), bias);
+        return imagesPerPart(Geometry.of(s, s.batch(), bias), pass);
+    }
+
+    /** {@link #imagesPerPart(ConvShape, ConvPass, boolean)} of the call of geometry {@code whole} (2D or 3D). */
+    int imagesPerPart(Geometry whole, ConvPass pass) {
         return partSizes.get(new Key(pass, whole), key -> {
             if (workspaceBytes(pass, whole) <= workspaceBytes) {
-                return s.batch();
+                return whole.batch();
             }
             int fits = 1;
-            int tooLarge = s.batch();
+            int tooLarge = whole.batch();
             while (tooLarge - fits > 1) {
                 int mid = (fits + tooLarge) >>> 1;
-                if (workspaceBytes(pass, Geometry.of(s, mid, bias)) <= workspaceBytes) {
+                if (workspaceBytes(pass, whole.withBatch(mid)) <= workspaceBytes) {
                     fits = mid;
                 } else {
                     tooLarge = mid;
