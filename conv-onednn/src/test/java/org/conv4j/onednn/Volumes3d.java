@@ -16,7 +16,8 @@ import java.util.List;
  * 3D layers run on {@code onednn} ({@link OnednnBackend#forward3d}, {@link OnednnBackend#backward3d}, through
  * {@link Conv3d#on}) and compared with {@code naive}, forward and backward: strides, six-sided asymmetric padding,
  * dilation, groups, odd and prime sizes, 1x1x1 kernels, a kernel the size of the input, batches, NaN and infinities
- * in the input, the weights and {@code dL/dy} on padded layers, and the facade's NDHWC and native operands. A child
+ * in the input, the weights and {@code dL/dy} on padded layers, the facade's NDHWC and native operands, and calls
+ * from several threads at once. A child
  * JVM's main ({@link Volumes3dTest}), since a native fault would kill the JVM; exits 1 with the failures printed.
  */
 public final class Volumes3d {
@@ -96,6 +97,7 @@ public final class Volumes3d {
             w.set(l.k() - 1, l.c() / l.p().groups() - 1, l.kd() - 1, l.kh() / 2, l.kw() - 1, Float.NaN);
             checks += compare(onednn, naive, l, l.input(6), w, "non-finite weights", failures);
         }
+        checks += concurrently(onednn, failures);
         System.out.println(checks + " comparisons, " + failures.size() + " failures");
         failures.forEach(System.out::println);
         System.exit(failures.isEmpty() ? 0 : 1);
@@ -141,6 +143,57 @@ public final class Volumes3d {
         }
         return 9;
     }
+
+    /**
+     * Forward and backward of several layers from {@value #THREADS} threads at once, each call compared with the
+     * same call made alone before: the plans are shared, every call has its own context. Returns the comparisons.
+     */
+    private static int concurrently(ConvBackend onednn, List<String> failures) {
+        List<Layer> layers = LAYERS.subList(0, 6);
+        List<Tensor5D> forward = new ArrayList<>();
+        List<Conv3dGradients> backward = new ArrayList<>();
+        List<Tensor5D> gradOutputs = new ArrayList<>();
+        Conv3d.OnBackend conv = Conv3d.on(onednn);
+        for (Layer l : layers) {
+            Tensor5D y = conv.forward(l.input(1), l.weight(2), l.biasValues(), l.p());
+            forward.add(y);
+            Tensor5D dy = Tensor5D.random(9, y.n(), y.c(), y.d(), y.h(), y.w());
+            gradOutputs.add(dy);
+            backward.add(conv.backward(l.input(1), l.weight(2), dy, l.p()));
+        }
+        List<String> found = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < THREADS; t++) {
+            int first = t;
+            threads.add(new Thread(() -> {
+                for (int round = 0; round < 4 * layers.size(); round++) {
+                    int i = (first + round) % layers.size();
+                    Layer l = layers.get(i);
+                    String name = "concurrent " + l.label();
+                    agree(name + ", forward", forward.get(i),
+                            conv.forward(l.input(1), l.weight(2), l.biasValues(), l.p()), found);
+                    Conv3dGradients g = conv.backward(l.input(1), l.weight(2), gradOutputs.get(i), l.p());
+                    agree(name + ", dL/dx", backward.get(i).input(), g.input(), found);
+                    agree(name + ", dL/dw", backward.get(i).weight(), g.weight(), found);
+                    count.addAndGet(3);
+                }
+            }));
+        }
+        threads.forEach(Thread::start);
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                found.add("interrupted");
+            }
+        }
+        failures.addAll(found);
+        return count.get();
+    }
+
+    private static final int THREADS = 6;
 
     /**
      * Records a failure unless {@code actual} has the same non-finite values as {@code expected} where it has them

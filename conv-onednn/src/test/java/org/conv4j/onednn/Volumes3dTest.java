@@ -23,6 +23,15 @@ class Volumes3dTest {
                 .run());
     }
 
+    @Test
+    void randomLayersAgreeWithTheReferenceOrAreDeclined() throws Exception {
+        String seed = System.getProperty("conv4j.fuzz3d.seed", "3000");
+        String count = System.getProperty("conv4j.fuzz3d.count", "300");
+        String out = ChildJvm.of(Fuzz3d.class, seed, count).jvmOptions("-XX:ErrorFile=/dev/null").timeoutSeconds(600)
+                .run();
+        System.out.println(out.substring(out.lastIndexOf("layers=")));
+    }
+
     private static Conv3dShape shape(int d, int h, int w, int kd, int kh, int kw, Conv3dParams p) {
         return Conv3dShape.forward(Tensor5D.zeros(1, 2, d, h, w), Tensor5D.zeros(3, 2 / p.groups(), kd, kh, kw), null,
                 p);
