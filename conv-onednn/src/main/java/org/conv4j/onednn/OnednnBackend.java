@@ -211,8 +211,8 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
      *   <li>a single output column with a column stride above 1: the "os blocking" of {@code brgemm} reads wrong
      *       input columns there in 2D ({@link SingleColumn}); 3D is declined whatever its other strides;</li>
      *   <li>absurd extents: an axis whose padded size or dilated kernel exceeds {@value #MAX_3D_EXTENT}, or an image
-     *       of the input or the output, or the weights, above {@value #MAX_3D_EXTENT} floats (2 GiB, the most a
-     *       kernel's 32-bit byte offsets can address).</li>
+     *       of the input or the output, or the weights, above {@value #MAX_3D_EXTENT} floats (2 GiB): oneDNN's
+     *       kernels were never run on such sizes here, so they are left to the plain-Java backends.</li>
      * </ul>
      */
     @Override
@@ -234,7 +234,7 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
                 && taps * shape.inChannelsPerGroup() * shape.outChannels() <= MAX_3D_EXTENT;
     }
 
-    /** The largest extent or per-image float count of a 3D layer {@link #supports3d} accepts: 2^29. */
+    /** The largest extent or per-image float count of a 3D layer {@link #supports3d} accepts ({@code 2^29 - 1}). */
     static final long MAX_3D_EXTENT = NativeBuffer.MAX_VIEW_FLOATS;
 
     /**
