@@ -208,8 +208,8 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
      *   <li>layers where some output's window lies wholly in the padding along an axis ({@link
      *       ConvAxis#hasPaddingOnlyOutputs}): oneDNN 3.11's {@code brgemm} forward kernels call an output kernel they
      *       never generated there (the JVM dies), the reason 2D pads such layers explicitly ({@link #padsExplicitly});</li>
-     *   <li>a single output column with a column stride above 1: the "os blocking" of {@code brgemm} reads wrong
-     *       input columns there in 2D ({@link SingleColumn}); 3D is declined whatever its other strides;</li>
+     *   <li>a single output column with a column stride above 1 whose narrowed input ({@link SingleColumn}, which
+     *       {@link #forward3d} computes such layers on) would exceed {@value #MAX_3D_EXTENT} floats per image;</li>
      *   <li>absurd extents: an axis whose padded size or dilated kernel exceeds {@value #MAX_3D_EXTENT}, or an image
      *       of the input or the output, or the weights, above {@value #MAX_3D_EXTENT} floats (2 GiB): oneDNN's
      *       kernels were never run on such sizes here, so they are left to the plain-Java backends.</li>
@@ -224,10 +224,11 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
                 return false;
             }
         }
-        if (shape.cols().out() == 1 && shape.cols().stride() > 1) {
+        long inPlane = (long) shape.depth().in() * shape.rows().in();
+        if (SingleColumn.affects(shape) && inPlane * shape.cols().dilatedKernel() * shape.inChannels() > MAX_3D_EXTENT) {
             return false;
         }
-        long inVolume = (long) shape.depth().in() * shape.rows().in() * shape.cols().in();
+        long inVolume = inPlane * shape.cols().in();
         long outVolume = (long) shape.depth().out() * shape.rows().out() * shape.cols().out();
         long taps = (long) shape.depth().kernel() * shape.rows().kernel() * shape.cols().kernel();
         return inVolume * shape.inChannels() <= MAX_3D_EXTENT && outVolume * shape.outChannels() <= MAX_3D_EXTENT
@@ -250,13 +251,19 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
 
     /**
      * oneDNN's forward primitive on the heap NCDHW operands, with bias if given, in batch parts as 2D; then
-     * {@link PaddedTaps#forward} puts back the NaN of non-finite weights on padded taps.
+     * {@link PaddedTaps#forward} puts back the NaN of non-finite weights on padded taps. A layer with one output
+     * column and a column stride above 1 is computed on the columns that column reads, with column stride 1
+     * ({@link SingleColumn}): oneDNN's forward kernels read the wrong columns there.
      *
      * @throws UnsupportedOperationException for a layer {@link #supports3d} declines
      */
     @Override
     public Tensor5D forward3d(Conv3dShape s, Tensor5D input, Tensor5D weight, float[] bias) {
         requireSupported3d(s, ConvPass.FORWARD);
+        if (SingleColumn.affects(s)) {
+            Tensor5D narrow = SingleColumn.input(s, input);
+            return forward3d(Conv3dShape.forward(narrow, weight, bias, SingleColumn.params(s)), narrow, weight, bias);
+        }
         Tensor5D y = s.newOutput();
         forwardParts(Geometry.of(s, s.batch(), bias != null), input.data(), weight.data(), bias, y.data());
         PaddedTaps.forward(s, weight.data(), y.data());
