@@ -6,6 +6,7 @@ import org.conv4j.api.Conv3dParams;
 import org.conv4j.api.Conv3dShape;
 import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvPass;
+import org.conv4j.api.PaddingMode;
 import org.conv4j.api.Tensor5D;
 import org.conv4j.naive.NaiveBackend;
 
@@ -15,7 +16,8 @@ import java.util.List;
 /**
  * 3D layers run on {@code onednn} ({@link OnednnBackend#forward3d}, {@link OnednnBackend#backward3d}, through
  * {@link Conv3d#on}) and compared with {@code naive}, forward and backward: strides, six-sided asymmetric padding,
- * dilation, groups, odd and prime sizes, 1x1x1 kernels, a kernel the size of the input, batches, NaN and infinities
+ * dilation, groups, odd and prime sizes, 1x1x1 kernels, a kernel the size of the input, batches, the copying
+ * padding modes, NaN and infinities
  * in the input, the weights and {@code dL/dy} on padded layers, the facade's NDHWC and native operands, and calls
  * from several threads at once. A child
  * JVM's main ({@link Volumes3dTest}), since a native fault would kill the JVM; exits 1 with the failures printed.
@@ -68,7 +70,11 @@ public final class Volumes3d {
             new Layer("batch 3, stride 2, pad 1", 3, 4, 8, 8, 8, 8, 3, 3, 3,
                     Conv3dParams.builder().stride(2).padding(1).build(), true),
             new Layer("U-Net-like 16 -> 16 channels", 2, 16, 8, 8, 8, 16, 3, 3, 3,
-                    Conv3dParams.builder().padding(1).build(), true));
+                    Conv3dParams.builder().padding(1).build(), true),
+            new Layer("reflect padding (the facade pads)", 1, 3, 5, 6, 7, 4, 3, 3, 3,
+                    Conv3dParams.builder().padding(1, 2, 0, 1, 2, 1).paddingMode(PaddingMode.REFLECT).build(), true),
+            new Layer("circular padding, stride 2", 2, 2, 6, 5, 7, 3, 3, 2, 3,
+                    Conv3dParams.builder().padding(1).stride(2).paddingMode(PaddingMode.CIRCULAR).build(), false));
 
     private static final float TOLERANCE = 1e-4f;
 
