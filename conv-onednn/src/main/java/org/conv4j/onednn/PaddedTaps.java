@@ -160,16 +160,20 @@ final class PaddedTaps {
                     int a = t / (rows.kernel() * cols.kernel());
                     int i = t / cols.kernel() % rows.kernel();
                     int j = t % cols.kernel();
+                    int odEnd = depth.endOutput(a);
+                    int ohEnd = rows.endOutput(i);
+                    int owFirst = cols.firstOutput(j);
+                    int owEnd = cols.endOutput(j);
                     for (int n = 0; n < s.batch(); n++) {
                         int xVolume = (n * s.channels() + g * cg + c) * depth.in();
                         int yVolume = (n * s.filters() + k) * depth.out();
-                        for (int od = depth.firstOutput(a); od < depth.endOutput(a); od++) {
+                        for (int od = depth.firstOutput(a); od < odEnd; od++) {
                             int xPlane = (xVolume + (int) depth.inputIndex(od, a)) * rows.in();
                             int yPlane = (yVolume + od) * rows.out();
-                            for (int oh = rows.firstOutput(i); oh < rows.endOutput(i); oh++) {
+                            for (int oh = rows.firstOutput(i); oh < ohEnd; oh++) {
                                 int xRow = (xPlane + (int) rows.inputIndex(oh, i)) * cols.in();
                                 int yRow = (yPlane + oh) * cols.out();
-                                for (int ow = cols.firstOutput(j); ow < cols.endOutput(j); ow++) {
+                                for (int ow = owFirst; ow < owEnd; ow++) {
                                     dx[xRow + (int) cols.inputIndex(ow, j)] += dy[yRow + ow] * wv;
                                 }
                             }
@@ -266,6 +270,7 @@ final class PaddedTaps {
         int cg = s.channels() / s.groups();
         int volume = s.outVolume();
         int plane = s.rows().out() * s.cols().out();
+        Inside inside = new Inside(s);
         boolean[] nan = new boolean[taps];
         for (int k = 0; k < s.filters(); k++) {
             Arrays.fill(nan, false);
@@ -273,7 +278,8 @@ final class PaddedTaps {
                 int start = (n * s.filters() + k) * volume;
                 for (int o = 0; o < volume; o++) {
                     if (!Float.isFinite(dy[start + o])) {
-                        markPaddedTaps(s, o / plane, o / s.cols().out() % s.rows().out(), o % s.cols().out(), nan);
+                        inside.markPaddedTaps(o / plane, o / s.cols().out() % s.rows().out(), o % s.cols().out(),
+                                nan);
                     }
                 }
             }
@@ -287,14 +293,40 @@ final class PaddedTaps {
         }
     }
 
-    /** Marks every tap that output {@code (od, oh, ow)} reads from padding. */
-    private static void markPaddedTaps(Layer s, int od, int oh, int ow, boolean[] marks) {
-        int kH = s.rows().kernel();
-        int kW = s.cols().kernel();
-        for (int t = 0; t < marks.length; t++) {
-            if (Layer.outside(s.depth(), od, t / (kH * kW)) || Layer.outside(s.rows(), oh, t / kW % kH)
-                    || Layer.outside(s.cols(), ow, t % kW)) {
-                marks[t] = true;
+    /**
+     * Per axis and tap, the outputs {@code [first, end)} whose tap reads inside the input ({@link
+     * ConvAxis#firstOutput}), computed once for a scan of {@code dL/dy}.
+     */
+    private static final class Inside {
+        private final int[][] first = new int[3][];
+        private final int[][] end = new int[3][];
+        private final int kH;
+        private final int kW;
+
+        Inside(Layer s) {
+            ConvAxis[] axes = {s.depth(), s.rows(), s.cols()};
+            for (int a = 0; a < 3; a++) {
+                first[a] = new int[axes[a].kernel()];
+                end[a] = new int[axes[a].kernel()];
+                for (int t = 0; t < axes[a].kernel(); t++) {
+                    first[a][t] = axes[a].firstOutput(t);
+                    end[a][t] = axes[a].endOutput(t);
+                }
+            }
+            kH = s.rows().kernel();
+            kW = s.cols().kernel();
+        }
+
+        private boolean outside(int axis, int o, int tap) {
+            return o < first[axis][tap] || o >= end[axis][tap];
+        }
+
+        /** Marks every tap that output {@code (od, oh, ow)} reads from padding. */
+        void markPaddedTaps(int od, int oh, int ow, boolean[] marks) {
+            for (int t = 0; t < marks.length; t++) {
+                if (outside(0, od, t / (kH * kW)) || outside(1, oh, t / kW % kH) || outside(2, ow, t % kW)) {
+                    marks[t] = true;
+                }
             }
         }
     }
