@@ -207,7 +207,8 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
      * <ul>
      *   <li>layers where some output's window lies wholly in the padding along an axis ({@link
      *       ConvAxis#hasPaddingOnlyOutputs}): oneDNN 3.11's {@code brgemm} forward kernels call an output kernel they
-     *       never generated there (the JVM dies), the reason 2D pads such layers explicitly ({@link #padsExplicitly});</li>
+     *       never generated there (the JVM dies), the reason 2D pads such layers explicitly
+     *       ({@link #padsExplicitly});</li>
      *   <li>a single output column with a column stride above 1 whose narrowed input ({@link SingleColumn}, which
      *       {@link #forward3d} computes such layers on) would exceed {@value #MAX_3D_EXTENT} floats per image;</li>
      *   <li>absurd extents: an axis whose padded size or dilated kernel exceeds {@value #MAX_3D_EXTENT}, or an image
@@ -225,7 +226,8 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
             }
         }
         long inPlane = (long) shape.depth().in() * shape.rows().in();
-        if (SingleColumn.affects(shape) && inPlane * shape.cols().dilatedKernel() * shape.inChannels() > MAX_3D_EXTENT) {
+        if (SingleColumn.affects(shape)
+                && inPlane * shape.cols().dilatedKernel() * shape.inChannels() > MAX_3D_EXTENT) {
             return false;
         }
         long inVolume = inPlane * shape.cols().in();

@@ -71,6 +71,11 @@ public final class Volumes3d {
                     Conv3dParams.builder().stride(2).padding(1).build(), true),
             new Layer("U-Net-like 16 -> 16 channels", 2, 16, 8, 8, 8, 16, 3, 3, 3,
                     Conv3dParams.builder().padding(1).build(), true),
+            // one output column, column stride above 1: the forward pass runs on the narrowed input (SingleColumn)
+            new Layer("one output column, stride 1x1x3", 3, 1, 4, 2, 3, 3, 2, 3, 3,
+                    Conv3dParams.builder().stride(1, 1, 3).padding(0, 0, 0, 2, 2, 0).build(), true),
+            new Layer("one output column, stride 4x1x2", 1, 1, 3, 7, 3, 2, 1, 4, 3,
+                    Conv3dParams.builder().stride(4, 1, 2).padding(0, 0, 2, 2, 0, 1).build(), false),
             new Layer("reflect padding (the facade pads)", 1, 3, 5, 6, 7, 4, 3, 3, 3,
                     Conv3dParams.builder().padding(1, 2, 0, 1, 2, 1).paddingMode(PaddingMode.REFLECT).build(), true),
             new Layer("circular padding, stride 2", 2, 2, 6, 5, 7, 3, 3, 2, 3,

