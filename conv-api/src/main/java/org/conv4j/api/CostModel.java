@@ -20,6 +20,9 @@ package org.conv4j.api;
  * the same product for dL/dw and its transpose for dL/dx. The constants are data: a {@link CostProfile} gives
  * them per named model, and {@code java -jar conv-bench.jar fit} fits them to measured times; the model is pure
  * arithmetic on the shape, a few nanoseconds to evaluate.
+ *
+ * <p>A 3D layer ({@link #nanos(Conv3dShape, ConvPass)}) is the same product with the depth as one more spatial
+ * axis: {@code k = C/groups * kD * kH * kW}, {@code n = N * outD * outH * outW}.
  */
 public final class CostModel {
 

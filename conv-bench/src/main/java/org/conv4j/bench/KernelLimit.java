@@ -25,14 +25,18 @@ import org.bytedeco.dnnl.stream;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.javacpp.FloatPointer;
 import org.conv4j.api.Conv2d;
+import org.conv4j.api.Conv3dShape;
+import org.conv4j.api.ConvAxis;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.api.Tensor5D;
 
 
 /**
- * The kernel limit of one convolution pass: oneDNN's convolution primitives alone, with nothing of conv4j around
- * them. What a call through conv4j can at best approach on the same machine.
+ * The kernel limit of one convolution pass, 2D ({@link #create}) or 3D ({@link #create3d}, rank-5 memory): oneDNN's
+ * convolution primitives alone, with nothing of conv4j around them. What a call through conv4j can at best
+ * approach on the same machine.
  *
  * <ul>
  *   <li>forward: the {@code forward_inference} primitive with bias;</li>
@@ -43,7 +47,7 @@ import org.conv4j.api.Tensor4D;
  * layout {@code any} (oneDNN chooses, usually channel-blocked) or {@code nhwc} (channels last) and the weights in
  * {@code any}; the primitives; native memory of exactly the descriptors each primitive chose (per primitive where
  * the two backward ones chose differently), allocated once and filled once through reorders from the problem's
- * NCHW data (so the weights are already laid out, and every page is touched before timing); one stream.
+ * NCHW (NCDHW) data (so the weights are already laid out, and every page is touched before timing); one stream.
  * {@link #run()} is {@code execute} and {@code wait}: no transfer, no reorder, no allocation.
  *
  * <p>oneDNN is loaded through conv4j's {@code onednn} backend first (one tiny call), so that its OpenMP runtime
@@ -85,17 +89,48 @@ public final class KernelLimit implements AutoCloseable {
         return k;
     }
 
+    /**
+     * The primitives of {@code pass} on a 3D layer (rank-5 memory, {@code ncdhw} / {@code oidhw} plain layouts):
+     * {@code input}, {@code weight}, {@code bias} and, for backward, {@code gradOutput}, heap NCDHW; activations in
+     * {@code layout} ({@code any}, or {@code nhwc} for channels last, oneDNN's {@code ndhwc}); runs the pass once.
+     *
+     * @throws IllegalArgumentException for an unknown layout, a padding mode other than zeros, or a backward pass
+     *         without {@code gradOutput}
+     * @throws UnsupportedOperationException if oneDNN cannot be loaded on this platform
+     */
+    public static KernelLimit create3d(Conv3dShape s, Tensor5D input, Tensor5D weight, float[] bias,
+                                       Tensor5D gradOutput, Pass pass, String layout) {
+        if (s.params().paddingMode() != org.conv4j.api.PaddingMode.ZEROS) {
+            throw new IllegalArgumentException("layer: expected zero padding (oneDNN pads with zeros only), got "
+                    + s.params().paddingMode());
+        }
+        KernelLimit k = new KernelLimit();
+        try {
+            k.setup(new Dims(s), input.data(), weight.data(), bias, gradOutput == null ? null : gradOutput.data(),
+                    pass == Pass.BACKWARD, layout);
+        } catch (RuntimeException | Error e) {
+            k.close();
+            throw e;
+        }
+        return k;
+    }
+
     private void setup(Problem p, boolean backward, String layout) {
-        BenchShape s = p.shape();
-        ConvShape g = s.geometry();
+        ConvShape g = p.shape().geometry();
         if (g.params().paddingMode() != org.conv4j.api.PaddingMode.ZEROS) {
             throw new IllegalArgumentException("shape: expected zero padding (oneDNN pads with zeros only), got "
                     + g.params().paddingMode());
         }
+        setup(new Dims(g), p.input().data(), p.weight().data(), p.bias(),
+                p.gradOutput() == null ? null : p.gradOutput().data(), backward, layout);
+    }
+
+    /** The primitives and memory of a layer of dims {@code d} (rank 4 or 5) on plain-layout data. */
+    private void setup(Dims d, float[] x, float[] w, float[] b, float[] dyData, boolean backward, String layout) {
         this.backward = backward;
         memory.format_tag activations = switch (layout.trim().toLowerCase(Locale.ROOT)) {
             case "any" -> memory.format_tag.any;
-            case "nhwc" -> memory.format_tag.nhwc;
+            case "nhwc" -> d.volumetric() ? memory.format_tag.ndhwc : memory.format_tag.nhwc;
             default -> throw new IllegalArgumentException("layout: expected any or nhwc, got \"" + layout + "\"");
         };
         // Load oneDNN as conv4j does (its OpenMP settings apply before the natives load).
@@ -104,17 +139,15 @@ public final class KernelLimit implements AutoCloseable {
 
         engine eng = own(new engine(engine.kind.cpu, 0));
         stream = own(new stream(eng));
-        Dims d = new Dims(g);
         dims = d;
         memory.desc src = own(desc(activations, d.src));
         memory.desc weights = own(desc(memory.format_tag.any, d.weights));
         memory.desc bias = own(desc(memory.format_tag.any, d.bias));
         memory.desc dst = own(desc(activations, d.dst));
-        memory.desc plainSrc = own(desc(memory.format_tag.nchw, d.src));
-        memory.desc plainWeights = own(desc(d.groups == 1 ? memory.format_tag.oihw : memory.format_tag.goihw,
-                d.weights));
+        memory.desc plainSrc = own(desc(d.plainTag(), d.src));
+        memory.desc plainWeights = own(desc(d.weightsTag(), d.weights));
         memory.desc plainBias = own(desc(memory.format_tag.x, d.bias));
-        memory.desc plainDst = own(desc(memory.format_tag.nchw, d.dst));
+        memory.desc plainDst = own(desc(d.plainTag(), d.dst));
         primitive_attr attr = own(new primitive_attr());
 
         if (!backward) {
@@ -123,9 +156,9 @@ public final class KernelLimit implements AutoCloseable {
                     d.strides, d.dilates, d.padL, d.padR, attr, false));
             forward = own(new convolution_forward(pd));
             forwardArgs = own(new IntMemoryMap());
-            forwardArgs.put(DNNL_ARG_SRC, filled(eng, plainSrc, pd.src_desc(), p.input().data()));
-            forwardArgs.put(DNNL_ARG_WEIGHTS, filled(eng, plainWeights, pd.weights_desc(), p.weight().data()));
-            forwardArgs.put(DNNL_ARG_BIAS, filled(eng, plainBias, pd.bias_desc(), p.bias()));
+            forwardArgs.put(DNNL_ARG_SRC, filled(eng, plainSrc, pd.src_desc(), x));
+            forwardArgs.put(DNNL_ARG_WEIGHTS, filled(eng, plainWeights, pd.weights_desc(), w));
+            forwardArgs.put(DNNL_ARG_BIAS, filled(eng, plainBias, pd.bias_desc(), b));
             forwardArgs.put(DNNL_ARG_DST, own(new memory(pd.dst_desc(), eng)));
             implementation = pd.impl_info_str().getString();
             run();
@@ -142,19 +175,19 @@ public final class KernelLimit implements AutoCloseable {
                 hint, attr, false));
         backwardData = own(new convolution_backward_data(dataPd));
         backwardWeights = own(new convolution_backward_weights(weightsPd));
-        if (p.gradOutput() == null) {
+        if (dyData == null) {
             throw new IllegalArgumentException("problem: expected dL/dy for a backward pass, got none");
         }
-        float[] dy = p.gradOutput().data();
+        float[] dy = dyData;
         memory dataDiffDst = filled(eng, plainDst, dataPd.diff_dst_desc(), dy);
         memory weightsDiffDst = weightsPd.diff_dst_desc().equals(dataPd.diff_dst_desc()) ? dataDiffDst
                 : filled(eng, plainDst, weightsPd.diff_dst_desc(), dy);
         backwardDataArgs = own(new IntMemoryMap());
         backwardDataArgs.put(DNNL_ARG_DIFF_DST, dataDiffDst);
-        backwardDataArgs.put(DNNL_ARG_WEIGHTS, filled(eng, plainWeights, dataPd.weights_desc(), p.weight().data()));
+        backwardDataArgs.put(DNNL_ARG_WEIGHTS, filled(eng, plainWeights, dataPd.weights_desc(), w));
         backwardDataArgs.put(DNNL_ARG_DIFF_SRC, own(new memory(dataPd.diff_src_desc(), eng)));
         backwardWeightsArgs = own(new IntMemoryMap());
-        backwardWeightsArgs.put(DNNL_ARG_SRC, filled(eng, plainSrc, weightsPd.src_desc(), p.input().data()));
+        backwardWeightsArgs.put(DNNL_ARG_SRC, filled(eng, plainSrc, weightsPd.src_desc(), x));
         backwardWeightsArgs.put(DNNL_ARG_DIFF_DST, weightsDiffDst);
         backwardWeightsArgs.put(DNNL_ARG_DIFF_WEIGHTS, own(new memory(weightsPd.diff_weights_desc(), eng)));
         backwardWeightsArgs.put(DNNL_ARG_DIFF_BIAS, own(new memory(weightsPd.diff_bias_desc(), eng)));
@@ -162,7 +195,7 @@ public final class KernelLimit implements AutoCloseable {
         run();
     }
 
-    /** oneDNN's description of a conv4j shape (see conv-onednn's Geometry for the mapping). */
+    /** oneDNN's description of a conv4j 2D or 3D layer (see conv-onednn's Geometry for the mapping). */
     private static final class Dims {
         final int groups;
         final long[] src;
@@ -175,20 +208,63 @@ public final class KernelLimit implements AutoCloseable {
         final long[] padR;
 
         Dims(ConvShape g) {
-            ConvParams p = g.params();
-            groups = p.groups();
-            src = new long[] {g.batch(), g.inChannels(), g.inH(), g.inW()};
-            dst = new long[] {g.batch(), g.outChannels(), g.outH(), g.outW()};
-            int perGroup = g.inChannels() / groups;
-            // grouped weights are 5-D (g, K/g, C/g, kH, kW): the same memory as conv4j's (K, C/g, kH, kW)
-            weights = groups == 1 ? new long[] {g.outChannels(), perGroup, g.kernelH(), g.kernelW()}
-                    : new long[] {groups, g.outChannels() / groups, perGroup, g.kernelH(), g.kernelW()};
-            bias = new long[] {g.outChannels()};
-            strides = new long[] {p.strideH(), p.strideW()};
-            // oneDNN counts the holes between taps: conv4j's dilation minus one
-            dilates = new long[] {p.dilationH() - 1L, p.dilationW() - 1L};
-            padL = new long[] {p.padTop(), p.padLeft()};
-            padR = new long[] {p.padBottom(), p.padRight()};
+            this(g.batch(), g.inChannels(), g.outChannels(), g.params().groups(), g.rows(), g.cols());
+        }
+
+        Dims(Conv3dShape g) {
+            this(g.batch(), g.inChannels(), g.outChannels(), g.params().groups(), g.depth(), g.rows(), g.cols());
+        }
+
+        private Dims(int n, int c, int k, int groups, ConvAxis... axes) {
+            this.groups = groups;
+            int rank = 2 + axes.length;
+            src = new long[rank];
+            dst = new long[rank];
+            src[0] = n;
+            src[1] = c;
+            dst[0] = n;
+            dst[1] = k;
+            // grouped weights have one more dim (g, K/g, C/g, k...): the same memory as conv4j's (K, C/g, k...)
+            int lead = groups == 1 ? 2 : 3;
+            weights = new long[lead + axes.length];
+            if (groups > 1) {
+                weights[0] = groups;
+            }
+            weights[lead - 2] = k / groups;
+            weights[lead - 1] = c / groups;
+            bias = new long[] {k};
+            strides = new long[axes.length];
+            dilates = new long[axes.length];
+            padL = new long[axes.length];
+            padR = new long[axes.length];
+            for (int i = 0; i < axes.length; i++) {
+                ConvAxis a = axes[i];
+                src[2 + i] = a.in();
+                dst[2 + i] = a.out();
+                weights[lead + i] = a.kernel();
+                strides[i] = a.stride();
+                // oneDNN counts the holes between taps: conv4j's dilation minus one
+                dilates[i] = a.dilation() - 1L;
+                padL[i] = a.padBefore();
+                padR[i] = a.padAfter();
+            }
+        }
+
+        boolean volumetric() {
+            return src.length == 5;
+        }
+
+        /** The plain channels-first tag of the activations: {@code nchw} or {@code ncdhw}. */
+        memory.format_tag plainTag() {
+            return volumetric() ? memory.format_tag.ncdhw : memory.format_tag.nchw;
+        }
+
+        /** conv4j's weight layout: {@code oihw}, {@code goihw}, {@code oidhw} or {@code goidhw}. */
+        memory.format_tag weightsTag() {
+            if (volumetric()) {
+                return groups == 1 ? memory.format_tag.oidhw : memory.format_tag.goidhw;
+            }
+            return groups == 1 ? memory.format_tag.oihw : memory.format_tag.goihw;
         }
     }
 
@@ -209,20 +285,19 @@ public final class KernelLimit implements AutoCloseable {
         return target;
     }
 
-    /** The forward output in NCHW order, read back through a reorder (not for timed code). */
+    /** The forward output in NCHW (NCDHW) order, read back through a reorder (not for timed code). */
     public float[] forwardOutput() {
-        return read(forwardArgs.get(DNNL_ARG_DST), dims.dst, memory.format_tag.nchw);
+        return read(forwardArgs.get(DNNL_ARG_DST), dims.dst, dims.plainTag());
     }
 
-    /** {@code dL/dx} in NCHW order, read back through a reorder (not for timed code). */
+    /** {@code dL/dx} in NCHW (NCDHW) order, read back through a reorder (not for timed code). */
     public float[] inputGradient() {
-        return read(backwardDataArgs.get(DNNL_ARG_DIFF_SRC), dims.src, memory.format_tag.nchw);
+        return read(backwardDataArgs.get(DNNL_ARG_DIFF_SRC), dims.src, dims.plainTag());
     }
 
-    /** {@code dL/dw} in conv4j's OIHW order, read back through a reorder (not for timed code). */
+    /** {@code dL/dw} in conv4j's OIHW (OIDHW) order, read back through a reorder (not for timed code). */
     public float[] weightGradient() {
-        return read(backwardWeightsArgs.get(DNNL_ARG_DIFF_WEIGHTS), dims.weights,
-                dims.groups == 1 ? memory.format_tag.oihw : memory.format_tag.goihw);
+        return read(backwardWeightsArgs.get(DNNL_ARG_DIFF_WEIGHTS), dims.weights, dims.weightsTag());
     }
 
     /** {@code dL/db}, read back through a reorder (not for timed code). */

@@ -8,7 +8,6 @@ import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.global.dnnl;
-import org.conv4j.api.ConvParams;
 
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_BIAS;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
@@ -101,8 +100,8 @@ final class BackwardPlan {
         weightsPd = d.weights();
         implementation = d.implementation();
 
-        memory.desc plainSrc = Dnnl.desc(memory.format_tag.nchw, g.srcDims());
-        memory.desc plainDst = Dnnl.desc(memory.format_tag.nchw, g.dstDims());
+        memory.desc plainSrc = Dnnl.desc(g.plainTag(), g.srcDims());
+        memory.desc plainDst = Dnnl.desc(g.plainTag(), g.dstDims());
         memory.desc plainWeights = Dnnl.desc(g.weightsTag(), g.weightsDims());
         boolean data = dataPd != null;
         boolean weight = weightsPd != null;
@@ -123,19 +122,18 @@ final class BackwardPlan {
 
     /**
      * The layout of the activations ({@code x}, {@code dL/dy}, {@code dL/dx}) the primitives are created with:
-     * {@code nhwc} for ungrouped stride-1 layers with kernels larger than 1x1, where oneDNN 3.11 then computes
+     * {@code nhwc} for ungrouped stride-1 2D layers with kernels larger than 1x1, where oneDNN 3.11 then computes
      * backward-data as a brgemm forward convolution ({@code brg_conv_bwd}) and both backward kernels ran faster
-     * than with the {@code nChw16c} layout {@code any} leads to; {@code any} for every other layer
-     * (docs/onednn.md, section 1). A choice that ends in a reference kernel is replaced by {@code any}.
+     * than with the {@code nChw16c} layout {@code any} leads to; {@code any} for every other layer, 3D layers
+     * included (docs/onednn.md, section 1). A choice that ends in a reference kernel is replaced by {@code any}.
      */
     static memory.format_tag activationsTag(Geometry g) {
-        return isNhwcLayer(g.params(), g.kernelH(), g.kernelW()) ? memory.format_tag.nhwc : memory.format_tag.any;
+        return !g.volumetric() && isNhwcLayer(g) ? memory.format_tag.nhwc : memory.format_tag.any;
     }
 
     /** Whether {@link #activationsTag} picks {@code nhwc}: an ungrouped stride-1 layer with a kernel above 1x1. */
-    static boolean isNhwcLayer(ConvParams p, int kernelH, int kernelW) {
-        boolean pointwise = kernelH == 1 && kernelW == 1;
-        return !p.isStrided() && !pointwise && p.groups() == 1;
+    static boolean isNhwcLayer(Geometry g) {
+        return g.unitStrides() && !g.pointwise() && g.groups() == 1;
     }
 
     /** The primitive descriptors of {@code pass}, with the activations in layout {@code activations}. */

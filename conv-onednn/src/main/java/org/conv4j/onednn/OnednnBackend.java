@@ -4,6 +4,10 @@ import java.nio.ByteOrder;
 
 import org.bytedeco.javacpp.FloatPointer;
 import org.conv4j.api.AbstractConvBackend;
+import org.conv4j.api.Conv3dBackend;
+import org.conv4j.api.Conv3dGradients;
+import org.conv4j.api.Conv3dShape;
+import org.conv4j.api.ConvAxis;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.CostProfile;
@@ -13,6 +17,7 @@ import org.conv4j.api.PreparedCalls;
 import org.conv4j.api.PreparedConvolution;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.api.Tensor5D;
 import org.conv4j.api.Workspace;
 import org.conv4j.api.WorkspaceBudget;
 
@@ -52,10 +57,19 @@ import org.conv4j.api.WorkspaceBudget;
  * process-wide budget ({@link WorkspaceBudget#global()}); when it grants a call less than its parts need, the
  * call runs in smaller parts ({@link BudgetedParts}).
  *
+ * <p><b>3D convolutions</b> ({@link Conv3dBackend}): the same primitives on rank-5 memory, input
+ * {@code (N, C, D, H, W)} as oneDNN's {@code ncdhw}, weights {@code (K, C/groups, kD, kH, kW)} as {@code oidhw}
+ * ({@code goidhw} with groups), three-element strides, dilations (conv4j's minus one) and paddings
+ * ({@code padding_l = (front, top, left)}, {@code padding_r = (back, bottom, right)}); the sums of
+ * {@link Conv3dBackend}'s formula. The same plans, contexts, workspace limit, budget and batch parts as 2D
+ * ({@link Geometry} holds two or three spatial axes), and the same repair of non-finite values on padded layers
+ * ({@link PaddedTaps} works on three axes, a 2D layer being one of unit depth). Geometries oneDNN cannot run
+ * safely are declined ({@link #supports3d}).
+ *
  * <p>The constructor fails with {@link UnsupportedOperationException} where oneDNN's natives cannot load
  * (conv-onednn brings them for linux-x86_64 only).
  */
-public final class OnednnBackend extends AbstractConvBackend {
+public final class OnednnBackend extends AbstractConvBackend implements Conv3dBackend {
 
     /**
      * The conformance tolerance (relative to the largest magnitude of the reference, see the testkit's
@@ -188,6 +202,107 @@ public final class OnednnBackend extends AbstractConvBackend {
     }
 
     /**
+     * Whether the 3D layer is one oneDNN runs safely, forward and backward alike. Declined, so that {@link
+     * org.conv4j.api.Conv3d} picks another backend:
+     * <ul>
+     *   <li>layers where some output's window lies wholly in the padding along an axis ({@link
+     *       ConvAxis#hasPaddingOnlyOutputs}): oneDNN 3.11's {@code brgemm} forward kernels call an output kernel they
+     *       never generated there (the JVM dies), the reason 2D pads such layers explicitly
+     *       ({@link #padsExplicitly});</li>
+     *   <li>a single output column with a column stride above 1 whose narrowed input ({@link SingleColumn}, which
+     *       {@link #forward3d} computes such layers on) would exceed {@value #MAX_3D_EXTENT} floats per image;</li>
+     *   <li>absurd extents: an axis whose padded size or dilated kernel exceeds {@value #MAX_3D_EXTENT}, or an image
+     *       of the input or the output, or the weights, above {@value #MAX_3D_EXTENT} floats (2 GiB): oneDNN's
+     *       kernels were never run on such sizes here, so they are left to the plain-Java backends.</li>
+     * </ul>
+     */
+    @Override
+    public boolean supports3d(Conv3dShape shape, ConvPass pass) {
+        ConvAxis[] axes = {shape.depth(), shape.rows(), shape.cols()};
+        for (ConvAxis a : axes) {
+            if (a.hasPaddingOnlyOutputs() || a.padded() > MAX_3D_EXTENT
+                    || (a.kernel() - 1L) * a.dilation() + 1 > MAX_3D_EXTENT) {
+                return false;
+            }
+        }
+        long inPlane = (long) shape.depth().in() * shape.rows().in();
+        if (SingleColumn.affects(shape)
+                && inPlane * shape.cols().dilatedKernel() * shape.inChannels() > MAX_3D_EXTENT) {
+            return false;
+        }
+        long inVolume = inPlane * shape.cols().in();
+        long outVolume = (long) shape.depth().out() * shape.rows().out() * shape.cols().out();
+        long taps = (long) shape.depth().kernel() * shape.rows().kernel() * shape.cols().kernel();
+        return inVolume * shape.inChannels() <= MAX_3D_EXTENT && outVolume * shape.outChannels() <= MAX_3D_EXTENT
+                && taps * shape.inChannelsPerGroup() * shape.outChannels() <= MAX_3D_EXTENT;
+    }
+
+    /** The largest extent or per-image float count of a 3D layer {@link #supports3d} accepts ({@code 2^29 - 1}). */
+    static final long MAX_3D_EXTENT = NativeBuffer.MAX_VIEW_FLOATS;
+
+    /**
+     * The {@link CostProfile} model {@code onednn.forward3d} or {@code onednn.backward3d} ({@link
+     * org.conv4j.api.CostModel#nanos(Conv3dShape, ConvPass)}), which inherit from {@code onednn} what the profile does
+     * not give for them.
+     */
+    @Override
+    public double estimate3dNanos(Conv3dShape shape, ConvPass pass) {
+        return CostProfile.current().model(pass == ConvPass.FORWARD ? "onednn.forward3d" : "onednn.backward3d")
+                .nanos(shape, pass);
+    }
+
+    /**
+     * oneDNN's forward primitive on the heap NCDHW operands, with bias if given, in batch parts as 2D; then
+     * {@link PaddedTaps#forward} puts back the NaN of non-finite weights on padded taps. A layer with one output
+     * column and a column stride above 1 is computed on the columns that column reads, with column stride 1
+     * ({@link SingleColumn}): oneDNN's forward kernels read the wrong columns there.
+     *
+     * @throws UnsupportedOperationException for a layer {@link #supports3d} declines
+     */
+    @Override
+    public Tensor5D forward3d(Conv3dShape s, Tensor5D input, Tensor5D weight, float[] bias) {
+        requireSupported3d(s, ConvPass.FORWARD);
+        if (SingleColumn.affects(s)) {
+            Tensor5D narrow = SingleColumn.input(s, input);
+            return forward3d(Conv3dShape.forward(narrow, weight, bias, SingleColumn.params(s)), narrow, weight, bias);
+        }
+        Tensor5D y = s.newOutput();
+        forwardParts(Geometry.of(s, s.batch(), bias != null), input.data(), weight.data(), bias, y.data());
+        PaddedTaps.forward(s, weight.data(), y.data());
+        return y;
+    }
+
+    /**
+     * oneDNN's backward-data and backward-weights primitives (with bias gradient) on the heap NCDHW operands, in
+     * batch parts as 2D. Backward-data gets the weights with non-finite values zeroed, and {@link PaddedTaps} adds
+     * their exact share of {@code dL/dx} and puts back the NaN of non-finite {@code dL/dy} on padded taps of
+     * {@code dL/dw}.
+     *
+     * @throws UnsupportedOperationException for a layer {@link #supports3d} declines
+     */
+    @Override
+    public Conv3dGradients backward3d(Conv3dShape s, Tensor5D input, Tensor5D weight, Tensor5D gradOutput) {
+        requireSupported3d(s, ConvPass.BACKWARD);
+        Tensor5D dx = s.newInput();
+        Tensor5D dw = s.newWeight();
+        float[] db = new float[s.outChannels()];
+        float[] finite = PaddedTaps.finiteWeights(weight.data());
+        backward(Geometry.of(s, s.batch(), true), ConvPass.BACKWARD, input.data(), finite, gradOutput.data(),
+                dx.data(), dw.data(), db);
+        PaddedTaps.inputGradient(s, weight.data(), finite, gradOutput.data(), dx.data());
+        PaddedTaps.weightGradient(s, gradOutput.data(), dw.data());
+        return new Conv3dGradients(dx, dw, db);
+    }
+
+    /** Refuses, before any native call, a 3D layer {@link #supports3d} declines. */
+    private void requireSupported3d(Conv3dShape s, ConvPass pass) {
+        if (!supports3d(s, pass)) {
+            throw new UnsupportedOperationException("onednn backend: 3D " + pass + " on " + s
+                    + " is not supported (see OnednnBackend.supports3d)");
+        }
+    }
+
+    /**
      * The workspace limit of one call, in bytes.
      *
      * @return the limit
@@ -237,26 +352,35 @@ public final class OnednnBackend extends AbstractConvBackend {
         if (SingleColumn.affects(s)) {
             return forwardInto(SingleColumn.input(s, input), weight, bias, SingleColumn.params(s), output);
         }
-        boolean hasBias = bias != null;
-        WorkspaceBudget.Planned<Integer> granted = BudgetedParts.acquire(this, s, ConvPass.FORWARD, hasBias);
+        forwardParts(Geometry.of(s, s.batch(), bias != null), input.data(), weight.data(), bias, output.data());
+        PaddedTaps.forward(s, weight.data(), output.data());
+        return output;
+    }
+
+    /**
+     * The forward pass of the call of geometry {@code whole} (2D or 3D, the whole batch) on heap arrays in the
+     * plain channels-first layout, in parts of whole images that fit the workspace limit and the budget's grant
+     * ({@link BudgetedParts}); {@code b} is null without bias. oneDNN skips padded taps: the caller repairs
+     * non-finite weights ({@link PaddedTaps#forward}).
+     */
+    private void forwardParts(Geometry whole, float[] x, float[] w, float[] b, float[] y) {
+        WorkspaceBudget.Planned<Integer> granted = BudgetedParts.acquire(this, whole, ConvPass.FORWARD);
         int part = granted.plan();
         Context ctx = contexts.acquire(granted.grant());
         try {
             ForwardPlan loaded = null;
-            for (int first = 0; first < s.batch(); first += part) {
-                ForwardPlan plan = forwardPlan(Geometry.of(s, Math.min(part, s.batch() - first), hasBias));
+            for (int first = 0; first < whole.batch(); first += part) {
+                ForwardPlan plan = forwardPlan(whole.withBatch(Math.min(part, whole.batch() - first)));
                 reserve(ctx, plan.slotBytes, granted.grant());
                 if (plan != loaded) {
-                    plan.loadWeights(ctx, weight.data(), bias);
+                    plan.loadWeights(ctx, w, b);
                     loaded = plan;
                 }
-                plan.run(ctx, input.data(), output.data(), first);
+                plan.run(ctx, x, y, first);
             }
         } finally {
             contexts.release(ctx, granted.grant());
         }
-        PaddedTaps.forward(s, weight.data(), output.data());
-        return output;
     }
 
     /**
@@ -269,7 +393,8 @@ public final class OnednnBackend extends AbstractConvBackend {
         boolean hasBias = bias != null;
         MemoryLayout layout = input.layout();
         try (Tensor4D.Pin in = input.pin(); Tensor4D.Pin out = output.pin()) {
-            WorkspaceBudget.Planned<Integer> granted = BudgetedParts.acquire(this, s, ConvPass.FORWARD, hasBias);
+            WorkspaceBudget.Planned<Integer> granted = BudgetedParts.acquire(this, Geometry.of(s, s.batch(), hasBias),
+                    ConvPass.FORWARD);
             int part = granted.plan();
             Context ctx = contexts.acquire(granted.grant());
             try {
@@ -345,16 +470,22 @@ public final class OnednnBackend extends AbstractConvBackend {
      */
     private void backward(ConvShape s, ConvPass pass, float[] x, float[] w, float[] dy, float[] dx, float[] dw,
                           float[] db) {
-        boolean bias = db != null;
-        WorkspaceBudget.Planned<Integer> granted = BudgetedParts.acquire(this, s, pass, bias);
+        backward(Geometry.of(s, s.batch(), db != null), pass, x, w, dy, dx, dw, db);
+    }
+
+    /** {@link #backward(ConvShape, ConvPass, float[], float[], float[], float[], float[], float[])} of the call of
+     * geometry {@code whole} (2D or 3D, the whole batch). */
+    private void backward(Geometry whole, ConvPass pass, float[] x, float[] w, float[] dy, float[] dx, float[] dw,
+                          float[] db) {
+        WorkspaceBudget.Planned<Integer> granted = BudgetedParts.acquire(this, whole, pass);
         int part = granted.plan();
         Context ctx = contexts.acquire(granted.grant());
         try {
-            float[] partDw = part < s.batch() && dw != null ? new float[dw.length] : null;
-            float[] partDb = part < s.batch() && bias ? new float[db.length] : null;
+            float[] partDw = part < whole.batch() && dw != null ? new float[dw.length] : null;
+            float[] partDb = part < whole.batch() && db != null ? new float[db.length] : null;
             BackwardPlan loaded = null;
-            for (int first = 0; first < s.batch(); first += part) {
-                BackwardPlan plan = backwardPlan(pass, Geometry.of(s, Math.min(part, s.batch() - first), bias));
+            for (int first = 0; first < whole.batch(); first += part) {
+                BackwardPlan plan = backwardPlan(pass, whole.withBatch(Math.min(part, whole.batch() - first)));
                 reserve(ctx, plan.slotBytes, granted.grant());
                 if (plan != loaded && plan.readsWeights()) {
                     plan.loadWeights(ctx, w);
@@ -427,7 +558,7 @@ public final class OnednnBackend extends AbstractConvBackend {
         return (BackwardPlan) PLANS.get(new Key(pass, g), k -> new BackwardPlan(k.geometry(), k.pass()));
     }
 
-    private static long workspaceBytes(ConvPass pass, Geometry g) {
+    static long workspaceBytes(ConvPass pass, Geometry g) {
         return pass == ConvPass.FORWARD ? forwardPlan(g).workspaceBytes : backwardPlan(pass, g).workspaceBytes;
     }
 
@@ -438,16 +569,20 @@ public final class OnednnBackend extends AbstractConvBackend {
      * Remembered per geometry.
      */
     int imagesPerPart(ConvShape s, ConvPass pass, boolean bias) {
-        Geometry whole = Geometry.of(s, s.batch(), bias);
+        return imagesPerPart(Geometry.of(s, s.batch(), bias), pass);
+    }
+
+    /** {@link #imagesPerPart(ConvShape, ConvPass, boolean)} of the call of geometry {@code whole} (2D or 3D). */
+    int imagesPerPart(Geometry whole, ConvPass pass) {
         return partSizes.get(new Key(pass, whole), key -> {
             if (workspaceBytes(pass, whole) <= workspaceBytes) {
-                return s.batch();
+                return whole.batch();
             }
             int fits = 1;
-            int tooLarge = s.batch();
+            int tooLarge = whole.batch();
             while (tooLarge - fits > 1) {
                 int mid = (fits + tooLarge) >>> 1;
-                if (workspaceBytes(pass, Geometry.of(s, mid, bias)) <= workspaceBytes) {
+                if (workspaceBytes(pass, whole.withBatch(mid)) <= workspaceBytes) {
                     fits = mid;
                 } else {
                     tooLarge = mid;

@@ -1,6 +1,7 @@
 package org.conv4j.onednn;
 
-import org.conv4j.api.ConvParams;
+import org.conv4j.api.Conv3dShape;
+import org.conv4j.api.ConvAxis;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.ParallelChunks;
 import org.conv4j.api.Tensor4D;
@@ -27,10 +28,13 @@ import java.util.stream.IntStream;
  * handles it. {@code dL/db} has no padding. Both fixes look for non-finite values first (one pass over the weights or over {@code dy})
  * and do nothing more in the usual case where there are none, or when there is no padding.
  *
- * <p>Which output positions put tap {@code i} on padding: the input row is
- * {@code oh*sh - padTop + i*dh}, inside the input for {@code first(i) <= oh <= last(i)} (see
- * {@link #firstInside}); every other output row, and likewise every column outside the corresponding range,
- * reads padding at that tap.
+ * <p>Which output positions put a tap on padding: along each axis, the input position of output {@code o} through
+ * tap {@code t} is {@code o*stride - padBefore + t*dilation} ({@link ConvAxis#inputIndex}), inside the input for
+ * {@code o} in {@code [firstOutput(t), endOutput(t))} ({@link ConvAxis#firstOutput}); an output reads padding at
+ * a tap of the window when it lies outside that range along at least one axis.
+ *
+ * <p>The same code serves 2D and 3D layers, NC[D]HW arrays with weights {@code (K, C/groups, [kD,] kH, kW)}: a 2D
+ * layer is a 3D one with a unit depth axis ({@link Layer}).
  */
 final class PaddedTaps {
 
@@ -69,6 +73,52 @@ final class PaddedTaps {
     }
 
     /**
+     * The dimensions the repairs read: batch, channels, filters, groups and three spatial axes (depth, rows,
+     * columns), arrays in NCDHW order; a 2D layer has a depth axis of one position, one tap, no padding.
+     */
+    record Layer(int batch, int channels, int filters, int groups, ConvAxis depth, ConvAxis rows, ConvAxis cols) {
+
+        /** The axis of a 2D layer's depth: one position read by one tap. */
+        static final ConvAxis UNIT = new ConvAxis(1, 1, 1, 0, 0, 1, 1);
+
+        static Layer of(ConvShape s) {
+            return new Layer(s.batch(), s.inChannels(), s.outChannels(), s.params().groups(), UNIT, s.rows(),
+                    s.cols());
+        }
+
+        static Layer of(Conv3dShape s) {
+            return new Layer(s.batch(), s.inChannels(), s.outChannels(), s.params().groups(), s.depth(), s.rows(),
+                    s.cols());
+        }
+
+        boolean padded() {
+            return padded(depth) || padded(rows) || padded(cols);
+        }
+
+        private static boolean padded(ConvAxis a) {
+            return a.padBefore() > 0 || a.padAfter() > 0;
+        }
+
+        int taps() {
+            return depth.kernel() * rows.kernel() * cols.kernel();
+        }
+
+        int outVolume() {
+            return depth.out() * rows.out() * cols.out();
+        }
+
+        /** Whether every output has, along every axis, a tap inside the input. */
+        boolean everyWindowReadsInput() {
+            return !depth.hasPaddingOnlyOutputs() && !rows.hasPaddingOnlyOutputs() && !cols.hasPaddingOnlyOutputs();
+        }
+
+        /** Whether output {@code o} along {@code a} reads padding through tap {@code t}. */
+        static boolean outside(ConvAxis a, int o, int t) {
+            return o < a.firstOutput(t) || o >= a.endOutput(t);
+        }
+    }
+
+    /**
      * Completes {@code dL/dx} computed with {@link #finiteWeights} in place of {@code w}: adds
      * {@code dy[n,k,oh,ow] * w[k,c,i,j]} for every non-finite weight and every output whose tap {@code (i, j)}
      * reads a real input element, exactly the products conv4j's sum has and the zeroed weights left out. Where
@@ -77,6 +127,15 @@ final class PaddedTaps {
      * {@code finite} is {@code w} itself.
      */
     static void inputGradient(ConvShape s, float[] w, float[] finite, float[] dy, float[] dx) {
+        inputGradient(Layer.of(s), w, finite, dy, dx);
+    }
+
+    /** {@link #inputGradient(ConvShape, float[], float[], float[], float[])} of a 3D layer (taps {@code (a, i, j)}). */
+    static void inputGradient(Conv3dShape s, float[] w, float[] finite, float[] dy, float[] dx) {
+        inputGradient(Layer.of(s), w, finite, dy, dx);
+    }
+
+    private static void inputGradient(Layer s, float[] w, float[] finite, float[] dy, float[] dx) {
         if (finite == w) {
             return;
         }
@@ -84,27 +143,37 @@ final class PaddedTaps {
         if (every) {
             Arrays.fill(dx, 0f);
         }
-        int taps = s.kernelH() * s.kernelW();
-        int cg = s.inChannelsPerGroup();
-        int kg = s.outChannelsPerGroup();
-        var rows = s.rows();
-        var cols = s.cols();
-        for (int k = 0; k < s.outChannels(); k++) {
+        ConvAxis depth = s.depth();
+        ConvAxis rows = s.rows();
+        ConvAxis cols = s.cols();
+        int taps = s.taps();
+        int cg = s.channels() / s.groups();
+        int kg = s.filters() / s.groups();
+        for (int k = 0; k < s.filters(); k++) {
             int g = k / kg;
             for (int c = 0; c < cg; c++) {
-                for (int i = 0; i < s.kernelH(); i++) {
-                    for (int j = 0; j < s.kernelW(); j++) {
-                        float wv = w[(k * cg + c) * taps + i * s.kernelW() + j];
-                        if (!every && Float.isFinite(wv)) {
-                            continue;
-                        }
-                        for (int n = 0; n < s.batch(); n++) {
-                            int xPlane = (n * s.inChannels() + g * cg + c) * s.inH();
-                            int yPlane = (n * s.outChannels() + k) * s.outH();
-                            for (int oh = rows.firstOutput(i); oh < rows.endOutput(i); oh++) {
-                                int xRow = (xPlane + (int) rows.inputIndex(oh, i)) * s.inW();
-                                int yRow = (yPlane + oh) * s.outW();
-                                for (int ow = cols.firstOutput(j); ow < cols.endOutput(j); ow++) {
+                for (int t = 0; t < taps; t++) {
+                    float wv = w[(k * cg + c) * taps + t];
+                    if (!every && Float.isFinite(wv)) {
+                        continue;
+                    }
+                    int a = t / (rows.kernel() * cols.kernel());
+                    int i = t / cols.kernel() % rows.kernel();
+                    int j = t % cols.kernel();
+                    int odEnd = depth.endOutput(a);
+                    int ohEnd = rows.endOutput(i);
+                    int owFirst = cols.firstOutput(j);
+                    int owEnd = cols.endOutput(j);
+                    for (int n = 0; n < s.batch(); n++) {
+                        int xVolume = (n * s.channels() + g * cg + c) * depth.in();
+                        int yVolume = (n * s.filters() + k) * depth.out();
+                        for (int od = depth.firstOutput(a); od < odEnd; od++) {
+                            int xPlane = (xVolume + (int) depth.inputIndex(od, a)) * rows.in();
+                            int yPlane = (yVolume + od) * rows.out();
+                            for (int oh = rows.firstOutput(i); oh < ohEnd; oh++) {
+                                int xRow = (xPlane + (int) rows.inputIndex(oh, i)) * cols.in();
+                                int yRow = (yPlane + oh) * cols.out();
+                                for (int ow = owFirst; ow < owEnd; ow++) {
                                     dx[xRow + (int) cols.inputIndex(ow, j)] += dy[yRow + ow] * wv;
                                 }
                             }
@@ -117,28 +186,45 @@ final class PaddedTaps {
 
     /** Sets NaN in every output whose window puts a non-finite weight on padding (see the class comment). */
     static void forward(ConvShape s, float[] w, float[] y) {
-        if (!s.params().isPadded() || !hasNonFinite(w)) {
+        forward(Layer.of(s), w, y);
+    }
+
+    /** {@link #forward(ConvShape, float[], float[])} of a 3D layer. */
+    static void forward(Conv3dShape s, float[] w, float[] y) {
+        forward(Layer.of(s), w, y);
+    }
+
+    private static void forward(Layer s, float[] w, float[] y) {
+        if (!s.padded() || !hasNonFinite(w)) {
             return;
         }
-        Ranges r = new Ranges(s);
-        int taps = s.kernelH() * s.kernelW();
-        int cg = s.inChannelsPerGroup();
-        for (int k = 0; k < s.outChannels(); k++) {
+        ConvAxis depth = s.depth();
+        ConvAxis rows = s.rows();
+        ConvAxis cols = s.cols();
+        int taps = s.taps();
+        int cg = s.channels() / s.groups();
+        int outW = cols.out();
+        for (int k = 0; k < s.filters(); k++) {
             for (int t = 0; t < taps; t++) {
                 if (!nonFiniteAtTap(w, k, cg, taps, t)) {
                     continue;
                 }
-                int i = t / s.kernelW();
-                int j = t % s.kernelW();
+                int a = t / (rows.kernel() * cols.kernel());
+                int i = t / cols.kernel() % rows.kernel();
+                int j = t % cols.kernel();
                 for (int n = 0; n < s.batch(); n++) {
-                    int plane = (n * s.outChannels() + k) * s.outPlane();
-                    for (int oh = 0; oh < s.outH(); oh++) {
-                        int row = plane + oh * s.outW();
-                        if (oh < r.firstRow[i] || oh > r.lastRow[i]) {
-                            Arrays.fill(y, row, row + s.outW(), Float.NaN);
-                        } else {
-                            Arrays.fill(y, row, row + Math.min(r.firstCol[j], s.outW()), Float.NaN);
-                            Arrays.fill(y, row + Math.max(r.lastCol[j] + 1, 0), row + s.outW(), Float.NaN);
+                    int volume = (n * s.filters() + k) * depth.out();
+                    for (int od = 0; od < depth.out(); od++) {
+                        boolean depthOutside = Layer.outside(depth, od, a);
+                        int plane = (volume + od) * rows.out();
+                        for (int oh = 0; oh < rows.out(); oh++) {
+                            int row = (plane + oh) * outW;
+                            if (depthOutside || Layer.outside(rows, oh, i)) {
+                                Arrays.fill(y, row, row + outW, Float.NaN);
+                            } else {
+                                Arrays.fill(y, row, row + cols.firstOutput(j), Float.NaN);
+                                Arrays.fill(y, row + cols.endOutput(j), row + outW, Float.NaN);
+                            }
                         }
                     }
                 }
@@ -158,30 +244,42 @@ final class PaddedTaps {
 
     /** Sets NaN in {@code dw[k, c, i, j]} (every c) where a non-finite {@code dy} meets padding at tap (i, j). */
     static void weightGradient(ConvShape s, float[] dy, float[] dw) {
-        if (!s.params().isPadded()) {
+        weightGradient(Layer.of(s), dy, dw);
+    }
+
+    /** {@link #weightGradient(ConvShape, float[], float[])} of a 3D layer. */
+    static void weightGradient(Conv3dShape s, float[] dy, float[] dw) {
+        weightGradient(Layer.of(s), dy, dw);
+    }
+
+    private static void weightGradient(Layer s, float[] dy, float[] dw) {
+        if (!s.padded()) {
             return;
         }
-        Ranges r = new Ranges(s);
         // A non-finite dy[n,k,oh,ow] whose window reads at least one input element reaches oneDNN's own
         // dw[k,c,i,j] at such a tap: times any x the product is NaN or infinite, and so is every float sum that
         // contains it. So where every window reads the input, a finite dw proves dy finite, and the small dw is
         // scanned in place of dy (on the ResNet-50 layer, 37 thousand floats instead of 1.6 million).
-        if (r.everyWindowReadsInput() && !hasNonFinite(dw)) {
+        if (s.everyWindowReadsInput() && !hasNonFinite(dw)) {
             return;
         }
         if (!hasNonFinite(dy)) {
             return;
         }
-        int taps = s.kernelH() * s.kernelW();
-        int cg = s.inChannelsPerGroup();
+        int taps = s.taps();
+        int cg = s.channels() / s.groups();
+        int volume = s.outVolume();
+        int plane = s.rows().out() * s.cols().out();
+        Inside inside = new Inside(s);
         boolean[] nan = new boolean[taps];
-        for (int k = 0; k < s.outChannels(); k++) {
+        for (int k = 0; k < s.filters(); k++) {
             Arrays.fill(nan, false);
             for (int n = 0; n < s.batch(); n++) {
-                int plane = (n * s.outChannels() + k) * s.outPlane();
-                for (int o = 0; o < s.outPlane(); o++) {
-                    if (!Float.isFinite(dy[plane + o])) {
-                        markPaddedTaps(r, o / s.outW(), o % s.outW(), s.kernelW(), nan);
+                int start = (n * s.filters() + k) * volume;
+                for (int o = 0; o < volume; o++) {
+                    if (!Float.isFinite(dy[start + o])) {
+                        inside.markPaddedTaps(o / plane, o / s.cols().out() % s.rows().out(), o % s.cols().out(),
+                                nan);
                     }
                 }
             }
@@ -195,87 +293,41 @@ final class PaddedTaps {
         }
     }
 
-    /** Marks every tap that output {@code (oh, ow)} reads from padding. */
-    private static void markPaddedTaps(Ranges r, int oh, int ow, int kernelW, boolean[] marks) {
-        for (int t = 0; t < marks.length; t++) {
-            int i = t / kernelW;
-            int j = t % kernelW;
-            if (oh < r.firstRow[i] || oh > r.lastRow[i] || ow < r.firstCol[j] || ow > r.lastCol[j]) {
-                marks[t] = true;
-            }
-        }
-    }
-
     /**
-     * The smallest output index {@code o >= 0} whose tap at {@code offset = i*d} reads inside the input,
-     * {@code o*stride - pad + offset >= 0}, i.e. {@code ceil((pad - offset) / stride)}.
+     * Per axis and tap, the outputs {@code [first, end)} whose tap reads inside the input ({@link
+     * ConvAxis#firstOutput}), computed once for a scan of {@code dL/dy}.
      */
-    static long firstInside(long pad, long offset, long stride) {
-        return Math.max(0, Math.floorDiv(pad - offset + stride - 1, stride));
-    }
+    private static final class Inside {
+        private final int[][] first = new int[3][];
+        private final int[][] end = new int[3][];
+        private final int kH;
+        private final int kW;
 
-    /** The largest output index whose tap at {@code offset} reads inside the input of size {@code in}: {@code floor((in - 1 + pad - offset) / stride)}. */
-    static long lastInside(long in, long pad, long offset, long stride) {
-        return Math.floorDiv(in - 1 + pad - offset, stride);
-    }
-
-    /**
-     * Per tap row {@code i} and tap column {@code j}: the output rows {@code firstRow[i] .. lastRow[i]} and
-     * columns {@code firstCol[j] .. lastCol[j]} that read inside the input, clamped to the output (an empty
-     * range where none does).
-     */
-    private static final class Ranges {
-        final int[] firstRow;
-        final int[] lastRow;
-        final int[] firstCol;
-        final int[] lastCol;
-        final int outH;
-        final int outW;
-
-        Ranges(ConvShape s) {
-            ConvParams p = s.params();
-            outH = s.outH();
-            outW = s.outW();
-            firstRow = new int[s.kernelH()];
-            lastRow = new int[s.kernelH()];
-            for (int i = 0; i < s.kernelH(); i++) {
-                long offset = (long) i * p.dilationH();
-                firstRow[i] = (int) Math.min(s.outH(), firstInside(p.padTop(), offset, p.strideH()));
-                lastRow[i] = clampLast(lastInside(s.inH(), p.padTop(), offset, p.strideH()), s.outH());
-            }
-            firstCol = new int[s.kernelW()];
-            lastCol = new int[s.kernelW()];
-            for (int j = 0; j < s.kernelW(); j++) {
-                long offset = (long) j * p.dilationW();
-                firstCol[j] = (int) Math.min(s.outW(), firstInside(p.padLeft(), offset, p.strideW()));
-                lastCol[j] = clampLast(lastInside(s.inW(), p.padLeft(), offset, p.strideW()), s.outW());
-            }
-        }
-
-        /** Whether every output position has a tap row and a tap column inside the input. */
-        boolean everyWindowReadsInput() {
-            return covers(firstRow, lastRow, outH) && covers(firstCol, lastCol, outW);
-        }
-
-        /** Whether the ranges {@code first[t] .. last[t]} together cover {@code 0 .. size - 1}. */
-        private static boolean covers(int[] first, int[] last, int size) {
-            boolean[] covered = new boolean[size];
-            for (int t = 0; t < first.length; t++) {
-                for (int o = first[t]; o <= last[t]; o++) {
-                    covered[o] = true;
+        Inside(Layer s) {
+            ConvAxis[] axes = {s.depth(), s.rows(), s.cols()};
+            for (int a = 0; a < 3; a++) {
+                first[a] = new int[axes[a].kernel()];
+                end[a] = new int[axes[a].kernel()];
+                for (int t = 0; t < axes[a].kernel(); t++) {
+                    first[a][t] = axes[a].firstOutput(t);
+                    end[a][t] = axes[a].endOutput(t);
                 }
             }
-            for (boolean c : covered) {
-                if (!c) {
-                    return false;
-                }
-            }
-            return true;
+            kH = s.rows().kernel();
+            kW = s.cols().kernel();
         }
 
-        /** A last index limited to {@code [-1, size - 1]} (-1: no output reads inside), as an int. */
-        private static int clampLast(long v, int size) {
-            return (int) Math.max(-1, Math.min(size - 1, v));
+        private boolean outside(int axis, int o, int tap) {
+            return o < first[axis][tap] || o >= end[axis][tap];
+        }
+
+        /** Marks every tap that output {@code (od, oh, ow)} reads from padding. */
+        void markPaddedTaps(int od, int oh, int ow, boolean[] marks) {
+            for (int t = 0; t < marks.length; t++) {
+                if (outside(0, od, t / (kH * kW)) || outside(1, oh, t / kW % kH) || outside(2, ow, t % kW)) {
+                    marks[t] = true;
+                }
+            }
         }
     }
 }

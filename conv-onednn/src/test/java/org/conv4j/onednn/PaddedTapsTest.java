@@ -154,24 +154,4 @@ class PaddedTapsTest {
             }
         }
     }
-
-    @Test
-    void insideRangesFollowTheTapFormula() {
-        // input row of output o at tap offset: o*stride - pad + offset, inside for 0 <= row < in
-        for (int pad = 0; pad < 5; pad++) {
-            for (int stride = 1; stride < 4; stride++) {
-                for (int offset = 0; offset < 7; offset++) {
-                    int in = 6;
-                    long first = PaddedTaps.firstInside(pad, offset, stride);
-                    long last = PaddedTaps.lastInside(in, pad, offset, stride);
-                    for (int o = 0; o < 12; o++) {
-                        int row = o * stride - pad + offset;
-                        boolean inside = row >= 0 && row < in;
-                        assertEquals(inside, o >= first && o <= last,
-                                "pad " + pad + " stride " + stride + " offset " + offset + " output " + o);
-                    }
-                }
-            }
-        }
-    }
 }

@@ -33,8 +33,9 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * trial {@code @Setup}.
  *
  * <p>Parameters: {@code layer} (a 3D name from {@link RankLayers}) and {@code backend} (default {@code naive} and
- * {@code im2col}, {@code fft}, the 3D backends; a name that is not a backend implementing {@link Conv3dBackend} is
- * skipped, and so is naive above {@link SkipRule#NAIVE_MAX_FLOPS} per pass, with {@link SkippedCombination}).
+ * {@code im2col}, {@code fft}, {@code onednn}, the 3D backends; a name that is not a backend implementing
+ * {@link Conv3dBackend} is skipped, and so is naive above {@link SkipRule#NAIVE_MAX_FLOPS} per pass, with
+ * {@link SkippedCombination}). Compare {@code onednn} with {@link KernelLimit3dBench} on the same layers.
  *
  * <p>Settings: 1 fork, 2 warm-up and 3 measured iterations of 2 s each (at least one call each).
  */
@@ -55,7 +56,7 @@ public class Rank3dBench {
     public String layer;
 
     /** The name of a backend that runs 3D convolutions. */
-    @Param({"naive", "im2col", "fft"})
+    @Param({"naive", "im2col", "fft", "onednn"})
     public String backend;
 
     private Conv3d.OnBackend conv;
