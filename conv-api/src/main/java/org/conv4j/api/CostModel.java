@@ -11,8 +11,7 @@ package org.conv4j.api;
  *   eff(m, k, n) = m/(m + halfM) * k/(k + halfK) * n/(n + halfN)
  * </pre>
  * with, per group, {@code m = K/groups} filters, {@code k = C/groups * kH * kW} (the patch) and
- * {@code n = N * outH * outW} output positions (in 3D {@code k = C/groups * kD * kH * kW} and
- * {@code n = N * outD * outH * outW}, {@link #nanos(Conv3dShape, ConvPass)}); {@code lowered = groups * k * n} floats, or 0 where the backend
+ * {@code n = N * outH * outW} output positions; {@code lowered = groups * k * n} floats, or 0 where the backend
  * needs no lowering (a 1x1 kernel, unstrided and unpadded, is its own column matrix); {@code x} and {@code y}
  * are the floats of the input and the output (the backward pass reads {@code x} and {@code dL/dy} and writes
  * {@code dL/dx}), the memory a backend that stages its operands into its own buffers moves besides the product
