@@ -70,19 +70,8 @@ final class Transposed3dShape {
         Objects.requireNonNull(weight, "weight must not be null");
         Objects.requireNonNull(params, "params must not be null");
         int groups = params.groups();
-        if (params.paddingMode() != PaddingMode.ZEROS) {
-            throw new IllegalArgumentException("paddingMode: expected ZEROS for a transposed convolution, got "
-                    + params.paddingMode());
-        }
-        if (input.c() % groups != 0) {
-            throw new IllegalArgumentException("groups: expected a divisor of the input channels " + input.c()
-                    + ", got groups=" + groups);
-        }
-        if (weight.n() != input.c()) {
-            throw new IllegalArgumentException("weight: expected dimension 0 equal to the input channels " + input.c()
-                    + " (weight (Cin, Cout/groups, kD, kH, kW)), got " + weight.n() + " (weight shape "
-                    + weight.shapeString() + ")");
-        }
+        TransposedShape.checkOperands(params.paddingMode(), groups, input.c(), weight.n(),
+                "(Cin, Cout/groups, kD, kH, kW)", weight.shapeString());
         String[] names = {"depth", "height", "width"};
         int[] inSize = {input.d(), input.h(), input.w()};
         int[] kernel = {weight.d(), weight.h(), weight.w()};
@@ -210,21 +199,7 @@ final class Transposed3dShape {
 
     /** {@return {@code dL/db}: the sum of {@code dL/dy} (heap NCDHW, the output's shape) per output channel} */
     float[] biasGradient(Tensor5D gradOutput) {
-        double[] sums = new double[outChannels];
-        float[] dy = gradOutput.data();
-        int volume = out[0] * out[1] * out[2];
-        for (int p = 0; p < batch * outChannels; p++) {
-            double s = 0;
-            for (int e = p * volume; e < (p + 1) * volume; e++) {
-                s += dy[e];
-            }
-            sums[p % outChannels] += s;
-        }
-        float[] db = new float[outChannels];
-        for (int k = 0; k < outChannels; k++) {
-            db[k] = (float) sums[k];
-        }
-        return db;
+        return AbstractConvBackend.channelSums(gradOutput.data(), batch, outChannels, out[0] * out[1] * out[2]);
     }
 
     private String outputShapeString() {

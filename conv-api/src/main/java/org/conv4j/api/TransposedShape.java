@@ -88,19 +88,8 @@ public final class TransposedShape {
         Objects.requireNonNull(weight, "weight must not be null");
         Objects.requireNonNull(params, "params must not be null");
         int groups = params.groups();
-        if (params.paddingMode() != PaddingMode.ZEROS) {
-            throw new IllegalArgumentException("paddingMode: expected ZEROS for a transposed convolution, got "
-                    + params.paddingMode());
-        }
-        if (input.c() % groups != 0) {
-            throw new IllegalArgumentException("groups: expected a divisor of the input channels " + input.c()
-                    + ", got groups=" + groups);
-        }
-        if (weight.n() != input.c()) {
-            throw new IllegalArgumentException("weight: expected dimension 0 equal to the input channels " + input.c()
-                    + " (weight (Cin, Cout/groups, kH, kW)), got " + weight.n() + " (weight shape "
-                    + weight.shapeString() + ")");
-        }
+        checkOperands(params.paddingMode(), groups, input.c(), weight.n(), "(Cin, Cout/groups, kH, kW)",
+                weight.shapeString());
         checkOutputPadding("outputPaddingH", params.outputPaddingH(), params.strideH(), params.dilationH());
         checkOutputPadding("outputPaddingW", params.outputPaddingW(), params.strideW(), params.dilationW());
         long outH = outputSize("height", input.h(), weight.h(), params.strideH(), params.padTop(), params.padBottom(),
@@ -139,6 +128,28 @@ public final class TransposedShape {
         int low = padAfter - outputPadding;
         int high = low + stride - 1;
         return high >= 0 ? new int[] {Math.max(low, 0), 0} : new int[] {0, -high};
+    }
+
+    /**
+     * The checks of a transposed convolution's operands that do not depend on its rank: zero padding only, groups
+     * dividing the input channels, and the weight's dimension 0 equal to them.
+     *
+     * @param weightLayout the weight's dimensions as the message names them, e.g. {@code (Cin, Cout/groups, kH, kW)}
+     */
+    static void checkOperands(PaddingMode mode, int groups, int inputChannels, int weightDim0, String weightLayout,
+                              String weightShape) {
+        if (mode != PaddingMode.ZEROS) {
+            throw new IllegalArgumentException("paddingMode: expected ZEROS for a transposed convolution, got " + mode);
+        }
+        if (inputChannels % groups != 0) {
+            throw new IllegalArgumentException("groups: expected a divisor of the input channels " + inputChannels
+                    + ", got groups=" + groups);
+        }
+        if (weightDim0 != inputChannels) {
+            throw new IllegalArgumentException("weight: expected dimension 0 equal to the input channels "
+                    + inputChannels + " (weight " + weightLayout + "), got " + weightDim0 + " (weight shape "
+                    + weightShape + ")");
+        }
     }
 
     static void checkOutputPadding(String name, int value, int stride, int dilation) {

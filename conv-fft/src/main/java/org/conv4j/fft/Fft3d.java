@@ -1,6 +1,5 @@
 package org.conv4j.fft;
 
-import org.conv4j.api.Conv3dGradients;
 import org.conv4j.api.Conv3dShape;
 import org.conv4j.api.ConvAxis;
 import org.conv4j.api.ConvPass;
@@ -224,35 +223,20 @@ final class Fft3d {
         return output;
     }
 
-    static Conv3dGradients backward(Conv3dShape s, FftPlanner.Plan3d inputPlan, FftPlanner.Plan3d weightPlan,
-                                    Tensor5D input, Tensor5D weight, Tensor5D gradOutput, long workspaceBytes) {
+    /** {@code dL/dx}, a new heap NCDHW tensor of the input's shape. */
+    static Tensor5D inputGradient(Conv3dShape s, FftPlanner.Plan3d plan, Tensor5D weight, Tensor5D gradOutput,
+                                  long workspaceBytes) {
         Tensor5D dx = s.newInput();
-        Tensor5D dw = s.newWeight();
-        inputGradient(s, inputPlan, weight.data(), gradOutput.data(), dx.data(), workspaceBytes);
-        weightGradient(s, weightPlan, input.data(), gradOutput.data(), dw.data(), workspaceBytes);
-        return new Conv3dGradients(dx, dw, biasGradient(s, gradOutput.data()));
+        inputGradient(s, plan, weight.data(), gradOutput.data(), dx.data(), workspaceBytes);
+        return dx;
     }
 
-    /** {@code dL/db[k] = sum_{n, positions} dy[n, k, ...]}, in double. */
-    private static float[] biasGradient(Conv3dShape s, float[] dy) {
-        int k = s.outChannels();
-        int vol = volume(s.depth(), s.rows(), s.cols(), ConvAxis::out);
-        double[] sum = new double[k];
-        for (int n = 0; n < s.batch(); n++) {
-            for (int f = 0; f < k; f++) {
-                int base = (n * k + f) * vol;
-                double acc = 0;
-                for (int e = 0; e < vol; e++) {
-                    acc += dy[base + e];
-                }
-                sum[f] += acc;
-            }
-        }
-        float[] db = new float[k];
-        for (int f = 0; f < k; f++) {
-            db[f] = (float) sum[f];
-        }
-        return db;
+    /** {@code dL/dw}, a new heap NCDHW tensor of the weight's shape. */
+    static Tensor5D weightGradient(Conv3dShape s, FftPlanner.Plan3d plan, Tensor5D input, Tensor5D gradOutput,
+                                   long workspaceBytes) {
+        Tensor5D dw = s.newWeight();
+        weightGradient(s, plan, input.data(), gradOutput.data(), dw.data(), workspaceBytes);
+        return dw;
     }
 
     /** dx: per group, {@code DX[n,c] = sum_k U[n,k] * W[k,c]}, read at the input positions. */

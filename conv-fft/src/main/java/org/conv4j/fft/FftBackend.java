@@ -254,8 +254,11 @@ public final class FftBackend extends AbstractConvBackend implements Conv3dBacke
 
     @Override
     public Conv3dGradients backward3d(Conv3dShape shape, Tensor5D input, Tensor5D weight, Tensor5D gradOutput) {
-        return Fft3d.backward(shape, plan3d(ConvPass.INPUT_GRADIENT, shape), plan3d(ConvPass.WEIGHT_GRADIENT, shape),
-                input, weight, gradOutput, workspaceBytes);
+        return new Conv3dGradients(
+                Fft3d.inputGradient(shape, plan3d(ConvPass.INPUT_GRADIENT, shape), weight, gradOutput, workspaceBytes),
+                Fft3d.weightGradient(shape, plan3d(ConvPass.WEIGHT_GRADIENT, shape), input, gradOutput,
+                        workspaceBytes),
+                biasGradient(shape, gradOutput));
     }
 
     /**
