@@ -30,11 +30,12 @@ import java.util.stream.Collectors;
  *
  * <p>Every call is validated by {@link Conv3dShape} (an {@link IllegalArgumentException} naming the argument with
  * the expected and the actual value); operands in another layout ({@link Tensor5D#NDHWC}) or in native memory are
- * copied to heap NCDHW for the backend, and each result takes the storage and layout of its operand (the output and
- * {@code dL/dx} the input's, {@code dL/dw} the weight's), as in 2D. The {@link PaddingMode}s other than zeros are
- * done here for every backend, as {@link AbstractConvBackend} does them in 2D: the input is padded with copies of
- * itself once, the backend convolves it without padding, and the padded input's gradient is folded back onto the
- * input, summing where several padded positions copy one element.
+ * copied to heap NCDHW for the backend, unless it takes them as they are ({@link Conv3dBackend#takesInPlace3d}:
+ * {@code onednn} reads and writes native tensors in place), and each result takes the storage and layout of its
+ * operand (the output and {@code dL/dx} the input's, {@code dL/dw} the weight's), as in 2D. The
+ * {@link PaddingMode}s other than zeros are done here for every backend, as {@link AbstractConvBackend} does them in
+ * 2D: the input is padded with copies of itself once, the backend convolves it without padding, and the padded
+ * input's gradient is folded back onto the input, summing where several padded positions copy one element.
  */
 public final class Conv3d {
 
@@ -211,9 +212,12 @@ public final class Conv3d {
                 || s.rows().padded() > s.rows().in() || s.cols().padded() > s.cols().in());
     }
 
-    /** {@code result} (heap NCDHW) in the storage and layout of {@code model}: itself if that is heap NCDHW. */
+    /**
+     * {@code result} in the storage and layout of {@code model}: itself if it has them (a heap NCDHW result of a heap
+     * NCDHW operand, or a result a backend made in its operand's form, {@link Conv3dBackend#takesInPlace3d}).
+     */
     private static Tensor5D like(Tensor5D model, Tensor5D result) {
-        if (model.isHeapNcdhw()) {
+        if (result.isNative() == model.isNative() && result.layout() == model.layout()) {
             return result;
         }
         Tensor5D t = model.isNative()
@@ -250,7 +254,29 @@ public final class Conv3d {
          */
         public Tensor5D forward(Tensor5D input, Tensor5D weight, float[] bias, Conv3dParams params) {
             Conv3dShape s = supported(Conv3dShape.forward(input, weight, bias, params), ConvPass.FORWARD);
-            return like(input, run(s, input.toHeapNcdhw(), weight.toHeapNcdhw(), bias));
+            if (input.isHeapNcdhw()) {
+                return run(s, input, weight.toHeapNcdhw(), bias);
+            }
+            // the output takes the input's storage and layout: made here, and written in place if the backend can
+            Tensor5D output = input.isNative()
+                    ? Tensor5D.allocateNative(input.layout(), s.batch(), s.outChannels(), s.depth().out(),
+                            s.rows().out(), s.cols().out())
+                    : Tensor5D.zeros(input.layout(), s.batch(), s.outChannels(), s.depth().out(), s.rows().out(),
+                            s.cols().out());
+            return into(s, input, weight, bias, output);
+        }
+
+        /** Whether the backend takes these operands as they are ({@link Conv3dBackend#takesInPlace3d}). */
+        private boolean inPlace(Conv3dShape s, ConvPass pass, Tensor5D input, Tensor5D weight, Tensor5D third) {
+            return !padsFirst(s) && volumes.takesInPlace3d(s, pass, input, weight, third);
+        }
+
+        /** The forward pass into {@code output}: in place if the backend takes the operands so, else on heap copies. */
+        private Tensor5D into(Conv3dShape s, Tensor5D input, Tensor5D weight, float[] bias, Tensor5D output) {
+            if (inPlace(s, ConvPass.FORWARD, input, weight, output)) {
+                return volumes.forward3dInto(s, input, weight, bias, output);
+            }
+            return output.copyFrom(run(s, input.toHeapNcdhw(), weight.toHeapNcdhw(), bias));
         }
 
         /** {@code s}, if this backend runs {@code pass} on it; else an {@link UnsupportedOperationException}. */
@@ -288,8 +314,7 @@ public final class Conv3d {
         public Tensor5D forwardInto(Tensor5D input, Tensor5D weight, float[] bias, Conv3dParams params,
                                     Tensor5D output) {
             Conv3dShape s = supported(Conv3dShape.forward(input, weight, bias, params), ConvPass.FORWARD);
-            s.checkOutput(output);
-            return output.copyFrom(run(s, input.toHeapNcdhw(), weight.toHeapNcdhw(), bias));
+            return into(s, input, weight, bias, s.checkOutput(output));
         }
 
         /**
@@ -306,6 +331,10 @@ public final class Conv3d {
          */
         public Conv3dGradients backward(Tensor5D input, Tensor5D weight, Tensor5D gradOutput, Conv3dParams params) {
             Conv3dShape s = supported(Conv3dShape.backward(input, weight, gradOutput, params), ConvPass.BACKWARD);
+            if (inPlace(s, ConvPass.BACKWARD, input, weight, gradOutput)) {
+                Conv3dGradients g = volumes.backward3d(s, input, weight, gradOutput);
+                return new Conv3dGradients(like(input, g.input()), like(weight, g.weight()), g.bias());
+            }
             Tensor5D x = input.toHeapNcdhw();
             Tensor5D w = weight.toHeapNcdhw();
             Tensor5D dy = gradOutput.toHeapNcdhw();
@@ -338,6 +367,9 @@ public final class Conv3d {
             if (padsFirst(s)) {
                 return backward(input, weight, gradOutput, params).input();
             }
+            if (inPlace(s, ConvPass.INPUT_GRADIENT, input, weight, gradOutput)) {
+                return like(input, volumes.inputGradient3d(s, weight, gradOutput));
+            }
             return like(input, volumes.inputGradient3d(s, weight.toHeapNcdhw(), gradOutput.toHeapNcdhw()));
         }
 
@@ -356,6 +388,9 @@ public final class Conv3d {
             Conv3dShape s = supported(Conv3dShape.backward(input, weight, gradOutput, params), ConvPass.BACKWARD);
             if (padsFirst(s)) {
                 return backward(input, weight, gradOutput, params).weight();
+            }
+            if (inPlace(s, ConvPass.WEIGHT_GRADIENT, input, weight, gradOutput)) {
+                return like(weight, volumes.weightGradient3d(s, input, gradOutput));
             }
             return like(weight, volumes.weightGradient3d(s, input.toHeapNcdhw(), gradOutput.toHeapNcdhw()));
         }

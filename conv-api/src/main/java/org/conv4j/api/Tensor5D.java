@@ -321,6 +321,19 @@ public final class Tensor5D implements AutoCloseable {
     }
 
     /**
+     * Pins the storage for code that reads or writes it directly (a backend handing a native tensor's address to a
+     * native library), as {@link Tensor4D#pin()} does: until the pin is closed, {@link #close()} on another thread
+     * cannot free the memory. Use it in try-with-resources.
+     *
+     * @return the pin, whose {@link Tensor4D.Pin#buffer()} is a view of the storage (position 0, limit
+     *         {@link #size()}), in {@link #layout()}'s order
+     * @throws IllegalStateException if the tensor is closed
+     */
+    public Tensor4D.Pin pin() {
+        return t.pin();
+    }
+
+    /**
      * The position of element {@code (n, c, d, h, w)} in the storage, by the formula of {@link #layout()}.
      *
      * @param n the batch index
