@@ -8,6 +8,7 @@ import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.javacpp.Pointer;
 
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_BIAS;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
@@ -100,8 +101,9 @@ final class BackwardPlan {
         weightsPd = d.weights();
         implementation = d.implementation();
 
-        memory.desc plainSrc = Dnnl.desc(g.plainTag(), g.srcDims());
-        memory.desc plainDst = Dnnl.desc(g.plainTag(), g.dstDims());
+        // the activations' own layout: conv4j's heap arrays (plain channels-first), or the caller's tensors in place
+        memory.desc plainSrc = Dnnl.desc(g.activationsTag(), g.srcDims());
+        memory.desc plainDst = Dnnl.desc(g.activationsTag(), g.dstDims());
         memory.desc plainWeights = Dnnl.desc(g.weightsTag(), g.weightsDims());
         boolean data = dataPd != null;
         boolean weight = weightsPd != null;
@@ -122,12 +124,17 @@ final class BackwardPlan {
 
     /**
      * The layout of the activations ({@code x}, {@code dL/dy}, {@code dL/dx}) the primitives are created with:
-     * {@code nhwc} for ungrouped stride-1 2D layers with kernels larger than 1x1, where oneDNN 3.11 then computes
-     * backward-data as a brgemm forward convolution ({@code brg_conv_bwd}) and both backward kernels ran faster
-     * than with the {@code nChw16c} layout {@code any} leads to; {@code any} for every other layer, 3D layers
-     * included (docs/onednn.md, section 1). A choice that ends in a reference kernel is replaced by {@code any}.
+     * channels-last ({@code ndhwc}) for 3D activations in that layout in the caller's memory, which oneDNN's kernels
+     * then read and write as they are; {@code nhwc} for ungrouped stride-1 2D layers with kernels larger than 1x1,
+     * where oneDNN 3.11 then computes backward-data as a brgemm forward convolution ({@code brg_conv_bwd}) and both
+     * backward kernels ran faster than with the {@code nChw16c} layout {@code any} leads to; {@code any} for every
+     * other layer, other 3D layers included (docs/onednn.md, sections 1 and 11). A choice that ends in a reference
+     * kernel is replaced by {@code any}.
      */
     static memory.format_tag activationsTag(Geometry g) {
+        if (g.activations() == org.conv4j.api.MemoryLayout.NHWC) {
+            return g.channelsLastTag();
+        }
         return !g.volumetric() && isNhwcLayer(g) ? memory.format_tag.nhwc : memory.format_tag.any;
     }
 
@@ -189,7 +196,21 @@ final class BackwardPlan {
         slotBytes[Context.SCRATCHPAD] = ForwardPlan.max(size(dataScratchpad), size(weightsScratchpad),
                 scratchpadBytes(src), diffDst.scratchpadBytes(), scratchpadBytes(diffDstForWeights),
                 scratchpadBytes(weights), scratchpadBytes(diffSrc), scratchpadBytes(diffWeights));
+        if (geometry.inPlace()) {
+            // runInPlace: oneDNN reads x and dL/dy and writes dL/dx in the caller's memory, so no staging copy, and
+            // no buffer for an activation whose primitive layout is the caller's own (read or written directly)
+            slotBytes[STAGE] = 0;
+            slotBytes[SRC] = reordered(src) ? slotBytes[SRC] : 0;
+            slotBytes[DIFF_DST] = reordered(diffDst) ? slotBytes[DIFF_DST] : 0;
+            slotBytes[DIFF_DST_FOR_WEIGHTS] = reordered(diffDstForWeights) ? slotBytes[DIFF_DST_FOR_WEIGHTS] : 0;
+            slotBytes[DIFF_SRC] = reordered(diffSrc) ? slotBytes[DIFF_SRC] : 0;
+        }
         return Context.roundSlots(slotBytes);
+    }
+
+    /** Whether {@code t} exists and needs a reorder (the primitive's layout differs from the plain one). */
+    private static boolean reordered(Transfer t) {
+        return t != null && !t.identity();
     }
 
     private static long stagingBytes(Transfer t) {
@@ -241,7 +262,8 @@ final class BackwardPlan {
         memory diffDstMemory = ctx.in(diffDst, dy, outOffset, outLength, STAGE, DIFF_DST);
         memory weightsDiffDstMemory = diffDstForWeights == null ? diffDstMemory
                 : diffDstForWeights(ctx, dy, outOffset, outLength);
-        memory diffSrcMemory = diffSrc == null ? null : executeData(ctx, diffDstMemory);
+        memory diffSrcMemory = diffSrc == null ? null
+                : executeData(ctx, diffDstMemory, ctx.memory(diffSrc.inner, DIFF_SRC));
         memory diffWeightsMemory = diffWeights == null ? null : executeWeights(ctx, srcMemory, weightsDiffDstMemory);
         if (diffSrcMemory != null) {
             ctx.out(diffSrc, diffSrcMemory, DIFF_SRC, STAGE, dx, inOffset, inLength);
@@ -265,9 +287,53 @@ final class BackwardPlan {
         return m;
     }
 
-    /** Runs backward-data; returns {@code dL/dx} in its layout. */
-    private memory executeData(Context ctx, memory diffDstMemory) {
-        memory diffSrcMemory = ctx.memory(diffSrc.inner, DIFF_SRC);
+    /**
+     * The gradients of this part on the caller's native memory, in place ({@link Geometry#inPlace()}): {@code x},
+     * {@code dy} and {@code dx} point at this part's first image of the input, {@code dL/dy} and {@code dL/dx}, in
+     * the geometry's activation layout ({@code x} may be null without backward-weights, {@code dx} without
+     * backward-data). Each primitive reads {@code x} and {@code dL/dy}, and backward-data writes {@code dL/dx},
+     * where they are when its layout is theirs; otherwise oneDNN reorders from them into the context's buffers (and
+     * from the buffer into {@code dx}), with no staging copy. {@code dL/dw} and {@code dL/db} go to {@code dw} and
+     * {@code db} as in {@link #run}, with the weights {@link #loadWeights loaded} if {@link #readsWeights()}.
+     */
+    void runInPlace(Context ctx, Pointer x, Pointer dy, Pointer dx, float[] dw, float[] db) {
+        memory userDy = ctx.userMemory(diffDst.plain, dy, Context.USER_DST);
+        memory diffDstMemory = inner(ctx, diffDst, userDy, DIFF_DST);
+        if (diffSrc != null) {
+            memory userDx = ctx.userMemory(diffSrc.plain, dx, Context.USER_DIFF_SRC);
+            memory diffSrcMemory = executeData(ctx, diffDstMemory,
+                    diffSrc.identity() ? userDx : ctx.memory(diffSrc.inner, DIFF_SRC));
+            if (!diffSrc.identity()) {
+                ctx.reorder(diffSrc, diffSrcMemory, userDx);
+            }
+        }
+        if (diffWeights != null) {
+            memory srcMemory = inner(ctx, src, ctx.userMemory(src.plain, x, Context.USER_SRC), SRC);
+            memory weightsDiffDstMemory = diffDstForWeights == null ? diffDstMemory
+                    : inner(ctx, diffDstForWeights, userDy, DIFF_DST_FOR_WEIGHTS);
+            memory diffWeightsMemory = executeWeights(ctx, srcMemory, weightsDiffDstMemory);
+            ctx.out(diffWeights, diffWeightsMemory, DIFF_WEIGHTS, DIFF_WEIGHTS_PLAIN, dw, 0, dw.length);
+            if (diffBias != null) {
+                ctx.buffer(DIFF_BIAS, 0).get(db, 0, db.length);
+            }
+        }
+    }
+
+    /**
+     * An operand in the primitive's layout of {@code t}: the caller's memory {@code user} itself if the layouts
+     * are equal, else reordered from it into the buffer of {@code slot}.
+     */
+    private static memory inner(Context ctx, Transfer t, memory user, int slot) {
+        if (t.identity()) {
+            return user;
+        }
+        memory m = ctx.memory(t.inner, slot);
+        ctx.reorder(t, user, m);
+        return m;
+    }
+
+    /** Runs backward-data into {@code diffSrcMemory} ({@code dL/dx} in its layout), which it returns. */
+    private memory executeData(Context ctx, memory diffDstMemory, memory diffSrcMemory) {
         try (IntMemoryMap args = new IntMemoryMap()) {
             args.put(DNNL_ARG_DIFF_DST, diffDstMemory);
             args.put(DNNL_ARG_WEIGHTS, ctx.memory(weights.inner, WEIGHTS));

@@ -43,9 +43,15 @@ final class Context implements AutoCloseable {
      */
     static final int MAX_MEMORIES = 64;
 
-    /** The roles of {@link #userMemory}: the caller's input and output. */
+    /**
+     * The roles of {@link #userMemory}: the caller's input, output (or {@code dL/dy}) and {@code dL/dx}. A call uses
+     * one memory object per role, so that two tensors of one layout and shape (an input and its gradient) never share
+     * one.
+     */
     static final int USER_SRC = 0;
     static final int USER_DST = 1;
+    static final int USER_DIFF_SRC = 2;
+    private static final int USER_ROLES = 3;
 
     final stream stream;
     private final NativeBuffer[] buffers = new NativeBuffer[SLOTS];
@@ -58,15 +64,16 @@ final class Context implements AutoCloseable {
     private final Map<memory.desc, memory>[] slotMemories = new Map[SLOTS];
     /** Memory objects over callers' native memory, by role and layout; each call sets their data handle. */
     @SuppressWarnings("unchecked")
-    private final Map<memory.desc, memory>[] userMemories = new Map[2];
+    private final Map<memory.desc, memory>[] userMemories = new Map[USER_ROLES];
 
     Context() {
         stream = new stream(Dnnl.engine());
         for (int i = 0; i < SLOTS; i++) {
             slotMemories[i] = new IdentityHashMap<>();
         }
-        userMemories[USER_SRC] = new IdentityHashMap<>();
-        userMemories[USER_DST] = new IdentityHashMap<>();
+        for (int role = 0; role < USER_ROLES; role++) {
+            userMemories[role] = new IdentityHashMap<>();
+        }
     }
 
     /** The buffer of {@code slot}, grown to at least {@code bytes} (contents are lost when it grows). */
@@ -275,8 +282,9 @@ final class Context implements AutoCloseable {
 
     @Override
     public void close() {
-        dropMemories(userMemories[USER_SRC]);
-        dropMemories(userMemories[USER_DST]);
+        for (Map<memory.desc, memory> kept : userMemories) {
+            dropMemories(kept);
+        }
         for (int i = 0; i < SLOTS; i++) {
             dropMemories(slotMemories[i]);
             if (buffers[i] != null) {

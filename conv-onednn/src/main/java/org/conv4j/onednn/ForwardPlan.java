@@ -54,23 +54,15 @@ final class ForwardPlan {
 
     ForwardPlan(Geometry g) {
         this.geometry = g;
-        try (primitive_attr attr = Dnnl.userScratchpad()) {
-            memory.desc biasAny = g.bias() ? Dnnl.desc(memory.format_tag.any, g.filters()) : null;
-            // nhwc activations are taken as they are (oneDNN's kernels read and write them directly); otherwise
-            // oneDNN chooses (its plain nchw kernels are reference ones)
-            memory.format_tag activations = g.activations() == MemoryLayout.NHWC ? memory.format_tag.nhwc
-                    : memory.format_tag.any;
-            memory.desc srcAny = Dnnl.desc(activations, g.srcDims());
-            memory.desc weightsAny = Dnnl.desc(memory.format_tag.any, g.weightsDims());
-            memory.desc dstAny = Dnnl.desc(activations, g.dstDims());
-            pd = g.bias()
-                    ? new convolution_forward.primitive_desc(Dnnl.engine(), dnnl.prop_kind.forward_inference,
-                            dnnl.algorithm.convolution_direct, srcAny, weightsAny, biasAny, dstAny, g.strides(),
-                            g.dilates(), g.paddingL(), g.paddingR(), attr, false)
-                    : new convolution_forward.primitive_desc(Dnnl.engine(), dnnl.prop_kind.forward_inference,
-                            dnnl.algorithm.convolution_direct, srcAny, weightsAny, dstAny, g.strides(),
-                            g.dilates(), g.paddingL(), g.paddingR(), attr, false);
+        // channels-last activations are taken as they are (oneDNN's kernels read and write nhwc / ndhwc directly);
+        // otherwise oneDNN chooses (its plain nchw kernels are reference ones). Should channels-last lead to a
+        // reference kernel, oneDNN chooses too, and the transfers reorder from and to the caller's layout.
+        convolution_forward.primitive_desc chosen = g.activations() == MemoryLayout.NHWC
+                ? describe(g, g.channelsLastTag()) : describe(g, memory.format_tag.any);
+        if (g.activations() == MemoryLayout.NHWC && isReference(chosen)) {
+            chosen = describe(g, memory.format_tag.any);
         }
+        pd = chosen;
         src = Transfer.in(Dnnl.desc(g.activationsTag(), g.srcDims()), pd.src_desc());
         weights = Transfer.in(Dnnl.desc(g.weightsTag(), g.weightsDims()), pd.weights_desc());
         dst = Transfer.out(pd.dst_desc(), Dnnl.desc(g.activationsTag(), g.dstDims()));
@@ -88,13 +80,35 @@ final class ForwardPlan {
         slotBytes[BIAS] = bias == null ? 0 : bias.get_size();
         slotBytes[Context.SCRATCHPAD] = max(scratchpad == null ? 0 : scratchpad.get_size(),
                 src.scratchpadBytes(), weights.scratchpadBytes(), dst.scratchpadBytes());
-        if (g.activations() == MemoryLayout.NHWC) {
+        if (g.inPlace()) {
             // used only in place (runInPlace): no staging copy, and no buffer where oneDNN reads the caller's memory
             slotBytes[STAGE] = 0;
             slotBytes[SRC] = src.identity() ? 0 : slotBytes[SRC];
             slotBytes[DST] = dst.identity() ? 0 : slotBytes[DST];
         }
         workspaceBytes = Context.roundSlots(slotBytes);
+    }
+
+    /** The forward primitive descriptor of {@code g} with activations in layout {@code activations}. */
+    private static convolution_forward.primitive_desc describe(Geometry g, memory.format_tag activations) {
+        try (primitive_attr attr = Dnnl.userScratchpad()) {
+            memory.desc biasAny = g.bias() ? Dnnl.desc(memory.format_tag.any, g.filters()) : null;
+            memory.desc srcAny = Dnnl.desc(activations, g.srcDims());
+            memory.desc weightsAny = Dnnl.desc(memory.format_tag.any, g.weightsDims());
+            memory.desc dstAny = Dnnl.desc(activations, g.dstDims());
+            return g.bias()
+                    ? new convolution_forward.primitive_desc(Dnnl.engine(), dnnl.prop_kind.forward_inference,
+                            dnnl.algorithm.convolution_direct, srcAny, weightsAny, biasAny, dstAny, g.strides(),
+                            g.dilates(), g.paddingL(), g.paddingR(), attr, false)
+                    : new convolution_forward.primitive_desc(Dnnl.engine(), dnnl.prop_kind.forward_inference,
+                            dnnl.algorithm.convolution_direct, srcAny, weightsAny, dstAny, g.strides(),
+                            g.dilates(), g.paddingL(), g.paddingR(), attr, false);
+        }
+    }
+
+    /** Whether oneDNN chose a reference kernel ({@code ref:any} and the like), two to three orders slower. */
+    static boolean isReference(convolution_forward.primitive_desc pd) {
+        return pd.impl_info_str().getString().contains("ref");
     }
 
     static long max(long... values) {
@@ -116,8 +130,8 @@ final class ForwardPlan {
     /**
      * Runs on the caller's native memory in place: {@code x} and {@code y} point at this part's first image of
      * the input and the output, in the geometry's activation layout. Where the primitive's layout is that layout
-     * (always for {@code nhwc}) oneDNN reads and writes them directly; otherwise it reorders from and to them,
-     * with no staging copy.
+     * (channels-last, unless oneDNN had only a reference kernel for it) oneDNN reads and writes them directly;
+     * otherwise it reorders from and to them, with no staging copy.
      */
     void runInPlace(Context ctx, Pointer x, Pointer y) {
         memory userSrc = ctx.userMemory(src.plain, x, Context.USER_SRC);

@@ -33,10 +33,15 @@ import org.conv4j.api.MemoryLayout;
  * @param groups the groups
  * @param axes the spatial axes, outermost first ({@code [depth,] rows, cols}); only their geometry counts
  * @param bias whether there is a bias
- * @param activations the layout of input and output (NCHW: plain channels-first; NHWC: channels-last)
+ * @param activations the layout of the activations, input and output and their gradients (NCHW: plain
+ *        channels-first, {@code nchw} / {@code ncdhw}; NHWC: channels-last, {@code nhwc} / {@code ndhwc})
+ * @param inPlace whether the plans read and write the activations in the caller's native memory ({@link
+ *        ForwardPlan#runInPlace}, {@link BackwardPlan#runInPlace}) and so size no staging buffer, and none where the
+ *        primitive's layout is the activations' own; false for plans that copy heap arrays in and out (which 2D's
+ *        in-place NCHW forward pass shares, unused staging included)
  */
 record Geometry(int batch, int channels, int filters, int groups, List<ConvAxis> axes, boolean bias,
-                MemoryLayout activations) {
+                MemoryLayout activations, boolean inPlace) {
 
     Geometry {
         axes = List.copyOf(axes);
@@ -52,22 +57,33 @@ record Geometry(int batch, int channels, int filters, int groups, List<ConvAxis>
 
     /**
      * The geometry of {@code batch} images of {@code s} whose input and output are in {@code activations}' layout
-     * (NHWC: oneDNN's {@code nhwc}, which its kernels read and write as they are).
+     * (NHWC: oneDNN's {@code nhwc}, which its kernels read and write as they are; such plans serve in-place calls
+     * only, NCHW ones heap and in-place calls alike).
      */
     static Geometry of(ConvShape s, int batch, boolean bias, MemoryLayout activations) {
         return new Geometry(batch, s.inChannels(), s.outChannels(), s.params().groups(), List.of(s.rows(), s.cols()),
-                bias, activations);
+                bias, activations, activations == MemoryLayout.NHWC);
     }
 
-    /** The geometry of {@code batch} images of the 3D layer {@code s}, activations in plain NCDHW. */
+    /** The geometry of {@code batch} images of the 3D layer {@code s}, activations heap NCDHW arrays copied in. */
     static Geometry of(Conv3dShape s, int batch, boolean bias) {
         return new Geometry(batch, s.inChannels(), s.outChannels(), s.params().groups(),
-                List.of(s.depth(), s.rows(), s.cols()), bias, MemoryLayout.NCHW);
+                List.of(s.depth(), s.rows(), s.cols()), bias, MemoryLayout.NCHW, false);
+    }
+
+    /**
+     * The geometry of {@code batch} images of the 3D layer {@code s} whose activations are the caller's native
+     * tensors in {@code activations}' layout ({@code ncdhw} or {@code ndhwc}), read and written in place.
+     */
+    static Geometry inPlace(Conv3dShape s, int batch, boolean bias, MemoryLayout activations) {
+        return new Geometry(batch, s.inChannels(), s.outChannels(), s.params().groups(),
+                List.of(s.depth(), s.rows(), s.cols()), bias, activations, true);
     }
 
     /** This geometry with {@code images} images per part. */
     Geometry withBatch(int images) {
-        return images == batch ? this : new Geometry(images, channels, filters, groups, axes, bias, activations);
+        return images == batch ? this
+                : new Geometry(images, channels, filters, groups, axes, bias, activations, inPlace);
     }
 
     /** Whether the layer is 3D (three spatial axes, rank-5 descriptors). */

@@ -1,6 +1,7 @@
 package org.conv4j.onednn;
 
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 
 import org.bytedeco.javacpp.FloatPointer;
 import org.conv4j.api.AbstractConvBackend;
@@ -64,7 +65,10 @@ import org.conv4j.api.WorkspaceBudget;
  * {@link Conv3dBackend}'s formula. The same plans, contexts, workspace limit, budget and batch parts as 2D
  * ({@link Geometry} holds two or three spatial axes), and the same repair of non-finite values on padded layers
  * ({@link PaddedTaps} works on three axes, a 2D layer being one of unit depth). Geometries oneDNN cannot run
- * safely are declined ({@link #supports3d}).
+ * safely are declined ({@link #supports3d}). Native tensors of one layout are read and written in place by every
+ * 3D pass ({@link #takesInPlace3d}): NDHWC with {@code ndhwc} primitives, no copy and no reorder; NCDHW with
+ * oneDNN's reorders from and to the caller's memory, no staging copy. The single gradients run one primitive each
+ * ({@link #inputGradient3d}, {@link #weightGradient3d}).
  *
  * <p>The constructor fails with {@link UnsupportedOperationException} where oneDNN's natives cannot load
  * (conv-onednn brings them for linux-x86_64 only).
@@ -273,16 +277,102 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
     }
 
     /**
-     * oneDNN's backward-data and backward-weights primitives (with bias gradient) on the heap NCDHW operands, in
-     * batch parts as 2D. Backward-data gets the weights with non-finite values zeroed, and {@link PaddedTaps} adds
-     * their exact share of {@code dL/dx} and puts back the NaN of non-finite {@code dL/dy} on padded taps of
-     * {@code dL/dw}.
+     * Native operands of one layout in the platform's byte order ({@link #inPlace(Tensor5D, Tensor5D)}: the input and
+     * the output, or the input and {@code dL/dy}) are used in place on every layer {@link #supports3d} runs, except
+     * the forward pass of a layer {@link SingleColumn} narrows (computed on a heap copy). The weights are read as
+     * heap NCDHW whatever their form (copied if they are not), as in 2D: they are laid out into the primitive's
+     * layout on every call anyway, and {@link PaddedTaps} reads them.
+     */
+    @Override
+    public boolean takesInPlace3d(Conv3dShape s, ConvPass pass, Tensor5D input, Tensor5D weight, Tensor5D third) {
+        return supports3d(s, pass) && !(pass == ConvPass.FORWARD && SingleColumn.affects(s)) && inPlace(input, third);
+    }
+
+    /**
+     * Whether oneDNN can read and write {@code a} and {@code b} where they are: native tensors of one layout (NCDHW,
+     * oneDNN's {@code ncdhw}, or NDHWC, its {@code ndhwc}) in the platform's byte order, not overlapping
+     * ({@link CallerMemory#usable}).
+     */
+    private static boolean inPlace(Tensor5D a, Tensor5D b) {
+        if (!a.isNative() || !b.isNative() || a.layout() != b.layout()) {
+            return false;
+        }
+        try (Tensor4D.Pin pa = a.pin(); Tensor4D.Pin pb = b.pin()) {
+            return CallerMemory.usable(pa.buffer(), pb.buffer());
+        }
+    }
+
+    private static boolean nativeOrder(Tensor5D t) {
+        try (Tensor4D.Pin pin = t.pin()) {
+            return pin.buffer().order() == ByteOrder.nativeOrder();
+        }
+    }
+
+    /**
+     * The forward pass into {@code output}. Native input and output of one layout ({@link #takesInPlace3d}) are read
+     * and written in place: oneDNN's primitive reads the input and writes the output where they are, with activations
+     * {@code ndhwc} for NDHWC tensors (no copy, no reorder), and for NCDHW tensors in the blocked layout oneDNN chose,
+     * reordered from and to the caller's memory (no staging copy). Any other operands, a layer {@link SingleColumn}
+     * narrows, and non-finite weights on a padded layer (which {@link PaddedTaps#forward} repairs in a heap NCDHW
+     * output) run as {@link #forward3d} on heap NCDHW copies, the result copied into {@code output}.
      *
      * @throws UnsupportedOperationException for a layer {@link #supports3d} declines
+     * @throws IllegalArgumentException if an operand's shape is not {@code s}'s
+     */
+    @Override
+    public Tensor5D forward3dInto(Conv3dShape s, Tensor5D input, Tensor5D weight, float[] bias, Tensor5D output) {
+        requireSupported3d(s, ConvPass.FORWARD);
+        requireShapes(s, input, weight, output, "output");
+        Tensor5D w = weight.toHeapNcdhw();
+        if (!inPlace(input, output) || SingleColumn.affects(s) || PaddedTaps.padded(s)
+                && PaddedTaps.hasNonFinite(w.data())) {
+            return output.copyFrom(forward3d(s, input.toHeapNcdhw(), w, bias));
+        }
+        // pinned for the call: closing either on another thread cannot free the memory under oneDNN
+        try (Tensor4D.Pin in = input.pin(); Tensor4D.Pin out = output.pin()) {
+            forwardInPlace(Geometry.inPlace(s, s.batch(), bias != null, input.layout()), in.buffer(), w.data(), bias,
+                    out.buffer());
+        }
+        return output;
+    }
+
+    /**
+     * oneDNN's backward-data and backward-weights primitives (with bias gradient), in batch parts as 2D. Native input
+     * and {@code dL/dy} of one layout ({@link #takesInPlace3d}) are read in place, and {@code dL/dx} is written in
+     * place into a new native tensor of their layout, reordered only where a primitive's layout differs from theirs
+     * (as {@link #forward3dInto}); {@code dL/dw} comes heap NCDHW. Other operands run on heap NCDHW copies, where
+     * backward-data gets the weights with non-finite values zeroed and {@link PaddedTaps} adds their exact share of
+     * {@code dL/dx}; weights with a non-finite value take that path from native operands too. Both paths put back the
+     * NaN of non-finite {@code dL/dy} on padded taps of {@code dL/dw}.
+     *
+     * @throws UnsupportedOperationException for a layer {@link #supports3d} declines
+     * @throws IllegalArgumentException if an operand's shape is not {@code s}'s
      */
     @Override
     public Conv3dGradients backward3d(Conv3dShape s, Tensor5D input, Tensor5D weight, Tensor5D gradOutput) {
         requireSupported3d(s, ConvPass.BACKWARD);
+        requireShapes(s, input, weight, gradOutput, "gradOutput");
+        Tensor5D w = weight.toHeapNcdhw();
+        if (!inPlace(input, gradOutput) || PaddedTaps.hasNonFinite(w.data())) {
+            return backwardOnHeap(s, input.toHeapNcdhw(), w, gradOutput.toHeapNcdhw());
+        }
+        Tensor5D dx = Tensor5D.allocateNative(input.layout(), s.batch(), s.inChannels(), s.depth().in(),
+                s.rows().in(), s.cols().in());
+        Tensor5D dw = s.newWeight();
+        float[] db = new float[s.outChannels()];
+        try (Tensor4D.Pin x = input.pin(); Tensor4D.Pin dy = gradOutput.pin(); Tensor4D.Pin out = dx.pin()) {
+            backwardInPlace(Geometry.inPlace(s, s.batch(), true, input.layout()), ConvPass.BACKWARD, x.buffer(),
+                    w.data(), dy.buffer(), out.buffer(), dw.data(), db);
+        } catch (RuntimeException | Error e) {
+            dx.close();
+            throw e;
+        }
+        PaddedTaps.weightGradient(s, () -> gradOutput.toHeapNcdhw().data(), dw.data());
+        return new Conv3dGradients(dx, dw, db);
+    }
+
+    /** {@link #backward3d} on heap NCDHW operands. */
+    private Conv3dGradients backwardOnHeap(Conv3dShape s, Tensor5D input, Tensor5D weight, Tensor5D gradOutput) {
         Tensor5D dx = s.newInput();
         Tensor5D dw = s.newWeight();
         float[] db = new float[s.outChannels()];
@@ -292,6 +382,92 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
         PaddedTaps.inputGradient(s, weight.data(), finite, gradOutput.data(), dx.data());
         PaddedTaps.weightGradient(s, gradOutput.data(), dw.data());
         return new Conv3dGradients(dx, dw, db);
+    }
+
+    /**
+     * {@code dL/dx} alone: oneDNN's backward-data primitive, without backward-weights (half the work of {@link
+     * #backward3d}). A native {@code dL/dy} in the platform's byte order is read in place and {@code dL/dx} written in
+     * place into a new native tensor of its layout ({@link #takesInPlace3d} has checked that the input has that form
+     * too); other operands, and weights with a non-finite value, run on heap NCDHW copies with {@link
+     * PaddedTaps#inputGradient}'s repair.
+     *
+     * @throws UnsupportedOperationException for a layer {@link #supports3d} declines
+     * @throws IllegalArgumentException if an operand's shape is not {@code s}'s
+     */
+    @Override
+    public Tensor5D inputGradient3d(Conv3dShape s, Tensor5D weight, Tensor5D gradOutput) {
+        requireSupported3d(s, ConvPass.BACKWARD);
+        requireShapes(s, null, weight, gradOutput, "gradOutput");
+        Tensor5D w = weight.toHeapNcdhw();
+        float[] finite = PaddedTaps.finiteWeights(w.data());
+        if (gradOutput.isNative() && nativeOrder(gradOutput) && finite == w.data()) {
+            Tensor5D dx = Tensor5D.allocateNative(gradOutput.layout(), s.batch(), s.inChannels(), s.depth().in(),
+                    s.rows().in(), s.cols().in());
+            try (Tensor4D.Pin dy = gradOutput.pin(); Tensor4D.Pin out = dx.pin()) {
+                backwardInPlace(Geometry.inPlace(s, s.batch(), false, gradOutput.layout()), ConvPass.INPUT_GRADIENT,
+                        null, w.data(), dy.buffer(), out.buffer(), null, null);
+            } catch (RuntimeException | Error e) {
+                dx.close();
+                throw e;
+            }
+            return dx;
+        }
+        Tensor5D dy = gradOutput.toHeapNcdhw();
+        Tensor5D dx = s.newInput();
+        backward(Geometry.of(s, s.batch(), false), ConvPass.INPUT_GRADIENT, null, finite, dy.data(), dx.data(), null,
+                null);
+        PaddedTaps.inputGradient(s, w.data(), finite, dy.data(), dx.data());
+        return dx;
+    }
+
+    /**
+     * {@code dL/dw} alone: oneDNN's backward-weights primitive without bias gradient, without backward-data (half the
+     * work of {@link #backward3d}). Native input and {@code dL/dy} of one layout are read in place; {@code dL/dw} comes
+     * heap NCDHW, with the NaN of non-finite {@code dL/dy} on padded taps put back ({@link PaddedTaps#weightGradient}).
+     *
+     * @throws UnsupportedOperationException for a layer {@link #supports3d} declines
+     * @throws IllegalArgumentException if an operand's shape is not {@code s}'s
+     */
+    @Override
+    public Tensor5D weightGradient3d(Conv3dShape s, Tensor5D input, Tensor5D gradOutput) {
+        requireSupported3d(s, ConvPass.BACKWARD);
+        requireShapes(s, input, null, gradOutput, "gradOutput");
+        Tensor5D dw = s.newWeight();
+        if (inPlace(input, gradOutput)) {
+            try (Tensor4D.Pin x = input.pin(); Tensor4D.Pin dy = gradOutput.pin()) {
+                backwardInPlace(Geometry.inPlace(s, s.batch(), false, input.layout()), ConvPass.WEIGHT_GRADIENT,
+                        x.buffer(), null, dy.buffer(), null, dw.data(), null);
+            }
+            PaddedTaps.weightGradient(s, () -> gradOutput.toHeapNcdhw().data(), dw.data());
+            return dw;
+        }
+        Tensor5D x = input.toHeapNcdhw();
+        Tensor5D dy = gradOutput.toHeapNcdhw();
+        backward(Geometry.of(s, s.batch(), false), ConvPass.WEIGHT_GRADIENT, x.data(), null, dy.data(), null,
+                dw.data(), null);
+        PaddedTaps.weightGradient(s, dy.data(), dw.data());
+        return dw;
+    }
+
+    /**
+     * Checks, before oneDNN reads or writes them where they are, that the operands have {@code s}'s shapes (those
+     * given; null ones are not read): input and weight, and {@code third} the output or {@code dL/dy} ({@code
+     * thirdName}), of the output's shape. {@link org.conv4j.api.Conv3d} has validated its calls already; this guards
+     * a direct call of the methods, where a smaller native tensor would have oneDNN read or write past its end.
+     */
+    private static void requireShapes(Conv3dShape s, Tensor5D input, Tensor5D weight, Tensor5D third,
+                                      String thirdName) {
+        requireShape("input", input, s.batch(), s.inChannels(), s.depth().in(), s.rows().in(), s.cols().in());
+        requireShape("weight", weight, s.outChannels(), s.inChannelsPerGroup(), s.depth().kernel(), s.rows().kernel(),
+                s.cols().kernel());
+        requireShape(thirdName, third, s.batch(), s.outChannels(), s.depth().out(), s.rows().out(), s.cols().out());
+    }
+
+    private static void requireShape(String name, Tensor5D t, int n, int c, int d, int h, int w) {
+        if (t != null && !t.hasShape(n, c, d, h, w)) {
+            throw new IllegalArgumentException(name + ": expected shape " + Tensor5D.shapeString(n, c, d, h, w)
+                    + " for the validated geometry, got " + t.shapeString());
+        }
     }
 
     /** Refuses, before any native call, a 3D layer {@link #supports3d} declines. */
@@ -312,7 +488,8 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
     }
 
     /**
-     * Native input and output in one layout, in the platform's byte order, are used in place
+     * Native input and output in one layout, in the platform's byte order and not overlapping
+     * ({@link CallerMemory#usable}), are used in place
      * ({@link #forwardInPlace}): oneDNN reads the input and writes the output where they are, with no copy (and
      * for NHWC no reorder either). Not where {@link SingleColumn} must narrow the input, nor where the weights
      * hold a non-finite value on a padded layer ({@link PaddedTaps#forward} then repairs a heap output).
@@ -323,11 +500,8 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
             return false;
         }
         try (Tensor4D.Pin in = input.pin(); Tensor4D.Pin out = output.pin()) {
-            if (in.buffer().order() != ByteOrder.nativeOrder() || out.buffer().order() != ByteOrder.nativeOrder()) {
-                return false;
-            }
+            return CallerMemory.usable(in.buffer(), out.buffer());
         }
-        return true;
     }
 
     /**
@@ -364,23 +538,57 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
      * non-finite weights ({@link PaddedTaps#forward}).
      */
     private void forwardParts(Geometry whole, float[] x, float[] w, float[] b, float[] y) {
+        forwardParts(whole, w, b, (plan, ctx, first) -> plan.run(ctx, x, y, first));
+    }
+
+    /**
+     * The forward pass of the call of geometry {@code whole} ({@link Geometry#inPlace()}) on the caller's native
+     * memory, pinned by the caller for the call: {@code x} and {@code y} are views of the whole input and output in
+     * the geometry's activation layout, and each part's primitive reads and writes them at the part's first image
+     * ({@link ForwardPlan#runInPlace}). Parts and grant as {@link #forwardParts(Geometry, float[], float[], float[],
+     * float[])}.
+     */
+    private void forwardInPlace(Geometry whole, FloatBuffer x, float[] w, float[] b, FloatBuffer y) {
+        forwardParts(whole, w, b, (plan, ctx, first) -> plan.runInPlace(ctx, at(x, first * whole.imageFloats()),
+                at(y, first * whole.outImageFloats())));
+    }
+
+    /** One part of a forward call: images {@code first .. first + plan.geometry.batch() - 1}, weights loaded. */
+    private interface ForwardPart {
+        void run(ForwardPlan plan, Context ctx, int first);
+    }
+
+    /**
+     * Runs a forward call of geometry {@code whole} in parts of whole images that fit the workspace limit and the
+     * budget's grant ({@link BudgetedParts}), on one context: each part's plan gets the weights (and bias, null
+     * without) loaded once, then {@code part} computes its images.
+     */
+    private void forwardParts(Geometry whole, float[] w, float[] b, ForwardPart part) {
         WorkspaceBudget.Planned<Integer> granted = BudgetedParts.acquire(this, whole, ConvPass.FORWARD);
-        int part = granted.plan();
+        int images = granted.plan();
         Context ctx = contexts.acquire(granted.grant());
         try {
             ForwardPlan loaded = null;
-            for (int first = 0; first < whole.batch(); first += part) {
-                ForwardPlan plan = forwardPlan(whole.withBatch(Math.min(part, whole.batch() - first)));
+            for (int first = 0; first < whole.batch(); first += images) {
+                ForwardPlan plan = forwardPlan(whole.withBatch(Math.min(images, whole.batch() - first)));
                 reserve(ctx, plan.slotBytes, granted.grant());
                 if (plan != loaded) {
                     plan.loadWeights(ctx, w, b);
                     loaded = plan;
                 }
-                plan.run(ctx, x, y, first);
+                part.run(plan, ctx, first);
             }
         } finally {
             contexts.release(ctx, granted.grant());
         }
+    }
+
+    /**
+     * A pointer to float {@code offset} of {@code buffer} (a direct buffer over the caller's memory), where oneDNN
+     * reads or writes a part's first image; null for a null buffer (an operand the pass does not read).
+     */
+    private static FloatPointer at(FloatBuffer buffer, long offset) {
+        return buffer == null ? null : new FloatPointer(buffer.duplicate().position(Math.toIntExact(offset)).slice());
     }
 
     /**
@@ -390,31 +598,9 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
      * thread cannot free the memory under oneDNN.
      */
     private Tensor4D forwardInPlace(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
-        boolean hasBias = bias != null;
-        MemoryLayout layout = input.layout();
         try (Tensor4D.Pin in = input.pin(); Tensor4D.Pin out = output.pin()) {
-            WorkspaceBudget.Planned<Integer> granted = BudgetedParts.acquire(this, Geometry.of(s, s.batch(), hasBias),
-                    ConvPass.FORWARD);
-            int part = granted.plan();
-            Context ctx = contexts.acquire(granted.grant());
-            try {
-                ForwardPlan loaded = null;
-                for (int first = 0; first < s.batch(); first += part) {
-                    Geometry g = Geometry.of(s, Math.min(part, s.batch() - first), hasBias, layout);
-                    ForwardPlan plan = forwardPlan(g);
-                    reserve(ctx, plan.slotBytes, granted.grant());
-                    if (plan != loaded) {
-                        plan.loadWeights(ctx, weight.data(), bias);
-                        loaded = plan;
-                    }
-                    // views from this part's first image on: their addresses are where oneDNN reads and writes
-                    FloatPointer x = new FloatPointer(in.buffer().position((int) (first * g.imageFloats())).slice());
-                    FloatPointer y = new FloatPointer(out.buffer().position((int) (first * g.outImageFloats())).slice());
-                    plan.runInPlace(ctx, x, y);
-                }
-            } finally {
-                contexts.release(ctx, granted.grant());
-            }
+            forwardInPlace(Geometry.of(s, s.batch(), bias != null, input.layout()), in.buffer(), weight.data(), bias,
+                    out.buffer());
         }
         return output;
     }
@@ -477,24 +663,58 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
      * geometry {@code whole} (2D or 3D, the whole batch). */
     private void backward(Geometry whole, ConvPass pass, float[] x, float[] w, float[] dy, float[] dx, float[] dw,
                           float[] db) {
+        backwardParts(whole, pass, w, dw, db, (plan, ctx, first, partDw, partDb) ->
+                plan.run(ctx, x, dy, first, dx, partDw, partDb));
+    }
+
+    /**
+     * {@code pass} (a backward one) of the call of geometry {@code whole} ({@link Geometry#inPlace()}) on the
+     * caller's native memory, pinned by the caller for the call: {@code x}, {@code dy} and {@code dx} are views of
+     * the whole input, {@code dL/dy} and {@code dL/dx} in the geometry's activation layout (null for those the pass
+     * does not read or write), and each part's primitives read and write them at the part's first image ({@link
+     * BackwardPlan#runInPlace}); {@code dw} and {@code db} get the sums over the parts. Parts and grant as the heap
+     * path's.
+     */
+    private void backwardInPlace(Geometry whole, ConvPass pass, FloatBuffer x, float[] w, FloatBuffer dy,
+                                 FloatBuffer dx, float[] dw, float[] db) {
+        backwardParts(whole, pass, w, dw, db, (plan, ctx, first, partDw, partDb) -> plan.runInPlace(ctx,
+                at(x, first * whole.imageFloats()), at(dy, first * whole.outImageFloats()),
+                at(dx, first * whole.imageFloats()), partDw, partDb));
+    }
+
+    /**
+     * One part of a backward call: images {@code first .. first + plan.geometry.batch() - 1}, weights loaded if the
+     * plan reads them, this part's {@code dL/dw} and {@code dL/db} into {@code dw} and {@code db} (null for those
+     * the pass does not compute).
+     */
+    private interface BackwardPart {
+        void run(BackwardPlan plan, Context ctx, int first, float[] dw, float[] db);
+    }
+
+    /**
+     * Runs {@code pass} of the call of geometry {@code whole} in parts of whole images that fit the workspace limit
+     * and the budget's grant ({@link BudgetedParts}), on one context: the first part writes {@code dw} and {@code db}
+     * (null for gradients the pass does not compute), every later one writes its own, added to them.
+     */
+    private void backwardParts(Geometry whole, ConvPass pass, float[] w, float[] dw, float[] db, BackwardPart part) {
         WorkspaceBudget.Planned<Integer> granted = BudgetedParts.acquire(this, whole, pass);
-        int part = granted.plan();
+        int images = granted.plan();
         Context ctx = contexts.acquire(granted.grant());
         try {
-            float[] partDw = part < whole.batch() && dw != null ? new float[dw.length] : null;
-            float[] partDb = part < whole.batch() && db != null ? new float[db.length] : null;
+            float[] partDw = images < whole.batch() && dw != null ? new float[dw.length] : null;
+            float[] partDb = images < whole.batch() && db != null ? new float[db.length] : null;
             BackwardPlan loaded = null;
-            for (int first = 0; first < whole.batch(); first += part) {
-                BackwardPlan plan = backwardPlan(pass, whole.withBatch(Math.min(part, whole.batch() - first)));
+            for (int first = 0; first < whole.batch(); first += images) {
+                BackwardPlan plan = backwardPlan(pass, whole.withBatch(Math.min(images, whole.batch() - first)));
                 reserve(ctx, plan.slotBytes, granted.grant());
                 if (plan != loaded && plan.readsWeights()) {
                     plan.loadWeights(ctx, w);
                 }
                 loaded = plan;
                 if (first == 0) {
-                    plan.run(ctx, x, dy, first, dx, dw, db);
+                    part.run(plan, ctx, first, dw, db);
                 } else {
-                    plan.run(ctx, x, dy, first, dx, partDw, partDb);
+                    part.run(plan, ctx, first, partDw, partDb);
                     add(partDw, dw);
                     add(partDb, db);
                 }
@@ -606,6 +826,24 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
     static boolean inPlaceWithoutReorders(ConvShape s, boolean bias, MemoryLayout layout) {
         ForwardPlan plan = forwardPlan(Geometry.of(s, s.batch(), bias, layout));
         return plan.src.identity() && plan.dst.identity();
+    }
+
+    /**
+     * The bytes per {@link Context} slot of the plan of {@code pass} for the whole batch of the 3D layer {@code s}
+     * with its activations in place in {@code layout} (for tests: which buffers such a call takes).
+     */
+    static long[] inPlaceSlotBytes(Conv3dShape s, ConvPass pass, boolean bias, MemoryLayout layout) {
+        Geometry g = Geometry.inPlace(s, s.batch(), bias, layout);
+        return (pass == ConvPass.FORWARD ? forwardPlan(g).slotBytes : backwardPlan(pass, g).slotBytes).clone();
+    }
+
+    /**
+     * The kernels oneDNN chose for the 3D layer {@code s} with its activations in place in {@code layout}, forward
+     * and backward (for reports and docs).
+     */
+    static String inPlaceImplementations(Conv3dShape s, MemoryLayout layout) {
+        return forwardPlan(Geometry.inPlace(s, s.batch(), true, layout)).implementation + " | "
+                + backwardPlan(ConvPass.BACKWARD, Geometry.inPlace(s, s.batch(), true, layout)).implementation;
     }
 
     /** The implementations oneDNN chose for this geometry, forward and backward (for reports and docs). */

@@ -7,6 +7,7 @@ import org.conv4j.api.ParallelChunks;
 import org.conv4j.api.Tensor4D;
 
 import java.util.Arrays;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 /**
@@ -249,10 +250,28 @@ final class PaddedTaps {
 
     /** {@link #weightGradient(ConvShape, float[], float[])} of a 3D layer. */
     static void weightGradient(Conv3dShape s, float[] dy, float[] dw) {
+        weightGradient(Layer.of(s), () -> dy, dw);
+    }
+
+    /**
+     * {@link #weightGradient(Conv3dShape, float[], float[])} for a {@code dL/dy} that is not a heap NCDHW array (a
+     * native tensor read in place): {@code dy} gives it as one, and is asked only where the test on {@code dw} cannot
+     * clear it (see below), so a call with finite values never copies it.
+     */
+    static void weightGradient(Conv3dShape s, Supplier<float[]> dy, float[] dw) {
         weightGradient(Layer.of(s), dy, dw);
     }
 
+    /** Whether the 3D layer {@code s} has padding on some side (where oneDNN skips taps that conv4j multiplies). */
+    static boolean padded(Conv3dShape s) {
+        return Layer.of(s).padded();
+    }
+
     private static void weightGradient(Layer s, float[] dy, float[] dw) {
+        weightGradient(s, () -> dy, dw);
+    }
+
+    private static void weightGradient(Layer s, Supplier<float[]> gradOutput, float[] dw) {
         if (!s.padded()) {
             return;
         }
@@ -263,6 +282,7 @@ final class PaddedTaps {
         if (s.everyWindowReadsInput() && !hasNonFinite(dw)) {
             return;
         }
+        float[] dy = gradOutput.get();
         if (!hasNonFinite(dy)) {
             return;
         }

@@ -9,7 +9,6 @@ import org.conv4j.api.PreparedCalls;
 import org.conv4j.api.PreparedConvolution;
 import org.conv4j.api.Tensor4D;
 
-import java.nio.ByteOrder;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -90,7 +89,7 @@ final class PreparedForward implements PreparedConvolution {
         }
         if (input.isNative() && output.isNative() && input.layout() == output.layout()) {
             try (Tensor4D.Pin in = input.pin(); Tensor4D.Pin out = output.pin()) {
-                if (in.buffer().order() == ByteOrder.nativeOrder() && out.buffer().order() == ByteOrder.nativeOrder()) {
+                if (CallerMemory.usable(in.buffer(), out.buffer())) {
                     Slot s = slot(input.layout());
                     s.plan().runInPlace(s.ctx(), new FloatPointer(in.buffer()), new FloatPointer(out.buffer()));
                     return output;

@@ -64,6 +64,20 @@ class InPlaceTest {
     }
 
     @Test
+    void anOutputOverTheInputIsComputedThroughCopies() {
+        Tensor4D x = Tensor4D.random(4, 2, 8, 9, 7);
+        Tensor4D w = Tensor4D.random(5, 8, 8, 3, 3);
+        Tensor4D expected = Conv2d.backend("naive").forward(x, w, null, params);
+        for (MemoryLayout layout : MemoryLayout.values()) {
+            try (Tensor4D xn = x.toNative(layout)) {
+                assertFalse(onednn.forwardsInPlace(ConvShape.forward(x, w, null, params), xn, xn), layout.name());
+                assertSame(xn, onednn.forwardInto(xn, w, null, params, xn));
+                assertTrue(expected.maxAbsDiff(xn) < 1e-4f, layout + ": " + expected.maxAbsDiff(xn));
+            }
+        }
+    }
+
+    @Test
     void concurrentCallsOnASharedNativeInputGiveTheSerialResults() throws Exception {
         Tensor4D w = Tensor4D.random(5, 16, 16, 3, 3);
         try (Tensor4D x = Tensor4D.random(6, 2, 16, 12, 12).toNative(MemoryLayout.NHWC)) {

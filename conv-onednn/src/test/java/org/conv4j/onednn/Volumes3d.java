@@ -6,6 +6,7 @@ import org.conv4j.api.Conv3dParams;
 import org.conv4j.api.Conv3dShape;
 import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvPass;
+import org.conv4j.api.MemoryLayout;
 import org.conv4j.api.PaddingMode;
 import org.conv4j.api.Tensor5D;
 import org.conv4j.naive.NaiveBackend;
@@ -18,8 +19,9 @@ import java.util.List;
  * {@link Conv3d#on}) and compared with {@code naive}, forward and backward: strides, six-sided asymmetric padding,
  * dilation, groups, odd and prime sizes, 1x1x1 kernels, a kernel the size of the input, batches, the copying
  * padding modes, NaN and infinities
- * in the input, the weights and {@code dL/dy} on padded layers, the facade's NDHWC and native operands, and calls
- * from several threads at once. A child
+ * in the input, the weights and {@code dL/dy} on padded layers, the facade's NDHWC and native operands (every pass
+ * in place on native NCDHW and NDHWC tensors), and calls from several threads at once, on heap and shared native
+ * operands. A child
  * JVM's main ({@link Volumes3dTest}), since a native fault would kill the JVM; exits 1 with the failures printed.
  */
 public final class Volumes3d {
@@ -152,7 +154,46 @@ public final class Volumes3d {
             agree(name + ", dL/dx native", g.input(), n.input().toHeapNcdhw(), failures);
             agree(name + ", dL/dw native", g.weight(), n.weight().toHeapNcdhw(), failures);
         }
-        return 9;
+        return 9 + inPlace(onednn, l, x, w, b, dy, expected, g, name, failures);
+    }
+
+    /**
+     * Every pass with native operands of one layout, NCDHW and NDHWC, which {@code onednn} reads and writes in place
+     * ({@link OnednnBackend#takesInPlace3d}; non-finite weights and the single strided output column's forward pass
+     * through heap copies); the weights native in the other layout. Returns the comparisons.
+     */
+    private static int inPlace(ConvBackend onednn, Layer l, Tensor5D x, Tensor5D w, float[] b, Tensor5D dy,
+                               Tensor5D expected, Conv3dGradients g, String name, List<String> failures) {
+        Conv3d.OnBackend conv = Conv3d.on(onednn);
+        Conv3dParams p = l.p();
+        int checks = 0;
+        for (MemoryLayout layout : MemoryLayout.values()) {
+            MemoryLayout other = layout == Tensor5D.NCDHW ? Tensor5D.NDHWC : Tensor5D.NCDHW;
+            String where = name + ", in place " + (layout == Tensor5D.NCDHW ? "NCDHW" : "NDHWC");
+            try (Tensor5D nx = x.toNative(layout); Tensor5D nw = w.toNative(other); Tensor5D ndy = dy.toNative(layout);
+                 Tensor5D out = Tensor5D.allocateNative(layout, expected.n(), expected.c(), expected.d(),
+                         expected.h(), expected.w()).fill(Float.NaN)) {
+                if (conv.forwardInto(nx, nw, b, p, out) != out) {
+                    failures.add(where + ": forwardInto returned another tensor");
+                }
+                agree(where + ", forwardInto", expected, out, failures);
+                Conv3dGradients n = conv.backward(nx, nw, ndy, p);
+                agree(where + ", dL/dx", g.input(), n.input(), failures);
+                agree(where + ", dL/dw", g.weight(), n.weight(), failures);
+                agree(where + ", dL/db", Tensor5D.wrap(g.bias(), 1, 1, 1, 1, g.bias().length),
+                        Tensor5D.wrap(n.bias(), 1, 1, 1, 1, n.bias().length), failures);
+                if (n.input().layout() != layout || !n.input().isNative()) {
+                    failures.add(where + ": dL/dx is not native " + layout);
+                }
+                n.input().close();
+                try (Tensor5D dx = conv.inputGradient(nx, nw, ndy, p)) {
+                    agree(where + ", inputGradient", g.input(), dx, failures);
+                }
+                agree(where + ", weightGradient", g.weight(), conv.weightGradient(nx, nw, ndy, p), failures);
+                checks += 6;
+            }
+        }
+        return checks;
     }
 
     /**
@@ -172,6 +213,13 @@ public final class Volumes3d {
             gradOutputs.add(dy);
             backward.add(conv.backward(l.input(1), l.weight(2), dy, l.p()));
         }
+        // native NDHWC operands shared by every thread (read in place by concurrent calls), closed at the end
+        List<Tensor5D> nativeInputs = new ArrayList<>();
+        List<Tensor5D> nativeGradOutputs = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            nativeInputs.add(layers.get(i).input(1).toNative(Tensor5D.NDHWC));
+            nativeGradOutputs.add(gradOutputs.get(i).toNative(Tensor5D.NDHWC));
+        }
         List<String> found = java.util.Collections.synchronizedList(new ArrayList<>());
         java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
         List<Thread> threads = new ArrayList<>();
@@ -181,12 +229,17 @@ public final class Volumes3d {
                 for (int round = 0; round < 4 * layers.size(); round++) {
                     int i = (first + round) % layers.size();
                     Layer l = layers.get(i);
-                    String name = "concurrent " + l.label();
-                    agree(name + ", forward", forward.get(i),
-                            conv.forward(l.input(1), l.weight(2), l.biasValues(), l.p()), found);
-                    Conv3dGradients g = conv.backward(l.input(1), l.weight(2), gradOutputs.get(i), l.p());
+                    boolean inPlace = round % 2 == 1;
+                    String name = "concurrent " + (inPlace ? "native NDHWC " : "") + l.label();
+                    Tensor5D x = inPlace ? nativeInputs.get(i) : l.input(1);
+                    Tensor5D dy = inPlace ? nativeGradOutputs.get(i) : gradOutputs.get(i);
+                    try (Tensor5D y = conv.forward(x, l.weight(2), l.biasValues(), l.p())) {
+                        agree(name + ", forward", forward.get(i), y, found);
+                    }
+                    Conv3dGradients g = conv.backward(x, l.weight(2), dy, l.p());
                     agree(name + ", dL/dx", backward.get(i).input(), g.input(), found);
                     agree(name + ", dL/dw", backward.get(i).weight(), g.weight(), found);
+                    g.input().close();
                     count.addAndGet(3);
                 }
             }));
@@ -200,6 +253,8 @@ public final class Volumes3d {
                 found.add("interrupted");
             }
         }
+        nativeInputs.forEach(Tensor5D::close);
+        nativeGradOutputs.forEach(Tensor5D::close);
         failures.addAll(found);
         return count.get();
     }
