@@ -154,6 +154,30 @@ public final class Im2colBackend extends AbstractGemmBackend implements Conv3dBa
         return new Conv3dGradients(dx, dw, biasGradient(s, gradOutput));
     }
 
+    /**
+     * {@code dL/dx} alone: per unit, {@code dL/dy} copied in, the column gradient {@code W^T * dY} and col2vol, with
+     * neither the vol2col of the input nor the weight-gradient GEMM of {@link #backward3d} (half its GEMM work).
+     */
+    @Override
+    public Tensor5D inputGradient3d(Conv3dShape s, Tensor5D weight, Tensor5D gradOutput) {
+        Tensor5D dx = s.newInput();
+        withWorkspace(limit -> WorkPlan.of(s, limit, true), WorkPlan::capacity, (plan, buf) ->
+                Vol2colPasses.backward(s, plan, buf, null, weight.data(), gradOutput.data(), dx.data(), null));
+        return dx;
+    }
+
+    /**
+     * {@code dL/dw} alone: per unit, {@code dL/dy} copied in, vol2col of the input and {@code dY * cols^T}, with
+     * neither the column-gradient GEMM nor the col2vol of {@link #backward3d}, and no bias sums.
+     */
+    @Override
+    public Tensor5D weightGradient3d(Conv3dShape s, Tensor5D input, Tensor5D gradOutput) {
+        Tensor5D dw = s.newWeight();
+        withWorkspace(limit -> WorkPlan.of(s, limit, true), WorkPlan::capacity, (plan, buf) ->
+                Vol2colPasses.backward(s, plan, buf, input.data(), null, gradOutput.data(), null, dw.data()));
+        return dw;
+    }
+
     // ------------------------------------------------------------------------------------------ forward
 
     /**

@@ -51,21 +51,41 @@ final class Vol2colPasses {
         });
     }
 
-    /** The backward pass of {@code s}: {@code dx} (zero on entry) and {@code dw} receive the gradients. */
+    /**
+     * The backward pass of {@code s}, or one of its gradients alone: {@code dx} (zero on entry) and {@code dw} receive
+     * the gradients; a null one is not computed, and what only it needs is skipped: without {@code dw} the input is
+     * not lowered (vol2col) and {@code x} may be null, without {@code dx} the weights are not copied in, no column
+     * gradient is computed and nothing is added back (col2vol), and {@code w} may be null. Each gradient alone is
+     * the same GEMMs on the same data as in the whole pass, so it gives the whole pass's values.
+     */
     static void backward(Conv3dShape s, WorkPlan plan, NativeFloats buf, float[] x, float[] w, float[] dy,
                          float[] dx, float[] dw) {
         Lowering l = new Lowering(s, plan);
-        buf.copyFrom(w, 0, 0, w.length);
+        if (dx != null) {
+            buf.copyFrom(w, 0, 0, w.length);
+        }
         AbstractGemmBackend.forEachBand(s.batch(), l.rowsPerImage, l.outW, plan.images(), plan.rows(), u -> {
             u.copyIn(s.outChannels(), l.outVolume, l.outW, dy, buf, l.outRow(u, 0));
-            fillColumns(s, l, x, buf, u);
-            for (int g = 0; g < s.params().groups(); g++) {
-                l.weightGradientProduct(buf, u, g);
-                l.columnGradientProduct(buf, u, g); // over cols[g], which the weight gradient no longer needs
+            if (dw != null) {
+                fillColumns(s, l, x, buf, u);
             }
-            addColumnsBack(s, l, buf, dx, u);
+            for (int g = 0; g < s.params().groups(); g++) {
+                if (dw != null) {
+                    l.weightGradientProduct(buf, u, g);
+                }
+                if (dx != null) {
+                    // over cols[g], which the weight gradient no longer needs (or, alone, was never filled: the
+                    // product's beta is 0, so whatever the region held is overwritten)
+                    l.columnGradientProduct(buf, u, g);
+                }
+            }
+            if (dx != null) {
+                addColumnsBack(s, l, buf, dx, u);
+            }
         });
-        buf.copyTo((int) l.weightGradient(0), dw, 0, dw.length);
+        if (dw != null) {
+            buf.copyTo((int) l.weightGradient(0), dw, 0, dw.length);
+        }
     }
 
     /**

@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The 3D passes of {@link Im2colBackend} (vol2col + GEMM) against the naive 3D reference ({@code Conv3d.on(naive)}),
- * forward and all three gradients, within the tolerance of the 2D conformance kit (1e-5 of the reference's largest
+ * forward and all three gradients (and each single gradient equal to the backward pass's), within the tolerance of the 2D conformance kit (1e-5 of the reference's largest
  * finite value): strides, six-sided asymmetric padding, dilation, groups, odd and prime sizes, 1x1x1 kernels,
  * a kernel the size of the input, batches, bands smaller than a depth slice, and non-finite values in the input,
  * the weight (with padding) and {@code dL/dy}, where NaN and infinities must sit exactly where the reference has
@@ -112,7 +112,14 @@ class Im2col3dTest {
         Tensor5D y = NAIVE.forward(x, w, bias, c.p());
         compare(c.label() + " forward with bias", y, on.forward(x, w, bias, c.p()));
         Tensor5D dy = Tensor5D.random(3, y.n(), y.c(), y.d(), y.h(), y.w());
-        compareGradients(c.label(), NAIVE.backward(x, w, dy, c.p()), on.backward(x, w, dy, c.p()));
+        Conv3dGradients g = on.backward(x, w, dy, c.p());
+        compareGradients(c.label(), NAIVE.backward(x, w, dy, c.p()), g);
+        // each gradient alone runs the whole pass's GEMMs for it on the same data: the same values, bit for bit
+        Conv3dShape s = Conv3dShape.backward(x, w, dy, c.p());
+        assertEquals(g.input(), backend.inputGradient3d(s, w, dy), c.label() + " inputGradient3d");
+        assertEquals(g.weight(), backend.weightGradient3d(s, x, dy), c.label() + " weightGradient3d");
+        assertEquals(g.input(), on.inputGradient(x, w, dy, c.p()), c.label() + " inputGradient");
+        assertEquals(g.weight(), on.weightGradient(x, w, dy, c.p()), c.label() + " weightGradient");
         assertEquals(xBefore, x, "the input must not change");
         assertEquals(wBefore, w, "the weight must not change");
     }
