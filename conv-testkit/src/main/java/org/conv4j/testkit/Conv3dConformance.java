@@ -215,8 +215,10 @@ final class Conv3dConformance {
 
     /**
      * A few edge cases with the input in each storage and layout, weight, dL/dy and output drawn at random
-     * (seeded): forward, {@code forwardInto}, backward and the single gradients agree with the reference, and each
-     * result takes its operand's storage and layout.
+     * (seeded), and again with every operand in the input's storage and layout (the calls a backend that
+     * {@linkplain Conv3dBackend#takesInPlace3d takes native tensors in place} runs in place): forward,
+     * {@code forwardInto}, backward and the single gradients agree with the reference, and each result takes its
+     * operand's storage and layout.
      */
     Stream<DynamicTest> storages(long seed) {
         List<DynamicTest> tests = new ArrayList<>();
@@ -227,6 +229,9 @@ final class Conv3dConformance {
                 int[] kinds = {kind, random.nextInt(4), random.nextInt(4), random.nextInt(4)};
                 tests.add(DynamicTest.dynamicTest(STORAGES.get(kind) + " input, " + c,
                         () -> checkStorages(c, kinds)));
+                int[] same = {kind, kind, kind, kind};
+                tests.add(DynamicTest.dynamicTest("every operand " + STORAGES.get(kind) + ", " + c,
+                        () -> checkStorages(c, same)));
             }
         }
         return ifRuns3d(tests);
