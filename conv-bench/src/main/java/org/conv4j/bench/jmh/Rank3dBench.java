@@ -9,6 +9,7 @@ import org.conv4j.api.Conv3dGradients;
 import org.conv4j.api.Conv3dParams;
 import org.conv4j.api.Conv3dShape;
 import org.conv4j.api.ConvBackend;
+import org.conv4j.api.MemoryLayout;
 import org.conv4j.api.Tensor5D;
 import org.conv4j.bench.Pass;
 import org.conv4j.bench.Problem;
@@ -23,6 +24,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
@@ -32,10 +34,17 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * preallocated output, {@code backward} returns new gradients, as the API does. Every operand is made in the
  * trial {@code @Setup}.
  *
- * <p>Parameters: {@code layer} (a 3D name from {@link RankLayers}) and {@code backend} (default {@code naive} and
+ * <p>Parameters: {@code layer} (a 3D name from {@link RankLayers}), {@code backend} (default {@code naive} and
  * {@code im2col}, {@code fft}, {@code onednn}, the 3D backends; a name that is not a backend implementing
  * {@link Conv3dBackend} is skipped, and so is naive above {@link SkipRule#NAIVE_MAX_FLOPS} per pass, with
- * {@link SkippedCombination}). Compare {@code onednn} with {@link KernelLimit3dBench} on the same layers.
+ * {@link SkippedCombination}) and {@code storage}, the storage and layout of the activations (input, output,
+ * {@code dL/dy}; the weight stays heap NCDHW): {@code heap-ncdhw} (default), {@code native-ncdhw} or
+ * {@code native-ndhwc}, which {@code onednn} reads and writes in place. Compare {@code onednn} on native tensors
+ * with {@link KernelLimit3dBench} on the same layers, in one run:
+ * <pre>
+ * java -jar conv-bench/target/benchmarks.jar 'Rank3dBench|KernelLimit3dBench' -p backend=onednn \
+ *     -p storage=native-ndhwc,native-ncdhw -p layout=any,nhwc -p layer=unet3d-16-8x32x32,unet3d-down-16to32
+ * </pre>
  *
  * <p>Settings: 1 fork, 2 warm-up and 3 measured iterations of 2 s each (at least one call each).
  */
@@ -59,6 +68,10 @@ public class Rank3dBench {
     @Param({"naive", "im2col", "fft", "onednn"})
     public String backend;
 
+    /** The activations' storage and layout: {@code heap-ncdhw}, {@code native-ncdhw} or {@code native-ndhwc}. */
+    @Param({"heap-ncdhw"})
+    public String storage;
+
     private Conv3d.OnBackend conv;
     private Tensor5D input;
     private Tensor5D weight;
@@ -75,7 +88,11 @@ public class Rank3dBench {
      */
     @Setup
     public void setup(BenchmarkParams bench) {
-        Pass pass = bench.getBenchmark().endsWith(".backward") ? Pass.BACKWARD : Pass.FORWARD;
+        setup(bench.getBenchmark().endsWith(".backward") ? Pass.BACKWARD : Pass.FORWARD);
+    }
+
+    /** The set-up of {@code pass}'s benchmark ({@link #forward} or {@link #backward}). */
+    void setup(Pass pass) {
         RankLayers.Layer3d l = RankLayers.layer3d(layer);
         ConvBackend b;
         try {
@@ -106,6 +123,28 @@ public class Rank3dBench {
         }
         output = s.newOutput();
         gradOutput = Tensor5D.random(seed + 3, output.n(), output.c(), output.d(), output.h(), output.w());
+        MemoryLayout layout = switch (storage) {
+            case "heap-ncdhw" -> null;
+            case "native-ncdhw" -> Tensor5D.NCDHW;
+            case "native-ndhwc" -> Tensor5D.NDHWC;
+            default -> throw new IllegalArgumentException("storage: expected heap-ncdhw, native-ncdhw or native-ndhwc,"
+                    + " got \"" + storage + "\"");
+        };
+        if (layout != null) { // the same values, in native memory in that layout
+            input = input.toNative(layout);
+            output = output.toNative(layout);
+            gradOutput = gradOutput.toNative(layout);
+        }
+    }
+
+    /** Frees the native tensors of a {@code native-*} storage. */
+    @TearDown
+    public void tearDown() {
+        for (Tensor5D t : new Tensor5D[] {input, output, gradOutput}) {
+            if (t != null) {
+                t.close();
+            }
+        }
     }
 
     /**
@@ -125,6 +164,10 @@ public class Rank3dBench {
      */
     @Benchmark
     public Conv3dGradients backward() {
-        return conv.backward(input, weight, gradOutput, params);
+        Conv3dGradients g = conv.backward(input, weight, gradOutput, params);
+        if (g.input().isNative()) {
+            g.input().close(); // a new native dL/dx per call (as the API returns it): freed now, not by the cleaner
+        }
+        return g;
     }
 }
