@@ -206,9 +206,14 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
     }
 
     /**
-     * Whether the 3D layer is one oneDNN runs safely, forward and backward alike. Declined, so that {@link
+     * Whether oneDNN runs {@code pass} of the 3D layer safely (any pass but {@link ConvPass#FORWARD} counts as
+     * backward: the single gradients and the transposed passes run backward primitives). Declined, so that {@link
      * org.conv4j.api.Conv3d} picks another backend:
      * <ul>
+     *   <li>backward passes of layers with more than {@value #MAX_BACKWARD_FRONT_PADDING} planes of front padding
+     *       ({@link #deepFrontPadding}): there oneDNN 3.11's 3D backward-weights kernel {@code jit:avx512_core} gave
+     *       wrong {@code dL/dw} (values of memory it should not read, where a read past a mapped page kills the JVM)
+     *       or never returned, depending on how the work is split between threads;</li>
      *   <li>layers where some output's window lies wholly in the padding along an axis ({@link
      *       ConvAxis#hasPaddingOnlyOutputs}): oneDNN 3.11's {@code brgemm} forward kernels call an output kernel they
      *       never generated there (the JVM dies), the reason 2D pads such layers explicitly
@@ -222,6 +227,9 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
      */
     @Override
     public boolean supports3d(Conv3dShape shape, ConvPass pass) {
+        if (pass != ConvPass.FORWARD && deepFrontPadding(shape)) {
+            return false;
+        }
         ConvAxis[] axes = {shape.depth(), shape.rows(), shape.cols()};
         for (ConvAxis a : axes) {
             if (a.hasPaddingOnlyOutputs() || a.padded() > MAX_3D_EXTENT
@@ -239,6 +247,27 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
         long taps = (long) shape.depth().kernel() * shape.rows().kernel() * shape.cols().kernel();
         return inVolume * shape.inChannels() <= MAX_3D_EXTENT && outVolume * shape.outChannels() <= MAX_3D_EXTENT
                 && taps * shape.inChannelsPerGroup() * shape.outChannels() <= MAX_3D_EXTENT;
+    }
+
+    /**
+     * The most planes of front padding (along the depth) whose backward passes {@link #supports3d} runs: oneDNN
+     * 3.11's 3D backward-weights kernel ({@code jit_avx512_common_convolution_bwd_weights_t}, {@code
+     * jit:avx512_core}) failed beyond it. Found by {@code Fuzz3d}; in probes of small layers on that kernel (about
+     * 1,600 of them), every one of its 31 failures (wrong values, one hang) had a front padding of 3 to 5 planes
+     * (with depth strides 1 to 3), none had less, and many layers with 3 or more passed (which fail seems to depend
+     * on how the work is split between threads). Padding of the rows and columns up to 5, and back padding alone,
+     * never failed.
+     */
+    static final int MAX_BACKWARD_FRONT_PADDING = 2;
+
+    /**
+     * Whether the 3D layer has more than {@value #MAX_BACKWARD_FRONT_PADDING} planes of front padding, where
+     * {@link #supports3d} declines its backward passes. Conservative: the rule does not depend on which kernel
+     * oneDNN picks (its GEMM-based one never failed there), so {@link #supports3d} makes no native call
+     * (docs/onednn.md, section 11).
+     */
+    static boolean deepFrontPadding(Conv3dShape s) {
+        return s.depth().padBefore() > MAX_BACKWARD_FRONT_PADDING;
     }
 
     /** The largest extent or per-image float count of a 3D layer {@link #supports3d} accepts ({@code 2^29 - 1}). */

@@ -18,7 +18,8 @@ import java.util.SplittableRandom;
  * Random small 3D layers, with random non-finite values, on {@code onednn} against {@code naive}, forward and
  * backward on heap NCDHW operands, then every pass through {@link Conv3d} on native NCDHW or NDHWC operands, which
  * {@code onednn} runs in place, half of them under the smallest workspace limit (batches in parts); layers
- * {@link OnednnBackend#supports3d} declines are counted and skipped. A child JVM's main
+ * {@link OnednnBackend#supports3d} declines are counted and skipped (those whose backward passes alone it declines
+ * run forward only). A child JVM's main
  * ({@link Volumes3dTest}): arguments the first seed and the number of layers; each layer is printed before it
  * runs, so a native fault names it. Exits 1 with the failures printed.
  */
@@ -34,6 +35,7 @@ public final class Fuzz3d {
         List<String> failures = new ArrayList<>();
         int run = 0;
         int declined = 0;
+        int backwardDeclined = 0;
         for (int i = 0; i < count; i++) {
             SplittableRandom r = new SplittableRandom(seed + i);
             int groups = 1 + r.nextInt(3);
@@ -91,33 +93,44 @@ public final class Fuzz3d {
             run++;
             Tensor5D y = Conv3d.on(naive).forward(x, w, b, p);
             Volumes3d.agree(name + ", forward", y, onednn.forward3d(s, x, w, b), failures);
+            MemoryLayout layout = r.nextBoolean() ? Tensor5D.NDHWC : Tensor5D.NCDHW;
+            if (!onednn.supports3d(s, ConvPass.BACKWARD)) {
+                backwardDeclined++;
+                inPlace(onednn, x, w, b, null, p, y, null, layout, name, failures);
+                continue;
+            }
             Conv3dGradients e = Conv3d.on(naive).backward(x, w, dy, p);
             Conv3dGradients o = onednn.backward3d(Conv3dShape.backward(x, w, dy, p), x, w, dy);
             Volumes3d.agree(name + ", dL/dx", e.input(), o.input(), failures);
             Volumes3d.agree(name + ", dL/dw", e.weight(), o.weight(), failures);
             Volumes3d.agree(name + ", dL/db", Tensor5D.wrap(e.bias(), 1, 1, 1, 1, k),
                     Tensor5D.wrap(o.bias(), 1, 1, 1, 1, k), failures);
-            inPlace(onednn, x, w, b, dy, p, y, e, r.nextBoolean() ? Tensor5D.NDHWC : Tensor5D.NCDHW, name, failures);
+            inPlace(onednn, x, w, b, dy, p, y, e, layout, name, failures);
         }
         failures.forEach(System.out::println);
-        System.out.println("layers=" + run + " declined=" + declined + ", " + failures.size() + " failures");
+        System.out.println("layers=" + run + " declined=" + declined + " backwardDeclined=" + backwardDeclined + ", "
+                + failures.size() + " failures");
         System.exit(failures.isEmpty() ? 0 : 1);
     }
 
     /**
      * The layer's passes through {@link Conv3d} on native operands in {@code layout}, which {@code onednn} reads and
      * writes in place (its in-place plans, in parts under the bounded backend's limit), against the reference's
-     * {@code y} and {@code e}.
+     * {@code y} and {@code e}; the forward pass alone if {@code dy} is null (a layer whose backward passes
+     * {@code onednn} declines).
      */
     private static void inPlace(OnednnBackend onednn, Tensor5D x, Tensor5D w, float[] b, Tensor5D dy,
                                 Conv3dParams p, Tensor5D y, Conv3dGradients e, MemoryLayout layout, String name,
                                 List<String> failures) {
         Conv3d.OnBackend conv = Conv3d.on(onednn);
         String where = name + ", in place " + (layout == Tensor5D.NCDHW ? "NCDHW" : "NDHWC");
-        try (Tensor5D nx = x.toNative(layout); Tensor5D ndy = dy.toNative(layout);
+        try (Tensor5D nx = x.toNative(layout); Tensor5D ndy = dy == null ? null : dy.toNative(layout);
              Tensor5D out = Tensor5D.allocateNative(layout, y.n(), y.c(), y.d(), y.h(), y.w()).fill(Float.NaN)) {
             conv.forwardInto(nx, w, b, p, out);
             Volumes3d.agree(where + ", forward", y, out, failures);
+            if (ndy == null) {
+                return;
+            }
             Conv3dGradients n = conv.backward(nx, w, ndy, p);
             Volumes3d.agree(where + ", dL/dx", e.input(), n.input(), failures);
             Volumes3d.agree(where + ", dL/dw", e.weight(), n.weight(), failures);
