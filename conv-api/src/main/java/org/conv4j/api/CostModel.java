@@ -43,7 +43,8 @@ public final class CostModel {
      * @param halfM                 filters per group at which the GEMM runs at half speed
      * @param halfK                 patch length at which it runs at half speed
      * @param halfN                 output positions at which it runs at half speed
-     * @param skipsIdentityLowering whether a 1x1, unstrided, unpadded, undilated kernel is used in place
+     * @param skipsIdentityLowering whether the input is used in place where lowering is the identity
+     *                              ({@link #isIdentityLowering(ConvShape)})
      */
     public CostModel(double fixedNs, double fixedBackwardNs, double copyNsPerFloat, double macsPerNs, double halfM,
                     double halfK, double halfN, boolean skipsIdentityLowering) {
@@ -58,7 +59,8 @@ public final class CostModel {
      * @param halfM                 filters per group at which the GEMM runs at half speed
      * @param halfK                 patch length at which it runs at half speed
      * @param halfN                 output positions at which it runs at half speed
-     * @param skipsIdentityLowering whether a 1x1, unstrided, unpadded, undilated kernel is used in place
+     * @param skipsIdentityLowering whether the input is used in place where lowering is the identity
+     *                              ({@link #isIdentityLowering(ConvShape)})
      * @param stagingNsPerFloat     per float of the activations the call moves besides the product
      */
     public CostModel(double fixedNs, double fixedBackwardNs, double copyNsPerFloat, double macsPerNs, double halfM,
@@ -82,10 +84,8 @@ public final class CostModel {
      * @return the time in nanoseconds
      */
     public double nanos(ConvShape s, ConvPass pass) {
-        boolean identity = s.kernelH() == 1 && s.kernelW() == 1 && !s.params().isStrided()
-                && !s.params().isPadded() && !s.params().isDilated();
         return nanos(pass, s.groups(), s.outChannelsPerGroup(), s.patchSize(), (double) s.batch() * s.outPlane(),
-                s.macs(), identity, (double) s.batch() * s.inChannels() * s.inPlane(),
+                s.macs(), isIdentityLowering(s), (double) s.batch() * s.inChannels() * s.inPlane(),
                 (double) s.batch() * s.outChannels() * s.outPlane());
     }
 
@@ -103,14 +103,37 @@ public final class CostModel {
         ConvAxis w = s.cols();
         double taps = (double) d.kernel() * h.kernel() * w.kernel();
         double outVolume = (double) d.out() * h.out() * w.out();
-        boolean identity = taps == 1 && identityAxis(d) && identityAxis(h) && identityAxis(w);
         return nanos(pass, s.params().groups(), s.outChannelsPerGroup(), s.inChannelsPerGroup() * taps,
-                s.batch() * outVolume, s.macs(), identity, (double) s.batch() * s.inChannels() * d.in() * h.in() * w.in(),
+                s.batch() * outVolume, s.macs(), isIdentityLowering(s),
+                (double) s.batch() * s.inChannels() * d.in() * h.in() * w.in(),
                 s.batch() * s.outChannels() * outVolume);
     }
 
-    private static boolean identityAxis(ConvAxis a) {
-        return a.stride() == 1 && a.padBefore() == 0 && a.padAfter() == 0;
+    /**
+     * Whether lowering {@code s} to a column matrix (im2col) is the identity: a 1x1 kernel, unstrided and unpadded,
+     * reads every input element once and in order, so the input is its own column matrix and a lowering backend
+     * can use it in place. Dilation does not matter with a single tap.
+     *
+     * @param s the validated geometry
+     * @return whether the lowering is the identity
+     */
+    public static boolean isIdentityLowering(ConvShape s) {
+        return s.kernelH() == 1 && s.kernelW() == 1 && !s.params().isStrided() && !s.params().isPadded();
+    }
+
+    /**
+     * {@link #isIdentityLowering(ConvShape)} for a 3D geometry (vol2col): a 1x1x1 kernel, unstrided and unpadded on
+     * every axis.
+     *
+     * @param s the validated geometry
+     * @return whether the lowering is the identity
+     */
+    public static boolean isIdentityLowering(Conv3dShape s) {
+        return isIdentityAxis(s.depth()) && isIdentityAxis(s.rows()) && isIdentityAxis(s.cols());
+    }
+
+    private static boolean isIdentityAxis(ConvAxis a) {
+        return a.kernel() == 1 && a.stride() == 1 && a.padBefore() == 0 && a.padAfter() == 0;
     }
 
     /**

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@link CostModel}: whatever its constants, more work of any kind never estimates cheaper. */
@@ -67,5 +68,22 @@ class CostModelTest {
                 assertEquals(m.nanos(s2, pass), m.nanos(s3, pass), 1e-9 * m.nanos(s2, pass), pass + " " + s3);
             }
         }
+    }
+
+    /** Lowering is the identity for a 1x1 (1x1x1) kernel, unstrided and unpadded, whatever the dilation. */
+    @Test
+    void identityLoweringIsAnUnstridedUnpadded1x1Kernel() {
+        assertTrue(CostModel.isIdentityLowering(shape(2, 4, 5, 6, 3, 1, 1, ConvParams.DEFAULT)));
+        assertTrue(CostModel.isIdentityLowering(shape(2, 4, 5, 6, 4, 1, 1,
+                ConvParams.builder().dilation(2).groups(2).build())));
+        assertFalse(CostModel.isIdentityLowering(shape(2, 4, 5, 6, 3, 1, 1, ConvParams.builder().stride(2).build())));
+        assertFalse(CostModel.isIdentityLowering(shape(2, 4, 5, 6, 3, 1, 1, ConvParams.builder().padding(1).build())));
+        assertFalse(CostModel.isIdentityLowering(shape(2, 4, 5, 6, 3, 1, 3, ConvParams.DEFAULT)));
+        assertTrue(CostModel.isIdentityLowering(Conv3dShape.forward(Tensor5D.zeros(1, 2, 3, 4, 5),
+                Tensor5D.zeros(3, 2, 1, 1, 1), null, Conv3dParams.DEFAULT)));
+        assertFalse(CostModel.isIdentityLowering(Conv3dShape.forward(Tensor5D.zeros(1, 2, 3, 4, 5),
+                Tensor5D.zeros(3, 2, 1, 1, 1), null, Conv3dParams.builder().stride(2, 1, 1).build())));
+        assertFalse(CostModel.isIdentityLowering(Conv3dShape.forward(Tensor5D.zeros(1, 2, 3, 4, 5),
+                Tensor5D.zeros(3, 2, 2, 1, 1), null, Conv3dParams.DEFAULT)));
     }
 }

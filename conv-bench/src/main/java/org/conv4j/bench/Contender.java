@@ -1,6 +1,7 @@
 package org.conv4j.bench;
 
 import org.conv4j.api.ConvGradients;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.Tensor4D;
 
 /**
@@ -17,10 +18,10 @@ public interface Contender {
      * Why this contender does not run {@code pass} on {@code shape} (cannot, or would take unreasonably
      * long under {@link SkipRule}), or null if it does.
      */
-    String skipReason(BenchShape shape, Pass pass);
+    String skipReason(BenchShape shape, ConvPass pass);
 
     /** Sets up one timed case. */
-    Run prepare(Problem problem, Pass pass);
+    Run prepare(Problem problem, ConvPass pass);
 
     /** One prepared case. */
     interface Run {

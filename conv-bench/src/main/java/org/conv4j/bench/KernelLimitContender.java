@@ -2,6 +2,7 @@ package org.conv4j.bench;
 
 import java.lang.ref.Cleaner;
 import org.conv4j.api.ConvGradients;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.PaddingMode;
 import org.conv4j.api.Tensor4D;
 
@@ -25,13 +26,13 @@ public final class KernelLimitContender implements Contender {
     }
 
     @Override
-    public String skipReason(BenchShape shape, Pass pass) {
+    public String skipReason(BenchShape shape, ConvPass pass) {
         PaddingMode mode = shape.params().paddingMode();
         return mode == PaddingMode.ZEROS ? null : "oneDNN pads with zeros only; this shape pads with " + mode;
     }
 
     @Override
-    public Run prepare(Problem problem, Pass pass) {
+    public Run prepare(Problem problem, ConvPass pass) {
         KernelLimit limit = KernelLimit.create(problem, pass, "any");
         org.conv4j.api.ConvShape g = problem.shape().geometry();
         Run run = new Run() {

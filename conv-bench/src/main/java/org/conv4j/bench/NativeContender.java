@@ -2,6 +2,7 @@ package org.conv4j.bench;
 
 import org.conv4j.api.Conv2d;
 import org.conv4j.api.ConvGradients;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.MemoryLayout;
 import org.conv4j.api.PreparedConvolution;
 import org.conv4j.api.Tensor4D;
@@ -32,18 +33,18 @@ final class NativeContender implements Contender {
     }
 
     @Override
-    public String skipReason(BenchShape shape, Pass pass) {
-        if (prepared && pass != Pass.FORWARD) {
+    public String skipReason(BenchShape shape, ConvPass pass) {
+        if (prepared && pass != ConvPass.FORWARD) {
             return "prepared convolutions are forward only";
         }
         return SkipRule.skipReason(Conv2d.selecting().name(), shape, pass);
     }
 
     @Override
-    public Run prepare(Problem p, Pass pass) {
+    public Run prepare(Problem p, ConvPass pass) {
         Tensor4D input = p.input().toNative(MemoryLayout.NHWC);
         Tensor4D output = p.shape().geometry().newOutputLike(input);
-        Tensor4D gradOutput = pass == Pass.FORWARD ? null : p.gradOutput().toNative(MemoryLayout.NHWC);
+        Tensor4D gradOutput = pass == ConvPass.FORWARD ? null : p.gradOutput().toNative(MemoryLayout.NHWC);
         PreparedConvolution conv = prepared ? Conv2d.prepareForward(p.shape().geometry(), p.weight(), p.bias())
                 : null;
         return new Run() {
@@ -53,7 +54,7 @@ final class NativeContender implements Contender {
             public void run() {
                 if (conv != null) {
                     conv.forwardInto(input, output);
-                } else if (pass == Pass.FORWARD) {
+                } else if (pass == ConvPass.FORWARD) {
                     Conv2d.selecting().forwardInto(input, p.weight(), p.bias(), p.shape().params(), output);
                 } else {
                     gradients = Conv2d.selecting().backward(input, p.weight(), gradOutput, p.shape().params());

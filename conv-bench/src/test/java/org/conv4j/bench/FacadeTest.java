@@ -163,11 +163,12 @@ class FacadeTest {
     void theFacadeIsAContenderInBothModes() {
         List<String> names = Contenders.availableNames();
         assertTrue(names.containsAll(List.of("conv2d", "conv2d-autotune", "naive", "nd4j")), names.toString());
-        Problem p = Problem.of(ShapeCatalog.byName(ShapeCatalog.SMALL_6X6X10_B1), Pass.BACKWARD, Problem.DEFAULT_SEED);
+        Problem p = Problem.of(ShapeCatalog.byName(ShapeCatalog.SMALL_6X6X10_B1), ConvPass.BACKWARD,
+                Problem.DEFAULT_SEED);
         ConvGradients expected = Conv2d.backend("naive").backward(p.input(), p.weight(), p.gradOutput(),
                 p.shape().params());
         for (String name : List.of("conv2d", "conv2d-autotune")) {
-            Contender.Run run = Contenders.byName(name).prepare(p, Pass.BACKWARD);
+            Contender.Run run = Contenders.byName(name).prepare(p, ConvPass.BACKWARD);
             for (int i = 0; i < 20; i++) {
                 run.run();
             }

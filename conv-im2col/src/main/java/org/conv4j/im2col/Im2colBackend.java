@@ -8,6 +8,7 @@ import org.conv4j.api.Conv3dGradients;
 import org.conv4j.api.Conv3dShape;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
+import org.conv4j.api.CostModel;
 import org.conv4j.api.CostProfile;
 import org.conv4j.api.MemoryLayout;
 import org.conv4j.api.Tensor4D;
@@ -178,11 +179,11 @@ public final class Im2colBackend extends AbstractGemmBackend implements Conv3dBa
     }
 
     /**
-     * A 1x1 kernel, stride 1, no padding ({@link WorkPlan#isIdentity}), one group: each output pixel is
-     * {@code W (K x C)} times its input pixel.
+     * A 1x1 kernel, stride 1, no padding ({@link CostModel#isIdentityLowering(ConvShape)}), one group: each output
+     * pixel is {@code W (K x C)} times its input pixel.
      */
     private static boolean isPointwise(ConvShape s) {
-        return WorkPlan.isIdentity(s) && s.groups() == 1;
+        return CostModel.isIdentityLowering(s) && s.groups() == 1;
     }
 
     @Override

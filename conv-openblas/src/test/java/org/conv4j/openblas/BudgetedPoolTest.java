@@ -52,6 +52,5 @@ class BudgetedPoolTest {
         assertEquals(3 * GRANULE_BYTES, budget.releaseIdle());
         assertEquals(0, budget.idleBytes());
         assertEquals(0, budget.grantedBytes());
-        budget.unregister(pool);
     }
 }

@@ -5,10 +5,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
+import org.conv4j.api.ConvPass;
 import org.conv4j.bench.Contender;
 import org.conv4j.bench.Contenders;
+import org.conv4j.bench.MeasuredPasses;
 import org.conv4j.bench.Network;
-import org.conv4j.bench.Pass;
 import org.conv4j.bench.Problem;
 import org.conv4j.bench.ShapeCatalog;
 
@@ -41,7 +42,7 @@ final class AlternatingRatios {
         for (String name : args[1].split(",")) {
             contenders.add(Contenders.byName(name.trim()));
         }
-        Pass pass = args.length > 2 ? Pass.valueOf(args[2].toUpperCase(Locale.ROOT)) : Pass.FORWARD;
+        ConvPass pass = args.length > 2 ? MeasuredPasses.parse(args[2]) : ConvPass.FORWARD;
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 7;
         int k = contenders.size();
         double[] totals = new double[k];

@@ -3,8 +3,8 @@ package org.conv4j.bench.jmh;
 import java.util.concurrent.TimeUnit;
 import org.conv4j.api.Conv2d;
 import org.conv4j.api.ConvBackend;
+import org.conv4j.api.ConvPass;
 import org.conv4j.bench.BenchShape;
-import org.conv4j.bench.Pass;
 import org.conv4j.bench.Problem;
 import org.conv4j.bench.ShapeCatalog;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -48,8 +48,8 @@ public class AutotuneBench {
     @Setup
     public void setup() {
         BenchShape s = ShapeCatalog.byName(shape);
-        forward = Problem.of(s, Pass.FORWARD, Problem.DEFAULT_SEED);
-        backward = Problem.of(s, Pass.BACKWARD, Problem.DEFAULT_SEED);
+        forward = Problem.of(s, ConvPass.FORWARD, Problem.DEFAULT_SEED);
+        backward = Problem.of(s, ConvPass.BACKWARD, Problem.DEFAULT_SEED);
     }
 
     /** Every iteration starts with no decision, so its one call is a first call. */

@@ -1,4 +1,4 @@
-package org.conv4j.openblas;
+package org.conv4j.nativeutil;
 
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Loader;
@@ -9,13 +9,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
- * Reads and adds variables of the <em>native</em> process environment (the C library's {@code environ}),
- * which native libraries read with {@code getenv} and which {@link System#getenv()} (a snapshot taken at
- * JVM start) does not reflect.
+ * Reads and adds variables of the <em>native</em> process environment (the C library's {@code environ}), which
+ * native libraries read with {@code getenv} and which {@link System#getenv()} (a snapshot taken at JVM start) does
+ * not reflect. The native backends use it to hand a library its settings before it loads: conv-openblas gives
+ * OpenBLAS {@code OPENBLAS_CORETYPE} and {@code OPENBLAS_THREAD_TIMEOUT}, conv-onednn gives oneDNN's OpenMP runtime
+ * {@code OMP_WAIT_POLICY} and {@code OMP_NUM_THREADS}; both libraries read them once, when they load.
  *
  * <p>Neither the JDK (before the FFM API of Java 22) nor JavaCPP offers {@code setenv}. JavaCPP does offer
- * {@link Loader#addressof(String)} (a {@code dlsym}) and raw memory access through {@link Pointer}, which is
- * all {@code putenv} does: this class finds {@code environ}, builds a new pointer array holding the new
+ * {@link Loader#addressof(String)} (a {@code dlsym}) and raw memory access through {@link Pointer}, which is all
+ * {@code putenv} does: this class finds {@code environ}, builds a new pointer array holding the new
  * {@code NAME=value} string followed by every existing entry, and stores the new array's address in
  * {@code environ}. Why that is safe:
  * <ul>
@@ -23,12 +25,12 @@ import java.util.Locale;
  *       {@code getenv} at that moment still reads valid memory;</li>
  *   <li>a later {@code setenv} by other native code sees that {@code environ} is not the array it allocated
  *       itself and copies it rather than reallocating it (glibc and musl both do);</li>
- *   <li>calls of this class are serialised (synchronized).</li>
+ *   <li>every write of conv4j goes through this class and is serialised (synchronized): two writers that read
+ *       the same old array would otherwise each store their own new one, and one entry would be lost.</li>
  * </ul>
- * It is used only before OpenBLAS is loaded, to give it {@code OPENBLAS_CORETYPE}; see {@link OpenBlasSetup}.
  * Linux only; elsewhere {@link #isSupported()} is false and nothing is changed.
  */
-final class NativeEnvironment {
+public final class NativeEnvironment {
 
     private NativeEnvironment() {
     }
@@ -40,7 +42,12 @@ final class NativeEnvironment {
         }
     }
 
-    static boolean isSupported() {
+    /**
+     * Whether the native environment can be read and written here (Linux, with {@code environ} found).
+     *
+     * @return whether it is supported
+     */
+    public static boolean isSupported() {
         return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")
                 && environSlot() != null;
     }
@@ -50,13 +57,19 @@ final class NativeEnvironment {
         try {
             Pointer p = Loader.addressof("environ");
             return p == null || p.isNull() ? null : new LongPointer(p);
-        } catch (RuntimeException | UnsatisfiedLinkError e) {
+        } catch (RuntimeException | LinkageError e) {
             return null;
         }
     }
 
-    /** The value of {@code name} in the native environment, or null if it is not set. */
-    static synchronized String get(String name) {
+    /**
+     * The value of {@code name} in the native environment, or null if it is not set. Where the native environment
+     * cannot be reached, the JVM's snapshot ({@link System#getenv(String)}).
+     *
+     * @param name the variable
+     * @return its value, or null
+     */
+    public static synchronized String get(String name) {
         LongPointer slot = environSlot();
         if (slot == null) {
             return System.getenv(name);
@@ -76,13 +89,13 @@ final class NativeEnvironment {
      * Sets {@code name=value} in the native environment, ahead of any earlier value of {@code name}
      * ({@code getenv} returns the first match).
      *
+     * @param name the variable: not empty, no {@code '='}, no NUL
+     * @param value the value: no NUL
      * @return false if the native environment cannot be reached on this system (nothing changed)
+     * @throws IllegalArgumentException if the name or the value is not valid
      */
-    static synchronized boolean put(String name, String value) {
-        if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0 || value.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("name/value: expected a name without '=' and NUL and a value "
-                    + "without NUL, got " + name + "=" + value);
-        }
+    public static synchronized boolean put(String name, String value) {
+        check(name, value);
         LongPointer slot = environSlot();
         if (slot == null || !isSupported()) {
             return false;
@@ -106,5 +119,30 @@ final class NativeEnvironment {
         fresh.put(count + 1, 0L);
         slot.put(0, fresh.address()); // one aligned 8-byte store: readers see the old or the new array
         return true;
+    }
+
+    /**
+     * Sets {@code name=value} unless {@code name} is set, in the environment the JVM started with or natively
+     * since: a variable the user set always wins.
+     *
+     * @param name the variable: not empty, no {@code '='}, no NUL
+     * @param value the value: no NUL
+     * @return true if the variable was added; false if it was set already or the native environment cannot be
+     *         reached (nothing changed)
+     * @throws IllegalArgumentException if the name or the value is not valid
+     */
+    public static synchronized boolean putIfAbsent(String name, String value) {
+        check(name, value);
+        if (System.getenv(name) != null || !isSupported() || get(name) != null) {
+            return false;
+        }
+        return put(name, value);
+    }
+
+    private static void check(String name, String value) {
+        if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0 || value.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("name/value: expected a name without '=' and NUL and a value "
+                    + "without NUL, got " + name + "=" + value);
+        }
     }
 }
