@@ -47,7 +47,7 @@ public final class Fit {
     private static final long CASE_NANOS = 1_500_000_000L;
     private static final int REPS = 5;
 
-    /** The default selection: whole networks at batch 1, the small layers and the kernel sweep. */
+    /** The default selection: whole networks at batch 1, the small layers and the large-kernel layers. */
     static final String DEFAULT_SHAPES = "networks-b1,small-6x6x10,single-channel-2x2,large-kernel";
 
     private Fit() {

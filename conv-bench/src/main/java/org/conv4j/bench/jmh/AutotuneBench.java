@@ -23,8 +23,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The cost of autotune mode's first call on a new key: every iteration forgets the decisions
  * ({@link Conv2d#clearAutotune()}) and times one call of {@link Conv2d#autotuning()}, which times each
- * eligible backend once. Compare with the sum of those backends' {@link ConvBench} times in the same run
- * (the target: at most that sum plus 10%). Warm-up iterations leave every backend warm, as in a service after
+ * eligible backend once. Compare with the sum of those backends' {@link ConvBench} times in the same run:
+ * the difference is what deciding costs beyond running each candidate once. Warm-up iterations leave every backend warm, as in a service after
  * its first layers.
  *
  * <pre>{@code java -jar conv-bench/target/benchmarks.jar 'AutotuneBench|ConvBench' -p shape=resnet50-3x3-64-b8}</pre>

@@ -32,8 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code forwardInto} or {@code backward} on {@link Tensor3D}s; with {@code rank=2d} it is the backend's own
  * {@code forwardInto} or {@code backward} on the {@link Tensor4D}s of height 1 that those {@code Tensor3D}s are
  * views of, with {@link Conv1dParams#toConvParams()}. Both ranks convolve the same memory; the ratio
- * {@code 1d / 2d} of one layer, backend and pass is what the 1D path costs on top of the 2D call (the target: at
- * most 1).
+ * {@code 1d / 2d} of one layer, backend and pass is what the 1D path costs on top of the 2D call (1 when the
+ * view adds nothing).
  *
  * <p>Parameters: {@code layer} (a name from {@link RankLayers}), {@code backend} (a conv4j backend, or
  * {@code conv2d} for the facade's own choice), {@code rank} ({@code 1d}, {@code 2d}) and {@code pass}
