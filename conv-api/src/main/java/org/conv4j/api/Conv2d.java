@@ -1,5 +1,16 @@
 package org.conv4j.api;
 
+import org.conv4j.internal.Access;
+import org.conv4j.internal.Autotuner;
+import org.conv4j.internal.BackendSelector;
+import org.conv4j.internal.LayoutEdge;
+import org.conv4j.internal.PlanKey;
+import org.conv4j.internal.PreparedByForm;
+import org.conv4j.internal.TransposedPasses;
+import org.conv4j.spi.AbstractConvBackend;
+import org.conv4j.spi.LruCache;
+import org.conv4j.spi.PreparedCalls;
+
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -93,7 +104,7 @@ public final class Conv2d {
         if (pinnedName() != null) {
             return plan(shape, ConvPass.FORWARD).backend().prepareForward(shape, weight, bias);
         }
-        return new PreparedByForm(shape, weight, bias, isAutotune());
+        return new PreparedByForm(shape, weight, bias, isAutotune(), Conv2d::estimated);
     }
 
     /**
@@ -381,7 +392,7 @@ public final class Conv2d {
     /** Keys kept in {@link #ESTIMATED} before it is cleared. */
     static final int ESTIMATED_CACHE_SIZE = 4096;
 
-    /** The key of an estimated choice: the plan key and the operands' {@link #forms}. */
+    /** The key of an estimated choice: the plan key and the operands' {@link LayoutEdge#forms}. */
     private record Choice(PlanKey plan, int forms) {
     }
 
@@ -392,10 +403,11 @@ public final class Conv2d {
     /**
      * The backend for a forward call whose operands are not all heap NCHW: the smallest estimate plus the price of
      * the conversions each backend needs at the edge ({@link LayoutEdge#nanos}; only the weight's for a backend
-     * that {@link AbstractConvBackend#takesInPlace takes input and output in place}).
+     * that {@link Access.Backends#takesInPlace takes input and output in place}). {@link PreparedByForm} chooses
+     * by it too.
      */
     static ConvBackend estimated(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D output) {
-        Choice key = new Choice(new PlanKey(s, ConvPass.FORWARD), forms(input, weight, output));
+        Choice key = new Choice(new PlanKey(s, ConvPass.FORWARD), LayoutEdge.forms(input, weight, output));
         return cached(key, () -> BackendSelector.choose(backends(), s, ConvPass.FORWARD,
                 LayoutEdge.forwardNanos(s, input, weight, output)).backend());
     }
@@ -413,23 +425,13 @@ public final class Conv2d {
         return b;
     }
 
-    /** Two bits per tensor, in order: native storage, NHWC layout. */
-    static int forms(Tensor4D... tensors) {
-        int forms = 0;
-        for (int i = 0; i < tensors.length; i++) {
-            Tensor4D t = tensors[i];
-            forms |= ((t.isNative() ? 1 : 0) | (t.layout() == MemoryLayout.NHWC ? 2 : 0)) << (2 * i);
-        }
-        return forms;
-    }
-
     private static final Dispatcher SELECTING = new Dispatcher("conv2d", false);
     private static final Dispatcher AUTOTUNING = new Dispatcher("conv2d-autotune", true);
 
     /**
      * Validates once, then runs the chosen backend; autotunes when its mode says so. A chosen
      * {@link AbstractConvBackend} gets the validated geometry for the forward and backward passes, so that a tiny
-     * call does not pay for validating twice.
+     * call does not pay for validating twice (through {@link Access#backends()}: those entry points are not public).
      */
     private static final class Dispatcher implements ConvBackend {
         private final String name;
@@ -463,13 +465,15 @@ public final class Conv2d {
         /** {@code b}'s forward pass into {@code output}, on the geometry validated already where it can take it. */
         private static Tensor4D forwardIntoOn(ConvBackend b, ConvShape s, Tensor4D input, Tensor4D weight, float[] bias,
                                               Tensor4D output) {
-            return b instanceof AbstractConvBackend a ? a.validatedForward(s, input, weight, bias, output)
+            return b instanceof AbstractConvBackend a
+                    ? Access.backends().validatedForward(a, s, input, weight, bias, output)
                     : b.forwardInto(input, weight, bias, s.params(), output);
         }
 
         /** {@code b}'s forward pass into a new output, on the geometry validated already where it can take it. */
         private static Tensor4D forwardOn(ConvBackend b, ConvShape s, Tensor4D input, Tensor4D weight, float[] bias) {
-            return b instanceof AbstractConvBackend a ? a.validatedForward(s, input, weight, bias, s.newOutput())
+            return b instanceof AbstractConvBackend a
+                    ? Access.backends().validatedForward(a, s, input, weight, bias, s.newOutput())
                     : b.forward(input, weight, bias, s.params());
         }
 
@@ -508,7 +512,8 @@ public final class Conv2d {
             s.checkOutput(output);
             ConvBackend chosen = chosen(s, input, weight, output);
             if (!LayoutEdge.canonical(input, weight, output) && chosen instanceof AbstractConvBackend a) {
-                return a.validatedForward(s, input, weight, bias, output); // converts, or runs in place
+                // converts, or runs in place
+                return Access.backends().validatedForward(a, s, input, weight, bias, output);
             }
             if (!LayoutEdge.canonical(input, weight, output)) {
                 return LayoutEdge.staged(LayoutEdge.floats(input, weight, output), () -> {
@@ -543,7 +548,8 @@ public final class Conv2d {
                                 backward(input.toHeapNchw(), weight.toHeapNchw(), gradOutput.toHeapNchw(), params)));
             }
             return run(s, ConvPass.BACKWARD, b -> b instanceof AbstractConvBackend a
-                    ? a.validatedBackward(s, input, weight, gradOutput) : b.backward(input, weight, gradOutput, params));
+                    ? Access.backends().validatedBackward(a, s, input, weight, gradOutput)
+                    : b.backward(input, weight, gradOutput, params));
         }
 
         @Override

@@ -1,5 +1,11 @@
 package org.conv4j.api;
 
+import org.conv4j.internal.Autotuner;
+import org.conv4j.internal.BackendSelector;
+import org.conv4j.internal.ModePadding;
+import org.conv4j.internal.Selectable;
+import org.conv4j.spi.AbstractConvBackend;
+
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;

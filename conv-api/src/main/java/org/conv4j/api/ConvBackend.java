@@ -1,5 +1,10 @@
 package org.conv4j.api;
 
+import org.conv4j.internal.TransposedPasses;
+import org.conv4j.spi.CostModel;
+import org.conv4j.spi.CostProfile;
+import org.conv4j.spi.PreparedCalls;
+
 /**
  * One implementation of 2D convolution (cross-correlation, as deep-learning frameworks define it).
  *

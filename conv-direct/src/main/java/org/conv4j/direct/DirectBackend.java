@@ -2,13 +2,13 @@ package org.conv4j.direct;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
-import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
-import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvParams;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
-import org.conv4j.api.CostProfile;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.spi.AbstractConvBackend;
+import org.conv4j.spi.CostProfile;
 
 /**
  * The {@code direct} backend: the convolution sums computed in place, in plain Java loops that HotSpot's

@@ -1,7 +1,7 @@
 package org.conv4j.im2col;
 
 import org.conv4j.api.Conv3dShape;
-import org.conv4j.api.CostModel;
+import org.conv4j.spi.CostModel;
 import org.conv4j.openblas.AbstractGemmBackend;
 import org.conv4j.openblas.AbstractGemmBackend.Band;
 import org.conv4j.openblas.NativeFloats;

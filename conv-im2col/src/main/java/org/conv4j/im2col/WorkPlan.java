@@ -2,7 +2,7 @@ package org.conv4j.im2col;
 
 import org.conv4j.api.Conv3dShape;
 import org.conv4j.api.ConvShape;
-import org.conv4j.api.CostModel;
+import org.conv4j.spi.CostModel;
 import org.conv4j.openblas.NativeFloats;
 
 /**

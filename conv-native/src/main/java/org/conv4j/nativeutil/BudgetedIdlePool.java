@@ -1,6 +1,6 @@
 package org.conv4j.nativeutil;
 
-import org.conv4j.api.WorkspaceBudget;
+import org.conv4j.spi.WorkspaceBudget;
 
 import java.lang.ref.Cleaner;
 import java.lang.ref.WeakReference;

@@ -1,6 +1,6 @@
 package org.conv4j.nativeutil;
 
-import org.conv4j.api.WorkspaceBudget;
+import org.conv4j.spi.WorkspaceBudget;
 import org.junit.jupiter.api.Test;
 
 import java.util.Comparator;

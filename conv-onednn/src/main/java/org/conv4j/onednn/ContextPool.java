@@ -1,7 +1,7 @@
 package org.conv4j.onednn;
 
-import org.conv4j.api.WorkspaceBudget;
 import org.conv4j.nativeutil.BudgetedIdlePool;
+import org.conv4j.spi.WorkspaceBudget;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -3,23 +3,23 @@ package org.conv4j.onednn;
 import java.nio.ByteOrder;
 
 import org.bytedeco.javacpp.FloatPointer;
-import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.Conv3dBackend;
 import org.conv4j.api.Conv3dGradients;
 import org.conv4j.api.Conv3dShape;
 import org.conv4j.api.ConvAxis;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvPass;
-import org.conv4j.api.CostProfile;
-import org.conv4j.api.LruCache;
-import org.conv4j.api.MemoryLayout;
-import org.conv4j.api.PreparedCalls;
-import org.conv4j.api.PreparedConvolution;
 import org.conv4j.api.ConvShape;
+import org.conv4j.api.MemoryLayout;
+import org.conv4j.api.PreparedConvolution;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Tensor5D;
 import org.conv4j.api.Workspace;
-import org.conv4j.api.WorkspaceBudget;
+import org.conv4j.spi.AbstractConvBackend;
+import org.conv4j.spi.CostProfile;
+import org.conv4j.spi.LruCache;
+import org.conv4j.spi.PreparedCalls;
+import org.conv4j.spi.WorkspaceBudget;
 
 /**
  * The {@code onednn} backend: oneDNN's convolution primitives (the CPU kernels behind the C++ frameworks'
@@ -242,7 +242,7 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
 
     /**
      * The {@link CostProfile} model {@code onednn.forward3d} or {@code onednn.backward3d} ({@link
-     * org.conv4j.api.CostModel#nanos(Conv3dShape, ConvPass)}), which inherit from {@code onednn} what the profile does
+     * org.conv4j.spi.CostModel#nanos(Conv3dShape, ConvPass)}), which inherit from {@code onednn} what the profile does
      * not give for them.
      */
     @Override

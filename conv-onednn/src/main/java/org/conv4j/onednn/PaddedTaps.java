@@ -3,8 +3,8 @@ package org.conv4j.onednn;
 import org.conv4j.api.Conv3dShape;
 import org.conv4j.api.ConvAxis;
 import org.conv4j.api.ConvShape;
-import org.conv4j.api.ParallelChunks;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.spi.ParallelChunks;
 
 import java.util.Arrays;
 import java.util.stream.IntStream;

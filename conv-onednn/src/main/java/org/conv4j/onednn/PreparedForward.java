@@ -5,9 +5,9 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.MemoryLayout;
-import org.conv4j.api.PreparedCalls;
 import org.conv4j.api.PreparedConvolution;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.spi.PreparedCalls;
 
 import java.nio.ByteOrder;
 import java.util.EnumMap;
@@ -19,7 +19,7 @@ import java.util.Map;
  * {@link Context} of its own whose buffers hold the weights already reordered into the primitive's layout (and the
  * bias), made on first use and kept: a call copies or reorders only the activations, and none at all for native
  * NHWC. The contexts are this object's memory, like a tensor's, held until {@link #close()}: they are not drawn from
- * the workspace budget ({@link org.conv4j.api.WorkspaceBudget}), which bounds what calls in flight use for a while,
+ * the workspace budget ({@link org.conv4j.spi.WorkspaceBudget}), which bounds what calls in flight use for a while,
  * because waiting there for memory that only this object's own close would return could block for ever.
  *
  * <p>Calls run one at a time (the contexts are this object's own). Geometries the prepared path does not cover

@@ -1,7 +1,7 @@
 package org.conv4j.openblas;
 
-import org.conv4j.api.WorkspaceBudget;
 import org.conv4j.nativeutil.BudgetedIdlePool;
+import org.conv4j.spi.WorkspaceBudget;
 
 import java.util.Comparator;
 import java.util.List;

@@ -2,10 +2,10 @@ package org.conv4j.winograd;
 
 import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvShape;
-import org.conv4j.api.PreparedCalls;
 import org.conv4j.api.PreparedConvolution;
 import org.conv4j.api.Tensor4D;
-import org.conv4j.api.WorkspaceBudget;
+import org.conv4j.spi.PreparedCalls;
+import org.conv4j.spi.WorkspaceBudget;
 import org.conv4j.openblas.NativeFloats;
 
 /**

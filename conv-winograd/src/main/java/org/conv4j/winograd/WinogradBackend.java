@@ -1,16 +1,16 @@
 package org.conv4j.winograd;
 
-import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
+import org.conv4j.spi.AbstractConvBackend;
 import org.conv4j.openblas.NativeFloats;
 import org.conv4j.api.PreparedConvolution;
-import org.conv4j.api.PreparedCalls;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Workspace;
-import org.conv4j.api.WorkspaceBudget;
+import org.conv4j.spi.PreparedCalls;
+import org.conv4j.spi.WorkspaceBudget;
 import org.conv4j.im2col.Im2colBackend;
 import org.conv4j.openblas.AbstractGemmBackend;
 import org.conv4j.openblas.NativeBufferPool;
@@ -159,7 +159,7 @@ public final class WinogradBackend extends AbstractConvBackend {
     /**
      * The modelled time of {@code p} with tiles {@code t}: a fixed cost, the GEMMs' multiply-adds at a rate that
      * falls with small sides ({@code eff(m, k, n) = m/(m + halfM) * k/(k + halfK) * n/(n + halfN)} as in
-     * {@link org.conv4j.api.CostModel}), and the transformed floats (kernels, inputs, GEMM outputs) at a cost per
+     * {@link org.conv4j.spi.CostModel}), and the transformed floats (kernels, inputs, GEMM outputs) at a cost per
      * float. Constants in {@link WinogradTuning}.
      */
     static double modelNanos(Correlation p, TileSize t) {

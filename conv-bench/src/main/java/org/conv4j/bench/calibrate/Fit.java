@@ -12,7 +12,7 @@ import java.util.TreeMap;
 import org.conv4j.api.Conv2d;
 import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvShape;
-import org.conv4j.api.CostProfile;
+import org.conv4j.spi.CostProfile;
 import org.conv4j.bench.BackendContender;
 import org.conv4j.bench.BenchShape;
 import org.conv4j.bench.Contender;
@@ -105,7 +105,7 @@ public final class Fit {
         if (!refit) {
             // Judge the profile in use (e.g. one fitted on other layers), or the one shipped for AVX-512 hosts, on
             // these timings, without changing it.
-            CostProfile judged = asAvx512 ? CostProfile.load(CostProfile.shipped(new org.conv4j.api.CpuInfo("", "",
+            CostProfile judged = asAvx512 ? CostProfile.load(CostProfile.shipped(new org.conv4j.spi.CpuInfo("", "",
                     java.util.Set.of("avx512f"))), null) : CostProfile.current();
             printRegret(timings, chosen, judged, judged);
             return;
