@@ -18,7 +18,9 @@ import org.conv4j.spi.PreparedCalls;
  * (length K, the sum of {@code dL/dy} over {@code n, oh, ow}).
  *
  * <p>Implementations are found by {@link java.util.ServiceLoader}: a backend module lists its class in
- * {@code META-INF/services/org.conv4j.api.ConvBackend}. Contract for every implementation:
+ * {@code META-INF/services/org.conv4j.api.ConvBackend} (the class path) and names it in its module descriptor,
+ * {@code provides org.conv4j.api.ConvBackend with ...} (the module path). A backend usually extends
+ * {@link org.conv4j.spi.AbstractConvBackend}. Contract for every implementation:
  * <ul>
  *   <li>Arguments are validated with {@link ConvShape#forward} / {@link ConvShape#backward}, so bad input
  *       fails with the same {@link IllegalArgumentException} (or {@link NullPointerException}) everywhere.</li>

@@ -71,6 +71,10 @@ public abstract class AbstractConvBackend implements ConvBackend {
         }
     }
 
+    /** For subclasses. */
+    protected AbstractConvBackend() {
+    }
+
     /** The backend's {@link #name()}, so that logs and messages name it. */
     @Override
     public String toString() {

@@ -37,6 +37,10 @@ import org.conv4j.spi.CostProfile;
  */
 public final class DirectBackend extends AbstractConvBackend {
 
+    /** The backend ({@link java.util.ServiceLoader} creates it through this constructor). */
+    public DirectBackend() {
+    }
+
     @Override
     public String name() {
         return "direct";

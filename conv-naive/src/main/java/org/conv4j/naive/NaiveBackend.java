@@ -37,6 +37,10 @@ public final class NaiveBackend extends AbstractConvBackend implements Conv3dBac
      */
     static final double MACS_PER_NS = 0.4;
 
+    /** The reference backend ({@link java.util.ServiceLoader} creates it through this constructor). */
+    public NaiveBackend() {
+    }
+
     @Override
     public String name() {
         return "naive";

@@ -74,6 +74,10 @@ public abstract class ConvBackendConformance {
     /** Default of {@value #SEED_PROPERTY}. */
     public static final long DEFAULT_SEED = 0x5EED_C0DEL;
 
+    /** For a backend module's one-line subclass. */
+    protected ConvBackendConformance() {
+    }
+
     /**
      * The backend under test.
      *
