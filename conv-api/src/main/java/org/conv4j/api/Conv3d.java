@@ -82,7 +82,7 @@ public final class Conv3d {
      * class comment).
      */
     private static <R> R run(Conv3dShape shape, ConvPass pass, Function<OnBackend, R> call) {
-        String pinned = System.getProperty(Conv2d.BACKEND_PROPERTY);
+        String pinned = Settings.value(Settings.BACKEND);
         if (pinned != null && !pinned.isBlank()) {
             return call.apply(on(Conv2d.backend(pinned.trim())));
         }
