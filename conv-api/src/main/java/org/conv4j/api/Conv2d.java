@@ -5,10 +5,12 @@ import org.conv4j.internal.Autotuner;
 import org.conv4j.internal.BackendSelector;
 import org.conv4j.internal.LayoutEdge;
 import org.conv4j.internal.PlanKey;
+import org.conv4j.internal.PreparedBackwardByForm;
 import org.conv4j.internal.PreparedByForm;
 import org.conv4j.internal.TransposedPasses;
 import org.conv4j.spi.AbstractConvBackend;
 import org.conv4j.spi.LruCache;
+import org.conv4j.spi.PreparedBackwardCalls;
 import org.conv4j.spi.PreparedCalls;
 
 import java.nio.file.Path;
@@ -26,6 +28,7 @@ import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The entry point: 2D convolution with whichever backends are on the classpath.
@@ -99,12 +102,49 @@ public final class Conv2d {
      * @return the prepared convolution; close it when done
      */
     public static PreparedConvolution prepareForward(ConvShape shape, Tensor4D weight, float[] bias) {
-        java.util.Objects.requireNonNull(shape, "shape must not be null");
+        Objects.requireNonNull(shape, "shape must not be null");
         PreparedCalls.checkWeights(shape, weight, bias, bias != null);
         if (pinnedName() != null) {
             return plan(shape, ConvPass.FORWARD).backend().prepareForward(shape, weight, bias);
         }
         return new PreparedByForm(shape, weight, bias, isAutotune(), Conv2d::estimated);
+    }
+
+    /**
+     * The backward pass prepared for calls that repeat on one geometry (see {@link PreparedBackward}), e.g. a
+     * training step's: the backend is chosen once, as {@link #backward} would choose it for {@code shape}, and
+     * prepares itself, e.g. lays the weights out for its input-gradient kernel once. A pinned backend is used at
+     * once; otherwise the choice is made once per pass (the full backward pass, {@code dL/dx} alone, {@code dL/dw}
+     * alone) and form of its tensors (storage and layout) at its first call, as {@link #prepareForward} does: by
+     * estimate, with the conversions of those tensors priced and a backend whose prepared pass reads native tensors
+     * in place credited, or in autotune mode by timing the candidates on that call's tensors.
+     *
+     * <pre>{@code
+     * try (PreparedConvolution conv = Conv2d.prepareForward(shape, w, b);
+     *      PreparedBackward back = Conv2d.prepareBackward(shape, w)) {
+     *     ConvGradients g = null;
+     *     for (Tensor4D batch : batches) {
+     *         Tensor4D y = conv.forward(batch);
+     *         Tensor4D dy = lossGradient(y);
+     *         g = g == null ? back.backward(batch, dy) : back.backwardInto(batch, dy, g);
+     *         w = step(w, g.weight());
+     *         conv.setWeights(w, b);
+     *         back.setWeights(w);
+     *     }
+     * }
+     * }</pre>
+     *
+     * @param shape the geometry, as {@link ConvShape#forward} or {@link ConvShape#backward} validated it
+     * @param weight {@code (K, C/groups, kH, kW)}, any storage and layout
+     * @return the prepared backward pass; close it when done
+     */
+    public static PreparedBackward prepareBackward(ConvShape shape, Tensor4D weight) {
+        Objects.requireNonNull(shape, "shape must not be null");
+        PreparedBackwardCalls.checkWeight(shape, weight);
+        if (pinnedName() != null) {
+            return plan(shape, ConvPass.BACKWARD).backend().prepareBackward(shape, weight);
+        }
+        return new PreparedBackwardByForm(shape, weight, isAutotune(), Conv2d::estimated);
     }
 
     /**
@@ -403,13 +443,22 @@ public final class Conv2d {
     /**
      * The backend for a forward call whose operands are not all heap NCHW: the smallest estimate plus the price of
      * the conversions each backend needs at the edge ({@link LayoutEdge#nanos}; only the weight's for a backend
-     * that {@link Access.Backends#takesInPlace takes input and output in place}). {@link PreparedByForm} chooses
-     * by it too.
+     * that {@link Access.Backends#takesInPlace takes input and output in place}).
      */
     static ConvBackend estimated(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D output) {
-        Choice key = new Choice(new PlanKey(s, ConvPass.FORWARD), LayoutEdge.forms(input, weight, output));
-        return cached(key, () -> BackendSelector.choose(backends(), s, ConvPass.FORWARD,
-                LayoutEdge.forwardNanos(s, input, weight, output)).backend());
+        return estimated(s, ConvPass.FORWARD, LayoutEdge.forms(input, weight, output),
+                LayoutEdge.forwardNanos(s, input, weight, output));
+    }
+
+    /**
+     * The backend for a call of {@code pass} whose operands have {@code forms}: the smallest estimate plus
+     * {@code conversions}, which those forms determine. The prepared passes ({@link PreparedByForm},
+     * {@link PreparedBackwardByForm}) choose by it.
+     */
+    private static ConvBackend estimated(ConvShape s, ConvPass pass, int forms,
+                                         ToDoubleFunction<ConvBackend> conversions) {
+        return cached(new Choice(new PlanKey(s, pass), forms),
+                () -> BackendSelector.choose(backends(), s, pass, conversions).backend());
     }
 
     /** The choice cached under {@code key}, or {@code choose}'s, cached. */
@@ -608,6 +657,12 @@ public final class Conv2d {
         @Override
         public PreparedConvolution prepareForward(ConvShape shape, Tensor4D weight, float[] bias) {
             return Conv2d.prepareForward(shape, weight, bias);
+        }
+
+        /** {@link Conv2d#prepareBackward}: the backend chosen once, prepared. */
+        @Override
+        public PreparedBackward prepareBackward(ConvShape shape, Tensor4D weight) {
+            return Conv2d.prepareBackward(shape, weight);
         }
 
         /** Runs {@code pass} on the pinned, autotuned or estimated backend for {@code s}. */

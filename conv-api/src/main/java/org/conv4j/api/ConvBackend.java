@@ -3,6 +3,7 @@ package org.conv4j.api;
 import org.conv4j.internal.TransposedPasses;
 import org.conv4j.spi.CostModel;
 import org.conv4j.spi.CostProfile;
+import org.conv4j.spi.PreparedBackwardCalls;
 import org.conv4j.spi.PreparedCalls;
 
 /**
@@ -135,6 +136,21 @@ public interface ConvBackend {
      */
     default PreparedConvolution prepareForward(ConvShape shape, Tensor4D weight, float[] bias) {
         return new PreparedCalls(this, shape, weight, bias);
+    }
+
+    /**
+     * The backward pass prepared for calls that repeat on {@code shape} with this weight ({@link PreparedBackward}).
+     * The default keeps the geometry and a copy of the weight and skips validation on each call
+     * ({@link PreparedBackwardCalls}); backends that can lay the weights out once for their input-gradient kernel,
+     * or keep buffers, override it.
+     *
+     * @param shape the geometry, as {@link ConvShape#forward} or {@link ConvShape#backward} validated it
+     * @param weight {@code (K, C/groups, kH, kW)}, any storage and layout
+     * @return the prepared backward pass; close it when done
+     * @throws IllegalArgumentException if the weight does not fit {@code shape}
+     */
+    default PreparedBackward prepareBackward(ConvShape shape, Tensor4D weight) {
+        return new PreparedBackwardCalls(this, shape, weight);
     }
 
     /**

@@ -5,8 +5,8 @@
  * ({@link org.conv4j.api.ConvParams}, {@link org.conv4j.api.Conv1dParams}, {@link org.conv4j.api.Conv3dParams},
  * {@link org.conv4j.api.PaddingMode}) and the validated geometries they give ({@link org.conv4j.api.ConvShape},
  * {@link org.conv4j.api.TransposedShape}, {@link org.conv4j.api.Conv3dShape}, {@link org.conv4j.api.ConvAxis});
- * the results ({@link org.conv4j.api.ConvGradients} and its 1D and 3D counterparts); prepared convolutions
- * ({@link org.conv4j.api.PreparedConvolution}); the backend decision ({@link org.conv4j.api.ConvPass},
+ * the results ({@link org.conv4j.api.ConvGradients} and its 1D and 3D counterparts); prepared passes
+ * ({@link org.conv4j.api.PreparedConvolution}, {@link org.conv4j.api.PreparedBackward}); the backend decision ({@link org.conv4j.api.ConvPass},
  * {@link org.conv4j.api.ConvPlan}); the settings ({@link org.conv4j.api.Settings},
  * {@link org.conv4j.api.Workspace}).
  *

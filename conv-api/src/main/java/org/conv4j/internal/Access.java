@@ -2,6 +2,7 @@ package org.conv4j.internal;
 
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.MemoryLayout;
 import org.conv4j.api.Tensor4D;
@@ -88,6 +89,18 @@ public final class Access {
          * @return the nanoseconds
          */
         double inPlaceSavingsNanos(AbstractConvBackend b, ConvShape s, MemoryLayout layout);
+
+        /**
+         * {@code b}'s {@code preparedBackwardSavingsNanos}: what its prepared backward pass saves against its heap
+         * estimate by taking native activations of {@code layout} in place, or NaN if it converts them.
+         *
+         * @param b the backend
+         * @param s the validated geometry
+         * @param pass the backward pass
+         * @param layout the layout of the native activations
+         * @return the nanoseconds, or NaN
+         */
+        double preparedBackwardSavingsNanos(AbstractConvBackend b, ConvShape s, ConvPass pass, MemoryLayout layout);
     }
 
     /** What this package builds of {@link ConvShape} without validating again: implemented by {@code ConvShape}. */

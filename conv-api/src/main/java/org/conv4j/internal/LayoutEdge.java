@@ -46,10 +46,13 @@ public final class LayoutEdge {
         if (model.isHeapNchw()) {
             return result;
         }
-        Tensor4D t = model.isNative()
-                ? Tensor4D.allocateNative(model.layout(), result.n(), result.c(), result.h(), result.w())
-                : Tensor4D.zeros(model.layout(), result.n(), result.c(), result.h(), result.w());
-        return t.copyFrom(result);
+        return zeros(model.isNative(), model.layout(), result.n(), result.c(), result.h(), result.w())
+                .copyFrom(result);
+    }
+
+    /** A new zeroed tensor {@code (n, c, h, w)} in native memory or on the heap, in {@code layout}. */
+    public static Tensor4D zeros(boolean isNative, MemoryLayout layout, int n, int c, int h, int w) {
+        return isNative ? Tensor4D.allocateNative(layout, n, c, h, w) : Tensor4D.zeros(layout, n, c, h, w);
     }
 
     /** Gradients computed on heap NCHW copies, with {@code dL/dx} like {@code input} and {@code dL/dw} like {@code weight}. */
@@ -121,8 +124,49 @@ public final class LayoutEdge {
     }
 
     /**
+     * The price of a prepared backward call's conversions for each backend, added to its estimate of {@code pass}:
+     * every operand not in heap NCHW for a backend whose prepared pass converts them; where the activations are all
+     * native in one layout and a backend's prepared pass takes them in place
+     * ({@link AbstractConvBackend#preparedBackwardSavingsNanos} not NaN), only the weight gradient's, less the staging
+     * its heap estimate includes and the call skips, with at least a tenth of the estimate left.
+     *
+     * @param s the validated geometry
+     * @param pass {@link ConvPass#BACKWARD}, {@link ConvPass#INPUT_GRADIENT} or {@link ConvPass#WEIGHT_GRADIENT}
+     * @param weightGradient where {@code dL/dw} goes, or null if the pass has none
+     * @param activations the activations the pass reads and writes ({@code x}, {@code dL/dy}, {@code dL/dx}; those
+     *        it has)
+     * @return the price per backend, in ns
+     */
+    public static ToDoubleFunction<ConvBackend> preparedBackwardNanos(ConvShape s, ConvPass pass,
+                                                                     Tensor4D weightGradient, Tensor4D... activations) {
+        return b -> {
+            MemoryLayout inPlace = nativeLayout(activations);
+            if (inPlace != null && b instanceof AbstractConvBackend a) {
+                double savings = Access.backends().preparedBackwardSavingsNanos(a, s, pass, inPlace);
+                if (!Double.isNaN(savings)) {
+                    double estimate = CostProfile.current().estimate(b, s, pass.basis());
+                    return Math.max(nanos(weightGradient) - savings, -0.9 * estimate);
+                }
+            }
+            return nanos(activations) + nanos(weightGradient);
+        };
+    }
+
+    /** The layout the tensors share if all are native in it, else null. */
+    private static MemoryLayout nativeLayout(Tensor4D... tensors) {
+        MemoryLayout layout = tensors[0].layout();
+        for (Tensor4D t : tensors) {
+            if (!t.isNative() || t.layout() != layout) {
+                return null;
+            }
+        }
+        return layout;
+    }
+
+    /**
      * The form of each tensor given, two bits per tensor in order: native storage, NHWC layout (0 when all are heap
-     * NCHW). The facade keys its estimated choices by it, and its prepared convolution its per-form backends.
+     * NCHW; a null counts as heap NCHW). The facade keys its estimated choices by it, and its prepared passes their
+     * per-form backends.
      *
      * @param tensors the operands
      * @return the forms, packed
@@ -131,7 +175,9 @@ public final class LayoutEdge {
         int forms = 0;
         for (int i = 0; i < tensors.length; i++) {
             Tensor4D t = tensors[i];
-            forms |= ((t.isNative() ? 1 : 0) | (t.layout() == MemoryLayout.NHWC ? 2 : 0)) << (2 * i);
+            if (t != null) {
+                forms |= ((t.isNative() ? 1 : 0) | (t.layout() == MemoryLayout.NHWC ? 2 : 0)) << (2 * i);
+            }
         }
         return forms;
     }

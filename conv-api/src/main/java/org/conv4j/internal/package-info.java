@@ -1,7 +1,8 @@
 /**
  * The runtime behind the facades, internal to conv-api: which backend runs a call ({@code BackendSelector}, over a
  * geometry of any rank, {@code Selectable}) or which one autotuning found fastest ({@code Autotuner}, with its cache
- * file {@code AutotuneFile} and key {@code PlanKey}); the facade's prepared convolution ({@code PreparedByForm});
+ * file {@code AutotuneFile} and key {@code PlanKey}); the facade's prepared passes ({@code PreparedForms}, with
+ * {@code PreparedByForm} forward and {@code PreparedBackwardByForm} backward);
  * the conversions at a call's edge ({@code LayoutEdge}, {@code LayoutCopy}); the padding modes done by copying
  * ({@code ModePadding}); the transposed passes' output padding and bias ({@code TransposedPasses}); and small checks
  * the tensors and shapes share ({@code HeapCheck}, {@code RankViews}).

@@ -5,6 +5,7 @@ import org.conv4j.api.Conv3dShape;
 import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.MemoryLayout;
 import org.conv4j.api.PaddingMode;
@@ -30,8 +31,10 @@ import java.util.stream.IntStream;
  *
  * <p>The {@link Conv2d} facade validates each call once and then runs the chosen backend on that validated
  * geometry, through entry points of this class that are not public ({@code validatedForward},
- * {@code validatedBackward}, {@code takesInPlace}): they trust that the geometry belongs to the tensors, so only
- * conv-api's own code calls them, through its internal access bridge (registered below).
+ * {@code validatedBackward}, {@code takesInPlace}; the prepared passes of this package, {@link PreparedCalls} and
+ * {@link PreparedBackwardCalls}, also {@code validatedInputGradient} and {@code validatedWeightGradient}): they trust
+ * that the geometry belongs to the tensors, so only conv-api's own code calls them, the facade through its internal
+ * access bridge (registered below).
  */
 public abstract class AbstractConvBackend implements ConvBackend {
 
@@ -68,6 +71,12 @@ public abstract class AbstractConvBackend implements ConvBackend {
         @Override
         public double inPlaceSavingsNanos(AbstractConvBackend b, ConvShape s, MemoryLayout layout) {
             return b.inPlaceSavingsNanos(s, layout);
+        }
+
+        @Override
+        public double preparedBackwardSavingsNanos(AbstractConvBackend b, ConvShape s, ConvPass pass,
+                                                   MemoryLayout layout) {
+            return b.preparedBackwardSavingsNanos(s, pass, layout);
         }
     }
 
@@ -121,35 +130,51 @@ public abstract class AbstractConvBackend implements ConvBackend {
 
     @Override
     public final Tensor4D inputGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
-        ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
-        if (!LayoutEdge.canonical(weight, gradOutput) || !input.isHeapNchw()) {
-            return LayoutEdge.staged(LayoutEdge.floats(input, weight, gradOutput), () -> LayoutEdge.like(input,
-                    validatedInputGradient(s, weight.toHeapNchw(), gradOutput.toHeapNchw())));
-        }
-        return validatedInputGradient(s, weight, gradOutput);
+        return validatedInputGradient(ConvShape.backward(input, weight, gradOutput, params), input, weight, gradOutput);
     }
 
     @Override
     public final Tensor4D weightGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
-        ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
-        if (!LayoutEdge.canonical(input, weight, gradOutput)) {
-            return LayoutEdge.staged(LayoutEdge.floats(input, weight, weight, gradOutput),
-                    () -> LayoutEdge.like(weight, validatedWeightGradient(s, input.toHeapNchw(), weight.toHeapNchw(),
-                            gradOutput.toHeapNchw())));
-        }
-        return validatedWeightGradient(s, input, weight, gradOutput);
+        return validatedWeightGradient(ConvShape.backward(input, weight, gradOutput, params), input, weight,
+                gradOutput);
     }
 
-    /** {@code dL/dx} alone on the validated geometry {@code s}, padded first where {@link #padsFirst} says so. */
-    private Tensor4D validatedInputGradient(ConvShape s, Tensor4D weight, Tensor4D gradOutput) {
+    /**
+     * {@code dL/dx} alone on the geometry {@code s} validated already, in the storage and layout of {@code model}
+     * (the input of a call, or {@code dL/dy} of a prepared one); operands other than heap NCHW are converted at the
+     * edge.
+     */
+    final Tensor4D validatedInputGradient(ConvShape s, Tensor4D model, Tensor4D weight, Tensor4D gradOutput) {
+        if (!LayoutEdge.canonical(model, weight, gradOutput)) {
+            return LayoutEdge.staged(LayoutEdge.floats(model, weight, gradOutput), () -> LayoutEdge.like(model,
+                    heapInputGradient(s, weight.toHeapNchw(), gradOutput.toHeapNchw())));
+        }
+        return heapInputGradient(s, weight, gradOutput);
+    }
+
+    /**
+     * {@code dL/dw} alone on the geometry {@code s} validated already, in the storage and layout of {@code weight};
+     * operands other than heap NCHW are converted at the edge.
+     */
+    final Tensor4D validatedWeightGradient(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
+        if (!LayoutEdge.canonical(input, weight, gradOutput)) {
+            return LayoutEdge.staged(LayoutEdge.floats(input, weight, weight, gradOutput),
+                    () -> LayoutEdge.like(weight, heapWeightGradient(s, input.toHeapNchw(), weight.toHeapNchw(),
+                            gradOutput.toHeapNchw())));
+        }
+        return heapWeightGradient(s, input, weight, gradOutput);
+    }
+
+    /** {@code dL/dx} alone on heap NCHW operands of {@code s}, padded first where {@link #padsFirst} says so. */
+    private Tensor4D heapInputGradient(ConvShape s, Tensor4D weight, Tensor4D gradOutput) {
         if (padsFirst(s)) {
             return ModePadding.fold(s, inputGradient(ModePadding.inner(s, weight), weight, gradOutput));
         }
         return inputGradient(s, weight, gradOutput);
     }
 
-    /** {@code dL/dw} alone on the validated geometry {@code s}, padded first where {@link #padsFirst} says so. */
-    private Tensor4D validatedWeightGradient(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
+    /** {@code dL/dw} alone on heap NCHW operands of {@code s}, padded first where {@link #padsFirst} says so. */
+    private Tensor4D heapWeightGradient(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
         if (padsFirst(s)) {
             return weightGradient(ModePadding.inner(s, weight), ModePadding.pad(s, input), gradOutput);
         }
@@ -206,7 +231,37 @@ public abstract class AbstractConvBackend implements ConvBackend {
      */
     protected static double stagingNanos(ConvShape s, boolean reorders) {
         long floats = (long) s.batch() * ((long) s.inChannels() * s.inPlane() + (long) s.outChannels() * s.outPlane());
+        return stagingNanos(floats, reorders);
+    }
+
+    /**
+     * The measured price of moving {@code floats} floats once, between storages ({@code reorders} false) or between
+     * layouts ({@code reorders} true), in ns, as {@link #stagingNanos(ConvShape, boolean)} prices a forward call's.
+     *
+     * @param floats the floats moved
+     * @param reorders whether they change layout
+     * @return the nanoseconds
+     */
+    protected static double stagingNanos(long floats, boolean reorders) {
         return floats * LayoutCopy.nanosPerFloat(reorders);
+    }
+
+    /**
+     * What a call of this backend's prepared backward pass ({@link #prepareBackward}) saves against its heap
+     * estimate of {@code pass} ({@link ConvPass#BACKWARD}, {@link ConvPass#INPUT_GRADIENT} or
+     * {@link ConvPass#WEIGHT_GRADIENT}) by reading and writing native activations ({@code x}, {@code dL/dy},
+     * {@code dL/dx}) of {@code layout} as they are: the staging copies and reorders its heap path pays and such a
+     * call skips, in ns. {@link Conv2d#prepareBackward} chooses a backend for native activations of one layout by
+     * each estimate less this, where a backend that converts them pays for their conversions. The default is NaN:
+     * the prepared backward pass converts such operands at the edge, as every call does.
+     *
+     * @param s the validated geometry
+     * @param pass the backward pass
+     * @param layout the layout of the native activations
+     * @return the nanoseconds the prepared call does not spend, or NaN if it converts the activations
+     */
+    protected double preparedBackwardSavingsNanos(ConvShape s, ConvPass pass, MemoryLayout layout) {
+        return Double.NaN;
     }
 
     /**
@@ -353,7 +408,7 @@ public abstract class AbstractConvBackend implements ConvBackend {
      * @return the output {@code (N, Cout, outH, outW)}
      */
     protected Tensor4D transposedForward(TransposedShape t, Tensor4D input, Tensor4D weight, float[] bias) {
-        return TransposedPasses.output(t, validatedInputGradient(t.conv(), weight, input), bias);
+        return TransposedPasses.output(t, heapInputGradient(t.conv(), weight, input), bias);
     }
 
     /**
@@ -372,7 +427,7 @@ public abstract class AbstractConvBackend implements ConvBackend {
         ConvShape c = t.conv();
         Tensor4D reached = TransposedPasses.reached(t, gradOutput);
         return new ConvGradients(validatedForward(c, reached, weight, null, c.newOutput()),
-                validatedWeightGradient(c, reached, weight, input), TransposedPasses.biasGradient(t, gradOutput));
+                heapWeightGradient(c, reached, weight, input), TransposedPasses.biasGradient(t, gradOutput));
     }
 
     /**

@@ -4,8 +4,9 @@
  * passes and the bias gradient done once for every backend), the time models behind the estimates
  * ({@link org.conv4j.spi.CostProfile}, {@link org.conv4j.spi.CostModel}, {@link org.conv4j.spi.CpuInfo}), the
  * process-wide workspace budget ({@link org.conv4j.spi.WorkspaceBudget}; the per-call limit a user sets is
- * {@link org.conv4j.api.Workspace}), prepared-convolution support ({@link org.conv4j.spi.PreparedCalls}) and small
- * utilities the backends share ({@link org.conv4j.spi.LruCache}, {@link org.conv4j.spi.ParallelChunks}).
+ * {@link org.conv4j.api.Workspace}), prepared-pass support ({@link org.conv4j.spi.PreparedCalls},
+ * {@link org.conv4j.spi.PreparedBackwardCalls}) and small utilities the backends share
+ * ({@link org.conv4j.spi.LruCache}, {@link org.conv4j.spi.ParallelChunks}).
  *
  * <p>Used by every conv4j backend module, by {@code conv-openblas} (the GEMM backends' base), by the conformance kit
  * and by the benchmarks (which fit and read the cost profile). An application that only runs convolutions does not

@@ -53,6 +53,11 @@ class LayoutEdgeTest {
         }
 
         @Override
+        protected double preparedBackwardSavingsNanos(ConvShape s, ConvPass pass, MemoryLayout layout) {
+            return inPlace ? 0 : Double.NaN;
+        }
+
+        @Override
         protected Tensor4D forward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
             grantedDuringCall = WorkspaceBudget.global().grantedBytes();
             return output.fill(1);
@@ -118,5 +123,40 @@ class LayoutEdgeTest {
                 assertTrue(LayoutEdge.nanos(nchw) < LayoutEdge.nanos(input));
             }
         }
+    }
+
+    /**
+     * For a prepared backward pass, a backend whose prepared pass takes native activations of one layout in place
+     * pays no conversion for them; with activations in mixed forms every backend pays for converting them.
+     */
+    @Test
+    void aPreparedBackwardPassCreditsABackendThatTakesNativeActivationsInPlace() {
+        Tensor4D weightGradient = Tensor4D.zeros(16, 16, 3, 3);
+        try (Tensor4D input = Tensor4D.allocateNative(MemoryLayout.NHWC, 8, 16, 56, 56);
+             Tensor4D gradOutput = Tensor4D.allocateNative(MemoryLayout.NHWC, 8, 16, 56, 56);
+             Tensor4D inputGradient = Tensor4D.allocateNative(MemoryLayout.NHWC, 8, 16, 56, 56)) {
+            ConvShape s = ConvShape.backward(input, weightGradient, gradOutput, SAME);
+            double conversions = LayoutEdge.nanos(input, gradOutput, inputGradient);
+            Probe copying = new Probe("copying", 1000, false);
+            Probe inPlace = new Probe("in-place", 1000 + conversions / 2, true);
+            List<ConvBackend> both = List.of(copying, inPlace);
+            assertEquals(conversions, LayoutEdge.preparedBackwardNanos(s, ConvPass.BACKWARD, weightGradient, input,
+                    gradOutput, inputGradient).applyAsDouble(copying));
+            assertEquals(0, LayoutEdge.preparedBackwardNanos(s, ConvPass.BACKWARD, weightGradient, input,
+                    gradOutput, inputGradient).applyAsDouble(inPlace), "nothing converted, no staging skipped");
+            assertSame(inPlace, BackendSelector.choose(both, s, ConvPass.BACKWARD, LayoutEdge.preparedBackwardNanos(
+                    s, ConvPass.BACKWARD, weightGradient, input, gradOutput, inputGradient)).backend());
+            Tensor4D heapGradOutput = gradOutput.toHeapNchw();
+            assertSame(copying, BackendSelector.choose(both, s, ConvPass.BACKWARD, LayoutEdge.preparedBackwardNanos(
+                    s, ConvPass.BACKWARD, weightGradient, input, heapGradOutput, inputGradient)).backend(),
+                    "mixed forms: both convert");
+        }
+    }
+
+    @Test
+    void formsCountANullAsHeapNchw() {
+        Tensor4D nhwc = Tensor4D.zeros(MemoryLayout.NHWC, 1, 2, 3, 3);
+        assertEquals(LayoutEdge.forms(nhwc, Tensor4D.zeros(1, 1, 1, 1), nhwc), LayoutEdge.forms(nhwc, null, nhwc));
+        assertEquals(2 | 2 << 4, LayoutEdge.forms(nhwc, null, nhwc));
     }
 }
