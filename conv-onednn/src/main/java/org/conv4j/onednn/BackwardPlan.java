@@ -22,8 +22,9 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
  * bias, from the input and {@code dL/dy}), as the pass asks: {@link ConvPass#BACKWARD} both,
  * {@link ConvPass#INPUT_GRADIENT} backward-data alone, {@link ConvPass#WEIGHT_GRADIENT} backward-weights alone. Both
  * are created with a forward {@code forward_training} primitive descriptor as the hint oneDNN requires, the
- * activations in the layout {@link #activationsTag} picks, the weights {@code any}, and the reorders from and
- * to conv4j's plain layouts.
+ * activations in the layout {@link #activationsTag} picks, the weights {@code any}; and the reorders between the
+ * primitives' layouts and the tensors' own: conv4j's plain ones, or {@code nhwc} activations where the geometry's
+ * are channels-last (a prepared pass's native tensors, {@link PreparedGradients}).
  *
  * <p>Immutable after construction and shared by concurrent calls, as {@link ForwardPlan}.
  */
@@ -100,8 +101,9 @@ final class BackwardPlan {
         weightsPd = d.weights();
         implementation = d.implementation();
 
-        memory.desc plainSrc = Dnnl.desc(g.plainTag(), g.srcDims());
-        memory.desc plainDst = Dnnl.desc(g.plainTag(), g.dstDims());
+        // the activations' own layout: conv4j's heap arrays (plain channels-first), or the caller's tensors in place
+        memory.desc plainSrc = Dnnl.desc(g.activationsTag(), g.srcDims());
+        memory.desc plainDst = Dnnl.desc(g.activationsTag(), g.dstDims());
         memory.desc plainWeights = Dnnl.desc(g.weightsTag(), g.weightsDims());
         boolean data = dataPd != null;
         boolean weight = weightsPd != null;
@@ -290,5 +292,15 @@ final class BackwardPlan {
             ctx.execute(weightsPrimitive.get(), args, weightsScratchpad);
         }
         return diffWeightsMemory;
+    }
+
+    /** The backward-data primitive, made on first use ({@link PreparedGradients} runs it in place). */
+    convolution_backward_data dataPrimitive() {
+        return dataPrimitive.get();
+    }
+
+    /** The backward-weights primitive, made on first use ({@link PreparedGradients} runs it in place). */
+    convolution_backward_weights weightsPrimitive() {
+        return weightsPrimitive.get();
     }
 }
