@@ -1,5 +1,6 @@
 package org.conv4j.bench.jmh;
 
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -16,7 +17,8 @@ import org.conv4j.bench.ShapeCatalog;
 /**
  * Ratios of contenders to the first one on every layer of a network, timed in alternation:
  * {@code benchmarks.jar ratios NETWORK CONTENDER,CONTENDER,... [forward|backward] [rounds]}, e.g.
- * {@code ratios mobilenet-net-b1 onednn-limit,conv2d-prepared-native-nhwc,conv2d}.
+ * {@code ratios mobilenet-net-b1 onednn-limit,conv2d-prepared-native-nhwc,conv2d}, or for the backward pass (dL/dx,
+ * dL/dw and dL/db) {@code ratios resnet50-net-b8 onednn-limit,conv2d-prepared-native-nhwc,conv2d-native-nhwc backward}.
  *
  * <p>Why not separate JMH forks: on a shared VM the machine's speed drifts by tens of percent over the minutes
  * between forks, which swamps a ratio of 1.1. Here every layer's contenders are prepared once
@@ -44,6 +46,14 @@ final class AlternatingRatios {
         }
         ConvPass pass = args.length > 2 ? MeasuredPasses.parse(args[2]) : ConvPass.FORWARD;
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 7;
+        run(net, contenders, pass, rounds, System.out);
+    }
+
+    /**
+     * Times {@code contenders} on every layer of {@code net} in alternation, {@code rounds} rounds, and prints one
+     * line per layer and the totals to {@code out}.
+     */
+    static void run(Network net, List<Contender> contenders, ConvPass pass, int rounds, PrintStream out) {
         int k = contenders.size();
         double[] totals = new double[k];
         boolean[] complete = new boolean[k];
@@ -87,12 +97,12 @@ final class AlternatingRatios {
                 line.append(i == 0 || runs[0] == null ? String.format(Locale.ROOT, " %-8s", "ms")
                         : String.format(Locale.ROOT, " (%.2fx) ", (double) best[i] / best[0]));
             }
-            System.out.println(line);
+            out.println(line);
         }
-        System.out.printf(Locale.ROOT, "%s %s, total ms (ratio to %s):%n", net.name(), pass.name().toLowerCase(Locale.ROOT),
+        out.printf(Locale.ROOT, "%s %s, total ms (ratio to %s):%n", net.name(), pass.name().toLowerCase(Locale.ROOT),
                 contenders.get(0).name());
         for (int i = 0; i < k; i++) {
-            System.out.printf(Locale.ROOT, "  %-32s %10.2f  %5.2fx%s%n", contenders.get(i).name(), totals[i],
+            out.printf(Locale.ROOT, "  %-32s %10.2f  %5.2fx%s%n", contenders.get(i).name(), totals[i],
                     totals[i] / totals[0], complete[i] ? "" : "  (skipped some layers)");
         }
     }
