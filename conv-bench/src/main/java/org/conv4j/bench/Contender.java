@@ -24,7 +24,7 @@ public interface Contender {
     Run prepare(Problem problem, ConvPass pass);
 
     /** One prepared case. */
-    interface Run {
+    interface Run extends AutoCloseable {
         /** The measured work: exactly one pass. */
         void run();
 
@@ -33,6 +33,14 @@ public interface Contender {
 
         /** The gradients of the last {@link #run()} (backward cases). */
         ConvGradients gradients();
+
+        /**
+         * Frees what the case holds outside the heap (native tensors, prepared passes) at once, rather than when it
+         * is collected; its results are not read after it. The default holds nothing.
+         */
+        @Override
+        default void close() {
+        }
 
         /**
          * A run of plain {@code work} that has no output or gradients to compare (a network's sequence, a probe),

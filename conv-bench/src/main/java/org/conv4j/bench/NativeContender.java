@@ -77,6 +77,25 @@ final class NativeContender implements Contender {
             public ConvGradients gradients() {
                 return gradients;
             }
+
+            @Override
+            public void close() {
+                if (conv != null) {
+                    conv.close();
+                }
+                if (back != null) {
+                    back.close();
+                    into.input().close();
+                }
+                if (gradients != null && gradients != into) {
+                    gradients.input().close(); // the facade's dL/dx, native like the input
+                }
+                input.close();
+                output.close();
+                if (gradOutput != null) {
+                    gradOutput.close();
+                }
+            }
         };
     }
 }

@@ -254,6 +254,8 @@ class FacadeTest {
         }
         assertTrue(run.gradients().input().isNative(), "dL/dx native NHWC like the input");
         assertGradientsClose(expected, run.gradients());
+        run.close(); // the prepared pass and the native tensors, at once
+        assertTrue(run.gradients().input().isClosed());
     }
 
     private static void assertGradientsClose(ConvGradients expected, ConvGradients actual) {

@@ -24,7 +24,9 @@ import org.conv4j.bench.ShapeCatalog;
  * between forks, which swamps a ratio of 1.1. Here every layer's contenders are prepared once
  * ({@link Contender#prepare}), warmed up, then timed in turn, round after round (each time the mean of
  * {@value #CALLS} calls), so a drift hits all of them alike; each contender's time for a layer is its best round.
- * Network totals weight each layer by its occurrence count. Prints one line per layer and the totals.
+ * A layer's cases are closed before the next layer's are prepared ({@link Contender.Run#close}), so that a network
+ * at batch 8 does not hold every layer's native buffers at once. Network totals weight each layer by its occurrence
+ * count. Prints one line per layer and the totals.
  */
 final class AlternatingRatios {
 
@@ -98,6 +100,11 @@ final class AlternatingRatios {
                         : String.format(Locale.ROOT, " (%.2fx) ", (double) best[i] / best[0]));
             }
             out.println(line);
+            for (Contender.Run run : runs) {
+                if (run != null) {
+                    run.close();
+                }
+            }
         }
         out.printf(Locale.ROOT, "%s %s, total ms (ratio to %s):%n", net.name(), pass.name().toLowerCase(Locale.ROOT),
                 contenders.get(0).name());
