@@ -44,10 +44,10 @@ import org.conv4j.spi.PreparedCalls;
  * from backward-weights' layout into OIHW and copied out on every call (into the caller's array for a heap NCHW
  * weight gradient, else through an array this object keeps); {@code dL/db} is copied out.
  *
- * <p>Covered geometries are those {@link PreparedForward} covers but a single strided output column, which the
- * backward primitives compute correctly: every output reads the input, zero padding, the whole batch in one part
- * under the workspace limit ({@link #covers}); {@link OnednnBackend#prepareBackward} gives the others
- * {@link PreparedBackwardCalls}. Non-finite values get the unprepared path's repairs ({@link PaddedTaps}): while the
+ * <p>Covered geometries ({@link #covers}): every output reads the input, zero padding, the whole batch's backward
+ * pass in one part under the workspace limit (a single strided output column, which {@link PreparedForward} leaves
+ * to unprepared calls, is covered: the backward primitives compute it correctly); {@link
+ * OnednnBackend#prepareBackward} gives the others {@link PreparedBackwardCalls}. Non-finite values get the unprepared path's repairs ({@link PaddedTaps}): while the
  * weights hold a non-finite value, the passes that compute {@code dL/dx} run as unprepared calls; a
  * non-finite {@code dL/dy} on a padded layer shows as a non-finite {@code dL/dw} (every window reads the input), and
  * only then is {@code dL/dy} read on the heap to repair it.
