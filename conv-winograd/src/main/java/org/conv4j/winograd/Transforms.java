@@ -1,28 +1,29 @@
 package org.conv4j.winograd;
 
 /**
- * The input and output transforms on blocks of up to {@link #LANES} tiles laid out tile-innermost. A block of
- * {@code q x q} tiles is held as {@code q} row arrays: element {@code (a, b)} of the block's tile {@code t} is
- * {@code rows[a][b*LANES + t]}. {@code P^T X P} then runs as two passes of loops with <em>one index expression for
- * every array</em> and at most three terms per loop, the form C2 compiles to vector instructions (docs/direct.md,
- * "What C2 vectorises": an offset index such as {@code x[u + 64]}, or nine terms in one loop, stays scalar):
+ * The input, kernel and output transforms on blocks of {@code n <= }{@link #LANES} lanes (tiles, or a kernel's input
+ * channels) laid out lane-innermost. A block of {@code q x q} matrices is held as {@code q} row arrays: element
+ * {@code (a, b)} of lane {@code t} is {@code rows[a][b*n + t]}. {@code P^T X P} then runs as two passes of loops
+ * with <em>one index expression for every array</em> and at most three terms per loop, the form C2 compiles to
+ * vector instructions (docs/direct.md, "What C2 vectorises": an offset index such as {@code x[u + 64]}, or nine
+ * terms in one loop, stays scalar):
  * <ol>
- *   <li>columns: {@code tmp[i][u] = sum_a P^T[i][a] * rows[a][u]} for {@code u < q*LANES} (whole rows at once);</li>
- *   <li>a transpose of the runs ({@code System.arraycopy}, an intrinsic): {@code cols[b][i*LANES + t] =
- *       tmp[i][b*LANES + t]};</li>
- *   <li>rows: {@code out[j][v] = sum_b P^T[j][b] * cols[b][v]} for {@code v < r*LANES}, so that element
- *       {@code (i, j)} of the result for tile {@code t} is {@code out[j][i*LANES + t]}.</li>
+ *   <li>columns: {@code tmp[i][u] = sum_a P^T[i][a] * rows[a][u]} for {@code u < q*n} (whole rows at once);</li>
+ *   <li>a transpose of the runs ({@code System.arraycopy}, an intrinsic): {@code cols[b][i*n + t] =
+ *       tmp[i][b*n + t]};</li>
+ *   <li>rows: {@code out[j][v] = sum_b P^T[j][b] * cols[b][v]} for {@code v < r*n}, so that element
+ *       {@code (i, j)} of the result for lane {@code t} is {@code out[j][i*n + t]}.</li>
  * </ol>
- * The zero coefficients of {@code P^T} are skipped (about half of those of {@code B^T}). Lanes past the block's
- * last tile hold stale finite values; they are computed and never read.
+ * The zero coefficients of {@code P^T} are skipped (about half of those of {@code B^T}). Every lane is a real tile
+ * (or kernel): the callers pass the block's own count as {@code n}, so no lane holds stale data.
  */
 final class Transforms {
 
     /**
-     * Tiles per block: 128 floats per run (vector loops of 128 to 1024 floats, half as many bulk copies to native
-     * memory as with 64; in a rough single-thread probe on a loaded host the transforms of ResNet-50's 64-channel
-     * layer took about 15% less CPU time than with 64); the F(6x6) block (8 rows of 8 runs) is 32 KiB per buffer,
-     * the four buffers 128 KiB (in L2).
+     * The most lanes per block: runs of up to 128 floats (vector loops of up to 1024 floats; in a rough single-thread
+     * probe on a loaded host the staged transforms of ResNet-50's 64-channel layer took about 15% less CPU time with
+     * 128 than with 64); the F(6x6) block (8 rows of 8 runs) is 32 KiB per buffer, the four buffers 128 KiB (in L2).
+     * Fused blocks are usually narrower ({@link WinogradTuning#BLOCK_FLOATS}).
      */
     static final int LANES = 128;
 
@@ -60,23 +61,24 @@ final class Transforms {
     }
 
     /**
-     * {@code out = P^T X P} for a block (see the class comment): {@code X} in {@code rows} ({@code q} arrays of
-     * at least {@code q*LANES}), {@code tmp} and {@code cols} scratch of the same shape, the result in {@code out}
-     * ({@code r} arrays of at least {@code r*LANES}).
+     * {@code out = P^T X P} for a block of {@code n} lanes (see the class comment): {@code X} in {@code rows}
+     * ({@code q} arrays of at least {@code q*n}), {@code tmp} and {@code cols} scratch ({@code r} and {@code q}
+     * arrays of at least {@code q*n} and {@code r*n}), the result in {@code out} ({@code r} arrays of at least
+     * {@code r*n}).
      */
-    static void apply(Sparse pt, float[][] rows, float[][] tmp, float[][] cols, float[][] out) {
+    static void apply(Sparse pt, float[][] rows, float[][] tmp, float[][] cols, float[][] out, int n) {
         int r = pt.rows();
         int q = pt.cols();
         for (int i = 0; i < r; i++) {
-            combine(pt.index()[i], pt.coef()[i], rows, tmp[i], q * LANES);
+            combine(pt.index()[i], pt.coef()[i], rows, tmp[i], q * n);
         }
         for (int i = 0; i < r; i++) {
             for (int b = 0; b < q; b++) {
-                System.arraycopy(tmp[i], b * LANES, cols[b], i * LANES, LANES);
+                System.arraycopy(tmp[i], b * n, cols[b], i * n, n);
             }
         }
         for (int j = 0; j < r; j++) {
-            combine(pt.index()[j], pt.coef()[j], cols, out[j], r * LANES);
+            combine(pt.index()[j], pt.coef()[j], cols, out[j], r * n);
         }
     }
 

@@ -75,6 +75,7 @@ public final class WinogradBackend extends AbstractConvBackend {
     private final List<TileSize> tileSizes;
     private final long maxChunkTiles;
     private final int minGroupChannels;
+    private final WinogradEngine.Mode mode;
     private final Im2colBackend exact;
 
     /** A backend with the default workspace limit ({@link Workspace#defaultLimitBytes()}). */
@@ -94,10 +95,17 @@ public final class WinogradBackend extends AbstractConvBackend {
     }
 
     /**
-     * For tests and probes: choose only among {@code tileSizes}, at most {@code maxChunkTiles} tiles per chunk,
-     * Winograd for groups of at least {@code minGroupChannels} channels (1: every 3x3 stride-1 shape).
+     * For tests and probes: choose only among {@code tileSizes}, at most {@code maxChunkTiles} tiles per chunk or
+     * block, Winograd for groups of at least {@code minGroupChannels} channels (1: every 3x3 stride-1 shape).
      */
     WinogradBackend(long workspaceBytes, List<TileSize> tileSizes, long maxChunkTiles, int minGroupChannels) {
+        this(workspaceBytes, tileSizes, maxChunkTiles, minGroupChannels, WinogradEngine.Mode.BY_SHAPE);
+    }
+
+    /** For tests: as above, with stages 2 to 4 run as {@code mode} says (fused blocks or staged chunks forced). */
+    WinogradBackend(long workspaceBytes, List<TileSize> tileSizes, long maxChunkTiles, int minGroupChannels,
+                    WinogradEngine.Mode mode) {
+        this.mode = mode;
         this.workspaceBytes = Workspace.checkLimit(workspaceBytes);
         this.tileSizes = List.copyOf(tileSizes);
         this.maxChunkTiles = maxChunkTiles;
@@ -229,15 +237,16 @@ public final class WinogradBackend extends AbstractConvBackend {
     }
 
     /**
-     * Runs the correlation on a pooled workspace: the plan for {@link #workspaceBytes()} if the budget grants it,
-     * else the largest chunk that fits what it grants, at worst one tile per chunk.
+     * Runs the correlation on a pooled workspace: the plan ({@link WinogradEngine#plan}) for {@link #workspaceBytes()}
+     * if the budget grants it, else the largest blocks or chunks that fit what it grants, at worst one tile.
      */
     private void correlate(Correlation p, float[] src, float[] weight, float[] bias, float[] dst, long[] profile) {
         TileSize t = choose(p);
+        long kernelFloats = p.kernelFloats(t);
         AbstractGemmBackend.runNativeCall(() -> {
-            NativeBufferPool.Lease<Integer> lease = POOL.lease(
-                    bytes -> WinogradEngine.chunkTiles(p, t, bytes, maxChunkTiles),
-                    chunk -> WinogradEngine.workspaceFloats(p, t, chunk), workspaceBytes);
+            NativeBufferPool.Lease<WinogradEngine.Plan> lease = POOL.lease(
+                    bytes -> WinogradEngine.plan(p, t, bytes, maxChunkTiles, kernelFloats, mode),
+                    plan -> WinogradEngine.workspaceFloats(p, t, plan, kernelFloats), workspaceBytes);
             try {
                 WinogradEngine.run(p, t, src, weight, bias, dst, lease.plan(), lease.buffer(), profile);
             } finally {
@@ -260,15 +269,14 @@ public final class WinogradBackend extends AbstractConvBackend {
 
     /**
      * Stages 2 to 4 on a pooled workspace for {@code V} and {@code M} only, with the kernels transformed beforehand
-     * into {@code kernels} ({@link PreparedWinograd}): the chunk is sized as {@link #correlate} sizes it with the
-     * transformed kernel outside the workspace.
+     * into {@code kernels} ({@link PreparedWinograd}): planned as {@link #correlate} plans it with the transformed
+     * kernel outside the workspace.
      */
     void correlatePrepared(Correlation p, TileSize t, float[] src, NativeFloats kernels, float[] bias, float[] dst) {
-        long kernelFloats = p.kernelFloats(t);
         AbstractGemmBackend.runNativeCall(() -> {
-            NativeBufferPool.Lease<Integer> lease = POOL.lease(
-                    bytes -> WinogradEngine.chunkTiles(p, t, bytes + Float.BYTES * kernelFloats, maxChunkTiles),
-                    chunk -> WinogradEngine.workspaceFloats(p, t, chunk) - kernelFloats, workspaceBytes);
+            NativeBufferPool.Lease<WinogradEngine.Plan> lease = POOL.lease(
+                    bytes -> WinogradEngine.plan(p, t, bytes, maxChunkTiles, 0, mode),
+                    plan -> WinogradEngine.workspaceFloats(p, t, plan, 0), workspaceBytes);
             try {
                 WinogradEngine.runTransformed(p, t, src, kernels, bias, dst, lease.plan(), lease.buffer(), 0, null);
             } finally {

@@ -31,6 +31,29 @@ final class WinogradTuning {
      */
     static final long MAX_CHUNK_TILES = 1024;
 
+    /**
+     * The most multiply-adds of an sgemm that OpenBLAS runs on the calling thread: {@code m*n*k <= 65536 *
+     * GEMM_MULTITHREAD_THRESHOLD} (its {@code interface/gemm.c}, {@code SMP_THRESHOLD_MIN} of 65536; the threshold,
+     * 4 unless OpenBLAS is built otherwise, is the shipped header's constant, inlined at compile time). The fused
+     * blocks keep each product within it, so that every worker multiplies on its own thread.
+     */
+    static final long SINGLE_THREAD_GEMM_MACS = 65536L
+            * org.bytedeco.openblas.global.openblas_nolapack.OPENBLAS_GEMM_MULTITHREAD_THRESHOLD;
+
+    /**
+     * The fused blocks run when a group's product on this many tiles stays within {@link #SINGLE_THREAD_GEMM_MACS}
+     * ({@code K/g * C/g <= 16384} by default: up to 128 x 128 channels): narrower products (n under 16, one AVX-512
+     * vector) run far below OpenBLAS's rate, and the transformed kernel, re-read by every block, is no longer small.
+     */
+    static final int MIN_FUSED_COLUMNS = 16;
+
+    /**
+     * The {@code V} and {@code M} floats one worker's fused block aims at: 2^18 floats, 1 MiB, one core's L2 on the
+     * AVX-512 hosts, so that the three stages of a block pass their data through the cache rather than memory
+     * (F(6x6) with 64 + 64 channels: blocks of 32 tiles).
+     */
+    static final long BLOCK_FLOATS = 1 << 18;
+
     /** Model: the fixed cost of a call (scans, planning, the native workspace, task hand-offs), in ns. */
     static final double FIXED_NS = 60_000;
 
