@@ -133,9 +133,21 @@ final class WinogradEngine {
                 <= WinogradTuning.SINGLE_THREAD_GEMM_MACS;
     }
 
-    /** The tiles of one fused GEMM call: as many as stay within {@link WinogradTuning#SINGLE_THREAD_GEMM_MACS}. */
-    static int fusedColumns(Correlation p) {
-        return (int) Math.max(1, WinogradTuning.SINGLE_THREAD_GEMM_MACS / ((long) p.dstPerGroup() * p.srcPerGroup()));
+    /**
+     * The tiles of one fused GEMM call on a block of {@code n}: all of them if a group's whole product stays within
+     * {@link WinogradTuning#SINGLE_THREAD_GEMM_MACS}, else as many as do, at least
+     * {@link WinogradTuning#MIN_FUSED_COLUMNS} (then {@link #fusedRows} splits the filters).
+     */
+    static int fusedColumns(Correlation p, int n) {
+        long perColumn = (long) p.dstPerGroup() * p.srcPerGroup();
+        return (int) Math.min(n, Math.max(WinogradTuning.MIN_FUSED_COLUMNS,
+                WinogradTuning.SINGLE_THREAD_GEMM_MACS / perColumn));
+    }
+
+    /** The filters of one fused GEMM call of {@code columns} tiles: as many as stay within the single-thread size. */
+    static int fusedRows(Correlation p, int columns) {
+        long perRow = (long) p.srcPerGroup() * columns;
+        return (int) Math.max(1, Math.min(p.dstPerGroup(), WinogradTuning.SINGLE_THREAD_GEMM_MACS / perRow));
     }
 
     /** The workers that {@link Parallel#forEach} can run at once: the common pool's threads and the caller. */
@@ -268,7 +280,8 @@ final class WinogradEngine {
      * One fused block of {@code n} tiles from {@code first}: every source channel's input transform into {@code V}
      * ({@code [c][xi][t]}: one run of {@code alpha^2 * n} per channel, {@code ld} apart), the GEMMs into {@code M}
      * ({@code [ko][xi][t]}, the same) in products of at most
-     * {@link #fusedColumns} tiles (single-threaded in OpenBLAS, on this thread), every destination channel's output
+     * {@link #fusedRows} by {@link #fusedColumns} (single-threaded in OpenBLAS, on this thread), every destination
+     * channel's output
      * transform from {@code M}. Adds the three stages' CPU nanoseconds to {@code times} unless it is null.
      */
     private static void fusedBlock(Correlation p, TileSize t, float[] src, NativeFloats u, float[] bias, float[] dst,
@@ -281,7 +294,8 @@ final class WinogradEngine {
             store(s.f[3], t.alpha, n, ws, vAt + (long) c * ld, n);
         }
         long t1 = cpuTime(times);
-        gemms(p, t, u, ws, vAt, n, mAt, n, ld, n, fusedColumns(p));
+        int columns = fusedColumns(p, n);
+        gemms(p, t, u, ws, vAt, n, mAt, n, ld, n, columns, fusedRows(p, columns));
         long t2 = cpuTime(times);
         for (int ko = 0; ko < p.dstChannels(); ko++) {
             load(ws, mAt + (long) ko * ld, n, s.f[0], t.alpha, n);
@@ -328,7 +342,8 @@ final class WinogradEngine {
                 store(s.f[3], t.alpha, n, ws, vAt + (long) c * ld + (long) b * LANES, (long) channels * ld);
             });
             start = lap(profile, INPUT_TRANSFORM, start);
-            gemms(p, t, u, ws, vAt, (long) channels * ld, mAt, (long) filters * ld, ld, count, count);
+            gemms(p, t, u, ws, vAt, (long) channels * ld, mAt, (long) filters * ld, ld, count, count,
+                    p.dstPerGroup());
             start = lap(profile, GEMM, start);
             Parallel.forEach(filters * blocks, (long) t.m * t.m * filters * count, task -> {
                 int ko = task % filters;
@@ -347,11 +362,11 @@ final class WinogradEngine {
 
     /**
      * {@code M[xi][g] = U[xi][g] * V[xi][g]} for every {@code xi} and group on {@code count} tiles, in products of at
-     * most {@code columns} tiles each: element {@code (c, t)} of {@code V[xi]} at {@code vAt + xi*vStep + c*ld + t},
-     * element {@code (ko, t)} of {@code M[xi]} at {@code mAt + xi*mStep + ko*ld + t}.
+     * most {@code rows} filters by {@code columns} tiles each: element {@code (c, t)} of {@code V[xi]} at
+     * {@code vAt + xi*vStep + c*ld + t}, element {@code (ko, t)} of {@code M[xi]} at {@code mAt + xi*mStep + ko*ld + t}.
      */
     private static void gemms(Correlation p, TileSize t, NativeFloats u, NativeFloats ws, long vAt, long vStep,
-                              long mAt, long mStep, int ld, int count, int columns) {
+                              long mAt, long mStep, int ld, int count, int columns, int rows) {
         int kg = p.dstPerGroup();
         int cg = p.srcPerGroup();
         for (int xi = 0; xi < t.alpha * t.alpha; xi++) {
@@ -359,9 +374,12 @@ final class WinogradEngine {
                 long uOff = ((long) xi * p.dstChannels() + (long) g * kg) * cg;
                 long vOff = vAt + xi * vStep + (long) g * cg * ld;
                 long mOff = mAt + xi * mStep + (long) g * kg * ld;
-                for (int c0 = 0; c0 < count; c0 += columns) {
-                    Gemm.sgemm(false, false, kg, Math.min(columns, count - c0), cg, 1f, u, uOff, cg,
-                            ws, vOff + c0, ld, 0f, ws, mOff + c0, ld);
+                for (int k0 = 0; k0 < kg; k0 += rows) {
+                    int r = Math.min(rows, kg - k0);
+                    for (int c0 = 0; c0 < count; c0 += columns) {
+                        Gemm.sgemm(false, false, r, Math.min(columns, count - c0), cg, 1f, u, uOff + (long) k0 * cg, cg,
+                                ws, vOff + c0, ld, 0f, ws, mOff + (long) k0 * ld + c0, ld);
+                    }
                 }
             }
         }
@@ -384,7 +402,8 @@ final class WinogradEngine {
             int ko = task / blocks;
             int ci0 = task % blocks * LANES;
             int n = Math.min(LANES, cg - ci0);
-            float[][][] f = SCRATCH.get().f;
+            Scratch scratch = SCRATCH.get();
+            float[][][] f = scratch.f;
             float[][] g = f[0];
             for (int i = 0; i < 3; i++) {
                 for (int j = 0; j < 3; j++) { // transposed, as Transforms.apply takes it: g[j][i*n + lane] = tap (i, j)
@@ -394,7 +413,7 @@ final class WinogradEngine {
                     }
                 }
             }
-            Transforms.apply(t.kernelSparse, g, f[1], f[2], f[3], n);
+            Transforms.apply(t.kernelForm, g, f[1], f[2], f[3], scratch.extra, n);
             store(f[3], t.alpha, n, ws, (long) ko * cg + ci0, (long) p.dstChannels() * cg);
         });
     }
@@ -410,15 +429,13 @@ final class WinogradEngine {
      */
     static void inputTransform(Correlation p, TileSize t, float[] src, int c, Scratch s, int n) {
         gather(p, t, src, c, s.segments, n, s.f[0]);
-        Transforms.apply(t.inputSparse, s.f[0], s.f[1], s.f[2], s.f[3], n);
+        Transforms.apply(t.inputForm, s.f[0], s.f[1], s.f[2], s.f[3], s.extra, n);
     }
 
     /**
      * {@code d[q][a*n + lane] = src[img, c, y0 + a, x0 + q]} (the tile transposed) for every tile {@code lane} of the
-     * segments (its {@code y0, x0} the source row and column of its first tap), zero outside the source. Along one
-     * source row, element {@code (a, q)} of a segment's consecutive tiles is a stride-{@code m} run, copied by one
-     * loop per {@code (a, q)}; the columns outside the source (first and last tiles of a row) are found per run as a
-     * range.
+     * segments (its {@code y0, x0} the source row and column of its first tap), zero outside the source: per source
+     * row, columns {@code q < m} by {@link TileRows#gather}, the last two by copies.
      */
     private static void gather(Correlation p, TileSize t, float[] src, int c, Segments g, int n, float[][] d) {
         int alpha = t.alpha;
@@ -442,37 +459,16 @@ final class WinogradEngine {
                     continue;
                 }
                 int row = base + y * srcW;
-                for (int q = 0; q < m; q++) {
-                    gatherRun(src, row, xs + q, m, srcW, d[q], at, len);
-                }
+                TileRows.gather(src, row, xs, srcW, m, d, at, len);
                 for (int q = m; q < alpha; q++) {
                     // Column q of tile k reads source column xs + k*m + q = xs + (k+1)*m + (q-m): column q-m of
                     // tile k+1, gathered above (zero there exactly when this column is outside the source). Only
                     // the segment's last tile has no next tile in it and reads the source itself.
                     System.arraycopy(d[q - m], at + 1, d[q], at, len - 1);
-                    gatherRun(src, row, xs + (len - 1) * m + q, m, srcW, d[q], at + len - 1, 1);
+                    int x = xs + (len - 1) * m + q;
+                    d[q][at + len - 1] = x >= 0 && x < srcW ? src[row + x] : 0f;
                 }
             }
-        }
-    }
-
-    /**
-     * {@code dst[at + k] = src[row + x0 + k*step]} for {@code k < len} where {@code 0 <= x0 + k*step < width}, else
-     * 0. The columns inside the source are the {@code k} of {@code [lo, hi)}: {@code lo = ceil(-x0 / step)} (0 if
-     * {@code x0 >= 0}), {@code hi = ceil((width - x0) / step)} (0 if {@code x0 >= width}), both clipped to
-     * {@code len}.
-     */
-    private static void gatherRun(float[] src, int row, int x0, int step, int width, float[] dst, int at, int len) {
-        int lo = x0 >= 0 ? 0 : Math.min(len, (step - 1 - x0) / step);
-        int hi = Math.max(lo, x0 >= width ? 0 : Math.min(len, (width - x0 + step - 1) / step));
-        for (int k = 0; k < lo; k++) {
-            dst[at + k] = 0f;
-        }
-        for (int k = lo, x = row + x0 + lo * step; k < hi; k++, x += step) {
-            dst[at + k] = src[x];
-        }
-        for (int k = hi; k < len; k++) {
-            dst[at + k] = 0f;
         }
     }
 
@@ -486,30 +482,23 @@ final class WinogradEngine {
      */
     static void outputTransform(Correlation p, TileSize t, float[] bias, float[] dst, int ko, Scratch s, int n) {
         float[][] y = s.f[3];
-        Transforms.apply(t.outputSparse, s.f[0], s.f[1], s.f[2], y, n);
+        Transforms.apply(t.outputForm, s.f[0], s.f[1], s.f[2], y, s.extra, n);
         float add = bias == null ? 0f : bias[ko];
         Segments g = s.segments;
         int m = t.m;
         int dstW = p.dstW();
         int plane = p.dstH() * dstW;
-        // Output (i, j) of a segment's consecutive tiles is a stride-m run of one destination row; tiles over the
-        // right or bottom edge keep only what lies inside.
+        // Output row i of a segment's consecutive tiles is one stretch of a destination row (TileRows.scatter);
+        // tiles over the right or bottom edge keep only what lies inside.
         for (int seg = 0; seg < g.count; seg++) {
             int lane = g.lane[seg];
             int len = g.len[seg];
             int h0 = g.tileRow[seg] * m;
             int rows = Math.min(m, p.dstH() - h0);
-            int base = (g.image[seg] * p.dstChannels() + ko) * plane + h0 * dstW;
-            for (int j = 0; j < m; j++) {
-                float[] yj = y[j];
-                int w0 = g.tileCol[seg] * m + j;
-                int hi = w0 >= dstW ? 0 : Math.min(len, (dstW - w0 + m - 1) / m);
-                for (int i = 0; i < rows; i++) {
-                    int from = i * n + lane;
-                    for (int k = 0, e = base + i * dstW + w0; k < hi; k++, e += m) {
-                        dst[e] = yj[from + k] + add;
-                    }
-                }
+            int w0 = g.tileCol[seg] * m;
+            int base = (g.image[seg] * p.dstChannels() + ko) * plane + h0 * dstW + w0;
+            for (int i = 0; i < rows; i++) {
+                TileRows.scatter(y, i * n + lane, add, dst, base + i * dstW, dstW - w0, m, len);
             }
         }
     }
@@ -553,10 +542,12 @@ final class WinogradEngine {
 
     // ------------------------------------------------------------------------------------------- scratch
 
-    /** One thread's scratch: four block arrays for {@link Transforms#apply} and the current block's segments. */
+    /** One thread's scratch: the block arrays for {@link Transforms#apply} and the current block's segments. */
     static final class Scratch {
         /** The block, the two intermediates and the result: {@code alpha} arrays of {@code alpha * LANES} each. */
         final float[][][] f = new float[4][][];
+        /** The passes' sums, differences and butterfly halves ({@link Transforms#EXTRA} arrays). */
+        final float[][] extra;
         final Segments segments = new Segments();
 
         Scratch() {
@@ -564,6 +555,7 @@ final class WinogradEngine {
             for (int i = 0; i < f.length; i++) {
                 f[i] = Transforms.buffers(alpha, alpha * LANES);
             }
+            extra = Transforms.buffers(Transforms.EXTRA, alpha * LANES);
         }
     }
 

@@ -48,11 +48,14 @@ final class WinogradTuning {
     static final int MIN_FUSED_COLUMNS = 16;
 
     /**
-     * The {@code V} and {@code M} floats one worker's fused block aims at: 2^18 floats, 1 MiB, one core's L2 on the
-     * AVX-512 hosts, so that the three stages of a block pass their data through the cache rather than memory
-     * (F(6x6) with 64 + 64 channels: blocks of 32 tiles).
+     * The {@code V} and {@code M} floats one worker's fused block aims at: 2^19 floats, 2 MiB (one core's L2 of 1 MiB
+     * and its share of L3 on the AVX-512 hosts), so that a block's data stays in cache from its input transform
+     * through its GEMMs to its output transform. Wider blocks make the transforms' loops and copies longer, narrower
+     * ones keep the GEMM operands nearer: in a single-thread CPU-time probe on a loaded host, 64 tiles of F(6x6)
+     * with 64 + 64 channels (2 MiB) ran the block about 10% slower than 128 (4 MiB), and 32 tiles with 128 + 128
+     * channels (2 MiB) about 10% faster than 64 or 128 (4 and 8 MiB), whose GEMMs ran 20-30% slower.
      */
-    static final long BLOCK_FLOATS = 1 << 18;
+    static final long BLOCK_FLOATS = 1 << 19;
 
     /** Model: the fixed cost of a call (scans, planning, the native workspace, task hand-offs), in ns. */
     static final double FIXED_NS = 60_000;

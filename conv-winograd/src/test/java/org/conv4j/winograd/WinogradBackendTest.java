@@ -111,6 +111,29 @@ class WinogradBackendTest {
                 WinogradBackend.TOLERANCE);
     }
 
+    /**
+     * Fused blocks forced on a kernel too large for them by shape (144 x 136 channels): each product is split into
+     * filters as well as tiles to stay within OpenBLAS's single-thread size, and the result is the same.
+     */
+    @Test
+    void fusedBlocksOfALargeKernelSplitTheFilters() {
+        ConvParams p = ConvParams.builder().padding(1).build();
+        Tensor4D x = Tensor4D.random(41, 2, 136, 11, 13);
+        Tensor4D w = Tensor4D.random(42, 144, 136, 3, 3);
+        float[] b = Tensor4D.random(43, 1, 1, 1, 144).data();
+        ConvShape s = ConvShape.forward(x, w, b, p);
+        Correlation c = Correlation.forward(s);
+        assertFalse(WinogradEngine.fusable(c));
+        assertTrue(WinogradEngine.fusedRows(c, WinogradEngine.fusedColumns(c, 64)) < 144);
+        Tensor4D dy = Tensor4D.random(44, 2, 144, s.outH(), s.outW());
+        for (TileSize t : TileSize.values()) {
+            WinogradBackend backend = new WinogradBackend(64L << 20, java.util.List.of(t), 100,
+                    WinogradTuning.MIN_GROUP_CHANNELS, WinogradEngine.Mode.FUSED);
+            assertAgreesOnEveryPass(backend, t + " fused", s, x, w, b, dy, REFERENCE.forward(x, w, b, p),
+                    REFERENCE.backward(x, w, dy, p));
+        }
+    }
+
     /** Under the smallest workspace limit every chunk is one tile (GEMMs of one column), and the result is the same. */
     @Test
     void theSmallestWorkspaceRunsOneTilePerChunk() {
