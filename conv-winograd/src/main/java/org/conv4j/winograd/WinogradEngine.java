@@ -159,8 +159,9 @@ final class WinogradEngine {
      * The plan for {@code bytes} of workspace with {@code kernelFloats} of it taken by the transformed kernel (0 when
      * it lives elsewhere): fused blocks of at most {@code maxTiles} tiles and {@link WinogradTuning#BLOCK_FLOATS}
      * ({@link Transforms#LANES} at most), small images split evenly over the workers, as many workers as fit; or
-     * staged chunks of as many tiles as fit up to {@code maxTiles} (a multiple of {@link Transforms#LANES} unless all
-     * tiles fit in less), as {@code mode} says. At least one tile and one worker, whatever {@code bytes} is.
+     * staged chunks of all tiles if they fit, else of as many as fit up to {@code maxTiles} (a multiple of
+     * {@link Transforms#LANES} above it), as {@code mode} says. At least one tile and one worker, whatever
+     * {@code bytes} is.
      */
     static Plan plan(Correlation p, TileSize t, long bytes, long maxTiles, long kernelFloats, Mode mode) {
         long floats = Math.min(bytes / Float.BYTES, NativeFloats.MAX_CAPACITY) - kernelFloats;
@@ -181,7 +182,8 @@ final class WinogradEngine {
             return new Plan(true, 1, 1);
         }
         long tiles = Math.max(1, Math.min(Math.min(total, maxTiles), floats / (a2 * channels) - 32));
-        return new Plan(false, (int) (tiles > LANES ? tiles / LANES * LANES : tiles), 1);
+        // a chunk short of the whole: whole blocks of LANES tiles, so that only the last chunk's last block is partial
+        return new Plan(false, (int) (tiles < total && tiles > LANES ? tiles / LANES * LANES : tiles), 1);
     }
 
     /** Whether the workspace of one tile fits one native buffer ({@link NativeFloats#MAX_CAPACITY}), either way. */

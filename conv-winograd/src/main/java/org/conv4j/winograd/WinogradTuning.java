@@ -25,11 +25,13 @@ final class WinogradTuning {
     static final int MIN_GROUP_CHANNELS = 16;
 
     /**
-     * Tiles per chunk at most: the transformed input and the GEMM outputs of one chunk ({@code alpha^2 * (C + K)}
-     * floats per tile) are written by one stage and read by the next; 1024 tiles keep each GEMM wide (n = 1024)
-     * while bounding the intermediate data of a 64-channel F(4x4) layer at 19 MiB.
+     * Tiles per staged chunk at most (the layers with large kernels, {@link WinogradEngine#fusable}): each chunk runs
+     * one sgemm per position on OpenBLAS's threads, so the fewer chunks the fewer products and thread wake-ups;
+     * 4096 tiles hold a whole batch of 8 of VGG-19's and ResNet-50's staged layers (1568 tiles at most) in one chunk,
+     * whose transformed input and GEMM outputs ({@code alpha^2 * (C + K)} floats per tile: 115 MiB for VGG-19's
+     * 256-channel layer at batch 8) stay within the default workspace limit; a smaller limit gives smaller chunks.
      */
-    static final long MAX_CHUNK_TILES = 1024;
+    static final long MAX_CHUNK_TILES = 4096;
 
     /**
      * The most multiply-adds of an sgemm that OpenBLAS runs on the calling thread: {@code m*n*k <= 65536 *
