@@ -301,9 +301,11 @@ public final class WinogradBackend extends AbstractConvBackend {
 
     /**
      * The forward pass into {@code output} with each stage timed, for benchmarks (NNPACK's profile): the tile size
-     * chosen and the nanoseconds of the kernel transform, the input transform, the GEMMs and the output transform.
-     * It runs the stages without the non-finite scan (for finite benchmark data: a NaN or infinity would spread over
-     * its tiles), and the workspace is taken outside the four stages.
+     * chosen, whether stages 2 to 4 ran in fused blocks, and the nanoseconds of the kernel transform, the input
+     * transform, the GEMMs and the output transform. Fused blocks interleave stages 2 to 4 on every worker; their
+     * wall time is split in proportion to the workers' CPU time in each. It runs the stages without the non-finite
+     * scan (for finite benchmark data: a NaN or infinity would spread over its tiles), and the workspace is taken
+     * outside the four stages.
      *
      * @param input the input {@code (N, C, H, W)}
      * @param weight the weight {@code (K, C/groups, 3, 3)}
@@ -323,20 +325,22 @@ public final class WinogradBackend extends AbstractConvBackend {
         Correlation c = Correlation.forward(s);
         long[] stages = new long[4];
         correlate(c, input.data(), weight.data(), bias, output.data(), stages);
-        return new Profile(choose(c), stages[WinogradEngine.KERNEL_TRANSFORM], stages[WinogradEngine.INPUT_TRANSFORM],
-                stages[WinogradEngine.GEMM], stages[WinogradEngine.OUTPUT_TRANSFORM]);
+        return new Profile(choose(c), mode.fused(c), stages[WinogradEngine.KERNEL_TRANSFORM],
+                stages[WinogradEngine.INPUT_TRANSFORM], stages[WinogradEngine.GEMM],
+                stages[WinogradEngine.OUTPUT_TRANSFORM]);
     }
 
     /**
      * The time split of one call ({@link #profileForward}).
      *
      * @param tile                   the tile size used
+     * @param fused                  whether stages 2 to 4 ran in fused blocks (else in staged chunks)
      * @param kernelTransformNanos   stage 1
-     * @param inputTransformNanos    stage 2, all chunks
-     * @param gemmNanos              stage 3, all chunks
-     * @param outputTransformNanos   stage 4, all chunks
+     * @param inputTransformNanos    stage 2, all blocks or chunks
+     * @param gemmNanos              stage 3, all blocks or chunks
+     * @param outputTransformNanos   stage 4, all blocks or chunks
      */
-    public record Profile(TileSize tile, long kernelTransformNanos, long inputTransformNanos, long gemmNanos,
-                          long outputTransformNanos) {
+    public record Profile(TileSize tile, boolean fused, long kernelTransformNanos, long inputTransformNanos,
+                          long gemmNanos, long outputTransformNanos) {
     }
 }
