@@ -173,7 +173,7 @@ public final class WinogradBackend extends AbstractConvBackend {
     static double modelNanos(Correlation p, TileSize t) {
         double kg = p.dstPerGroup();
         double cg = p.srcPerGroup();
-        double n = Math.min(p.tiles(t), WinogradTuning.MAX_CHUNK_TILES);
+        double n = Math.min(p.tiles(t), WinogradTuning.MODEL_GEMM_TILES);
         double eff = kg / (kg + WinogradTuning.HALF_M) * cg / (cg + WinogradTuning.HALF_K)
                 * n / (n + WinogradTuning.HALF_N);
         double transformed = (double) t.alpha * t.alpha * p.tiles(t) * (p.srcChannels() + p.dstChannels())

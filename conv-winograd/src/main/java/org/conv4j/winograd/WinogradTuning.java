@@ -59,6 +59,14 @@ final class WinogradTuning {
      */
     static final long BLOCK_FLOATS = 1 << 19;
 
+    /**
+     * Model: the most tiles the GEMM efficiency term counts ({@code n} of {@code eff}): 1024, the chunk limit the
+     * provisional constants below were set with (the staged chunks now hold up to {@link #MAX_CHUNK_TILES}, the fused
+     * blocks' products have 16 to 128 columns); kept until the constants are refitted, so that the estimate, and
+     * {@code Conv2d}'s choice, do not move on unmeasured grounds.
+     */
+    static final long MODEL_GEMM_TILES = 1024;
+
     /** Model: the fixed cost of a call (scans, planning, the native workspace, task hand-offs), in ns. */
     static final double FIXED_NS = 60_000;
 
