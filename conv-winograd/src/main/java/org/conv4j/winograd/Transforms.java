@@ -60,7 +60,7 @@ final class Transforms {
     static final class Form {
         final int rows;
         final int cols;
-        /** Column pairs {@code {j, j'}}: pair {@code p} leaves its sum in extra {@code 2p}, difference in {@code 2p+1}. */
+        /** Column pairs {@code {j, j'}}: pair {@code p} leaves its sum in extra {@code 2p}, its difference in 2p+1. */
         final int[][] colPairs;
         /** Row pairs {@code {i, i'}} with the terms of their {@code e} and {@code o}. */
         final int[][] rowPairs;

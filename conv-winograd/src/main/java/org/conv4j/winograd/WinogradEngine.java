@@ -46,14 +46,16 @@ import static org.conv4j.winograd.Transforms.LANES;
  *   staged chunks:
  *     V:                    [xi][c][t]     alpha^2 x srcChannels x T      V[xi]: C x T, leading dimension T
  *     M after V:            [xi][ko][t]    alpha^2 x dstChannels x T      M[xi]: K x T, leading dimension T
- *   fused blocks, per worker w:
- *     V:                    [c][xi][t]     srcChannels x alpha^2 x T      V[xi]: C x T, leading dimension alpha^2*T
- *     M after V:            [ko][xi][t]    dstChannels x alpha^2 x T      M[xi]: K x T, leading dimension alpha^2*T
+ *   fused blocks, per worker w, xi = j*alpha + i:
+ *     V:                    [j][c][i][t]   alpha slabs of C x alpha x T    V[xi]: C x T, leading dimension alpha*T
+ *     M after V:            [j][ko][i][t]  alpha slabs of K x alpha x T    M[xi]: K x T, leading dimension alpha*T
  * </pre>
  * Either way {@code U[xi]}'s group block, {@code V[xi]} and {@code M[xi]} are plain row-major matrices that sgemm reads
- * in place. In a fused block a channel's {@code alpha^2 x T} transformed values are one contiguous run, moved to and
- * from native memory in {@code alpha} copies ({@code alpha^2} in a chunk, where a channel's runs lie a matrix
- * apart). Tiles are numbered image by image, row by row: {@code t = (n * tilesH + th) * tilesW + tw}; the
+ * in place. In a fused block the {@code alpha} positions {@code j*alpha ..} of a channel are one run of
+ * {@code alpha x T} in slab {@code j}: the transformed values of a channel move to and from native memory in
+ * {@code alpha} copies ({@code alpha^2} in a chunk, where a channel's runs lie a matrix apart), and the rows of
+ * {@code V[xi]} lie {@code alpha * T} floats apart, not {@code alpha^2 * T} (fewer pages and cache lines per
+ * product). Tiles are numbered image by image, row by row: {@code t = (n * tilesH + th) * tilesW + tw}; the
  * tile-innermost runs of {@code V} and {@code M} are exactly the runs the transforms produce and consume
  * ({@link Transforms}).
  *
@@ -90,15 +92,16 @@ final class WinogradEngine {
 
         /**
          * The row pitch of {@code V[xi]} and {@code M[xi]} (sgemm's leading dimension), {@link #padded}: fused, a
-         * channel's {@code alpha^2 * tiles} floats; staged, a chunk's {@code tiles}.
+         * channel's {@code alpha * tiles} floats of one slab; staged, a chunk's {@code tiles}.
          */
         int ld(TileSize t) {
-            return padded(fused ? t.alpha * t.alpha * tiles : tiles);
+            return padded(fused ? (long) t.alpha * tiles : tiles);
         }
 
         /** The workspace floats beside the transformed kernel: every worker's {@code V} and {@code M}. */
         long floats(Correlation p, TileSize t) {
-            long rows = (long) (p.srcChannels() + p.dstChannels()) * (fused ? workers : t.alpha * t.alpha);
+            long channels = p.srcChannels() + p.dstChannels();
+            long rows = channels * (fused ? (long) workers * t.alpha : t.alpha * t.alpha);
             return rows * ld(t);
         }
     }
@@ -106,8 +109,8 @@ final class WinogradEngine {
     /**
      * {@code floats} rounded up to whole cache lines (16 floats) and then to an odd number of them. As the pitch of a
      * matrix's rows this puts consecutive rows in different cache sets: with a power-of-two pitch (a chunk of 1024
-     * tiles, a block of 32 F(6x6) tiles: 2048 floats) every row of {@code V[xi]} falls in the same few sets of L1 and
-     * L2, and a product that reads 64 of them evicts its own operand.
+     * tiles; a slab row of 32 F(6x6) tiles, 256 floats) every row of {@code V[xi]} falls in the same few sets of L1
+     * and L2, and a product that reads 64 of them evicts its own operand.
      */
     static int padded(long floats) {
         long lines = (floats + 15) / 16;
@@ -134,14 +137,13 @@ final class WinogradEngine {
     }
 
     /**
-     * The tiles of one fused GEMM call on a block of {@code n}: all of them if a group's whole product stays within
-     * {@link WinogradTuning#SINGLE_THREAD_GEMM_MACS}, else as many as do, at least
-     * {@link WinogradTuning#MIN_FUSED_COLUMNS} (then {@link #fusedRows} splits the filters).
+     * The tiles of one fused GEMM call on a block of {@code n}: as many as stay within
+     * {@link WinogradTuning#SINGLE_THREAD_GEMM_MACS} with up to {@link WinogradTuning#FUSED_FILTERS} filters, at most
+     * {@code n} (then {@link #fusedRows} takes as many filters as fit).
      */
     static int fusedColumns(Correlation p, int n) {
-        long perColumn = (long) p.dstPerGroup() * p.srcPerGroup();
-        return (int) Math.min(n, Math.max(WinogradTuning.MIN_FUSED_COLUMNS,
-                WinogradTuning.SINGLE_THREAD_GEMM_MACS / perColumn));
+        long perColumn = (long) p.srcPerGroup() * Math.min(p.dstPerGroup(), WinogradTuning.FUSED_FILTERS);
+        return (int) Math.max(1, Math.min(n, WinogradTuning.SINGLE_THREAD_GEMM_MACS / perColumn));
     }
 
     /** The filters of one fused GEMM call of {@code columns} tiles: as many as stay within the single-thread size. */
@@ -174,7 +176,7 @@ final class WinogradEngine {
             int workers = workers();
             long tiles = Math.max(1, Math.min(want, (total + workers - 1) / workers));
             for (int w = workers; w >= 1; w--) {
-                long fit = (floats / (w * channels) - 32) / a2;
+                long fit = (floats / (w * channels * t.alpha) - 32) / t.alpha;
                 if (fit >= 1) {
                     return new Plan(true, (int) Math.min(tiles, fit), w);
                 }
@@ -239,9 +241,9 @@ final class WinogradEngine {
 
     /**
      * Stages 2 to 4 in fused blocks of {@code plan.tiles()} tiles: worker {@code w} holds {@code V} and {@code M} at
-     * {@code at + w * (C + K) * ld} ({@link Plan#ld}) and takes the next block until none is left. The profile gets the
-     * stages' wall time in proportion to the CPU time the workers spent in each (CPU time, so that a worker's thread
-     * being descheduled by other processes does not land on whichever stage it was in).
+     * {@code at + w * (C + K) * alpha * ld} ({@link Plan#ld}) and takes the next block until none is left. The profile
+     * gets the stages' wall time in proportion to the CPU time the workers spent in each (CPU time, so that a
+     * worker's thread being descheduled by other processes does not land on whichever stage it was in).
      */
     private static void runFused(Correlation p, TileSize t, float[] src, NativeFloats u, float[] bias, float[] dst,
                                  Plan plan, NativeFloats ws, long at, long[] profile) {
@@ -250,13 +252,13 @@ final class WinogradEngine {
         int blocks = (int) ((total + bt - 1) / bt);
         int workers = Math.min(plan.workers(), blocks);
         int ld = plan.ld(t);
-        long perWorker = (long) (p.srcChannels() + p.dstChannels()) * ld;
+        long perWorker = (long) (p.srcChannels() + p.dstChannels()) * t.alpha * ld;
         AtomicInteger next = new AtomicInteger();
         long[][] times = profile == null ? null : new long[workers][3];
         long start = System.nanoTime();
         Parallel.forEach(workers, (long) p.batch() * p.dstChannels() * p.dstH() * p.dstW(), w -> {
             long vAt = at + w * perWorker;
-            long mAt = vAt + (long) p.srcChannels() * ld;
+            long mAt = vAt + (long) p.srcChannels() * t.alpha * ld;
             for (int b = next.getAndIncrement(); b < blocks; b = next.getAndIncrement()) {
                 long first = (long) b * bt;
                 fusedBlock(p, t, src, u, bias, dst, first, (int) Math.min(bt, total - first), ws, vAt, mAt, ld,
@@ -280,27 +282,28 @@ final class WinogradEngine {
 
     /**
      * One fused block of {@code n} tiles from {@code first}: every source channel's input transform into {@code V}
-     * ({@code [c][xi][t]}: one run of {@code alpha^2 * n} per channel, {@code ld} apart), the GEMMs into {@code M}
-     * ({@code [ko][xi][t]}, the same) in products of at most
-     * {@link #fusedRows} by {@link #fusedColumns} (single-threaded in OpenBLAS, on this thread), every destination
-     * channel's output
-     * transform from {@code M}. Adds the three stages' CPU nanoseconds to {@code times} unless it is null.
+     * ({@code [j][c][i][t]}: channel rows {@code ld} apart in slabs of {@code C*ld}), the GEMMs into {@code M}
+     * ({@code [j][ko][i][t]}, the same) in products of at most {@link #fusedRows} by {@link #fusedColumns}
+     * (single-threaded in OpenBLAS, on this thread), every destination channel's output transform from {@code M}.
+     * Adds the three stages' CPU nanoseconds to {@code times} unless it is null.
      */
     private static void fusedBlock(Correlation p, TileSize t, float[] src, NativeFloats u, float[] bias, float[] dst,
                                    long first, int n, NativeFloats ws, long vAt, long mAt, int ld, long[] times) {
         Scratch s = SCRATCH.get();
         s.segments.of(p, t, first, n);
         long t0 = cpuTime(times);
+        long vSlab = (long) p.srcChannels() * ld;
+        long mSlab = (long) p.dstChannels() * ld;
         for (int c = 0; c < p.srcChannels(); c++) {
             inputTransform(p, t, src, c, s, n);
-            store(s.f[3], t.alpha, n, ws, vAt + (long) c * ld, n);
+            store(s.f[3], t.alpha, n, ws, vAt + (long) c * ld, vSlab, n);
         }
         long t1 = cpuTime(times);
         int columns = fusedColumns(p, n);
-        gemms(p, t, u, ws, vAt, n, mAt, n, ld, n, columns, fusedRows(p, columns));
+        gemms(p, t, u, ws, vAt, vSlab, n, mAt, mSlab, n, ld, n, columns, fusedRows(p, columns));
         long t2 = cpuTime(times);
         for (int ko = 0; ko < p.dstChannels(); ko++) {
-            load(ws, mAt + (long) ko * ld, n, s.f[0], t.alpha, n);
+            load(ws, mAt + (long) ko * ld, mSlab, n, s.f[0], t.alpha, n);
             outputTransform(p, t, bias, dst, ko, s, n);
         }
         if (times != null) {
@@ -341,11 +344,12 @@ final class WinogradEngine {
                 Scratch s = SCRATCH.get();
                 s.segments.of(p, t, first + (long) b * LANES, n);
                 inputTransform(p, t, src, c, s, n);
-                store(s.f[3], t.alpha, n, ws, vAt + (long) c * ld + (long) b * LANES, (long) channels * ld);
+                store(s.f[3], t.alpha, n, ws, vAt + (long) c * ld + (long) b * LANES,
+                        (long) t.alpha * channels * ld, (long) channels * ld);
             });
             start = lap(profile, INPUT_TRANSFORM, start);
-            gemms(p, t, u, ws, vAt, (long) channels * ld, mAt, (long) filters * ld, ld, count, count,
-                    p.dstPerGroup());
+            gemms(p, t, u, ws, vAt, (long) t.alpha * channels * ld, (long) channels * ld,
+                    mAt, (long) t.alpha * filters * ld, (long) filters * ld, ld, count, count, p.dstPerGroup());
             start = lap(profile, GEMM, start);
             Parallel.forEach(filters * blocks, (long) t.m * t.m * filters * count, task -> {
                 int ko = task % filters;
@@ -353,7 +357,8 @@ final class WinogradEngine {
                 int n = Math.min(LANES, count - b * LANES);
                 Scratch s = SCRATCH.get();
                 s.segments.of(p, t, first + (long) b * LANES, n);
-                load(ws, mAt + (long) ko * ld + (long) b * LANES, (long) filters * ld, s.f[0], t.alpha, n);
+                load(ws, mAt + (long) ko * ld + (long) b * LANES, (long) t.alpha * filters * ld,
+                        (long) filters * ld, s.f[0], t.alpha, n);
                 outputTransform(p, t, bias, dst, ko, s, n);
             });
             start = lap(profile, OUTPUT_TRANSFORM, start);
@@ -364,18 +369,21 @@ final class WinogradEngine {
 
     /**
      * {@code M[xi][g] = U[xi][g] * V[xi][g]} for every {@code xi} and group on {@code count} tiles, in products of at
-     * most {@code rows} filters by {@code columns} tiles each: element {@code (c, t)} of {@code V[xi]} at
-     * {@code vAt + xi*vStep + c*ld + t}, element {@code (ko, t)} of {@code M[xi]} at {@code mAt + xi*mStep + ko*ld + t}.
+     * most {@code rows} filters by {@code columns} tiles each. With {@code xi = j*alpha + i}, element {@code (c, t)}
+     * of {@code V[xi]} is at {@code vAt + j*vSlab + i*vStep + c*ld + t} and element {@code (ko, t)} of {@code M[xi]}
+     * at {@code mAt + j*mSlab + i*mStep + ko*ld + t}.
      */
-    private static void gemms(Correlation p, TileSize t, NativeFloats u, NativeFloats ws, long vAt, long vStep,
-                              long mAt, long mStep, int ld, int count, int columns, int rows) {
+    private static void gemms(Correlation p, TileSize t, NativeFloats u, NativeFloats ws, long vAt, long vSlab,
+                              long vStep, long mAt, long mSlab, long mStep, int ld, int count, int columns, int rows) {
         int kg = p.dstPerGroup();
         int cg = p.srcPerGroup();
         for (int xi = 0; xi < t.alpha * t.alpha; xi++) {
+            int j = xi / t.alpha;
+            int i = xi % t.alpha;
             for (int g = 0; g < p.groups(); g++) { // M[xi][g] (kg x count) = U[xi][g] (kg x cg) * V[xi][g] (cg x count)
                 long uOff = ((long) xi * p.dstChannels() + (long) g * kg) * cg;
-                long vOff = vAt + xi * vStep + (long) g * cg * ld;
-                long mOff = mAt + xi * mStep + (long) g * kg * ld;
+                long vOff = vAt + j * vSlab + i * vStep + (long) g * cg * ld;
+                long mOff = mAt + j * mSlab + i * mStep + (long) g * kg * ld;
                 for (int k0 = 0; k0 < kg; k0 += rows) {
                     int r = Math.min(rows, kg - k0);
                     for (int c0 = 0; c0 < count; c0 += columns) {
@@ -416,7 +424,8 @@ final class WinogradEngine {
                 }
             }
             Transforms.apply(t.kernelForm, g, f[1], f[2], f[3], scratch.extra, n);
-            store(f[3], t.alpha, n, ws, (long) ko * cg + ci0, (long) p.dstChannels() * cg);
+            store(f[3], t.alpha, n, ws, (long) ko * cg + ci0, (long) t.alpha * p.dstChannels() * cg,
+                    (long) p.dstChannels() * cg);
         });
     }
 
@@ -510,34 +519,34 @@ final class WinogradEngine {
     /**
      * Copies a block's transform result to native memory: {@code out[j][i*n + t]} is position
      * {@code xi = j*alpha + i} of lane {@code t} (the transforms' inputs are transposed), whose run of {@code n}
-     * floats goes to {@code at + xi*step}. With {@code step == n} the runs of one {@code j} are adjacent there as in
-     * {@code out[j]}: one copy of {@code alpha*n} floats per {@code j}.
+     * floats goes to {@code at + j*slab + i*step}. With {@code step == n} the runs of one {@code j} are adjacent there
+     * as in {@code out[j]}: one copy of {@code alpha*n} floats per {@code j}.
      */
-    private static void store(float[][] out, int alpha, int n, NativeFloats ws, long at, long step) {
+    private static void store(float[][] out, int alpha, int n, NativeFloats ws, long at, long slab, long step) {
         for (int j = 0; j < alpha; j++) {
             if (step == n) {
-                ws.copyFrom(out[j], 0, (int) (at + (long) j * alpha * n), alpha * n);
+                ws.copyFrom(out[j], 0, (int) (at + j * slab), alpha * n);
                 continue;
             }
             for (int i = 0; i < alpha; i++) {
-                ws.copyFrom(out[j], i * n, (int) (at + (j * alpha + i) * step), n);
+                ws.copyFrom(out[j], i * n, (int) (at + j * slab + i * step), n);
             }
         }
     }
 
     /**
      * Copies a block's runs from native memory to {@code rows[a][q*n + t]} (element {@code (a, q)} of lane
-     * {@code t}): the run of position {@code xi = a*alpha + q} from {@code at + xi*step ..} ({@code n} floats). With
-     * {@code step == n} the runs of one {@code a} are adjacent: one copy of {@code alpha*n} floats per {@code a}.
+     * {@code t}): the run of position {@code xi = a*alpha + q} from {@code at + a*slab + q*step} ({@code n} floats).
+     * With {@code step == n} the runs of one {@code a} are adjacent: one copy of {@code alpha*n} floats per {@code a}.
      */
-    private static void load(NativeFloats ws, long at, long step, float[][] rows, int alpha, int n) {
+    private static void load(NativeFloats ws, long at, long slab, long step, float[][] rows, int alpha, int n) {
         for (int a = 0; a < alpha; a++) {
             if (step == n) {
-                ws.copyTo((int) (at + (long) a * alpha * n), rows[a], 0, alpha * n);
+                ws.copyTo((int) (at + a * slab), rows[a], 0, alpha * n);
                 continue;
             }
             for (int q = 0; q < alpha; q++) {
-                ws.copyTo((int) (at + (a * alpha + q) * step), rows[a], q * n, n);
+                ws.copyTo((int) (at + a * slab + q * step), rows[a], q * n, n);
             }
         }
     }

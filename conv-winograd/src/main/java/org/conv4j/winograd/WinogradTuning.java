@@ -50,6 +50,14 @@ final class WinogradTuning {
     static final int MIN_FUSED_COLUMNS = 16;
 
     /**
+     * The filters a fused product takes at least when it must be split to stay within
+     * {@link #SINGLE_THREAD_GEMM_MACS} (before its tiles are cut further): 64. A product of all 128 filters of a
+     * 128 x 128 layer fits 16 tiles, one of 64 filters 32: the same multiply-adds with half of each position's
+     * transformed kernel read per call.
+     */
+    static final int FUSED_FILTERS = 64;
+
+    /**
      * The {@code V} and {@code M} floats one worker's fused block aims at: 2^19 floats, 2 MiB (one core's L2 of 1 MiB
      * and its share of L3 on the AVX-512 hosts), so that a block's data stays in cache from its input transform
      * through its GEMMs to its output transform. Wider blocks make the transforms' loops and copies longer, narrower
