@@ -128,12 +128,13 @@ final class WinogradEngine {
     }
 
     /**
-     * Whether a group's GEMM fits OpenBLAS's single-thread size on {@link WinogradTuning#MIN_FUSED_COLUMNS} tiles:
-     * then the fused blocks run ({@link Plan#fused}).
+     * Whether a group's product of up to {@link WinogradTuning#FUSED_FILTERS} filters on
+     * {@link WinogradTuning#MIN_FUSED_COLUMNS} tiles fits OpenBLAS's single-thread size (by default: up to 256 input
+     * channels per group, any number of filters): then the fused blocks run ({@link Plan#fused}).
      */
     static boolean fusable(Correlation p) {
-        return (long) p.dstPerGroup() * p.srcPerGroup() * WinogradTuning.MIN_FUSED_COLUMNS
-                <= WinogradTuning.SINGLE_THREAD_GEMM_MACS;
+        return (long) p.srcPerGroup() * Math.min(p.dstPerGroup(), WinogradTuning.FUSED_FILTERS)
+                * WinogradTuning.MIN_FUSED_COLUMNS <= WinogradTuning.SINGLE_THREAD_GEMM_MACS;
     }
 
     /**

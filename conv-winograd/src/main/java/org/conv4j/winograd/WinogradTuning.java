@@ -43,19 +43,22 @@ final class WinogradTuning {
             * org.bytedeco.openblas.global.openblas_nolapack.OPENBLAS_GEMM_MULTITHREAD_THRESHOLD;
 
     /**
-     * The fused blocks run when a group's product on this many tiles stays within {@link #SINGLE_THREAD_GEMM_MACS}
-     * ({@code K/g * C/g <= 16384} by default: up to 128 x 128 channels): narrower products (n under 16, one AVX-512
-     * vector) run far below OpenBLAS's rate, and the transformed kernel, re-read by every block, is no longer small.
-     */
-    static final int MIN_FUSED_COLUMNS = 16;
-
-    /**
      * The filters a fused product takes at least when it must be split to stay within
      * {@link #SINGLE_THREAD_GEMM_MACS} (before its tiles are cut further): 64. A product of all 128 filters of a
      * 128 x 128 layer fits 16 tiles, one of 64 filters 32: the same multiply-adds with half of each position's
      * transformed kernel read per call.
      */
     static final int FUSED_FILTERS = 64;
+
+    /**
+     * The fused blocks run when a product of {@link #FUSED_FILTERS} filters (all, if fewer) on this many tiles stays
+     * within {@link #SINGLE_THREAD_GEMM_MACS}: up to 256 input channels per group by default. Narrower products run
+     * below OpenBLAS's rate: in single-thread CPU-time probes on a loaded host, the fused products of a 256 x 256
+     * F(4x4) layer (64 x 256 by 256 x 16) ran at about 94 GFLOP/s per core, those of a 512 x 512 F(2x2) layer (8
+     * tiles per call) at 74-77, where OpenBLAS's threaded products over all tiles of the call reach 106-167 GFLOP/s
+     * on two cores on a quiet one (docs/winograd.md, "Speed"). The deeper layers run staged.
+     */
+    static final int MIN_FUSED_COLUMNS = 16;
 
     /**
      * The {@code V} and {@code M} floats one worker's fused block aims at: 2^19 floats, 2 MiB (one core's L2 of 1 MiB

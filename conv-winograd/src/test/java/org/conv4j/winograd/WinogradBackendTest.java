@@ -112,14 +112,14 @@ class WinogradBackendTest {
     }
 
     /**
-     * Fused blocks forced on a kernel too large for them by shape (144 x 136 channels): each product is split into
-     * filters as well as tiles to stay within OpenBLAS's single-thread size, and the result is the same.
+     * Fused blocks forced on a kernel too large for them by shape (264 input channels, 144 filters): each product is
+     * split into filters as well as tiles to stay within OpenBLAS's single-thread size, and the result is the same.
      */
     @Test
     void fusedBlocksOfALargeKernelSplitTheFilters() {
         ConvParams p = ConvParams.builder().padding(1).build();
-        Tensor4D x = Tensor4D.random(41, 2, 136, 11, 13);
-        Tensor4D w = Tensor4D.random(42, 144, 136, 3, 3);
+        Tensor4D x = Tensor4D.random(41, 2, 264, 11, 13);
+        Tensor4D w = Tensor4D.random(42, 144, 264, 3, 3);
         float[] b = Tensor4D.random(43, 1, 1, 1, 144).data();
         ConvShape s = ConvShape.forward(x, w, b, p);
         Correlation c = Correlation.forward(s);
