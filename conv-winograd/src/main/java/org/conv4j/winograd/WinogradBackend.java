@@ -47,9 +47,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * runs the exact path when it finds one. The scan reads the input once more at memory speed; it leaves the source
  * in cache for the input transform.
  *
- * <p><b>Memory</b>: the transformed kernels, the transformed inputs and the GEMM outputs of one chunk of tiles live in
- * one native buffer of at most {@link #workspaceBytes()} (a smaller chunk if the process-wide budget grants less),
- * pooled and counted against {@link WorkspaceBudget#global()}. <b>Accuracy</b>: see {@link #TOLERANCE}.
+ * <p><b>Memory</b>: the transformed kernels and the transformed inputs and GEMM outputs of every worker's block of
+ * tiles (or of one chunk) live in one native buffer of at most {@link #workspaceBytes()} (smaller blocks or chunks if
+ * the process-wide budget grants less), pooled and counted against {@link WorkspaceBudget#global()}. <b>Accuracy</b>: see {@link #TOLERANCE}.
  * Thread-safe; native calls run in turn with the other OpenBLAS backends' ({@link AbstractGemmBackend#runNativeCall}).
  */
 public final class WinogradBackend extends AbstractConvBackend {

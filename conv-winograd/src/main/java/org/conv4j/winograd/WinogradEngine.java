@@ -27,17 +27,18 @@ import static org.conv4j.winograd.Transforms.LANES;
  *
  * <p>Stages 2 to 4 run in one of two ways ({@link Plan#fused}):
  * <ul>
- *   <li><b>fused tile blocks</b>, where a group's kernel is small ({@link #fusable}): each worker (one per thread of
- *       {@link Parallel}) takes blocks of {@code n} consecutive tiles in turn and runs all three stages on a block
- *       before the next, on its own {@code V} and {@code M} of {@code alpha^2 * (C + K) * n} floats (about one core's
- *       L2, {@link WinogradTuning#BLOCK_FLOATS}). Its GEMMs have at most
+ *   <li><b>fused tile blocks</b>, up to 256 input channels per group ({@link #fusable}): each worker (one per
+ *       thread of {@link Parallel}) takes blocks of {@code n} consecutive tiles in turn and runs all three stages on
+ *       a block before the next, on its own {@code V} and {@code M} of about {@code alpha^2 * (C + K) * n} floats
+ *       (about 2 MiB, {@link WinogradTuning#BLOCK_FLOATS}). Its GEMMs have at most
  *       {@link WinogradTuning#SINGLE_THREAD_GEMM_MACS} multiply-adds, so OpenBLAS runs each on the worker's own
  *       thread: both cores multiply at once without OpenBLAS's threads being woken per product, and the transformed
- *       data never leaves the cache;</li>
- *   <li><b>staged chunks</b>, for large kernels (deep layers: many channels, few tiles): each stage runs on a chunk of
- *       up to {@link WinogradTuning#MAX_CHUNK_TILES} tiles before the next, the transforms in parallel over (channel,
- *       block of {@link Transforms#LANES} tiles), one sgemm per {@code xi} and group over the whole chunk on
- *       OpenBLAS's threads. There the transformed kernel is the large operand, and each product reads it once.</li>
+ *       data stays in cache from stage to stage;</li>
+ *   <li><b>staged chunks</b>, for more input channels (deep layers: large kernels, few tiles): each stage runs on a
+ *       chunk of up to {@link WinogradTuning#MAX_CHUNK_TILES} tiles before the next, the transforms in parallel over
+ *       (channel, block of {@link Transforms#LANES} tiles), one sgemm per {@code xi} and group over the whole chunk
+ *       on OpenBLAS's threads. There the transformed kernel is the large operand, and each product reads it
+ *       once.</li>
  * </ul>
  *
  * <p><b>Workspace layout</b> (one native buffer, row-major; {@code T} the tiles of a chunk or block):

@@ -28,8 +28,9 @@ final class WinogradTuning {
      * Tiles per staged chunk at most (the layers with large kernels, {@link WinogradEngine#fusable}): each chunk runs
      * one sgemm per position on OpenBLAS's threads, so the fewer chunks the fewer products and thread wake-ups;
      * 4096 tiles hold a whole batch of 8 of VGG-19's and ResNet-50's staged layers (1568 tiles at most) in one chunk,
-     * whose transformed input and GEMM outputs ({@code alpha^2 * (C + K)} floats per tile: 115 MiB for VGG-19's
-     * 256-channel layer at batch 8) stay within the default workspace limit; a smaller limit gives smaller chunks.
+     * whose transformed input and GEMM outputs ({@code alpha^2 * (C + K)} floats per tile: 98 MiB for VGG-19's
+     * 512-channel 28x28 layer in F(2x2) at batch 8) stay within the default workspace limit; a smaller limit gives
+     * smaller chunks.
      */
     static final long MAX_CHUNK_TILES = 4096;
 
