@@ -47,9 +47,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * runs the exact path when it finds one. The scan reads the input once more at memory speed; it leaves the source
  * in cache for the input transform.
  *
- * <p><b>Memory</b>: the transformed kernels, the transformed inputs and the GEMM outputs of one chunk of tiles live in
- * one native buffer of at most {@link #workspaceBytes()} (a smaller chunk if the process-wide budget grants less),
- * pooled and counted against {@link WorkspaceBudget#global()}. <b>Accuracy</b>: see {@link #TOLERANCE}.
+ * <p><b>Memory</b>: the transformed kernels and the transformed inputs and GEMM outputs of every worker's block of
+ * tiles (or of one chunk) live in one native buffer of at most {@link #workspaceBytes()} (smaller blocks or chunks if
+ * the process-wide budget grants less), pooled and counted against {@link WorkspaceBudget#global()}. <b>Accuracy</b>: see {@link #TOLERANCE}.
  * Thread-safe; native calls run in turn with the other OpenBLAS backends' ({@link AbstractGemmBackend#runNativeCall}).
  */
 public final class WinogradBackend extends AbstractConvBackend {
@@ -75,6 +75,7 @@ public final class WinogradBackend extends AbstractConvBackend {
     private final List<TileSize> tileSizes;
     private final long maxChunkTiles;
     private final int minGroupChannels;
+    private final WinogradEngine.Mode mode;
     private final Im2colBackend exact;
 
     /** A backend with the default workspace limit ({@link Workspace#defaultLimitBytes()}). */
@@ -94,10 +95,17 @@ public final class WinogradBackend extends AbstractConvBackend {
     }
 
     /**
-     * For tests and probes: choose only among {@code tileSizes}, at most {@code maxChunkTiles} tiles per chunk,
-     * Winograd for groups of at least {@code minGroupChannels} channels (1: every 3x3 stride-1 shape).
+     * For tests and probes: choose only among {@code tileSizes}, at most {@code maxChunkTiles} tiles per chunk or
+     * block, Winograd for groups of at least {@code minGroupChannels} channels (1: every 3x3 stride-1 shape).
      */
     WinogradBackend(long workspaceBytes, List<TileSize> tileSizes, long maxChunkTiles, int minGroupChannels) {
+        this(workspaceBytes, tileSizes, maxChunkTiles, minGroupChannels, WinogradEngine.Mode.BY_SHAPE);
+    }
+
+    /** For tests: as above, with stages 2 to 4 run as {@code mode} says (fused blocks or staged chunks forced). */
+    WinogradBackend(long workspaceBytes, List<TileSize> tileSizes, long maxChunkTiles, int minGroupChannels,
+                    WinogradEngine.Mode mode) {
+        this.mode = mode;
         this.workspaceBytes = Workspace.checkLimit(workspaceBytes);
         this.tileSizes = List.copyOf(tileSizes);
         this.maxChunkTiles = maxChunkTiles;
@@ -165,7 +173,7 @@ public final class WinogradBackend extends AbstractConvBackend {
     static double modelNanos(Correlation p, TileSize t) {
         double kg = p.dstPerGroup();
         double cg = p.srcPerGroup();
-        double n = Math.min(p.tiles(t), WinogradTuning.MAX_CHUNK_TILES);
+        double n = Math.min(p.tiles(t), WinogradTuning.MODEL_GEMM_TILES);
         double eff = kg / (kg + WinogradTuning.HALF_M) * cg / (cg + WinogradTuning.HALF_K)
                 * n / (n + WinogradTuning.HALF_N);
         double transformed = (double) t.alpha * t.alpha * p.tiles(t) * (p.srcChannels() + p.dstChannels())
@@ -229,15 +237,16 @@ public final class WinogradBackend extends AbstractConvBackend {
     }
 
     /**
-     * Runs the correlation on a pooled workspace: the plan for {@link #workspaceBytes()} if the budget grants it,
-     * else the largest chunk that fits what it grants, at worst one tile per chunk.
+     * Runs the correlation on a pooled workspace: the plan ({@link WinogradEngine#plan}) for {@link #workspaceBytes()}
+     * if the budget grants it, else the largest blocks or chunks that fit what it grants, at worst one tile.
      */
     private void correlate(Correlation p, float[] src, float[] weight, float[] bias, float[] dst, long[] profile) {
         TileSize t = choose(p);
+        long kernelFloats = p.kernelFloats(t);
         AbstractGemmBackend.runNativeCall(() -> {
-            NativeBufferPool.Lease<Integer> lease = POOL.lease(
-                    bytes -> WinogradEngine.chunkTiles(p, t, bytes, maxChunkTiles),
-                    chunk -> WinogradEngine.workspaceFloats(p, t, chunk), workspaceBytes);
+            NativeBufferPool.Lease<WinogradEngine.Plan> lease = POOL.lease(
+                    bytes -> WinogradEngine.plan(p, t, bytes, maxChunkTiles, kernelFloats, mode),
+                    plan -> WinogradEngine.workspaceFloats(p, t, plan, kernelFloats), workspaceBytes);
             try {
                 WinogradEngine.run(p, t, src, weight, bias, dst, lease.plan(), lease.buffer(), profile);
             } finally {
@@ -260,15 +269,14 @@ public final class WinogradBackend extends AbstractConvBackend {
 
     /**
      * Stages 2 to 4 on a pooled workspace for {@code V} and {@code M} only, with the kernels transformed beforehand
-     * into {@code kernels} ({@link PreparedWinograd}): the chunk is sized as {@link #correlate} sizes it with the
-     * transformed kernel outside the workspace.
+     * into {@code kernels} ({@link PreparedWinograd}): planned as {@link #correlate} plans it with the transformed
+     * kernel outside the workspace.
      */
     void correlatePrepared(Correlation p, TileSize t, float[] src, NativeFloats kernels, float[] bias, float[] dst) {
-        long kernelFloats = p.kernelFloats(t);
         AbstractGemmBackend.runNativeCall(() -> {
-            NativeBufferPool.Lease<Integer> lease = POOL.lease(
-                    bytes -> WinogradEngine.chunkTiles(p, t, bytes + Float.BYTES * kernelFloats, maxChunkTiles),
-                    chunk -> WinogradEngine.workspaceFloats(p, t, chunk) - kernelFloats, workspaceBytes);
+            NativeBufferPool.Lease<WinogradEngine.Plan> lease = POOL.lease(
+                    bytes -> WinogradEngine.plan(p, t, bytes, maxChunkTiles, 0, mode),
+                    plan -> WinogradEngine.workspaceFloats(p, t, plan, 0), workspaceBytes);
             try {
                 WinogradEngine.runTransformed(p, t, src, kernels, bias, dst, lease.plan(), lease.buffer(), 0, null);
             } finally {
@@ -293,9 +301,11 @@ public final class WinogradBackend extends AbstractConvBackend {
 
     /**
      * The forward pass into {@code output} with each stage timed, for benchmarks (NNPACK's profile): the tile size
-     * chosen and the nanoseconds of the kernel transform, the input transform, the GEMMs and the output transform.
-     * It runs the stages without the non-finite scan (for finite benchmark data: a NaN or infinity would spread over
-     * its tiles), and the workspace is taken outside the four stages.
+     * chosen, whether stages 2 to 4 ran in fused blocks, and the nanoseconds of the kernel transform, the input
+     * transform, the GEMMs and the output transform. Fused blocks interleave stages 2 to 4 on every worker; their
+     * wall time is split in proportion to the workers' CPU time in each. It runs the stages without the non-finite
+     * scan (for finite benchmark data: a NaN or infinity would spread over its tiles), and the workspace is taken
+     * outside the four stages.
      *
      * @param input the input {@code (N, C, H, W)}
      * @param weight the weight {@code (K, C/groups, 3, 3)}
@@ -315,20 +325,22 @@ public final class WinogradBackend extends AbstractConvBackend {
         Correlation c = Correlation.forward(s);
         long[] stages = new long[4];
         correlate(c, input.data(), weight.data(), bias, output.data(), stages);
-        return new Profile(choose(c), stages[WinogradEngine.KERNEL_TRANSFORM], stages[WinogradEngine.INPUT_TRANSFORM],
-                stages[WinogradEngine.GEMM], stages[WinogradEngine.OUTPUT_TRANSFORM]);
+        return new Profile(choose(c), mode.fused(c), stages[WinogradEngine.KERNEL_TRANSFORM],
+                stages[WinogradEngine.INPUT_TRANSFORM], stages[WinogradEngine.GEMM],
+                stages[WinogradEngine.OUTPUT_TRANSFORM]);
     }
 
     /**
      * The time split of one call ({@link #profileForward}).
      *
      * @param tile                   the tile size used
+     * @param fused                  whether stages 2 to 4 ran in fused blocks (else in staged chunks)
      * @param kernelTransformNanos   stage 1
-     * @param inputTransformNanos    stage 2, all chunks
-     * @param gemmNanos              stage 3, all chunks
-     * @param outputTransformNanos   stage 4, all chunks
+     * @param inputTransformNanos    stage 2, all blocks or chunks
+     * @param gemmNanos              stage 3, all blocks or chunks
+     * @param outputTransformNanos   stage 4, all blocks or chunks
      */
-    public record Profile(TileSize tile, long kernelTransformNanos, long inputTransformNanos, long gemmNanos,
-                          long outputTransformNanos) {
+    public record Profile(TileSize tile, boolean fused, long kernelTransformNanos, long inputTransformNanos,
+                          long gemmNanos, long outputTransformNanos) {
     }
 }
