@@ -3,6 +3,8 @@ module org.conv4j.winograd {
     requires transitive org.conv4j.api;
     requires transitive org.conv4j.openblas;
     requires org.conv4j.im2col;
+    // the stage profile (WinogradEngine.Profile) splits a fused block's time by each worker's CPU time
+    requires java.management;
 
     exports org.conv4j.winograd;
 
