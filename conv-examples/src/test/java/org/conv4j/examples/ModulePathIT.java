@@ -13,8 +13,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -61,6 +64,53 @@ class ModulePathIT {
             assertTrue(output.contains("module path: OK"), "expected \"module path: OK\", got:\n" + shown);
         } finally {
             Files.deleteIfExists(log);
+        }
+    }
+
+    /**
+     * What a user's module sees: one that {@code requires org.conv4j.api} compiles against the user package and the
+     * SPI, and does not compile when it imports the runtime behind the facades ({@code org.conv4j.internal}), which
+     * conv-api does not export. Compiled with the JDK's compiler on the module path of the built jars.
+     */
+    @Test
+    void aUserModuleSeesTheApiAndSpiOnly() throws IOException {
+        Path lib = TARGET.resolve("lib");
+        assertTrue(Files.isDirectory(lib), "expected " + lib + " (mvn package builds it)");
+        String uses = "import org.conv4j.api.Conv2d;\nimport org.conv4j.spi.AbstractConvBackend;\n";
+        String body = "public class Use { static Object a() { return Conv2d.class; }"
+                + " static Object b() { return AbstractConvBackend.class; } }\n";
+        StringBuilder apiErrors = new StringBuilder();
+        assertEquals(0, compileConsumer(lib, uses + body, apiErrors),
+                "expected a module requiring org.conv4j.api to compile against api and spi, got:\n" + apiErrors);
+        String internal = "import org.conv4j.internal.Autotuner;\n"
+                + "public class Use { static Object c() { return Autotuner.class; } }\n";
+        StringBuilder errors = new StringBuilder();
+        assertNotEquals(0, compileConsumer(lib, internal, errors),
+                "expected org.conv4j.internal to be hidden from a user's module, but a module importing it compiled");
+        assertTrue(errors.toString().contains("org.conv4j.internal"),
+                "expected the compiler to name org.conv4j.internal, got:\n" + errors);
+    }
+
+    /** Compiles module {@code consumer} ({@code requires org.conv4j.api}) with {@code source} as its one class. */
+    private static int compileConsumer(Path lib, String source, StringBuilder errors) throws IOException {
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        assertTrue(javac != null, "expected a JDK with a Java compiler, got a JRE");
+        Path dir = Files.createTempDirectory("conv4j-consumer");
+        try {
+            Path src = dir.resolve("src");
+            Files.createDirectories(src.resolve("consumer"));
+            Files.writeString(src.resolve("module-info.java"), "module consumer { requires org.conv4j.api; }\n");
+            Files.writeString(src.resolve("consumer").resolve("Use.java"), "package consumer;\n" + source);
+            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+            int status = javac.run(null, null, err, "--module-path", lib.toString(), "-d",
+                    dir.resolve("out").toString(), src.resolve("module-info.java").toString(),
+                    src.resolve("consumer").resolve("Use.java").toString());
+            errors.append(err.toString(StandardCharsets.UTF_8));
+            return status;
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
     }
 
