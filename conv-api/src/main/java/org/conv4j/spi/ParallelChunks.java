@@ -1,5 +1,9 @@
 package org.conv4j.spi;
 
+import org.conv4j.api.Tensor4D;
+
+import java.util.stream.IntStream;
+
 /**
  * When a memory-bound pass over a run of floats (a bulk copy between Java arrays and native buffers, a layout
  * transpose, a scan for non-finite values) pays to split over the processors, and how it is split: into
@@ -44,5 +48,22 @@ public final class ParallelChunks {
      */
     public static int start(int length, int c, int chunks) {
         return (int) ((long) length * c / chunks);
+    }
+
+    /**
+     * True if no element of {@code a} is NaN or infinite: {@link Tensor4D#allFinite(float[], int, int)} over the
+     * {@link #count(long)} chunks, in parallel when there is more than one. The scan backends run before a path
+     * that is exact only for finite values.
+     *
+     * @param a the array
+     * @return whether every element is finite
+     */
+    public static boolean allFinite(float[] a) {
+        int chunks = count(a.length);
+        if (chunks <= 1) {
+            return Tensor4D.allFinite(a, 0, a.length);
+        }
+        return IntStream.range(0, chunks).parallel()
+                .allMatch(c -> Tensor4D.allFinite(a, start(a.length, c, chunks), start(a.length, c + 1, chunks)));
     }
 }

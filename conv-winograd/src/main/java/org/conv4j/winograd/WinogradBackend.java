@@ -9,16 +9,15 @@ import org.conv4j.openblas.NativeFloats;
 import org.conv4j.api.PreparedConvolution;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Workspace;
+import org.conv4j.spi.ParallelChunks;
 import org.conv4j.spi.PreparedCalls;
 import org.conv4j.spi.WorkspaceBudget;
 import org.conv4j.im2col.Im2colBackend;
 import org.conv4j.openblas.AbstractGemmBackend;
 import org.conv4j.openblas.NativeBufferPool;
 import org.conv4j.openblas.OpenBlasSetup;
-import org.conv4j.openblas.Parallel;
 
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The {@code winograd} backend: 3x3 stride-1 convolutions by Winograd's minimal filtering {@code F(m x m, 3 x 3)}
@@ -43,7 +42,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * element, and the output transform mixes those into every output of the tile; a NaN or infinity would therefore
  * reach outputs whose window does not contain it (and an infinity would meet its own negative and become NaN). The
  * convolution requires that it reach only the outputs whose sums contain it (docs/architecture.md, "Non-finite
- * values"), so each call first scans its operands ({@link Tensor4D#allFinite(float[], int, int)}, in parallel) and
+ * values"), so each call first scans its operands ({@link ParallelChunks#allFinite(float[])}) and
  * runs the exact path when it finds one. The scan reads the input once more at memory speed; it leaves the source
  * in cache for the input transform.
  *
@@ -67,9 +66,6 @@ public final class WinogradBackend extends AbstractConvBackend {
     /** The native workspaces of this backend, one idle buffer kept per processor. */
     private static final NativeBufferPool POOL = new NativeBufferPool(
             Math.max(1, Runtime.getRuntime().availableProcessors()), WorkspaceBudget.global());
-
-    /** Elements per task of the parallel non-finite scan. */
-    private static final int SCAN_BLOCK = 1 << 16;
 
     private final long workspaceBytes;
     private final List<TileSize> tileSizes;
@@ -206,7 +202,7 @@ public final class WinogradBackend extends AbstractConvBackend {
 
     @Override
     protected Tensor4D forward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
-        if (!isWinograd(s) || !allFinite(input.data()) || !allFinite(weight.data())) {
+        if (!isWinograd(s) || !ParallelChunks.allFinite(input.data()) || !ParallelChunks.allFinite(weight.data())) {
             return exact.forwardInto(input, weight, bias, s.params(), output);
         }
         correlate(Correlation.forward(s), input.data(), weight.data(), bias, output.data(), null);
@@ -222,7 +218,7 @@ public final class WinogradBackend extends AbstractConvBackend {
     /** dL/dx alone: the correlation of dL/dy with the rotated kernel; the input is never read. */
     @Override
     protected Tensor4D inputGradient(ConvShape s, Tensor4D weight, Tensor4D gradOutput) {
-        if (!isWinograd(s) || !allFinite(gradOutput.data()) || !allFinite(weight.data())) {
+        if (!isWinograd(s) || !ParallelChunks.allFinite(gradOutput.data()) || !ParallelChunks.allFinite(weight.data())) {
             return exact.inputGradient(s.newInput(), weight, gradOutput, s.params());
         }
         Tensor4D dx = s.newInput();
@@ -283,18 +279,6 @@ public final class WinogradBackend extends AbstractConvBackend {
                 POOL.release(lease);
             }
         });
-    }
-
-    /** {@link Tensor4D#allFinite(float[], int, int)} over {@code a}, in parallel blocks. */
-    private static boolean allFinite(float[] a) {
-        int blocks = (a.length + SCAN_BLOCK - 1) / SCAN_BLOCK;
-        AtomicBoolean finite = new AtomicBoolean(true);
-        Parallel.forEach(blocks, a.length, b -> {
-            if (finite.get() && !Tensor4D.allFinite(a, b * SCAN_BLOCK, Math.min(a.length, (b + 1) * SCAN_BLOCK))) {
-                finite.set(false);
-            }
-        });
-        return finite.get();
     }
 
     // ------------------------------------------------------------------------------------------- profile
