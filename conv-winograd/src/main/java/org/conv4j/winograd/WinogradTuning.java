@@ -72,10 +72,11 @@ final class WinogradTuning {
     static final long BLOCK_FLOATS = 1 << 19;
 
     /**
-     * Model: the most tiles the GEMM efficiency term counts ({@code n} of {@code eff}): 1024, the chunk limit the
-     * provisional constants below were set with (the staged chunks now hold up to {@link #MAX_CHUNK_TILES}, the fused
-     * blocks' products have 16 to 128 columns); kept until the constants are refitted, so that the estimate, and
-     * {@code Conv2d}'s choice, do not move on unmeasured grounds.
+     * Model: the most tiles the GEMM efficiency term counts ({@code n} of {@code eff}): 1024. The model's constants
+     * describe staged products of up to this many tiles; the fused blocks' narrower products run faster than the
+     * model says, which the cost profile's scale per pass corrects ({@code winograd.forwardScale},
+     * {@code winograd.backwardScale}, fitted by {@code conv-bench fit}; docs/winograd.md, "Choosing the tile size,
+     * and the estimate").
      */
     static final long MODEL_GEMM_TILES = 1024;
 
@@ -83,11 +84,10 @@ final class WinogradTuning {
     static final double FIXED_NS = 60_000;
 
     /*
-     * The time model's constants are provisional: set by hand from rough timings on a loaded 2-core AVX-512 host
-     * (not measurements to quote; docs/winograd.md, "Speed"), where this backend ran slower than onednn on each
-     * ResNet-50 and VGG-19 layer tried and about as fast as im2col. They keep its estimate above onednn's on every
-     * catalogue layer and near im2col's, so that Conv2d does not choose it where it measured slower; refit them to
-     * a quiet run of the comparison command.
+     * The time model's constants below give the shape of the estimate (how it grows with channels, filters, tiles
+     * and the tile size), which is what the choice between tile sizes needs; they were set by hand from timings of
+     * staged calls on a 2-core AVX-512 host. Its absolute level, which Conv2d's choice between backends needs, comes
+     * from the cost profile's fitted scale and offset per pass.
      */
 
     /**
