@@ -36,7 +36,7 @@ public final class PreparedBackwardByForm extends PreparedForms<PreparedBackward
      * @param estimated the facade's estimated choice, for the forms not timed
      */
     public PreparedBackwardByForm(ConvShape shape, Tensor4D weight, boolean timed, Chooser estimated) {
-        super("prepared backward pass", shape, timed, estimated);
+        super("prepared backward pass", shape, timed, estimated, PreparedBackward::backend, PreparedBackward::close);
         this.weight = weight.toHeapNchw().copy();
         this.form = PreparedBackwardCalls.WeightForm.of(weight);
         if (!timed) {
@@ -48,16 +48,6 @@ public final class PreparedBackwardByForm extends PreparedForms<PreparedBackward
     @Override
     protected PreparedBackward prepare(ConvBackend backend) {
         return backend.prepareBackward(shape(), weight);
-    }
-
-    @Override
-    protected ConvBackend backendOf(PreparedBackward prepared) {
-        return prepared.backend();
-    }
-
-    @Override
-    protected void closePrepared(PreparedBackward prepared) {
-        prepared.close();
     }
 
     /** The backend of the most recent call's pass and form (before the first call, {@link Conv2d#plan}'s). */

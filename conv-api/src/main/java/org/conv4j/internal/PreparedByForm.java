@@ -34,7 +34,8 @@ public final class PreparedByForm extends PreparedForms<PreparedConvolution> imp
      * @param estimated the facade's estimated choice, for the forms not timed
      */
     public PreparedByForm(ConvShape shape, Tensor4D weight, float[] bias, boolean timed, Chooser estimated) {
-        super("prepared convolution", shape, timed, estimated);
+        super("prepared convolution", shape, timed, estimated, PreparedConvolution::backend,
+                PreparedConvolution::close);
         this.hasBias = bias != null;
         this.weight = weight.toHeapNchw().copy();
         this.bias = bias == null ? null : bias.clone();
@@ -47,16 +48,6 @@ public final class PreparedByForm extends PreparedForms<PreparedConvolution> imp
     @Override
     protected PreparedConvolution prepare(ConvBackend backend) {
         return backend.prepareForward(shape(), weight, bias);
-    }
-
-    @Override
-    protected ConvBackend backendOf(PreparedConvolution prepared) {
-        return prepared.backend();
-    }
-
-    @Override
-    protected void closePrepared(PreparedConvolution prepared) {
-        prepared.close();
     }
 
     /** The backend of the most recent call's form (before the first call, {@link Conv2d#plan}'s for heap NCHW). */

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -56,6 +57,10 @@ public abstract class PreparedForms<P> {
     private final ConvShape shape;
     private final boolean timed;
     private final Chooser estimated;
+    /** The backend of a prepared pass. */
+    private final Function<? super P, ConvBackend> backendOf;
+    /** Closes a prepared pass. */
+    private final Consumer<? super P> closer;
     /** The prepared pass per pass and form: {@link #key}. */
     private final Map<Long, P> byForm = new HashMap<>();
     /** Every prepared pass, one per backend; what {@link #close()} closes. */
@@ -70,12 +75,17 @@ public abstract class PreparedForms<P> {
      * @param shape the validated geometry
      * @param timed whether each form's backend is chosen by timing (autotune mode) rather than by estimate
      * @param estimated the facade's estimated choice, for the forms not timed
+     * @param backendOf the backend of a prepared pass
+     * @param closer closes a prepared pass
      */
-    protected PreparedForms(String what, ConvShape shape, boolean timed, Chooser estimated) {
+    protected PreparedForms(String what, ConvShape shape, boolean timed, Chooser estimated,
+                            Function<? super P, ConvBackend> backendOf, Consumer<? super P> closer) {
         this.what = what;
         this.shape = shape;
         this.timed = timed;
         this.estimated = estimated;
+        this.backendOf = backendOf;
+        this.closer = closer;
     }
 
     /**
@@ -85,21 +95,6 @@ public abstract class PreparedForms<P> {
      * @return its prepared pass
      */
     protected abstract P prepare(ConvBackend backend);
-
-    /**
-     * The backend of a prepared pass.
-     *
-     * @param prepared the prepared pass
-     * @return its backend
-     */
-    protected abstract ConvBackend backendOf(P prepared);
-
-    /**
-     * Closes a prepared pass.
-     *
-     * @param prepared the prepared pass
-     */
-    protected abstract void closePrepared(P prepared);
 
     /**
      * The geometry.
@@ -128,7 +123,7 @@ public abstract class PreparedForms<P> {
      */
     protected final synchronized ConvBackend lastBackend(ConvPass pass) {
         checkOpen();
-        return last != null ? backendOf(last) : Conv2d.plan(shape, pass).backend();
+        return last != null ? backendOf.apply(last) : Conv2d.plan(shape, pass).backend();
     }
 
     /**
@@ -185,7 +180,7 @@ public abstract class PreparedForms<P> {
             return;
         }
         closed = true;
-        byBackend.values().forEach(this::closePrepared);
+        byBackend.values().forEach(closer);
         byBackend.clear();
         byForm.clear();
         last = null;
@@ -245,12 +240,12 @@ public abstract class PreparedForms<P> {
                 }
             }
             if (made.contains(best)) {
-                byBackend.put(backendOf(best), best);
+                byBackend.put(backendOf.apply(best), best);
             }
             made.remove(best);
             return best;
         } finally {
-            made.forEach(this::closePrepared); // the losers, or every new one if a candidate failed
+            made.forEach(closer); // the losers, or every new one if a candidate failed
         }
     }
 }

@@ -22,15 +22,10 @@ import java.util.Objects;
  *
  * <p>Thread-safety: as {@link PreparedBackward}; calls are serialised on this object.
  */
-public final class PreparedBackwardCalls implements PreparedBackward {
+public final class PreparedBackwardCalls extends AbstractPreparedBackward<ConvBackend> {
 
-    private final ConvBackend backend;
-    private final ConvShape shape;
     /** A heap NCHW copy of the weight last given. */
     private Tensor4D weight;
-    /** The storage and layout of the weight last given: those of {@code dL/dw} from the allocating calls. */
-    private WeightForm form;
-    private boolean closed;
 
     /**
      * Prepares {@code backend}'s backward pass on {@code shape}.
@@ -41,38 +36,20 @@ public final class PreparedBackwardCalls implements PreparedBackward {
      * @throws IllegalArgumentException if the weight does not have the shape's weight shape
      */
     public PreparedBackwardCalls(ConvBackend backend, ConvShape shape, Tensor4D weight) {
-        this.backend = Objects.requireNonNull(backend, "backend must not be null");
-        this.shape = Objects.requireNonNull(shape, "shape must not be null");
+        super(backend, shape);
         setWeights(weight);
     }
 
     @Override
-    public ConvShape shape() {
-        return shape;
-    }
-
-    @Override
-    public ConvBackend backend() {
-        return backend;
-    }
-
-    @Override
-    public synchronized ConvGradients backward(Tensor4D input, Tensor4D gradOutput) {
-        checkOpen();
-        PreparedCalls.checkInput(shape, input);
-        checkGradOutput(shape, gradOutput);
+    protected ConvGradients backwardChecked(Tensor4D input, Tensor4D gradOutput) {
         ConvGradients g = backend instanceof AbstractConvBackend a
                 ? a.validatedBackward(shape, input, weight, gradOutput)
                 : LayoutEdge.like(input, weight, heapBackward(input.toHeapNchw(), gradOutput.toHeapNchw()));
-        return new ConvGradients(g.input(), form.like(g.weight()), g.bias());
+        return new ConvGradients(g.input(), weightForm().like(g.weight()), g.bias());
     }
 
     @Override
-    public synchronized ConvGradients backwardInto(Tensor4D input, Tensor4D gradOutput, ConvGradients gradients) {
-        checkOpen();
-        PreparedCalls.checkInput(shape, input);
-        checkGradOutput(shape, gradOutput);
-        checkGradients(shape, gradients);
+    protected ConvGradients backwardIntoChecked(Tensor4D input, Tensor4D gradOutput, ConvGradients gradients) {
         ConvGradients g = LayoutEdge.staged(LayoutEdge.floats(input, gradOutput, gradients.input(), gradients.weight()),
                 () -> heapBackward(input.toHeapNchw(), gradOutput.toHeapNchw()));
         gradients.input().copyFrom(g.input());
@@ -89,17 +66,12 @@ public final class PreparedBackwardCalls implements PreparedBackward {
     }
 
     @Override
-    public synchronized Tensor4D inputGradient(Tensor4D gradOutput) {
-        checkOpen();
-        checkGradOutput(shape, gradOutput);
+    protected Tensor4D inputGradientChecked(Tensor4D gradOutput) {
         return inputGradientLike(gradOutput, gradOutput);
     }
 
     @Override
-    public synchronized Tensor4D inputGradientInto(Tensor4D gradOutput, Tensor4D inputGradient) {
-        checkOpen();
-        checkGradOutput(shape, gradOutput);
-        checkInputGradient(shape, inputGradient);
+    protected Tensor4D inputGradientIntoChecked(Tensor4D gradOutput, Tensor4D inputGradient) {
         return LayoutEdge.staged(LayoutEdge.floats(gradOutput, inputGradient),
                 () -> {
                     Tensor4D dy = gradOutput.toHeapNchw();
@@ -117,19 +89,12 @@ public final class PreparedBackwardCalls implements PreparedBackward {
     }
 
     @Override
-    public synchronized Tensor4D weightGradient(Tensor4D input, Tensor4D gradOutput) {
-        checkOpen();
-        PreparedCalls.checkInput(shape, input);
-        checkGradOutput(shape, gradOutput);
-        return form.like(heapWeightGradient(input, gradOutput));
+    protected Tensor4D weightGradientChecked(Tensor4D input, Tensor4D gradOutput) {
+        return weightForm().like(heapWeightGradient(input, gradOutput));
     }
 
     @Override
-    public synchronized Tensor4D weightGradientInto(Tensor4D input, Tensor4D gradOutput, Tensor4D weightGradient) {
-        checkOpen();
-        PreparedCalls.checkInput(shape, input);
-        checkGradOutput(shape, gradOutput);
-        checkWeightGradient(shape, weightGradient);
+    protected Tensor4D weightGradientIntoChecked(Tensor4D input, Tensor4D gradOutput, Tensor4D weightGradient) {
         return weightGradient.copyFrom(heapWeightGradient(input, gradOutput));
     }
 
@@ -142,23 +107,13 @@ public final class PreparedBackwardCalls implements PreparedBackward {
     }
 
     @Override
-    public synchronized void setWeights(Tensor4D weight) {
-        checkOpen();
-        checkWeight(shape, weight);
+    protected void loadWeights(Tensor4D weight) {
         this.weight = weight.toHeapNchw().copy();
-        this.form = WeightForm.of(weight);
     }
 
     @Override
-    public synchronized void close() {
-        closed = true;
+    protected void release() {
         weight = null;
-    }
-
-    private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException("prepared backward pass " + shape + ": closed");
-        }
     }
 
     /**

@@ -13,14 +13,10 @@ import java.util.Objects;
  * without validating, selecting or estimating again. Backends that can do more (weights laid out once, buffers
  * kept) return their own {@link PreparedConvolution}.
  */
-public final class PreparedCalls implements PreparedConvolution {
+public final class PreparedCalls extends AbstractPreparedConvolution<ConvBackend> {
 
-    private final ConvBackend backend;
-    private final ConvShape shape;
     private Tensor4D weight;
     private float[] bias;
-    private final boolean hasBias;
-    private boolean closed;
 
     /**
      * Prepares {@code backend}'s forward pass on {@code shape}.
@@ -31,34 +27,12 @@ public final class PreparedCalls implements PreparedConvolution {
      * @param bias the bias (copied), or null
      */
     public PreparedCalls(ConvBackend backend, ConvShape shape, Tensor4D weight, float[] bias) {
-        this.backend = Objects.requireNonNull(backend, "backend must not be null");
-        this.shape = Objects.requireNonNull(shape, "shape must not be null");
-        this.hasBias = bias != null;
+        super(backend, shape, bias != null);
         setWeights(weight, bias);
     }
 
     @Override
-    public ConvShape shape() {
-        return shape;
-    }
-
-    @Override
-    public ConvBackend backend() {
-        return backend;
-    }
-
-    @Override
-    public synchronized Tensor4D forward(Tensor4D input) {
-        checkOpen();
-        checkInput(shape, input);
-        return forwardInto(input, shape.newOutputLike(input));
-    }
-
-    @Override
-    public synchronized Tensor4D forwardInto(Tensor4D input, Tensor4D output) {
-        checkOpen();
-        checkInput(shape, input);
-        shape.checkOutput(output);
+    protected Tensor4D forwardChecked(Tensor4D input, Tensor4D output) {
         if (backend instanceof AbstractConvBackend a) {
             return a.validatedForward(shape, input, weight, bias, output);
         }
@@ -66,23 +40,14 @@ public final class PreparedCalls implements PreparedConvolution {
     }
 
     @Override
-    public synchronized void setWeights(Tensor4D weight, float[] bias) {
-        checkOpen();
-        checkWeights(shape, weight, bias, hasBias);
+    protected void loadWeights(Tensor4D weight, float[] bias) {
         this.weight = weight.toHeapNchw().copy();
         this.bias = bias == null ? null : bias.clone();
     }
 
     @Override
-    public synchronized void close() {
-        closed = true;
+    protected void release() {
         weight = null;
-    }
-
-    private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException("prepared convolution " + shape + ": closed");
-        }
     }
 
     /**

@@ -35,7 +35,8 @@ class PreparedFormsTest {
 
         Forms(Map<Integer, ConvBackend> byForms) {
             super("prepared test", ConvShape.forward(Tensor4D.zeros(1, 1, 4, 4), Tensor4D.zeros(1, 1, 3, 3), null,
-                    ConvParams.DEFAULT), false, (shape, pass, forms, conversions) -> byForms.get(forms));
+                    ConvParams.DEFAULT), false, (shape, pass, forms, conversions) -> byForms.get(forms),
+                    p -> p.backend, p -> p.closed++);
         }
 
         @Override
@@ -45,17 +46,7 @@ class PreparedFormsTest {
             return p;
         }
 
-        @Override
-        protected ConvBackend backendOf(Prepared prepared) {
-            return prepared.backend;
-        }
-
-        @Override
-        protected void closePrepared(Prepared prepared) {
-            prepared.closed++;
-        }
-
-        Prepared call(ConvPass pass, int forms) {
+    Prepared call(ConvPass pass, int forms) {
             return forForm(pass, forms, b -> 0, p -> { });
         }
     }

@@ -15,15 +15,13 @@ import java.util.Map;
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.javacpp.FloatPointer;
-import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.MemoryLayout;
-import org.conv4j.api.PreparedBackward;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.spi.AbstractPreparedBackward;
 import org.conv4j.spi.PreparedBackwardCalls;
-import org.conv4j.spi.PreparedCalls;
 
 /**
  * {@code onednn}'s prepared backward pass. Per pass ({@link ConvPass#BACKWARD}: backward-data and backward-weights
@@ -58,7 +56,7 @@ import org.conv4j.spi.PreparedCalls;
  *
  * <p>Thread-safety: calls run one at a time (the contexts are this object's own), from any thread.
  */
-final class PreparedGradients implements PreparedBackward {
+final class PreparedGradients extends AbstractPreparedBackward<OnednnBackend> {
 
     /** A pass and the layout of its activations. */
     private record Key(ConvPass pass, MemoryLayout layout) {
@@ -104,22 +102,16 @@ final class PreparedGradients implements PreparedBackward {
         }
     }
 
-    private final OnednnBackend backend;
-    private final ConvShape shape;
     private final Map<Key, Slot> slots = new LinkedHashMap<>();
     /** The weights, heap NCHW (OIHW), as loaded into the slots that read them. */
     private float[] weights;
-    /** The storage and layout of the weight last given: those of {@code dL/dw} from the allocating calls. */
-    private PreparedBackwardCalls.WeightForm form;
     /** The unprepared path for {@code dL/dx} while the weights hold a non-finite value; null otherwise. */
     private PreparedBackwardCalls repairs;
     /** {@code dL/dw} of a call whose weight gradient is not a heap NCHW tensor, before it is copied there. */
     private float[] weightGradient;
-    private boolean closed;
 
     PreparedGradients(OnednnBackend backend, ConvShape shape, Tensor4D weight) {
-        this.backend = backend;
-        this.shape = shape;
+        super(backend, shape);
         setWeights(weight);
     }
 
@@ -134,29 +126,7 @@ final class PreparedGradients implements PreparedBackward {
     }
 
     @Override
-    public ConvShape shape() {
-        return shape;
-    }
-
-    @Override
-    public ConvBackend backend() {
-        return backend;
-    }
-
-    @Override
-    public synchronized ConvGradients backward(Tensor4D input, Tensor4D gradOutput) {
-        checkOpen();
-        PreparedCalls.checkInput(shape, input);
-        PreparedBackwardCalls.checkGradOutput(shape, gradOutput);
-        return backwardInto(input, gradOutput, PreparedBackwardCalls.newGradients(shape, input, form));
-    }
-
-    @Override
-    public synchronized ConvGradients backwardInto(Tensor4D input, Tensor4D gradOutput, ConvGradients gradients) {
-        checkOpen();
-        PreparedCalls.checkInput(shape, input);
-        PreparedBackwardCalls.checkGradOutput(shape, gradOutput);
-        PreparedBackwardCalls.checkGradients(shape, gradients);
+    protected ConvGradients backwardIntoChecked(Tensor4D input, Tensor4D gradOutput, ConvGradients gradients) {
         if (repairs != null) {
             return repairs.backwardInto(input, gradOutput, gradients);
         }
@@ -165,17 +135,7 @@ final class PreparedGradients implements PreparedBackward {
     }
 
     @Override
-    public synchronized Tensor4D inputGradient(Tensor4D gradOutput) {
-        checkOpen();
-        PreparedBackwardCalls.checkGradOutput(shape, gradOutput);
-        return inputGradientInto(gradOutput, PreparedBackwardCalls.newInputGradient(shape, gradOutput));
-    }
-
-    @Override
-    public synchronized Tensor4D inputGradientInto(Tensor4D gradOutput, Tensor4D inputGradient) {
-        checkOpen();
-        PreparedBackwardCalls.checkGradOutput(shape, gradOutput);
-        PreparedBackwardCalls.checkInputGradient(shape, inputGradient);
+    protected Tensor4D inputGradientIntoChecked(Tensor4D gradOutput, Tensor4D inputGradient) {
         if (repairs != null) {
             return repairs.inputGradientInto(gradOutput, inputGradient);
         }
@@ -184,19 +144,7 @@ final class PreparedGradients implements PreparedBackward {
     }
 
     @Override
-    public synchronized Tensor4D weightGradient(Tensor4D input, Tensor4D gradOutput) {
-        checkOpen();
-        PreparedCalls.checkInput(shape, input);
-        PreparedBackwardCalls.checkGradOutput(shape, gradOutput);
-        return weightGradientInto(input, gradOutput, form.newWeightGradient(shape));
-    }
-
-    @Override
-    public synchronized Tensor4D weightGradientInto(Tensor4D input, Tensor4D gradOutput, Tensor4D weightGradient) {
-        checkOpen();
-        PreparedCalls.checkInput(shape, input);
-        PreparedBackwardCalls.checkGradOutput(shape, gradOutput);
-        PreparedBackwardCalls.checkWeightGradient(shape, weightGradient);
+    protected Tensor4D weightGradientIntoChecked(Tensor4D input, Tensor4D gradOutput, Tensor4D weightGradient) {
         run(ConvPass.WEIGHT_GRADIENT, input, gradOutput, null, weightGradient, null);
         return weightGradient;
     }
@@ -363,9 +311,7 @@ final class PreparedGradients implements PreparedBackward {
     }
 
     @Override
-    public synchronized void setWeights(Tensor4D weight) {
-        checkOpen();
-        PreparedBackwardCalls.checkWeight(shape, weight);
+    protected void loadWeights(Tensor4D weight) {
         Tensor4D heap = weight.toHeapNchw();
         float[] w = heap == weight ? heap.data().clone() : heap.data();
         if (PaddedTaps.hasNonFinite(w)) {
@@ -379,7 +325,6 @@ final class PreparedGradients implements PreparedBackward {
             repairs = null;
         }
         this.weights = w;
-        this.form = PreparedBackwardCalls.WeightForm.of(weight);
         if (repairs == null) {
             for (Slot s : slots.values()) {
                 if (s.plan.readsWeights()) {
@@ -390,11 +335,7 @@ final class PreparedGradients implements PreparedBackward {
     }
 
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    protected void release() {
         for (Slot s : slots.values()) {
             s.close();
         }
@@ -405,12 +346,6 @@ final class PreparedGradients implements PreparedBackward {
         }
         weights = null;
         weightGradient = null;
-    }
-
-    private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException("prepared backward pass " + shape + ": closed");
-        }
     }
 
     /** The slots made so far, as {@code "PASS LAYOUT"} in the order made (for tests). */
