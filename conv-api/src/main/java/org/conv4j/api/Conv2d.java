@@ -1,5 +1,18 @@
 package org.conv4j.api;
 
+import org.conv4j.internal.Access;
+import org.conv4j.internal.Autotuner;
+import org.conv4j.internal.BackendSelector;
+import org.conv4j.internal.LayoutEdge;
+import org.conv4j.internal.PlanKey;
+import org.conv4j.internal.PreparedBackwardByForm;
+import org.conv4j.internal.PreparedByForm;
+import org.conv4j.internal.TransposedPasses;
+import org.conv4j.spi.AbstractConvBackend;
+import org.conv4j.spi.LruCache;
+import org.conv4j.spi.PreparedBackwardCalls;
+import org.conv4j.spi.PreparedCalls;
+
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -15,6 +28,7 @@ import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The entry point: 2D convolution with whichever backends are on the classpath.
@@ -88,12 +102,49 @@ public final class Conv2d {
      * @return the prepared convolution; close it when done
      */
     public static PreparedConvolution prepareForward(ConvShape shape, Tensor4D weight, float[] bias) {
-        java.util.Objects.requireNonNull(shape, "shape must not be null");
+        Objects.requireNonNull(shape, "shape must not be null");
         PreparedCalls.checkWeights(shape, weight, bias, bias != null);
         if (pinnedName() != null) {
             return plan(shape, ConvPass.FORWARD).backend().prepareForward(shape, weight, bias);
         }
-        return new PreparedByForm(shape, weight, bias, isAutotune());
+        return new PreparedByForm(shape, weight, bias, isAutotune(), Conv2d::estimated);
+    }
+
+    /**
+     * The backward pass prepared for calls that repeat on one geometry (see {@link PreparedBackward}), e.g. a
+     * training step's: the backend is chosen once, as {@link #backward} would choose it for {@code shape}, and
+     * prepares itself, e.g. lays the weights out for its input-gradient kernel once. A pinned backend is used at
+     * once; otherwise the choice is made once per pass (the full backward pass, {@code dL/dx} alone, {@code dL/dw}
+     * alone) and form of its tensors (storage and layout) at its first call, as {@link #prepareForward} does: by
+     * estimate, with the conversions of those tensors priced and a backend whose prepared pass reads native tensors
+     * in place credited, or in autotune mode by timing the candidates on that call's tensors.
+     *
+     * <pre>{@code
+     * try (PreparedConvolution conv = Conv2d.prepareForward(shape, w, b);
+     *      PreparedBackward back = Conv2d.prepareBackward(shape, w)) {
+     *     ConvGradients g = null;
+     *     for (Tensor4D batch : batches) {
+     *         Tensor4D y = conv.forward(batch);
+     *         Tensor4D dy = lossGradient(y);
+     *         g = g == null ? back.backward(batch, dy) : back.backwardInto(batch, dy, g);
+     *         w = step(w, g.weight());
+     *         conv.setWeights(w, b);
+     *         back.setWeights(w);
+     *     }
+     * }
+     * }</pre>
+     *
+     * @param shape the geometry, as {@link ConvShape#forward} or {@link ConvShape#backward} validated it
+     * @param weight {@code (K, C/groups, kH, kW)}, any storage and layout
+     * @return the prepared backward pass; close it when done
+     */
+    public static PreparedBackward prepareBackward(ConvShape shape, Tensor4D weight) {
+        Objects.requireNonNull(shape, "shape must not be null");
+        PreparedBackwardCalls.checkWeight(shape, weight);
+        if (pinnedName() != null) {
+            return plan(shape, ConvPass.BACKWARD).backend().prepareBackward(shape, weight);
+        }
+        return new PreparedBackwardByForm(shape, weight, isAutotune(), Conv2d::estimated);
     }
 
     /**
@@ -381,7 +432,7 @@ public final class Conv2d {
     /** Keys kept in {@link #ESTIMATED} before it is cleared. */
     static final int ESTIMATED_CACHE_SIZE = 4096;
 
-    /** The key of an estimated choice: the plan key and the operands' {@link #forms}. */
+    /** The key of an estimated choice: the plan key and the operands' {@link LayoutEdge#forms}. */
     private record Choice(PlanKey plan, int forms) {
     }
 
@@ -392,12 +443,22 @@ public final class Conv2d {
     /**
      * The backend for a forward call whose operands are not all heap NCHW: the smallest estimate plus the price of
      * the conversions each backend needs at the edge ({@link LayoutEdge#nanos}; only the weight's for a backend
-     * that {@link AbstractConvBackend#takesInPlace takes input and output in place}).
+     * that {@link Access.Backends#takesInPlace takes input and output in place}).
      */
     static ConvBackend estimated(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D output) {
-        Choice key = new Choice(new PlanKey(s, ConvPass.FORWARD), forms(input, weight, output));
-        return cached(key, () -> BackendSelector.choose(backends(), s, ConvPass.FORWARD,
-                LayoutEdge.forwardNanos(s, input, weight, output)).backend());
+        return estimated(s, ConvPass.FORWARD, LayoutEdge.forms(input, weight, output),
+                LayoutEdge.forwardNanos(s, input, weight, output));
+    }
+
+    /**
+     * The backend for a call of {@code pass} whose operands have {@code forms}: the smallest estimate plus
+     * {@code conversions}, which those forms determine. The prepared passes ({@link PreparedByForm},
+     * {@link PreparedBackwardByForm}) choose by it.
+     */
+    private static ConvBackend estimated(ConvShape s, ConvPass pass, int forms,
+                                         ToDoubleFunction<ConvBackend> conversions) {
+        return cached(new Choice(new PlanKey(s, pass), forms),
+                () -> BackendSelector.choose(backends(), s, pass, conversions).backend());
     }
 
     /** The choice cached under {@code key}, or {@code choose}'s, cached. */
@@ -413,23 +474,13 @@ public final class Conv2d {
         return b;
     }
 
-    /** Two bits per tensor, in order: native storage, NHWC layout. */
-    static int forms(Tensor4D... tensors) {
-        int forms = 0;
-        for (int i = 0; i < tensors.length; i++) {
-            Tensor4D t = tensors[i];
-            forms |= ((t.isNative() ? 1 : 0) | (t.layout() == MemoryLayout.NHWC ? 2 : 0)) << (2 * i);
-        }
-        return forms;
-    }
-
     private static final Dispatcher SELECTING = new Dispatcher("conv2d", false);
     private static final Dispatcher AUTOTUNING = new Dispatcher("conv2d-autotune", true);
 
     /**
      * Validates once, then runs the chosen backend; autotunes when its mode says so. A chosen
      * {@link AbstractConvBackend} gets the validated geometry for the forward and backward passes, so that a tiny
-     * call does not pay for validating twice.
+     * call does not pay for validating twice (through {@link Access#backends()}: those entry points are not public).
      */
     private static final class Dispatcher implements ConvBackend {
         private final String name;
@@ -463,13 +514,15 @@ public final class Conv2d {
         /** {@code b}'s forward pass into {@code output}, on the geometry validated already where it can take it. */
         private static Tensor4D forwardIntoOn(ConvBackend b, ConvShape s, Tensor4D input, Tensor4D weight, float[] bias,
                                               Tensor4D output) {
-            return b instanceof AbstractConvBackend a ? a.validatedForward(s, input, weight, bias, output)
+            return b instanceof AbstractConvBackend a
+                    ? Access.backends().validatedForward(a, s, input, weight, bias, output)
                     : b.forwardInto(input, weight, bias, s.params(), output);
         }
 
         /** {@code b}'s forward pass into a new output, on the geometry validated already where it can take it. */
         private static Tensor4D forwardOn(ConvBackend b, ConvShape s, Tensor4D input, Tensor4D weight, float[] bias) {
-            return b instanceof AbstractConvBackend a ? a.validatedForward(s, input, weight, bias, s.newOutput())
+            return b instanceof AbstractConvBackend a
+                    ? Access.backends().validatedForward(a, s, input, weight, bias, s.newOutput())
                     : b.forward(input, weight, bias, s.params());
         }
 
@@ -508,7 +561,8 @@ public final class Conv2d {
             s.checkOutput(output);
             ConvBackend chosen = chosen(s, input, weight, output);
             if (!LayoutEdge.canonical(input, weight, output) && chosen instanceof AbstractConvBackend a) {
-                return a.validatedForward(s, input, weight, bias, output); // converts, or runs in place
+                // converts, or runs in place
+                return Access.backends().validatedForward(a, s, input, weight, bias, output);
             }
             if (!LayoutEdge.canonical(input, weight, output)) {
                 return LayoutEdge.staged(LayoutEdge.floats(input, weight, output), () -> {
@@ -543,7 +597,8 @@ public final class Conv2d {
                                 backward(input.toHeapNchw(), weight.toHeapNchw(), gradOutput.toHeapNchw(), params)));
             }
             return run(s, ConvPass.BACKWARD, b -> b instanceof AbstractConvBackend a
-                    ? a.validatedBackward(s, input, weight, gradOutput) : b.backward(input, weight, gradOutput, params));
+                    ? Access.backends().validatedBackward(a, s, input, weight, gradOutput)
+                    : b.backward(input, weight, gradOutput, params));
         }
 
         @Override
@@ -602,6 +657,12 @@ public final class Conv2d {
         @Override
         public PreparedConvolution prepareForward(ConvShape shape, Tensor4D weight, float[] bias) {
             return Conv2d.prepareForward(shape, weight, bias);
+        }
+
+        /** {@link Conv2d#prepareBackward}: the backend chosen once, prepared. */
+        @Override
+        public PreparedBackward prepareBackward(ConvShape shape, Tensor4D weight) {
+            return Conv2d.prepareBackward(shape, weight);
         }
 
         /** Runs {@code pass} on the pinned, autotuned or estimated backend for {@code s}. */

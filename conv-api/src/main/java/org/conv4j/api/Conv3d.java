@@ -1,5 +1,11 @@
 package org.conv4j.api;
 
+import org.conv4j.internal.Autotuner;
+import org.conv4j.internal.BackendSelector;
+import org.conv4j.internal.ModePadding;
+import org.conv4j.internal.Selectable;
+import org.conv4j.spi.AbstractConvBackend;
+
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
@@ -77,7 +83,7 @@ public final class Conv3d {
      * class comment).
      */
     private static <R> R run(Conv3dShape shape, ConvPass pass, Function<OnBackend, R> call) {
-        String pinned = System.getProperty(Conv2d.BACKEND_PROPERTY);
+        String pinned = Settings.value(Settings.BACKEND);
         if (pinned != null && !pinned.isBlank()) {
             return call.apply(on(Conv2d.backend(pinned.trim())));
         }

@@ -1,5 +1,11 @@
 package org.conv4j.api;
 
+import org.conv4j.internal.TransposedPasses;
+import org.conv4j.spi.CostModel;
+import org.conv4j.spi.CostProfile;
+import org.conv4j.spi.PreparedBackwardCalls;
+import org.conv4j.spi.PreparedCalls;
+
 /**
  * One implementation of 2D convolution (cross-correlation, as deep-learning frameworks define it).
  *
@@ -13,7 +19,9 @@ package org.conv4j.api;
  * (length K, the sum of {@code dL/dy} over {@code n, oh, ow}).
  *
  * <p>Implementations are found by {@link java.util.ServiceLoader}: a backend module lists its class in
- * {@code META-INF/services/org.conv4j.api.ConvBackend}. Contract for every implementation:
+ * {@code META-INF/services/org.conv4j.api.ConvBackend} (the class path) and names it in its module descriptor,
+ * {@code provides org.conv4j.api.ConvBackend with ...} (the module path). A backend usually extends
+ * {@link org.conv4j.spi.AbstractConvBackend}. Contract for every implementation:
  * <ul>
  *   <li>Arguments are validated with {@link ConvShape#forward} / {@link ConvShape#backward}, so bad input
  *       fails with the same {@link IllegalArgumentException} (or {@link NullPointerException}) everywhere.</li>
@@ -128,6 +136,21 @@ public interface ConvBackend {
      */
     default PreparedConvolution prepareForward(ConvShape shape, Tensor4D weight, float[] bias) {
         return new PreparedCalls(this, shape, weight, bias);
+    }
+
+    /**
+     * The backward pass prepared for calls that repeat on {@code shape} with this weight ({@link PreparedBackward}).
+     * The default keeps the geometry and a copy of the weight and skips validation on each call
+     * ({@link PreparedBackwardCalls}); backends that can lay the weights out once for their input-gradient kernel,
+     * or keep buffers, override it.
+     *
+     * @param shape the geometry, as {@link ConvShape#forward} or {@link ConvShape#backward} validated it
+     * @param weight {@code (K, C/groups, kH, kW)}, any storage and layout
+     * @return the prepared backward pass; close it when done
+     * @throws IllegalArgumentException if the weight does not fit {@code shape}
+     */
+    default PreparedBackward prepareBackward(ConvShape shape, Tensor4D weight) {
+        return new PreparedBackwardCalls(this, shape, weight);
     }
 
     /**

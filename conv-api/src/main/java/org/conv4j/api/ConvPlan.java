@@ -38,13 +38,35 @@ public final class ConvPlan {
     private final Map<String, Long> measured;
     private final boolean settled;
 
-    ConvPlan(ConvPass pass, ConvShape shape, ConvBackend backend, Reason reason, Map<String, Double> estimates,
-             Map<String, Long> measured) {
+    /**
+     * A settled plan: {@code ConvPlan(pass, shape, backend, reason, estimates, measured, true)}.
+     *
+     * @param pass the pass
+     * @param shape the geometry
+     * @param backend the backend that runs
+     * @param reason why
+     * @param estimates each supporting backend's estimate in ns by name, smallest first (may be empty)
+     * @param measured each timed backend's fastest call in ns by name, fastest first (may be empty)
+     */
+    public ConvPlan(ConvPass pass, ConvShape shape, ConvBackend backend, Reason reason, Map<String, Double> estimates,
+                    Map<String, Long> measured) {
         this(pass, shape, backend, reason, estimates, measured, true);
     }
 
-    ConvPlan(ConvPass pass, ConvShape shape, ConvBackend backend, Reason reason, Map<String, Double> estimates,
-             Map<String, Long> measured, boolean settled) {
+    /**
+     * A plan as the facade reports it: built by {@link Conv2d} and its autotuner, a plain value that tests and tools
+     * may build too.
+     *
+     * @param pass the pass
+     * @param shape the geometry
+     * @param backend the backend that runs
+     * @param reason why
+     * @param estimates each supporting backend's estimate in ns by name, smallest first (may be empty)
+     * @param measured each timed backend's fastest call in ns by name, fastest first (may be empty)
+     * @param settled false while autotuning still re-checks close contenders
+     */
+    public ConvPlan(ConvPass pass, ConvShape shape, ConvBackend backend, Reason reason, Map<String, Double> estimates,
+                    Map<String, Long> measured, boolean settled) {
         this.settled = settled;
         this.pass = Objects.requireNonNull(pass);
         this.shape = Objects.requireNonNull(shape);

@@ -1,5 +1,9 @@
 package org.conv4j.api;
 
+import org.conv4j.internal.Access;
+import org.conv4j.internal.HeapCheck;
+import org.conv4j.internal.ModePadding;
+
 import java.util.Objects;
 
 /**
@@ -31,6 +35,11 @@ public final class ConvShape {
     private final int outW;
     private final ConvAxis rows;
     private final ConvAxis cols;
+
+    static {
+        // of(...) for the internal package's derived geometries (ModePadding), without making it public
+        Access.setShapes(ConvShape::of);
+    }
 
     private ConvShape(ConvParams params, Tensor4D input, Tensor4D weight, int outH, int outW) {
         this(params, input.n(), input.c(), input.h(), input.w(), weight, outH, outW);
@@ -138,7 +147,8 @@ public final class ConvShape {
      * A geometry built from sizes, for shapes derived from a checked one (the padded input of {@link ModePadding},
      * the convolution of a {@link TransposedShape}): input {@code (N, C, H, W)} given by size
      * the weight, output
-     * {@code (N, K, outH, outW)}. The caller has checked that they fit together.
+     * {@code (N, K, outH, outW)}. The caller has checked that they fit together. The internal package reaches it
+     * through {@link Access#shapes()}.
      */
     static ConvShape of(ConvParams params, int batch, int channels, int h, int w, Tensor4D weight,
                          int outH, int outW) {

@@ -1,5 +1,8 @@
 package org.conv4j.api;
 
+import org.conv4j.spi.CostProfile;
+import org.conv4j.spi.WorkspaceBudget;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,5 +1,7 @@
 package org.conv4j.api;
 
+import org.conv4j.internal.LayoutCopy;
+
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
@@ -288,7 +290,16 @@ public final class Tensor4D implements AutoCloseable {
         return (int) size;
     }
 
-    static String shapeString(long n, long c, long h, long w) {
+    /**
+     * A shape as text, e.g. {@code [8, 64, 56, 56]}.
+     *
+     * @param n the batch size
+     * @param c the channels
+     * @param h the height
+     * @param w the width
+     * @return the shape as text
+     */
+    public static String shapeString(long n, long c, long h, long w) {
         return "[" + n + ", " + c + ", " + h + ", " + w + "]";
     }
 

@@ -1,5 +1,7 @@
 package org.conv4j.api;
 
+import org.conv4j.internal.RankViews;
+
 import java.nio.FloatBuffer;
 import java.util.Objects;
 

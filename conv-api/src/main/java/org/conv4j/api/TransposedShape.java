@@ -1,5 +1,7 @@
 package org.conv4j.api;
 
+import org.conv4j.internal.HeapCheck;
+
 import java.util.Objects;
 
 /**

@@ -1,5 +1,7 @@
 package org.conv4j.api;
 
+import org.conv4j.spi.WorkspaceBudget;
+
 import java.util.Locale;
 
 /**

@@ -1,5 +1,7 @@
 package org.conv4j.api;
 
+import org.conv4j.internal.FakeBackend;
+
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

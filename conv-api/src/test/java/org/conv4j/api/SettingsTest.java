@@ -1,5 +1,7 @@
 package org.conv4j.api;
 
+import org.conv4j.spi.WorkspaceBudget;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

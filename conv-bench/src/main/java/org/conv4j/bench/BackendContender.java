@@ -26,7 +26,7 @@ public final class BackendContender implements Contender {
     }
 
     @Override
-    public String skipReason(BenchShape shape, Pass pass) {
+    public String skipReason(BenchShape shape, ConvPass pass) {
         return SkipRule.skipReason(backend.name(), shape, pass);
     }
 
@@ -34,15 +34,14 @@ public final class BackendContender implements Contender {
     static final int AUTOTUNE_SETTLE_CALLS = 40;
 
     @Override
-    public Run prepare(Problem p, Pass pass) {
+    public Run prepare(Problem p, ConvPass pass) {
         Tensor4D out = p.shape().geometry().newOutput();
         Run run = run(p, pass, out);
         if (backend == Conv2d.autotuning()) {
             // The autotune contender is measured after its first calls, when its choice has settled (its first
             // call's cost is AutotuneBench's); a decision still sampling would mix several backends' times.
-            ConvPass key = pass.convPass();
             for (int i = 0; i < AUTOTUNE_SETTLE_CALLS; i++) {
-                ConvPlan plan = Conv2d.autotunedPlan(p.shape().geometry(), key);
+                ConvPlan plan = Conv2d.autotunedPlan(p.shape().geometry(), pass);
                 if (plan != null && plan.isSettled()) {
                     break;
                 }
@@ -52,13 +51,13 @@ public final class BackendContender implements Contender {
         return run;
     }
 
-    private Run run(Problem p, Pass pass, Tensor4D out) {
+    private Run run(Problem p, ConvPass pass, Tensor4D out) {
         return new Run() {
             private ConvGradients gradients;
 
             @Override
             public void run() {
-                if (pass == Pass.FORWARD) {
+                if (pass == ConvPass.FORWARD) {
                     backend.forwardInto(p.input(), p.weight(), p.bias(), p.shape().params(), out);
                 } else {
                     gradients = backend.backward(p.input(), p.weight(), p.gradOutput(), p.shape().params());

@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import org.conv4j.api.ConvParams;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
 
@@ -60,8 +61,8 @@ public record BenchShape(String name, String group, String description, int batc
     }
 
     /** FLOPs of the given pass. */
-    public long flops(Pass pass) {
-        return pass == Pass.FORWARD ? forwardFlops() : backwardFlops();
+    public long flops(ConvPass pass) {
+        return pass == ConvPass.FORWARD ? forwardFlops() : backwardFlops();
     }
 
     /** The input, uniform in {@code [-1, 1)} from {@code seed}. */

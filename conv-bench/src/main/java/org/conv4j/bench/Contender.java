@@ -1,6 +1,7 @@
 package org.conv4j.bench;
 
 import org.conv4j.api.ConvGradients;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.Tensor4D;
 
 /**
@@ -17,13 +18,13 @@ public interface Contender {
      * Why this contender does not run {@code pass} on {@code shape} (cannot, or would take unreasonably
      * long under {@link SkipRule}), or null if it does.
      */
-    String skipReason(BenchShape shape, Pass pass);
+    String skipReason(BenchShape shape, ConvPass pass);
 
     /** Sets up one timed case. */
-    Run prepare(Problem problem, Pass pass);
+    Run prepare(Problem problem, ConvPass pass);
 
     /** One prepared case. */
-    interface Run {
+    interface Run extends AutoCloseable {
         /** The measured work: exactly one pass. */
         void run();
 
@@ -32,6 +33,14 @@ public interface Contender {
 
         /** The gradients of the last {@link #run()} (backward cases). */
         ConvGradients gradients();
+
+        /**
+         * Frees what the case holds outside the heap (native tensors, prepared passes) at once, rather than when it
+         * is collected; its results are not read after it. The default holds nothing.
+         */
+        @Override
+        default void close() {
+        }
 
         /**
          * A run of plain {@code work} that has no output or gradients to compare (a network's sequence, a probe),

@@ -28,6 +28,7 @@ import org.conv4j.api.Conv2d;
 import org.conv4j.api.Conv3dShape;
 import org.conv4j.api.ConvAxis;
 import org.conv4j.api.ConvParams;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Tensor5D;
@@ -78,10 +79,10 @@ public final class KernelLimit implements AutoCloseable {
      * @throws IllegalArgumentException for an unknown layout or a padding mode other than zeros
      * @throws UnsupportedOperationException if oneDNN cannot be loaded on this platform
      */
-    public static KernelLimit create(Problem p, Pass pass, String layout) {
+    public static KernelLimit create(Problem p, ConvPass pass, String layout) {
         KernelLimit k = new KernelLimit();
         try {
-            k.setup(p, pass == Pass.BACKWARD, layout);
+            k.setup(p, pass == ConvPass.BACKWARD, layout);
         } catch (RuntimeException | Error e) {
             k.close();
             throw e;
@@ -99,7 +100,7 @@ public final class KernelLimit implements AutoCloseable {
      * @throws UnsupportedOperationException if oneDNN cannot be loaded on this platform
      */
     public static KernelLimit create3d(Conv3dShape s, Tensor5D input, Tensor5D weight, float[] bias,
-                                       Tensor5D gradOutput, Pass pass, String layout) {
+                                       Tensor5D gradOutput, ConvPass pass, String layout) {
         if (s.params().paddingMode() != org.conv4j.api.PaddingMode.ZEROS) {
             throw new IllegalArgumentException("layer: expected zero padding (oneDNN pads with zeros only), got "
                     + s.params().paddingMode());
@@ -107,7 +108,7 @@ public final class KernelLimit implements AutoCloseable {
         KernelLimit k = new KernelLimit();
         try {
             k.setup(new Dims(s), input.data(), weight.data(), bias, gradOutput == null ? null : gradOutput.data(),
-                    pass == Pass.BACKWARD, layout);
+                    pass == ConvPass.BACKWARD, layout);
         } catch (RuntimeException | Error e) {
             k.close();
             throw e;

@@ -2,6 +2,7 @@ package org.conv4j.bench;
 
 import java.lang.ref.Cleaner;
 import org.conv4j.api.ConvGradients;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.PaddingMode;
 import org.conv4j.api.Tensor4D;
 
@@ -16,7 +17,7 @@ public final class KernelLimitContender implements Contender {
     /** The name in tables and in JMH's {@code backend} parameter. */
     public static final String NAME = "onednn-limit";
 
-    /** Frees a run's native objects when the run is no longer reachable (runs have no close of their own). */
+    /** Frees a run's native objects at its {@code close()}, or when the run is no longer reachable. */
     private static final Cleaner CLEANER = Cleaner.create();
 
     @Override
@@ -25,15 +26,16 @@ public final class KernelLimitContender implements Contender {
     }
 
     @Override
-    public String skipReason(BenchShape shape, Pass pass) {
+    public String skipReason(BenchShape shape, ConvPass pass) {
         PaddingMode mode = shape.params().paddingMode();
         return mode == PaddingMode.ZEROS ? null : "oneDNN pads with zeros only; this shape pads with " + mode;
     }
 
     @Override
-    public Run prepare(Problem problem, Pass pass) {
+    public Run prepare(Problem problem, ConvPass pass) {
         KernelLimit limit = KernelLimit.create(problem, pass, "any");
         org.conv4j.api.ConvShape g = problem.shape().geometry();
+        Cleaner.Cleanable[] cleanable = new Cleaner.Cleanable[1];
         Run run = new Run() {
             @Override
             public void run() {
@@ -53,8 +55,13 @@ public final class KernelLimitContender implements Contender {
                                 g.kernelH(), g.kernelW()),
                         limit.biasGradient());
             }
+
+            @Override
+            public void close() {
+                cleanable[0].clean();
+            }
         };
-        CLEANER.register(run, limit::close);
+        cleanable[0] = CLEANER.register(run, limit::close);
         return run;
     }
 }

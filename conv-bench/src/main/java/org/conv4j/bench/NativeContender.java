@@ -2,22 +2,26 @@ package org.conv4j.bench;
 
 import org.conv4j.api.Conv2d;
 import org.conv4j.api.ConvGradients;
+import org.conv4j.api.ConvPass;
+import org.conv4j.api.ConvShape;
 import org.conv4j.api.MemoryLayout;
+import org.conv4j.api.PreparedBackward;
 import org.conv4j.api.PreparedConvolution;
 import org.conv4j.api.Tensor4D;
 
 /**
  * The facade on tensors in native memory, channels-last (the weight stays heap NCHW, as users hold it):
  * {@value #FACADE} calls {@code Conv2d.selecting()} each time (forward into a native output, or backward);
- * {@value #PREPARED} runs a convolution prepared once with {@link Conv2d#prepareForward} (forward only). Chosen
- * by name only (not part of {@code all}), for the fast-path comparisons against the kernel limit
- * ({@link KernelLimitContender}).
+ * {@value #PREPARED} runs a pass prepared once: forward with {@link Conv2d#prepareForward} into a native NHWC output,
+ * backward with {@link Conv2d#prepareBackward} into gradients allocated once, {@code dL/dx} native NHWC like the
+ * input and {@code dL/dw} heap NCHW like the weight. Chosen by name only (not part of {@code all}), for the fast-path
+ * comparisons against the kernel limit ({@link KernelLimitContender}).
  */
 final class NativeContender implements Contender {
 
     /** The facade's call on native NHWC tensors. */
     static final String FACADE = "conv2d-native-nhwc";
-    /** A prepared forward call on native NHWC tensors. */
+    /** A prepared call on native NHWC tensors. */
     static final String PREPARED = "conv2d-prepared-native-nhwc";
 
     private final boolean prepared;
@@ -32,20 +36,22 @@ final class NativeContender implements Contender {
     }
 
     @Override
-    public String skipReason(BenchShape shape, Pass pass) {
-        if (prepared && pass != Pass.FORWARD) {
-            return "prepared convolutions are forward only";
-        }
+    public String skipReason(BenchShape shape, ConvPass pass) {
         return SkipRule.skipReason(Conv2d.selecting().name(), shape, pass);
     }
 
     @Override
-    public Run prepare(Problem p, Pass pass) {
+    public Run prepare(Problem p, ConvPass pass) {
+        ConvShape g = p.shape().geometry();
         Tensor4D input = p.input().toNative(MemoryLayout.NHWC);
-        Tensor4D output = p.shape().geometry().newOutputLike(input);
-        Tensor4D gradOutput = pass == Pass.FORWARD ? null : p.gradOutput().toNative(MemoryLayout.NHWC);
-        PreparedConvolution conv = prepared ? Conv2d.prepareForward(p.shape().geometry(), p.weight(), p.bias())
-                : null;
+        Tensor4D output = g.newOutputLike(input);
+        Tensor4D gradOutput = pass == ConvPass.FORWARD ? null : p.gradOutput().toNative(MemoryLayout.NHWC);
+        PreparedConvolution conv = prepared && pass == ConvPass.FORWARD
+                ? Conv2d.prepareForward(g, p.weight(), p.bias()) : null;
+        PreparedBackward back = prepared && pass != ConvPass.FORWARD ? Conv2d.prepareBackward(g, p.weight()) : null;
+        ConvGradients into = back == null ? null : new ConvGradients(
+                Tensor4D.allocateNative(MemoryLayout.NHWC, g.batch(), g.inChannels(), g.inH(), g.inW()),
+                g.newWeight(), new float[g.outChannels()]);
         return new Run() {
             private ConvGradients gradients;
 
@@ -53,7 +59,9 @@ final class NativeContender implements Contender {
             public void run() {
                 if (conv != null) {
                     conv.forwardInto(input, output);
-                } else if (pass == Pass.FORWARD) {
+                } else if (back != null) {
+                    gradients = back.backwardInto(input, gradOutput, into);
+                } else if (pass == ConvPass.FORWARD) {
                     Conv2d.selecting().forwardInto(input, p.weight(), p.bias(), p.shape().params(), output);
                 } else {
                     gradients = Conv2d.selecting().backward(input, p.weight(), gradOutput, p.shape().params());
@@ -68,6 +76,25 @@ final class NativeContender implements Contender {
             @Override
             public ConvGradients gradients() {
                 return gradients;
+            }
+
+            @Override
+            public void close() {
+                if (conv != null) {
+                    conv.close();
+                }
+                if (back != null) {
+                    back.close();
+                    into.input().close();
+                }
+                if (gradients != null && gradients != into) {
+                    gradients.input().close(); // the facade's dL/dx, native like the input
+                }
+                input.close();
+                output.close();
+                if (gradOutput != null) {
+                    gradOutput.close();
+                }
             }
         };
     }

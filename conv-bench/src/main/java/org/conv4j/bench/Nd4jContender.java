@@ -1,6 +1,7 @@
 package org.conv4j.bench;
 
 import org.conv4j.api.ConvGradients;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.Tensor4D;
 
 /** ND4J's own conv2d ops ({@link Nd4jConv}) as a contender, named {@value Nd4jConv#NAME}. */
@@ -12,20 +13,20 @@ public final class Nd4jContender implements Contender {
     }
 
     @Override
-    public String skipReason(BenchShape shape, Pass pass) {
+    public String skipReason(BenchShape shape, ConvPass pass) {
         return Nd4jConv.unsupportedReason(shape.geometry());
     }
 
     @Override
-    public Run prepare(Problem p, Pass pass) {
+    public Run prepare(Problem p, ConvPass pass) {
         Nd4jConv conv = Nd4jConv.prepare(p.input(), p.weight(), p.bias(), p.shape().params());
-        if (pass == Pass.BACKWARD) {
+        if (pass == ConvPass.BACKWARD) {
             conv.prepareBackward(p.gradOutput());
         }
         return new Run() {
             @Override
             public void run() {
-                if (pass == Pass.FORWARD) {
+                if (pass == ConvPass.FORWARD) {
                     conv.forward();
                 } else {
                     conv.backward();

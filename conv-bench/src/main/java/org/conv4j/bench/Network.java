@@ -2,6 +2,7 @@ package org.conv4j.bench;
 
 import java.util.List;
 import java.util.Objects;
+import org.conv4j.api.ConvPass;
 
 /**
  * A whole network's convolutions at one batch size, as oneDNN's benchmark lists give them
@@ -43,7 +44,7 @@ public record Network(String name, String family, String title, int batch, List<
     }
 
     /** FLOPs of one pass through every layer, each counted as often as it occurs. */
-    public long flops(Pass pass) {
+    public long flops(ConvPass pass) {
         long sum = 0;
         for (Layer l : layers) {
             sum += l.count() * l.shape().flops(pass);

@@ -2,6 +2,7 @@ package org.conv4j.bench;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.conv4j.api.ConvPass;
 
 /**
  * One contender prepared on every layer of a {@link Network}, for timing the layers one after another as
@@ -36,7 +37,7 @@ public final class NetworkRun {
      * @throws IllegalArgumentException naming the layer if the contender does not run one of them
      *         ({@link Contender#skipReason})
      */
-    public static NetworkRun prepare(Network network, Contender contender, Pass pass, long seed) {
+    public static NetworkRun prepare(Network network, Contender contender, ConvPass pass, long seed) {
         for (Network.Layer l : network.layers()) {
             String skip = contender.skipReason(l.shape(), pass);
             if (skip != null) {

@@ -1,5 +1,6 @@
 package org.conv4j.bench;
 
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.Tensor4D;
 
 /**
@@ -26,8 +27,8 @@ public final class Problem {
     }
 
     /** The data for {@code shape}; dL/dy is made only if {@code pass} is backward. */
-    public static Problem of(BenchShape shape, Pass pass, long seed) {
-        return new Problem(shape, seed, pass == Pass.BACKWARD);
+    public static Problem of(BenchShape shape, ConvPass pass, long seed) {
+        return new Problem(shape, seed, MeasuredPasses.require(pass) == ConvPass.BACKWARD);
     }
 
     public BenchShape shape() {

@@ -36,7 +36,7 @@ import org.conv4j.api.ConvParams;
  *       {@code <group>-b1} and {@code <group>-b8} take one batch size, {@code networks}, {@code networks-b1} and
  *       {@code networks-b8} every network. {@link #networks()} gives each layer's occurrence count.</td></tr>
  * </table>
- * Selectors: {@code default} (the comparison command's two-minute subset, {@link #DEFAULT_SUBSET}),
+ * Selectors: {@code default} (the comparison command's subset of about three minutes, {@link #DEFAULT_SUBSET}),
  * {@code headline} (the JMH headline comparison), {@code stride1-3x3} (every 3x3 stride-1 layer of ResNet-50 and
  * VGG-19 at batch 1 and 8, the {@code winograd} backend's targets: the two {@code resnet50} ones above, 128->128 at
  * 28x28, 256->256 at 14x14, and {@code vgg19}), {@code all}.
@@ -70,7 +70,7 @@ public final class ShapeCatalog {
     private static final int[][] VGG19_3X3 = {{3, 224, 64}, {64, 224, 64}, {64, 112, 128}, {128, 112, 128},
         {128, 56, 256}, {256, 56, 256}, {256, 28, 512}, {512, 28, 512}, {512, 14, 512}};
 
-    /** The comparison command's default selection, sized for about two minutes on 2 cores. */
+    /** The comparison command's default selection, sized for about three minutes on 2 cores. */
     public static final List<String> DEFAULT_SUBSET;
 
     /** The headline JMH comparison: ResNet 3x3 batch 8 and the 31x31 large-kernel layer. */

@@ -1,5 +1,7 @@
 package org.conv4j.bench;
 
+import org.conv4j.api.ConvPass;
+
 /**
  * The documented rule for leaving a combination out instead of failing or waiting minutes: the naive
  * reference is timed only on passes of at most {@link #NAIVE_MAX_FLOPS}, and used as the correctness
@@ -26,7 +28,7 @@ public final class SkipRule {
     }
 
     /** Why {@code backend} is not timed on this pass, or null if it is. */
-    public static String skipReason(String backend, BenchShape shape, Pass pass) {
+    public static String skipReason(String backend, BenchShape shape, ConvPass pass) {
         long flops = shape.flops(pass);
         if ("naive".equals(backend) && flops > NAIVE_MAX_FLOPS) {
             return String.format(java.util.Locale.ROOT,
@@ -37,7 +39,7 @@ public final class SkipRule {
     }
 
     /** True if the naive reference result should be computed (untimed) for this pass. */
-    public static boolean naiveReferenceAffordable(BenchShape shape, Pass pass) {
+    public static boolean naiveReferenceAffordable(BenchShape shape, ConvPass pass) {
         return shape.flops(pass) <= NAIVE_REFERENCE_MAX_FLOPS;
     }
 }

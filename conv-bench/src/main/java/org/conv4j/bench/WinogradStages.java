@@ -10,7 +10,7 @@ import java.util.Locale;
 
 /**
  * The {@code winograd} backend's stage split (NNPACK's profile) on catalogue shapes: per layer, the tile size it
- * chooses and the median time of its kernel transform, input transform, GEMMs and output transform over repeated
+ * chooses, whether stages 2 to 4 ran in fused blocks or staged chunks, and the median time of its kernel transform, input transform, GEMMs and output transform over repeated
  * forward calls ({@link WinogradBackend#profileForward}), with the GEMM stage's rate in GFLOP/s (to set beside
  * {@code SgemmBench}) and the whole call's median.
  *
@@ -31,10 +31,10 @@ public final class WinogradStages {
         List<BenchShape> shapes = ShapeCatalog.select(args.length > 0 ? args[0] : "stride1-3x3");
         double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 2;
         WinogradBackend backend = new WinogradBackend();
-        System.out.printf(Locale.ROOT, "%-26s %-12s %9s %9s %9s %9s %9s %9s%n", "shape", "tile", "kernel", "input",
-                "gemm", "output", "call", "gemm");
-        System.out.printf(Locale.ROOT, "%-26s %-12s %9s %9s %9s %9s %9s %9s%n", "", "", "ms", "ms", "ms", "ms", "ms",
-                "GFLOP/s");
+        System.out.printf(Locale.ROOT, "%-26s %-12s %-6s %9s %9s %9s %9s %9s %9s%n", "shape", "tile", "stages",
+                "kernel", "input", "gemm", "output", "call", "gemm");
+        System.out.printf(Locale.ROOT, "%-26s %-12s %-6s %9s %9s %9s %9s %9s %9s%n", "", "", "", "ms", "ms", "ms", "ms",
+                "ms", "GFLOP/s");
         for (BenchShape s : shapes) {
             ConvShape g = s.geometry();
             if (!backend.supports(g, org.conv4j.api.ConvPass.FORWARD)) {
@@ -77,9 +77,10 @@ public final class WinogradStages {
                     * ((long) s.batch() * ceil(g.outH(), last.tile().outputTile()) * ceil(g.outW(), last.tile().outputTile()))
                     * g.outChannels() * g.inChannelsPerGroup();
             long gemmMedian = samples[2][count / 2];
-            System.out.printf(Locale.ROOT, "%-26s %-12s %9.3f %9.3f %9.3f %9.3f %9.3f %9.1f%n", s.name(), last.tile(),
-                    samples[0][count / 2] / 1e6, samples[1][count / 2] / 1e6, gemmMedian / 1e6,
-                    samples[3][count / 2] / 1e6, samples[4][count / 2] / 1e6, gemmFlops / gemmMedian);
+            System.out.printf(Locale.ROOT, "%-26s %-12s %-6s %9.3f %9.3f %9.3f %9.3f %9.3f %9.1f%n", s.name(),
+                    last.tile(), last.fused() ? "fused" : "staged", samples[0][count / 2] / 1e6,
+                    samples[1][count / 2] / 1e6, gemmMedian / 1e6, samples[3][count / 2] / 1e6,
+                    samples[4][count / 2] / 1e6, gemmFlops / gemmMedian);
         }
     }
 

@@ -163,11 +163,12 @@ class FacadeTest {
     void theFacadeIsAContenderInBothModes() {
         List<String> names = Contenders.availableNames();
         assertTrue(names.containsAll(List.of("conv2d", "conv2d-autotune", "naive", "nd4j")), names.toString());
-        Problem p = Problem.of(ShapeCatalog.byName(ShapeCatalog.SMALL_6X6X10_B1), Pass.BACKWARD, Problem.DEFAULT_SEED);
+        Problem p = Problem.of(ShapeCatalog.byName(ShapeCatalog.SMALL_6X6X10_B1), ConvPass.BACKWARD,
+                Problem.DEFAULT_SEED);
         ConvGradients expected = Conv2d.backend("naive").backward(p.input(), p.weight(), p.gradOutput(),
                 p.shape().params());
         for (String name : List.of("conv2d", "conv2d-autotune")) {
-            Contender.Run run = Contenders.byName(name).prepare(p, Pass.BACKWARD);
+            Contender.Run run = Contenders.byName(name).prepare(p, ConvPass.BACKWARD);
             for (int i = 0; i < 20; i++) {
                 run.run();
             }
@@ -199,5 +200,67 @@ class FacadeTest {
             p.forward(x);
             assertSame(Conv2d.plan(shape, ConvPass.FORWARD).backend(), p.backend());
         }
+    }
+
+    /**
+     * A prepared backward pass chooses per pass and form of its tensors: on native NHWC tensors of a 3x3 stride-1
+     * layer, a backend whose prepared pass reads them in place ({@code onednn}), credited with the staging it skips;
+     * pinned, the pinned backend; in autotune mode, one it timed. Every choice gives the reference's gradients.
+     */
+    @Test
+    void aPreparedBackwardPassChoosesPerFormOfItsTensors() {
+        Tensor4D x = Tensor4D.random(11, 2, 32, 28, 28);
+        Tensor4D w = Tensor4D.random(12, 32, 32, 3, 3);
+        Tensor4D dy = Tensor4D.random(13, 2, 32, 28, 28);
+        ConvShape shape = ConvShape.backward(x, w, dy, P);
+        ConvGradients expected = Conv2d.backend("naive").backward(x, w, dy, P);
+        for (String mode : List.of("estimated", "pinned", "autotune")) {
+            if (mode.equals("pinned")) {
+                System.setProperty(Conv2d.BACKEND_PROPERTY, "im2col");
+            } else {
+                System.clearProperty(Conv2d.BACKEND_PROPERTY);
+                Conv2d.setAutotune(mode.equals("autotune"));
+            }
+            try (org.conv4j.api.PreparedBackward p = Conv2d.prepareBackward(shape, w);
+                 Tensor4D xn = x.toNative(org.conv4j.api.MemoryLayout.NHWC);
+                 Tensor4D dyn = dy.toNative(org.conv4j.api.MemoryLayout.NHWC)) {
+                ConvGradients g = p.backward(xn, dyn);
+                assertGradientsClose(expected, g);
+                if (mode.equals("estimated")) {
+                    assertEquals("onednn", p.backend().name(), "the backend that reads native NHWC in place");
+                } else if (mode.equals("pinned")) {
+                    assertEquals("im2col", p.backend().name());
+                }
+                assertGradientsClose(expected, p.backward(x, dy));
+                assertClose(expected.input(), p.inputGradient(dyn).toHeapNchw());
+                assertClose(expected.weight(), p.weightGradient(xn, dyn));
+                g.input().close();
+            }
+        }
+    }
+
+    /** The prepared contender runs the backward pass too, into native NHWC dL/dx, and gives the reference's gradients. */
+    @Test
+    void thePreparedNativeContenderRunsTheBackwardPass() {
+        Problem p = Problem.of(ShapeCatalog.byName(ShapeCatalog.SMALL_6X6X10_B1), ConvPass.BACKWARD,
+                Problem.DEFAULT_SEED);
+        ConvGradients expected = Conv2d.backend("naive").backward(p.input(), p.weight(), p.gradOutput(),
+                p.shape().params());
+        Contender c = Contenders.byName(NativeContender.PREPARED);
+        assertEquals(null, c.skipReason(p.shape(), ConvPass.BACKWARD));
+        Contender.Run run = c.prepare(p, ConvPass.BACKWARD);
+        for (int i = 0; i < 3; i++) {
+            run.run();
+        }
+        assertTrue(run.gradients().input().isNative(), "dL/dx native NHWC like the input");
+        assertGradientsClose(expected, run.gradients());
+        run.close(); // the prepared pass and the native tensors, at once
+        assertTrue(run.gradients().input().isClosed());
+    }
+
+    private static void assertGradientsClose(ConvGradients expected, ConvGradients actual) {
+        assertClose(expected.input(), actual.input().toHeapNchw());
+        assertClose(expected.weight(), actual.weight().toHeapNchw());
+        assertClose(expected.biasTensor(), actual.biasTensor());
     }
 }

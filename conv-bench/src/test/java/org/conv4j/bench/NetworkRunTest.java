@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import org.conv4j.api.ConvGradients;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.Tensor4D;
 import org.junit.jupiter.api.Test;
 
@@ -23,12 +24,12 @@ class NetworkRunTest {
         }
 
         @Override
-        public String skipReason(BenchShape shape, Pass pass) {
+        public String skipReason(BenchShape shape, ConvPass pass) {
             return shape.name().contains("conv6") ? "not this one" : null;
         }
 
         @Override
-        public Run prepare(Problem problem, Pass pass) {
+        public Run prepare(Problem problem, ConvPass pass) {
             return new Run() {
                 @Override
                 public void run() {
@@ -60,7 +61,7 @@ class NetworkRunTest {
     void sequenceRepeatsBlocksInRoundsAsTheNetworkDoes() {
         assertArrayEquals(new int[] {0, 1, 2, 0, 2, 0}, NetworkRun.networkOrder(small()));
         Recorder r = new Recorder();
-        NetworkRun run = NetworkRun.prepare(small(), r, Pass.FORWARD, 1);
+        NetworkRun run = NetworkRun.prepare(small(), r, ConvPass.FORWARD, 1);
         run.sequence();
         assertEquals(List.of("small-6x6x10-b1", "single-channel-2x2-10", "single-channel-2x2-25", "small-6x6x10-b1",
                 "single-channel-2x2-25", "small-6x6x10-b1"), r.calls);
@@ -69,7 +70,7 @@ class NetworkRunTest {
     @Test
     void groupedMakesTheSameCallsLayerByLayer() {
         Recorder r = new Recorder();
-        NetworkRun.prepare(small(), r, Pass.FORWARD, 1).grouped(2);
+        NetworkRun.prepare(small(), r, ConvPass.FORWARD, 1).grouped(2);
         assertEquals(List.of("small-6x6x10-b1", "small-6x6x10-b1", "small-6x6x10-b1", "small-6x6x10-b1",
                 "small-6x6x10-b1", "small-6x6x10-b1", "single-channel-2x2-10", "single-channel-2x2-10", "single-channel-2x2-25",
                 "single-channel-2x2-25", "single-channel-2x2-25", "single-channel-2x2-25"), r.calls);
@@ -93,7 +94,7 @@ class NetworkRunTest {
     void aLayerTheContenderSkipsFailsThePreparationNamingIt() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> NetworkRun.prepare(ShapeCatalog.network(ShapeCatalog.MOBILENET_DW_NET, 1), new Recorder(),
-                        Pass.FORWARD, 1));
+                        ConvPass.FORWARD, 1));
         assertTrue(e.getMessage().contains("mobilenet-dw-net-conv6-dw-b1"), e.getMessage());
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
 import org.junit.jupiter.api.Test;
@@ -92,11 +93,11 @@ class ShapeCatalogTest {
     void skipRuleLeavesNaiveOutOnlyAboveItsLimit() {
         BenchShape small = ShapeCatalog.byName(ShapeCatalog.RESNET50_3X3_64_B1);
         BenchShape big = ShapeCatalog.byName(ShapeCatalog.RESNET50_3X3_64_B8);
-        assertEquals(null, SkipRule.skipReason("naive", small, Pass.FORWARD));
-        assertTrue(SkipRule.skipReason("naive", big, Pass.FORWARD).contains("GFLOP"));
-        assertEquals(null, SkipRule.skipReason("im2col", big, Pass.BACKWARD));
-        assertTrue(SkipRule.naiveReferenceAffordable(big, Pass.FORWARD));
-        assertTrue(!SkipRule.naiveReferenceAffordable(ShapeCatalog.byName("large-31x31-b8"), Pass.FORWARD));
+        assertEquals(null, SkipRule.skipReason("naive", small, ConvPass.FORWARD));
+        assertTrue(SkipRule.skipReason("naive", big, ConvPass.FORWARD).contains("GFLOP"));
+        assertEquals(null, SkipRule.skipReason("im2col", big, ConvPass.BACKWARD));
+        assertTrue(SkipRule.naiveReferenceAffordable(big, ConvPass.FORWARD));
+        assertTrue(!SkipRule.naiveReferenceAffordable(ShapeCatalog.byName("large-31x31-b8"), ConvPass.FORWARD));
     }
 
     @Test
@@ -144,9 +145,9 @@ class ShapeCatalogTest {
         assertEquals(12, ShapeCatalog.network(ShapeCatalog.GOOGLENET_V3_NET, 8)
                 .count("googlenet-v3-net-mixed-4-conv-conv2d-b8"));
         // the weighted total: ResNet-50's 53 convolutions at batch 1 are about 4.1 GMAC (8.2 GFLOP) forward
-        long flops = ShapeCatalog.network(ShapeCatalog.RESNET50_NET, 1).flops(Pass.FORWARD);
+        long flops = ShapeCatalog.network(ShapeCatalog.RESNET50_NET, 1).flops(ConvPass.FORWARD);
         assertTrue(flops > 7.5e9 && flops < 8.5e9, String.valueOf(flops));
-        assertEquals(8 * flops, ShapeCatalog.network(ShapeCatalog.RESNET50_NET, 8).flops(Pass.FORWARD));
+        assertEquals(8 * flops, ShapeCatalog.network(ShapeCatalog.RESNET50_NET, 8).flops(ConvPass.FORWARD));
         // each layer's output size in the list is ConvShape's (BenchdnnListTest checks every line; here the shapes)
         for (String file : new String[] {"shapes_resnet_50", "shapes_mobilenet", "shapes_mobilenet_dw", "shapes_vgg_19",
                 "shapes_googlenet_v3"}) {

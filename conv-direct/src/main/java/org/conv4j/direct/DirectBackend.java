@@ -2,13 +2,13 @@ package org.conv4j.direct;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
-import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
-import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvParams;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
-import org.conv4j.api.CostProfile;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.spi.AbstractConvBackend;
+import org.conv4j.spi.CostProfile;
 
 /**
  * The {@code direct} backend: the convolution sums computed in place, in plain Java loops that HotSpot's
@@ -36,6 +36,10 @@ import org.conv4j.api.Tensor4D;
  * within the conformance kit's default tolerance.
  */
 public final class DirectBackend extends AbstractConvBackend {
+
+    /** The backend ({@link java.util.ServiceLoader} creates it through this constructor). */
+    public DirectBackend() {
+    }
 
     @Override
     public String name() {

@@ -1,21 +1,21 @@
 package org.conv4j.fft;
 
-import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.Conv3dBackend;
-import org.conv4j.api.Conv3dParams;
-import org.conv4j.api.ConvAxis;
 import org.conv4j.api.Conv3dGradients;
+import org.conv4j.api.Conv3dParams;
 import org.conv4j.api.Conv3dShape;
-import org.conv4j.api.CostProfile;
-import org.conv4j.api.Tensor5D;
+import org.conv4j.api.ConvAxis;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvPass;
-import org.conv4j.api.LruCache;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.api.Tensor5D;
 import org.conv4j.api.Workspace;
-import org.conv4j.api.WorkspaceBudget;
+import org.conv4j.spi.AbstractConvBackend;
+import org.conv4j.spi.CostProfile;
+import org.conv4j.spi.LruCache;
+import org.conv4j.spi.WorkspaceBudget;
 
 import java.util.Arrays;
 

@@ -1,12 +1,10 @@
 package org.conv4j.fft;
 
-import org.conv4j.api.LruCache;
+import org.conv4j.spi.LruCache;
 
 import org.jtransforms.fft.FloatFFT_1D;
 
 import java.util.Arrays;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 
 /**
  * A 2D real-to-half-spectrum transform of an {@code fh x fw} buffer: JTransforms' real 1D transform along
@@ -44,7 +42,11 @@ import java.util.concurrent.ConcurrentMap;
 final class RealFft2D {
 
     private static final LruCache<Long, RealFft2D> CACHE = new LruCache<>(RealFft2D.MAX_CACHED_PLANS);
-    private static final ConcurrentMap<Integer, FloatFFT_1D> PLANS_1D = new ConcurrentHashMap<>();
+    /**
+     * JTransforms' 1D plans by length, shared by the 2D plans (rows, columns) and the 3D plans (depth): room for every
+     * length the cached ones hold, two per 2D plan and one per 3D plan.
+     */
+    private static final LruCache<Integer, FloatFFT_1D> PLANS_1D = new LruCache<>(3 * RealFft2D.MAX_CACHED_PLANS);
 
     /** Bound on the number of cached 2D plans; the least recently used leave first. */
     static final int MAX_CACHED_PLANS = 256;
@@ -111,9 +113,9 @@ final class RealFft2D {
         return CACHE.get(key, k -> new RealFft2D(fh, fw));
     }
 
-    /** JTransforms' 1D plan of length {@code n}, shared (thread-safe; built once per length). */
+    /** JTransforms' 1D plan of length {@code n}, shared (thread-safe; cached per length). */
     static FloatFFT_1D plan1d(int n) {
-        return PLANS_1D.computeIfAbsent(n, FloatFFT_1D::new);
+        return PLANS_1D.get(n, FloatFFT_1D::new);
     }
 
     /** Number of cached 2D plans (for tests). */

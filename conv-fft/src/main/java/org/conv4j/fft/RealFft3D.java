@@ -1,6 +1,6 @@
 package org.conv4j.fft;
 
-import org.conv4j.api.LruCache;
+import org.conv4j.spi.LruCache;
 
 import org.jtransforms.fft.FloatFFT_1D;
 

@@ -1,6 +1,6 @@
 package org.conv4j.fft;
 
-import org.conv4j.api.WorkspaceBudget;
+import org.conv4j.spi.WorkspaceBudget;
 
 import java.util.Arrays;
 import java.util.function.IntUnaryOperator;

@@ -9,7 +9,7 @@ import org.conv4j.api.ConvPass;
 import org.conv4j.api.PaddingMode;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Tensor5D;
-import org.conv4j.api.WorkspaceBudget;
+import org.conv4j.spi.WorkspaceBudget;
 import org.conv4j.testkit.Agreement;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;

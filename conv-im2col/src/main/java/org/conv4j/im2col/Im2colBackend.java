@@ -8,10 +8,11 @@ import org.conv4j.api.Conv3dGradients;
 import org.conv4j.api.Conv3dShape;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
-import org.conv4j.api.CostProfile;
 import org.conv4j.api.MemoryLayout;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Tensor5D;
+import org.conv4j.spi.CostModel;
+import org.conv4j.spi.CostProfile;
 import org.conv4j.openblas.AbstractGemmBackend;
 import org.conv4j.openblas.Gemm;
 import org.conv4j.openblas.GemmTuning;
@@ -56,7 +57,7 @@ import org.conv4j.api.Workspace;
  * <p><b>Memory.</b> The column matrices, the weights and the GEMM outputs live in one off-heap workspace
  * of at most {@link #workspaceBytes()} per call ({@link Workspace}; default 256 MiB), reused across calls
  * through a pool (each concurrent call gets its own), and within what the process-wide budget grants
- * ({@link org.conv4j.api.WorkspaceBudget}). The batch is processed in units of whole images
+ * ({@link org.conv4j.spi.WorkspaceBudget}). The batch is processed in units of whole images
  * that fit, side by side in one matrix (one GEMM per group per unit); an image too large for the
  * workspace is processed in bands of output rows ({@link WorkPlan}).
  *
@@ -68,7 +69,7 @@ import org.conv4j.api.Workspace;
  * <p><b>3D</b> ({@link Conv3dBackend}): the same scheme one axis up, vol2col and the same per-group GEMMs on the
  * same workspace and plan, in units of whole volumes or of output rows {@code (od, oh)} ({@link Vol2colPasses});
  * a 1x1x1 kernel with stride 1 and no padding lowers nothing. Its estimates are the {@link CostProfile} models
- * {@value #FORWARD_3D_MODEL} and {@value #BACKWARD_3D_MODEL} ({@link org.conv4j.api.CostModel#nanos(Conv3dShape,
+ * {@value #FORWARD_3D_MODEL} and {@value #BACKWARD_3D_MODEL} ({@link org.conv4j.spi.CostModel#nanos(Conv3dShape,
  * ConvPass)}). It declines ({@link #supports3d}) a geometry whose smallest unit a Java buffer cannot index.
  *
  * <p><b>Accuracy</b>: float32 GEMM, within 1e-5 of the naive double-accumulating reference relative to
@@ -202,11 +203,11 @@ public final class Im2colBackend extends AbstractGemmBackend implements Conv3dBa
     }
 
     /**
-     * A 1x1 kernel, stride 1, no padding ({@link WorkPlan#isIdentity}), one group: each output pixel is
-     * {@code W (K x C)} times its input pixel.
+     * A 1x1 kernel, stride 1, no padding ({@link CostModel#isIdentityLowering(ConvShape)}), one group: each output
+     * pixel is {@code W (K x C)} times its input pixel.
      */
     private static boolean isPointwise(ConvShape s) {
-        return WorkPlan.isIdentity(s) && s.groups() == 1;
+        return CostModel.isIdentityLowering(s) && s.groups() == 1;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.conv4j.im2col;
 
 import org.conv4j.api.Conv3dShape;
+import org.conv4j.spi.CostModel;
 import org.conv4j.openblas.AbstractGemmBackend;
 import org.conv4j.openblas.AbstractGemmBackend.Band;
 import org.conv4j.openblas.NativeFloats;
@@ -25,7 +26,7 @@ import org.conv4j.openblas.Parallel;
  *   dcols[g]        = W[g]^T * dY[g],   dX = col2vol(dcols)      ({@link Im2col#col2volRow} adds each entry back)
  *   db[k]           = sum of dY[n, k, ...]
  * </pre>
- * A 1x1x1 kernel with stride 1 and no padding ({@link WorkPlan#isIdentity(Conv3dShape)}) lowers nothing: the
+ * A 1x1x1 kernel with stride 1 and no padding ({@link CostModel#isIdentityLowering(Conv3dShape)}) lowers nothing: the
  * input's rows are the column matrix and are copied as they are (col2vol is a plain copy back).
  *
  * <p>Padding entries of the column matrix are real zeros, so a non-finite weight times padding is NaN in the GEMM,

@@ -1,8 +1,8 @@
 package org.conv4j.im2col;
 
 import org.conv4j.api.Conv3dShape;
-import org.conv4j.api.ConvAxis;
 import org.conv4j.api.ConvShape;
+import org.conv4j.spi.CostModel;
 import org.conv4j.openblas.NativeFloats;
 
 /**
@@ -24,8 +24,8 @@ import org.conv4j.openblas.NativeFloats;
  *
  * @param images     images per chunk ({@code > 1} only when {@code rows} is a whole image)
  * @param rows       output rows per band (all of an image's rows when whole images fit)
- * @param identity   true for a 1x1 (1x1x1) kernel with stride 1 and no padding: the input rows are the column
- *                   matrix
+ * @param identity   true where lowering is the identity ({@link CostModel#isIdentityLowering(ConvShape)}): the
+ *                   input rows are the column matrix
  * @param fixed      floats of the weight (and weight gradient) at the start of the buffer
  * @param capacity   floats of the whole buffer
  * @param weight     floats of the weight, {@code K x P}
@@ -35,20 +35,6 @@ import org.conv4j.openblas.NativeFloats;
 record WorkPlan(int images, int rows, boolean identity, long fixed, long capacity, long weight, long columnRows,
                 int rowLength) {
 
-    static boolean isIdentity(ConvShape s) {
-        var p = s.params();
-        return s.kernelH() == 1 && s.kernelW() == 1 && !p.isStrided() && !p.isPadded();
-    }
-
-    /** True for a 1x1x1 kernel with stride 1 and no padding on every axis: the input is its own column matrix. */
-    static boolean isIdentity(Conv3dShape s) {
-        return isIdentity(s.depth()) && isIdentity(s.rows()) && isIdentity(s.cols());
-    }
-
-    private static boolean isIdentity(ConvAxis a) {
-        return a.kernel() == 1 && a.stride() == 1 && a.padBefore() == 0 && a.padAfter() == 0;
-    }
-
     /**
      * The plan for {@code s} within {@code limitBytes}. If not even one output row fits, one row is used
      * anyway (the smallest unit of work; documented in {@link org.conv4j.api.Workspace}).
@@ -57,16 +43,16 @@ record WorkPlan(int images, int rows, boolean identity, long fixed, long capacit
      */
     static WorkPlan of(ConvShape s, long limitBytes, boolean backward) {
         return of(s, s.batch(), s.outChannels(), (long) s.outChannels() * s.patchSize(),
-                (long) s.inChannels() * s.kernelH() * s.kernelW(), s.outW(), s.outH(), isIdentity(s), limitBytes,
-                backward);
+                (long) s.inChannels() * s.kernelH() * s.kernelW(), s.outW(), s.outH(), CostModel.isIdentityLowering(s),
+                limitBytes, backward);
     }
 
     /** The plan for the 3D geometry {@code s} within {@code limitBytes}, as {@link #of(ConvShape, long, boolean)}. */
     static WorkPlan of(Conv3dShape s, long limitBytes, boolean backward) {
         long taps = (long) s.depth().kernel() * s.rows().kernel() * s.cols().kernel();
         return of(s, s.batch(), s.outChannels(), (long) s.outChannels() * s.inChannelsPerGroup() * taps,
-                s.inChannels() * taps, s.cols().out(), s.depth().out() * s.rows().out(), isIdentity(s), limitBytes,
-                backward);
+                s.inChannels() * taps, s.cols().out(), s.depth().out() * s.rows().out(), CostModel.isIdentityLowering(s),
+                limitBytes, backward);
     }
 
     /**

@@ -1,6 +1,5 @@
 package org.conv4j.naive;
 
-import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.Conv3dBackend;
 import org.conv4j.api.Conv3dGradients;
 import org.conv4j.api.Conv3dShape;
@@ -12,6 +11,7 @@ import org.conv4j.api.PaddingMode;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Tensor5D;
 import org.conv4j.api.TransposedShape;
+import org.conv4j.spi.AbstractConvBackend;
 
 /**
  * The reference backend: the convolution sums written out as plain loops, one output (or one gradient
@@ -36,6 +36,10 @@ public final class NaiveBackend extends AbstractConvBackend implements Conv3dBac
      * docs/benchmarks.md); only used so that {@link #estimateNanos} ranks the reference last.
      */
     static final double MACS_PER_NS = 0.4;
+
+    /** The reference backend ({@link java.util.ServiceLoader} creates it through this constructor). */
+    public NaiveBackend() {
+    }
 
     @Override
     public String name() {

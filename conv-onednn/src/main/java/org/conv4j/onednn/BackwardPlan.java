@@ -23,8 +23,9 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
  * bias, from the input and {@code dL/dy}), as the pass asks: {@link ConvPass#BACKWARD} both,
  * {@link ConvPass#INPUT_GRADIENT} backward-data alone, {@link ConvPass#WEIGHT_GRADIENT} backward-weights alone. Both
  * are created with a forward {@code forward_training} primitive descriptor as the hint oneDNN requires, the
- * activations in the layout {@link #activationsTag} picks, the weights {@code any}, and the reorders from and
- * to conv4j's plain layouts.
+ * activations in the layout {@link #activationsTag} picks, the weights {@code any}; and the reorders between the
+ * primitives' layouts and the tensors' own: conv4j's plain ones, or {@code nhwc} activations where the geometry's
+ * are channels-last (a prepared pass's native tensors, {@link PreparedGradients}).
  *
  * <p>Immutable after construction and shared by concurrent calls, as {@link ForwardPlan}.
  */
@@ -125,14 +126,16 @@ final class BackwardPlan {
     /**
      * The layout of the activations ({@code x}, {@code dL/dy}, {@code dL/dx}) the primitives are created with:
      * channels-last ({@code ndhwc}) for 3D activations in that layout in the caller's memory, which oneDNN's kernels
-     * then read and write as they are; {@code nhwc} for ungrouped stride-1 2D layers with kernels larger than 1x1,
+     * then read and write as they are (the 2D rule below was measured in 2D only, and a 3D call in place would
+     * otherwise reorder all three activations); {@code nhwc} for ungrouped stride-1 2D layers with kernels larger than
+     * 1x1,
      * where oneDNN 3.11 then computes backward-data as a brgemm forward convolution ({@code brg_conv_bwd}) and both
      * backward kernels ran faster than with the {@code nChw16c} layout {@code any} leads to; {@code any} for every
      * other layer, other 3D layers included (docs/onednn.md, sections 1 and 11). A choice that ends in a reference
      * kernel is replaced by {@code any}.
      */
     static memory.format_tag activationsTag(Geometry g) {
-        if (g.activations() == org.conv4j.api.MemoryLayout.NHWC) {
+        if (g.volumetric() && g.activations() == org.conv4j.api.MemoryLayout.NHWC) {
             return g.channelsLastTag();
         }
         return !g.volumetric() && isNhwcLayer(g) ? memory.format_tag.nhwc : memory.format_tag.any;
@@ -356,5 +359,15 @@ final class BackwardPlan {
             ctx.execute(weightsPrimitive.get(), args, weightsScratchpad);
         }
         return diffWeightsMemory;
+    }
+
+    /** The backward-data primitive, made on first use ({@link PreparedGradients} runs it in place). */
+    convolution_backward_data dataPrimitive() {
+        return dataPrimitive.get();
+    }
+
+    /** The backward-weights primitive, made on first use ({@link PreparedGradients} runs it in place). */
+    convolution_backward_weights weightsPrimitive() {
+        return weightsPrimitive.get();
     }
 }

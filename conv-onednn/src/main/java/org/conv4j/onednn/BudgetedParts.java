@@ -1,7 +1,7 @@
 package org.conv4j.onednn;
 
 import org.conv4j.api.ConvPass;
-import org.conv4j.api.WorkspaceBudget;
+import org.conv4j.spi.WorkspaceBudget;
 
 /**
  * The images per part of one call, planned for the bytes the process-wide budget grants

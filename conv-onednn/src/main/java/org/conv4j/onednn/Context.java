@@ -2,7 +2,7 @@ package org.conv4j.onednn;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.conv4j.api.WorkspaceBudget;
+import org.conv4j.spi.WorkspaceBudget;
 
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.memory;

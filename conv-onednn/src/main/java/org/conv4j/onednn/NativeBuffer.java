@@ -2,7 +2,7 @@ package org.conv4j.onednn;
 
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
-import org.conv4j.api.ParallelChunks;
+import org.conv4j.spi.ParallelChunks;
 
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;

@@ -4,23 +4,25 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 import org.bytedeco.javacpp.FloatPointer;
-import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.Conv3dBackend;
 import org.conv4j.api.Conv3dGradients;
 import org.conv4j.api.Conv3dShape;
 import org.conv4j.api.ConvAxis;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvPass;
-import org.conv4j.api.CostProfile;
-import org.conv4j.api.LruCache;
-import org.conv4j.api.MemoryLayout;
-import org.conv4j.api.PreparedCalls;
-import org.conv4j.api.PreparedConvolution;
 import org.conv4j.api.ConvShape;
+import org.conv4j.api.MemoryLayout;
+import org.conv4j.api.PreparedBackward;
+import org.conv4j.api.PreparedConvolution;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Tensor5D;
 import org.conv4j.api.Workspace;
-import org.conv4j.api.WorkspaceBudget;
+import org.conv4j.spi.AbstractConvBackend;
+import org.conv4j.spi.CostProfile;
+import org.conv4j.spi.LruCache;
+import org.conv4j.spi.PreparedBackwardCalls;
+import org.conv4j.spi.PreparedCalls;
+import org.conv4j.spi.WorkspaceBudget;
 
 /**
  * The {@code onednn} backend: oneDNN's convolution primitives (the CPU kernels behind the C++ frameworks'
@@ -275,7 +277,7 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
 
     /**
      * The {@link CostProfile} model {@code onednn.forward3d} or {@code onednn.backward3d} ({@link
-     * org.conv4j.api.CostModel#nanos(Conv3dShape, ConvPass)}), which inherit from {@code onednn} what the profile does
+     * org.conv4j.spi.CostModel#nanos(Conv3dShape, ConvPass)}), which inherit from {@code onednn} what the profile does
      * not give for them.
      */
     @Override
@@ -777,6 +779,36 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
     }
 
     /**
+     * The backward pass prepared for repeated calls ({@link PreparedGradients}): the backward primitives made once
+     * per pass and activation layout, the weights reordered once into backward-data's layout, native tensors read
+     * and written in place; geometries it does not cover get {@link PreparedBackwardCalls}.
+     */
+    @Override
+    public PreparedBackward prepareBackward(ConvShape shape, Tensor4D weight) {
+        PreparedBackwardCalls.checkWeight(shape, weight);
+        if (!PreparedGradients.covers(this, shape)) {
+            return new PreparedBackwardCalls(this, shape, weight);
+        }
+        return new PreparedGradients(this, shape, weight);
+    }
+
+    /**
+     * On the geometries {@link PreparedGradients} covers, what its in-place calls skip of the heap path: copying
+     * {@code x}, {@code dL/dy} and {@code dL/dx} (those the pass has) into native memory and out, and for NHWC also
+     * reordering them from and to NCHW.
+     */
+    @Override
+    protected double preparedBackwardSavingsNanos(ConvShape s, ConvPass pass, MemoryLayout layout) {
+        if (!PreparedGradients.covers(this, s)) {
+            return Double.NaN;
+        }
+        long in = (long) s.batch() * s.inChannels() * s.inPlane();
+        long out = (long) s.batch() * s.outChannels() * s.outPlane();
+        long floats = pass == ConvPass.BACKWARD ? 2 * in + out : in + out;
+        return stagingNanos(floats, false) + (layout == MemoryLayout.NHWC ? stagingNanos(floats, true) : 0);
+    }
+
+    /**
      * Brings {@code ctx}'s buffers to {@code slotBytes} for a part of a call granted {@code grant}. Buffers left
      * larger by earlier layers stay where the budget can count them: the pool kept grants for them ({@link
      * Context#limitBytes}), and growth beyond that takes what the budget has free at once (this thread holds a
@@ -803,7 +835,7 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
         return (ForwardPlan) PLANS.get(new Key(ConvPass.FORWARD, g), k -> new ForwardPlan(k.geometry()));
     }
 
-    private static BackwardPlan backwardPlan(ConvPass pass, Geometry g) {
+    static BackwardPlan backwardPlan(ConvPass pass, Geometry g) {
         return (BackwardPlan) PLANS.get(new Key(pass, g), k -> new BackwardPlan(k.geometry(), k.pass()));
     }
 

@@ -1,12 +1,8 @@
 package org.conv4j.onednn;
 
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.Loader;
-import org.bytedeco.javacpp.LongPointer;
-import org.bytedeco.javacpp.Pointer;
 import org.conv4j.api.Settings;
+import org.conv4j.nativeutil.NativeEnvironment;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
@@ -24,14 +20,8 @@ import java.util.Locale;
  * </ul>
  * A variable set in the environment always wins. Where the environment cannot be reached (not Linux) or
  * another library loaded an OpenMP runtime of the same name first, the settings have no effect; results are
- * the same either way, only the speed differs.
- *
- * <p>How the variable is set: the JDK has no {@code setenv} (before the FFM API) and JavaCPP does not bind
- * it, but JavaCPP finds the C library's {@code environ} ({@link Loader#addressof}) and reads and writes raw
- * memory. A new array holding the new {@code NAME=value} entry and every old entry is stored in
- * {@code environ} with one 8-byte write; the old array and the new string are never freed, so a concurrent
- * {@code getenv} reads valid memory either way, and a later {@code setenv} elsewhere copies the array it
- * does not own rather than reallocating it (glibc, musl). Calls are serialised.
+ * the same either way, only the speed differs. The variables are written with
+ * {@link NativeEnvironment#putIfAbsent}.
  */
 final class OpenMpSettings {
 
@@ -51,7 +41,7 @@ final class OpenMpSettings {
                     + policy + "\"");
         }
         if (!policy.equals("off")) {
-            putIfAbsent("OMP_WAIT_POLICY", policy.toUpperCase(Locale.ROOT));
+            NativeEnvironment.putIfAbsent("OMP_WAIT_POLICY", policy.toUpperCase(Locale.ROOT));
         }
         String threads = Settings.value(THREADS_PROPERTY);
         if (threads != null) {
@@ -59,50 +49,7 @@ final class OpenMpSettings {
                 throw new IllegalArgumentException(THREADS_PROPERTY + ": expected a positive thread count, got \""
                         + threads + "\"");
             }
-            putIfAbsent("OMP_NUM_THREADS", threads.trim());
+            NativeEnvironment.putIfAbsent("OMP_NUM_THREADS", threads.trim());
         }
-    }
-
-    /** A pointer at a raw address. */
-    private static final class At extends Pointer {
-        At(long address) {
-            this.address = address;
-        }
-    }
-
-    /** Adds {@code name=value} to the native environment unless {@code name} is set; false if not possible. */
-    static boolean putIfAbsent(String name, String value) {
-        if (System.getenv(name) != null || !System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
-            return false;
-        }
-        Pointer environ;
-        try {
-            environ = Loader.addressof("environ");
-        } catch (RuntimeException | LinkageError e) {
-            return false;
-        }
-        if (environ == null || environ.isNull()) {
-            return false;
-        }
-        LongPointer slot = new LongPointer(environ);
-        LongPointer entries = new LongPointer(new At(slot.get(0)));
-        long count = 0;
-        String prefix = name + "=";
-        for (; entries.get(count) != 0; count++) {
-            if (new BytePointer(new At(entries.get(count))).getString(StandardCharsets.UTF_8).startsWith(prefix)) {
-                return false; // set natively since the JVM started
-            }
-        }
-        byte[] text = (prefix + value).getBytes(StandardCharsets.UTF_8);
-        BytePointer entry = new BytePointer(Pointer.malloc(text.length + 1L)); // never freed, see the class comment
-        entry.put(text, 0, text.length).put(text.length, (byte) 0);
-        LongPointer grown = new LongPointer(Pointer.malloc(8 * (count + 2)));
-        for (long i = 0; i < count; i++) {
-            grown.put(i, entries.get(i));
-        }
-        grown.put(count, entry.address());
-        grown.put(count + 1, 0L);
-        slot.put(0, grown.address());
-        return true;
     }
 }

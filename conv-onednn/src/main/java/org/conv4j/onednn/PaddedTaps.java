@@ -3,12 +3,10 @@ package org.conv4j.onednn;
 import org.conv4j.api.Conv3dShape;
 import org.conv4j.api.ConvAxis;
 import org.conv4j.api.ConvShape;
-import org.conv4j.api.ParallelChunks;
-import org.conv4j.api.Tensor4D;
+import org.conv4j.spi.ParallelChunks;
 
 import java.util.Arrays;
 import java.util.function.Supplier;
-import java.util.stream.IntStream;
 
 /**
  * Restores conv4j's meaning of zero padding where oneDNN's kernels differ from it.
@@ -42,17 +40,9 @@ final class PaddedTaps {
     private PaddedTaps() {
     }
 
-    /**
-     * True if some element of {@code a} is NaN or infinite ({@link Tensor4D#allFinite(float[], int, int)}), large
-     * arrays scanned in {@link ParallelChunks}.
-     */
+    /** True if some element of {@code a} is NaN or infinite ({@link ParallelChunks#allFinite(float[])}). */
     static boolean hasNonFinite(float[] a) {
-        int chunks = ParallelChunks.count(a.length);
-        if (chunks <= 1) {
-            return !Tensor4D.allFinite(a, 0, a.length);
-        }
-        return IntStream.range(0, chunks).parallel().anyMatch(c -> !Tensor4D.allFinite(a,
-                ParallelChunks.start(a.length, c, chunks), ParallelChunks.start(a.length, c + 1, chunks)));
+        return !ParallelChunks.allFinite(a);
     }
 
     /**

@@ -2,12 +2,11 @@ package org.conv4j.onednn;
 
 import org.conv4j.api.ConvPass;
 import org.bytedeco.javacpp.FloatPointer;
-import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.MemoryLayout;
-import org.conv4j.api.PreparedCalls;
-import org.conv4j.api.PreparedConvolution;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.spi.AbstractPreparedConvolution;
+import org.conv4j.spi.PreparedCalls;
 
 import java.util.EnumMap;
 import java.util.Map;
@@ -18,22 +17,19 @@ import java.util.Map;
  * {@link Context} of its own whose buffers hold the weights already reordered into the primitive's layout (and the
  * bias), made on first use and kept: a call copies or reorders only the activations, and none at all for native
  * NHWC. The contexts are this object's memory, like a tensor's, held until {@link #close()}: they are not drawn from
- * the workspace budget ({@link org.conv4j.api.WorkspaceBudget}), which bounds what calls in flight use for a while,
+ * the workspace budget ({@link org.conv4j.spi.WorkspaceBudget}), which bounds what calls in flight use for a while,
  * because waiting there for memory that only this object's own close would return could block for ever.
  *
  * <p>Calls run one at a time (the contexts are this object's own). Geometries the prepared path does not cover
  * (a batch larger than the workspace limit allows in one part, explicit padding, a single strided output column,
  * non-finite weights on a padded layer) run as unprepared calls, with the same results.
  */
-final class PreparedForward implements PreparedConvolution {
+final class PreparedForward extends AbstractPreparedConvolution<OnednnBackend> {
 
     /** One activation layout's primitive and context. */
     private record Slot(ForwardPlan plan, Context ctx) {
     }
 
-    private final OnednnBackend backend;
-    private final ConvShape shape;
-    private final boolean hasBias;
     private final Map<MemoryLayout, Slot> slots = new EnumMap<>(MemoryLayout.class);
     /** For the calls the prepared path does not cover, and the weights' copy. */
     private final PreparedCalls fallback;
@@ -41,12 +37,9 @@ final class PreparedForward implements PreparedConvolution {
     private float[] bias;
     /** Whether a call must take the unprepared path: the weights hold a non-finite value on a padded layer. */
     private boolean repairs;
-    private boolean closed;
 
     PreparedForward(OnednnBackend backend, ConvShape shape, Tensor4D weight, float[] bias) {
-        this.backend = backend;
-        this.shape = shape;
-        this.hasBias = bias != null;
+        super(backend, shape, bias != null);
         this.fallback = new PreparedCalls(backend, shape, weight, bias);
         setWeights(weight, bias);
     }
@@ -58,27 +51,7 @@ final class PreparedForward implements PreparedConvolution {
     }
 
     @Override
-    public ConvShape shape() {
-        return shape;
-    }
-
-    @Override
-    public ConvBackend backend() {
-        return backend;
-    }
-
-    @Override
-    public synchronized Tensor4D forward(Tensor4D input) {
-        checkOpen();
-        PreparedCalls.checkInput(shape, input);
-        return forwardInto(input, shape.newOutputLike(input));
-    }
-
-    @Override
-    public synchronized Tensor4D forwardInto(Tensor4D input, Tensor4D output) {
-        checkOpen();
-        PreparedCalls.checkInput(shape, input);
-        shape.checkOutput(output);
+    protected Tensor4D forwardChecked(Tensor4D input, Tensor4D output) {
         if (repairs) {
             return fallback.forwardInto(input, output);
         }
@@ -117,9 +90,7 @@ final class PreparedForward implements PreparedConvolution {
     }
 
     @Override
-    public synchronized void setWeights(Tensor4D weight, float[] bias) {
-        checkOpen();
-        PreparedCalls.checkWeights(shape, weight, bias, hasBias);
+    protected void loadWeights(Tensor4D weight, float[] bias) {
         if (weights != null) {
             fallback.setWeights(weight, bias);
         }
@@ -132,21 +103,11 @@ final class PreparedForward implements PreparedConvolution {
     }
 
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    protected void release() {
         for (Slot s : slots.values()) {
             s.ctx().close();
         }
         slots.clear();
         fallback.close();
-    }
-
-    private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException("prepared convolution " + shape + ": closed");
-        }
     }
 }

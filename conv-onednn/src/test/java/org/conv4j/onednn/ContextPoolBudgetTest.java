@@ -1,6 +1,6 @@
 package org.conv4j.onednn;
 
-import org.conv4j.api.WorkspaceBudget;
+import org.conv4j.spi.WorkspaceBudget;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -3,8 +3,8 @@ package org.conv4j.onednn;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
-import org.conv4j.api.CostProfile;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.spi.CostProfile;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,23 +1,21 @@
 package org.conv4j.onednn;
 
+import org.conv4j.api.Settings;
+import org.conv4j.nativeutil.NativeEnvironment;
 import org.junit.jupiter.api.Test;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** The native environment the OpenMP runtime reads: a variable added is found there afterwards. */
+/** What oneDNN's OpenMP runtime finds in the native environment when it loads. */
 class OpenMpSettingsTest {
 
     @Test
-    void aVariableIsAddedOnceAndFoundAfterwards() {
-        new OnednnBackend(); // the natives (and JavaCPP's dlsym) are loaded
-        String name = "CONV4J_ONEDNN_TEST_" + ProcessHandle.current().pid();
-        assertTrue(OpenMpSettings.putIfAbsent(name, "1"), "the environment should be reachable on Linux");
-        assertFalse(OpenMpSettings.putIfAbsent(name, "2"), "the second call must find the first value");
-    }
-
-    @Test
-    void aVariableOfTheJvmsEnvironmentIsNeverReplaced() {
-        assertFalse(OpenMpSettings.putIfAbsent("PATH", "/nowhere"));
+    void oneDnnLoadsWithAPassiveWaitPolicyUnlessTheUserChose() {
+        assumeTrue(NativeEnvironment.isSupported(), "the native environment is reached on Linux only");
+        assumeTrue(System.getenv("OMP_WAIT_POLICY") == null, "the user's OMP_WAIT_POLICY wins");
+        assumeTrue(Settings.value(OpenMpSettings.WAIT_POLICY_PROPERTY) == null, "the default policy is in effect");
+        Dnnl.engine(); // OpenMpSettings.apply() runs before the natives load
+        assertEquals("PASSIVE", NativeEnvironment.get("OMP_WAIT_POLICY"));
     }
 }

@@ -1,6 +1,6 @@
 package org.conv4j.onednn;
 
-import org.conv4j.api.CpuInfo;
+import org.conv4j.spi.CpuInfo;
 import org.conv4j.testkit.ChildJvm;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,13 +1,13 @@
 package org.conv4j.openblas;
 
-import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
-import org.conv4j.api.CostProfile;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Workspace;
-import org.conv4j.api.WorkspaceBudget;
+import org.conv4j.spi.AbstractConvBackend;
+import org.conv4j.spi.CostProfile;
+import org.conv4j.spi.WorkspaceBudget;
 
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;

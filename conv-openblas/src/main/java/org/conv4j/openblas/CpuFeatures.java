@@ -5,7 +5,7 @@ import java.util.HashSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import org.conv4j.api.CpuInfo;
+import org.conv4j.spi.CpuInfo;
 
 /**
  * What the operating system says about the processor: its vendor and the feature flags the kernel has

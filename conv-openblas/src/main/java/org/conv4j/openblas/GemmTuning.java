@@ -14,7 +14,7 @@ public final class GemmTuning {
      * A copy (im2col, col2im, gather, scatter, result copy) of fewer floats than this runs on the calling thread:
      * writing 32 K floats takes tens of microseconds, about what handing tasks to the fork-join pool costs.
      *
-     * <p>Not the same rule as {@link org.conv4j.api.ParallelChunks#MIN_FLOATS} (2^18 floats per chunk), which
+     * <p>Not the same rule as {@link org.conv4j.spi.ParallelChunks#MIN_FLOATS} (2^18 floats per chunk), which
      * splits plain bulk copies and scans into equal chunks: these phases compute a source or target index per
      * float (padding, stride, dilation) and run as the work's own tasks (one per image and channel, or per tap
      * row), so this is a threshold on their total, below which they all run in order.

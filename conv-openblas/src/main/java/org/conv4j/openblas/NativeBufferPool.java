@@ -1,8 +1,8 @@
 package org.conv4j.openblas;
 
-import org.conv4j.api.WorkspaceBudget;
+import org.conv4j.nativeutil.BudgetedIdlePool;
+import org.conv4j.spi.WorkspaceBudget;
 
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.Consumer;
@@ -18,19 +18,18 @@ import java.util.function.ToLongFunction;
  * slightly different sizes reuse each other's buffers. At most {@link #maxIdle()} idle buffers are kept;
  * releasing one more frees the smallest. Thread-safe.
  *
- * <p>A pool created with a {@link WorkspaceBudget} counts its idle buffers against it ({@link
- * WorkspaceBudget#addIdle}), frees them when the budget asks ({@link #releaseIdle()}), and hands out buffers
- * inside grants ({@link #lease}): a call either takes over an idle buffer that holds its whole wanted plan (the
- * buffer's bytes move from idle to granted), or gets a grant from the budget and a buffer within it.
+ * <p>A pool created with a {@link WorkspaceBudget} counts its idle buffers against it, frees them when the budget
+ * asks ({@link #releaseIdle()}), and hands out buffers inside grants ({@link #lease}): a call either takes over an
+ * idle buffer that holds its whole wanted plan (the buffer's bytes move from idle to granted), or gets a grant from
+ * the budget and a buffer within it. The idle buffers and their accounting are a {@link BudgetedIdlePool}.
  */
-public final class NativeBufferPool implements WorkspaceBudget.IdlePool {
+public final class NativeBufferPool {
 
     /** Allocation granule: 2^18 floats = 1 MiB. */
     public static final int GRANULE_FLOATS = 1 << 18;
 
-    private final int maxIdle;
     private final WorkspaceBudget budget;
-    private final List<NativeFloats> idle = new ArrayList<>();
+    private final BudgetedIdlePool<NativeFloats> idle;
 
     /**
      * A pool keeping up to {@code maxIdle} idle buffers (at least 1), outside any budget.
@@ -49,14 +48,9 @@ public final class NativeBufferPool implements WorkspaceBudget.IdlePool {
      * @param budget the budget, or null
      */
     public NativeBufferPool(int maxIdle, WorkspaceBudget budget) {
-        if (maxIdle < 1) {
-            throw new IllegalArgumentException("maxIdle: expected >= 1, got " + maxIdle);
-        }
-        this.maxIdle = maxIdle;
         this.budget = budget;
-        if (budget != null) {
-            budget.register(this);
-        }
+        this.idle = new BudgetedIdlePool<>(maxIdle, budget, NativeFloats::bytes, NativeFloats::close,
+                Comparator.comparingInt(NativeFloats::capacity));
     }
 
     /** A pool keeping one idle buffer per available processor. */
@@ -66,7 +60,7 @@ public final class NativeBufferPool implements WorkspaceBudget.IdlePool {
 
     /** {@return the most idle buffers kept} */
     public int maxIdle() {
-        return maxIdle;
+        return idle.maxIdle();
     }
 
     /**
@@ -80,12 +74,9 @@ public final class NativeBufferPool implements WorkspaceBudget.IdlePool {
         if (floats < 1 || floats > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("floats: expected 1 .. " + Integer.MAX_VALUE + ", got " + floats);
         }
-        synchronized (this) {
-            NativeFloats best = smallestIdle(floats, Long.MAX_VALUE);
-            if (best != null) {
-                takeIdle(best);
-                return best;
-            }
+        NativeFloats best = idle.take(floats * Float.BYTES, Long.MAX_VALUE);
+        if (best != null) {
+            return best;
         }
         return NativeFloats.allocate((int) Math.min(rounded(floats), NativeFloats.MAX_CAPACITY));
     }
@@ -93,14 +84,6 @@ public final class NativeBufferPool implements WorkspaceBudget.IdlePool {
     /** {@code floats} rounded up to a whole number of granules. */
     static long rounded(long floats) {
         return (floats + GRANULE_FLOATS - 1) / GRANULE_FLOATS * GRANULE_FLOATS;
-    }
-
-    /** Removes {@code b} from the idle list; caller holds this pool's lock. */
-    private void takeIdle(NativeFloats b) {
-        idle.remove(b);
-        if (budget != null) {
-            budget.removeIdle(b.bytes());
-        }
     }
 
     /**
@@ -123,25 +106,15 @@ public final class NativeBufferPool implements WorkspaceBudget.IdlePool {
         }
         P wanted = planWithin.apply(limitBytes);
         long wantedFloats = floatsOf.applyAsLong(wanted);
-        synchronized (this) {
-            NativeFloats best = smallestIdle(wantedFloats, Long.MAX_VALUE);
-            WorkspaceBudget.Grant grant = best == null ? null : budget.tryTakeIdle(best.bytes());
-            if (grant != null) {
-                idle.remove(best);
-                return new Lease<>(wanted, best, grant);
-            }
+        BudgetedIdlePool.Taken<NativeFloats> taken = idle.takeOver(wantedFloats * Float.BYTES);
+        if (taken != null) {
+            return new Lease<>(wanted, taken.item(), taken.grant());
         }
         WorkspaceBudget.Planned<P> planned = budget.acquirePlan(planWithin,
                 p -> floatsOf.applyAsLong(p) * Float.BYTES, limitBytes);
         long floats = floatsOf.applyAsLong(planned.plan());
         long grantFloats = planned.grant().bytes() / Float.BYTES;
-        NativeFloats buffer;
-        synchronized (this) {
-            buffer = smallestIdle(floats, grantFloats);
-            if (buffer != null) {
-                takeIdle(buffer);
-            }
-        }
+        NativeFloats buffer = idle.take(floats * Float.BYTES, grantFloats * Float.BYTES);
         if (buffer == null) {
             long size = Math.max(floats, Math.min(rounded(floats), grantFloats));
             try {
@@ -154,17 +127,6 @@ public final class NativeBufferPool implements WorkspaceBudget.IdlePool {
         return new Lease<>(planned.plan(), buffer, planned.grant());
     }
 
-    /** The smallest idle buffer of {@code min .. max} floats, or null; caller holds this pool's lock. */
-    private NativeFloats smallestIdle(long min, long max) {
-        NativeFloats best = null;
-        for (NativeFloats b : idle) {
-            if (b.capacity() >= min && b.capacity() <= max && (best == null || b.capacity() < best.capacity())) {
-                best = b;
-            }
-        }
-        return best;
-    }
-
     /**
      * Keeps the lease's buffer for reuse and returns its grant in one step (the buffer stays counted, as idle);
      * if more than {@link #maxIdle()} buffers are then idle, the smallest is freed.
@@ -172,28 +134,7 @@ public final class NativeBufferPool implements WorkspaceBudget.IdlePool {
      * @param lease the lease
      */
     public void release(Lease<?> lease) {
-        NativeFloats evicted;
-        synchronized (this) {
-            idle.add(lease.buffer());
-            lease.grant().closeKeepingIdle(Math.min(lease.buffer().bytes(), lease.grant().bytes()));
-            evicted = evictBeyondMaxIdle();
-        }
-        if (evicted != null) {
-            evicted.close();
-        }
-    }
-
-    /**
-     * Takes the smallest idle buffer off the list if more than {@link #maxIdle()} are idle, for the caller to free
-     * outside the lock; null if none is over. Caller holds this pool's lock.
-     */
-    private NativeFloats evictBeyondMaxIdle() {
-        if (idle.size() <= maxIdle) {
-            return null;
-        }
-        NativeFloats smallest = idle.stream().min(Comparator.comparingInt(NativeFloats::capacity)).orElseThrow();
-        takeIdle(smallest);
-        return smallest;
+        idle.keep(lease.buffer(), List.of(lease.grant()));
     }
 
     /**
@@ -223,24 +164,14 @@ public final class NativeBufferPool implements WorkspaceBudget.IdlePool {
     }
 
     /**
-     * Returns {@code buffer} for reuse (it must not be used by the caller afterwards).
+     * Returns {@code buffer} for reuse (it must not be used by the caller afterwards); if more than
+     * {@link #maxIdle()} buffers are then idle, the smallest is freed.
      *
      * @param buffer the buffer
      */
     public void release(NativeFloats buffer) {
-        if (buffer == null) {
-            return;
-        }
-        NativeFloats evicted;
-        synchronized (this) {
-            idle.add(buffer);
-            if (budget != null) {
-                budget.addIdle(buffer.bytes());
-            }
-            evicted = evictBeyondMaxIdle();
-        }
-        if (evicted != null) {
-            evicted.close();
+        if (buffer != null) {
+            idle.keep(buffer);
         }
     }
 
@@ -249,23 +180,13 @@ public final class NativeBufferPool implements WorkspaceBudget.IdlePool {
         releaseIdle();
     }
 
-    /** Frees every idle buffer; returns the bytes freed. */
-    @Override
+    /**
+     * Frees every idle buffer.
+     *
+     * @return the bytes freed
+     */
     public long releaseIdle() {
-        List<NativeFloats> all;
-        long bytes = 0;
-        synchronized (this) {
-            all = new ArrayList<>(idle);
-            idle.clear();
-            for (NativeFloats b : all) {
-                bytes += b.bytes();
-            }
-            if (budget != null) {
-                budget.removeIdle(bytes);
-            }
-        }
-        all.forEach(NativeFloats::close);
-        return bytes;
+        return idle.releaseIdle();
     }
 
     /**
@@ -273,11 +194,7 @@ public final class NativeBufferPool implements WorkspaceBudget.IdlePool {
      *
      * @return the idle bytes
      */
-    public synchronized long idleBytes() {
-        long sum = 0;
-        for (NativeFloats b : idle) {
-            sum += b.bytes();
-        }
-        return sum;
+    public long idleBytes() {
+        return idle.idleBytes();
     }
 }

@@ -6,6 +6,7 @@ import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 import org.conv4j.api.Settings;
+import org.conv4j.nativeutil.NativeEnvironment;
 
 import java.util.List;
 import java.util.Locale;

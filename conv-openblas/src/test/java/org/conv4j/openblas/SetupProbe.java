@@ -2,6 +2,7 @@ package org.conv4j.openblas;
 
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.openblas.global.openblas_nolapack;
+import org.conv4j.nativeutil.NativeEnvironment;
 
 /** Main class run in a fresh JVM by {@link OpenBlasSetupTest}: prints the setup's outcome and checks a GEMM. */
 public final class SetupProbe {

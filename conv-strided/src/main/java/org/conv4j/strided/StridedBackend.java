@@ -57,7 +57,7 @@ import java.util.Arrays;
  *
  * <p><b>Memory</b> (same policy as the im2col backend, {@link Workspace}): one pooled native workspace of at
  * most {@link #workspaceBytes()} per call, within what the process-wide budget grants
- * ({@link org.conv4j.api.WorkspaceBudget}), images one at a time, each in bands of output rows
+ * ({@link org.conv4j.spi.WorkspaceBudget}), images one at a time, each in bands of output rows
  * ({@link BandPlan}); plus, on the Java heap, one padded image (and its gradient, backward).
  *
  * <p><b>Threads.</b> GEMMs run on OpenBLAS's threads; the gather runs in parallel over tap rows

@@ -11,6 +11,7 @@ import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.MemoryLayout;
 import org.conv4j.api.PaddingMode;
+import org.conv4j.api.PreparedBackward;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Tensor5D;
 import org.conv4j.api.TransposedShape;
@@ -53,6 +54,11 @@ import static org.junit.jupiter.api.Assertions.fail;
  *       window contains them;</li>
  *   <li>every kind of bad input fails with an exception naming the argument, expected and actual value;</li>
  *   <li>8 threads calling at once get bit-identical results to serial calls;</li>
+ *   <li>the prepared passes ({@link ConvBackend#prepareForward}, {@link ConvBackend#prepareBackward}) on every edge
+ *       case, on heap NCHW and native NHWC tensors, the backward pass also into caller tensors and one gradient at a
+ *       time; the prepared backward pass also with non-finite values and new weights, on 8 threads (each with its
+ *       own prepared pass, and all sharing one) bit-identical to serial calls, rejecting bad tensors and failing
+ *       after {@code close()};</li>
  *   <li>1D convolutions, run as convolutions of height 1 ({@link Conv1dConformance}), agree with the kit's own 1D
  *       reference in all of the above respects but concurrency;</li>
  *   <li>3D convolutions, on a backend that implements {@link Conv3dBackend} ({@link Conv3dConformance}): forward,
@@ -73,6 +79,10 @@ public abstract class ConvBackendConformance {
     public static final int DEFAULT_CASES = 250;
     /** Default of {@value #SEED_PROPERTY}. */
     public static final long DEFAULT_SEED = 0x5EED_C0DEL;
+
+    /** For a backend module's one-line subclass. */
+    protected ConvBackendConformance() {
+    }
 
     /**
      * The backend under test.
@@ -284,6 +294,212 @@ public abstract class ConvBackendConformance {
                 }
             }
         }));
+    }
+
+    /**
+     * The prepared backward pass ({@link ConvBackend#prepareBackward}) of every edge case agrees with the reference,
+     * each call made twice: {@code backward} on heap NCHW operands; {@code backwardInto} on native NHWC operands, into
+     * a NaN-filled native NHWC {@code dL/dx}, heap NCHW {@code dL/dw} and {@code dL/db}; the single gradients on native
+     * NHWC operands, allocated and into NaN-filled tensors. Results take the forms {@link PreparedBackward} states.
+     */
+    @TestFactory
+    Stream<DynamicTest> preparedBackwardAgreesWithReference() {
+        return ConvCases.edgeCases().stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> {
+            Tensor4D x = c.input();
+            Tensor4D w = c.weight();
+            Tensor4D dy = c.gradOutput();
+            ConvShape s = ConvShape.backward(x, w, dy, c.params());
+            ConvGradients e = expected().backward(x, w, dy, c.params());
+            float gy = Agreement.maxFiniteAbs(dy);
+            try (PreparedBackward p = backend().prepareBackward(s, w);
+                 Tensor4D xn = x.toNative(MemoryLayout.NHWC); Tensor4D dyn = dy.toNative(MemoryLayout.NHWC);
+                 Tensor4D dxn = Tensor4D.allocateNative(MemoryLayout.NHWC, x.n(), x.c(), x.h(), x.w())) {
+                for (int round = 0; round < 2; round++) {
+                    String context = c + ", round " + round;
+                    ConvGradients g = p.backward(x, dy);
+                    assertGradientsAgree("prepared backward, " + context, x, w, dy, e, g);
+                    assertLike(x, g.input(), "prepared dL/dx", context);
+                    assertLike(w, g.weight(), "prepared dL/dw", context);
+
+                    ConvGradients into = new ConvGradients(dxn.fill(Float.NaN),
+                            Tensor4D.filled(Float.NaN, w.n(), w.c(), w.h(), w.w()), nanFilled(w.n()));
+                    assertTrue(p.backwardInto(xn, dyn, into) == into,
+                            "backwardInto must return the gradients it was given, for " + context);
+                    assertGradientsAgree("prepared backwardInto (native NHWC), " + context, x, w, dy, e, into);
+
+                    try (Tensor4D dx = p.inputGradient(dyn)) {
+                        assertLike(dyn, dx, "prepared inputGradient", context);
+                        Agreement.assertAgrees("prepared inputGradient (native NHWC)", context, e.input(), dx,
+                                tolerance(), gy * Agreement.maxFiniteAbs(w));
+                    }
+                    assertTrue(p.inputGradientInto(dyn, dxn.fill(Float.NaN)) == dxn,
+                            "inputGradientInto must return the tensor it was given, for " + context);
+                    Agreement.assertAgrees("prepared inputGradientInto (native NHWC)", context, e.input(), dxn,
+                            tolerance(), gy * Agreement.maxFiniteAbs(w));
+                    Tensor4D dw = p.weightGradient(xn, dyn);
+                    assertLike(w, dw, "prepared weightGradient", context);
+                    Agreement.assertAgrees("prepared weightGradient (native NHWC)", context, e.weight(), dw,
+                            tolerance(), gy * Agreement.maxFiniteAbs(x));
+                    Tensor4D dwInto = Tensor4D.filled(Float.NaN, w.n(), w.c(), w.h(), w.w());
+                    assertTrue(p.weightGradientInto(xn, dyn, dwInto) == dwInto,
+                            "weightGradientInto must return the tensor it was given, for " + context);
+                    Agreement.assertAgrees("prepared weightGradientInto (native NHWC)", context, e.weight(), dwInto,
+                            tolerance(), gy * Agreement.maxFiniteAbs(x));
+                }
+                assertEquals(x, xn.toHeapNchw(), "input was modified by the prepared backward pass for " + c);
+                assertEquals(dy, dyn.toHeapNchw(), "gradOutput was modified by the prepared backward pass for " + c);
+            }
+        }));
+    }
+
+    /**
+     * The prepared backward pass keeps non-finite values local, as the calls do: with a NaN or infinity in the weight
+     * (given at preparation, then replaced by {@link PreparedBackward#setWeights}) or in {@code dL/dy}, its gradients
+     * on heap NCHW and native NHWC operands agree with the reference's.
+     */
+    @TestFactory
+    Stream<DynamicTest> preparedBackwardKeepsNonFiniteValuesLocal() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (ConvCase c : localityCases()) {
+            for (float bad : NON_FINITE) {
+                tests.add(DynamicTest.dynamicTest(bad + " in weight and gradOutput, " + c, () -> {
+                    Tensor4D x = c.input();
+                    Tensor4D clean = c.weight();
+                    Tensor4D w = c.weight();
+                    w.set(0, 0, w.h() / 2, w.w() - 1, bad);
+                    Tensor4D dy = c.gradOutput();
+                    Tensor4D badDy = c.gradOutput();
+                    badDy.set(dy.n() - 1, dy.c() - 1, dy.h() / 2, dy.w() / 2, bad);
+                    try (PreparedBackward p = backend().prepareBackward(c.shape(), w)) {
+                        assertPreparedBackwardAgrees(p, x, w, dy, c, bad + " in weight");
+                        p.setWeights(clean);
+                        assertPreparedBackwardAgrees(p, x, clean, dy, c, "finite weight after setWeights");
+                        assertPreparedBackwardAgrees(p, x, clean, badDy, c, bad + " in gradOutput");
+                        p.setWeights(w);
+                        assertPreparedBackwardAgrees(p, x, w, badDy, c, bad + " in weight and gradOutput");
+                    }
+                }));
+            }
+        }
+        return tests.stream();
+    }
+
+    /** {@code p}'s gradients on heap NCHW and on native NHWC operands agree with the reference's for weight {@code w}. */
+    private void assertPreparedBackwardAgrees(PreparedBackward p, Tensor4D x, Tensor4D w, Tensor4D dy, ConvCase c,
+                                              String what) {
+        ConvGradients e = expected().backward(x, w, dy, c.params());
+        String context = what + ", " + c;
+        assertGradientsAgree("prepared backward, " + context, x, w, dy, e, p.backward(x, dy));
+        try (Tensor4D xn = x.toNative(MemoryLayout.NHWC); Tensor4D dyn = dy.toNative(MemoryLayout.NHWC);
+             Tensor4D dxn = Tensor4D.allocateNative(MemoryLayout.NHWC, x.n(), x.c(), x.h(), x.w())) {
+            ConvGradients into = new ConvGradients(dxn, Tensor4D.filled(Float.NaN, w.n(), w.c(), w.h(), w.w()),
+                    nanFilled(w.n()));
+            assertGradientsAgree("prepared backward (native NHWC), " + context, x, w, dy, e,
+                    p.backwardInto(xn, dyn, into));
+            float gy = Agreement.maxFiniteAbs(dy);
+            Agreement.assertAgrees("prepared inputGradient (native NHWC)", context, e.input(),
+                    p.inputGradientInto(dyn, dxn.fill(Float.NaN)), tolerance(), gy * Agreement.maxFiniteAbs(w));
+            Agreement.assertAgrees("prepared weightGradient (native NHWC)", context, e.weight(),
+                    p.weightGradient(xn, dyn), tolerance(), gy * Agreement.maxFiniteAbs(x));
+        }
+    }
+
+    private static float[] nanFilled(int length) {
+        float[] a = new float[length];
+        Arrays.fill(a, Float.NaN);
+        return a;
+    }
+
+    /**
+     * Prepared backward passes on {@value #THREADS} threads at once: each call on a prepared pass of its own (made,
+     * run and closed on the calling thread) and each call on one prepared pass per case shared by every thread (whose
+     * calls run one at a time, {@link PreparedBackward}) give the serial call's gradients bit for bit.
+     */
+    @Test
+    void concurrentPreparedBackwardCallsGiveTheSameResultsAsSerialCalls() throws Exception {
+        List<ConvCase> cases = ConvCases.edgeCases().stream().filter(ConvBackendConformance::forConcurrency).toList();
+        assertConcurrentCallsMatchSerial(cases, (b, c) -> {
+            try (PreparedBackward p = b.prepareBackward(c.shape(), c.weight())) {
+                return gradients(p.backward(c.input(), c.gradOutput()));
+            }
+        });
+        java.util.Map<ConvCase, PreparedBackward> shared = new java.util.concurrent.ConcurrentHashMap<>();
+        try {
+            for (ConvCase c : cases) {
+                shared.put(c, backend().prepareBackward(c.shape(), c.weight()));
+            }
+            assertConcurrentCallsMatchSerial(cases, (b, c) -> gradients(shared.get(c).backward(c.input(),
+                    c.gradOutput())));
+        } finally {
+            shared.values().forEach(PreparedBackward::close);
+        }
+    }
+
+    private static float[][] gradients(ConvGradients g) {
+        return new float[][] {g.input().data(), g.weight().data(), g.bias()};
+    }
+
+    /**
+     * A prepared backward pass rejects tensors of other shapes with an {@link IllegalArgumentException} (a null with a
+     * {@link NullPointerException}) naming the argument, as the calls do.
+     */
+    @TestFactory
+    Stream<DynamicTest> preparedBackwardRejectsBadTensors() {
+        ConvCase c = ConvCases.edgeCases().get(0);
+        Tensor4D x = c.input();
+        Tensor4D w = c.weight();
+        Tensor4D dy = c.gradOutput();
+        Tensor4D dx = x.copy();
+        Tensor4D dw = w.copy();
+        float[] db = new float[w.n()];
+        Tensor4D wrong = Tensor4D.zeros(x.n() + 1, x.c(), x.h(), x.w());
+        java.util.function.Supplier<PreparedBackward> p = () -> backend().prepareBackward(c.shape(), w);
+        return rejected("prepared backward: ", List.of(
+                new BadInput("input of another shape", IllegalArgumentException.class, "input",
+                        () -> p.get().backward(wrong, dy)),
+                new BadInput("gradOutput of another shape", IllegalArgumentException.class, "gradOutput",
+                        () -> p.get().backward(x, wrong)),
+                new BadInput("dL/dx of another shape", IllegalArgumentException.class, "gradients.input()",
+                        () -> p.get().backwardInto(x, dy, new ConvGradients(wrong, dw, db))),
+                new BadInput("dL/dw of another shape", IllegalArgumentException.class, "gradients.weight()",
+                        () -> p.get().backwardInto(x, dy, new ConvGradients(dx, wrong, db))),
+                new BadInput("dL/db of another length", IllegalArgumentException.class, "gradients.bias()",
+                        () -> p.get().backwardInto(x, dy, new ConvGradients(dx, dw, new float[w.n() + 1]))),
+                new BadInput("inputGradient of another shape", IllegalArgumentException.class, "inputGradient",
+                        () -> p.get().inputGradientInto(dy, wrong)),
+                new BadInput("gradOutput of another shape (inputGradient)", IllegalArgumentException.class,
+                        "gradOutput", () -> p.get().inputGradient(wrong)),
+                new BadInput("weightGradient of another shape", IllegalArgumentException.class, "weightGradient",
+                        () -> p.get().weightGradientInto(x, dy, wrong)),
+                new BadInput("input of another shape (weightGradient)", IllegalArgumentException.class, "input",
+                        () -> p.get().weightGradient(wrong, dy)),
+                new BadInput("weight of another shape (setWeights)", IllegalArgumentException.class, "weight",
+                        () -> p.get().setWeights(wrong)),
+                new BadInput("weight of another shape (prepareBackward)", IllegalArgumentException.class, "weight",
+                        () -> backend().prepareBackward(c.shape(), wrong)),
+                new BadInput("null input", NullPointerException.class, "input", () -> p.get().backward(null, dy)),
+                new BadInput("null gradOutput", NullPointerException.class, "gradOutput",
+                        () -> p.get().inputGradient(null)),
+                new BadInput("null gradients", NullPointerException.class, "gradients",
+                        () -> p.get().backwardInto(x, dy, null))));
+    }
+
+    /** After {@code close()} (twice, the second doing nothing), every call fails with {@link IllegalStateException}. */
+    @Test
+    void preparedBackwardFailsAfterClose() {
+        ConvCase c = ConvCases.edgeCases().get(0);
+        Tensor4D x = c.input();
+        Tensor4D dy = c.gradOutput();
+        PreparedBackward p = backend().prepareBackward(c.shape(), c.weight());
+        ConvGradients g = p.backward(x, dy);
+        p.close();
+        p.close();
+        for (Executable call : List.<Executable>of(() -> p.backward(x, dy), () -> p.backwardInto(x, dy, g),
+                () -> p.inputGradient(dy), () -> p.inputGradientInto(dy, g.input()), () -> p.weightGradient(x, dy),
+                () -> p.weightGradientInto(x, dy, g.weight()), () -> p.setWeights(c.weight()))) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, call);
+            assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        }
     }
 
     /** A closed native operand fails with {@link IllegalStateException}, not a crash or a wrong result. */

@@ -1,10 +1,10 @@
 package org.conv4j.testkit;
 
-import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.spi.AbstractConvBackend;
 
 /**
  * A second, independently written reference, against which the kit checks the naive backend itself (comparing

@@ -1,11 +1,10 @@
 package org.conv4j.winograd;
 
-import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvShape;
-import org.conv4j.api.PreparedCalls;
 import org.conv4j.api.PreparedConvolution;
 import org.conv4j.api.Tensor4D;
-import org.conv4j.api.WorkspaceBudget;
+import org.conv4j.spi.AbstractPreparedConvolution;
+import org.conv4j.spi.WorkspaceBudget;
 import org.conv4j.openblas.NativeFloats;
 
 /**
@@ -20,27 +19,21 @@ import org.conv4j.openblas.NativeFloats;
  * every tile); calls then run the backend's exact path, as its plain forward pass does, and so do inputs with a
  * non-finite element. Calls run one at a time ({@link PreparedConvolution}); any thread may make them.
  */
-final class PreparedWinograd implements PreparedConvolution {
+final class PreparedWinograd extends AbstractPreparedConvolution<WinogradBackend> {
 
-    private final WinogradBackend backend;
-    private final ConvShape shape;
     private final Correlation correlation;
     private final TileSize tile;
-    private final boolean hasBias;
     private final WorkspaceBudget.Grant grant;
     private NativeFloats kernels;
     private Tensor4D weight;
     private float[] bias;
     /** Whether {@link #kernels} holds the current weights' transform (false for non-finite weights). */
     private boolean transformed;
-    private boolean closed;
 
     PreparedWinograd(WinogradBackend backend, ConvShape shape, Tensor4D weight, float[] bias) {
-        this.backend = backend;
-        this.shape = shape;
+        super(backend, shape, bias != null);
         this.correlation = Correlation.forward(shape);
         this.tile = backend.choose(correlation);
-        this.hasBias = bias != null;
         long floats = correlation.kernelFloats(tile);
         this.grant = WorkspaceBudget.global().acquire((long) Float.BYTES * floats, (long) Float.BYTES * floats);
         try {
@@ -49,11 +42,12 @@ final class PreparedWinograd implements PreparedConvolution {
             grant.close();
             throw e;
         }
-        load(weight, bias);
+        loadWeights(weight, bias); // checked by the backend with the geometry
     }
 
     /** Keeps heap NCHW copies of the weights and transforms them, if finite. */
-    private void load(Tensor4D w, float[] b) {
+    @Override
+    protected void loadWeights(Tensor4D w, float[] b) {
         weight = w.toHeapNchw() == w ? w.copy() : w.toHeapNchw();
         bias = b == null ? null : b.clone();
         transformed = Tensor4D.allFinite(weight.data(), 0, weight.data().length);
@@ -63,27 +57,7 @@ final class PreparedWinograd implements PreparedConvolution {
     }
 
     @Override
-    public ConvShape shape() {
-        return shape;
-    }
-
-    @Override
-    public ConvBackend backend() {
-        return backend;
-    }
-
-    @Override
-    public synchronized Tensor4D forward(Tensor4D input) {
-        checkOpen();
-        PreparedCalls.checkInput(shape, input);
-        return forwardInto(input, shape.newOutputLike(input));
-    }
-
-    @Override
-    public synchronized Tensor4D forwardInto(Tensor4D input, Tensor4D output) {
-        checkOpen();
-        PreparedCalls.checkInput(shape, input);
-        shape.checkOutput(output);
+    protected Tensor4D forwardChecked(Tensor4D input, Tensor4D output) {
         Tensor4D x = input.toHeapNchw();
         if (!transformed || !Tensor4D.allFinite(x.data(), 0, x.data().length)) {
             return backend.forwardInto(input, weight, bias, shape.params(), output);
@@ -94,26 +68,9 @@ final class PreparedWinograd implements PreparedConvolution {
     }
 
     @Override
-    public synchronized void setWeights(Tensor4D w, float[] b) {
-        checkOpen();
-        PreparedCalls.checkWeights(shape, w, b, hasBias);
-        load(w, b);
-    }
-
-    @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    protected void release() {
         kernels.close();
         kernels = null;
         grant.close();
-    }
-
-    private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException("winograd: this prepared convolution is closed");
-        }
     }
 }

@@ -57,9 +57,9 @@ public enum TileSize {
     /** {@code A^T}, m x alpha, in float (the output transform). */
     final float[][] at;
     /** {@link #bt}, {@code G} and {@link #at} as the transforms run them (in float). */
-    final Transforms.Sparse inputSparse;
-    final Transforms.Sparse kernelSparse;
-    final Transforms.Sparse outputSparse;
+    final Transforms.Form inputForm;
+    final Transforms.Form kernelForm;
+    final Transforms.Form outputForm;
 
     TileSize(int m, double... points) {
         this.m = m;
@@ -98,9 +98,9 @@ public enum TileSize {
         this.bt = toFloat(bt);
         this.g = g;
         this.at = toFloat(at);
-        this.inputSparse = Transforms.Sparse.of(this.bt);
-        this.kernelSparse = Transforms.Sparse.of(toFloat(g));
-        this.outputSparse = Transforms.Sparse.of(this.at);
+        this.inputForm = new Transforms.Form(this.bt);
+        this.kernelForm = new Transforms.Form(toFloat(g));
+        this.outputForm = new Transforms.Form(this.at);
     }
 
     /** The coefficients (lowest power first) of {@code p(x) * (x - a)}. */

@@ -1,24 +1,23 @@
 package org.conv4j.winograd;
 
-import org.conv4j.api.AbstractConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
+import org.conv4j.spi.AbstractConvBackend;
 import org.conv4j.openblas.NativeFloats;
 import org.conv4j.api.PreparedConvolution;
-import org.conv4j.api.PreparedCalls;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Workspace;
-import org.conv4j.api.WorkspaceBudget;
+import org.conv4j.spi.ParallelChunks;
+import org.conv4j.spi.PreparedCalls;
+import org.conv4j.spi.WorkspaceBudget;
 import org.conv4j.im2col.Im2colBackend;
 import org.conv4j.openblas.AbstractGemmBackend;
 import org.conv4j.openblas.NativeBufferPool;
 import org.conv4j.openblas.OpenBlasSetup;
-import org.conv4j.openblas.Parallel;
 
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The {@code winograd} backend: 3x3 stride-1 convolutions by Winograd's minimal filtering {@code F(m x m, 3 x 3)}
@@ -43,13 +42,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * element, and the output transform mixes those into every output of the tile; a NaN or infinity would therefore
  * reach outputs whose window does not contain it (and an infinity would meet its own negative and become NaN). The
  * convolution requires that it reach only the outputs whose sums contain it (docs/architecture.md, "Non-finite
- * values"), so each call first scans its operands ({@link Tensor4D#allFinite(float[], int, int)}, in parallel) and
+ * values"), so each call first scans its operands ({@link ParallelChunks#allFinite(float[])}) and
  * runs the exact path when it finds one. The scan reads the input once more at memory speed; it leaves the source
  * in cache for the input transform.
  *
- * <p><b>Memory</b>: the transformed kernels, the transformed inputs and the GEMM outputs of one chunk of tiles live in
- * one native buffer of at most {@link #workspaceBytes()} (a smaller chunk if the process-wide budget grants less),
- * pooled and counted against {@link WorkspaceBudget#global()}. <b>Accuracy</b>: see {@link #TOLERANCE}.
+ * <p><b>Memory</b>: the transformed kernels and the transformed inputs and GEMM outputs of every worker's block of
+ * tiles (or of one chunk) live in one native buffer of at most {@link #workspaceBytes()} (smaller blocks or chunks if
+ * the process-wide budget grants less), pooled and counted against {@link WorkspaceBudget#global()}. <b>Accuracy</b>: see {@link #TOLERANCE}.
  * Thread-safe; native calls run in turn with the other OpenBLAS backends' ({@link AbstractGemmBackend#runNativeCall}).
  */
 public final class WinogradBackend extends AbstractConvBackend {
@@ -68,13 +67,11 @@ public final class WinogradBackend extends AbstractConvBackend {
     private static final NativeBufferPool POOL = new NativeBufferPool(
             Math.max(1, Runtime.getRuntime().availableProcessors()), WorkspaceBudget.global());
 
-    /** Elements per task of the parallel non-finite scan. */
-    private static final int SCAN_BLOCK = 1 << 16;
-
     private final long workspaceBytes;
     private final List<TileSize> tileSizes;
     private final long maxChunkTiles;
     private final int minGroupChannels;
+    private final WinogradEngine.Mode mode;
     private final Im2colBackend exact;
 
     /** A backend with the default workspace limit ({@link Workspace#defaultLimitBytes()}). */
@@ -94,10 +91,17 @@ public final class WinogradBackend extends AbstractConvBackend {
     }
 
     /**
-     * For tests and probes: choose only among {@code tileSizes}, at most {@code maxChunkTiles} tiles per chunk,
-     * Winograd for groups of at least {@code minGroupChannels} channels (1: every 3x3 stride-1 shape).
+     * For tests and probes: choose only among {@code tileSizes}, at most {@code maxChunkTiles} tiles per chunk or
+     * block, Winograd for groups of at least {@code minGroupChannels} channels (1: every 3x3 stride-1 shape).
      */
     WinogradBackend(long workspaceBytes, List<TileSize> tileSizes, long maxChunkTiles, int minGroupChannels) {
+        this(workspaceBytes, tileSizes, maxChunkTiles, minGroupChannels, WinogradEngine.Mode.BY_SHAPE);
+    }
+
+    /** For tests: as above, with stages 2 to 4 run as {@code mode} says (fused blocks or staged chunks forced). */
+    WinogradBackend(long workspaceBytes, List<TileSize> tileSizes, long maxChunkTiles, int minGroupChannels,
+                    WinogradEngine.Mode mode) {
+        this.mode = mode;
         this.workspaceBytes = Workspace.checkLimit(workspaceBytes);
         this.tileSizes = List.copyOf(tileSizes);
         this.maxChunkTiles = maxChunkTiles;
@@ -159,13 +163,13 @@ public final class WinogradBackend extends AbstractConvBackend {
     /**
      * The modelled time of {@code p} with tiles {@code t}: a fixed cost, the GEMMs' multiply-adds at a rate that
      * falls with small sides ({@code eff(m, k, n) = m/(m + halfM) * k/(k + halfK) * n/(n + halfN)} as in
-     * {@link org.conv4j.api.CostModel}), and the transformed floats (kernels, inputs, GEMM outputs) at a cost per
+     * {@link org.conv4j.spi.CostModel}), and the transformed floats (kernels, inputs, GEMM outputs) at a cost per
      * float. Constants in {@link WinogradTuning}.
      */
     static double modelNanos(Correlation p, TileSize t) {
         double kg = p.dstPerGroup();
         double cg = p.srcPerGroup();
-        double n = Math.min(p.tiles(t), WinogradTuning.MAX_CHUNK_TILES);
+        double n = Math.min(p.tiles(t), WinogradTuning.MODEL_GEMM_TILES);
         double eff = kg / (kg + WinogradTuning.HALF_M) * cg / (cg + WinogradTuning.HALF_K)
                 * n / (n + WinogradTuning.HALF_N);
         double transformed = (double) t.alpha * t.alpha * p.tiles(t) * (p.srcChannels() + p.dstChannels())
@@ -198,7 +202,7 @@ public final class WinogradBackend extends AbstractConvBackend {
 
     @Override
     protected Tensor4D forward(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
-        if (!isWinograd(s) || !allFinite(input.data()) || !allFinite(weight.data())) {
+        if (!isWinograd(s) || !ParallelChunks.allFinite(input.data()) || !ParallelChunks.allFinite(weight.data())) {
             return exact.forwardInto(input, weight, bias, s.params(), output);
         }
         correlate(Correlation.forward(s), input.data(), weight.data(), bias, output.data(), null);
@@ -214,7 +218,7 @@ public final class WinogradBackend extends AbstractConvBackend {
     /** dL/dx alone: the correlation of dL/dy with the rotated kernel; the input is never read. */
     @Override
     protected Tensor4D inputGradient(ConvShape s, Tensor4D weight, Tensor4D gradOutput) {
-        if (!isWinograd(s) || !allFinite(gradOutput.data()) || !allFinite(weight.data())) {
+        if (!isWinograd(s) || !ParallelChunks.allFinite(gradOutput.data()) || !ParallelChunks.allFinite(weight.data())) {
             return exact.inputGradient(s.newInput(), weight, gradOutput, s.params());
         }
         Tensor4D dx = s.newInput();
@@ -229,15 +233,16 @@ public final class WinogradBackend extends AbstractConvBackend {
     }
 
     /**
-     * Runs the correlation on a pooled workspace: the plan for {@link #workspaceBytes()} if the budget grants it,
-     * else the largest chunk that fits what it grants, at worst one tile per chunk.
+     * Runs the correlation on a pooled workspace: the plan ({@link WinogradEngine#plan}) for {@link #workspaceBytes()}
+     * if the budget grants it, else the largest blocks or chunks that fit what it grants, at worst one tile.
      */
     private void correlate(Correlation p, float[] src, float[] weight, float[] bias, float[] dst, long[] profile) {
         TileSize t = choose(p);
+        long kernelFloats = p.kernelFloats(t);
         AbstractGemmBackend.runNativeCall(() -> {
-            NativeBufferPool.Lease<Integer> lease = POOL.lease(
-                    bytes -> WinogradEngine.chunkTiles(p, t, bytes, maxChunkTiles),
-                    chunk -> WinogradEngine.workspaceFloats(p, t, chunk), workspaceBytes);
+            NativeBufferPool.Lease<WinogradEngine.Plan> lease = POOL.lease(
+                    bytes -> WinogradEngine.plan(p, t, bytes, maxChunkTiles, kernelFloats, mode),
+                    plan -> WinogradEngine.workspaceFloats(p, t, plan, kernelFloats), workspaceBytes);
             try {
                 WinogradEngine.run(p, t, src, weight, bias, dst, lease.plan(), lease.buffer(), profile);
             } finally {
@@ -260,15 +265,14 @@ public final class WinogradBackend extends AbstractConvBackend {
 
     /**
      * Stages 2 to 4 on a pooled workspace for {@code V} and {@code M} only, with the kernels transformed beforehand
-     * into {@code kernels} ({@link PreparedWinograd}): the chunk is sized as {@link #correlate} sizes it with the
-     * transformed kernel outside the workspace.
+     * into {@code kernels} ({@link PreparedWinograd}): planned as {@link #correlate} plans it with the transformed
+     * kernel outside the workspace.
      */
     void correlatePrepared(Correlation p, TileSize t, float[] src, NativeFloats kernels, float[] bias, float[] dst) {
-        long kernelFloats = p.kernelFloats(t);
         AbstractGemmBackend.runNativeCall(() -> {
-            NativeBufferPool.Lease<Integer> lease = POOL.lease(
-                    bytes -> WinogradEngine.chunkTiles(p, t, bytes + Float.BYTES * kernelFloats, maxChunkTiles),
-                    chunk -> WinogradEngine.workspaceFloats(p, t, chunk) - kernelFloats, workspaceBytes);
+            NativeBufferPool.Lease<WinogradEngine.Plan> lease = POOL.lease(
+                    bytes -> WinogradEngine.plan(p, t, bytes, maxChunkTiles, 0, mode),
+                    plan -> WinogradEngine.workspaceFloats(p, t, plan, 0), workspaceBytes);
             try {
                 WinogradEngine.runTransformed(p, t, src, kernels, bias, dst, lease.plan(), lease.buffer(), 0, null);
             } finally {
@@ -277,25 +281,15 @@ public final class WinogradBackend extends AbstractConvBackend {
         });
     }
 
-    /** {@link Tensor4D#allFinite(float[], int, int)} over {@code a}, in parallel blocks. */
-    private static boolean allFinite(float[] a) {
-        int blocks = (a.length + SCAN_BLOCK - 1) / SCAN_BLOCK;
-        AtomicBoolean finite = new AtomicBoolean(true);
-        Parallel.forEach(blocks, a.length, b -> {
-            if (finite.get() && !Tensor4D.allFinite(a, b * SCAN_BLOCK, Math.min(a.length, (b + 1) * SCAN_BLOCK))) {
-                finite.set(false);
-            }
-        });
-        return finite.get();
-    }
-
     // ------------------------------------------------------------------------------------------- profile
 
     /**
      * The forward pass into {@code output} with each stage timed, for benchmarks (NNPACK's profile): the tile size
-     * chosen and the nanoseconds of the kernel transform, the input transform, the GEMMs and the output transform.
-     * It runs the stages without the non-finite scan (for finite benchmark data: a NaN or infinity would spread over
-     * its tiles), and the workspace is taken outside the four stages.
+     * chosen, whether stages 2 to 4 ran in fused blocks, and the nanoseconds of the kernel transform, the input
+     * transform, the GEMMs and the output transform. Fused blocks interleave stages 2 to 4 on every worker; their
+     * wall time is split in proportion to the workers' CPU time in each. It runs the stages without the non-finite
+     * scan (for finite benchmark data: a NaN or infinity would spread over its tiles), and the workspace is taken
+     * outside the four stages.
      *
      * @param input the input {@code (N, C, H, W)}
      * @param weight the weight {@code (K, C/groups, 3, 3)}
@@ -315,20 +309,22 @@ public final class WinogradBackend extends AbstractConvBackend {
         Correlation c = Correlation.forward(s);
         long[] stages = new long[4];
         correlate(c, input.data(), weight.data(), bias, output.data(), stages);
-        return new Profile(choose(c), stages[WinogradEngine.KERNEL_TRANSFORM], stages[WinogradEngine.INPUT_TRANSFORM],
-                stages[WinogradEngine.GEMM], stages[WinogradEngine.OUTPUT_TRANSFORM]);
+        return new Profile(choose(c), mode.fused(c), stages[WinogradEngine.KERNEL_TRANSFORM],
+                stages[WinogradEngine.INPUT_TRANSFORM], stages[WinogradEngine.GEMM],
+                stages[WinogradEngine.OUTPUT_TRANSFORM]);
     }
 
     /**
      * The time split of one call ({@link #profileForward}).
      *
      * @param tile                   the tile size used
+     * @param fused                  whether stages 2 to 4 ran in fused blocks (else in staged chunks)
      * @param kernelTransformNanos   stage 1
-     * @param inputTransformNanos    stage 2, all chunks
-     * @param gemmNanos              stage 3, all chunks
-     * @param outputTransformNanos   stage 4, all chunks
+     * @param inputTransformNanos    stage 2, all blocks or chunks
+     * @param gemmNanos              stage 3, all blocks or chunks
+     * @param outputTransformNanos   stage 4, all blocks or chunks
      */
-    public record Profile(TileSize tile, long kernelTransformNanos, long inputTransformNanos, long gemmNanos,
-                          long outputTransformNanos) {
+    public record Profile(TileSize tile, boolean fused, long kernelTransformNanos, long inputTransformNanos,
+                          long gemmNanos, long outputTransformNanos) {
     }
 }

@@ -25,21 +25,69 @@ final class WinogradTuning {
     static final int MIN_GROUP_CHANNELS = 16;
 
     /**
-     * Tiles per chunk at most: the transformed input and the GEMM outputs of one chunk ({@code alpha^2 * (C + K)}
-     * floats per tile) are written by one stage and read by the next; 1024 tiles keep each GEMM wide (n = 1024)
-     * while bounding the intermediate data of a 64-channel F(4x4) layer at 19 MiB.
+     * Tiles per staged chunk at most (the layers with large kernels, {@link WinogradEngine#fusable}): each chunk runs
+     * one sgemm per position on OpenBLAS's threads, so the fewer chunks the fewer products and thread wake-ups;
+     * 4096 tiles hold a whole batch of 8 of VGG-19's and ResNet-50's staged layers (1568 tiles at most) in one chunk,
+     * whose transformed input and GEMM outputs ({@code alpha^2 * (C + K)} floats per tile: 98 MiB for VGG-19's
+     * 512-channel 28x28 layer in F(2x2) at batch 8) stay within the default workspace limit; a smaller limit gives
+     * smaller chunks.
      */
-    static final long MAX_CHUNK_TILES = 1024;
+    static final long MAX_CHUNK_TILES = 4096;
+
+    /**
+     * The most multiply-adds of an sgemm that OpenBLAS runs on the calling thread: {@code m*n*k <= 65536 *
+     * GEMM_MULTITHREAD_THRESHOLD} (its {@code interface/gemm.c}, {@code SMP_THRESHOLD_MIN} of 65536; the threshold,
+     * 4 unless OpenBLAS is built otherwise, is the shipped header's constant, inlined at compile time). The fused
+     * blocks keep each product within it, so that every worker multiplies on its own thread.
+     */
+    static final long SINGLE_THREAD_GEMM_MACS = 65536L
+            * org.bytedeco.openblas.global.openblas_nolapack.OPENBLAS_GEMM_MULTITHREAD_THRESHOLD;
+
+    /**
+     * The filters a fused product takes at least when it must be split to stay within
+     * {@link #SINGLE_THREAD_GEMM_MACS} (before its tiles are cut further): 64. A product of all 128 filters of a
+     * 128 x 128 layer fits 16 tiles, one of 64 filters 32: the same multiply-adds with half of each position's
+     * transformed kernel read per call.
+     */
+    static final int FUSED_FILTERS = 64;
+
+    /**
+     * The fused blocks run when a product of {@link #FUSED_FILTERS} filters (all, if fewer) on this many tiles stays
+     * within {@link #SINGLE_THREAD_GEMM_MACS}: up to 256 input channels per group by default. Narrower products run
+     * below OpenBLAS's rate: in single-thread CPU-time probes on a loaded host, the fused products of a 256 x 256
+     * F(4x4) layer (64 x 256 by 256 x 16) ran at about 94 GFLOP/s per core, those of a 512 x 512 F(2x2) layer (8
+     * tiles per call) at 74-77, where OpenBLAS's threaded products over all tiles of the call reach 106-167 GFLOP/s
+     * on two cores on a quiet one (docs/winograd.md, "Speed"). The deeper layers run staged.
+     */
+    static final int MIN_FUSED_COLUMNS = 16;
+
+    /**
+     * The {@code V} and {@code M} floats one worker's fused block aims at: 2^19 floats, 2 MiB (one core's L2 of 1 MiB
+     * and its share of L3 on the AVX-512 hosts), so that a block's data stays in cache from its input transform
+     * through its GEMMs to its output transform. Wider blocks make the transforms' loops and copies longer, narrower
+     * ones keep the GEMM operands nearer: in a single-thread CPU-time probe on a loaded host, 64 tiles of F(6x6)
+     * with 64 + 64 channels (2 MiB) ran the block about 10% slower than 128 (4 MiB), and 32 tiles with 128 + 128
+     * channels (2 MiB) about 10% faster than 64 or 128 (4 and 8 MiB), whose GEMMs ran 20-30% slower.
+     */
+    static final long BLOCK_FLOATS = 1 << 19;
+
+    /**
+     * Model: the most tiles the GEMM efficiency term counts ({@code n} of {@code eff}): 1024. The model's constants
+     * describe staged products of up to this many tiles; the fused blocks' narrower products run faster than the
+     * model says, which the cost profile's scale per pass corrects ({@code winograd.forwardScale},
+     * {@code winograd.backwardScale}, fitted by {@code conv-bench fit}; docs/winograd.md, "Choosing the tile size,
+     * and the estimate").
+     */
+    static final long MODEL_GEMM_TILES = 1024;
 
     /** Model: the fixed cost of a call (scans, planning, the native workspace, task hand-offs), in ns. */
     static final double FIXED_NS = 60_000;
 
     /*
-     * The time model's constants are provisional: set by hand from rough timings on a loaded 2-core AVX-512 host
-     * (not measurements to quote; docs/winograd.md, "Speed"), where this backend ran slower than onednn on each
-     * ResNet-50 and VGG-19 layer tried and about as fast as im2col. They keep its estimate above onednn's on every
-     * catalogue layer and near im2col's, so that Conv2d does not choose it where it measured slower; refit them to
-     * a quiet run of the comparison command.
+     * The time model's constants below give the shape of the estimate (how it grows with channels, filters, tiles
+     * and the tile size), which is what the choice between tile sizes needs; they were set by hand from timings of
+     * staged calls on a 2-core AVX-512 host. Its absolute level, which Conv2d's choice between backends needs, comes
+     * from the cost profile's fitted scale and offset per pass.
      */
 
     /**

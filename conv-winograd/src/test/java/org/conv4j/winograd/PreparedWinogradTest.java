@@ -13,11 +13,11 @@ import java.util.concurrent.Future;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.MemoryLayout;
-import org.conv4j.api.PreparedCalls;
 import org.conv4j.api.PreparedConvolution;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Workspace;
-import org.conv4j.api.WorkspaceBudget;
+import org.conv4j.spi.PreparedCalls;
+import org.conv4j.spi.WorkspaceBudget;
 import org.junit.jupiter.api.Test;
 
 /** {@link PreparedWinograd}: the kernels transformed once give what the plain forward pass gives. */

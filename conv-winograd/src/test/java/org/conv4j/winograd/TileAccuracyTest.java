@@ -47,20 +47,24 @@ class TileAccuracyTest {
         for (Inputs inputs : Inputs.values()) {
             for (boolean gradient : new boolean[] {false, true}) {
                 for (TileSize t : TileSize.values()) {
-                    double error = error(t, inputs, gradient, 7);
-                    System.out.printf("%s %-8s %-14s relative error %.2e%n", t, inputs,
-                            gradient ? "input gradient" : "forward", error);
-                    if (WinogradTuning.TILE_SIZES.contains(t)) {
-                        assertTrue(error <= LIMIT, t + " on " + inputs + (gradient ? " input gradient" : " forward")
-                                + ": expected an error of at most " + LIMIT + ", got " + error);
+                    for (WinogradEngine.Mode mode : new WinogradEngine.Mode[] {WinogradEngine.Mode.FUSED,
+                        WinogradEngine.Mode.STAGED}) {
+                        double error = error(t, mode, inputs, gradient, 7);
+                        System.out.printf("%s %-6s %-8s %-14s relative error %.2e%n", t, mode, inputs,
+                                gradient ? "input gradient" : "forward", error);
+                        if (WinogradTuning.TILE_SIZES.contains(t)) {
+                            assertTrue(error <= LIMIT, t + " " + mode + " on " + inputs
+                                    + (gradient ? " input gradient" : " forward") + ": expected an error of at most "
+                                    + LIMIT + ", got " + error);
+                        }
                     }
                 }
             }
         }
     }
 
-    /** The relative error of tile size {@code t} on one seeded case. */
-    static double error(TileSize t, Inputs inputs, boolean gradient, long seed) {
+    /** The relative error of tile size {@code t}, stages 2 to 4 run as {@code mode} says, on one seeded case. */
+    static double error(TileSize t, WinogradEngine.Mode mode, Inputs inputs, boolean gradient, long seed) {
         Random r = new Random(seed);
         // forward: C = 512 -> K = 8; input gradient: dL/dy with 512 channels -> dL/dx with 8
         int c = gradient ? FILTERS : CHANNELS;
@@ -70,7 +74,7 @@ class TileAccuracyTest {
         Tensor4D dy = fill(Tensor4D.zeros(1, k, SIZE, SIZE), inputs, r);
         ConvParams p = ConvParams.builder().padding(1).build();
         WinogradBackend backend = new WinogradBackend(Workspace.defaultLimitBytes(), List.of(t),
-                WinogradTuning.MAX_CHUNK_TILES, 1);
+                WinogradTuning.MAX_CHUNK_TILES, 1, mode);
         ConvShape s = ConvShape.backward(x, w, dy, p);
         Tensor4D got = gradient ? backend.inputGradient(x, w, dy, p) : backend.forward(x, w, null, p);
         double[] ref = gradient ? referenceInputGradient(s, w.data(), dy.data()) : referenceForward(s, x.data(), w.data());

@@ -68,8 +68,9 @@ class WinogradBackendTest {
     }
 
     /**
-     * Layer-sized calls on every tile size: 40 channels, odd and prime sizes, four-sided padding from 0 to 4 (an input
-     * gradient origin above 0), groups, several chunks of tiles; all passes against the reference.
+     * Layer-sized calls on every tile size, in fused blocks and staged chunks: 40 channels, odd and prime sizes,
+     * four-sided padding from 0 to 4 (an input gradient origin above 0), groups, several blocks or chunks of tiles;
+     * all passes against the reference.
      */
     @Test
     void layerSizedCallsAgreeWithTheReference() {
@@ -88,17 +89,48 @@ class WinogradBackendTest {
             Tensor4D forward = REFERENCE.forward(x, w, b, p);
             ConvGradients expected = REFERENCE.backward(x, w, dy, p);
             for (TileSize t : TileSize.values()) {
-                WinogradBackend backend = new WinogradBackend(64L << 20, java.util.List.of(t), 100,
-                        WinogradTuning.MIN_GROUP_CHANNELS);
-                assertTrue(backend.supports(s, ConvPass.FORWARD), s.toString());
-                String what = t + " " + p;
-                Agreement.assertAgrees("forward " + what, what, forward, backend.forward(x, w, b, p),
-                        WinogradBackend.TOLERANCE);
-                ConvGradients actual = backend.backward(x, w, dy, p);
-                Agreement.assertGradientsAgree("backward " + what, what, expected, actual, WinogradBackend.TOLERANCE);
-                Agreement.assertAgrees("dL/dx alone " + what, what, expected.input(), backend.inputGradient(x, w, dy, p),
-                        WinogradBackend.TOLERANCE);
+                for (WinogradEngine.Mode mode : WinogradEngine.Mode.values()) {
+                    WinogradBackend backend = new WinogradBackend(64L << 20, java.util.List.of(t), 100,
+                            WinogradTuning.MIN_GROUP_CHANNELS, mode);
+                    assertAgreesOnEveryPass(backend, t + " " + mode + " " + p, s, x, w, b, dy, forward, expected);
+                }
             }
+        }
+    }
+
+    private static void assertAgreesOnEveryPass(WinogradBackend backend, String what, ConvShape s, Tensor4D x,
+                                                Tensor4D w, float[] b, Tensor4D dy, Tensor4D forward,
+                                                ConvGradients expected) {
+        ConvParams p = s.params();
+        assertTrue(backend.supports(s, ConvPass.FORWARD), s.toString());
+        Agreement.assertAgrees("forward " + what, what, forward, backend.forward(x, w, b, p),
+                WinogradBackend.TOLERANCE);
+        ConvGradients actual = backend.backward(x, w, dy, p);
+        Agreement.assertGradientsAgree("backward " + what, what, expected, actual, WinogradBackend.TOLERANCE);
+        Agreement.assertAgrees("dL/dx alone " + what, what, expected.input(), backend.inputGradient(x, w, dy, p),
+                WinogradBackend.TOLERANCE);
+    }
+
+    /**
+     * Fused blocks forced on a kernel too large for them by shape (264 input channels, 144 filters): each product is
+     * split into filters as well as tiles to stay within OpenBLAS's single-thread size, and the result is the same.
+     */
+    @Test
+    void fusedBlocksOfALargeKernelSplitTheFilters() {
+        ConvParams p = ConvParams.builder().padding(1).build();
+        Tensor4D x = Tensor4D.random(41, 2, 264, 11, 13);
+        Tensor4D w = Tensor4D.random(42, 144, 264, 3, 3);
+        float[] b = Tensor4D.random(43, 1, 1, 1, 144).data();
+        ConvShape s = ConvShape.forward(x, w, b, p);
+        Correlation c = Correlation.forward(s);
+        assertFalse(WinogradEngine.fusable(c));
+        assertTrue(WinogradEngine.fusedRows(c, WinogradEngine.fusedColumns(c, 64)) < 144);
+        Tensor4D dy = Tensor4D.random(44, 2, 144, s.outH(), s.outW());
+        for (TileSize t : TileSize.values()) {
+            WinogradBackend backend = new WinogradBackend(64L << 20, java.util.List.of(t), 100,
+                    WinogradTuning.MIN_GROUP_CHANNELS, WinogradEngine.Mode.FUSED);
+            assertAgreesOnEveryPass(backend, t + " fused", s, x, w, b, dy, REFERENCE.forward(x, w, b, p),
+                    REFERENCE.backward(x, w, dy, p));
         }
     }
 
@@ -111,7 +143,10 @@ class WinogradBackendTest {
         Tensor4D dy = Tensor4D.random(33, 2, 24, 10, 10);
         WinogradBackend tiny = new WinogradBackend(org.conv4j.api.Workspace.MIN_LIMIT_BYTES);
         Correlation c = Correlation.forward(ConvShape.forward(x, w, null, p));
-        assertEquals(1, WinogradEngine.chunkTiles(c, TileSize.F4, tiny.workspaceBytes(), WinogradTuning.MAX_CHUNK_TILES));
+        WinogradEngine.Plan plan = WinogradEngine.plan(c, TileSize.F4, tiny.workspaceBytes(),
+                WinogradTuning.MAX_CHUNK_TILES, c.kernelFloats(TileSize.F4), WinogradEngine.Mode.BY_SHAPE);
+        assertEquals(1, plan.tiles(), plan.toString());
+        assertEquals(1, plan.workers(), plan.toString());
         Agreement.assertAgrees("forward", p, REFERENCE.forward(x, w, null, p), tiny.forward(x, w, null, p),
                 WinogradBackend.TOLERANCE);
         Agreement.assertAgrees("dL/dx", p, REFERENCE.inputGradient(x, w, dy, p), tiny.inputGradient(x, w, dy, p),

@@ -7,12 +7,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import org.conv4j.api.CpuInfo;
+import org.conv4j.spi.CpuInfo;
 import org.conv4j.bench.SgemmProbe;
 
 /**
  * {@code java -jar conv-bench.jar calibrate [--out FILE]}: measures the machine figures of the {@link
- * org.conv4j.api.CostProfile} (GEMM rate, Java multiply-add rate, copy time per float) and writes them into
+ * org.conv4j.spi.CostProfile} (GEMM rate, Java multiply-add rate, copy time per float) and writes them into
  * {@code FILE} (default {@value ProfileFile#DEFAULT_NAME}), keeping the models a {@code fit} wrote there. Run it
  * alone on the machine; pass the file with {@code -Dconv4j.costProfile=FILE}. About ten seconds.
  */

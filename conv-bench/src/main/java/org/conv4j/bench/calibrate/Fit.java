@@ -1,5 +1,6 @@
 package org.conv4j.bench.calibrate;
 
+import org.conv4j.api.ConvPass;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,12 +12,12 @@ import java.util.TreeMap;
 import org.conv4j.api.Conv2d;
 import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvShape;
-import org.conv4j.api.CostProfile;
+import org.conv4j.spi.CostProfile;
 import org.conv4j.bench.BackendContender;
 import org.conv4j.bench.BenchShape;
 import org.conv4j.bench.Contender;
+import org.conv4j.bench.MeasuredPasses;
 import org.conv4j.bench.Network;
-import org.conv4j.bench.Pass;
 import org.conv4j.bench.Problem;
 import org.conv4j.bench.ShapeCatalog;
 
@@ -46,14 +47,14 @@ public final class Fit {
     private static final long CASE_NANOS = 1_500_000_000L;
     private static final int REPS = 5;
 
-    /** The default selection: whole networks at batch 1, the small layers and the kernel sweep. */
+    /** The default selection: whole networks at batch 1, the small layers and the large-kernel layers. */
     static final String DEFAULT_SHAPES = "networks-b1,small-6x6x10,single-channel-2x2,large-kernel";
 
     private Fit() {
     }
 
     /** One backend's fastest time on one layer and pass, with the model its estimate uses. */
-    record Timing(String backend, String model, BenchShape shape, Pass pass, double nanos) {
+    record Timing(String backend, String model, BenchShape shape, ConvPass pass, double nanos) {
     }
 
     public static void main(String[] args) throws IOException {
@@ -104,7 +105,7 @@ public final class Fit {
         if (!refit) {
             // Judge the profile in use (e.g. one fitted on other layers), or the one shipped for AVX-512 hosts, on
             // these timings, without changing it.
-            CostProfile judged = asAvx512 ? CostProfile.load(CostProfile.shipped(new org.conv4j.api.CpuInfo("", "",
+            CostProfile judged = asAvx512 ? CostProfile.load(CostProfile.shipped(new org.conv4j.spi.CpuInfo("", "",
                     java.util.Set.of("avx512f"))), null) : CostProfile.current();
             printRegret(timings, chosen, judged, judged);
             return;
@@ -116,7 +117,7 @@ public final class Fit {
         for (Timing t : timings) {
             if (t.model() != null) {
                 byModel.computeIfAbsent(t.model(), m -> new ArrayList<>())
-                        .add(new ModelFit.Sample(t.shape().geometry(), t.pass().convPass(), t.nanos()));
+                        .add(new ModelFit.Sample(t.shape().geometry(), t.pass(), t.nanos()));
             }
         }
         // Fit against this file's machine figures where it has them: the models' efficiencies are relative to them.
@@ -142,7 +143,7 @@ public final class Fit {
             double[] measured = new double[ts.size()];
             for (int i = 0; i < own.length; i++) {
                 Timing t = ts.get(i);
-                own[i] = byName.get(t.backend()).estimateNanos(t.shape().geometry(), t.pass().convPass());
+                own[i] = byName.get(t.backend()).estimateNanos(t.shape().geometry(), t.pass());
                 measured[i] = t.nanos();
             }
             ModelFit.Result r = ModelFit.fitCorrection(e.getKey(), own, measured);
@@ -179,9 +180,9 @@ public final class Fit {
                 continue;
             }
             BenchShape shape = ShapeCatalog.byName(f[0]);
-            Pass pass = Pass.valueOf(f[1].toUpperCase(Locale.ROOT));
+            ConvPass pass = MeasuredPasses.parse(f[1]);
             ConvBackend b = byName.get(f[2]);
-            out.add(new Timing(b.name(), b.costModel(shape.geometry(), pass.convPass()), shape, pass,
+            out.add(new Timing(b.name(), b.costModel(shape.geometry(), pass), shape, pass,
                     Double.parseDouble(f[3])));
         }
         return out;
@@ -210,19 +211,19 @@ public final class Fit {
         java.util.Set<String> warm = new java.util.HashSet<>();
         for (BenchShape shape : shapes) {
             ConvShape g = shape.geometry();
-            for (Pass pass : Pass.values()) {
+            for (ConvPass pass : MeasuredPasses.ALL) {
                 Problem problem = Problem.of(shape, pass, Problem.DEFAULT_SEED);
                 StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-44s %-8s", shape.name(),
                         pass.label()));
                 for (ConvBackend b : backends) {
-                    if (!b.supports(g, pass.convPass())) {
+                    if (!b.supports(g, pass)) {
                         continue;
                     }
                     Contender c = new BackendContender(b);
                     try {
                         double ns = fastest(c.prepare(problem, pass),
                                 warm.add(b.name() + pass) ? FIRST_WARM_UP_NANOS : WARM_UP_NANOS);
-                        out.add(new Timing(b.name(), b.costModel(g, pass.convPass()), shape, pass, ns));
+                        out.add(new Timing(b.name(), b.costModel(g, pass), shape, pass, ns));
                         line.append(String.format(Locale.ROOT, " %s %.3g ms", b.name(), ns / 1e6));
                     } catch (RuntimeException e) {
                         line.append(' ').append(b.name()).append(" failed (").append(e.getMessage()).append(')');
@@ -261,7 +262,7 @@ public final class Fit {
                 "before ms", "ratio", "after ms", "ratio", "worst layer after");
         List<String> mispicks = new ArrayList<>();
         for (Network net : ShapeCatalog.networks()) {
-            for (Pass pass : Pass.values()) {
+            for (ConvPass pass : MeasuredPasses.ALL) {
                 double best = 0;
                 double pickedBefore = 0;
                 double pickedAfter = 0;
@@ -334,8 +335,8 @@ public final class Fit {
      */
     private static double estimate(Timing t, Map<String, ConvBackend> backends, CostProfile profile) {
         ConvShape g = t.shape().geometry();
-        return t.model() != null ? profile.model(t.model()).nanos(g, t.pass().convPass())
-                : profile.estimate(backends.get(t.backend()), g, t.pass().convPass());
+        return t.model() != null ? profile.model(t.model()).nanos(g, t.pass())
+                : profile.estimate(backends.get(t.backend()), g, t.pass());
     }
 
     /** The timing of the backend with the smallest estimate under {@code profile} among those measured. */

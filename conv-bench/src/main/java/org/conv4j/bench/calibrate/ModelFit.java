@@ -15,8 +15,8 @@ import org.apache.commons.math3.optim.nonlinear.scalar.noderiv.NelderMeadSimplex
 import org.apache.commons.math3.optim.nonlinear.scalar.noderiv.SimplexOptimizer;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
-import org.conv4j.api.CostModel;
-import org.conv4j.api.CostProfile;
+import org.conv4j.spi.CostModel;
+import org.conv4j.spi.CostProfile;
 
 /**
  * Fits one {@link CostProfile} model to measured times: the parameters that minimise

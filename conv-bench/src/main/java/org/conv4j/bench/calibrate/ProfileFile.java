@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 
-/** A cost-profile file ({@link org.conv4j.api.CostProfile}) as the calibrate and fit commands read and write it. */
+/** A cost-profile file ({@link org.conv4j.spi.CostProfile}) as the calibrate and fit commands read and write it. */
 final class ProfileFile {
 
     /** The file both commands write when no {@code --out} is given, in the working directory. */
@@ -39,7 +39,7 @@ final class ProfileFile {
     /** Writes {@code values} sorted by key under a comment line. */
     static void write(Path file, Map<String, String> values, String comment) throws IOException {
         List<String> lines = new ArrayList<>();
-        lines.add("# conv4j cost profile (org.conv4j.api.CostProfile): " + comment);
+        lines.add("# conv4j cost profile (org.conv4j.spi.CostProfile): " + comment);
         new TreeMap<>(values).forEach((k, v) -> lines.add(k + "=" + v));
         Path dir = file.toAbsolutePath().getParent();
         if (dir != null) {

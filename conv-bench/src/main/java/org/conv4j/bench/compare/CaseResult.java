@@ -1,7 +1,7 @@
 package org.conv4j.bench.compare;
 
+import org.conv4j.api.ConvPass;
 import org.conv4j.bench.BenchShape;
-import org.conv4j.bench.Pass;
 
 /**
  * The outcome of one case (shape x pass x contender).
@@ -17,17 +17,17 @@ import org.conv4j.bench.Pass;
  * @param relDiff    {@code maxDiff} divided by the largest |naive result| (NaN as above)
  * @param note       why it was skipped or failed; empty otherwise
  */
-public record CaseResult(BenchShape shape, Pass pass, String contender, Status status, double medianNs, int reps,
+public record CaseResult(BenchShape shape, ConvPass pass, String contender, Status status, double medianNs, int reps,
                          double maxDiff, double relDiff, String note) {
 
     /** Whether a case ran. */
     public enum Status { OK, SKIPPED, FAILED }
 
-    public static CaseResult skipped(BenchShape shape, Pass pass, String contender, String why) {
+    public static CaseResult skipped(BenchShape shape, ConvPass pass, String contender, String why) {
         return new CaseResult(shape, pass, contender, Status.SKIPPED, Double.NaN, 0, Double.NaN, Double.NaN, why);
     }
 
-    public static CaseResult failed(BenchShape shape, Pass pass, String contender, String why) {
+    public static CaseResult failed(BenchShape shape, ConvPass pass, String contender, String why) {
         return new CaseResult(shape, pass, contender, Status.FAILED, Double.NaN, 0, Double.NaN, Double.NaN, why);
     }
 

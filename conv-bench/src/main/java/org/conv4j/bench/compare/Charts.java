@@ -1,5 +1,7 @@
 package org.conv4j.bench.compare;
 
+import org.conv4j.api.ConvPass;
+import org.conv4j.bench.MeasuredPasses;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,7 +10,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.conv4j.bench.Pass;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -30,7 +31,7 @@ final class Charts {
     }
 
     /** Writes the scaling chart for {@code pass}; returns the file name, or null if there is nothing to plot. */
-    static String scaling(List<CaseResult> results, Pass pass, Path dir) throws IOException {
+    static String scaling(List<CaseResult> results, ConvPass pass, Path dir) throws IOException {
         Map<String, List<double[]>> byContender = new LinkedHashMap<>();
         for (CaseResult r : results) {
             if (r.ok() && r.pass() == pass && r.shape().group().equals("single-channel-2x2")) {
@@ -78,7 +79,7 @@ final class Charts {
                 .title(name + ": " + shapeResults.get(0).shape().summary())
                 .xAxisTitle("backend").yAxisTitle("GFLOP/s, log scale (higher is better)").build();
         List<Double> all = new ArrayList<>();
-        for (Pass pass : Pass.values()) {
+        for (ConvPass pass : MeasuredPasses.ALL) {
             List<String> x = new ArrayList<>();
             List<Double> y = new ArrayList<>();
             boolean any = false;
@@ -105,7 +106,7 @@ final class Charts {
     }
 
     /** Writes the all-layers overview for {@code pass} (GFLOP/s, a series per backend); file name or null. */
-    static String overview(List<CaseResult> results, Pass pass, Path dir) throws IOException {
+    static String overview(List<CaseResult> results, ConvPass pass, Path dir) throws IOException {
         Set<String> layers = new LinkedHashSet<>();
         Set<String> contenders = new LinkedHashSet<>();
         for (CaseResult r : results) {

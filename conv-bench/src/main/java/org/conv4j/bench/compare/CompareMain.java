@@ -1,5 +1,6 @@
 package org.conv4j.bench.compare;
 
+import org.conv4j.api.ConvPass;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URISyntaxException;
@@ -14,9 +15,9 @@ import org.conv4j.api.Settings;
 import org.conv4j.bench.BenchShape;
 import org.conv4j.bench.Contender;
 import org.conv4j.bench.Contenders;
+import org.conv4j.bench.MeasuredPasses;
 import org.conv4j.bench.Network;
 import org.conv4j.bench.NetworkRun;
-import org.conv4j.bench.Pass;
 import org.conv4j.bench.Problem;
 import org.conv4j.bench.SgemmProbe;
 import org.conv4j.bench.ShapeCatalog;
@@ -105,7 +106,7 @@ public final class CompareMain {
     void run() throws IOException {
         List<BenchShape> shapes = ShapeCatalog.select(options.shapes());
         List<Contender> contenders = Contenders.select(options.backends());
-        List<Pass> passes = new ArrayList<>(options.passes());
+        List<ConvPass> passes = new ArrayList<>(options.passes());
         Runner runner = new Runner(options.reps(), options.warmupMs(), options.budgetMs());
         String started = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
         long t0 = System.nanoTime();
@@ -125,7 +126,7 @@ public final class CompareMain {
         int done = 0;
         for (BenchShape shape : shapes) {
             List<CaseResult> shapeResults = new ArrayList<>();
-            for (Pass pass : passes) {
+            for (ConvPass pass : passes) {
                 Problem problem = Problem.of(shape, pass, options.seed());
                 Reference reference = null;
                 boolean naiveSelected = contenders.get(0).name().equals("naive");
@@ -191,7 +192,7 @@ public final class CompareMain {
             return;
         }
         for (Network n : networks) {
-            for (Pass pass : Pass.values()) {
+            for (ConvPass pass : MeasuredPasses.ALL) {
                 List<String> headers = new ArrayList<>();
                 List<List<String>> rows = Tables.network(n, pass, all, headers);
                 if (rows != null) {
@@ -216,11 +217,11 @@ public final class CompareMain {
      * both sides measured back to back on the same data and buffers, so that their ratio is the cost of running
      * the layers one after another.
      */
-    private List<SequenceResult> sequences(List<Network> networks, List<Contender> contenders, List<Pass> passes,
+    private List<SequenceResult> sequences(List<Network> networks, List<Contender> contenders, List<ConvPass> passes,
                                            Runner runner) {
         List<SequenceResult> results = new ArrayList<>();
         for (Network n : networks) {
-            for (Pass pass : passes) {
+            for (ConvPass pass : passes) {
                 for (Contender c : contenders) {
                     out.printf(Locale.ROOT, "sequence %-22s %-8s %-16s ", n.name(), pass.label(), c.name());
                     out.flush();
@@ -241,7 +242,7 @@ public final class CompareMain {
         return results;
     }
 
-    private SequenceResult timeSequence(Network n, Contender c, Pass pass, Runner runner) {
+    private SequenceResult timeSequence(Network n, Contender c, ConvPass pass, Runner runner) {
         try {
             NetworkRun network = NetworkRun.prepare(n, c, pass, options.seed());
             double alone = 0;
@@ -258,7 +259,7 @@ public final class CompareMain {
         }
     }
 
-    private CaseResult runCase(Runner runner, Contender c, Problem problem, Pass pass, Reference reference) {
+    private CaseResult runCase(Runner runner, Contender c, Problem problem, ConvPass pass, Reference reference) {
         BenchShape shape = problem.shape();
         String skip = c.skipReason(shape, pass);
         if (skip != null) {
@@ -284,7 +285,7 @@ public final class CompareMain {
     }
 
     /** The naive reference when naive is not timed: whole or a slice ({@link Reference#naive}), or null. */
-    private Reference untimedNaiveReference(Problem problem, Pass pass) {
+    private Reference untimedNaiveReference(Problem problem, ConvPass pass) {
         org.conv4j.api.ConvBackend naive;
         try {
             naive = org.conv4j.api.Conv2d.backend("naive");

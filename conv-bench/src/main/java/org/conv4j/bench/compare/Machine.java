@@ -1,7 +1,7 @@
 package org.conv4j.bench.compare;
 
 import java.util.Locale;
-import org.conv4j.api.CpuInfo;
+import org.conv4j.spi.CpuInfo;
 
 /** A one-line description of the machine and JVM, for reports. */
 final class Machine {

@@ -1,9 +1,9 @@
 package org.conv4j.bench.compare;
 
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Objects;
-import org.conv4j.bench.Pass;
+import org.conv4j.api.ConvPass;
+import org.conv4j.bench.MeasuredPasses;
 import org.conv4j.bench.Problem;
 import java.util.EnumSet;
 import java.util.Set;
@@ -21,7 +21,7 @@ public final class Options {
 
     private final String shapes;
     private final String backends;
-    private final Set<Pass> passes;
+    private final Set<ConvPass> passes;
     private final Path out;
     private final int reps;
     private final int warmupMs;
@@ -124,16 +124,14 @@ public final class Options {
         }
     }
 
-    private static Set<Pass> passes(String value) {
-        switch (value.trim().toLowerCase(Locale.ROOT)) {
-            case "forward":
-                return EnumSet.of(Pass.FORWARD);
-            case "backward":
-                return EnumSet.of(Pass.BACKWARD);
-            case "both":
-                return EnumSet.of(Pass.FORWARD, Pass.BACKWARD);
-            default:
-                throw new IllegalArgumentException("--pass: expected forward, backward or both, got \"" + value + "\"");
+    private static Set<ConvPass> passes(String value) {
+        if (value.trim().equalsIgnoreCase("both")) {
+            return EnumSet.copyOf(MeasuredPasses.ALL);
+        }
+        try {
+            return EnumSet.of(MeasuredPasses.parse(value));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--pass: expected forward, backward or both, got \"" + value + "\"", e);
         }
     }
 
@@ -211,7 +209,7 @@ public final class Options {
         return backends;
     }
 
-    public Set<Pass> passes() {
+    public Set<ConvPass> passes() {
         return passes;
     }
 
@@ -264,7 +262,7 @@ public final class Options {
     private static final class Builder {
         private String shapes = "default";
         private String backends = "all";
-        private Set<Pass> passes = EnumSet.of(Pass.FORWARD, Pass.BACKWARD);
+        private Set<ConvPass> passes = EnumSet.copyOf(MeasuredPasses.ALL);
         private Path out;
         private int reps = DEFAULT_REPS;
         private int warmupMs = DEFAULT_WARMUP_MS;

@@ -3,11 +3,11 @@ package org.conv4j.bench.compare;
 import java.util.Locale;
 import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvGradients;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.bench.BenchShape;
 import org.conv4j.bench.Contender;
-import org.conv4j.bench.Pass;
 import org.conv4j.bench.Problem;
 import org.conv4j.bench.SkipRule;
 
@@ -39,8 +39,8 @@ record Reference(Tensor4D output, ConvGradients gradients, String scope) {
     static final long PARTIAL_TARGET_FLOPS = 1_000_000_000L;
 
     /** The whole result of a run's last call (copied: the run may overwrite its output). */
-    static Reference whole(Contender.Run run, Pass pass) {
-        return pass == Pass.FORWARD ? new Reference(run.output().copy(), null, "")
+    static Reference whole(Contender.Run run, ConvPass pass) {
+        return pass == ConvPass.FORWARD ? new Reference(run.output().copy(), null, "")
                 : new Reference(null, run.gradients(), "");
     }
 
@@ -49,15 +49,15 @@ record Reference(Tensor4D output, ConvGradients gradients, String scope) {
      * of about {@link #PARTIAL_TARGET_FLOPS}, else (one slice would itself be unaffordable, or the pass cannot
      * be sliced) null.
      */
-    static Reference naive(ConvBackend naive, Problem p, Pass pass) {
+    static Reference naive(ConvBackend naive, Problem p, ConvPass pass) {
         BenchShape s = p.shape();
         if (SkipRule.naiveReferenceAffordable(s, pass)) {
-            if (pass == Pass.FORWARD) {
+            if (pass == ConvPass.FORWARD) {
                 return new Reference(naive.forward(p.input(), p.weight(), p.bias(), s.params()), null, "");
             }
             return new Reference(null, naive.backward(p.input(), p.weight(), p.gradOutput(), s.params()), "");
         }
-        return pass == Pass.FORWARD ? forwardSlice(naive, p) : backwardSlice(naive, p);
+        return pass == ConvPass.FORWARD ? forwardSlice(naive, p) : backwardSlice(naive, p);
     }
 
     private static Reference forwardSlice(ConvBackend naive, Problem p) {
@@ -117,8 +117,8 @@ record Reference(Tensor4D output, ConvGradients gradients, String scope) {
      * reference covers; relative is divided by the largest |reference value|. For backward, the worst of
      * dx, dw and db.
      */
-    double[] diff(Contender.Run run, Pass pass) {
-        if (pass == Pass.FORWARD) {
+    double[] diff(Contender.Run run, ConvPass pass) {
+        if (pass == ConvPass.FORWARD) {
             return blockDiff(run.output(), output);
         }
         ConvGradients got = run.gradients();

@@ -1,5 +1,6 @@
 package org.conv4j.bench.compare;
 
+import org.conv4j.api.ConvPass;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,7 +14,7 @@ import org.conv4j.api.Conv2d;
 import org.conv4j.api.ConvPlan;
 import org.conv4j.api.Settings;
 import org.conv4j.bench.BenchShape;
-import org.conv4j.bench.Pass;
+import org.conv4j.bench.MeasuredPasses;
 import org.conv4j.bench.SkipRule;
 
 /** Writes {@code report.md} and the charts into the output folder. */
@@ -49,10 +50,10 @@ final class Report {
                 + "publishable numbers.\n\n");
 
         if (o.charts()) {
-            for (Pass pass : Pass.values()) {
+            for (ConvPass pass : MeasuredPasses.ALL) {
                 image(md, () -> Charts.scaling(results, pass, dir));
             }
-            for (Pass pass : Pass.values()) {
+            for (ConvPass pass : MeasuredPasses.ALL) {
                 image(md, () -> Charts.overview(results, pass, dir));
             }
         }
@@ -93,7 +94,7 @@ final class Report {
                 md.append(Tables.markdown(Tables.SEQUENCE_HEADERS, Tables.sequenceRows(sequences))).append('\n');
             }
             for (org.conv4j.bench.Network n : networks) {
-                for (Pass pass : Pass.values()) {
+                for (ConvPass pass : MeasuredPasses.ALL) {
                     List<String> netHeaders = new ArrayList<>();
                     List<List<String>> rows = Tables.network(n, pass, results, netHeaders);
                     if (rows != null) {
@@ -149,8 +150,8 @@ final class Report {
      */
     static String facadeChoice(CaseResult r) {
         ConvPlan plan = r.contender().equals("conv2d-autotune")
-                ? Conv2d.autotunedPlan(r.shape().geometry(), r.pass().convPass())
-                : Conv2d.plan(r.shape().geometry(), r.pass().convPass());
+                ? Conv2d.autotunedPlan(r.shape().geometry(), r.pass())
+                : Conv2d.plan(r.shape().geometry(), r.pass());
         return plan == null ? null : plan.backend().name();
     }
 }

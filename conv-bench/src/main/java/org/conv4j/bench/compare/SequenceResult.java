@@ -1,7 +1,7 @@
 package org.conv4j.bench.compare;
 
+import org.conv4j.api.ConvPass;
 import org.conv4j.bench.Network;
-import org.conv4j.bench.Pass;
 
 /**
  * One contender on one network's layers in sequence ({@code --sequence}).
@@ -12,7 +12,7 @@ import org.conv4j.bench.Pass;
  *                   alone right before the sequence; NaN if it did not run
  * @param note       why it did not run ("skipped: ..." or "failed: ..."); empty otherwise
  */
-public record SequenceResult(Network network, Pass pass, String contender, double sequenceNs, double aloneNs,
+public record SequenceResult(Network network, ConvPass pass, String contender, double sequenceNs, double aloneNs,
                              String note) {
 
     /** {@code sequenceNs / aloneNs}: 1.00 when running the layers one after another costs nothing extra. */

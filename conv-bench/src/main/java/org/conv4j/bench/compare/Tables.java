@@ -1,9 +1,10 @@
 package org.conv4j.bench.compare;
 
+import org.conv4j.api.ConvPass;
+import org.conv4j.bench.MeasuredPasses;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.conv4j.bench.Pass;
 
 /** Formats results as aligned text tables (console) and Markdown tables (report). Pure functions. */
 public final class Tables {
@@ -155,7 +156,7 @@ public final class Tables {
      * convolution time. A contender's total is {@link #NONE} unless every layer ran. Contenders in first-seen
      * order; null if no layer of the network has a result for {@code pass}.
      */
-    public static List<List<String>> network(org.conv4j.bench.Network net, Pass pass, List<CaseResult> results,
+    public static List<List<String>> network(org.conv4j.bench.Network net, ConvPass pass, List<CaseResult> results,
                                              List<String> headersOut) {
         java.util.Map<String, java.util.Map<String, CaseResult>> byShape = index(results, pass);
         java.util.LinkedHashSet<String> contenders = new java.util.LinkedHashSet<>();
@@ -258,7 +259,7 @@ public final class Tables {
             }
         }
         List<List<String>> rows = new ArrayList<>();
-        for (Pass pass : Pass.values()) {
+        for (ConvPass pass : MeasuredPasses.ALL) {
             java.util.Map<String, java.util.Map<String, CaseResult>> byShape = index(results, pass);
             for (org.conv4j.bench.Network net : networks) {
                 if (net.layers().stream().noneMatch(l -> byShape.containsKey(l.shape().name()))) {
@@ -317,7 +318,7 @@ public final class Tables {
     }
 
     /** Results of one pass by shape name, then contender. */
-    static java.util.Map<String, java.util.Map<String, CaseResult>> index(List<CaseResult> results, Pass pass) {
+    static java.util.Map<String, java.util.Map<String, CaseResult>> index(List<CaseResult> results, ConvPass pass) {
         java.util.Map<String, java.util.Map<String, CaseResult>> byShape = new java.util.HashMap<>();
         for (CaseResult r : results) {
             if (r.pass() == pass) {
@@ -338,7 +339,7 @@ public final class Tables {
         return fastest;
     }
 
-    private static double naiveMedian(List<CaseResult> results, Pass pass) {
+    private static double naiveMedian(List<CaseResult> results, ConvPass pass) {
         for (CaseResult r : results) {
             if (r.ok() && r.pass() == pass && r.contender().equals("naive")) {
                 return r.medianNs();

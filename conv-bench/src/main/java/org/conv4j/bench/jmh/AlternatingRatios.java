@@ -1,27 +1,32 @@
 package org.conv4j.bench.jmh;
 
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
+import org.conv4j.api.ConvPass;
 import org.conv4j.bench.Contender;
 import org.conv4j.bench.Contenders;
+import org.conv4j.bench.MeasuredPasses;
 import org.conv4j.bench.Network;
-import org.conv4j.bench.Pass;
 import org.conv4j.bench.Problem;
 import org.conv4j.bench.ShapeCatalog;
 
 /**
  * Ratios of contenders to the first one on every layer of a network, timed in alternation:
  * {@code benchmarks.jar ratios NETWORK CONTENDER,CONTENDER,... [forward|backward] [rounds]}, e.g.
- * {@code ratios mobilenet-net-b1 onednn-limit,conv2d-prepared-native-nhwc,conv2d}.
+ * {@code ratios mobilenet-net-b1 onednn-limit,conv2d-prepared-native-nhwc,conv2d}, or for the backward pass (dL/dx,
+ * dL/dw and dL/db) {@code ratios resnet50-net-b8 onednn-limit,conv2d-prepared-native-nhwc,conv2d-native-nhwc backward}.
  *
  * <p>Why not separate JMH forks: on a shared VM the machine's speed drifts by tens of percent over the minutes
  * between forks, which swamps a ratio of 1.1. Here every layer's contenders are prepared once
  * ({@link Contender#prepare}), warmed up, then timed in turn, round after round (each time the mean of
  * {@value #CALLS} calls), so a drift hits all of them alike; each contender's time for a layer is its best round.
- * Network totals weight each layer by its occurrence count. Prints one line per layer and the totals.
+ * A layer's cases are closed before the next layer's are prepared ({@link Contender.Run#close}), so that a network
+ * at batch 8 does not hold every layer's native buffers at once. Network totals weight each layer by its occurrence
+ * count. Prints one line per layer and the totals.
  */
 final class AlternatingRatios {
 
@@ -41,8 +46,16 @@ final class AlternatingRatios {
         for (String name : args[1].split(",")) {
             contenders.add(Contenders.byName(name.trim()));
         }
-        Pass pass = args.length > 2 ? Pass.valueOf(args[2].toUpperCase(Locale.ROOT)) : Pass.FORWARD;
+        ConvPass pass = args.length > 2 ? MeasuredPasses.parse(args[2]) : ConvPass.FORWARD;
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 7;
+        run(net, contenders, pass, rounds, System.out);
+    }
+
+    /**
+     * Times {@code contenders} on every layer of {@code net} in alternation, {@code rounds} rounds, and prints one
+     * line per layer and the totals to {@code out}.
+     */
+    static void run(Network net, List<Contender> contenders, ConvPass pass, int rounds, PrintStream out) {
         int k = contenders.size();
         double[] totals = new double[k];
         boolean[] complete = new boolean[k];
@@ -86,12 +99,17 @@ final class AlternatingRatios {
                 line.append(i == 0 || runs[0] == null ? String.format(Locale.ROOT, " %-8s", "ms")
                         : String.format(Locale.ROOT, " (%.2fx) ", (double) best[i] / best[0]));
             }
-            System.out.println(line);
+            out.println(line);
+            for (Contender.Run run : runs) {
+                if (run != null) {
+                    run.close();
+                }
+            }
         }
-        System.out.printf(Locale.ROOT, "%s %s, total ms (ratio to %s):%n", net.name(), pass.name().toLowerCase(Locale.ROOT),
+        out.printf(Locale.ROOT, "%s %s, total ms (ratio to %s):%n", net.name(), pass.name().toLowerCase(Locale.ROOT),
                 contenders.get(0).name());
         for (int i = 0; i < k; i++) {
-            System.out.printf(Locale.ROOT, "  %-32s %10.2f  %5.2fx%s%n", contenders.get(i).name(), totals[i],
+            out.printf(Locale.ROOT, "  %-32s %10.2f  %5.2fx%s%n", contenders.get(i).name(), totals[i],
                     totals[i] / totals[0], complete[i] ? "" : "  (skipped some layers)");
         }
     }

@@ -3,8 +3,8 @@ package org.conv4j.bench.jmh;
 import java.util.concurrent.TimeUnit;
 import org.conv4j.api.Conv2d;
 import org.conv4j.api.ConvBackend;
+import org.conv4j.api.ConvPass;
 import org.conv4j.bench.BenchShape;
-import org.conv4j.bench.Pass;
 import org.conv4j.bench.Problem;
 import org.conv4j.bench.ShapeCatalog;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -23,8 +23,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The cost of autotune mode's first call on a new key: every iteration forgets the decisions
  * ({@link Conv2d#clearAutotune()}) and times one call of {@link Conv2d#autotuning()}, which times each
- * eligible backend once. Compare with the sum of those backends' {@link ConvBench} times in the same run
- * (the target: at most that sum plus 10%). Warm-up iterations leave every backend warm, as in a service after
+ * eligible backend once. Compare with the sum of those backends' {@link ConvBench} times in the same run:
+ * the difference is what deciding costs beyond running each candidate once. Warm-up iterations leave every backend warm, as in a service after
  * its first layers.
  *
  * <pre>{@code java -jar conv-bench/target/benchmarks.jar 'AutotuneBench|ConvBench' -p shape=resnet50-3x3-64-b8}</pre>
@@ -48,8 +48,8 @@ public class AutotuneBench {
     @Setup
     public void setup() {
         BenchShape s = ShapeCatalog.byName(shape);
-        forward = Problem.of(s, Pass.FORWARD, Problem.DEFAULT_SEED);
-        backward = Problem.of(s, Pass.BACKWARD, Problem.DEFAULT_SEED);
+        forward = Problem.of(s, ConvPass.FORWARD, Problem.DEFAULT_SEED);
+        backward = Problem.of(s, ConvPass.BACKWARD, Problem.DEFAULT_SEED);
     }
 
     /** Every iteration starts with no decision, so its one call is a first call. */

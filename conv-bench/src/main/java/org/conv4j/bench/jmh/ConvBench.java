@@ -2,10 +2,10 @@ package org.conv4j.bench.jmh;
 
 import java.util.concurrent.TimeUnit;
 import org.conv4j.api.ConvGradients;
+import org.conv4j.api.ConvPass;
 import org.conv4j.bench.BenchShape;
 import org.conv4j.bench.Contender;
 import org.conv4j.bench.Contenders;
-import org.conv4j.bench.Pass;
 import org.conv4j.bench.Problem;
 import org.conv4j.bench.ShapeCatalog;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -56,7 +56,7 @@ public class ConvBench {
 
     @Setup
     public void setup(BenchmarkParams params) {
-        Pass pass = params.getBenchmark().endsWith(".backward") ? Pass.BACKWARD : Pass.FORWARD;
+        ConvPass pass = params.getBenchmark().endsWith(".backward") ? ConvPass.BACKWARD : ConvPass.FORWARD;
         BenchShape s = ShapeCatalog.byName(shape);
         Contender c;
         try {

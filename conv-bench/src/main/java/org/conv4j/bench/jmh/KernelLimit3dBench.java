@@ -2,9 +2,9 @@ package org.conv4j.bench.jmh;
 
 import java.util.concurrent.TimeUnit;
 import org.conv4j.api.Conv3dShape;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.Tensor5D;
 import org.conv4j.bench.KernelLimit;
-import org.conv4j.bench.Pass;
 import org.conv4j.bench.Problem;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -68,8 +68,8 @@ public class KernelLimit3dBench {
         }
         Tensor5D gradOutput = backward ? Tensor5D.random(seed + 3, s.batch(), s.outChannels(), s.depth().out(),
                 s.rows().out(), s.cols().out()) : null;
-        limit = KernelLimit.create3d(s, input, weight, bias, gradOutput, backward ? Pass.BACKWARD : Pass.FORWARD,
-                layout);
+        limit = KernelLimit.create3d(s, input, weight, bias, gradOutput,
+                backward ? ConvPass.BACKWARD : ConvPass.FORWARD, layout);
     }
 
     /** The limit of the trial, for tests. */

@@ -1,8 +1,8 @@
 package org.conv4j.bench.jmh;
 
 import java.util.concurrent.TimeUnit;
+import org.conv4j.api.ConvPass;
 import org.conv4j.bench.KernelLimit;
-import org.conv4j.bench.Pass;
 import org.conv4j.bench.Problem;
 import org.conv4j.bench.ShapeCatalog;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -55,7 +55,7 @@ public class KernelLimitBench {
 
     /** The set-up of {@link #forward} ({@code backward == false}) or {@link #backward}. */
     void setup(boolean backward) {
-        Pass pass = backward ? Pass.BACKWARD : Pass.FORWARD;
+        ConvPass pass = backward ? ConvPass.BACKWARD : ConvPass.FORWARD;
         limit = KernelLimit.create(Problem.of(ShapeCatalog.byName(shape), pass, Problem.DEFAULT_SEED), pass, layout);
     }
 

@@ -2,11 +2,12 @@ package org.conv4j.bench.jmh;
 
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import org.conv4j.api.ConvPass;
 import org.conv4j.bench.Contender;
 import org.conv4j.bench.Contenders;
+import org.conv4j.bench.MeasuredPasses;
 import org.conv4j.bench.Network;
 import org.conv4j.bench.NetworkRun;
-import org.conv4j.bench.Pass;
 import org.conv4j.bench.Problem;
 import org.conv4j.bench.ShapeCatalog;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -84,11 +85,7 @@ public class NetworkBench {
     @Setup
     public void setup() {
         Network net = ShapeCatalog.network(network, batch);
-        Pass p = switch (pass.trim().toLowerCase(Locale.ROOT)) {
-            case "forward" -> Pass.FORWARD;
-            case "backward" -> Pass.BACKWARD;
-            default -> throw new IllegalArgumentException("pass: expected forward or backward, got \"" + pass + "\"");
-        };
+        ConvPass p = MeasuredPasses.parse(pass);
         sequence = switch (mode.trim().toLowerCase(Locale.ROOT)) {
             case "sequence" -> true;
             case "alone" -> false;

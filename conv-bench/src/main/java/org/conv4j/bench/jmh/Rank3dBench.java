@@ -9,9 +9,9 @@ import org.conv4j.api.Conv3dGradients;
 import org.conv4j.api.Conv3dParams;
 import org.conv4j.api.Conv3dShape;
 import org.conv4j.api.ConvBackend;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.MemoryLayout;
 import org.conv4j.api.Tensor5D;
-import org.conv4j.bench.Pass;
 import org.conv4j.bench.Problem;
 import org.conv4j.bench.SkipRule;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -88,11 +88,11 @@ public class Rank3dBench {
      */
     @Setup
     public void setup(BenchmarkParams bench) {
-        setup(bench.getBenchmark().endsWith(".backward") ? Pass.BACKWARD : Pass.FORWARD);
+        setup(bench.getBenchmark().endsWith(".backward") ? ConvPass.BACKWARD : ConvPass.FORWARD);
     }
 
     /** The set-up of {@code pass}'s benchmark ({@link #forward} or {@link #backward}). */
-    void setup(Pass pass) {
+    void setup(ConvPass pass) {
         RankLayers.Layer3d l = RankLayers.layer3d(layer);
         ConvBackend b;
         try {
@@ -110,7 +110,7 @@ public class Rank3dBench {
         weight = l.weight(seed);
         params = l.params();
         Conv3dShape s = l.geometry(input, weight);
-        long flops = 2 * s.macs() * (pass == Pass.FORWARD ? 1 : 2);
+        long flops = 2 * s.macs() * (pass == ConvPass.FORWARD ? 1 : 2);
         if (b.isReference() && flops > SkipRule.NAIVE_MAX_FLOPS) {
             throw new SkippedCombination(String.format(Locale.ROOT, "SKIPPED %s %s on %s: naive is timed only up to"
                     + " %.1f GFLOP per pass; this one is %.1f GFLOP (SkipRule)", backend, pass.label(), layer,

@@ -6,11 +6,12 @@ import org.conv4j.api.Conv1dParams;
 import org.conv4j.api.Conv2d;
 import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvParams;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor3D;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.bench.BenchShape;
-import org.conv4j.bench.Pass;
+import org.conv4j.bench.MeasuredPasses;
 import org.conv4j.bench.Problem;
 import org.conv4j.bench.SkipRule;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -31,8 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code forwardInto} or {@code backward} on {@link Tensor3D}s; with {@code rank=2d} it is the backend's own
  * {@code forwardInto} or {@code backward} on the {@link Tensor4D}s of height 1 that those {@code Tensor3D}s are
  * views of, with {@link Conv1dParams#toConvParams()}. Both ranks convolve the same memory; the ratio
- * {@code 1d / 2d} of one layer, backend and pass is what the 1D path costs on top of the 2D call (the target: at
- * most 1).
+ * {@code 1d / 2d} of one layer, backend and pass is what the 1D path costs on top of the 2D call (1 when the
+ * view adds nothing).
  *
  * <p>Parameters: {@code layer} (a name from {@link RankLayers}), {@code backend} (a conv4j backend, or
  * {@code conv2d} for the facade's own choice), {@code rank} ({@code 1d}, {@code 2d}) and {@code pass}
@@ -87,10 +88,10 @@ public class RankBench {
     public void setup() {
         RankLayers.Layer1d l = RankLayers.layer1d(layer);
         BenchShape s = l.shape();
-        Pass p = parsePass(pass);
+        ConvPass p = MeasuredPasses.parse(pass);
         ConvBackend b = backend(backend);
         ConvShape geometry = s.geometry();
-        if (!b.supports(geometry, p.convPass())) {
+        if (!b.supports(geometry, p)) {
             throw new SkippedCombination("SKIPPED " + backend + " " + p.label() + " on " + layer + ": the backend does"
                     + " not support this shape (" + s.summary() + ")");
         }
@@ -113,11 +114,11 @@ public class RankBench {
                 Tensor3D w1 = Tensor3D.view(w);
                 Tensor3D dy1 = Tensor3D.view(dy);
                 Tensor3D y1 = Tensor3D.view(y);
-                call = p == Pass.FORWARD
+                call = p == ConvPass.FORWARD
                         ? () -> oneD.forwardInto(x1, w1, bias, p1, y1)
                         : () -> oneD.backward(x1, w1, dy1, p1);
             }
-            case "2d" -> call = p == Pass.FORWARD
+            case "2d" -> call = p == ConvPass.FORWARD
                     ? () -> b.forwardInto(x, w, bias, p2, y)
                     : () -> b.backward(x, w, dy, p2);
             default -> throw new IllegalArgumentException("rank: expected 1d or 2d, got \"" + rank + "\"");
@@ -132,15 +133,6 @@ public class RankBench {
     @Benchmark
     public Object call() {
         return call.run();
-    }
-
-    /** The pass called {@code name}. */
-    static Pass parsePass(String name) {
-        return switch (name) {
-            case "forward" -> Pass.FORWARD;
-            case "backward" -> Pass.BACKWARD;
-            default -> throw new IllegalArgumentException("pass: expected forward or backward, got \"" + name + "\"");
-        };
     }
 
     /** The backend called {@code name} ({@code conv2d}: the facade), or a skip if there is none. */

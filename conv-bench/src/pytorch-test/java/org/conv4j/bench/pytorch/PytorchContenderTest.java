@@ -9,11 +9,11 @@ import org.conv4j.api.Conv2d;
 import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.bench.BenchShape;
 import org.conv4j.bench.Contender;
 import org.conv4j.bench.Contenders;
-import org.conv4j.bench.Pass;
 import org.conv4j.bench.Problem;
 import org.conv4j.bench.ShapeCatalog;
 import org.junit.jupiter.api.Test;
@@ -55,15 +55,15 @@ class PytorchContenderTest {
         ConvBackend naive = Conv2d.backend("naive");
         Contender torch = new PytorchContender();
         for (BenchShape s : SHAPES) {
-            Problem p = Problem.of(s, Pass.BACKWARD, Problem.DEFAULT_SEED);
+            Problem p = Problem.of(s, ConvPass.BACKWARD, Problem.DEFAULT_SEED);
             Tensor4D expected = naive.forward(p.input(), p.weight(), p.bias(), s.params());
-            Contender.Run fwd = torch.prepare(p, Pass.FORWARD);
+            Contender.Run fwd = torch.prepare(p, ConvPass.FORWARD);
             fwd.run();
             fwd.run(); // a second call frees the first's output and computes the same
             assertTrue(maxDiff(expected.data(), fwd.output().data()) < 1e-4, s.name());
 
             ConvGradients want = naive.backward(p.input(), p.weight(), p.gradOutput(), s.params());
-            Contender.Run bwd = torch.prepare(p, Pass.BACKWARD);
+            Contender.Run bwd = torch.prepare(p, ConvPass.BACKWARD);
             for (int i = 0; i < 3; i++) { // repeated calls on the kept graph do not accumulate
                 bwd.run();
                 ConvGradients got = bwd.gradients();
@@ -78,9 +78,9 @@ class PytorchContenderTest {
     @Test
     void asymmetricPaddingIsSkippedWithTheReason() {
         BenchShape same = ShapeCatalog.byName("small-6x6x10-b1");
-        assertEquals(null, new PytorchContender().skipReason(same, Pass.FORWARD));
+        assertEquals(null, new PytorchContender().skipReason(same, ConvPass.FORWARD));
         BenchShape asym = new BenchShape("t-asym", "t", "asymmetric", 1, 1, 8, 8, 1, 2, 2,
                 ConvParams.builder().samePadding(8, 8, 2, 2).build());
-        assertTrue(new PytorchContender().skipReason(asym, Pass.FORWARD).contains("both sides"));
+        assertTrue(new PytorchContender().skipReason(asym, ConvPass.FORWARD).contains("both sides"));
     }
 }

@@ -10,12 +10,12 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.PaddingMode;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.bench.BenchShape;
 import org.conv4j.bench.Contender;
-import org.conv4j.bench.Pass;
 import org.conv4j.bench.Problem;
 
 /**
@@ -56,7 +56,7 @@ public final class PytorchContender implements Contender {
     }
 
     @Override
-    public String skipReason(BenchShape shape, Pass pass) {
+    public String skipReason(BenchShape shape, ConvPass pass) {
         ConvParams p = shape.params();
         if (p.paddingMode() != PaddingMode.ZEROS) {
             return "PyTorch's conv2d pads with zeros only; this shape pads with " + p.paddingMode();
@@ -72,14 +72,14 @@ public final class PytorchContender implements Contender {
     private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
 
     @Override
-    public Run prepare(Problem problem, Pass pass) {
+    public Run prepare(Problem problem, ConvPass pass) {
         NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
         Run run = prepare(problem, pass, manager);
         CLEANER.register(run, manager::close);
         return run;
     }
 
-    private static Run prepare(Problem problem, Pass pass, NDManager manager) {
+    private static Run prepare(Problem problem, ConvPass pass, NDManager manager) {
         BenchShape s = problem.shape();
         ConvParams p = s.params();
         ConvShape g = s.geometry();
@@ -90,7 +90,7 @@ public final class PytorchContender implements Contender {
         Shape padding = new Shape(p.padTop(), p.padLeft());
         Shape dilation = new Shape(p.dilationH(), p.dilationW());
         int groups = p.groups();
-        if (pass == Pass.FORWARD) {
+        if (pass == ConvPass.FORWARD) {
             return new Run() {
                 private NDArray y;
 

@@ -11,9 +11,9 @@ import java.util.Random;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
-import org.conv4j.api.CostModel;
-import org.conv4j.api.CostProfile;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.spi.CostModel;
+import org.conv4j.spi.CostProfile;
 import org.junit.jupiter.api.Test;
 
 /** {@link ModelFit} recovers a model's parameters from times the model itself produced. */

@@ -12,9 +12,9 @@ import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
-import org.conv4j.api.CostProfile;
-import org.conv4j.api.CpuInfo;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.spi.CostProfile;
+import org.conv4j.spi.CpuInfo;
 import org.junit.jupiter.api.Test;
 
 /** The profiles every backend module ships, as a user's class path merges them. */

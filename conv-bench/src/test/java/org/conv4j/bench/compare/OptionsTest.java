@@ -1,5 +1,7 @@
 package org.conv4j.bench.compare;
 
+import org.conv4j.api.ConvPass;
+import org.conv4j.bench.MeasuredPasses;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.EnumSet;
-import org.conv4j.bench.Pass;
 import org.junit.jupiter.api.Test;
 
 class OptionsTest {
@@ -23,7 +24,7 @@ class OptionsTest {
         Options o = parse();
         assertEquals("default", o.shapes());
         assertEquals("all", o.backends());
-        assertEquals(EnumSet.allOf(Pass.class), o.passes());
+        assertEquals(EnumSet.copyOf(MeasuredPasses.ALL), o.passes());
         assertEquals(DEFAULT_OUT, o.out());
         assertEquals(Options.DEFAULT_REPS, o.reps());
         assertEquals(Options.DEFAULT_WARMUP_MS, o.warmupMs());
@@ -40,7 +41,7 @@ class OptionsTest {
                 "--reps", "3", "--warmup-ms=0", "--budget-ms", "500", "--seed", "-9", "--no-charts", "--no-sgemm");
         assertEquals("resnet50", o.shapes());
         assertEquals("im2col,nd4j", o.backends());
-        assertEquals(EnumSet.of(Pass.BACKWARD), o.passes());
+        assertEquals(EnumSet.of(ConvPass.BACKWARD), o.passes());
         assertEquals(Path.of("/tmp/r"), o.out());
         assertEquals(3, o.reps());
         assertEquals(0, o.warmupMs());
@@ -48,7 +49,7 @@ class OptionsTest {
         assertEquals(-9, o.seed());
         assertFalse(o.charts());
         assertFalse(o.sgemm());
-        assertEquals(EnumSet.of(Pass.FORWARD), parse("--pass=FORWARD").passes());
+        assertEquals(EnumSet.of(ConvPass.FORWARD), parse("--pass=FORWARD").passes());
         assertTrue(parse("-h").help());
         assertTrue(parse("--help").help());
         assertTrue(parse("--list").list());

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.conv4j.api.ConvGradients;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.bench.Contender;
-import org.conv4j.bench.Pass;
 import org.junit.jupiter.api.Test;
 
 /** The repetition policy's call counts and the difference columns (no timing assertions). */
@@ -58,7 +58,7 @@ class RunnerTest {
     void forwardDiffIsAbsoluteAndRelativeToTheLargestReferenceValue() {
         Counting run = new Counting();
         Reference ref = new Reference(Tensor4D.wrap(new float[] {1, -4, 2.5f, 0}, 1, 1, 2, 2), null, "");
-        double[] d = ref.diff(run, Pass.FORWARD);
+        double[] d = ref.diff(run, ConvPass.FORWARD);
         assertEquals(0.5, d[0], 1e-12);
         assertEquals(0.125, d[1], 1e-12);
     }
@@ -68,7 +68,7 @@ class RunnerTest {
         Counting run = new Counting();
         ConvGradients ref = new ConvGradients(Tensor4D.wrap(new float[] {1, 2}, 1, 1, 1, 2),
                 Tensor4D.wrap(new float[] {3.5f}, 1, 1, 1, 1), new float[] {4});
-        double[] d = new Reference(null, ref, "").diff(run, Pass.BACKWARD);
+        double[] d = new Reference(null, ref, "").diff(run, ConvPass.BACKWARD);
         assertEquals(1.0, d[0], 1e-12, "db differs by 1");
         assertEquals(0.25, d[1], 1e-12, "db: 1 / 4");
     }
@@ -76,7 +76,7 @@ class RunnerTest {
     @Test
     void keepCopiesTheForwardOutput() {
         Counting run = new Counting();
-        Reference ref = Reference.whole(run, Pass.FORWARD);
+        Reference ref = Reference.whole(run, ConvPass.FORWARD);
         run.out.data()[0] = 99;
         assertEquals(1f, ref.output().data()[0]);
     }

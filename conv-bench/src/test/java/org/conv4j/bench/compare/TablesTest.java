@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.conv4j.api.ConvPass;
 import org.conv4j.bench.BenchShape;
-import org.conv4j.bench.Pass;
 import org.conv4j.bench.ShapeCatalog;
 import org.junit.jupiter.api.Test;
 
@@ -22,21 +22,21 @@ class TablesTest {
         assertThrows(IllegalArgumentException.class, () -> Measure.gflops(-1, 1));
         // ResNet 3x3 64->64 at 56x56: 2 * 64*64*9 * 56*56 = 231,211,008 FLOPs
         assertEquals(231_211_008L, SHAPE.forwardFlops());
-        CaseResult r = new CaseResult(SHAPE, Pass.FORWARD, "x", CaseResult.Status.OK, 2_312_110.08, 3, 0, 0, "");
+        CaseResult r = new CaseResult(SHAPE, ConvPass.FORWARD, "x", CaseResult.Status.OK, 2_312_110.08, 3, 0, 0, "");
         assertEquals(100.0, r.gflops(), 1e-9);
-        CaseResult b = new CaseResult(SHAPE, Pass.BACKWARD, "x", CaseResult.Status.OK, 2_312_110.08, 3, 0, 0, "");
+        CaseResult b = new CaseResult(SHAPE, ConvPass.BACKWARD, "x", CaseResult.Status.OK, 2_312_110.08, 3, 0, 0, "");
         assertEquals(200.0, b.gflops(), 1e-9, "backward counts twice the forward FLOPs");
     }
 
     @Test
     void theFacadeTableComparesWithTheFastestConv4jBackend() {
         List<CaseResult> rs = List.of(
-                new CaseResult(SHAPE, Pass.FORWARD, "im2col", CaseResult.Status.OK, 2e6, 3, 0, 0, ""),
-                new CaseResult(SHAPE, Pass.FORWARD, "strided", CaseResult.Status.OK, 1e6, 3, 0, 0, ""),
-                new CaseResult(SHAPE, Pass.FORWARD, "nd4j", CaseResult.Status.OK, 0.5e6, 3, 0, 0, ""),
-                new CaseResult(SHAPE, Pass.FORWARD, "conv2d", CaseResult.Status.OK, 2e6, 3, 0, 0, ""),
-                new CaseResult(SHAPE, Pass.FORWARD, "conv2d-autotune", CaseResult.Status.OK, 1.04e6, 3, 0, 0, ""),
-                new CaseResult(SHAPE, Pass.BACKWARD, "im2col", CaseResult.Status.OK, 2e6, 3, 0, 0, ""));
+                new CaseResult(SHAPE, ConvPass.FORWARD, "im2col", CaseResult.Status.OK, 2e6, 3, 0, 0, ""),
+                new CaseResult(SHAPE, ConvPass.FORWARD, "strided", CaseResult.Status.OK, 1e6, 3, 0, 0, ""),
+                new CaseResult(SHAPE, ConvPass.FORWARD, "nd4j", CaseResult.Status.OK, 0.5e6, 3, 0, 0, ""),
+                new CaseResult(SHAPE, ConvPass.FORWARD, "conv2d", CaseResult.Status.OK, 2e6, 3, 0, 0, ""),
+                new CaseResult(SHAPE, ConvPass.FORWARD, "conv2d-autotune", CaseResult.Status.OK, 1.04e6, 3, 0, 0, ""),
+                new CaseResult(SHAPE, ConvPass.BACKWARD, "im2col", CaseResult.Status.OK, 2e6, 3, 0, 0, ""));
         List<List<String>> rows = Tables.facade(rs, r -> r.contender().equals("conv2d") ? "im2col" : null);
         assertEquals(1, rows.size(), "no facade ran backward");
         assertEquals(List.of(SHAPE.name(), "forward", "strided", "1.00", "2.00", "2.00", "im2col", "1.04", "1.04", "-"),
@@ -80,12 +80,12 @@ class TablesTest {
     @Test
     void shapeRowsCompareWithNaiveOfTheSamePassAndShowWhyCasesDidNotRun() {
         List<CaseResult> results = List.of(
-                new CaseResult(SHAPE, Pass.FORWARD, "naive", CaseResult.Status.OK, 400e6, 2, 0, 0, "reference"),
-                new CaseResult(SHAPE, Pass.FORWARD, "im2col", CaseResult.Status.OK, 4e6, 10, 2.5e-5, 6e-7, ""),
-                CaseResult.skipped(SHAPE, Pass.BACKWARD, "naive", "too big"),
-                CaseResult.failed(SHAPE, Pass.BACKWARD, "fft", "boom"),
-                new CaseResult(SHAPE, Pass.BACKWARD, "im2col", CaseResult.Status.OK, 8e6, 10, Double.NaN, Double.NaN,
-                        "no naive reference"));
+                new CaseResult(SHAPE, ConvPass.FORWARD, "naive", CaseResult.Status.OK, 400e6, 2, 0, 0, "reference"),
+                new CaseResult(SHAPE, ConvPass.FORWARD, "im2col", CaseResult.Status.OK, 4e6, 10, 2.5e-5, 6e-7, ""),
+                CaseResult.skipped(SHAPE, ConvPass.BACKWARD, "naive", "too big"),
+                CaseResult.failed(SHAPE, ConvPass.BACKWARD, "fft", "boom"),
+                new CaseResult(SHAPE, ConvPass.BACKWARD, "im2col", CaseResult.Status.OK, 8e6, 10, Double.NaN,
+                        Double.NaN, "no naive reference"));
         List<List<String>> rows = Tables.shapeRows(results, 115.6);
         assertEquals(List.of("naive", "forward", "400", "0.58", "0.5%", "1.0x", "0", "0", "reference"), rows.get(0));
         assertEquals(List.of("im2col", "forward", "4.00", "57.80", "50%", "100x", "2.5e-05", "6.0e-07", ""), rows.get(1));
@@ -100,10 +100,10 @@ class TablesTest {
     void summaryHasARowPerShapeAndPassAndAColumnPerBackend() {
         BenchShape other = ShapeCatalog.byName(ShapeCatalog.SMALL_6X6X10_B1);
         List<CaseResult> results = List.of(
-                new CaseResult(SHAPE, Pass.FORWARD, "naive", CaseResult.Status.OK, 400e6, 2, 0, 0, ""),
-                new CaseResult(SHAPE, Pass.FORWARD, "im2col", CaseResult.Status.OK, 4e6, 10, 0, 0, ""),
-                CaseResult.skipped(other, Pass.BACKWARD, "naive", "too big"),
-                new CaseResult(other, Pass.BACKWARD, "im2col", CaseResult.Status.OK, 0.01e6, 10, 0, 0, ""));
+                new CaseResult(SHAPE, ConvPass.FORWARD, "naive", CaseResult.Status.OK, 400e6, 2, 0, 0, ""),
+                new CaseResult(SHAPE, ConvPass.FORWARD, "im2col", CaseResult.Status.OK, 4e6, 10, 0, 0, ""),
+                CaseResult.skipped(other, ConvPass.BACKWARD, "naive", "too big"),
+                new CaseResult(other, ConvPass.BACKWARD, "im2col", CaseResult.Status.OK, 0.01e6, 10, 0, 0, ""));
         List<String> headers = new java.util.ArrayList<>();
         List<List<String>> rows = Tables.summary(results, headers);
         assertEquals(List.of("shape", "pass", "naive", "im2col"), headers);
@@ -129,7 +129,7 @@ class TablesTest {
         assertTrue(md.endsWith("\n"));
     }
 
-    private static CaseResult ok(BenchShape s, Pass p, String c, double ns) {
+    private static CaseResult ok(BenchShape s, ConvPass p, String c, double ns) {
         return new CaseResult(s, p, c, CaseResult.Status.OK, ns, 3, 0, 0, "");
     }
 
@@ -142,11 +142,11 @@ class TablesTest {
             // im2col is fastest on even layers, direct on odd ones; the facade takes im2col's time everywhere
             double im2col = i % 2 == 0 ? 1e6 : 3e6;
             double direct = i % 2 == 0 ? 2e6 : 1e6;
-            rs.add(ok(l.shape(), Pass.FORWARD, "im2col", im2col));
-            rs.add(ok(l.shape(), Pass.FORWARD, "direct", direct));
-            rs.add(ok(l.shape(), Pass.FORWARD, "nd4j", 0.1e6)); // a peer is never "fastest"
-            rs.add(ok(l.shape(), Pass.FORWARD, "conv2d", im2col));
-            rs.add(ok(l.shape(), Pass.FORWARD, "onednn-limit", 0.5e6)); // a peer too
+            rs.add(ok(l.shape(), ConvPass.FORWARD, "im2col", im2col));
+            rs.add(ok(l.shape(), ConvPass.FORWARD, "direct", direct));
+            rs.add(ok(l.shape(), ConvPass.FORWARD, "nd4j", 0.1e6)); // a peer is never "fastest"
+            rs.add(ok(l.shape(), ConvPass.FORWARD, "conv2d", im2col));
+            rs.add(ok(l.shape(), ConvPass.FORWARD, "onednn-limit", 0.5e6)); // a peer too
             i++;
         }
         double im2colTotal = 0;
@@ -172,7 +172,7 @@ class TablesTest {
         assertEquals(String.format(java.util.Locale.ROOT, "%.2f", im2colTotal / (0.5 * net.layerCount())),
                 row.get(11));
 
-        List<List<String>> layers = Tables.network(net, Pass.FORWARD, rs, headers);
+        List<List<String>> layers = Tables.network(net, ConvPass.FORWARD, rs, headers);
         assertEquals(List.of("layer", "count", "im2col", "direct", "nd4j", "conv2d", "onednn-limit", "fastest",
                 Tables.FASTEST_PER_LAYER), headers);
         assertEquals(net.layers().size() + 1, layers.size());
@@ -181,7 +181,7 @@ class TablesTest {
         assertEquals(List.of("total", "59", Tables.formatMs(im2colTotal), Tables.formatMs(directTotal),
                 Tables.formatMs(5.9), Tables.formatMs(im2colTotal), Tables.formatMs(29.5), "",
                 Tables.formatMs(fastest)), layers.get(layers.size() - 1));
-        assertEquals(null, Tables.network(net, Pass.BACKWARD, rs, headers), "no backward results");
+        assertEquals(null, Tables.network(net, ConvPass.BACKWARD, rs, headers), "no backward results");
     }
 
     @Test
@@ -189,9 +189,9 @@ class TablesTest {
         org.conv4j.bench.Network net = ShapeCatalog.network(ShapeCatalog.MOBILENET_DW_NET, 1);
         java.util.List<CaseResult> rs = new java.util.ArrayList<>();
         for (org.conv4j.bench.Network.Layer l : net.layers()) {
-            rs.add(ok(l.shape(), Pass.BACKWARD, "fft", 1e6));
+            rs.add(ok(l.shape(), ConvPass.BACKWARD, "fft", 1e6));
         }
-        rs.set(3, CaseResult.failed(net.layers().get(3).shape(), Pass.BACKWARD, "fft", "boom"));
+        rs.set(3, CaseResult.failed(net.layers().get(3).shape(), ConvPass.BACKWARD, "fft", "boom"));
         List<String> headers = new java.util.ArrayList<>();
         List<String> row = Tables.networkTotals(List.of(net), rs, headers).get(0);
         assertEquals(Tables.NONE, row.get(4));
@@ -202,8 +202,9 @@ class TablesTest {
     void sequenceRowsGiveTheRatioToTheSumAlone() {
         org.conv4j.bench.Network net = ShapeCatalog.network(ShapeCatalog.VGG19_NET, 8);
         List<List<String>> rows = Tables.sequenceRows(List.of(
-                new SequenceResult(net, Pass.FORWARD, "onednn", 110e6, 100e6, ""),
-                new SequenceResult(net, Pass.BACKWARD, "naive", Double.NaN, Double.NaN, "skipped: naive does not run ...")));
+                new SequenceResult(net, ConvPass.FORWARD, "onednn", 110e6, 100e6, ""),
+                new SequenceResult(net, ConvPass.BACKWARD, "naive", Double.NaN, Double.NaN,
+                        "skipped: naive does not run ...")));
         assertEquals(List.of("vgg19-net-b8", "forward", "onednn", "110", "100", "1.10", ""), rows.get(0));
         assertEquals(List.of("vgg19-net-b8", "backward", "naive", "-", "-", "-", "skipped: naive does not run ..."),
                 rows.get(1));

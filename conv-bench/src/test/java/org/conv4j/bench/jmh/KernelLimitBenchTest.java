@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.conv4j.api.Conv2d;
 import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvGradients;
+import org.conv4j.api.ConvPass;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.bench.BenchShape;
-import org.conv4j.bench.Pass;
 import org.conv4j.bench.Problem;
 import org.conv4j.bench.ShapeCatalog;
 import org.junit.jupiter.api.Test;
@@ -32,7 +32,7 @@ class KernelLimitBenchTest {
         for (String name : new String[] {"mobilenet-dw-net-conv5-6-dw-b1", "resnet50-net-res5a-branch2a-b1",
                 "googlenet-v3-net-mixed-9-tower-mixed-conv-conv2d-b1"}) {
             BenchShape s = ShapeCatalog.byName(name);
-            Problem p = Problem.of(s, Pass.BACKWARD, Problem.DEFAULT_SEED);
+            Problem p = Problem.of(s, ConvPass.BACKWARD, Problem.DEFAULT_SEED);
             Tensor4D y = naive.forward(p.input(), p.weight(), p.bias(), s.params());
             ConvGradients g = naive.backward(p.input(), p.weight(), p.gradOutput(), s.params());
             for (String layout : new String[] {"any", "nhwc"}) {

@@ -9,7 +9,7 @@ import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Workspace;
-import org.conv4j.api.WorkspaceBudget;
+import org.conv4j.spi.WorkspaceBudget;
 
 import java.util.ArrayList;
 import java.util.List;
