@@ -9,6 +9,7 @@ import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.javacpp.Pointer;
+import org.conv4j.api.MemoryLayout;
 
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_BIAS;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
@@ -128,14 +129,13 @@ final class BackwardPlan {
      * channels-last ({@code ndhwc}) for 3D activations in that layout in the caller's memory, which oneDNN's kernels
      * then read and write as they are (the 2D rule below was measured in 2D only, and a 3D call in place would
      * otherwise reorder all three activations); {@code nhwc} for ungrouped stride-1 2D layers with kernels larger than
-     * 1x1,
-     * where oneDNN 3.11 then computes backward-data as a brgemm forward convolution ({@code brg_conv_bwd}) and both
-     * backward kernels ran faster than with the {@code nChw16c} layout {@code any} leads to; {@code any} for every
-     * other layer, other 3D layers included (docs/onednn.md, sections 1 and 11). A choice that ends in a reference
-     * kernel is replaced by {@code any}.
+     * 1x1, where oneDNN 3.11 then computes backward-data as a brgemm forward convolution ({@code brg_conv_bwd}) and
+     * both backward kernels ran faster than with the {@code nChw16c} layout {@code any} leads to; {@code any} for
+     * every other layer, other 3D layers included (docs/onednn.md, sections 1 and 11). A choice that ends in a
+     * reference kernel is replaced by {@code any}.
      */
     static memory.format_tag activationsTag(Geometry g) {
-        if (g.volumetric() && g.activations() == org.conv4j.api.MemoryLayout.NHWC) {
+        if (g.volumetric() && g.activations() == MemoryLayout.NHWC) {
             return g.channelsLastTag();
         }
         return !g.volumetric() && isNhwcLayer(g) ? memory.format_tag.nhwc : memory.format_tag.any;
@@ -359,15 +359,5 @@ final class BackwardPlan {
             ctx.execute(weightsPrimitive.get(), args, weightsScratchpad);
         }
         return diffWeightsMemory;
-    }
-
-    /** The backward-data primitive, made on first use ({@link PreparedGradients} runs it in place). */
-    convolution_backward_data dataPrimitive() {
-        return dataPrimitive.get();
-    }
-
-    /** The backward-weights primitive, made on first use ({@link PreparedGradients} runs it in place). */
-    convolution_backward_weights weightsPrimitive() {
-        return weightsPrimitive.get();
     }
 }

@@ -6,8 +6,8 @@ import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.FloatPointer;
 
 /**
- * When oneDNN may read and write two native tensors where they are (the in-place paths of {@link OnednnBackend} and
- * {@link PreparedForward}), from pinned views of their storage.
+ * When oneDNN may read and write two native tensors where they are (the in-place paths of {@link OnednnBackend},
+ * {@link PreparedForward} and {@link PreparedGradients}), from pinned views of their storage.
  */
 final class CallerMemory {
 

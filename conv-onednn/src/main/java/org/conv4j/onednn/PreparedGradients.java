@@ -1,19 +1,10 @@
 package org.conv4j.onednn;
 
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_BIAS;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SRC;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_WEIGHTS;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
-
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.bytedeco.dnnl.IntMemoryMap;
-import org.bytedeco.dnnl.memory;
 import org.bytedeco.javacpp.FloatPointer;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvPass;
@@ -62,42 +53,13 @@ final class PreparedGradients extends AbstractPreparedBackward<OnednnBackend> {
     private record Key(ConvPass pass, MemoryLayout layout) {
     }
 
-    // the roles of the memory objects over the caller's native tensors
-    private static final int X = 0;
-    private static final int DY = 1;
-    private static final int DX = 2;
-
     /**
-     * One pass and layout's plan and context, and oneDNN memory objects over the caller's tensors (one per role,
-     * made at the first in-place call; each call sets their data handles).
+     * One pass and layout's plan and its own context: the weights reordered for it, and the oneDNN memory objects
+     * that {@link BackwardPlan#runInPlace} keeps over the caller's tensors, per role and layout.
      */
-    private static final class Slot implements AutoCloseable {
-        final BackwardPlan plan;
-        final Context ctx;
-        private final memory[] user = new memory[3];
-
-        Slot(BackwardPlan plan, Context ctx) {
-            this.plan = plan;
-            this.ctx = ctx;
-        }
-
-        /** The memory object of {@code role}, layout {@code desc}, over the caller's memory at {@code address}. */
-        memory user(int role, memory.desc desc, FloatPointer address) {
-            if (user[role] == null) {
-                user[role] = new memory(desc, Dnnl.engine(), address);
-            } else {
-                user[role].set_data_handle(address);
-            }
-            return user[role];
-        }
-
+    private record Slot(BackwardPlan plan, Context ctx) implements AutoCloseable {
         @Override
         public void close() {
-            for (memory m : user) {
-                if (m != null) {
-                    m.close();
-                }
-            }
             ctx.close();
         }
     }
@@ -194,65 +156,10 @@ final class PreparedGradients extends AbstractPreparedBackward<OnednnBackend> {
             if (!nativeOrder(bx) || !nativeOrder(bdy) || !nativeOrder(bdx) || overlap(bdx, bdy) || overlap(bdx, bx)) {
                 return false;
             }
-            execute(slot(pass, layout), pointer(bx), pointer(bdy), pointer(bdx), dw, db);
+            Slot slot = slot(pass, layout);
+            slot.plan.runInPlace(slot.ctx, pointer(bx), pointer(bdy), pointer(bdx), dw, db);
             return true;
         }
-    }
-
-    /**
-     * The pass's primitives on the caller's memory: {@code dL/dy} (and {@code x}) read where they are when the
-     * primitive's layout is theirs, else reordered into the context's buffers; {@code dL/dx} written where it is, or
-     * into a buffer and reordered there; {@code dL/dw} reordered into OIHW and copied into {@code dw}, {@code dL/db}
-     * into {@code db}.
-     */
-    private static void execute(Slot s, FloatPointer x, FloatPointer dy, FloatPointer dx, float[] dw, float[] db) {
-        BackwardPlan plan = s.plan;
-        Context ctx = s.ctx;
-        memory userDy = s.user(DY, plan.diffDst.plain, dy);
-        memory diffDst = inner(ctx, plan.diffDst, userDy, BackwardPlan.DIFF_DST);
-        if (plan.diffSrc != null) {
-            memory userDx = s.user(DX, plan.diffSrc.plain, dx);
-            memory diffSrc = plan.diffSrc.identity() ? userDx : ctx.memory(plan.diffSrc.inner, BackwardPlan.DIFF_SRC);
-            try (IntMemoryMap args = new IntMemoryMap()) {
-                args.put(DNNL_ARG_DIFF_DST, diffDst);
-                args.put(DNNL_ARG_WEIGHTS, ctx.memory(plan.weights.inner, BackwardPlan.WEIGHTS));
-                args.put(DNNL_ARG_DIFF_SRC, diffSrc);
-                ctx.execute(plan.dataPrimitive(), args, plan.dataScratchpad);
-            }
-            if (!plan.diffSrc.identity()) {
-                ctx.reorder(plan.diffSrc, diffSrc, userDx);
-            }
-        }
-        if (plan.diffWeights != null) {
-            memory src = inner(ctx, plan.src, s.user(X, plan.src.plain, x), BackwardPlan.SRC);
-            memory weightsDiffDst = plan.diffDstForWeights == null ? diffDst
-                    : inner(ctx, plan.diffDstForWeights, userDy, BackwardPlan.DIFF_DST_FOR_WEIGHTS);
-            memory diffWeights = ctx.memory(plan.diffWeights.inner, BackwardPlan.DIFF_WEIGHTS);
-            try (IntMemoryMap args = new IntMemoryMap()) {
-                args.put(DNNL_ARG_SRC, src);
-                args.put(DNNL_ARG_DIFF_DST, weightsDiffDst);
-                args.put(DNNL_ARG_DIFF_WEIGHTS, diffWeights);
-                if (plan.diffBias != null) {
-                    args.put(DNNL_ARG_DIFF_BIAS, ctx.memory(plan.diffBias, BackwardPlan.DIFF_BIAS));
-                }
-                ctx.execute(plan.weightsPrimitive(), args, plan.weightsScratchpad);
-            }
-            ctx.out(plan.diffWeights, diffWeights, BackwardPlan.DIFF_WEIGHTS, BackwardPlan.DIFF_WEIGHTS_PLAIN, dw, 0,
-                    dw.length);
-            if (plan.diffBias != null) {
-                ctx.buffer(BackwardPlan.DIFF_BIAS, 0).get(db, 0, db.length);
-            }
-        }
-    }
-
-    /** The operand {@code user} in the primitive's layout of {@code t}: itself, or reordered into {@code slot}. */
-    private static memory inner(Context ctx, Transfer t, memory user, int slot) {
-        if (t.identity()) {
-            return user;
-        }
-        memory m = ctx.memory(t.inner, slot);
-        ctx.reorder(t, user, m);
-        return m;
     }
 
     /**
@@ -374,13 +281,8 @@ final class PreparedGradients extends AbstractPreparedBackward<OnednnBackend> {
         return b == null ? null : new FloatPointer(b);
     }
 
-    /** Whether the floats of two direct buffers (position 0 to limit; null for none) share an address. */
+    /** {@link CallerMemory#overlap}, with null for an operand the pass does not have. */
     private static boolean overlap(FloatBuffer a, FloatBuffer b) {
-        if (a == null || b == null) {
-            return false;
-        }
-        long startA = new FloatPointer(a).address();
-        long startB = new FloatPointer(b).address();
-        return startA < startB + 4L * b.remaining() && startB < startA + 4L * a.remaining();
+        return a != null && b != null && CallerMemory.overlap(a, b);
     }
 }
