@@ -1,6 +1,6 @@
 /**
- * What the native backends share around their native libraries: the native process environment and idle pools
- * counted against the workspace budget. Named after its package: {@code native} is a Java keyword, so no module
+ * What the native backends share around their native libraries: the native process environment, idle pools
+ * counted against the workspace budget, aligned native float blocks and raw pointers. Named after its package: {@code native} is a Java keyword, so no module
  * name can end with it.
  */
 module org.conv4j.nativeutil {

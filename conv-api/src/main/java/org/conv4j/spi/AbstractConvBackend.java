@@ -207,6 +207,16 @@ public abstract class AbstractConvBackend implements ConvBackend {
     }
 
     /**
+     * The time of the {@link CostProfile} model that {@link #costModel} names for the call, from the current profile;
+     * {@code Double.NaN} where it names none (the default {@link #costModel}).
+     */
+    @Override
+    public double estimateNanos(ConvShape shape, ConvPass pass) {
+        String model = costModel(shape, pass);
+        return model == null ? Double.NaN : CostProfile.current().model(model).nanos(shape, pass);
+    }
+
+    /**
      * What this backend's {@link #estimateNanos estimate} of a forward pass on heap NCHW spends on staging that a
      * call which {@link #forwardsInPlace takes native operands in place} skips (copies into native memory and back,
      * reorders), in ns, for operands in {@code layout}: subtracted from the estimate when such a call is chosen

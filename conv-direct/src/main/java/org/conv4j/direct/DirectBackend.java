@@ -47,17 +47,9 @@ public final class DirectBackend extends AbstractConvBackend {
     }
 
     /**
-     * A fixed cost plus the multiply-adds at the rate of the path the shape takes: the {@link CostProfile} model
-     * {@link #costModel} names.
-     */
-    @Override
-    public double estimateNanos(ConvShape shape, ConvPass pass) {
-        return CostProfile.current().model(costModel(shape, pass)).nanos(shape, pass);
-    }
-
-    /**
-     * {@code direct.} + the path ({@code forward}, {@code backward}, {@code narrowForward}, {@code narrowBackward})
-     * + {@code Strided} for strides above 1, whose taps are gathered and whose dL/dx is scattered by scalar code.
+     * The {@link CostProfile} model of the call, whose time is the estimate: {@code direct.} + the path
+     * ({@code forward}, {@code backward}, {@code narrowForward}, {@code narrowBackward}) + {@code Strided} for
+     * strides above 1, whose taps are gathered and whose dL/dx is scattered by scalar code.
      */
     @Override
     public String costModel(ConvShape shape, ConvPass pass) {

@@ -167,7 +167,11 @@ final class PatchKernels {
         y[yo + 3 * outPlane + oB] = biasOf(bias, k + 3) + b3;
     }
 
-    /** Two filters at two positions: four independent sums. */
+    /**
+     * Two filters at two positions: four independent sums. {@link #dot4x2} cut down to two filters rather than
+     * one method over a filter count: the sums must be separate locals, which C2 keeps in registers, and an
+     * array of sums or a loop over filters inside the tap loop would put them back in memory.
+     */
     private static void dot2x2(float[] w, int w0, int size, Window a, Window b, float[] bias, int k,
                                float[] y, int yo, int outPlane, int o, int oB) {
         int w1 = w0 + size;

@@ -169,8 +169,52 @@ final class Fft3d {
         return Span.all(a.kernel(), a.dilation(), t.f);
     }
 
-    private static int volume(ConvAxis d, ConvAxis h, ConvAxis w, java.util.function.ToIntFunction<ConvAxis> size) {
-        return size.applyAsInt(d) * size.applyAsInt(h) * size.applyAsInt(w);
+    /**
+     * The sizes the passes index by: the axes, the channels ({@code c = C}, {@code k = K}, {@code cg = C/groups},
+     * {@code kg = K/groups}) and the volumes of one input, output and kernel channel, with the start of channel
+     * {@code (a, b)} of each NCDHW array.
+     */
+    private record Sizes(ConvAxis d, ConvAxis h, ConvAxis w, int c, int k, int cg, int kg, int inVolume,
+                         int outVolume, int kVolume) {
+
+        static Sizes of(Conv3dShape s) {
+            ConvAxis d = s.depth();
+            ConvAxis h = s.rows();
+            ConvAxis w = s.cols();
+            return new Sizes(d, h, w, s.inChannels(), s.outChannels(), s.inChannelsPerGroup(),
+                    s.outChannelsPerGroup(), d.in() * h.in() * w.in(), d.out() * h.out() * w.out(),
+                    d.kernel() * h.kernel() * w.kernel());
+        }
+
+        /** The start of input channel {@code (n, ch)}: {@code (n*C + ch)*inVolume}. */
+        int input(int n, int ch) {
+            return (n * c + ch) * inVolume;
+        }
+
+        /** The start of output channel {@code (n, filter)}: {@code (n*K + filter)*outVolume}. */
+        int output(int n, int filter) {
+            return (n * k + filter) * outVolume;
+        }
+
+        /** The start of kernel {@code (filter, ch)}, {@code ch} within the group: {@code (filter*Cg + ch)*kVolume}. */
+        int kernel(int filter, int ch) {
+            return (filter * cg + ch) * kVolume;
+        }
+    }
+
+    /** The input volumes {@code x} as signals: every input position at {@code x - lo} of its tile. */
+    private static Supplier<SpectralProduct.Transformer> inputSignals(RealFft3D fft, FftPlanner.Plan3d plan, Sizes z,
+                                                                      float[] x, Volume volume, float scale,
+                                                                      boolean clean) {
+        return transformer(fft, x, volume, z.h.in(), z.w.in(), Span.data(plan.d(), 1), Span.data(plan.h(), 1),
+                Span.data(plan.w(), 1), scale, clean);
+    }
+
+    /** The kernels {@code w} as signals, dilated: tap {@code t} at {@code t*dilation} on every axis. */
+    private static Supplier<SpectralProduct.Transformer> kernelSignals(RealFft3D fft, FftPlanner.Plan3d plan, Sizes z,
+                                                                       float[] w, Volume volume, float scale) {
+        return transformer(fft, w, volume, z.h.kernel(), z.w.kernel(), kernelSpan(z.d, plan.d()),
+                kernelSpan(z.h, plan.h()), kernelSpan(z.w, plan.w()), scale, false);
     }
 
     // ------------------------------------------------------------------------------------------ passes
@@ -181,40 +225,28 @@ final class Fft3d {
         float[] x = input.data();
         float[] w = weight.data();
         float[] y = output.data();
-        ConvAxis ad = s.depth();
-        ConvAxis ah = s.rows();
-        ConvAxis aw = s.cols();
-        int outVolume = volume(ad, ah, aw, ConvAxis::out);
-        int inVolume = volume(ad, ah, aw, ConvAxis::in);
-        int kVolume = volume(ad, ah, aw, ConvAxis::kernel);
+        Sizes z = Sizes.of(s);
         if (bias != null) {
-            for (int p = 0; p < s.batch() * s.outChannels(); p++) {
-                Arrays.fill(y, p * outVolume, (p + 1) * outVolume, bias[p % s.outChannels()]);
+            for (int p = 0; p < s.batch() * z.k; p++) {
+                Arrays.fill(y, p * z.outVolume, (p + 1) * z.outVolume, bias[p % z.k]);
             }
         }
         RealFft3D fft = plan.fft();
         boolean xClean = !NonFinite.any(x);
         FftBackend.Scaling scaling = FftBackend.Scaling.of(x, w);
-        int c = s.inChannels();
-        int k = s.outChannels();
-        int cg = s.inChannelsPerGroup();
-        int kg = s.outChannelsPerGroup();
         int[] od = outputs(plan.d());
         int[] oh = outputs(plan.h());
         int[] ow = outputs(plan.w());
         for (int g = 0; g < s.params().groups(); g++) {
             int group = g;
             // A(n, l): input channel g*Cg + l of image n; B(l, j): kernel (g*Kg + j, l); out(n, j): y[n, g*Kg + j]
-            Supplier<SpectralProduct.Transformer> a = transformer(fft, x,
-                    (n, l) -> (n * c + group * cg + l) * inVolume, ah.in(), aw.in(),
-                    Span.data(plan.d(), 1), Span.data(plan.h(), 1), Span.data(plan.w(), 1), scaling.first(), xClean);
-            Supplier<SpectralProduct.Transformer> b = transformer(fft, w,
-                    (l, j) -> ((group * kg + j) * cg + l) * kVolume, ah.kernel(), aw.kernel(),
-                    kernelSpan(ad, plan.d()), kernelSpan(ah, plan.h()), kernelSpan(aw, plan.w()), scaling.second(),
-                    false);
+            Supplier<SpectralProduct.Transformer> a = inputSignals(fft, plan, z, x,
+                    (n, l) -> z.input(n, group * z.cg + l), scaling.first(), xClean);
+            Supplier<SpectralProduct.Transformer> b = kernelSignals(fft, plan, z, w,
+                    (l, j) -> z.kernel(group * z.kg + j, l), scaling.second());
             Supplier<SpectralProduct.Inverter> out = inverter(fft, od, oh, ow, scaling.factor(), y,
-                    (n, j) -> (n * k + group * kg + j) * outVolume);
-            SpectralProduct.run(fft.planeSize, s.batch(), cg, kg, a, b, true, out, workspaceBytes);
+                    (n, j) -> z.output(n, group * z.kg + j));
+            SpectralProduct.run(fft.planeSize, s.batch(), z.cg, z.kg, a, b, true, out, workspaceBytes);
         }
         StructuralZeros.forward(s, bias, y);
         if (!xClean || NonFinite.any(w)) {
@@ -242,18 +274,9 @@ final class Fft3d {
     /** dx: per group, {@code DX[n,c] = sum_k U[n,k] * W[k,c]}, read at the input positions. */
     private static void inputGradient(Conv3dShape s, FftPlanner.Plan3d plan, float[] w, float[] dy, float[] dx,
                                       long workspaceBytes) {
-        ConvAxis ad = s.depth();
-        ConvAxis ah = s.rows();
-        ConvAxis aw = s.cols();
-        int outVolume = volume(ad, ah, aw, ConvAxis::out);
-        int inVolume = volume(ad, ah, aw, ConvAxis::in);
-        int kVolume = volume(ad, ah, aw, ConvAxis::kernel);
+        Sizes z = Sizes.of(s);
         RealFft3D fft = plan.fft();
         FftBackend.Scaling scaling = FftBackend.Scaling.of(dy, w);
-        int c = s.inChannels();
-        int k = s.outChannels();
-        int cg = s.inChannelsPerGroup();
-        int kg = s.outChannelsPerGroup();
         int[] id = outputs(plan.d());
         int[] ih = outputs(plan.h());
         int[] iw = outputs(plan.w());
@@ -261,16 +284,14 @@ final class Fft3d {
             int group = g;
             // A(n, l): gradient of filter g*Kg + l, element o at data position o*s; B(l, j): kernel (g*Kg + l, j)
             Supplier<SpectralProduct.Transformer> a = transformer(fft, dy,
-                    (n, l) -> (n * k + group * kg + l) * outVolume, ah.out(), aw.out(),
-                    Span.data(plan.d(), ad.stride()), Span.data(plan.h(), ah.stride()),
-                    Span.data(plan.w(), aw.stride()), scaling.first(), false);
-            Supplier<SpectralProduct.Transformer> b = transformer(fft, w,
-                    (l, j) -> ((group * kg + l) * cg + j) * kVolume, ah.kernel(), aw.kernel(),
-                    kernelSpan(ad, plan.d()), kernelSpan(ah, plan.h()), kernelSpan(aw, plan.w()), scaling.second(),
-                    false);
+                    (n, l) -> z.output(n, group * z.kg + l), z.h.out(), z.w.out(),
+                    Span.data(plan.d(), z.d.stride()), Span.data(plan.h(), z.h.stride()),
+                    Span.data(plan.w(), z.w.stride()), scaling.first(), false);
+            Supplier<SpectralProduct.Transformer> b = kernelSignals(fft, plan, z, w,
+                    (l, j) -> z.kernel(group * z.kg + l, j), scaling.second());
             Supplier<SpectralProduct.Inverter> out = inverter(fft, id, ih, iw, scaling.factor(), dx,
-                    (n, j) -> (n * c + group * cg + j) * inVolume);
-            SpectralProduct.run(fft.planeSize, s.batch(), kg, cg, a, b, false, out, workspaceBytes);
+                    (n, j) -> z.input(n, group * z.cg + j));
+            SpectralProduct.run(fft.planeSize, s.batch(), z.kg, z.cg, a, b, false, out, workspaceBytes);
         }
         StructuralZeros.inputGradient(s, dx);
         if (NonFinite.any(dy) || NonFinite.any(w)) {
@@ -281,33 +302,23 @@ final class Fft3d {
     /** dw: per group, {@code DW[k,c] = sum_n X[n,c] * conj(U[n,k])}, read at the kernel taps. */
     private static void weightGradient(Conv3dShape s, FftPlanner.Plan3d plan, float[] x, float[] dy, float[] dw,
                                        long workspaceBytes) {
-        ConvAxis ad = s.depth();
-        ConvAxis ah = s.rows();
-        ConvAxis aw = s.cols();
-        int outVolume = volume(ad, ah, aw, ConvAxis::out);
-        int inVolume = volume(ad, ah, aw, ConvAxis::in);
-        int kVolume = volume(ad, ah, aw, ConvAxis::kernel);
+        Sizes z = Sizes.of(s);
         RealFft3D fft = plan.fft();
         boolean xClean = !NonFinite.any(x);
         FftBackend.Scaling scaling = FftBackend.Scaling.of(x, dy);
-        int c = s.inChannels();
-        int k = s.outChannels();
-        int cg = s.inChannelsPerGroup();
-        int kg = s.outChannelsPerGroup();
         for (int g = 0; g < s.params().groups(); g++) {
             int group = g;
             // A(i, n): input channel g*Cg + i of image n; B(n, j): gradient of filter g*Kg + j, output o at o*s
-            Supplier<SpectralProduct.Transformer> a = transformer(fft, x,
-                    (i, n) -> (n * c + group * cg + i) * inVolume, ah.in(), aw.in(),
-                    Span.data(plan.d(), 1), Span.data(plan.h(), 1), Span.data(plan.w(), 1), scaling.first(), xClean);
+            Supplier<SpectralProduct.Transformer> a = inputSignals(fft, plan, z, x,
+                    (i, n) -> z.input(n, group * z.cg + i), scaling.first(), xClean);
             Supplier<SpectralProduct.Transformer> b = transformer(fft, dy,
-                    (n, j) -> (n * k + group * kg + j) * outVolume, ah.out(), aw.out(),
-                    Span.all(ad.out(), ad.stride(), plan.d().f), Span.all(ah.out(), ah.stride(), plan.h().f),
-                    Span.all(aw.out(), aw.stride(), plan.w().f), scaling.second(), false);
+                    (n, j) -> z.output(n, group * z.kg + j), z.h.out(), z.w.out(),
+                    Span.all(z.d.out(), z.d.stride(), plan.d().f), Span.all(z.h.out(), z.h.stride(), plan.h().f),
+                    Span.all(z.w.out(), z.w.stride(), plan.w().f), scaling.second(), false);
             // out(i, j): dw[g*Kg + j, i], tap t at circular position t*dilation
-            Supplier<SpectralProduct.Inverter> out = inverter(fft, taps(ad), taps(ah), taps(aw), scaling.factor(),
-                    dw, (i, j) -> ((group * kg + j) * cg + i) * kVolume);
-            SpectralProduct.run(fft.planeSize, cg, s.batch(), kg, a, b, true, out, workspaceBytes);
+            Supplier<SpectralProduct.Inverter> out = inverter(fft, taps(z.d), taps(z.h), taps(z.w), scaling.factor(),
+                    dw, (i, j) -> z.kernel(group * z.kg + j, i));
+            SpectralProduct.run(fft.planeSize, z.cg, s.batch(), z.kg, a, b, true, out, workspaceBytes);
         }
         StructuralZeros.weightGradient(s, dw);
         if (NonFinite.any(dy) || !xClean) {

@@ -307,9 +307,6 @@ public final class FftBackend extends AbstractConvBackend implements Conv3dBacke
         boolean xClean = !NonFinite.any(x);
         RealFft2D fft = plan.fft();
         Scaling scaling = Scaling.of(x, w);
-        float sx = scaling.first();
-        float sw = scaling.second();
-        double factor = scaling.factor();
         int nt = plan.tiles();
         int cg = s.inChannelsPerGroup();
         int kg = s.outChannelsPerGroup();
@@ -317,12 +314,12 @@ public final class FftBackend extends AbstractConvBackend implements Conv3dBacke
             int group = g;
             // A(i, l): input tile i = (n, tile) of channel g*Cg + l
             SpectralProduct.Signals a = (i, l, buf, rows) -> placeInput(s, x, xClean, i / nt, group * cg + l, plan,
-                    i % nt, sx, buf, rows);
+                    i % nt, scaling.first(), buf, rows);
             // B(l, j): the dilated kernel of filter g*Kg + j, channel l
-            SpectralProduct.Signals b = (l, j, buf, rows) -> placeKernel(s, w, group * kg + j, l, fft.fw, sw,
+            SpectralProduct.Signals b = (l, j, buf, rows) -> placeKernel(s, w, group * kg + j, l, fft.fw, scaling.second(),
                     buf, rows);
             // out(i, j): output tile i = (n, tile) of filter g*Kg + j, on the decimated grid
-            SpectralProduct.Sink sink = tileSink(plan, plan.decH, plan.decW, factor, y,
+            SpectralProduct.Sink sink = tileSink(plan, plan.decH, plan.decW, scaling.factor(), y,
                     (n, j, oh) -> s.outputIndex(n, group * kg + j, oh, 0));
             SpectralProduct.run(fft, s.batch() * nt, cg, kg, a, b, true, sink, workspaceBytes);
         }
@@ -339,9 +336,6 @@ public final class FftBackend extends AbstractConvBackend implements Conv3dBacke
         FftPlanner.Plan plan = plan(ConvPass.INPUT_GRADIENT, s);
         RealFft2D fft = plan.fft();
         Scaling scaling = Scaling.of(dy, w);
-        float sy = scaling.first();
-        float sw = scaling.second();
-        double factor = scaling.factor();
         int nt = plan.tiles();
         int cg = s.inChannelsPerGroup();
         int kg = s.outChannelsPerGroup();
@@ -349,17 +343,17 @@ public final class FftBackend extends AbstractConvBackend implements Conv3dBacke
             int group = g;
             // A(i, l): gradient tile i = (n, tile) of filter g*Kg + l, upsampled by the stride
             SpectralProduct.Signals a = SpectralProduct.upsampled(
-                    (i, l, buf, rows) -> placeGradientForInput(s, dy, i / nt, group * kg + l, plan, i % nt, sy, buf, rows),
+                    (i, l, buf, rows) -> placeGradientForInput(s, dy, i / nt, group * kg + l, plan, i % nt, scaling.first(), buf, rows),
                     plan.upH, plan.upW, (i, l, out) -> {
                         int tile = i % nt;
                         // data position oh*s sits at buffer index (oh*s - lo) mod f, which is = -lo (mod s)
                         out[0] = (int) Math.floorMod(-plan.h.lo(tile / plan.w.tiles), (long) plan.upH);
                         out[1] = (int) Math.floorMod(-plan.w.lo(tile % plan.w.tiles), (long) plan.upW);
                     });
-            SpectralProduct.Signals b = (l, j, buf, rows) -> placeKernel(s, w, group * kg + l, j, fft.fw, sw,
+            SpectralProduct.Signals b = (l, j, buf, rows) -> placeKernel(s, w, group * kg + l, j, fft.fw, scaling.second(),
                     buf, rows);
             // out(i, j): input-gradient tile i = (n, tile) of channel g*Cg + j
-            SpectralProduct.Sink sink = tileSink(plan, 1, 1, factor, dx,
+            SpectralProduct.Sink sink = tileSink(plan, 1, 1, scaling.factor(), dx,
                     (n, j, ih) -> s.inputIndex(n, group * cg + j, ih, 0));
             SpectralProduct.run(fft, s.batch() * nt, kg, cg, a, b, false, sink, workspaceBytes);
         }
@@ -375,8 +369,6 @@ public final class FftBackend extends AbstractConvBackend implements Conv3dBacke
         boolean xClean = !NonFinite.any(x);
         RealFft2D fft = plan.fft();
         Scaling scaling = Scaling.of(x, dy);
-        float sx = scaling.first();
-        float sy = scaling.second();
         double factor = scaling.factor();
         ConvParams p = s.params();
         int nt = plan.tiles();
@@ -388,10 +380,10 @@ public final class FftBackend extends AbstractConvBackend implements Conv3dBacke
             int group = g;
             // A(i, l): channel i = g*Cg + i, tile l = (n, tile) of the input
             SpectralProduct.Signals a = (i, l, buf, rows) -> placeInput(s, x, xClean, l / nt, group * cg + i, plan,
-                    l % nt, sx, buf, rows);
+                    l % nt, scaling.first(), buf, rows);
             // B(l, j): gradient tile l = (n, tile) of filter g*Kg + j, placed from the tile's first output
             SpectralProduct.Signals b = SpectralProduct.upsampled(
-                    (l, j, buf, rows) -> placeGradientForWeight(s, dy, l / nt, group * kg + j, plan, l % nt, sy, buf, rows),
+                    (l, j, buf, rows) -> placeGradientForWeight(s, dy, l / nt, group * kg + j, plan, l % nt, scaling.second(), buf, rows),
                     plan.upH, plan.upW, (l, j, out) -> {
                         out[0] = 0; // output oh sits at (oh - oh0)*s
                         out[1] = 0;

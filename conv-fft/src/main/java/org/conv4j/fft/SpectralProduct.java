@@ -423,7 +423,11 @@ final class SpectralProduct {
         }
     }
 
-    /** {@code acc += a * conj(b)}: the spectrum of a cross-correlation. */
+    /**
+     * {@code acc += a * conj(b)}: the spectrum of a cross-correlation. Its own loop rather than {@link #mac} with
+     * a sign: the conjugate's signs sit in the arithmetic, where a sign parameter would cost a multiply per
+     * element of the product loop.
+     */
     static void macConj(float[] aRe, float[] aIm, float[] bRe, float[] bIm, float[] accRe, float[] accIm, int p) {
         for (int f = 0; f < p; f++) {
             float ar = aRe[f];

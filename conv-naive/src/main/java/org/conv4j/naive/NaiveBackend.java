@@ -165,19 +165,23 @@ public final class NaiveBackend extends AbstractConvBackend implements Conv3dBac
      * it checks.
      */
     private static float[] referenceBiasGradient(ConvShape s, Tensor4D gradOutput) {
-        float[] dy = gradOutput.data();
-        float[] db = new float[s.outChannels()];
-        for (int k = 0; k < s.outChannels(); k++) {
+        return referenceChannelSums(gradOutput.data(), s.batch(), s.outChannels(), s.outPlane());
+    }
+
+    /** {@code sums[k] = sum_{n, e} dy[(n*channels + k)*plane + e]}, summed in double in that order. */
+    private static float[] referenceChannelSums(float[] dy, int batch, int channels, int plane) {
+        float[] sums = new float[channels];
+        for (int k = 0; k < channels; k++) {
             double acc = 0.0;
-            for (int n = 0; n < s.batch(); n++) {
-                int base = s.outputIndex(n, k, 0, 0);
-                for (int o = 0; o < s.outPlane(); o++) {
-                    acc += dy[base + o];
+            for (int n = 0; n < batch; n++) {
+                int base = (n * channels + k) * plane;
+                for (int e = 0; e < plane; e++) {
+                    acc += dy[base + e];
                 }
             }
-            db[k] = (float) acc;
+            sums[k] = (float) acc;
         }
-        return db;
+        return sums;
     }
 
     /** {@code dw[k, c, i, j] = sum_{n, oh, ow} dy[n, k, oh, ow] * xpad[n, g*Cg + c, rows.inputIndex(oh, i), cols.inputIndex(ow, j)]}. */
@@ -245,11 +249,16 @@ public final class NaiveBackend extends AbstractConvBackend implements Conv3dBac
                 }
             }
         }
-        Tensor4D result = s.newInput();
-        for (int e = 0; e < dx.length; e++) {
-            result.data()[e] = (float) dx[e];
+        return rounded(dx, s.newInput());
+    }
+
+    /** {@code into}, its elements set to {@code sums} rounded to float. */
+    private static Tensor4D rounded(double[] sums, Tensor4D into) {
+        float[] data = into.data();
+        for (int e = 0; e < sums.length; e++) {
+            data[e] = (float) sums[e];
         }
-        return result;
+        return into;
     }
 
     // ---------------------------------------------------------------- transposed convolution
@@ -262,34 +271,53 @@ public final class NaiveBackend extends AbstractConvBackend implements Conv3dBac
      */
     @Override
     protected Tensor4D transposedForward(TransposedShape t, Tensor4D input, Tensor4D weight, float[] bias) {
-        ConvParams p = t.params();
-        int cig = t.inChannels() / p.groups();
-        int cog = t.outChannels() / p.groups();
-        int kh = weight.h();
-        int kw = weight.w();
         float[] x = input.data();
         float[] w = weight.data();
         double[] y = new double[t.batch() * t.outChannels() * t.outH() * t.outW()];
+        forEachTransposedTerm(t, weight.h(), weight.w(), (xi, wi, yi) -> {
+            if (yi >= 0) {
+                y[yi] += (double) x[xi] * w[wi];
+            }
+        });
+        Tensor4D out = t.newOutput();
+        int plane = t.outH() * t.outW();
+        for (int e = 0; e < y.length; e++) {
+            out.data()[e] = (float) (y[e] + (bias == null ? 0 : bias[(e / plane) % t.outChannels()]));
+        }
+        return out;
+    }
+
+    /** One term {@code x[xi] * w[wi]} of the transposed sum, added to {@code y[yi]}; {@code yi = -1} if cropped. */
+    @FunctionalInterface
+    private interface TransposedTerm {
+        void at(int xi, int wi, int yi);
+    }
+
+    /**
+     * Visits every term of the transposed sum in a fixed order: input element {@code (n, ci, h, w)}, output channel
+     * {@code co = g*Cog + c} of its group, tap {@code (i, j)}, at output position
+     * {@code (h*sh - padTop + i*dh, w*sw - padLeft + j*dw)} ({@code yi = -1} where the padding crops that position
+     * off).
+     */
+    private static void forEachTransposedTerm(TransposedShape t, int kh, int kw, TransposedTerm term) {
+        ConvParams p = t.params();
+        int cig = t.inChannels() / p.groups();
+        int cog = t.outChannels() / p.groups();
         for (int n = 0; n < t.batch(); n++) {
             for (int ci = 0; ci < t.inChannels(); ci++) {
                 int g = ci / cig;
                 for (int h = 0; h < t.inH(); h++) {
                     for (int v = 0; v < t.inW(); v++) {
-                        double xv = x[((n * t.inChannels() + ci) * t.inH() + h) * t.inW() + v];
+                        int xi = ((n * t.inChannels() + ci) * t.inH() + h) * t.inW() + v;
                         for (int c = 0; c < cog; c++) {
                             int co = g * cog + c;
                             for (int i = 0; i < kh; i++) {
                                 int oh = h * p.strideH() - p.padTop() + i * p.dilationH();
-                                if (oh < 0 || oh >= t.outH()) {
-                                    continue;
-                                }
                                 for (int j = 0; j < kw; j++) {
                                     int ow = v * p.strideW() - p.padLeft() + j * p.dilationW();
-                                    if (ow < 0 || ow >= t.outW()) {
-                                        continue;
-                                    }
-                                    y[((n * t.outChannels() + co) * t.outH() + oh) * t.outW() + ow]
-                                            += xv * w[((ci * cog + c) * kh + i) * kw + j];
+                                    boolean cropped = oh < 0 || oh >= t.outH() || ow < 0 || ow >= t.outW();
+                                    term.at(xi, ((ci * cog + c) * kh + i) * kw + j,
+                                            cropped ? -1 : ((n * t.outChannels() + co) * t.outH() + oh) * t.outW() + ow);
                                 }
                             }
                         }
@@ -297,12 +325,6 @@ public final class NaiveBackend extends AbstractConvBackend implements Conv3dBac
                 }
             }
         }
-        Tensor4D out = t.newOutput();
-        int plane = t.outH() * t.outW();
-        for (int e = 0; e < y.length; e++) {
-            out.data()[e] = (float) (y[e] + (bias == null ? 0 : bias[(e / plane) % t.outChannels()]));
-        }
-        return out;
     }
 
     /**
@@ -316,60 +338,19 @@ public final class NaiveBackend extends AbstractConvBackend implements Conv3dBac
     @Override
     protected ConvGradients transposedBackward(TransposedShape t, Tensor4D input, Tensor4D weight,
                                                Tensor4D gradOutput) {
-        ConvParams p = t.params();
-        int cig = t.inChannels() / p.groups();
-        int cog = t.outChannels() / p.groups();
-        int kh = weight.h();
-        int kw = weight.w();
         float[] x = input.data();
         float[] w = weight.data();
         float[] dy = gradOutput.data();
         double[] dx = new double[x.length];
         double[] dw = new double[w.length];
-        for (int n = 0; n < t.batch(); n++) {
-            for (int ci = 0; ci < t.inChannels(); ci++) {
-                int g = ci / cig;
-                for (int h = 0; h < t.inH(); h++) {
-                    for (int v = 0; v < t.inW(); v++) {
-                        int xi = ((n * t.inChannels() + ci) * t.inH() + h) * t.inW() + v;
-                        for (int c = 0; c < cog; c++) {
-                            int co = g * cog + c;
-                            for (int i = 0; i < kh; i++) {
-                                int oh = h * p.strideH() - p.padTop() + i * p.dilationH();
-                                for (int j = 0; j < kw; j++) {
-                                    int ow = v * p.strideW() - p.padLeft() + j * p.dilationW();
-                                    // a position cropped off the output has gradient 0, which still multiplies
-                                    double g0 = oh < 0 || oh >= t.outH() || ow < 0 || ow >= t.outW() ? 0.0
-                                            : dy[((n * t.outChannels() + co) * t.outH() + oh) * t.outW() + ow];
-                                    int wi = ((ci * cog + c) * kh + i) * kw + j;
-                                    dx[xi] += g0 * w[wi];
-                                    dw[wi] += g0 * x[xi];
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        Tensor4D dxt = Tensor4D.zeros(input.n(), input.c(), input.h(), input.w());
-        Tensor4D dwt = Tensor4D.zeros(weight.n(), weight.c(), weight.h(), weight.w());
-        for (int e = 0; e < dx.length; e++) {
-            dxt.data()[e] = (float) dx[e];
-        }
-        for (int e = 0; e < dw.length; e++) {
-            dwt.data()[e] = (float) dw[e];
-        }
-        float[] db = new float[t.outChannels()];
-        int plane = t.outH() * t.outW();
-        for (int co = 0; co < t.outChannels(); co++) {
-            double acc = 0;
-            for (int n = 0; n < t.batch(); n++) {
-                for (int e = 0; e < plane; e++) {
-                    acc += dy[(n * t.outChannels() + co) * plane + e];
-                }
-            }
-            db[co] = (float) acc;
-        }
-        return new ConvGradients(dxt, dwt, db);
+        forEachTransposedTerm(t, weight.h(), weight.w(), (xi, wi, yi) -> {
+            // a position cropped off the output has gradient 0, which still multiplies
+            double g0 = yi < 0 ? 0.0 : dy[yi];
+            dx[xi] += g0 * w[wi];
+            dw[wi] += g0 * x[xi];
+        });
+        Tensor4D dxt = rounded(dx, Tensor4D.zeros(input.n(), input.c(), input.h(), input.w()));
+        Tensor4D dwt = rounded(dw, Tensor4D.zeros(weight.n(), weight.c(), weight.h(), weight.w()));
+        return new ConvGradients(dxt, dwt, referenceChannelSums(dy, t.batch(), t.outChannels(), t.outH() * t.outW()));
     }
 }

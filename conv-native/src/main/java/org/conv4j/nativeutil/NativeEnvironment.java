@@ -35,13 +35,6 @@ public final class NativeEnvironment {
     private NativeEnvironment() {
     }
 
-    /** A pointer at a raw address (JavaCPP exposes the address field to subclasses only). */
-    private static final class At extends Pointer {
-        At(long address) {
-            this.address = address;
-        }
-    }
-
     /**
      * Whether the native environment can be read and written here (Linux, with {@code environ} found).
      *
@@ -54,12 +47,8 @@ public final class NativeEnvironment {
 
     /** The address of the C variable {@code environ} (a {@code char**}), or null. */
     private static LongPointer environSlot() {
-        try {
-            Pointer p = Loader.addressof("environ");
-            return p == null || p.isNull() ? null : new LongPointer(p);
-        } catch (RuntimeException | LinkageError e) {
-            return null;
-        }
+        Pointer p = NativePointers.symbol("environ");
+        return p == null ? null : new LongPointer(p);
     }
 
     /**
@@ -74,10 +63,10 @@ public final class NativeEnvironment {
         if (slot == null) {
             return System.getenv(name);
         }
-        LongPointer entries = new LongPointer(new At(slot.get(0)));
+        LongPointer entries = new LongPointer(NativePointers.at(slot.get(0)));
         String prefix = name + "=";
         for (long i = 0; entries.get(i) != 0; i++) {
-            String entry = new BytePointer(new At(entries.get(i))).getString(StandardCharsets.UTF_8);
+            String entry = new BytePointer(NativePointers.at(entries.get(i))).getString(StandardCharsets.UTF_8);
             if (entry.startsWith(prefix)) {
                 return entry.substring(prefix.length());
             }
@@ -106,7 +95,7 @@ public final class NativeEnvironment {
         string.put(entry, 0, entry.length);
         string.put(entry.length, (byte) 0);
 
-        LongPointer old = new LongPointer(new At(slot.get(0)));
+        LongPointer old = new LongPointer(NativePointers.at(slot.get(0)));
         long count = 0;
         while (old.get(count) != 0) {
             count++;

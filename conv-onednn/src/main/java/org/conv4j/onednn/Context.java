@@ -2,6 +2,7 @@ package org.conv4j.onednn;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.conv4j.nativeutil.NativeFloatBlock;
 import org.conv4j.spi.WorkspaceBudget;
 
 import org.bytedeco.dnnl.IntMemoryMap;
@@ -54,7 +55,7 @@ final class Context implements AutoCloseable {
     private static final int USER_ROLES = 3;
 
     final stream stream;
-    private final NativeBuffer[] buffers = new NativeBuffer[SLOTS];
+    private final NativeFloatBlock[] buffers = new NativeFloatBlock[SLOTS];
     /**
      * oneDNN memory objects over each slot's buffer, by layout, kept while the buffer stays. Creating one is not
      * free: JavaCPP checks the process's resident memory (a read of /proc) at every allocation it tracks, a few
@@ -77,15 +78,15 @@ final class Context implements AutoCloseable {
     }
 
     /** The buffer of {@code slot}, grown to at least {@code bytes} (contents are lost when it grows). */
-    NativeBuffer buffer(int slot, long bytes) {
-        NativeBuffer b = buffers[slot];
+    NativeFloatBlock buffer(int slot, long bytes) {
+        NativeFloatBlock b = buffers[slot];
         if (b == null || b.capacity() < bytes) {
             if (b != null) {
                 dropMemories(slotMemories[slot]); // they point into the old buffer
                 b.close();
                 buffers[slot] = null;
             }
-            b = new NativeBuffer(roundUp(bytes));
+            b = new NativeFloatBlock(roundUp(bytes));
             buffers[slot] = b;
         }
         return b;
@@ -112,7 +113,7 @@ final class Context implements AutoCloseable {
             if (buffers[slot] != null && buffers[slot].capacity() > slotBytes[slot]) {
                 dropMemories(slotMemories[slot]);
                 buffers[slot].close();
-                buffers[slot] = slotBytes[slot] > 0 ? new NativeBuffer(slotBytes[slot]) : null;
+                buffers[slot] = slotBytes[slot] > 0 ? new NativeFloatBlock(slotBytes[slot]) : null;
             }
         }
     }
@@ -134,7 +135,7 @@ final class Context implements AutoCloseable {
 
     /** A oneDNN memory object of layout {@code desc} over the buffer of {@code slot} (valid while it stays). */
     memory memory(memory.desc desc, int slot) {
-        NativeBuffer b = buffer(slot, desc.get_size());
+        NativeFloatBlock b = buffer(slot, desc.get_size());
         Map<memory.desc, memory> kept = slotMemories[slot];
         memory m = kept.get(desc);
         if (m == null) {
@@ -274,7 +275,7 @@ final class Context implements AutoCloseable {
     /** Bytes held by the buffers. */
     long heldBytes() {
         long sum = 0;
-        for (NativeBuffer b : buffers) {
+        for (NativeFloatBlock b : buffers) {
             sum += b == null ? 0 : b.capacity();
         }
         return sum;

@@ -17,6 +17,7 @@ import org.conv4j.api.PreparedConvolution;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Tensor5D;
 import org.conv4j.api.Workspace;
+import org.conv4j.nativeutil.NativeFloatBlock;
 import org.conv4j.spi.AbstractConvBackend;
 import org.conv4j.spi.CostProfile;
 import org.conv4j.spi.LruCache;
@@ -128,16 +129,10 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
         return "onednn";
     }
 
-    /** The {@link CostProfile} model {@link #costModel} names for the call. */
-    @Override
-    public double estimateNanos(ConvShape shape, ConvPass pass) {
-        return CostProfile.current().model(costModel(shape, pass)).nanos(shape, pass);
-    }
-
     /**
-     * The model of the kernels oneDNN itself reports it runs for the call, so that each kind is fitted on its own
-     * by {@code conv-bench fit} without re-deriving oneDNN's dispatch (which changes with the instruction set and
-     * the version): {@code onednn.forward.<kernel>} and {@code onednn.backward.<data kernel>.<weights kernel>},
+     * The {@link CostProfile} model of the call, whose time is the estimate: the model of the kernels oneDNN itself
+     * reports it runs for the call, so that each kind is fitted on its own by {@code conv-bench fit} without
+     * re-deriving oneDNN's dispatch (which changes with the instruction set and the version): {@code onednn.forward.<kernel>} and {@code onednn.backward.<data kernel>.<weights kernel>},
      * e.g. {@code onednn.forward.brgconv_1x1} or {@code onednn.backward.brg_conv_bwd_brg_conv_fwd.jit}, with the
      * instruction set left out of the names ({@link #kernelFamily}). A model the profile does not give inherits
      * from its parent, up to {@code onednn} ({@link CostProfile#model}). The names come from the plans a call of
@@ -273,7 +268,7 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
     }
 
     /** The largest extent or per-image float count of a 3D layer {@link #supports3d} accepts ({@code 2^29 - 1}). */
-    static final long MAX_3D_EXTENT = NativeBuffer.MAX_VIEW_FLOATS;
+    static final long MAX_3D_EXTENT = NativeFloatBlock.MAX_VIEW_FLOATS;
 
     /**
      * The {@link CostProfile} model {@code onednn.forward3d} or {@code onednn.backward3d} ({@link

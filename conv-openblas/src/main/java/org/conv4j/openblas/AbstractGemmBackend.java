@@ -67,11 +67,6 @@ public abstract class AbstractGemmBackend extends AbstractConvBackend {
     }
 
     @Override
-    public final double estimateNanos(ConvShape shape, ConvPass pass) {
-        return CostProfile.current().model(costModel).nanos(shape, pass);
-    }
-
-    @Override
     public final String costModel(ConvShape shape, ConvPass pass) {
         return costModel;
     }

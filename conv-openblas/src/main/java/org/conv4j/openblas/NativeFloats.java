@@ -1,13 +1,15 @@
 package org.conv4j.openblas;
 
 import org.bytedeco.javacpp.FloatPointer;
+import org.conv4j.nativeutil.NativeFloatBlock;
 
 import java.nio.FloatBuffer;
 import java.util.Objects;
 
 /**
  * A block of off-heap float32 memory that OpenBLAS reads and writes in place, with a {@link FloatBuffer}
- * view for Java code. Element {@code i} is at byte {@code 4*i} of the block; the buffer view is direct and
+ * view for Java code: a {@link NativeFloatBlock} (aligned to its {@value NativeFloatBlock#ALIGNMENT} bytes), or
+ * the caller's direct buffer ({@link #wrap}). Element {@code i} is at byte {@code 4*i} of the block; the buffer view is direct and
  * in native byte order, and is used with absolute indexing only ({@code get(i)}, {@code put(i, v)}, and
  * the bulk forms), so a {@code NativeFloats} can be shared read-only between threads.
  *
@@ -16,7 +18,7 @@ import java.util.Objects;
  * write it here directly, and results are copied out once. See docs/im2col.md for the measured costs.
  *
  * <p>Not thread-safe for writing; owned by one caller at a time (see {@link NativeBufferPool}). Memory is
- * released by {@link #close()} or, failing that, when JavaCPP's deallocator finds the object unreachable.
+ * released by {@link #close()} or, failing that, when JavaCPP's deallocator finds the block unreachable.
  */
 public final class NativeFloats implements AutoCloseable {
 
@@ -26,24 +28,21 @@ public final class NativeFloats implements AutoCloseable {
     private final FloatPointer pointer;
     private final FloatBuffer buffer;
     private final int capacity;
-    /** Whether the memory is the caller's ({@link #wrap}): then {@link #close()} does not free it. */
-    private final boolean wrapped;
+    /** The memory this object allocated; null if it is the caller's ({@link #wrap}), which {@link #close()} leaves. */
+    private final NativeFloatBlock block;
 
     private NativeFloats(int capacity) {
         this.capacity = capacity;
-        this.pointer = new FloatPointer(capacity);
-        if (pointer.isNull()) {
-            throw new OutOfMemoryError("could not allocate " + 4L * capacity + " bytes of native memory");
-        }
+        this.block = new NativeFloatBlock(4L * capacity);
+        this.pointer = new FloatPointer(block.pointer()).capacity(capacity);
         this.buffer = pointer.asBuffer();
-        this.wrapped = false;
     }
 
     private NativeFloats(FloatBuffer direct) {
         this.capacity = direct.capacity();
         this.pointer = new FloatPointer(direct.duplicate().position(0));
         this.buffer = direct;
-        this.wrapped = true;
+        this.block = null;
     }
 
     /**
@@ -168,8 +167,8 @@ public final class NativeFloats implements AutoCloseable {
     /** Frees the memory now (not wrapped memory, which its owner frees). The object must not be used afterwards. */
     @Override
     public void close() {
-        if (!wrapped) {
-            pointer.deallocate();
+        if (block != null) {
+            block.close();
         }
     }
 }

@@ -7,6 +7,7 @@ import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 import org.conv4j.api.Settings;
 import org.conv4j.nativeutil.NativeEnvironment;
+import org.conv4j.nativeutil.NativePointers;
 
 import java.util.List;
 import java.util.Locale;
@@ -187,7 +188,7 @@ public final class OpenBlasSetup {
         ensureLoaded();
         // OpenBLAS's own count, the exported int blas_cpu_number: JavaCPP's blas_get_num_threads() only
         // returns what was last set through blas_set_num_threads, and -1 before any such call.
-        Pointer cpus = symbol("blas_cpu_number");
+        Pointer cpus = NativePointers.symbol("blas_cpu_number");
         return cpus == null ? openblas_nolapack.blas_get_num_threads() : new IntPointer(cpus).get(0);
     }
 
@@ -321,13 +322,13 @@ public final class OpenBlasSetup {
      * OpenBLAS is not loaded, {@code unknown} if the pointer matches no known table.
      */
     static String loadedCore() {
-        Pointer gotoblas = symbol("gotoblas");
+        Pointer gotoblas = NativePointers.symbol("gotoblas");
         if (gotoblas == null) {
             return null;
         }
         long table = new LongPointer(gotoblas).get(0);
         for (String c : CORE_NAMES) {
-            Pointer p = symbol("gotoblas_" + c.toUpperCase(Locale.ROOT));
+            Pointer p = NativePointers.symbol("gotoblas_" + c.toUpperCase(Locale.ROOT));
             if (p != null && p.address() == table) {
                 return c;
             }
@@ -335,12 +336,4 @@ public final class OpenBlasSetup {
         return "unknown";
     }
 
-    private static Pointer symbol(String name) {
-        try {
-            Pointer p = Loader.addressof(name);
-            return p == null || p.isNull() ? null : p;
-        } catch (RuntimeException | UnsatisfiedLinkError e) {
-            return null;
-        }
-    }
 }

@@ -68,18 +68,7 @@ final class StridedKernels {
             padInto(x, xOff, channels, h, w, dst, 0, hq, wq, top, left);
             return;
         }
-        int phasePlane = hq * wq;
-        for (int c = 0; c < channels; c++) {
-            for (int r = 0; r < h; r++) {
-                int ph = r + top;
-                int rowBase = ((ph % sh) * sw * channels + c) * phasePlane + (ph / sh) * wq;
-                int src = xOff + (c * h + r) * w;
-                for (int col = 0; col < w; col++) {
-                    int pw = col + left;
-                    dst[rowBase + (pw % sw) * channels * phasePlane + pw / sw] = x[src + col];
-                }
-            }
-        }
+        copyPhases(x, xOff, channels, h, w, dst, hq, wq, sh, sw, top, left, true);
     }
 
     /** The inverse of {@link #padIntoPhases}: the input positions of a phase-layout gradient into {@code x}. */
@@ -89,15 +78,32 @@ final class StridedKernels {
             cropInto(src, 0, hq, wq, top, left, x, xOff, channels, h, w);
             return;
         }
+        copyPhases(x, xOff, channels, h, w, src, hq, wq, sh, sw, top, left, false);
+    }
+
+    /**
+     * Copies between input element {@code (c, h, w)} of {@code x} and its place in the phase layout
+     * {@code phases} (see {@link #padIntoPhases}): into the phases if {@code intoPhases}, else out of them. The
+     * direction is chosen once per row, outside the loop over its elements.
+     */
+    private static void copyPhases(float[] x, int xOff, int channels, int h, int w, float[] phases, int hq, int wq,
+                                   int sh, int sw, int top, int left, boolean intoPhases) {
         int phasePlane = hq * wq;
         for (int c = 0; c < channels; c++) {
             for (int r = 0; r < h; r++) {
                 int ph = r + top;
                 int rowBase = ((ph % sh) * sw * channels + c) * phasePlane + (ph / sh) * wq;
-                int dst = xOff + (c * h + r) * w;
-                for (int col = 0; col < w; col++) {
-                    int pw = col + left;
-                    x[dst + col] = src[rowBase + (pw % sw) * channels * phasePlane + pw / sw];
+                int row = xOff + (c * h + r) * w;
+                if (intoPhases) {
+                    for (int col = 0; col < w; col++) {
+                        int pw = col + left;
+                        phases[rowBase + (pw % sw) * channels * phasePlane + pw / sw] = x[row + col];
+                    }
+                } else {
+                    for (int col = 0; col < w; col++) {
+                        int pw = col + left;
+                        x[row + col] = phases[rowBase + (pw % sw) * channels * phasePlane + pw / sw];
+                    }
                 }
             }
         }

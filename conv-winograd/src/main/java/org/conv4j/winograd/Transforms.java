@@ -263,7 +263,8 @@ final class Transforms {
 
     /**
      * {@code plus[u] = e[u] + o}, {@code minus[u] = e[u] - o} with {@code o = sum_k coef[k] * source(index[k])[u]}
-     * (one to three terms), for {@code u < len}.
+     * (one to three terms), for {@code u < len}. One loop per term count, each with its sources and coefficients
+     * in locals: a loop over the terms inside the lane loop would keep C2 from vectorising it.
      */
     private static void butterfly(float[] e, int[] index, float[] coef, int cols, float[][] in, float[][] extra,
                                   float[] plus, float[] minus, int len) {
