@@ -26,7 +26,8 @@ import org.conv4j.bench.ShapeCatalog;
  * backend on every selected layer (forward and backward, heap NCHW, the fastest of a few warm calls; the timings
  * are saved to {@code CSV}, default {@code conv4j-timings.csv}), refits each {@link CostProfile} model the
  * backends name ({@link ConvBackend#costModel}) with {@link ModelFit}, fits a correction of the other backends'
- * own estimates ({@link CostProfile#estimate}), and writes the fitted values into {@code FILE} (default {@value
+ * own estimates ({@link CostProfile#estimate}), keeps the refitted values that make the estimates choose better on
+ * the timed layers ({@link #keptForChoosing}), and writes them into {@code FILE} (default {@value
  * ProfileFile#DEFAULT_NAME}), keeping the machine figures a {@code calibrate} wrote there. It then prints, per
  * network and pass, what choosing by the estimates costs: the sum of the per-layer fastest backends' times
  * against the sum of the times of the backends the estimates pick, with the profile before and after the fit
@@ -112,7 +113,8 @@ public final class Fit {
         }
         Map<String, String> fileValues = ProfileFile.read(out);
         CostProfile before = CostProfile.current();
-        Map<String, String> fitted = new TreeMap<>();
+        // Each refitted model, or correction of a backend's own estimate, is one group of values.
+        Map<String, Map<String, String>> groups = new TreeMap<>();
         Map<String, List<ModelFit.Sample>> byModel = new TreeMap<>();
         for (Timing t : timings) {
             if (t.model() != null) {
@@ -124,7 +126,7 @@ public final class Fit {
         CostProfile base = before.with(machineValues(fileValues));
         for (Map.Entry<String, List<ModelFit.Sample>> e : byModel.entrySet()) {
             ModelFit.Result r = ModelFit.fit(base, e.getKey(), e.getValue());
-            fitted.putAll(r.values());
+            groups.put(r.model(), r.values());
             System.out.printf(Locale.ROOT, "model %-30s %3d samples, median error %5.1f%% -> %5.1f%%%n", r.model(),
                     r.samples(), 100 * r.errorBefore(), 100 * r.errorAfter());
         }
@@ -147,16 +149,107 @@ public final class Fit {
                 measured[i] = t.nanos();
             }
             ModelFit.Result r = ModelFit.fitCorrection(e.getKey(), own, measured);
-            fitted.putAll(r.values());
+            groups.put(r.model(), r.values());
             System.out.printf(Locale.ROOT, "estimate %-27s %3d samples, median error %5.1f%% -> %5.1f%% %s%n",
                     r.model(), r.samples(), 100 * r.errorBefore(), 100 * r.errorAfter(), r.values());
         }
+        Map<String, String> fitted = keptForChoosing(groups, timings, chosen, base);
         fileValues.putAll(fitted);
         ProfileFile.write(out, fileValues, "backend models by conv-bench fit --shapes " + shapes);
         System.out.println("written to " + out.toAbsolutePath());
         CostProfile after = base.with(fitted);
         printRegret(timings, chosen, before, after);
     }
+
+    /**
+     * The refitted groups that make choosing better. A model fitted for the smallest relative error can still
+     * choose worse: two backends within a few percent of each other on a layer swap places when one's error
+     * shrinks on other layers. So candidates are tried one at a time, twice over (all groups together, each
+     * backend's groups, each group), and a candidate is kept only if it lowers {@link #choosingCost} on the timed
+     * layers; what no kept candidate covers keeps its previous values.
+     */
+    static Map<String, String> keptForChoosing(Map<String, Map<String, String>> groups, List<Timing> timings,
+                                               List<ConvBackend> backends, CostProfile base) {
+        Map<String, String> kept = new TreeMap<>();
+        // Candidates: every group, each backend's groups together (its models trade places with each other), and
+        // all of them; the larger ones first.
+        Map<String, Map<String, String>> left = new LinkedHashMap<>();
+        Map<String, String> all = new TreeMap<>();
+        Map<String, Map<String, String>> perBackend = new TreeMap<>();
+        groups.forEach((name, values) -> {
+            all.putAll(values);
+            perBackend.computeIfAbsent(name.substring(0, name.indexOf('.') < 0 ? name.length() : name.indexOf('.')),
+                    b -> new TreeMap<>()).putAll(values);
+        });
+        left.put("(every model)", all);
+        perBackend.forEach((b, values) -> left.put(b + ".*", values));
+        left.putAll(groups);
+        double cost = choosingCost(timings, backends, base);
+        System.out.printf(Locale.ROOT, "choosing cost with the previous values: %.4f%n", cost);
+        for (int round = 0; round < 2; round++) {
+            for (java.util.Iterator<Map.Entry<String, Map<String, String>>> it = left.entrySet().iterator();
+                 it.hasNext(); ) {
+                Map.Entry<String, Map<String, String>> g = it.next();
+                Map<String, String> trial = new TreeMap<>(kept);
+                trial.putAll(g.getValue());
+                double c = choosingCost(timings, backends, base.with(trial));
+                if (c < cost - 1e-9) {
+                    System.out.printf(Locale.ROOT, "kept     %-44s choosing cost %.4f -> %.4f%n", g.getKey(), cost, c);
+                    kept = trial;
+                    cost = c;
+                    it.remove();
+                }
+            }
+        }
+        left.forEach((name, values) -> System.out.printf(Locale.ROOT,
+                "not kept %-44s (would not lower the choosing cost)%n", name));
+        return kept;
+    }
+
+    /**
+     * What choosing by {@code profile}'s estimates costs on the timings, in the terms of the selection targets:
+     * per network and pass, the log of the picked backends' total time over the fastest backends' total (layers
+     * weighted by occurrence), plus, for every timed case, the log of how far its pick exceeds 1.5x the fastest.
+     * Zero when every pick is the fastest.
+     */
+    static double choosingCost(List<Timing> timings, List<ConvBackend> backends, CostProfile profile) {
+        Map<String, ConvBackend> byName = new LinkedHashMap<>();
+        backends.forEach(b -> byName.put(b.name(), b));
+        Map<String, List<Timing>> cases = new LinkedHashMap<>();
+        for (Timing t : timings) {
+            cases.computeIfAbsent(t.shape().name() + " " + t.pass().label(), k -> new ArrayList<>()).add(t);
+        }
+        Map<String, Double> ratioOf = new java.util.HashMap<>();
+        double cost = 0;
+        for (Map.Entry<String, List<Timing>> e : cases.entrySet()) {
+            List<Timing> c = e.getValue();
+            double fastest = c.stream().mapToDouble(Timing::nanos).min().orElseThrow();
+            double picked = picked(c, byName, profile).nanos();
+            ratioOf.put(e.getKey(), picked / fastest);
+            cost += Math.max(0, Math.log(picked / fastest / WORST_LAYER_TARGET));
+        }
+        for (Network net : ShapeCatalog.networks()) {
+            for (ConvPass pass : MeasuredPasses.ALL) {
+                double best = 0;
+                double picked = 0;
+                for (Network.Layer layer : net.layers()) {
+                    List<Timing> c = cases.get(layer.shape().name() + " " + pass.label());
+                    if (c != null) {
+                        double fastest = c.stream().mapToDouble(Timing::nanos).min().orElseThrow();
+                        best += layer.count() * fastest;
+                        picked += layer.count() * fastest * ratioOf.get(layer.shape().name() + " " + pass.label());
+                    }
+                }
+                if (best > 0) {
+                    cost += Math.log(picked / best);
+                }
+            }
+        }
+        return cost;
+    }
+
+    /** The selection target for a single layer: its pick at most this much slower than the fastest backend. */
+    static final double WORST_LAYER_TARGET = 1.5;
 
     /** The timings as CSV: shape, pass, backend, nanoseconds. */
     static void writeTimings(Path file, List<Timing> timings) throws IOException {
