@@ -603,22 +603,30 @@ public final class Conv2d {
 
         @Override
         public Tensor4D inputGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
-            ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
-            if (!LayoutEdge.canonical(input, weight, gradOutput)) {
-                return LayoutEdge.staged(LayoutEdge.floats(input, input, weight, gradOutput), () -> LayoutEdge.like(input,
-                        inputGradient(input.toHeapNchw(), weight.toHeapNchw(), gradOutput.toHeapNchw(), params)));
-            }
-            return run(s, ConvPass.INPUT_GRADIENT, b -> b.inputGradient(input, weight, gradOutput, params));
+            return gradient(ConvPass.INPUT_GRADIENT, input, weight, gradOutput, params);
         }
 
         @Override
         public Tensor4D weightGradient(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
+            return gradient(ConvPass.WEIGHT_GRADIENT, input, weight, gradOutput, params);
+        }
+
+        /**
+         * {@code dL/dx} ({@link ConvPass#INPUT_GRADIENT}) or {@code dL/dw} ({@link ConvPass#WEIGHT_GRADIENT}) alone,
+         * on the backend chosen for that pass; operands off heap NCHW are staged through heap NCHW copies and the
+         * result takes the layout and storage of the operand whose shape it has.
+         */
+        private Tensor4D gradient(ConvPass pass, Tensor4D input, Tensor4D weight, Tensor4D gradOutput,
+                                  ConvParams params) {
             ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
+            boolean dx = pass == ConvPass.INPUT_GRADIENT;
+            Tensor4D model = dx ? input : weight;
             if (!LayoutEdge.canonical(input, weight, gradOutput)) {
-                return LayoutEdge.staged(LayoutEdge.floats(input, weight, weight, gradOutput), () -> LayoutEdge.like(weight,
-                        weightGradient(input.toHeapNchw(), weight.toHeapNchw(), gradOutput.toHeapNchw(), params)));
+                return LayoutEdge.staged(LayoutEdge.floats(input, model, weight, gradOutput), () -> LayoutEdge.like(model,
+                        gradient(pass, input.toHeapNchw(), weight.toHeapNchw(), gradOutput.toHeapNchw(), params)));
             }
-            return run(s, ConvPass.WEIGHT_GRADIENT, b -> b.weightGradient(input, weight, gradOutput, params));
+            return run(s, pass, b -> dx ? b.inputGradient(input, weight, gradOutput, params)
+                    : b.weightGradient(input, weight, gradOutput, params));
         }
 
         @Override

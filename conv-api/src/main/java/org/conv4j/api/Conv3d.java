@@ -369,14 +369,7 @@ public final class Conv3d {
          * @throws IllegalArgumentException naming the argument, with the expected and the actual value
          */
         public Tensor5D inputGradient(Tensor5D input, Tensor5D weight, Tensor5D gradOutput, Conv3dParams params) {
-            Conv3dShape s = supported(Conv3dShape.backward(input, weight, gradOutput, params), ConvPass.BACKWARD);
-            if (padsFirst(s)) {
-                return backward(input, weight, gradOutput, params).input();
-            }
-            if (inPlace(s, ConvPass.INPUT_GRADIENT, input, weight, gradOutput)) {
-                return like(input, volumes.inputGradient3d(s, weight, gradOutput));
-            }
-            return like(input, volumes.inputGradient3d(s, weight.toHeapNcdhw(), gradOutput.toHeapNcdhw()));
+            return gradient(ConvPass.INPUT_GRADIENT, input, weight, gradOutput, params);
         }
 
         /**
@@ -391,14 +384,31 @@ public final class Conv3d {
          * @throws IllegalArgumentException naming the argument, with the expected and the actual value
          */
         public Tensor5D weightGradient(Tensor5D input, Tensor5D weight, Tensor5D gradOutput, Conv3dParams params) {
+            return gradient(ConvPass.WEIGHT_GRADIENT, input, weight, gradOutput, params);
+        }
+
+        /**
+         * {@code dL/dx} ({@link ConvPass#INPUT_GRADIENT}) or {@code dL/dw} ({@link ConvPass#WEIGHT_GRADIENT}) alone,
+         * in the storage and layout of the operand whose shape it has. A mode-padded convolution takes it from the
+         * whole backward pass, which pads the input first.
+         */
+        private Tensor5D gradient(ConvPass pass, Tensor5D input, Tensor5D weight, Tensor5D gradOutput,
+                                  Conv3dParams params) {
             Conv3dShape s = supported(Conv3dShape.backward(input, weight, gradOutput, params), ConvPass.BACKWARD);
+            boolean dx = pass == ConvPass.INPUT_GRADIENT;
             if (padsFirst(s)) {
-                return backward(input, weight, gradOutput, params).weight();
+                Conv3dGradients g = backward(input, weight, gradOutput, params);
+                return dx ? g.input() : g.weight();
             }
-            if (inPlace(s, ConvPass.WEIGHT_GRADIENT, input, weight, gradOutput)) {
-                return like(weight, volumes.weightGradient3d(s, input, gradOutput));
+            // the operand besides dL/dy that the gradient reads: the weight for dL/dx, the input for dL/dw
+            Tensor5D read = dx ? weight : input;
+            Tensor5D dy = gradOutput;
+            if (!inPlace(s, pass, input, weight, gradOutput)) {
+                read = read.toHeapNcdhw();
+                dy = dy.toHeapNcdhw();
             }
-            return like(weight, volumes.weightGradient3d(s, input.toHeapNcdhw(), gradOutput.toHeapNcdhw()));
+            return like(dx ? input : weight,
+                    dx ? volumes.inputGradient3d(s, read, dy) : volumes.weightGradient3d(s, read, dy));
         }
 
         /**

@@ -44,10 +44,7 @@ public final class Conv3dShape {
      */
     public static Conv3dShape forward(Tensor5D input, Tensor5D weight, float[] bias, Conv3dParams params) {
         Conv3dShape s = of(input, weight, params);
-        if (bias != null && bias.length != s.outChannels) {
-            throw new IllegalArgumentException("bias: expected length " + s.outChannels
-                    + " (one per filter), got " + bias.length);
-        }
+        Shapes.checkBias(bias, s.outChannels, "filter");
         return s;
     }
 
@@ -64,15 +61,12 @@ public final class Conv3dShape {
      */
     public static Conv3dShape backward(Tensor5D input, Tensor5D weight, Tensor5D gradOutput, Conv3dParams params) {
         Conv3dShape s = of(input, weight, params);
-        Objects.requireNonNull(gradOutput, "gradOutput must not be null");
         s.check("gradOutput", gradOutput);
         return s;
     }
 
     private static Conv3dShape of(Tensor5D input, Tensor5D weight, Conv3dParams params) {
-        Objects.requireNonNull(input, "input must not be null");
-        Objects.requireNonNull(weight, "weight must not be null");
-        Objects.requireNonNull(params, "params must not be null");
+        Shapes.requireOperands(input, weight, params);
         ConvShape.checkChannels(input.c(), weight.n(), weight.c(), params.groups(), weight.shapeString());
         if (params.hasOutputPadding()) {
             throw new IllegalArgumentException("outputPadding: expected 0x0x0 for a convolution (it applies to"
@@ -117,12 +111,10 @@ public final class Conv3dShape {
         return new ConvAxis(in, kernel, stride, before, after, dilation, out);
     }
 
-    private void check(String name, Tensor5D t) {
-        if (!t.hasShape(batch, outChannels, depth.out(), rows.out(), cols.out())) {
-            throw new IllegalArgumentException(name + ": expected the forward output's shape "
-                    + Tensor5D.shapeString(batch, outChannels, depth.out(), rows.out(), cols.out()) + ", got "
-                    + t.shapeString());
-        }
+    /** Fails unless {@code t} is not null and has the forward output's shape {@code (N, K, outD, outH, outW)}. */
+    private Tensor5D check(String name, Tensor5D t) {
+        return Shapes.requireShape(name, t, "the forward output's ", batch, outChannels, depth.out(), rows.out(),
+                cols.out());
     }
 
     /**
@@ -134,9 +126,7 @@ public final class Conv3dShape {
      * @throws IllegalArgumentException if its shape differs
      */
     public Tensor5D checkOutput(Tensor5D output) {
-        Objects.requireNonNull(output, "output must not be null");
-        check("output", output);
-        return output;
+        return check("output", output);
     }
 
     /** {@return the parameters} */

@@ -4,7 +4,6 @@ import org.conv4j.internal.Access;
 import org.conv4j.internal.HeapCheck;
 import org.conv4j.internal.ModePadding;
 
-import java.util.Objects;
 
 /**
  * The validated geometry of one convolution: the one place that checks that input, weight, bias,
@@ -77,10 +76,7 @@ public final class ConvShape {
      */
     public static ConvShape forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
         ConvShape shape = of(input, weight, params);
-        if (bias != null && bias.length != shape.outChannels) {
-            throw new IllegalArgumentException("bias: expected length " + shape.outChannels
-                    + " (one per filter), got " + bias.length);
-        }
+        Shapes.checkBias(bias, shape.outChannels, "filter");
         return shape;
     }
 
@@ -96,19 +92,12 @@ public final class ConvShape {
      */
     public static ConvShape backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
         ConvShape shape = of(input, weight, params);
-        Objects.requireNonNull(gradOutput, "gradOutput must not be null");
-        if (!gradOutput.hasShape(shape.batch, shape.outChannels, shape.outH, shape.outW)) {
-            throw new IllegalArgumentException("gradOutput: expected the forward output's shape "
-                    + Tensor4D.shapeString(shape.batch, shape.outChannels, shape.outH, shape.outW)
-                    + ", got " + gradOutput.shapeString());
-        }
+        Shapes.requireShape("gradOutput", gradOutput, "the forward output's ", shape.outputShape());
         return shape;
     }
 
     private static ConvShape of(Tensor4D input, Tensor4D weight, ConvParams params) {
-        Objects.requireNonNull(input, "input must not be null");
-        Objects.requireNonNull(weight, "weight must not be null");
-        Objects.requireNonNull(params, "params must not be null");
+        Shapes.requireOperands(input, weight, params);
         checkChannels(input.c(), weight.n(), weight.c(), params.groups(), weight.shapeString());
         checkPaddingMode(params, input);
         if (params.outputPaddingH() != 0 || params.outputPaddingW() != 0) {
@@ -508,12 +497,12 @@ public final class ConvShape {
      * @return {@code output}
      */
     public Tensor4D checkOutput(Tensor4D output) {
-        Objects.requireNonNull(output, "output must not be null");
-        if (!output.hasShape(batch, outChannels, outH, outW)) {
-            throw new IllegalArgumentException("output: expected shape "
-                    + Tensor4D.shapeString(batch, outChannels, outH, outW) + ", got " + output.shapeString());
-        }
-        return output;
+        return Shapes.requireShape("output", output, "", outputShape());
+    }
+
+    /** {@return the output's shape, {@code {N, K, outH, outW}}} */
+    private int[] outputShape() {
+        return new int[] {batch, outChannels, outH, outW};
     }
 
     /** Equal if every size and the parameters are: the same convolution (for caches of per-layer decisions). */

@@ -1,7 +1,5 @@
 package org.conv4j.api;
 
-import org.conv4j.internal.RankViews;
-
 import java.nio.FloatBuffer;
 import java.util.Objects;
 
@@ -27,7 +25,7 @@ import java.util.Objects;
  * owned and freed by {@link #close()}, a wrapped buffer stays the caller's, closing a view closes the 4D tensor it
  * views (they are one tensor). Every dimension is at least 1 and the element count fits in an {@code int}.
  */
-public final class Tensor3D implements AutoCloseable {
+public final class Tensor3D extends RankView {
 
     /** Channels-first, {@code (n*C + c)*W + w}: the {@link MemoryLayout#NCHW} of a height-1 tensor. */
     public static final MemoryLayout NCW = MemoryLayout.NCHW;
@@ -35,11 +33,9 @@ public final class Tensor3D implements AutoCloseable {
     /** Channels-last, {@code (n*W + w)*C + c}: the {@link MemoryLayout#NHWC} of a height-1 tensor. */
     public static final MemoryLayout NWC = MemoryLayout.NHWC;
 
-    /** The height-1 4D tensor this one is a view of: the storage, layout and lifetime. */
-    private final Tensor4D t;
-
+    /** Views {@code t}, the height-1 4D tensor that holds the storage, layout and lifetime. */
     private Tensor3D(Tensor4D t) {
-        this.t = t;
+        super(t, t.n(), t.c(), t.w());
     }
 
     /**
@@ -157,12 +153,7 @@ public final class Tensor3D implements AutoCloseable {
      *         {@code data.length != n*c*w}
      */
     public static Tensor3D wrap(float[] data, MemoryLayout layout, int n, int c, int w) {
-        Objects.requireNonNull(data, "data must not be null");
-        int size = checkedSize("shape", n, c, w);
-        if (data.length != size) {
-            throw new IllegalArgumentException("data: expected length " + size + " for shape "
-                    + shapeString(n, c, w) + ", got " + data.length);
-        }
+        checkData(data, n, c, w);
         return new Tensor3D(Tensor4D.wrap(data, layout, n, c, 1, w));
     }
 
@@ -184,12 +175,7 @@ public final class Tensor3D implements AutoCloseable {
      *         elements, or is a heap buffer over part of an array or without an accessible array
      */
     public static Tensor3D wrap(FloatBuffer buffer, MemoryLayout layout, Object owner, int n, int c, int w) {
-        Objects.requireNonNull(buffer, "buffer must not be null");
-        int size = checkedSize("shape", n, c, w);
-        if (buffer.remaining() != size) {
-            throw new IllegalArgumentException("buffer: expected " + size + " elements between position and limit"
-                    + " for shape " + shapeString(n, c, w) + ", got " + buffer.remaining());
-        }
+        checkBuffer(buffer, n, c, w);
         return new Tensor3D(Tensor4D.wrap(buffer, layout, owner, n, c, 1, w));
     }
 
@@ -221,15 +207,7 @@ public final class Tensor3D implements AutoCloseable {
      * @throws IllegalArgumentException naming {@code what}, with the shape, if the check fails
      */
     public static int checkedSize(String what, int n, int c, int w) {
-        if (n < 1 || c < 1 || w < 1) {
-            throw new IllegalArgumentException(what + ": expected every dimension >= 1, got " + shapeString(n, c, w));
-        }
-        long size = (long) n * c * w;
-        if (size > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(what + ": expected at most " + Integer.MAX_VALUE + " elements, got "
-                    + size + " for shape " + shapeString(n, c, w));
-        }
-        return (int) size;
+        return Shapes.checkedSize(what, n, c, w);
     }
 
     /**
@@ -241,32 +219,7 @@ public final class Tensor3D implements AutoCloseable {
      * @return the shape as text
      */
     public static String shapeString(long n, long c, long w) {
-        return "[" + n + ", " + c + ", " + w + "]";
-    }
-
-    /** {@return the batch size (first dimension)} */
-    public int n() {
-        return t.n();
-    }
-
-    /** {@return the channels (second dimension)} */
-    public int c() {
-        return t.c();
-    }
-
-    /** {@return the width (third dimension, the convolved axis)} */
-    public int w() {
-        return t.w();
-    }
-
-    /** {@return the element count, {@code n*c*w}} */
-    public int size() {
-        return t.size();
-    }
-
-    /** {@return a copy of the shape, {@code {n, c, w}}} */
-    public int[] shape() {
-        return new int[] {n(), c(), w()};
+        return Shapes.text(n, c, w);
     }
 
     /**
@@ -288,47 +241,12 @@ public final class Tensor3D implements AutoCloseable {
      * @return whether the shapes match
      */
     public boolean sameShape(Tensor3D other) {
-        return t.sameShape(other.t);
-    }
-
-    /** {@return the shape as text, e.g. {@code [8, 64, 1000]}} */
-    public String shapeString() {
-        return shapeString(n(), c(), w());
-    }
-
-    /** {@return the order of the elements in memory, {@link #NCW} or {@link #NWC}} */
-    public MemoryLayout layout() {
-        return t.layout();
-    }
-
-    /** {@return whether the elements are in native memory (a direct buffer) rather than a Java array} */
-    public boolean isNative() {
-        return t.isNative();
+        return sameDims(other);
     }
 
     /** {@return whether this is a heap NCW tensor, the form every backend reads} */
     public boolean isHeapNcw() {
         return t.isHeapNchw();
-    }
-
-    /**
-     * The backing array (not a copy), in {@link #layout()}'s order.
-     *
-     * @return the backing array
-     * @throws IllegalStateException if the tensor is in native memory
-     */
-    public float[] data() {
-        return t.data();
-    }
-
-    /**
-     * A view of the storage (not a copy), position 0 and limit {@link #size()}; see {@link Tensor4D#buffer()}.
-     *
-     * @return a view of the storage
-     * @throws IllegalStateException if the tensor is closed
-     */
-    public FloatBuffer buffer() {
-        return t.buffer();
     }
 
     /**
@@ -430,29 +348,8 @@ public final class Tensor3D implements AutoCloseable {
      * @throws IllegalArgumentException if the shapes differ
      */
     public Tensor3D copyFrom(Tensor3D source) {
-        Objects.requireNonNull(source, "source must not be null");
-        RankViews.requireSameShape("source", sameShape(source), shapeString(), source.shapeString());
-        t.copyFrom(source.t);
+        t.copyFrom(sameShaped("source", source));
         return this;
-    }
-
-    /**
-     * Frees the native memory this tensor owns, as {@link Tensor4D#close()} does (this tensor and its
-     * {@link #asTensor4D()} view are one tensor). A no-op on the heap.
-     */
-    @Override
-    public void close() {
-        t.close();
-    }
-
-    /** {@return whether {@link #close()} was called on this native tensor} */
-    public boolean isClosed() {
-        return t.isClosed();
-    }
-
-    /** {@return the largest absolute element, ignoring NaN} */
-    public float maxAbs() {
-        return t.maxAbs();
     }
 
     /** {@return true if no element is NaN or infinite} */
@@ -468,9 +365,7 @@ public final class Tensor3D implements AutoCloseable {
      * @throws IllegalArgumentException if the shapes differ
      */
     public float maxAbsDiff(Tensor3D other) {
-        Objects.requireNonNull(other, "other must not be null");
-        RankViews.requireSameShape("other", sameShape(other), shapeString(), other.shapeString());
-        return t.maxAbsDiff(other.t);
+        return t.maxAbsDiff(sameShaped("other", other));
     }
 
     /**
@@ -486,23 +381,4 @@ public final class Tensor3D implements AutoCloseable {
         return t.allClose(Objects.requireNonNull(other, "other must not be null").t, rtol, atol);
     }
 
-    /** Equal shapes and bit-identical elements by logical index, whatever the layouts and storages. */
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof Tensor3D && t.equals(((Tensor3D) o).t);
-    }
-
-    @Override
-    public int hashCode() {
-        return t.hashCode();
-    }
-
-    /**
-     * The shape, the layout and storage if not heap NCW, and the first values; e.g.
-     * {@code Tensor3D[1, 1, 4] [1.0, 2.0, 3.0, 4.0]}.
-     */
-    @Override
-    public String toString() {
-        return RankViews.toString("Tensor3D", shapeString(), t, "NCW", "NWC");
-    }
 }

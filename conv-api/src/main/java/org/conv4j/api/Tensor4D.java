@@ -40,7 +40,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * is at least 1 and the element count fits in an {@code int}. {@link #wrap} shares the caller's array or buffer,
  * so writes through either are visible to both.
  */
-public final class Tensor4D implements AutoCloseable {
+public final class Tensor4D implements Shapes.Shaped, AutoCloseable {
 
     private static final int CLOSED = 1 << 30;
 
@@ -278,16 +278,7 @@ public final class Tensor4D implements AutoCloseable {
      * @param what names the tensor in the error message
      */
     public static int checkedSize(String what, int n, int c, int h, int w) {
-        if (n < 1 || c < 1 || h < 1 || w < 1) {
-            throw new IllegalArgumentException(what + ": expected every dimension >= 1, got "
-                    + shapeString(n, c, h, w));
-        }
-        long size = (long) n * c * h * w;
-        if (size > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(what + ": expected at most " + Integer.MAX_VALUE
-                    + " elements, got " + size + " for shape " + shapeString(n, c, h, w));
-        }
-        return (int) size;
+        return Shapes.checkedSize(what, n, c, h, w);
     }
 
     /**
@@ -300,7 +291,7 @@ public final class Tensor4D implements AutoCloseable {
      * @return the shape as text
      */
     public static String shapeString(long n, long c, long h, long w) {
-        return "[" + n + ", " + c + ", " + h + ", " + w + "]";
+        return Shapes.text(n, c, h, w);
     }
 
     /**
@@ -353,6 +344,7 @@ public final class Tensor4D implements AutoCloseable {
      *
      * @return {@code {n, c, h, w}}
      */
+    @Override
     public int[] shape() {
         return new int[] {n, c, h, w};
     }
@@ -385,6 +377,7 @@ public final class Tensor4D implements AutoCloseable {
      *
      * @return the shape as text
      */
+    @Override
     public String shapeString() {
         return shapeString(n, c, h, w);
     }
@@ -652,11 +645,7 @@ public final class Tensor4D implements AutoCloseable {
      * @throws IllegalArgumentException if the shapes differ
      */
     public Tensor4D copyFrom(Tensor4D source) {
-        Objects.requireNonNull(source, "source must not be null");
-        if (!sameShape(source)) {
-            throw new IllegalArgumentException("source: expected shape " + shapeString() + ", got "
-                    + source.shapeString());
-        }
+        Shapes.requireShape("source", source, "", shape());
         if (source == this) {
             return this;
         }
@@ -881,11 +870,7 @@ public final class Tensor4D implements AutoCloseable {
      * @throws IllegalArgumentException if the shapes differ
      */
     public float maxAbsDiff(Tensor4D other) {
-        Objects.requireNonNull(other, "other must not be null");
-        if (!sameShape(other)) {
-            throw new IllegalArgumentException("other: expected shape " + shapeString() + ", got "
-                    + other.shapeString());
-        }
+        Shapes.requireShape("other", other, "", shape());
         float[] x = nchw();
         float[] y = other.nchw();
         float max = 0f;

@@ -1,9 +1,6 @@
 package org.conv4j.api;
 
-import org.conv4j.internal.RankViews;
-
 import java.nio.FloatBuffer;
-import java.util.Objects;
 
 /**
  * A dense five-dimensional float32 tensor for 3D convolution (video, volumes): a logical shape
@@ -26,7 +23,7 @@ import java.util.Objects;
  * <p>The same class holds activations ({@code N, C, D, H, W}), weights ({@code K, C/groups, kD, kH, kW}) and
  * gradients. Every dimension is at least 1 and the element count fits in an {@code int}.
  */
-public final class Tensor5D implements AutoCloseable {
+public final class Tensor5D extends RankView {
 
     /** Channels-first, {@code (((n*C + c)*D + d)*H + h)*W + w}. */
     public static final MemoryLayout NCDHW = MemoryLayout.NCHW;
@@ -34,13 +31,12 @@ public final class Tensor5D implements AutoCloseable {
     /** Channels-last, {@code (((n*D + d)*H + h)*W + w)*C + c}. */
     public static final MemoryLayout NDHWC = MemoryLayout.NHWC;
 
-    /** The storage: the 4D tensor {@code (n, c, d*h, w)}. */
-    private final Tensor4D t;
     private final int d;
     private final int h;
 
+    /** Views {@code t}, the 4D tensor {@code (n, c, d*h, w)} that holds the storage, layout and lifetime. */
     private Tensor5D(Tensor4D t, int d, int h) {
-        this.t = t;
+        super(t, t.n(), t.c(), d, h, t.w());
         this.d = d;
         this.h = h;
     }
@@ -111,12 +107,7 @@ public final class Tensor5D implements AutoCloseable {
      *         {@code data.length != n*c*d*h*w}
      */
     public static Tensor5D wrap(float[] data, MemoryLayout layout, int n, int c, int d, int h, int w) {
-        Objects.requireNonNull(data, "data must not be null");
-        int size = checkedSize("shape", n, c, d, h, w);
-        if (data.length != size) {
-            throw new IllegalArgumentException("data: expected length " + size + " for shape "
-                    + shapeString(n, c, d, h, w) + ", got " + data.length);
-        }
+        checkData(data, n, c, d, h, w);
         return new Tensor5D(Tensor4D.wrap(data, layout, n, c, d * h, w), d, h);
     }
 
@@ -156,12 +147,7 @@ public final class Tensor5D implements AutoCloseable {
      */
     public static Tensor5D wrap(FloatBuffer buffer, MemoryLayout layout, Object owner, int n, int c, int d, int h,
                                 int w) {
-        Objects.requireNonNull(buffer, "buffer must not be null");
-        int size = checkedSize("shape", n, c, d, h, w);
-        if (buffer.remaining() != size) {
-            throw new IllegalArgumentException("buffer: expected " + size + " elements between position and limit"
-                    + " for shape " + shapeString(n, c, d, h, w) + ", got " + buffer.remaining());
-        }
+        checkBuffer(buffer, n, c, d, h, w);
         return new Tensor5D(Tensor4D.wrap(buffer, layout, owner, n, c, d * h, w), d, h);
     }
 
@@ -197,16 +183,7 @@ public final class Tensor5D implements AutoCloseable {
      * @throws IllegalArgumentException naming {@code what}, with the shape, if the check fails
      */
     public static int checkedSize(String what, int n, int c, int d, int h, int w) {
-        if (n < 1 || c < 1 || d < 1 || h < 1 || w < 1) {
-            throw new IllegalArgumentException(what + ": expected every dimension >= 1, got "
-                    + shapeString(n, c, d, h, w));
-        }
-        long size = (long) n * c * d * h * w;
-        if (size > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(what + ": expected at most " + Integer.MAX_VALUE + " elements, got "
-                    + size + " for shape " + shapeString(n, c, d, h, w));
-        }
-        return (int) size;
+        return Shapes.checkedSize(what, n, c, d, h, w);
     }
 
     /**
@@ -220,17 +197,7 @@ public final class Tensor5D implements AutoCloseable {
      * @return the shape as text
      */
     public static String shapeString(long n, long c, long d, long h, long w) {
-        return "[" + n + ", " + c + ", " + d + ", " + h + ", " + w + "]";
-    }
-
-    /** {@return the batch size} */
-    public int n() {
-        return t.n();
-    }
-
-    /** {@return the channels} */
-    public int c() {
-        return t.c();
+        return Shapes.text(n, c, d, h, w);
     }
 
     /** {@return the depth} */
@@ -241,21 +208,6 @@ public final class Tensor5D implements AutoCloseable {
     /** {@return the height} */
     public int h() {
         return h;
-    }
-
-    /** {@return the width (contiguous in NCDHW)} */
-    public int w() {
-        return t.w();
-    }
-
-    /** {@return the element count, {@code n*c*d*h*w}} */
-    public int size() {
-        return t.size();
-    }
-
-    /** {@return a copy of the shape, {@code {n, c, d, h, w}}} */
-    public int[] shape() {
-        return new int[] {n(), c(), d, h, w()};
     }
 
     /**
@@ -279,47 +231,12 @@ public final class Tensor5D implements AutoCloseable {
      * @return whether the shapes match
      */
     public boolean sameShape(Tensor5D other) {
-        return hasShape(other.n(), other.c(), other.d, other.h, other.w());
-    }
-
-    /** {@return the shape as text, e.g. {@code [1, 32, 16, 64, 64]}} */
-    public String shapeString() {
-        return shapeString(n(), c(), d, h, w());
-    }
-
-    /** {@return the order of the elements in memory, {@link #NCDHW} or {@link #NDHWC}} */
-    public MemoryLayout layout() {
-        return t.layout();
-    }
-
-    /** {@return whether the elements are in native memory} */
-    public boolean isNative() {
-        return t.isNative();
+        return sameDims(other);
     }
 
     /** {@return whether this is a heap NCDHW tensor, the form the 3D reference reads} */
     public boolean isHeapNcdhw() {
         return t.isHeapNchw();
-    }
-
-    /**
-     * The backing array (not a copy), in {@link #layout()}'s order.
-     *
-     * @return the backing array
-     * @throws IllegalStateException if the tensor is in native memory
-     */
-    public float[] data() {
-        return t.data();
-    }
-
-    /**
-     * A view of the storage (not a copy); see {@link Tensor4D#buffer()}.
-     *
-     * @return a view of the storage
-     * @throws IllegalStateException if the tensor is closed
-     */
-    public FloatBuffer buffer() {
-        return t.buffer();
     }
 
     /**
@@ -447,26 +364,8 @@ public final class Tensor5D implements AutoCloseable {
      * @throws IllegalArgumentException if the shapes differ
      */
     public Tensor5D copyFrom(Tensor5D source) {
-        Objects.requireNonNull(source, "source must not be null");
-        RankViews.requireSameShape("source", sameShape(source), shapeString(), source.shapeString());
-        t.copyFrom(source.t);
+        t.copyFrom(sameShaped("source", source));
         return this;
-    }
-
-    /** Frees the native memory this tensor owns, as {@link Tensor4D#close()} does; a no-op on the heap. */
-    @Override
-    public void close() {
-        t.close();
-    }
-
-    /** {@return whether {@link #close()} was called on this native tensor} */
-    public boolean isClosed() {
-        return t.isClosed();
-    }
-
-    /** {@return the largest absolute element, ignoring NaN} */
-    public float maxAbs() {
-        return t.maxAbs();
     }
 
     /**
@@ -477,25 +376,7 @@ public final class Tensor5D implements AutoCloseable {
      * @throws IllegalArgumentException if the shapes differ
      */
     public float maxAbsDiff(Tensor5D other) {
-        Objects.requireNonNull(other, "other must not be null");
-        RankViews.requireSameShape("other", sameShape(other), shapeString(), other.shapeString());
-        return t.maxAbsDiff(other.t);
+        return t.maxAbsDiff(sameShaped("other", other));
     }
 
-    /** Equal shapes and bit-identical elements by logical index, whatever the layouts and storages. */
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof Tensor5D && sameShape((Tensor5D) o) && t.equals(((Tensor5D) o).t);
-    }
-
-    @Override
-    public int hashCode() {
-        return 31 * d + t.hashCode();
-    }
-
-    /** The shape, the layout and storage if not heap NCDHW, and the first values in NCDHW order. */
-    @Override
-    public String toString() {
-        return RankViews.toString("Tensor5D", shapeString(), t, "NCDHW", "NDHWC");
-    }
 }

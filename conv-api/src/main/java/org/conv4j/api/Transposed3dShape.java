@@ -2,7 +2,6 @@ package org.conv4j.api;
 
 import org.conv4j.spi.AbstractConvBackend;
 
-import java.util.Objects;
 
 /**
  * The validated geometry of one transposed 3D convolution, the 3D counterpart of {@link TransposedShape}, with the
@@ -50,27 +49,18 @@ final class Transposed3dShape {
 
     static Transposed3dShape forward(Tensor5D input, Tensor5D weight, float[] bias, Conv3dParams params) {
         Transposed3dShape t = of(input, weight, params);
-        if (bias != null && bias.length != t.outChannels) {
-            throw new IllegalArgumentException("bias: expected length " + t.outChannels
-                    + " (one per output channel), got " + bias.length);
-        }
+        Shapes.checkBias(bias, t.outChannels, "output channel");
         return t;
     }
 
     static Transposed3dShape backward(Tensor5D input, Tensor5D weight, Tensor5D gradOutput, Conv3dParams params) {
         Transposed3dShape t = of(input, weight, params);
-        Objects.requireNonNull(gradOutput, "gradOutput must not be null");
-        if (!gradOutput.hasShape(t.batch, t.outChannels, t.out[0], t.out[1], t.out[2])) {
-            throw new IllegalArgumentException("gradOutput: expected the transposed output's shape "
-                    + t.outputShapeString() + ", got " + gradOutput.shapeString());
-        }
+        Shapes.requireShape("gradOutput", gradOutput, "the transposed output's ", t.outputShape());
         return t;
     }
 
     private static Transposed3dShape of(Tensor5D input, Tensor5D weight, Conv3dParams params) {
-        Objects.requireNonNull(input, "input must not be null");
-        Objects.requireNonNull(weight, "weight must not be null");
-        Objects.requireNonNull(params, "params must not be null");
+        Shapes.requireOperands(input, weight, params);
         int groups = params.groups();
         TransposedShape.checkOperands(params.paddingMode(), groups, input.c(), weight.n(),
                 "(Cin, Cout/groups, kD, kH, kW)", weight.shapeString());
@@ -141,12 +131,7 @@ final class Transposed3dShape {
      * @throws IllegalArgumentException naming {@code output} with the expected and the actual shape
      */
     Tensor5D checkOutput(Tensor5D output) {
-        Objects.requireNonNull(output, "output must not be null");
-        if (!output.hasShape(batch, outChannels, out[0], out[1], out[2])) {
-            throw new IllegalArgumentException("output: expected shape " + outputShapeString() + ", got "
-                    + output.shapeString());
-        }
-        return output;
+        return Shapes.requireShape("output", output, "", outputShape());
     }
 
     /**
@@ -204,14 +189,15 @@ final class Transposed3dShape {
         return AbstractConvBackend.channelSums(gradOutput.data(), batch, outChannels, out[0] * out[1] * out[2]);
     }
 
-    private String outputShapeString() {
-        return Tensor5D.shapeString(batch, outChannels, out[0], out[1], out[2]);
+    /** {@return the output's shape, {@code {N, Cout, outD, outH, outW}}} */
+    private int[] outputShape() {
+        return new int[] {batch, outChannels, out[0], out[1], out[2]};
     }
 
     /** E.g. {@code transposed input [1, 8, 4, 7, 7] -> [1, 4, 9, 15, 15], Conv3dParams{...}}. */
     @Override
     public String toString() {
         return "transposed input " + Tensor5D.shapeString(batch, inChannels, in[0], in[1], in[2]) + " -> "
-                + outputShapeString() + ", " + params;
+                + Shapes.text(outputShape()) + ", " + params;
     }
 }

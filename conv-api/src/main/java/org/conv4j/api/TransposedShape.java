@@ -2,7 +2,6 @@ package org.conv4j.api;
 
 import org.conv4j.internal.HeapCheck;
 
-import java.util.Objects;
 
 /**
  * The validated geometry of one transposed convolution (PyTorch's {@code conv_transpose2d}): the one place
@@ -59,10 +58,7 @@ public final class TransposedShape {
      */
     public static TransposedShape forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
         TransposedShape t = of(input, weight, params);
-        if (bias != null && bias.length != t.outChannels()) {
-            throw new IllegalArgumentException("bias: expected length " + t.outChannels()
-                    + " (one per output channel), got " + bias.length);
-        }
+        Shapes.checkBias(bias, t.outChannels(), "output channel");
         return t;
     }
 
@@ -77,18 +73,12 @@ public final class TransposedShape {
      */
     public static TransposedShape backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
         TransposedShape t = of(input, weight, params);
-        Objects.requireNonNull(gradOutput, "gradOutput must not be null");
-        if (!gradOutput.hasShape(t.batch(), t.outChannels(), t.outH, t.outW)) {
-            throw new IllegalArgumentException("gradOutput: expected the transposed output's shape "
-                    + Tensor4D.shapeString(t.batch(), t.outChannels(), t.outH, t.outW) + ", got " + gradOutput.shapeString());
-        }
+        Shapes.requireShape("gradOutput", gradOutput, "the transposed output's ", t.outputShape());
         return t;
     }
 
     private static TransposedShape of(Tensor4D input, Tensor4D weight, ConvParams params) {
-        Objects.requireNonNull(input, "input must not be null");
-        Objects.requireNonNull(weight, "weight must not be null");
-        Objects.requireNonNull(params, "params must not be null");
+        Shapes.requireOperands(input, weight, params);
         int groups = params.groups();
         checkOperands(params.paddingMode(), groups, input.c(), weight.n(), "(Cin, Cout/groups, kH, kW)",
                 weight.shapeString());
@@ -306,12 +296,12 @@ public final class TransposedShape {
      * @return {@code output}
      */
     public Tensor4D checkOutput(Tensor4D output) {
-        Objects.requireNonNull(output, "output must not be null");
-        if (!output.hasShape(batch(), outChannels(), outH, outW)) {
-            throw new IllegalArgumentException("output: expected shape "
-                    + Tensor4D.shapeString(batch(), outChannels(), outH, outW) + ", got " + output.shapeString());
-        }
-        return output;
+        return Shapes.requireShape("output", output, "", outputShape());
+    }
+
+    /** {@return the output's shape, {@code {N, Cout, outH, outW}}} */
+    private int[] outputShape() {
+        return new int[] {batch(), outChannels(), outH, outW};
     }
 
     /** E.g. {@code transposed input [1, 8, 7, 7] * weight [8, 4, 3, 3] -> [1, 4, 15, 15], ConvParams{...}}. */

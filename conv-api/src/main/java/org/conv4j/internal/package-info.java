@@ -5,7 +5,7 @@
  * {@code PreparedByForm} forward and {@code PreparedBackwardByForm} backward);
  * the conversions at a call's edge ({@code LayoutEdge}, {@code LayoutCopy}); the padding modes done by copying
  * ({@code ModePadding}); the transposed passes' output padding and bias ({@code TransposedPasses}); and small checks
- * the tensors and shapes share ({@code HeapCheck}, {@code RankViews}).
+ * the tensors and shapes share ({@code HeapCheck}).
  *
  * <p>Its classes are public only so that {@code org.conv4j.api} and {@code org.conv4j.spi} can call them: the module
  * descriptor does not export this package, so no other module can, and on the class path nothing here is part of
