@@ -108,27 +108,23 @@ public final class ShapeCatalog {
         }
         for (int b : new int[] {1, 8}) {
             String bs = "-b" + b;
-            all.add(new BenchShape("small-6x6x10" + bs, "small-6x6x10",
-                    "the 6x6x10 example: 10x6x6 input, 6 filters of 3x3x10", b, 10, 6, 6, 6, 3, 3, ConvParams.DEFAULT));
-            all.add(new BenchShape("alexnet-conv1" + bs, "alexnet",
-                    "AlexNet conv1: 3x227x227, 96 filters 11x11, stride 4", b, 3, 227, 227, 96, 11, 11,
-                    ConvParams.builder().stride(4).build()));
-            all.add(new BenchShape("resnet50-conv1" + bs, "resnet50",
-                    "ResNet-50 conv1: 3x224x224, 64 filters 7x7, stride 2, pad 3", b, 3, 224, 224, 64, 7, 7,
-                    ConvParams.builder().stride(2).padding(3).build()));
-            all.add(new BenchShape("resnet50-3x3-64" + bs, "resnet50",
-                    "ResNet-50 conv2_x 3x3: 64->64 at 56x56, pad 1", b, 64, 56, 56, 64, 3, 3,
-                    ConvParams.builder().padding(1).build()));
-            all.add(new BenchShape("resnet50-3x3-128-s2" + bs, "resnet50",
-                    "ResNet-50 conv3_1 3x3: 128->128, stride 2, 56x56 -> 28x28, pad 1", b, 128, 56, 56, 128, 3, 3,
+            all.add(square("small-6x6x10", "small-6x6x10", "the 6x6x10 example: 10x6x6 input, 6 filters of 3x3x10", b,
+                    10, 6, 6, 3, ConvParams.DEFAULT));
+            all.add(square("alexnet-conv1", "alexnet", "AlexNet conv1: 3x227x227, 96 filters 11x11, stride 4", b, 3,
+                    227, 96, 11, ConvParams.builder().stride(4).build()));
+            all.add(square("resnet50-conv1", "resnet50", "ResNet-50 conv1: 3x224x224, 64 filters 7x7, stride 2, pad 3",
+                    b, 3, 224, 64, 7, ConvParams.builder().stride(2).padding(3).build()));
+            all.add(square("resnet50-3x3-64", "resnet50", "ResNet-50 conv2_x 3x3: 64->64 at 56x56, pad 1", b, 64, 56,
+                    64, 3, ConvParams.builder().padding(1).build()));
+            all.add(square("resnet50-3x3-128-s2", "resnet50",
+                    "ResNet-50 conv3_1 3x3: 128->128, stride 2, 56x56 -> 28x28, pad 1", b, 128, 56, 128, 3,
                     ConvParams.builder().stride(2).padding(1).build()));
-            all.add(new BenchShape("resnet50-1x1-256to64" + bs, "resnet50",
-                    "ResNet-50 conv2_x 1x1: 256->64 at 56x56", b, 256, 56, 56, 64, 1, 1, ConvParams.DEFAULT));
-            all.add(new BenchShape("resnet50-3x3-512" + bs, "resnet50",
-                    "ResNet-50 conv5_x 3x3: 512->512 at 7x7, pad 1", b, 512, 7, 7, 512, 3, 3,
-                    ConvParams.builder().padding(1).build()));
-            all.add(new BenchShape("mobilenet-dw-3x3" + bs, "mobilenet",
-                    "MobileNet v1 depthwise 3x3: 32 channels at 112x112, pad 1, groups 32", b, 32, 112, 112, 32, 3, 3,
+            all.add(square("resnet50-1x1-256to64", "resnet50", "ResNet-50 conv2_x 1x1: 256->64 at 56x56", b, 256, 56,
+                    64, 1, ConvParams.DEFAULT));
+            all.add(square("resnet50-3x3-512", "resnet50", "ResNet-50 conv5_x 3x3: 512->512 at 7x7, pad 1", b, 512, 7,
+                    512, 3, ConvParams.builder().padding(1).build()));
+            all.add(square("mobilenet-dw-3x3", "mobilenet",
+                    "MobileNet v1 depthwise 3x3: 32 channels at 112x112, pad 1, groups 32", b, 32, 112, 32, 3,
                     ConvParams.builder().padding(1).groups(32).build()));
             for (int k : new int[] {15, 31}) {
                 all.add(new BenchShape("large-" + k + "x" + k + bs, "large-kernel",
@@ -224,6 +220,15 @@ public final class ShapeCatalog {
     }
 
     private ShapeCatalog() {
+    }
+
+    /**
+     * The shape {@code name-b<batch>} with a square {@code size x size} input of {@code c} channels and {@code k}
+     * square {@code kernel x kernel} filters.
+     */
+    private static BenchShape square(String name, String group, String description, int batch, int c, int size, int k,
+                                     int kernel, ConvParams params) {
+        return new BenchShape(name + "-b" + batch, group, description, batch, c, size, size, k, kernel, kernel, params);
     }
 
     /** Every network at every batch size ({@code resnet50-net-b1}, {@code resnet50-net-b8}, ...), in catalogue order. */

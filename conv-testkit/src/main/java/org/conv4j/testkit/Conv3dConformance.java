@@ -16,16 +16,11 @@ import org.junit.jupiter.api.DynamicTest;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The 3D part of the conformance kit ({@link ConvBackendConformance} runs it for every backend that implements
@@ -37,23 +32,34 @@ import static org.junit.jupiter.api.Assertions.fail;
  * declines ({@link Conv3dBackend#supports3d}) must be declined with an {@link UnsupportedOperationException} naming
  * the backend, and is otherwise skipped.
  */
-final class Conv3dConformance {
+final class Conv3dConformance extends RankConformance<Tensor5D, Conv3dParams, Conv3dGradients, Conv3dCase> {
 
     private final ConvBackend backend;
-    private final Conv3d.OnBackend conv;
-    private final Conv3d.OnBackend reference;
-    private final float tolerance;
+    private final Conv3d.OnBackend onBackend;
 
-    Conv3dConformance(ConvBackend backend, ConvBackend reference, float tolerance) {
-        this.backend = backend;
-        this.conv = backend instanceof Conv3dBackend ? Conv3d.on(backend) : null;
-        this.reference = Conv3d.on(reference);
-        this.tolerance = tolerance;
+    /**
+     * The 3D checks on {@code backend} (none if it does not implement {@link Conv3dBackend}) against
+     * {@code reference}, the sweep of {@code sweepCases} cases drawn from {@code sweepSeed}.
+     */
+    Conv3dConformance(ConvBackend backend, ConvBackend reference, float tolerance, long sweepSeed, int sweepCases) {
+        this(backend, backend instanceof Conv3dBackend ? Conv3d.on(backend) : null, Conv3d.on(reference), tolerance,
+                sweepSeed, sweepCases);
     }
 
-    /** {@code tests}, or none if the backend does not run 3D convolutions (the kit checks that it declines them). */
-    private Stream<DynamicTest> ifRuns3d(List<DynamicTest> tests) {
-        return conv == null ? Stream.empty() : tests.stream();
+    private Conv3dConformance(ConvBackend backend, Conv3d.OnBackend conv, Conv3d.OnBackend reference,
+                              float tolerance, long sweepSeed, int sweepCases) {
+        super("3D", List.of("heap NCDHW", "heap NDHWC", "native NCDHW", "native NDHWC"), new Tensors<>(
+                        Conv3dConformance::flat, Tensor5D::shapeString, Tensor5D::layout, Tensor5D::isNative,
+                        Tensor5D::data, like -> Tensor5D.zeros(like.n(), like.c(), like.d(), like.h(), like.w())
+                                .fill(Float.NaN), Tensor5D::toHeapNcdhw,
+                        (t, layout, nativeMemory) -> nativeMemory ? t.toNative(layout) : t.toLayout(layout),
+                        Conv3dGradients::input, Conv3dGradients::weight,
+                        g -> Tensor5D.wrap(g.bias(), 1, g.bias().length, 1, 1, 1)),
+                tolerance, sweepSeed, sweepCases, conv == null ? null : new Passes<>(conv::forward, conv::forwardInto, conv::backward,
+                        conv::inputGradient, conv::weightGradient, conv::transposedForward, conv::transposedBackward),
+                Passes.reference(reference::forward, reference::backward));
+        this.backend = backend;
+        this.onBackend = conv;
     }
 
     /** The tensor's elements read as a heap NCHW tensor {@code (N, C, D*H, W)}, for {@link Agreement}. */
@@ -62,85 +68,41 @@ final class Conv3dConformance {
         return Tensor4D.wrap(h.data(), h.n(), h.c(), h.d() * h.h(), h.w());
     }
 
-    private static float max(Tensor5D t) {
-        return Agreement.maxFiniteAbs(flat(t));
+    @Override
+    Operands<Tensor5D, Conv3dParams> operands(Conv3dCase c) {
+        return new Operands<>(c.input(), c.weight(), c.bias(), c.gradOutput(), c.params());
     }
 
-    private void assertAgrees(String what, Object context, Tensor5D expected, Tensor5D actual, float term) {
-        if (actual == null) {
-            fail(what + " is null for " + context);
-        }
-        assertEquals(expected.shapeString(), actual.shapeString(), "3D " + what + ": shape, for " + context);
-        Agreement.assertAgrees("3D " + what, context, flat(expected), flat(actual), tolerance, term);
-    }
-
-    private void assertGradientsAgree(Object context, Tensor5D x, Tensor5D w, Tensor5D dy, Conv3dGradients expected,
-                                      Conv3dGradients actual) {
-        float gy = max(dy);
-        assertAgrees("dL/dx", context, expected.input(), actual.input(), gy * max(w));
-        assertAgrees("dL/dw", context, expected.weight(), actual.weight(), gy * max(x));
-        float[] eb = expected.bias();
-        assertAgrees("dL/db", context, Tensor5D.wrap(eb, 1, eb.length, 1, 1, 1),
-                Tensor5D.wrap(actual.bias(), 1, actual.bias().length, 1, 1, 1), gy);
+    @Override
+    Operands<Tensor5D, Conv3dParams> transposedOperands(Conv3dCase c) {
+        return new Operands<>(c.input(), c.transposedWeight(), c.bias(), c.transposedGradOutput(), c.params());
     }
 
     /**
-     * Whether the backend runs both passes of {@code s}; if not, that its calls are declined with an
-     * {@link UnsupportedOperationException} naming it.
+     * Whether the backend runs both passes of the case, asked with the shape it is given ({@link #unpaddedShape});
+     * if not, that its calls are declined with an {@link UnsupportedOperationException} naming it.
      */
-    private boolean runs(Conv3dShape s, Tensor5D x, Tensor5D w, Tensor5D dy, Conv3dParams p) {
+    @Override
+    boolean runs(Conv3dCase c) {
+        Conv3dShape s = unpaddedShape(c);
         Conv3dBackend v = (Conv3dBackend) backend;
         boolean forward = v.supports3d(s, ConvPass.FORWARD);
         boolean backward = v.supports3d(s, ConvPass.BACKWARD);
         if (!forward) {
-            assertDeclined(() -> conv.forward(x, w, null, p));
+            assertDeclined(() -> onBackend.forward(c.input(), c.weight(), null, c.params()));
         }
         if (!backward) {
-            assertDeclined(() -> conv.backward(x, w, dy, p));
+            assertDeclined(() -> onBackend.backward(c.input(), c.weight(), c.gradOutput(), c.params()));
         }
         return forward && backward;
     }
 
     private void assertDeclined(org.junit.jupiter.api.function.Executable call) {
-        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, call);
+        assertDeclinedMessage(assertThrows(UnsupportedOperationException.class, call));
+    }
+
+    private void assertDeclinedMessage(UnsupportedOperationException e) {
         assertTrue(e.getMessage().startsWith(backend.name() + " backend"), e.getMessage());
-    }
-
-    // ---------------------------------------------------------------- agreement
-
-    Stream<DynamicTest> agreement(long seed, int sweep) {
-        List<Conv3dCase> cases = new ArrayList<>(Conv3dCases.edgeCases());
-        cases.addAll(Conv3dCases.paddingModeCases());
-        cases.addAll(Conv3dCases.sweep(seed, sweep));
-        return ifRuns3d(cases.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> checkAgreement(c)))
-                .toList());
-    }
-
-    private void checkAgreement(Conv3dCase c) {
-        Tensor5D x = c.input();
-        Tensor5D w = c.weight();
-        float[] b = c.bias();
-        Tensor5D dy = c.gradOutput();
-        Conv3dParams p = c.params();
-        if (!runs(unpaddedShape(c), x, w, dy, p)) {
-            return;
-        }
-        Tensor5D expected = reference.forward(x, w, b, p);
-        float term = max(x) * max(w);
-        assertAgrees("forward", c, expected, conv.forward(x, w, b, p), term);
-        Tensor5D out = Tensor5D.zeros(expected.n(), expected.c(), expected.d(), expected.h(), expected.w())
-                .fill(Float.NaN);
-        assertSame(out, conv.forwardInto(x, w, b, p, out), "forwardInto must return its output, for " + c);
-        assertAgrees("forwardInto (NaN-filled output)", c, expected, out, term);
-        Conv3dGradients e = reference.backward(x, w, dy, p);
-        assertGradientsAgree(c, x, w, dy, e, conv.backward(x, w, dy, p));
-        float gy = max(dy);
-        assertAgrees("inputGradient", c, e.input(), conv.inputGradient(x, w, dy, p), gy * max(w));
-        assertAgrees("weightGradient", c, e.weight(), conv.weightGradient(x, w, dy, p), gy * max(x));
-        assertEquals(c.input(), x, "input was modified for " + c);
-        assertEquals(c.weight(), w, "weight was modified for " + c);
-        assertEquals(c.gradOutput(), dy, "gradOutput was modified for " + c);
-        assertArrayEquals(c.bias(), b, "bias was modified for " + c);
     }
 
     /**
@@ -159,183 +121,36 @@ final class Conv3dConformance {
         return Conv3dShape.forward(padded, c.weight(), null, q);
     }
 
-    // ---------------------------------------------------------------- transposed
-
-    Stream<DynamicTest> transposed(long seed, int sweep) {
-        List<Conv3dCase> cases = new ArrayList<>(Conv3dCases.transposedCases());
-        SplittableRandom r = new SplittableRandom(seed);
-        for (Conv3dCase c : Conv3dCases.sweep(seed, sweep)) {
-            Conv3dParams q = c.params();
-            Conv3dCase t = new Conv3dCase("transposed " + c.label(), c.seed(), c.n(), c.c(), c.d(), c.h(), c.w(),
-                    c.k(), c.kd(), c.kh(), c.kw(), q.toBuilder().outputPadding(
-                            r.nextInt(Math.max(q.strideD(), q.dilationD())),
-                            r.nextInt(Math.max(q.strideH(), q.dilationH())),
-                            r.nextInt(Math.max(q.strideW(), q.dilationW()))).build(), c.hasBias());
-            int[] out = t.transposedOut();
-            if (out[0] >= 1 && out[1] >= 1 && out[2] >= 1) {
-                cases.add(t);
-            }
-        }
-        return ifRuns3d(cases.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> checkTransposed(c)))
-                .toList());
+    @Override
+    Tensor5D transposedReference(Conv3dCase c, Operands<Tensor5D, Conv3dParams> o) {
+        return Transposed3dReference.forward(o.x(), o.w(), o.b(), o.p(), c.transposedOut());
     }
 
-    private void checkTransposed(Conv3dCase c) {
-        Tensor5D x = c.input();
-        Tensor5D w = c.transposedWeight();
-        float[] b = c.bias();
-        Tensor5D dy = c.transposedGradOutput();
-        Conv3dParams p = c.params();
-        Tensor5D y;
-        Conv3dGradients g;
-        try {
-            y = conv.transposedForward(x, w, b, p);
-            g = conv.transposedBackward(x, w, dy, p);
-        } catch (UnsupportedOperationException declined) {
-            assertTrue(declined.getMessage().startsWith(backend.name() + " backend"), declined.getMessage());
-            return;
-        }
-        assertAgrees("transposed forward", c, Transposed3dReference.forward(x, w, b, p, c.transposedOut()), y,
-                max(x) * max(w));
-        assertGradientsAgree("transposed " + c, x, w, dy, Transposed3dReference.backward(x, w, dy, p), g);
-        assertEquals(c.input(), x, "input was modified by a transposed pass for " + c);
-        assertEquals(c.transposedWeight(), w, "weight was modified by a transposed pass for " + c);
+    @Override
+    Conv3dGradients transposedReferenceBackward(Operands<Tensor5D, Conv3dParams> o) {
+        return Transposed3dReference.backward(o.x(), o.w(), o.dy(), o.p());
     }
 
-    // ---------------------------------------------------------------- storages and layouts
-
-    private static final List<String> STORAGES = List.of("heap NCDHW", "heap NDHWC", "native NCDHW",
-            "native NDHWC");
-
-    /** {@code t} in the combination {@code STORAGES.get(kind)}: itself for heap NCDHW, else a copy. */
-    private static Tensor5D as(int kind, Tensor5D t) {
-        MemoryLayout layout = kind % 2 == 0 ? Tensor5D.NCDHW : Tensor5D.NDHWC;
-        return kind < 2 ? t.toLayout(layout) : t.toNative(layout);
+    /** A backend may decline a 3D transposed pass, naming itself. */
+    @Override
+    void transposedDeclined(UnsupportedOperationException e) {
+        assertDeclinedMessage(e);
     }
 
-    /**
-     * A few edge cases with the input in each storage and layout, weight, dL/dy and output drawn at random
-     * (seeded), and again with every operand in the input's storage and layout (the calls a backend that
-     * {@linkplain Conv3dBackend#takesInPlace3d takes native tensors in place} runs in place): forward,
-     * {@code forwardInto}, backward and the single gradients agree with the reference, and each result takes its
-     * operand's storage and layout.
-     */
-    Stream<DynamicTest> storages(long seed) {
-        List<DynamicTest> tests = new ArrayList<>();
-        Random random = new Random(seed);
-        List<Conv3dCase> cases = Conv3dCases.edgeCases();
-        for (Conv3dCase c : List.of(cases.get(1), cases.get(2), cases.get(9), cases.get(10))) {
-            for (int kind = 0; kind < STORAGES.size(); kind++) {
-                int[] kinds = {kind, random.nextInt(4), random.nextInt(4), random.nextInt(4)};
-                tests.add(DynamicTest.dynamicTest(STORAGES.get(kind) + " input, " + c,
-                        () -> checkStorages(c, kinds)));
-                int[] same = {kind, kind, kind, kind};
-                tests.add(DynamicTest.dynamicTest("every operand " + STORAGES.get(kind) + ", " + c,
-                        () -> checkStorages(c, same)));
-            }
-        }
-        return ifRuns3d(tests);
+    @Override
+    void poisonWeight(Tensor5D w, float bad) {
+        w.set(0, 0, w.d() - 1, 0, w.w() - 1, bad);
     }
 
-    private void checkStorages(Conv3dCase c, int[] kinds) {
-        Tensor5D x = c.input();
-        Tensor5D w = c.weight();
-        float[] b = c.bias();
-        Tensor5D dy = c.gradOutput();
-        Conv3dParams p = c.params();
-        if (!runs(c.shape(), x, w, dy, p)) {
-            return;
-        }
-        String context = c + " (input " + STORAGES.get(kinds[0]) + ", weight " + STORAGES.get(kinds[1])
-                + ", dL/dy " + STORAGES.get(kinds[2]) + ", output " + STORAGES.get(kinds[3]) + ")";
-        try (Tensor5D xs = as(kinds[0], x); Tensor5D ws = as(kinds[1], w); Tensor5D dys = as(kinds[2], dy)) {
-            Tensor5D expected = reference.forward(x, w, b, p);
-            float term = max(x) * max(w);
-            Tensor5D y = conv.forward(xs, ws, b, p);
-            assertAgrees("forward", context, expected, y, term);
-            assertLike(xs, y, "forward output", context);
-            try (Tensor5D out = as(kinds[3], Tensor5D.zeros(expected.n(), expected.c(), expected.d(), expected.h(),
-                    expected.w()).fill(Float.NaN))) {
-                assertSame(out, conv.forwardInto(xs, ws, b, p, out), "forwardInto must return its output, " + context);
-                assertAgrees("forwardInto", context, expected, out, term);
-            }
-            Conv3dGradients e = reference.backward(x, w, dy, p);
-            Conv3dGradients g = conv.backward(xs, ws, dys, p);
-            assertGradientsAgree(context, x, w, dy, e, g);
-            assertLike(xs, g.input(), "dL/dx", context);
-            assertLike(ws, g.weight(), "dL/dw", context);
-            Tensor5D dx = conv.inputGradient(xs, ws, dys, p);
-            assertAgrees("inputGradient", context, e.input(), dx, max(dy) * max(w));
-            assertLike(xs, dx, "inputGradient", context);
-            Tensor5D dw = conv.weightGradient(xs, ws, dys, p);
-            assertAgrees("weightGradient", context, e.weight(), dw, max(dy) * max(x));
-            assertLike(ws, dw, "weightGradient", context);
-            for (Tensor5D t : List.of(y, g.input(), g.weight(), dx, dw)) {
-                t.close();
-            }
-            assertEquals(x, xs.toHeapNcdhw(), "input was modified for " + context);
-        }
+    @Override
+    void poisonGradOutput(Tensor5D dy, float bad) {
+        dy.set(dy.n() - 1, dy.c() - 1, dy.d() / 2, 0, dy.w() / 2, bad);
     }
 
-    private static void assertLike(Tensor5D operand, Tensor5D result, String what, String context) {
-        assertEquals(operand.layout(), result.layout(), what + ": layout, for " + context);
-        assertEquals(operand.isNative(), result.isNative(), what + ": native storage, for " + context);
-    }
-
-    // ---------------------------------------------------------------- non-finite locality
-
-    private static final float[] NON_FINITE = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
-
-    private static Conv3dParams.Builder p() {
-        return Conv3dParams.builder();
-    }
-
-    /**
-     * A NaN or infinity in the input reaches exactly the outputs whose window holds it along all three axes
-     * (from the geometry, with {@link org.conv4j.api.ConvAxis#outputFor}); forward and backward, also with the
-     * value in the weight (padding is a real zero, so it reaches every output of its filter whose window puts it
-     * on padding) or in dL/dy, agree with the reference.
-     */
-    Stream<DynamicTest> nonFinite() {
-        List<Conv3dCase> cases = List.of(
-                new Conv3dCase("3D locality, padded", 191, 2, 3, 6, 7, 8, 4, 3, 3, 3, p().padding(1, 2, 0, 1, 2, 1)
-                        .build(), true),
-                new Conv3dCase("3D locality, stride 3 > kernel 2", 192, 1, 2, 8, 9, 8, 3, 2, 2, 2,
-                        p().stride(3).build(), false),
-                new Conv3dCase("3D locality, dilated, groups 2", 193, 1, 4, 7, 8, 9, 4, 3, 2, 3,
-                        p().dilation(2, 3, 1).groups(2).padding(2).build(), true),
-                new Conv3dCase("3D locality, large kernel", 194, 1, 2, 12, 12, 12, 2, 7, 7, 7, p().padding(3)
-                        .build(), false));
-        List<DynamicTest> tests = new ArrayList<>();
-        for (Conv3dCase c : cases) {
-            for (float bad : NON_FINITE) {
-                tests.add(DynamicTest.dynamicTest(bad + " in input, " + c, () -> checkLocality(c, bad)));
-                tests.add(DynamicTest.dynamicTest(bad + " in weight and gradOutput, " + c, () -> {
-                    Tensor5D x = c.input();
-                    Tensor5D w = c.weight();
-                    if (!runs(c.shape(), x, w, c.gradOutput(), c.params())) {
-                        return;
-                    }
-                    w.set(0, 0, w.d() - 1, 0, w.w() - 1, bad);
-                    assertAgrees("forward with " + bad + " in weight", c, reference.forward(x, w, c.bias(),
-                            c.params()), conv.forward(x, w, c.bias(), c.params()), 0f);
-                    Tensor5D dy = c.gradOutput();
-                    dy.set(dy.n() - 1, dy.c() - 1, dy.d() / 2, 0, dy.w() / 2, bad);
-                    Tensor5D clean = c.weight();
-                    assertGradientsAgree(bad + " in gradOutput, " + c, x, clean, dy,
-                            reference.backward(x, clean, dy, c.params()), conv.backward(x, clean, dy, c.params()));
-                }));
-            }
-        }
-        return ifRuns3d(tests);
-    }
-
-    private void checkLocality(Conv3dCase c, float bad) {
-        Tensor5D x = c.input();
+    /** Two spots: the centre of the first volume, a corner of the last; the reached outputs from the geometry. */
+    @Override
+    boolean[] poisonInput(Conv3dCase c, Tensor5D x, float bad) {
         Conv3dShape s = c.shape();
-        if (!runs(s, x, c.weight(), c.gradOutput(), c.params())) {
-            return;
-        }
         int outD = s.depth().out();
         int outH = s.rows().out();
         int outW = s.cols().out();
@@ -359,43 +174,96 @@ final class Conv3dConformance {
                 }
             }
         }
-        Tensor5D y = conv.forward(x, c.weight(), c.bias(), c.params());
-        int nonFinite = 0;
-        for (int i = 0; i < affected.length; i++) {
-            float v = y.data()[i];
-            if (affected[i] == Float.isFinite(v)) {
-                fail("3D output element " + i + " = " + v + (affected[i] ? " should be non-finite: its window holds a "
-                        + bad : " should be finite: its window holds no " + bad) + ", for " + c);
+        return affected;
+    }
+
+    @Override
+    String position(Tensor5D y, int i) {
+        return "element " + i;
+    }
+
+    // ---------------------------------------------------------------- the checks
+
+    @Override
+    Stream<DynamicTest> agreement() {
+        List<Conv3dCase> cases = new ArrayList<>(Conv3dCases.edgeCases());
+        cases.addAll(Conv3dCases.paddingModeCases());
+        cases.addAll(Conv3dCases.sweep(sweepSeed, sweepCases));
+        return each(cases, this::checkAgreement);
+    }
+
+    /** The transposed cases, and the sweep (seeded with the sweep's seed + 1) with an output padding drawn at random. */
+    @Override
+    Stream<DynamicTest> transposed() {
+        long seed = sweepSeed + 1;
+        List<Conv3dCase> cases = new ArrayList<>(Conv3dCases.transposedCases());
+        SplittableRandom r = new SplittableRandom(seed);
+        for (Conv3dCase c : Conv3dCases.sweep(seed, sweepCases)) {
+            Conv3dParams q = c.params();
+            Conv3dCase t = new Conv3dCase("transposed " + c.label(), c.seed(), c.n(), c.c(), c.d(), c.h(), c.w(),
+                    c.k(), c.kd(), c.kh(), c.kw(), q.toBuilder().outputPadding(
+                            r.nextInt(Math.max(q.strideD(), q.dilationD())),
+                            r.nextInt(Math.max(q.strideH(), q.dilationH())),
+                            r.nextInt(Math.max(q.strideW(), q.dilationW()))).build(), c.hasBias());
+            int[] out = t.transposedOut();
+            if (out[0] >= 1 && out[1] >= 1 && out[2] >= 1) {
+                cases.add(t);
             }
-            nonFinite += affected[i] ? 1 : 0;
         }
-        assertTrue(nonFinite > 0 && nonFinite < affected.length,
-                "the locality case must have both affected and unaffected outputs: " + c);
-        assertAgrees("forward with " + bad + " in input", c, reference.forward(x, c.weight(), c.bias(), c.params()),
-                y, 0f);
-        Tensor5D dy = c.gradOutput();
-        assertGradientsAgree(bad + " in input, " + c, x, c.weight(), dy,
-                reference.backward(x, c.weight(), dy, c.params()), conv.backward(x, c.weight(), dy, c.params()));
+        return each(cases, this::checkTransposed);
+    }
+
+    /**
+     * A few edge cases with the input in each storage and layout, weight, dL/dy and output drawn at random
+     * (seeded), and again with every operand in the input's storage and layout (the calls a backend that
+     * {@linkplain Conv3dBackend#takesInPlace3d takes native tensors in place} runs in place): forward,
+     * {@code forwardInto}, backward and the single gradients agree with the reference, and each result takes its
+     * operand's storage and layout.
+     */
+    @Override
+    Stream<DynamicTest> storages() {
+        List<Conv3dCase> cases = Conv3dCases.edgeCases();
+        return storages(ConvBackendConformance.DEFAULT_SEED, List.of(cases.get(1), cases.get(2), cases.get(9), cases.get(10)), true);
+    }
+
+    private static Conv3dParams.Builder p() {
+        return Conv3dParams.builder();
+    }
+
+    /**
+     * A NaN or infinity in the input reaches exactly the outputs whose window holds it along all three axes
+     * (from the geometry, with {@link org.conv4j.api.ConvAxis#outputFor}); forward and backward, also with the
+     * value in the weight (padding is a real zero, so it reaches every output of its filter whose window puts it
+     * on padding) or in dL/dy, agree with the reference.
+     */
+    @Override
+    Stream<DynamicTest> nonFinite() {
+        return nonFinite(List.of(
+                new Conv3dCase("3D locality, padded", 191, 2, 3, 6, 7, 8, 4, 3, 3, 3, p().padding(1, 2, 0, 1, 2, 1)
+                        .build(), true),
+                new Conv3dCase("3D locality, stride 3 > kernel 2", 192, 1, 2, 8, 9, 8, 3, 2, 2, 2,
+                        p().stride(3).build(), false),
+                new Conv3dCase("3D locality, dilated, groups 2", 193, 1, 4, 7, 8, 9, 4, 3, 2, 3,
+                        p().dilation(2, 3, 1).groups(2).padding(2).build(), true),
+                new Conv3dCase("3D locality, large kernel", 194, 1, 2, 12, 12, 12, 2, 7, 7, 7, p().padding(3)
+                        .build(), false)));
     }
 
     // ---------------------------------------------------------------- bad input
 
+    @Override
     Stream<DynamicTest> badInput() {
-        if (conv == null) {
+        if (onBackend == null) {
             return Stream.empty();
         }
+        Conv3d.OnBackend conv = onBackend;
         Conv3dParams plain = Conv3dParams.DEFAULT;
         Tensor5D x = Tensor5D.random(1, 2, 4, 5, 6, 7); // seed 1: (N 2, C 4, D 5, H 6, W 7)
         Tensor5D w = Tensor5D.random(2, 6, 4, 3, 3, 3); // output (2, 6, 3, 4, 5)
         Tensor5D tw = Tensor5D.random(4, 4, 3, 3, 3, 3); // transposed: Cin 4, Cout 3
         Conv3dParams groups2 = p().groups(2).build();
         Conv3dParams s2 = p().stride(2).padding(1).build();
-        List<BadInput> bad = List.of(
-                new BadInput("null input", NullPointerException.class, "input", () -> conv.forward(null, w, null, plain)),
-                new BadInput("null weight", NullPointerException.class, "weight", () -> conv.forward(x, null, null, plain)),
-                new BadInput("null params", NullPointerException.class, "params", () -> conv.forward(x, w, null, null)),
-                new BadInput("null gradOutput", NullPointerException.class, "gradOutput",
-                        () -> conv.backward(x, w, null, plain)),
+        List<BadInput> bad = withNullArguments(x, w, plain, List.of(
                 new BadInput("groups not dividing C", IllegalArgumentException.class, "groups",
                         () -> conv.forward(Tensor5D.zeros(1, 5, 4, 4, 4), Tensor5D.zeros(4, 2, 3, 3, 3), null, groups2)),
                 new BadInput("weight channels != C/groups", IllegalArgumentException.class, "weight",
@@ -424,7 +292,7 @@ final class Conv3dConformance {
                         "gradOutput", () -> conv.transposedBackward(x, tw, Tensor5D.zeros(2, 4, 3, 3, 3), s2)),
                 new BadInput("transposed padding mode", IllegalArgumentException.class, "paddingMode",
                         () -> conv.transposedForward(x, tw, null,
-                                s2.toBuilder().paddingMode(PaddingMode.CIRCULAR).build())));
+                                s2.toBuilder().paddingMode(PaddingMode.CIRCULAR).build()))));
         return ConvBackendConformance.rejected("3D ", bad);
     }
 }

@@ -15,15 +15,20 @@ import org.conv4j.api.PreparedBackward;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Tensor5D;
 import org.conv4j.api.TransposedShape;
+import org.junit.jupiter.api.DynamicContainer;
+import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.function.ThrowingConsumer;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -31,6 +36,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -79,6 +85,14 @@ public abstract class ConvBackendConformance {
     public static final int DEFAULT_CASES = 250;
     /** Default of {@value #SEED_PROPERTY}. */
     public static final long DEFAULT_SEED = 0x5EED_C0DEL;
+    /** Number of random padding-mode sweep cases. */
+    public static final int PADDING_MODE_CASES = 60;
+    /** Number of random transposed sweep cases. */
+    public static final int TRANSPOSED_CASES = 80;
+    /** Number of random 1D sweep cases, for the convolution and for the transposed one. */
+    public static final int CONV1D_CASES = 60;
+    /** Number of random 3D sweep cases, for the convolution and for the transposed one. */
+    public static final int CONV3D_CASES = 16;
 
     /** For a backend module's one-line subclass. */
     protected ConvBackendConformance() {
@@ -220,15 +234,13 @@ public abstract class ConvBackendConformance {
 
     private void checkStorages(ConvCase c, int[] kinds) {
         ConvBackend backend = backend();
-        ConvBackend ref = expected();
         Tensor4D x = c.input();
         Tensor4D w = c.weight();
         float[] b = c.bias();
         Tensor4D dy = c.gradOutput();
-        String context = c + " (input " + STORAGES.get(kinds[0]) + ", weight " + STORAGES.get(kinds[1])
-                + ", dL/dy " + STORAGES.get(kinds[2]) + ", output " + STORAGES.get(kinds[3]) + ")";
+        String context = RankConformance.storageContext(c, STORAGES, kinds);
         try (Tensor4D xs = as(kinds[0], x); Tensor4D ws = as(kinds[1], w); Tensor4D dys = as(kinds[2], dy)) {
-            Tensor4D expected = ref.forward(x, w, b, c.params());
+            Tensor4D expected = expected().forward(x, w, b, c.params());
             float term = Agreement.maxFiniteAbs(x) * Agreement.maxFiniteAbs(w);
             Tensor4D y = backend.forward(xs, ws, b, c.params());
             Agreement.assertAgrees("forward", context, expected, y, tolerance(), term);
@@ -241,7 +253,7 @@ public abstract class ConvBackendConformance {
                 Agreement.assertAgrees("forwardInto", context, expected, out, tolerance(), term);
             }
 
-            ConvGradients e = ref.backward(x, w, dy, c.params());
+            ConvGradients e = expected().backward(x, w, dy, c.params());
             ConvGradients g = backend.backward(xs, ws, dys, c.params());
             assertGradientsAgree(context, x, w, dy, e, g);
             assertLike(xs, g.input(), "dL/dx", context);
@@ -359,29 +371,23 @@ public abstract class ConvBackendConformance {
      */
     @TestFactory
     Stream<DynamicTest> preparedBackwardKeepsNonFiniteValuesLocal() {
-        List<DynamicTest> tests = new ArrayList<>();
-        for (ConvCase c : localityCases()) {
-            for (float bad : NON_FINITE) {
-                tests.add(DynamicTest.dynamicTest(bad + " in weight and gradOutput, " + c, () -> {
-                    Tensor4D x = c.input();
-                    Tensor4D clean = c.weight();
-                    Tensor4D w = c.weight();
-                    w.set(0, 0, w.h() / 2, w.w() - 1, bad);
-                    Tensor4D dy = c.gradOutput();
-                    Tensor4D badDy = c.gradOutput();
-                    badDy.set(dy.n() - 1, dy.c() - 1, dy.h() / 2, dy.w() / 2, bad);
-                    try (PreparedBackward p = backend().prepareBackward(c.shape(), w)) {
-                        assertPreparedBackwardAgrees(p, x, w, dy, c, bad + " in weight");
-                        p.setWeights(clean);
-                        assertPreparedBackwardAgrees(p, x, clean, dy, c, "finite weight after setWeights");
-                        assertPreparedBackwardAgrees(p, x, clean, badDy, c, bad + " in gradOutput");
-                        p.setWeights(w);
-                        assertPreparedBackwardAgrees(p, x, w, badDy, c, bad + " in weight and gradOutput");
-                    }
-                }));
+        return nonFiniteTests(localityCases(), "in weight and gradOutput", (c, bad) -> {
+            Tensor4D x = c.input();
+            Tensor4D clean = c.weight();
+            Tensor4D w = c.weight();
+            w.set(0, 0, w.h() / 2, w.w() - 1, bad);
+            Tensor4D dy = c.gradOutput();
+            Tensor4D badDy = c.gradOutput();
+            badDy.set(dy.n() - 1, dy.c() - 1, dy.h() / 2, dy.w() / 2, bad);
+            try (PreparedBackward p = backend().prepareBackward(c.shape(), w)) {
+                assertPreparedBackwardAgrees(p, x, w, dy, c, bad + " in weight");
+                p.setWeights(clean);
+                assertPreparedBackwardAgrees(p, x, clean, dy, c, "finite weight after setWeights");
+                assertPreparedBackwardAgrees(p, x, clean, badDy, c, bad + " in gradOutput");
+                p.setWeights(w);
+                assertPreparedBackwardAgrees(p, x, w, badDy, c, bad + " in weight and gradOutput");
             }
-        }
-        return tests.stream();
+        });
     }
 
     /** {@code p}'s gradients on heap NCHW and on native NHWC operands agree with the reference's for weight {@code w}. */
@@ -529,59 +535,57 @@ public abstract class ConvBackendConformance {
 
     @TestFactory
     Stream<DynamicTest> nonFiniteInputAffectsOnlyItsWindows() {
-        List<DynamicTest> tests = new ArrayList<>();
-        for (ConvCase c : localityCases()) {
-            for (float bad : NON_FINITE) {
-                tests.add(DynamicTest.dynamicTest(bad + " in input, " + c, () -> {
-                    Tensor4D x = c.input();
-                    ConvShape s = c.shape();
-                    // one value in the interior, one on the border of the last image
-                    int[][] spots = {{0, 0, s.inH() / 2, s.inW() / 2}, {s.batch() - 1, s.inChannels() - 1, s.inH() - 1, 0}};
-                    boolean[] affected = new boolean[s.batch() * s.outChannels() * s.outPlane()];
-                    for (int[] p : spots) {
-                        x.set(p[0], p[1], p[2], p[3], bad);
-                        markAffectedOutputs(s, p, affected);
-                    }
-                    Tensor4D y = backend().forward(x, c.weight(), c.bias(), c.params());
-                    int nonFinite = 0;
-                    for (int i = 0; i < affected.length; i++) {
-                        float v = y.data()[i];
-                        if (affected[i] == Float.isFinite(v)) {
-                            fail("output " + Agreement.position(y, i) + " = " + v + (affected[i]
-                                    ? " should be non-finite: its window holds a " + bad
-                                    : " should be finite: its window holds no " + bad) + ", for " + c);
-                        }
-                        nonFinite += affected[i] ? 1 : 0;
-                    }
-                    assertTrue(nonFinite > 0 && nonFinite < affected.length,
-                            "the locality case must have both affected and unaffected outputs: " + c);
-                    Tensor4D expected = expected().forward(x, c.weight(), c.bias(), c.params());
-                    Agreement.assertAgrees("forward with " + bad + " in input", c, expected, y, tolerance());
-                    Tensor4D dy = c.gradOutput();
-                    assertGradientsAgree(bad + " in input, " + c, x, c.weight(), dy,
-                            expected().backward(x, c.weight(), dy, c.params()),
-                            backend().backward(x, c.weight(), dy, c.params()));
-                }));
-                tests.add(DynamicTest.dynamicTest(bad + " in weight and gradOutput, " + c, () -> {
-                    Tensor4D w = c.weight();
-                    w.set(0, 0, w.h() / 2, w.w() - 1, bad);
-                    Tensor4D x = c.input();
-                    Agreement.assertAgrees("forward with " + bad + " in weight", c,
-                            expected().forward(x, w, c.bias(), c.params()),
-                            backend().forward(x, w, c.bias(), c.params()), tolerance());
-                    Tensor4D dy = c.gradOutput();
-                    assertGradientsAgree(bad + " in weight, " + c, x, w, dy,
-                            expected().backward(x, w, dy, c.params()),
-                            backend().backward(x, w, dy, c.params()));
-                    dy.set(dy.n() - 1, dy.c() - 1, dy.h() / 2, dy.w() / 2, bad);
-                    Tensor4D cleanW = c.weight();
-                    assertGradientsAgree(bad + " in gradOutput, " + c, x, cleanW, dy,
-                            expected().backward(x, cleanW, dy, c.params()),
-                            backend().backward(x, cleanW, dy, c.params()));
-                }));
+        return Stream.concat(nonFiniteTests(localityCases(), "in input", this::checkNonFiniteInput),
+                nonFiniteTests(localityCases(), "in weight and gradOutput", this::checkNonFiniteWeightAndGradOutput));
+    }
+
+    private void checkNonFiniteInput(ConvCase c, float bad) {
+            Tensor4D x = c.input();
+            ConvShape s = c.shape();
+            // one value in the interior, one on the border of the last image
+            int[][] spots = {{0, 0, s.inH() / 2, s.inW() / 2}, {s.batch() - 1, s.inChannels() - 1, s.inH() - 1, 0}};
+            boolean[] affected = new boolean[s.batch() * s.outChannels() * s.outPlane()];
+            for (int[] p : spots) {
+                x.set(p[0], p[1], p[2], p[3], bad);
+                markAffectedOutputs(s, p, affected);
             }
-        }
-        return tests.stream();
+            Tensor4D y = backend().forward(x, c.weight(), c.bias(), c.params());
+            int nonFinite = 0;
+            for (int i = 0; i < affected.length; i++) {
+                float v = y.data()[i];
+                if (affected[i] == Float.isFinite(v)) {
+                    fail("output " + Agreement.position(y, i) + " = " + v + (affected[i]
+                            ? " should be non-finite: its window holds a " + bad
+                            : " should be finite: its window holds no " + bad) + ", for " + c);
+                }
+                nonFinite += affected[i] ? 1 : 0;
+            }
+            assertTrue(nonFinite > 0 && nonFinite < affected.length,
+                    "the locality case must have both affected and unaffected outputs: " + c);
+            Tensor4D expected = expected().forward(x, c.weight(), c.bias(), c.params());
+            Agreement.assertAgrees("forward with " + bad + " in input", c, expected, y, tolerance());
+            Tensor4D dy = c.gradOutput();
+            assertGradientsAgree(bad + " in input, " + c, x, c.weight(), dy,
+                    expected().backward(x, c.weight(), dy, c.params()),
+                    backend().backward(x, c.weight(), dy, c.params()));
+    }
+
+    private void checkNonFiniteWeightAndGradOutput(ConvCase c, float bad) {
+            Tensor4D w = c.weight();
+            w.set(0, 0, w.h() / 2, w.w() - 1, bad);
+            Tensor4D x = c.input();
+            Agreement.assertAgrees("forward with " + bad + " in weight", c,
+                    expected().forward(x, w, c.bias(), c.params()),
+                    backend().forward(x, w, c.bias(), c.params()), tolerance());
+            Tensor4D dy = c.gradOutput();
+            assertGradientsAgree(bad + " in weight, " + c, x, w, dy,
+                    expected().backward(x, w, dy, c.params()),
+                    backend().backward(x, w, dy, c.params()));
+            dy.set(dy.n() - 1, dy.c() - 1, dy.h() / 2, dy.w() / 2, bad);
+            Tensor4D cleanW = c.weight();
+            assertGradientsAgree(bad + " in gradOutput, " + c, x, cleanW, dy,
+                    expected().backward(x, cleanW, dy, c.params()),
+                    backend().backward(x, cleanW, dy, c.params()));
     }
 
     /** Marks every output {@code (n, k, oh, ow)} whose window reads input element {@code p = (n, c, ih, iw)}. */
@@ -608,6 +612,22 @@ public abstract class ConvBackendConformance {
             }
         }
         return hit;
+    }
+
+    /** A check with a non-finite value: {@code bad} is NaN, +Inf or -Inf. */
+    private interface NonFiniteCheck {
+        void check(ConvCase c, float bad) throws Throwable;
+    }
+
+    /** One test per case and non-finite value (NaN, +Inf, -Inf), named {@code "<value> <what>, <case>"}. */
+    private static Stream<DynamicTest> nonFiniteTests(List<ConvCase> cases, String what, NonFiniteCheck check) {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (ConvCase c : cases) {
+            for (float bad : NON_FINITE) {
+                tests.add(DynamicTest.dynamicTest(bad + " " + what + ", " + c, () -> check.check(c, bad)));
+            }
+        }
+        return tests.stream();
     }
 
     // ---------------------------------------------------------------- bad input
@@ -671,6 +691,18 @@ public abstract class ConvBackendConformance {
         return bad.stream().map(b -> DynamicTest.dynamicTest(prefix + b.description(), () -> assertRejected(b)));
     }
 
+    /**
+     * One test per bad input, named by its description: the call fails with the exception type or a subtype, whose
+     * message names the argument.
+     */
+    private static Stream<DynamicTest> rejectedNamingTheArgument(List<BadInput> bad) {
+        return bad.stream().map(c -> DynamicTest.dynamicTest(c.description(), () -> {
+            RuntimeException e = assertThrows(c.type(), c.call(), c.description());
+            assertTrue(String.valueOf(e.getMessage()).contains(c.argument()),
+                    "message should say '" + c.argument() + "': " + e.getMessage());
+        }));
+    }
+
     private static void assertRejected(BadInput bad) {
         RuntimeException e = assertThrows(bad.type(), bad.call(), bad.description());
         assertEquals(bad.type(), e.getClass(), "exception type for " + bad.description());
@@ -683,42 +715,7 @@ public abstract class ConvBackendConformance {
         }
     }
 
-    // ---------------------------------------------------------------- 1D (convolutions of height 1)
-
-    /** Number of random 1D sweep cases, for the convolution and for the transposed one. */
-    public static final int CONV1D_CASES = 60;
-
-    /** The 1D checks ({@link Conv1dConformance}) on this backend, with its tolerance. */
-    private Conv1dConformance conv1d() {
-        return new Conv1dConformance(backend(), tolerance());
-    }
-
-    @TestFactory
-    Stream<DynamicTest> conv1dAgreesWithReference() {
-        return conv1d().agreement(Long.getLong(SEED_PROPERTY, DEFAULT_SEED) + 10, CONV1D_CASES);
-    }
-
-    @TestFactory
-    Stream<DynamicTest> conv1dTransposedAgreesWithReference() {
-        return conv1d().transposed(Long.getLong(SEED_PROPERTY, DEFAULT_SEED) + 11, CONV1D_CASES);
-    }
-
-    @TestFactory
-    Stream<DynamicTest> conv1dEveryStorageAndLayoutAgreesWithReference() {
-        return conv1d().storages(DEFAULT_SEED);
-    }
-
-    @TestFactory
-    Stream<DynamicTest> conv1dNonFiniteValueAffectsOnlyItsWindows() {
-        return conv1d().nonFinite();
-    }
-
-    @TestFactory
-    Stream<DynamicTest> conv1dBadInputIsRejectedWithAClearMessage() {
-        return conv1d().badInput();
-    }
-
-    // ---------------------------------------------------------------- 3D
+    // ---------------------------------------------------------------- 1D (convolutions of height 1) and 3D
 
     /**
      * A backend without the 3D capability ({@link Conv3dBackend}) declines through {@link Conv3d#on}, naming itself;
@@ -736,37 +733,25 @@ public abstract class ConvBackendConformance {
         }
     }
 
-    /** Number of random 3D sweep cases, for the convolution and for the transposed one. */
-    public static final int CONV3D_CASES = 16;
-
-    /** The 3D checks ({@link Conv3dConformance}) on this backend, with its tolerance; none if it has no 3D. */
-    private Conv3dConformance conv3d() {
-        return new Conv3dConformance(backend(), reference(), tolerance());
-    }
-
+    /**
+     * The checks of the 1D kit ({@link Conv1dConformance}, with this backend's tolerance) and of the 3D kit
+     * ({@link Conv3dConformance}; no tests if the backend has no 3D): a container per check, holding one container
+     * per rank, {@code 1D} and {@code 3D}, with a test per case.
+     */
     @TestFactory
-    Stream<DynamicTest> conv3dAgreesWithReference() {
-        return conv3d().agreement(Long.getLong(SEED_PROPERTY, DEFAULT_SEED) + 30, CONV3D_CASES);
-    }
-
-    @TestFactory
-    Stream<DynamicTest> conv3dTransposedAgreesWithReference() {
-        return conv3d().transposed(Long.getLong(SEED_PROPERTY, DEFAULT_SEED) + 31, CONV3D_CASES);
-    }
-
-    @TestFactory
-    Stream<DynamicTest> conv3dEveryStorageAndLayoutAgreesWithReference() {
-        return conv3d().storages(DEFAULT_SEED);
-    }
-
-    @TestFactory
-    Stream<DynamicTest> conv3dNonFiniteValueAffectsOnlyItsWindows() {
-        return conv3d().nonFinite();
-    }
-
-    @TestFactory
-    Stream<DynamicTest> conv3dBadInputIsRejectedWithAClearMessage() {
-        return conv3d().badInput();
+    Stream<DynamicNode> conv1dAnd3dChecks() {
+        long seed = Long.getLong(SEED_PROPERTY, DEFAULT_SEED);
+        List<RankConformance<?, ?, ?, ?>> kits = List.of(
+                new Conv1dConformance(backend(), tolerance(), seed + 10, CONV1D_CASES),
+                new Conv3dConformance(backend(), reference(), tolerance(), seed + 30, CONV3D_CASES));
+        Map<String, Function<RankConformance<?, ?, ?, ?>, Stream<DynamicTest>>> checks = new LinkedHashMap<>();
+        checks.put("agreement with the reference", RankConformance::agreement);
+        checks.put("transposed passes", RankConformance::transposed);
+        checks.put("every storage and layout", RankConformance::storages);
+        checks.put("non-finite values affect only their windows", RankConformance::nonFinite);
+        checks.put("bad input is rejected with a clear message", RankConformance::badInput);
+        return checks.entrySet().stream().map(check -> DynamicContainer.dynamicContainer(check.getKey(),
+                kits.stream().map(kit -> DynamicContainer.dynamicContainer(kit.rank(), check.getValue().apply(kit)))));
     }
 
     // ---------------------------------------------------------------- identity
@@ -783,18 +768,18 @@ public abstract class ConvBackendConformance {
     @Test
     void concurrentCallsGiveTheSameResultsAsSerialCalls() throws Exception {
         List<ConvCase> cases = ConvCases.edgeCases().stream().filter(ConvBackendConformance::forConcurrency).toList();
-        assertFalse(cases.isEmpty(), "the concurrency check must pick some of the edge cases");
         assertConcurrentCallsMatchSerial(cases, ConvBackendConformance::run);
     }
 
     /**
      * {@value #THREADS} threads, started together, each run every case twice in its own shuffled order; every
      * result must equal the serial call's bit for bit. {@code call} returns a case's results (0 forward, 1 dx,
-     * 2 dw, 3 db).
+     * 2 dw, 3 db). {@code cases} must not be empty.
      */
     private void assertConcurrentCallsMatchSerial(List<ConvCase> cases,
                                                   java.util.function.BiFunction<ConvBackend, ConvCase, float[][]> call)
             throws Exception {
+        assertFalse(cases.isEmpty(), "the concurrency check needs at least one case");
         ConvBackend backend = backend();
         List<float[][]> serial = new ArrayList<>();
         for (ConvCase c : cases) {
@@ -837,14 +822,18 @@ public abstract class ConvBackendConformance {
 
     // ---------------------------------------------------------------- padding modes
 
-    /** Number of random padding-mode sweep cases. */
-    public static final int PADDING_MODE_CASES = 60;
+    /** One test per case of {@code named}, then of {@code sweep}, named after the case. */
+    private static Stream<DynamicTest> perCase(List<ConvCase> named, List<ConvCase> sweep,
+                                               ThrowingConsumer<ConvCase> check) {
+        return Stream.concat(named.stream(), sweep.stream())
+                .map(c -> DynamicTest.dynamicTest(c.toString(), () -> check.accept(c)));
+    }
 
     @TestFactory
     Stream<DynamicTest> paddingModesAgreeWithReference() {
-        List<ConvCase> cases = new ArrayList<>(ConvCases.paddingModeCases());
-        cases.addAll(ConvCases.paddingModeSweep(Long.getLong(SEED_PROPERTY, DEFAULT_SEED) + 1, PADDING_MODE_CASES));
-        return cases.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> checkAgreement(c)));
+        return perCase(ConvCases.paddingModeCases(),
+                ConvCases.paddingModeSweep(Long.getLong(SEED_PROPERTY, DEFAULT_SEED) + 1, PADDING_MODE_CASES),
+                this::checkAgreement);
     }
 
     /**
@@ -952,18 +941,12 @@ public abstract class ConvBackendConformance {
                         () -> b.backward(x, w, dy, reflectLeftBackward)),
                 new BadInput("null padding mode", NullPointerException.class, "paddingMode",
                         () -> ConvParams.builder().paddingMode(null)));
-        return bad.stream().map(c -> DynamicTest.dynamicTest(c.description(), () -> {
-            RuntimeException e = assertThrows(c.type(), c.call(), c.description());
-            assertTrue(String.valueOf(e.getMessage()).contains(c.argument()),
-                    "message should say '" + c.argument() + "': " + e.getMessage());
-        }));
+        return rejectedNamingTheArgument(bad);
     }
 
     @Test
     void concurrentPaddingModeCallsGiveTheSameResultsAsSerialCalls() throws Exception {
-        List<ConvCase> cases = ConvCases.paddingModeCases();
-        assertFalse(cases.isEmpty(), "the padding-mode cases must not be empty");
-        assertConcurrentCallsMatchSerial(cases, ConvBackendConformance::run);
+        assertConcurrentCallsMatchSerial(ConvCases.paddingModeCases(), ConvBackendConformance::run);
     }
 
     // ---------------------------------------------------------------- single gradients
@@ -988,14 +971,11 @@ public abstract class ConvBackendConformance {
 
     // ---------------------------------------------------------------- transposed convolution
 
-    /** Number of random transposed sweep cases. */
-    public static final int TRANSPOSED_CASES = 80;
-
     @TestFactory
     Stream<DynamicTest> transposedAgreesWithReference() {
-        List<ConvCase> cases = new ArrayList<>(ConvCases.transposedCases());
-        cases.addAll(ConvCases.transposedSweep(Long.getLong(SEED_PROPERTY, DEFAULT_SEED) + 2, TRANSPOSED_CASES));
-        return cases.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> checkTransposed(c)));
+        return perCase(ConvCases.transposedCases(),
+                ConvCases.transposedSweep(Long.getLong(SEED_PROPERTY, DEFAULT_SEED) + 2, TRANSPOSED_CASES),
+                this::checkTransposed);
     }
 
     private void checkTransposed(ConvCase c) {
@@ -1003,9 +983,6 @@ public abstract class ConvBackendConformance {
         Tensor4D w = c.transposedWeight();
         float[] b = c.bias();
         Tensor4D dy = c.transposedGradOutput();
-        Tensor4D x0 = x.copy();
-        Tensor4D w0 = w.copy();
-        Tensor4D dy0 = dy.copy();
         Agreement.assertAgrees("transposed forward", c, expected().transposedForward(x, w, b, c.params()),
                 backend().transposedForward(x, w, b, c.params()), tolerance(),
                 Agreement.maxFiniteAbs(x) * Agreement.maxFiniteAbs(w));
@@ -1017,9 +994,9 @@ public abstract class ConvBackendConformance {
         Agreement.assertAgrees("transposed dL/dw", c, expected.weight(), actual.weight(), tolerance(),
                 gy * Agreement.maxFiniteAbs(x));
         Agreement.assertAgrees("transposed dL/db", c, expected.biasTensor(), actual.biasTensor(), tolerance(), gy);
-        assertEquals(x0, x, "input was modified by a transposed pass for " + c);
-        assertEquals(w0, w, "weight was modified by a transposed pass for " + c);
-        assertEquals(dy0, dy, "gradOutput was modified by a transposed pass for " + c);
+        assertEquals(c.input(), x, "input was modified by a transposed pass for " + c);
+        assertEquals(c.transposedWeight(), w, "weight was modified by a transposed pass for " + c);
+        assertEquals(c.transposedGradOutput(), dy, "gradOutput was modified by a transposed pass for " + c);
     }
 
     /**
@@ -1033,55 +1010,49 @@ public abstract class ConvBackendConformance {
                         ConvParams.builder().stride(2).padding(1).outputPadding(1).build(), true),
                 new ConvCase("transposed locality, dilated, groups 2", 92, 1, 4, 5, 6, 2, 3, 2,
                         ConvParams.builder().dilation(2, 3).groups(2).padding(2, 1, 0, 2).build(), false));
-        List<DynamicTest> tests = new ArrayList<>();
-        for (ConvCase c : cases) {
-            for (float bad : NON_FINITE) {
-                tests.add(DynamicTest.dynamicTest(bad + " in transposed input, " + c, () -> {
-                    Tensor4D x = c.input();
-                    Tensor4D w = c.transposedWeight();
-                    TransposedShape t = c.transposedShape();
-                    int[] spot = {t.batch() - 1, 1, t.inH() / 2, t.inW() - 1};
-                    x.set(spot[0], spot[1], spot[2], spot[3], bad);
-                    Tensor4D y = backend().transposedForward(x, w, c.bias(), c.params());
-                    ConvParams q = c.params();
-                    int cig = t.inChannels() / q.groups();
-                    int cog = t.outChannels() / q.groups();
-                    int group = spot[1] / cig;
-                    for (int i = 0; i < y.size(); i++) {
-                        int[] o = {i / (y.w() * y.h() * y.c()), (i / (y.w() * y.h())) % y.c(), (i / y.w()) % y.h(),
-                            i % y.w()};
-                        boolean reached = o[0] == spot[0] && o[1] / cog == group
-                                && reaches(spot[2], o[2], q.strideH(), q.padTop(), q.dilationH(), w.h())
-                                && reaches(spot[3], o[3], q.strideW(), q.padLeft(), q.dilationW(), w.w());
-                        float v = y.data()[i];
-                        if (reached == Float.isFinite(v)) {
-                            fail("transposed output " + java.util.Arrays.toString(o) + " = " + v + (reached
-                                    ? " should be non-finite: the " + bad + " is scattered to it" : " should be finite")
-                                    + ", for " + c);
-                        }
-                    }
-                    Agreement.assertAgrees("transposed forward with " + bad, c,
-                            expected().transposedForward(x, w, c.bias(), c.params()), y, tolerance());
-                    Tensor4D dy = c.transposedGradOutput();
-                    ConvGradients expected = expected().transposedBackward(x, w, dy, c.params());
-                    ConvGradients actual = backend().transposedBackward(x, w, dy, c.params());
-                    Agreement.assertAgrees("transposed dL/dx with " + bad, c, expected.input(), actual.input(), tolerance());
-                    Agreement.assertAgrees("transposed dL/dw with " + bad, c, expected.weight(), actual.weight(), tolerance());
-                    Tensor4D badW = c.transposedWeight();
-                    badW.set(0, 0, 1, 0, bad);
-                    Agreement.assertAgrees("transposed forward with " + bad + " in weight", c,
-                            expected().transposedForward(c.input(), badW, c.bias(), c.params()),
-                            backend().transposedForward(c.input(), badW, c.bias(), c.params()), tolerance());
-                    Tensor4D badDy = c.transposedGradOutput();
-                    badDy.set(0, 0, 1, 1, bad);
-                    ConvGradients e2 = expected().transposedBackward(c.input(), w, badDy, c.params());
-                    ConvGradients a2 = backend().transposedBackward(c.input(), w, badDy, c.params());
-                    Agreement.assertAgrees("transposed dL/dx with " + bad + " in gradOutput", c, e2.input(), a2.input(), tolerance());
-                    Agreement.assertAgrees("transposed dL/dw with " + bad + " in gradOutput", c, e2.weight(), a2.weight(), tolerance());
-                }));
+        return nonFiniteTests(cases, "in transposed input", (c, bad) -> {
+            Tensor4D x = c.input();
+            Tensor4D w = c.transposedWeight();
+            TransposedShape t = c.transposedShape();
+            int[] spot = {t.batch() - 1, 1, t.inH() / 2, t.inW() - 1};
+            x.set(spot[0], spot[1], spot[2], spot[3], bad);
+            Tensor4D y = backend().transposedForward(x, w, c.bias(), c.params());
+            ConvParams q = c.params();
+            int cig = t.inChannels() / q.groups();
+            int cog = t.outChannels() / q.groups();
+            int group = spot[1] / cig;
+            for (int i = 0; i < y.size(); i++) {
+                int[] o = {i / (y.w() * y.h() * y.c()), (i / (y.w() * y.h())) % y.c(), (i / y.w()) % y.h(),
+                    i % y.w()};
+                boolean reached = o[0] == spot[0] && o[1] / cog == group
+                        && reaches(spot[2], o[2], q.strideH(), q.padTop(), q.dilationH(), w.h())
+                        && reaches(spot[3], o[3], q.strideW(), q.padLeft(), q.dilationW(), w.w());
+                float v = y.data()[i];
+                if (reached == Float.isFinite(v)) {
+                    fail("transposed output " + java.util.Arrays.toString(o) + " = " + v + (reached
+                            ? " should be non-finite: the " + bad + " is scattered to it" : " should be finite")
+                            + ", for " + c);
+                }
             }
-        }
-        return tests.stream();
+            Agreement.assertAgrees("transposed forward with " + bad, c,
+                    expected().transposedForward(x, w, c.bias(), c.params()), y, tolerance());
+            Tensor4D dy = c.transposedGradOutput();
+            ConvGradients expected = expected().transposedBackward(x, w, dy, c.params());
+            ConvGradients actual = backend().transposedBackward(x, w, dy, c.params());
+            Agreement.assertAgrees("transposed dL/dx with " + bad, c, expected.input(), actual.input(), tolerance());
+            Agreement.assertAgrees("transposed dL/dw with " + bad, c, expected.weight(), actual.weight(), tolerance());
+            Tensor4D badW = c.transposedWeight();
+            badW.set(0, 0, 1, 0, bad);
+            Agreement.assertAgrees("transposed forward with " + bad + " in weight", c,
+                    expected().transposedForward(c.input(), badW, c.bias(), c.params()),
+                    backend().transposedForward(c.input(), badW, c.bias(), c.params()), tolerance());
+            Tensor4D badDy = c.transposedGradOutput();
+            badDy.set(0, 0, 1, 1, bad);
+            ConvGradients e2 = expected().transposedBackward(c.input(), w, badDy, c.params());
+            ConvGradients a2 = backend().transposedBackward(c.input(), w, badDy, c.params());
+            Agreement.assertAgrees("transposed dL/dx with " + bad + " in gradOutput", c, e2.input(), a2.input(), tolerance());
+            Agreement.assertAgrees("transposed dL/dw with " + bad + " in gradOutput", c, e2.weight(), a2.weight(), tolerance());
+        });
     }
 
     /** True if input index {@code in} reaches output index {@code out}: {@code in*stride - pad + i*dilation == out}. */
@@ -1120,18 +1091,12 @@ public abstract class ConvBackendConformance {
                         () -> b.transposedForward(x, w, null, ConvParams.builder().padding(7, 0, 0, 0).build())),
                 new BadInput("null weight", NullPointerException.class, "weight",
                         () -> b.transposedForward(x, null, null, s2)));
-        return bad.stream().map(c -> DynamicTest.dynamicTest(c.description(), () -> {
-            RuntimeException e = assertThrows(c.type(), c.call(), c.description());
-            assertTrue(String.valueOf(e.getMessage()).contains(c.argument()),
-                    "message should say '" + c.argument() + "': " + e.getMessage());
-        }));
+        return rejectedNamingTheArgument(bad);
     }
 
     @Test
     void concurrentTransposedCallsGiveTheSameResultsAsSerialCalls() throws Exception {
-        List<ConvCase> cases = ConvCases.transposedCases();
-        assertFalse(cases.isEmpty(), "the transposed cases must not be empty");
-        assertConcurrentCallsMatchSerial(cases, ConvBackendConformance::runTransposed);
+        assertConcurrentCallsMatchSerial(ConvCases.transposedCases(), ConvBackendConformance::runTransposed);
     }
 
     private static float[][] runTransposed(ConvBackend backend, ConvCase c) {

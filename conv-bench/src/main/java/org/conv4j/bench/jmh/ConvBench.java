@@ -1,6 +1,5 @@
 package org.conv4j.bench.jmh;
 
-import java.util.concurrent.TimeUnit;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvPass;
 import org.conv4j.bench.BenchShape;
@@ -9,16 +8,8 @@ import org.conv4j.bench.Contenders;
 import org.conv4j.bench.Problem;
 import org.conv4j.bench.ShapeCatalog;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.infra.Blackhole;
 
@@ -34,15 +25,10 @@ import org.openjdk.jmh.infra.Blackhole;
  * backend not on the classpath, fails in {@code @Setup} with the reason, and JMH goes on with the next
  * combination (unless {@code -foe true}).
  *
- * <p>Defaults for a 2-core machine: 1 fork, 3 warm-up and 5 measured iterations of 2 s each.
+ * <p>Defaults for a 2-core machine ({@link MillisecondBench}): 1 fork, 3 warm-up and 5 measured iterations of 2 s
+ * each.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-public class ConvBench {
+public class ConvBench extends MillisecondBench {
 
     /** A contender name ({@link Contenders#availableNames()}). */
     @Param({"naive", "im2col", "strided", "fft", "onednn", "direct", "conv2d", "conv2d-autotune", "nd4j"})
@@ -58,13 +44,7 @@ public class ConvBench {
     public void setup(BenchmarkParams params) {
         ConvPass pass = params.getBenchmark().endsWith(".backward") ? ConvPass.BACKWARD : ConvPass.FORWARD;
         BenchShape s = ShapeCatalog.byName(shape);
-        Contender c;
-        try {
-            c = Contenders.byName(backend);
-        } catch (IllegalArgumentException e) {
-            throw new SkippedCombination("SKIPPED: backend \"" + backend + "\" is not on the classpath ("
-                    + e.getMessage() + ")");
-        }
+        Contender c = SkippedCombination.contender(backend);
         String skip = c.skipReason(s, pass);
         if (skip != null) {
             throw new SkippedCombination("SKIPPED " + backend + " " + pass.label() + " on " + shape + ": " + skip);

@@ -1,24 +1,11 @@
 package org.conv4j.bench.jmh;
 
-import java.util.concurrent.TimeUnit;
 import org.conv4j.api.Conv3dShape;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.Tensor5D;
 import org.conv4j.bench.KernelLimit;
 import org.conv4j.bench.Problem;
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * The kernel limit of 3D convolution ({@link KernelLimit#create3d}: oneDNN's primitives alone on rank-5 native
@@ -29,15 +16,10 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * oneDNN chose are printed once per trial ({@code # kernel: ...}). What {@link Rank3dBench} with
  * {@code backend=onednn} can at best approach on this machine: run both in the same run.
  *
- * <p>Settings: 1 fork, 3 warm-up and 5 measured iterations of 2 s each, as {@link KernelLimitBench}.
+ * <p>Settings: those of {@link MillisecondBench} (1 fork, 3 warm-up and 5 measured iterations of 2 s each), as
+ * {@link KernelLimitBench}.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-public class KernelLimit3dBench {
+public class KernelLimit3dBench extends KernelLimitTrial {
 
     /** A 3D U-Net layer's name ({@link RankLayers}). */
     @Param({"unet3d-16-8x32x32", "unet3d-16-16x32x32", "unet3d-down-16to32"})
@@ -47,16 +29,8 @@ public class KernelLimit3dBench {
     @Param({"any"})
     public String layout;
 
-    private KernelLimit limit;
-
-    @Setup
-    public void setup(BenchmarkParams params) {
-        setup(params.getBenchmark().endsWith(".backward"));
-        System.out.println("# kernel: " + limit.implementation());
-    }
-
-    /** The set-up of {@link #forward} ({@code backward == false}) or {@link #backward}. */
-    void setup(boolean backward) {
+    @Override
+    KernelLimit create(ConvPass pass) {
         RankLayers.Layer3d l = RankLayers.layer3d(layer);
         long seed = Problem.DEFAULT_SEED;
         Tensor5D input = l.input(seed);
@@ -66,31 +40,8 @@ public class KernelLimit3dBench {
         for (int k = 0; k < bias.length; k++) {
             bias[k] = 0.01f * (k % 7 - 3);
         }
-        Tensor5D gradOutput = backward ? Tensor5D.random(seed + 3, s.batch(), s.outChannels(), s.depth().out(),
-                s.rows().out(), s.cols().out()) : null;
-        limit = KernelLimit.create3d(s, input, weight, bias, gradOutput,
-                backward ? ConvPass.BACKWARD : ConvPass.FORWARD, layout);
-    }
-
-    /** The limit of the trial, for tests. */
-    KernelLimit limit() {
-        return limit;
-    }
-
-    /** One forward primitive call. */
-    @Benchmark
-    public void forward() {
-        limit.run();
-    }
-
-    /** Backward-data, then backward-weights (with the bias gradient). */
-    @Benchmark
-    public void backward() {
-        limit.run();
-    }
-
-    @TearDown
-    public void tearDown() {
-        limit.close();
+        Tensor5D gradOutput = pass == ConvPass.BACKWARD ? Tensor5D.random(seed + 3, s.batch(), s.outChannels(),
+                s.depth().out(), s.rows().out(), s.cols().out()) : null;
+        return KernelLimit.create3d(s, input, weight, bias, gradOutput, pass, layout);
     }
 }

@@ -1,21 +1,12 @@
 package org.conv4j.bench.jmh;
 
-import java.util.concurrent.TimeUnit;
 import org.conv4j.api.MemoryLayout;
 import org.conv4j.api.Tensor4D;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The price of the conversions a call pays at the edge when its operands are not heap NCHW
@@ -24,13 +15,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * destination, on ResNet-50's 3x3 layer's activations (64 channels, 56x56) at batch 1 and 8. Bandwidth is
  * {@code 2 * 4 * floats / time} (read and write).
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch"})
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-public class LayoutBench {
+public class LayoutBench extends MemoryCopyBench {
 
     /** Batch size of the (batch, 64, 56, 56) tensor. */
     @Param({"1", "8"})

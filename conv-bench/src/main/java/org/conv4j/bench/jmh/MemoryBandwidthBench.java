@@ -1,18 +1,9 @@
 package org.conv4j.bench.jmh;
 
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The memory-bandwidth yardstick for memory-bound layers (docs/direct.md): one {@code System.arraycopy} of
@@ -21,13 +12,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * Sizes: one MobileNet depthwise tensor at batch 1 (32x112x112, cache-resident), the same at batch 8, and
  * 128 MiB (main memory).
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch"})
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-public class MemoryBandwidthBench {
+public class MemoryBandwidthBench extends MemoryCopyBench {
 
     @Param({"401408", "3211264", "33554432"})
     public int floats;

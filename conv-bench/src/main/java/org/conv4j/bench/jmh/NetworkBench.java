@@ -1,7 +1,6 @@
 package org.conv4j.bench.jmh;
 
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import org.conv4j.api.ConvPass;
 import org.conv4j.bench.Contender;
 import org.conv4j.bench.Contenders;
@@ -11,17 +10,9 @@ import org.conv4j.bench.NetworkRun;
 import org.conv4j.bench.Problem;
 import org.conv4j.bench.ShapeCatalog;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * A whole network's convolutions, every call of one pass, on one contender:
@@ -47,13 +38,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * not given. Memory: every layer of the network is held at once; VGG-19 at batch 8 backward needs several GB of
  * heap ({@code -jvmArgsAppend -Xmx8g}).
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-public class NetworkBench {
+public class NetworkBench extends MillisecondBench {
 
     /** Network passes per invocation, in both modes. */
     public static final int REPEATS = 4;
@@ -91,13 +76,7 @@ public class NetworkBench {
             case "alone" -> false;
             default -> throw new IllegalArgumentException("mode: expected sequence or alone, got \"" + mode + "\"");
         };
-        Contender c;
-        try {
-            c = Contenders.byName(backend);
-        } catch (IllegalArgumentException e) {
-            throw new SkippedCombination("SKIPPED: backend \"" + backend + "\" is not on the classpath ("
-                    + e.getMessage() + ")");
-        }
+        Contender c = SkippedCombination.contender(backend);
         try {
             run = NetworkRun.prepare(net, c, p, Problem.DEFAULT_SEED);
         } catch (IllegalArgumentException e) {

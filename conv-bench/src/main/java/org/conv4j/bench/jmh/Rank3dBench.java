@@ -1,7 +1,6 @@
 package org.conv4j.bench.jmh;
 
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import org.conv4j.api.Conv2d;
 import org.conv4j.api.Conv3d;
 import org.conv4j.api.Conv3dBackend;
@@ -15,15 +14,9 @@ import org.conv4j.api.Tensor5D;
 import org.conv4j.bench.Problem;
 import org.conv4j.bench.SkipRule;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
@@ -48,13 +41,9 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *
  * <p>Settings: 1 fork, 2 warm-up and 3 measured iterations of 2 s each (at least one call each).
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 2)
-public class Rank3dBench {
+public class Rank3dBench extends MillisecondBench {
 
     /**
      * A 3D layer's name ({@link RankLayers}); {@code unet3d-16-16x32x32} (the first default at twice the depth, about

@@ -1,6 +1,5 @@
 package org.conv4j.bench.jmh;
 
-import java.util.concurrent.TimeUnit;
 import org.conv4j.api.Conv1d;
 import org.conv4j.api.Conv1dParams;
 import org.conv4j.api.Conv2d;
@@ -15,15 +14,9 @@ import org.conv4j.bench.MeasuredPasses;
 import org.conv4j.bench.Problem;
 import org.conv4j.bench.SkipRule;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -46,13 +39,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * a 2-core machine: 1 fork, 2 warm-up and 3 measured iterations of 1 s each; raise them with {@code -wi}, {@code -i},
  * {@code -w}, {@code -r} for fewer layers.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
-public class RankBench {
+public class RankBench extends MillisecondBench {
 
     /** A 1D layer's name ({@link RankLayers}); the default is one of each kind and both ends of a WaveNet stack. */
     @Param({"wavenet-d1", "wavenet-d512", "textcnn-k5", "tcn-k3-d4"})

@@ -1,24 +1,15 @@
 package org.conv4j.bench.jmh;
 
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.conv4j.bench.Problem;
 import org.conv4j.bench.SgemmProbe;
 import org.conv4j.openblas.Gemm;
 import org.conv4j.openblas.NativeFloats;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The GEMM yardstick: a {@code size x size} float matrix product, {@code 2*size^3} FLOPs per call. At the
@@ -28,13 +19,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * OpenBLAS's {@code cblas_sgemm} on native buffers (conv-openblas's {@code Gemm}, what the GEMM backends call:
  * the machine's real GEMM ceiling).
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-public class SgemmBench {
+public class SgemmBench extends MillisecondBench {
 
     @Param({"2048"})
     public int size;

@@ -1,5 +1,8 @@
 package org.conv4j.bench.jmh;
 
+import org.conv4j.bench.Contender;
+import org.conv4j.bench.Contenders;
+
 /**
  * Thrown from a benchmark's {@code @Setup} to leave out a parameter combination (JMH has no other way to
  * drop one point of its cartesian product): JMH reports it with this message and moves on to the next
@@ -11,5 +14,19 @@ final class SkippedCombination extends RuntimeException {
 
     SkippedCombination(String message) {
         super(message, null, false, false);
+    }
+
+    /**
+     * The contender called {@code backend} ({@link Contenders#byName}).
+     *
+     * @throws SkippedCombination if it is not on the classpath, with the reason
+     */
+    static Contender contender(String backend) {
+        try {
+            return Contenders.byName(backend);
+        } catch (IllegalArgumentException e) {
+            throw new SkippedCombination("SKIPPED: backend \"" + backend + "\" is not on the classpath ("
+                    + e.getMessage() + ")");
+        }
     }
 }
