@@ -152,8 +152,8 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
                 // A strided forward call runs the same kernel family at another rate (a 1x1 kernel first gathers
                 // every s-th input, and larger kernels reuse fewer loaded inputs), so it has a model of its own,
                 // which inherits the family's values until a fit gives it some.
-                boolean strided = shape.rows().stride() > 1 || shape.cols().stride() > 1;
-                return "onednn.forward." + kernelFamily(forwardPlan(g).implementation) + (strided ? ".strided" : "");
+                return "onednn.forward." + kernelFamily(forwardPlan(g).implementation)
+                        + (shape.params().isStrided() ? ".strided" : "");
             }
             BackwardPlan plan = backwardPlan(ConvPass.BACKWARD, g);
             return "onednn.backward." + kernelFamily(plan.dataImplementation()) + "."

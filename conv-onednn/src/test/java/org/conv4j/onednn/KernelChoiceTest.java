@@ -32,8 +32,7 @@ class KernelChoiceTest {
 
     /**
      * The estimate's model is named after the kernels oneDNN reports for the call, forward and backward, on any
-     * instruction set (a strided forward call's model
-     * a child of its kernel's), and the estimate is that model's.
+     * instruction set (a strided forward call's model a child of its kernel's), and the estimate is that model's.
      */
     @Test
     void theModelIsNamedAfterTheKernelsOnednnReports() {
@@ -43,8 +42,8 @@ class KernelChoiceTest {
         for (ConvShape s : shapes) {
             String[] reported = OnednnBackend.implementations(s, true).split(" \\| ");
             String[] backward = reported[1].split(" / ");
-            boolean strided = s.rows().stride() > 1 || s.cols().stride() > 1;
-            assertEquals("onednn.forward." + OnednnBackend.kernelFamily(reported[0]) + (strided ? ".strided" : ""),
+            assertEquals("onednn.forward." + OnednnBackend.kernelFamily(reported[0])
+                    + (s.params().isStrided() ? ".strided" : ""),
                     BACKEND.costModel(s, ConvPass.FORWARD), s.toString());
             assertEquals("onednn.backward." + OnednnBackend.kernelFamily(backward[0]) + "."
                     + OnednnBackend.kernelFamily(backward[1]), BACKEND.costModel(s, ConvPass.BACKWARD), s.toString());
