@@ -108,7 +108,7 @@ public final class Fit {
             // these timings, without changing it.
             CostProfile judged = asAvx512 ? CostProfile.load(CostProfile.shipped(new org.conv4j.spi.CpuInfo("", "",
                     java.util.Set.of("avx512f"))), null) : CostProfile.current();
-            printRegret(timings, chosen, judged, judged);
+            printRegret(Cases.of(timings, chosen), judged, judged);
             return;
         }
         Map<String, String> fileValues = ProfileFile.read(out);
@@ -137,15 +137,14 @@ public final class Fit {
                 unmodelled.computeIfAbsent(t.backend() + "." + t.pass().label(), k -> new ArrayList<>()).add(t);
             }
         }
-        Map<String, ConvBackend> byName = new LinkedHashMap<>();
-        chosen.forEach(b -> byName.put(b.name(), b));
+        Cases cases = Cases.of(timings, chosen);
         for (Map.Entry<String, List<Timing>> e : unmodelled.entrySet()) {
             List<Timing> ts = e.getValue();
             double[] own = new double[ts.size()];
             double[] measured = new double[ts.size()];
             for (int i = 0; i < own.length; i++) {
                 Timing t = ts.get(i);
-                own[i] = byName.get(t.backend()).estimateNanos(t.shape().geometry(), t.pass());
+                own[i] = cases.backends().get(t.backend()).estimateNanos(t.shape().geometry(), t.pass());
                 measured[i] = t.nanos();
             }
             ModelFit.Result r = ModelFit.fitCorrection(e.getKey(), own, measured);
@@ -153,12 +152,12 @@ public final class Fit {
             System.out.printf(Locale.ROOT, "estimate %-27s %3d samples, median error %5.1f%% -> %5.1f%% %s%n",
                     r.model(), r.samples(), 100 * r.errorBefore(), 100 * r.errorAfter(), r.values());
         }
-        Map<String, String> fitted = keptForChoosing(groups, timings, chosen, base);
+        Map<String, String> fitted = keptForChoosing(groups, cases, base);
         fileValues.putAll(fitted);
         ProfileFile.write(out, fileValues, "backend models by conv-bench fit --shapes " + shapes);
         System.out.println("written to " + out.toAbsolutePath());
         CostProfile after = base.with(fitted);
-        printRegret(timings, chosen, before, after);
+        printRegret(cases, before, after);
     }
 
     /**
@@ -168,8 +167,8 @@ public final class Fit {
      * backend's groups, each group), and a candidate is kept only if it lowers {@link #choosingCost} on the timed
      * layers; what no kept candidate covers keeps its previous values.
      */
-    static Map<String, String> keptForChoosing(Map<String, Map<String, String>> groups, List<Timing> timings,
-                                               List<ConvBackend> backends, CostProfile base) {
+    static Map<String, String> keptForChoosing(Map<String, Map<String, String>> groups, Cases cases,
+                                               CostProfile base) {
         Map<String, String> kept = new TreeMap<>();
         // Candidates: every group, each backend's groups together (its models trade places with each other), and
         // all of them; the larger ones first.
@@ -184,7 +183,7 @@ public final class Fit {
         left.put("(every model)", all);
         perBackend.forEach((b, values) -> left.put(b + ".*", values));
         left.putAll(groups);
-        double cost = choosingCost(timings, backends, base);
+        double cost = choosingCost(cases, base);
         System.out.printf(Locale.ROOT, "choosing cost with the previous values: %.4f%n", cost);
         for (int round = 0; round < 2; round++) {
             for (java.util.Iterator<Map.Entry<String, Map<String, String>>> it = left.entrySet().iterator();
@@ -192,7 +191,7 @@ public final class Fit {
                 Map.Entry<String, Map<String, String>> g = it.next();
                 Map<String, String> trial = new TreeMap<>(kept);
                 trial.putAll(g.getValue());
-                double c = choosingCost(timings, backends, base.with(trial));
+                double c = choosingCost(cases, base.with(trial));
                 if (c < cost - 1e-9) {
                     System.out.printf(Locale.ROOT, "kept     %-44s choosing cost %.4f -> %.4f%n", g.getKey(), cost, c);
                     kept = trial;
@@ -212,32 +211,23 @@ public final class Fit {
      * weighted by occurrence), plus, for every timed case, the log of how far its pick exceeds 1.5x the fastest.
      * Zero when every pick is the fastest.
      */
-    static double choosingCost(List<Timing> timings, List<ConvBackend> backends, CostProfile profile) {
-        Map<String, ConvBackend> byName = new LinkedHashMap<>();
-        backends.forEach(b -> byName.put(b.name(), b));
-        Map<String, List<Timing>> cases = new LinkedHashMap<>();
-        for (Timing t : timings) {
-            cases.computeIfAbsent(t.shape().name() + " " + t.pass().label(), k -> new ArrayList<>()).add(t);
-        }
-        Map<String, Double> ratioOf = new java.util.HashMap<>();
+    static double choosingCost(Cases cases, CostProfile profile) {
+        Map<List<Timing>, Double> ratioOf = new java.util.HashMap<>();
         double cost = 0;
-        for (Map.Entry<String, List<Timing>> e : cases.entrySet()) {
-            List<Timing> c = e.getValue();
-            double fastest = c.stream().mapToDouble(Timing::nanos).min().orElseThrow();
-            double picked = picked(c, byName, profile).nanos();
-            ratioOf.put(e.getKey(), picked / fastest);
-            cost += Math.max(0, Math.log(picked / fastest / WORST_LAYER_TARGET));
+        for (List<Timing> c : cases.byCase().values()) {
+            double ratio = cases.picked(c, profile).nanos() / fastest(c);
+            ratioOf.put(c, ratio);
+            cost += Math.max(0, Math.log(ratio / WORST_LAYER_TARGET));
         }
         for (Network net : ShapeCatalog.networks()) {
             for (ConvPass pass : MeasuredPasses.ALL) {
                 double best = 0;
                 double picked = 0;
                 for (Network.Layer layer : net.layers()) {
-                    List<Timing> c = cases.get(layer.shape().name() + " " + pass.label());
-                    if (c != null) {
-                        double fastest = c.stream().mapToDouble(Timing::nanos).min().orElseThrow();
-                        best += layer.count() * fastest;
-                        picked += layer.count() * fastest * ratioOf.get(layer.shape().name() + " " + pass.label());
+                    List<Timing> c = cases.of(layer.shape(), pass);
+                    if (!c.isEmpty()) {
+                        best += layer.count() * fastest(c);
+                        picked += layer.count() * fastest(c) * ratioOf.get(c);
                     }
                 }
                 if (best > 0) {
@@ -345,10 +335,7 @@ public final class Fit {
     }
 
     /** Per network and pass: the sum of the fastest backends against the sums of the estimates' picks. */
-    static void printRegret(List<Timing> timings, List<ConvBackend> backends, CostProfile before,
-                            CostProfile after) {
-        Map<String, ConvBackend> byName = new LinkedHashMap<>();
-        backends.forEach(b -> byName.put(b.name(), b));
+    static void printRegret(Cases timed, CostProfile before, CostProfile after) {
         System.out.println();
         System.out.println("Choosing by the estimates, per network (layers weighted by occurrence):");
         System.out.printf(Locale.ROOT, "%-22s %-8s %12s %12s %7s %12s %7s %s%n", "network", "pass", "fastest ms",
@@ -363,26 +350,22 @@ public final class Fit {
                 String worstName = "";
                 boolean any = false;
                 for (Network.Layer layer : net.layers()) {
-                    List<Timing> cases = new ArrayList<>();
-                    for (Timing t : timings) {
-                        if (t.shape().name().equals(layer.shape().name()) && t.pass() == pass) {
-                            cases.add(t);
-                        }
-                    }
+                    List<Timing> cases = timed.of(layer.shape(), pass);
                     if (cases.isEmpty()) {
                         continue;
                     }
                     any = true;
-                    double fastest = cases.stream().mapToDouble(Timing::nanos).min().orElseThrow();
-                    double b = picked(cases, byName, before).nanos();
-                    double a = picked(cases, byName, after).nanos();
+                    double fastest = fastest(cases);
+                    double b = timed.picked(cases, before).nanos();
+                    double a = timed.picked(cases, after).nanos();
                     best += layer.count() * fastest;
                     pickedBefore += layer.count() * b;
                     pickedAfter += layer.count() * a;
                     if (a / fastest > MISPICK_REPORTED) {
                         mispicks.add(String.format(Locale.ROOT, "  %-50s %-8s fastest %s; picked %s (%.2fx); estimates"
                                 + " after: %s", layer.shape().name(), pass.label(), fastestName(cases),
-                                picked(cases, byName, after).backend(), a / fastest, estimates(cases, byName, after)));
+                                timed.picked(cases, after).backend(), a / fastest,
+                                estimates(cases, timed.backends(), after)));
                     }
                     if (a / fastest > worst) {
                         worst = a / fastest;
@@ -430,6 +413,42 @@ public final class Fit {
         ConvShape g = t.shape().geometry();
         return t.model() != null ? profile.model(t.model()).nanos(g, t.pass())
                 : profile.estimate(backends.get(t.backend()), g, t.pass());
+    }
+
+    /**
+     * The timings grouped by layer and pass (each group every backend timed on one case), with the timed backends
+     * by name: what judging a profile's choices reads, grouped once.
+     */
+    record Cases(Map<String, List<Timing>> byCase, Map<String, ConvBackend> backends) {
+
+        static Cases of(List<Timing> timings, List<ConvBackend> backends) {
+            Map<String, List<Timing>> byCase = new LinkedHashMap<>();
+            for (Timing t : timings) {
+                byCase.computeIfAbsent(key(t.shape(), t.pass()), k -> new ArrayList<>()).add(t);
+            }
+            Map<String, ConvBackend> byName = new LinkedHashMap<>();
+            backends.forEach(b -> byName.put(b.name(), b));
+            return new Cases(byCase, byName);
+        }
+
+        /** The timings of one layer and pass; empty if it was not timed. */
+        List<Timing> of(BenchShape shape, ConvPass pass) {
+            return byCase.getOrDefault(key(shape, pass), List.of());
+        }
+
+        /** The timing of the backend {@code profile}'s estimates pick among those timed on a case. */
+        Timing picked(List<Timing> timings, CostProfile profile) {
+            return Fit.picked(timings, backends, profile);
+        }
+
+        private static String key(BenchShape shape, ConvPass pass) {
+            return shape.name() + " " + pass.label();
+        }
+    }
+
+    /** The fastest time among a case's timings. */
+    private static double fastest(List<Timing> cases) {
+        return cases.stream().mapToDouble(Timing::nanos).min().orElseThrow();
     }
 
     /** The timing of the backend with the smallest estimate under {@code profile} among those measured. */
