@@ -7,17 +7,10 @@ import org.conv4j.api.ConvShape;
 import org.conv4j.api.MemoryLayout;
 import org.conv4j.api.PreparedBackward;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.testkit.Concurrently;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -119,7 +112,7 @@ class PreparedBackwardFacadeTest {
             serial = p.backward(X, DY);
         }
         try (PreparedBackward shared = Conv2d.prepareBackward(S, W)) {
-            runConcurrently(4, () -> {
+            Concurrently.run(4, 2, thread -> {
                 for (int i = 0; i < 20; i++) {
                     try (PreparedBackward own = Conv2d.prepareBackward(S, W)) {
                         assertIdentical(serial, own.backward(X, DY));
@@ -131,7 +124,6 @@ class PreparedBackwardFacadeTest {
                         g.input().close();
                     }
                 }
-                return null;
             });
         }
     }
@@ -148,23 +140,4 @@ class PreparedBackwardFacadeTest {
         assertArrayEquals(expected.bias(), actual.bias(), "dL/db");
     }
 
-    private static void runConcurrently(int threads, Callable<Void> work) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try {
-            CountDownLatch start = new CountDownLatch(1);
-            List<Future<Void>> futures = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                futures.add(pool.submit(() -> {
-                    start.await();
-                    return work.call();
-                }));
-            }
-            start.countDown();
-            for (Future<Void> f : futures) {
-                f.get(2, TimeUnit.MINUTES);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
-    }
 }

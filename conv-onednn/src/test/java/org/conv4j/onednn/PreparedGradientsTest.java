@@ -11,18 +11,12 @@ import org.conv4j.api.Tensor4D;
 import org.conv4j.api.Workspace;
 import org.conv4j.spi.PreparedBackwardCalls;
 import org.conv4j.testkit.Agreement;
+import org.conv4j.testkit.Concurrently;
 import org.conv4j.testkit.ConvCase;
 import org.conv4j.testkit.ConvCases;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -192,14 +186,13 @@ class PreparedGradientsTest {
             serial = nativeGradients(p, x, dy);
         }
         try (PreparedBackward shared = onednn.prepareBackward(s, w)) {
-            runConcurrently(() -> {
+            Concurrently.run(4, 5, thread -> {
                 try (PreparedBackward own = onednn.prepareBackward(s, w)) {
                     for (int i = 0; i < 5; i++) {
                         assertSameGradients(serial, nativeGradients(own, x, dy));
                         assertSameGradients(serial, nativeGradients(shared, x, dy));
                     }
                 }
-                return null;
             });
         }
     }
@@ -217,27 +210,6 @@ class PreparedGradientsTest {
     private static void assertSameGradients(float[][] expected, float[][] actual) {
         for (int i = 0; i < expected.length; i++) {
             assertArrayEquals(expected[i], actual[i], "result " + i + " (dx, dw, db, dx alone, dw alone)");
-        }
-    }
-
-    private static void runConcurrently(Callable<Void> work) throws Exception {
-        int threads = 4;
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try {
-            CountDownLatch start = new CountDownLatch(1);
-            List<Future<Void>> futures = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                futures.add(pool.submit(() -> {
-                    start.await();
-                    return work.call();
-                }));
-            }
-            start.countDown();
-            for (Future<Void> f : futures) {
-                f.get(5, TimeUnit.MINUTES);
-            }
-        } finally {
-            pool.shutdownNow();
         }
     }
 

@@ -30,12 +30,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -785,39 +779,24 @@ public abstract class ConvBackendConformance {
         for (ConvCase c : cases) {
             serial.add(call.apply(backend, c));
         }
-        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-        try {
-            CountDownLatch start = new CountDownLatch(1);
-            List<Future<?>> futures = new ArrayList<>();
-            for (int t = 0; t < THREADS; t++) {
-                List<Integer> order = new ArrayList<>();
-                for (int i = 0; i < cases.size(); i++) {
-                    order.add(i);
-                }
-                Collections.shuffle(order, new Random(t));
-                futures.add(pool.submit((Callable<Void>) () -> {
-                    start.await();
-                    for (int round = 0; round < 2; round++) {
-                        for (int i : order) {
-                            float[][] got = call.apply(backend, cases.get(i));
-                            for (int r = 0; r < got.length; r++) {
-                                if (!Arrays.equals(serial.get(i)[r], got[r])) {
-                                    throw new AssertionError("result " + r + " (0 forward, 1 dx, 2 dw, 3 db) of a "
-                                            + "concurrent call differs from the serial call for " + cases.get(i));
-                                }
-                            }
+        Concurrently.run(THREADS, 5, t -> {
+            List<Integer> order = new ArrayList<>();
+            for (int i = 0; i < cases.size(); i++) {
+                order.add(i);
+            }
+            Collections.shuffle(order, new Random(t));
+            for (int round = 0; round < 2; round++) {
+                for (int i : order) {
+                    float[][] got = call.apply(backend, cases.get(i));
+                    for (int r = 0; r < got.length; r++) {
+                        if (!Arrays.equals(serial.get(i)[r], got[r])) {
+                            throw new AssertionError("result " + r + " (0 forward, 1 dx, 2 dw, 3 db) of a "
+                                    + "concurrent call differs from the serial call for " + cases.get(i));
                         }
                     }
-                    return null;
-                }));
+                }
             }
-            start.countDown();
-            for (Future<?> f : futures) {
-                f.get(5, TimeUnit.MINUTES);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        });
     }
 
     // ---------------------------------------------------------------- padding modes
