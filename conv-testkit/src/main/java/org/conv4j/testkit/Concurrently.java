@@ -18,6 +18,12 @@ public final class Concurrently {
     /** One thread's work; {@code thread} counts from 0, so threads can take different orders of the same cases. */
     @FunctionalInterface
     public interface Work {
+        /**
+         * One thread's share.
+         *
+         * @param thread the thread's number, from 0
+         * @throws Exception any failure, which fails the run
+         */
         void run(int thread) throws Exception;
     }
 
