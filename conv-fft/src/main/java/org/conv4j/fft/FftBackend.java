@@ -566,67 +566,72 @@ public final class FftBackend extends AbstractConvBackend implements Conv3dBacke
     /**
      * Writes tile {@code tile} of the output gradient {@code dy[n, k]} for the input gradient: upsampled by
      * the stride (gradient row {@code oh} is data position {@code oh*sh}), at buffer index
-     * {@code bufferIndex(oh*sh)}.
+     * {@code bufferIndex(oh*sh)}, on the small grid of an upsampled plan.
      */
     private static int placeGradientForInput(ConvShape s, float[] dy, int n, int k, FftPlanner.Plan plan, int tile,
                                              float scale, float[] buf, int[] rows) {
         ConvParams p = s.params();
-        int th = tile / plan.w.tiles;
-        int tw = tile % plan.w.tiles;
-        long a0 = plan.h.dataFirst(th);
-        long a1 = plan.h.dataLast(th);
-        long b0 = plan.w.dataFirst(tw);
-        long b1 = plan.w.dataLast(tw);
-        if (a0 > a1 || b0 > b1) {
-            return 0;
-        }
-        int sh = p.strideH();
-        int sw = p.strideW();
-        // upsampled plan: buffer index up*m + r holds small index m (see SpectralProduct.Signals#upsampleH)
-        int uh = plan.upH;
-        int uw = plan.upW;
-        int fw = plan.w.f / uw;
-        int ow0 = (int) (b0 / sw);
-        int ow1 = (int) (b1 / sw);
-        int count = 0;
-        for (int oh = (int) (a0 / sh); oh <= a1 / sh; oh++) {
-            int br = plan.h.bufferIndex(th, (long) oh * sh) / uh;
-            rows[count++] = br;
-            Arrays.fill(buf, br * fw, br * fw + fw, 0f);
-            int src = s.outputIndex(n, k, oh, 0);
-            for (int ow = ow0; ow <= ow1; ow++) {
-                float v = dy[src + ow];
-                buf[br * fw + plan.w.bufferIndex(tw, (long) ow * sw) / uw] = Float.isFinite(v) ? v * scale : 0f;
-            }
-        }
-        return count;
+        return placeGradient(s, dy, n, k, upsampled(plan.h, tile / plan.w.tiles, p.strideH(), plan.upH),
+                upsampled(plan.w, tile % plan.w.tiles, p.strideW(), plan.upW), plan.w.f / plan.upW, scale, buf, rows);
     }
 
     /**
      * Writes the outputs of tile {@code tile} of the output gradient {@code dy[n, k]} for the weight
      * gradient: output {@code (oh, ow)} at {@code ((oh - oh0)*sh, (ow - ow0)*sw)}, where {@code (oh0, ow0)} is
-     * the tile's first output.
+     * the tile's first output (on the small grid of an upsampled plan, one output per position).
      */
     private static int placeGradientForWeight(ConvShape s, float[] dy, int n, int k, FftPlanner.Plan plan, int tile,
                                               float scale, float[] buf, int[] rows) {
         ConvParams p = s.params();
         int th = tile / plan.w.tiles;
         int tw = tile % plan.w.tiles;
-        int oh0 = plan.h.first(th);
-        int ow0 = plan.w.first(tw);
-        // upsampled plan: the small signal has the gradient itself, one output per position
-        int stepH = p.strideH() / plan.upH;
-        int stepW = p.strideW() / plan.upW;
-        int fw = plan.w.f / plan.upW;
+        return placeGradient(s, dy, n, k, new Span(plan.h.first(th), plan.h.end(th) - 1, 0, p.strideH() / plan.upH),
+                new Span(plan.w.first(tw), plan.w.end(tw) - 1, 0, p.strideW() / plan.upW), plan.w.f / plan.upW,
+                scale, buf, rows);
+    }
+
+    /**
+     * Along one axis, the gradient outputs {@code first..last} a signal holds, output {@code o} at buffer index
+     * {@code at + (o - first)*step}; none if {@code first > last}.
+     */
+    private record Span(int first, int last, int at, int step) {
+    }
+
+    /**
+     * The span of tile {@code t} of a {@link AxisTiling.Kind#CONVOLVE} axis, whose data is the gradient upsampled by
+     * {@code stride}: output {@code o} is data position {@code o*stride}, at buffer index {@code (o*stride - lo)/up}
+     * ({@code up} 1 or the stride). A tile's data never wraps ({@link AxisTiling}), so the index is affine in
+     * {@code o}.
+     */
+    private static Span upsampled(AxisTiling a, int t, int stride, int up) {
+        long first = a.dataFirst(t);
+        long last = a.dataLast(t);
+        return first > last ? new Span(0, -1, 0, 0)
+                : new Span((int) (first / stride), (int) (last / stride), a.bufferIndex(t, first) / up, stride / up);
+    }
+
+    /**
+     * Writes the outputs {@code rows x cols} of the output gradient {@code dy[n, k]} into {@code buf} (rows of
+     * {@code fw}), each at its spans' buffer position, scaled by {@code scale}, non-finite values as 0; lists the
+     * rows written.
+     */
+    private static int placeGradient(ConvShape s, float[] dy, int n, int k, Span rowSpan, Span colSpan, int fw,
+                                     float scale, float[] buf, int[] rows) {
+        int cols = colSpan.last - colSpan.first + 1;
+        if (rowSpan.first > rowSpan.last || cols <= 0) {
+            return 0;
+        }
+        int step = colSpan.step;
         int count = 0;
-        for (int oh = oh0; oh < plan.h.end(th); oh++) {
-            int br = (oh - oh0) * stepH;
+        for (int oh = rowSpan.first; oh <= rowSpan.last; oh++) {
+            int br = rowSpan.at + (oh - rowSpan.first) * rowSpan.step;
             rows[count++] = br;
             Arrays.fill(buf, br * fw, br * fw + fw, 0f);
-            int src = s.outputIndex(n, k, oh, 0);
-            for (int ow = ow0; ow < plan.w.end(tw); ow++) {
-                float v = dy[src + ow];
-                buf[br * fw + (ow - ow0) * stepW] = Float.isFinite(v) ? v * scale : 0f;
+            int src = s.outputIndex(n, k, oh, colSpan.first);
+            int dst = br * fw + colSpan.at;
+            for (int q = 0; q < cols; q++) {
+                float v = dy[src + q];
+                buf[dst + q * step] = Float.isFinite(v) ? v * scale : 0f;
             }
         }
         return count;

@@ -64,6 +64,39 @@ class AxisTilingTest {
                         + " single tiles shorter than the padded input");
     }
 
+    /**
+     * The placement of a tile's data never wraps: data position {@code x} sits at {@code x - lo}, so the placements
+     * may step through the buffer linearly (FftBackend's gradient placement relies on it).
+     */
+    @Test
+    void tileDataSitsAtItsOffsetFromTheReadStart() {
+        for (AxisTiling.Kind kind : AxisTiling.Kind.values()) {
+            for (int stride = 1; stride <= 3; stride++) {
+                for (int extent = 1; extent <= 7; extent += 2) {
+                    for (int pad = 0; pad <= extent; pad++) {
+                        for (int in = Math.max(1, extent - 2 * pad); in <= 12; in++) {
+                            int out = ConvShape.outputSize(in, extent, stride, pad, pad, 1);
+                            int outputs = kind == AxisTiling.Kind.CORRELATE ? out : in;
+                            int data = kind == AxisTiling.Kind.CORRELATE ? in : (out - 1) * stride + 1;
+                            int single = AxisTiling.singleTileLength(kind, outputs, stride, pad, extent, data);
+                            for (int f = extent; f <= single + 2; f++) {
+                                AxisTiling a = AxisTiling.of(kind, f, outputs, stride, pad, extent, data);
+                                for (int t = 0; t < a.tiles; t++) {
+                                    long lo = a.lo(t);
+                                    for (long x = a.dataFirst(t); x <= a.dataLast(t); x++) {
+                                        if (a.bufferIndex(t, x) != x - lo) {
+                                            fail(a + " tile " + t + ": data " + x + " wraps (read start " + lo + ")");
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     private static double[] ints(SplittableRandom r, int n) {
         double[] a = new double[n];
         for (int i = 0; i < n; i++) {
