@@ -139,13 +139,11 @@ public final class Conv1dParams {
      * Builds {@link Conv1dParams}. Setters only record values; {@link #build()} checks them, so they can be called
      * in any order.
      */
-    public static final class Builder {
+    public static final class Builder extends ParamsBuilder<Builder> {
         private int stride = 1;
         private int padLeft;
         private int padRight;
         private int dilation = 1;
-        private int groups = 1;
-        private PaddingMode paddingMode = PaddingMode.ZEROS;
         private int outputPadding;
         /** Set by {@link #samePadding}: {input width, kernel width}. */
         private int[] same;
@@ -230,30 +228,6 @@ public final class Conv1dParams {
         }
 
         /**
-         * Number of channel groups (1 = ordinary convolution; equal to the channel count = depthwise).
-         *
-         * @param g the group count (at least 1; divides the input and output channels)
-         * @return this builder
-         */
-        public Builder groups(int g) {
-            this.groups = g;
-            return this;
-        }
-
-        /**
-         * What the padding holds (default {@link PaddingMode#ZEROS}); its limits depend on the input length and
-         * are checked by {@link ConvShape}.
-         *
-         * @param mode the padding mode
-         * @return this builder
-         * @throws NullPointerException if {@code mode} is null
-         */
-        public Builder paddingMode(PaddingMode mode) {
-            this.paddingMode = Objects.requireNonNull(mode, "paddingMode must not be null");
-            return this;
-        }
-
-        /**
          * For a transposed convolution only: positions added at the end of the output, as PyTorch's
          * {@code output_padding}; smaller than the stride or the dilation ({@link TransposedShape} checks that).
          *
@@ -272,19 +246,19 @@ public final class Conv1dParams {
          * @throws IllegalArgumentException naming the first value out of range, with the expected and actual value
          */
         public Conv1dParams build() {
-            ConvParams.Builder.atLeast("stride", stride, 1);
-            ConvParams.Builder.atLeast("dilation", dilation, 1);
-            ConvParams.Builder.atLeast("groups", groups, 1);
-            ConvParams.Builder.atLeast("outputPadding", outputPadding, 0);
+            atLeast("stride", stride, 1);
+            atLeast("dilation", dilation, 1);
+            atLeast("groups", groups, 1);
+            atLeast("outputPadding", outputPadding, 0);
             ConvParams.Builder b = ConvParams.builder().stride(1, stride).dilation(1, dilation).groups(groups)
                     .paddingMode(paddingMode).outputPadding(0, outputPadding);
             if (same != null) {
-                ConvParams.Builder.atLeast("samePadding inputW", same[0], 1);
-                ConvParams.Builder.atLeast("samePadding kernelW", same[1], 1);
+                atLeast("samePadding inputW", same[0], 1);
+                atLeast("samePadding kernelW", same[1], 1);
                 b.samePadding(1, same[0], 1, same[1]); // height 1, kernel 1, stride 1: no rows of padding
             } else {
-                ConvParams.Builder.atLeast("padLeft", padLeft, 0);
-                ConvParams.Builder.atLeast("padRight", padRight, 0);
+                atLeast("padLeft", padLeft, 0);
+                atLeast("padRight", padRight, 0);
                 b.padding(0, 0, padLeft, padRight);
             }
             return new Conv1dParams(b.build());

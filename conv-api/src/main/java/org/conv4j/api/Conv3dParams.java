@@ -195,12 +195,10 @@ public final class Conv3dParams {
     }
 
     /** Builds {@link Conv3dParams}; {@link #build()} checks the values, so setters can be called in any order. */
-    public static final class Builder {
+    public static final class Builder extends ParamsBuilder<Builder> {
         private final int[] stride = {1, 1, 1};
         private final int[] padding = new int[6];
         private final int[] dilation = {1, 1, 1};
-        private int groups = 1;
-        private PaddingMode paddingMode = PaddingMode.ZEROS;
         private final int[] outputPadding = new int[3];
 
         private Builder() {
@@ -284,30 +282,6 @@ public final class Conv3dParams {
         }
 
         /**
-         * Number of channel groups.
-         *
-         * @param g the group count (at least 1; divides the input and output channels)
-         * @return this builder
-         */
-        public Builder groups(int g) {
-            this.groups = g;
-            return this;
-        }
-
-        /**
-         * What the padding holds (default {@link PaddingMode#ZEROS}), along every axis as {@link PaddingMode}
-         * defines it; its limits depend on the input size and are checked by {@link Conv3dShape}.
-         *
-         * @param mode the padding mode
-         * @return this builder
-         * @throws NullPointerException if {@code mode} is null
-         */
-        public Builder paddingMode(PaddingMode mode) {
-            this.paddingMode = java.util.Objects.requireNonNull(mode, "paddingMode must not be null");
-            return this;
-        }
-
-        /**
          * The same output padding along the three axes (transposed convolutions only).
          *
          * @param op the output padding (at least 0, below the stride or the dilation of each axis)
@@ -342,15 +316,15 @@ public final class Conv3dParams {
         public Conv3dParams build() {
             String[] axes = {"D", "H", "W"};
             for (int i = 0; i < 3; i++) {
-                ConvParams.Builder.atLeast("stride" + axes[i], stride[i], 1);
-                ConvParams.Builder.atLeast("dilation" + axes[i], dilation[i], 1);
-                ConvParams.Builder.atLeast("outputPadding" + axes[i], outputPadding[i], 0);
+                atLeast("stride" + axes[i], stride[i], 1);
+                atLeast("dilation" + axes[i], dilation[i], 1);
+                atLeast("outputPadding" + axes[i], outputPadding[i], 0);
             }
             String[] sides = {"padFront", "padBack", "padTop", "padBottom", "padLeft", "padRight"};
             for (int i = 0; i < 6; i++) {
-                ConvParams.Builder.atLeast(sides[i], padding[i], 0);
+                atLeast(sides[i], padding[i], 0);
             }
-            ConvParams.Builder.atLeast("groups", groups, 1);
+            atLeast("groups", groups, 1);
             return new Conv3dParams(this);
         }
     }

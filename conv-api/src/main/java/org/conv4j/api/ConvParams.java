@@ -236,7 +236,7 @@ public final class ConvParams {
      * Builds {@link ConvParams}. Setters only record values; {@link #build()} checks them, so they can be
      * called in any order.
      */
-    public static final class Builder {
+    public static final class Builder extends ParamsBuilder<Builder> {
         private int strideH = 1;
         private int strideW = 1;
         private int padTop;
@@ -245,8 +245,6 @@ public final class ConvParams {
         private int padRight;
         private int dilationH = 1;
         private int dilationW = 1;
-        private int groups = 1;
-        private PaddingMode paddingMode = PaddingMode.ZEROS;
         private int outputPaddingH;
         private int outputPaddingW;
         /** Set by {@link #samePadding}: {input height, input width, kernel height, kernel width}. */
@@ -377,30 +375,6 @@ public final class ConvParams {
         }
 
         /**
-         * Number of channel groups (1 = ordinary convolution; equal to the channel count = depthwise).
-         *
-         * @param g the group count (at least 1; divides the input and output channels)
-         * @return this builder
-         */
-        public Builder groups(int g) {
-            this.groups = g;
-            return this;
-        }
-
-        /**
-         * What the padding holds (default {@link PaddingMode#ZEROS}); works with every padding setter, including
-         * {@link #samePadding}. Its limits depend on the input size and are checked by {@link ConvShape}.
-         *
-         * @param mode the padding mode
-         * @return this builder
-         * @throws NullPointerException if {@code mode} is null
-         */
-        public Builder paddingMode(PaddingMode mode) {
-            this.paddingMode = java.util.Objects.requireNonNull(mode, "paddingMode must not be null");
-            return this;
-        }
-
-        /**
          * The same output padding along both axes; see {@link #outputPadding(int, int)}.
          *
          * @param p the output padding of both axes
@@ -468,13 +442,6 @@ public final class ConvParams {
             }
             int before = (int) (total / 2);
             return new int[] {before, (int) total - before};
-        }
-
-        /** Fails with {@code name: expected >= min, got value} unless {@code value >= min}. */
-        static void atLeast(String name, int value, int min) {
-            if (value < min) {
-                throw new IllegalArgumentException(name + ": expected >= " + min + ", got " + value);
-            }
         }
     }
 }
