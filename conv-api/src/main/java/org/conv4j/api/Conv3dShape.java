@@ -10,7 +10,7 @@ import java.util.Objects;
  * or null, output and {@code dL/dy} {@code (N, K, outD, outH, outW)}. Each axis is a {@link ConvAxis}:
  * {@link #depth()}, {@link #rows()}, {@link #cols()}.
  */
-public final class Conv3dShape {
+public final class Conv3dShape extends Geometry {
 
     private final Conv3dParams params;
     private final int batch;
@@ -20,15 +20,23 @@ public final class Conv3dShape {
     private final ConvAxis rows;
     private final ConvAxis cols;
 
-    private Conv3dShape(Conv3dParams params, int batch, int inChannels, int outChannels, ConvAxis depth, ConvAxis rows,
-                        ConvAxis cols) {
+    /**
+     * The geometry of an input {@code (n, c, d, h, w)} convolved with {@code weight}, whose channels have been
+     * checked against {@code c}: the sizes along each axis and the output's element count, checked here.
+     */
+    Conv3dShape(Conv3dParams params, int n, int c, int d, int h, int w, Tensor5D weight) {
+        super(false);
         this.params = params;
-        this.batch = batch;
-        this.inChannels = inChannels;
-        this.outChannels = outChannels;
-        this.depth = depth;
-        this.rows = rows;
-        this.cols = cols;
+        this.batch = n;
+        this.inChannels = c;
+        this.outChannels = weight.n();
+        this.depth = axis("depth", d, weight.d(), params.strideD(), params.padFront(), params.padBack(),
+                params.dilationD());
+        this.rows = axis("height", h, weight.h(), params.strideH(), params.padTop(), params.padBottom(),
+                params.dilationH());
+        this.cols = axis("width", w, weight.w(), params.strideW(), params.padLeft(), params.padRight(),
+                params.dilationW());
+        Tensor5D.checkedSize("output", n, outChannels, depth.out(), rows.out(), cols.out());
     }
 
     /**
@@ -43,9 +51,7 @@ public final class Conv3dShape {
      * @throws IllegalArgumentException naming the argument, with the expected and the actual value
      */
     public static Conv3dShape forward(Tensor5D input, Tensor5D weight, float[] bias, Conv3dParams params) {
-        Conv3dShape s = of(input, weight, params);
-        Shapes.checkBias(bias, s.outChannels, "filter");
-        return s;
+        return Geometry.forward(Conv3dShape::of, input, weight, bias, params);
     }
 
     /**
@@ -60,13 +66,10 @@ public final class Conv3dShape {
      * @throws IllegalArgumentException naming the argument, with the expected and the actual value
      */
     public static Conv3dShape backward(Tensor5D input, Tensor5D weight, Tensor5D gradOutput, Conv3dParams params) {
-        Conv3dShape s = of(input, weight, params);
-        s.check("gradOutput", gradOutput);
-        return s;
+        return Geometry.backward(Conv3dShape::of, input, weight, gradOutput, params);
     }
 
     private static Conv3dShape of(Tensor5D input, Tensor5D weight, Conv3dParams params) {
-        Shapes.requireOperands(input, weight, params);
         ConvShape.checkChannels(input.c(), weight.n(), weight.c(), params.groups(), weight.shapeString());
         if (params.hasOutputPadding()) {
             throw new IllegalArgumentException("outputPadding: expected 0x0x0 for a convolution (it applies to"
@@ -74,22 +77,7 @@ public final class Conv3dShape {
                     + params.outputPaddingW());
         }
         checkPaddingMode(params, input);
-        return of(params, input.n(), input.c(), input.d(), input.h(), input.w(), weight);
-    }
-
-    /**
-     * The geometry of an input {@code (n, c, d, h, w)} convolved with {@code weight}, whose channels have been
-     * checked against {@code c}: the sizes along each axis and the output's element count.
-     */
-    static Conv3dShape of(Conv3dParams params, int n, int c, int d, int h, int w, Tensor5D weight) {
-        ConvAxis depth = axis("depth", d, weight.d(), params.strideD(), params.padFront(), params.padBack(),
-                params.dilationD());
-        ConvAxis rows = axis("height", h, weight.h(), params.strideH(), params.padTop(), params.padBottom(),
-                params.dilationH());
-        ConvAxis cols = axis("width", w, weight.w(), params.strideW(), params.padLeft(), params.padRight(),
-                params.dilationW());
-        Tensor5D.checkedSize("output", n, weight.n(), depth.out(), rows.out(), cols.out());
-        return new Conv3dShape(params, n, c, weight.n(), depth, rows, cols);
+        return new Conv3dShape(params, input.n(), input.c(), input.d(), input.h(), input.w(), weight);
     }
 
     /** The limits of the {@link PaddingMode} on each of the six sides, as {@link ConvShape} checks them in 2D. */
@@ -111,10 +99,10 @@ public final class Conv3dShape {
         return new ConvAxis(in, kernel, stride, before, after, dilation, out);
     }
 
-    /** Fails unless {@code t} is not null and has the forward output's shape {@code (N, K, outD, outH, outW)}. */
-    private Tensor5D check(String name, Tensor5D t) {
-        return Shapes.requireShape(name, t, "the forward output's ", batch, outChannels, depth.out(), rows.out(),
-                cols.out());
+    /** {@return the output's shape, {@code {N, K, outD, outH, outW}}} */
+    @Override
+    int[] outputShape() {
+        return new int[] {batch, outChannels, depth.out(), rows.out(), cols.out()};
     }
 
     /**
@@ -126,7 +114,7 @@ public final class Conv3dShape {
      * @throws IllegalArgumentException if its shape differs
      */
     public Tensor5D checkOutput(Tensor5D output) {
-        return check("output", output);
+        return Shapes.requireShape("output", output, "the forward output's ", outputShape());
     }
 
     /** {@return the parameters} */

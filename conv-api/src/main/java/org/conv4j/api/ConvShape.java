@@ -20,7 +20,7 @@ import org.conv4j.internal.ModePadding;
  *       {@code outH = floor((H + padTop + padBottom - ((kH-1)*dilationH + 1)) / strideH) + 1}</li>
  * </ul>
  */
-public final class ConvShape {
+public final class ConvShape extends Geometry {
 
     private final ConvParams params;
     private final int batch;
@@ -46,6 +46,7 @@ public final class ConvShape {
 
     private ConvShape(ConvParams params, int batch, int inChannels, int inH, int inW, Tensor4D weight, int outH,
                       int outW) {
+        super(false);
         this.params = params;
         this.batch = batch;
         this.inChannels = inChannels;
@@ -75,9 +76,7 @@ public final class ConvShape {
      *         the shapes do not fit together
      */
     public static ConvShape forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
-        ConvShape shape = of(input, weight, params);
-        Shapes.checkBias(bias, shape.outChannels, "filter");
-        return shape;
+        return Geometry.forward(ConvShape::of, input, weight, bias, params);
     }
 
     /**
@@ -91,13 +90,10 @@ public final class ConvShape {
      * @return the validated geometry
      */
     public static ConvShape backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
-        ConvShape shape = of(input, weight, params);
-        Shapes.requireShape("gradOutput", gradOutput, "the forward output's ", shape.outputShape());
-        return shape;
+        return Geometry.backward(ConvShape::of, input, weight, gradOutput, params);
     }
 
     private static ConvShape of(Tensor4D input, Tensor4D weight, ConvParams params) {
-        Shapes.requireOperands(input, weight, params);
         checkChannels(input.c(), weight.n(), weight.c(), params.groups(), weight.shapeString());
         checkPaddingMode(params, input);
         if (params.outputPaddingH() != 0 || params.outputPaddingW() != 0) {
@@ -501,7 +497,8 @@ public final class ConvShape {
     }
 
     /** {@return the output's shape, {@code {N, K, outH, outW}}} */
-    private int[] outputShape() {
+    @Override
+    int[] outputShape() {
         return new int[] {batch, outChannels, outH, outW};
     }
 

@@ -5,9 +5,9 @@ import java.util.Objects;
 
 /**
  * The shape checks of every rank, in one place: the tensors' ({@link Tensor3D}, {@link Tensor4D}, {@link Tensor5D})
- * element counts and shape texts, and the operand checks of the geometries ({@link ConvShape}, {@link Conv3dShape},
- * {@link TransposedShape}, {@link Transposed3dShape}). A shape is the array of a tensor's dimensions, batch first;
- * its text is {@code [d0, d1, ...]}.
+ * element counts and shape texts, and the check of a tensor against an expected shape (the operands and results of
+ * the geometries, {@link Geometry}). A shape is the array of a tensor's dimensions, batch first; its text is
+ * {@code [d0, d1, ...]}.
  */
 final class Shapes {
 
@@ -73,29 +73,5 @@ final class Shapes {
                     + tensor.shapeString());
         }
         return tensor;
-    }
-
-    /**
-     * Fails unless the operands a geometry is made of are there.
-     *
-     * @throws NullPointerException naming {@code input}, {@code weight} or {@code params}, the first that is null
-     */
-    static void requireOperands(Object input, Object weight, Object params) {
-        Objects.requireNonNull(input, "input must not be null");
-        Objects.requireNonNull(weight, "weight must not be null");
-        Objects.requireNonNull(params, "params must not be null");
-    }
-
-    /**
-     * Fails unless {@code bias} is null or holds one value per output channel.
-     *
-     * @param each what one output channel is, in the message ({@code "filter"}, {@code "output channel"})
-     * @throws IllegalArgumentException {@code bias: expected length K (one per <each>), got L}
-     */
-    static void checkBias(float[] bias, int channels, String each) {
-        if (bias != null && bias.length != channels) {
-            throw new IllegalArgumentException("bias: expected length " + channels + " (one per " + each + "), got "
-                    + bias.length);
-        }
     }
 }

@@ -20,7 +20,7 @@ import org.conv4j.spi.AbstractConvBackend;
  * {@code dL/dy} replaced by {@code x}. The trailing planes, rows and columns that no input reaches (output padding)
  * hold only the bias.
  */
-final class Transposed3dShape {
+final class Transposed3dShape extends Geometry {
 
     private final Conv3dParams params;
     private final int batch;
@@ -37,6 +37,7 @@ final class Transposed3dShape {
 
     private Transposed3dShape(Conv3dParams params, int batch, int inChannels, int outChannels, int[] in, int[] out,
                               int[] reached, Conv3dShape conv) {
+        super(true);
         this.params = params;
         this.batch = batch;
         this.inChannels = inChannels;
@@ -48,19 +49,14 @@ final class Transposed3dShape {
     }
 
     static Transposed3dShape forward(Tensor5D input, Tensor5D weight, float[] bias, Conv3dParams params) {
-        Transposed3dShape t = of(input, weight, params);
-        Shapes.checkBias(bias, t.outChannels, "output channel");
-        return t;
+        return Geometry.forward(Transposed3dShape::of, input, weight, bias, params);
     }
 
     static Transposed3dShape backward(Tensor5D input, Tensor5D weight, Tensor5D gradOutput, Conv3dParams params) {
-        Transposed3dShape t = of(input, weight, params);
-        Shapes.requireShape("gradOutput", gradOutput, "the transposed output's ", t.outputShape());
-        return t;
+        return Geometry.backward(Transposed3dShape::of, input, weight, gradOutput, params);
     }
 
     private static Transposed3dShape of(Tensor5D input, Tensor5D weight, Conv3dParams params) {
-        Shapes.requireOperands(input, weight, params);
         int groups = params.groups();
         TransposedShape.checkOperands(params.paddingMode(), groups, input.c(), weight.n(),
                 "(Cin, Cout/groups, kD, kH, kW)", weight.shapeString());
@@ -95,7 +91,7 @@ final class Transposed3dShape {
         if (reached[0] > 0 && reached[1] > 0 && reached[2] > 0) {
             Conv3dParams convParams = params.toBuilder().outputPadding(0)
                     .padding(before[0], convAfter[0], before[1], convAfter[1], before[2], convAfter[2]).build();
-            conv = Conv3dShape.of(convParams, input.n(), outChannels, reached[0], reached[1], reached[2], weight);
+            conv = new Conv3dShape(convParams, input.n(), outChannels, reached[0], reached[1], reached[2], weight);
         }
         return new Transposed3dShape(params, input.n(), input.c(), outChannels, inSize, out, reached, conv);
     }
@@ -190,7 +186,8 @@ final class Transposed3dShape {
     }
 
     /** {@return the output's shape, {@code {N, Cout, outD, outH, outW}}} */
-    private int[] outputShape() {
+    @Override
+    int[] outputShape() {
         return new int[] {batch, outChannels, out[0], out[1], out[2]};
     }
 

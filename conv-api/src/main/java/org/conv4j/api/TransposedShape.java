@@ -31,7 +31,7 @@ import org.conv4j.internal.HeapCheck;
  * outputs, and trailing rows and columns that no input reaches are left out of its input
  * ({@link #reachedH()} x {@link #reachedW()}): they hold only the bias, and their gradient reaches only the bias.
  */
-public final class TransposedShape {
+public final class TransposedShape extends Geometry {
 
     private final ConvParams params;
     private final ConvShape conv;
@@ -39,6 +39,7 @@ public final class TransposedShape {
     private final int outW;
 
     private TransposedShape(ConvParams params, ConvShape conv, int outH, int outW) {
+        super(true);
         this.params = params;
         this.conv = conv;
         this.outH = outH;
@@ -57,9 +58,7 @@ public final class TransposedShape {
      * @throws IllegalArgumentException naming the argument, with the expected and the actual value
      */
     public static TransposedShape forward(Tensor4D input, Tensor4D weight, float[] bias, ConvParams params) {
-        TransposedShape t = of(input, weight, params);
-        Shapes.checkBias(bias, t.outChannels(), "output channel");
-        return t;
+        return Geometry.forward(TransposedShape::of, input, weight, bias, params);
     }
 
     /**
@@ -72,13 +71,10 @@ public final class TransposedShape {
      * @return the validated geometry
      */
     public static TransposedShape backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
-        TransposedShape t = of(input, weight, params);
-        Shapes.requireShape("gradOutput", gradOutput, "the transposed output's ", t.outputShape());
-        return t;
+        return Geometry.backward(TransposedShape::of, input, weight, gradOutput, params);
     }
 
     private static TransposedShape of(Tensor4D input, Tensor4D weight, ConvParams params) {
-        Shapes.requireOperands(input, weight, params);
         int groups = params.groups();
         checkOperands(params.paddingMode(), groups, input.c(), weight.n(), "(Cin, Cout/groups, kH, kW)",
                 weight.shapeString());
@@ -300,7 +296,8 @@ public final class TransposedShape {
     }
 
     /** {@return the output's shape, {@code {N, Cout, outH, outW}}} */
-    private int[] outputShape() {
+    @Override
+    int[] outputShape() {
         return new int[] {batch(), outChannels(), outH, outW};
     }
 
