@@ -176,7 +176,7 @@ final class FftPlanner {
 
     /**
      * The cheapest single-tile 3D plan of {@code op} by {@link #cost3d}, over the 5-smooth lengths of each axis from
-     * the shortest one-tile length up to the next power of two (those take the batched radix-2 column transforms,
+     * the shortest one-tile length up to the next power of two (the cheapest rate per point,
      * {@link FftSizes#COMPLEX_POW2_NS}); null if an axis would need a transform longer than {@code max} or every
      * choice more points than {@link #MAX_POINTS_3D}.
      */

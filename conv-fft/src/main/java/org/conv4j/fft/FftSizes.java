@@ -14,14 +14,17 @@ import java.util.List;
  * size here is 5-smooth ({@code 2^a 3^b 5^c}); widths are also even, because the packed real half-spectrum
  * layout this module reads ({@code a[1] = Re[n/2]}) is the even-length one.
  *
- * <p><b>Cost model.</b> Measured on the project machine (JDK 17, thread CPU time of a loop of 2,000,000/n
- * transforms per size, every 5-smooth size from 16 to 512 and 1024, 2048; docs/fft.md): per {@code n log2 n},
- * a complex transform costs about 0.85 ns for powers of two (0.55 ns in the batched column kernel used for
- * them, see {@link #COMPLEX_POW2_NS}) and {@value #COMPLEX_MIXED_NS} ns for other 5-smooth sizes; a real
- * transform {@value #REAL_POW2_NS} ns and {@value #REAL_MIXED_NS} ns.
- * JTransforms' mixed-radix code also allocates a work array and shuffles its output on every call, which
- * shows as a fixed {@value #MIXED_CALL_NS} ns per call on small sizes. Only ratios matter: the model picks a
- * size and a tiling, it does not predict time.
+ * <p><b>Cost model.</b> Measured on the project machine (JDK 17, thread CPU time per transform; docs/fft.md): per
+ * {@code n log2 n}, a real transform along a row (JTransforms) costs {@value #REAL_POW2_NS} ns for powers of two and
+ * {@value #REAL_MIXED_NS} ns for other 5-smooth sizes, plus a fixed {@value #MIXED_CALL_NS} ns per call of
+ * JTransforms' mixed-radix code (it allocates a work array and shuffles its output on every call). A complex
+ * transform down a batch of columns ({@link ColumnFft}) costs, per column, {@value #DEPTH_POW2_NS} ns
+ * (powers of two) and {@value #DEPTH_MIXED_NS} ns (other 5-smooth sizes) on a 3D transform's depth, hundreds of
+ * columns long. A 2D transform's {@code fw/2 + 1} columns are priced with {@link #COMPLEX_POW2_NS},
+ * {@link #COMPLEX_MIXED_NS} and {@link #MIXED_CALL_NS} instead (JTransforms' per-column rates), the rates the 2D
+ * plans are chosen with: priced at the kernel's own rates, the planner picks taller mixed-length tiles that ran
+ * about 1.4 times slower end to end on the kernel sweep's layers (docs/fft.md, section 4). Only ratios matter: the
+ * model picks a size and a tiling, it does not predict time.
  */
 final class FftSizes {
 
@@ -33,19 +36,25 @@ final class FftSizes {
      */
     static final int MAX_TRANSFORM = 2048;
 
-    /**
-     * ns per n log2 n of a complex column transform of a power-of-two length: these run as one radix-2
-     * transform over all columns at once ({@link RealFft2D#columnFft}), measured 0.45-0.7 ns including the
-     * copies (64x64 and 128x128 buffers); JTransforms' own took 0.85 per column plus a gather and a scatter.
-     */
+    /** ns per n log2 n of a 2D transform's complex column transform of a power-of-two length (the 2D plans' rate). */
     static final double COMPLEX_POW2_NS = 0.55;
-    /** ns per n log2 n of a complex transform of another 5-smooth length. */
+    /** ns per n log2 n of a 2D transform's complex column transform of another 5-smooth length (the 2D plans' rate). */
     static final double COMPLEX_MIXED_NS = 1.1;
+    /**
+     * ns per n log2 n and column of a 3D transform's depth pass ({@link ColumnFft}), power-of-two length: measured
+     * 0.13-0.20 over 65 to 1000 columns, lengths 16 to 256.
+     */
+    static final double DEPTH_POW2_NS = 0.15;
+    /**
+     * ns per n log2 n and column of a 3D transform's depth pass, another 5-smooth length: measured 0.23-0.50 over 65
+     * to 1000 columns, lengths 24 to 240.
+     */
+    static final double DEPTH_MIXED_NS = 0.4;
     /** ns per n log2 n of a real transform of a power-of-two length. */
     static final double REAL_POW2_NS = 0.45;
     /** ns per n log2 n of a real transform of another 5-smooth length. */
     static final double REAL_MIXED_NS = 0.8;
-    /** Fixed ns per call of a mixed-radix (not power-of-two) transform: work array and output shuffle. */
+    /** Fixed ns per call of a mixed-radix (not power-of-two) transform in the 2D rates: work array and output shuffle. */
     static final double MIXED_CALL_NS = 60;
     /**
      * ns per complex multiply-add of the frequency-domain channel sum (split re/im planes, vectorised by
@@ -133,9 +142,14 @@ final class FftSizes {
         return n * (Math.log(n) / Math.log(2));
     }
 
-    /** Model cost (ns) of one complex transform of length {@code n}. */
+    /** Model cost (ns) of one complex column transform of length {@code n} of a 2D transform. */
     static double complexCost(int n) {
         return Integer.bitCount(n) == 1 ? COMPLEX_POW2_NS * nlogn(n) : COMPLEX_MIXED_NS * nlogn(n) + MIXED_CALL_NS;
+    }
+
+    /** Model cost (ns) of one column of a 3D transform's depth pass of length {@code n} ({@link ColumnFft}). */
+    static double depthColumnCost(int n) {
+        return (Integer.bitCount(n) == 1 ? DEPTH_POW2_NS : DEPTH_MIXED_NS) * nlogn(n);
     }
 
     /** Model cost (ns) of one real transform of length {@code n}. */
@@ -172,11 +186,11 @@ final class FftSizes {
      * ({@link #directDepth}).
      */
     static double depthCost(int fd, int slices) {
-        return Math.min(complexCost(fd), MAC_NS * fd * (double) slices);
+        return Math.min(depthColumnCost(fd), MAC_NS * fd * (double) slices);
     }
 
     /** Whether the depth pass of {@link #depthCost} runs as the direct sum. */
     static boolean directDepth(int fd, int slices) {
-        return MAC_NS * fd * (double) slices < complexCost(fd);
+        return MAC_NS * fd * (double) slices < depthColumnCost(fd);
     }
 }

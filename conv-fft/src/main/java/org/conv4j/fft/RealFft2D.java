@@ -25,16 +25,14 @@ import java.util.Arrays;
  *
  * <p><b>How.</b> Forward: JTransforms' {@code realForward} on each non-zero row (packed format:
  * {@code a[0] = Re S(0)}, {@code a[1] = Re S(fw/2)}, {@code a[2u], a[2u+1] = Re, Im S(u)}), unpacked into
- * one real and one imaginary {@code float[]} per row; then the transforms down the {@code fw/2 + 1} columns.
- * For a power-of-two {@code fh} those run as one radix-2 transform over all columns at once
- * ({@link #columnFft}): each butterfly combines two row arrays element by element, a loop over the
- * columns that the JIT vectorises. JTransforms has no batched transform; called column by column it costs
- * a gather, a call and a scatter per column, and the batched kernel measured about twice as fast. Other
- * lengths use JTransforms' {@code complexForward} per column. Inverse: the same steps backwards, the column
+ * one real and one imaginary {@code float[]} per row; then the transforms down the {@code fw/2 + 1} columns,
+ * all at once ({@link ColumnFft}: each butterfly combines row arrays element by element, a loop over the columns
+ * that the JIT vectorises; JTransforms, which has no batched transform, would need a gather, a call and a scatter
+ * per column). Inverse: the same steps backwards, the column
  * transforms for every column and the row transforms only for the requested rows; normalised, so
  * inverse(forward(s)) = s.
  *
- * <p>Instances are immutable and are shared between threads: JTransforms' 1D plans only read their tables
+ * <p>Instances are immutable and are shared between threads: JTransforms' 1D row plans only read their tables
  * during a transform (its mixed-radix code allocates its work array per call), which the conformance kit's
  * concurrency test confirms; per-call scratch lives in a {@link Work} owned by one thread. Plans are
  * cached per size in {@link #of(int, int)}.
@@ -42,11 +40,8 @@ import java.util.Arrays;
 final class RealFft2D {
 
     private static final LruCache<Long, RealFft2D> CACHE = new LruCache<>(RealFft2D.MAX_CACHED_PLANS);
-    /**
-     * JTransforms' 1D plans by length, shared by the 2D plans (rows, columns) and the 3D plans (depth): room for every
-     * length the cached ones hold, two per 2D plan and one per 3D plan.
-     */
-    private static final LruCache<Integer, FloatFFT_1D> PLANS_1D = new LruCache<>(3 * RealFft2D.MAX_CACHED_PLANS);
+    /** JTransforms' 1D plans by length, shared by the 2D plans' rows: room for every length the cached ones hold. */
+    private static final LruCache<Integer, FloatFFT_1D> PLANS_1D = new LruCache<>(RealFft2D.MAX_CACHED_PLANS);
 
     /** Bound on the number of cached 2D plans; the least recently used leave first. */
     static final int MAX_CACHED_PLANS = 256;
@@ -58,12 +53,8 @@ final class RealFft2D {
     /** Floats per plane: {@code halfW * fh}. A spectrum occupies {@code 2 * planeSize} floats. */
     final int planeSize;
     private final FloatFFT_1D rowFft;
-    private final FloatFFT_1D colFft;
-    /** True if {@code fh} is a power of two: columns by {@link #columnFft}, else by JTransforms. */
-    private final boolean radix2;
-    /** {@code cos(2 pi j / fh)} and {@code sin(2 pi j / fh)} for {@code j < fh/2} (radix-2 twiddles). */
-    private final float[] cos;
-    private final float[] sin;
+    /** The transforms down the columns. */
+    private final ColumnFft colFft;
 
     private RealFft2D(int fh, int fw) {
         this.fh = fh;
@@ -71,26 +62,17 @@ final class RealFft2D {
         this.halfW = fw / 2 + 1;
         this.planeSize = halfW * fh;
         this.rowFft = plan1d(fw);
-        this.colFft = plan1d(fh);
-        this.radix2 = Integer.bitCount(fh) == 1;
-        this.cos = new float[Math.max(1, fh / 2)];
-        this.sin = new float[cos.length];
-        for (int j = 0; j < fh / 2; j++) {
-            cos[j] = (float) Math.cos(2 * Math.PI * j / fh);
-            sin[j] = (float) Math.sin(2 * Math.PI * j / fh);
-        }
+        this.colFft = ColumnFft.of(fh);
     }
 
-    /** Per-thread scratch of one plan: one real and one imaginary array per row, and a column buffer. */
+    /** Per-thread scratch of one plan: one real and one imaginary array per row. */
     static final class Work {
         final float[][] re;
         final float[][] im;
-        final float[] col;
 
         Work(RealFft2D plan) {
             re = new float[plan.fh][plan.halfW];
             im = new float[plan.fh][plan.halfW];
-            col = new float[2 * plan.fh];
         }
     }
 
@@ -155,7 +137,7 @@ final class RealFft2D {
                 pi[u] = buf[off + 2 * u + 1];
             }
         }
-        columns(wr, wi, false, work.col);
+        colFft.transform(wr, wi, halfW, false);
         for (int v = 0; v < fh; v++) {
             System.arraycopy(wr[v], 0, re, v * halfW, halfW);
             System.arraycopy(wi[v], 0, im, v * halfW, halfW);
@@ -180,7 +162,7 @@ final class RealFft2D {
             System.arraycopy(re, v * halfW, wr[v], 0, halfW);
             System.arraycopy(im, v * halfW, wi[v], 0, halfW);
         }
-        columns(wr, wi, true, work.col);
+        colFft.transform(wr, wi, halfW, true);
         int half = fw / 2;
         float scale = 1f / fh; // the column transforms are unnormalised
         for (int k = 0; k < rowCount; k++) {
@@ -201,82 +183,4 @@ final class RealFft2D {
         }
     }
 
-    /** Unnormalised complex transforms of length {@code fh} down every column of the row arrays. */
-    private void columns(float[][] wr, float[][] wi, boolean inverse, float[] col) {
-        if (radix2) {
-            columnFft(wr, wi, fh, halfW, cos, sin, inverse);
-            return;
-        }
-        for (int u = 0; u < halfW; u++) {
-            for (int v = 0; v < fh; v++) {
-                col[2 * v] = wr[v][u];
-                col[2 * v + 1] = wi[v][u];
-            }
-            if (inverse) {
-                colFft.complexInverse(col, 0, false);
-            } else {
-                colFft.complexForward(col, 0);
-            }
-            for (int v = 0; v < fh; v++) {
-                wr[v][u] = col[2 * v];
-                wi[v][u] = col[2 * v + 1];
-            }
-        }
-    }
-
-    /**
-     * In-place radix-2 decimation-in-time transform of length {@code n} (a power of two) along the first
-     * index of {@code (re, im)}, for all {@code m} columns at once:
-     * {@code X[k] = sum_j x[j] e^{-+2 pi i jk/n}} (minus forward, plus inverse, unnormalised). The rows are
-     * first put in bit-reversed order (swapping row arrays, no copying); each butterfly then combines two
-     * rows element by element, a loop over the columns on distinct arrays that the JIT vectorises.
-     *
-     * @param cos {@code cos(2 pi j / n)} for {@code j < n/2}
-     * @param sin {@code sin(2 pi j / n)} for {@code j < n/2}
-     */
-    static void columnFft(float[][] re, float[][] im, int n, int m, float[] cos, float[] sin, boolean inverse) {
-        for (int i = 1, j = 0; i < n; i++) {
-            int bit = n >> 1;
-            for (; (j & bit) != 0; bit >>= 1) {
-                j ^= bit;
-            }
-            j ^= bit;
-            if (i < j) {
-                float[] t = re[i];
-                re[i] = re[j];
-                re[j] = t;
-                t = im[i];
-                im[i] = im[j];
-                im[j] = t;
-            }
-        }
-        float sign = inverse ? 1f : -1f;
-        for (int len = 2; len <= n; len <<= 1) {
-            int half = len >> 1;
-            int step = n / len;
-            for (int start = 0; start < n; start += len) {
-                for (int k = 0; k < half; k++) {
-                    float wr = cos[k * step];
-                    float wi = sign * sin[k * step]; // e^{-+2 pi i k / len}
-                    butterfly(re[start + k], im[start + k], re[start + k + half], im[start + k + half], wr, wi, m);
-                }
-            }
-        }
-    }
-
-    /** {@code (a, b) <- (a + w*b, a - w*b)} element by element over {@code m} complex values. */
-    private static void butterfly(float[] ar, float[] ai, float[] br, float[] bi, float wr, float wi, int m) {
-        for (int u = 0; u < m; u++) {
-            float xr = br[u];
-            float xi = bi[u];
-            float tr = xr * wr - xi * wi;
-            float ti = xr * wi + xi * wr;
-            float yr = ar[u];
-            float yi = ai[u];
-            br[u] = yr - tr;
-            bi[u] = yi - ti;
-            ar[u] = yr + tr;
-            ai[u] = yi + ti;
-        }
-    }
 }

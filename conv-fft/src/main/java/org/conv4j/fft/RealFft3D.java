@@ -2,8 +2,6 @@ package org.conv4j.fft;
 
 import org.conv4j.spi.LruCache;
 
-import org.jtransforms.fft.FloatFFT_1D;
-
 import java.util.Arrays;
 
 /**
@@ -29,9 +27,8 @@ import java.util.Arrays;
  *
  * <p>Depth transforms: where few slices are non-zero (forward) or wanted (inverse), the direct sum over those
  * slices, vectorised across the slice frequencies ({@link FftSizes#directDepth}: a kernel of {@code kD} taps in a
- * longer buffer, the taps of a weight gradient); otherwise, for a power-of-two {@code fd}, one radix-2 transform
- * over all {@code fh*(fw/2+1)} columns at once ({@link RealFft2D#columnFft}), else JTransforms'
- * {@code complexForward} per column. Immutable and shared
+ * longer buffer, the taps of a weight gradient); otherwise one transform of length {@code fd} over all
+ * {@code fh*(fw/2+1)} columns at once ({@link ColumnFft}). Immutable and shared
  * between threads; per-thread scratch is a {@link Work}. Plans are cached per size ({@link #of}).
  */
 final class RealFft3D {
@@ -50,10 +47,8 @@ final class RealFft3D {
     final int slicePlane;
     /** Floats per plane of the 3D half spectrum, {@code fd * slicePlane}. */
     final int planeSize;
-    private final FloatFFT_1D depthFft;
-    private final boolean radix2;
-    private final float[] cos;
-    private final float[] sin;
+    /** The transforms along the depth. */
+    private final ColumnFft depthFft;
     /** {@code cos(2 pi m / fd)} and {@code sin(2 pi m / fd)} for {@code m < fd} (the direct depth sums). */
     private final float[] cosAll;
     private final float[] sinAll;
@@ -65,14 +60,7 @@ final class RealFft3D {
         this.slice = RealFft2D.of(fh, fw);
         this.slicePlane = slice.planeSize;
         this.planeSize = Math.multiplyExact(fd, slicePlane);
-        this.depthFft = RealFft2D.plan1d(fd);
-        this.radix2 = Integer.bitCount(fd) == 1;
-        this.cos = new float[Math.max(1, fd / 2)];
-        this.sin = new float[cos.length];
-        for (int j = 0; j < fd / 2; j++) {
-            cos[j] = (float) Math.cos(2 * Math.PI * j / fd);
-            sin[j] = (float) Math.sin(2 * Math.PI * j / fd);
-        }
+        this.depthFft = ColumnFft.of(fd);
         this.cosAll = new float[fd];
         this.sinAll = new float[fd];
         for (int m = 0; m < fd; m++) {
@@ -98,7 +86,6 @@ final class RealFft3D {
     static final class Work {
         final float[][] re;
         final float[][] im;
-        final float[] col;
         final float[] accRe;
         final float[] accIm;
         final RealFft2D.Work slice;
@@ -106,7 +93,6 @@ final class RealFft3D {
         Work(RealFft3D plan) {
             re = new float[plan.fd][plan.slicePlane];
             im = new float[plan.fd][plan.slicePlane];
-            col = new float[2 * plan.fd];
             accRe = new float[plan.slicePlane];
             accIm = new float[plan.slicePlane];
             slice = plan.slice.newWork();
@@ -133,15 +119,20 @@ final class RealFft3D {
         }
         if (FftSizes.directDepth(fd, sliceCount)) {
             // S(t) = sum over the non-zero slices z of S_z * e^{-2 pi i t z / fd}
+            // accumulated at index 0 of the work's own arrays, then copied: the JIT vectorises the sum there
+            // and not at an offset into the spectrum (which it must assume could alias a source)
+            float[] ar = work.accRe;
+            float[] ai = work.accIm;
             for (int t = 0; t < fd; t++) {
-                int off = t * slicePlane;
-                Arrays.fill(re, off, off + slicePlane, 0f);
-                Arrays.fill(im, off, off + slicePlane, 0f);
+                Arrays.fill(ar, 0f);
+                Arrays.fill(ai, 0f);
                 for (int k = 0; k < sliceCount; k++) {
                     int z = slices[k];
                     int m = (int) ((long) t * z % fd);
-                    twiddleAdd(wr[z], wi[z], cosAll[m], -sinAll[m], re, im, off, slicePlane);
+                    twiddleAdd(wr[z], wi[z], cosAll[m], -sinAll[m], ar, ai, slicePlane);
                 }
+                System.arraycopy(ar, 0, re, t * slicePlane, slicePlane);
+                System.arraycopy(ai, 0, im, t * slicePlane, slicePlane);
             }
             return;
         }
@@ -155,20 +146,20 @@ final class RealFft3D {
                 Arrays.fill(wi[z], 0f);
             }
         }
-        depth(wr, wi, false, work.col);
+        depthFft.transform(wr, wi, slicePlane, false);
         for (int z = 0; z < fd; z++) {
             System.arraycopy(wr[z], 0, re, z * slicePlane, slicePlane);
             System.arraycopy(wi[z], 0, im, z * slicePlane, slicePlane);
         }
     }
 
-    /** {@code (dr, di)[off + e] += (ar, ai)[e] * (c + i s)} for {@code e < n}. */
-    private static void twiddleAdd(float[] ar, float[] ai, float c, float s, float[] dr, float[] di, int off, int n) {
+    /** {@code (dr, di)[e] += (ar, ai)[e] * (c + i s)} for {@code e < n}. */
+    private static void twiddleAdd(float[] ar, float[] ai, float c, float s, float[] dr, float[] di, int n) {
         for (int e = 0; e < n; e++) {
             float xr = ar[e];
             float xi = ai[e];
-            dr[off + e] += xr * c - xi * s;
-            di[off + e] += xr * s + xi * c;
+            dr[e] += xr * c - xi * s;
+            di[e] += xr * s + xi * c;
         }
     }
 
@@ -204,7 +195,7 @@ final class RealFft3D {
             System.arraycopy(re, z * slicePlane, wr[z], 0, slicePlane);
             System.arraycopy(im, z * slicePlane, wi[z], 0, slicePlane);
         }
-        depth(wr, wi, true, work.col);
+        depthFft.transform(wr, wi, slicePlane, true);
         for (int a = 0; a < sliceCount; a++) {
             float[] pr = wr[slices[a]];
             float[] pi = wi[slices[a]];
@@ -227,26 +218,4 @@ final class RealFft3D {
         }
     }
 
-    /** Unnormalised complex transforms of length {@code fd} along the depth, for every slice frequency. */
-    private void depth(float[][] wr, float[][] wi, boolean inverse, float[] col) {
-        if (radix2) {
-            RealFft2D.columnFft(wr, wi, fd, slicePlane, cos, sin, inverse);
-            return;
-        }
-        for (int e = 0; e < slicePlane; e++) {
-            for (int z = 0; z < fd; z++) {
-                col[2 * z] = wr[z][e];
-                col[2 * z + 1] = wi[z][e];
-            }
-            if (inverse) {
-                depthFft.complexInverse(col, 0, false);
-            } else {
-                depthFft.complexForward(col, 0);
-            }
-            for (int z = 0; z < fd; z++) {
-                wr[z][e] = col[2 * z];
-                wi[z][e] = col[2 * z + 1];
-            }
-        }
-    }
 }
