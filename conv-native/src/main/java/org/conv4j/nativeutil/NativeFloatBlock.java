@@ -92,6 +92,26 @@ public final class NativeFloatBlock implements AutoCloseable {
         inChunks(length, (from, count) -> view(from, count).get(0, dst, offset + from, count));
     }
 
+    /**
+     * Whether the first {@code src.length} floats of this block equal {@code src}: bit for bit, but any NaN equals any
+     * NaN ({@link FloatBuffer#mismatch}, compared at memory speed).
+     *
+     * @param src the floats
+     * @return true if the block starts with them
+     */
+    public boolean holds(float[] src) {
+        if (4L * src.length > capacity) {
+            return false;
+        }
+        for (int from = 0; from < src.length; from += MAX_VIEW_FLOATS) {
+            int count = Math.min(MAX_VIEW_FLOATS, src.length - from);
+            if (view(from, count).mismatch(FloatBuffer.wrap(src, from, count)) != -1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Copies one chunk: floats {@code from .. from + count - 1} of the block. */
     private interface ChunkCopy {
         void copy(int from, int count);

@@ -38,8 +38,9 @@ final class BackwardPlan {
     static final int DIFF_DST = 2;
     static final int DIFF_DST_FOR_WEIGHTS = 3;
     static final int DIFF_SRC = 4;
-    static final int WEIGHTS_PLAIN = 5;
+    /** Slots no {@link ForwardPlan} uses (as {@link ForwardPlan#WEIGHTS}). */
     static final int WEIGHTS = 6;
+    static final int WEIGHTS_PLAIN = 13;
     static final int DIFF_WEIGHTS = 7;
     static final int DIFF_WEIGHTS_PLAIN = 8;
     static final int DIFF_BIAS = 9;
@@ -241,9 +242,16 @@ final class BackwardPlan {
         return weights != null;
     }
 
-    /** Brings the weights of a call into backward-data's layout, in the context's buffers. */
-    void loadWeights(Context ctx, float[] w) {
-        ctx.in(weights, w, 0, w.length, WEIGHTS_PLAIN, WEIGHTS);
+    /**
+     * Brings the weights of a call into backward-data's layout, in the context's buffers; with {@code keep}, not again
+     * where the context still holds them from equal floats (as {@link ForwardPlan#loadWeights}).
+     */
+    void loadWeights(Context ctx, float[] w, boolean keep) {
+        if (keep) {
+            ctx.inKept(weights, w, WEIGHTS_PLAIN, WEIGHTS);
+        } else {
+            ctx.in(weights, w, 0, w.length, WEIGHTS_PLAIN, WEIGHTS);
+        }
     }
 
     /**

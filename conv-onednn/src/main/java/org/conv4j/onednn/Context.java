@@ -33,7 +33,7 @@ final class Context implements AutoCloseable {
     static final long GRANULE = 4L << 10;
 
     /** The number of slots; each pass numbers its buffers below {@link #SCRATCHPAD}. */
-    static final int SLOTS = 12;
+    static final int SLOTS = 15;
 
     /** The slot of the scratchpad every primitive of a call uses in turn (they run one after another). */
     static final int SCRATCHPAD = SLOTS - 1;
@@ -63,6 +63,15 @@ final class Context implements AutoCloseable {
      */
     @SuppressWarnings("unchecked")
     private final Map<memory.desc, memory>[] slotMemories = new Map[SLOTS];
+    /**
+     * What {@link #inKept} last brought into each slot: the transfer, and the buffers that then held its result and
+     * its plain floats (the slot's, and the staging slot's unless the transfer is an identity); null where the slot
+     * holds nothing known. Anything else that writes the slot forgets it; a buffer replaced since no longer matches.
+     */
+    private final Transfer[] keptTransfer = new Transfer[SLOTS];
+    private final NativeFloatBlock[] keptInner = new NativeFloatBlock[SLOTS];
+    private final NativeFloatBlock[] keptPlain = new NativeFloatBlock[SLOTS];
+
     /** Memory objects over callers' native memory, by role and layout; each call sets their data handle. */
     @SuppressWarnings("unchecked")
     private final Map<memory.desc, memory>[] userMemories = new Map[USER_ROLES];
@@ -135,6 +144,9 @@ final class Context implements AutoCloseable {
 
     /** A oneDNN memory object of layout {@code desc} over the buffer of {@code slot} (valid while it stays). */
     memory memory(memory.desc desc, int slot) {
+        if (keptTransfer[slot] != null && keptTransfer[slot].inner != desc) {
+            forget(slot); // another layout over the slot: it may be written
+        }
         NativeFloatBlock b = buffer(slot, desc.get_size());
         Map<memory.desc, memory> kept = slotMemories[slot];
         memory m = kept.get(desc);
@@ -178,6 +190,7 @@ final class Context implements AutoCloseable {
 
     /** Copies {@code length} floats of {@code src} into the buffer of {@code slot}, returning it as {@code desc}. */
     memory load(float[] src, int offset, int length, memory.desc desc, int slot) {
+        forget(slot);
         buffer(slot, Math.max(desc.get_size(), 4L * length)).put(src, offset, length);
         return memory(desc, slot);
     }
@@ -206,6 +219,7 @@ final class Context implements AutoCloseable {
      * reordered.
      */
     memory in(Transfer t, float[] src, int offset, int length, int stage, int slot) {
+        forget(slot);
         if (t.identity()) {
             return load(src, offset, length, t.inner, slot);
         }
@@ -213,6 +227,34 @@ final class Context implements AutoCloseable {
         memory inner = memory(t.inner, slot);
         reorder(t, plain, inner);
         return inner;
+    }
+
+    /**
+     * As {@link #in} for all of {@code src}, skipped where the slot still holds what the same transfer brought in
+     * from equal floats (bit for bit, but any NaN equals any NaN): the weights of a repeated call, which would be
+     * copied and reordered again to the same bytes. The plain floats the last transfer copied are still in its
+     * staging slot (in the slot itself for an identity transfer), so the comparison reads them and {@code src} once,
+     * at memory speed, where the transfer copies, reorders and writes; a call whose weights differ pays only the
+     * comparison up to the first difference. Both slots must be ones that only this method writes, so that the bytes
+     * they hold are still the transfer's.
+     */
+    memory inKept(Transfer t, float[] src, int stage, int slot) {
+        int plain = t.identity() ? slot : stage;
+        if (keptTransfer[slot] == t && keptInner[slot] == buffers[slot] && keptPlain[slot] == buffers[plain]
+                && buffers[plain].holds(src)) {
+            return memory(t.inner, slot);
+        }
+        memory m = in(t, src, 0, src.length, stage, slot);
+        keptTransfer[slot] = t;
+        keptInner[slot] = buffers[slot];
+        keptPlain[slot] = buffers[plain];
+        return m;
+    }
+
+    private void forget(int slot) {
+        keptTransfer[slot] = null;
+        keptInner[slot] = null;
+        keptPlain[slot] = null;
     }
 
     /**
@@ -224,6 +266,7 @@ final class Context implements AutoCloseable {
             buffers[slot].get(dst, offset, length);
             return;
         }
+        forget(stage);
         memory plain = memory(t.plain, stage);
         reorder(t, inner, plain);
         buffers[stage].get(dst, offset, length);

@@ -29,9 +29,13 @@ final class ForwardPlan {
     static final int STAGE = 0;
     static final int SRC = 1;
     static final int DST = 2;
-    static final int WEIGHTS_PLAIN = 3;
-    static final int WEIGHTS = 4;
     static final int BIAS = 5;
+    /**
+     * Slots no {@link BackwardPlan} uses, so that the weights a call leaves there (plain and in the primitive's
+     * layout) serve the next call of the plan ({@link Context#inKept}).
+     */
+    static final int WEIGHTS = 10;
+    static final int WEIGHTS_PLAIN = 12;
 
     final Geometry geometry;
     final Transfer src;
@@ -119,9 +123,17 @@ final class ForwardPlan {
         return m;
     }
 
-    /** Brings the weights (and bias) of a call into this plan's layouts, in the context's buffers. */
-    void loadWeights(Context ctx, float[] w, float[] b) {
-        ctx.in(weights, w, 0, w.length, WEIGHTS_PLAIN, WEIGHTS);
+    /**
+     * Brings the weights (and bias) of a call into this plan's layouts, in the context's buffers; with {@code keep},
+     * not again where the context still holds them from equal floats ({@link Context#inKept}: the facade's calls,
+     * which cannot know whether the weights changed), else always (a prepared pass, told when they change).
+     */
+    void loadWeights(Context ctx, float[] w, float[] b, boolean keep) {
+        if (keep) {
+            ctx.inKept(weights, w, WEIGHTS_PLAIN, WEIGHTS);
+        } else {
+            ctx.in(weights, w, 0, w.length, WEIGHTS_PLAIN, WEIGHTS);
+        }
         if (b != null) {
             ctx.load(b, 0, b.length, bias, BIAS);
         }

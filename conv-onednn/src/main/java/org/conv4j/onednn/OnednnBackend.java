@@ -603,7 +603,7 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
                 ForwardPlan plan = forwardPlan(whole.withBatch(Math.min(images, whole.batch() - first)));
                 reserve(ctx, plan.slotBytes, granted.grant());
                 if (plan != loaded) {
-                    plan.loadWeights(ctx, w, b);
+                    plan.loadWeights(ctx, w, b, true);
                     loaded = plan;
                 }
                 part.run(plan, ctx, first);
@@ -738,7 +738,7 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
                 BackwardPlan plan = backwardPlan(pass, whole.withBatch(Math.min(images, whole.batch() - first)));
                 reserve(ctx, plan.slotBytes, granted.grant());
                 if (plan != loaded && plan.readsWeights()) {
-                    plan.loadWeights(ctx, w);
+                    plan.loadWeights(ctx, w, true);
                 }
                 loaded = plan;
                 if (first == 0) {

@@ -82,7 +82,7 @@ final class PreparedForward extends AbstractPreparedConvolution<OnednnBackend> {
             ForwardPlan plan = OnednnBackend.forwardPlan(Geometry.of(shape, shape.batch(), hasBias, layout));
             Context ctx = new Context();
             ctx.reserve(plan.slotBytes, plan.workspaceBytes);
-            plan.loadWeights(ctx, weights, bias);
+            plan.loadWeights(ctx, weights, bias, false);
             s = new Slot(plan, ctx);
             slots.put(layout, s);
         }
@@ -98,7 +98,7 @@ final class PreparedForward extends AbstractPreparedConvolution<OnednnBackend> {
         this.bias = bias == null ? null : bias.clone();
         this.repairs = shape.params().isPadded() && PaddedTaps.hasNonFinite(weights);
         for (Slot s : slots.values()) {
-            s.plan().loadWeights(s.ctx(), this.weights, this.bias); // reordered again, into the same buffers
+            s.plan().loadWeights(s.ctx(), this.weights, this.bias, false); // reordered again, into the same buffers
         }
     }
 

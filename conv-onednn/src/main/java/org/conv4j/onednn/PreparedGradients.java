@@ -186,7 +186,7 @@ final class PreparedGradients extends AbstractPreparedBackward<OnednnBackend> {
             try {
                 ctx.reserve(bytes, plan.workspaceBytes);
                 if (plan.readsWeights()) {
-                    plan.loadWeights(ctx, weights);
+                    plan.loadWeights(ctx, weights, false);
                 }
             } catch (RuntimeException | Error e) {
                 ctx.close();
@@ -235,7 +235,7 @@ final class PreparedGradients extends AbstractPreparedBackward<OnednnBackend> {
         if (repairs == null) {
             for (Slot s : slots.values()) {
                 if (s.plan.readsWeights()) {
-                    s.plan.loadWeights(s.ctx, w); // reordered again, into the same buffers
+                    s.plan.loadWeights(s.ctx, w, false); // reordered again, into the same buffers
                 }
             }
         }
