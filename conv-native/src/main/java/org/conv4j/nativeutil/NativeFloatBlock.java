@@ -94,7 +94,7 @@ public final class NativeFloatBlock implements AutoCloseable {
 
     /**
      * Whether the first {@code src.length} floats of this block equal {@code src}: bit for bit, but any NaN equals any
-     * NaN ({@link FloatBuffer#mismatch}, compared at memory speed).
+     * NaN ({@link FloatBuffer#mismatch}, compared at memory speed, in the same chunks as {@link #put}).
      *
      * @param src the floats
      * @return true if the block starts with them
@@ -103,13 +103,8 @@ public final class NativeFloatBlock implements AutoCloseable {
         if (4L * src.length > capacity) {
             return false;
         }
-        for (int from = 0; from < src.length; from += MAX_VIEW_FLOATS) {
-            int count = Math.min(MAX_VIEW_FLOATS, src.length - from);
-            if (view(from, count).mismatch(FloatBuffer.wrap(src, from, count)) != -1) {
-                return false;
-            }
-        }
-        return true;
+        return allChunks(src.length,
+                (from, count) -> view(from, count).mismatch(FloatBuffer.wrap(src, from, count)) == -1);
     }
 
     /** Copies one chunk: floats {@code from .. from + count - 1} of the block. */
@@ -122,12 +117,28 @@ public final class NativeFloatBlock implements AutoCloseable {
      * memory), on the calling thread below the parallel size; no chunk exceeds {@link #MAX_VIEW_FLOATS}.
      */
     private static void inChunks(int length, ChunkCopy copy) {
+        allChunks(length, (from, count) -> {
+            copy.copy(from, count);
+            return true;
+        });
+    }
+
+    /** Checks floats {@code from .. from + count - 1} of the block. */
+    private interface ChunkTest {
+        boolean test(int from, int count);
+    }
+
+    /**
+     * Whether {@code test} holds on every chunk of floats {@code 0 .. length - 1}, in {@link ParallelChunks} as
+     * {@link #inChunks} (stopping early where one fails).
+     */
+    private static boolean allChunks(int length, ChunkTest test) {
         int parallel = ParallelChunks.count(length);
         int chunks = Math.max(Math.max(1, parallel), (int) ((length + (long) MAX_VIEW_FLOATS - 1) / MAX_VIEW_FLOATS));
         IntStream each = IntStream.range(0, chunks);
-        (parallel > 1 ? each.parallel() : each).forEach(c -> {
+        return (parallel > 1 ? each.parallel() : each).allMatch(c -> {
             int from = ParallelChunks.start(length, c, chunks);
-            copy.copy(from, ParallelChunks.start(length, c + 1, chunks) - from);
+            return test.test(from, ParallelChunks.start(length, c + 1, chunks) - from);
         });
     }
 
