@@ -2,6 +2,8 @@ package org.conv4j.fft;
 
 import org.conv4j.spi.LruCache;
 
+import java.util.stream.IntStream;
+
 /**
  * Unnormalised complex transforms of one 5-smooth length {@code n} down every column of {@code n} row arrays, all
  * columns at once: {@code X[k] = sum_j x[j] e^{-+2 pi i jk/n}} (minus forward, plus inverse), where {@code x[j]} is
@@ -31,6 +33,14 @@ import org.conv4j.spi.LruCache;
 final class ColumnFft {
 
     private static final LruCache<Integer, ColumnFft> CACHE = new LruCache<>(RealFft2D.MAX_CACHED_PLANS);
+
+    /** {@code sqrt(3)/2}, the sine of the 3-point transform. */
+    private static final float SIN3 = (float) (Math.sqrt(3) / 2);
+    /** {@code cos(2 pi k/5)} and {@code sin(2 pi k/5)}, {@code k = 1, 2}: the 5-point transform's constants. */
+    private static final float COS5_1 = (float) Math.cos(2 * Math.PI / 5);
+    private static final float COS5_2 = (float) Math.cos(4 * Math.PI / 5);
+    private static final float SIN5_1 = (float) Math.sin(2 * Math.PI / 5);
+    private static final float SIN5_2 = (float) Math.sin(4 * Math.PI / 5);
 
     final int n;
     /** Stage {@code s}'s radix, innermost first. */
@@ -80,24 +90,15 @@ final class ColumnFft {
         return CACHE.get(n, ColumnFft::new);
     }
 
-    /** The radices of {@code n}, innermost (first stage) first: 2s, 3s, then 5s. */
+    /** The prime factors of {@code n} (5-smooth), innermost (first stage) first: 2s, 3s, then 5s. */
     private static int[] radices(int n) {
-        int[] r = new int[32];
-        int count = 0;
-        for (int p : new int[] {5, 3}) {
-            while (n % p == 0) {
-                r[count++] = p;
-                n /= p;
+        IntStream.Builder r = IntStream.builder();
+        for (int p : new int[] {2, 3, 5}) {
+            for (; n % p == 0; n /= p) {
+                r.add(p);
             }
         }
-        for (int i = Integer.numberOfTrailingZeros(n); i > 0; i--) {
-            r[count++] = 2;
-        }
-        int[] out = new int[count];
-        for (int i = 0; i < count; i++) {
-            out[i] = r[count - 1 - i]; // 2s innermost, 5s outermost
-        }
-        return out;
+        return r.build().toArray();
     }
 
     /**
@@ -150,8 +151,7 @@ final class ColumnFft {
                         twiddle(re, im, row, sub, r, c, sn, t, sign, m);
                     }
                     if (r == 3) {
-                        radix3(re[row], im[row], re[row + sub], im[row + sub], re[row + 2 * sub], im[row + 2 * sub],
-                                sign, m);
+                        radix3(re, im, row, sub, sign, m);
                     } else {
                         radix5(re, im, row, sub, sign, m);
                     }
@@ -203,13 +203,18 @@ final class ColumnFft {
     }
 
     /**
-     * The 3-point transform of rows {@code t_q = (r_q, i_q)} (already twiddled): with {@code a = t1 + t2},
+     * The 3-point transform of rows {@code t_q = row + M*q} (already twiddled): with {@code a = t1 + t2},
      * {@code d = t1 - t2} and {@code e^{-+2 pi i/3} = -1/2 -+ i sqrt(3)/2}, {@code X0 = t0 + a} and
      * {@code X1,2 = t0 - a/2 +- i h d} with {@code h = -+sqrt(3)/2}.
      */
-    private static void radix3(float[] r0, float[] i0, float[] r1, float[] i1, float[] r2, float[] i2, float sign,
-                               int m) {
-        float h = sign * (float) (Math.sqrt(3) / 2);
+    private static void radix3(float[][] re, float[][] im, int row, int M, float sign, int m) {
+        float h = sign * SIN3;
+        float[] r0 = re[row];
+        float[] i0 = im[row];
+        float[] r1 = re[row + M];
+        float[] i1 = im[row + M];
+        float[] r2 = re[row + 2 * M];
+        float[] i2 = im[row + 2 * M];
         for (int u = 0; u < m; u++) {
             float ar = r1[u] + r2[u];
             float ai = i1[u] + i2[u];
@@ -235,10 +240,10 @@ final class ColumnFft {
      * {@code X1,4 = t0 + c1 a1 + c2 a2 +- i (s1 b1 + s2 b2)}, {@code X2,3 = t0 + c2 a1 + c1 a2 +- i (s2 b1 - s1 b2)}.
      */
     private static void radix5(float[][] re, float[][] im, int row, int M, float sign, int m) {
-        float c1 = (float) Math.cos(2 * Math.PI / 5);
-        float c2 = (float) Math.cos(4 * Math.PI / 5);
-        float s1 = sign * (float) Math.sin(2 * Math.PI / 5);
-        float s2 = sign * (float) Math.sin(4 * Math.PI / 5);
+        float c1 = COS5_1;
+        float c2 = COS5_2;
+        float s1 = sign * SIN5_1;
+        float s2 = sign * SIN5_2;
         float[] r0 = re[row];
         float[] i0 = im[row];
         float[] r1 = re[row + M];

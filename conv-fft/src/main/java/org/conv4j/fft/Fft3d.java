@@ -31,45 +31,6 @@ final class Fft3d {
     private Fft3d() {
     }
 
-    /**
-     * The positions of one box of a signal along one axis: source index {@code q} in {@code [from, to]} goes to
-     * buffer index {@code q*step + offset}, which lies in {@code [0, f)} (checked when the span is made: the
-     * single-tile rule of {@link AxisTiling} guarantees it, so a violation is a planning error, not an input one).
-     */
-    private record Span(int from, int to, int step, int offset) {
-
-        static Span of(int from, int to, int step, int offset, int f) {
-            if (from <= to && ((long) from * step + offset < 0 || (long) to * step + offset >= f)) {
-                throw new IllegalStateException("fft 3D: positions " + from + ".." + to + " (step " + step
-                        + ", offset " + offset + ") outside a transform of length " + f);
-            }
-            return new Span(from, to, step, offset);
-        }
-
-        /** The data positions tile 0 of {@code t} reads (multiples of {@code step}), at {@code x - lo}. */
-        static Span data(AxisTiling t, int step) {
-            long first = t.dataFirst(0);
-            long last = t.dataLast(0);
-            if (first > last) {
-                return new Span(0, -1, step, 0);
-            }
-            return of((int) (first / step), (int) (last / step), step, (int) -t.lo(0), t.f);
-        }
-
-        /** {@code [0, count)} at {@code q*step}, in a transform of length {@code f}. */
-        static Span all(int count, int step, int f) {
-            return of(0, count - 1, step, 0, f);
-        }
-
-        int count() {
-            return Math.max(0, to - from + 1);
-        }
-
-        int at(int q) {
-            return q * step + offset;
-        }
-    }
-
     /** One signal: the volume at {@code src[base ..]} of source sizes {@code (., sh, sw)}. */
     @FunctionalInterface
     private interface Volume {
@@ -82,15 +43,15 @@ final class Fft3d {
      * values as 0 ({@code clean}: there are none).
      */
     private static Supplier<SpectralProduct.Transformer> transformer(RealFft3D fft, float[] src, Volume volume,
-                                                                     int sh, int sw, Span d, Span h, Span w,
-                                                                     float scale, boolean clean) {
+                                                                     int sh, int sw, AxisSpan d, AxisSpan h,
+                                                                     AxisSpan w, float scale, boolean clean) {
         int[] slices = new int[d.count()];
         int[] rows = new int[h.count()];
-        for (int q = d.from; q <= d.to; q++) {
-            slices[q - d.from] = d.at(q);
+        for (int q = d.from(); q <= d.to(); q++) {
+            slices[q - d.from()] = d.at(q);
         }
-        for (int q = h.from; q <= h.to; q++) {
-            rows[q - h.from] = h.at(q);
+        for (int q = h.from(); q <= h.to(); q++) {
+            rows[q - h.from()] = h.at(q);
         }
         boolean empty = w.count() == 0;
         int fh = fft.fh;
@@ -100,13 +61,13 @@ final class Fft3d {
             RealFft3D.Work work = fft.newWork();
             return (a, b, re, im) -> {
                 int base = volume.base(a, b);
-                for (int qd = d.from; qd <= d.to && !empty; qd++) {
+                for (int qd = d.from(); qd <= d.to() && !empty; qd++) {
                     int z = d.at(qd);
-                    for (int qh = h.from; qh <= h.to; qh++) {
+                    for (int qh = h.from(); qh <= h.to(); qh++) {
                         int row = (z * fh + h.at(qh)) * fw;
                         Arrays.fill(buf, row, row + fw, 0f);
                         int s = base + (qd * sh + qh) * sw;
-                        for (int qw = w.from; qw <= w.to; qw++) {
+                        for (int qw = w.from(); qw <= w.to(); qw++) {
                             float v = src[s + qw];
                             buf[row + w.at(qw)] = clean || Float.isFinite(v) ? v * scale : 0f;
                         }
@@ -165,8 +126,8 @@ final class Fft3d {
         return r;
     }
 
-    private static Span kernelSpan(ConvAxis a, AxisTiling t) {
-        return Span.all(a.kernel(), a.dilation(), t.f);
+    private static AxisSpan kernelSpan(ConvAxis a, AxisTiling t) {
+        return AxisSpan.all(a.kernel(), a.dilation(), t.f);
     }
 
     /**
@@ -206,8 +167,8 @@ final class Fft3d {
     private static Supplier<SpectralProduct.Transformer> inputSignals(RealFft3D fft, FftPlanner.Plan3d plan, Sizes z,
                                                                       float[] x, Volume volume, float scale,
                                                                       boolean clean) {
-        return transformer(fft, x, volume, z.h.in(), z.w.in(), Span.data(plan.d(), 1), Span.data(plan.h(), 1),
-                Span.data(plan.w(), 1), scale, clean);
+        return transformer(fft, x, volume, z.h.in(), z.w.in(), AxisSpan.data(plan.d(), 1), AxisSpan.data(plan.h(), 1),
+                AxisSpan.data(plan.w(), 1), scale, clean);
     }
 
     /** The kernels {@code w} as signals, dilated: tap {@code t} at {@code t*dilation} on every axis. */
@@ -285,8 +246,8 @@ final class Fft3d {
             // A(n, l): gradient of filter g*Kg + l, element o at data position o*s; B(l, j): kernel (g*Kg + l, j)
             Supplier<SpectralProduct.Transformer> a = transformer(fft, dy,
                     (n, l) -> z.output(n, group * z.kg + l), z.h.out(), z.w.out(),
-                    Span.data(plan.d(), z.d.stride()), Span.data(plan.h(), z.h.stride()),
-                    Span.data(plan.w(), z.w.stride()), scaling.first(), false);
+                    AxisSpan.data(plan.d(), z.d.stride()), AxisSpan.data(plan.h(), z.h.stride()),
+                    AxisSpan.data(plan.w(), z.w.stride()), scaling.first(), false);
             Supplier<SpectralProduct.Transformer> b = kernelSignals(fft, plan, z, w,
                     (l, j) -> z.kernel(group * z.kg + l, j), scaling.second());
             Supplier<SpectralProduct.Inverter> out = inverter(fft, id, ih, iw, scaling.factor(), dx,
@@ -313,8 +274,9 @@ final class Fft3d {
                     (i, n) -> z.input(n, group * z.cg + i), scaling.first(), xClean);
             Supplier<SpectralProduct.Transformer> b = transformer(fft, dy,
                     (n, j) -> z.output(n, group * z.kg + j), z.h.out(), z.w.out(),
-                    Span.all(z.d.out(), z.d.stride(), plan.d().f), Span.all(z.h.out(), z.h.stride(), plan.h().f),
-                    Span.all(z.w.out(), z.w.stride(), plan.w().f), scaling.second(), false);
+                    AxisSpan.all(z.d.out(), z.d.stride(), plan.d().f),
+                    AxisSpan.all(z.h.out(), z.h.stride(), plan.h().f),
+                    AxisSpan.all(z.w.out(), z.w.stride(), plan.w().f), scaling.second(), false);
             // out(i, j): dw[g*Kg + j, i], tap t at circular position t*dilation
             Supplier<SpectralProduct.Inverter> out = inverter(fft, taps(z.d), taps(z.h), taps(z.w), scaling.factor(),
                     dw, (i, j) -> z.kernel(group * z.kg + j, i));

@@ -585,16 +585,14 @@ public final class FftBackend extends AbstractConvBackend implements Conv3dBacke
         ConvParams p = s.params();
         int th = tile / plan.w.tiles;
         int tw = tile % plan.w.tiles;
-        return placeGradient(s, dy, n, k, new Span(plan.h.first(th), plan.h.end(th) - 1, 0, p.strideH() / plan.upH),
-                new Span(plan.w.first(tw), plan.w.end(tw) - 1, 0, p.strideW() / plan.upW), plan.w.f / plan.upW,
+        return placeGradient(s, dy, n, k, fromFirst(plan.h.first(th), plan.h.end(th) - 1, p.strideH() / plan.upH),
+                fromFirst(plan.w.first(tw), plan.w.end(tw) - 1, p.strideW() / plan.upW), plan.w.f / plan.upW,
                 scale, buf, rows);
     }
 
-    /**
-     * Along one axis, the gradient outputs {@code first..last} a signal holds, output {@code o} at buffer index
-     * {@code at + (o - first)*step}; none if {@code first > last}.
-     */
-    private record Span(int first, int last, int at, int step) {
+    /** Outputs {@code first..last} at buffer index {@code (o - first)*step}. */
+    private static AxisSpan fromFirst(int first, int last, int step) {
+        return new AxisSpan(first, last, step, -first * step);
     }
 
     /**
@@ -603,11 +601,15 @@ public final class FftBackend extends AbstractConvBackend implements Conv3dBacke
      * ({@code up} 1 or the stride). A tile's data never wraps ({@link AxisTiling}), so the index is affine in
      * {@code o}.
      */
-    private static Span upsampled(AxisTiling a, int t, int stride, int up) {
+    private static AxisSpan upsampled(AxisTiling a, int t, int stride, int up) {
         long first = a.dataFirst(t);
         long last = a.dataLast(t);
-        return first > last ? new Span(0, -1, 0, 0)
-                : new Span((int) (first / stride), (int) (last / stride), a.bufferIndex(t, first) / up, stride / up);
+        if (first > last) {
+            return new AxisSpan(0, -1, 0, 0);
+        }
+        int from = (int) (first / stride);
+        int step = stride / up;
+        return new AxisSpan(from, (int) (last / stride), step, a.bufferIndex(t, first) / up - from * step);
     }
 
     /**
@@ -615,20 +617,20 @@ public final class FftBackend extends AbstractConvBackend implements Conv3dBacke
      * {@code fw}), each at its spans' buffer position, scaled by {@code scale}, non-finite values as 0; lists the
      * rows written.
      */
-    private static int placeGradient(ConvShape s, float[] dy, int n, int k, Span rowSpan, Span colSpan, int fw,
-                                     float scale, float[] buf, int[] rows) {
-        int cols = colSpan.last - colSpan.first + 1;
-        if (rowSpan.first > rowSpan.last || cols <= 0) {
+    private static int placeGradient(ConvShape s, float[] dy, int n, int k, AxisSpan rowSpan, AxisSpan colSpan,
+                                     int fw, float scale, float[] buf, int[] rows) {
+        int cols = colSpan.count();
+        if (rowSpan.count() == 0 || cols == 0) {
             return 0;
         }
-        int step = colSpan.step;
+        int step = colSpan.step();
         int count = 0;
-        for (int oh = rowSpan.first; oh <= rowSpan.last; oh++) {
-            int br = rowSpan.at + (oh - rowSpan.first) * rowSpan.step;
+        for (int oh = rowSpan.from(); oh <= rowSpan.to(); oh++) {
+            int br = rowSpan.at(oh);
             rows[count++] = br;
             Arrays.fill(buf, br * fw, br * fw + fw, 0f);
-            int src = s.outputIndex(n, k, oh, colSpan.first);
-            int dst = br * fw + colSpan.at;
+            int src = s.outputIndex(n, k, oh, colSpan.from());
+            int dst = br * fw + colSpan.at(colSpan.from());
             for (int q = 0; q < cols; q++) {
                 float v = dy[src + q];
                 buf[dst + q * step] = Float.isFinite(v) ? v * scale : 0f;

@@ -266,7 +266,6 @@ final class Context implements AutoCloseable {
             buffers[slot].get(dst, offset, length);
             return;
         }
-        forget(stage);
         memory plain = memory(t.plain, stage);
         reorder(t, inner, plain);
         buffers[stage].get(dst, offset, length);
