@@ -83,11 +83,12 @@ public final class Conv2d {
 
     /**
      * The forward pass prepared for calls that repeat on one geometry (see {@link PreparedConvolution}): the backend
-     * is chosen once, as {@link #forward} would choose it for {@code shape}, and prepares itself, e.g. lays the
-     * weights out for its kernel once. A pinned backend is used at once; otherwise the choice is made once per form
-     * of input and output (storage and layout) at its first call, since a backend that reads native or
-     * channels-last tensors in place may beat one that converts them: by estimate, or in autotune mode by timing
-     * the candidates on that call's tensors.
+     * is chosen once and prepares itself, e.g. lays the weights out for its kernel once. A pinned backend is used at
+     * once; otherwise the choice is made once per form of input and output (storage and layout) at its first call,
+     * since a backend that reads native or channels-last tensors in place may beat one that converts them: the
+     * candidates autotune mode would time (by the estimates, with the conversions priced) are each timed on that
+     * call's tensors, in either mode, and the fastest is kept. That first call costs a few calls of each candidate;
+     * {@link #forward}'s choice is prepared here, so that preparing fails here if it fails.
      *
      * <pre>{@code
      * ConvShape shape = ConvShape.forward(x, w, b, params);
@@ -107,7 +108,7 @@ public final class Conv2d {
         if (pinnedName() != null) {
             return plan(shape, ConvPass.FORWARD).backend().prepareForward(shape, weight, bias);
         }
-        return new PreparedByForm(shape, weight, bias, isAutotune(), Conv2d::estimated);
+        return new PreparedByForm(shape, weight, bias);
     }
 
     /**
@@ -116,8 +117,8 @@ public final class Conv2d {
      * prepares itself, e.g. lays the weights out for its input-gradient kernel once. A pinned backend is used at
      * once; otherwise the choice is made once per pass (the full backward pass, {@code dL/dx} alone, {@code dL/dw}
      * alone) and form of its tensors (storage and layout) at its first call, as {@link #prepareForward} does: by
-     * estimate, with the conversions of those tensors priced and a backend whose prepared pass reads native tensors
-     * in place credited, or in autotune mode by timing the candidates on that call's tensors.
+     * timing the candidates on that call's tensors, the candidates by estimate, with the conversions of those
+     * tensors priced and a backend whose prepared pass reads native tensors in place credited.
      *
      * <pre>{@code
      * try (PreparedConvolution conv = Conv2d.prepareForward(shape, w, b);
@@ -144,7 +145,7 @@ public final class Conv2d {
         if (pinnedName() != null) {
             return plan(shape, ConvPass.BACKWARD).backend().prepareBackward(shape, weight);
         }
-        return new PreparedBackwardByForm(shape, weight, isAutotune(), Conv2d::estimated);
+        return new PreparedBackwardByForm(shape, weight);
     }
 
     /**
@@ -452,8 +453,7 @@ public final class Conv2d {
 
     /**
      * The backend for a call of {@code pass} whose operands have {@code forms}: the smallest estimate plus
-     * {@code conversions}, which those forms determine. The prepared passes ({@link PreparedByForm},
-     * {@link PreparedBackwardByForm}) choose by it.
+     * {@code conversions}, which those forms determine.
      */
     private static ConvBackend estimated(ConvShape s, ConvPass pass, int forms,
                                          ToDoubleFunction<ConvBackend> conversions) {

@@ -13,9 +13,9 @@ import org.conv4j.spi.PreparedCalls;
 /**
  * The facade's prepared backward pass ({@link Conv2d#prepareBackward}): per pass ({@link ConvPass#BACKWARD},
  * {@link ConvPass#INPUT_GRADIENT}, {@link ConvPass#WEIGHT_GRADIENT}) and form of its operands and results, the
- * backend chosen at the first call with that form ({@link PreparedForms}: by the estimate with the conversions priced,
- * {@link LayoutEdge#preparedBackwardNanos}, which credits a backend whose prepared pass takes native activations in
- * place; or timed in autotune mode), prepared with {@link ConvBackend#prepareBackward}. Every call runs as an
+ * backend chosen at the first call with that form ({@link PreparedForms}: timed among the candidates by the estimate with the
+ * conversions priced, {@link LayoutEdge#preparedBackwardNanos}, which credits a backend whose prepared pass takes
+ * native activations in place), prepared with {@link ConvBackend#prepareBackward}. Every call runs as an
  * {@code Into} call; the allocating ones make the results first (in the forms {@link PreparedBackward} states).
  *
  * <p>Thread-safety: as {@link PreparedBackward}; the choices are guarded by this object, and each call runs on its
@@ -32,17 +32,12 @@ public final class PreparedBackwardByForm extends PreparedForms<PreparedBackward
      *
      * @param shape the validated geometry
      * @param weight the weight, any storage and layout
-     * @param timed whether each form's backend is chosen by timing (autotune mode) rather than by estimate
-     * @param estimated the facade's estimated choice, for the forms not timed
      */
-    public PreparedBackwardByForm(ConvShape shape, Tensor4D weight, boolean timed, Chooser estimated) {
-        super("prepared backward pass", shape, timed, estimated, PreparedBackward::backend, PreparedBackward::close);
+    public PreparedBackwardByForm(ConvShape shape, Tensor4D weight) {
+        super("prepared backward pass", shape, PreparedBackward::backend, PreparedBackward::close);
         this.weight = weight.toHeapNchw().copy();
         this.form = PreparedBackwardCalls.WeightForm.of(weight);
-        if (!timed) {
-            // the heap NCHW backward pass, chosen by estimate and prepared at once
-            prepareNow(ConvPass.BACKWARD, 0, Conv2d.plan(shape, ConvPass.BACKWARD).backend());
-        }
+        prepareNow(Conv2d.plan(shape, ConvPass.BACKWARD).backend());
     }
 
     @Override

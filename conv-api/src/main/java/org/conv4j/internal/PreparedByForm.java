@@ -10,8 +10,8 @@ import org.conv4j.spi.PreparedCalls;
 
 /**
  * The facade's prepared forward pass ({@link Conv2d#prepareForward}): per form of input and output, the backend
- * chosen at the first call with that form ({@link PreparedForms}: by the estimate with the conversions priced,
- * {@link LayoutEdge#forwardNanos}, or timed in autotune mode), prepared with {@link ConvBackend#prepareForward}. A
+ * chosen at the first call with that form ({@link PreparedForms}: timed among the candidates by the estimate with the
+ * conversions priced, {@link LayoutEdge#forwardNanos}), prepared with {@link ConvBackend#prepareForward}. A
  * geometry sees at most 16 forms (two bits of storage and layout for each of input and output); the weights are held
  * as a heap NCHW copy, so they add none.
  *
@@ -30,19 +30,14 @@ public final class PreparedByForm extends PreparedForms<PreparedConvolution> imp
      * @param shape the validated geometry
      * @param weight the weight, any storage and layout
      * @param bias the bias, or null
-     * @param timed whether each form's backend is chosen by timing (autotune mode) rather than by estimate
-     * @param estimated the facade's estimated choice, for the forms not timed
      */
-    public PreparedByForm(ConvShape shape, Tensor4D weight, float[] bias, boolean timed, Chooser estimated) {
-        super("prepared convolution", shape, timed, estimated, PreparedConvolution::backend,
+    public PreparedByForm(ConvShape shape, Tensor4D weight, float[] bias) {
+        super("prepared convolution", shape, PreparedConvolution::backend,
                 PreparedConvolution::close);
         this.hasBias = bias != null;
         this.weight = weight.toHeapNchw().copy();
         this.bias = bias == null ? null : bias.clone();
-        if (!timed) {
-            // the heap NCHW form, chosen by estimate and prepared at once; when timed, each form's first call chooses
-            prepareNow(ConvPass.FORWARD, 0, Conv2d.plan(shape, ConvPass.FORWARD).backend());
-        }
+        prepareNow(Conv2d.plan(shape, ConvPass.FORWARD).backend());
     }
 
     @Override

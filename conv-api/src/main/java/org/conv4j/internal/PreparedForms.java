@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -22,11 +23,15 @@ import java.util.function.ToDoubleFunction;
  * prepared pass ({@code P}) then serves it and every later call of that pass and form. A backend chosen for several
  * is prepared once: its prepared pass serves every form it was chosen for.
  *
- * <p>The choice: by default, the smallest estimate with the conversions of the call's operands priced (the facade's
- * {@link Chooser}, which caches it); with {@code timed} (autotune mode), the candidates autotuning would time
- * ({@link BackendSelector#autotuneCandidates}, by those estimates) are each prepared and timed on the call's own
- * tensors (one warm-up call, then the best of {@value #TIMED_CALLS}), and the fastest is kept: a prepared pass serves
- * many calls, so a few calls of each candidate at the first one are cheap beside them.
+ * <p>The choice is timed, as autotune mode's first call times ({@link Autotuner}), in either mode: a prepared pass
+ * serves many calls, so a few calls of each candidate at the first one are cheap beside them, and a measurement on
+ * the call's own tensors does not share the estimates' error (largest where the operands' form differs from the heap
+ * NCHW one the estimates are fitted on: on pointwise layers over native NHWC tensors they rank a backend measured 3x
+ * faster behind another). The candidates are autotuning's ({@link BackendSelector#autotuneCandidates}), by the
+ * estimates with the conversions of the call's operands priced; a single candidate is prepared without timing. Each
+ * is prepared and called once to warm up, then timed, in estimate order: the best of {@value #TIMED_CALLS} calls, or
+ * of one call where that one took more than {@link Autotuner#RECHECK_RATIO} times the best so far (a gap that wide
+ * is real, and the slower backend is out). The fastest is kept.
  *
  * <p>Thread-safety: the maps are guarded by this object; a call runs on the prepared pass of its form, which
  * serialises its own calls.
@@ -38,25 +43,24 @@ public abstract class PreparedForms<P> {
     /** Timed calls per candidate when the choice is timed. */
     static final int TIMED_CALLS = 3;
 
-    /** The facade's estimated choice of a backend for a call of one pass on operands of one form (cached there). */
+    /** The backends a prepared pass times for a call, in the order to time them. */
     @FunctionalInterface
-    public interface Chooser {
+    interface Candidates {
         /**
-         * The backend by estimate, the conversions of the operands priced in.
+         * The candidates.
          *
-         * @param shape the validated geometry
          * @param pass the pass
-         * @param forms the operands' forms ({@link LayoutEdge#forms}), which determine {@code conversions}
-         * @param conversions the price of the operands' conversions per backend, in ns
-         * @return the backend
+         * @param conversions the price of the call's conversions per backend, for the estimates
+         * @return the backends, at least one
          */
-        ConvBackend choose(ConvShape shape, ConvPass pass, int forms, ToDoubleFunction<ConvBackend> conversions);
+        List<ConvBackend> of(ConvPass pass, ToDoubleFunction<ConvBackend> conversions);
     }
 
     private final String what;
     private final ConvShape shape;
-    private final boolean timed;
-    private final Chooser estimated;
+    private final Candidates candidates;
+    /** Nanoseconds, as {@link System#nanoTime()}; tests pass a fake clock. */
+    private final LongSupplier clock;
     /** The backend of a prepared pass. */
     private final Function<? super P, ConvBackend> backendOf;
     /** Closes a prepared pass. */
@@ -73,17 +77,23 @@ public abstract class PreparedForms<P> {
      *
      * @param what what it is, for messages ("prepared convolution")
      * @param shape the validated geometry
-     * @param timed whether each form's backend is chosen by timing (autotune mode) rather than by estimate
-     * @param estimated the facade's estimated choice, for the forms not timed
      * @param backendOf the backend of a prepared pass
      * @param closer closes a prepared pass
      */
-    protected PreparedForms(String what, ConvShape shape, boolean timed, Chooser estimated,
-                            Function<? super P, ConvBackend> backendOf, Consumer<? super P> closer) {
+    protected PreparedForms(String what, ConvShape shape, Function<? super P, ConvBackend> backendOf,
+                            Consumer<? super P> closer) {
+        this(what, shape, (pass, conversions) -> BackendSelector.autotuneCandidates(
+                BackendSelector.estimates(Conv2d.backends(), shape, pass, conversions)),
+                System::nanoTime, backendOf, closer);
+    }
+
+    /** With the candidates and the clock given (for tests). */
+    PreparedForms(String what, ConvShape shape, Candidates candidates, LongSupplier clock,
+                  Function<? super P, ConvBackend> backendOf, Consumer<? super P> closer) {
         this.what = what;
         this.shape = shape;
-        this.timed = timed;
-        this.estimated = estimated;
+        this.candidates = candidates;
+        this.clock = clock;
         this.backendOf = backendOf;
         this.closer = closer;
     }
@@ -106,15 +116,6 @@ public abstract class PreparedForms<P> {
     }
 
     /**
-     * Whether the choice is timed (autotune mode).
-     *
-     * @return whether each form's backend is timed
-     */
-    protected final boolean timed() {
-        return timed;
-    }
-
-    /**
      * The backend of the most recent call (before the first call, {@link Conv2d#plan}'s for heap NCHW operands).
      *
      * @param pass the pass {@link Conv2d#plan} is asked about before the first call
@@ -127,17 +128,15 @@ public abstract class PreparedForms<P> {
     }
 
     /**
-     * Prepares {@code backend} for calls of {@code pass} on operands of {@code forms} now (the heap NCHW form at
-     * construction, so that preparing does its work, and its failures, up front).
+     * Prepares {@code backend} now (at construction, the estimate's choice for heap NCHW operands, so that preparing
+     * does its work, and its failures, up front). It serves no form until a call's timing chooses it; one that is not
+     * chosen for the first call's form is closed then.
      *
-     * @param pass the pass
-     * @param forms the operands' forms
      * @param backend the backend
      */
-    protected final synchronized void prepareNow(ConvPass pass, int forms, ConvBackend backend) {
+    protected final synchronized void prepareNow(ConvBackend backend) {
         checkOpen();
-        last = preparedBy(backend);
-        byForm.put(key(pass, forms), last);
+        preparedBy(backend);
     }
 
     /**
@@ -156,7 +155,7 @@ public abstract class PreparedForms<P> {
         long key = key(pass, forms);
         P p = byForm.get(key);
         if (p == null) {
-            p = timed ? fastest(pass, conversions, call) : preparedBy(estimated.choose(shape, pass, forms, conversions));
+            p = fastest(candidates.of(pass, conversions), call);
             byForm.put(key, p);
         }
         last = p;
@@ -212,16 +211,20 @@ public abstract class PreparedForms<P> {
     }
 
     /**
-     * Each autotune candidate's prepared pass (the one it has, or a new one) timed with {@code call}; the fastest's,
-     * the new ones of the others closed.
+     * Each candidate's prepared pass (the one it has, or a new one) timed with {@code call}; the fastest's, every
+     * other that serves no form closed.
      */
-    private P fastest(ConvPass pass, ToDoubleFunction<ConvBackend> conversions, Consumer<P> call) {
+    private P fastest(List<ConvBackend> candidates, Consumer<P> call) {
+        if (candidates.size() == 1) {
+            P only = preparedBy(candidates.get(0));
+            closeUnused(only);
+            return only;
+        }
         List<P> made = new ArrayList<>();
         P best = null;
         try {
             long bestNanos = Long.MAX_VALUE;
-            for (ConvBackend b : BackendSelector.autotuneCandidates(BackendSelector.estimates(Conv2d.backends(), shape,
-                    pass, conversions))) {
+            for (ConvBackend b : candidates) {
                 P p = byBackend.get(b);
                 if (p == null) {
                     p = prepare(b);
@@ -229,10 +232,10 @@ public abstract class PreparedForms<P> {
                 }
                 call.accept(p);
                 long nanos = Long.MAX_VALUE;
-                for (int i = 0; i < TIMED_CALLS; i++) {
-                    long t0 = System.nanoTime();
+                for (int i = 0; i < TIMED_CALLS && (i == 0 || nanos <= Autotuner.RECHECK_RATIO * bestNanos); i++) {
+                    long t0 = clock.getAsLong();
                     call.accept(p);
-                    nanos = Math.min(nanos, System.nanoTime() - t0);
+                    nanos = Math.min(nanos, clock.getAsLong() - t0);
                 }
                 if (nanos < bestNanos) {
                     best = p;
@@ -243,9 +246,21 @@ public abstract class PreparedForms<P> {
                 byBackend.put(backendOf.apply(best), best);
             }
             made.remove(best);
+            closeUnused(best);
             return best;
         } finally {
             made.forEach(closer); // the losers, or every new one if a candidate failed
         }
+    }
+
+    /** Closes the prepared passes that serve no form and are not {@code chosen} (one made up front and not chosen). */
+    private void closeUnused(P chosen) {
+        byBackend.values().removeIf(p -> {
+            boolean unused = p != chosen && !byForm.containsValue(p);
+            if (unused) {
+                closer.accept(p);
+            }
+            return unused;
+        });
     }
 }

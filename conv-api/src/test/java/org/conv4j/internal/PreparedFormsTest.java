@@ -8,6 +8,7 @@ import org.conv4j.api.Tensor4D;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -16,7 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The facade's prepared passes' shared part: one choice per pass and form, one prepared pass per backend. */
+/**
+ * The facade's prepared passes' shared part: one choice per pass and form, timed among the candidates; one prepared
+ * pass per backend.
+ */
 class PreparedFormsTest {
 
     /** A backend's prepared pass: which backend, and whether it was closed (and how often). */
@@ -29,14 +33,32 @@ class PreparedFormsTest {
         }
     }
 
-    /** Chooses by a fixed map from forms to backends, and records what it prepares. */
+    /**
+     * What the prepared passes see: the candidates offered to the next choice, and a fake clock that each call of a
+     * backend advances by that backend's time.
+     */
+    private static final class World {
+        List<ConvBackend> next;
+        long now;
+        final Map<ConvBackend, Long> nanos = new HashMap<>();
+        final Map<ConvBackend, Integer> calls = new HashMap<>();
+
+        void call(Prepared p) {
+            now += nanos.getOrDefault(p.backend, 1L);
+            calls.merge(p.backend, 1, Integer::sum);
+        }
+    }
+
+    /** Prepared passes in a {@link World}, recording what they prepare. */
     private static final class Forms extends PreparedForms<Prepared> {
+        final World world;
         final List<Prepared> made = new ArrayList<>();
 
-        Forms(Map<Integer, ConvBackend> byForms) {
+        Forms(World world) {
             super("prepared test", ConvShape.forward(Tensor4D.zeros(1, 1, 4, 4), Tensor4D.zeros(1, 1, 3, 3), null,
-                    ConvParams.DEFAULT), false, (shape, pass, forms, conversions) -> byForms.get(forms),
+                    ConvParams.DEFAULT), (pass, conversions) -> world.next, () -> world.now,
                     p -> p.backend, p -> p.closed++);
+            this.world = world;
         }
 
         @Override
@@ -46,8 +68,9 @@ class PreparedFormsTest {
             return p;
         }
 
-    Prepared call(ConvPass pass, int forms) {
-            return forForm(pass, forms, b -> 0, p -> { });
+        Prepared call(ConvPass pass, int forms, ConvBackend... candidates) {
+            world.next = List.of(candidates);
+            return forForm(pass, forms, b -> 0, world::call);
         }
     }
 
@@ -55,20 +78,76 @@ class PreparedFormsTest {
     void aBackendChosenForSeveralFormsIsPreparedOnceAndClosedOnce() {
         ConvBackend a = FakeBackend.estimated("a", 1);
         ConvBackend b = FakeBackend.estimated("b", 1);
-        Forms forms = new Forms(Map.of(0, a, 1, b, 2, a));
-        Prepared first = forms.call(ConvPass.BACKWARD, 0);
-        assertSame(first, forms.call(ConvPass.BACKWARD, 2), "another form, the same backend");
-        assertSame(first, forms.call(ConvPass.INPUT_GRADIENT, 0), "another pass, the same backend");
-        Prepared second = forms.call(ConvPass.BACKWARD, 1);
+        Forms forms = new Forms(new World());
+        Prepared first = forms.call(ConvPass.BACKWARD, 0, a);
+        assertSame(first, forms.call(ConvPass.BACKWARD, 2, a), "another form, the same backend");
+        assertSame(first, forms.call(ConvPass.INPUT_GRADIENT, 0, a), "another pass, the same backend");
+        assertSame(first, forms.call(ConvPass.INPUT_GRADIENT, 0, b), "a form chooses once");
+        Prepared second = forms.call(ConvPass.BACKWARD, 1, b);
         assertSame(b, second.backend);
         assertSame(b, forms.lastBackend(ConvPass.BACKWARD));
         assertEquals(2, forms.made.size());
+        assertEquals(Map.of(), forms.world.calls, "a single candidate is not timed");
         forms.close();
         forms.close();
         assertEquals(1, first.closed);
         assertEquals(1, second.closed);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> forms.call(ConvPass.BACKWARD, 0));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> forms.call(ConvPass.BACKWARD, 0, a));
         assertTrue(e.getMessage().startsWith("prepared test ") && e.getMessage().endsWith(": closed"),
                 e.getMessage());
+    }
+
+    @Test
+    void theFastestCandidateIsKeptAndTheOthersClosed() {
+        ConvBackend estimatedFirst = FakeBackend.estimated("estimated-first", 1);
+        ConvBackend fastest = FakeBackend.estimated("fastest", 2);
+        ConvBackend close = FakeBackend.estimated("close", 3);
+        World world = new World();
+        world.nanos.put(estimatedFirst, 1000L);
+        world.nanos.put(fastest, 700L);
+        world.nanos.put(close, 800L);
+        Forms forms = new Forms(world);
+        Prepared chosen = forms.call(ConvPass.FORWARD, 0, estimatedFirst, fastest, close);
+        assertSame(fastest, chosen.backend);
+        assertEquals(3, forms.made.size());
+        for (Prepared p : forms.made) {
+            assertEquals(p == chosen ? 0 : 1, p.closed, p.backend.name());
+        }
+        // one warm-up call and TIMED_CALLS timed ones each: none is 1.5x the best so far
+        for (ConvBackend b : List.of(estimatedFirst, fastest, close)) {
+            assertEquals(1 + PreparedForms.TIMED_CALLS, world.calls.get(b), b.name());
+        }
+        assertSame(chosen, forms.call(ConvPass.FORWARD, 0, estimatedFirst), "the form keeps its choice");
+    }
+
+    @Test
+    void aCandidateMeasuredFarSlowerIsTimedOnce() {
+        ConvBackend fast = FakeBackend.estimated("fast", 1);
+        ConvBackend slow = FakeBackend.estimated("slow", 2);
+        World world = new World();
+        world.nanos.put(fast, 100L);
+        world.nanos.put(slow, 151L); // above Autotuner.RECHECK_RATIO times the best
+        Forms forms = new Forms(world);
+        assertSame(fast, forms.call(ConvPass.FORWARD, 0, fast, slow).backend);
+        assertEquals(1 + PreparedForms.TIMED_CALLS, world.calls.get(fast));
+        assertEquals(2, world.calls.get(slow), "a warm-up call and one timed call");
+    }
+
+    @Test
+    void aPassPreparedUpFrontAndNotChosenIsClosedAtTheFirstCall() {
+        ConvBackend upFront = FakeBackend.estimated("up-front", 1);
+        ConvBackend faster = FakeBackend.estimated("faster", 2);
+        World world = new World();
+        world.nanos.put(upFront, 500L);
+        world.nanos.put(faster, 100L);
+        Forms forms = new Forms(world);
+        forms.prepareNow(upFront);
+        Prepared early = forms.made.get(0);
+        Prepared chosen = forms.call(ConvPass.FORWARD, 0, upFront, faster);
+        assertSame(faster, chosen.backend);
+        assertEquals(1, early.closed, "closed when another was chosen");
+        forms.close();
+        assertEquals(1, early.closed, "and not closed again");
+        assertEquals(1, chosen.closed);
     }
 }

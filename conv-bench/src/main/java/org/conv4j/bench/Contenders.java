@@ -67,6 +67,16 @@ public final class Contenders {
         }
     }
 
+    /** The backend (or facade) called {@code name}, or null. */
+    private static ConvBackend backendNamed(String name) {
+        for (ConvBackend b : backends()) {
+            if (b.name().equals(name)) {
+                return b;
+            }
+        }
+        return null;
+    }
+
     private static List<ConvBackend> backends() {
         List<ConvBackend> list = new ArrayList<>(Conv2d.backends());
         list.add(Conv2d.selecting());
@@ -77,8 +87,8 @@ public final class Contenders {
     /**
      * The contender called {@code name}.
      *
-     * Besides {@link #availableNames()}, the facade on native NHWC tensors ({@value NativeContender#FACADE},
-     * {@value NativeContender#PREPARED}) is chosen by name.
+     * Besides {@link #availableNames()}, the facade or a backend on native NHWC tensors ({@value NativeContender#FACADE},
+     * {@value NativeContender#PREPARED}, {@code onednn-prepared-native-nhwc}, ...) is chosen by name.
      *
      * @throws IllegalArgumentException listing the available names
      */
@@ -89,16 +99,21 @@ public final class Contenders {
         if (KernelLimitContender.NAME.equals(name)) {
             return new KernelLimitContender();
         }
-        if (NativeContender.FACADE.equals(name) || NativeContender.PREPARED.equals(name)) {
-            return new NativeContender(NativeContender.PREPARED.equals(name));
+        for (String suffix : List.of(NativeContender.PREPARED_SUFFIX, NativeContender.FACADE_SUFFIX)) {
+            if (name.endsWith(suffix)) {
+                String base = name.substring(0, name.length() - suffix.length());
+                ConvBackend b = backendNamed(base);
+                if (b != null) {
+                    return new NativeContender(b, suffix.equals(NativeContender.PREPARED_SUFFIX));
+                }
+            }
         }
         if (PYTORCH.equals(name) && pytorchBuilt()) {
             return pytorch();
         }
-        for (ConvBackend b : backends()) {
-            if (b.name().equals(name)) {
-                return new BackendContender(b);
-            }
+        ConvBackend b = backendNamed(name);
+        if (b != null) {
+            return new BackendContender(b);
         }
         throw new IllegalArgumentException("backend: expected one of " + availableNames() + ", got \"" + name + "\"");
     }

@@ -1,6 +1,7 @@
 package org.conv4j.bench;
 
 import org.conv4j.api.Conv2d;
+import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
@@ -10,34 +11,50 @@ import org.conv4j.api.PreparedConvolution;
 import org.conv4j.api.Tensor4D;
 
 /**
- * The facade on tensors in native memory, channels-last (the weight stays heap NCHW, as users hold it):
- * {@value #FACADE} calls {@code Conv2d.selecting()} each time (forward into a native output, or backward);
+ * The facade, or one backend, on tensors in native memory, channels-last (the weight stays heap NCHW, as users hold
+ * it): {@value #FACADE} calls {@code Conv2d.selecting()} each time (forward into a native output, or backward);
  * {@value #PREPARED} runs a pass prepared once: forward with {@link Conv2d#prepareForward} into a native NHWC output,
  * backward with {@link Conv2d#prepareBackward} into gradients allocated once, {@code dL/dx} native NHWC like the
- * input and {@code dL/dw} heap NCHW like the weight. Chosen by name only (not part of {@code all}), for the fast-path
+ * input and {@code dL/dw} heap NCHW like the weight. {@code NAME}{@value #FACADE_SUFFIX} and
+ * {@code NAME}{@value #PREPARED_SUFFIX} do the same with the backend {@code NAME} alone, to compare the facade's choice
+ * with each candidate on the same tensors. Chosen by name only (not part of {@code all}), for the fast-path
  * comparisons against the kernel limit ({@link KernelLimitContender}).
  */
 final class NativeContender implements Contender {
 
+    /** The name's ending for a call on native NHWC tensors. */
+    static final String FACADE_SUFFIX = "-native-nhwc";
+    /** The name's ending for a prepared call on native NHWC tensors. */
+    static final String PREPARED_SUFFIX = "-prepared-native-nhwc";
     /** The facade's call on native NHWC tensors. */
-    static final String FACADE = "conv2d-native-nhwc";
+    static final String FACADE = "conv2d" + FACADE_SUFFIX;
     /** A prepared call on native NHWC tensors. */
-    static final String PREPARED = "conv2d-prepared-native-nhwc";
+    static final String PREPARED = "conv2d" + PREPARED_SUFFIX;
 
+    private final ConvBackend backend;
     private final boolean prepared;
 
-    NativeContender(boolean prepared) {
+    /**
+     * @param backend the backend to call, {@code Conv2d.selecting()} for the facade
+     * @param prepared whether calls go through a prepared pass
+     */
+    NativeContender(ConvBackend backend, boolean prepared) {
+        this.backend = backend;
         this.prepared = prepared;
     }
 
     @Override
     public String name() {
-        return prepared ? PREPARED : FACADE;
+        return backend.name() + (prepared ? PREPARED_SUFFIX : FACADE_SUFFIX);
     }
 
     @Override
     public String skipReason(BenchShape shape, ConvPass pass) {
-        return SkipRule.skipReason(Conv2d.selecting().name(), shape, pass);
+        String rule = SkipRule.skipReason(backend.name(), shape, pass);
+        if (rule != null || backend == Conv2d.selecting()) {
+            return rule;
+        }
+        return backend.supports(shape.geometry(), pass) ? null : backend.name() + " does not support this layer";
     }
 
     @Override
@@ -47,8 +64,8 @@ final class NativeContender implements Contender {
         Tensor4D output = g.newOutputLike(input);
         Tensor4D gradOutput = pass == ConvPass.FORWARD ? null : p.gradOutput().toNative(MemoryLayout.NHWC);
         PreparedConvolution conv = prepared && pass == ConvPass.FORWARD
-                ? Conv2d.prepareForward(g, p.weight(), p.bias()) : null;
-        PreparedBackward back = prepared && pass != ConvPass.FORWARD ? Conv2d.prepareBackward(g, p.weight()) : null;
+                ? backend.prepareForward(g, p.weight(), p.bias()) : null;
+        PreparedBackward back = prepared && pass != ConvPass.FORWARD ? backend.prepareBackward(g, p.weight()) : null;
         ConvGradients into = back == null ? null : new ConvGradients(
                 Tensor4D.allocateNative(MemoryLayout.NHWC, g.batch(), g.inChannels(), g.inH(), g.inW()),
                 g.newWeight(), new float[g.outChannels()]);
@@ -62,9 +79,9 @@ final class NativeContender implements Contender {
                 } else if (back != null) {
                     gradients = back.backwardInto(input, gradOutput, into);
                 } else if (pass == ConvPass.FORWARD) {
-                    Conv2d.selecting().forwardInto(input, p.weight(), p.bias(), p.shape().params(), output);
+                    backend.forwardInto(input, p.weight(), p.bias(), p.shape().params(), output);
                 } else {
-                    gradients = Conv2d.selecting().backward(input, p.weight(), gradOutput, p.shape().params());
+                    gradients = backend.backward(input, p.weight(), gradOutput, p.shape().params());
                 }
             }
 
