@@ -6,6 +6,7 @@ import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,9 +30,10 @@ import java.util.function.ToDoubleFunction;
  * NCHW one the estimates are fitted on: on pointwise layers over native NHWC tensors they rank a backend measured 3x
  * faster behind another). The candidates are autotuning's ({@link BackendSelector#autotuneCandidates}), by the
  * estimates with the conversions of the call's operands priced; a single candidate is prepared without timing. Each
- * is prepared and called once to warm up, then timed, in estimate order: the best of {@value #TIMED_CALLS} calls, or
- * of one call where that one took more than {@link Autotuner#RECHECK_RATIO} times the best so far (a gap that wide
- * is real, and the slower backend is out). The fastest is kept.
+ * is prepared and called once to warm up; then they are timed in rounds, one call of each per round, so that a drift
+ * of the machine's speed hits all alike, and each one's time is its fastest of {@value #TIMED_CALLS}; after each
+ * round, a candidate more than {@link Autotuner#RECHECK_RATIO} times the fastest is out (a gap that wide is real).
+ * The fastest is kept.
  *
  * <p>Thread-safety: the maps are guarded by this object; a call runs on the prepared pass of its form, which
  * serialises its own calls.
@@ -221,27 +223,18 @@ public abstract class PreparedForms<P> {
             return only;
         }
         List<P> made = new ArrayList<>();
-        P best = null;
         try {
-            long bestNanos = Long.MAX_VALUE;
+            List<P> passes = new ArrayList<>();
             for (ConvBackend b : candidates) {
                 P p = byBackend.get(b);
                 if (p == null) {
                     p = prepare(b);
                     made.add(p);
                 }
-                call.accept(p);
-                long nanos = Long.MAX_VALUE;
-                for (int i = 0; i < TIMED_CALLS && (i == 0 || nanos <= Autotuner.RECHECK_RATIO * bestNanos); i++) {
-                    long t0 = clock.getAsLong();
-                    call.accept(p);
-                    nanos = Math.min(nanos, clock.getAsLong() - t0);
-                }
-                if (nanos < bestNanos) {
-                    best = p;
-                    bestNanos = nanos;
-                }
+                call.accept(p); // warm-up
+                passes.add(p);
             }
+            P best = passes.get(timedFastest(passes, call));
             if (made.contains(best)) {
                 byBackend.put(backendOf.apply(best), best);
             }
@@ -251,6 +244,32 @@ public abstract class PreparedForms<P> {
         } finally {
             made.forEach(closer); // the losers, or every new one if a candidate failed
         }
+    }
+
+    /**
+     * The index of the fastest of {@code passes}: {@value #TIMED_CALLS} rounds of one timed call of each, so that a
+     * drift of the machine's speed hits all alike, each one's time its fastest call; after each round, a pass more
+     * than {@link Autotuner#RECHECK_RATIO} times the fastest so far is out.
+     */
+    private int timedFastest(List<P> passes, Consumer<P> call) {
+        long[] nanos = new long[passes.size()];
+        Arrays.fill(nanos, Long.MAX_VALUE);
+        boolean[] out = new boolean[passes.size()];
+        int best = 0;
+        for (int round = 0; round < TIMED_CALLS; round++) {
+            for (int i = 0; i < passes.size(); i++) {
+                if (!out[i]) {
+                    long t0 = clock.getAsLong();
+                    call.accept(passes.get(i));
+                    nanos[i] = Math.min(nanos[i], clock.getAsLong() - t0);
+                    best = nanos[i] < nanos[best] ? i : best;
+                }
+            }
+            for (int i = 0; i < passes.size(); i++) {
+                out[i] |= nanos[i] > Autotuner.RECHECK_RATIO * nanos[best];
+            }
+        }
+        return best;
     }
 
     /** Closes the prepared passes that serve no form and are not {@code chosen} (one made up front and not chosen). */

@@ -6,6 +6,7 @@ import org.bytedeco.dnnl.convolution_backward_data;
 import org.bytedeco.dnnl.convolution_backward_weights;
 import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.javacpp.Pointer;
@@ -345,27 +346,27 @@ final class BackwardPlan {
 
     /** Runs backward-data into {@code diffSrcMemory} ({@code dL/dx} in its layout), which it returns. */
     private memory executeData(Context ctx, memory diffDstMemory, memory diffSrcMemory) {
-        try (IntMemoryMap args = new IntMemoryMap()) {
-            args.put(DNNL_ARG_DIFF_DST, diffDstMemory);
-            args.put(DNNL_ARG_WEIGHTS, ctx.memory(weights.inner, WEIGHTS));
-            args.put(DNNL_ARG_DIFF_SRC, diffSrcMemory);
-            ctx.execute(dataPrimitive.get(), args, dataScratchpad);
-        }
+        primitive p = dataPrimitive.get();
+        IntMemoryMap args = ctx.args(p);
+        args.put(DNNL_ARG_DIFF_DST, diffDstMemory);
+        args.put(DNNL_ARG_WEIGHTS, ctx.memory(weights.inner, WEIGHTS));
+        args.put(DNNL_ARG_DIFF_SRC, diffSrcMemory);
+        ctx.execute(p, args, dataScratchpad);
         return diffSrcMemory;
     }
 
     /** Runs backward-weights; returns {@code dL/dw} in its layout ({@code dL/db} lands in its slot). */
     private memory executeWeights(Context ctx, memory srcMemory, memory diffDstMemory) {
         memory diffWeightsMemory = ctx.memory(diffWeights.inner, DIFF_WEIGHTS);
-        try (IntMemoryMap args = new IntMemoryMap()) {
-            args.put(DNNL_ARG_SRC, srcMemory);
-            args.put(DNNL_ARG_DIFF_DST, diffDstMemory);
-            args.put(DNNL_ARG_DIFF_WEIGHTS, diffWeightsMemory);
-            if (diffBias != null) {
-                args.put(DNNL_ARG_DIFF_BIAS, ctx.memory(diffBias, DIFF_BIAS));
-            }
-            ctx.execute(weightsPrimitive.get(), args, weightsScratchpad);
+        primitive p = weightsPrimitive.get();
+        IntMemoryMap args = ctx.args(p);
+        args.put(DNNL_ARG_SRC, srcMemory);
+        args.put(DNNL_ARG_DIFF_DST, diffDstMemory);
+        args.put(DNNL_ARG_DIFF_WEIGHTS, diffWeightsMemory);
+        if (diffBias != null) {
+            args.put(DNNL_ARG_DIFF_BIAS, ctx.memory(diffBias, DIFF_BIAS));
         }
+        ctx.execute(p, args, weightsScratchpad);
         return diffWeightsMemory;
     }
 }

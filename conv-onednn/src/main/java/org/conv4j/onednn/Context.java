@@ -64,6 +64,15 @@ final class Context implements AutoCloseable {
     @SuppressWarnings("unchecked")
     private final Map<memory.desc, memory>[] slotMemories = new Map[SLOTS];
     /**
+     * The argument map of each primitive run through this context, kept for the same reason: a new map is a tracked
+     * JavaCPP allocation (about 5 us with its release). Reusing one is right because a primitive is always run with
+     * the same argument keys (its descriptor fixes whether it has a bias and a scratchpad), so each run's puts replace
+     * every entry the last run left; the map's own references to old memory objects keep them alive until then, and
+     * they are never executed. Keyed by identity: a JavaCPP pointer's {@code equals} compares addresses, and a closed
+     * primitive's address can be a new one's.
+     */
+    private final Map<primitive, IntMemoryMap> argMaps = new IdentityHashMap<>();
+    /**
      * What {@link #inKept} last brought into each slot: the transfer, and the buffers that then held its result and
      * its plain floats (the slot's, and the staging slot's unless the transfer is an identity); null where the slot
      * holds nothing known. Anything else that writes the slot forgets it; a buffer replaced since no longer matches.
@@ -196,6 +205,29 @@ final class Context implements AutoCloseable {
     }
 
     /** Runs {@code p} with {@code args} (and the scratchpad slot as {@code scratchpad}, if not null). */
+    /**
+     * The argument map to fill for a run of {@code p} on this context: the one kept for {@code p}, whose entries the
+     * run's puts replace, or a new one.
+     */
+    IntMemoryMap args(primitive p) {
+        IntMemoryMap args = argMaps.get(p);
+        if (args == null) {
+            if (argMaps.size() >= MAX_MEMORIES) {
+                closeArgMaps();
+            }
+            args = new IntMemoryMap();
+            argMaps.put(p, args);
+        }
+        return args;
+    }
+
+    private void closeArgMaps() {
+        for (IntMemoryMap m : argMaps.values()) {
+            m.close();
+        }
+        argMaps.clear();
+    }
+
     void execute(primitive p, IntMemoryMap args, memory.desc scratchpad) {
         if (scratchpad != null) {
             args.put(DNNL_ARG_SCRATCHPAD, memory(scratchpad, SCRATCHPAD));
@@ -206,11 +238,10 @@ final class Context implements AutoCloseable {
 
     /** Runs the reorder of {@code t} from {@code from} to {@code to}. */
     void reorder(Transfer t, memory from, memory to) {
-        try (IntMemoryMap args = new IntMemoryMap()) {
-            args.put(DNNL_ARG_FROM, from);
-            args.put(DNNL_ARG_TO, to);
-            execute(t.reorder, args, t.scratchpad);
-        }
+        IntMemoryMap args = args(t.reorder);
+        args.put(DNNL_ARG_FROM, from);
+        args.put(DNNL_ARG_TO, to);
+        execute(t.reorder, args, t.scratchpad);
     }
 
     /**
@@ -325,6 +356,7 @@ final class Context implements AutoCloseable {
 
     @Override
     public void close() {
+        closeArgMaps();
         for (Map<memory.desc, memory> kept : userMemories) {
             dropMemories(kept);
         }

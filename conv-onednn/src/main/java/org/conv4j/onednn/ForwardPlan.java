@@ -176,14 +176,14 @@ final class ForwardPlan {
 
     /** Runs the convolution from {@code srcMemory} into {@code dstMemory} with the context's loaded weights and bias. */
     private void convolve(Context ctx, memory srcMemory, memory dstMemory) {
-        try (IntMemoryMap args = new IntMemoryMap()) {
-            args.put(DNNL_ARG_SRC, srcMemory);
-            args.put(DNNL_ARG_WEIGHTS, ctx.memory(weights.inner, WEIGHTS));
-            if (bias != null) {
-                args.put(DNNL_ARG_BIAS, ctx.memory(bias, BIAS));
-            }
-            args.put(DNNL_ARG_DST, dstMemory);
-            ctx.execute(primitive.get(), args, scratchpad);
+        convolution_forward p = primitive.get();
+        IntMemoryMap args = ctx.args(p);
+        args.put(DNNL_ARG_SRC, srcMemory);
+        args.put(DNNL_ARG_WEIGHTS, ctx.memory(weights.inner, WEIGHTS));
+        if (bias != null) {
+            args.put(DNNL_ARG_BIAS, ctx.memory(bias, BIAS));
         }
+        args.put(DNNL_ARG_DST, dstMemory);
+        ctx.execute(p, args, scratchpad);
     }
 }

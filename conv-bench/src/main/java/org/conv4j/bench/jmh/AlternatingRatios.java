@@ -22,7 +22,7 @@ import org.conv4j.bench.ShapeCatalog;
  *
  * <p>Why not separate JMH forks: on a shared VM the machine's speed drifts by tens of percent over the minutes
  * between forks, which swamps a ratio of 1.1. Here every layer's contenders are prepared once
- * ({@link Contender#prepare}), warmed up, then timed in turn, round after round (each time the mean of
+ * ({@link Contender#prepare}), warmed up ({@link #WARM_UP_NANOS}), then timed in turn, round after round (each time the mean of
  * {@value #CALLS} calls), so a drift hits all of them alike; each contender's time for a layer is its best round.
  * A layer's cases are closed before the next layer's are prepared ({@link Contender.Run#close}), so that a network
  * at batch 8 does not hold every layer's native buffers at once. Network totals weight each layer by its occurrence
@@ -32,6 +32,13 @@ final class AlternatingRatios {
 
     /** Calls per timed round of one contender. */
     static final int CALLS = 3;
+
+    /**
+     * Warm-up per contender and layer: at least {@value #CALLS} calls and this long. A program that runs a network
+     * calls the same Java code thousands of times, so the JIT has compiled it; a few calls would time the facade's
+     * interpreted code (tens of microseconds a call more on small layers, none of it the kernel's).
+     */
+    static final long WARM_UP_NANOS = 200_000_000L;
 
     private AlternatingRatios() {
     }
@@ -71,7 +78,8 @@ final class AlternatingRatios {
             long[] best = new long[k];
             Arrays.fill(best, Long.MAX_VALUE);
             for (int i = 0; i < k; i++) {
-                for (int w = 0; runs[i] != null && w < CALLS; w++) {
+                long start = System.nanoTime();
+                for (int w = 0; runs[i] != null && (w < CALLS || System.nanoTime() - start < WARM_UP_NANOS); w++) {
                     runs[i].run();
                 }
             }
