@@ -126,12 +126,13 @@ final class ColumnFft {
      * @param inverse true for {@code e^{+2 pi i jk/n}}, false for {@code e^{-2 pi i jk/n}}; neither is scaled
      */
     void transform(float[][] re, float[][] im, int m, boolean inverse) {
-        float[][] oldRe = re.clone();
-        float[][] oldIm = im.clone();
+        float[][] xr = re.clone();
+        float[][] xi = im.clone();
         for (int p = 0; p < n; p++) {
-            re[p] = oldRe[source[p]];
-            im[p] = oldIm[source[p]];
+            re[p] = xr[source[p]];
+            im[p] = xi[source[p]];
         }
+        // The copies are free from here on: a radix-3 or -5 butterfly gathers its rows row + sub*q into them.
         float sign = inverse ? 1f : -1f;
         int sub = 1;
         for (int s = 0; s < radix.length; s++) {
@@ -147,13 +148,17 @@ final class ColumnFft {
                         radix2(re, im, row, sub, c[t], sign * sn[t], m);
                         continue;
                     }
+                    for (int q = 0; q < r; q++) {
+                        xr[q] = re[row + q * sub];
+                        xi[q] = im[row + q * sub];
+                    }
                     if (k1 > 0) {
-                        twiddle(re, im, row, sub, r, c, sn, t, sign, m);
+                        twiddle(xr, xi, r, c, sn, t, sign, m);
                     }
                     if (r == 3) {
-                        radix3(re, im, row, sub, sign, m);
+                        radix3(xr[0], xi[0], xr[1], xi[1], xr[2], xi[2], sign, m);
                     } else {
-                        radix5(re, im, row, sub, sign, m);
+                        radix5(xr[0], xi[0], xr[1], xi[1], xr[2], xi[2], xr[3], xi[3], xr[4], xi[4], sign, m);
                     }
                 }
             }
@@ -182,17 +187,16 @@ final class ColumnFft {
     }
 
     /**
-     * Multiplies rows {@code row + M*q}, {@code 1 <= q < r}, by the stage's twiddles {@code w^q} (the rows of
-     * {@code k1 = 0} have {@code w = 1} and are left as they are). Radix 3 and 5 twiddle in this separate pass so
-     * that their butterfly loops read and write no more arrays than the JIT keeps in registers.
+     * Multiplies a butterfly's rows {@code (tr[q], ti[q])}, {@code 1 <= q < r}, by the stage's twiddles {@code w^q}
+     * (the rows of {@code k1 = 0} have {@code w = 1} and are left as they are). Radix 3 and 5 twiddle in this
+     * separate pass so that their butterfly loops read and write no more arrays than the JIT keeps in registers.
      */
-    private static void twiddle(float[][] re, float[][] im, int row, int M, int r, float[] c, float[] s, int t,
-                                float sign, int m) {
+    private static void twiddle(float[][] tr, float[][] ti, int r, float[] c, float[] s, int t, float sign, int m) {
         for (int q = 1; q < r; q++) {
             float wr = c[t + q - 1];
             float wi = sign * s[t + q - 1];
-            float[] xr = re[row + q * M];
-            float[] xi = im[row + q * M];
+            float[] xr = tr[q];
+            float[] xi = ti[q];
             for (int u = 0; u < m; u++) {
                 float a = xr[u];
                 float b = xi[u];
@@ -203,57 +207,38 @@ final class ColumnFft {
     }
 
     /**
-     * The 3-point transform of rows {@code t_q = row + M*q} (already twiddled): with {@code a = t1 + t2},
+     * The 3-point transform of rows {@code t_q = (rq, iq)} (already twiddled): with {@code a = t1 + t2},
      * {@code d = t1 - t2} and {@code e^{-+2 pi i/3} = -1/2 -+ i sqrt(3)/2}, {@code X0 = t0 + a} and
-     * {@code X1,2 = t0 - a/2 +- i h d} with {@code h = -+sqrt(3)/2}.
+     * {@code X1,2 = p +- i q} with {@code p = t0 - a/2}, {@code q = h d}, {@code h = -+sqrt(3)/2}.
      */
-    private static void radix3(float[][] re, float[][] im, int row, int M, float sign, int m) {
+    private static void radix3(float[] r0, float[] i0, float[] r1, float[] i1, float[] r2, float[] i2, float sign,
+                               int m) {
         float h = sign * SIN3;
-        float[] r0 = re[row];
-        float[] i0 = im[row];
-        float[] r1 = re[row + M];
-        float[] i1 = im[row + M];
-        float[] r2 = re[row + 2 * M];
-        float[] i2 = im[row + 2 * M];
         for (int u = 0; u < m; u++) {
             float ar = r1[u] + r2[u];
             float ai = i1[u] + i2[u];
-            float dr = r1[u] - r2[u];
-            float di = i1[u] - i2[u];
+            float qr = h * (r1[u] - r2[u]);
+            float qi = h * (i1[u] - i2[u]);
             float x0r = r0[u];
             float x0i = i0[u];
-            float br = x0r - 0.5f * ar;
-            float bi = x0i - 0.5f * ai;
             r0[u] = x0r + ar;
             i0[u] = x0i + ai;
-            r1[u] = br - h * di; // i*h*d = (-h*di, h*dr)
-            i1[u] = bi + h * dr;
-            r2[u] = br + h * di;
-            i2[u] = bi - h * dr;
+            conjugatePair(x0r - 0.5f * ar, x0i - 0.5f * ai, qr, qi, r1, i1, r2, i2, u);
         }
     }
 
     /**
-     * The 5-point transform of rows {@code t_q = row + M*q} (already twiddled): with {@code a1 = t1 + t4},
+     * The 5-point transform of rows {@code t_q = (rq, iq)} (already twiddled): with {@code a1 = t1 + t4},
      * {@code b1 = t1 - t4}, {@code a2 = t2 + t3}, {@code b2 = t2 - t3}, {@code c_k = cos(2 pi k/5)} and
      * {@code s_k = -+sin(2 pi k/5)}: {@code X0 = t0 + a1 + a2},
      * {@code X1,4 = t0 + c1 a1 + c2 a2 +- i (s1 b1 + s2 b2)}, {@code X2,3 = t0 + c2 a1 + c1 a2 +- i (s2 b1 - s1 b2)}.
      */
-    private static void radix5(float[][] re, float[][] im, int row, int M, float sign, int m) {
+    private static void radix5(float[] r0, float[] i0, float[] r1, float[] i1, float[] r2, float[] i2, float[] r3,
+                               float[] i3, float[] r4, float[] i4, float sign, int m) {
         float c1 = COS5_1;
         float c2 = COS5_2;
         float s1 = sign * SIN5_1;
         float s2 = sign * SIN5_2;
-        float[] r0 = re[row];
-        float[] i0 = im[row];
-        float[] r1 = re[row + M];
-        float[] i1 = im[row + M];
-        float[] r2 = re[row + 2 * M];
-        float[] i2 = im[row + 2 * M];
-        float[] r3 = re[row + 3 * M];
-        float[] i3 = im[row + 3 * M];
-        float[] r4 = re[row + 4 * M];
-        float[] i4 = im[row + 4 * M];
         for (int u = 0; u < m; u++) {
             float a1r = r1[u] + r4[u];
             float a1i = i1[u] + i4[u];
@@ -269,20 +254,28 @@ final class ColumnFft {
             float p1i = x0i + c1 * a1i + c2 * a2i;
             float p2r = x0r + c2 * a1r + c1 * a2r;
             float p2i = x0i + c2 * a1i + c1 * a2i;
-            float q1r = s1 * b1r + s2 * b2r; // X1 = p1 + i*q1, X4 = p1 - i*q1
+            float q1r = s1 * b1r + s2 * b2r;
             float q1i = s1 * b1i + s2 * b2i;
-            float q2r = s2 * b1r - s1 * b2r; // X2 = p2 + i*q2, X3 = p2 - i*q2
+            float q2r = s2 * b1r - s1 * b2r;
             float q2i = s2 * b1i - s1 * b2i;
             r0[u] = x0r + a1r + a2r;
             i0[u] = x0i + a1i + a2i;
-            r1[u] = p1r - q1i;
-            i1[u] = p1i + q1r;
-            r4[u] = p1r + q1i;
-            i4[u] = p1i - q1r;
-            r2[u] = p2r - q2i;
-            i2[u] = p2i + q2r;
-            r3[u] = p2r + q2i;
-            i3[u] = p2i - q2r;
+            conjugatePair(p1r, p1i, q1r, q1i, r1, i1, r4, i4, u);
+            conjugatePair(p2r, p2i, q2r, q2i, r2, i2, r3, i3, u);
         }
+    }
+
+    /**
+     * Element {@code u} of the outputs {@code X = p + i q} (into {@code (xr, xi)}) and {@code Y = p - i q} (into
+     * {@code (yr, yi)}), the pair {@code X_k, X_{r-k}} of an odd-radix butterfly: {@code i q = (-qi, qr)}. It is 33
+     * bytes of bytecode, under the 35 ({@code MaxInlineSize}) C2 inlines at any call site, so the butterfly loops
+     * compile, and vectorise, as if these four lines stood in them.
+     */
+    private static void conjugatePair(float pr, float pi, float qr, float qi, float[] xr, float[] xi, float[] yr,
+                                      float[] yi, int u) {
+        xr[u] = pr - qi;
+        xi[u] = pi + qr;
+        yr[u] = pr + qi;
+        yi[u] = pi - qr;
     }
 }

@@ -424,19 +424,14 @@ final class SpectralProduct {
     }
 
     /**
-     * {@code acc += a * conj(b)}: the spectrum of a cross-correlation. Its own loop rather than {@link #mac} with
-     * a sign: the conjugate's signs sit in the arithmetic, where a sign parameter would cost a multiply per
-     * element of the product loop.
+     * {@code acc += a * conj(b)}: the spectrum of a cross-correlation, as {@link #mac} with the real and imaginary
+     * planes of {@code a} and of {@code acc} exchanged. Exchanging the parts of {@code z} gives
+     * {@code swap(z) = i conj(z)}, so {@code swap(swap(a) * b) = i conj(i conj(a) b) = a conj(b)}. Written out,
+     * {@link #mac} then adds {@code ai*br - ar*bi} to {@code accIm} and {@code ai*bi + ar*br} to {@code accRe}: the
+     * products and sums of the conjugate product itself (float {@code +} commutes), so the results agree to the bit.
      */
     static void macConj(float[] aRe, float[] aIm, float[] bRe, float[] bIm, float[] accRe, float[] accIm, int p) {
-        for (int f = 0; f < p; f++) {
-            float ar = aRe[f];
-            float ai = aIm[f];
-            float br = bRe[f];
-            float bi = bIm[f];
-            accRe[f] += ar * br + ai * bi;
-            accIm[f] += ai * br - ar * bi;
-        }
+        mac(aIm, aRe, bRe, bIm, accIm, accRe, p);
     }
 
     /**

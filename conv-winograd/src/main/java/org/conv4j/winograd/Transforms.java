@@ -272,10 +272,7 @@ final class Transforms {
         float[] s0 = source(cols, index[0], in, extra);
         if (index.length == 1) {
             for (int u = 0; u < len; u++) {
-                float o = c0 * s0[u];
-                float v = e[u];
-                plus[u] = v + o;
-                minus[u] = v - o;
+                butterflyAt(e, c0 * s0[u], plus, minus, u);
             }
             return;
         }
@@ -283,21 +280,26 @@ final class Transforms {
         float[] s1 = source(cols, index[1], in, extra);
         if (index.length == 2) {
             for (int u = 0; u < len; u++) {
-                float o = c0 * s0[u] + c1 * s1[u];
-                float v = e[u];
-                plus[u] = v + o;
-                minus[u] = v - o;
+                butterflyAt(e, c0 * s0[u] + c1 * s1[u], plus, minus, u);
             }
             return;
         }
         float c2 = coef[2];
         float[] s2 = source(cols, index[2], in, extra);
         for (int u = 0; u < len; u++) {
-            float o = c0 * s0[u] + c1 * s1[u] + c2 * s2[u];
-            float v = e[u];
-            plus[u] = v + o;
-            minus[u] = v - o;
+            butterflyAt(e, c0 * s0[u] + c1 * s1[u] + c2 * s2[u], plus, minus, u);
         }
+    }
+
+    /**
+     * Lane {@code u} of {@link #butterfly}: {@code plus[u] = e[u] + o}, {@code minus[u] = e[u] - o}. It is 23 bytes
+     * of bytecode, under the 35 ({@code MaxInlineSize}) C2 inlines at any call site, so each of the butterfly's loops
+     * compiles, and vectorises, as if these lines stood in it.
+     */
+    private static void butterflyAt(float[] e, float o, float[] plus, float[] minus, int u) {
+        float v = e[u];
+        plus[u] = v + o;
+        minus[u] = v - o;
     }
 
     /**
