@@ -42,6 +42,8 @@ public final class Settings {
     public static final String ONEDNN_THREADS = "conv4j.onednn.threads";
     /** Whether oneDNN's idle OpenMP threads sleep or spin. */
     public static final String ONEDNN_WAIT_POLICY = "conv4j.onednn.waitPolicy";
+    /** How long idle oneDNN OpenMP threads poll before they sleep, with the passive wait policy. */
+    public static final String ONEDNN_SPIN_COUNT = "conv4j.onednn.spinCount";
 
     /**
      * One setting.
@@ -112,7 +114,10 @@ public final class Settings {
             new Setting(ONEDNN_THREADS, null, UNSET, "oneDNN's OpenMP thread count, if OMP_NUM_THREADS is not set; "
                     + "unset: one per core"),
             new Setting(ONEDNN_WAIT_POLICY, "passive", null, "passive: idle OpenMP threads sleep (OMP_WAIT_POLICY="
-                    + "PASSIVE unless that variable is set); active: they spin; off: libgomp's default"));
+                    + "PASSIVE unless that variable is set); active: they spin; off: libgomp's default"),
+            new Setting(ONEDNN_SPIN_COUNT, "1000", null, "with the passive policy, GOMP_SPINCOUNT unless that "
+                    + "variable is set: how many times an idle OpenMP thread polls (microseconds in all) before it "
+                    + "sleeps, so that the next primitive of a call finds it awake; 0: sleep at once"));
 
     private static final Map<String, Setting> BY_NAME = new LinkedHashMap<>();
 

@@ -30,10 +30,13 @@ import java.util.function.ToDoubleFunction;
  * NCHW one the estimates are fitted on: on pointwise layers over native NHWC tensors they rank a backend measured 3x
  * faster behind another). The candidates are autotuning's ({@link BackendSelector#autotuneCandidates}), by the
  * estimates with the conversions of the call's operands priced; a single candidate is prepared without timing. Each
- * is prepared and called once to warm up; then they are timed in rounds, one call of each per round, so that a drift
- * of the machine's speed hits all alike, and each one's time is its fastest of {@value #TIMED_CALLS}; after each
+ * is prepared and called once to warm up; then they are timed in rounds, two calls of each per round and the second
+ * timed, so that a drift of the machine's speed hits all alike and no candidate pays for switching from the one
+ * before, and each one's time is its fastest of {@value #TIMED_CALLS}; after each
  * round, a candidate more than {@link Autotuner#RECHECK_RATIO} times the fastest is out (a gap that wide is real).
- * The fastest is kept.
+ * The fastest serves the form; the others that stayed within that ratio are kept, prepared, and timed again with
+ * it at the form's {@value #RECHECK_CALL}th call after the first, whose fastest then serves for good (the others are
+ * closed): one unlucky moment at the first call (the JIT compiling on one of two cores) does not decide alone.
  *
  * <p>Thread-safety: the maps are guarded by this object; a call runs on the prepared pass of its form, which
  * serialises its own calls.
@@ -44,6 +47,30 @@ public abstract class PreparedForms<P> {
 
     /** Timed calls per candidate when the choice is timed. */
     static final int TIMED_CALLS = 3;
+
+    /**
+     * The call of a form, after its first, at which the candidates that measured within
+     * {@link Autotuner#RECHECK_RATIO} of the fastest are timed again and the choice settles: by then the JIT has
+     * compiled the calls' Java code, and a burst of other work (the compiler's own threads on a 2-core machine) that
+     * slowed one candidate at the first call has passed.
+     */
+    static final int RECHECK_CALL = 16;
+
+    /** A form's choice: the pass that serves it, and until the re-check the others that measured close to it. */
+    private final class Choice {
+        P chosen;
+        List<P> rivals;
+        int calls;
+
+        Choice(P chosen, List<P> rivals) {
+            this.chosen = chosen;
+            this.rivals = rivals;
+        }
+
+        boolean holds(P p) {
+            return p == chosen || rivals.contains(p);
+        }
+    }
 
     /** The backends a prepared pass times for a call, in the order to time them. */
     @FunctionalInterface
@@ -67,8 +94,8 @@ public abstract class PreparedForms<P> {
     private final Function<? super P, ConvBackend> backendOf;
     /** Closes a prepared pass. */
     private final Consumer<? super P> closer;
-    /** The prepared pass per pass and form: {@link #key}. */
-    private final Map<Long, P> byForm = new HashMap<>();
+    /** The choice per pass and form: {@link #key}. */
+    private final Map<Long, Choice> byForm = new HashMap<>();
     /** Every prepared pass, one per backend; what {@link #close()} closes. */
     private final Map<ConvBackend, P> byBackend = new LinkedHashMap<>();
     private P last;
@@ -155,13 +182,20 @@ public abstract class PreparedForms<P> {
                                            Consumer<P> call) {
         checkOpen();
         long key = key(pass, forms);
-        P p = byForm.get(key);
-        if (p == null) {
-            p = fastest(candidates.of(pass, conversions), call);
-            byForm.put(key, p);
+        Choice c = byForm.get(key);
+        if (c == null) {
+            c = choose(candidates.of(pass, conversions), call);
+            byForm.put(key, c);
+        } else if (!c.rivals.isEmpty() && ++c.calls == RECHECK_CALL) {
+            List<P> passes = new ArrayList<>();
+            passes.add(c.chosen);
+            passes.addAll(c.rivals);
+            c.chosen = passes.get(fastest(timed(passes, call)));
+            c.rivals = List.of();
+            closeUnused();
         }
-        last = p;
-        return p;
+        last = c.chosen;
+        return c.chosen;
     }
 
     /**
@@ -213,15 +247,11 @@ public abstract class PreparedForms<P> {
     }
 
     /**
-     * Each candidate's prepared pass (the one it has, or a new one) timed with {@code call}; the fastest's, every
-     * other that serves no form closed.
+     * Each candidate's prepared pass (the one it has, or a new one) timed with {@code call}: the fastest serves the
+     * form, those within {@link Autotuner#RECHECK_RATIO} of it are kept for the re-check, and every other pass that
+     * serves no form is closed.
      */
-    private P fastest(List<ConvBackend> candidates, Consumer<P> call) {
-        if (candidates.size() == 1) {
-            P only = preparedBy(candidates.get(0));
-            closeUnused(only);
-            return only;
-        }
+    private Choice choose(List<ConvBackend> candidates, Consumer<P> call) {
         List<P> made = new ArrayList<>();
         try {
             List<P> passes = new ArrayList<>();
@@ -230,52 +260,79 @@ public abstract class PreparedForms<P> {
                 if (p == null) {
                     p = prepare(b);
                     made.add(p);
+                    byBackend.put(b, p);
                 }
-                call.accept(p); // warm-up
                 passes.add(p);
             }
-            P best = passes.get(timedFastest(passes, call));
-            if (made.contains(best)) {
-                byBackend.put(backendOf.apply(best), best);
+            Choice c;
+            if (passes.size() == 1) {
+                c = new Choice(passes.get(0), List.of());
+            } else {
+                for (P p : passes) {
+                    call.accept(p); // warm-up
+                }
+                long[] nanos = timed(passes, call);
+                int best = fastest(nanos);
+                List<P> rivals = new ArrayList<>();
+                for (int i = 0; i < passes.size(); i++) {
+                    if (i != best && nanos[i] <= Autotuner.RECHECK_RATIO * nanos[best]) {
+                        rivals.add(passes.get(i));
+                    }
+                }
+                c = new Choice(passes.get(best), rivals);
             }
-            made.remove(best);
-            closeUnused(best);
-            return best;
+            made.clear(); // from here on byBackend holds them: closeUnused closes what no choice holds
+            closeUnused(c);
+            return c;
         } finally {
-            made.forEach(closer); // the losers, or every new one if a candidate failed
+            for (P p : made) { // a candidate failed: none of the new ones serves
+                byBackend.values().remove(p);
+                closer.accept(p);
+            }
         }
     }
 
     /**
-     * The index of the fastest of {@code passes}: {@value #TIMED_CALLS} rounds of one timed call of each, so that a
-     * drift of the machine's speed hits all alike, each one's time its fastest call; after each round, a pass more
-     * than {@link Autotuner#RECHECK_RATIO} times the fastest so far is out.
+     * Each pass's fastest timed call, in ns: {@value #TIMED_CALLS} rounds of two calls of each, so that a drift of
+     * the machine's speed hits all alike, the second timed (the first pays for switching from the last candidate:
+     * another library's threads still spinning, other data in the caches); after each round, a pass more than
+     * {@link Autotuner#RECHECK_RATIO} times the fastest so far is out and not called again.
      */
-    private int timedFastest(List<P> passes, Consumer<P> call) {
+    private long[] timed(List<P> passes, Consumer<P> call) {
         long[] nanos = new long[passes.size()];
         Arrays.fill(nanos, Long.MAX_VALUE);
         boolean[] out = new boolean[passes.size()];
-        int best = 0;
         for (int round = 0; round < TIMED_CALLS; round++) {
             for (int i = 0; i < passes.size(); i++) {
                 if (!out[i]) {
+                    call.accept(passes.get(i));
                     long t0 = clock.getAsLong();
                     call.accept(passes.get(i));
                     nanos[i] = Math.min(nanos[i], clock.getAsLong() - t0);
-                    best = nanos[i] < nanos[best] ? i : best;
                 }
             }
+            int best = fastest(nanos);
             for (int i = 0; i < passes.size(); i++) {
                 out[i] |= nanos[i] > Autotuner.RECHECK_RATIO * nanos[best];
             }
         }
+        return nanos;
+    }
+
+    /** The index of the smallest time (the first of equal ones). */
+    private static int fastest(long[] nanos) {
+        int best = 0;
+        for (int i = 1; i < nanos.length; i++) {
+            best = nanos[i] < nanos[best] ? i : best;
+        }
         return best;
     }
 
-    /** Closes the prepared passes that serve no form and are not {@code chosen} (one made up front and not chosen). */
-    private void closeUnused(P chosen) {
+    /** Closes the prepared passes that no form's choice holds, nor {@code pending} (a choice not yet recorded). */
+    private void closeUnused(Choice... pending) {
         byBackend.values().removeIf(p -> {
-            boolean unused = p != chosen && !byForm.containsValue(p);
+            boolean unused = byForm.values().stream().noneMatch(c -> c.holds(p))
+                    && Arrays.stream(pending).noneMatch(c -> c.holds(p));
             if (unused) {
                 closer.accept(p);
             }

@@ -98,26 +98,44 @@ class PreparedFormsTest {
     }
 
     @Test
-    void theFastestCandidateIsKeptAndTheOthersClosed() {
+    void theFastestCandidateServesAndTheCloseOnesAreTimedAgainAtTheRecheck() {
         ConvBackend estimatedFirst = FakeBackend.estimated("estimated-first", 1);
         ConvBackend fastest = FakeBackend.estimated("fastest", 2);
         ConvBackend close = FakeBackend.estimated("close", 3);
+        ConvBackend far = FakeBackend.estimated("far", 4);
         World world = new World();
         world.nanos.put(estimatedFirst, 1000L);
         world.nanos.put(fastest, 700L);
         world.nanos.put(close, 800L);
+        world.nanos.put(far, 1100L); // above Autotuner.RECHECK_RATIO times 700
         Forms forms = new Forms(world);
-        Prepared chosen = forms.call(ConvPass.FORWARD, 0, estimatedFirst, fastest, close);
+        Prepared chosen = forms.call(ConvPass.FORWARD, 0, estimatedFirst, fastest, close, far);
         assertSame(fastest, chosen.backend);
-        assertEquals(3, forms.made.size());
+        assertEquals(4, forms.made.size());
         for (Prepared p : forms.made) {
-            assertEquals(p == chosen ? 0 : 1, p.closed, p.backend.name());
+            assertEquals(p.backend == far ? 1 : 0, p.closed, p.backend.name() + ": only the far one is closed");
         }
-        // one warm-up call and TIMED_CALLS timed ones each: none is 1.5x the best so far
+        // one warm-up call and TIMED_CALLS rounds of two each, except the far one: out after the first round
         for (ConvBackend b : List.of(estimatedFirst, fastest, close)) {
-            assertEquals(1 + PreparedForms.TIMED_CALLS, world.calls.get(b), b.name());
+            assertEquals(1 + 2 * PreparedForms.TIMED_CALLS, world.calls.get(b), b.name());
         }
-        assertSame(chosen, forms.call(ConvPass.FORWARD, 0, estimatedFirst), "the form keeps its choice");
+        assertEquals(3, world.calls.get(far));
+
+        world.nanos.put(close, 600L); // the first call's timing was unlucky for "close"
+        Prepared served = null;
+        for (int i = 1; i <= PreparedForms.RECHECK_CALL; i++) {
+            served = forms.call(ConvPass.FORWARD, 0, estimatedFirst);
+            assertSame(i < PreparedForms.RECHECK_CALL ? chosen : served, served, "call " + i);
+        }
+        assertSame(close, served.backend, "the re-check chose again among the close ones");
+        for (Prepared p : forms.made) {
+            assertEquals(p.backend == close ? 0 : 1, p.closed, p.backend.name() + ": closed once settled");
+        }
+        int calls = world.calls.get(close);
+        for (int i = 0; i < 3 * PreparedForms.RECHECK_CALL; i++) {
+            assertSame(served, forms.call(ConvPass.FORWARD, 0, estimatedFirst), "settled");
+        }
+        assertEquals(calls, world.calls.get(close), "no more timing once settled");
     }
 
     @Test
@@ -129,8 +147,8 @@ class PreparedFormsTest {
         world.nanos.put(slow, 151L); // above Autotuner.RECHECK_RATIO times the best
         Forms forms = new Forms(world);
         assertSame(fast, forms.call(ConvPass.FORWARD, 0, fast, slow).backend);
-        assertEquals(1 + PreparedForms.TIMED_CALLS, world.calls.get(fast));
-        assertEquals(2, world.calls.get(slow), "a warm-up call and one timed call");
+        assertEquals(1 + 2 * PreparedForms.TIMED_CALLS, world.calls.get(fast));
+        assertEquals(3, world.calls.get(slow), "a warm-up call and one round");
     }
 
     @Test

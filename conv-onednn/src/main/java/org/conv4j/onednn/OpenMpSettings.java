@@ -15,6 +15,12 @@ import java.util.Locale;
  *       default lets idle threads spin for some milliseconds after every parallel region, on cores that the
  *       Java phases of the call, OpenBLAS or other processes need; when a core is shared, a team member
  *       that lost its core holds the others spinning at every barrier. docs/onednn.md has the measurements.</li>
+ *   <li>{@code GOMP_SPINCOUNT} from {@value #SPIN_COUNT_PROPERTY} (default 1000) with the passive policy, unless
+ *       the user set the variable: how many times an idle thread polls before it sleeps. A sleeping team costs
+ *       each parallel region a wake-up through the kernel, about 20 us on 2 cores, which made oneDNN's fixed
+ *       cost per call 28 us on the smallest layers; polling a thousand times (a pause instruction each, some
+ *       microseconds in all) catches the next primitive of the call and brings it to 9 us, and still frees the
+ *       core within microseconds for the Java phases and OpenBLAS.</li>
  *   <li>{@code OMP_NUM_THREADS} from {@value #THREADS_PROPERTY}, if set and the variable is not: the number of
  *       threads each oneDNN primitive uses (default: one per core).</li>
  * </ul>
@@ -27,6 +33,8 @@ final class OpenMpSettings {
 
     /** {@code passive} (default), {@code active}, or {@code off} ({@link Settings}). */
     static final String WAIT_POLICY_PROPERTY = Settings.ONEDNN_WAIT_POLICY;
+    /** Polls before an idle thread sleeps, with the passive policy ({@link Settings}). */
+    static final String SPIN_COUNT_PROPERTY = Settings.ONEDNN_SPIN_COUNT;
     /** Threads per oneDNN primitive; unset: OpenMP's default, one per core ({@link Settings}). */
     static final String THREADS_PROPERTY = Settings.ONEDNN_THREADS;
 
@@ -42,6 +50,14 @@ final class OpenMpSettings {
         }
         if (!policy.equals("off")) {
             NativeEnvironment.putIfAbsent("OMP_WAIT_POLICY", policy.toUpperCase(Locale.ROOT));
+        }
+        if (policy.equals("passive")) {
+            String spins = Settings.valueOrDefault(SPIN_COUNT_PROPERTY).trim();
+            if (!spins.matches("0|[1-9][0-9]{0,9}")) {
+                throw new IllegalArgumentException(SPIN_COUNT_PROPERTY + ": expected a count of 0 or more, got \""
+                        + spins + "\"");
+            }
+            NativeEnvironment.putIfAbsent("GOMP_SPINCOUNT", spins);
         }
         String threads = Settings.value(THREADS_PROPERTY);
         if (threads != null) {
