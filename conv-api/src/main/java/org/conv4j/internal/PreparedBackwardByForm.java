@@ -13,9 +13,10 @@ import org.conv4j.spi.PreparedCalls;
 /**
  * The facade's prepared backward pass ({@link Conv2d#prepareBackward}): per pass ({@link ConvPass#BACKWARD},
  * {@link ConvPass#INPUT_GRADIENT}, {@link ConvPass#WEIGHT_GRADIENT}) and form of its operands and results, the
- * backend chosen at the first call with that form ({@link PreparedForms}: timed among the candidates by the estimate with the
- * conversions priced, {@link LayoutEdge#preparedBackwardNanos}, which credits a backend whose prepared pass takes
- * native activations in place), prepared with {@link ConvBackend#prepareBackward}. Every call runs as an
+ * backend chosen at the first call with that form ({@link PreparedForms}: timed among the candidates by the
+ * estimate with the conversions priced, {@link LayoutEdge#preparedBackwardNanos}, which credits a backend whose
+ * prepared pass takes native activations in place), prepared with {@link ConvBackend#prepareBackward}. Every call
+ * runs as an
  * {@code Into} call; the allocating ones make the results first (in the forms {@link PreparedBackward} states).
  *
  * <p>Thread-safety: as {@link PreparedBackward}; the choices are guarded by this object, and each call runs on its

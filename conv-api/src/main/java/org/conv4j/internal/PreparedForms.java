@@ -4,6 +4,7 @@ import org.conv4j.api.Conv2d;
 import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
+import org.conv4j.spi.LruCache;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,13 +31,14 @@ import java.util.function.ToDoubleFunction;
  * NCHW one the estimates are fitted on: on pointwise layers over native NHWC tensors they rank a backend measured 3x
  * faster behind another). The candidates are autotuning's ({@link BackendSelector#autotuneCandidates}), by the
  * estimates with the conversions of the call's operands priced; a single candidate is prepared without timing. Each
- * is prepared and called once to warm up; then they are timed in rounds, two calls of each per round and the second
- * timed, so that a drift of the machine's speed hits all alike and no candidate pays for switching from the one
- * before, and each one's time is its fastest of {@value #TIMED_CALLS}; after each
- * round, a candidate more than {@link Autotuner#RECHECK_RATIO} times the fastest is out (a gap that wide is real).
- * The fastest serves the form; the others that stayed within that ratio are kept, prepared, and timed again with
- * it at the form's {@value #RECHECK_CALL}th call after the first, whose fastest then serves for good (the others are
- * closed): one unlucky moment at the first call (the JIT compiling on one of two cores) does not decide alone.
+ * is prepared and called once to warm up; then they are timed in {@value #TIMED_CALLS} rounds, two calls of each per
+ * round and the second timed, so that a drift of the machine's speed hits all alike and no candidate pays for
+ * switching from the one before; each one's time is its fastest timed call, and after each round a candidate more
+ * than {@link Autotuner#RECHECK_RATIO} times the fastest is out (a gap that wide is real). The fastest serves the
+ * form from then on, so that every later call of the form gives the same results (a second timing later could switch
+ * backends, whose results differ in rounding, in the middle of a run). The decision is kept for the process, per
+ * geometry, pass and form ({@link #DECISIONS}): every prepared pass of that layer and form runs that backend, and
+ * only the first times.
  *
  * <p>Thread-safety: the maps are guarded by this object; a call runs on the prepared pass of its form, which
  * serialises its own calls.
@@ -45,32 +47,8 @@ import java.util.function.ToDoubleFunction;
  */
 public abstract class PreparedForms<P> {
 
-    /** Timed calls per candidate when the choice is timed. */
+    /** Rounds of timing: each candidate's time is its fastest timed call of these rounds. */
     static final int TIMED_CALLS = 3;
-
-    /**
-     * The call of a form, after its first, at which the candidates that measured within
-     * {@link Autotuner#RECHECK_RATIO} of the fastest are timed again and the choice settles: by then the JIT has
-     * compiled the calls' Java code, and a burst of other work (the compiler's own threads on a 2-core machine) that
-     * slowed one candidate at the first call has passed.
-     */
-    static final int RECHECK_CALL = 16;
-
-    /** A form's choice: the pass that serves it, and until the re-check the others that measured close to it. */
-    private final class Choice {
-        P chosen;
-        List<P> rivals;
-        int calls;
-
-        Choice(P chosen, List<P> rivals) {
-            this.chosen = chosen;
-            this.rivals = rivals;
-        }
-
-        boolean holds(P p) {
-            return p == chosen || rivals.contains(p);
-        }
-    }
 
     /** The backends a prepared pass times for a call, in the order to time them. */
     @FunctionalInterface
@@ -85,8 +63,20 @@ public abstract class PreparedForms<P> {
         List<ConvBackend> of(ConvPass pass, ToDoubleFunction<ConvBackend> conversions);
     }
 
+    /** A timed decision's key: the geometry and pass, and the operands' forms. */
+    record Decision(PlanKey plan, int forms) {
+    }
+
+    /**
+     * Timed decisions, shared by every prepared pass in the process: the prepared passes of one layer run one
+     * backend, so that their results agree bit for bit (backends differ in rounding), and a second one of a layer
+     * does not time again. At most {@value Autotuner#MAX_ENTRIES} are kept, as autotuning keeps.
+     */
+    private static final LruCache<Decision, ConvBackend> DECISIONS = new LruCache<>(Autotuner.MAX_ENTRIES);
+
     private final String what;
     private final ConvShape shape;
+    private final LruCache<Decision, ConvBackend> decisions;
     private final Candidates candidates;
     /** Nanoseconds, as {@link System#nanoTime()}; tests pass a fake clock. */
     private final LongSupplier clock;
@@ -94,8 +84,8 @@ public abstract class PreparedForms<P> {
     private final Function<? super P, ConvBackend> backendOf;
     /** Closes a prepared pass. */
     private final Consumer<? super P> closer;
-    /** The choice per pass and form: {@link #key}. */
-    private final Map<Long, Choice> byForm = new HashMap<>();
+    /** The prepared pass per pass and form: {@link #key}. */
+    private final Map<Long, P> byForm = new HashMap<>();
     /** Every prepared pass, one per backend; what {@link #close()} closes. */
     private final Map<ConvBackend, P> byBackend = new LinkedHashMap<>();
     private P last;
@@ -111,16 +101,17 @@ public abstract class PreparedForms<P> {
      */
     protected PreparedForms(String what, ConvShape shape, Function<? super P, ConvBackend> backendOf,
                             Consumer<? super P> closer) {
-        this(what, shape, (pass, conversions) -> BackendSelector.autotuneCandidates(
+        this(what, shape, DECISIONS, (pass, conversions) -> BackendSelector.autotuneCandidates(
                 BackendSelector.estimates(Conv2d.backends(), shape, pass, conversions)),
                 System::nanoTime, backendOf, closer);
     }
 
-    /** With the candidates and the clock given (for tests). */
-    PreparedForms(String what, ConvShape shape, Candidates candidates, LongSupplier clock,
-                  Function<? super P, ConvBackend> backendOf, Consumer<? super P> closer) {
+    /** With the decisions, the candidates and the clock given (for tests). */
+    PreparedForms(String what, ConvShape shape, LruCache<Decision, ConvBackend> decisions, Candidates candidates,
+                  LongSupplier clock, Function<? super P, ConvBackend> backendOf, Consumer<? super P> closer) {
         this.what = what;
         this.shape = shape;
+        this.decisions = decisions;
         this.candidates = candidates;
         this.clock = clock;
         this.backendOf = backendOf;
@@ -182,20 +173,16 @@ public abstract class PreparedForms<P> {
                                            Consumer<P> call) {
         checkOpen();
         long key = key(pass, forms);
-        Choice c = byForm.get(key);
-        if (c == null) {
-            c = choose(candidates.of(pass, conversions), call);
-            byForm.put(key, c);
-        } else if (!c.rivals.isEmpty() && ++c.calls == RECHECK_CALL) {
-            List<P> passes = new ArrayList<>();
-            passes.add(c.chosen);
-            passes.addAll(c.rivals);
-            c.chosen = passes.get(fastest(timed(passes, call)));
-            c.rivals = List.of();
-            closeUnused();
+        P p = byForm.get(key);
+        if (p == null) {
+            ConvBackend b = decisions.get(new Decision(new PlanKey(shape, pass), forms),
+                    d -> backendOf.apply(fastest(candidates.of(pass, conversions), call)));
+            p = preparedBy(b);
+            closeUnused(p);
+            byForm.put(key, p);
         }
-        last = c.chosen;
-        return c.chosen;
+        last = p;
+        return p;
     }
 
     /**
@@ -247,11 +234,10 @@ public abstract class PreparedForms<P> {
     }
 
     /**
-     * Each candidate's prepared pass (the one it has, or a new one) timed with {@code call}: the fastest serves the
-     * form, those within {@link Autotuner#RECHECK_RATIO} of it are kept for the re-check, and every other pass that
-     * serves no form is closed.
+     * Each candidate's prepared pass (the one it has, or a new one) timed with {@code call}: the fastest's. The
+     * others stay in {@link #byBackend} until the caller closes what serves no form.
      */
-    private Choice choose(List<ConvBackend> candidates, Consumer<P> call) {
+    private P fastest(List<ConvBackend> candidates, Consumer<P> call) {
         List<P> made = new ArrayList<>();
         try {
             List<P> passes = new ArrayList<>();
@@ -264,26 +250,15 @@ public abstract class PreparedForms<P> {
                 }
                 passes.add(p);
             }
-            Choice c;
-            if (passes.size() == 1) {
-                c = new Choice(passes.get(0), List.of());
-            } else {
+            P best = passes.get(0);
+            if (passes.size() > 1) {
                 for (P p : passes) {
                     call.accept(p); // warm-up
                 }
-                long[] nanos = timed(passes, call);
-                int best = fastest(nanos);
-                List<P> rivals = new ArrayList<>();
-                for (int i = 0; i < passes.size(); i++) {
-                    if (i != best && nanos[i] <= Autotuner.RECHECK_RATIO * nanos[best]) {
-                        rivals.add(passes.get(i));
-                    }
-                }
-                c = new Choice(passes.get(best), rivals);
+                best = passes.get(fastest(timed(passes, call)));
             }
-            made.clear(); // from here on byBackend holds them: closeUnused closes what no choice holds
-            closeUnused(c);
-            return c;
+            made.clear(); // from here on byBackend holds them
+            return best;
         } finally {
             for (P p : made) { // a candidate failed: none of the new ones serves
                 byBackend.values().remove(p);
@@ -328,11 +303,10 @@ public abstract class PreparedForms<P> {
         return best;
     }
 
-    /** Closes the prepared passes that no form's choice holds, nor {@code pending} (a choice not yet recorded). */
-    private void closeUnused(Choice... pending) {
+    /** Closes the prepared passes that serve no form and are not {@code chosen} (a choice not yet recorded). */
+    private void closeUnused(P chosen) {
         byBackend.values().removeIf(p -> {
-            boolean unused = byForm.values().stream().noneMatch(c -> c.holds(p))
-                    && Arrays.stream(pending).noneMatch(c -> c.holds(p));
+            boolean unused = p != chosen && !byForm.containsValue(p);
             if (unused) {
                 closer.accept(p);
             }

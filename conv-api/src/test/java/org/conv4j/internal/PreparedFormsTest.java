@@ -5,6 +5,7 @@ import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvShape;
 import org.conv4j.api.Tensor4D;
+import org.conv4j.spi.LruCache;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -43,6 +44,12 @@ class PreparedFormsTest {
         final Map<ConvBackend, Long> nanos = new HashMap<>();
         final Map<ConvBackend, Integer> calls = new HashMap<>();
 
+        /** {@code b}'s calls take {@code ns} on the clock. */
+        World with(ConvBackend b, long ns) {
+            nanos.put(b, ns);
+            return this;
+        }
+
         void call(Prepared p) {
             now += nanos.getOrDefault(p.backend, 1L);
             calls.merge(p.backend, 1, Integer::sum);
@@ -55,8 +62,12 @@ class PreparedFormsTest {
         final List<Prepared> made = new ArrayList<>();
 
         Forms(World world) {
+            this(world, new LruCache<>(16));
+        }
+
+        Forms(World world, LruCache<PreparedForms.Decision, ConvBackend> decisions) {
             super("prepared test", ConvShape.forward(Tensor4D.zeros(1, 1, 4, 4), Tensor4D.zeros(1, 1, 3, 3), null,
-                    ConvParams.DEFAULT), (pass, conversions) -> world.next, () -> world.now,
+                    ConvParams.DEFAULT), decisions, (pass, conversions) -> world.next, () -> world.now,
                     p -> p.backend, p -> p.closed++);
             this.world = world;
         }
@@ -98,22 +109,19 @@ class PreparedFormsTest {
     }
 
     @Test
-    void theFastestCandidateServesAndTheCloseOnesAreTimedAgainAtTheRecheck() {
+    void theFastestCandidateServesForGoodAndTheOthersAreClosed() {
         ConvBackend estimatedFirst = FakeBackend.estimated("estimated-first", 1);
         ConvBackend fastest = FakeBackend.estimated("fastest", 2);
         ConvBackend close = FakeBackend.estimated("close", 3);
         ConvBackend far = FakeBackend.estimated("far", 4);
-        World world = new World();
-        world.nanos.put(estimatedFirst, 1000L);
-        world.nanos.put(fastest, 700L);
-        world.nanos.put(close, 800L);
-        world.nanos.put(far, 1100L); // above Autotuner.RECHECK_RATIO times 700
+        World world = new World().with(estimatedFirst, 1000).with(fastest, 700).with(close, 800)
+                .with(far, 1100); // above Autotuner.RECHECK_RATIO times 700
         Forms forms = new Forms(world);
         Prepared chosen = forms.call(ConvPass.FORWARD, 0, estimatedFirst, fastest, close, far);
         assertSame(fastest, chosen.backend);
         assertEquals(4, forms.made.size());
         for (Prepared p : forms.made) {
-            assertEquals(p.backend == far ? 1 : 0, p.closed, p.backend.name() + ": only the far one is closed");
+            assertEquals(p == chosen ? 0 : 1, p.closed, p.backend.name());
         }
         // one warm-up call and TIMED_CALLS rounds of two each, except the far one: out after the first round
         for (ConvBackend b : List.of(estimatedFirst, fastest, close)) {
@@ -121,30 +129,19 @@ class PreparedFormsTest {
         }
         assertEquals(3, world.calls.get(far));
 
-        world.nanos.put(close, 600L); // the first call's timing was unlucky for "close"
-        Prepared served = null;
-        for (int i = 1; i <= PreparedForms.RECHECK_CALL; i++) {
-            served = forms.call(ConvPass.FORWARD, 0, estimatedFirst);
-            assertSame(i < PreparedForms.RECHECK_CALL ? chosen : served, served, "call " + i);
+        world.with(close, 100); // faster now: the form keeps its choice, so its results stay the same
+        for (int i = 0; i < 100; i++) {
+            assertSame(chosen, forms.call(ConvPass.FORWARD, 0, estimatedFirst, close));
         }
-        assertSame(close, served.backend, "the re-check chose again among the close ones");
-        for (Prepared p : forms.made) {
-            assertEquals(p.backend == close ? 0 : 1, p.closed, p.backend.name() + ": closed once settled");
-        }
-        int calls = world.calls.get(close);
-        for (int i = 0; i < 3 * PreparedForms.RECHECK_CALL; i++) {
-            assertSame(served, forms.call(ConvPass.FORWARD, 0, estimatedFirst), "settled");
-        }
-        assertEquals(calls, world.calls.get(close), "no more timing once settled");
+        assertEquals(3, world.calls.get(far), "no more timing");
+        assertEquals(1 + 2 * PreparedForms.TIMED_CALLS, world.calls.get(close), "no more timing");
     }
 
     @Test
     void aCandidateMeasuredFarSlowerIsTimedOnce() {
         ConvBackend fast = FakeBackend.estimated("fast", 1);
         ConvBackend slow = FakeBackend.estimated("slow", 2);
-        World world = new World();
-        world.nanos.put(fast, 100L);
-        world.nanos.put(slow, 151L); // above Autotuner.RECHECK_RATIO times the best
+        World world = new World().with(fast, 100).with(slow, 151); // above Autotuner.RECHECK_RATIO times the best
         Forms forms = new Forms(world);
         assertSame(fast, forms.call(ConvPass.FORWARD, 0, fast, slow).backend);
         assertEquals(1 + 2 * PreparedForms.TIMED_CALLS, world.calls.get(fast));
@@ -155,10 +152,7 @@ class PreparedFormsTest {
     void aPassPreparedUpFrontAndNotChosenIsClosedAtTheFirstCall() {
         ConvBackend upFront = FakeBackend.estimated("up-front", 1);
         ConvBackend faster = FakeBackend.estimated("faster", 2);
-        World world = new World();
-        world.nanos.put(upFront, 500L);
-        world.nanos.put(faster, 100L);
-        Forms forms = new Forms(world);
+        Forms forms = new Forms(new World().with(upFront, 500).with(faster, 100));
         forms.prepareNow(upFront);
         Prepared early = forms.made.get(0);
         Prepared chosen = forms.call(ConvPass.FORWARD, 0, upFront, faster);
@@ -167,5 +161,23 @@ class PreparedFormsTest {
         forms.close();
         assertEquals(1, early.closed, "and not closed again");
         assertEquals(1, chosen.closed);
+    }
+
+    @Test
+    void preparedPassesOfOneLayerShareTheFirstOnesDecision() {
+        ConvBackend fast = FakeBackend.estimated("fast", 1);
+        ConvBackend slow = FakeBackend.estimated("slow", 2);
+        World world = new World().with(fast, 100).with(slow, 120);
+        LruCache<PreparedForms.Decision, ConvBackend> decisions = new LruCache<>(16);
+        Forms first = new Forms(world, decisions);
+        assertSame(fast, first.call(ConvPass.FORWARD, 0, fast, slow).backend);
+        int timedCalls = world.calls.get(fast) + world.calls.get(slow);
+
+        world.with(fast, 200); // slower now: a second pass of the same layer and form still runs the first's choice
+        Forms second = new Forms(world, decisions);
+        assertSame(fast, second.call(ConvPass.FORWARD, 0, fast, slow).backend);
+        assertEquals(timedCalls, world.calls.get(fast) + world.calls.get(slow), "the second did not time");
+        assertEquals(List.of(fast), second.made.stream().map(p -> p.backend).toList(), "and prepared only that one");
+        assertSame(slow, second.call(ConvPass.FORWARD, 1, fast, slow).backend, "another form is timed anew");
     }
 }

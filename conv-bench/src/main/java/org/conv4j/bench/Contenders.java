@@ -87,8 +87,9 @@ public final class Contenders {
     /**
      * The contender called {@code name}.
      *
-     * Besides {@link #availableNames()}, the facade or a backend on native NHWC tensors ({@value NativeContender#FACADE},
-     * {@value NativeContender#PREPARED}, {@code onednn-prepared-native-nhwc}, ...) is chosen by name.
+     * Besides {@link #availableNames()}, the facade or a backend on native NHWC tensors
+     * ({@value NativeContender#FACADE}, {@value NativeContender#PREPARED}, {@code onednn-prepared-native-nhwc}, ...)
+     * is chosen by name.
      *
      * @throws IllegalArgumentException listing the available names
      */

@@ -132,9 +132,12 @@ final class BackwardPlan {
      * then read and write as they are (the 2D rule below was measured in 2D only, and a 3D call in place would
      * otherwise reorder all three activations); {@code nhwc} for ungrouped stride-1 2D layers with kernels larger than
      * 1x1, where oneDNN 3.11 then computes backward-data as a brgemm forward convolution ({@code brg_conv_bwd}) and
-     * both backward kernels ran faster than with the {@code nChw16c} layout {@code any} leads to; {@code any} for
-     * every other layer, other 3D layers included (docs/onednn.md, sections 1 and 11). A choice that ends in a
-     * reference kernel is replaced by {@code any}.
+     * both backward kernels ran faster than with the {@code nChw16c} layout {@code any} leads to, and for depthwise
+     * 2D layers on native NHWC activations, which oneDNN's depthwise kernels then read and write in place (MobileNet
+     * v1's depthwise layers at batch 8, prepared: 1.5x the kernel limit in all against 2.8x with the reorders to and
+     * from {@code nChw16c}; from heap NCHW arrays the reorder into {@code nhwc} made them slower, 82 ms against 62);
+     * {@code any} for every other layer, other 3D layers included (docs/onednn.md, sections 1 and 11). A choice that
+     * ends in a reference kernel is replaced by {@code any}.
      */
     static memory.format_tag activationsTag(Geometry g) {
         if (g.volumetric() && g.activations() == MemoryLayout.NHWC) {
@@ -143,9 +146,16 @@ final class BackwardPlan {
         return !g.volumetric() && isNhwcLayer(g) ? memory.format_tag.nhwc : memory.format_tag.any;
     }
 
-    /** Whether {@link #activationsTag} picks {@code nhwc}: an ungrouped stride-1 layer with a kernel above 1x1. */
+    /**
+     * Whether {@link #activationsTag} picks {@code nhwc}: a layer with a kernel above 1x1, ungrouped with unit strides,
+     * or depthwise (one input channel per group) on native NHWC activations.
+     */
     static boolean isNhwcLayer(Geometry g) {
-        return g.unitStrides() && !g.pointwise() && g.groups() == 1;
+        if (g.pointwise()) {
+            return false;
+        }
+        boolean depthwise = g.groups() > 1 && g.groups() == g.channels();
+        return g.groups() == 1 ? g.unitStrides() : depthwise && g.activations() == MemoryLayout.NHWC;
     }
 
     /** The primitive descriptors of {@code pass}, with the activations in layout {@code activations}. */

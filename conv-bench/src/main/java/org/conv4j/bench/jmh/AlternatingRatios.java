@@ -22,11 +22,11 @@ import org.conv4j.bench.ShapeCatalog;
  *
  * <p>Why not separate JMH forks: on a shared VM the machine's speed drifts by tens of percent over the minutes
  * between forks, which swamps a ratio of 1.1. Here every layer's contenders are prepared once
- * ({@link Contender#prepare}), warmed up ({@link #WARM_UP_NANOS}), then timed in turn, round after round (each time the mean of
- * {@value #CALLS} calls), so a drift hits all of them alike; each contender's time for a layer is its best round.
- * A layer's cases are closed before the next layer's are prepared ({@link Contender.Run#close}), so that a network
- * at batch 8 does not hold every layer's native buffers at once. Network totals weight each layer by its occurrence
- * count. Prints one line per layer and the totals.
+ * ({@link Contender#prepare}), warmed up ({@link #WARM_UP_NANOS}), then timed in turn, round after round (each
+ * time the mean of {@value #CALLS} calls), so a drift hits all of them alike; each contender's time for a layer is
+ * its best round. A layer's cases are closed before the next layer's are prepared ({@link Contender.Run#close}), so
+ * that a network at batch 8 does not hold every layer's native buffers at once. Network totals weight each layer by
+ * its occurrence count. Prints one line per layer and the totals.
  */
 final class AlternatingRatios {
 
