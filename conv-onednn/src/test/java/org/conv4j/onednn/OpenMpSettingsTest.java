@@ -18,4 +18,17 @@ class OpenMpSettingsTest {
         Dnnl.engine(); // OpenMpSettings.apply() runs before the natives load
         assertEquals("PASSIVE", NativeEnvironment.get("OMP_WAIT_POLICY"));
     }
+
+    @Test
+    void idleThreadsPollBrieflyBeforeTheySleepUnlessTheUserChose() {
+        assumeTrue(NativeEnvironment.isSupported(), "the native environment is reached on Linux only");
+        assumeTrue(System.getenv("OMP_WAIT_POLICY") == null && System.getenv("GOMP_SPINCOUNT") == null,
+                "the user's variables win");
+        assumeTrue(Settings.value(OpenMpSettings.WAIT_POLICY_PROPERTY) == null
+                && Settings.value(OpenMpSettings.SPIN_COUNT_PROPERTY) == null, "the defaults are in effect");
+        Dnnl.engine();
+        assertEquals(Settings.valueOrDefault(OpenMpSettings.SPIN_COUNT_PROPERTY),
+                NativeEnvironment.get("GOMP_SPINCOUNT"));
+        assertEquals("1000", NativeEnvironment.get("GOMP_SPINCOUNT"));
+    }
 }
