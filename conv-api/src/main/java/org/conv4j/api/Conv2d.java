@@ -88,6 +88,7 @@ public final class Conv2d {
      * since a backend that reads native or channels-last tensors in place may beat one that converts them: the
      * candidates autotune mode would time (by the estimates, with the conversions priced) are each timed on that
      * call's tensors, in either mode, and the fastest is kept. That first call costs a few calls of each candidate;
+     * the decision is kept for the process, so a layer prepared again runs the same backend without timing.
      * {@link #forward}'s choice is prepared here, so that preparing fails here if it fails.
      *
      * <pre>{@code

@@ -255,14 +255,10 @@ final class BackwardPlan {
 
     /**
      * Brings the weights of a call into backward-data's layout, in the context's buffers; with {@code keep}, not again
-     * where the context still holds them from equal floats (as {@link ForwardPlan#loadWeights}).
+     * where the context still holds them from equal floats ({@link Context#inWhole}).
      */
     void loadWeights(Context ctx, float[] w, boolean keep) {
-        if (keep) {
-            ctx.inKept(weights, w, WEIGHTS_PLAIN, WEIGHTS);
-        } else {
-            ctx.in(weights, w, 0, w.length, WEIGHTS_PLAIN, WEIGHTS);
-        }
+        ctx.inWhole(weights, w, WEIGHTS_PLAIN, WEIGHTS, keep);
     }
 
     /**

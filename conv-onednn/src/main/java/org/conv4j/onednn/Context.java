@@ -282,6 +282,15 @@ final class Context implements AutoCloseable {
         return m;
     }
 
+    /**
+     * All of {@code src} into the primitive's layout in {@code slot}: as {@link #inKept} where {@code keep} (a facade
+     * call, which cannot know whether the weights changed), else as {@link #in} (a prepared pass, told when they
+     * change).
+     */
+    memory inWhole(Transfer t, float[] src, int stage, int slot, boolean keep) {
+        return keep ? inKept(t, src, stage, slot) : in(t, src, 0, src.length, stage, slot);
+    }
+
     private void forget(int slot) {
         keptTransfer[slot] = null;
         keptInner[slot] = null;

@@ -125,15 +125,10 @@ final class ForwardPlan {
 
     /**
      * Brings the weights (and bias) of a call into this plan's layouts, in the context's buffers; with {@code keep},
-     * not again where the context still holds them from equal floats ({@link Context#inKept}: the facade's calls,
-     * which cannot know whether the weights changed), else always (a prepared pass, told when they change).
+     * not again where the context still holds them from equal floats ({@link Context#inWhole}).
      */
     void loadWeights(Context ctx, float[] w, float[] b, boolean keep) {
-        if (keep) {
-            ctx.inKept(weights, w, WEIGHTS_PLAIN, WEIGHTS);
-        } else {
-            ctx.in(weights, w, 0, w.length, WEIGHTS_PLAIN, WEIGHTS);
-        }
+        ctx.inWhole(weights, w, WEIGHTS_PLAIN, WEIGHTS, keep);
         if (b != null) {
             ctx.load(b, 0, b.length, bias, BIAS);
         }
