@@ -532,11 +532,18 @@ public final class Conv2d {
          * estimate, the conversions are priced in ({@link #estimated(ConvShape, Tensor4D, Tensor4D, Tensor4D)}).
          */
         private ConvBackend chosen(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D output) {
-            if (LayoutEdge.canonical(input, weight, output) || pinnedName() != null || alwaysAutotune
-                    || isAutotune() || backends().isEmpty()) {
-                return chosen(s, ConvPass.FORWARD);
-            }
-            return estimated(s, input, weight, output);
+            return estimatesOffHeap(input, weight, output) ? estimated(s, input, weight, output)
+                    : chosen(s, ConvPass.FORWARD);
+        }
+
+        /**
+         * Whether a call on these operands chooses by estimate with their conversions priced: some operand is not
+         * heap NCHW, and no backend is pinned and autotuning is off (those choose per geometry, the operands
+         * converted at the edge where the backend needs it).
+         */
+        private boolean estimatesOffHeap(Tensor4D... operands) {
+            return !LayoutEdge.canonical(operands) && pinnedName() == null && !alwaysAutotune && !isAutotune()
+                    && !backends().isEmpty();
         }
 
         @Override
@@ -592,6 +599,13 @@ public final class Conv2d {
         @Override
         public ConvGradients backward(Tensor4D input, Tensor4D weight, Tensor4D gradOutput, ConvParams params) {
             ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
+            if (estimatesOffHeap(input, weight, gradOutput)
+                    && estimated(s, ConvPass.BACKWARD, LayoutEdge.forms(input, weight, gradOutput),
+                    LayoutEdge.backwardNanos(s, ConvPass.BACKWARD, weight, input, gradOutput, input))
+                    instanceof AbstractConvBackend a) {
+                // converts, or runs in place
+                return Access.backends().validatedBackward(a, s, input, weight, gradOutput);
+            }
             if (!LayoutEdge.canonical(input, weight, gradOutput)) {
                 return LayoutEdge.staged(LayoutEdge.floats(input, input, weight, weight, gradOutput),
                         () -> LayoutEdge.like(input, weight,
@@ -622,6 +636,14 @@ public final class Conv2d {
             ConvShape s = ConvShape.backward(input, weight, gradOutput, params);
             boolean dx = pass == ConvPass.INPUT_GRADIENT;
             Tensor4D model = dx ? input : weight;
+            if (estimatesOffHeap(input, weight, gradOutput)
+                    && estimated(s, pass, LayoutEdge.forms(input, weight, gradOutput), dx
+                    ? LayoutEdge.backwardNanos(s, pass, null, gradOutput, input)
+                    : LayoutEdge.backwardNanos(s, pass, weight, input, gradOutput)) instanceof AbstractConvBackend a) {
+                // converts, or runs in place
+                return dx ? Access.backends().validatedInputGradient(a, s, input, weight, gradOutput)
+                        : Access.backends().validatedWeightGradient(a, s, input, weight, gradOutput);
+            }
             if (!LayoutEdge.canonical(input, weight, gradOutput)) {
                 return LayoutEdge.staged(LayoutEdge.floats(input, model, weight, gradOutput), () -> LayoutEdge.like(model,
                         gradient(pass, input.toHeapNchw(), weight.toHeapNchw(), gradOutput.toHeapNchw(), params)));

@@ -2,10 +2,7 @@ package org.conv4j.api;
 
 import org.conv4j.internal.LayoutCopy;
 
-import java.lang.reflect.Field;
-import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Objects;
@@ -28,7 +25,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link #wrap(FloatBuffer, MemoryLayout, int, int, int, int)} uses the caller's direct buffer in place (the
  * caller keeps owning it). {@link #close()} frees owned native memory at once (unless a {@link #buffer()} view
  * was handed out: then, safely, when the last view is unreachable, by the JDK's cleaner), and a forgotten tensor's
- * memory is freed by that cleaner too. A closed native tensor fails with {@link IllegalStateException} when used;
+ * memory is freed by that cleaner too. Freed at close, a block of 256 KiB or more is kept for the next tensor of
+ * the same size while the process-wide workspace budget has room for it (fresh native pages cost a page fault
+ * each), as idle memory that the budget frees when a call needs the room, and {@link Workspace#releaseIdle()} at
+ * once. A closed native tensor fails with {@link IllegalStateException} when used;
  * a call in flight when another thread closes it finishes first (the memory is freed after it). {@code close()}
  * is a no-op on the heap.
  *
@@ -111,7 +111,7 @@ public final class Tensor4D implements Shapes.Shaped, AutoCloseable {
 
     /**
      * A new tensor in native memory (a direct buffer in the platform's byte order), zeroed, owned by the tensor:
-     * {@link #close()} frees it.
+     * {@link #close()} frees it (or keeps its memory for the next tensor of its size, see the class comment).
      *
      * @param layout the memory layout
      * @param n the batch size
@@ -127,7 +127,7 @@ public final class Tensor4D implements Shapes.Shaped, AutoCloseable {
             throw new IllegalArgumentException("shape: expected at most " + Integer.MAX_VALUE / Float.BYTES
                     + " elements in native memory (a direct buffer holds at most 2 GiB), got " + size);
         }
-        ByteBuffer bytes = ByteBuffer.allocateDirect(size * Float.BYTES).order(ByteOrder.nativeOrder());
+        ByteBuffer bytes = NativeBlocks.allocate(size * Float.BYTES);
         return new Tensor4D(layout, null, bytes.asFloatBuffer(), bytes, n, c, h, w);
     }
 
@@ -743,45 +743,7 @@ public final class Tensor4D implements Shapes.Shaped, AutoCloseable {
 
     private void free() {
         if (owned != null && !exposed) {
-            Freer.free(owned);
-        }
-    }
-
-    /**
-     * Frees a direct buffer's memory at once through {@code sun.misc.Unsafe.invokeCleaner} (module
-     * {@code jdk.unsupported}, present in every JDK since 9, as Netty and Lucene use it); where it is not
-     * accessible, the memory is left to the JDK's cleaner, which frees it when the buffer is unreachable.
-     */
-    private static final class Freer {
-        private static final Object UNSAFE;
-        private static final Method INVOKE_CLEANER;
-
-        static {
-            Object unsafe = null;
-            Method invoke = null;
-            try {
-                Class<?> type = Class.forName("sun.misc.Unsafe");
-                Field field = type.getDeclaredField("theUnsafe");
-                field.setAccessible(true);
-                unsafe = field.get(null);
-                invoke = type.getMethod("invokeCleaner", ByteBuffer.class);
-            } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-                unsafe = null;
-                invoke = null;
-            }
-            UNSAFE = unsafe;
-            INVOKE_CLEANER = invoke;
-        }
-
-        static void free(ByteBuffer direct) {
-            if (INVOKE_CLEANER == null) {
-                return;
-            }
-            try {
-                INVOKE_CLEANER.invoke(UNSAFE, direct);
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                // left to the JDK's cleaner
-            }
+            NativeBlocks.free(owned);
         }
     }
 

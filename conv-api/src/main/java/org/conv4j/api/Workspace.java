@@ -39,9 +39,9 @@ public final class Workspace {
     }
 
     /**
-     * Frees every idle pooled workspace buffer of every backend (they are counted against the process-wide
-     * budget, {@link WorkspaceBudget#global()}, and are freed anyway when a waiting call needs the room): for a
-     * service that has finished a burst of work and wants its memory back.
+     * Frees every idle pooled workspace buffer of every backend and the memory kept from closed native tensors
+     * (they are counted against the process-wide budget, {@link WorkspaceBudget#global()}, and are freed anyway when
+     * a waiting call needs the room): for a service that has finished a burst of work and wants its memory back.
      *
      * @return the bytes freed
      */

@@ -91,8 +91,8 @@ public final class Access {
         double inPlaceSavingsNanos(AbstractConvBackend b, ConvShape s, MemoryLayout layout);
 
         /**
-         * {@code b}'s {@code preparedBackwardSavingsNanos}: what its prepared backward pass saves against its heap
-         * estimate by taking native activations of {@code layout} in place, or NaN if it converts them.
+         * {@code b}'s {@code backwardInPlaceSavingsNanos}: what its backward passes save against its heap estimate by
+         * taking native activations of {@code layout} in place, or NaN if it converts them.
          *
          * @param b the backend
          * @param s the validated geometry
@@ -100,7 +100,35 @@ public final class Access {
          * @param layout the layout of the native activations
          * @return the nanoseconds, or NaN
          */
-        double preparedBackwardSavingsNanos(AbstractConvBackend b, ConvShape s, ConvPass pass, MemoryLayout layout);
+        double backwardInPlaceSavingsNanos(AbstractConvBackend b, ConvShape s, ConvPass pass, MemoryLayout layout);
+
+        /**
+         * {@code b}'s input gradient alone on a geometry validated from these tensors, {@code dL/dx} in the storage
+         * and layout of {@code input}.
+         *
+         * @param b the backend
+         * @param s the geometry, validated from these tensors
+         * @param input the input (only its form is used)
+         * @param weight the weight
+         * @param gradOutput {@code dL/dy}
+         * @return {@code dL/dx}
+         */
+        Tensor4D validatedInputGradient(AbstractConvBackend b, ConvShape s, Tensor4D input, Tensor4D weight,
+                                        Tensor4D gradOutput);
+
+        /**
+         * {@code b}'s weight gradient alone on a geometry validated from these tensors, {@code dL/dw} in the storage
+         * and layout of {@code weight}.
+         *
+         * @param b the backend
+         * @param s the geometry, validated from these tensors
+         * @param input the input
+         * @param weight the weight (only its form is used)
+         * @param gradOutput {@code dL/dy}
+         * @return {@code dL/dw}
+         */
+        Tensor4D validatedWeightGradient(AbstractConvBackend b, ConvShape s, Tensor4D input, Tensor4D weight,
+                                         Tensor4D gradOutput);
     }
 
     /** What this package builds of {@link ConvShape} without validating again: implemented by {@code ConvShape}. */

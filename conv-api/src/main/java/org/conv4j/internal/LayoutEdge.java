@@ -124,10 +124,10 @@ public final class LayoutEdge {
     }
 
     /**
-     * The price of a prepared backward call's conversions for each backend, added to its estimate of {@code pass}:
-     * every operand not in heap NCHW for a backend whose prepared pass converts them; where the activations are all
-     * native in one layout and a backend's prepared pass takes them in place
-     * ({@link AbstractConvBackend#preparedBackwardSavingsNanos} not NaN), only the weight gradient's, less the staging
+     * The price of a backward call's conversions for each backend, added to its estimate of {@code pass}: every
+     * operand not in heap NCHW for a backend that converts them; where the activations are all native in one layout
+     * and a backend's backward passes take them in place
+     * ({@link AbstractConvBackend#backwardInPlaceSavingsNanos} not NaN), only the weight gradient's, less the staging
      * its heap estimate includes and the call skips, with at least a tenth of the estimate left.
      *
      * @param s the validated geometry
@@ -137,12 +137,12 @@ public final class LayoutEdge {
      *        it has)
      * @return the price per backend, in ns
      */
-    public static ToDoubleFunction<ConvBackend> preparedBackwardNanos(ConvShape s, ConvPass pass,
-                                                                     Tensor4D weightGradient, Tensor4D... activations) {
+    public static ToDoubleFunction<ConvBackend> backwardNanos(ConvShape s, ConvPass pass, Tensor4D weightGradient,
+                                                              Tensor4D... activations) {
         return b -> {
             MemoryLayout inPlace = nativeLayout(activations);
             if (inPlace != null && b instanceof AbstractConvBackend a) {
-                double savings = Access.backends().preparedBackwardSavingsNanos(a, s, pass, inPlace);
+                double savings = Access.backends().backwardInPlaceSavingsNanos(a, s, pass, inPlace);
                 if (!Double.isNaN(savings)) {
                     double estimate = CostProfile.current().estimate(b, s, pass.basis());
                     return Math.max(nanos(weightGradient) - savings, -0.9 * estimate);

@@ -14,7 +14,7 @@ import org.conv4j.spi.PreparedCalls;
  * The facade's prepared backward pass ({@link Conv2d#prepareBackward}): per pass ({@link ConvPass#BACKWARD},
  * {@link ConvPass#INPUT_GRADIENT}, {@link ConvPass#WEIGHT_GRADIENT}) and form of its operands and results, the
  * backend chosen at the first call with that form ({@link PreparedForms}: timed among the candidates by the
- * estimate with the conversions priced, {@link LayoutEdge#preparedBackwardNanos}, which credits a backend whose
+ * estimate with the conversions priced, {@link LayoutEdge#backwardNanos}, which credits a backend whose
  * prepared pass takes native activations in place), prepared with {@link ConvBackend#prepareBackward}. Every call
  * runs as an
  * {@code Into} call; the allocating ones make the results first (in the forms {@link PreparedBackward} states).
@@ -68,7 +68,7 @@ public final class PreparedBackwardByForm extends PreparedForms<PreparedBackward
         Tensor4D dx = gradients.input();
         Tensor4D dw = gradients.weight();
         return forForm(ConvPass.BACKWARD, LayoutEdge.forms(input, gradOutput, dx, dw),
-                LayoutEdge.preparedBackwardNanos(shape(), ConvPass.BACKWARD, dw, input, gradOutput, dx),
+                LayoutEdge.backwardNanos(shape(), ConvPass.BACKWARD, dw, input, gradOutput, dx),
                 p -> p.backwardInto(input, gradOutput, gradients)).backwardInto(input, gradOutput, gradients);
     }
 
@@ -84,7 +84,7 @@ public final class PreparedBackwardByForm extends PreparedForms<PreparedBackward
         PreparedBackwardCalls.checkGradOutput(shape(), gradOutput);
         PreparedBackwardCalls.checkInputGradient(shape(), inputGradient);
         return forForm(ConvPass.INPUT_GRADIENT, LayoutEdge.forms(gradOutput, inputGradient),
-                LayoutEdge.preparedBackwardNanos(shape(), ConvPass.INPUT_GRADIENT, null, gradOutput, inputGradient),
+                LayoutEdge.backwardNanos(shape(), ConvPass.INPUT_GRADIENT, null, gradOutput, inputGradient),
                 p -> p.inputGradientInto(gradOutput, inputGradient)).inputGradientInto(gradOutput, inputGradient);
     }
 
@@ -102,7 +102,7 @@ public final class PreparedBackwardByForm extends PreparedForms<PreparedBackward
         PreparedBackwardCalls.checkGradOutput(shape(), gradOutput);
         PreparedBackwardCalls.checkWeightGradient(shape(), weightGradient);
         return forForm(ConvPass.WEIGHT_GRADIENT, LayoutEdge.forms(input, gradOutput, weightGradient),
-                LayoutEdge.preparedBackwardNanos(shape(), ConvPass.WEIGHT_GRADIENT, weightGradient, input, gradOutput),
+                LayoutEdge.backwardNanos(shape(), ConvPass.WEIGHT_GRADIENT, weightGradient, input, gradOutput),
                 p -> p.weightGradientInto(input, gradOutput, weightGradient))
                 .weightGradientInto(input, gradOutput, weightGradient);
     }

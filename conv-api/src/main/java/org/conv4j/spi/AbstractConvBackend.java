@@ -74,9 +74,21 @@ public abstract class AbstractConvBackend implements ConvBackend {
         }
 
         @Override
-        public double preparedBackwardSavingsNanos(AbstractConvBackend b, ConvShape s, ConvPass pass,
-                                                   MemoryLayout layout) {
-            return b.preparedBackwardSavingsNanos(s, pass, layout);
+        public double backwardInPlaceSavingsNanos(AbstractConvBackend b, ConvShape s, ConvPass pass,
+                                                  MemoryLayout layout) {
+            return b.backwardInPlaceSavingsNanos(s, pass, layout);
+        }
+
+        @Override
+        public Tensor4D validatedInputGradient(AbstractConvBackend b, ConvShape s, Tensor4D input, Tensor4D weight,
+                                               Tensor4D gradOutput) {
+            return b.validatedInputGradient(s, input, weight, gradOutput);
+        }
+
+        @Override
+        public Tensor4D validatedWeightGradient(AbstractConvBackend b, ConvShape s, Tensor4D input, Tensor4D weight,
+                                                Tensor4D gradOutput) {
+            return b.validatedWeightGradient(s, input, weight, gradOutput);
         }
     }
 
@@ -114,6 +126,13 @@ public abstract class AbstractConvBackend implements ConvBackend {
      * other than heap NCHW are converted at the edge ({@link LayoutEdge}).
      */
     final ConvGradients validatedBackward(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
+        if (takesBackwardInPlace(s, ConvPass.BACKWARD, input, gradOutput)) {
+            // dL/dx comes in the input's form from the backend; dL/dw heap NCHW, written into the weight's form
+            return LayoutEdge.staged(LayoutEdge.floats(weight, weight), () -> {
+                ConvGradients g = backward(s, input, weight.toHeapNchw(), gradOutput);
+                return new ConvGradients(g.input(), LayoutEdge.like(weight, g.weight()), g.bias());
+            });
+        }
         if (!LayoutEdge.canonical(input, weight, gradOutput)) {
             return LayoutEdge.staged(LayoutEdge.floats(input, input, weight, weight, gradOutput),
                     () -> LayoutEdge.like(input, weight, validatedBackward(s, input.toHeapNchw(), weight.toHeapNchw(),
@@ -145,6 +164,11 @@ public abstract class AbstractConvBackend implements ConvBackend {
      * edge.
      */
     final Tensor4D validatedInputGradient(ConvShape s, Tensor4D model, Tensor4D weight, Tensor4D gradOutput) {
+        if (takesBackwardInPlace(s, ConvPass.INPUT_GRADIENT, model, gradOutput)) {
+            // dL/dx comes in dL/dy's form, which is the model's
+            return LayoutEdge.staged(LayoutEdge.floats(weight), () -> inputGradient(s, weight.toHeapNchw(),
+                    gradOutput));
+        }
         if (!LayoutEdge.canonical(model, weight, gradOutput)) {
             return LayoutEdge.staged(LayoutEdge.floats(model, weight, gradOutput), () -> LayoutEdge.like(model,
                     heapInputGradient(s, weight.toHeapNchw(), gradOutput.toHeapNchw())));
@@ -157,6 +181,10 @@ public abstract class AbstractConvBackend implements ConvBackend {
      * operands other than heap NCHW are converted at the edge.
      */
     final Tensor4D validatedWeightGradient(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
+        if (takesBackwardInPlace(s, ConvPass.WEIGHT_GRADIENT, input, gradOutput)) {
+            return LayoutEdge.staged(LayoutEdge.floats(weight), () -> LayoutEdge.like(weight,
+                    weightGradient(s, input, gradOutput)));
+        }
         if (!LayoutEdge.canonical(input, weight, gradOutput)) {
             return LayoutEdge.staged(LayoutEdge.floats(input, weight, weight, gradOutput),
                     () -> LayoutEdge.like(weight, heapWeightGradient(s, input.toHeapNchw(), weight.toHeapNchw(),
@@ -257,20 +285,20 @@ public abstract class AbstractConvBackend implements ConvBackend {
     }
 
     /**
-     * What a call of this backend's prepared backward pass ({@link #prepareBackward}) saves against its heap
-     * estimate of {@code pass} ({@link ConvPass#BACKWARD}, {@link ConvPass#INPUT_GRADIENT} or
-     * {@link ConvPass#WEIGHT_GRADIENT}) by reading and writing native activations ({@code x}, {@code dL/dy},
-     * {@code dL/dx}) of {@code layout} as they are: the staging copies and reorders its heap path pays and such a
-     * call skips, in ns. {@link Conv2d#prepareBackward} chooses a backend for native activations of one layout by
-     * each estimate less this, where a backend that converts them pays for their conversions. The default is NaN:
-     * the prepared backward pass converts such operands at the edge, as every call does.
+     * What this backend's backward passes save against its heap estimate of {@code pass} ({@link ConvPass#BACKWARD},
+     * {@link ConvPass#INPUT_GRADIENT} or {@link ConvPass#WEIGHT_GRADIENT}) where they read and write native
+     * activations ({@code x}, {@code dL/dy}, {@code dL/dx}) of {@code layout} as they are ({@link #backwardsInPlace},
+     * and its prepared pass, {@link #prepareBackward}): the staging copies and reorders its heap path pays and such a
+     * call skips, in ns. {@link Conv2d} chooses a backend for native activations of one layout by each estimate less
+     * this, where a backend that converts them pays for their conversions. The default is NaN: the backward passes
+     * convert such operands at the edge.
      *
      * @param s the validated geometry
      * @param pass the backward pass
      * @param layout the layout of the native activations
-     * @return the nanoseconds the prepared call does not spend, or NaN if it converts the activations
+     * @return the nanoseconds the call does not spend, or NaN if it converts the activations
      */
-    protected double preparedBackwardSavingsNanos(ConvShape s, ConvPass pass, MemoryLayout layout) {
+    protected double backwardInPlaceSavingsNanos(ConvShape s, ConvPass pass, MemoryLayout layout) {
         return Double.NaN;
     }
 
@@ -305,6 +333,41 @@ public abstract class AbstractConvBackend implements ConvBackend {
      * @return whether the forward pass takes them in place
      */
     protected boolean forwardsInPlace(ConvShape s, Tensor4D input, Tensor4D output) {
+        return false;
+    }
+
+    /**
+     * Whether a backward call of {@code pass} on {@code s} reads {@code activation} and {@code gradOutput} as they
+     * are: they are not both heap NCHW, no padding is done beforehand, and {@link #backwardsInPlace} says so.
+     */
+    final boolean takesBackwardInPlace(ConvShape s, ConvPass pass, Tensor4D activation, Tensor4D gradOutput) {
+        return !LayoutEdge.canonical(activation, gradOutput) && !padsFirst(s)
+                && backwardsInPlace(s, pass, activation, gradOutput);
+    }
+
+    /**
+     * Whether this backend's backward passes read the activations as they are, in their storage and layout, on this
+     * geometry: then they reach it unconverted (the weight still arrives heap NCHW), and it returns {@code dL/dx} in
+     * their storage and layout, {@code dL/dw} heap NCHW. Otherwise every operand arrives heap NCHW (converted by
+     * conv-api). The passes and what they receive in place:
+     * <ul>
+     *   <li>{@link ConvPass#BACKWARD}: {@link #backward(ConvShape, Tensor4D, Tensor4D, Tensor4D)} gets
+     *       {@code activation} as its input and {@code gradOutput}, and returns {@code dL/dx} in the input's form;</li>
+     *   <li>{@link ConvPass#INPUT_GRADIENT}: {@link #inputGradient(ConvShape, Tensor4D, Tensor4D)} gets
+     *       {@code gradOutput}, and returns {@code dL/dx} in its form ({@code activation}, the tensor whose form
+     *       {@code dL/dx} must take, is then in that form too);</li>
+     *   <li>{@link ConvPass#WEIGHT_GRADIENT}: {@link #weightGradient(ConvShape, Tensor4D, Tensor4D)} gets
+     *       {@code activation} as its input and {@code gradOutput}.</li>
+     * </ul>
+     * Asked only when one of them is not heap NCHW and no padding is done beforehand. The default is false.
+     *
+     * @param s the validated geometry
+     * @param pass the backward pass
+     * @param activation the input (for {@link ConvPass#INPUT_GRADIENT}, the tensor whose form {@code dL/dx} takes)
+     * @param gradOutput {@code dL/dy}
+     * @return whether the pass takes them in place
+     */
+    protected boolean backwardsInPlace(ConvShape s, ConvPass pass, Tensor4D activation, Tensor4D gradOutput) {
         return false;
     }
 

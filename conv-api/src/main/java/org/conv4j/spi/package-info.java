@@ -4,7 +4,8 @@
  * passes and the bias gradient done once for every backend), the time models behind the estimates
  * ({@link org.conv4j.spi.CostProfile}, {@link org.conv4j.spi.CostModel}, {@link org.conv4j.spi.CpuInfo}), the
  * process-wide workspace budget ({@link org.conv4j.spi.WorkspaceBudget}; the per-call limit a user sets is
- * {@link org.conv4j.api.Workspace}), prepared-pass support ({@link org.conv4j.spi.PreparedCalls},
+ * {@link org.conv4j.api.Workspace}) and the idle pools it counts ({@link org.conv4j.spi.BudgetedIdlePool}: the GEMM
+ * backends' buffers, oneDNN's contexts, freed native tensor memory), prepared-pass support ({@link org.conv4j.spi.PreparedCalls},
  * {@link org.conv4j.spi.PreparedBackwardCalls}) and small utilities the backends share
  * ({@link org.conv4j.spi.LruCache}, {@link org.conv4j.spi.ParallelChunks}).
  *

@@ -53,7 +53,7 @@ class LayoutEdgeTest {
         }
 
         @Override
-        protected double preparedBackwardSavingsNanos(ConvShape s, ConvPass pass, MemoryLayout layout) {
+        protected double backwardInPlaceSavingsNanos(ConvShape s, ConvPass pass, MemoryLayout layout) {
             return inPlace ? 0 : Double.NaN;
         }
 
@@ -140,14 +140,14 @@ class LayoutEdgeTest {
             Probe copying = new Probe("copying", 1000, false);
             Probe inPlace = new Probe("in-place", 1000 + conversions / 2, true);
             List<ConvBackend> both = List.of(copying, inPlace);
-            assertEquals(conversions, LayoutEdge.preparedBackwardNanos(s, ConvPass.BACKWARD, weightGradient, input,
+            assertEquals(conversions, LayoutEdge.backwardNanos(s, ConvPass.BACKWARD, weightGradient, input,
                     gradOutput, inputGradient).applyAsDouble(copying));
-            assertEquals(0, LayoutEdge.preparedBackwardNanos(s, ConvPass.BACKWARD, weightGradient, input,
+            assertEquals(0, LayoutEdge.backwardNanos(s, ConvPass.BACKWARD, weightGradient, input,
                     gradOutput, inputGradient).applyAsDouble(inPlace), "nothing converted, no staging skipped");
-            assertSame(inPlace, BackendSelector.choose(both, s, ConvPass.BACKWARD, LayoutEdge.preparedBackwardNanos(
+            assertSame(inPlace, BackendSelector.choose(both, s, ConvPass.BACKWARD, LayoutEdge.backwardNanos(
                     s, ConvPass.BACKWARD, weightGradient, input, gradOutput, inputGradient)).backend());
             Tensor4D heapGradOutput = gradOutput.toHeapNchw();
-            assertSame(copying, BackendSelector.choose(both, s, ConvPass.BACKWARD, LayoutEdge.preparedBackwardNanos(
+            assertSame(copying, BackendSelector.choose(both, s, ConvPass.BACKWARD, LayoutEdge.backwardNanos(
                     s, ConvPass.BACKWARD, weightGradient, input, heapGradOutput, inputGradient)).backend(),
                     "mixed forms: both convert");
         }

@@ -89,7 +89,7 @@ public final class Contenders {
      *
      * Besides {@link #availableNames()}, the facade or a backend on native NHWC tensors
      * ({@value NativeContender#FACADE}, {@value NativeContender#PREPARED}, {@code onednn-prepared-native-nhwc}, ...)
-     * is chosen by name.
+     * and the kernel limit on channels-last activations ({@value KernelLimitContender#NHWC_NAME}) are chosen by name.
      *
      * @throws IllegalArgumentException listing the available names
      */
@@ -97,8 +97,8 @@ public final class Contenders {
         if (Nd4jConv.NAME.equals(name)) {
             return new Nd4jContender();
         }
-        if (KernelLimitContender.NAME.equals(name)) {
-            return new KernelLimitContender();
+        if (KernelLimitContender.NAME.equals(name) || KernelLimitContender.NHWC_NAME.equals(name)) {
+            return new KernelLimitContender(KernelLimitContender.NHWC_NAME.equals(name));
         }
         for (String suffix : List.of(NativeContender.PREPARED_SUFFIX, NativeContender.FACADE_SUFFIX)) {
             if (name.endsWith(suffix)) {

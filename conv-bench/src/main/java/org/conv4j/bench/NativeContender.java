@@ -81,6 +81,12 @@ final class NativeContender implements Contender {
                 } else if (pass == ConvPass.FORWARD) {
                     backend.forwardInto(input, p.weight(), p.bias(), p.shape().params(), output);
                 } else {
+                    if (gradients != null) {
+                        // the last call's dL/dx, native like the input: freed now, as a user of the call would,
+                        // rather than left to the garbage collector (direct memory in use beyond the JVM's limit
+                        // has every allocation wait for a collection)
+                        gradients.input().close();
+                    }
                     gradients = backend.backward(input, p.weight(), gradOutput, p.shape().params());
                 }
             }

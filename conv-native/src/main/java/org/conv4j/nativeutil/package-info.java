@@ -5,8 +5,6 @@
  * <ul>
  *   <li>{@link org.conv4j.nativeutil.NativeEnvironment}: the native process environment, written before a library
  *       loads and reads its settings from it ({@code OPENBLAS_CORETYPE}, {@code OMP_WAIT_POLICY}, ...);</li>
- *   <li>{@link org.conv4j.nativeutil.BudgetedIdlePool}: idle native resources kept for reuse and counted against
- *       conv-api's workspace budget (the GEMM backends' buffers, oneDNN's contexts);</li>
  *   <li>{@link org.conv4j.nativeutil.NativeFloatBlock}: aligned native memory for floats, which oneDNN's memory
  *       objects and OpenBLAS's {@code NativeFloats} use in place;</li>
  *   <li>{@link org.conv4j.nativeutil.NativePointers}: a pointer at a raw address or at an exported symbol.</li>

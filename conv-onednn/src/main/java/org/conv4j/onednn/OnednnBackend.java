@@ -635,8 +635,43 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
         return output;
     }
 
+    /**
+     * Native activations of one layout in the platform's byte order, not overlapping ({@link CallerMemory#usable}),
+     * are used in place by every backward pass: oneDNN's primitives read {@code x} and {@code dL/dy} where they are
+     * and backward-data writes {@code dL/dx} into a new native tensor of their layout, with {@code nhwc} primitives
+     * where {@link BackwardPlan} picks them for NHWC (no copy, no reorder) and otherwise reorders from and to the
+     * caller's memory (no staging copy). Weights with a non-finite value run the passes that compute {@code dL/dx} on
+     * heap copies ({@link #backward(ConvShape, Tensor4D, Tensor4D, Tensor4D)}), where {@link PaddedTaps} repairs them.
+     */
+    @Override
+    protected boolean backwardsInPlace(ConvShape s, ConvPass pass, Tensor4D activation, Tensor4D gradOutput) {
+        if (!activation.isNative() || !gradOutput.isNative() || activation.layout() != gradOutput.layout()) {
+            return false;
+        }
+        try (Tensor4D.Pin a = activation.pin(); Tensor4D.Pin dy = gradOutput.pin()) {
+            return CallerMemory.usable(a.buffer(), dy.buffer());
+        }
+    }
+
+    /**
+     * The gradients. Native operands come from {@link #backwardsInPlace} and run in place ({@link
+     * #backwardInPlace(ConvShape, ConvPass, Tensor4D, Tensor4D, float[], float[], float[])}); heap NCHW ones are
+     * copied into the context and out, where backward-data gets the weights with non-finite values zeroed and {@link
+     * PaddedTaps} adds their exact share of {@code dL/dx}; both put back the NaN of non-finite {@code dL/dy} on padded
+     * taps of {@code dL/dw}.
+     */
     @Override
     protected ConvGradients backward(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D gradOutput) {
+        if (input.isNative()) {
+            if (PaddedTaps.hasNonFinite(weight.data())) {
+                ConvGradients g = backward(s, input.toHeapNchw(), weight, gradOutput.toHeapNchw());
+                return new ConvGradients(nativeLike(input, g.input()), g.weight(), g.bias());
+            }
+            Tensor4D dw = s.newWeight();
+            float[] db = new float[s.outChannels()];
+            Tensor4D dx = backwardInPlace(s, ConvPass.BACKWARD, input, gradOutput, weight.data(), dw.data(), db);
+            return new ConvGradients(dx, dw, db);
+        }
         Tensor4D dx = s.newInput();
         Tensor4D dw = s.newWeight();
         float[] db = new float[s.outChannels()];
@@ -647,9 +682,18 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
         return new ConvGradients(dx, dw, db);
     }
 
-    /** {@code dL/dx} alone: oneDNN's backward-data primitive, without backward-weights. */
+    /**
+     * {@code dL/dx} alone: oneDNN's backward-data primitive, without backward-weights; in place for a native
+     * {@code dL/dy} ({@link #backwardsInPlace}) unless a weight is not finite.
+     */
     @Override
     protected Tensor4D inputGradient(ConvShape s, Tensor4D weight, Tensor4D gradOutput) {
+        if (gradOutput.isNative()) {
+            if (PaddedTaps.hasNonFinite(weight.data())) {
+                return nativeLike(gradOutput, inputGradient(s, weight, gradOutput.toHeapNchw()));
+            }
+            return backwardInPlace(s, ConvPass.INPUT_GRADIENT, null, gradOutput, weight.data(), null, null);
+        }
         Tensor4D dx = s.newInput();
         float[] finite = PaddedTaps.finiteWeights(weight.data());
         backward(s, ConvPass.INPUT_GRADIENT, null, finite, gradOutput.data(), dx.data(), null, null);
@@ -657,13 +701,56 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
         return dx;
     }
 
-    /** {@code dL/dw} alone: oneDNN's backward-weights primitive without bias gradient, without backward-data. */
+    /**
+     * {@code dL/dw} alone: oneDNN's backward-weights primitive without bias gradient, without backward-data; in place
+     * for native operands ({@link #backwardsInPlace}).
+     */
     @Override
     protected Tensor4D weightGradient(ConvShape s, Tensor4D input, Tensor4D gradOutput) {
         Tensor4D dw = s.newWeight();
+        if (input.isNative()) {
+            backwardInPlace(s, ConvPass.WEIGHT_GRADIENT, input, gradOutput, null, dw.data(), null);
+            return dw;
+        }
         backward(s, ConvPass.WEIGHT_GRADIENT, input.data(), null, gradOutput.data(), null, dw.data(), null);
         PaddedTaps.weightGradient(s, gradOutput.data(), dw.data());
         return dw;
+    }
+
+    /**
+     * {@code pass} on the caller's native {@code x} (null for the input gradient) and {@code dL/dy}, of one layout
+     * ({@link #backwardsInPlace}), with all-finite weights {@code w} (null for the weight gradient): {@code dL/dx}
+     * (for the passes that compute it) into a new native tensor of that layout, which is returned (else null);
+     * {@code dL/dw} and {@code dL/db} into {@code dw} and {@code db} (null where the pass has none), with the NaN of
+     * non-finite {@code dL/dy} on padded taps put back. The tensors stay pinned for the call, so closing them on
+     * another thread cannot free the memory under oneDNN.
+     */
+    private Tensor4D backwardInPlace(ConvShape s, ConvPass pass, Tensor4D x, Tensor4D dy, float[] w, float[] dw,
+                                     float[] db) {
+        Tensor4D dx = pass == ConvPass.WEIGHT_GRADIENT ? null
+                : Tensor4D.allocateNative(dy.layout(), s.batch(), s.inChannels(), s.inH(), s.inW());
+        try (Tensor4D.Pin px = x == null ? null : x.pin(); Tensor4D.Pin pdy = dy.pin();
+             Tensor4D.Pin pdx = dx == null ? null : dx.pin()) {
+            backwardInPlace(Geometry.of(s, s.batch(), db != null, dy.layout()), pass, px == null ? null : px.buffer(),
+                    w, pdy.buffer(), pdx == null ? null : pdx.buffer(), dw, db);
+        } catch (RuntimeException | Error e) {
+            if (dx != null) {
+                dx.close();
+            }
+            throw e;
+        }
+        if (dw != null) {
+            // the layers run in place read the input in every window (others pad explicitly, on the heap), so
+            // dL/dy is read back only where dL/dw shows a non-finite value
+            PaddedTaps.weightGradient(s, () -> dy.toHeapNchw().data(), dw);
+        }
+        return dx;
+    }
+
+    /** {@code result} (heap NCHW) copied into a new native tensor of {@code model}'s layout. */
+    private static Tensor4D nativeLike(Tensor4D model, Tensor4D result) {
+        return Tensor4D.allocateNative(model.layout(), result.n(), result.c(), result.h(), result.w())
+                .copyFrom(result);
     }
 
     /**
@@ -797,7 +884,7 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
      * reordering them from and to NCHW.
      */
     @Override
-    protected double preparedBackwardSavingsNanos(ConvShape s, ConvPass pass, MemoryLayout layout) {
+    protected double backwardInPlaceSavingsNanos(ConvShape s, ConvPass pass, MemoryLayout layout) {
         if (!PreparedGradients.covers(this, s)) {
             return Double.NaN;
         }

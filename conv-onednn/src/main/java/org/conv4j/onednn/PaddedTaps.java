@@ -238,6 +238,14 @@ final class PaddedTaps {
         weightGradient(Layer.of(s), dy, dw);
     }
 
+    /**
+     * {@link #weightGradient(ConvShape, float[], float[])} for a {@code dL/dy} that is not a heap NCHW array (a native
+     * tensor read in place): {@code dy} gives it as one, asked only where the test on {@code dw} cannot clear it.
+     */
+    static void weightGradient(ConvShape s, Supplier<float[]> dy, float[] dw) {
+        weightGradient(Layer.of(s), dy, dw);
+    }
+
     /** {@link #weightGradient(ConvShape, float[], float[])} of a 3D layer. */
     static void weightGradient(Conv3dShape s, float[] dy, float[] dw) {
         weightGradient(Layer.of(s), () -> dy, dw);

@@ -3,7 +3,7 @@ package org.conv4j.onednn;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.javacpp.Loader;
 import org.conv4j.api.ConvBackend;
-import org.conv4j.nativeutil.BudgetedIdlePool;
+import org.conv4j.nativeutil.NativeEnvironment;
 import org.conv4j.testkit.ChildJvm;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +26,7 @@ class ChildJvmTest {
     private static String run(String mode, String... jvmOptions) throws Exception {
         List<String> cp = new ArrayList<>();
         for (Class<?> c : new Class<?>[] {OnednnBackend.class, ExitChild.class, ConvBackend.class,
-                BudgetedIdlePool.class, dnnl.class, Loader.class, org.bytedeco.opencl.global.OpenCL.class}) {
+                NativeEnvironment.class, dnnl.class, Loader.class, org.bytedeco.opencl.global.OpenCL.class}) {
             cp.add(Paths.get(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
         }
         // the natives jars sit next to the class jars, with the platform classifier

@@ -1,6 +1,6 @@
 package org.conv4j.openblas;
 
-import org.conv4j.nativeutil.BudgetedIdlePool;
+import org.conv4j.spi.BudgetedIdlePool;
 import org.conv4j.spi.WorkspaceBudget;
 
 import java.util.Comparator;

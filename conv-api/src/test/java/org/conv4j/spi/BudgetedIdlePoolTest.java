@@ -1,6 +1,5 @@
-package org.conv4j.nativeutil;
+package org.conv4j.spi;
 
-import org.conv4j.spi.WorkspaceBudget;
 import org.junit.jupiter.api.Test;
 
 import java.util.Comparator;

@@ -1,6 +1,5 @@
-package org.conv4j.nativeutil;
+package org.conv4j.spi;
 
-import org.conv4j.spi.WorkspaceBudget;
 
 import java.lang.ref.Cleaner;
 import java.lang.ref.WeakReference;
@@ -15,9 +14,9 @@ import java.util.function.Consumer;
 import java.util.function.ToLongFunction;
 
 /**
- * Idle native resources kept for reuse after a call (conv-openblas's GEMM buffers, conv-onednn's contexts), handed
- * to one call at a time, and counted against a {@link WorkspaceBudget}: fresh native memory costs page faults, so
- * the backends keep what a call used, and the budget must see those bytes to bound the memory of all calls
+ * Idle native resources kept for reuse after a call (conv-openblas's GEMM buffers, conv-onednn's contexts, the
+ * memory of closed native tensors), handed to one call at a time, and counted against a {@link WorkspaceBudget}: fresh
+ * native memory costs page faults, so what a call used is kept, and the budget must see those bytes to bound the memory of all calls
  * together. This class is the one place that keeps the budget's count of idle memory right:
  * <ul>
  *   <li>an item kept idle counts as idle memory ({@link WorkspaceBudget#addIdle}); kept after a call, its bytes
