@@ -132,12 +132,13 @@ final class BackwardPlan {
      * then read and write as they are (the 2D rule below was measured in 2D only, and a 3D call in place would
      * otherwise reorder all three activations); {@code nhwc} for ungrouped stride-1 2D layers with kernels larger than
      * 1x1, where oneDNN 3.11 then computes backward-data as a brgemm forward convolution ({@code brg_conv_bwd}) and
-     * both backward kernels ran faster than with the {@code nChw16c} layout {@code any} leads to, and for depthwise
-     * 2D layers on native NHWC activations, which oneDNN's depthwise kernels then read and write in place (MobileNet
-     * v1's depthwise layers at batch 8, prepared: 1.5x the kernel limit in all against 2.8x with the reorders to and
-     * from {@code nChw16c}; from heap NCHW arrays the reorder into {@code nhwc} made them slower, 82 ms against 62);
-     * {@code any} for every other layer, other 3D layers included (docs/onednn.md, sections 1 and 11). A choice that
-     * ends in a reference kernel is replaced by {@code any}.
+     * both backward kernels ran faster than with the {@code nChw16c} layout {@code any} leads to; and for every
+     * ungrouped or depthwise 2D layer on native NHWC activations, which oneDNN's kernels then read and write in place:
+     * there the alternative is the blocked kernels behind reorders from and to the caller's memory, and the reorders
+     * cost more than those kernels save (at batch 8, prepared, ResNet-50 1.25x the kernel limit in all against 1.34x,
+     * MobileNet v1's depthwise layers 1.5x against 2.8x; from heap NCHW arrays the reorder into {@code nhwc} made the
+     * depthwise layers slower, 82 ms against 62); {@code any} for every other layer, other 3D layers included
+     * (docs/onednn.md, sections 1 and 11). A choice that ends in a reference kernel is replaced by {@code any}.
      */
     static memory.format_tag activationsTag(Geometry g) {
         if (g.volumetric() && g.activations() == MemoryLayout.NHWC) {
@@ -147,15 +148,15 @@ final class BackwardPlan {
     }
 
     /**
-     * Whether {@link #activationsTag} picks {@code nhwc}: a layer with a kernel above 1x1, ungrouped with unit strides,
-     * or depthwise (one input channel per group) on native NHWC activations.
+     * Whether {@link #activationsTag} picks {@code nhwc}: on native NHWC activations an ungrouped or depthwise (one
+     * input channel per group) layer; on plain ones an ungrouped layer with a kernel above 1x1 and unit strides.
      */
     static boolean isNhwcLayer(Geometry g) {
-        if (g.pointwise()) {
-            return false;
-        }
         boolean depthwise = g.groups() > 1 && g.groups() == g.channels();
-        return g.groups() == 1 ? g.unitStrides() : depthwise && g.activations() == MemoryLayout.NHWC;
+        if (g.activations() == MemoryLayout.NHWC) {
+            return g.groups() == 1 || depthwise;
+        }
+        return g.groups() == 1 && g.unitStrides() && !g.pointwise();
     }
 
     /** The primitive descriptors of {@code pass}, with the activations in layout {@code activations}. */

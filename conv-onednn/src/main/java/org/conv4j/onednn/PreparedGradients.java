@@ -25,10 +25,9 @@ import org.conv4j.spi.PreparedBackwardCalls;
  *       tensors run on the same plan from and to the caller's memory (oneDNN reorders from {@code nchw} into the
  *       primitives' layouts and back, with no staging copy);</li>
  *   <li>NHWC: native NHWC tensors, read and written in place: the plan's activations are {@code nhwc} where
- *       {@link BackwardPlan#activationsTag} picks it (ungrouped stride-1 layers with kernels above 1x1, depthwise
- *       layers), and then
- *       {@code x}, {@code dL/dy} and {@code dL/dx} are neither copied nor reordered; elsewhere oneDNN reorders from
- *       and to the caller's memory.</li>
+ *       {@link BackwardPlan#activationsTag} picks it (ungrouped and depthwise layers), and then {@code x},
+ *       {@code dL/dy} and {@code dL/dx} are neither copied nor reordered; elsewhere oneDNN reorders from and to the
+ *       caller's memory.</li>
  * </ul>
  * Other combinations of storage and layout run through heap NCHW copies on the NCHW plan. {@code dL/dw} is reordered
  * from backward-weights' layout into OIHW and copied out on every call (into the caller's array for a heap NCHW
