@@ -7,6 +7,7 @@ import org.conv4j.internal.LayoutEdge;
 import org.conv4j.internal.PlanKey;
 import org.conv4j.internal.PreparedBackwardByForm;
 import org.conv4j.internal.PreparedByForm;
+import org.conv4j.internal.PreparedForms;
 import org.conv4j.internal.TransposedPasses;
 import org.conv4j.spi.AbstractConvBackend;
 import org.conv4j.spi.LruCache;
@@ -54,7 +55,12 @@ import java.util.function.ToDoubleFunction;
  *       the fastest then serves the key; with {@value #AUTOTUNE_CACHE_PROPERTY}{@code =PATH} the decisions persist
  *       in a file;</li>
  *   <li><b>estimated</b>: otherwise the supporting backend with the smallest
- *       {@link ConvBackend#estimateNanos estimate} (each backend's model of its own speed).</li>
+ *       {@link ConvBackend#estimateNanos estimate} (each backend's model of its own speed), with the conversions each
+ *       backend needs at the edge priced in for operands that are not all heap NCHW; except a forward call into an
+ *       output when input or output is not heap NCHW: the estimates are fitted on heap NCHW calls and rank the
+ *       backends least reliably on other forms, so the first such call of each geometry and form times the
+ *       candidates as a prepared convolution's first call does ({@link #prepareForward}), and that decision, shared
+ *       with the prepared convolutions of the layer, serves every later call.</li>
  * </ol>
  * Which backend serves a given shape is not part of the API contract; results agree with the reference
  * within each backend's tolerance whichever runs. {@link #backend(String)} returns one backend to call
@@ -528,12 +534,27 @@ public final class Conv2d {
         }
 
         /**
-         * As {@link #chosen(ConvShape, ConvPass)} for a forward call on operands in any storage and layout: by
-         * estimate, the conversions are priced in ({@link #estimated(ConvShape, Tensor4D, Tensor4D, Tensor4D)}).
+         * The backend for a forward call in default mode on operands not all heap NCHW: the one a timed decision
+         * chose for this geometry and form of input and output ({@link PreparedForms#decided}), made now if none was.
+         * The estimates are fitted on heap NCHW calls and rank the backends least reliably on other forms (a backend
+         * that reads native channels-last tensors in place against one that converts them), so the first call of
+         * each such layer and form times the candidates as a prepared pass's first call does: through a prepared
+         * convolution ({@link PreparedByForm}) into a scratch output, closed after it. The decision is kept for the
+         * process and shared with the prepared passes; every call, the first included, then runs the chosen backend's
+         * own call, so that all agree bit for bit.
          */
-        private ConvBackend chosen(ConvShape s, Tensor4D input, Tensor4D weight, Tensor4D output) {
-            return estimatesOffHeap(input, weight, output) ? estimated(s, input, weight, output)
-                    : chosen(s, ConvPass.FORWARD);
+        private static ConvBackend timed(ConvShape s, Tensor4D input, Tensor4D weight, float[] bias, Tensor4D output) {
+            int forms = LayoutEdge.forms(input, null, output);
+            ConvBackend b = PreparedForms.decided(s, ConvPass.FORWARD, forms);
+            if (b != null) {
+                return b;
+            }
+            try (Tensor4D scratch = LayoutEdge.zeros(output.isNative(), output.layout(), output.n(), output.c(),
+                    output.h(), output.w()); PreparedByForm timing = new PreparedByForm(s, weight, bias)) {
+                timing.forwardInto(input, scratch);
+            }
+            b = PreparedForms.decided(s, ConvPass.FORWARD, forms);
+            return b != null ? b : estimated(s, input, weight, output); // evicted meanwhile: by estimate
         }
 
         /**
@@ -567,7 +588,8 @@ public final class Conv2d {
                                     Tensor4D output) {
             ConvShape s = ConvShape.forward(input, weight, bias, params);
             s.checkOutput(output);
-            ConvBackend chosen = chosen(s, input, weight, output);
+            ConvBackend chosen = estimatesOffHeap(input, weight, output) ? timed(s, input, weight, bias, output)
+                    : chosen(s, ConvPass.FORWARD);
             if (!LayoutEdge.canonical(input, weight, output) && chosen instanceof AbstractConvBackend a) {
                 // converts, or runs in place
                 return Access.backends().validatedForward(a, s, input, weight, bias, output);

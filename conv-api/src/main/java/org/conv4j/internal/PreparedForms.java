@@ -74,6 +74,21 @@ public abstract class PreparedForms<P> {
      */
     private static final LruCache<Decision, ConvBackend> DECISIONS = new LruCache<>(Autotuner.MAX_ENTRIES);
 
+    /**
+     * The backend a timed decision chose for a call of {@code pass} on {@code shape} with operands of {@code forms}
+     * ({@link LayoutEdge#forms} of input, null and output for the forward pass), if one was made in this process;
+     * else null. {@link Conv2d}'s calls on such operands run it, so that they agree with the prepared passes of the
+     * layer and form.
+     *
+     * @param shape the validated geometry
+     * @param pass the pass
+     * @param forms the operands' forms
+     * @return the backend, or null
+     */
+    public static ConvBackend decided(ConvShape shape, ConvPass pass, int forms) {
+        return DECISIONS.getIfPresent(new Decision(new PlanKey(shape, pass), forms));
+    }
+
     private final String what;
     private final ConvShape shape;
     private final LruCache<Decision, ConvBackend> decisions;

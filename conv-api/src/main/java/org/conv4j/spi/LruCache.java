@@ -62,6 +62,18 @@ public final class LruCache<K, V> {
     }
 
     /**
+     * The value of {@code key} if the cache holds it (counted as a use), else null.
+     *
+     * @param key the key
+     * @return the cached value, or null
+     */
+    public V getIfPresent(K key) {
+        synchronized (map) {
+            return map.get(key);
+        }
+    }
+
+    /**
      * The number of entries.
      *
      * @return the entry count

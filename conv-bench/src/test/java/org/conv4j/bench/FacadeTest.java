@@ -2,6 +2,8 @@ package org.conv4j.bench;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,8 +18,12 @@ import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvPass;
 import org.conv4j.api.ConvPlan;
 import org.conv4j.api.ConvShape;
+import org.conv4j.api.MemoryLayout;
+import org.conv4j.api.PreparedConvolution;
 import org.conv4j.api.Tensor4D;
 import org.conv4j.api.TransposedShape;
+import org.conv4j.internal.LayoutEdge;
+import org.conv4j.internal.PreparedForms;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -210,6 +216,35 @@ class FacadeTest {
      * A prepared backward pass chooses per pass and form of its tensors, by timing its candidates (in default and
      * autotune mode alike); pinned, the pinned backend. Every choice gives the reference's gradients.
      */
+    /**
+     * A forward call on native tensors takes the timed decision of its layer and form (shared with the prepared
+     * convolutions), and its result is the decided backend's own call, bit for bit, the first call included.
+     */
+    @Test
+    void aForwardCallOnNativeTensorsRunsTheTimedDecisionOfItsLayerAndForm() {
+        Tensor4D x = Tensor4D.random(21, 2, 16, 13, 11); // a geometry no other test uses
+        Tensor4D w = Tensor4D.random(22, 24, 16, 1, 1);
+        ConvParams p = ConvParams.builder().build();
+        ConvShape s = ConvShape.forward(x, w, null, p);
+        Tensor4D expected = Conv2d.backend("naive").forward(x, w, null, p);
+        try (Tensor4D xn = x.toNative(MemoryLayout.NHWC);
+             Tensor4D out = Tensor4D.allocateNative(MemoryLayout.NHWC, 2, 24, 13, 11);
+             Tensor4D own = Tensor4D.allocateNative(MemoryLayout.NHWC, 2, 24, 13, 11)) {
+            int forms = LayoutEdge.forms(xn, null, out);
+            assertNull(PreparedForms.decided(s, ConvPass.FORWARD, forms));
+            assertSame(out, Conv2d.forwardInto(xn, w, null, p, out));
+            ConvBackend decided = PreparedForms.decided(s, ConvPass.FORWARD, forms);
+            assertNotNull(decided, "the first call decides by timing");
+            assertTrue(expected.maxAbsDiff(out) < 1e-4f, "" + expected.maxAbsDiff(out));
+            decided.forwardInto(xn, w, null, p, own);
+            assertEquals(own.toHeapNchw(), out.toHeapNchw(), "the decided backend's own result");
+            try (PreparedConvolution prepared = Conv2d.prepareForward(s, w, null)) {
+                prepared.forwardInto(xn, own);
+                assertSame(decided, prepared.backend(), "a prepared convolution of the layer runs the same backend");
+            }
+        }
+    }
+
     @Test
     void aPreparedBackwardPassChoosesPerFormOfItsTensors() {
         Tensor4D x = Tensor4D.random(11, 2, 32, 28, 28);
