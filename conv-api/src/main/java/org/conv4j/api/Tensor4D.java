@@ -1,5 +1,6 @@
 package org.conv4j.api;
 
+import org.conv4j.internal.Access;
 import org.conv4j.internal.LayoutCopy;
 
 import java.nio.ByteBuffer;
@@ -43,6 +44,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Tensor4D implements Shapes.Shaped, AutoCloseable {
 
     private static final int CLOSED = 1 << 30;
+
+    static {
+        // results a backend writes in full, without zeroing reused memory first, for AbstractConvBackend only
+        Access.setTensors((layout, n, c, h, w) -> allocateNative(layout, n, c, h, w, false));
+    }
 
     private final int n;
     private final int c;
@@ -121,13 +127,18 @@ public final class Tensor4D implements Shapes.Shaped, AutoCloseable {
      * @return the new native tensor
      */
     public static Tensor4D allocateNative(MemoryLayout layout, int n, int c, int h, int w) {
+        return allocateNative(layout, n, c, h, w, true);
+    }
+
+    /** {@link #allocateNative}; memory kept from a closed tensor is zeroed only if {@code zeroed}. */
+    private static Tensor4D allocateNative(MemoryLayout layout, int n, int c, int h, int w, boolean zeroed) {
         Objects.requireNonNull(layout, "layout must not be null");
         int size = checkedSize("shape", n, c, h, w);
         if (size > Integer.MAX_VALUE / Float.BYTES) {
             throw new IllegalArgumentException("shape: expected at most " + Integer.MAX_VALUE / Float.BYTES
                     + " elements in native memory (a direct buffer holds at most 2 GiB), got " + size);
         }
-        ByteBuffer bytes = NativeBlocks.allocate(size * Float.BYTES);
+        ByteBuffer bytes = NativeBlocks.allocate(size * Float.BYTES, zeroed);
         return new Tensor4D(layout, null, bytes.asFloatBuffer(), bytes, n, c, h, w);
     }
 

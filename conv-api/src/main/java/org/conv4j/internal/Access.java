@@ -29,6 +29,7 @@ public final class Access {
 
     private static volatile Backends backends;
     private static volatile Shapes shapes;
+    private static volatile Tensors tensors;
 
     private Access() {
     }
@@ -150,6 +151,52 @@ public final class Access {
          * @return the geometry
          */
         ConvShape of(ConvParams params, int batch, int channels, int h, int w, Tensor4D weight, int outH, int outW);
+    }
+
+    /** What {@link Tensor4D} offers the backends' base class without making it public: results not zeroed first. */
+    @FunctionalInterface
+    public interface Tensors {
+        /**
+         * A native tensor whose every element its caller writes before anyone reads it: as
+         * {@link Tensor4D#allocateNative}, but memory kept from a closed tensor is handed over as it is, not zeroed.
+         *
+         * @param layout the layout
+         * @param n the batch size
+         * @param c the channels
+         * @param h the height
+         * @param w the width
+         * @return the tensor, its contents undefined
+         */
+        Tensor4D nativeToOverwrite(MemoryLayout layout, int n, int c, int h, int w);
+    }
+
+    /**
+     * Registers {@link Tensor4D}'s half, once.
+     *
+     * @param t the implementation
+     * @throws IllegalStateException if one is registered already
+     */
+    public static void setTensors(Tensors t) {
+        synchronized (Access.class) {
+            if (tensors != null) {
+                throw new IllegalStateException("Access.Tensors is registered already");
+            }
+            tensors = t;
+        }
+    }
+
+    /**
+     * What {@link Tensor4D} offers without making it public, registered when that class is initialised.
+     *
+     * @return {@code Tensor4D}'s half
+     */
+    public static Tensors tensors() {
+        Tensors t = tensors;
+        if (t == null) {
+            initialise(Tensor4D.class);
+            t = tensors;
+        }
+        return t;
     }
 
     /**

@@ -372,6 +372,22 @@ public abstract class AbstractConvBackend implements ConvBackend {
     }
 
     /**
+     * A new native tensor for a result this backend writes in full before returning it, e.g. {@code dL/dx} of a
+     * backward pass taken {@linkplain #backwardsInPlace in place}: as {@link Tensor4D#allocateNative}, but memory kept
+     * from a closed tensor is handed over without being zeroed first, so its contents are undefined until written.
+     *
+     * @param layout the layout
+     * @param n the batch size
+     * @param c the channels
+     * @param h the height
+     * @param w the width
+     * @return the tensor, owned by the caller
+     */
+    protected static Tensor4D newNativeResult(MemoryLayout layout, int n, int c, int h, int w) {
+        return Access.tensors().nativeToOverwrite(layout, n, c, h, w);
+    }
+
+    /**
      * Whether this backend wants the zero padding of {@code s} done before it is called: the input padded with
      * zeros into a new tensor, the subclass called on it with no padding, and {@code dL/dx} cropped back (the
      * results are the same; the call costs a copy of the padded input). For a backend whose own kernels mishandle

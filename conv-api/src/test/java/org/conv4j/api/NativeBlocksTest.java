@@ -32,6 +32,20 @@ class NativeBlocksTest {
     }
 
     @Test
+    void aResultToOverwriteTakesAKeptBlockToo() {
+        Workspace.releaseIdle();
+        Tensor4D t = Tensor4D.allocateNative(MemoryLayout.NHWC, 1, 4, H, H / 4);
+        t.close();
+        assertEquals(4L * t.size(), NativeBlocks.keptBytes());
+        try (Tensor4D r = org.conv4j.internal.Access.tensors().nativeToOverwrite(MemoryLayout.NHWC, 1, 4, H, H / 4)) {
+            assertEquals(0, NativeBlocks.keptBytes(), "it reuses the kept block");
+            assertTrue(r.isNative());
+            assertEquals(MemoryLayout.NHWC, r.layout());
+        }
+        Workspace.releaseIdle();
+    }
+
+    @Test
     void smallBlocksAndExposedOnesAreNotKept() {
         Workspace.releaseIdle();
         Tensor4D small = Tensor4D.allocateNative(MemoryLayout.NCHW, 1, 1, 8, 8);

@@ -728,7 +728,7 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
     private Tensor4D backwardInPlace(ConvShape s, ConvPass pass, Tensor4D x, Tensor4D dy, float[] w, float[] dw,
                                      float[] db) {
         Tensor4D dx = pass == ConvPass.WEIGHT_GRADIENT ? null
-                : Tensor4D.allocateNative(dy.layout(), s.batch(), s.inChannels(), s.inH(), s.inW());
+                : newNativeResult(dy.layout(), s.batch(), s.inChannels(), s.inH(), s.inW()); // backward-data writes all
         try (Tensor4D.Pin px = x == null ? null : x.pin(); Tensor4D.Pin pdy = dy.pin();
              Tensor4D.Pin pdx = dx == null ? null : dx.pin()) {
             backwardInPlace(Geometry.of(s, s.batch(), db != null, dy.layout()), pass, px == null ? null : px.buffer(),
@@ -749,8 +749,7 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
 
     /** {@code result} (heap NCHW) copied into a new native tensor of {@code model}'s layout. */
     private static Tensor4D nativeLike(Tensor4D model, Tensor4D result) {
-        return Tensor4D.allocateNative(model.layout(), result.n(), result.c(), result.h(), result.w())
-                .copyFrom(result);
+        return newNativeResult(model.layout(), result.n(), result.c(), result.h(), result.w()).copyFrom(result);
     }
 
     /**
