@@ -33,8 +33,9 @@ import java.util.function.ToDoubleFunction;
  * estimates with the conversions of the call's operands priced; a single candidate is prepared without timing. Each
  * is prepared and called once to warm up; then they are timed in {@value #TIMED_CALLS} rounds, two calls of each per
  * round and the second timed, so that a drift of the machine's speed hits all alike and no candidate pays for
- * switching from the one before; each one's time is its fastest timed call, and after each round a candidate more
- * than {@link Autotuner#RECHECK_RATIO} times the fastest is out (a gap that wide is real). The fastest serves the
+ * switching from the one before; each one's time is its fastest timed call, and from the second round on a candidate
+ * more than {@link Autotuner#RECHECK_RATIO} times the fastest is out after the round (a gap that wide over two calls
+ * is real; one call can land on a busy moment). The fastest serves the
  * form from then on, so that every later call of the form gives the same results (a second timing later could switch
  * backends, whose results differ in rounding, in the middle of a run). The decision is kept for the process, per
  * geometry, pass and form ({@link #DECISIONS}): every prepared pass of that layer and form runs that backend, and
@@ -49,6 +50,13 @@ public abstract class PreparedForms<P> {
 
     /** Rounds of timing: each candidate's time is its fastest timed call of these rounds. */
     static final int TIMED_CALLS = 3;
+
+    /**
+     * Rounds every candidate is timed in before one far slower than the fastest drops out: two, so that no candidate
+     * is dropped on one call. On 2 cores one timed call can land on a busy moment (the JIT compiling on the other
+     * core) and measure a backend several times slower than it runs.
+     */
+    static final int DROP_AFTER_ROUNDS = 2;
 
     /** The backends a prepared pass times for a call, in the order to time them. */
     @FunctionalInterface
@@ -285,8 +293,9 @@ public abstract class PreparedForms<P> {
     /**
      * Each pass's fastest timed call, in ns: {@value #TIMED_CALLS} rounds of two calls of each, so that a drift of
      * the machine's speed hits all alike, the second timed (the first pays for switching from the last candidate:
-     * another library's threads still spinning, other data in the caches); after each round, a pass more than
-     * {@link Autotuner#RECHECK_RATIO} times the fastest so far is out and not called again.
+     * another library's threads still spinning, other data in the caches); from the {@value #DROP_AFTER_ROUNDS}th
+     * round on, a pass more than {@link Autotuner#RECHECK_RATIO} times the fastest so far is out after the round and
+     * not called again.
      */
     private long[] timed(List<P> passes, Consumer<P> call) {
         long[] nanos = new long[passes.size()];
@@ -300,6 +309,9 @@ public abstract class PreparedForms<P> {
                     call.accept(passes.get(i));
                     nanos[i] = Math.min(nanos[i], clock.getAsLong() - t0);
                 }
+            }
+            if (round + 1 < DROP_AFTER_ROUNDS) {
+                continue;
             }
             int best = fastest(nanos);
             for (int i = 0; i < passes.size(); i++) {

@@ -123,29 +123,29 @@ class PreparedFormsTest {
         for (Prepared p : forms.made) {
             assertEquals(p == chosen ? 0 : 1, p.closed, p.backend.name());
         }
-        // one warm-up call and TIMED_CALLS rounds of two each, except the far one: out after the first round
+        // one warm-up call and TIMED_CALLS rounds of two each, except the far one: out after DROP_AFTER_ROUNDS rounds
         for (ConvBackend b : List.of(estimatedFirst, fastest, close)) {
             assertEquals(1 + 2 * PreparedForms.TIMED_CALLS, world.calls.get(b), b.name());
         }
-        assertEquals(3, world.calls.get(far));
+        assertEquals(1 + 2 * PreparedForms.DROP_AFTER_ROUNDS, world.calls.get(far));
 
         world.with(close, 100); // faster now: the form keeps its choice, so its results stay the same
         for (int i = 0; i < 100; i++) {
             assertSame(chosen, forms.call(ConvPass.FORWARD, 0, estimatedFirst, close));
         }
-        assertEquals(3, world.calls.get(far), "no more timing");
+        assertEquals(1 + 2 * PreparedForms.DROP_AFTER_ROUNDS, world.calls.get(far), "no more timing");
         assertEquals(1 + 2 * PreparedForms.TIMED_CALLS, world.calls.get(close), "no more timing");
     }
 
     @Test
-    void aCandidateMeasuredFarSlowerIsTimedOnce() {
+    void aCandidateMeasuredFarSlowerInTwoRoundsIsTimedNoMore() {
         ConvBackend fast = FakeBackend.estimated("fast", 1);
         ConvBackend slow = FakeBackend.estimated("slow", 2);
         World world = new World().with(fast, 100).with(slow, 151); // above Autotuner.RECHECK_RATIO times the best
         Forms forms = new Forms(world);
         assertSame(fast, forms.call(ConvPass.FORWARD, 0, fast, slow).backend);
         assertEquals(1 + 2 * PreparedForms.TIMED_CALLS, world.calls.get(fast));
-        assertEquals(3, world.calls.get(slow), "a warm-up call and one round");
+        assertEquals(1 + 2 * PreparedForms.DROP_AFTER_ROUNDS, world.calls.get(slow), "a warm-up call and two rounds");
     }
 
     @Test
