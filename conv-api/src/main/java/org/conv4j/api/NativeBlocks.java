@@ -35,10 +35,12 @@ final class NativeBlocks {
     /** The source of the zeroes a reused block is filled with; read only. */
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 << 10);
 
-    private static final WorkspaceBudget BUDGET = WorkspaceBudget.global();
-
-    private static final BudgetedIdlePool<ByteBuffer> KEPT = new BudgetedIdlePool<>(MAX_KEPT, BUDGET,
-            ByteBuffer::capacity, Freer::free);
+    /**
+     * The kept blocks, made at the first block large enough to keep: the process-wide budget is created then (it
+     * reads {@code conv4j.workspace.total}, whose bad value is an {@link IllegalArgumentException} of that call, not a
+     * failed initialisation of this class), and small tensors never create it.
+     */
+    private static volatile BudgetedIdlePool<ByteBuffer> kept;
 
     private NativeBlocks() {
     }
@@ -52,7 +54,7 @@ final class NativeBlocks {
      * @return the buffer, owned by the caller until it is {@link #free}d
      */
     static ByteBuffer allocate(int bytes, boolean zeroed) {
-        ByteBuffer b = bytes >= MIN_KEPT_BYTES ? KEPT.take(bytes, bytes) : null;
+        ByteBuffer b = bytes >= MIN_KEPT_BYTES ? kept().take(bytes, bytes) : null;
         if (b == null) {
             return ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
         }
@@ -71,16 +73,33 @@ final class NativeBlocks {
      */
     static void free(ByteBuffer block) {
         long bytes = block.capacity();
-        if (bytes >= MIN_KEPT_BYTES && bytes <= BUDGET.totalBytes() - BUDGET.grantedBytes() - BUDGET.idleBytes()) {
-            KEPT.keep(block);
+        WorkspaceBudget budget = bytes >= MIN_KEPT_BYTES ? WorkspaceBudget.global() : null;
+        if (budget != null && bytes <= budget.totalBytes() - budget.grantedBytes() - budget.idleBytes()) {
+            kept().keep(block);
         } else {
             Freer.free(block);
         }
     }
 
+    /** The kept blocks' pool, made on first use (see {@link #kept}). */
+    private static BudgetedIdlePool<ByteBuffer> kept() {
+        BudgetedIdlePool<ByteBuffer> k = kept;
+        if (k == null) {
+            synchronized (NativeBlocks.class) {
+                k = kept;
+                if (k == null) {
+                    k = new BudgetedIdlePool<>(MAX_KEPT, WorkspaceBudget.global(), ByteBuffer::capacity, Freer::free);
+                    kept = k;
+                }
+            }
+        }
+        return k;
+    }
+
     /** Bytes of the blocks kept (for tests). */
     static long keptBytes() {
-        return KEPT.idleBytes();
+        BudgetedIdlePool<ByteBuffer> k = kept;
+        return k == null ? 0 : k.idleBytes();
     }
 
     /**
