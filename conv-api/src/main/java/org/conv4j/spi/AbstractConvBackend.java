@@ -76,7 +76,8 @@ public abstract class AbstractConvBackend implements ConvBackend {
         @Override
         public double backwardInPlaceSavingsNanos(AbstractConvBackend b, ConvShape s, ConvPass pass,
                                                   MemoryLayout layout) {
-            return b.backwardInPlaceSavingsNanos(s, pass, layout);
+            // a geometry padded beforehand reaches no backend in place: its operands are converted first
+            return b.padsFirst(s) ? Double.NaN : b.backwardInPlaceSavingsNanos(s, pass, layout);
         }
 
         @Override
@@ -290,8 +291,9 @@ public abstract class AbstractConvBackend implements ConvBackend {
      * activations ({@code x}, {@code dL/dy}, {@code dL/dx}) of {@code layout} as they are ({@link #backwardsInPlace},
      * and its prepared pass, {@link #prepareBackward}): the staging copies and reorders its heap path pays and such a
      * call skips, in ns. {@link Conv2d} chooses a backend for native activations of one layout by each estimate less
-     * this, where a backend that converts them pays for their conversions. The default is NaN: the backward passes
-     * convert such operands at the edge.
+     * this, where a backend that converts them pays for their conversions. Not asked for a geometry padded beforehand
+     * (those operands are always converted). The default is NaN: the backward passes convert such operands at the
+     * edge.
      *
      * @param s the validated geometry
      * @param pass the backward pass

@@ -21,7 +21,15 @@ final class CallerMemory {
      * write an output over an input it is still reading; the copies at the edge give such calls the right result.
      */
     static boolean usable(FloatBuffer a, FloatBuffer b) {
-        return a.order() == ByteOrder.nativeOrder() && b.order() == ByteOrder.nativeOrder() && !overlap(a, b);
+        return readable(a) && readable(b) && !overlap(a, b);
+    }
+
+    /**
+     * Whether oneDNN can read {@code b} (a view of a native tensor, or null for an operand a pass does not have) as it
+     * is: in the platform's byte order. Two operands that are only read may share memory.
+     */
+    static boolean readable(FloatBuffer b) {
+        return b == null || b.order() == ByteOrder.nativeOrder();
     }
 
     /** Whether the floats of the two direct buffers, position to limit, share an address. */

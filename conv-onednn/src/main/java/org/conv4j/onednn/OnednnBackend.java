@@ -636,8 +636,9 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
     }
 
     /**
-     * Native activations of one layout in the platform's byte order, not overlapping ({@link CallerMemory#usable}),
-     * are used in place by every backward pass: oneDNN's primitives read {@code x} and {@code dL/dy} where they are
+     * Native activations of one layout in the platform's byte order ({@link CallerMemory#readable}; they are only
+     * read, so they may share memory) are used in place by every backward pass: oneDNN's primitives read {@code x}
+     * and {@code dL/dy} where they are
      * and backward-data writes {@code dL/dx} into a new native tensor of their layout, with {@code nhwc} primitives
      * where {@link BackwardPlan} picks them for NHWC (no copy, no reorder) and otherwise reorders from and to the
      * caller's memory (no staging copy). Weights with a non-finite value run the passes that compute {@code dL/dx} on
@@ -649,7 +650,7 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
             return false;
         }
         try (Tensor4D.Pin a = activation.pin(); Tensor4D.Pin dy = gradOutput.pin()) {
-            return CallerMemory.usable(a.buffer(), dy.buffer());
+            return CallerMemory.readable(a.buffer()) && CallerMemory.readable(dy.buffer());
         }
     }
 
@@ -878,15 +879,12 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
     }
 
     /**
-     * On the geometries {@link PreparedGradients} covers, what its in-place calls skip of the heap path: copying
-     * {@code x}, {@code dL/dy} and {@code dL/dx} (those the pass has) into native memory and out, and for NHWC also
-     * reordering them from and to NCHW.
+     * What the backward passes in place ({@link #backwardsInPlace}, and the prepared ones, {@link PreparedGradients})
+     * skip of the heap path: copying {@code x}, {@code dL/dy} and {@code dL/dx} (those the pass has) into native memory
+     * and out, and for NHWC also reordering them from and to NCHW.
      */
     @Override
     protected double backwardInPlaceSavingsNanos(ConvShape s, ConvPass pass, MemoryLayout layout) {
-        if (!PreparedGradients.covers(this, s)) {
-            return Double.NaN;
-        }
         long in = (long) s.batch() * s.inChannels() * s.inPlane();
         long out = (long) s.batch() * s.outChannels() * s.outPlane();
         long floats = pass == ConvPass.BACKWARD ? 2 * in + out : in + out;

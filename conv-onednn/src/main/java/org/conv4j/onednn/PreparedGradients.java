@@ -1,6 +1,5 @@
 package org.conv4j.onednn;
 
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -153,7 +152,8 @@ final class PreparedGradients extends AbstractPreparedBackward<OnednnBackend> {
             FloatBuffer bx = px == null ? null : px.buffer();
             FloatBuffer bdy = pdy.buffer();
             FloatBuffer bdx = pdx == null ? null : pdx.buffer();
-            if (!nativeOrder(bx) || !nativeOrder(bdy) || !nativeOrder(bdx) || overlap(bdx, bdy) || overlap(bdx, bx)) {
+            if (!CallerMemory.readable(bx) || !CallerMemory.readable(bdy) || !CallerMemory.readable(bdx)
+                    || overlap(bdx, bdy) || overlap(bdx, bx)) {
                 return false;
             }
             Slot slot = slot(pass, layout);
@@ -271,10 +271,6 @@ final class PreparedGradients extends AbstractPreparedBackward<OnednnBackend> {
     /** Whether {@code t} is null or a native tensor in {@code layout}. */
     private static boolean nativeIn(MemoryLayout layout, Tensor4D t) {
         return t == null || t.isNative() && t.layout() == layout;
-    }
-
-    private static boolean nativeOrder(FloatBuffer b) {
-        return b == null || b.order() == ByteOrder.nativeOrder();
     }
 
     private static FloatPointer pointer(FloatBuffer b) {

@@ -42,6 +42,8 @@ class InPlaceBackwardTest {
                     assertFalse(onednn.backwardsInPlace(s, pass, xn, other), layout + " " + pass + ", mixed layouts");
                     assertFalse(onednn.backwardsInPlace(s, pass, x, dyn), layout + " " + pass + ", heap input");
                 }
+                // dL/dy as the tensor whose form dL/dx takes (a prepared pass's inputGradient): only read, so taken
+                assertTrue(onednn.backwardsInPlace(s, ConvPass.INPUT_GRADIENT, dyn, dyn), layout + ", one tensor");
             }
         }
     }
