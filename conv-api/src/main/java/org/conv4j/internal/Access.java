@@ -27,9 +27,9 @@ import org.conv4j.spi.AbstractConvBackend;
  */
 public final class Access {
 
-    private static volatile Backends backends;
-    private static volatile Shapes shapes;
-    private static volatile Tensors tensors;
+    private static final Half<Backends> BACKENDS = new Half<>("Backends", AbstractConvBackend.class);
+    private static final Half<Shapes> SHAPES = new Half<>("Shapes", ConvShape.class);
+    private static final Half<Tensors> TENSORS = new Half<>("Tensors", Tensor4D.class);
 
     private Access() {
     }
@@ -177,12 +177,7 @@ public final class Access {
      * @throws IllegalStateException if one is registered already
      */
     public static void setTensors(Tensors t) {
-        synchronized (Access.class) {
-            if (tensors != null) {
-                throw new IllegalStateException("Access.Tensors is registered already");
-            }
-            tensors = t;
-        }
+        TENSORS.set(t);
     }
 
     /**
@@ -191,12 +186,7 @@ public final class Access {
      * @return {@code Tensor4D}'s half
      */
     public static Tensors tensors() {
-        Tensors t = tensors;
-        if (t == null) {
-            initialise(Tensor4D.class);
-            t = tensors;
-        }
-        return t;
+        return TENSORS.get();
     }
 
     /**
@@ -206,12 +196,7 @@ public final class Access {
      * @throws IllegalStateException if one is registered already
      */
     public static void setBackends(Backends b) {
-        synchronized (Access.class) {
-            if (backends != null) {
-                throw new IllegalStateException("Access.Backends is registered already");
-            }
-            backends = b;
-        }
+        BACKENDS.set(b);
     }
 
     /**
@@ -221,12 +206,7 @@ public final class Access {
      * @throws IllegalStateException if one is registered already
      */
     public static void setShapes(Shapes s) {
-        synchronized (Access.class) {
-            if (shapes != null) {
-                throw new IllegalStateException("Access.Shapes is registered already");
-            }
-            shapes = s;
-        }
+        SHAPES.set(s);
     }
 
     /**
@@ -236,12 +216,7 @@ public final class Access {
      * @return {@code AbstractConvBackend}'s half
      */
     public static Backends backends() {
-        Backends b = backends;
-        if (b == null) {
-            initialise(AbstractConvBackend.class);
-            b = backends;
-        }
-        return b;
+        return BACKENDS.get();
     }
 
     /**
@@ -250,12 +225,38 @@ public final class Access {
      * @return {@code ConvShape}'s half
      */
     public static Shapes shapes() {
-        Shapes s = shapes;
-        if (s == null) {
-            initialise(ConvShape.class);
-            s = shapes;
+        return SHAPES.get();
+    }
+
+    /**
+     * One registered half: set once, from its owner's static initialiser; read after running that initialiser if it
+     * has not run yet (a caller can reach this class before the owner is initialised).
+     */
+    private static final class Half<T> {
+        private final String name;
+        private final Class<?> owner;
+        private volatile T value;
+
+        Half(String name, Class<?> owner) {
+            this.name = name;
+            this.owner = owner;
         }
-        return s;
+
+        synchronized void set(T v) {
+            if (value != null) {
+                throw new IllegalStateException("Access." + name + " is registered already");
+            }
+            value = v;
+        }
+
+        T get() {
+            T v = value;
+            if (v == null) {
+                initialise(owner);
+                v = value;
+            }
+            return v;
+        }
     }
 
     /** Runs {@code c}'s static initialiser, which registers its half, if it has not run yet. */
