@@ -1,8 +1,9 @@
-/** The {@code winograd} backend: Winograd's F(m, 3x3) with OpenBLAS GEMMs; other shapes through im2col. */
+/** The {@code winograd} backend: Winograd's F(m, 3x3) with oneDNN's batched matmul (or OpenBLAS) for the products; other shapes through im2col. */
 module org.conv4j.winograd {
     requires transitive org.conv4j.api;
     requires transitive org.conv4j.openblas;
     requires org.conv4j.im2col;
+    requires org.conv4j.onednn;
     // the stage profile (WinogradEngine.Profile) splits a fused block's time by each worker's CPU time
     requires java.management;
 

@@ -10,7 +10,8 @@ import java.util.Locale;
 
 /**
  * The {@code winograd} backend's stage split (NNPACK's profile) on catalogue shapes: per layer, the tile size it
- * chooses, whether stages 2 to 4 ran in fused blocks or staged chunks, and the median time of its kernel transform, input transform, GEMMs and output transform over repeated
+ * chooses, how stages 2 to 4 ran (fused blocks, staged chunks with OpenBLAS, or staged chunks with oneDNN's batched
+ * products: {@code fused}, {@code staged}, {@code matmul}), and the median time of its kernel transform, input transform, GEMMs and output transform over repeated
  * forward calls ({@link WinogradBackend#profileForward}), with the GEMM stage's rate in GFLOP/s (to set beside
  * {@code SgemmBench}) and the whole call's median.
  *
@@ -78,7 +79,7 @@ public final class WinogradStages {
                     * g.outChannels() * g.inChannelsPerGroup();
             long gemmMedian = samples[2][count / 2];
             System.out.printf(Locale.ROOT, "%-26s %-12s %-6s %9.3f %9.3f %9.3f %9.3f %9.3f %9.1f%n", s.name(),
-                    last.tile(), last.fused() ? "fused" : "staged", samples[0][count / 2] / 1e6,
+                    last.tile(), last.stages(), samples[0][count / 2] / 1e6,
                     samples[1][count / 2] / 1e6, gemmMedian / 1e6, samples[3][count / 2] / 1e6,
                     samples[4][count / 2] / 1e6, gemmFlops / gemmMedian);
         }

@@ -4,9 +4,10 @@ package org.conv4j.winograd;
  * The gathers and scatters between one row of an NCHW plane and a segment of consecutive tiles held lane-innermost
  * ({@link Transforms}): tile {@code k} of the segment covers columns {@code x0 + k*m .. x0 + k*m + m - 1} of the
  * row, and its column {@code q} is lane {@code at + k} of array {@code q}. Along the row that is a transpose of
- * {@code len x m} floats; the tiles whose {@code m} columns all lie inside the row run as one loop per row with
- * {@code m} adjacent loads or stores per tile (a loop for {@code m = 2, 4, 6} each, so that the offsets are
- * constants), the tiles over an edge column by column with a test.
+ * {@code len x m} floats, one loop per row with {@code m} adjacent loads or stores per tile (a loop for
+ * {@code m = 2, 4, 6} each, so that the offsets are constants). A gather reads only columns inside its array (the
+ * caller pads a stretch that crosses the source's edge); a scatter writes the tiles over the destination's right edge
+ * column by column with a test.
  */
 final class TileRows {
 
@@ -14,41 +15,24 @@ final class TileRows {
     }
 
     /**
-     * {@code d[q][at + k] = src[row + x0 + k*m + q]} for {@code q < m}, {@code k < len}; 0 where the column
-     * {@code x0 + k*m + q} lies outside {@code [0, width)}.
+     * {@code d[q][at + k] = src[x + k*m + q]} for {@code q < m}, {@code k < len}: every column inside {@code src}
+     * (the caller pads a row stretch that crosses an edge, {@code WinogradEngine.gather}).
      */
-    static void gather(float[] src, int row, int x0, int width, int m, float[][] d, int at, int len) {
-        int lo = fullFrom(x0, m, len);
-        int hi = Math.max(lo, Math.min(len, (width - x0) / m));
-        gatherEdge(src, row, x0, width, m, d, at, 0, lo);
-        int x = row + x0 + lo * m;
+    static void gather(float[] src, int x, int m, float[][] d, int at, int len) {
         switch (m) {
-            case 2 -> gather2(src, x, d, at + lo, at + hi);
-            case 4 -> gather4(src, x, d, at + lo, at + hi);
-            case 6 -> gather6(src, x, d, at + lo, at + hi);
-            default -> gatherEdge(src, row, x0, width, m, d, at, lo, hi);
+            case 2 -> gather2(src, x, d, at, at + len);
+            case 4 -> gather4(src, x, d, at, at + len);
+            case 6 -> gather6(src, x, d, at, at + len);
+            default -> gatherAny(src, x, m, d, at, len);
         }
-        gatherEdge(src, row, x0, width, m, d, at, hi, len);
     }
 
-    /**
-     * The first tile whose columns are all at or right of column 0: {@code ceil(-x0 / m)} (0 if {@code x0 >= 0}),
-     * at most {@code len}. Tiles from there to {@code (width - x0) / m} (rounded down: the last whose column
-     * {@code m - 1} is left of {@code width}; for a negative quotient Java's truncation gives 0 or less, under it)
-     * lie inside.
-     */
-    private static int fullFrom(int x0, int m, int len) {
-        return x0 >= 0 ? 0 : Math.min(len, (m - 1 - x0) / m);
-    }
-
-    /** {@link #gather} for tiles {@code k0 .. k1 - 1}, column by column with a test. */
-    private static void gatherEdge(float[] src, int row, int x0, int width, int m, float[][] d, int at, int k0,
-                                   int k1) {
+    /** {@link #gather} for any {@code m}, column by column. */
+    private static void gatherAny(float[] src, int x, int m, float[][] d, int at, int len) {
         for (int q = 0; q < m; q++) {
             float[] dq = d[q];
-            for (int k = k0; k < k1; k++) {
-                int x = x0 + k * m + q;
-                dq[at + k] = x >= 0 && x < width ? src[row + x] : 0f;
+            for (int k = 0; k < len; k++) {
+                dq[at + k] = src[x + k * m + q];
             }
         }
     }

@@ -21,8 +21,9 @@ import java.util.List;
 
 /**
  * The {@code winograd} backend: 3x3 stride-1 convolutions by Winograd's minimal filtering {@code F(m x m, 3 x 3)}
- * (Lavin and Gray 2016), in the four stages NNPACK uses: kernel transform, input transform, {@code (m+2)^2} OpenBLAS
- * GEMMs over many tiles at once, output transform ({@link WinogradEngine}; docs/winograd.md).
+ * (Lavin and Gray 2016), in the four stages NNPACK uses: kernel transform, input transform, {@code (m+2)^2} GEMMs over
+ * many tiles at once (oneDNN's batched matmul for layers of 128 or more channels per group, OpenBLAS's sgemm for the
+ * others and where oneDNN does not load), output transform ({@link WinogradEngine}; docs/winograd.md).
  *
  * <p><b>Shapes</b>: it {@linkplain #supports supports} ungrouped or grouped 3x3 kernels with stride 1 and dilation
  * 1, any padding (four-sided, zero or copies), any batch and size, when each group has at least
@@ -163,7 +164,8 @@ public final class WinogradBackend extends AbstractConvBackend {
     /**
      * The modelled time of {@code p} with tiles {@code t}: a fixed cost, the GEMMs' multiply-adds at a rate that
      * falls with small sides ({@code eff(m, k, n) = m/(m + halfM) * k/(k + halfK) * n/(n + halfN)} as in
-     * {@link org.conv4j.spi.CostModel}), and the transformed floats (kernels, inputs, GEMM outputs) at a cost per
+     * {@link org.conv4j.spi.CostModel}; {@link WinogradTuning#MATMUL_GEMM_RATE} times faster where oneDNN's batched
+     * products run them), and the transformed floats (kernels, inputs, GEMM outputs) at a cost per
      * float. Constants in {@link WinogradTuning}.
      */
     static double modelNanos(Correlation p, TileSize t) {
@@ -174,8 +176,10 @@ public final class WinogradBackend extends AbstractConvBackend {
                 * n / (n + WinogradTuning.HALF_N);
         double transformed = (double) t.alpha * t.alpha * p.tiles(t) * (p.srcChannels() + p.dstChannels())
                 + p.kernelFloats(t);
-        return WinogradTuning.FIXED_NS + p.gemmMacs(t) / (WinogradTuning.GEMM_MACS_PER_NS * eff)
-                + WinogradTuning.TRANSFORM_NS_PER_FLOAT * transformed;
+        double rate = WinogradTuning.GEMM_MACS_PER_NS * eff
+                * (WinogradEngine.Mode.BY_SHAPE.resolve(p) == WinogradEngine.Mode.MATMUL
+                        ? WinogradTuning.MATMUL_GEMM_RATE : 1);
+        return WinogradTuning.FIXED_NS + p.gemmMacs(t) / rate + WinogradTuning.TRANSFORM_NS_PER_FLOAT * transformed;
     }
 
     /**
@@ -309,7 +313,7 @@ public final class WinogradBackend extends AbstractConvBackend {
         Correlation c = Correlation.forward(s);
         long[] stages = new long[4];
         correlate(c, input.data(), weight.data(), bias, output.data(), stages);
-        return new Profile(choose(c), mode.fused(c), stages[WinogradEngine.KERNEL_TRANSFORM],
+        return new Profile(choose(c), mode.resolve(c).label(), stages[WinogradEngine.KERNEL_TRANSFORM],
                 stages[WinogradEngine.INPUT_TRANSFORM], stages[WinogradEngine.GEMM],
                 stages[WinogradEngine.OUTPUT_TRANSFORM]);
     }
@@ -318,13 +322,15 @@ public final class WinogradBackend extends AbstractConvBackend {
      * The time split of one call ({@link #profileForward}).
      *
      * @param tile                   the tile size used
-     * @param fused                  whether stages 2 to 4 ran in fused blocks (else in staged chunks)
+     * @param stages                 how stages 2 to 4 ran: {@code fused} (fused blocks, OpenBLAS on each worker),
+     *                               {@code staged} (staged chunks, OpenBLAS's threads) or {@code matmul} (staged
+     *                               chunks, oneDNN's batched products)
      * @param kernelTransformNanos   stage 1
      * @param inputTransformNanos    stage 2, all blocks or chunks
      * @param gemmNanos              stage 3, all blocks or chunks
      * @param outputTransformNanos   stage 4, all blocks or chunks
      */
-    public record Profile(TileSize tile, boolean fused, long kernelTransformNanos, long inputTransformNanos,
+    public record Profile(TileSize tile, String stages, long kernelTransformNanos, long inputTransformNanos,
                           long gemmNanos, long outputTransformNanos) {
     }
 }

@@ -1,5 +1,6 @@
 package org.conv4j.winograd;
 
+import org.conv4j.onednn.BatchedMatmul;
 import org.conv4j.openblas.Gemm;
 import org.conv4j.openblas.NativeFloats;
 import org.conv4j.openblas.Parallel;
@@ -19,9 +20,10 @@ import static org.conv4j.winograd.Transforms.LANES;
  *       position in the transformed tile;</li>
  *   <li><b>input transform</b>: {@code V[xi][c][t] = (B^T d_t B)[xi]} for every source channel {@code c} and tile
  *       {@code t} of a block or chunk of tiles;</li>
- *   <li><b>GEMM</b>: for each {@code xi} and group, {@code M[xi][ko][t] = sum_ci U[xi][ko][ci] V[xi][ci][t]}, OpenBLAS
- *       sgemm {@code (dstPerGroup x srcPerGroup) * (srcPerGroup x tiles)}: the element-wise products of the formula,
- *       summed over channels. Summing before the output transform is right because the transform is linear;</li>
+ *   <li><b>GEMM</b>: for each {@code xi} and group, {@code M[xi][ko][t] = sum_ci U[xi][ko][ci] V[xi][ci][t]}, a
+ *       product {@code (dstPerGroup x srcPerGroup) * (srcPerGroup x tiles)} (OpenBLAS sgemm, or all {@code xi} of a
+ *       group as one oneDNN batched matmul): the element-wise products of the formula, summed over channels. Summing
+ *       before the output transform is right because the transform is linear;</li>
  *   <li><b>output transform</b>: {@code dst tile = A^T M_t A} (+ bias), cropped at the destination's edges.</li>
  * </ol>
  *
@@ -36,9 +38,12 @@ import static org.conv4j.winograd.Transforms.LANES;
  *       data stays in cache from stage to stage;</li>
  *   <li><b>staged chunks</b>, for more input channels (deep layers: large kernels, few tiles): each stage runs on a
  *       chunk of up to {@link WinogradTuning#MAX_CHUNK_TILES} tiles before the next, the transforms in parallel over
- *       (channel, block of {@link Transforms#LANES} tiles), one sgemm per {@code xi} and group over the whole chunk
- *       on OpenBLAS's threads. There the transformed kernel is the large operand, and each product reads it
- *       once.</li>
+ *       (channel, block of {@link Transforms#LANES} tiles), the products over the whole chunk on the GEMM library's
+ *       threads: one sgemm per {@code xi} and group, or ({@link Mode#MATMUL}, from
+ *       {@link WinogradTuning#MATMUL_MIN_CHANNELS} channels where oneDNN loads) one oneDNN batched matmul per group
+ *       over all {@code xi}, on chunks whose {@code V} and {@code M} stay within
+ *       {@link WinogradTuning#MATMUL_CHUNK_FLOATS}. There the transformed kernel is the large operand, and each
+ *       product reads it once.</li>
  * </ul>
  *
  * <p><b>Workspace layout</b> (one native buffer, row-major; {@code T} the tiles of a chunk or block):
@@ -47,6 +52,7 @@ import static org.conv4j.winograd.Transforms.LANES;
  *   staged chunks:
  *     V:                    [xi][c][t]     alpha^2 x srcChannels x T      V[xi]: C x T, leading dimension T
  *     M after V:            [xi][ko][t]    alpha^2 x dstChannels x T      M[xi]: K x T, leading dimension T
+ *     scratchpad after M:   oneDNN's, for MATMUL only                (WinogradTuning.MATMUL_SCRATCHPAD_FLOATS)
  *   fused blocks, per worker w, xi = j*alpha + i:
  *     V:                    [j][c][i][t]   alpha slabs of C x alpha x T    V[xi]: C x T, leading dimension alpha*T
  *     M after V:            [j][ko][i][t]  alpha slabs of K x alpha x T    M[xi]: K x T, leading dimension alpha*T
@@ -89,7 +95,12 @@ final class WinogradEngine {
      * @param tiles   the tiles of a block or chunk
      * @param workers the workers that hold a {@code V} and {@code M} each
      */
-    record Plan(boolean fused, int tiles, int workers) {
+    record Plan(boolean fused, int tiles, int workers, boolean matmul) {
+
+        /** A plan whose staged chunks (if not {@code fused}) multiply with OpenBLAS. */
+        Plan(boolean fused, int tiles, int workers) {
+            this(fused, tiles, workers, false);
+        }
 
         /**
          * The row pitch of {@code V[xi]} and {@code M[xi]} (sgemm's leading dimension), {@link #padded}: fused, a
@@ -99,11 +110,14 @@ final class WinogradEngine {
             return padded(fused ? (long) t.alpha * tiles : tiles);
         }
 
-        /** The workspace floats beside the transformed kernel: every worker's {@code V} and {@code M}. */
+        /**
+         * The workspace floats beside the transformed kernel: every worker's {@code V} and {@code M}, and with
+         * {@code matmul} the products' scratchpad ({@link WinogradTuning#MATMUL_SCRATCHPAD_FLOATS}) after them.
+         */
         long floats(Correlation p, TileSize t) {
             long channels = p.srcChannels() + p.dstChannels();
             long rows = channels * (fused ? (long) workers * t.alpha : t.alpha * t.alpha);
-            return rows * ld(t);
+            return rows * ld(t) + (matmul ? WinogradTuning.MATMUL_SCRATCHPAD_FLOATS : 0);
         }
     }
 
@@ -118,14 +132,52 @@ final class WinogradEngine {
         return (int) ((lines % 2 == 0 ? lines + 1 : lines) * 16);
     }
 
-    /** Which way stages 2 to 4 run: chosen by the shape ({@link #fusable}), or forced (for tests). */
+    /**
+     * Which way stages 2 to 4 run: {@link #BY_SHAPE} in production, the others forced (for tests).
+     * <ul>
+     *   <li>{@link #MATMUL}: staged chunks whose products are oneDNN batched matmuls ({@link BatchedMatmul}), one
+     *       per group over every position {@code xi}, on oneDNN's threads;</li>
+     *   <li>{@link #FUSED}: fused blocks, OpenBLAS on each worker's thread;</li>
+     *   <li>{@link #STAGED}: staged chunks, one OpenBLAS sgemm per position and group on OpenBLAS's threads.</li>
+     * </ul>
+     * {@link #BY_SHAPE} runs {@link #MATMUL} where oneDNN loads and a group has at least
+     * {@link WinogradTuning#MATMUL_MIN_CHANNELS} input channels, else fused blocks where {@link #fusable}, else staged
+     * chunks.
+     */
     enum Mode {
-        BY_SHAPE, FUSED, STAGED;
+        BY_SHAPE, FUSED, STAGED, MATMUL;
+
+        /**
+         * The mode {@code p} runs in: this one ({@link #STAGED} for {@link #MATMUL} where oneDNN does not load), or for
+         * {@link #BY_SHAPE} the one the shape and platform give.
+         */
+        Mode resolve(Correlation p) {
+            if (this == MATMUL && !MatmulSupport.AVAILABLE) {
+                return STAGED;
+            }
+            if (this != BY_SHAPE) {
+                return this;
+            }
+            if (MatmulSupport.AVAILABLE && p.srcPerGroup() >= WinogradTuning.MATMUL_MIN_CHANNELS) {
+                return MATMUL;
+            }
+            return fusable(p) ? FUSED : STAGED;
+        }
 
         /** Whether {@code p} runs in fused blocks. */
         boolean fused(Correlation p) {
-            return this == BY_SHAPE ? fusable(p) : this == FUSED;
+            return resolve(p) == FUSED;
         }
+
+        /** The mode's name in lower case, as the stage profile reports it. */
+        String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** Whether oneDNN's matmul runs here, asked once. */
+    private static final class MatmulSupport {
+        static final boolean AVAILABLE = BatchedMatmul.available();
     }
 
     /**
@@ -185,9 +237,15 @@ final class WinogradEngine {
             }
             return new Plan(true, 1, 1);
         }
+        boolean matmul = mode.resolve(p) == Mode.MATMUL;
+        if (matmul) {
+            // the products' scratchpad, and chunks whose V and M stay in the last-level cache between the stages
+            floats -= WinogradTuning.MATMUL_SCRATCHPAD_FLOATS;
+            maxTiles = Math.min(maxTiles, Math.max(LANES, WinogradTuning.MATMUL_CHUNK_FLOATS / (a2 * channels)));
+        }
         long tiles = Math.max(1, Math.min(Math.min(total, maxTiles), floats / (a2 * channels) - 32));
         // a chunk short of the whole: whole blocks of LANES tiles, so that only the last chunk's last block is partial
-        return new Plan(false, (int) (tiles < total && tiles > LANES ? tiles / LANES * LANES : tiles), 1);
+        return new Plan(false, (int) (tiles < total && tiles > LANES ? tiles / LANES * LANES : tiles), 1, matmul);
     }
 
     /** Whether the workspace of one tile fits one native buffer ({@link NativeFloats#MAX_CAPACITY}), either way. */
@@ -226,7 +284,7 @@ final class WinogradEngine {
         if (plan.fused()) {
             runFused(p, t, src, u, bias, dst, plan, ws, at, profile);
         } else {
-            runStaged(p, t, src, u, bias, dst, plan.tiles(), plan.ld(t), ws, at, profile);
+            runStaged(p, t, src, u, bias, dst, plan, ws, at, profile);
         }
     }
 
@@ -328,10 +386,13 @@ final class WinogradEngine {
      * {@code vAt}, {@code M} after it, both with leading dimension {@code ld >= chunk}.
      */
     private static void runStaged(Correlation p, TileSize t, float[] src, NativeFloats u, float[] bias, float[] dst,
-                                  int chunk, int ld, NativeFloats ws, long vAt, long[] profile) {
+                                  Plan plan, NativeFloats ws, long vAt, long[] profile) {
         long start = System.nanoTime();
+        int chunk = plan.tiles();
+        int ld = plan.ld(t);
         int a2 = t.alpha * t.alpha;
         long mAt = vAt + (long) a2 * p.srcChannels() * ld;
+        long scratchAt = mAt + (long) a2 * p.dstChannels() * ld;
         long total = p.tiles(t);
         int channels = p.srcChannels();
         int filters = p.dstChannels();
@@ -350,8 +411,10 @@ final class WinogradEngine {
                         (long) t.alpha * channels * ld, (long) channels * ld);
             });
             start = lap(profile, INPUT_TRANSFORM, start);
-            gemms(p, t, u, ws, vAt, (long) t.alpha * channels * ld, (long) channels * ld,
-                    mAt, (long) t.alpha * filters * ld, (long) filters * ld, ld, count, count, p.dstPerGroup());
+            if (!plan.matmul() || !matmuls(p, t, u, ws, vAt, mAt, scratchAt, ld, count)) {
+                gemms(p, t, u, ws, vAt, (long) t.alpha * channels * ld, (long) channels * ld,
+                        mAt, (long) t.alpha * filters * ld, (long) filters * ld, ld, count, count, p.dstPerGroup());
+            }
             start = lap(profile, GEMM, start);
             Parallel.forEach(filters * blocks, (long) t.m * t.m * filters * count, task -> {
                 int ko = task % filters;
@@ -368,6 +431,34 @@ final class WinogradEngine {
     }
 
     // ------------------------------------------------------------------------------------------- GEMMs
+
+    /**
+     * The staged chunk's products as one oneDNN batched matmul per group over every position {@code xi}:
+     * {@code M[xi][g] = U[xi][g] * V[xi][g]}, with {@code U[xi]} ({@code [ko][ci]}) {@code K * cg} floats apart,
+     * {@code V[xi]} ({@code [c][t]}, rows {@code ld} apart) {@code C * ld} floats apart and {@code M[xi]} {@code K * ld}
+     * (the staged layout: {@code xi = j*alpha + i} is one index there, so the positions are one evenly strided
+     * batch). The scratchpad at {@code scratchAt} has {@link WinogradTuning#MATMUL_SCRATCHPAD_FLOATS}; returns false,
+     * having multiplied nothing, if a product needs more or has a single input channel per group (which
+     * {@link BatchedMatmul} does not take): then OpenBLAS runs them.
+     */
+    private static boolean matmuls(Correlation p, TileSize t, NativeFloats u, NativeFloats ws, long vAt, long mAt,
+                                   long scratchAt, int ld, int count) {
+        int kg = p.dstPerGroup();
+        int cg = p.srcPerGroup();
+        if (cg < 2) {
+            return false;
+        }
+        BatchedMatmul.Shape shape = new BatchedMatmul.Shape(t.alpha * t.alpha, kg, count, cg,
+                (long) p.dstChannels() * cg, cg, (long) p.srcChannels() * ld, ld, (long) p.dstChannels() * ld, ld);
+        if (BatchedMatmul.scratchpadBytes(shape) > 4L * WinogradTuning.MATMUL_SCRATCHPAD_FLOATS) {
+            return false;
+        }
+        for (int g = 0; g < p.groups(); g++) {
+            BatchedMatmul.multiply(shape, u.buffer(), (long) g * kg * cg, ws.buffer(), vAt + (long) g * cg * ld,
+                    ws.buffer(), mAt + (long) g * kg * ld, ws.buffer(), scratchAt);
+        }
+        return true;
+    }
 
     /**
      * {@code M[xi][g] = U[xi][g] * V[xi][g]} for every {@code xi} and group on {@code count} tiles, in products of at
@@ -441,16 +532,19 @@ final class WinogradEngine {
      * {@code alpha} positions {@code j*alpha ..} form one run of {@code alpha*n} (see {@link #store}).
      */
     static void inputTransform(Correlation p, TileSize t, float[] src, int c, Scratch s, int n) {
-        gather(p, t, src, c, s.segments, n, s.f[0]);
+        gather(p, t, src, c, s.segments, n, s.f[0], s.row);
         Transforms.apply(t.inputForm, s.f[0], s.f[1], s.f[2], s.f[3], s.extra, n);
     }
 
     /**
      * {@code d[q][a*n + lane] = src[img, c, y0 + a, x0 + q]} (the tile transposed) for every tile {@code lane} of the
      * segments (its {@code y0, x0} the source row and column of its first tap), zero outside the source: per source
-     * row, columns {@code q < m} by {@link TileRows#gather}, the last two by copies.
+     * row, columns {@code q < m} by {@link TileRows#gather}, the last two by copies. A row stretch that crosses the
+     * source's left or right edge is first copied into {@code padded} with zeros beyond the edge, so that every tile
+     * is gathered by the loops without bounds tests (the per-column tests of the edge tiles cost more than the copy).
      */
-    private static void gather(Correlation p, TileSize t, float[] src, int c, Segments g, int n, float[][] d) {
+    private static void gather(Correlation p, TileSize t, float[] src, int c, Segments g, int n, float[][] d,
+                               float[] padded) {
         int alpha = t.alpha;
         int m = t.m;
         int srcH = p.srcH();
@@ -461,25 +555,35 @@ final class WinogradEngine {
             int len = g.len[s];
             int y0 = g.tileRow[s] * m + p.originH();
             int xs = g.tileCol[s] * m + p.originW();
+            int span = len * m + alpha - m; // the segment reads source columns xs .. xs + span - 1
+            int from = Math.max(xs, 0);
+            int to = Math.min(xs + span, srcW);
+            boolean inside = from == xs && to == xs + span;
             int base = (g.image[s] * p.srcChannels() + c) * plane;
             for (int a = 0; a < alpha; a++) {
                 int y = y0 + a;
                 int at = a * n + lane;
-                if (y < 0 || y >= srcH) {
+                if (y < 0 || y >= srcH || to <= from) {
                     for (int q = 0; q < alpha; q++) {
                         Arrays.fill(d[q], at, at + len, 0f);
                     }
                     continue;
                 }
-                int row = base + y * srcW;
-                TileRows.gather(src, row, xs, srcW, m, d, at, len);
+                float[] row = src;
+                int x0 = base + y * srcW + xs; // where column xs of the source row is (or would be)
+                if (!inside) {
+                    Arrays.fill(padded, 0, from - xs, 0f);
+                    System.arraycopy(src, base + y * srcW + from, padded, from - xs, to - from);
+                    Arrays.fill(padded, to - xs, span, 0f);
+                    row = padded;
+                    x0 = 0;
+                }
+                TileRows.gather(row, x0, m, d, at, len);
                 for (int q = m; q < alpha; q++) {
-                    // Column q of tile k reads source column xs + k*m + q = xs + (k+1)*m + (q-m): column q-m of
-                    // tile k+1, gathered above (zero there exactly when this column is outside the source). Only
-                    // the segment's last tile has no next tile in it and reads the source itself.
+                    // Column q of tile k reads column k*m + q of the stretch = (k+1)*m + (q-m): column q-m of tile
+                    // k+1, gathered above. Only the segment's last tile has no next tile in it and reads the stretch.
                     System.arraycopy(d[q - m], at + 1, d[q], at, len - 1);
-                    int x = xs + (len - 1) * m + q;
-                    d[q][at + len - 1] = x >= 0 && x < srcW ? src[row + x] : 0f;
+                    d[q][at + len - 1] = row[x0 + (len - 1) * m + q];
                 }
             }
         }
@@ -562,6 +666,8 @@ final class WinogradEngine {
         /** The passes' sums, differences and butterfly halves ({@link Transforms#EXTRA} arrays). */
         final float[][] extra;
         final Segments segments = new Segments();
+        /** A source row's stretch under a segment, zero-padded where it crosses the source's edges. */
+        final float[] row = new float[TileSize.F6.m * LANES + TileSize.F6.alpha - TileSize.F6.m];
 
         Scratch() {
             int alpha = TileSize.F6.alpha;

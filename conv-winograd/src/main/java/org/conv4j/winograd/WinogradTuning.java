@@ -106,4 +106,36 @@ final class WinogradTuning {
      * on one thread (CPU time, F(4x4) and F(6x6) on ResNet-50's 64-channel layer at batch 8, loaded host).
      */
     static final double TRANSFORM_NS_PER_FLOAT = 2.0;
+
+    /**
+     * The floats of {@code V} and {@code M} a staged chunk of {@link WinogradEngine.Mode#MATMUL} holds at most
+     * (at least {@link Transforms#LANES} tiles): 2^22 floats, 16 MiB, half of the AVX-512 hosts' 32 MiB
+     * last-level cache, so that the input transform's output is still there for the products and theirs for the
+     * output transform.
+     */
+    static final long MATMUL_CHUNK_FLOATS = 1L << 22;
+
+    /**
+     * The scratchpad floats kept for a {@link WinogradEngine.Mode#MATMUL} product: 2^18, 1 MiB. oneDNN's
+     * {@code brg_matmul} asks for 1.4 KiB on most of these shapes and up to 258 KiB with 4096 tiles and 512 channels;
+     * a product that needs more runs on OpenBLAS.
+     */
+    static final long MATMUL_SCRATCHPAD_FLOATS = 1L << 18;
+
+    /**
+     * Input channels per group from which the products run as oneDNN batched matmuls, where oneDNN loads
+     * ({@link WinogradEngine.Mode#MATMUL}): 128. With more channels the fused blocks' single-thread products grow
+     * narrow (16-32 tiles for 128-256 channels), and OpenBLAS packs a whole {@code K x C} matrix of the transformed
+     * kernel for each; oneDNN's batched products over a staged chunk ran VGG-19's and ResNet-50's layers of 128-512
+     * channels 1.1-1.5x faster than the fused blocks, and those of 64 channels 1.1-1.6x slower (their fused products
+     * run near OpenBLAS's rate, and their transforms gain from the block staying in cache; docs/winograd.md, "Speed").
+     */
+    static final int MATMUL_MIN_CHANNELS = 128;
+
+    /**
+     * Model: the GEMM stage's rate with oneDNN's batched products ({@link WinogradEngine.Mode#MATMUL}) over the
+     * OpenBLAS rate the model's other constants describe: 1.5, the middle of the 1.2-1.9x measured on the stage's
+     * product shapes (docs/winograd.md, "Speed").
+     */
+    static final double MATMUL_GEMM_RATE = 1.5;
 }

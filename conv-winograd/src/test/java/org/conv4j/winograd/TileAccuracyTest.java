@@ -48,7 +48,7 @@ class TileAccuracyTest {
             for (boolean gradient : new boolean[] {false, true}) {
                 for (TileSize t : TileSize.values()) {
                     for (WinogradEngine.Mode mode : new WinogradEngine.Mode[] {WinogradEngine.Mode.FUSED,
-                        WinogradEngine.Mode.STAGED}) {
+                        WinogradEngine.Mode.STAGED, WinogradEngine.Mode.MATMUL}) {
                         double error = error(t, mode, inputs, gradient, 7);
                         System.out.printf("%s %-6s %-8s %-14s relative error %.2e%n", t, mode, inputs,
                                 gradient ? "input gradient" : "forward", error);

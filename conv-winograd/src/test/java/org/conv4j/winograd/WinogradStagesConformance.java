@@ -8,9 +8,9 @@ import java.util.List;
 
 /**
  * The shared kit with every 3x3 stride-1 shape, whatever its channel count, on the Winograd stages, one subclass
- * per tile size and way of running them: fused blocks (F2StagesConformanceTest ...) and staged chunks
- * (F2ChunkedConformanceTest ...), whatever the shape would choose; all three tile sizes chosen per shape by
- * ChosenTileConformanceTest. At most 3 tiles per block or chunk, so that most calls run several, with a few lanes.
+ * per tile size and way of running them: fused blocks (F2StagesConformanceTest ...), staged chunks with OpenBLAS
+ * (F2ChunkedConformanceTest ...) and with oneDNN's batched products (F2MatmulConformanceTest ...), whatever the shape
+ * would choose; all three tile sizes chosen per shape by ChosenTileConformanceTest. At most 3 tiles per block or chunk, so that most calls run several, with a few lanes.
  */
 abstract class WinogradStagesConformance extends ConvBackendConformance {
 
