@@ -64,6 +64,18 @@ public final class BatchedMatmul {
                         long ldc) {
 
         /**
+         * A product's geometry.
+         *
+         * @param batch  the products
+         * @param m      rows of {@code A} and {@code C}
+         * @param n      columns of {@code B} and {@code C}
+         * @param k      columns of {@code A}, rows of {@code B}: at least 2
+         * @param batchA floats from {@code A[b]} to {@code A[b+1]}
+         * @param lda    floats from a row of {@code A[b]} to the next
+         * @param batchB floats from {@code B[b]} to {@code B[b+1]}
+         * @param ldb    floats from a row of {@code B[b]} to the next
+         * @param batchC floats from {@code C[b]} to {@code C[b+1]}
+         * @param ldc    floats from a row of {@code C[b]} to the next
          * @throws IllegalArgumentException if a size is below 1 ({@code k} below 2), a row pitch below its row's
          *         length, or a batch stride below 0
          */
