@@ -5,7 +5,13 @@ import org.junit.jupiter.api.Test;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -92,6 +98,60 @@ class BatchedMatmulTest {
         }
         assertTrue(worst <= 1e-5 * Math.max(1, largest), shape + ": largest difference " + worst + " of " + largest);
         assertTrue(Float.isNaN(c.get(offC - 1)), "only the product's elements are written");
+    }
+
+    /**
+     * Products of one shape (one cached primitive) on eight threads at once, each on its own operands and scratchpad,
+     * give bit for bit what the same products give one after another.
+     */
+    @Test
+    void concurrentProductsMatchSerialOnes() throws Exception {
+        BatchedMatmul.Shape shape = new BatchedMatmul.Shape(36, 64, 96, 128, 64 * 130, 130, 128 * 97, 97, 64 * 97, 97);
+        int threads = 8;
+        FloatBuffer[] a = new FloatBuffer[threads];
+        FloatBuffer[] b = new FloatBuffer[threads];
+        float[][] serial = new float[threads][];
+        int floatsC = (int) (shape.batch() * shape.batchC());
+        long scratchFloats = Math.max(1, (BatchedMatmul.scratchpadBytes(shape) + 3) / 4);
+        for (int t = 0; t < threads; t++) {
+            a[t] = random((int) (shape.batch() * shape.batchA()), 10 + t);
+            b[t] = random((int) (shape.batch() * shape.batchB()), 20 + t);
+            FloatBuffer c = direct(floatsC);
+            BatchedMatmul.multiply(shape, a[t], 0, b[t], 0, c, 0, direct((int) scratchFloats), 0);
+            serial[t] = new float[floatsC];
+            c.get(0, serial[t]);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<float[]>> results = new ArrayList<>();
+            CountDownLatch start = new CountDownLatch(1);
+            for (int t = 0; t < threads; t++) {
+                int which = t;
+                results.add(pool.submit(() -> {
+                    FloatBuffer c = direct(floatsC);
+                    FloatBuffer scratch = direct((int) scratchFloats);
+                    start.await();
+                    for (int round = 0; round < 5; round++) {
+                        BatchedMatmul.multiply(shape, a[which], 0, b[which], 0, c, 0, scratch, 0);
+                    }
+                    float[] out = new float[floatsC];
+                    c.get(0, out);
+                    return out;
+                }));
+            }
+            start.countDown();
+            for (int t = 0; t < threads; t++) {
+                float[] got = results.get(t).get();
+                for (int i = 0; i < floatsC; i++) {
+                    if (Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(serial[t][i])) {
+                        throw new AssertionError("thread " + t + ": element " + i + " is " + got[i]
+                                + " concurrently, " + serial[t][i] + " serially");
+                    }
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
