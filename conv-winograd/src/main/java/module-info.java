@@ -1,4 +1,7 @@
-/** The {@code winograd} backend: Winograd's F(m, 3x3) with oneDNN's batched matmul (or OpenBLAS) for the products; other shapes through im2col. */
+/**
+ * The {@code winograd} backend: Winograd's F(m, 3x3) with oneDNN's batched matmul (or OpenBLAS) for the products;
+ * the weight gradient on oneDNN; other shapes through im2col.
+ */
 module org.conv4j.winograd {
     requires transitive org.conv4j.api;
     requires transitive org.conv4j.openblas;

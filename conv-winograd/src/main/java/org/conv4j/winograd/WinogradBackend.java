@@ -1,5 +1,6 @@
 package org.conv4j.winograd;
 
+import org.conv4j.api.ConvBackend;
 import org.conv4j.api.ConvGradients;
 import org.conv4j.api.ConvParams;
 import org.conv4j.api.ConvPass;
@@ -13,6 +14,7 @@ import org.conv4j.spi.ParallelChunks;
 import org.conv4j.spi.PreparedCalls;
 import org.conv4j.spi.WorkspaceBudget;
 import org.conv4j.im2col.Im2colBackend;
+import org.conv4j.onednn.OnednnBackend;
 import org.conv4j.openblas.AbstractGemmBackend;
 import org.conv4j.openblas.NativeBufferPool;
 import org.conv4j.openblas.OpenBlasSetup;
@@ -32,8 +34,8 @@ import java.util.List;
  *
  * <p><b>Passes</b>: the forward pass (+ bias) and the input gradient are Winograd correlations ({@link Correlation}:
  * the input gradient is the 3x3 stride-1 correlation of {@code dL/dy} with the rotated kernel). The weight gradient
- * runs on the {@code im2col} backend: Winograd's {@code F(3x3, m x m)} form of it pays only with large outputs per
- * tile and was not built; {@code dL/db} is {@link #biasGradient}.
+ * runs on the {@code onednn} backend where oneDNN loads, else on {@code im2col}: Winograd's {@code F(3x3, m x m)}
+ * form of it pays only with large outputs per tile and was not built; {@code dL/db} is {@link #biasGradient}.
  *
  * <p><b>Tile size</b>: per layer, the one of {@link WinogradTuning#TILE_SIZES} with the smallest modelled time
  * ({@link #estimateNanos}); larger tiles need fewer multiplications but waste more of the last tiles of small
@@ -74,6 +76,8 @@ public final class WinogradBackend extends AbstractConvBackend {
     private final int minGroupChannels;
     private final WinogradEngine.Mode mode;
     private final Im2colBackend exact;
+    /** {@code dL/dw} ({@link #weightGradientBackend}). */
+    private final AbstractConvBackend weightGradients;
 
     /** A backend with the default workspace limit ({@link Workspace#defaultLimitBytes()}). */
     public WinogradBackend() {
@@ -108,7 +112,21 @@ public final class WinogradBackend extends AbstractConvBackend {
         this.maxChunkTiles = maxChunkTiles;
         this.minGroupChannels = minGroupChannels;
         this.exact = new Im2colBackend(this.workspaceBytes);
+        this.weightGradients = weightGradientBackend(this.workspaceBytes, exact);
         OpenBlasSetup.ensureLoaded();
+    }
+
+    /**
+     * The backend that computes {@code dL/dw}: {@code onednn} where oneDNN loads (its backward-weights kernels ran
+     * the ResNet-50 and VGG-19 3x3 layers at batch 8 1.3-3x faster than {@code im2col}'s GEMM, docs/winograd.md), else
+     * {@code exact}.
+     */
+    private static AbstractConvBackend weightGradientBackend(long workspaceBytes, Im2colBackend exact) {
+        try {
+            return new OnednnBackend(workspaceBytes);
+        } catch (UnsupportedOperationException e) {
+            return exact;
+        }
     }
 
     @Override
@@ -145,8 +163,10 @@ public final class WinogradBackend extends AbstractConvBackend {
     /**
      * The model of {@link WinogradEngine}'s stages for the chosen tile size ({@link #modelNanos}): forward, one
      * correlation; backward, the input gradient's correlation plus the {@code im2col} backend's own estimate of a
-     * forward pass for the weight gradient (the same GEMM size over the same column matrix). On shapes it does not
-     * support, the {@code im2col} estimate of the path that then runs.
+     * forward pass for the weight gradient (the same GEMM size over the same column matrix: a term that grows with
+     * the weight gradient's work, also where {@code onednn} computes it; the cost profile's fitted
+     * {@code winograd.backwardScale} brings the sum to measured time). On shapes it does not support, the
+     * {@code im2col} estimate of the path that then runs.
      */
     @Override
     public double estimateNanos(ConvShape shape, ConvPass pass) {
@@ -230,10 +250,14 @@ public final class WinogradBackend extends AbstractConvBackend {
         return dx;
     }
 
-    /** dL/dw alone, on the {@code im2col} backend (see the class comment); the weight is never read. */
+    /**
+     * dL/dw alone, on {@code onednn} where oneDNN loads and runs the shape, else on {@code im2col} (see the class
+     * comment); the weight is never read.
+     */
     @Override
     protected Tensor4D weightGradient(ConvShape s, Tensor4D input, Tensor4D gradOutput) {
-        return exact.weightGradient(input, s.newWeight(), gradOutput, s.params());
+        ConvBackend b = isWinograd(s) && weightGradients.supports(s, ConvPass.BACKWARD) ? weightGradients : exact;
+        return b.weightGradient(input, s.newWeight(), gradOutput, s.params());
     }
 
     /**
