@@ -250,7 +250,8 @@ final class WinogradEngine {
 
     /** Whether the workspace of one tile fits one native buffer ({@link NativeFloats#MAX_CAPACITY}), either way. */
     static boolean fits(Correlation p, TileSize t) {
-        return workspaceFloats(p, t, new Plan(false, 1, 1), p.kernelFloats(t)) <= NativeFloats.MAX_CAPACITY
+        // staged with the batched products' scratchpad: the larger of the two staged workspaces
+        return workspaceFloats(p, t, new Plan(false, 1, 1, true), p.kernelFloats(t)) <= NativeFloats.MAX_CAPACITY
                 && workspaceFloats(p, t, new Plan(true, 1, 1), p.kernelFloats(t)) <= NativeFloats.MAX_CAPACITY;
     }
 
