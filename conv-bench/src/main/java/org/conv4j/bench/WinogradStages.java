@@ -11,9 +11,9 @@ import java.util.Locale;
 /**
  * The {@code winograd} backend's stage split (NNPACK's profile) on catalogue shapes: per layer, the tile size it
  * chooses, how stages 2 to 4 ran (fused blocks, staged chunks with OpenBLAS, or staged chunks with oneDNN's batched
- * products: {@code fused}, {@code staged}, {@code matmul}), and the median time of its kernel transform, input transform, GEMMs and output transform over repeated
- * forward calls ({@link WinogradBackend#profileForward}), with the GEMM stage's rate in GFLOP/s (to set beside
- * {@code SgemmBench}) and the whole call's median.
+ * products: {@code fused}, {@code staged}, {@code matmul}), and the median time of its kernel transform, input
+ * transform, GEMMs and output transform over repeated forward calls ({@link WinogradBackend#profileForward}), with the
+ * GEMM stage's rate in GFLOP/s (to set beside {@code SgemmBench}) and the whole call's median.
  *
  * <pre>
  *   java -cp conv-bench/target/benchmarks.jar org.conv4j.bench.WinogradStages [SHAPES] [SECONDS]

@@ -638,11 +638,11 @@ public final class OnednnBackend extends AbstractConvBackend implements Conv3dBa
     /**
      * Native activations of one layout in the platform's byte order ({@link CallerMemory#readable}; they are only
      * read, so they may share memory) are used in place by every backward pass: oneDNN's primitives read {@code x}
-     * and {@code dL/dy} where they are
-     * and backward-data writes {@code dL/dx} into a new native tensor of their layout, with {@code nhwc} primitives
-     * where {@link BackwardPlan} picks them for NHWC (no copy, no reorder) and otherwise reorders from and to the
-     * caller's memory (no staging copy). Weights with a non-finite value run the passes that compute {@code dL/dx} on
-     * heap copies ({@link #backward(ConvShape, Tensor4D, Tensor4D, Tensor4D)}), where {@link PaddedTaps} repairs them.
+     * and {@code dL/dy} where they are and backward-data writes {@code dL/dx} into a new native tensor of their
+     * layout, with {@code nhwc} primitives where {@link BackwardPlan} picks them for NHWC (no copy, no reorder) and
+     * otherwise reorders from and to the caller's memory (no staging copy). Weights with a non-finite value run the
+     * passes that compute {@code dL/dx} on heap copies ({@link #backward(ConvShape, Tensor4D, Tensor4D, Tensor4D)}),
+     * where {@link PaddedTaps} repairs them.
      */
     @Override
     protected boolean backwardsInPlace(ConvShape s, ConvPass pass, Tensor4D activation, Tensor4D gradOutput) {

@@ -27,7 +27,7 @@ import static org.conv4j.winograd.Transforms.LANES;
  *   <li><b>output transform</b>: {@code dst tile = A^T M_t A} (+ bias), cropped at the destination's edges.</li>
  * </ol>
  *
- * <p>Stages 2 to 4 run in one of two ways ({@link Plan#fused}):
+ * <p>Stages 2 to 4 run in one of two ways ({@link Plan#way}):
  * <ul>
  *   <li><b>fused tile blocks</b>, up to 256 input channels per group ({@link #fusable}): each worker (one per
  *       thread of {@link Parallel}) takes blocks of {@code n} consecutive tiles in turn and runs all three stages on
@@ -89,17 +89,23 @@ final class WinogradEngine {
 
     /**
      * How stages 2 to 4 run: fused blocks of {@code tiles} tiles on {@code workers} workers, each with its own
-     * {@code V} and {@code M}; or staged chunks of {@code tiles} tiles ({@code workers} is then 1).
+     * {@code V} and {@code M}; or staged chunks of {@code tiles} tiles ({@code workers} is then 1), their products on
+     * OpenBLAS or as oneDNN batched matmuls.
      *
-     * @param fused   whether blocks are fused (else staged chunks)
+     * @param way     {@link Mode#FUSED}, {@link Mode#STAGED} or {@link Mode#MATMUL} (a resolved mode)
      * @param tiles   the tiles of a block or chunk
      * @param workers the workers that hold a {@code V} and {@code M} each
      */
-    record Plan(boolean fused, int tiles, int workers, boolean matmul) {
+    record Plan(Mode way, int tiles, int workers) {
 
-        /** A plan whose staged chunks (if not {@code fused}) multiply with OpenBLAS. */
-        Plan(boolean fused, int tiles, int workers) {
-            this(fused, tiles, workers, false);
+        /** Whether blocks are fused (else staged chunks). */
+        boolean fused() {
+            return way == Mode.FUSED;
+        }
+
+        /** Whether a staged chunk's products are oneDNN batched matmuls. */
+        boolean matmul() {
+            return way == Mode.MATMUL;
         }
 
         /**
@@ -107,7 +113,7 @@ final class WinogradEngine {
          * channel's {@code alpha * tiles} floats of one slab; staged, a chunk's {@code tiles}.
          */
         int ld(TileSize t) {
-            return padded(fused ? (long) t.alpha * tiles : tiles);
+            return padded(fused() ? (long) t.alpha * tiles : tiles);
         }
 
         /**
@@ -116,8 +122,8 @@ final class WinogradEngine {
          */
         long floats(Correlation p, TileSize t) {
             long channels = p.srcChannels() + p.dstChannels();
-            long rows = channels * (fused ? (long) workers * t.alpha : t.alpha * t.alpha);
-            return rows * ld(t) + (matmul ? WinogradTuning.MATMUL_SCRATCHPAD_FLOATS : 0);
+            long rows = channels * (fused() ? (long) workers * t.alpha : t.alpha * t.alpha);
+            return rows * ld(t) + (matmul() ? WinogradTuning.MATMUL_SCRATCHPAD_FLOATS : 0);
         }
     }
 
@@ -162,11 +168,6 @@ final class WinogradEngine {
                 return MATMUL;
             }
             return fusable(p) ? FUSED : STAGED;
-        }
-
-        /** Whether {@code p} runs in fused blocks. */
-        boolean fused(Correlation p) {
-            return resolve(p) == FUSED;
         }
 
         /** The mode's name in lower case, as the stage profile reports it. */
@@ -224,35 +225,35 @@ final class WinogradEngine {
         long channels = p.srcChannels() + p.dstChannels();
         int a2 = t.alpha * t.alpha;
         long total = p.tiles(t);
+        Mode way = mode.resolve(p);
         // padded() adds at most 32 floats to a row: the fits below allow for that
-        if (mode.fused(p)) {
+        if (way == Mode.FUSED) {
             long want = Math.min(Math.min(maxTiles, LANES), Math.max(1, WinogradTuning.BLOCK_FLOATS / (a2 * channels)));
             int workers = workers();
             long tiles = Math.max(1, Math.min(want, (total + workers - 1) / workers));
             for (int w = workers; w >= 1; w--) {
                 long fit = (floats / (w * channels * t.alpha) - 32) / t.alpha;
                 if (fit >= 1) {
-                    return new Plan(true, (int) Math.min(tiles, fit), w);
+                    return new Plan(way, (int) Math.min(tiles, fit), w);
                 }
             }
-            return new Plan(true, 1, 1);
+            return new Plan(way, 1, 1);
         }
-        boolean matmul = mode.resolve(p) == Mode.MATMUL;
-        if (matmul) {
+        if (way == Mode.MATMUL) {
             // the products' scratchpad, and chunks whose V and M stay in the last-level cache between the stages
             floats -= WinogradTuning.MATMUL_SCRATCHPAD_FLOATS;
             maxTiles = Math.min(maxTiles, Math.max(LANES, WinogradTuning.MATMUL_CHUNK_FLOATS / (a2 * channels)));
         }
         long tiles = Math.max(1, Math.min(Math.min(total, maxTiles), floats / (a2 * channels) - 32));
         // a chunk short of the whole: whole blocks of LANES tiles, so that only the last chunk's last block is partial
-        return new Plan(false, (int) (tiles < total && tiles > LANES ? tiles / LANES * LANES : tiles), 1, matmul);
+        return new Plan(way, (int) (tiles < total && tiles > LANES ? tiles / LANES * LANES : tiles), 1);
     }
 
     /** Whether the workspace of one tile fits one native buffer ({@link NativeFloats#MAX_CAPACITY}), either way. */
     static boolean fits(Correlation p, TileSize t) {
         // staged with the batched products' scratchpad: the larger of the two staged workspaces
-        return workspaceFloats(p, t, new Plan(false, 1, 1, true), p.kernelFloats(t)) <= NativeFloats.MAX_CAPACITY
-                && workspaceFloats(p, t, new Plan(true, 1, 1), p.kernelFloats(t)) <= NativeFloats.MAX_CAPACITY;
+        return workspaceFloats(p, t, new Plan(Mode.MATMUL, 1, 1), p.kernelFloats(t)) <= NativeFloats.MAX_CAPACITY
+                && workspaceFloats(p, t, new Plan(Mode.FUSED, 1, 1), p.kernelFloats(t)) <= NativeFloats.MAX_CAPACITY;
     }
 
     /** The workspace floats of {@code plan} beside {@code kernelFloats} of transformed kernel: {@code U + V + M}. */
